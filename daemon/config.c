@@ -1,0 +1,240 @@
+/*
+ * config.c: the settings table, the ini reader and reloading.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum SettingType {
+	SET_STRING,
+	SET_INT,
+	SET_LOGLEVEL,
+} SettingType;
+
+typedef struct Setting {
+	const char *name;
+	SettingType type;
+	size_t offset;
+	const char *def;
+	int min, max;       /* bounds for SET_INT */
+	bool reloadable;
+} Setting;
+
+#define OFF(f) offsetof(Config, f)
+
+static const Setting settings[] = {
+	{"listen", SET_STRING, OFF(listen), "127.0.0.1:7411", 0, 0, false},
+	{"db", SET_STRING, OFF(db), "", 0, 0, false},
+	{"pool_size", SET_INT, OFF(pool_size), "4", 1, 256, false},
+	{"log_level", SET_LOGLEVEL, OFF(log_level), "info", 0, 0, true},
+	{"max_frame_bytes", SET_INT, OFF(max_frame_bytes), "1048576", 1024, 64 << 20, true},
+	{"max_in_flight", SET_INT, OFF(max_in_flight), "128", 1, 65536, true},
+	{"max_output_bytes", SET_INT, OFF(max_output_bytes), "8388608", 4096, 1 << 30, true},
+	{"max_connections", SET_INT, OFF(max_connections), "10000", 1, 1000000, true},
+	{"hello_timeout_ms", SET_INT, OFF(hello_timeout_ms), "10000", 10, 3600000, true},
+	{"idle_timeout_ms", SET_INT, OFF(idle_timeout_ms), "300000", 10, 86400000, true},
+	{"db_queue_max", SET_INT, OFF(db_queue_max), "4096", 1, 1000000, true},
+	{"db_timeout_ms", SET_INT, OFF(db_timeout_ms), "5000", 10, 3600000, true},
+	{"drain_timeout_ms", SET_INT, OFF(drain_timeout_ms), "10000", 0, 3600000, true},
+};
+
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+static const Setting *
+setting_find(const char *name)
+{
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		if (strcmp(settings[i].name, name) == 0)
+			return &settings[i];
+	}
+	return NULL;
+}
+
+static bool
+setting_apply(const Setting *s, Config *cfg, const char *value, char err[CONFIG_ERR_MAX])
+{
+	void *field = (char *)cfg + s->offset;
+
+	switch (s->type) {
+	case SET_STRING:
+		if (strlen(value) >= CONFIG_STR_MAX) {
+			snprintf(err, CONFIG_ERR_MAX, "%s: value is longer than %d bytes",
+				 s->name, CONFIG_STR_MAX - 1);
+			return false;
+		}
+		snprintf((char *)field, CONFIG_STR_MAX, "%s", value);
+		return true;
+	case SET_INT: {
+		char *end;
+		errno = 0;
+		long v = strtol(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0') {
+			snprintf(err, CONFIG_ERR_MAX, "%s: '%s' is not a whole number", s->name, value);
+			return false;
+		}
+		if (v < s->min || v > s->max) {
+			snprintf(err, CONFIG_ERR_MAX, "%s: %ld is out of range (%d to %d)",
+				 s->name, v, s->min, s->max);
+			return false;
+		}
+		*(int *)field = (int)v;
+		return true;
+	}
+	case SET_LOGLEVEL:
+		if (!log_level_parse(value, (LogLevel *)field)) {
+			snprintf(err, CONFIG_ERR_MAX,
+				 "%s: '%s' is not one of debug, info, warn, error", s->name, value);
+			return false;
+		}
+		return true;
+	}
+	return false;
+}
+
+void
+config_defaults(Config *cfg)
+{
+	char err[CONFIG_ERR_MAX];
+
+	memset(cfg, 0, sizeof *cfg);
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		bool ok = setting_apply(&settings[i], cfg, settings[i].def, err);
+		(void)ok;
+	}
+}
+
+bool
+config_set(Config *cfg, const char *name, const char *value, char err[CONFIG_ERR_MAX])
+{
+	const Setting *s = setting_find(name);
+	if (s == NULL) {
+		snprintf(err, CONFIG_ERR_MAX, "unknown setting '%s'", name);
+		return false;
+	}
+	Config tmp = *cfg;
+	if (!setting_apply(s, &tmp, value, err))
+		return false;
+	*cfg = tmp;
+	return true;
+}
+
+typedef struct IniState {
+	Config *cfg;
+	const char *path;
+	char err[CONFIG_ERR_MAX];
+	bool failed;
+} IniState;
+
+/* inih callback: returns 0 to stop at the first bad line. */
+static int
+on_ini_pair(void *user, const char *section, const char *name, const char *value)
+{
+	IniState *st = user;
+	char err[CONFIG_ERR_MAX];
+
+	if (strcmp(section, "triadd") != 0) {
+		snprintf(st->err, sizeof st->err, "%s: unknown section [%s] (expected [triadd])",
+			 st->path, section);
+		st->failed = true;
+		return 0;
+	}
+	if (!config_set(st->cfg, name, value, err)) {
+		snprintf(st->err, sizeof st->err, "%s: %s", st->path, err);
+		st->failed = true;
+		return 0;
+	}
+	return 1;
+}
+
+bool
+config_load_file(Config *cfg, const char *path, char err[CONFIG_ERR_MAX])
+{
+	IniState st = {.cfg = cfg, .path = path};
+	int rc = ini_parse(path, on_ini_pair, &st);
+
+	if (rc == -1) {
+		snprintf(err, CONFIG_ERR_MAX, "%s: cannot open: %s", path, strerror(errno));
+		return false;
+	}
+	if (rc == -2) {
+		snprintf(err, CONFIG_ERR_MAX, "%s: out of memory while reading", path);
+		return false;
+	}
+	if (st.failed) {
+		snprintf(err, CONFIG_ERR_MAX, "%.*s (line %d)", CONFIG_ERR_MAX - 16, st.err, rc);
+		return false;
+	}
+	if (rc > 0) {
+		snprintf(err, CONFIG_ERR_MAX, "%s: line %d: syntax error", path, rc);
+		return false;
+	}
+	return true;
+}
+
+/* Splits "host:port" (or "[v6]:port") checking that both parts are present. */
+static bool
+listen_valid(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	if (colon == NULL || colon == s || colon[1] == '\0')
+		return false;
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	return *end == '\0' && port >= 0 && port <= 65535;
+}
+
+bool
+config_validate(const Config *cfg, char err[CONFIG_ERR_MAX])
+{
+	if (!listen_valid(cfg->listen)) {
+		snprintf(err, CONFIG_ERR_MAX, "listen: '%s' is not HOST:PORT", cfg->listen);
+		return false;
+	}
+	if (cfg->max_output_bytes < cfg->max_frame_bytes) {
+		snprintf(err, CONFIG_ERR_MAX,
+			 "max_output_bytes (%d) must be at least max_frame_bytes (%d)",
+			 cfg->max_output_bytes, cfg->max_frame_bytes);
+		return false;
+	}
+	return true;
+}
+
+static bool
+setting_equal(const Setting *s, const Config *a, const Config *b)
+{
+	const char *fa = (const char *)a + s->offset;
+	const char *fb = (const char *)b + s->offset;
+
+	if (s->type == SET_STRING)
+		return strcmp(fa, fb) == 0;
+	if (s->type == SET_LOGLEVEL)
+		return *(const LogLevel *)fa == *(const LogLevel *)fb;
+	return *(const int *)fa == *(const int *)fb;
+}
+
+int
+config_apply_reload(Config *cur, const Config *next)
+{
+	int changed = 0;
+
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		const Setting *s = &settings[i];
+		if (setting_equal(s, cur, next))
+			continue;
+		if (!s->reloadable) {
+			log_warn("config_needs_restart", "setting=%s", s->name);
+			continue;
+		}
+		size_t size = s->type == SET_STRING ? CONFIG_STR_MAX
+			    : s->type == SET_LOGLEVEL ? sizeof(LogLevel) : sizeof(int);
+		memcpy((char *)cur + s->offset, (const char *)next + s->offset, size);
+		log_info("config_changed", "setting=%s", s->name);
+		changed++;
+	}
+	return changed;
+}

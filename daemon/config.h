@@ -1,0 +1,71 @@
+/*
+ * config.h: triadd's settings, one table, three sources.
+ *
+ * Every setting has a name, a type, a default and a reloadable flag in one
+ * table (config.c). Values come from the defaults, then the ini file
+ * (section [triadd]), then command-line flags, in that order. SIGHUP rereads
+ * the file and reapplies the flags; settings that cannot change while running
+ * keep their old value and say so in the log.
+ *
+ * Config is a plain value: it owns no pointers, so it can be copied with '='
+ * and a half-built copy can be thrown away without cleanup.
+ */
+#ifndef TRIAD_CONFIG_H
+#define TRIAD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "log.h"
+
+#define CONFIG_STR_MAX 1024
+#define CONFIG_ERR_MAX 256
+
+typedef struct Config {
+	char listen[CONFIG_STR_MAX];     /* HOST:PORT of the protocol port */
+	char db[CONFIG_STR_MAX];         /* libpq conninfo of the daemon's role */
+	int pool_size;                   /* PostgreSQL connections kept open */
+	LogLevel log_level;
+	int max_frame_bytes;             /* largest frame body accepted */
+	int max_in_flight;               /* requests outstanding per connection */
+	int max_output_bytes;            /* output buffered per connection before reading pauses */
+	int max_connections;             /* client connections in total */
+	int hello_timeout_ms;            /* time allowed to send the Hello */
+	int idle_timeout_ms;             /* silence after which a connection is closed */
+	int db_queue_max;                /* requests waiting for a database connection */
+	int db_timeout_ms;               /* longest a request waits for, and runs on, the database */
+	int drain_timeout_ms;            /* longest a shutdown waits for requests in flight */
+} Config;
+
+/* Fills every field with its default. */
+void config_defaults(Config *cfg);
+
+/*
+ * Sets one setting by name from its text form, as found in the file or on
+ * the command line. On failure writes a sentence naming the setting and the
+ * problem into err and leaves cfg unchanged.
+ */
+__attribute__((warn_unused_result))
+bool config_set(Config *cfg, const char *name, const char *value, char err[CONFIG_ERR_MAX]);
+
+/*
+ * Applies the ini file at path on top of cfg. Only section [triadd] is read;
+ * an unknown key, a bad value or a syntax error fails the whole load with
+ * the file name and line in err, and cfg is then unspecified (callers load
+ * into a copy).
+ */
+__attribute__((warn_unused_result))
+bool config_load_file(Config *cfg, const char *path, char err[CONFIG_ERR_MAX]);
+
+/* Checks relations between settings that config_set cannot see alone. */
+__attribute__((warn_unused_result))
+bool config_validate(const Config *cfg, char err[CONFIG_ERR_MAX]);
+
+/*
+ * Copies the reloadable settings of next into cur. For each setting that is
+ * not reloadable and differs, logs that a restart is needed and keeps cur's
+ * value. Returns the number of settings that changed.
+ */
+int config_apply_reload(Config *cur, const Config *next);
+
+#endif

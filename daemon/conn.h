@@ -1,0 +1,98 @@
+/*
+ * conn.h: one client connection.
+ *
+ * A connection reads frames, hands each decoded Request to the dispatcher
+ * and writes the Responses back in whatever order they finish. It enforces
+ * the per-connection limits: frame size, requests in flight, output
+ * buffered, time to send the Hello and idle time.
+ *
+ * Anything that outlives a callback (a database job, a timer) refers to a
+ * connection by ConnRef, never by pointer: the client may have gone, and
+ * conn_lookup() then returns NULL.
+ */
+#ifndef TRIAD_CONN_H
+#define TRIAD_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "server.h"
+#include "triad/v1/envelope.pb-c.h"
+
+typedef struct ConnRef {
+	uint32_t slot;
+	uint32_t gen;
+} ConnRef;
+
+typedef enum ConnState {
+	CONN_ST_HELLO,    /* waiting for the Hello */
+	CONN_ST_READY,    /* session open */
+	CONN_ST_CLOSING,  /* flushing a last answer, then closing */
+	CONN_ST_CLOSED,   /* in the graveyard */
+} ConnState;
+
+struct Conn {
+	Server *srv;
+	ConnRef ref;
+	uint64_t serial;              /* shown in logs */
+	ConnState state;
+	struct bufferevent *bev;      /* owned; freed with the connection */
+	struct event *timer;          /* owned; hello, idle or linger deadline */
+	uint32_t in_flight;           /* requests dispatched and not yet answered */
+	bool hello_pending;           /* a Hello is being answered: read nothing more */
+	bool over_limit;              /* accepted only to be told the server is full */
+	bool processing;              /* inside conn_process(): do not re-enter */
+	char peer[64];
+	char client_name[129];
+	Conn *next_dead;              /* graveyard link */
+};
+
+/* Sets up the connection table. Returns false when memory runs out. */
+__attribute__((warn_unused_result))
+bool conn_table_init(ConnTable *t, uint32_t cap);
+void conn_table_free(ConnTable *t);
+
+/*
+ * Takes ownership of an accepted socket. Over the connection limit the
+ * client is sent RESOURCE_EXHAUSTED and closed; otherwise it must send a
+ * Hello within hello_timeout_ms.
+ */
+void conn_accept(Server *srv, evutil_socket_t fd, const struct sockaddr *addr, int addrlen);
+
+/* The live connection ref points to, or NULL if it has gone. */
+Conn *conn_lookup(Server *srv, ConnRef ref);
+
+/*
+ * Queues resp on the connection that sent request and counts the request
+ * as answered. Does nothing if the connection has gone. Reading resumes
+ * when the in-flight and output limits allow it.
+ */
+void conn_send_answer(Server *srv, ConnRef ref, const Triad__V1__Response *resp);
+
+/* Marks a successful Hello: the session is open and the idle timer runs. */
+void conn_open_session(Conn *c, const char *client_name);
+
+/*
+ * Sends an unprompted error (id 0) and closes the connection once it has
+ * been written. Nothing more is read from the connection.
+ */
+void conn_fail(Conn *c, Triad__V1__Code code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Stops reading from c and closes it once every answer still owed has been
+ * written, bounded by a timer.
+ */
+void conn_close_after_flush(Conn *c);
+
+/* Closes c at once, dropping anything unsent (used when stopping). */
+void conn_abort(Conn *c);
+
+/* Starts the graceful shutdown of every connection (see server drain). */
+void conn_drain_all(Server *srv);
+
+/* Frees every connection in the graveyard. Called by the reaper event. */
+void conn_reap(Server *srv);
+
+#endif

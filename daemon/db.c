@@ -1,0 +1,445 @@
+/*
+ * db.c: one PostgreSQL connection on the event loop, and DbJob.
+ */
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dispatch.h"
+#include "log.h"
+#include "pool.h"
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+
+static const char set_tenant_sql[] = "SELECT set_config('triad.institution_id', $1, true)";
+
+DbJob *
+db_job_new(const char *tenant, DbDoneFn done, void *arg)
+{
+	DbJob *job = calloc(1, sizeof *job);
+	if (job == NULL)
+		return NULL;
+	if (tenant != NULL && (job->tenant = strdup(tenant)) == NULL) {
+		free(job);
+		return NULL;
+	}
+	job->done = done;
+	job->arg = arg;
+	job->failed_stmt = -1;
+	return job;
+}
+
+bool
+db_job_add(DbJob *job, const char *sql, int nparams, const char *const *params)
+{
+	if (job->nstmts >= DB_MAX_STMTS || nparams < 0 || nparams > DB_MAX_PARAMS)
+		return false;
+	DbStmt *st = &job->stmts[job->nstmts];
+	memset(st, 0, sizeof *st);
+	for (int i = 0; i < nparams; i++) {
+		if (params[i] != NULL && (st->params[i] = strdup(params[i])) == NULL) {
+			for (int j = 0; j < i; j++)
+				free(st->params[j]);
+			memset(st, 0, sizeof *st);
+			return false;
+		}
+	}
+	st->sql = sql;
+	st->nparams = nparams;
+	job->nstmts++;
+	return true;
+}
+
+void
+db_job_free(DbJob *job)
+{
+	if (job == NULL)
+		return;
+	for (int i = 0; i < job->nstmts; i++) {
+		for (int j = 0; j < job->stmts[i].nparams; j++)
+			free(job->stmts[i].params[j]);
+		PQclear(job->results[i]);
+	}
+	free(job->tenant);
+	free(job->error);
+	free(job);
+}
+
+void
+db_job_fail(DbJob *job, Triad__V1__Code code, const char *message)
+{
+	DbOutcome out = {.code = code, .message = message, .failed_stmt = -1};
+	job->done(job->arg, &out);
+	db_job_free(job);
+}
+
+/* Maps a SQLSTATE to the status a client should see. Handlers refine it. */
+static Triad__V1__Code
+code_for_sqlstate(const char *s)
+{
+	if (strncmp(s, "08", 2) == 0 || strncmp(s, "57P", 3) == 0 || strncmp(s, "53", 2) == 0)
+		return TRIAD__V1__CODE__CODE_UNAVAILABLE;
+	if (strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0)
+		return TRIAD__V1__CODE__CODE_ABORTED;
+	if (strcmp(s, "23505") == 0)
+		return TRIAD__V1__CODE__CODE_ALREADY_EXISTS;
+	if (strncmp(s, "23", 2) == 0 || strcmp(s, "P0001") == 0)
+		return TRIAD__V1__CODE__CODE_FAILED_PRECONDITION;
+	if (strncmp(s, "22", 2) == 0)
+		return TRIAD__V1__CODE__CODE_INVALID_ARGUMENT;
+	if (strcmp(s, "42501") == 0)
+		return TRIAD__V1__CODE__CODE_PERMISSION_DENIED;
+	if (strcmp(s, "57014") == 0)
+		return TRIAD__V1__CODE__CODE_DEADLINE_EXCEEDED;
+	return TRIAD__V1__CODE__CODE_INTERNAL;
+}
+
+static void on_io(evutil_socket_t fd, short what, void *arg);
+static void db_connect(DbConn *dc);
+
+/* Watches the connection's socket for what, replacing the previous watch. */
+static void
+db_watch(DbConn *dc, short what)
+{
+	evutil_socket_t fd = PQsocket(dc->pg);
+
+	if (dc->io != NULL && dc->io_fd == fd && dc->io_what == what)
+		return;
+	if (dc->io != NULL) {
+		event_free(dc->io);
+		dc->io = NULL;
+	}
+	if (fd < 0)
+		return;
+	dc->io = event_new(dc->pool->base, fd, what | EV_PERSIST, on_io, dc);
+	dc->io_fd = fd;
+	dc->io_what = what;
+	if (dc->io != NULL)
+		event_add(dc->io, NULL);
+}
+
+static void
+retry_in(DbConn *dc, int ms)
+{
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+	evtimer_add(dc->retry, &tv);
+}
+
+/*
+ * Drops the connection and schedules a reconnect after the current backoff
+ * with +-50% jitter, so N connections (and N daemons) do not reconnect in
+ * step. A running job fails with UNAVAILABLE: it may or may not have
+ * committed, which is what idempotency keys are for.
+ */
+static void
+db_drop(DbConn *dc, const char *why)
+{
+	bool was_up = dc->state == DB_ST_IDLE || dc->state == DB_ST_BUSY;
+	DbJob *job = dc->job;
+
+	dc->job = NULL;
+	if (dc->io != NULL) {
+		event_free(dc->io);
+		dc->io = NULL;
+	}
+	if (dc->pg != NULL) {
+		PQfinish(dc->pg);
+		dc->pg = NULL;
+	}
+	dc->state = DB_ST_DOWN;
+	int jitter = dc->backoff_ms / 2 + (int)(random() % (dc->backoff_ms + 1));
+	retry_in(dc, jitter);
+	dc->backoff_ms = dc->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : dc->backoff_ms * 2;
+	log_debug("db_conn_down", "index=%d reason=\"%s\"", dc->index, why);
+	if (job != NULL)
+		db_job_fail(job, TRIAD__V1__CODE__CODE_UNAVAILABLE,
+			    "lost the database connection while running the request; "
+			    "it may not have been applied");
+	pool_conn_down(dc->pool, dc, was_up, why);
+}
+
+/* libpq messages end in a newline; logs want one line. */
+static const char *
+pq_error(PGconn *pg)
+{
+	static char buf[256];
+	snprintf(buf, sizeof buf, "%s", pg != NULL ? PQerrorMessage(pg) : "out of memory");
+	for (char *p = buf; *p; p++) {
+		if (*p == '\n' || *p == '"')
+			*p = ' ';
+	}
+	return buf;
+}
+
+static void
+on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	DbConn *dc = arg;
+
+	if (dc->state == DB_ST_CONNECTING) {
+		db_drop(dc, "connect timed out");
+		return;
+	}
+	if (dc->state == DB_ST_DOWN)
+		db_connect(dc);
+}
+
+static void
+db_connect(DbConn *dc)
+{
+	dc->pg = PQconnectStartParams(dc->pool->keys, dc->pool->values, 0);
+	if (dc->pg == NULL || PQstatus(dc->pg) == CONNECTION_BAD) {
+		db_drop(dc, pq_error(dc->pg));
+		return;
+	}
+	dc->state = DB_ST_CONNECTING;
+	/* libpq does not enforce connect_timeout for asynchronous connects. */
+	retry_in(dc, dc->pool->cfg->db_timeout_ms);
+	db_watch(dc, EV_WRITE);
+}
+
+static void
+connect_poll(DbConn *dc)
+{
+	switch (PQconnectPoll(dc->pg)) {
+	case PGRES_POLLING_READING:
+		db_watch(dc, EV_READ);
+		return;
+	case PGRES_POLLING_WRITING:
+		db_watch(dc, EV_WRITE);
+		return;
+	case PGRES_POLLING_OK:
+		if (PQsetnonblocking(dc->pg, 1) != 0 || PQenterPipelineMode(dc->pg) != 1) {
+			db_drop(dc, pq_error(dc->pg));
+			return;
+		}
+		evtimer_del(dc->retry);
+		dc->state = DB_ST_IDLE;
+		dc->backoff_ms = BACKOFF_MIN_MS;
+		db_watch(dc, EV_READ);
+		log_debug("db_conn_up", "index=%d", dc->index);
+		pool_conn_up(dc->pool, dc);
+		return;
+	default:
+		db_drop(dc, pq_error(dc->pg));
+		return;
+	}
+}
+
+/* Sends what libpq has buffered; keeps watching WRITE until it is all out. */
+static bool
+db_flush(DbConn *dc)
+{
+	int rc = PQflush(dc->pg);
+	if (rc < 0)
+		return false;
+	db_watch(dc, rc == 1 ? EV_READ | EV_WRITE : EV_READ);
+	return true;
+}
+
+void
+db_conn_run(DbConn *dc, DbJob *job)
+{
+	dc->state = DB_ST_BUSY;
+	dc->job = job;
+	dc->job_started_us = now_us();
+	job->nresults = job->tenant != NULL ? -1 : 0;
+	job->stmt_seen = false;
+
+	bool ok = true;
+	if (job->tenant != NULL) {
+		const char *p[1] = {job->tenant};
+		ok = PQsendQueryParams(dc->pg, set_tenant_sql, 1, NULL, p, NULL, NULL, 0) == 1;
+	}
+	for (int i = 0; ok && i < job->nstmts; i++) {
+		const DbStmt *st = &job->stmts[i];
+		ok = PQsendQueryParams(dc->pg, st->sql, st->nparams, NULL,
+				       (const char *const *)st->params, NULL, NULL, 0) == 1;
+	}
+	if (ok)
+		ok = PQpipelineSync(dc->pg) == 1;
+	if (!ok || !db_flush(dc))
+		db_drop(dc, pq_error(dc->pg));
+}
+
+/* Records one result of the running job. Takes ownership of r. */
+static void
+job_take_result(DbJob *job, PGresult *r)
+{
+	int i = job->nresults;   /* -1 is the tenant statement */
+
+	job->stmt_seen = true;
+	switch (PQresultStatus(r)) {
+	case PGRES_TUPLES_OK:
+	case PGRES_COMMAND_OK:
+		if (i >= 0 && i < job->nstmts && job->results[i] == NULL) {
+			job->results[i] = r;
+			return;
+		}
+		break;
+	case PGRES_PIPELINE_ABORTED:
+		break;
+	default:
+		if (job->error == NULL) {
+			const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+			const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+			snprintf(job->sqlstate, sizeof job->sqlstate, "%s", state ? state : "XX000");
+			job->error = strdup(msg != NULL ? msg : "database error");
+			job->failed_stmt = i;
+		}
+		break;
+	}
+	PQclear(r);
+}
+
+/* The sync arrived: the transaction is over. Report and go idle. */
+static void
+job_finish(DbConn *dc)
+{
+	DbJob *job = dc->job;
+	DbOutcome out = {.failed_stmt = -1};
+
+	/* Still BUSY while the callback runs, so the pool gives it nothing. */
+	dc->job = NULL;
+	if (job->error != NULL) {
+		out.code = code_for_sqlstate(job->sqlstate);
+		out.message = job->error;
+		out.failed_stmt = job->failed_stmt;
+		memcpy(out.sqlstate, job->sqlstate, sizeof out.sqlstate);
+		if (out.code == TRIAD__V1__CODE__CODE_INTERNAL)
+			log_error("db_error", "sqlstate=%s stmt=%d message=\"%s\"",
+				  job->sqlstate, job->failed_stmt, job->error);
+	} else if (job->nresults != job->nstmts) {
+		out.code = TRIAD__V1__CODE__CODE_INTERNAL;
+		out.message = "the database returned an unexpected number of results";
+		log_error("bug", "what=result_count got=%d want=%d", job->nresults, job->nstmts);
+	} else {
+		out.code = TRIAD__V1__CODE__CODE_OK;
+		out.results = job->results;
+		out.nresults = job->nstmts;
+	}
+	job->done(job->arg, &out);
+	db_job_free(job);
+
+	/* A statement must never leave a transaction open on a shared connection. */
+	if (PQtransactionStatus(dc->pg) != PQTRANS_IDLE) {
+		db_drop(dc, "transaction left open");
+		return;
+	}
+	dc->state = DB_ST_IDLE;
+	pool_conn_idle(dc->pool, dc);
+}
+
+/*
+ * Reads what has arrived and hands out results until libpq needs more
+ * input or the job's sync point is reached.
+ */
+static void
+busy_read(DbConn *dc)
+{
+	DbJob *job = dc->job;
+	int nulls = 0;
+
+	while (!PQisBusy(dc->pg)) {
+		PGresult *r = PQgetResult(dc->pg);
+		if (r == NULL) {
+			/* End of one statement's results. */
+			if (job->stmt_seen) {
+				job->nresults++;
+				job->stmt_seen = false;
+			}
+			if (++nulls > 1)
+				return;
+			continue;
+		}
+		nulls = 0;
+		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			job_finish(dc);
+			return;
+		}
+		job_take_result(job, r);
+	}
+}
+
+static void
+on_io(evutil_socket_t fd, short what, void *arg)
+{
+	DbConn *dc = arg;
+
+	switch (dc->state) {
+	case DB_ST_CONNECTING:
+		connect_poll(dc);
+		return;
+	case DB_ST_IDLE:
+		/* Nothing is expected: this is the server closing on us. */
+		if (!PQconsumeInput(dc->pg) || PQstatus(dc->pg) == CONNECTION_BAD) {
+			db_drop(dc, pq_error(dc->pg));
+			return;
+		}
+		for (PGnotify *n; (n = PQnotifies(dc->pg)) != NULL;)
+			PQfreemem(n);
+		return;
+	case DB_ST_BUSY:
+		if ((what & EV_WRITE) && !db_flush(dc)) {
+			db_drop(dc, pq_error(dc->pg));
+			return;
+		}
+		if (what & EV_READ) {
+			if (!PQconsumeInput(dc->pg)) {
+				db_drop(dc, pq_error(dc->pg));
+				return;
+			}
+			busy_read(dc);
+		}
+		return;
+	case DB_ST_DOWN:
+		return;
+	}
+}
+
+bool
+db_conn_init(DbConn *dc, Pool *pool, int index)
+{
+	memset(dc, 0, sizeof *dc);
+	dc->pool = pool;
+	dc->index = index;
+	dc->io_fd = -1;
+	dc->backoff_ms = BACKOFF_MIN_MS;
+	dc->retry = evtimer_new(pool->base, on_retry, dc);
+	if (dc->retry == NULL)
+		return false;
+	db_connect(dc);
+	return true;
+}
+
+void
+db_conn_fini(DbConn *dc)
+{
+	DbJob *job = dc->job;
+
+	dc->job = NULL;
+	if (job != NULL)
+		db_job_fail(job, TRIAD__V1__CODE__CODE_UNAVAILABLE, "the server is shutting down");
+	if (dc->io != NULL)
+		event_free(dc->io);
+	if (dc->retry != NULL)
+		event_free(dc->retry);
+	PQfinish(dc->pg);
+	memset(dc, 0, sizeof *dc);
+}
+
+void
+db_conn_abandon(DbConn *dc, const char *why)
+{
+	DbJob *job = dc->job;
+
+	dc->job = NULL;
+	if (job != NULL)
+		db_job_fail(job, TRIAD__V1__CODE__CODE_UNAVAILABLE, why);
+	dc->backoff_ms = BACKOFF_MIN_MS;
+	db_drop(dc, why);
+}

@@ -1,0 +1,128 @@
+/*
+ * db.h: one asynchronous PostgreSQL connection, driven by the event loop.
+ *
+ * A DbConn connects with PQconnectStartParams/PQconnectPoll, runs one DbJob
+ * at a time in pipeline mode (every statement of the job, then one sync: one
+ * round trip, one implicit transaction) and reconnects with backoff and
+ * jitter when the server goes away. Nothing here blocks.
+ *
+ * A DbJob is a unit of work for one request: an optional tenant, then up to
+ * DB_MAX_STMTS parameterised statements that run in a single transaction.
+ * The job owns copies of its SQL parameters. The pool owns a submitted job
+ * until its done callback has returned; the PGresults handed to the callback
+ * are cleared right after, so the callback copies what it keeps.
+ */
+#ifndef TRIAD_DB_H
+#define TRIAD_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <libpq-fe.h>
+
+#include "triad/v1/envelope.pb-c.h"
+
+#define DB_MAX_STMTS 8
+#define DB_MAX_PARAMS 16
+
+typedef struct Pool Pool;
+typedef struct DbJob DbJob;
+
+/* What became of a job. On OK every statement succeeded and results[i] is
+ * the result of statement i. Otherwise message says why, and for SQL errors
+ * sqlstate is the five-character SQLSTATE of the statement that failed. */
+typedef struct DbOutcome {
+	Triad__V1__Code code;
+	const char *message;
+	char sqlstate[6];
+	int failed_stmt;                  /* index of the failing statement, or -1 */
+	PGresult *const *results;
+	int nresults;
+} DbOutcome;
+
+typedef void (*DbDoneFn)(void *arg, const DbOutcome *outcome);
+
+typedef struct DbStmt {
+	const char *sql;                  /* static text; never built from input */
+	int nparams;
+	char *params[DB_MAX_PARAMS];      /* owned copies; NULL is SQL NULL */
+} DbStmt;
+
+struct DbJob {
+	char *tenant;                     /* institution id set for RLS, or NULL */
+	int nstmts;
+	DbStmt stmts[DB_MAX_STMTS];
+	PGresult *results[DB_MAX_STMTS];
+	DbDoneFn done;
+	void *arg;
+	uint64_t deadline_us;             /* set by the pool on submit */
+	/* progress while running */
+	int nresults;
+	bool stmt_seen;                   /* a result of the current statement arrived */
+	int failed_stmt;
+	char sqlstate[6];
+	char *error;                      /* first error message, owned */
+	DbJob *next;                      /* queue link */
+};
+
+/*
+ * Creates an empty job. tenant (copied, may be NULL) is set as
+ * triad.institution_id for the transaction, before the first statement, so
+ * row-level security applies. done is called exactly once with arg.
+ */
+DbJob *db_job_new(const char *tenant, DbDoneFn done, void *arg);
+
+/*
+ * Appends a statement. sql must be a string literal or otherwise outlive the
+ * job; params are copied. Returns false when the job is full or memory ran
+ * out; the job is then unchanged.
+ */
+__attribute__((warn_unused_result))
+bool db_job_add(DbJob *job, const char *sql, int nparams, const char *const *params);
+
+/* Frees a job that was never submitted, or whose callback has run. */
+void db_job_free(DbJob *job);
+
+/* Calls the job's done callback with a failure and frees the job. */
+void db_job_fail(DbJob *job, Triad__V1__Code code, const char *message);
+
+typedef enum DbState {
+	DB_ST_DOWN,        /* waiting for the reconnect timer */
+	DB_ST_CONNECTING,
+	DB_ST_IDLE,
+	DB_ST_BUSY,        /* running a job */
+} DbState;
+
+typedef struct DbConn {
+	Pool *pool;
+	int index;
+	DbState state;
+	PGconn *pg;                  /* owned */
+	struct event *io;            /* owned; watches PQsocket() */
+	evutil_socket_t io_fd;
+	short io_what;
+	struct event *retry;         /* owned; reconnect timer */
+	int backoff_ms;
+	DbJob *job;                  /* the running job, owned while running */
+	uint64_t job_started_us;
+} DbConn;
+
+/* Sets up a connection slot and starts connecting. */
+__attribute__((warn_unused_result))
+bool db_conn_init(DbConn *dc, Pool *pool, int index);
+
+/* Closes the connection; a running job fails with UNAVAILABLE. */
+void db_conn_fini(DbConn *dc);
+
+/* Starts job on an idle connection. The connection owns it until done. */
+void db_conn_run(DbConn *dc, DbJob *job);
+
+/*
+ * Gives up on the running job (it ran past its deadline): the job gets
+ * UNAVAILABLE and the connection is dropped and reconnected, since the
+ * server may still be working on it.
+ */
+void db_conn_abandon(DbConn *dc, const char *why);
+
+#endif

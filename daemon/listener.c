@@ -1,0 +1,102 @@
+/*
+ * listener.c: accepting connections, and surviving running out of
+ * descriptors without spinning.
+ */
+#include "listener.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conn.h"
+#include "log.h"
+
+/* After EMFILE and friends, stop accepting this long and try again. */
+#define ACCEPT_PAUSE_MS 100
+
+static void
+on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *addr, int len, void *arg)
+{
+	conn_accept(arg, fd, addr, len);
+}
+
+static void
+on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	Server *srv = arg;
+	if (srv->listener != NULL && !srv->draining)
+		evconnlistener_enable(srv->listener);
+}
+
+/*
+ * accept() failed: out of descriptors or memory. Pending connections would
+ * make the listener fire again at once, so pause it briefly instead of
+ * spinning, and say so once per pause.
+ */
+static void
+on_accept_error(struct evconnlistener *l, void *arg)
+{
+	Server *srv = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+
+	log_warn("accept_failed", "error=\"%s\" pause_ms=%d", evutil_socket_error_to_string(err),
+		 ACCEPT_PAUSE_MS);
+	evconnlistener_disable(l);
+	struct timeval tv = {0, ACCEPT_PAUSE_MS * 1000};
+	if (srv->accept_resume == NULL)
+		srv->accept_resume = evtimer_new(srv->base, on_resume, srv);
+	if (srv->accept_resume != NULL)
+		evtimer_add(srv->accept_resume, &tv);
+}
+
+bool
+listener_start(Server *srv, char err[256])
+{
+	char host[CONFIG_STR_MAX];
+	snprintf(host, sizeof host, "%s", srv->cfg.listen);
+	char *colon = strrchr(host, ':');
+	if (colon == NULL) {
+		snprintf(err, 256, "listen: '%s' is not HOST:PORT", srv->cfg.listen);
+		return false;
+	}
+	*colon = '\0';
+	const char *port = colon + 1;
+	char *h = host;
+	if (h[0] == '[' && colon[-1] == ']') {
+		h++;
+		colon[-1] = '\0';
+	}
+
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_PASSIVE};
+	struct addrinfo *res = NULL;
+	int rc = getaddrinfo(*h ? h : NULL, port, &hints, &res);
+	if (rc != 0) {
+		snprintf(err, 256, "listen: cannot resolve '%s': %s", srv->cfg.listen, gai_strerror(rc));
+		return false;
+	}
+	srv->listener = evconnlistener_new_bind(srv->base, on_accept, srv,
+		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 1024,
+		res->ai_addr, (int)res->ai_addrlen);
+	freeaddrinfo(res);
+	if (srv->listener == NULL) {
+		snprintf(err, 256, "listen: cannot bind %s: %s", srv->cfg.listen, strerror(errno));
+		return false;
+	}
+	evconnlistener_set_error_cb(srv->listener, on_accept_error);
+	return true;
+}
+
+void
+listener_stop(Server *srv)
+{
+	if (srv->listener != NULL) {
+		evconnlistener_free(srv->listener);
+		srv->listener = NULL;
+	}
+	if (srv->accept_resume != NULL) {
+		event_free(srv->accept_resume);
+		srv->accept_resume = NULL;
+	}
+}

@@ -1,0 +1,212 @@
+/*
+ * main.c: triadd's command line, configuration, signals and the loop.
+ *
+ *   triadd [OPTIONS]            serve the protocol
+ *   triadd migrate [OPTIONS]    bring the database schema up to date
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "log.h"
+#include "migrate.h"
+#include "server.h"
+
+static const char usage_text[] =
+	"usage: triadd [OPTIONS]            serve the triad protocol\n"
+	"       triadd migrate [OPTIONS]    apply pending database migrations\n"
+	"\n"
+	"options:\n"
+	"  -c, --config FILE      ini file with a [triadd] section (see triadd.conf.example)\n"
+	"  -l, --listen HOST:PORT protocol address (default 127.0.0.1:7411)\n"
+	"  -d, --db CONNINFO      PostgreSQL connection string\n"
+	"  -p, --pool N           database connections (default 4)\n"
+	"  -L, --log-level LEVEL  debug, info, warn or error (default info)\n"
+	"  -h, --help             show this help\n"
+	"  -V, --version          show the version\n"
+	"\n"
+	"Flags override the config file. SIGHUP rereads the file; SIGTERM or SIGINT\n"
+	"finish the requests in flight and exit.\n";
+
+/* A flag given on the command line, reapplied over the file on every reload. */
+typedef struct Override {
+	const char *name;
+	const char *value;
+} Override;
+
+typedef struct Options {
+	const char *command;       /* NULL to serve, or "migrate" */
+	const char *config_path;
+	Override overrides[8];
+	int noverrides;
+} Options;
+
+/* Parses argv; exits with 2 and a message on a usage error. */
+static void
+options_parse(int argc, char **argv, Options *opt)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"listen", required_argument, NULL, 'l'},
+		{"db", required_argument, NULL, 'd'},
+		{"pool", required_argument, NULL, 'p'},
+		{"log-level", required_argument, NULL, 'L'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	memset(opt, 0, sizeof *opt);
+	while ((ch = getopt_long(argc, argv, "c:l:d:p:L:hV", longopts, NULL)) != -1) {
+		const char *name = NULL;
+		switch (ch) {
+		case 'c': opt->config_path = optarg; break;
+		case 'l': name = "listen"; break;
+		case 'd': name = "db"; break;
+		case 'p': name = "pool_size"; break;
+		case 'L': name = "log_level"; break;
+		case 'h': fputs(usage_text, stdout); exit(0);
+		case 'V': printf("triadd %s (protocol %d, schema %d)\n", TRIAD_VERSION,
+				 TRIAD_PROTOCOL_VERSION, migrations_count); exit(0);
+		default:
+			fputs("Try 'triadd --help'.\n", stderr);
+			exit(2);
+		}
+		if (name == NULL)
+			continue;
+		if (opt->noverrides == (int)(sizeof opt->overrides / sizeof opt->overrides[0])) {
+			fputs("triadd: too many options\n", stderr);
+			exit(2);
+		}
+		opt->overrides[opt->noverrides++] = (Override){name, optarg};
+	}
+	if (optind < argc) {
+		/* getopt_long() moved the operands behind the options. */
+		opt->command = argv[optind++];
+		if (strcmp(opt->command, "migrate") != 0 || optind < argc) {
+			fprintf(stderr, "triadd: unexpected argument '%s'\nTry 'triadd --help'.\n",
+				strcmp(opt->command, "migrate") != 0 ? opt->command : argv[optind]);
+			exit(2);
+		}
+	}
+}
+
+/* Builds the settings from defaults, the file and the flags, in that order. */
+static bool
+config_build(const Options *opt, Config *cfg, char err[CONFIG_ERR_MAX])
+{
+	config_defaults(cfg);
+	if (opt->config_path != NULL && !config_load_file(cfg, opt->config_path, err))
+		return false;
+	for (int i = 0; i < opt->noverrides; i++) {
+		if (!config_set(cfg, opt->overrides[i].name, opt->overrides[i].value, err))
+			return false;
+	}
+	return config_validate(cfg, err);
+}
+
+typedef struct SignalCtx {
+	Server *srv;
+	const Options *opt;
+} SignalCtx;
+
+static void
+on_stop_signal(evutil_socket_t sig, short what, void *arg)
+{
+	SignalCtx *ctx = arg;
+	log_info("signal", "name=%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	server_drain(ctx->srv);
+}
+
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	SignalCtx *ctx = arg;
+	Config next;
+	char err[CONFIG_ERR_MAX];
+
+	if (!config_build(ctx->opt, &next, err)) {
+		char q[CONFIG_ERR_MAX + 16];
+		log_warn("config_reload_failed", "error=%s keeping=old",
+			 log_quote(q, sizeof q, err));
+		return;
+	}
+	server_reload(ctx->srv, &next);
+}
+
+static int
+serve(const Options *opt, const Config *cfg)
+{
+	char err[512];
+
+	if (cfg->db[0] == '\0') {
+		fprintf(stderr, "triadd: no database configured: set db in the config file or use --db\n");
+		return 2;
+	}
+	if (!migrate_check(cfg->db, err)) {
+		fprintf(stderr, "triadd: %s\n", err);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
+
+	Server *srv = server_new(cfg, err);
+	if (srv == NULL) {
+		fprintf(stderr, "triadd: %s\n", err);
+		return 1;
+	}
+	SignalCtx ctx = {srv, opt};
+	struct event *sigs[3] = {
+		evsignal_new(srv->base, SIGTERM, on_stop_signal, &ctx),
+		evsignal_new(srv->base, SIGINT, on_stop_signal, &ctx),
+		evsignal_new(srv->base, SIGHUP, on_hup, &ctx),
+	};
+	for (int i = 0; i < 3; i++) {
+		if (sigs[i] == NULL || event_add(sigs[i], NULL) != 0) {
+			fprintf(stderr, "triadd: cannot install signal handlers\n");
+			return 1;
+		}
+	}
+	int rc = server_run(srv);
+	for (int i = 0; i < 3; i++)
+		event_free(sigs[i]);
+	server_free(srv);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	Options opt;
+	Config cfg;
+	char err[CONFIG_ERR_MAX];
+
+	options_parse(argc, argv, &opt);
+	if (!config_build(&opt, &cfg, err)) {
+		fprintf(stderr, "triadd: %s\n", err);
+		return 2;
+	}
+	log_set_level(cfg.log_level);
+
+	if (opt.command != NULL) {
+		char merr[512];
+		if (cfg.db[0] == '\0') {
+			fprintf(stderr, "triadd: no database configured: set db in the config file or use --db\n");
+			return 2;
+		}
+		if (!migrate_apply(cfg.db, stdout, merr)) {
+			fprintf(stderr, "triadd: %s\n", merr);
+			return 1;
+		}
+		return 0;
+	}
+	return serve(&opt, &cfg);
+}

@@ -1,0 +1,140 @@
+/*
+ * server.c: putting the pieces together, draining and reloading.
+ */
+#include "server.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <event2/bufferevent.h>
+
+#include "conn.h"
+#include "frame.h"
+#include "listener.h"
+#include "log.h"
+#include "pool.h"
+
+/* Initial size of the connection table; it grows on demand. */
+#define CONN_TABLE_INITIAL 1024
+
+static void
+on_reap(evutil_socket_t fd, short what, void *arg)
+{
+	Server *srv = arg;
+
+	conn_reap(srv);
+	if (srv->draining && srv->conns.live == 0 && srv->conns.rejecting == 0)
+		event_base_loopbreak(srv->base);
+}
+
+static void
+on_drain_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	Server *srv = arg;
+
+	log_warn("drain_timeout", "connections=%" PRIu32 " ms=%d", srv->conns.live,
+		 srv->cfg.drain_timeout_ms);
+	event_base_loopbreak(srv->base);
+}
+
+Server *
+server_new(const Config *cfg, char err[256])
+{
+	Server *srv = calloc(1, sizeof *srv);
+	if (srv == NULL) {
+		snprintf(err, 256, "out of memory");
+		return NULL;
+	}
+	srv->cfg = *cfg;
+	srv->base = event_base_new();
+	if (srv->base == NULL || !conn_table_init(&srv->conns, CONN_TABLE_INITIAL)) {
+		snprintf(err, 256, "out of memory");
+		server_free(srv);
+		return NULL;
+	}
+	srv->reaper = event_new(srv->base, -1, 0, on_reap, srv);
+	srv->drain_timer = evtimer_new(srv->base, on_drain_timeout, srv);
+	if (srv->reaper == NULL || srv->drain_timer == NULL) {
+		snprintf(err, 256, "out of memory");
+		server_free(srv);
+		return NULL;
+	}
+	srv->pool = pool_new(srv->base, &srv->cfg, err);
+	if (srv->pool == NULL || !listener_start(srv, err)) {
+		server_free(srv);
+		return NULL;
+	}
+	return srv;
+}
+
+int
+server_run(Server *srv)
+{
+	log_info("listening", "addr=%s pool=%d max_connections=%d", srv->cfg.listen,
+		 srv->cfg.pool_size, srv->cfg.max_connections);
+	if (event_base_dispatch(srv->base) < 0) {
+		log_error("loop_failed", NULL);
+		return 1;
+	}
+	log_info("stopped", "requests=%" PRIu64 " connections=%" PRIu64, srv->stats.requests,
+		 srv->stats.conns_accepted);
+	return 0;
+}
+
+void
+server_drain(Server *srv)
+{
+	if (srv->draining)
+		return;
+	srv->draining = true;
+	listener_stop(srv);
+	log_info("draining", "connections=%" PRIu32 " timeout_ms=%d", srv->conns.live,
+		 srv->cfg.drain_timeout_ms);
+	conn_drain_all(srv);
+	struct timeval tv = {srv->cfg.drain_timeout_ms / 1000,
+			     (srv->cfg.drain_timeout_ms % 1000) * 1000};
+	evtimer_add(srv->drain_timer, &tv);
+	/* Let the reaper decide: it runs even when nothing was closed. */
+	event_active(srv->reaper, EV_TIMEOUT, 0);
+}
+
+void
+server_reload(Server *srv, const Config *next)
+{
+	int changed = config_apply_reload(&srv->cfg, next);
+
+	log_set_level(srv->cfg.log_level);
+	/* Open connections buffer at most one frame of the (new) largest size. */
+	for (uint32_t i = 0; i < srv->conns.cap; i++) {
+		Conn *c = srv->conns.slots[i];
+		if (c != NULL)
+			bufferevent_setwatermark(c->bev, EV_READ, 0,
+				(size_t)srv->cfg.max_frame_bytes + FRAME_HEADER_BYTES);
+	}
+	log_info("config_reloaded", "changed=%d", changed);
+}
+
+void
+server_free(Server *srv)
+{
+	if (srv == NULL)
+		return;
+	listener_stop(srv);
+	/* Close what is left (after a drain timeout), then free it. */
+	for (uint32_t i = 0; i < srv->conns.cap; i++) {
+		Conn *c = srv->conns.slots[i];
+		if (c != NULL)
+			conn_abort(c);
+	}
+	conn_reap(srv);
+	pool_free(srv->pool);
+	if (srv->reaper != NULL)
+		event_free(srv->reaper);
+	if (srv->drain_timer != NULL)
+		event_free(srv->drain_timer);
+	conn_table_free(&srv->conns);
+	if (srv->base != NULL)
+		event_base_free(srv->base);
+	free(srv);
+}

@@ -1,0 +1,81 @@
+/*
+ * server.h: the state of one running triadd.
+ *
+ * There is one Server per process. It owns the event loop, the settings, the
+ * listener, the client connections and the database pool; everything else
+ * reaches them through it.
+ */
+#ifndef TRIAD_SERVER_H
+#define TRIAD_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "config.h"
+
+typedef struct Conn Conn;
+typedef struct Pool Pool;
+
+/* Counters a person or a scraper reads to see what the daemon is doing. */
+typedef struct Stats {
+	uint64_t conns_accepted;
+	uint64_t conns_rejected;     /* refused at the connection limit */
+	uint64_t requests;
+	uint64_t responses_error;
+	uint64_t frames_refused;     /* oversized, empty or undecodable */
+} Stats;
+
+typedef struct ConnTable {
+	Conn **slots;          /* slot -> live connection, or NULL */
+	uint32_t *gens;        /* generation of each slot, bumped on free */
+	uint32_t *free_slots;  /* stack of unused slot numbers */
+	uint32_t nfree;
+	uint32_t cap;
+	uint32_t live;         /* connections counted against max_connections */
+	uint32_t rejecting;    /* over-limit connections being told so */
+	uint64_t next_serial;  /* for log lines: conn=<serial> */
+} ConnTable;
+
+typedef struct Server {
+	struct event_base *base;
+	Config cfg;
+	struct evconnlistener *listener;
+	struct event *accept_resume;   /* re-enables accepting after EMFILE */
+	Pool *pool;
+	ConnTable conns;
+	Conn *graveyard;           /* closed connections freed at the end of the loop iteration */
+	struct event *reaper;      /* fires once per iteration when the graveyard is not empty */
+	bool draining;             /* SIGTERM seen: no new connections or requests */
+	struct event *drain_timer;
+	Stats stats;
+} Server;
+
+/*
+ * Creates the server for cfg: the loop, the pool (connecting in the
+ * background) and the listener. On failure returns NULL with err set.
+ */
+Server *server_new(const Config *cfg, char err[256]);
+
+/* Runs the loop until a drain finishes. Returns the process exit code. */
+int server_run(Server *srv);
+
+/*
+ * Begins a graceful stop: no new connections; requests already received
+ * are answered; each connection closes once it has nothing owed; the loop
+ * ends when all are gone or drain_timeout_ms has passed.
+ */
+void server_drain(Server *srv);
+
+/*
+ * Applies new settings (already validated): reloadable ones take effect at
+ * once, including on open connections; the others are logged as needing a
+ * restart.
+ */
+void server_reload(Server *srv, const Config *next);
+
+void server_free(Server *srv);
+
+#endif
