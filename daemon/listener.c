@@ -85,6 +85,17 @@ listener_start(Server *srv, char err[256])
 		return false;
 	}
 	evconnlistener_set_error_cb(srv->listener, on_accept_error);
+
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+	char h2[NI_MAXHOST], p2[NI_MAXSERV];
+	if (getsockname(evconnlistener_get_fd(srv->listener), (struct sockaddr *)&ss, &sslen) == 0 &&
+	    getnameinfo((struct sockaddr *)&ss, sslen, h2, sizeof h2, p2, sizeof p2,
+			NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		snprintf(srv->bound, sizeof srv->bound, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+			 h2, p2);
+	else
+		snprintf(srv->bound, sizeof srv->bound, "%s", srv->cfg.listen);
 	return true;
 }
 

@@ -71,7 +71,7 @@ server_new(const Config *cfg, char err[256])
 int
 server_run(Server *srv)
 {
-	log_info("listening", "addr=%s pool=%d max_connections=%d", srv->cfg.listen,
+	log_info("listening", "addr=%s pool=%d max_connections=%d", srv->bound,
 		 srv->cfg.pool_size, srv->cfg.max_connections);
 	if (event_base_dispatch(srv->base) < 0) {
 		log_error("loop_failed", NULL);

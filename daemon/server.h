@@ -43,6 +43,7 @@ typedef struct Server {
 	struct event_base *base;
 	Config cfg;
 	struct evconnlistener *listener;
+	char bound[64];                /* the address really bound, e.g. after port 0 */
 	struct event *accept_resume;   /* re-enables accepting after EMFILE */
 	Pool *pool;
 	ConnTable conns;

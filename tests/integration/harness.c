@@ -1,0 +1,349 @@
+/*
+ * harness.c: starting triadd and talking to it, for the integration tests.
+ */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "frame.h"
+
+const char *
+env_required(const char *name)
+{
+	const char *v = getenv(name);
+	if (v == NULL || *v == '\0')
+		fail_msg("%s is not set: run the suite with tests/run.sh", name);
+	return v;
+}
+
+uint64_t
+ms_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+void
+triadd_write_config(Triadd *d, const char *extra)
+{
+	char text[8192];
+	snprintf(text, sizeof text,
+		 "[triadd]\n"
+		 "listen = 127.0.0.1:0\n"
+		 "db = %s\n"
+		 "pool_size = 2\n"
+		 "%s",
+		 env_required("TRIAD_TEST_DB"), extra != NULL ? extra : "");
+	write_file(d->conf, text);
+}
+
+bool
+triadd_log_contains(const Triadd *d, const char *needle)
+{
+	FILE *f = fopen(d->log, "r");
+	char line[4096];
+	bool found = false;
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof line, f) != NULL)
+		found = strstr(line, needle) != NULL;
+	fclose(f);
+	return found;
+}
+
+/* Finds "event=listening addr=H:P" in the log. */
+static bool
+read_listen_addr(Triadd *d)
+{
+	FILE *f = fopen(d->log, "r");
+	char line[4096];
+	bool found = false;
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof line, f) != NULL) {
+		char *p = strstr(line, "event=listening addr=");
+		if (p != NULL) {
+			p += strlen("event=listening addr=");
+			size_t n = strcspn(p, " \n");
+			snprintf(d->addr, sizeof d->addr, "%.*s", (int)n, p);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static void
+dump_log(const Triadd *d)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "tail -n 30 %s >&2", d->log);
+	if (system(cmd) != 0)
+		fprintf(stderr, "(no log)\n");
+}
+
+void
+triadd_start(Triadd *d, const char *extra)
+{
+	static int counter;
+	memset(d, 0, sizeof *d);
+	snprintf(d->conf, sizeof d->conf, "/tmp/triadd-test-%d-%d.conf", (int)getpid(), counter);
+	snprintf(d->log, sizeof d->log, "/tmp/triadd-test-%d-%d.log", (int)getpid(), counter);
+	counter++;
+	triadd_write_config(d, extra);
+
+	const char *bin = env_required("TRIADD");
+	d->pid = fork();
+	assert_true(d->pid >= 0);
+	if (d->pid == 0) {
+		int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0)
+			_exit(127);
+		dup2(fd, STDERR_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		execl(bin, "triadd", "--config", d->conf, (char *)NULL);
+		_exit(127);
+	}
+	uint64_t deadline = ms_now() + 20000;
+	while (ms_now() < deadline) {
+		if (read_listen_addr(d))
+			return;
+		int status;
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			d->pid = 0;
+			dump_log(d);
+			fail_msg("triadd exited during start-up");
+		}
+		usleep(20000);
+	}
+	dump_log(d);
+	fail_msg("triadd did not start listening within 20 s");
+}
+
+int
+triadd_wait(Triadd *d, int timeout_ms)
+{
+	uint64_t deadline = ms_now() + (uint64_t)timeout_ms;
+	int status;
+	while (ms_now() < deadline) {
+		pid_t r = waitpid(d->pid, &status, WNOHANG);
+		if (r == d->pid) {
+			d->pid = 0;
+			if (WIFEXITED(status))
+				return WEXITSTATUS(status);
+			return 128 + WTERMSIG(status);
+		}
+		usleep(10000);
+	}
+	return -1;
+}
+
+int
+triadd_stop(Triadd *d, int sig)
+{
+	if (d->pid <= 0)
+		return -1;
+	kill(d->pid, sig);
+	int rc = triadd_wait(d, 30000);
+	if (rc < 0) {
+		kill(d->pid, SIGKILL);
+		rc = triadd_wait(d, 5000);
+		dump_log(d);
+		fail_msg("triadd did not exit within 30 s of signal %d", sig);
+	}
+	if (rc != 0)
+		dump_log(d);
+	return rc;
+}
+
+int
+tc_connect(const char *addr)
+{
+	char host[64];
+	snprintf(host, sizeof host, "%s", addr);
+	char *colon = strrchr(host, ':');
+	assert_non_null(colon);
+	*colon = '\0';
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
+	assert_int_equal(inet_pton(AF_INET, host, &sa.sin_addr), 1);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+		fail_msg("connect %s: %s", addr, strerror(errno));
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	return fd;
+}
+
+void
+tc_send_raw(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			fail_msg("send: %s", strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+void
+tc_send(int fd, const Triad__V1__Request *req)
+{
+	size_t n = triad__v1__request__get_packed_size(req);
+	uint8_t *buf = malloc(n + 4);
+	assert_non_null(buf);
+	frame_put_u32(buf, (uint32_t)n);
+	triad__v1__request__pack(req, buf + 4);
+	tc_send_raw(fd, buf, n + 4);
+	free(buf);
+}
+
+/* Reads exactly len bytes before the deadline; false on EOF or timeout. */
+static bool
+read_full(int fd, uint8_t *buf, size_t len, uint64_t deadline, bool *timed_out)
+{
+	while (len > 0) {
+		uint64_t now = ms_now();
+		if (now >= deadline) {
+			if (timed_out)
+				*timed_out = true;
+			return false;
+		}
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int pr = poll(&pfd, 1, (int)(deadline - now));
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr == 0)
+			continue;
+		ssize_t n = recv(fd, buf, len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+Triad__V1__Response *
+tc_recv(int fd, int timeout_ms, bool *timed_out)
+{
+	uint8_t hdr[4];
+	uint64_t deadline = ms_now() + (uint64_t)timeout_ms;
+
+	if (timed_out)
+		*timed_out = false;
+	if (!read_full(fd, hdr, 4, deadline, timed_out))
+		return NULL;
+	uint32_t len = frame_get_u32(hdr);
+	assert_true(len <= (4u << 20));
+	uint8_t *body = malloc(len ? len : 1);
+	assert_non_null(body);
+	if (!read_full(fd, body, len, deadline, timed_out)) {
+		free(body);
+		return NULL;
+	}
+	Triad__V1__Response *resp = triad__v1__response__unpack(NULL, len, body);
+	free(body);
+	assert_non_null(resp);
+	assert_non_null(resp->status);
+	return resp;
+}
+
+bool
+tc_closed(int fd, int timeout_ms)
+{
+	uint8_t b;
+	uint64_t deadline = ms_now() + (uint64_t)timeout_ms;
+	bool timed_out = false;
+	/* Anything still arriving is skipped; only EOF counts. */
+	while (read_full(fd, &b, 1, deadline, &timed_out))
+		;
+	return !timed_out;
+}
+
+void
+tc_send_hello(int fd, uint64_t id, uint32_t version)
+{
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__Hello hello = TRIAD__V1__HELLO__INIT;
+	hello.protocol_version = version;
+	hello.token = "test-token";
+	hello.client_name = "triad-tests";
+	req.id = id;
+	req.body_case = TRIAD__V1__REQUEST__BODY_HELLO;
+	req.hello = &hello;
+	tc_send(fd, &req);
+}
+
+int
+tc_session(const char *addr)
+{
+	int fd = tc_connect(addr);
+	tc_send_hello(fd, 1, TRIAD_PROTOCOL_VERSION);
+	Triad__V1__Response *r = tc_recv(fd, 10000, NULL);
+	assert_non_null(r);
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_OK);
+	assert_int_equal(r->body_case, TRIAD__V1__RESPONSE__BODY_HELLO);
+	triad__v1__response__free_unpacked(r, NULL);
+	return fd;
+}
+
+void
+tc_send_ping(int fd, uint64_t id, bool database)
+{
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__Ping ping = TRIAD__V1__PING__INIT;
+	ping.database = database;
+	req.id = id;
+	req.body_case = TRIAD__V1__REQUEST__BODY_PING;
+	req.ping = &ping;
+	tc_send(fd, &req);
+}
+
+int
+run_capture(const char *cmd, char *out, size_t outsize)
+{
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	size_t used = 0;
+	if (out != NULL && outsize > 0) {
+		size_t n;
+		while (used + 1 < outsize && (n = fread(out + used, 1, outsize - 1 - used, p)) > 0)
+			used += n;
+		out[used] = '\0';
+	}
+	char sink[512];
+	while (fread(sink, 1, sizeof sink, p) > 0)
+		;
+	int status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}

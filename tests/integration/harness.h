@@ -1,0 +1,87 @@
+/*
+ * harness.h: what the integration tests share: a real triadd started per
+ * test against the PostgreSQL that tests/run.sh provides, and a small
+ * blocking protocol client.
+ *
+ * Environment (set by tests/run.sh and ctest):
+ *   TRIADD               path of the daemon binary
+ *   TRIAD                path of the client binary
+ *   TRIAD_TEST_DB        conninfo of the daemon's role
+ *   TRIAD_TEST_OWNER_DB  conninfo of the schema owner (migrations)
+ *   TRIAD_TEST_PG_STOP / TRIAD_TEST_PG_START  shell commands for outages
+ */
+#ifndef TRIAD_TEST_HARNESS_H
+#define TRIAD_TEST_HARNESS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+#include <sys/types.h>
+
+#include <cmocka.h>
+
+#include "triad/v1/envelope.pb-c.h"
+
+typedef struct Triadd {
+	pid_t pid;
+	char addr[64];          /* HOST:PORT it listens on */
+	char conf[128];         /* its config file */
+	char log[128];          /* its stderr */
+} Triadd;
+
+/* The value of an environment variable the tests need; fails the test if unset. */
+const char *env_required(const char *name);
+
+/*
+ * Starts triadd on a free loopback port with the test database and the
+ * extra config lines (may be NULL), and waits until it listens.
+ */
+void triadd_start(Triadd *d, const char *extra_config);
+
+/* Sends sig and waits for the exit; returns the exit code (128+n on a signal). */
+int triadd_stop(Triadd *d, int sig);
+
+/* Waits up to timeout_ms for the process to exit; returns its code or -1. */
+int triadd_wait(Triadd *d, int timeout_ms);
+
+/* True when the daemon's log contains needle. */
+bool triadd_log_contains(const Triadd *d, const char *needle);
+
+/* Rewrites the daemon's config file (for reload tests). */
+void triadd_write_config(Triadd *d, const char *extra_config);
+
+/* Milliseconds on the monotonic clock. */
+uint64_t ms_now(void);
+
+/* A blocking TCP connection to addr. */
+int tc_connect(const char *addr);
+
+/* Sends raw bytes / one framed Request. */
+void tc_send_raw(int fd, const void *buf, size_t len);
+void tc_send(int fd, const Triad__V1__Request *req);
+
+/*
+ * Reads one Response, waiting at most timeout_ms. Returns NULL when the
+ * connection closed (or timed out: *timed_out tells, if not NULL).
+ */
+Triad__V1__Response *tc_recv(int fd, int timeout_ms, bool *timed_out);
+
+/* True when the peer has closed the connection within timeout_ms. */
+bool tc_closed(int fd, int timeout_ms);
+
+/* Sends a Hello with the given version. */
+void tc_send_hello(int fd, uint64_t id, uint32_t version);
+
+/* Connects and completes a Hello; returns the socket. */
+int tc_session(const char *addr);
+
+/* Sends Ping{database} with id. */
+void tc_send_ping(int fd, uint64_t id, bool database);
+
+/* Runs a shell command and returns its exit code; output goes to out (may be NULL). */
+int run_capture(const char *cmd, char *out, size_t outsize);
+
+#endif
