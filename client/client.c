@@ -1,0 +1,485 @@
+/*
+ * client.c: global options, the walk down the command tree, the session
+ * and the wording of errors.
+ */
+#include "client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const CliOption client_global_options[] = {
+	{"addr", 0, "HOST:PORT", "server address (default " TRIAD_DEFAULT_ADDR ", or TRIAD_ADDR)"},
+	{"token", 0, "TOKEN", "API token (default TRIAD_TOKEN, or the credentials file)"},
+	{"timeout", 0, "SECONDS", "how long to wait to connect and for each answer (default 10)"},
+	{"json", 0, NULL, "print results as JSON"},
+	{"csv", 0, NULL, "print results as CSV"},
+	{"help", 'h', NULL, "show help"},
+	{NULL, 0, NULL, NULL},
+};
+
+Client *
+client_new(const Command *root, FILE *out, FILE *err)
+{
+	Client *c = calloc(1, sizeof *c);
+
+	if (c == NULL)
+		return NULL;
+	c->root = root;
+	c->out = out;
+	c->err = err;
+	c->timeout_ms = TRIAD_DEFAULT_TIMEOUT_MS;
+	c->format = PRINT_TEXT;
+	c->cmd = root;
+	snprintf(c->path, sizeof c->path, "%s", root->name);
+	return c;
+}
+
+void
+client_free(Client *c)
+{
+	if (c == NULL)
+		return;
+	rpc_session_free(c->session);
+	free(c->addr);
+	free(c);
+}
+
+static bool
+is_global(const CliOption *o)
+{
+	for (const CliOption *g = client_global_options; g->name != NULL; g++)
+		if (o == g)
+			return true;
+	return false;
+}
+
+/*
+ * Take the global options found at one level of the command line into c.
+ * Later levels override earlier ones, as later flags override earlier ones.
+ */
+static bool
+apply_globals(Client *c, const CliArgs *args, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < args->n_matches; i++) {
+		const CliOption *o = args->matches[i].option;
+		const char *v = args->matches[i].value;
+
+		if (!is_global(o))
+			continue;
+		if (strcmp(o->name, "addr") == 0)
+			c->addr_flag = v;
+		else if (strcmp(o->name, "token") == 0)
+			c->token_flag = v;
+		else if (strcmp(o->name, "timeout") == 0) {
+			if (!cli_parse_seconds(v, &c->timeout_ms)) {
+				snprintf(err, errlen,
+					 "invalid value for --timeout: '%s' (expected seconds "
+					 "greater than 0 and at most 86400, such as 5 or 0.5)", v);
+				return false;
+			}
+		} else if (strcmp(o->name, "json") == 0 || strcmp(o->name, "csv") == 0) {
+			if (c->format_flag != NULL && strcmp(c->format_flag, o->name) != 0) {
+				snprintf(err, errlen, "--json and --csv cannot be used together");
+				return false;
+			}
+			c->format_flag = o->name;
+			c->format = o->name[0] == 'j' ? PRINT_JSON : PRINT_CSV;
+		}
+	}
+	return true;
+}
+
+/* Append " name" to c->path; false when it does not fit. */
+static bool
+path_push(Client *c, const char *name)
+{
+	size_t len = strlen(c->path);
+	int n = snprintf(c->path + len, sizeof c->path - len, " %s", name);
+
+	return n >= 0 && (size_t)n < sizeof c->path - len;
+}
+
+TriadExit
+client_usage_error(Client *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(c->err, "%s: ", c->path);
+	va_start(ap, fmt);
+	vfprintf(c->err, fmt, ap);
+	va_end(ap);
+	putc('\n', c->err);
+	cli_print_usage(c->err, c->path, c->cmd);
+	return TRIAD_EXIT_USAGE;
+}
+
+TriadExit
+client_unknown_command(Client *c, const char *path, const Command *const *table,
+		       const char *name)
+{
+	const Command *best = cli_suggest(table, name);
+
+	fprintf(c->err, "%s: '", path);
+	print_sanitized(c->err, name);
+	fprintf(c->err, "' is not a %s command.", path);
+	if (best != NULL)
+		fprintf(c->err, " Did you mean '%s'?\n", best->name);
+	else
+		fprintf(c->err, " See '%s --help'.\n", path);
+	return TRIAD_EXIT_USAGE;
+}
+
+/*
+ * The walk: at each group, parse options up to the first positional
+ * argument, which names the subcommand; at the leaf, parse the rest and run
+ * the handler. Global options are accepted at every level.
+ */
+int
+client_run(Client *c, int argc, char **argv)
+{
+	int i = argc > 0 ? 1 : 0;
+
+	for (;;) {
+		const Command *cmd = c->cmd;
+		bool group = cmd->subcommands != NULL;
+		const CliOption *tables[2];
+		size_t ntables = 0;
+		CliArgs args;
+		char err[256];
+		const Command *sub;
+		int rc;
+
+		if (cmd->options != NULL && cmd->options != client_global_options)
+			tables[ntables++] = cmd->options;
+		tables[ntables++] = client_global_options;
+		if (!cli_args_parse(&args, argc - i, argv + i, tables, ntables, group, err,
+				    sizeof err))
+			return client_usage_error(c, "%s", err);
+		if (!apply_globals(c, &args, err, sizeof err)) {
+			cli_args_free(&args);
+			return client_usage_error(c, "%s", err);
+		}
+		if (cli_args_has(&args, "help")) {
+			cli_args_free(&args);
+			cli_print_help(c->out, c->path, cmd,
+				       cmd == c->root ? NULL : client_global_options);
+			return TRIAD_EXIT_OK;
+		}
+
+		if (!group) {
+			if (args.n_pos < cmd->min_args)
+				rc = client_usage_error(c, "missing argument");
+			else if (args.n_pos > cmd->max_args) {
+				fprintf(c->err, "%s: unexpected argument '", c->path);
+				print_sanitized(c->err, args.pos[cmd->max_args]);
+				fputs("'\n", c->err);
+				cli_print_usage(c->err, c->path, cmd);
+				rc = TRIAD_EXIT_USAGE;
+			} else
+				rc = cmd->handler(c, cmd, &args);
+			cli_args_free(&args);
+			return rc;
+		}
+
+		if (args.n_pos == 0) {
+			cli_args_free(&args);
+			if (cmd != c->root)
+				fprintf(c->err, "%s: a command is required\n\n", c->path);
+			cli_print_help(c->err, c->path, cmd,
+				       cmd == c->root ? NULL : client_global_options);
+			return TRIAD_EXIT_USAGE;
+		}
+		sub = cli_find(cmd->subcommands, args.pos[0]);
+		if (sub == NULL) {
+			rc = client_unknown_command(c, c->path, cmd->subcommands, args.pos[0]);
+			cli_args_free(&args);
+			return rc;
+		}
+		i += args.consumed + 1;
+		cli_args_free(&args);
+		if (!path_push(c, sub->name)) {
+			fprintf(c->err, "%s: command nested too deeply\n", c->path);
+			return TRIAD_EXIT_USAGE;
+		}
+		c->cmd = sub;
+	}
+}
+
+const char *
+client_addr(Client *c)
+{
+	const char *env = getenv("TRIAD_ADDR");
+	const char *addr = TRIAD_DEFAULT_ADDR;
+
+	if (c->addr != NULL)
+		return c->addr;
+	c->addr_source = NULL;
+	if (c->addr_flag != NULL) {
+		addr = c->addr_flag;
+		c->addr_source = "--addr";
+	} else if (env != NULL && env[0] != '\0') {
+		addr = env;
+		c->addr_source = "TRIAD_ADDR";
+	}
+	c->addr = strdup(addr);
+	return c->addr;
+}
+
+bool
+client_credentials_path(char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	int n;
+
+	if (xdg != NULL && xdg[0] == '/') {
+		n = snprintf(buf, len, "%s/triad/credentials", xdg);
+	} else {
+		if (home == NULL || home[0] == '\0') {
+			struct passwd *pw = getpwuid(getuid());
+
+			home = pw != NULL ? pw->pw_dir : NULL;
+		}
+		if (home == NULL || home[0] == '\0')
+			return false;
+		n = snprintf(buf, len, "%s/.config/triad/credentials", home);
+	}
+	return n > 0 && (size_t)n < len;
+}
+
+bool
+client_read_credentials(const char *path, FILE *warn, char **token, char *err, size_t errlen)
+{
+	char buf[TRIAD_TOKEN_MAX + 2];
+	size_t len = 0, start = 0;
+	struct stat st;
+	char *nl;
+	int fd;
+
+	*token = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			fprintf(warn, "triad: warning: cannot read %s: %s\n", path, strerror(errno));
+		return true;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fprintf(warn, "triad: warning: %s is not a regular file; ignoring it\n", path);
+		close(fd);
+		return true;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO))
+		fprintf(warn,
+			"triad: warning: %s can be read or changed by other users; "
+			"run 'chmod 600 %s'\n", path, path);
+	while (len < sizeof buf - 1) {
+		ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(warn, "triad: warning: cannot read %s: %s\n", path, strerror(errno));
+			close(fd);
+			return true;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (memchr(buf, '\n', len) != NULL)
+			break;
+	}
+	close(fd);
+	buf[len] = '\0';
+	nl = memchr(buf, '\n', len);
+	if (nl != NULL)
+		len = (size_t)(nl - buf);
+	else if (len > TRIAD_TOKEN_MAX) {
+		snprintf(err, errlen, "the token in %s is longer than %d bytes", path,
+			 TRIAD_TOKEN_MAX);
+		return false;
+	}
+	while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\t' || buf[len - 1] == '\r'))
+		len--;
+	while (start < len && (buf[start] == ' ' || buf[start] == '\t'))
+		start++;
+	if (len - start > TRIAD_TOKEN_MAX) {
+		snprintf(err, errlen, "the token in %s is longer than %d bytes", path,
+			 TRIAD_TOKEN_MAX);
+		return false;
+	}
+	*token = strndup(buf + start, len - start);
+	if (*token == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The token to send: --token, else TRIAD_TOKEN, else the credentials file,
+ * else empty. *owned is what the caller must free (NULL when the token is
+ * borrowed). False, with the problem reported, when the file is unusable.
+ */
+static bool
+resolve_token(Client *c, const char **token, char **owned)
+{
+	const char *env = getenv("TRIAD_TOKEN");
+	char path[4096], err[512];
+
+	*owned = NULL;
+	*token = "";
+	if (c->token_flag != NULL) {
+		*token = c->token_flag;
+		return true;
+	}
+	if (env != NULL && env[0] != '\0') {
+		*token = env;
+		return true;
+	}
+	if (!client_credentials_path(path, sizeof path))
+		return true;
+	if (!client_read_credentials(path, c->err, owned, err, sizeof err)) {
+		fprintf(c->err, "triad: %s\n", err);
+		return false;
+	}
+	if (*owned != NULL)
+		*token = *owned;
+	return true;
+}
+
+TriadExit
+client_session(Client *c, RpcSession **out)
+{
+	const char *addr, *token;
+	char *owned;
+	RpcError err;
+	bool ok;
+
+	*out = NULL;
+	if (c->session != NULL) {
+		*out = c->session;
+		return TRIAD_EXIT_OK;
+	}
+	addr = client_addr(c);
+	if (addr == NULL) {
+		fprintf(c->err, "triad: out of memory\n");
+		return TRIAD_EXIT_SERVER;
+	}
+	if (!resolve_token(c, &token, &owned))
+		return TRIAD_EXIT_USAGE;
+	ok = rpc_open(addr, token, c->timeout_ms, &c->session, &err);
+	if (owned != NULL) {
+		explicit_bzero(owned, strlen(owned));
+		free(owned);
+	}
+	if (!ok)
+		return client_report(c, &err);
+	*out = c->session;
+	return TRIAD_EXIT_OK;
+}
+
+TriadExit
+client_call(Client *c, Triad__V1__Request *req, Triad__V1__Response **resp)
+{
+	RpcSession *s;
+	RpcError err;
+	TriadExit rc;
+
+	*resp = NULL;
+	rc = client_session(c, &s);
+	if (rc != TRIAD_EXIT_OK)
+		return rc;
+	if (!rpc_call(s, req, resp, &err))
+		return client_report(c, &err);
+	return TRIAD_EXIT_OK;
+}
+
+static bool
+is_auth_code(Triad__V1__Code code)
+{
+	return code == TRIAD__V1__CODE__CODE_UNAUTHENTICATED ||
+	       code == TRIAD__V1__CODE__CODE_PERMISSION_DENIED;
+}
+
+TriadExit
+client_exit_code(const RpcError *err)
+{
+	switch (err->kind) {
+	case RPC_ERR_NONE:
+		return TRIAD_EXIT_OK;
+	case RPC_ERR_ADDRESS:
+	case RPC_ERR_TOO_LARGE:
+		return TRIAD_EXIT_USAGE;
+	case RPC_ERR_RESOLVE:
+	case RPC_ERR_CONNECT:
+	case RPC_ERR_TIMEOUT:
+	case RPC_ERR_CLOSED:
+	case RPC_ERR_PROTOCOL:
+		return TRIAD_EXIT_UNREACHABLE;
+	case RPC_ERR_SERVER_CLOSED:
+		return is_auth_code(err->code) ? TRIAD_EXIT_AUTH : TRIAD_EXIT_UNREACHABLE;
+	case RPC_ERR_STATUS:
+		return is_auth_code(err->code) ? TRIAD_EXIT_AUTH : TRIAD_EXIT_SERVER;
+	case RPC_ERR_LOCAL:
+		break;
+	}
+	return TRIAD_EXIT_SERVER;
+}
+
+TriadExit
+client_report(Client *c, const RpcError *err)
+{
+	const char *addr = c->addr != NULL ? c->addr : TRIAD_DEFAULT_ADDR;
+	char path[4096];
+
+	fputs("triad: ", c->err);
+	switch (err->kind) {
+	case RPC_ERR_SERVER_CLOSED:
+		fprintf(c->err, "%s closed the connection: ", addr);
+		break;
+	case RPC_ERR_STATUS:
+		if (err->message[0] == '\0')
+			fprintf(c->err, "the server answered %s", rpc_code_name(err->code));
+		break;
+	default:
+		break;
+	}
+	print_sanitized(c->err, err->message);
+
+	switch (err->kind) {
+	case RPC_ERR_ADDRESS:
+		if (c->addr_source != NULL)
+			fprintf(c->err, " (from %s)", c->addr_source);
+		break;
+	case RPC_ERR_RESOLVE:
+		fputs(" (check --addr or TRIAD_ADDR)", c->err);
+		break;
+	case RPC_ERR_CONNECT:
+		fputs(" (is triadd running? set --addr or TRIAD_ADDR)", c->err);
+		break;
+	case RPC_ERR_STATUS:
+	case RPC_ERR_SERVER_CLOSED:
+		if (err->code == TRIAD__V1__CODE__CODE_INVALID_ARGUMENT && err->field[0] != '\0') {
+			fputs(" (field ", c->err);
+			print_sanitized(c->err, err->field);
+			putc(')', c->err);
+		}
+		if (err->code == TRIAD__V1__CODE__CODE_UNAUTHENTICATED) {
+			if (client_credentials_path(path, sizeof path))
+				fprintf(c->err, " (check --token, TRIAD_TOKEN or %s)", path);
+			else
+				fputs(" (check --token or TRIAD_TOKEN)", c->err);
+		}
+		break;
+	default:
+		break;
+	}
+	putc('\n', c->err);
+	return client_exit_code(err);
+}

@@ -1,0 +1,655 @@
+/*
+ * rpc.c: connecting, framing and request/response for the triad client.
+ *
+ * The client has at most one request outstanding, so a session is a socket,
+ * the next request id and the HelloReply. The socket is non-blocking and
+ * every read or write waits in poll() with the time left before a deadline,
+ * which is how a dead or silent server turns into an error rather than a
+ * hang.
+ */
+#include "rpc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+struct RpcSession {
+	int fd;
+	char *addr;                    /* owned copy, for messages */
+	int timeout_ms;                /* per call */
+	uint64_t next_id;
+	uint32_t max_request_bytes;    /* min(ours, HelloReply.max_frame_bytes) */
+	Triad__V1__Response *hello;    /* owned; body is the HelloReply */
+	bool broken;                   /* no further calls; see broken_err */
+	RpcError broken_err;
+};
+
+static void err_set(RpcError *err, RpcErrorKind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+err_set(RpcError *err, RpcErrorKind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->kind = kind;
+	err->code = TRIAD__V1__CODE__CODE_OK;
+	err->field[0] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	va_end(ap);
+}
+
+/* Copy a server Status into err, keeping what fits. */
+static void
+err_from_status(RpcError *err, RpcErrorKind kind, const Triad__V1__Status *st)
+{
+	err->kind = kind;
+	err->code = st->code;
+	snprintf(err->message, sizeof err->message, "%s", st->message ? st->message : "");
+	snprintf(err->field, sizeof err->field, "%s", st->field ? st->field : "");
+}
+
+/* Put "prefix: " in front of err->message, as far as it fits. */
+static void
+err_prefix(RpcError *err, const char *prefix)
+{
+	char old[sizeof err->message];
+
+	memcpy(old, err->message, sizeof old);
+	snprintf(err->message, sizeof err->message, "%s: %s", prefix, old);
+}
+
+int64_t
+rpc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+rpc_frame_header_encode(uint32_t len, uint8_t out[RPC_FRAME_HEADER_BYTES])
+{
+	out[0] = (uint8_t)(len >> 24);
+	out[1] = (uint8_t)(len >> 16);
+	out[2] = (uint8_t)(len >> 8);
+	out[3] = (uint8_t)len;
+}
+
+uint32_t
+rpc_frame_header_decode(const uint8_t in[RPC_FRAME_HEADER_BYTES])
+{
+	return (uint32_t)in[0] << 24 | (uint32_t)in[1] << 16 | (uint32_t)in[2] << 8 |
+	       (uint32_t)in[3];
+}
+
+bool
+rpc_frame_length_ok(uint32_t len, uint32_t max)
+{
+	return len >= 1 && len <= max;
+}
+
+bool
+rpc_addr_parse(const char *addr, char host[RPC_HOST_MAX], char port[RPC_PORT_MAX],
+	       RpcError *err)
+{
+	const char *h, *p = NULL;
+	size_t hlen;
+
+	if (addr == NULL || addr[0] == '\0') {
+		err_set(err, RPC_ERR_ADDRESS, "the server address is empty");
+		return false;
+	}
+	if (addr[0] == '[') {
+		const char *close = strchr(addr, ']');
+
+		if (close == NULL || close == addr + 1) {
+			err_set(err, RPC_ERR_ADDRESS,
+				"invalid address '%s': expected [IPV6]:PORT", addr);
+			return false;
+		}
+		h = addr + 1;
+		hlen = (size_t)(close - h);
+		if (close[1] == ':')
+			p = close + 2;
+		else if (close[1] != '\0') {
+			err_set(err, RPC_ERR_ADDRESS,
+				"invalid address '%s': expected [IPV6]:PORT", addr);
+			return false;
+		}
+	} else {
+		const char *colon = strchr(addr, ':');
+
+		if (colon != NULL && strchr(colon + 1, ':') != NULL) {
+			err_set(err, RPC_ERR_ADDRESS,
+				"invalid address '%s': write IPv6 addresses in brackets, "
+				"as in [::1]:%s", addr, RPC_DEFAULT_PORT);
+			return false;
+		}
+		h = addr;
+		hlen = colon ? (size_t)(colon - addr) : strlen(addr);
+		if (colon)
+			p = colon + 1;
+	}
+	if (hlen == 0) {
+		err_set(err, RPC_ERR_ADDRESS, "invalid address '%s': the host is missing", addr);
+		return false;
+	}
+	if (hlen >= RPC_HOST_MAX) {
+		err_set(err, RPC_ERR_ADDRESS, "invalid address: the host name is too long");
+		return false;
+	}
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+
+	if (p == NULL) {
+		snprintf(port, RPC_PORT_MAX, "%s", RPC_DEFAULT_PORT);
+		return true;
+	}
+	{
+		unsigned long n = 0;
+		size_t i;
+
+		for (i = 0; p[i] != '\0'; i++) {
+			if (p[i] < '0' || p[i] > '9' || i >= 5)
+				break;
+			n = n * 10 + (unsigned long)(p[i] - '0');
+		}
+		if (i == 0 || p[i] != '\0' || n < 1 || n > 65535) {
+			err_set(err, RPC_ERR_ADDRESS,
+				"invalid address '%s': the port must be a number from 1 to 65535",
+				addr);
+			return false;
+		}
+		snprintf(port, RPC_PORT_MAX, "%lu", n);
+	}
+	return true;
+}
+
+/*
+ * Wait until fd is ready for events or deadline_ms passes. Returns 1 when
+ * ready (including error/hangup conditions, which the next read or write
+ * reports), 0 on timeout, -1 with errno on failure.
+ */
+static int
+wait_fd(int fd, short events, int64_t deadline_ms)
+{
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = events};
+		int64_t left = deadline_ms - rpc_now_ms();
+		int rc;
+
+		if (left <= 0)
+			return 0;
+		rc = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		if (rc > 0)
+			return 1;
+		if (rc < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+bool
+rpc_write_all(int fd, const void *buf, size_t len, int64_t deadline_ms, RpcError *err)
+{
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t n;
+		int rc = wait_fd(fd, POLLOUT, deadline_ms);
+
+		if (rc == 0) {
+			err_set(err, RPC_ERR_TIMEOUT, "timed out sending a request");
+			return false;
+		}
+		if (rc < 0) {
+			err_set(err, RPC_ERR_CLOSED, "%s", strerror(errno));
+			return false;
+		}
+		n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+				continue;
+			err_set(err, RPC_ERR_CLOSED, "%s", strerror(errno));
+			return false;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/*
+ * Read exactly len bytes into buf before deadline_ms. *got counts what was
+ * read, so the caller can tell a clean end of file (nothing read) from a
+ * frame cut short.
+ */
+static bool
+read_exact(int fd, uint8_t *buf, size_t len, int64_t deadline_ms, size_t *got,
+	   RpcError *err)
+{
+	*got = 0;
+	while (*got < len) {
+		ssize_t n;
+		int rc = wait_fd(fd, POLLIN, deadline_ms);
+
+		if (rc == 0) {
+			err_set(err, RPC_ERR_TIMEOUT, "timed out waiting for an answer");
+			return false;
+		}
+		if (rc < 0) {
+			err_set(err, RPC_ERR_CLOSED, "%s", strerror(errno));
+			return false;
+		}
+		n = read(fd, buf + *got, len - *got);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+				continue;
+			err_set(err, RPC_ERR_CLOSED, "%s", strerror(errno));
+			return false;
+		}
+		if (n == 0) {
+			err_set(err, RPC_ERR_CLOSED, "the server closed the connection");
+			return false;
+		}
+		*got += (size_t)n;
+	}
+	return true;
+}
+
+bool
+rpc_read_frame(int fd, uint32_t max_len, int64_t deadline_ms, uint8_t **body,
+	       uint32_t *body_len, RpcError *err)
+{
+	uint8_t hdr[RPC_FRAME_HEADER_BYTES];
+	uint8_t *buf;
+	uint32_t len;
+	size_t got;
+
+	*body = NULL;
+	*body_len = 0;
+	if (!read_exact(fd, hdr, sizeof hdr, deadline_ms, &got, err)) {
+		if (err->kind == RPC_ERR_CLOSED && got > 0)
+			err_set(err, RPC_ERR_CLOSED,
+				"the connection ended in the middle of an answer");
+		return false;
+	}
+	len = rpc_frame_header_decode(hdr);
+	if (!rpc_frame_length_ok(len, max_len)) {
+		err_set(err, RPC_ERR_PROTOCOL,
+			"received a frame of %" PRIu32 " bytes, outside the allowed 1..%" PRIu32,
+			len, max_len);
+		return false;
+	}
+	buf = malloc(len);
+	if (buf == NULL) {
+		err_set(err, RPC_ERR_LOCAL, "out of memory reading an answer of %" PRIu32 " bytes",
+			len);
+		return false;
+	}
+	if (!read_exact(fd, buf, len, deadline_ms, &got, err)) {
+		if (err->kind == RPC_ERR_CLOSED)
+			err_set(err, RPC_ERR_CLOSED,
+				"the connection ended in the middle of an answer");
+		free(buf);
+		return false;
+	}
+	*body = buf;
+	*body_len = len;
+	return true;
+}
+
+/*
+ * Connect one address with a non-blocking connect() and poll() until the
+ * deadline. Returns the connected socket, or -1 with *saved_errno set
+ * (ETIMEDOUT when the deadline passed).
+ */
+static int
+connect_one(const struct addrinfo *ai, int64_t deadline_ms, int *saved_errno)
+{
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			ai->ai_protocol);
+	int soerr = 0;
+	socklen_t slen = sizeof soerr;
+	int rc;
+
+	if (fd < 0) {
+		*saved_errno = errno;
+		return -1;
+	}
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return fd;
+	if (errno != EINPROGRESS && errno != EINTR) {
+		*saved_errno = errno;
+		close(fd);
+		return -1;
+	}
+	rc = wait_fd(fd, POLLOUT, deadline_ms);
+	if (rc <= 0) {
+		*saved_errno = rc == 0 ? ETIMEDOUT : errno;
+		close(fd);
+		return -1;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &slen) < 0)
+		soerr = errno;
+	if (soerr != 0) {
+		*saved_errno = soerr;
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Resolve addr and connect to the first of its addresses that accepts,
+ * all before deadline_ms. Returns the socket or -1 with err set.
+ */
+static int
+connect_addr(const char *addr, int timeout_ms, int64_t deadline_ms, RpcError *err)
+{
+	char host[RPC_HOST_MAX], port[RPC_PORT_MAX];
+	struct addrinfo hints = {0}, *res = NULL, *ai;
+	int fd = -1, last_errno = ECONNREFUSED, one = 1, rc;
+
+	if (!rpc_addr_parse(addr, host, port, err))
+		return -1;
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0) {
+		err_set(err, RPC_ERR_RESOLVE, "cannot resolve '%s': %s", host,
+			rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+		fd = connect_one(ai, deadline_ms, &last_errno);
+		if (fd < 0 && last_errno == ETIMEDOUT)
+			break;
+	}
+	freeaddrinfo(res);
+	if (fd < 0) {
+		if (last_errno == ETIMEDOUT)
+			err_set(err, RPC_ERR_CONNECT, "cannot connect to %s: no answer within %.3g s",
+				addr, timeout_ms / 1000.0);
+		else
+			err_set(err, RPC_ERR_CONNECT, "cannot connect to %s: %s", addr,
+				strerror(last_errno));
+		return -1;
+	}
+	/* Small requests and answers: do not let Nagle hold them back. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	return fd;
+}
+
+/* Mark the session unusable and remember why, for later calls. */
+static void
+session_break(RpcSession *s, const RpcError *err)
+{
+	s->broken = true;
+	s->broken_err = *err;
+}
+
+/*
+ * Add the session's address to an error about the connection, so that the
+ * person reading it knows which server misbehaved.
+ */
+static void
+err_add_context(const RpcSession *s, RpcError *err)
+{
+	char prefix[300];
+
+	switch (err->kind) {
+	case RPC_ERR_TIMEOUT:
+		snprintf(err->message, sizeof err->message, "no answer from %s within %.3g s",
+			 s->addr, s->timeout_ms / 1000.0);
+		break;
+	case RPC_ERR_CLOSED:
+		snprintf(prefix, sizeof prefix, "connection to %s lost", s->addr);
+		err_prefix(err, prefix);
+		break;
+	case RPC_ERR_PROTOCOL:
+		snprintf(prefix, sizeof prefix, "%s does not answer like a triad server", s->addr);
+		err_prefix(err, prefix);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Read frames until the Response to id arrives. Unprompted OK responses
+ * (id 0) are skipped; an unprompted error means the server is closing.
+ */
+static bool
+await_response(RpcSession *s, uint64_t id, int64_t deadline_ms, Triad__V1__Response **out,
+	       RpcError *err)
+{
+	for (;;) {
+		uint8_t *body;
+		uint32_t len;
+		Triad__V1__Response *resp;
+
+		if (!rpc_read_frame(s->fd, RPC_MAX_FRAME_BYTES, deadline_ms, &body, &len, err))
+			return false;
+		resp = triad__v1__response__unpack(NULL, len, body);
+		free(body);
+		if (resp == NULL) {
+			err_set(err, RPC_ERR_PROTOCOL, "an answer could not be decoded");
+			return false;
+		}
+		if (resp->id == 0) {
+			if (resp->status != NULL && resp->status->code != TRIAD__V1__CODE__CODE_OK) {
+				err_from_status(err, RPC_ERR_SERVER_CLOSED, resp->status);
+				if (err->message[0] == '\0')
+					snprintf(err->message, sizeof err->message, "%s",
+						 rpc_code_name(err->code));
+				rpc_response_free(resp);
+				return false;
+			}
+			rpc_response_free(resp);
+			continue;
+		}
+		if (resp->id != id) {
+			err_set(err, RPC_ERR_PROTOCOL,
+				"received an answer to request %" PRIu64 " while waiting for %" PRIu64,
+				resp->id, id);
+			rpc_response_free(resp);
+			return false;
+		}
+		*out = resp;
+		return true;
+	}
+}
+
+/* rpc_call() with the deadline given; rpc_open() shares one with connect. */
+static bool
+call_until(RpcSession *s, Triad__V1__Request *req, int64_t deadline_ms,
+	   Triad__V1__Response **resp, RpcError *err)
+{
+	Triad__V1__Response *r = NULL;
+	size_t size;
+	uint8_t *frame;
+	bool sent;
+
+	*resp = NULL;
+	if (s->broken) {
+		*err = s->broken_err;
+		return false;
+	}
+	req->id = s->next_id++;
+	size = protobuf_c_message_get_packed_size(&req->base);
+	if (size > s->max_request_bytes) {
+		err_set(err, RPC_ERR_TOO_LARGE,
+			"the request is too large: %zu bytes, the server accepts at most %" PRIu32,
+			size, s->max_request_bytes);
+		return false;
+	}
+	frame = malloc(RPC_FRAME_HEADER_BYTES + size);
+	if (frame == NULL) {
+		err_set(err, RPC_ERR_LOCAL, "out of memory building a request");
+		return false;
+	}
+	rpc_frame_header_encode((uint32_t)size, frame);
+	protobuf_c_message_pack(&req->base, frame + RPC_FRAME_HEADER_BYTES);
+	sent = rpc_write_all(s->fd, frame, RPC_FRAME_HEADER_BYTES + size, deadline_ms, err);
+	free(frame);
+
+	if (!sent) {
+		RpcError why;
+
+		/*
+		 * A server that refuses the connection (too many clients, shutting
+		 * down) says so and closes; our write may fail before we read the
+		 * reason. Look for it before reporting the broken pipe.
+		 */
+		if (err->kind == RPC_ERR_CLOSED &&
+		    !await_response(s, req->id, rpc_now_ms() + 200, &r, &why) &&
+		    why.kind == RPC_ERR_SERVER_CLOSED)
+			*err = why;
+		rpc_response_free(r);
+		err_add_context(s, err);
+		session_break(s, err);
+		return false;
+	}
+	if (!await_response(s, req->id, deadline_ms, &r, err)) {
+		err_add_context(s, err);
+		session_break(s, err);
+		return false;
+	}
+	if (r->status != NULL && r->status->code != TRIAD__V1__CODE__CODE_OK) {
+		err_from_status(err, RPC_ERR_STATUS, r->status);
+		rpc_response_free(r);
+		return false;
+	}
+	*resp = r;
+	return true;
+}
+
+bool
+rpc_call(RpcSession *s, Triad__V1__Request *req, Triad__V1__Response **resp, RpcError *err)
+{
+	return call_until(s, req, rpc_now_ms() + s->timeout_ms, resp, err);
+}
+
+void
+rpc_response_free(Triad__V1__Response *resp)
+{
+	if (resp != NULL)
+		triad__v1__response__free_unpacked(resp, NULL);
+}
+
+bool
+rpc_open(const char *addr, const char *token, int timeout_ms, RpcSession **out,
+	 RpcError *err)
+{
+	Triad__V1__Hello hello = TRIAD__V1__HELLO__INIT;
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	const Triad__V1__HelloReply *reply;
+	int64_t deadline_ms = rpc_now_ms() + timeout_ms;
+	RpcSession *s;
+	int fd;
+
+	*out = NULL;
+	fd = connect_addr(addr, timeout_ms, deadline_ms, err);
+	if (fd < 0)
+		return false;
+	s = calloc(1, sizeof *s);
+	if (s == NULL || (s->addr = strdup(addr)) == NULL) {
+		free(s);
+		close(fd);
+		err_set(err, RPC_ERR_LOCAL, "out of memory");
+		return false;
+	}
+	s->fd = fd;
+	s->next_id = 1;
+	s->max_request_bytes = RPC_MAX_FRAME_BYTES;
+	s->timeout_ms = timeout_ms;
+
+	hello.protocol_version = TRIAD_PROTOCOL_VERSION;
+	hello.token = (char *)(token ? token : "");
+	hello.client_name = (char *)"triad/" TRIAD_VERSION;
+	req.body_case = TRIAD__V1__REQUEST__BODY_HELLO;
+	req.hello = &hello;
+	/* Connecting used part of the budget; the Hello gets what is left. */
+	if (!call_until(s, &req, deadline_ms, &s->hello, err))
+		goto fail;
+	if (s->hello->body_case != TRIAD__V1__RESPONSE__BODY_HELLO) {
+		err_set(err, RPC_ERR_PROTOCOL, "%s answered the hello without a HelloReply", addr);
+		goto fail;
+	}
+	reply = s->hello->hello;
+	if (reply->protocol_version != TRIAD_PROTOCOL_VERSION) {
+		err_set(err, RPC_ERR_PROTOCOL,
+			"%s speaks protocol version %" PRIu32 "; this client speaks %d", addr,
+			reply->protocol_version, TRIAD_PROTOCOL_VERSION);
+		goto fail;
+	}
+	if (reply->max_frame_bytes != 0 && reply->max_frame_bytes < s->max_request_bytes)
+		s->max_request_bytes = reply->max_frame_bytes;
+	*out = s;
+	return true;
+
+fail:
+	rpc_session_free(s);
+	return false;
+}
+
+const Triad__V1__HelloReply *
+rpc_session_hello(const RpcSession *s)
+{
+	return s->hello->hello;
+}
+
+const char *
+rpc_session_addr(const RpcSession *s)
+{
+	return s->addr;
+}
+
+void
+rpc_session_free(RpcSession *s)
+{
+	if (s == NULL)
+		return;
+	if (s->fd >= 0)
+		close(s->fd);
+	rpc_response_free(s->hello);
+	free(s->addr);
+	free(s);
+}
+
+const char *
+rpc_code_name(Triad__V1__Code code)
+{
+	switch (code) {
+	case TRIAD__V1__CODE__CODE_OK: return "OK";
+	case TRIAD__V1__CODE__CODE_CANCELLED: return "CANCELLED";
+	case TRIAD__V1__CODE__CODE_INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+	case TRIAD__V1__CODE__CODE_DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+	case TRIAD__V1__CODE__CODE_NOT_FOUND: return "NOT_FOUND";
+	case TRIAD__V1__CODE__CODE_ALREADY_EXISTS: return "ALREADY_EXISTS";
+	case TRIAD__V1__CODE__CODE_PERMISSION_DENIED: return "PERMISSION_DENIED";
+	case TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+	case TRIAD__V1__CODE__CODE_FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+	case TRIAD__V1__CODE__CODE_ABORTED: return "ABORTED";
+	case TRIAD__V1__CODE__CODE_UNIMPLEMENTED: return "UNIMPLEMENTED";
+	case TRIAD__V1__CODE__CODE_INTERNAL: return "INTERNAL";
+	case TRIAD__V1__CODE__CODE_UNAVAILABLE: return "UNAVAILABLE";
+	case TRIAD__V1__CODE__CODE_UNAUTHENTICATED: return "UNAUTHENTICATED";
+	default: return "UNKNOWN";
+	}
+}

@@ -1,0 +1,521 @@
+/*
+ * Unit tests for client/cli.c and the command-line half of client/client.c:
+ * option parsing, command lookup and suggestions, value parsing, the
+ * dispatcher's messages and exit codes, and the credentials file.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "commands.h"
+
+/* ---- option parsing --------------------------------------------------- */
+
+static const CliOption own_options[] = {
+	{"db", 0, NULL, "flag"},
+	{"count", 'c', "N", "value"},
+	{"verbose", 'v', NULL, "flag"},
+	{NULL, 0, NULL, NULL},
+};
+
+static bool
+parse(CliArgs *a, bool stop, char *err, size_t errlen, int argc, ...)
+{
+	const CliOption *tables[] = {own_options, client_global_options};
+	char *argv[16];
+	va_list ap;
+
+	assert_true(argc <= 16);
+	va_start(ap, argc);
+	for (int i = 0; i < argc; i++)
+		argv[i] = va_arg(ap, char *);
+	va_end(ap);
+	return cli_args_parse(a, argc, argv, tables, 2, stop, err, errlen);
+}
+
+static void
+test_parse_forms(void **state)
+{
+	CliArgs a;
+	char err[256];
+
+	(void)state;
+	assert_true(parse(&a, false, err, sizeof err, 9, "--db", "P1", "--count", "3",
+			  "--count=4", "-c5", "-vc", "6", "P2"));
+	assert_true(cli_args_has(&a, "db"));
+	assert_true(cli_args_has(&a, "verbose"));
+	assert_false(cli_args_has(&a, "json"));
+	assert_string_equal(cli_args_value(&a, "count"), "6"); /* the last one wins */
+	assert_null(cli_args_value(&a, "db"));
+	assert_int_equal(a.n_pos, 2);
+	assert_string_equal(a.pos[0], "P1");
+	assert_string_equal(a.pos[1], "P2");
+	assert_int_equal(a.n_matches, 6);
+	cli_args_free(&a);
+
+	/* "--" ends the options; "-" alone is an argument. */
+	assert_true(parse(&a, false, err, sizeof err, 4, "-", "--", "--db", "-c"));
+	assert_false(cli_args_has(&a, "db"));
+	assert_int_equal(a.n_pos, 3);
+	assert_string_equal(a.pos[0], "-");
+	assert_string_equal(a.pos[1], "--db");
+	assert_string_equal(a.pos[2], "-c");
+	cli_args_free(&a);
+
+	/* An option value may itself start with a dash. */
+	assert_true(parse(&a, false, err, sizeof err, 2, "--token", "-x-"));
+	assert_string_equal(cli_args_value(&a, "token"), "-x-");
+	cli_args_free(&a);
+
+	assert_true(parse(&a, false, err, sizeof err, 1, "--count="));
+	assert_string_equal(cli_args_value(&a, "count"), "");
+	cli_args_free(&a);
+
+	assert_true(parse(&a, false, err, sizeof err, 0));
+	assert_int_equal(a.n_pos, 0);
+	assert_int_equal(a.n_matches, 0);
+	cli_args_free(&a);
+	cli_args_free(&a);
+}
+
+static void
+test_parse_stop_at_command(void **state)
+{
+	CliArgs a;
+	char err[256];
+
+	(void)state;
+	assert_true(parse(&a, true, err, sizeof err, 5, "--json", "--addr", "h:1", "ping",
+			  "--db"));
+	assert_true(cli_args_has(&a, "json"));
+	assert_string_equal(cli_args_value(&a, "addr"), "h:1");
+	assert_false(cli_args_has(&a, "db"));
+	assert_int_equal(a.n_pos, 1);
+	assert_string_equal(a.pos[0], "ping");
+	assert_int_equal(a.consumed, 3);
+	cli_args_free(&a);
+}
+
+static void
+expect_parse_error(const char *want, int argc, char *a0, char *a1)
+{
+	CliArgs a;
+	char err[256];
+
+	assert_false(parse(&a, false, err, sizeof err, argc, a0, a1));
+	assert_string_equal(err, want);
+	assert_null(a.matches);
+	assert_null(a.pos);
+}
+
+static void
+test_parse_errors(void **state)
+{
+	(void)state;
+	expect_parse_error("unknown option '--cuont'. Did you mean '--count'?", 1, "--cuont",
+			   NULL);
+	expect_parse_error("unknown option '--jsno'. Did you mean '--json'?", 1, "--jsno", NULL);
+	expect_parse_error("unknown option '--frobnicate'", 1, "--frobnicate", NULL);
+	expect_parse_error("unknown option '-x'", 1, "-x", NULL);
+	expect_parse_error("unknown option '-x'", 1, "-vx", NULL);
+	expect_parse_error("option '--count' needs a value (N)", 1, "--count", NULL);
+	expect_parse_error("option '-c' needs a value (N)", 1, "-c", NULL);
+	expect_parse_error("option '--db' does not take a value", 1, "--db=yes", NULL);
+	expect_parse_error("option '--addr' needs a value (HOST:PORT)", 2, "x", "--addr");
+}
+
+/* ---- lookup and suggestions ------------------------------------------- */
+
+static const Command *const table[] = {&cmd_ping, &cmd_version, &cmd_help, NULL};
+
+static void
+test_edit_distance(void **state)
+{
+	(void)state;
+	assert_int_equal(cli_edit_distance("ping", "ping"), 0);
+	assert_int_equal(cli_edit_distance("pnig", "ping"), 1); /* swap */
+	assert_int_equal(cli_edit_distance("pin", "ping"), 1);
+	assert_int_equal(cli_edit_distance("pingg", "ping"), 1);
+	assert_int_equal(cli_edit_distance("pong", "ping"), 1);
+	assert_int_equal(cli_edit_distance("PING", "ping"), 0);
+	assert_int_equal(cli_edit_distance("", "help"), 4);
+	assert_int_equal(cli_edit_distance("kitten", "sitting"), 3);
+}
+
+static void
+test_find_and_suggest(void **state)
+{
+	(void)state;
+	assert_ptr_equal(cli_find(table, "ping"), &cmd_ping);
+	assert_ptr_equal(cli_find(table, "help"), &cmd_help);
+	assert_null(cli_find(table, "pin"));
+	assert_null(cli_find(table, "PING"));
+	assert_null(cli_find(NULL, "ping"));
+
+	assert_ptr_equal(cli_suggest(table, "pnig"), &cmd_ping);
+	assert_ptr_equal(cli_suggest(table, "pign"), &cmd_ping);
+	assert_ptr_equal(cli_suggest(table, "vesion"), &cmd_version);
+	assert_ptr_equal(cli_suggest(table, "verison"), &cmd_version);
+	assert_ptr_equal(cli_suggest(table, "hlep"), &cmd_help);
+	assert_null(cli_suggest(table, "programme"));
+	assert_null(cli_suggest(table, "x"));
+	assert_null(cli_suggest(table, ""));
+}
+
+/* ---- values ----------------------------------------------------------- */
+
+static void
+test_parse_values(void **state)
+{
+	unsigned long n = 0;
+	int ms = 0;
+
+	(void)state;
+	assert_true(cli_parse_ulong("1", 1, 10, &n));
+	assert_int_equal(n, 1);
+	assert_true(cli_parse_ulong("10", 1, 10, &n));
+	assert_int_equal(n, 10);
+	assert_false(cli_parse_ulong("0", 1, 10, &n));
+	assert_false(cli_parse_ulong("11", 1, 10, &n));
+	assert_false(cli_parse_ulong("7", 0, 5, &n));
+	assert_false(cli_parse_ulong("", 0, 10, &n));
+	assert_false(cli_parse_ulong("-1", 0, 10, &n));
+	assert_false(cli_parse_ulong("+1", 0, 10, &n));
+	assert_false(cli_parse_ulong(" 1", 0, 10, &n));
+	assert_false(cli_parse_ulong("1x", 0, 10, &n));
+	assert_false(cli_parse_ulong("99999999999999999999999", 0, ULONG_MAX, &n));
+
+	assert_true(cli_parse_seconds("5", &ms));
+	assert_int_equal(ms, 5000);
+	assert_true(cli_parse_seconds("0.25", &ms));
+	assert_int_equal(ms, 250);
+	assert_true(cli_parse_seconds("0.0001", &ms));
+	assert_int_equal(ms, 1);
+	assert_true(cli_parse_seconds("86400", &ms));
+	assert_false(cli_parse_seconds("0", &ms));
+	assert_false(cli_parse_seconds("-1", &ms));
+	assert_false(cli_parse_seconds("86401", &ms));
+	assert_false(cli_parse_seconds("abc", &ms));
+	assert_false(cli_parse_seconds("5s", &ms));
+	assert_false(cli_parse_seconds(" 5", &ms));
+	assert_false(cli_parse_seconds("nan", &ms));
+	assert_false(cli_parse_seconds("inf", &ms));
+	assert_false(cli_parse_seconds("", &ms));
+}
+
+/* ---- the dispatcher --------------------------------------------------- */
+
+static const Command root = {
+	.name = "triad",
+	.summary = "test root",
+	.options = client_global_options,
+	.subcommands = table,
+};
+
+typedef struct Run {
+	int rc;
+	char *out;
+	char *err;
+} Run;
+
+/* Run a command line (without the program name) and capture its output. */
+static Run
+run(int argc, ...)
+{
+	char *argv[16] = {(char *)"triad"};
+	size_t olen = 0, elen = 0;
+	Run r = {0};
+	FILE *out = open_memstream(&r.out, &olen), *err = open_memstream(&r.err, &elen);
+	Client *c;
+	va_list ap;
+
+	assert_true(argc < 16);
+	va_start(ap, argc);
+	for (int i = 0; i < argc; i++)
+		argv[i + 1] = va_arg(ap, char *);
+	va_end(ap);
+	c = client_new(&root, out, err);
+	assert_non_null(c);
+	r.rc = client_run(c, argc + 1, argv);
+	client_free(c);
+	fclose(out);
+	fclose(err);
+	return r;
+}
+
+static void
+run_free(Run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+static void
+test_unknown_command(void **state)
+{
+	Run r;
+
+	(void)state;
+	r = run(1, "pnig");
+	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
+	assert_string_equal(r.err, "triad: 'pnig' is not a triad command. Did you mean 'ping'?\n");
+	assert_string_equal(r.out, "");
+	run_free(&r);
+
+	r = run(1, "frobnicate");
+	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
+	assert_string_equal(r.err,
+			    "triad: 'frobnicate' is not a triad command. See 'triad --help'.\n");
+	run_free(&r);
+
+	r = run(2, "help", "vesrion");
+	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
+	assert_string_equal(r.err,
+			    "triad: 'vesrion' is not a triad command. Did you mean 'version'?\n");
+	run_free(&r);
+
+	r = run(3, "help", "ping", "extra");
+	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
+	assert_string_equal(r.err, "triad help: 'triad ping' has no subcommands\n");
+	run_free(&r);
+}
+
+static void
+test_help_everywhere(void **state)
+{
+	Run a, b, c, d;
+
+	(void)state;
+	a = run(2, "ping", "--help");
+	b = run(2, "help", "ping");
+	c = run(2, "ping", "-h");
+	d = run(4, "--json", "ping", "--count=2", "--help");
+	assert_int_equal(a.rc, 0);
+	assert_int_equal(b.rc, 0);
+	assert_string_equal(a.out, b.out);
+	assert_string_equal(a.out, c.out);
+	assert_string_equal(a.out, d.out);
+	assert_non_null(strstr(a.out, "usage: triad ping [--db] [--count N]\n"));
+	assert_non_null(strstr(a.out, "--count N"));
+	assert_non_null(strstr(a.out, "Global options:"));
+	assert_string_equal(a.err, "");
+	run_free(&a);
+	run_free(&b);
+	run_free(&c);
+	run_free(&d);
+
+	a = run(1, "--help");
+	b = run(1, "help");
+	c = run(1, "-h");
+	assert_int_equal(a.rc, 0);
+	assert_string_equal(a.out, b.out);
+	assert_string_equal(a.out, c.out);
+	assert_non_null(strstr(a.out, "  ping "));
+	assert_non_null(strstr(a.out, "--timeout SECONDS"));
+	run_free(&a);
+	run_free(&b);
+	run_free(&c);
+
+	/* No command at all is a usage error, with the help on stderr. */
+	a = run(0);
+	assert_int_equal(a.rc, TRIAD_EXIT_USAGE);
+	assert_string_equal(a.out, "");
+	assert_non_null(strstr(a.err, "usage: triad"));
+	run_free(&a);
+}
+
+static void
+test_bad_arguments(void **state)
+{
+	Run r;
+
+	(void)state;
+	r = run(3, "ping", "--count", "0");
+	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
+	assert_string_equal(r.err,
+			    "triad ping: invalid value for --count: '0' (expected a whole number "
+			    "from 1 to 100000)\nusage: triad ping [--db] [--count N]\n");
+	run_free(&r);
+
+	r = run(2, "ping", "--bd");
+	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
+	assert_string_equal(r.err, "triad ping: unknown option '--bd'. Did you mean '--db'?\n"
+				   "usage: triad ping [--db] [--count N]\n");
+	run_free(&r);
+
+	r = run(2, "version", "extra");
+	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
+	assert_string_equal(r.err, "triad version: unexpected argument 'extra'\n"
+				   "usage: triad version [--client]\n");
+	run_free(&r);
+
+	r = run(3, "--timeout", "soon", "ping");
+	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "triad: invalid value for --timeout: 'soon'"));
+	run_free(&r);
+
+	r = run(3, "--json", "ping", "--csv");
+	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "triad ping: --json and --csv cannot be used together"));
+	run_free(&r);
+
+	r = run(3, "--addr", "host:99999", "ping");
+	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
+	assert_string_equal(r.err, "triad: invalid address 'host:99999': the port must be a "
+				   "number from 1 to 65535 (from --addr)\n");
+	run_free(&r);
+}
+
+static void
+test_version_client_only(void **state)
+{
+	Run r;
+
+	(void)state;
+	r = run(3, "version", "--client", "--json");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.out, "[{\"component\":\"client\",\"version\":\"triad/" TRIAD_VERSION
+				   "\",\"protocol\":\"1\",\"address\":null}]\n");
+	run_free(&r);
+
+	/* Global options are accepted after the command too. */
+	r = run(3, "version", "--csv", "--client");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.out, "component,version,protocol,address\r\n"
+				   "client,triad/" TRIAD_VERSION ",1,\r\n");
+	run_free(&r);
+}
+
+/* ---- credentials ------------------------------------------------------ */
+
+static char tmpdir[64];
+
+static int
+make_tmpdir(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/triad-test-XXXXXX");
+	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static void
+write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static char *
+read_token(const char *path, bool want_ok, char **warnings)
+{
+	char *token = (char *)"untouched", err[256] = "";
+	size_t len = 0;
+	FILE *warn = open_memstream(warnings, &len);
+
+	assert_int_equal(client_read_credentials(path, warn, &token, err, sizeof err), want_ok);
+	fclose(warn);
+	return token;
+}
+
+static void
+test_credentials_file(void **state)
+{
+	char path[128], *warnings, *token, big[TRIAD_TOKEN_MAX + 16];
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/credentials", tmpdir);
+
+	write_file(path, "  tok-123 \r\nsecond line\n", 0600);
+	token = read_token(path, true, &warnings);
+	assert_string_equal(token, "tok-123");
+	assert_string_equal(warnings, "");
+	free(token);
+	free(warnings);
+
+	write_file(path, "tok-456", 0644);
+	token = read_token(path, true, &warnings);
+	assert_string_equal(token, "tok-456");
+	assert_non_null(strstr(warnings, "can be read or changed by other users"));
+	assert_non_null(strstr(warnings, "chmod 600"));
+	free(token);
+	free(warnings);
+
+	write_file(path, "\n", 0600);
+	token = read_token(path, true, &warnings);
+	assert_string_equal(token, "");
+	free(token);
+	free(warnings);
+
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	write_file(path, big, 0600);
+	token = read_token(path, false, &warnings);
+	free(warnings);
+
+	unlink(path);
+	token = read_token(path, true, &warnings);
+	assert_null(token);
+	assert_string_equal(warnings, "");
+	free(warnings);
+}
+
+static void
+test_credentials_path(void **state)
+{
+	char path[256];
+
+	(void)state;
+	setenv("XDG_CONFIG_HOME", "/cfg", 1);
+	assert_true(client_credentials_path(path, sizeof path));
+	assert_string_equal(path, "/cfg/triad/credentials");
+	unsetenv("XDG_CONFIG_HOME");
+	setenv("HOME", "/home/coach", 1);
+	assert_true(client_credentials_path(path, sizeof path));
+	assert_string_equal(path, "/home/coach/.config/triad/credentials");
+	assert_false(client_credentials_path(path, 10));
+}
+
+static int
+remove_tmpdir(void **state)
+{
+	(void)state;
+	return rmdir(tmpdir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_forms),
+		cmocka_unit_test(test_parse_stop_at_command),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_edit_distance),
+		cmocka_unit_test(test_find_and_suggest),
+		cmocka_unit_test(test_parse_values),
+		cmocka_unit_test(test_unknown_command),
+		cmocka_unit_test(test_help_everywhere),
+		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_version_client_only),
+		cmocka_unit_test(test_credentials_file),
+		cmocka_unit_test(test_credentials_path),
+	};
+
+	/* The dispatcher reads these; the tests must not depend on the caller's. */
+	unsetenv("TRIAD_ADDR");
+	unsetenv("TRIAD_TOKEN");
+	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
+}
