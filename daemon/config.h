@@ -35,6 +35,7 @@ typedef struct Config {
 	int db_queue_max;                /* requests waiting for a database connection */
 	int db_timeout_ms;               /* longest a request waits for, and runs on, the database */
 	int drain_timeout_ms;            /* longest a shutdown waits for requests in flight */
+	int signin_failures_max;         /* failed sign-ins per address per minute */
 } Config;
 
 /* Fills every field with its default. */

@@ -100,24 +100,25 @@ conn_lookup(Server *srv, ConnRef ref)
 }
 
 static void
-format_peer(const struct sockaddr *addr, char *out, size_t size)
+format_peer(const struct sockaddr *addr, Conn *c)
 {
-	char host[INET6_ADDRSTRLEN] = "?";
+	char host[INET6_ADDRSTRLEN] = "unix";
 	int port = 0;
 
 	if (addr->sa_family == AF_INET) {
 		const struct sockaddr_in *a = (const struct sockaddr_in *)addr;
 		inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
 		port = ntohs(a->sin_port);
-		snprintf(out, size, "%s:%d", host, port);
+		snprintf(c->peer, sizeof c->peer, "%s:%d", host, port);
 	} else if (addr->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)addr;
 		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
 		port = ntohs(a->sin6_port);
-		snprintf(out, size, "[%s]:%d", host, port);
+		snprintf(c->peer, sizeof c->peer, "[%s]:%d", host, port);
 	} else {
-		snprintf(out, size, "unix");
+		snprintf(c->peer, sizeof c->peer, "unix");
 	}
+	snprintf(c->peer_ip, sizeof c->peer_ip, "%s", host);
 }
 
 static void
@@ -252,7 +253,7 @@ conn_accept(Server *srv, evutil_socket_t fd, const struct sockaddr *addr, int ad
 	c->serial = t->next_serial++;
 	c->state = CONN_ST_HELLO;
 	c->over_limit = over;
-	format_peer(addr, c->peer, sizeof c->peer);
+	format_peer(addr, c);
 
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	/* Never buffer more input than one frame of the largest size. */
@@ -390,15 +391,22 @@ conn_send_answer(Server *srv, ConnRef ref, const Triad__V1__Response *resp)
 }
 
 void
-conn_open_session(Conn *c, const char *client_name)
+conn_open_session(Conn *c, const char *client_name, Principal *principal)
 {
 	c->state = CONN_ST_READY;
 	c->hello_pending = false;
+	c->principal = principal_ref(principal);
 	snprintf(c->client_name, sizeof c->client_name, "%s", client_name);
 	timer_arm(c, c->srv->cfg.idle_timeout_ms);
 	char q[160];
-	log_info("session_open", "conn=%" PRIu64 " peer=%s client=%s", c->serial, c->peer,
-		 log_quote(q, sizeof q, client_name));
+	log_info("session_open", "conn=%" PRIu64 " peer=%s client=%s principal=%s", c->serial,
+		 c->peer, log_quote(q, sizeof q, client_name), principal->id);
+}
+
+void
+conn_hello_failed(Conn *c)
+{
+	c->hello_pending = false;
 }
 
 void
@@ -486,6 +494,7 @@ conn_reap(Server *srv)
 		srv->graveyard = c->next_dead;
 		bufferevent_free(c->bev);
 		event_free(c->timer);
+		principal_unref(c->principal);
 		free(c);
 	}
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "auth.h"
 #include "server.h"
 #include "triad/v1/envelope.pb-c.h"
 
@@ -43,8 +44,10 @@ struct Conn {
 	bool hello_pending;           /* a Hello is being answered: read nothing more */
 	bool over_limit;              /* accepted only to be told the server is full */
 	bool processing;              /* inside conn_process(): do not re-enter */
-	char peer[64];
+	char peer[64];                /* address:port, for logs */
+	char peer_ip[48];             /* address, for the sign-in limiter */
 	char client_name[129];
+	Principal *principal;         /* a reference, set by a successful Hello */
 	Conn *next_dead;              /* graveyard link */
 };
 
@@ -70,8 +73,14 @@ Conn *conn_lookup(Server *srv, ConnRef ref);
  */
 void conn_send_answer(Server *srv, ConnRef ref, const Triad__V1__Response *resp);
 
-/* Marks a successful Hello: the session is open and the idle timer runs. */
-void conn_open_session(Conn *c, const char *client_name);
+/*
+ * Marks a successful Hello: the session is open as principal (a reference
+ * is taken) and the idle timer runs.
+ */
+void conn_open_session(Conn *c, const char *client_name, Principal *principal);
+
+/* A Hello failed: reading may go on (the caller closes the connection). */
+void conn_hello_failed(Conn *c);
 
 /*
  * Sends an unprompted error (id 0) and closes the connection once it has

@@ -14,22 +14,40 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 
-static const char set_tenant_sql[] = "SELECT set_config('triad.institution_id', $1, true)";
+static const char begin_sql[] = "SELECT triad_begin($1, $2::uuid, $3::uuid)";
 
 DbJob *
-db_job_new(const char *tenant, DbDoneFn done, void *arg)
+db_job_new(DbDoneFn done, void *arg)
 {
 	DbJob *job = calloc(1, sizeof *job);
 	if (job == NULL)
 		return NULL;
-	if (tenant != NULL && (job->tenant = strdup(tenant)) == NULL) {
-		free(job);
-		return NULL;
-	}
 	job->done = done;
 	job->arg = arg;
 	job->failed_stmt = -1;
 	return job;
+}
+
+static bool
+dup_opt(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = NULL;
+	return src == NULL || (*dst = strdup(src)) != NULL;
+}
+
+bool
+db_job_scope(DbJob *job, const char *institution, const char *token_id, const char *principal_id)
+{
+	return dup_opt(&job->institution, institution) && dup_opt(&job->token_id, token_id) &&
+	       dup_opt(&job->principal_id, principal_id);
+}
+
+/* True when the job opens with triad_begin(). */
+static bool
+job_scoped(const DbJob *job)
+{
+	return job->institution != NULL || job->token_id != NULL || job->principal_id != NULL;
 }
 
 bool
@@ -63,7 +81,9 @@ db_job_free(DbJob *job)
 			free(job->stmts[i].params[j]);
 		PQclear(job->results[i]);
 	}
-	free(job->tenant);
+	free(job->institution);
+	free(job->token_id);
+	free(job->principal_id);
 	free(job->error);
 	free(job);
 }
@@ -80,6 +100,17 @@ db_job_fail(DbJob *job, Triad__V1__Code code, const char *message)
 static Triad__V1__Code
 code_for_sqlstate(const char *s)
 {
+	/* Raised by the schema's own functions, with messages meant for people. */
+	if (strcmp(s, "TR400") == 0)
+		return TRIAD__V1__CODE__CODE_INVALID_ARGUMENT;
+	if (strcmp(s, "TR401") == 0)
+		return TRIAD__V1__CODE__CODE_UNAUTHENTICATED;
+	if (strcmp(s, "TR403") == 0)
+		return TRIAD__V1__CODE__CODE_PERMISSION_DENIED;
+	if (strcmp(s, "TR404") == 0)
+		return TRIAD__V1__CODE__CODE_NOT_FOUND;
+	if (strcmp(s, "TR409") == 0)
+		return TRIAD__V1__CODE__CODE_FAILED_PRECONDITION;
 	if (strncmp(s, "08", 2) == 0 || strncmp(s, "57P", 3) == 0 || strncmp(s, "53", 2) == 0)
 		return TRIAD__V1__CODE__CODE_UNAVAILABLE;
 	if (strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0)
@@ -246,13 +277,13 @@ db_conn_run(DbConn *dc, DbJob *job)
 	dc->state = DB_ST_BUSY;
 	dc->job = job;
 	dc->job_started_us = now_us();
-	job->nresults = job->tenant != NULL ? -1 : 0;
+	job->nresults = job_scoped(job) ? -1 : 0;
 	job->stmt_seen = false;
 
 	bool ok = true;
-	if (job->tenant != NULL) {
-		const char *p[1] = {job->tenant};
-		ok = PQsendQueryParams(dc->pg, set_tenant_sql, 1, NULL, p, NULL, NULL, 0) == 1;
+	if (job_scoped(job)) {
+		const char *p[3] = {job->institution, job->token_id, job->principal_id};
+		ok = PQsendQueryParams(dc->pg, begin_sql, 3, NULL, p, NULL, NULL, 0) == 1;
 	}
 	for (int i = 0; ok && i < job->nstmts; i++) {
 		const DbStmt *st = &job->stmts[i];
@@ -269,7 +300,7 @@ db_conn_run(DbConn *dc, DbJob *job)
 static void
 job_take_result(DbJob *job, PGresult *r)
 {
-	int i = job->nresults;   /* -1 is the tenant statement */
+	int i = job->nresults;   /* -1 is triad_begin() */
 
 	job->stmt_seen = true;
 	switch (PQresultStatus(r)) {

@@ -50,7 +50,13 @@ typedef struct DbStmt {
 } DbStmt;
 
 struct DbJob {
-	char *tenant;                     /* institution id set for RLS, or NULL */
+	/* The scope set by triad_begin() before the first statement, each NULL
+	 * when unused: the institution (id, or slug for operators) that row-level
+	 * security confines the transaction to, the session's token (checked to
+	 * be still valid) and the principal (recorded by the audit trail). */
+	char *institution;
+	char *token_id;
+	char *principal_id;
 	int nstmts;
 	DbStmt stmts[DB_MAX_STMTS];
 	PGresult *results[DB_MAX_STMTS];
@@ -66,12 +72,16 @@ struct DbJob {
 	DbJob *next;                      /* queue link */
 };
 
+/* Creates an empty, unscoped job. done is called exactly once with arg. */
+DbJob *db_job_new(DbDoneFn done, void *arg);
+
 /*
- * Creates an empty job. tenant (copied, may be NULL) is set as
- * triad.institution_id for the transaction, before the first statement, so
- * row-level security applies. done is called exactly once with arg.
+ * Scopes the job (see DbJob; arguments are copied, NULL leaves a part
+ * unset). Returns false when memory ran out.
  */
-DbJob *db_job_new(const char *tenant, DbDoneFn done, void *arg);
+__attribute__((warn_unused_result))
+bool db_job_scope(DbJob *job, const char *institution, const char *token_id,
+		  const char *principal_id);
 
 /*
  * Appends a statement. sql must be a string literal or otherwise outlive the

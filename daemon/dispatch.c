@@ -7,9 +7,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "log.h"
+#include "pool.h"
 #include "svc.h"
 
 typedef struct Route {
@@ -19,9 +21,32 @@ typedef struct Route {
 	Handler handler;
 } Route;
 
+#define ROUTE(kind, name, session, fn) {TRIAD__V1__REQUEST__BODY_##kind, name, session, fn}
+
 static const Route routes[] = {
-	{TRIAD__V1__REQUEST__BODY_HELLO, "hello", false, svc_session_hello},
-	{TRIAD__V1__REQUEST__BODY_PING, "ping", true, svc_session_ping},
+	ROUTE(HELLO, "hello", false, svc_session_hello),
+	ROUTE(PING, "ping", true, svc_session_ping),
+	ROUTE(REDEEM_INVITE, "redeem_invite", false, svc_session_redeem_invite),
+	ROUTE(WHO_AM_I, "who_am_i", true, svc_session_who_am_i),
+	ROUTE(CREATE_INSTITUTION, "create_institution", true, svc_institution_create),
+	ROUTE(GET_INSTITUTION, "get_institution", true, svc_institution_get),
+	ROUTE(LIST_INSTITUTIONS, "list_institutions", true, svc_institution_list),
+	ROUTE(CREATE_PERSON, "create_person", true, svc_person_create),
+	ROUTE(GET_PERSON, "get_person", true, svc_person_get),
+	ROUTE(LIST_PERSONS, "list_persons", true, svc_person_list),
+	ROUTE(CREATE_ORGANISATION, "create_organisation", true, svc_org_create),
+	ROUTE(GET_ORGANISATION, "get_organisation", true, svc_org_get),
+	ROUTE(LIST_ORGANISATIONS, "list_organisations", true, svc_org_list),
+	ROUTE(CREATE_GRANT, "create_grant", true, svc_grant_create),
+	ROUTE(LIST_GRANTS, "list_grants", true, svc_grant_list),
+	ROUTE(REVOKE_GRANT, "revoke_grant", true, svc_grant_revoke),
+	ROUTE(CREATE_TOKEN, "create_token", true, svc_token_create),
+	ROUTE(LIST_TOKENS, "list_tokens", true, svc_token_list),
+	ROUTE(REVOKE_TOKEN, "revoke_token", true, svc_token_revoke),
+	ROUTE(CREATE_INVITE, "create_invite", true, svc_invite_create),
+	ROUTE(LIST_INVITES, "list_invites", true, svc_invite_list),
+	ROUTE(REVOKE_INVITE, "revoke_invite", true, svc_invite_revoke),
+	ROUTE(LIST_AUDIT, "list_audit", true, svc_audit_list),
 };
 
 static const Route *
@@ -56,6 +81,7 @@ call_answer(Call *call, Triad__V1__Response *resp)
 		  call->conn.slot, call->request_id, call->route, (int)resp->status->code,
 		  now_us() - call->started_us);
 	conn_send_answer(call->srv, call->conn, resp);
+	principal_unref(call->principal);
 	free(call);
 }
 
@@ -84,6 +110,81 @@ call_fail(Call *call, Triad__V1__Code code, const char *field, const char *fmt, 
 	va_end(ap);
 }
 
+bool
+call_authorize(Call *call, Verb verb, const char *institution)
+{
+	const char *tenant = NULL;
+	if (institution == NULL)
+		institution = call->institution;
+
+	switch (auth_decide(call->principal, verb, institution, &tenant)) {
+	case AUTH_ALLOW:
+		if (tenant != NULL) {
+			snprintf(call->tenant_buf, sizeof call->tenant_buf, "%s", tenant);
+			call->tenant = call->tenant_buf;
+		}
+		return true;
+	case AUTH_DENY:
+		call_fail(call, TRIAD__V1__CODE__CODE_PERMISSION_DENIED, NULL,
+			  "you may not %s%s%s", auth_verb_phrase(verb),
+			  *institution ? " at " : "", institution);
+		return false;
+	case AUTH_NOT_FOUND:
+		call_fail(call, TRIAD__V1__CODE__CODE_NOT_FOUND, "institution",
+			  "institution '%s' not found", institution);
+		return false;
+	case AUTH_NEED_INSTITUTION:
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "institution",
+			  "say which institution this is about (Request.institution; "
+			  "in the client: --institution)");
+		return false;
+	}
+	return false;
+}
+
+DbJob *
+call_job(Call *call, DbDoneFn done, void *arg)
+{
+	const Principal *p = call->principal;
+	DbJob *job = db_job_new(done, arg);
+
+	if (job != NULL && !db_job_scope(job, call->tenant, p != NULL ? p->token_id : NULL,
+					 p != NULL ? p->id : NULL)) {
+		db_job_free(job);
+		job = NULL;
+	}
+	if (job == NULL)
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
+	return job;
+}
+
+bool
+call_job_add(Call *call, DbJob *job, const char *sql, int nparams, const char *const *params)
+{
+	if (db_job_add(job, sql, nparams, params))
+		return true;
+	db_job_free(job);
+	log_error("bug", "what=job_add route=%s", call->route);
+	call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (job_add)");
+	return false;
+}
+
+bool
+call_db_failed(Call *call, const DbOutcome *out, const char *what_failed)
+{
+	if (out->code == TRIAD__V1__CODE__CODE_OK)
+		return false;
+	bool own = out->sqlstate[0] == 'T' && out->sqlstate[1] == 'R';
+	if (own || out->sqlstate[0] == '\0' || out->code == TRIAD__V1__CODE__CODE_UNAVAILABLE)
+		call_fail(call, out->code, NULL, "%s", out->message);
+	else if (what_failed != NULL)
+		call_fail(call, out->code, NULL, "%s", what_failed);
+	else
+		call_fail(call, out->code, NULL, "the request failed in the database (%s)",
+			  out->sqlstate);
+	return true;
+}
+
 void
 dispatch_request(Conn *c, Triad__V1__Request *req)
 {
@@ -101,11 +202,16 @@ dispatch_request(Conn *c, Triad__V1__Request *req)
 		.request_id = req->id,
 		.route = route != NULL ? route->name : "unknown",
 		.started_us = now_us(),
+		.principal = principal_ref(c->principal),
 	};
+	snprintf(call->request_id_text, sizeof call->request_id_text, "%" PRIu64, req->id);
 	c->in_flight++;
 	c->srv->stats.requests++;
 
-	if (route == NULL) {
+	if (strlen(req->institution) > INSTITUTION_ARG_MAX) {
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "institution",
+			  "institution is longer than %d characters", INSTITUTION_ARG_MAX);
+	} else if (route == NULL) {
 		if (req->body_case == TRIAD__V1__REQUEST__BODY__NOT_SET && req->base.n_unknown_fields == 0)
 			call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "body",
 				  "request has no body: set exactly one request kind");
@@ -118,6 +224,7 @@ dispatch_request(Conn *c, Triad__V1__Request *req)
 			  "no session: the first request on a connection must be a Hello");
 		conn_close_after_flush(c);
 	} else {
+		snprintf(call->institution, sizeof call->institution, "%s", req->institution);
 		if (route->kind == TRIAD__V1__REQUEST__BODY_HELLO)
 			c->hello_pending = true;
 		route->handler(call, req);

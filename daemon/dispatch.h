@@ -12,16 +12,27 @@
 
 #include <stdint.h>
 
+#include "auth.h"
 #include "conn.h"
+#include "db.h"
 #include "server.h"
 #include "triad/v1/envelope.pb-c.h"
+
+/* Request.institution longer than this is refused at once. */
+#define INSTITUTION_ARG_MAX 64
 
 typedef struct Call {
 	Server *srv;
 	ConnRef conn;
 	uint64_t request_id;
-	const char *route;     /* name of the request kind, for logs */
+	char request_id_text[24];     /* for audit rows */
+	const char *route;            /* name of the request kind, for logs */
 	uint64_t started_us;
+	Principal *principal;         /* a reference; NULL before the session */
+	char institution[INSTITUTION_ARG_MAX + 1];  /* Request.institution */
+	const char *tenant;           /* set by call_authorize(): see auth_decide() */
+	int page_limit;               /* for lists: the page size asked for */
+	char tenant_buf[INSTITUTION_ARG_MAX + 1];
 } Call;
 
 typedef void (*Handler)(Call *call, const Triad__V1__Request *req);
@@ -41,6 +52,38 @@ void call_answer(Call *call, Triad__V1__Response *resp);
  */
 void call_fail(Call *call, Triad__V1__Code code, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/*
+ * Asks auth_decide() whether the caller may do verb in institution (NULL
+ * means the request's own Request.institution). On refusal answers the
+ * call (PERMISSION_DENIED, NOT_FOUND or INVALID_ARGUMENT) and returns
+ * false; the handler then just returns.
+ */
+__attribute__((warn_unused_result))
+bool call_authorize(Call *call, Verb verb, const char *institution);
+
+/*
+ * A database job for this call, scoped to its tenant, session token and
+ * principal. Answers the call with UNAVAILABLE and returns NULL when memory
+ * runs out.
+ */
+DbJob *call_job(Call *call, DbDoneFn done, void *arg);
+
+/*
+ * Adds a statement to job, or, when the job is full or memory ran out,
+ * frees the job, answers the call with INTERNAL and returns false.
+ */
+__attribute__((warn_unused_result))
+bool call_job_add(Call *call, DbJob *job, const char *sql, int nparams,
+		  const char *const *params);
+
+/*
+ * For a database callback: when out is not OK, answers the call with the
+ * outcome's status (for SQL errors of the schema's own functions, their
+ * message; for others a generic one, or what_failed when given) and
+ * returns true.
+ */
+bool call_db_failed(Call *call, const DbOutcome *out, const char *what_failed);
 
 /* Microseconds on the monotonic clock; for latencies and deadlines. */
 uint64_t now_us(void);

@@ -14,14 +14,19 @@
 
 #include <event2/event.h>
 
+#include "bootstrap.h"
 #include "config.h"
 #include "log.h"
 #include "migrate.h"
 #include "server.h"
 
 static const char usage_text[] =
-	"usage: triadd [OPTIONS]            serve the triad protocol\n"
-	"       triadd migrate [OPTIONS]    apply pending database migrations\n"
+	"usage: triadd [OPTIONS]              serve the triad protocol\n"
+	"       triadd migrate [OPTIONS]      apply pending database migrations\n"
+	"       triadd bootstrap [--force]    print a new operator token (once)\n"
+	"\n"
+	"migrate and bootstrap connect as the schema owner: give them its conninfo.\n"
+	"bootstrap refuses when an operator exists, unless --force (audited).\n"
 	"\n"
 	"options:\n"
 	"  -c, --config FILE      ini file with a [triadd] section (see triadd.conf.example)\n"
@@ -42,7 +47,8 @@ typedef struct Override {
 } Override;
 
 typedef struct Options {
-	const char *command;       /* NULL to serve, or "migrate" */
+	const char *command;       /* NULL to serve, "migrate" or "bootstrap" */
+	bool force;                /* bootstrap --force */
 	const char *config_path;
 	Override overrides[8];
 	int noverrides;
@@ -60,6 +66,7 @@ options_parse(int argc, char **argv, Options *opt)
 		{"log-level", required_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		{"force", no_argument, NULL, 'F'},
 		{NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -73,6 +80,7 @@ options_parse(int argc, char **argv, Options *opt)
 		case 'd': name = "db"; break;
 		case 'p': name = "pool_size"; break;
 		case 'L': name = "log_level"; break;
+		case 'F': opt->force = true; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case 'V': printf("triadd %s (protocol %d, schema %d)\n", TRIAD_VERSION,
 				 TRIAD_PROTOCOL_VERSION, migrations_count); exit(0);
@@ -91,11 +99,17 @@ options_parse(int argc, char **argv, Options *opt)
 	if (optind < argc) {
 		/* getopt_long() moved the operands behind the options. */
 		opt->command = argv[optind++];
-		if (strcmp(opt->command, "migrate") != 0 || optind < argc) {
+		bool known = strcmp(opt->command, "migrate") == 0 ||
+			     strcmp(opt->command, "bootstrap") == 0;
+		if (!known || optind < argc) {
 			fprintf(stderr, "triadd: unexpected argument '%s'\nTry 'triadd --help'.\n",
-				strcmp(opt->command, "migrate") != 0 ? opt->command : argv[optind]);
+				!known ? opt->command : argv[optind]);
 			exit(2);
 		}
+	}
+	if (opt->force && (opt->command == NULL || strcmp(opt->command, "bootstrap") != 0)) {
+		fputs("triadd: --force is only for bootstrap\n", stderr);
+		exit(2);
 	}
 }
 
@@ -201,6 +215,16 @@ main(int argc, char **argv)
 		if (cfg.db[0] == '\0') {
 			fprintf(stderr, "triadd: no database configured: set db in the config file or use --db\n");
 			return 2;
+		}
+		if (strcmp(opt.command, "bootstrap") == 0) {
+			if (!migrate_check(cfg.db, merr) ||
+			    !bootstrap_operator(cfg.db, opt.force, stdout, merr)) {
+				fprintf(stderr, "triadd: %s\n", merr);
+				return 1;
+			}
+			fputs("This is the operator token. It is shown only now: store it safely, "
+			      "then sign in with `triad login`.\n", stderr);
+			return 0;
 		}
 		if (!migrate_apply(cfg.db, stdout, merr)) {
 			fprintf(stderr, "triadd: %s\n", merr);

@@ -14,6 +14,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "auth.h"
 #include "config.h"
 
 typedef struct Conn Conn;
@@ -52,6 +53,7 @@ typedef struct Server {
 	bool draining;             /* SIGTERM seen: no new connections or requests */
 	struct event *drain_timer;
 	Stats stats;
+	AuthLimiter limiter;       /* failed sign-ins per source address */
 } Server;
 
 /*

@@ -1,62 +1,286 @@
 /*
- * svc_session.c: Hello and Ping.
+ * svc_session.c: opening a session (Hello), Ping, redeeming an invite and
+ * WhoAmI.
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
 #include "db.h"
+#include "log.h"
 #include "pool.h"
 #include "svc.h"
+#include "svc_util.h"
 
 #define CLIENT_NAME_MAX 128
 #define PING_PAYLOAD_MAX 1024
+#define TOKEN_LABEL_MAX 100
+
+static uint64_t
+ms_mono(void)
+{
+	return now_us() / 1000u;
+}
 
 /*
- * Opens the session. Until the access layer checks tokens, any credential
- * is accepted; the version check and the field limits already apply. A
- * failed Hello closes the connection.
+ * Counts a failed sign-in from the call's address and answers it; the
+ * connection is closed after the answer when close_conn is set.
+ */
+static void
+signin_failed(Call *call, Triad__V1__Code code, const char *field, const char *message,
+	      bool close_conn)
+{
+	Conn *c = conn_lookup(call->srv, call->conn);
+	if (c != NULL) {
+		uint32_t limit = (uint32_t)call->srv->cfg.signin_failures_max;
+		if (auth_limiter_fail(&call->srv->limiter, c->peer_ip, limit, ms_mono()))
+			log_warn("signin_rate_limited", "addr=%s failures=%u window_s=%d", c->peer_ip,
+				 limit, AUTH_FAIL_WINDOW_MS / 1000);
+		conn_hello_failed(c);
+		if (close_conn)
+			conn_close_after_flush(c);
+	}
+	call_fail(call, code, field, "%s", message);
+}
+
+/* True (and the call answered) when the call's address is over its limit. */
+static bool
+signin_limited(Call *call, Conn *c)
+{
+	if (auth_limiter_allows(&call->srv->limiter, c->peer_ip,
+				(uint32_t)call->srv->cfg.signin_failures_max, ms_mono()))
+		return false;
+	conn_hello_failed(c);
+	conn_close_after_flush(c);
+	call_fail(call, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED, NULL,
+		  "too many failed sign-ins from your address; wait a minute and try again");
+	return true;
+}
+
+/* ---- Hello ---- */
+
+typedef struct HelloCtx {
+	Call *call;
+	uint8_t hash[SECRET_HASH_LEN];
+	char client_name[CLIENT_NAME_MAX + 1];
+	Principal *principal;
+} HelloCtx;
+
+static void
+hello_ctx_free(HelloCtx *ctx)
+{
+	principal_unref(ctx->principal);
+	free(ctx);
+}
+
+static const char token_candidates_sql[] =
+	"SELECT t.id, t.hash, t.principal_id,"
+	"       t.expires_at IS NOT NULL AND t.expires_at <= now(),"
+	"       t.revoked_at IS NOT NULL,"
+	"       p.kind, p.name, coalesce(p.person_id::text, ''),"
+	"       EXISTS (SELECT 1 FROM operator o WHERE o.principal_id = p.id)"
+	"  FROM api_token t JOIN principal p ON p.id = t.principal_id"
+	" WHERE t.prefix = $1";
+
+static const char token_used_sql[] =
+	"UPDATE api_token SET last_used_at = now() WHERE id = $1";
+
+static const char principal_grants_sql[] =
+	"SELECT institution_id, slug, id, role, coalesce(title, ''),"
+	"       coalesce(organisation_id::text, '')"
+	"  FROM triad_principal_grants($1)";
+
+static void
+hello_answer(Call *call, const Principal *p)
+{
+	const Config *cfg = &call->srv->cfg;
+	Triad__V1__HelloReply reply = TRIAD__V1__HELLO_REPLY__INIT;
+	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+
+	reply.protocol_version = TRIAD_PROTOCOL_VERSION;
+	reply.server_version = "triadd/" TRIAD_VERSION;
+	reply.max_frame_bytes = (uint32_t)cfg->max_frame_bytes;
+	reply.max_in_flight = (uint32_t)cfg->max_in_flight;
+	reply.idle_timeout_seconds = (uint32_t)(cfg->idle_timeout_ms / 1000);
+	reply.principal_id = (char *)p->id;
+	reply.principal_name = (char *)p->name;
+	resp.body_case = TRIAD__V1__RESPONSE__BODY_HELLO;
+	resp.hello = &reply;
+	call_answer(call, &resp);
+}
+
+static void
+hello_grants_done(void *arg, const DbOutcome *out)
+{
+	HelloCtx *ctx = arg;
+	Call *call = ctx->call;
+	Principal *p = ctx->principal;
+
+	if (out->code != TRIAD__V1__CODE__CODE_OK) {
+		signin_failed(call, out->code, NULL, out->message, true);
+		hello_ctx_free(ctx);
+		return;
+	}
+	const PGresult *r = out->results[1];
+	int n = PQntuples(r);
+	p->grants = n > 0 ? calloc((size_t)n, sizeof *p->grants) : NULL;
+	if (n > 0 && p->grants == NULL) {
+		signin_failed(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory",
+			      true);
+		hello_ctx_free(ctx);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		SessionGrant *g = &p->grants[i];
+		snprintf(g->institution_id, sizeof g->institution_id, "%s", cell(r, i, 0));
+		snprintf(g->slug, sizeof g->slug, "%s", cell(r, i, 1));
+		snprintf(g->id, sizeof g->id, "%s", cell(r, i, 2));
+		g->role = role_from_sql(cell(r, i, 3));
+		g->title = title_from_sql(cell(r, i, 4));
+		snprintf(g->organisation_id, sizeof g->organisation_id, "%s", cell(r, i, 5));
+	}
+	p->ngrants = n;
+
+	Conn *c = conn_lookup(call->srv, call->conn);
+	if (c != NULL)
+		conn_open_session(c, ctx->client_name, p);
+	hello_answer(call, p);
+	hello_ctx_free(ctx);
+}
+
+/* The candidates for the token's prefix are in: find the one whose hash
+ * matches, in constant time per candidate, then load its grants. */
+static void
+hello_token_done(void *arg, const DbOutcome *out)
+{
+	HelloCtx *ctx = arg;
+	Call *call = ctx->call;
+
+	if (out->code != TRIAD__V1__CODE__CODE_OK) {
+		signin_failed(call, out->code, NULL, out->message, true);
+		hello_ctx_free(ctx);
+		return;
+	}
+	const PGresult *r = out->results[0];
+	int match = -1;
+	for (int i = 0; i < PQntuples(r); i++) {
+		uint8_t stored[SECRET_HASH_LEN];
+		if (secret_hash_from_bytea(cell(r, i, 1), stored) &&
+		    secret_hash_equal(stored, ctx->hash))
+			match = i;
+	}
+	const char *refusal = NULL;
+	if (match < 0)
+		refusal = "the token is not known to this service; check it or create a new one";
+	else if (cell_bool(r, match, 4))
+		refusal = "the token has been revoked; create a new one";
+	else if (cell_bool(r, match, 3))
+		refusal = "the token has expired; create a new one";
+	if (refusal != NULL) {
+		signin_failed(call, TRIAD__V1__CODE__CODE_UNAUTHENTICATED, NULL, refusal, true);
+		hello_ctx_free(ctx);
+		return;
+	}
+
+	Principal *p = ctx->principal = principal_new();
+	if (p == NULL) {
+		signin_failed(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory",
+			      true);
+		hello_ctx_free(ctx);
+		return;
+	}
+	snprintf(p->token_id, sizeof p->token_id, "%s", cell(r, match, 0));
+	snprintf(p->id, sizeof p->id, "%s", cell(r, match, 2));
+	p->kind = strcmp(cell(r, match, 5), "machine") == 0
+			  ? TRIAD__V1__PRINCIPAL_KIND__PRINCIPAL_KIND_MACHINE
+			  : TRIAD__V1__PRINCIPAL_KIND__PRINCIPAL_KIND_PERSON;
+	snprintf(p->name, sizeof p->name, "%s", cell(r, match, 6));
+	snprintf(p->person_id, sizeof p->person_id, "%s", cell(r, match, 7));
+	p->operator = cell_bool(r, match, 8);
+
+	DbJob *job = db_job_new(hello_grants_done, ctx);
+	const char *tok[1] = {p->token_id};
+	const char *pid[1] = {p->id};
+	if (job == NULL || !db_job_add(job, token_used_sql, 1, tok) ||
+	    !db_job_add(job, principal_grants_sql, 1, pid)) {
+		db_job_free(job);
+		signin_failed(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory",
+			      true);
+		hello_ctx_free(ctx);
+		return;
+	}
+	pool_submit(call->srv->pool, job);
+}
+
+/*
+ * Opens the session: checks the version, the form of the token, then the
+ * token itself against the database. Any failure closes the connection.
  */
 void
 svc_session_hello(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__Hello *h = req->hello;
 	Conn *c = conn_lookup(call->srv, call->conn);
-	const Config *cfg = &call->srv->cfg;
 
 	if (c->state == CONN_ST_READY) {
-		c->hello_pending = false;
+		conn_hello_failed(c);
 		call_fail(call, TRIAD__V1__CODE__CODE_FAILED_PRECONDITION, NULL,
 			  "the session is already open: send Hello once per connection");
 		return;
 	}
 	if (h->protocol_version != TRIAD_PROTOCOL_VERSION) {
+		conn_hello_failed(c);
+		conn_close_after_flush(c);
 		call_fail(call, TRIAD__V1__CODE__CODE_FAILED_PRECONDITION, "hello.protocol_version",
 			  "protocol version %u is not supported; this server speaks version %d",
 			  h->protocol_version, TRIAD_PROTOCOL_VERSION);
-		conn_close_after_flush(c);
 		return;
 	}
 	if (strlen(h->client_name) > CLIENT_NAME_MAX) {
+		conn_hello_failed(c);
+		conn_close_after_flush(c);
 		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "hello.client_name",
 			  "client_name is longer than %d bytes", CLIENT_NAME_MAX);
-		conn_close_after_flush(c);
 		return;
 	}
+	if (signin_limited(call, c))
+		return;
 
-	conn_open_session(c, h->client_name);
+	HelloCtx *ctx = calloc(1, sizeof *ctx);
+	char prefix[SECRET_PREFIX_LEN + 1];
+	if (ctx == NULL) {
+		signin_failed(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory",
+			      true);
+		return;
+	}
+	if (h->token[0] == '\0' || !secret_parse("trd", h->token, prefix, ctx->hash)) {
+		free(ctx);
+		signin_failed(call, TRIAD__V1__CODE__CODE_UNAUTHENTICATED, "hello.token",
+			      h->token[0] == '\0'
+				      ? "a token is required: sign in with `triad login`"
+				      : "this is not a triad token (they start with trd_ and are "
+					"47 characters long)",
+			      true);
+		return;
+	}
+	ctx->call = call;
+	snprintf(ctx->client_name, sizeof ctx->client_name, "%s", h->client_name);
 
-	Triad__V1__HelloReply reply = TRIAD__V1__HELLO_REPLY__INIT;
-	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
-	reply.protocol_version = TRIAD_PROTOCOL_VERSION;
-	reply.server_version = "triadd/" TRIAD_VERSION;
-	reply.max_frame_bytes = (uint32_t)cfg->max_frame_bytes;
-	reply.max_in_flight = (uint32_t)cfg->max_in_flight;
-	reply.idle_timeout_seconds = (uint32_t)(cfg->idle_timeout_ms / 1000);
-	resp.body_case = TRIAD__V1__RESPONSE__BODY_HELLO;
-	resp.hello = &reply;
-	call_answer(call, &resp);
+	DbJob *job = db_job_new(hello_token_done, ctx);
+	const char *params[1] = {prefix};
+	if (job == NULL || !db_job_add(job, token_candidates_sql, 1, params)) {
+		db_job_free(job);
+		free(ctx);
+		signin_failed(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory",
+			      true);
+		return;
+	}
+	pool_submit(call->srv->pool, job);
 }
+
+/* ---- Ping ---- */
 
 static int64_t
 wall_us(void)
@@ -92,9 +316,7 @@ ping_db_done(void *arg, const DbOutcome *out)
 {
 	PingCtx *ctx = arg;
 
-	if (out->code != TRIAD__V1__CODE__CODE_OK) {
-		call_fail(ctx->call, out->code, NULL, "%s", out->message);
-	} else {
+	if (!call_db_failed(ctx->call, out, NULL)) {
 		ProtobufCBinaryData payload = {ctx->len, ctx->payload};
 		ping_answer(ctx->call, true, &payload);
 	}
@@ -118,7 +340,7 @@ svc_session_ping(Call *call, const Triad__V1__Request *req)
 	}
 
 	PingCtx *ctx = malloc(sizeof *ctx + p->payload.len);
-	DbJob *job = ctx != NULL ? db_job_new(NULL, ping_db_done, ctx) : NULL;
+	DbJob *job = ctx != NULL ? db_job_new(ping_db_done, ctx) : NULL;
 	if (job == NULL || !db_job_add(job, "SELECT 1", 0, NULL)) {
 		db_job_free(job);
 		free(ctx);
@@ -129,5 +351,285 @@ svc_session_ping(Call *call, const Triad__V1__Request *req)
 	ctx->len = p->payload.len;
 	if (p->payload.len > 0)
 		memcpy(ctx->payload, p->payload.data, p->payload.len);
+	pool_submit(call->srv->pool, job);
+}
+
+/* ---- RedeemInvite ---- */
+
+typedef struct RedeemCtx {
+	Call *call;
+	uint8_t code_hash[SECRET_HASH_LEN];
+	char token[SECRET_LEN + 1];
+	char token_prefix[SECRET_PREFIX_LEN + 1];
+	char token_hash[2 + 2 * SECRET_HASH_LEN + 1];
+	char label[TOKEN_LABEL_MAX + 1];
+	char institution_id[UUID_LEN + 1];
+	char invite_id[UUID_LEN + 1];
+} RedeemCtx;
+
+static const char invite_candidates_sql[] =
+	"SELECT institution_id, id, hash, expired, used, revoked"
+	"  FROM triad_invite_candidates($1)";
+
+static const char redeem_sql[] =
+	"SELECT principal_id, principal_name, person_id, token_id, triad_ts(token_created_at),"
+	"       grant_id, role, coalesce(title, ''), coalesce(organisation_id::text, ''),"
+	"       triad_ts(grant_created_at)"
+	"  FROM triad_redeem_invite($1::uuid, $2, $3::bytea, $4, $5::numeric)";
+
+static void
+redeem_free(RedeemCtx *ctx)
+{
+	explicit_bzero(ctx->token, sizeof ctx->token);
+	free(ctx);
+}
+
+static void
+redeem_done(void *arg, const DbOutcome *out)
+{
+	RedeemCtx *ctx = arg;
+	Call *call = ctx->call;
+
+	if (call_db_failed(call, out, NULL)) {
+		redeem_free(ctx);
+		return;
+	}
+	const PGresult *r = out->results[0];
+	Triad__V1__RedeemInviteReply reply = TRIAD__V1__REDEEM_INVITE_REPLY__INIT;
+	Triad__V1__Token tok = TRIAD__V1__TOKEN__INIT;
+	Triad__V1__Principal pr = TRIAD__V1__PRINCIPAL__INIT;
+	Triad__V1__Grant g = TRIAD__V1__GRANT__INIT;
+	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+
+	pr.id = cell(r, 0, 0);
+	pr.kind = TRIAD__V1__PRINCIPAL_KIND__PRINCIPAL_KIND_PERSON;
+	pr.name = cell(r, 0, 1);
+	pr.person_id = cell(r, 0, 2);
+	tok.id = cell(r, 0, 3);
+	tok.prefix = ctx->token_prefix;
+	tok.label = ctx->label;
+	tok.principal_id = pr.id;
+	tok.created_at = cell(r, 0, 4);
+	g.id = cell(r, 0, 5);
+	g.institution_id = ctx->institution_id;
+	g.principal_id = pr.id;
+	g.principal_name = pr.name;
+	g.role = role_from_sql(cell(r, 0, 6));
+	g.title = title_from_sql(cell(r, 0, 7));
+	g.organisation_id = cell(r, 0, 8);
+	g.created_at = cell(r, 0, 9);
+	reply.token = ctx->token;
+	reply.token_info = &tok;
+	reply.principal = &pr;
+	reply.grant = &g;
+	resp.body_case = TRIAD__V1__RESPONSE__BODY_REDEEM_INVITE;
+	resp.redeem_invite = &reply;
+	log_info("invite_redeemed", "institution=%s invite=%s principal=%s", ctx->institution_id,
+		 ctx->invite_id, pr.id);
+	call_answer(call, &resp);
+	redeem_free(ctx);
+}
+
+static void
+redeem_candidates_done(void *arg, const DbOutcome *out)
+{
+	RedeemCtx *ctx = arg;
+	Call *call = ctx->call;
+
+	if (call_db_failed(call, out, NULL)) {
+		redeem_free(ctx);
+		return;
+	}
+	const PGresult *r = out->results[0];
+	int match = -1;
+	for (int i = 0; i < PQntuples(r); i++) {
+		uint8_t stored[SECRET_HASH_LEN];
+		if (secret_hash_from_bytea(cell(r, i, 2), stored) &&
+		    secret_hash_equal(stored, ctx->code_hash))
+			match = i;
+	}
+	const char *refusal = NULL;
+	Triad__V1__Code code = TRIAD__V1__CODE__CODE_FAILED_PRECONDITION;
+	if (match < 0) {
+		refusal = "this invite code is not valid; check it, or ask for a new invite";
+		code = TRIAD__V1__CODE__CODE_NOT_FOUND;
+	} else if (cell_bool(r, match, 4)) {
+		refusal = "this invite has already been used; sign in with your token, or ask for a new invite";
+	} else if (cell_bool(r, match, 5)) {
+		refusal = "this invite has been withdrawn; ask for a new one";
+	} else if (cell_bool(r, match, 3)) {
+		refusal = "this invite has expired; ask for a new one";
+	}
+	if (refusal != NULL) {
+		/* Only a code nobody issued looks like guessing. */
+		if (match < 0)
+			signin_failed(call, code, NULL, refusal, false);
+		else
+			call_fail(call, code, NULL, "%s", refusal);
+		redeem_free(ctx);
+		return;
+	}
+	snprintf(ctx->institution_id, sizeof ctx->institution_id, "%s", cell(r, match, 0));
+	snprintf(ctx->invite_id, sizeof ctx->invite_id, "%s", cell(r, match, 1));
+
+	uint8_t hash[SECRET_HASH_LEN];
+	if (!secret_new("trd", ctx->token, ctx->token_prefix, hash)) {
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
+			  "the server could not make a token; try again");
+		redeem_free(ctx);
+		return;
+	}
+	secret_hash_to_bytea(hash, ctx->token_hash);
+
+	DbJob *job = db_job_new(redeem_done, ctx);
+	const char *params[5] = {ctx->invite_id, ctx->token_prefix, ctx->token_hash, ctx->label,
+				 call->request_id_text};
+	if (job == NULL || !db_job_scope(job, ctx->institution_id, NULL, NULL) ||
+	    !db_job_add(job, redeem_sql, 5, params)) {
+		db_job_free(job);
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
+		redeem_free(ctx);
+		return;
+	}
+	pool_submit(call->srv->pool, job);
+}
+
+/*
+ * Exchanges an invite code for a token. Needs no session, so it counts as
+ * a sign-in for the limiter: a wrong code is a failed attempt.
+ */
+void
+svc_session_redeem_invite(Call *call, const Triad__V1__Request *req)
+{
+	const Triad__V1__RedeemInviteRequest *m = req->redeem_invite;
+	Conn *c = conn_lookup(call->srv, call->conn);
+	char prefix[SECRET_PREFIX_LEN + 1];
+
+	if (strlen(m->token_label) > TOKEN_LABEL_MAX) {
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "redeem_invite.token_label",
+			  "token_label is longer than %d characters", TOKEN_LABEL_MAX);
+		return;
+	}
+	if (signin_limited(call, c))
+		return;
+	RedeemCtx *ctx = calloc(1, sizeof *ctx);
+	if (ctx == NULL) {
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
+		return;
+	}
+	if (!secret_parse("inv", m->code, prefix, ctx->code_hash)) {
+		free(ctx);
+		signin_failed(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "redeem_invite.code",
+			      "this is not an invite code (they start with inv_ and are 47 "
+			      "characters long)", false);
+		return;
+	}
+	ctx->call = call;
+	snprintf(ctx->label, sizeof ctx->label, "%s",
+		 m->token_label[0] != '\0' ? m->token_label : "invite");
+
+	DbJob *job = db_job_new(redeem_candidates_done, ctx);
+	const char *params[1] = {prefix};
+	if (job == NULL || !db_job_add(job, invite_candidates_sql, 1, params)) {
+		db_job_free(job);
+		free(ctx);
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
+		return;
+	}
+	pool_submit(call->srv->pool, job);
+}
+
+/* ---- WhoAmI ---- */
+
+static const char whoami_grants_sql[] =
+	"SELECT institution_id, slug, institution_name, id, role, coalesce(title, ''),"
+	"       coalesce(organisation_id::text, ''), triad_ts(created_at)"
+	"  FROM triad_principal_grants($1)";
+
+static const char whoami_person_sql[] =
+	"SELECT id, name, email, triad_ts(created_at) FROM person WHERE id::text = $1";
+
+static void
+whoami_done(void *arg, const DbOutcome *out)
+{
+	Call *call = arg;
+	const Principal *p = call->principal;
+
+	if (call_db_failed(call, out, NULL))
+		return;
+	const PGresult *gr = out->results[0], *pr = out->results[1];
+	int n = PQntuples(gr);
+	Triad__V1__WhoAmIReply reply = TRIAD__V1__WHO_AM_IREPLY__INIT;
+	Triad__V1__Principal pm = TRIAD__V1__PRINCIPAL__INIT;
+	Triad__V1__Person person = TRIAD__V1__PERSON__INIT;
+	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+	Triad__V1__Grant *grants = calloc((size_t)n + 1, sizeof *grants);
+	Triad__V1__Grant **gp = calloc((size_t)n + 1, sizeof *gp);
+	Triad__V1__Institution *insts = calloc((size_t)n + 1, sizeof *insts);
+	Triad__V1__Institution **ip = calloc((size_t)n + 1, sizeof *ip);
+
+	if (grants == NULL || gp == NULL || insts == NULL || ip == NULL) {
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
+		goto out;
+	}
+	pm.id = (char *)p->id;
+	pm.kind = p->kind;
+	pm.name = (char *)p->name;
+	pm.person_id = (char *)p->person_id;
+	reply.principal = &pm;
+	if (PQntuples(pr) == 1) {
+		person.id = cell(pr, 0, 0);
+		person.name = cell(pr, 0, 1);
+		person.email = cell(pr, 0, 2);
+		person.created_at = cell(pr, 0, 3);
+		reply.person = &person;
+	}
+	size_t ninst = 0;
+	for (int i = 0; i < n; i++) {
+		triad__v1__grant__init(&grants[i]);
+		grants[i].institution_id = cell(gr, i, 0);
+		grants[i].id = cell(gr, i, 3);
+		grants[i].principal_id = pm.id;
+		grants[i].principal_name = pm.name;
+		grants[i].role = role_from_sql(cell(gr, i, 4));
+		grants[i].title = title_from_sql(cell(gr, i, 5));
+		grants[i].organisation_id = cell(gr, i, 6);
+		grants[i].created_at = cell(gr, i, 7);
+		gp[i] = &grants[i];
+		/* Grants come ordered by institution: one entry per run. */
+		if (i == 0 || strcmp(cell(gr, i, 0), cell(gr, i - 1, 0)) != 0) {
+			triad__v1__institution__init(&insts[ninst]);
+			insts[ninst].id = cell(gr, i, 0);
+			insts[ninst].slug = cell(gr, i, 1);
+			insts[ninst].name = cell(gr, i, 2);
+			ip[ninst] = &insts[ninst];
+			ninst++;
+		}
+	}
+	reply.n_grants = (size_t)n;
+	reply.grants = gp;
+	reply.n_institutions = ninst;
+	reply.institutions = ip;
+	resp.body_case = TRIAD__V1__RESPONSE__BODY_WHO_AM_I;
+	resp.who_am_i = &reply;
+	call_answer(call, &resp);
+out:
+	free(grants);
+	free(gp);
+	free(insts);
+	free(ip);
+}
+
+void
+svc_session_who_am_i(Call *call, const Triad__V1__Request *req)
+{
+	if (!call_authorize(call, VERB_WHO_AM_I, ""))
+		return;
+	DbJob *job = call_job(call, whoami_done, call);
+	const char *pid[1] = {call->principal->id};
+	const char *person[1] = {call->principal->person_id};
+	if (job == NULL || !call_job_add(call, job, whoami_grants_sql, 1, pid) ||
+	    !call_job_add(call, job, whoami_person_sql, 1, person))
+		return;
 	pool_submit(call->srv->pool, job);
 }

@@ -290,13 +290,36 @@ tc_closed(int fd, int timeout_ms)
 	return !timed_out;
 }
 
+const char *
+test_token(void)
+{
+	static char token[128];
+	if (token[0] == '\0')
+		triadd_bootstrap(token, sizeof token);
+	return token;
+}
+
+void
+tc_send_hello_token(int fd, uint64_t id, const char *token)
+{
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__Hello hello = TRIAD__V1__HELLO__INIT;
+	hello.protocol_version = TRIAD_PROTOCOL_VERSION;
+	hello.token = (char *)token;
+	hello.client_name = "triad-tests";
+	req.id = id;
+	req.body_case = TRIAD__V1__REQUEST__BODY_HELLO;
+	req.hello = &hello;
+	tc_send(fd, &req);
+}
+
 void
 tc_send_hello(int fd, uint64_t id, uint32_t version)
 {
 	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
 	Triad__V1__Hello hello = TRIAD__V1__HELLO__INIT;
 	hello.protocol_version = version;
-	hello.token = "test-token";
+	hello.token = (char *)test_token();
 	hello.client_name = "triad-tests";
 	req.id = id;
 	req.body_case = TRIAD__V1__REQUEST__BODY_HELLO;
@@ -346,4 +369,67 @@ run_capture(const char *cmd, char *out, size_t outsize)
 		;
 	int status = pclose(p);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+void
+triadd_bootstrap(char *token, size_t size)
+{
+	char cmd[2048], out[4096];
+	snprintf(cmd, sizeof cmd, "'%s' bootstrap --force --db '%s' 2>/dev/null",
+		 env_required("TRIADD"), env_required("TRIAD_TEST_OWNER_DB"));
+	assert_int_equal(run_capture(cmd, out, sizeof out), 0);
+	out[strcspn(out, "\n")] = '\0';
+	assert_true(strncmp(out, "trd_", 4) == 0);
+	snprintf(token, size, "%s", out);
+}
+
+Sess
+sess_open(const char *addr, const char *token)
+{
+	Sess s = {.fd = tc_connect(addr), .next_id = 100};
+	tc_send_hello_token(s.fd, 1, token);
+	Triad__V1__Response *r = tc_recv(s.fd, 10000, NULL);
+	assert_non_null(r);
+	if (r->status->code != TRIAD__V1__CODE__CODE_OK)
+		fail_msg("hello: code %d: %s", r->status->code, r->status->message);
+	triad__v1__response__free_unpacked(r, NULL);
+	return s;
+}
+
+void
+sess_close(Sess *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}
+
+Triad__V1__Response *
+rpc(Sess *s, const char *institution, Triad__V1__Request *req)
+{
+	req->id = s->next_id++;
+	req->institution = (char *)(institution != NULL ? institution : "");
+	tc_send(s->fd, req);
+	Triad__V1__Response *r = tc_recv(s->fd, 10000, NULL);
+	if (r == NULL)
+		fail_msg("no answer to request %d", (int)req->body_case);
+	assert_int_equal(r->id, req->id);
+	return r;
+}
+
+void
+rpc_free(Triad__V1__Response *r)
+{
+	if (r != NULL)
+		triad__v1__response__free_unpacked(r, NULL);
+}
+
+Triad__V1__Response *
+rpc_ok(Sess *s, const char *institution, Triad__V1__Request *req)
+{
+	Triad__V1__Response *r = rpc(s, institution, req);
+	if (r->status->code != TRIAD__V1__CODE__CODE_OK)
+		fail_msg("request kind %d: code %d: %s (field %s)", (int)req->body_case,
+			 r->status->code, r->status->message, r->status->field);
+	return r;
 }

@@ -72,14 +72,47 @@ Triad__V1__Response *tc_recv(int fd, int timeout_ms, bool *timed_out);
 /* True when the peer has closed the connection within timeout_ms. */
 bool tc_closed(int fd, int timeout_ms);
 
-/* Sends a Hello with the given version. */
+/* An operator token for this test process (bootstrapped on first use). */
+const char *test_token(void);
+
+/* Sends a Hello with the given version and the test token. */
 void tc_send_hello(int fd, uint64_t id, uint32_t version);
+
+/* Sends a Hello (current version) with the given token. */
+void tc_send_hello_token(int fd, uint64_t id, const char *token);
 
 /* Connects and completes a Hello; returns the socket. */
 int tc_session(const char *addr);
 
 /* Sends Ping{database} with id. */
 void tc_send_ping(int fd, uint64_t id, bool database);
+
+/*
+ * Runs `triadd bootstrap --force` with the owner's conninfo and returns the
+ * operator token it prints (into token, which must hold 128 bytes).
+ */
+void triadd_bootstrap(char *token, size_t size);
+
+/* A session for tests that speak the protocol: a socket and the next id. */
+typedef struct Sess {
+	int fd;
+	uint64_t next_id;
+} Sess;
+
+/* Connects and opens a session with token; fails the test unless OK. */
+Sess sess_open(const char *addr, const char *token);
+void sess_close(Sess *s);
+
+/*
+ * Sends req (its id and institution are set here; institution may be
+ * NULL) and returns the answer with the same id; fails the test when none
+ * comes within 10 s. The caller frees it with rpc_free().
+ */
+Triad__V1__Response *rpc(Sess *s, const char *institution, Triad__V1__Request *req);
+void rpc_free(Triad__V1__Response *r);
+
+/* rpc() that insists on CODE_OK, printing the server's message if not. */
+Triad__V1__Response *rpc_ok(Sess *s, const char *institution, Triad__V1__Request *req);
 
 /* Runs a shell command and returns its exit code; output goes to out (may be NULL). */
 int run_capture(const char *cmd, char *out, size_t outsize);

@@ -28,7 +28,8 @@ static int
 triad(const char *args, char *out, size_t size)
 {
 	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "TRIAD_ADDR=%s '%s' %s 2>&1", d.addr, env_required("TRIAD"), args);
+	snprintf(cmd, sizeof cmd, "TRIAD_ADDR=%s TRIAD_TOKEN=%s XDG_CONFIG_HOME=/nonexistent '%s' %s 2>&1",
+		 d.addr, test_token(), env_required("TRIAD"), args);
 	return run_capture(cmd, out, size);
 }
 

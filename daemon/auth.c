@@ -1,0 +1,389 @@
+/*
+ * auth.c: the access table, secrets, and the limiter for failed sign-ins.
+ */
+#include "auth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+Principal *
+principal_new(void)
+{
+	Principal *p = calloc(1, sizeof *p);
+	if (p != NULL)
+		p->refs = 1;
+	return p;
+}
+
+Principal *
+principal_ref(Principal *p)
+{
+	if (p != NULL)
+		p->refs++;
+	return p;
+}
+
+void
+principal_unref(Principal *p)
+{
+	if (p == NULL || --p->refs > 0)
+		return;
+	free(p->grants);
+	free(p);
+}
+
+/* ---- the access table ---- */
+
+typedef enum Scope {
+	SCOPE_SESSION,  /* anyone with a session; acts on their own things */
+	SCOPE_SHARED,   /* shared data: operators, or a listed role anywhere */
+	SCOPE_SERVICE,  /* the service itself: operators only */
+	SCOPE_TENANT,   /* one institution: operators, or a listed role in it */
+} Scope;
+
+#define R(role) (1u << TRIAD__V1__ROLE__ROLE_##role)
+#define OP R(OPERATOR)
+#define ADMIN R(INSTITUTION_ADMIN)
+#define STAFF R(PROGRAMME_STAFF)
+#define ANYONE (R(INSTITUTION_ADMIN) | R(PROGRAMME_STAFF) | R(PARTICIPANT) | \
+		R(WORKPLACE_COACH) | R(EMPLOYER_CONTACT) | R(PARTNER_INTEGRATION))
+
+typedef struct Policy {
+	Scope scope;
+	uint32_t roles;       /* for SHARED and TENANT */
+	const char *phrase;   /* "you may not <phrase>" */
+} Policy;
+
+static const Policy policies[VERB_COUNT_] = {
+	[VERB_WHO_AM_I] = {SCOPE_SESSION, 0, "ask who you are"},
+	[VERB_CREATE_INSTITUTION] = {SCOPE_SERVICE, 0, "create institutions"},
+	[VERB_GET_INSTITUTION] = {SCOPE_TENANT, OP | ANYONE, "see this institution"},
+	[VERB_LIST_INSTITUTIONS] = {SCOPE_SESSION, 0, "list institutions"},
+	[VERB_CREATE_PERSON] = {SCOPE_TENANT, OP | ADMIN, "add persons"},
+	[VERB_GET_PERSON] = {SCOPE_TENANT, OP | ADMIN | STAFF, "see persons"},
+	[VERB_LIST_PERSONS] = {SCOPE_TENANT, OP | ADMIN | STAFF, "list persons"},
+	[VERB_CREATE_ORGANISATION] = {SCOPE_SHARED, OP | ADMIN, "create organisations"},
+	[VERB_GET_ORGANISATION] = {SCOPE_SHARED, OP | ANYONE, "see organisations"},
+	[VERB_LIST_ORGANISATIONS] = {SCOPE_SHARED, OP | ANYONE, "list organisations"},
+	[VERB_CREATE_GRANT] = {SCOPE_TENANT, OP | ADMIN, "grant roles"},
+	[VERB_LIST_GRANTS] = {SCOPE_TENANT, OP | ADMIN, "list grants"},
+	[VERB_REVOKE_GRANT] = {SCOPE_TENANT, OP | ADMIN, "revoke grants"},
+	[VERB_CREATE_TOKEN] = {SCOPE_SESSION, 0, "create tokens"},
+	[VERB_CREATE_MACHINE] = {SCOPE_TENANT, OP | ADMIN, "create partner systems"},
+	[VERB_LIST_TOKENS] = {SCOPE_SESSION, 0, "list tokens"},
+	[VERB_REVOKE_TOKEN] = {SCOPE_SESSION, 0, "revoke tokens"},
+	[VERB_CREATE_INVITE] = {SCOPE_TENANT, OP | ADMIN, "invite persons"},
+	[VERB_LIST_INVITES] = {SCOPE_TENANT, OP | ADMIN, "list invites"},
+	[VERB_REVOKE_INVITE] = {SCOPE_TENANT, OP | ADMIN, "revoke invites"},
+	[VERB_LIST_AUDIT] = {SCOPE_TENANT, OP | ADMIN, "read the audit trail"},
+	[VERB_LIST_SERVICE_AUDIT] = {SCOPE_SERVICE, 0, "read the service's audit trail"},
+};
+
+const char *
+auth_verb_phrase(Verb verb)
+{
+	return verb < VERB_COUNT_ ? policies[verb].phrase : "do this";
+}
+
+static bool
+grant_in(const SessionGrant *g, const char *institution)
+{
+	return strcmp(g->institution_id, institution) == 0 || strcmp(g->slug, institution) == 0;
+}
+
+AuthResult
+auth_decide(const Principal *p, Verb verb, const char *institution, const char **tenant)
+{
+	*tenant = NULL;
+	if (p == NULL || verb >= VERB_COUNT_)
+		return AUTH_DENY;
+	const Policy *pol = &policies[verb];
+	if (institution == NULL)
+		institution = "";
+
+	switch (pol->scope) {
+	case SCOPE_SESSION:
+		return AUTH_ALLOW;
+	case SCOPE_SERVICE:
+		return p->operator ? AUTH_ALLOW : AUTH_DENY;
+	case SCOPE_SHARED:
+		if (p->operator && (pol->roles & OP))
+			return AUTH_ALLOW;
+		for (int i = 0; i < p->ngrants; i++) {
+			if (pol->roles & (1u << p->grants[i].role))
+				return AUTH_ALLOW;
+		}
+		return AUTH_DENY;
+	case SCOPE_TENANT:
+		break;
+	}
+
+	if (p->operator && (pol->roles & OP)) {
+		if (*institution == '\0')
+			return AUTH_NEED_INSTITUTION;
+		*tenant = institution;
+		return AUTH_ALLOW;
+	}
+	/* Without a name, a caller whose grants are all in one place means it. */
+	if (*institution == '\0') {
+		if (p->ngrants == 0)
+			return AUTH_DENY;
+		institution = p->grants[0].institution_id;
+		for (int i = 1; i < p->ngrants; i++) {
+			if (strcmp(p->grants[i].institution_id, institution) != 0)
+				return AUTH_NEED_INSTITUTION;
+		}
+	}
+	bool member = false;
+	for (int i = 0; i < p->ngrants; i++) {
+		const SessionGrant *g = &p->grants[i];
+		if (!grant_in(g, institution))
+			continue;
+		member = true;
+		if (pol->roles & (1u << g->role)) {
+			*tenant = g->institution_id;
+			return AUTH_ALLOW;
+		}
+	}
+	/* An institution the caller has nothing to do with does not exist for
+	 * them: the same answer as for one that really does not exist. */
+	return member ? AUTH_DENY : AUTH_NOT_FOUND;
+}
+
+/* ---- secrets ---- */
+
+static const char b64url[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static void
+hash_secret(const char *secret, uint8_t hash[SECRET_HASH_LEN])
+{
+	SHA256((const unsigned char *)secret, strlen(secret), hash);
+}
+
+bool
+secret_new(const char *kind, char secret[SECRET_LEN + 1], char prefix[SECRET_PREFIX_LEN + 1],
+	   uint8_t hash[SECRET_HASH_LEN])
+{
+	uint8_t raw[33];   /* 256 random bits, padded to a multiple of 3 */
+
+	if (strlen(kind) != 3 || RAND_bytes(raw, 32) != 1)
+		return false;
+	raw[32] = 0;
+	char *o = secret + snprintf(secret, SECRET_LEN + 1, "%s_", kind);
+	for (int i = 0; i < 33; i += 3) {
+		uint32_t v = (uint32_t)raw[i] << 16 | (uint32_t)raw[i + 1] << 8 | raw[i + 2];
+		*o++ = b64url[(v >> 18) & 63];
+		*o++ = b64url[(v >> 12) & 63];
+		*o++ = b64url[(v >> 6) & 63];
+		if (i + 3 < 33)
+			*o++ = b64url[v & 63];
+	}
+	*o = '\0';
+	OPENSSL_cleanse(raw, sizeof raw);
+	memcpy(prefix, secret, SECRET_PREFIX_LEN);
+	prefix[SECRET_PREFIX_LEN] = '\0';
+	hash_secret(secret, hash);
+	return strlen(secret) == SECRET_LEN;
+}
+
+bool
+secret_parse(const char *kind, const char *secret, char prefix[SECRET_PREFIX_LEN + 1],
+	     uint8_t hash[SECRET_HASH_LEN])
+{
+	size_t klen = strlen(kind);
+
+	if (strlen(secret) != SECRET_LEN || strncmp(secret, kind, klen) != 0 ||
+	    secret[klen] != '_')
+		return false;
+	for (const char *c = secret + klen + 1; *c; c++) {
+		if (strchr(b64url, *c) == NULL)
+			return false;
+	}
+	memcpy(prefix, secret, SECRET_PREFIX_LEN);
+	prefix[SECRET_PREFIX_LEN] = '\0';
+	hash_secret(secret, hash);
+	return true;
+}
+
+bool
+secret_hash_equal(const uint8_t a[SECRET_HASH_LEN], const uint8_t b[SECRET_HASH_LEN])
+{
+	return CRYPTO_memcmp(a, b, SECRET_HASH_LEN) == 0;
+}
+
+void
+secret_hash_to_bytea(const uint8_t hash[SECRET_HASH_LEN], char out[2 + 2 * SECRET_HASH_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	out[0] = '\\';
+	out[1] = 'x';
+	for (int i = 0; i < SECRET_HASH_LEN; i++) {
+		out[2 + 2 * i] = hex[hash[i] >> 4];
+		out[3 + 2 * i] = hex[hash[i] & 15];
+	}
+	out[2 + 2 * SECRET_HASH_LEN] = '\0';
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool
+secret_hash_from_bytea(const char *text, uint8_t hash[SECRET_HASH_LEN])
+{
+	if (strncmp(text, "\\x", 2) != 0 || strlen(text) != 2 + 2 * SECRET_HASH_LEN)
+		return false;
+	for (int i = 0; i < SECRET_HASH_LEN; i++) {
+		int hi = hexval(text[2 + 2 * i]), lo = hexval(text[3 + 2 * i]);
+		if (hi < 0 || lo < 0)
+			return false;
+		hash[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}
+
+/* ---- names ---- */
+
+static const char *const role_names[] = {
+	[TRIAD__V1__ROLE__ROLE_OPERATOR] = "operator",
+	[TRIAD__V1__ROLE__ROLE_INSTITUTION_ADMIN] = "institution_admin",
+	[TRIAD__V1__ROLE__ROLE_PROGRAMME_STAFF] = "programme_staff",
+	[TRIAD__V1__ROLE__ROLE_PARTICIPANT] = "participant",
+	[TRIAD__V1__ROLE__ROLE_WORKPLACE_COACH] = "workplace_coach",
+	[TRIAD__V1__ROLE__ROLE_EMPLOYER_CONTACT] = "employer_contact",
+	[TRIAD__V1__ROLE__ROLE_PARTNER_INTEGRATION] = "partner_integration",
+};
+
+static const char *const title_names[] = {
+	[TRIAD__V1__STAFF_TITLE__STAFF_TITLE_DEAN] = "dean",
+	[TRIAD__V1__STAFF_TITLE__STAFF_TITLE_PROGRAMME_MANAGER] = "programme_manager",
+	[TRIAD__V1__STAFF_TITLE__STAFF_TITLE_LECTURER] = "lecturer",
+	[TRIAD__V1__STAFF_TITLE__STAFF_TITLE_TRAINER] = "trainer",
+	[TRIAD__V1__STAFF_TITLE__STAFF_TITLE_ASSESSOR] = "assessor",
+};
+
+static const char *const org_kind_names[] = {
+	[TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_EMPLOYER] = "employer",
+	[TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_SCHOOL] = "school",
+	[TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_HOSPITAL] = "hospital",
+	[TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_MUNICIPALITY] = "municipality",
+	[TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_GOVERNMENT] = "government",
+	[TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_CARE_PROVIDER] = "care_provider",
+	[TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_OTHER] = "other",
+};
+
+#define NAME_TO_SQL(names, v) \
+	((unsigned)(v) < sizeof names / sizeof names[0] ? names[v] : NULL)
+
+static int
+name_from_sql(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; s != NULL && i < n; i++) {
+		if (names[i] != NULL && strcmp(names[i], s) == 0)
+			return (int)i;
+	}
+	return 0;
+}
+
+const char *
+role_to_sql(Triad__V1__Role role)
+{
+	return NAME_TO_SQL(role_names, role);
+}
+
+Triad__V1__Role
+role_from_sql(const char *s)
+{
+	return (Triad__V1__Role)name_from_sql(role_names, sizeof role_names / sizeof role_names[0], s);
+}
+
+const char *
+title_to_sql(Triad__V1__StaffTitle title)
+{
+	return NAME_TO_SQL(title_names, title);
+}
+
+Triad__V1__StaffTitle
+title_from_sql(const char *s)
+{
+	return (Triad__V1__StaffTitle)name_from_sql(title_names,
+						    sizeof title_names / sizeof title_names[0], s);
+}
+
+const char *
+org_kind_to_sql(Triad__V1__OrganisationKind kind)
+{
+	return NAME_TO_SQL(org_kind_names, kind);
+}
+
+Triad__V1__OrganisationKind
+org_kind_from_sql(const char *s)
+{
+	return (Triad__V1__OrganisationKind)name_from_sql(
+		org_kind_names, sizeof org_kind_names / sizeof org_kind_names[0], s);
+}
+
+bool
+is_uuid(const char *s)
+{
+	if (s == NULL || strlen(s) != UUID_LEN)
+		return false;
+	for (int i = 0; i < UUID_LEN; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? s[i] != '-' : hexval(s[i]) < 0)
+			return false;
+	}
+	return true;
+}
+
+/* ---- failed sign-ins ---- */
+
+static unsigned
+slot_of(const char *addr)
+{
+	unsigned h = 2166136261u;   /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)addr; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h % AUTH_LIMITER_SLOTS;
+}
+
+bool
+auth_limiter_allows(AuthLimiter *l, const char *addr, uint32_t limit, uint64_t now_ms)
+{
+	unsigned i = slot_of(addr);
+	if (strcmp(l->slots[i].addr, addr) != 0)
+		return true;
+	if (now_ms - l->slots[i].window_start_ms >= AUTH_FAIL_WINDOW_MS)
+		return true;
+	return l->slots[i].failures < limit;
+}
+
+bool
+auth_limiter_fail(AuthLimiter *l, const char *addr, uint32_t limit, uint64_t now_ms)
+{
+	unsigned i = slot_of(addr);
+	/* A slot belongs to whoever failed in it last; an old window is reset.
+	 * Collisions can only make two addresses share a budget. */
+	if (strcmp(l->slots[i].addr, addr) != 0 ||
+	    now_ms - l->slots[i].window_start_ms >= AUTH_FAIL_WINDOW_MS) {
+		snprintf(l->slots[i].addr, sizeof l->slots[i].addr, "%s", addr);
+		l->slots[i].window_start_ms = now_ms;
+		l->slots[i].failures = 0;
+	}
+	return ++l->slots[i].failures == limit;
+}

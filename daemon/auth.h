@@ -1,0 +1,170 @@
+/*
+ * auth.h: who is calling and what they may do.
+ *
+ * A Principal is loaded when a session opens (Hello) with all its grants,
+ * in every institution. Every handler asks auth_decide() -- one table, deny
+ * by default -- before it touches data; no handler has a check of its own.
+ * Row-level security in PostgreSQL is the second wall behind this one.
+ *
+ * Tokens and invite codes are "<kind>_" followed by 43 characters of
+ * base64url (256 random bits from OpenSSL's generator). The service stores
+ * only their SHA-256 and a short prefix to find them by; hashes are
+ * compared in constant time.
+ */
+#ifndef TRIAD_AUTH_H
+#define TRIAD_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "triad/v1/access.pb-c.h"
+
+#define UUID_LEN 36
+#define SECRET_LEN 47              /* "trd_" + 43 */
+#define SECRET_PREFIX_LEN 12       /* "trd_" + 8: what the database indexes */
+#define SECRET_HASH_LEN 32
+
+typedef struct SessionGrant {
+	char id[UUID_LEN + 1];
+	char institution_id[UUID_LEN + 1];
+	char slug[64];
+	Triad__V1__Role role;
+	Triad__V1__StaffTitle title;
+	char organisation_id[UUID_LEN + 1];
+} SessionGrant;
+
+/*
+ * The caller of a session. Shared by the connection and by every Call in
+ * flight (reference counted), so a connection closing mid-request never
+ * pulls it from under a handler.
+ */
+typedef struct Principal {
+	int refs;
+	char id[UUID_LEN + 1];
+	char token_id[UUID_LEN + 1];     /* the token the session opened with */
+	char name[201];
+	Triad__V1__PrincipalKind kind;
+	char person_id[UUID_LEN + 1];    /* empty for machines */
+	bool operator;
+	int ngrants;
+	SessionGrant *grants;            /* owned */
+} Principal;
+
+Principal *principal_new(void);
+Principal *principal_ref(Principal *p);
+void principal_unref(Principal *p);   /* NULL is a no-op */
+
+/* The request kinds that auth_decide() knows. One per RPC (and a few
+ * variants of one RPC that need other rights). */
+typedef enum Verb {
+	VERB_WHO_AM_I,
+	VERB_CREATE_INSTITUTION,
+	VERB_GET_INSTITUTION,
+	VERB_LIST_INSTITUTIONS,
+	VERB_CREATE_PERSON,
+	VERB_GET_PERSON,
+	VERB_LIST_PERSONS,
+	VERB_CREATE_ORGANISATION,
+	VERB_GET_ORGANISATION,
+	VERB_LIST_ORGANISATIONS,
+	VERB_CREATE_GRANT,
+	VERB_LIST_GRANTS,
+	VERB_REVOKE_GRANT,
+	VERB_CREATE_TOKEN,
+	VERB_CREATE_MACHINE,            /* CreateToken with machine_name */
+	VERB_LIST_TOKENS,
+	VERB_REVOKE_TOKEN,
+	VERB_CREATE_INVITE,
+	VERB_LIST_INVITES,
+	VERB_REVOKE_INVITE,
+	VERB_LIST_AUDIT,
+	VERB_LIST_SERVICE_AUDIT,        /* ListAudit by an operator, no institution */
+	VERB_COUNT_
+} Verb;
+
+typedef enum AuthResult {
+	AUTH_ALLOW,
+	AUTH_DENY,              /* PERMISSION_DENIED */
+	AUTH_NOT_FOUND,         /* the institution is not one the caller may know */
+	AUTH_NEED_INSTITUTION,  /* INVALID_ARGUMENT: say which institution */
+} AuthResult;
+
+/*
+ * Decides whether p may do verb in institution (id or slug as the caller
+ * gave it; may be empty). On AUTH_ALLOW, *tenant is what the transaction
+ * must be scoped to: NULL for verbs outside any institution, the
+ * institution's id for callers with grants in it, or the caller's text for
+ * operators (resolved by the database, which answers NOT_FOUND for an
+ * unknown one). Pure: no I/O, no state.
+ */
+AuthResult auth_decide(const Principal *p, Verb verb, const char *institution,
+		       const char **tenant);
+
+/* The verb's name in messages, such as "create grants". */
+const char *auth_verb_phrase(Verb verb);
+
+/* --- secrets --- */
+
+/*
+ * Makes a new secret "<kind>_<43 chars>" (kind is "trd" or "inv") from 256
+ * random bits, its lookup prefix and its hash. False if the random source
+ * failed.
+ */
+__attribute__((warn_unused_result))
+bool secret_new(const char *kind, char secret[SECRET_LEN + 1],
+		char prefix[SECRET_PREFIX_LEN + 1], uint8_t hash[SECRET_HASH_LEN]);
+
+/*
+ * Checks the form of a secret the caller presented and computes its prefix
+ * and hash. False when it is not "<kind>_" plus 43 base64url characters.
+ */
+__attribute__((warn_unused_result))
+bool secret_parse(const char *kind, const char *secret, char prefix[SECRET_PREFIX_LEN + 1],
+		  uint8_t hash[SECRET_HASH_LEN]);
+
+/* Constant-time comparison of two hashes. */
+bool secret_hash_equal(const uint8_t a[SECRET_HASH_LEN], const uint8_t b[SECRET_HASH_LEN]);
+
+/* Hash as a bytea literal "\x<64 hex>" for a query parameter, and back from
+ * a bytea value in text form. */
+void secret_hash_to_bytea(const uint8_t hash[SECRET_HASH_LEN], char out[2 + 2 * SECRET_HASH_LEN + 1]);
+__attribute__((warn_unused_result))
+bool secret_hash_from_bytea(const char *text, uint8_t hash[SECRET_HASH_LEN]);
+
+/* --- names shared with SQL --- */
+
+const char *role_to_sql(Triad__V1__Role role);              /* NULL if invalid */
+Triad__V1__Role role_from_sql(const char *s);
+const char *title_to_sql(Triad__V1__StaffTitle title);      /* NULL if unset */
+Triad__V1__StaffTitle title_from_sql(const char *s);
+const char *org_kind_to_sql(Triad__V1__OrganisationKind kind);
+Triad__V1__OrganisationKind org_kind_from_sql(const char *s);
+
+/* True when s is a UUID in canonical text form. */
+bool is_uuid(const char *s);
+
+/* --- failed sign-ins --- */
+
+#define AUTH_FAIL_WINDOW_MS 60000
+#define AUTH_LIMITER_SLOTS 1024
+
+typedef struct AuthLimiter {
+	struct {
+		char addr[48];
+		uint64_t window_start_ms;
+		uint32_t failures;
+	} slots[AUTH_LIMITER_SLOTS];
+} AuthLimiter;
+
+/* True when addr may try to sign in now (fewer than limit failures in
+ * the current window). */
+bool auth_limiter_allows(AuthLimiter *l, const char *addr, uint32_t limit, uint64_t now_ms);
+
+/*
+ * Records a failed sign-in from addr. Returns true exactly once per window,
+ * when addr reaches the limit, so the caller logs it once.
+ */
+bool auth_limiter_fail(AuthLimiter *l, const char *addr, uint32_t limit, uint64_t now_ms);
+
+#endif

@@ -1,0 +1,676 @@
+/*
+ * svc_credentials.c: grants, API tokens and invites: who may do what, and
+ * how they prove who they are.
+ *
+ * Secrets (tokens, invite codes) are made here, returned once, and stored
+ * only as hashes. Every change writes its audit row in the same statement.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "pool.h"
+#include "svc.h"
+#include "svc_util.h"
+
+#define LABEL_MAX 100
+#define MACHINE_NAME_MAX 200
+#define TOKEN_DAYS_MAX 3650
+#define INVITE_DAYS_DEFAULT 14
+#define INVITE_DAYS_MAX 90
+
+/*
+ * Checks role, title and organisation of a grant or invite to be: a real
+ * tenant role (not operator), a title exactly for programme staff, an
+ * organisation required for employer contacts, allowed for partner
+ * integrations and refused elsewhere. prefix is the request field's path.
+ */
+static bool
+check_role(Call *call, const char *prefix, Triad__V1__Role role, Triad__V1__StaffTitle title,
+	   const char *org, const char **role_sql, const char **title_sql)
+{
+	char field[64];
+
+	*role_sql = role_to_sql(role);
+	*title_sql = title_to_sql(title);
+	if (*role_sql == NULL || role == TRIAD__V1__ROLE__ROLE_OPERATOR) {
+		snprintf(field, sizeof field, "%s.role", prefix);
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
+			  role == TRIAD__V1__ROLE__ROLE_OPERATOR
+				  ? "operators are made with `triadd bootstrap`, not granted"
+				  : "role is required: institution admin, programme staff, participant, "
+				    "workplace coach, employer contact or partner integration");
+		return false;
+	}
+	snprintf(field, sizeof field, "%s.title", prefix);
+	if (role == TRIAD__V1__ROLE__ROLE_PROGRAMME_STAFF && *title_sql == NULL) {
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
+			  "programme staff need a title: dean, programme manager, lecturer, trainer "
+			  "or assessor");
+		return false;
+	}
+	if (role != TRIAD__V1__ROLE__ROLE_PROGRAMME_STAFF && title != 0) {
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
+			  "only programme staff have a title");
+		return false;
+	}
+	snprintf(field, sizeof field, "%s.organisation_id", prefix);
+	if (role == TRIAD__V1__ROLE__ROLE_EMPLOYER_CONTACT && org[0] == '\0') {
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
+			  "an employer contact speaks for an organisation: organisation_id is "
+			  "required");
+		return false;
+	}
+	if (org[0] != '\0' && role != TRIAD__V1__ROLE__ROLE_EMPLOYER_CONTACT &&
+	    role != TRIAD__V1__ROLE__ROLE_PARTNER_INTEGRATION) {
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
+			  "only employer contacts and partner integrations are limited to an "
+			  "organisation");
+		return false;
+	}
+	return check_id(call, field, org, false);
+}
+
+/* Maps a foreign-key failure to the organisation that does not exist. */
+static bool
+failed_with_org(Call *call, const DbOutcome *out, const char *duplicate)
+{
+	if (out->code == TRIAD__V1__CODE__CODE_FAILED_PRECONDITION &&
+	    strcmp(out->sqlstate, "23503") == 0) {
+		call_fail(call, TRIAD__V1__CODE__CODE_NOT_FOUND, NULL, "organisation not found");
+		return true;
+	}
+	return call_db_failed(call, out, duplicate);
+}
+
+/* ---- Grants ---- */
+
+#define GRANT_COLS \
+	"g.id, g.institution_id, g.principal_id, pc.name, g.role, coalesce(g.title, ''), " \
+	"coalesce(g.organisation_id::text, ''), triad_ts(g.created_at)"
+
+static void
+fill_grant(void *msg, const PGresult *r, int row)
+{
+	Triad__V1__Grant *m = msg;
+	m->id = cell(r, row, 0);
+	m->institution_id = cell(r, row, 1);
+	m->principal_id = cell(r, row, 2);
+	m->principal_name = cell(r, row, 3);
+	m->role = role_from_sql(cell(r, row, 4));
+	m->title = title_from_sql(cell(r, row, 5));
+	m->organisation_id = cell(r, row, 6);
+	m->created_at = cell(r, row, 7);
+}
+
+static void
+init_grant(void *msg)
+{
+	triad__v1__grant__init(msg);
+}
+
+static const ListSpec grant_list = {sizeof(Triad__V1__Grant), init_grant, fill_grant, 0};
+
+/* Answers with the one grant in the result, or NOT_FOUND with not_found. */
+static void
+grant_answer(Call *call, const DbOutcome *out, const char *not_found)
+{
+	if (failed_with_org(call, out, "this person already has that role here"))
+		return;
+	const PGresult *r = out->results[0];
+	if (PQntuples(r) != 1) {
+		call_fail(call, TRIAD__V1__CODE__CODE_NOT_FOUND, NULL, "%s", not_found);
+		return;
+	}
+	Triad__V1__Grant m = TRIAD__V1__GRANT__INIT;
+	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+	fill_grant(&m, r, 0);
+	resp.body_case = TRIAD__V1__RESPONSE__BODY_GRANT;
+	resp.grant = &m;
+	call_answer(call, &resp);
+}
+
+static void
+create_grant_done(void *arg, const DbOutcome *out)
+{
+	grant_answer(arg, out, "person not found in this institution; add them first");
+}
+
+static void
+revoke_grant_done(void *arg, const DbOutcome *out)
+{
+	grant_answer(arg, out, "grant not found");
+}
+
+/* The person must be the tenant's; their principal is made on first use. */
+static const char create_grant_sql[] =
+	"WITH pe AS (SELECT p.id, p.name FROM person p JOIN member m ON m.person_id = p.id"
+	"             WHERE p.id = $1::uuid),"
+	"     ins AS (INSERT INTO principal (kind, person_id, name)"
+	"             SELECT 'person', pe.id, pe.name FROM pe"
+	"             ON CONFLICT (person_id) DO NOTHING RETURNING id, name),"
+	"     pc AS (SELECT id, name FROM ins UNION ALL"
+	"            SELECT c.id, c.name FROM principal c JOIN pe ON c.person_id = pe.id LIMIT 1),"
+	"     g AS (INSERT INTO role_grant (institution_id, principal_id, role, title,"
+	"                                   organisation_id, created_by)"
+	"           SELECT triad_tenant(), pc.id, $2, $3, $4::uuid, triad_principal() FROM pc"
+	"           RETURNING *),"
+	"     a AS (INSERT INTO audit_event (institution_id, principal_id, action, resource_kind,"
+	"                                    resource_id, request_id)"
+	"           SELECT triad_tenant(), triad_principal(), 'grant.create', 'grant', g.id::text,"
+	"                  $5::numeric FROM g)"
+	" SELECT " GRANT_COLS " FROM g JOIN pc ON pc.id = g.principal_id";
+
+void
+svc_grant_create(Call *call, const Triad__V1__Request *req)
+{
+	const Triad__V1__CreateGrantRequest *m = req->create_grant;
+	const char *role, *title;
+
+	if (!call_authorize(call, VERB_CREATE_GRANT, NULL) ||
+	    !check_id(call, "create_grant.person_id", m->person_id, true) ||
+	    !check_role(call, "create_grant", m->role, m->title, m->organisation_id, &role, &title))
+		return;
+	DbJob *job = call_job(call, create_grant_done, call);
+	const char *params[5] = {m->person_id, role, title,
+				 m->organisation_id[0] ? m->organisation_id : NULL,
+				 call->request_id_text};
+	if (job != NULL && call_job_add(call, job, create_grant_sql, 5, params))
+		pool_submit(call->srv->pool, job);
+}
+
+static void
+grants_done(void *arg, const DbOutcome *out)
+{
+	Call *call = arg;
+	List l;
+	if (call_db_failed(call, out, NULL) ||
+	    (!list_build(&grant_list, out->results[0], call->page_limit, &l) &&
+	     !list_answer_oom(call)))
+		return;
+	Triad__V1__ListGrantsReply reply = TRIAD__V1__LIST_GRANTS_REPLY__INIT;
+	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+	reply.grants = (Triad__V1__Grant **)l.items;
+	reply.n_grants = l.n;
+	reply.next_page_token = l.next_page_token;
+	resp.body_case = TRIAD__V1__RESPONSE__BODY_GRANTS;
+	resp.grants = &reply;
+	call_answer(call, &resp);
+	list_free(&l);
+}
+
+void
+svc_grant_list(Call *call, const Triad__V1__Request *req)
+{
+	const Triad__V1__ListGrantsRequest *m = req->list_grants;
+
+	if (!call_authorize(call, VERB_LIST_GRANTS, NULL) ||
+	    !check_id(call, "list_grants.principal_id", m->principal_id, false) ||
+	    !check_page_token(call, "list_grants.page_token", m->page_token, false))
+		return;
+	call->page_limit = page_size(m->page_size);
+	char limit[16];
+	snprintf(limit, sizeof limit, "%d", call->page_limit + 1);
+	const char *params[3] = {m->principal_id, m->page_token, limit};
+	DbJob *job = call_job(call, grants_done, call);
+	if (job != NULL && call_job_add(call, job,
+			"SELECT " GRANT_COLS " FROM role_grant g JOIN principal pc ON pc.id = g.principal_id"
+			" WHERE ($1 = '' OR g.principal_id = $1::uuid)"
+			"   AND ($2 = '' OR g.id > $2::uuid) ORDER BY g.id LIMIT $3::int", 3, params))
+		pool_submit(call->srv->pool, job);
+}
+
+static const char revoke_grant_sql[] =
+	"WITH g AS (DELETE FROM role_grant WHERE id = $1::uuid RETURNING *),"
+	"     a AS (INSERT INTO audit_event (institution_id, principal_id, action, resource_kind,"
+	"                                    resource_id, request_id)"
+	"           SELECT triad_tenant(), triad_principal(), 'grant.revoke', 'grant', g.id::text,"
+	"                  $2::numeric FROM g)"
+	" SELECT " GRANT_COLS " FROM g JOIN principal pc ON pc.id = g.principal_id";
+
+void
+svc_grant_revoke(Call *call, const Triad__V1__Request *req)
+{
+	const char *id = req->revoke_grant->id;
+
+	if (!call_authorize(call, VERB_REVOKE_GRANT, NULL) ||
+	    !check_id(call, "revoke_grant.id", id, true))
+		return;
+	DbJob *job = call_job(call, revoke_grant_done, call);
+	const char *params[2] = {id, call->request_id_text};
+	if (job != NULL && call_job_add(call, job, revoke_grant_sql, 2, params))
+		pool_submit(call->srv->pool, job);
+}
+
+/* ---- Tokens ---- */
+
+#define TOKEN_COLS \
+	"t.id, t.prefix, t.label, t.principal_id, triad_ts(t.created_at), " \
+	"triad_ts(t.expires_at), triad_ts(t.last_used_at), triad_ts(t.revoked_at)"
+
+static void
+fill_token(void *msg, const PGresult *r, int row)
+{
+	Triad__V1__Token *m = msg;
+	m->id = cell(r, row, 0);
+	m->prefix = cell(r, row, 1);
+	m->label = cell(r, row, 2);
+	m->principal_id = cell(r, row, 3);
+	m->created_at = cell(r, row, 4);
+	m->expires_at = cell(r, row, 5);
+	m->last_used_at = cell(r, row, 6);
+	m->revoked_at = cell(r, row, 7);
+}
+
+static void
+init_token(void *msg)
+{
+	triad__v1__token__init(msg);
+}
+
+static const ListSpec token_list = {sizeof(Triad__V1__Token), init_token, fill_token, 0};
+
+typedef struct TokenCtx {
+	Call *call;
+	char secret[SECRET_LEN + 1];
+} TokenCtx;
+
+static void
+create_token_done(void *arg, const DbOutcome *out)
+{
+	TokenCtx *ctx = arg;
+	Call *call = ctx->call;
+
+	if (!failed_with_org(call, out, NULL)) {
+		const PGresult *r = out->results[0];
+		Triad__V1__CreateTokenReply reply = TRIAD__V1__CREATE_TOKEN_REPLY__INIT;
+		Triad__V1__Token tok = TRIAD__V1__TOKEN__INIT;
+		Triad__V1__Principal pr = TRIAD__V1__PRINCIPAL__INIT;
+		Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+		fill_token(&tok, r, 0);
+		pr.id = cell(r, 0, 3);
+		pr.name = cell(r, 0, 8);
+		pr.kind = strcmp(cell(r, 0, 9), "machine") == 0
+				  ? TRIAD__V1__PRINCIPAL_KIND__PRINCIPAL_KIND_MACHINE
+				  : TRIAD__V1__PRINCIPAL_KIND__PRINCIPAL_KIND_PERSON;
+		pr.person_id = cell(r, 0, 10);
+		reply.token = ctx->secret;
+		reply.token_info = &tok;
+		reply.principal = &pr;
+		resp.body_case = TRIAD__V1__RESPONSE__BODY_CREATE_TOKEN;
+		resp.create_token = &reply;
+		call_answer(call, &resp);
+	}
+	explicit_bzero(ctx->secret, sizeof ctx->secret);
+	free(ctx);
+}
+
+#define TOKEN_EXPIRY "CASE WHEN $4::int > 0 THEN now() + make_interval(days => $4::int) END"
+
+/* A token for the caller. Service-wide: it belongs to no institution. */
+static const char create_own_token_sql[] =
+	"WITH t AS (INSERT INTO api_token (principal_id, prefix, hash, label, expires_at)"
+	"           VALUES (triad_principal(), $1, $2::bytea, $3, " TOKEN_EXPIRY ") RETURNING *),"
+	"     a AS (INSERT INTO service_audit_event"
+	"             (principal_id, action, resource_kind, resource_id, request_id)"
+	"           SELECT triad_principal(), 'token.create', 'token', t.id::text, $5::numeric"
+	"             FROM t)"
+	" SELECT " TOKEN_COLS ", pc.name, pc.kind, coalesce(pc.person_id::text, '')"
+	"   FROM t JOIN principal pc ON pc.id = t.principal_id";
+
+/* A partner system of the tenant: its principal, its grant, its token. */
+static const char create_machine_sql[] =
+	"WITH pc AS (INSERT INTO principal (kind, name) VALUES ('machine', $6) RETURNING *),"
+	"     g AS (INSERT INTO role_grant (institution_id, principal_id, role, organisation_id,"
+	"                                   created_by)"
+	"           SELECT triad_tenant(), pc.id, 'partner_integration', $7::uuid,"
+	"                  triad_principal() FROM pc RETURNING *),"
+	"     t AS (INSERT INTO api_token (principal_id, prefix, hash, label, expires_at)"
+	"           SELECT pc.id, $1, $2::bytea, $3, " TOKEN_EXPIRY " FROM pc RETURNING *),"
+	"     a AS (INSERT INTO audit_event (institution_id, principal_id, action, resource_kind,"
+	"                                    resource_id, request_id)"
+	"           SELECT triad_tenant(), triad_principal(), 'machine.create', 'principal',"
+	"                  pc.id::text, $5::numeric FROM pc"
+	"           UNION ALL"
+	"           SELECT triad_tenant(), triad_principal(), 'grant.create', 'grant',"
+	"                  g.id::text, $5::numeric FROM g"
+	"           UNION ALL"
+	"           SELECT triad_tenant(), triad_principal(), 'token.create', 'token',"
+	"                  t.id::text, $5::numeric FROM t)"
+	" SELECT " TOKEN_COLS ", pc.name, pc.kind, '' FROM t JOIN pc ON pc.id = t.principal_id";
+
+void
+svc_token_create(Call *call, const Triad__V1__Request *req)
+{
+	const Triad__V1__CreateTokenRequest *m = req->create_token;
+	bool machine = m->machine_name[0] != '\0';
+
+	if (!call_authorize(call, machine ? VERB_CREATE_MACHINE : VERB_CREATE_TOKEN, NULL) ||
+	    !check_text(call, "create_token.label", m->label, 0, LABEL_MAX) ||
+	    !check_text(call, "create_token.machine_name", m->machine_name, 0, MACHINE_NAME_MAX) ||
+	    !check_id(call, "create_token.organisation_id", m->organisation_id, false))
+		return;
+	if (m->expires_in_days < 0 || m->expires_in_days > TOKEN_DAYS_MAX) {
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "create_token.expires_in_days",
+			  "expires_in_days must be 0 (never) to %d", TOKEN_DAYS_MAX);
+		return;
+	}
+	if (!machine && m->organisation_id[0] != '\0') {
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "create_token.organisation_id",
+			  "organisation_id is only for a new machine (machine_name)");
+		return;
+	}
+	TokenCtx *ctx = calloc(1, sizeof *ctx);
+	char prefix[SECRET_PREFIX_LEN + 1], hash_text[2 + 2 * SECRET_HASH_LEN + 1];
+	uint8_t hash[SECRET_HASH_LEN];
+	if (ctx == NULL || !secret_new("trd", ctx->secret, prefix, hash)) {
+		free(ctx);
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
+			  "the server could not make a token; try again");
+		return;
+	}
+	ctx->call = call;
+	secret_hash_to_bytea(hash, hash_text);
+	char days[16];
+	snprintf(days, sizeof days, "%d", m->expires_in_days);
+	const char *params[7] = {prefix, hash_text, m->label, days, call->request_id_text,
+				 m->machine_name, m->organisation_id[0] ? m->organisation_id : NULL};
+	DbJob *job = call_job(call, create_token_done, ctx);
+	if (job == NULL) {
+		free(ctx);
+		return;
+	}
+	if (!call_job_add(call, job, machine ? create_machine_sql : create_own_token_sql,
+			  machine ? 7 : 5, params)) {
+		free(ctx);
+		return;
+	}
+	pool_submit(call->srv->pool, job);
+}
+
+static void
+tokens_done(void *arg, const DbOutcome *out)
+{
+	Call *call = arg;
+	List l;
+	if (call_db_failed(call, out, NULL) ||
+	    (!list_build(&token_list, out->results[0], call->page_limit, &l) &&
+	     !list_answer_oom(call)))
+		return;
+	Triad__V1__ListTokensReply reply = TRIAD__V1__LIST_TOKENS_REPLY__INIT;
+	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+	reply.tokens = (Triad__V1__Token **)l.items;
+	reply.n_tokens = l.n;
+	reply.next_page_token = l.next_page_token;
+	resp.body_case = TRIAD__V1__RESPONSE__BODY_TOKENS;
+	resp.tokens = &reply;
+	call_answer(call, &resp);
+	list_free(&l);
+}
+
+void
+svc_token_list(Call *call, const Triad__V1__Request *req)
+{
+	const Triad__V1__ListTokensRequest *m = req->list_tokens;
+
+	if (!call_authorize(call, VERB_LIST_TOKENS, NULL) ||
+	    !check_page_token(call, "list_tokens.page_token", m->page_token, false))
+		return;
+	call->page_limit = page_size(m->page_size);
+	char limit[16];
+	snprintf(limit, sizeof limit, "%d", call->page_limit + 1);
+	const char *params[2] = {m->page_token, limit};
+	DbJob *job = call_job(call, tokens_done, call);
+	if (job != NULL && call_job_add(call, job,
+			"SELECT " TOKEN_COLS " FROM api_token t WHERE t.principal_id = triad_principal()"
+			"   AND ($1 = '' OR t.id > $1::uuid) ORDER BY t.id LIMIT $2::int", 2, params))
+		pool_submit(call->srv->pool, job);
+}
+
+static void
+revoke_token_done(void *arg, const DbOutcome *out)
+{
+	Call *call = arg;
+	if (call_db_failed(call, out, NULL))
+		return;
+	const PGresult *r = out->results[0];
+	if (PQntuples(r) != 1) {
+		call_fail(call, TRIAD__V1__CODE__CODE_NOT_FOUND, NULL, "token not found among yours");
+		return;
+	}
+	Triad__V1__Token m = TRIAD__V1__TOKEN__INIT;
+	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+	fill_token(&m, r, 0);
+	resp.body_case = TRIAD__V1__RESPONSE__BODY_TOKEN;
+	resp.token = &m;
+	/* Revoking the session's own token ends the session. */
+	bool own = strcmp(m.id, call->principal->token_id) == 0;
+	Server *srv = call->srv;
+	ConnRef ref = call->conn;
+	call_answer(call, &resp);
+	Conn *c = own ? conn_lookup(srv, ref) : NULL;
+	if (c != NULL)
+		conn_close_after_flush(c);
+}
+
+static const char revoke_token_sql[] =
+	"WITH t AS (UPDATE api_token SET revoked_at = coalesce(revoked_at, now())"
+	"            WHERE id = $1::uuid AND principal_id = triad_principal() RETURNING *),"
+	"     a AS (INSERT INTO service_audit_event"
+	"             (principal_id, action, resource_kind, resource_id, request_id)"
+	"           SELECT triad_principal(), 'token.revoke', 'token', t.id::text, $2::numeric"
+	"             FROM t)"
+	" SELECT " TOKEN_COLS " FROM t";
+
+void
+svc_token_revoke(Call *call, const Triad__V1__Request *req)
+{
+	const char *id = req->revoke_token->id;
+
+	if (!call_authorize(call, VERB_REVOKE_TOKEN, NULL) ||
+	    !check_id(call, "revoke_token.id", id, true))
+		return;
+	DbJob *job = call_job(call, revoke_token_done, call);
+	const char *params[2] = {id, call->request_id_text};
+	if (job != NULL && call_job_add(call, job, revoke_token_sql, 2, params))
+		pool_submit(call->srv->pool, job);
+}
+
+/* ---- Invites ---- */
+
+#define INVITE_COLS \
+	"i.id, i.institution_id, i.person_id, pe.email, i.role, coalesce(i.title, ''), " \
+	"coalesce(i.organisation_id::text, ''), triad_ts(i.created_at), " \
+	"triad_ts(i.expires_at), triad_ts(i.used_at), triad_ts(i.revoked_at)"
+
+static void
+fill_invite(void *msg, const PGresult *r, int row)
+{
+	Triad__V1__Invite *m = msg;
+	m->id = cell(r, row, 0);
+	m->institution_id = cell(r, row, 1);
+	m->person_id = cell(r, row, 2);
+	m->person_email = cell(r, row, 3);
+	m->role = role_from_sql(cell(r, row, 4));
+	m->title = title_from_sql(cell(r, row, 5));
+	m->organisation_id = cell(r, row, 6);
+	m->created_at = cell(r, row, 7);
+	m->expires_at = cell(r, row, 8);
+	m->used_at = cell(r, row, 9);
+	m->revoked_at = cell(r, row, 10);
+}
+
+static void
+init_invite(void *msg)
+{
+	triad__v1__invite__init(msg);
+}
+
+static const ListSpec invite_list = {sizeof(Triad__V1__Invite), init_invite, fill_invite, 0};
+
+typedef struct InviteCtx {
+	Call *call;
+	char code[SECRET_LEN + 1];
+} InviteCtx;
+
+static void
+create_invite_done(void *arg, const DbOutcome *out)
+{
+	InviteCtx *ctx = arg;
+	Call *call = ctx->call;
+
+	if (!failed_with_org(call, out, NULL)) {
+		const PGresult *r = out->results[0];
+		if (PQntuples(r) != 1) {
+			call_fail(call, TRIAD__V1__CODE__CODE_NOT_FOUND, NULL,
+				  "person not found in this institution; add them first");
+		} else {
+			Triad__V1__CreateInviteReply reply = TRIAD__V1__CREATE_INVITE_REPLY__INIT;
+			Triad__V1__Invite inv = TRIAD__V1__INVITE__INIT;
+			Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+			fill_invite(&inv, r, 0);
+			reply.code = ctx->code;
+			reply.invite = &inv;
+			resp.body_case = TRIAD__V1__RESPONSE__BODY_CREATE_INVITE;
+			resp.create_invite = &reply;
+			call_answer(call, &resp);
+		}
+	}
+	explicit_bzero(ctx->code, sizeof ctx->code);
+	free(ctx);
+}
+
+static const char create_invite_sql[] =
+	"WITH i AS (INSERT INTO invite (institution_id, person_id, role, title, organisation_id,"
+	"                               prefix, hash, expires_at, created_by)"
+	"           SELECT triad_tenant(), m.person_id, $2, $3, $4::uuid, $5, $6::bytea,"
+	"                  now() + make_interval(days => $7::int), triad_principal()"
+	"             FROM member m WHERE m.person_id = $1::uuid RETURNING *),"
+	"     a AS (INSERT INTO audit_event (institution_id, principal_id, action, resource_kind,"
+	"                                    resource_id, request_id)"
+	"           SELECT triad_tenant(), triad_principal(), 'invite.create', 'invite',"
+	"                  i.id::text, $8::numeric FROM i)"
+	" SELECT " INVITE_COLS " FROM i JOIN person pe ON pe.id = i.person_id";
+
+void
+svc_invite_create(Call *call, const Triad__V1__Request *req)
+{
+	const Triad__V1__CreateInviteRequest *m = req->create_invite;
+	const char *role, *title;
+
+	if (!call_authorize(call, VERB_CREATE_INVITE, NULL) ||
+	    !check_id(call, "create_invite.person_id", m->person_id, true) ||
+	    !check_role(call, "create_invite", m->role, m->title, m->organisation_id, &role, &title))
+		return;
+	int days = m->expires_in_days == 0 ? INVITE_DAYS_DEFAULT : m->expires_in_days;
+	if (days < 1 || days > INVITE_DAYS_MAX) {
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "create_invite.expires_in_days",
+			  "expires_in_days must be 1 to %d (default %d)", INVITE_DAYS_MAX,
+			  INVITE_DAYS_DEFAULT);
+		return;
+	}
+	InviteCtx *ctx = calloc(1, sizeof *ctx);
+	char prefix[SECRET_PREFIX_LEN + 1], hash_text[2 + 2 * SECRET_HASH_LEN + 1];
+	uint8_t hash[SECRET_HASH_LEN];
+	if (ctx == NULL || !secret_new("inv", ctx->code, prefix, hash)) {
+		free(ctx);
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
+			  "the server could not make an invite code; try again");
+		return;
+	}
+	ctx->call = call;
+	secret_hash_to_bytea(hash, hash_text);
+	char ndays[16];
+	snprintf(ndays, sizeof ndays, "%d", days);
+	const char *params[8] = {m->person_id, role, title,
+				 m->organisation_id[0] ? m->organisation_id : NULL, prefix, hash_text,
+				 ndays, call->request_id_text};
+	DbJob *job = call_job(call, create_invite_done, ctx);
+	if (job == NULL || !call_job_add(call, job, create_invite_sql, 8, params)) {
+		free(ctx);
+		return;
+	}
+	pool_submit(call->srv->pool, job);
+}
+
+static void
+invites_done(void *arg, const DbOutcome *out)
+{
+	Call *call = arg;
+	List l;
+	if (call_db_failed(call, out, NULL) ||
+	    (!list_build(&invite_list, out->results[0], call->page_limit, &l) &&
+	     !list_answer_oom(call)))
+		return;
+	Triad__V1__ListInvitesReply reply = TRIAD__V1__LIST_INVITES_REPLY__INIT;
+	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+	reply.invites = (Triad__V1__Invite **)l.items;
+	reply.n_invites = l.n;
+	reply.next_page_token = l.next_page_token;
+	resp.body_case = TRIAD__V1__RESPONSE__BODY_INVITES;
+	resp.invites = &reply;
+	call_answer(call, &resp);
+	list_free(&l);
+}
+
+void
+svc_invite_list(Call *call, const Triad__V1__Request *req)
+{
+	const Triad__V1__ListInvitesRequest *m = req->list_invites;
+
+	if (!call_authorize(call, VERB_LIST_INVITES, NULL) ||
+	    !check_page_token(call, "list_invites.page_token", m->page_token, false))
+		return;
+	call->page_limit = page_size(m->page_size);
+	char limit[16];
+	snprintf(limit, sizeof limit, "%d", call->page_limit + 1);
+	const char *params[2] = {m->page_token, limit};
+	DbJob *job = call_job(call, invites_done, call);
+	if (job != NULL && call_job_add(call, job,
+			"SELECT " INVITE_COLS " FROM invite i JOIN person pe ON pe.id = i.person_id"
+			" WHERE ($1 = '' OR i.id > $1::uuid) ORDER BY i.id LIMIT $2::int", 2, params))
+		pool_submit(call->srv->pool, job);
+}
+
+static void
+invite_done(void *arg, const DbOutcome *out)
+{
+	Call *call = arg;
+	if (call_db_failed(call, out, NULL))
+		return;
+	const PGresult *r = out->results[0];
+	if (PQntuples(r) != 1) {
+		call_fail(call, TRIAD__V1__CODE__CODE_NOT_FOUND, NULL, "invite not found");
+		return;
+	}
+	Triad__V1__Invite m = TRIAD__V1__INVITE__INIT;
+	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+	fill_invite(&m, r, 0);
+	resp.body_case = TRIAD__V1__RESPONSE__BODY_INVITE;
+	resp.invite = &m;
+	call_answer(call, &resp);
+}
+
+static const char revoke_invite_sql[] =
+	"WITH i AS (UPDATE invite SET revoked_at = coalesce(revoked_at, now())"
+	"            WHERE id = $1::uuid RETURNING *),"
+	"     a AS (INSERT INTO audit_event (institution_id, principal_id, action, resource_kind,"
+	"                                    resource_id, request_id)"
+	"           SELECT triad_tenant(), triad_principal(), 'invite.revoke', 'invite',"
+	"                  i.id::text, $2::numeric FROM i)"
+	" SELECT " INVITE_COLS " FROM i JOIN person pe ON pe.id = i.person_id";
+
+void
+svc_invite_revoke(Call *call, const Triad__V1__Request *req)
+{
+	const char *id = req->revoke_invite->id;
+
+	if (!call_authorize(call, VERB_REVOKE_INVITE, NULL) ||
+	    !check_id(call, "revoke_invite.id", id, true))
+		return;
+	DbJob *job = call_job(call, invite_done, call);
+	const char *params[2] = {id, call->request_id_text};
+	if (job != NULL && call_job_add(call, job, revoke_invite_sql, 2, params))
+		pool_submit(call->srv->pool, job);
+}

@@ -1,0 +1,79 @@
+/*
+ * svc_util.h: what the handlers share: reading results, checking input,
+ * and building paged lists.
+ */
+#ifndef TRIAD_SVC_UTIL_H
+#define TRIAD_SVC_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "dispatch.h"
+
+#define PAGE_SIZE_DEFAULT 50
+#define PAGE_SIZE_MAX 500
+
+/* The value at (row, col) as text; "" for SQL NULL. Valid while r lives,
+ * which is until the database callback returns. */
+static inline char *
+cell(const PGresult *r, int row, int col)
+{
+	return PQgetvalue(r, row, col);
+}
+
+static inline bool
+cell_bool(const PGresult *r, int row, int col)
+{
+	return PQgetvalue(r, row, col)[0] == 't';
+}
+
+/* The page size to use for a requested one (0 means the default). */
+static inline int
+page_size(int32_t requested)
+{
+	if (requested <= 0)
+		return PAGE_SIZE_DEFAULT;
+	return requested > PAGE_SIZE_MAX ? PAGE_SIZE_MAX : requested;
+}
+
+/* Each check answers the call with INVALID_ARGUMENT naming field (a dotted
+ * path such as "create_person.email") and returns false when it fails. */
+__attribute__((warn_unused_result))
+bool check_text(Call *call, const char *field, const char *value, size_t min, size_t max);
+__attribute__((warn_unused_result))
+bool check_id(Call *call, const char *field, const char *value, bool required);
+__attribute__((warn_unused_result))
+bool check_page_token(Call *call, const char *field, const char *token, bool numeric);
+
+/* How to turn rows into one kind of protobuf message. */
+typedef struct ListSpec {
+	size_t msg_size;
+	void (*init)(void *msg);
+	void (*fill)(void *msg, const PGresult *r, int row);
+	int key_col;                 /* column whose value is the page token */
+} ListSpec;
+
+/* A built list: items point into storage, strings into the PGresult. */
+typedef struct List {
+	void **items;
+	void *storage;
+	size_t n;
+	char *next_page_token;
+} List;
+
+/*
+ * Builds up to limit messages from r. The query asked for limit + 1 rows;
+ * when it got them, next_page_token is the key of the last one returned.
+ * Returns false when memory ran out.
+ */
+__attribute__((warn_unused_result))
+bool list_build(const ListSpec *spec, const PGresult *r, int limit, List *out);
+void list_free(List *l);
+
+/* Answers UNAVAILABLE for a failed allocation; returns false. */
+bool list_answer_oom(Call *call);
+
+#endif

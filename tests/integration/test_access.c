@@ -1,0 +1,856 @@
+/*
+ * test_access.c: tenants, tokens, invites, the access matrix, row-level
+ * security and the audit trail, against a real triadd and PostgreSQL.
+ */
+#include "harness.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static Triadd d;
+static Sess op;                 /* the operator's session */
+static int uniq;                /* makes names unique in the shared database */
+
+/* ---- building blocks ---- */
+
+#define REQ(var) Triad__V1__Request var = TRIAD__V1__REQUEST__INIT
+
+static void
+unique(char *buf, size_t size, const char *stem)
+{
+	snprintf(buf, size, "%s-%d-%d", stem, (int)getpid(), ++uniq);
+}
+
+static char *
+create_institution(char slug_out[64])
+{
+	REQ(req);
+	Triad__V1__CreateInstitutionRequest m = TRIAD__V1__CREATE_INSTITUTION_REQUEST__INIT;
+	unique(slug_out, 64, "inst");
+	m.slug = slug_out;
+	m.name = "Test institution";
+	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_INSTITUTION;
+	req.create_institution = &m;
+	Triad__V1__Response *r = rpc_ok(&op, NULL, &req);
+	assert_string_equal(r->institution->slug, slug_out);
+	char *id = strdup(r->institution->id);
+	rpc_free(r);
+	return id;
+}
+
+static char *
+create_person(Sess *s, const char *inst, const char *stem)
+{
+	REQ(req);
+	Triad__V1__CreatePersonRequest m = TRIAD__V1__CREATE_PERSON_REQUEST__INIT;
+	char email[128];
+	unique(email, sizeof email, stem);
+	strcat(email, "@example.org");
+	m.name = (char *)stem;
+	m.email = email;
+	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_PERSON;
+	req.create_person = &m;
+	Triad__V1__Response *r = rpc_ok(s, inst, &req);
+	char *id = strdup(r->person->id);
+	rpc_free(r);
+	return id;
+}
+
+static char *
+create_org(void)
+{
+	REQ(req);
+	Triad__V1__CreateOrganisationRequest m = TRIAD__V1__CREATE_ORGANISATION_REQUEST__INIT;
+	m.name = "Gemeente Voorbeeld";
+	m.kind = TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_MUNICIPALITY;
+	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_ORGANISATION;
+	req.create_organisation = &m;
+	Triad__V1__Response *r = rpc_ok(&op, NULL, &req);
+	char *id = strdup(r->organisation->id);
+	rpc_free(r);
+	return id;
+}
+
+/* Invites a person; returns the code (and the invite id in id_out). */
+static char *
+invite(const char *inst, const char *person, Triad__V1__Role role, Triad__V1__StaffTitle title,
+       const char *org, char **id_out)
+{
+	REQ(req);
+	Triad__V1__CreateInviteRequest m = TRIAD__V1__CREATE_INVITE_REQUEST__INIT;
+	m.person_id = (char *)person;
+	m.role = role;
+	m.title = title;
+	m.organisation_id = (char *)(org ? org : "");
+	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_INVITE;
+	req.create_invite = &m;
+	Triad__V1__Response *r = rpc_ok(&op, inst, &req);
+	char *code = strdup(r->create_invite->code);
+	assert_int_equal(strncmp(code, "inv_", 4), 0);
+	assert_int_equal(strlen(code), 47);
+	if (id_out != NULL)
+		*id_out = strdup(r->create_invite->invite->id);
+	rpc_free(r);
+	return code;
+}
+
+/* Redeems a code on a fresh connection, without a session. */
+static Triad__V1__Response *
+redeem(const char *code)
+{
+	int fd = tc_connect(d.addr);
+	REQ(req);
+	Triad__V1__RedeemInviteRequest m = TRIAD__V1__REDEEM_INVITE_REQUEST__INIT;
+	m.code = (char *)code;
+	m.token_label = "test";
+	req.id = 7;
+	req.body_case = TRIAD__V1__REQUEST__BODY_REDEEM_INVITE;
+	req.redeem_invite = &m;
+	tc_send(fd, &req);
+	Triad__V1__Response *r = tc_recv(fd, 10000, NULL);
+	assert_non_null(r);
+	close(fd);
+	return r;
+}
+
+static char *
+redeem_ok(const char *code)
+{
+	Triad__V1__Response *r = redeem(code);
+	if (r->status->code != TRIAD__V1__CODE__CODE_OK)
+		fail_msg("redeem: %s", r->status->message);
+	char *token = strdup(r->redeem_invite->token);
+	rpc_free(r);
+	return token;
+}
+
+/* Opens a connection with token and returns the Hello's status code. */
+static Triad__V1__Code
+hello_code(const char *token, char *message, size_t size)
+{
+	int fd = tc_connect(d.addr);
+	tc_send_hello_token(fd, 1, token);
+	Triad__V1__Response *r = tc_recv(fd, 10000, NULL);
+	assert_non_null(r);
+	Triad__V1__Code code = r->status->code;
+	if (message != NULL)
+		snprintf(message, size, "%s", r->status->message);
+	rpc_free(r);
+	if (code != TRIAD__V1__CODE__CODE_OK)
+		assert_true(tc_closed(fd, 5000));
+	close(fd);
+	return code;
+}
+
+/* Runs sql as the schema owner (test set-up only: backdating, checks). */
+static void
+owner_sql(const char *sql, const char *param)
+{
+	PGconn *pg = PQconnectdb(env_required("TRIAD_TEST_OWNER_DB"));
+	assert_int_equal(PQstatus(pg), CONNECTION_OK);
+	const char *params[1] = {param};
+	PGresult *r = PQexecParams(pg, sql, param ? 1 : 0, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+	PQclear(r);
+	PQfinish(pg);
+}
+
+/* ---- the world: two institutions, one principal of each role in each ---- */
+
+enum { R_OP, R_ADMIN, R_STAFF, R_PARTICIPANT, R_COACH, R_EMPLOYER, R_PARTNER, NROLES };
+static const char *const role_label[NROLES] = {
+	"operator", "admin", "staff", "participant", "coach", "employer", "partner",
+};
+
+typedef struct Tenant {
+	char slug[64];
+	char *id;
+	char *org;
+	char *person;             /* a person of this tenant to act on */
+	char *token[NROLES];
+} Tenant;
+
+static Tenant A, B;
+
+static void
+tenant_build(Tenant *t)
+{
+	t->id = create_institution(t->slug);
+	t->org = create_org();
+	t->person = create_person(&op, t->slug, "subject");
+	t->token[R_OP] = (char *)test_token();
+
+	static const struct {
+		int idx;
+		Triad__V1__Role role;
+		Triad__V1__StaffTitle title;
+		bool org;
+	} roles[] = {
+		{R_ADMIN, TRIAD__V1__ROLE__ROLE_INSTITUTION_ADMIN, 0, false},
+		{R_STAFF, TRIAD__V1__ROLE__ROLE_PROGRAMME_STAFF,
+		 TRIAD__V1__STAFF_TITLE__STAFF_TITLE_LECTURER, false},
+		{R_PARTICIPANT, TRIAD__V1__ROLE__ROLE_PARTICIPANT, 0, false},
+		{R_COACH, TRIAD__V1__ROLE__ROLE_WORKPLACE_COACH, 0, false},
+		{R_EMPLOYER, TRIAD__V1__ROLE__ROLE_EMPLOYER_CONTACT, 0, true},
+	};
+	for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+		char *person = create_person(&op, t->slug, role_label[roles[i].idx]);
+		char *code = invite(t->slug, person, roles[i].role, roles[i].title,
+				    roles[i].org ? t->org : NULL, NULL);
+		t->token[roles[i].idx] = redeem_ok(code);
+		free(code);
+		free(person);
+	}
+	/* A partner system, made by the operator for the institution. */
+	REQ(req);
+	Triad__V1__CreateTokenRequest m = TRIAD__V1__CREATE_TOKEN_REQUEST__INIT;
+	m.machine_name = "acme-hr-sync";
+	m.organisation_id = t->org;
+	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_TOKEN;
+	req.create_token = &m;
+	Triad__V1__Response *r = rpc_ok(&op, t->slug, &req);
+	assert_int_equal(r->create_token->principal->kind,
+			 TRIAD__V1__PRINCIPAL_KIND__PRINCIPAL_KIND_MACHINE);
+	t->token[R_PARTNER] = strdup(r->create_token->token);
+	rpc_free(r);
+}
+
+static int
+setup(void **state)
+{
+	/* Many deliberate failures here; the limit has its own test below. */
+	triadd_start(&d, "signin_failures_max = 1000\n");
+	op = sess_open(d.addr, test_token());
+	tenant_build(&A);
+	tenant_build(&B);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	sess_close(&op);
+	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
+	return 0;
+}
+
+/* ---- the matrix ---- */
+
+/*
+ * Expected outcome per role (operator, admin, staff, participant, coach,
+ * employer, partner), acting on its own institution and on the other one:
+ *   A  allowed (OK, or ALREADY_EXISTS for a repeat)
+ *   D  PERMISSION_DENIED
+ *   N  NOT_FOUND: the other institution does not exist for the caller
+ * Written out by hand: it is the specification, not a copy of auth.c.
+ */
+static const struct {
+	const char *rpc;
+	const char *own;
+	const char *other;
+} expected[] = {
+	{"ping",                "AAAAAAA", "AAAAAAA"},
+	{"who_am_i",            "AAAAAAA", "AAAAAAA"},
+	{"create_institution",  "ADDDDDD", "ADDDDDD"},
+	{"get_institution",     "AAAAAAA", "ANNNNNN"},
+	{"list_institutions",   "AAAAAAA", "AAAAAAA"},
+	{"create_person",       "AADDDDD", "ANNNNNN"},
+	{"get_person",          "AAADDDD", "ANNNNNN"},
+	{"list_persons",        "AAADDDD", "ANNNNNN"},
+	{"create_organisation", "AADDDDD", "AADDDDD"},
+	{"get_organisation",    "AAAAAAA", "AAAAAAA"},
+	{"list_organisations",  "AAAAAAA", "AAAAAAA"},
+	{"create_grant",        "AADDDDD", "ANNNNNN"},
+	{"list_grants",         "AADDDDD", "ANNNNNN"},
+	{"revoke_grant",        "AADDDDD", "ANNNNNN"},
+	{"create_token",        "AAAAAAA", "AAAAAAA"},
+	{"create_machine",      "AADDDDD", "ANNNNNN"},
+	{"list_tokens",         "AAAAAAA", "AAAAAAA"},
+	{"revoke_token",        "AAAAAAA", "AAAAAAA"},
+	{"create_invite",       "AADDDDD", "ANNNNNN"},
+	{"list_invites",        "AADDDDD", "ANNNNNN"},
+	{"revoke_invite",       "AADDDDD", "ANNNNNN"},
+	{"list_audit",          "AADDDDD", "ANNNNNN"},
+};
+
+/* A fresh grant in t, made by the operator, for a revoke attempt. */
+static char *
+fresh_grant(Tenant *t)
+{
+	char *person = create_person(&op, t->slug, "grantee");
+	REQ(req);
+	Triad__V1__CreateGrantRequest m = TRIAD__V1__CREATE_GRANT_REQUEST__INIT;
+	m.person_id = person;
+	m.role = TRIAD__V1__ROLE__ROLE_PARTICIPANT;
+	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_GRANT;
+	req.create_grant = &m;
+	Triad__V1__Response *r = rpc_ok(&op, t->slug, &req);
+	char *id = strdup(r->grant->id);
+	rpc_free(r);
+	free(person);
+	return id;
+}
+
+/* Makes one attempt of rpc by session s on tenant t; returns its code. */
+static Triad__V1__Code
+attempt(Sess *s, const char *rpc_name, Tenant *t)
+{
+	REQ(req);
+	const char *inst = t->slug;
+	char *scratch = NULL;
+	char buf[96];
+	Triad__V1__Ping ping = TRIAD__V1__PING__INIT;
+	Triad__V1__WhoAmIRequest who = TRIAD__V1__WHO_AM_IREQUEST__INIT;
+	Triad__V1__CreateInstitutionRequest ci = TRIAD__V1__CREATE_INSTITUTION_REQUEST__INIT;
+	Triad__V1__GetInstitutionRequest gi = TRIAD__V1__GET_INSTITUTION_REQUEST__INIT;
+	Triad__V1__ListInstitutionsRequest li = TRIAD__V1__LIST_INSTITUTIONS_REQUEST__INIT;
+	Triad__V1__CreatePersonRequest cp = TRIAD__V1__CREATE_PERSON_REQUEST__INIT;
+	Triad__V1__GetPersonRequest gp = TRIAD__V1__GET_PERSON_REQUEST__INIT;
+	Triad__V1__ListPersonsRequest lp = TRIAD__V1__LIST_PERSONS_REQUEST__INIT;
+	Triad__V1__CreateOrganisationRequest co = TRIAD__V1__CREATE_ORGANISATION_REQUEST__INIT;
+	Triad__V1__GetOrganisationRequest go = TRIAD__V1__GET_ORGANISATION_REQUEST__INIT;
+	Triad__V1__ListOrganisationsRequest lo = TRIAD__V1__LIST_ORGANISATIONS_REQUEST__INIT;
+	Triad__V1__CreateGrantRequest cg = TRIAD__V1__CREATE_GRANT_REQUEST__INIT;
+	Triad__V1__ListGrantsRequest lg = TRIAD__V1__LIST_GRANTS_REQUEST__INIT;
+	Triad__V1__RevokeGrantRequest rg = TRIAD__V1__REVOKE_GRANT_REQUEST__INIT;
+	Triad__V1__CreateTokenRequest ct = TRIAD__V1__CREATE_TOKEN_REQUEST__INIT;
+	Triad__V1__ListTokensRequest lt = TRIAD__V1__LIST_TOKENS_REQUEST__INIT;
+	Triad__V1__RevokeTokenRequest rt = TRIAD__V1__REVOKE_TOKEN_REQUEST__INIT;
+	Triad__V1__CreateInviteRequest cv = TRIAD__V1__CREATE_INVITE_REQUEST__INIT;
+	Triad__V1__ListInvitesRequest lv = TRIAD__V1__LIST_INVITES_REQUEST__INIT;
+	Triad__V1__RevokeInviteRequest rv = TRIAD__V1__REVOKE_INVITE_REQUEST__INIT;
+	Triad__V1__ListAuditRequest la = TRIAD__V1__LIST_AUDIT_REQUEST__INIT;
+
+#define BODY(KIND, field, msg) \
+	(req.body_case = TRIAD__V1__REQUEST__BODY_##KIND, req.field = &msg)
+	if (strcmp(rpc_name, "ping") == 0) {
+		BODY(PING, ping, ping);
+		ping.database = true;
+	} else if (strcmp(rpc_name, "who_am_i") == 0) {
+		BODY(WHO_AM_I, who_am_i, who);
+	} else if (strcmp(rpc_name, "create_institution") == 0) {
+		unique(buf, sizeof buf, "matrix");
+		ci.slug = buf;
+		ci.name = "Matrix";
+		BODY(CREATE_INSTITUTION, create_institution, ci);
+	} else if (strcmp(rpc_name, "get_institution") == 0) {
+		gi.id = t->slug;
+		BODY(GET_INSTITUTION, get_institution, gi);
+	} else if (strcmp(rpc_name, "list_institutions") == 0) {
+		BODY(LIST_INSTITUTIONS, list_institutions, li);
+	} else if (strcmp(rpc_name, "create_person") == 0) {
+		unique(buf, sizeof buf, "matrix");
+		strcat(buf, "@example.org");
+		cp.name = "Matrix Person";
+		cp.email = buf;
+		BODY(CREATE_PERSON, create_person, cp);
+	} else if (strcmp(rpc_name, "get_person") == 0) {
+		gp.id = t->person;
+		BODY(GET_PERSON, get_person, gp);
+	} else if (strcmp(rpc_name, "list_persons") == 0) {
+		BODY(LIST_PERSONS, list_persons, lp);
+	} else if (strcmp(rpc_name, "create_organisation") == 0) {
+		co.name = "Ziekenhuis Voorbeeld";
+		co.kind = TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_HOSPITAL;
+		BODY(CREATE_ORGANISATION, create_organisation, co);
+	} else if (strcmp(rpc_name, "get_organisation") == 0) {
+		go.id = t->org;
+		BODY(GET_ORGANISATION, get_organisation, go);
+	} else if (strcmp(rpc_name, "list_organisations") == 0) {
+		BODY(LIST_ORGANISATIONS, list_organisations, lo);
+	} else if (strcmp(rpc_name, "create_grant") == 0) {
+		cg.person_id = t->person;
+		cg.role = TRIAD__V1__ROLE__ROLE_PARTICIPANT;
+		BODY(CREATE_GRANT, create_grant, cg);
+	} else if (strcmp(rpc_name, "list_grants") == 0) {
+		BODY(LIST_GRANTS, list_grants, lg);
+	} else if (strcmp(rpc_name, "revoke_grant") == 0) {
+		rg.id = scratch = fresh_grant(t);
+		BODY(REVOKE_GRANT, revoke_grant, rg);
+	} else if (strcmp(rpc_name, "create_token") == 0) {
+		ct.label = "matrix";
+		ct.expires_in_days = 1;
+		BODY(CREATE_TOKEN, create_token, ct);
+	} else if (strcmp(rpc_name, "create_machine") == 0) {
+		ct.machine_name = "matrix-machine";
+		BODY(CREATE_TOKEN, create_token, ct);
+	} else if (strcmp(rpc_name, "list_tokens") == 0) {
+		BODY(LIST_TOKENS, list_tokens, lt);
+	} else if (strcmp(rpc_name, "revoke_token") == 0) {
+		/* A token of the caller's own, made just now. */
+		Triad__V1__Request mk = TRIAD__V1__REQUEST__INIT;
+		Triad__V1__CreateTokenRequest mkt = TRIAD__V1__CREATE_TOKEN_REQUEST__INIT;
+		mkt.label = "to-revoke";
+		mk.body_case = TRIAD__V1__REQUEST__BODY_CREATE_TOKEN;
+		mk.create_token = &mkt;
+		Triad__V1__Response *r = rpc_ok(s, NULL, &mk);
+		rt.id = scratch = strdup(r->create_token->token_info->id);
+		rpc_free(r);
+		BODY(REVOKE_TOKEN, revoke_token, rt);
+	} else if (strcmp(rpc_name, "create_invite") == 0) {
+		cv.person_id = t->person;
+		cv.role = TRIAD__V1__ROLE__ROLE_PARTICIPANT;
+		BODY(CREATE_INVITE, create_invite, cv);
+	} else if (strcmp(rpc_name, "list_invites") == 0) {
+		BODY(LIST_INVITES, list_invites, lv);
+	} else if (strcmp(rpc_name, "revoke_invite") == 0) {
+		free(invite(t->slug, t->person, TRIAD__V1__ROLE__ROLE_PARTICIPANT, 0, NULL, &scratch));
+		rv.id = scratch;
+		BODY(REVOKE_INVITE, revoke_invite, rv);
+	} else if (strcmp(rpc_name, "list_audit") == 0) {
+		BODY(LIST_AUDIT, list_audit, la);
+	} else {
+		fail_msg("no attempt written for %s", rpc_name);
+	}
+#undef BODY
+	Triad__V1__Response *r = rpc(s, inst, &req);
+	Triad__V1__Code code = r->status->code;
+	rpc_free(r);
+	free(scratch);
+	return code;
+}
+
+static char
+outcome_letter(Triad__V1__Code code)
+{
+	switch (code) {
+	case TRIAD__V1__CODE__CODE_OK:
+	case TRIAD__V1__CODE__CODE_ALREADY_EXISTS:
+		return 'A';
+	case TRIAD__V1__CODE__CODE_PERMISSION_DENIED:
+		return 'D';
+	case TRIAD__V1__CODE__CODE_NOT_FOUND:
+		return 'N';
+	default:
+		return '?';
+	}
+}
+
+static void
+test_access_matrix(void **state)
+{
+	int mismatches = 0;
+	Sess sess[NROLES];
+	for (int role = 0; role < NROLES; role++)
+		sess[role] = sess_open(d.addr, A.token[role]);
+
+	for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
+		for (int side = 0; side < 2; side++) {
+			char got[NROLES + 1] = {0};
+			for (int role = 0; role < NROLES; role++)
+				got[role] = outcome_letter(attempt(&sess[role], expected[i].rpc,
+								   side == 0 ? &A : &B));
+			const char *want = side == 0 ? expected[i].own : expected[i].other;
+			if (strcmp(got, want) != 0) {
+				print_error("%-20s %-5s want %s got %s\n", expected[i].rpc,
+					    side == 0 ? "own" : "other", want, got);
+				mismatches++;
+			}
+		}
+	}
+	for (int role = 0; role < NROLES; role++)
+		sess_close(&sess[role]);
+	assert_int_equal(mismatches, 0);
+}
+
+/* Another tenant's resource, named by id inside one's own tenant, looks
+ * exactly like a resource that does not exist. */
+static void
+test_other_tenants_ids_do_not_exist(void **state)
+{
+	Sess admin = sess_open(d.addr, A.token[R_ADMIN]);
+	static const char *const nobody = "00000000-0000-4000-8000-000000000000";
+	char msg_theirs[256], msg_none[256];
+
+	for (int k = 0; k < 2; k++) {
+		REQ(req);
+		Triad__V1__GetPersonRequest gp = TRIAD__V1__GET_PERSON_REQUEST__INIT;
+		gp.id = k == 0 ? B.person : (char *)nobody;
+		req.body_case = TRIAD__V1__REQUEST__BODY_GET_PERSON;
+		req.get_person = &gp;
+		Triad__V1__Response *r = rpc(&admin, A.slug, &req);
+		assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_NOT_FOUND);
+		snprintf(k == 0 ? msg_theirs : msg_none, 256, "%s", r->status->message);
+		rpc_free(r);
+	}
+	assert_string_equal(msg_theirs, msg_none);
+
+	/* Revoking the other tenant's invite, in one's own: not found either. */
+	char *inv_b = NULL;
+	free(invite(B.slug, B.person, TRIAD__V1__ROLE__ROLE_PARTICIPANT, 0, NULL, &inv_b));
+	REQ(req);
+	Triad__V1__RevokeInviteRequest rv = TRIAD__V1__REVOKE_INVITE_REQUEST__INIT;
+	rv.id = inv_b;
+	req.body_case = TRIAD__V1__REQUEST__BODY_REVOKE_INVITE;
+	req.revoke_invite = &rv;
+	Triad__V1__Response *r = rpc(&admin, A.slug, &req);
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_NOT_FOUND);
+	assert_string_equal(r->status->message, "invite not found");
+	rpc_free(r);
+	/* And B's invite is untouched: it can still be redeemed. */
+	free(inv_b);
+	sess_close(&admin);
+}
+
+/* ---- tokens ---- */
+
+static void
+test_bad_tokens_are_unauthenticated(void **state)
+{
+	char msg[256];
+	const char *tok = test_token();
+	char wrong[64];
+
+	assert_int_equal(hello_code("", msg, sizeof msg), TRIAD__V1__CODE__CODE_UNAUTHENTICATED);
+	assert_int_equal(hello_code("hunter2", msg, sizeof msg),
+			 TRIAD__V1__CODE__CODE_UNAUTHENTICATED);
+	assert_non_null(strstr(msg, "not a triad token"));
+	/* Wrong length: one character short, one too many. */
+	snprintf(wrong, sizeof wrong, "%.*s", (int)strlen(tok) - 1, tok);
+	assert_int_equal(hello_code(wrong, msg, sizeof msg), TRIAD__V1__CODE__CODE_UNAUTHENTICATED);
+	snprintf(wrong, sizeof wrong, "%sA", tok);
+	assert_int_equal(hello_code(wrong, msg, sizeof msg), TRIAD__V1__CODE__CODE_UNAUTHENTICATED);
+	/* Right form, right prefix, wrong secret: unknown. */
+	snprintf(wrong, sizeof wrong, "%s", tok);
+	wrong[strlen(wrong) - 1] = wrong[strlen(wrong) - 1] == 'A' ? 'B' : 'A';
+	assert_int_equal(hello_code(wrong, msg, sizeof msg), TRIAD__V1__CODE__CODE_UNAUTHENTICATED);
+	assert_string_equal(msg, "the token is not known to this service; check it or create a new one");
+
+	/* Revoked: a token made and revoked through the protocol. */
+	Sess s = sess_open(d.addr, A.token[R_COACH]);
+	REQ(mk);
+	Triad__V1__CreateTokenRequest ct = TRIAD__V1__CREATE_TOKEN_REQUEST__INIT;
+	ct.label = "laptop";
+	mk.body_case = TRIAD__V1__REQUEST__BODY_CREATE_TOKEN;
+	mk.create_token = &ct;
+	Triad__V1__Response *r = rpc_ok(&s, NULL, &mk);
+	char *secret = strdup(r->create_token->token);
+	char *id = strdup(r->create_token->token_info->id);
+	rpc_free(r);
+	assert_int_equal(hello_code(secret, NULL, 0), TRIAD__V1__CODE__CODE_OK);
+	REQ(rv);
+	Triad__V1__RevokeTokenRequest rt = TRIAD__V1__REVOKE_TOKEN_REQUEST__INIT;
+	rt.id = id;
+	rv.body_case = TRIAD__V1__REQUEST__BODY_REVOKE_TOKEN;
+	rv.revoke_token = &rt;
+	r = rpc_ok(&s, NULL, &rv);
+	assert_string_not_equal(r->token->revoked_at, "");
+	rpc_free(r);
+	assert_int_equal(hello_code(secret, msg, sizeof msg), TRIAD__V1__CODE__CODE_UNAUTHENTICATED);
+	assert_string_equal(msg, "the token has been revoked; create a new one");
+
+	/* Expired: a token made with an expiry, then backdated by the owner. */
+	ct.expires_in_days = 1;
+	r = rpc_ok(&s, NULL, &mk);
+	char *secret2 = strdup(r->create_token->token);
+	owner_sql("UPDATE api_token SET expires_at = now() - interval '1 minute' WHERE id = $1::uuid",
+		  r->create_token->token_info->id);
+	rpc_free(r);
+	assert_int_equal(hello_code(secret2, msg, sizeof msg), TRIAD__V1__CODE__CODE_UNAUTHENTICATED);
+	assert_string_equal(msg, "the token has expired; create a new one");
+	sess_close(&s);
+	free(secret);
+	free(secret2);
+	free(id);
+}
+
+static void
+test_revoked_token_stops_an_open_session(void **state)
+{
+	Sess s = sess_open(d.addr, A.token[R_STAFF]);
+	REQ(mk);
+	Triad__V1__CreateTokenRequest ct = TRIAD__V1__CREATE_TOKEN_REQUEST__INIT;
+	mk.body_case = TRIAD__V1__REQUEST__BODY_CREATE_TOKEN;
+	mk.create_token = &ct;
+	Triad__V1__Response *r = rpc_ok(&s, NULL, &mk);
+	char *secret = strdup(r->create_token->token);
+	char *id = strdup(r->create_token->token_info->id);
+	rpc_free(r);
+
+	Sess other = sess_open(d.addr, secret);
+	REQ(rv);
+	Triad__V1__RevokeTokenRequest rt = TRIAD__V1__REVOKE_TOKEN_REQUEST__INIT;
+	rt.id = id;
+	rv.body_case = TRIAD__V1__REQUEST__BODY_REVOKE_TOKEN;
+	rv.revoke_token = &rt;
+	rpc_free(rpc_ok(&s, NULL, &rv));
+
+	/* The session opened with it is refused at its next request. */
+	REQ(who);
+	Triad__V1__WhoAmIRequest w = TRIAD__V1__WHO_AM_IREQUEST__INIT;
+	who.body_case = TRIAD__V1__REQUEST__BODY_WHO_AM_I;
+	who.who_am_i = &w;
+	r = rpc(&other, NULL, &who);
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_UNAUTHENTICATED);
+	rpc_free(r);
+	sess_close(&other);
+	sess_close(&s);
+	free(secret);
+	free(id);
+}
+
+static void
+test_failed_signins_are_rate_limited_and_logged_once(void **state)
+{
+	char msg[256];
+	/* Our own daemon, so the limit does not touch the other tests. */
+	Triadd own;
+	triadd_start(&own, NULL);
+	Triadd saved = d;
+	d = own;
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(hello_code("trd_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", msg,
+					    sizeof msg), TRIAD__V1__CODE__CODE_UNAUTHENTICATED);
+	/* Now even a good token is turned away for a while. */
+	assert_int_equal(hello_code(test_token(), msg, sizeof msg),
+			 TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
+	assert_string_equal(msg, "too many failed sign-ins from your address; wait a minute and try again");
+	assert_int_equal(hello_code("trd_BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", msg,
+				    sizeof msg), TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
+	d = saved;
+	assert_int_equal(triadd_stop(&own, SIGTERM), 0);
+	char cmd[256], out[4096];
+	snprintf(cmd, sizeof cmd, "grep -c 'event=signin_rate_limited' %s", own.log);
+	assert_int_equal(run_capture(cmd, out, sizeof out), 0);
+	assert_int_equal(atoi(out), 1);
+}
+
+/* ---- invites ---- */
+
+static void
+test_invites_reused_expired_revoked(void **state)
+{
+	char *person = create_person(&op, A.slug, "invitee");
+	char *id = NULL;
+
+	/* Used once, then refused. */
+	char *code = invite(A.slug, person, TRIAD__V1__ROLE__ROLE_WORKPLACE_COACH, 0, NULL, NULL);
+	free(redeem_ok(code));
+	Triad__V1__Response *r = redeem(code);
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_FAILED_PRECONDITION);
+	assert_non_null(strstr(r->status->message, "already been used"));
+	rpc_free(r);
+	free(code);
+
+	/* Expired. */
+	code = invite(A.slug, person, TRIAD__V1__ROLE__ROLE_PARTICIPANT, 0, NULL, &id);
+	owner_sql("UPDATE invite SET expires_at = now() - interval '1 second' WHERE id = $1::uuid", id);
+	r = redeem(code);
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_FAILED_PRECONDITION);
+	assert_string_equal(r->status->message, "this invite has expired; ask for a new one");
+	rpc_free(r);
+	free(code);
+	free(id);
+
+	/* Revoked. */
+	code = invite(A.slug, person, TRIAD__V1__ROLE__ROLE_PARTICIPANT, 0, NULL, &id);
+	REQ(req);
+	Triad__V1__RevokeInviteRequest rv = TRIAD__V1__REVOKE_INVITE_REQUEST__INIT;
+	rv.id = id;
+	req.body_case = TRIAD__V1__REQUEST__BODY_REVOKE_INVITE;
+	req.revoke_invite = &rv;
+	rpc_free(rpc_ok(&op, A.slug, &req));
+	r = redeem(code);
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_FAILED_PRECONDITION);
+	assert_string_equal(r->status->message, "this invite has been withdrawn; ask for a new one");
+	rpc_free(r);
+
+	/* Unknown and malformed codes. */
+	code[strlen(code) - 1] = code[strlen(code) - 1] == 'A' ? 'B' : 'A';
+	r = redeem(code);
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_NOT_FOUND);
+	rpc_free(r);
+	r = redeem("inv_short");
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT);
+	assert_string_equal(r->status->field, "redeem_invite.code");
+	rpc_free(r);
+	free(code);
+	free(id);
+	free(person);
+}
+
+/* ---- row-level security ---- */
+
+static long
+count_as_daemon(const char *institution, const char *table)
+{
+	PGconn *pg = PQconnectdb(env_required("TRIAD_TEST_DB"));
+	assert_int_equal(PQstatus(pg), CONNECTION_OK);
+	PGresult *r = PQexec(pg, "BEGIN");
+	PQclear(r);
+	if (institution != NULL) {
+		const char *p[1] = {institution};
+		r = PQexecParams(pg, "SELECT triad_begin($1, NULL, NULL)", 1, NULL, p, NULL, NULL, 0);
+		assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+		PQclear(r);
+	}
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);   /* no WHERE at all */
+	r = PQexec(pg, sql);
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	long n = atol(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	PQfinish(pg);
+	return n;
+}
+
+static long
+count_as_owner(const char *institution_id, const char *table)
+{
+	PGconn *pg = PQconnectdb(env_required("TRIAD_TEST_OWNER_DB"));
+	char sql[160];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE institution_id = $1::uuid", table);
+	const char *p[1] = {institution_id};
+	PGresult *r = PQexecParams(pg, sql, 1, NULL, p, NULL, NULL, 0);
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	long n = atol(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	PQfinish(pg);
+	return n;
+}
+
+static void
+test_row_level_security_holds(void **state)
+{
+	static const char *const tables[] = {"member", "role_grant", "invite", "audit_event"};
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+		long a = count_as_daemon(A.id, tables[i]);
+		long b = count_as_daemon(B.slug, tables[i]);
+		/* Exactly the tenant's own rows, though the query has no WHERE. */
+		assert_true(a > 0);
+		assert_int_equal(a, count_as_owner(A.id, tables[i]));
+		assert_int_equal(b, count_as_owner(B.id, tables[i]));
+		/* With no tenant set, nothing at all. */
+		assert_int_equal(count_as_daemon(NULL, tables[i]), 0);
+	}
+}
+
+/* ---- audit ---- */
+
+static void
+test_audit_written_and_immutable(void **state)
+{
+	Sess admin = sess_open(d.addr, A.token[R_ADMIN]);
+	char *person = create_person(&admin, A.slug, "audited");
+	REQ(req);
+	Triad__V1__ListAuditRequest la = TRIAD__V1__LIST_AUDIT_REQUEST__INIT;
+	la.resource_kind = "person";
+	la.resource_id = person;
+	req.body_case = TRIAD__V1__REQUEST__BODY_LIST_AUDIT;
+	req.list_audit = &la;
+	Triad__V1__Response *r = rpc_ok(&admin, A.slug, &req);
+	assert_int_equal(r->audit->n_events, 1);
+	assert_string_equal(r->audit->events[0]->action, "person.create");
+	assert_string_equal(r->audit->events[0]->institution_id, A.id);
+	assert_string_equal(r->audit->events[0]->outcome, "ok");
+	assert_true(r->audit->events[0]->request_id >= 100);
+	rpc_free(r);
+	sess_close(&admin);
+
+	/* The daemon's role cannot rewrite history. */
+	PGconn *pg = PQconnectdb(env_required("TRIAD_TEST_DB"));
+	static const char *const attempts[] = {
+		"UPDATE audit_event SET action = 'nothing'",
+		"DELETE FROM audit_event",
+		"UPDATE service_audit_event SET action = 'nothing'",
+		"DELETE FROM service_audit_event",
+		"INSERT INTO operator (principal_id) SELECT id FROM principal LIMIT 1",
+	};
+	for (size_t i = 0; i < sizeof attempts / sizeof attempts[0]; i++) {
+		PGresult *res = PQexec(pg, attempts[i]);
+		assert_int_equal(PQresultStatus(res), PGRES_FATAL_ERROR);
+		assert_string_equal(PQresultErrorField(res, PG_DIAG_SQLSTATE), "42501");
+		PQclear(res);
+	}
+	PQfinish(pg);
+	free(person);
+}
+
+static void
+test_bootstrap_refuses_a_second_time_without_force(void **state)
+{
+	char cmd[2048], out[4096];
+	snprintf(cmd, sizeof cmd, "'%s' bootstrap --db '%s' 2>&1", env_required("TRIADD"),
+		 env_required("TRIAD_TEST_OWNER_DB"));
+	assert_int_equal(run_capture(cmd, out, sizeof out), 1);
+	assert_non_null(strstr(out, "an operator already exists"));
+	/* --force works, and is audited. */
+	(void)test_token();
+	REQ(req);
+	Triad__V1__ListAuditRequest la = TRIAD__V1__LIST_AUDIT_REQUEST__INIT;
+	la.resource_kind = "token";
+	req.body_case = TRIAD__V1__REQUEST__BODY_LIST_AUDIT;
+	req.list_audit = &la;
+	Triad__V1__Response *r = rpc_ok(&op, NULL, &req);
+	bool forced = false;
+	for (size_t i = 0; i < r->audit->n_events; i++)
+		forced |= strcmp(r->audit->events[i]->action, "bootstrap.force") == 0;
+	assert_true(forced);
+	rpc_free(r);
+}
+
+static void
+test_whoami_and_defaults(void **state)
+{
+	Sess coach = sess_open(d.addr, A.token[R_COACH]);
+	REQ(req);
+	Triad__V1__WhoAmIRequest w = TRIAD__V1__WHO_AM_IREQUEST__INIT;
+	req.body_case = TRIAD__V1__REQUEST__BODY_WHO_AM_I;
+	req.who_am_i = &w;
+	Triad__V1__Response *r = rpc_ok(&coach, NULL, &req);
+	assert_int_equal(r->who_am_i->n_grants, 1);
+	assert_int_equal(r->who_am_i->grants[0]->role, TRIAD__V1__ROLE__ROLE_WORKPLACE_COACH);
+	assert_string_equal(r->who_am_i->institutions[0]->slug, A.slug);
+	assert_non_null(r->who_am_i->person);
+	rpc_free(r);
+	sess_close(&coach);
+
+	/* An admin with grants in one institution need not name it. */
+	Sess admin = sess_open(d.addr, A.token[R_ADMIN]);
+	REQ(lp);
+	Triad__V1__ListPersonsRequest l = TRIAD__V1__LIST_PERSONS_REQUEST__INIT;
+	l.page_size = 2;
+	lp.body_case = TRIAD__V1__REQUEST__BODY_LIST_PERSONS;
+	lp.list_persons = &l;
+	r = rpc_ok(&admin, NULL, &lp);
+	assert_int_equal(r->persons->n_persons, 2);
+	assert_string_not_equal(r->persons->next_page_token, "");
+	/* The next page starts after the last one of this page. */
+	char *token = strdup(r->persons->next_page_token);
+	rpc_free(r);
+	l.page_token = token;
+	r = rpc_ok(&admin, NULL, &lp);
+	assert_true(r->persons->n_persons >= 1);
+	assert_true(strcmp(r->persons->persons[0]->id, token) > 0);
+	rpc_free(r);
+	free(token);
+	sess_close(&admin);
+
+	/* An operator must name it. */
+	r = rpc(&op, NULL, &lp);
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT);
+	assert_string_equal(r->status->field, "institution");
+	rpc_free(r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_access_matrix),
+		cmocka_unit_test(test_other_tenants_ids_do_not_exist),
+		cmocka_unit_test(test_bad_tokens_are_unauthenticated),
+		cmocka_unit_test(test_revoked_token_stops_an_open_session),
+		cmocka_unit_test(test_failed_signins_are_rate_limited_and_logged_once),
+		cmocka_unit_test(test_invites_reused_expired_revoked),
+		cmocka_unit_test(test_row_level_security_holds),
+		cmocka_unit_test(test_audit_written_and_immutable),
+		cmocka_unit_test(test_bootstrap_refuses_a_second_time_without_force),
+		cmocka_unit_test(test_whoami_and_defaults),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
