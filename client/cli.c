@@ -56,9 +56,8 @@ cli_edit_distance(const char *a, const char *b)
 	return d[la][lb];
 }
 
-/* Whether a typed word at distance dist from candidate is a likely typo. */
-static bool
-close_enough(const char *candidate, size_t dist)
+bool
+cli_close_enough(const char *candidate, size_t dist)
 {
 	return dist <= (strlen(candidate) <= 3 ? 1u : 2u);
 }
@@ -81,7 +80,7 @@ cli_suggest(const Command *const *table, const char *name)
 	for (; table != NULL && *table != NULL; table++) {
 		size_t dist = cli_edit_distance(name, (*table)->name);
 
-		if (dist < best_dist && close_enough((*table)->name, dist)) {
+		if (dist < best_dist && cli_close_enough((*table)->name, dist)) {
 			best = *table;
 			best_dist = dist;
 		}
@@ -124,7 +123,7 @@ unknown_long(const CliOption *const *tables, size_t ntables, const char *name, s
 		for (const CliOption *o = tables[t]; o != NULL && o->name != NULL; o++) {
 			size_t dist = cli_edit_distance(typed, o->name);
 
-			if (dist < best_dist && close_enough(o->name, dist)) {
+			if (dist < best_dist && cli_close_enough(o->name, dist)) {
 				best = o;
 				best_dist = dist;
 			}
@@ -321,14 +320,95 @@ cli_parse_seconds(const char *s, int *ms)
 	return true;
 }
 
+bool
+cli_positional_name(const Command *cmd, size_t index, char *buf, size_t len)
+{
+	const char *p = cmd->usage;
+	int depth = 0;
+	bool skip_value = false;
+
+	while (p != NULL && *p != '\0') {
+		size_t n;
+		bool in_brackets;
+
+		p += strspn(p, " \t\n");
+		n = strcspn(p, " \t\n");
+		in_brackets = depth > 0 || *p == '[';
+		if (n == 0)
+			break;
+		for (size_t i = 0; i < n; i++)
+			depth += p[i] == '[' ? 1 : p[i] == ']' ? -1 : 0;
+		if (in_brackets || (n == 1 && *p == '|')) {
+			skip_value = false;
+		} else if (*p == '-') {
+			const char *name = p + strspn(p, "-");
+			size_t nlen = strcspn(name, " \t\n=");
+
+			skip_value = false;
+			for (const CliOption *o = cmd->options; o != NULL && o->name != NULL; o++)
+				if (strlen(o->name) == nlen && strncmp(o->name, name, nlen) == 0)
+					skip_value = o->arg != NULL;
+		} else if (skip_value) {
+			skip_value = false;
+		} else if (index-- == 0) {
+			return snprintf(buf, len, "%.*s", (int)n, p) < (int)len;
+		}
+		p += n;
+	}
+	return false;
+}
+
+/* Lines of help are kept to this many columns where the words allow. */
+#define CLI_HELP_WIDTH 79
+
 void
 cli_print_usage(FILE *out, const char *path, const Command *cmd)
 {
-	const char *usage = cmd->usage;
+	const char *p = cmd->usage;
+	size_t indent, col;
 
-	if (usage == NULL)
-		usage = cmd->subcommands != NULL ? "COMMAND [ARGS]" : "";
-	fprintf(out, "usage: %s%s%s\n", path, usage[0] ? " " : "", usage);
+	if (p == NULL)
+		p = cmd->subcommands != NULL ? "COMMAND [ARGS]" : "";
+	fprintf(out, "usage: %s", path);
+	indent = col = strlen("usage: ") + strlen(path) + 1;
+	/*
+	 * The usage text is wrapped under its first word. A group in brackets,
+	 * such as "[--machine NAME [--org ORG_ID]]", is a unit that moves to
+	 * the next line whole; white space in the text prints as one space.
+	 */
+	for (;;) {
+		char unit[512];
+		size_t len = 0;
+		int depth = 0;
+
+		p += strspn(p, " \t\n");
+		if (*p == '\0')
+			break;
+		do {
+			size_t w = strcspn(p, " \t\n");
+
+			if (len > 0 && len < sizeof unit - 1)
+				unit[len++] = ' ';
+			for (size_t i = 0; i < w; i++) {
+				depth += p[i] == '[' ? 1 : p[i] == ']' ? -1 : 0;
+				if (len < sizeof unit - 1)
+					unit[len++] = p[i];
+			}
+			p += w;
+			p += strspn(p, " \t\n");
+		} while (depth > 0 && *p != '\0');
+		unit[len] = '\0';
+		if (col > indent && col + 1 + len > CLI_HELP_WIDTH) {
+			fprintf(out, "\n%*s", (int)indent, "");
+			col = indent;
+		} else {
+			putc(' ', out);
+			col++;
+		}
+		fputs(unit, out);
+		col += len;
+	}
+	putc('\n', out);
 }
 
 /* "-h, --help" or "    --count N": the left column of an option listing. */
@@ -373,10 +453,23 @@ cli_print_help(FILE *out, const char *path, const Command *cmd, const CliOption 
 	}
 
 	if (globals != NULL) {
+		static const char see[] = " (see 'triad --help')";
+		size_t col = strlen("Global options:");
+
 		fputs("\nGlobal options:", out);
-		for (const CliOption *o = globals; o->name != NULL; o++)
-			fprintf(out, "%s --%s", o == globals ? "" : ",", o->name);
-		fputs(" (see 'triad --help')\n", out);
+		for (const CliOption *o = globals; o->name != NULL; o++) {
+			bool last = o[1].name == NULL;
+			/* " --NAME," or, for the last, " --NAME (see ...)". */
+			size_t n = strlen(" --") + strlen(o->name) + (last ? strlen(see) : 1);
+
+			if (col + n > CLI_HELP_WIDTH) {
+				fputs("\n ", out);
+				col = 1;
+			}
+			fprintf(out, " --%s%s", o->name, last ? see : ",");
+			col += n;
+		}
+		putc('\n', out);
 	}
 
 	if (cmd->description != NULL)

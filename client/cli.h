@@ -129,6 +129,12 @@ const Command *cli_suggest(const Command *const *table, const char *name);
 size_t cli_edit_distance(const char *a, const char *b);
 
 /*
+ * Whether a word typed at edit distance dist from candidate is likely a
+ * typo of it: at most one edit for names of up to 3 letters, else two.
+ */
+bool cli_close_enough(const char *candidate, size_t dist);
+
+/*
  * Parse s as a whole decimal number from min to max, with nothing else
  * around it.
  */
@@ -149,6 +155,15 @@ bool cli_parse_seconds(const char *s, int *ms);
  * globals is not NULL, one line names them and points at `triad --help`.
  */
 void cli_print_help(FILE *out, const char *path, const Command *cmd, const CliOption *globals);
+
+/*
+ * The name of positional argument index (from 0) as cmd's usage line
+ * spells it, such as "PERSON_ID" in "PERSON_ID --role ROLE [--org ID]":
+ * the words that are neither in brackets, nor options, nor their values.
+ * False when the usage line names no such argument.
+ */
+__attribute__((warn_unused_result))
+bool cli_positional_name(const Command *cmd, size_t index, char *buf, size_t len);
 
 /* Write "usage: PATH USAGE" for cmd to out. */
 void cli_print_usage(FILE *out, const char *path, const Command *cmd);

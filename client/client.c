@@ -4,19 +4,15 @@
  */
 #include "client.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 const CliOption client_global_options[] = {
-	{"addr", 0, "HOST:PORT", "server address (default " TRIAD_DEFAULT_ADDR ", or TRIAD_ADDR)"},
-	{"token", 0, "TOKEN", "API token (default TRIAD_TOKEN, or the credentials file)"},
-	{"timeout", 0, "SECONDS", "how long to wait to connect and for each answer (default 10)"},
+	{"addr", 0, "HOST:PORT", "server (default TRIAD_ADDR or " TRIAD_DEFAULT_ADDR ")"},
+	{"token", 0, "TOKEN", "API token (default TRIAD_TOKEN or the stored one)"},
+	{"institution", 0, "ID|SLUG", "institution to act in (default TRIAD_INSTITUTION)"},
+	{"timeout", 0, "SECONDS", "limit for connecting and each answer (default 10)"},
 	{"json", 0, NULL, "print results as JSON"},
 	{"csv", 0, NULL, "print results as CSV"},
 	{"help", 'h', NULL, "show help"},
@@ -31,6 +27,7 @@ client_new(const Command *root, FILE *out, FILE *err)
 	if (c == NULL)
 		return NULL;
 	c->root = root;
+	c->in = stdin;
 	c->out = out;
 	c->err = err;
 	c->timeout_ms = TRIAD_DEFAULT_TIMEOUT_MS;
@@ -76,6 +73,8 @@ apply_globals(Client *c, const CliArgs *args, char *err, size_t errlen)
 			c->addr_flag = v;
 		else if (strcmp(o->name, "token") == 0)
 			c->token_flag = v;
+		else if (strcmp(o->name, "institution") == 0)
+			c->institution_flag = v;
 		else if (strcmp(o->name, "timeout") == 0) {
 			if (!cli_parse_seconds(v, &c->timeout_ms)) {
 				snprintf(err, errlen,
@@ -173,7 +172,12 @@ client_run(Client *c, int argc, char **argv)
 		}
 
 		if (!group) {
-			if (args.n_pos < cmd->min_args)
+			char name[64];
+
+			if (args.n_pos < cmd->min_args &&
+			    cli_positional_name(cmd, args.n_pos, name, sizeof name))
+				rc = client_usage_error(c, "missing argument %s", name);
+			else if (args.n_pos < cmd->min_args)
 				rc = client_usage_error(c, "missing argument");
 			else if (args.n_pos > cmd->max_args) {
 				fprintf(c->err, "%s: unexpected argument '", c->path);
@@ -232,93 +236,20 @@ client_addr(Client *c)
 }
 
 bool
-client_credentials_path(char *buf, size_t len)
+client_addr_chosen(Client *c)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-	int n;
-
-	if (xdg != NULL && xdg[0] == '/') {
-		n = snprintf(buf, len, "%s/triad/credentials", xdg);
-	} else {
-		if (home == NULL || home[0] == '\0') {
-			struct passwd *pw = getpwuid(getuid());
-
-			home = pw != NULL ? pw->pw_dir : NULL;
-		}
-		if (home == NULL || home[0] == '\0')
-			return false;
-		n = snprintf(buf, len, "%s/.config/triad/credentials", home);
-	}
-	return n > 0 && (size_t)n < len;
+	(void)client_addr(c);
+	return c->addr_source != NULL;
 }
 
-bool
-client_read_credentials(const char *path, FILE *warn, char **token, char *err, size_t errlen)
+const char *
+client_institution(const Client *c)
 {
-	char buf[TRIAD_TOKEN_MAX + 2];
-	size_t len = 0, start = 0;
-	struct stat st;
-	char *nl;
-	int fd;
+	const char *env = getenv("TRIAD_INSTITUTION");
 
-	*token = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno != ENOENT && errno != ENOTDIR)
-			fprintf(warn, "triad: warning: cannot read %s: %s\n", path, strerror(errno));
-		return true;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		fprintf(warn, "triad: warning: %s is not a regular file; ignoring it\n", path);
-		close(fd);
-		return true;
-	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO))
-		fprintf(warn,
-			"triad: warning: %s can be read or changed by other users; "
-			"run 'chmod 600 %s'\n", path, path);
-	while (len < sizeof buf - 1) {
-		ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fprintf(warn, "triad: warning: cannot read %s: %s\n", path, strerror(errno));
-			close(fd);
-			return true;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (memchr(buf, '\n', len) != NULL)
-			break;
-	}
-	close(fd);
-	buf[len] = '\0';
-	nl = memchr(buf, '\n', len);
-	if (nl != NULL)
-		len = (size_t)(nl - buf);
-	else if (len > TRIAD_TOKEN_MAX) {
-		snprintf(err, errlen, "the token in %s is longer than %d bytes", path,
-			 TRIAD_TOKEN_MAX);
-		return false;
-	}
-	while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\t' || buf[len - 1] == '\r'))
-		len--;
-	while (start < len && (buf[start] == ' ' || buf[start] == '\t'))
-		start++;
-	if (len - start > TRIAD_TOKEN_MAX) {
-		snprintf(err, errlen, "the token in %s is longer than %d bytes", path,
-			 TRIAD_TOKEN_MAX);
-		return false;
-	}
-	*token = strndup(buf + start, len - start);
-	if (*token == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return false;
-	}
-	return true;
+	if (c->institution_flag != NULL)
+		return c->institution_flag;
+	return env != NULL ? env : "";
 }
 
 /*
@@ -342,9 +273,9 @@ resolve_token(Client *c, const char **token, char **owned)
 		*token = env;
 		return true;
 	}
-	if (!client_credentials_path(path, sizeof path))
+	if (!credentials_path(path, sizeof path))
 		return true;
-	if (!client_read_credentials(path, c->err, owned, err, sizeof err)) {
+	if (!credentials_read(path, c->err, owned, err, sizeof err)) {
 		fprintf(c->err, "triad: %s\n", err);
 		return false;
 	}
@@ -353,30 +284,48 @@ resolve_token(Client *c, const char **token, char **owned)
 	return true;
 }
 
+bool
+client_open_session(Client *c, const char *token, RpcError *err)
+{
+	const char *addr = client_addr(c);
+
+	rpc_session_free(c->session);
+	c->session = NULL;
+	if (addr == NULL) {
+		memset(err, 0, sizeof *err);
+		err->kind = RPC_ERR_LOCAL;
+		snprintf(err->message, sizeof err->message, "out of memory");
+		return false;
+	}
+	return rpc_open(addr, token, c->timeout_ms, &c->session, err);
+}
+
 TriadExit
 client_session(Client *c, RpcSession **out)
 {
-	const char *addr, *token;
+	const char *token;
 	char *owned;
 	RpcError err;
-	bool ok;
+	bool ok, none;
 
 	*out = NULL;
 	if (c->session != NULL) {
 		*out = c->session;
 		return TRIAD_EXIT_OK;
 	}
-	addr = client_addr(c);
-	if (addr == NULL) {
-		fprintf(c->err, "triad: out of memory\n");
-		return TRIAD_EXIT_SERVER;
-	}
 	if (!resolve_token(c, &token, &owned))
 		return TRIAD_EXIT_USAGE;
-	ok = rpc_open(addr, token, c->timeout_ms, &c->session, &err);
+	none = token[0] == '\0';
+	ok = client_open_session(c, token, &err);
 	if (owned != NULL) {
 		explicit_bzero(owned, strlen(owned));
 		free(owned);
+	}
+	if (!ok && none && (err.kind == RPC_ERR_STATUS || err.kind == RPC_ERR_SERVER_CLOSED) &&
+	    err.code == TRIAD__V1__CODE__CODE_UNAUTHENTICATED) {
+		fputs("triad: you are not signed in: run 'triad login', or give a token with "
+		      "--token or TRIAD_TOKEN\n", c->err);
+		return TRIAD_EXIT_AUTH;
 	}
 	if (!ok)
 		return client_report(c, &err);
@@ -395,9 +344,44 @@ client_call(Client *c, Triad__V1__Request *req, Triad__V1__Response **resp)
 	rc = client_session(c, &s);
 	if (rc != TRIAD_EXIT_OK)
 		return rc;
+	if (req->institution == NULL || req->institution[0] == '\0')
+		req->institution = (char *)client_institution(c);
 	if (!rpc_call(s, req, resp, &err))
 		return client_report(c, &err);
 	return TRIAD_EXIT_OK;
+}
+
+TriadExit
+client_call_expect(Client *c, Triad__V1__Request *req, Triad__V1__Response__BodyCase body,
+		   Triad__V1__Response **resp)
+{
+	TriadExit rc = client_call(c, req, resp);
+
+	if (rc != TRIAD_EXIT_OK)
+		return rc;
+	if ((*resp)->body_case != body) {
+		rpc_response_free(*resp);
+		*resp = NULL;
+		return client_bad_answer(c);
+	}
+	return TRIAD_EXIT_OK;
+}
+
+TriadExit
+client_bad_answer(Client *c)
+{
+	RpcError err = {.kind = RPC_ERR_PROTOCOL};
+
+	snprintf(err.message, sizeof err.message, "%s answered with a reply of the wrong kind",
+		 c->addr != NULL ? c->addr : TRIAD_DEFAULT_ADDR);
+	return client_report(c, &err);
+}
+
+TriadExit
+client_out_of_memory(Client *c)
+{
+	fputs("triad: out of memory\n", c->err);
+	return TRIAD_EXIT_SERVER;
 }
 
 static bool
@@ -471,7 +455,7 @@ client_report(Client *c, const RpcError *err)
 			putc(')', c->err);
 		}
 		if (err->code == TRIAD__V1__CODE__CODE_UNAUTHENTICATED) {
-			if (client_credentials_path(path, sizeof path))
+			if (credentials_path(path, sizeof path))
 				fprintf(c->err, " (check --token, TRIAD_TOKEN or %s)", path);
 			else
 				fputs(" (check --token or TRIAD_TOKEN)", c->err);

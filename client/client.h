@@ -16,20 +16,22 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "credentials.h"
 #include "print.h"
 #include "rpc.h"
 
 #define TRIAD_DEFAULT_ADDR "127.0.0.1:7411"
 #define TRIAD_DEFAULT_TIMEOUT_MS 10000
 
-/* The longest token accepted from the credentials file, in bytes. */
-#define TRIAD_TOKEN_MAX 4096
-
-/* --addr, --token, --timeout, --json, --csv, --help: accepted at every level. */
+/*
+ * --addr, --token, --institution, --timeout, --json, --csv, --help:
+ * accepted at every level.
+ */
 extern const CliOption client_global_options[];
 
 struct Client {
 	const Command *root;    /* borrowed: the top of the command tree */
+	FILE *in;               /* borrowed: input (stdin), such as a pasted token */
 	FILE *out;              /* borrowed: results (stdout) */
 	FILE *err;              /* borrowed: errors and warnings (stderr) */
 	char path[128];         /* the command being run, such as "triad ping" */
@@ -38,6 +40,7 @@ struct Client {
 	/* Global options as given on the command line; borrowed from argv. */
 	const char *addr_flag;
 	const char *token_flag;
+	const char *institution_flag;
 	int timeout_ms;
 	PrintFormat format;
 	const char *format_flag; /* "json" or "csv" once one was given */
@@ -48,8 +51,8 @@ struct Client {
 };
 
 /*
- * A client for the command tree under root, writing to out and err.
- * Returns NULL when out of memory.
+ * A client for the command tree under root, reading stdin and writing to
+ * out and err. Returns NULL when out of memory.
  */
 Client *client_new(const Command *root, FILE *out, FILE *err);
 
@@ -70,6 +73,26 @@ int client_run(Client *c, int argc, char **argv);
 const char *client_addr(Client *c);
 
 /*
+ * The institution requests act in: --institution, else TRIAD_INSTITUTION,
+ * else "" (the server then uses the caller's only institution). Never NULL.
+ */
+const char *client_institution(const Client *c);
+
+/*
+ * Whether the server address in use is one the user chose (--addr or
+ * TRIAD_ADDR) rather than the default.
+ */
+bool client_addr_chosen(Client *c);
+
+/*
+ * Open the session with token (not the one --token, TRIAD_TOKEN or the
+ * credentials file would give), reporting nothing: on failure err says
+ * why. Replaces a session already open.
+ */
+__attribute__((warn_unused_result))
+bool client_open_session(Client *c, const char *token, RpcError *err);
+
+/*
  * The session, opened on first use with the address, token and timeout in
  * effect. On failure the error has been reported on c->err and the exit
  * code is returned; on success TRIAD_EXIT_OK and *out (owned by c).
@@ -85,6 +108,24 @@ TriadExit client_session(Client *c, RpcSession **out);
  */
 __attribute__((warn_unused_result))
 TriadExit client_call(Client *c, Triad__V1__Request *req, Triad__V1__Response **resp);
+
+/*
+ * client_call(), and then check that the answer is the reply expected
+ * (body); when it is not, report a protocol error and return
+ * TRIAD_EXIT_UNREACHABLE with *resp NULL.
+ */
+__attribute__((warn_unused_result))
+TriadExit client_call_expect(Client *c, Triad__V1__Request *req,
+			     Triad__V1__Response__BodyCase body, Triad__V1__Response **resp);
+
+/*
+ * Report that the server answered with a reply of the wrong kind; return
+ * the exit code for a protocol error.
+ */
+TriadExit client_bad_answer(Client *c);
+
+/* Report that memory ran out; return the exit code for it. */
+TriadExit client_out_of_memory(Client *c);
 
 /* Tell the user about err in plain language; return the matching exit code. */
 TriadExit client_report(Client *c, const RpcError *err);
@@ -105,26 +146,5 @@ TriadExit client_usage_error(Client *c, const char *fmt, ...)
  */
 TriadExit client_unknown_command(Client *c, const char *path, const Command *const *table,
 				 const char *name);
-
-/*
- * Where the token is kept: $XDG_CONFIG_HOME/triad/credentials when that is
- * set, otherwise ~/.config/triad/credentials. Fails when no home directory
- * is known or the path does not fit in len bytes.
- */
-__attribute__((warn_unused_result))
-bool client_credentials_path(char *buf, size_t len);
-
-/*
- * Read the token from the credentials file at path: its first line, with
- * surrounding white space removed. A missing file is not an error and
- * leaves *token NULL. Problems that should not stop the command (the file
- * is readable by other users, or cannot be opened) are warned about on
- * warn. Fails, with a message in err, when the token is too long or memory
- * runs out. On success *token is NULL or a malloc'd string owned by the
- * caller.
- */
-__attribute__((warn_unused_result))
-bool client_read_credentials(const char *path, FILE *warn, char **token, char *err,
-			     size_t errlen);
 
 #endif

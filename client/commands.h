@@ -7,11 +7,37 @@
 
 #include "cli.h"
 
+/* cmd_audit.c */
+extern const Command cmd_audit;
+
+/* cmd_grant.c */
+extern const Command cmd_grant;
+
 /* cmd_help.c */
 extern const Command cmd_help;
+
+/* cmd_institution.c */
+extern const Command cmd_institution;
+
+/* cmd_invite.c */
+extern const Command cmd_invite;
+
+/* cmd_login.c */
+extern const Command cmd_login;
+extern const Command cmd_logout;
+extern const Command cmd_whoami;
+
+/* cmd_org.c */
+extern const Command cmd_org;
+
+/* cmd_person.c */
+extern const Command cmd_person;
 
 /* cmd_session.c */
 extern const Command cmd_ping;
 extern const Command cmd_version;
+
+/* cmd_token.c */
+extern const Command cmd_token;
 
 #endif

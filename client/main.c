@@ -1,8 +1,8 @@
 /*
  * main.c: triad, the command-line client of triadd.
  *
- * The program parses the command line, sends one kind of request and
- * prints the answer; every rule lives in the server. The top-level command
+ * The program parses the command line, sends one kind of request (login
+ * sends a few) and prints the answer; every rule lives in the server. The top-level command
  * table is below; each command is defined in a cmd_*.c file (see
  * commands.h), and a new command is one more row here.
  *
@@ -22,6 +22,16 @@
 #include <string.h>
 
 static const Command *const commands[] = {
+	&cmd_login,
+	&cmd_logout,
+	&cmd_whoami,
+	&cmd_institution,
+	&cmd_person,
+	&cmd_org,
+	&cmd_grant,
+	&cmd_token,
+	&cmd_invite,
+	&cmd_audit,
 	&cmd_ping,
 	&cmd_version,
 	&cmd_help,
@@ -31,14 +41,24 @@ static const Command *const commands[] = {
 static const Command root = {
 	.name = "triad",
 	.summary = "triad: talk to a triadd server from the command line",
-	.usage = "[--addr HOST:PORT] [--token TOKEN] [--timeout SECONDS] [--json|--csv]\n"
-		 "             COMMAND [ARGS]",
+	.usage = "[--addr HOST:PORT] [--token TOKEN] [--institution ID|SLUG] "
+		 "[--timeout SECONDS] [--json|--csv] COMMAND [ARGS]",
 	.description =
+		"Getting started:\n"
+		"  triad login --invite CODE   sign in with the code from your invitation\n"
+		"  triad login                 sign in with an API token\n"
+		"  triad whoami                who you are and what you may do\n"
+		"\n"
 		"Environment:\n"
-		"  TRIAD_ADDR   server address, used when --addr is not given\n"
-		"  TRIAD_TOKEN  API token, used when --token is not given; otherwise the\n"
-		"               first line of ~/.config/triad/credentials is used, a file\n"
-		"               that only its owner should be able to read\n"
+		"  TRIAD_ADDR         server address, used when --addr is not given\n"
+		"  TRIAD_TOKEN        API token, used when --token is not given; otherwise\n"
+		"                     the token stored by 'triad login' is used, from\n"
+		"                     $XDG_CONFIG_HOME/triad/credentials or\n"
+		"                     ~/.config/triad/credentials, a file that only its\n"
+		"                     owner may be able to read\n"
+		"  TRIAD_INSTITUTION  the institution to act in, used when --institution is\n"
+		"                     not given; may be left out by those whose roles are\n"
+		"                     all in one institution\n"
 		"\n"
 		"Exit status:\n"
 		"  0  success\n"

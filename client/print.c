@@ -233,6 +233,30 @@ print_sanitized(FILE *out, const char *s)
 	text_cell(out, s, 0, false);
 }
 
+const char *
+print_shell_word(const char *s, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (s[0] != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				   "0123456789%+,./:=@_-") == strlen(s))
+		return s;
+	if (len == 0)
+		return buf;
+	buf[used++] = '\'';
+	for (; *s != '\0' && used + 5 < len; s++) {
+		if (*s == '\'') {
+			memcpy(buf + used, "'\\''", 4);
+			used += 4;
+		} else
+			buf[used++] = *s;
+	}
+	if (used + 1 < len)
+		buf[used++] = '\'';
+	buf[used < len ? used : len - 1] = '\0';
+	return buf;
+}
+
 static const char *
 cell(const Table *t, size_t row, size_t col)
 {
@@ -279,10 +303,9 @@ print_text(const Table *t, FILE *out)
 	return true;
 }
 
-static void
-print_json_row(const Table *t, size_t row, FILE *out)
+void
+table_print_json_members(const Table *t, size_t row, FILE *out)
 {
-	putc('{', out);
 	for (size_t c = 0; c < t->ncols; c++) {
 		if (c > 0)
 			putc(',', out);
@@ -290,7 +313,26 @@ print_json_row(const Table *t, size_t row, FILE *out)
 		putc(':', out);
 		print_json_string(out, cell(t, row, c));
 	}
+}
+
+static void
+print_json_row(const Table *t, size_t row, FILE *out)
+{
+	putc('{', out);
+	table_print_json_members(t, row, out);
 	putc('}', out);
+}
+
+void
+table_print_json_array(const Table *t, FILE *out)
+{
+	putc('[', out);
+	for (size_t r = 0; r < t->nrows; r++) {
+		if (r > 0)
+			putc(',', out);
+		print_json_row(t, r, out);
+	}
+	putc(']', out);
 }
 
 static void
@@ -313,13 +355,8 @@ table_print(const Table *t, PrintFormat format, FILE *out)
 			return false;
 		break;
 	case PRINT_JSON:
-		putc('[', out);
-		for (size_t r = 0; r < t->nrows; r++) {
-			if (r > 0)
-				putc(',', out);
-			print_json_row(t, r, out);
-		}
-		fputs("]\n", out);
+		table_print_json_array(t, out);
+		putc('\n', out);
 		break;
 	case PRINT_CSV:
 		print_csv_line(out, (const char *const *)t->headers, t->ncols);

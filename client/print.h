@@ -64,6 +64,14 @@ bool table_print(const Table *t, PrintFormat format, FILE *out);
 __attribute__((warn_unused_result))
 bool table_print_record(const Table *t, PrintFormat format, FILE *out);
 
+/*
+ * Building blocks for JSON with nested lists, such as an object with an
+ * array of objects in one member: the members of row (`"k":"v",...`,
+ * without braces), and all rows as an array (without a newline).
+ */
+void table_print_json_members(const Table *t, size_t row, FILE *out);
+void table_print_json_array(const Table *t, FILE *out);
+
 /* Write s as a JSON string literal, quotes included; NULL writes null. */
 void print_json_string(FILE *out, const char *s);
 
@@ -76,6 +84,14 @@ void print_csv_field(FILE *out, const char *s);
  * send escape sequences. NULL writes nothing.
  */
 void print_sanitized(FILE *out, const char *s);
+
+/*
+ * s as one word for a POSIX shell, for commands printed for the user to
+ * run: s itself when it holds only letters, digits and "%+,./:=@_-",
+ * otherwise s in single quotes (each ' written as '\''), in buf. Returns
+ * s or buf. A quoted result that does not fit in len bytes is cut short.
+ */
+const char *print_shell_word(const char *s, char *buf, size_t len);
 
 /*
  * Columns that s takes on a terminal after control characters have been

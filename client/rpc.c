@@ -2,7 +2,8 @@
  * rpc.c: connecting, framing and request/response for the triad client.
  *
  * The client has at most one request outstanding, so a session is a socket,
- * the next request id and the HelloReply. The socket is non-blocking and
+ * the next request id and the HelloReply (none for a connection opened
+ * with rpc_connect()). The socket is non-blocking and
  * every read or write waits in poll() with the time left before a deadline,
  * which is how a dead or silent server turns into an error rather than a
  * hang.
@@ -552,14 +553,11 @@ rpc_response_free(Triad__V1__Response *resp)
 		triad__v1__response__free_unpacked(resp, NULL);
 }
 
-bool
-rpc_open(const char *addr, const char *token, int timeout_ms, RpcSession **out,
-	 RpcError *err)
+/* Connect and make a session without a Hello; deadline_ms bounds connecting. */
+static bool
+connect_until(const char *addr, int timeout_ms, int64_t deadline_ms, RpcSession **out,
+	      RpcError *err)
 {
-	Triad__V1__Hello hello = TRIAD__V1__HELLO__INIT;
-	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
-	const Triad__V1__HelloReply *reply;
-	int64_t deadline_ms = rpc_now_ms() + timeout_ms;
 	RpcSession *s;
 	int fd;
 
@@ -578,7 +576,29 @@ rpc_open(const char *addr, const char *token, int timeout_ms, RpcSession **out,
 	s->next_id = 1;
 	s->max_request_bytes = RPC_MAX_FRAME_BYTES;
 	s->timeout_ms = timeout_ms;
+	*out = s;
+	return true;
+}
 
+bool
+rpc_connect(const char *addr, int timeout_ms, RpcSession **out, RpcError *err)
+{
+	return connect_until(addr, timeout_ms, rpc_now_ms() + timeout_ms, out, err);
+}
+
+bool
+rpc_open(const char *addr, const char *token, int timeout_ms, RpcSession **out,
+	 RpcError *err)
+{
+	Triad__V1__Hello hello = TRIAD__V1__HELLO__INIT;
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	const Triad__V1__HelloReply *reply;
+	int64_t deadline_ms = rpc_now_ms() + timeout_ms;
+	RpcSession *s;
+
+	*out = NULL;
+	if (!connect_until(addr, timeout_ms, deadline_ms, &s, err))
+		return false;
 	hello.protocol_version = TRIAD_PROTOCOL_VERSION;
 	hello.token = (char *)(token ? token : "");
 	hello.client_name = (char *)"triad/" TRIAD_VERSION;
@@ -611,7 +631,7 @@ fail:
 const Triad__V1__HelloReply *
 rpc_session_hello(const RpcSession *s)
 {
-	return s->hello->hello;
+	return s->hello != NULL ? s->hello->hello : NULL;
 }
 
 const char *

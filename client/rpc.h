@@ -66,7 +66,7 @@ typedef struct RpcError {
 	char field[128];
 } RpcError;
 
-/* One connection to a server, after a successful Hello. Opaque. */
+/* One connection to a server, usually after a successful Hello. Opaque. */
 typedef struct RpcSession RpcSession;
 
 /* Milliseconds on a monotonic clock; only differences are meaningful. */
@@ -125,6 +125,15 @@ bool rpc_open(const char *addr, const char *token, int timeout_ms, RpcSession **
 	      RpcError *err);
 
 /*
+ * Connect to addr like rpc_open(), but send no Hello: for the requests
+ * that may come first on a connection instead of one (RedeemInvite). The
+ * result is used with rpc_call() like a session, but the server treats it
+ * as unauthenticated, and rpc_session_hello() returns NULL for it.
+ */
+__attribute__((warn_unused_result))
+bool rpc_connect(const char *addr, int timeout_ms, RpcSession **out, RpcError *err);
+
+/*
  * Send req and wait for its Response. Sets req->id (ids count up from 1 on
  * each session); the caller fills in the body. On success *resp is the
  * Response with status OK, owned by the caller (rpc_response_free()).
@@ -141,7 +150,7 @@ bool rpc_call(RpcSession *s, Triad__V1__Request *req, Triad__V1__Response **resp
 /* Free a Response from rpc_call(). NULL is a no-op. */
 void rpc_response_free(Triad__V1__Response *resp);
 
-/* The server's HelloReply; owned by the session. */
+/* The server's HelloReply, owned by the session; NULL after rpc_connect(). */
 const Triad__V1__HelloReply *rpc_session_hello(const RpcSession *s);
 
 /* The address the session was opened with; owned by the session. */

@@ -563,6 +563,7 @@ whoami_done(void *arg, const DbOutcome *out)
 	Triad__V1__Principal pm = TRIAD__V1__PRINCIPAL__INIT;
 	Triad__V1__Person person = TRIAD__V1__PERSON__INIT;
 	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+	/* One slot more: an operator's role, which belongs to no institution. */
 	Triad__V1__Grant *grants = calloc((size_t)n + 1, sizeof *grants);
 	Triad__V1__Grant **gp = calloc((size_t)n + 1, sizeof *gp);
 	Triad__V1__Institution *insts = calloc((size_t)n + 1, sizeof *insts);
@@ -606,7 +607,16 @@ whoami_done(void *arg, const DbOutcome *out)
 			ninst++;
 		}
 	}
-	reply.n_grants = (size_t)n;
+	size_t ngrants = (size_t)n;
+	if (p->operator) {
+		triad__v1__grant__init(&grants[ngrants]);
+		grants[ngrants].principal_id = pm.id;
+		grants[ngrants].principal_name = pm.name;
+		grants[ngrants].role = TRIAD__V1__ROLE__ROLE_OPERATOR;
+		gp[ngrants] = &grants[ngrants];
+		ngrants++;
+	}
+	reply.n_grants = ngrants;
 	reply.grants = gp;
 	reply.n_institutions = ninst;
 	reply.institutions = ip;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deploy/quickstart.sh: triadd on this machine, with its own PostgreSQL, in one command.
 #
-#   sudo bash deploy/quickstart.sh [start]   install what is missing, build, start
+#   bash deploy/quickstart.sh [start]   install what is missing, build, start
 #   bash deploy/quickstart.sh stop           stop triadd (SIGTERM) and PostgreSQL
 #   bash deploy/quickstart.sh status         what runs, where
 #   bash deploy/quickstart.sh reset          stop, then delete the run directory (the
@@ -162,6 +162,29 @@ cmd_start() {
 	fi
 	say "ok"
 
+	# The first operator token, made once and kept (mode 0600) for this demo.
+	if [[ ! -s $run/operator.token ]]; then
+		say "== operator token"
+		force=
+		if triad_as_user "$run/bin/triadd" bootstrap --config "$run/migrate.conf" \
+			>"$run/operator.token.new" 2>"$run/bootstrap.log"; then
+			:
+		elif grep -q "operator already exists" "$run/bootstrap.log"; then
+			# The token file was lost but the operator exists: make another token.
+			force=--force
+			triad_as_user "$run/bin/triadd" bootstrap --force --config "$run/migrate.conf" \
+				>"$run/operator.token.new" 2>"$run/bootstrap.log" ||
+				triad_die "triadd bootstrap failed: $(cat "$run/bootstrap.log")"
+		else
+			triad_die "triadd bootstrap failed: $(cat "$run/bootstrap.log")"
+		fi
+		chmod 0600 "$run/operator.token.new"
+		mv -f "$run/operator.token.new" "$run/operator.token"
+		say "ok: operator token in ${run}/operator.token${force:+ (a new one: --force)}"
+	fi
+	export TRIAD_TOKEN
+	TRIAD_TOKEN=$(<"$run/operator.token")
+
 	shopt -s nullglob
 	local demo=("$ROOT"/sql/demo/*.sql)
 	shopt -u nullglob
@@ -175,7 +198,7 @@ cmd_start() {
 				continue
 			elif [[ -n $loaded ]]; then
 				say "note: sql/demo/$(basename "$f") changed since it was loaded; to load it afresh:"
-				say "      bash deploy/quickstart.sh reset && sudo bash deploy/quickstart.sh"
+				say "      bash deploy/quickstart.sh reset && bash deploy/quickstart.sh"
 				continue
 			fi
 			if ! PGPASSWORD=$(<"$run/pg/owner.password") "$PG_BIN/psql" -X -q -1 \
@@ -242,6 +265,12 @@ cmd_start() {
 			say "\$ triad --addr $addr ping --db"
 			client --addr "$addr" ping --db || rc=$?
 		fi
+		if ((rc == 0)); then
+			say "\$ triad --addr $addr whoami"
+			client --addr "$addr" whoami || rc=$?
+			say "\$ triad --addr $addr institution list"
+			client --addr "$addr" institution list || rc=$?
+		fi
 		if ((rc == 4)); then
 			say "(triadd answered and asks for a credential: set TRIAD_TOKEN to an API token)"
 		elif ((rc != 0)); then
@@ -249,23 +278,24 @@ cmd_start() {
 		fi
 	fi
 
-	local rel_run=$run sudo=
+	local rel_run=$run
 	[[ $run == "$ROOT/.run" ]] && rel_run=.run
-	[[ $(id -u) -eq 0 ]] && sudo="sudo "
 	cat <<-EOF
 
 		triad is running.
 		  daemon     triadd, pid $pid, on $addr, as user $(triad_user)
 		  database   PostgreSQL on 127.0.0.1:$PG_PORT, database triad (roles: triad_owner, triadd)
 
-		Try:
+		Try, as the service's operator:
 		  export TRIAD_ADDR=$addr
+		  build/client/triad login --token "\$(cat $rel_run/operator.token)"
 		  build/client/triad --help
-		  build/client/triad ping --db
+		  build/client/triad institution list
+		  build/client/triad --institution nsob person list
 
 		Logs:    $rel_run/triadd.log (daemon), $rel_run/pg/postgres.log (PostgreSQL)
 		Config:  $rel_run/triadd.conf (see deploy/triadd.conf.example and deploy/OPERATIONS.md)
-		Stop:    ${sudo}deploy/quickstart.sh stop     (status, reset: see deploy/quickstart.sh --help)
+		Stop:    bash deploy/quickstart.sh stop     (status, reset: see deploy/quickstart.sh --help)
 	EOF
 }
 
@@ -291,7 +321,7 @@ cmd_status() {
 	local run pid addr rc=0
 	run=$(existing_run_dir)
 	if [[ -z $run ]]; then
-		say "not started (no run directory yet; run: sudo bash deploy/quickstart.sh)"
+		say "not started (no run directory yet; run: bash deploy/quickstart.sh)"
 		return 3
 	fi
 	if pid=$(daemon_pid "$run"); then

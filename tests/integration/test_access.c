@@ -827,6 +827,7 @@ test_whoami_and_defaults(void **state)
 	assert_true(r->persons->n_persons >= 1);
 	assert_true(strcmp(r->persons->persons[0]->id, token) > 0);
 	rpc_free(r);
+	l.page_token = "";
 	free(token);
 	sess_close(&admin);
 

@@ -1,7 +1,9 @@
 /*
  * Unit tests for client/cli.c and the command-line half of client/client.c:
  * option parsing, command lookup and suggestions, value parsing, the
- * dispatcher's messages and exit codes, and the credentials file.
+ * dispatcher's messages and exit codes, and the credentials file
+ * (client/credentials.c): reading it, and refusing to store a token where
+ * others could read it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -136,7 +138,7 @@ test_parse_errors(void **state)
 
 /* ---- lookup and suggestions ------------------------------------------- */
 
-static const Command *const table[] = {&cmd_ping, &cmd_version, &cmd_help, NULL};
+static const Command *const table[] = {&cmd_ping, &cmd_version, &cmd_help, &cmd_login, NULL};
 
 static void
 test_edit_distance(void **state)
@@ -426,7 +428,7 @@ read_token(const char *path, bool want_ok, char **warnings)
 	size_t len = 0;
 	FILE *warn = open_memstream(warnings, &len);
 
-	assert_int_equal(client_read_credentials(path, warn, &token, err, sizeof err), want_ok);
+	assert_int_equal(credentials_read(path, warn, &token, err, sizeof err), want_ok);
 	fclose(warn);
 	return token;
 }
@@ -480,13 +482,194 @@ test_credentials_path(void **state)
 
 	(void)state;
 	setenv("XDG_CONFIG_HOME", "/cfg", 1);
-	assert_true(client_credentials_path(path, sizeof path));
+	assert_true(credentials_path(path, sizeof path));
 	assert_string_equal(path, "/cfg/triad/credentials");
 	unsetenv("XDG_CONFIG_HOME");
 	setenv("HOME", "/home/coach", 1);
-	assert_true(client_credentials_path(path, sizeof path));
+	assert_true(credentials_path(path, sizeof path));
 	assert_string_equal(path, "/home/coach/.config/triad/credentials");
-	assert_false(client_credentials_path(path, 10));
+	assert_false(credentials_path(path, 10));
+}
+
+static mode_t
+mode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+static char *
+slurp(const char *path)
+{
+	static char buf[256];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void
+test_credentials_store_fresh(void **state)
+{
+	char cfg[128], dir[160], path[192], err[512] = "";
+	char *token, *warnings;
+
+	(void)state;
+	/* Neither $XDG_CONFIG_HOME nor its triad/ exists yet. */
+	snprintf(cfg, sizeof cfg, "%s/fresh/config", tmpdir);
+	snprintf(dir, sizeof dir, "%s/triad", cfg);
+	snprintf(path, sizeof path, "%s/credentials", dir);
+	setenv("XDG_CONFIG_HOME", cfg, 1);
+	assert_true(credentials_path(err, sizeof err));
+	assert_string_equal(err, path);
+	umask(022);
+	assert_true(credentials_check(path, err, sizeof err));
+	assert_true(credentials_store(path, "trd_first", err, sizeof err));
+	assert_int_equal(mode_of(dir), 0700);
+	assert_int_equal(mode_of(path), 0600);
+	assert_string_equal(slurp(path), "trd_first\n");
+
+	/* Storing again replaces the token, keeping the file private. */
+	assert_true(credentials_store(path, "trd_second", err, sizeof err));
+	assert_int_equal(mode_of(path), 0600);
+	token = read_token(path, true, &warnings);
+	assert_string_equal(token, "trd_second");
+	assert_string_equal(warnings, "");
+	free(token);
+	free(warnings);
+
+	/* Nothing else is left in the directory (no temporary file). */
+	{
+		char cmd[256], out[64] = "";
+		FILE *p;
+
+		snprintf(cmd, sizeof cmd, "ls -A '%s'", dir);
+		p = popen(cmd, "r");
+		assert_non_null(p);
+		assert_non_null(fgets(out, sizeof out, p));
+		pclose(p);
+		assert_string_equal(out, "credentials\n");
+	}
+
+	/* Bad tokens are refused before anything is written. */
+	assert_false(credentials_store(path, "", err, sizeof err));
+	assert_false(credentials_store(path, "two words", err, sizeof err));
+	assert_non_null(strstr(err, "space"));
+	assert_string_equal(slurp(path), "trd_second\n");
+
+	{
+		bool removed;
+
+		assert_true(credentials_remove(path, &removed, err, sizeof err));
+		assert_true(removed);
+		assert_true(credentials_remove(path, &removed, err, sizeof err));
+		assert_false(removed);
+	}
+	assert_int_equal(rmdir(dir), 0);
+	assert_int_equal(rmdir(cfg), 0);
+	snprintf(cfg, sizeof cfg, "%s/fresh", tmpdir);
+	assert_int_equal(rmdir(cfg), 0);
+	unsetenv("XDG_CONFIG_HOME");
+}
+
+static void
+test_credentials_store_refuses_open_files(void **state)
+{
+	char dir[128], path[160], err[1024] = "", want[512];
+	char *token, *warnings;
+
+	(void)state;
+	snprintf(dir, sizeof dir, "%s/triad", tmpdir);
+	snprintf(path, sizeof path, "%s/credentials", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+
+	/* A file others can read: refused, unchanged, and the fix is named. */
+	write_file(path, "trd_old\n", 0644);
+	assert_false(credentials_check(path, err, sizeof err));
+	assert_false(credentials_store(path, "trd_new", err, sizeof err));
+	snprintf(want, sizeof want, "Run 'chmod 600 %s' and try again", path);
+	assert_non_null(strstr(err, want));
+	assert_string_equal(slurp(path), "trd_old\n");
+	assert_int_equal(mode_of(path), 0644);
+
+	/* Reading it still works, with a warning. */
+	token = read_token(path, true, &warnings);
+	assert_string_equal(token, "trd_old");
+	assert_non_null(strstr(warnings, "can be read or changed by other users"));
+	free(token);
+	free(warnings);
+
+	/* Writable by the group is as bad as readable. */
+	assert_int_equal(chmod(path, 0620), 0);
+	assert_false(credentials_store(path, "trd_new", err, sizeof err));
+	assert_int_equal(chmod(path, 0600), 0);
+
+	/* A directory others can list or change: refused with chmod 700. */
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_false(credentials_store(path, "trd_new", err, sizeof err));
+	snprintf(want, sizeof want, "Run 'chmod 700 %s' and try again", dir);
+	assert_non_null(strstr(err, want));
+	assert_string_equal(slurp(path), "trd_old\n");
+
+	/* Fixed as told, it works. */
+	assert_int_equal(chmod(dir, 0700), 0);
+	assert_true(credentials_store(path, "trd_new", err, sizeof err));
+	assert_string_equal(slurp(path), "trd_new\n");
+
+	/* A link in the file's place is not followed. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink("/dev/null", path), 0);
+	assert_false(credentials_store(path, "trd_new", err, sizeof err));
+	assert_non_null(strstr(err, "not a regular file"));
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void
+test_login_refuses_before_connecting(void **state)
+{
+	char dir[128], path[160];
+	Run r;
+
+	(void)state;
+	snprintf(dir, sizeof dir, "%s/triad", tmpdir);
+	snprintf(path, sizeof path, "%s/credentials", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	write_file(path, "trd_old\n", 0644);
+	setenv("XDG_CONFIG_HOME", tmpdir, 1);
+	/* Nothing listens on port 1: the refusal must come before connecting. */
+	r = run(5, "--addr", "127.0.0.1:1", "login", "--token", "trd_new");
+	assert_int_equal(r.rc, TRIAD_EXIT_SERVER);
+	assert_non_null(strstr(r.err, "triad login: will not store a token:"));
+	assert_non_null(strstr(r.err, "chmod 600"));
+	assert_string_equal(r.out, "");
+	assert_string_equal(slurp(path), "trd_old\n");
+	run_free(&r);
+
+	r = run(5, "--addr", "127.0.0.1:1", "login", "--invite", "inv_x");
+	assert_int_equal(r.rc, TRIAD_EXIT_SERVER);
+	assert_non_null(strstr(r.err, "chmod 600"));
+	run_free(&r);
+
+	r = run(4, "login", "--invite", "inv_x", "--token=t");
+	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "--invite and --token cannot be used together"));
+	run_free(&r);
+
+	r = run(3, "login", "--label", "laptop");
+	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "--label is used only with --invite"));
+	run_free(&r);
+
+	unsetenv("XDG_CONFIG_HOME");
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 static int
@@ -512,6 +695,9 @@ main(void)
 		cmocka_unit_test(test_version_client_only),
 		cmocka_unit_test(test_credentials_file),
 		cmocka_unit_test(test_credentials_path),
+		cmocka_unit_test(test_credentials_store_fresh),
+		cmocka_unit_test(test_credentials_store_refuses_open_files),
+		cmocka_unit_test(test_login_refuses_before_connecting),
 	};
 
 	/* The dispatcher reads these; the tests must not depend on the caller's. */

@@ -1,0 +1,255 @@
+/*
+ * cmd_invite.c: `triad invite create|list|revoke`, one-time codes that let
+ * a named person sign in and receive a role.
+ */
+#include "client.h"
+#include "commands.h"
+#include "resource.h"
+
+#include <string.h>
+
+static const char *const invite_headers[] = {"id", "person_id", "person_email", "role",
+					     "title", "organisation_id", "institution_id",
+					     "created_at", "expires_at", "used_at", "revoked_at"};
+#define INVITE_COLS (sizeof invite_headers / sizeof invite_headers[0])
+
+/* Room for a role or title this client does not know, as a number. */
+typedef struct InviteBuf {
+	char role[16];
+	char title[16];
+} InviteBuf;
+
+static void
+invite_cells(const Triad__V1__Invite *i, const char *cells[INVITE_COLS], InviteBuf *b)
+{
+	cells[0] = i->id;
+	cells[1] = i->person_id;
+	cells[2] = i->person_email;
+	cells[3] = names_show(&names_role, i->role, b->role, sizeof b->role);
+	cells[4] = names_show(&names_title, i->title, b->title, sizeof b->title);
+	cells[5] = i->organisation_id;
+	cells[6] = i->institution_id;
+	cells[7] = i->created_at;
+	cells[8] = i->expires_at;
+	cells[9] = i->used_at;
+	cells[10] = i->revoked_at;
+}
+
+/*
+ * The command the invited person runs: `triad login --invite CODE`, with
+ * --addr when this client was pointed at a server other than the default.
+ */
+static void
+redeem_command(Client *c, const char *code, char *buf, size_t len)
+{
+	char qcode[256], qaddr[RPC_HOST_MAX + 16];
+	const char *addr = client_addr(c);
+
+	snprintf(buf, len, "triad login --invite %s", print_shell_word(code, qcode, sizeof qcode));
+	if (addr != NULL && client_addr_chosen(c) && strcmp(addr, TRIAD_DEFAULT_ADDR) != 0) {
+		size_t used = strlen(buf);
+
+		snprintf(buf + used, len - used, " --addr %s",
+			 print_shell_word(addr, qaddr, sizeof qaddr));
+	}
+}
+
+static int
+create_print(Client *c, const Triad__V1__CreateInviteReply *reply)
+{
+	static const char *const headers[] = {"code", "command", "id", "person_id",
+					      "person_email", "role", "title",
+					      "organisation_id", "institution_id", "expires_at"};
+	static const Triad__V1__Invite no_invite = TRIAD__V1__INVITE__INIT;
+	const Triad__V1__Invite *inv = reply->invite != NULL ? reply->invite : &no_invite;
+	char command[1024], phrase[32];
+	InviteBuf b;
+
+	redeem_command(c, reply->code, command, sizeof command);
+	if (c->format != PRINT_TEXT) {
+		const char *cells[] = {
+			reply->code, command, inv->id, inv->person_id, inv->person_email,
+			names_show(&names_role, inv->role, b.role, sizeof b.role),
+			names_show(&names_title, inv->title, b.title, sizeof b.title),
+			inv->organisation_id, inv->institution_id, inv->expires_at,
+		};
+
+		return resource_print_record(c, sizeof headers / sizeof headers[0], headers, cells);
+	}
+	fputs("Invite created for ", c->out);
+	print_sanitized(c->out, inv->person_email[0] ? inv->person_email : inv->person_id);
+	fputs(" as ", c->out);
+	print_sanitized(c->out, names_role_phrase(inv->role, inv->title, phrase, sizeof phrase));
+	if (inv->expires_at[0] != '\0') {
+		fputs(", valid until ", c->out);
+		print_sanitized(c->out, inv->expires_at);
+	}
+	fputs(".\nSend them this command; the code works once and is not shown again:\n\n  ",
+	      c->out);
+	print_sanitized(c->out, command);
+	fputs("\n", c->out);
+	return TRIAD_EXIT_OK;
+}
+
+static int
+create_run(Client *c, const Command *cmd, const CliArgs *args)
+{
+	Triad__V1__CreateInviteRequest create = TRIAD__V1__CREATE_INVITE_REQUEST__INIT;
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__Response *resp;
+	const char *org;
+	int role, title;
+	TriadExit rc;
+
+	if ((rc = resource_argument(c, args->pos[0], "PERSON_ID")) != TRIAD_EXIT_OK ||
+	    (rc = resource_name_option(c, args, "role", &names_role, true, &role)) !=
+		    TRIAD_EXIT_OK ||
+	    (rc = resource_name_option(c, args, "title", &names_title, false, &title)) !=
+		    TRIAD_EXIT_OK ||
+	    (rc = resource_option(c, args, "org", false, &org)) != TRIAD_EXIT_OK ||
+	    (rc = resource_days_option(c, args, "expires-in", &create.expires_in_days)) !=
+		    TRIAD_EXIT_OK)
+		return rc;
+	create.person_id = (char *)args->pos[0];
+	create.role = (Triad__V1__Role)role;
+	create.title = (Triad__V1__StaffTitle)title;
+	if (org != NULL)
+		create.organisation_id = (char *)org;
+	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_INVITE;
+	req.create_invite = &create;
+	rc = client_call_expect(c, &req, TRIAD__V1__RESPONSE__BODY_CREATE_INVITE, &resp);
+	if (rc != TRIAD_EXIT_OK)
+		return rc;
+	rc = create_print(c, resp->create_invite);
+	rpc_response_free(resp);
+	return rc;
+}
+
+static const CliOption create_options[] = {
+	{"role", 0, "ROLE", "the role (see below)"},
+	{"title", 0, "TITLE", "for programme-staff: the function (see below)"},
+	{"org", 0, "ORG_ID", "the organisation the role is limited to"},
+	{"expires-in", 0, "DAYS", "days the code stays valid (default 14, at most 90)"},
+	{NULL, 0, NULL, NULL},
+};
+
+static const Command invite_create = {
+	.name = "create",
+	.summary = "Invite a person of the institution to sign in with a role",
+	.usage = "PERSON_ID --role ROLE [--title TITLE] [--org ORG_ID] [--expires-in DAYS]",
+	.description =
+		"Prints a one-time code and the command the person runs to sign in with it:\n"
+		"\n"
+		"  triad login --invite CODE\n"
+		"\n"
+		"Give the code only to that person. Add the person first with\n"
+		"'triad person create', and choose the institution with --institution.\n"
+		"\n"
+		RESOURCE_ROLES_HELP,
+	.options = create_options,
+	.min_args = 1,
+	.max_args = 1,
+	.handler = create_run,
+};
+
+static void
+list_request(void *ctx, Triad__V1__Request *req, int32_t page_size, const char *page_token)
+{
+	Triad__V1__ListInvitesRequest *list = ctx;
+
+	list->page_size = page_size;
+	list->page_token = (char *)page_token;
+	req->body_case = TRIAD__V1__REQUEST__BODY_LIST_INVITES;
+	req->list_invites = list;
+}
+
+static const char *
+list_rows(void *ctx, const Triad__V1__Response *resp, Table *t)
+{
+	const Triad__V1__ListInvitesReply *reply = resp->invites;
+
+	for (size_t i = 0; i < reply->n_invites; i++) {
+		const char *cells[INVITE_COLS];
+		InviteBuf b;
+
+		invite_cells(reply->invites[i], cells, &b);
+		if (!table_add_row(t, cells))
+			return NULL;
+	}
+	return reply->next_page_token;
+}
+
+static int
+list_cmd_run(Client *c, const Command *cmd, const CliArgs *args)
+{
+	Triad__V1__ListInvitesRequest list = TRIAD__V1__LIST_INVITES_REQUEST__INIT;
+	static const ListSpec spec = {
+		.items = "invites",
+		.ncols = INVITE_COLS,
+		.headers = invite_headers,
+		.reply = TRIAD__V1__RESPONSE__BODY_INVITES,
+		.request = list_request,
+		.rows = list_rows,
+	};
+
+	return list_run(c, args, &spec, &list);
+}
+
+static const CliOption list_options[] = {
+	LIST_PAGING_OPTIONS,
+	{NULL, 0, NULL, NULL},
+};
+
+static const Command invite_list = {
+	.name = "list",
+	.summary = "List the invites of the institution (never their codes)",
+	.usage = LIST_PAGING_USAGE,
+	.options = list_options,
+	.handler = list_cmd_run,
+};
+
+static int
+revoke_run(Client *c, const Command *cmd, const CliArgs *args)
+{
+	Triad__V1__RevokeInviteRequest revoke = TRIAD__V1__REVOKE_INVITE_REQUEST__INIT;
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	const char *cells[INVITE_COLS];
+	Triad__V1__Response *resp;
+	InviteBuf b;
+	TriadExit rc = resource_argument(c, args->pos[0], "INVITE_ID");
+
+	if (rc != TRIAD_EXIT_OK)
+		return rc;
+	revoke.id = (char *)args->pos[0];
+	req.body_case = TRIAD__V1__REQUEST__BODY_REVOKE_INVITE;
+	req.revoke_invite = &revoke;
+	rc = client_call_expect(c, &req, TRIAD__V1__RESPONSE__BODY_INVITE, &resp);
+	if (rc != TRIAD_EXIT_OK)
+		return rc;
+	invite_cells(resp->invite, cells, &b);
+	rc = resource_print_record(c, INVITE_COLS, invite_headers, cells);
+	rpc_response_free(resp);
+	return rc;
+}
+
+static const Command invite_revoke = {
+	.name = "revoke",
+	.summary = "Revoke an invite so that its code no longer works",
+	.usage = "INVITE_ID",
+	.min_args = 1,
+	.max_args = 1,
+	.handler = revoke_run,
+};
+
+static const Command *const invite_commands[] = {
+	&invite_create,
+	&invite_list,
+	&invite_revoke,
+	NULL,
+};
+
+const Command cmd_invite = {
+	.name = "invite",
+	.summary = "Invite people to sign in with a role; list and revoke invites",
+	.subcommands = invite_commands,
+};
