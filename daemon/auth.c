@@ -61,6 +61,7 @@ typedef struct Policy {
 } Policy;
 
 static const Policy policies[VERB_COUNT_] = {
+	[VERB_PING] = {SCOPE_SESSION, 0, "ping"},
 	[VERB_WHO_AM_I] = {SCOPE_SESSION, 0, "ask who you are"},
 	[VERB_CREATE_INSTITUTION] = {SCOPE_SERVICE, 0, "create institutions"},
 	[VERB_GET_INSTITUTION] = {SCOPE_TENANT, OP | ANYONE, "see this institution"},

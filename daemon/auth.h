@@ -58,6 +58,7 @@ void principal_unref(Principal *p);   /* NULL is a no-op */
 /* The request kinds that auth_decide() knows. One per RPC (and a few
  * variants of one RPC that need other rights). */
 typedef enum Verb {
+	VERB_PING,
 	VERB_WHO_AM_I,
 	VERB_CREATE_INSTITUTION,
 	VERB_GET_INSTITUTION,

@@ -328,6 +328,8 @@ svc_session_ping(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__Ping *p = req->ping;
 
+	if (!call_authorize(call, VERB_PING, ""))
+		return;
 	if (p->payload.len > PING_PAYLOAD_MAX) {
 		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "ping.payload",
 			  "payload is %zu bytes; at most %d are echoed", p->payload.len,

@@ -193,6 +193,25 @@ test_invalid_field_is_named(void **state)
 	close(fd);
 }
 
+static void
+test_client_gone_mid_request(void **state)
+{
+	/* Clients that vanish with database requests in flight, again and again:
+	 * the answers find nobody, and nothing is touched after it is freed
+	 * (the suite runs under AddressSanitizer). */
+	for (int round = 0; round < 20; round++) {
+		int fd = tc_session(d.addr);
+		for (uint64_t id = 1; id <= 50; id++)
+			tc_send_ping(fd, id, true);
+		close(fd);
+	}
+	/* The daemon carries on. */
+	int fd = tc_session(d.addr);
+	tc_send_ping(fd, 1, true);
+	triad__v1__response__free_unpacked(expect(fd, 1, TRIAD__V1__CODE__CODE_OK), NULL);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -205,6 +224,7 @@ main(void)
 		cmocka_unit_test(test_second_hello_is_refused),
 		cmocka_unit_test(test_unknown_kind_and_missing_body),
 		cmocka_unit_test(test_invalid_field_is_named),
+		cmocka_unit_test(test_client_gone_mid_request),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
