@@ -51,6 +51,11 @@ typedef enum Scope {
 #define OP R(OPERATOR)
 #define ADMIN R(INSTITUTION_ADMIN)
 #define STAFF R(PROGRAMME_STAFF)
+/* Programme staff with the title assessor, on top of their role. */
+#define ASSESSOR (1u << 16)
+#define PARTICIPANT R(PARTICIPANT)
+#define COACH R(WORKPLACE_COACH)
+#define PARTNER R(PARTNER_INTEGRATION)
 #define ANYONE (R(INSTITUTION_ADMIN) | R(PROGRAMME_STAFF) | R(PARTICIPANT) | \
 		R(WORKPLACE_COACH) | R(EMPLOYER_CONTACT) | R(PARTNER_INTEGRATION))
 
@@ -84,6 +89,17 @@ static const Policy policies[VERB_COUNT_] = {
 	[VERB_REVOKE_INVITE] = {SCOPE_TENANT, OP | ADMIN, "revoke invites"},
 	[VERB_LIST_AUDIT] = {SCOPE_TENANT, OP | ADMIN, "read the audit trail"},
 	[VERB_LIST_SERVICE_AUDIT] = {SCOPE_SERVICE, 0, "read the service's audit trail"},
+	[VERB_CATALOGUE_READ] = {SCOPE_TENANT, OP | ANYONE, "read the catalogue"},
+	[VERB_CATALOGUE_WRITE] = {SCOPE_TENANT, OP | ADMIN | STAFF, "change the catalogue"},
+	[VERB_COHORT_READ] = {SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT | COACH | PARTNER,
+			      "see cohorts and runs"},
+	[VERB_COHORT_WRITE] = {SCOPE_TENANT, OP | ADMIN | STAFF, "plan cohorts and runs"},
+	[VERB_ENROLL] = {SCOPE_TENANT, OP | ADMIN | STAFF | PARTNER, "enroll participants"},
+	[VERB_ENROLLMENT_READ] = {SCOPE_TENANT, OP | ADMIN | STAFF, "see enrollments"},
+	[VERB_ENROLLMENT_WRITE] = {SCOPE_TENANT, OP | ADMIN | STAFF, "change enrollments"},
+	[VERB_CLAIM_CREATE] = {SCOPE_TENANT, PARTICIPANT, "claim prior learning"},
+	[VERB_CLAIM_DECIDE] = {SCOPE_TENANT, ASSESSOR, "decide on prior learning (assessors only)"},
+	[VERB_PROGRESS_READ] = {SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT, "see progress"},
 };
 
 const char *
@@ -96,6 +112,31 @@ static bool
 grant_in(const SessionGrant *g, const char *institution)
 {
 	return strcmp(g->institution_id, institution) == 0 || strcmp(g->slug, institution) == 0;
+}
+
+/* The role bits a grant gives. */
+static uint32_t
+grant_bits(const SessionGrant *g)
+{
+	uint32_t bits = 1u << g->role;
+	if (g->role == TRIAD__V1__ROLE__ROLE_PROGRAMME_STAFF &&
+	    g->title == TRIAD__V1__STAFF_TITLE__STAFF_TITLE_ASSESSOR)
+		bits |= ASSESSOR;
+	return bits;
+}
+
+bool
+auth_is_staff(const Principal *p, const char *tenant)
+{
+	if (p == NULL)
+		return false;
+	if (p->operator)
+		return true;
+	for (int i = 0; tenant != NULL && i < p->ngrants; i++) {
+		if (grant_in(&p->grants[i], tenant) && (grant_bits(&p->grants[i]) & (ADMIN | STAFF)))
+			return true;
+	}
+	return false;
 }
 
 AuthResult
@@ -117,7 +158,7 @@ auth_decide(const Principal *p, Verb verb, const char *institution, const char *
 		if (p->operator && (pol->roles & OP))
 			return AUTH_ALLOW;
 		for (int i = 0; i < p->ngrants; i++) {
-			if (pol->roles & (1u << p->grants[i].role))
+			if (pol->roles & grant_bits(&p->grants[i]))
 				return AUTH_ALLOW;
 		}
 		return AUTH_DENY;
@@ -125,7 +166,9 @@ auth_decide(const Principal *p, Verb verb, const char *institution, const char *
 		break;
 	}
 
-	if (p->operator && (pol->roles & OP)) {
+	if (p->operator) {
+		if (!(pol->roles & OP))
+			return AUTH_DENY;
 		if (*institution == '\0')
 			return AUTH_NEED_INSTITUTION;
 		*tenant = institution;
@@ -147,7 +190,7 @@ auth_decide(const Principal *p, Verb verb, const char *institution, const char *
 		if (!grant_in(g, institution))
 			continue;
 		member = true;
-		if (pol->roles & (1u << g->role)) {
+		if (pol->roles & grant_bits(g)) {
 			*tenant = g->institution_id;
 			return AUTH_ALLOW;
 		}

@@ -81,6 +81,16 @@ typedef enum Verb {
 	VERB_REVOKE_INVITE,
 	VERB_LIST_AUDIT,
 	VERB_LIST_SERVICE_AUDIT,        /* ListAudit by an operator, no institution */
+	VERB_CATALOGUE_READ,            /* programmes, lines, outcomes, modules */
+	VERB_CATALOGUE_WRITE,
+	VERB_COHORT_READ,               /* cohorts, runs, sessions, sub-groups */
+	VERB_COHORT_WRITE,
+	VERB_ENROLL,
+	VERB_ENROLLMENT_READ,           /* enrollments, waitlists, attendance, claims */
+	VERB_ENROLLMENT_WRITE,          /* transitions, exemptions, attendance, blocks */
+	VERB_CLAIM_CREATE,              /* a participant claims prior learning */
+	VERB_CLAIM_DECIDE,              /* an assessor validates or rejects */
+	VERB_PROGRESS_READ,
 	VERB_COUNT_
 } Verb;
 
@@ -90,6 +100,13 @@ typedef enum AuthResult {
 	AUTH_NOT_FOUND,         /* the institution is not one the caller may know */
 	AUTH_NEED_INSTITUTION,  /* INVALID_ARGUMENT: say which institution */
 } AuthResult;
+
+/*
+ * True when p is an operator, or an institution admin or programme staff
+ * in tenant (an institution id): the people who see all of an
+ * institution's participants rather than only themselves.
+ */
+bool auth_is_staff(const Principal *p, const char *tenant);
 
 /*
  * Decides whether p may do verb in institution (id or slug as the caller

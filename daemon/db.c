@@ -85,6 +85,7 @@ db_job_free(DbJob *job)
 	free(job->token_id);
 	free(job->principal_id);
 	free(job->error);
+	free(job->error_field);
 	free(job);
 }
 
@@ -318,7 +319,9 @@ job_take_result(DbJob *job, PGresult *r)
 			const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 			const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
 			snprintf(job->sqlstate, sizeof job->sqlstate, "%s", state ? state : "XX000");
+			const char *column = PQresultErrorField(r, PG_DIAG_COLUMN_NAME);
 			job->error = strdup(msg != NULL ? msg : "database error");
+			job->error_field = column != NULL ? strdup(column) : NULL;
 			job->failed_stmt = i;
 		}
 		break;
@@ -339,6 +342,7 @@ job_finish(DbConn *dc)
 		out.code = code_for_sqlstate(job->sqlstate);
 		out.message = job->error;
 		out.failed_stmt = job->failed_stmt;
+		out.field = job->error_field;
 		memcpy(out.sqlstate, job->sqlstate, sizeof out.sqlstate);
 		if (out.code == TRIAD__V1__CODE__CODE_INTERNAL)
 			log_error("db_error", "sqlstate=%s stmt=%d message=\"%s\"",

@@ -36,6 +36,7 @@ typedef struct DbOutcome {
 	Triad__V1__Code code;
 	const char *message;
 	char sqlstate[6];
+	const char *field;                /* the request field an error names, or NULL */
 	int failed_stmt;                  /* index of the failing statement, or -1 */
 	PGresult *const *results;
 	int nresults;
@@ -69,6 +70,8 @@ struct DbJob {
 	int failed_stmt;
 	char sqlstate[6];
 	char *error;                      /* first error message, owned */
+	char *error_field;                /* its COLUMN (the schema's functions put the
+					     request field there), owned */
 	DbJob *next;                      /* queue link */
 };
 

@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "pool.h"
+#include "sqlroute.h"
 #include "svc.h"
 
 typedef struct Route {
@@ -47,6 +48,57 @@ static const Route routes[] = {
 	ROUTE(LIST_INVITES, "list_invites", true, svc_invite_list),
 	ROUTE(REVOKE_INVITE, "revoke_invite", true, svc_invite_revoke),
 	ROUTE(LIST_AUDIT, "list_audit", true, svc_audit_list),
+	/* Catalogue and enrollment: table rows in svc_catalogue.c and
+	 * svc_enrollment.c, run by sqlroute.c. */
+#define SQL(kind, name) ROUTE(kind, name, true, sqlroute_handle)
+	SQL(CREATE_PROGRAMME, "create_programme"),
+	SQL(GET_PROGRAMME, "get_programme"),
+	SQL(LIST_PROGRAMMES, "list_programmes"),
+	SQL(UPDATE_PROGRAMME, "update_programme"),
+	SQL(DELETE_PROGRAMME, "delete_programme"),
+	SQL(CREATE_LEARNING_LINE, "create_learning_line"),
+	SQL(GET_LEARNING_LINE, "get_learning_line"),
+	SQL(LIST_LEARNING_LINES, "list_learning_lines"),
+	SQL(UPDATE_LEARNING_LINE, "update_learning_line"),
+	SQL(DELETE_LEARNING_LINE, "delete_learning_line"),
+	SQL(CREATE_LEARNING_OUTCOME, "create_learning_outcome"),
+	SQL(GET_LEARNING_OUTCOME, "get_learning_outcome"),
+	SQL(LIST_LEARNING_OUTCOMES, "list_learning_outcomes"),
+	SQL(UPDATE_LEARNING_OUTCOME, "update_learning_outcome"),
+	SQL(DELETE_LEARNING_OUTCOME, "delete_learning_outcome"),
+	SQL(CREATE_MODULE, "create_module"),
+	SQL(GET_MODULE, "get_module"),
+	SQL(LIST_MODULES, "list_modules"),
+	SQL(UPDATE_MODULE, "update_module"),
+	SQL(DELETE_MODULE, "delete_module"),
+	SQL(ADD_PREREQUISITE, "add_prerequisite"),
+	SQL(REMOVE_PREREQUISITE, "remove_prerequisite"),
+	SQL(CREATE_COHORT, "create_cohort"),
+	SQL(GET_COHORT, "get_cohort"),
+	SQL(LIST_COHORTS, "list_cohorts"),
+	SQL(CREATE_RUN, "create_run"),
+	SQL(GET_RUN, "get_run"),
+	SQL(LIST_RUNS, "list_runs"),
+	SQL(CREATE_SESSION, "create_session"),
+	SQL(LIST_SESSIONS, "list_sessions"),
+	SQL(CREATE_SUBGROUP, "create_subgroup"),
+	SQL(ADD_SUBGROUP_MEMBER, "add_subgroup_member"),
+	SQL(LIST_SUBGROUPS, "list_subgroups"),
+	SQL(ENROLL, "enroll"),
+	SQL(GET_ENROLLMENT, "get_enrollment"),
+	SQL(LIST_ENROLLMENTS, "list_enrollments"),
+	SQL(TRANSITION_ENROLLMENT, "transition_enrollment"),
+	SQL(LIST_WAITLIST, "list_waitlist"),
+	SQL(RECORD_EXEMPTION, "record_exemption"),
+	SQL(RECORD_ATTENDANCE, "record_attendance"),
+	SQL(LIST_ATTENDANCE, "list_attendance"),
+	SQL(RESOLVE_BLOCK, "resolve_block"),
+	SQL(COMPLETE_MODULE, "complete_module"),
+	SQL(CLAIM_PRIOR_LEARNING, "claim_prior_learning"),
+	SQL(DECIDE_CLAIM, "decide_claim"),
+	SQL(LIST_CLAIMS, "list_claims"),
+	SQL(GET_PROGRESS, "get_progress"),
+#undef SQL
 };
 
 static const Route *
@@ -174,9 +226,14 @@ call_db_failed(Call *call, const DbOutcome *out, const char *what_failed)
 {
 	if (out->code == TRIAD__V1__CODE__CODE_OK)
 		return false;
+	/* The schema's own errors are written for people and may name a field;
+	 * PostgreSQL's data errors (class 22: a bad date, a bad number) say what
+	 * was wrong with a value. Anything else gets a generic sentence. */
 	bool own = out->sqlstate[0] == 'T' && out->sqlstate[1] == 'R';
-	if (own || out->sqlstate[0] == '\0' || out->code == TRIAD__V1__CODE__CODE_UNAVAILABLE)
-		call_fail(call, out->code, NULL, "%s", out->message);
+	bool data = out->sqlstate[0] == '2' && out->sqlstate[1] == '2';
+	if (own || data || out->sqlstate[0] == '\0' ||
+	    out->code == TRIAD__V1__CODE__CODE_UNAVAILABLE)
+		call_fail(call, out->code, own ? out->field : NULL, "%s", out->message);
 	else if (what_failed != NULL)
 		call_fail(call, out->code, NULL, "%s", what_failed);
 	else

@@ -1,0 +1,510 @@
+/*
+ * sqlroute.c: the generic handler behind SqlRoute tables.
+ */
+#include "sqlroute.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "pool.h"
+#include "svc_util.h"
+
+/* ---- allocations that live until the answer is sent ---- */
+
+typedef struct Arena {
+	void **ptrs;
+	size_t n, cap;
+} Arena;
+
+static void *
+arena_calloc(Arena *a, size_t n, size_t size)
+{
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 16;
+		void **p = realloc(a->ptrs, cap * sizeof *p);
+		if (p == NULL)
+			return NULL;
+		a->ptrs = p;
+		a->cap = cap;
+	}
+	void *mem = calloc(n ? n : 1, size ? size : 1);
+	if (mem != NULL)
+		a->ptrs[a->n++] = mem;
+	return mem;
+}
+
+static void
+arena_free(Arena *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->ptrs[i]);
+	free(a->ptrs);
+	memset(a, 0, sizeof *a);
+}
+
+/* ---- routes ---- */
+
+const SqlRoute *
+sqlroute_find(Triad__V1__Request__BodyCase kind)
+{
+	static const SqlRoute *const tables[] = {catalogue_routes, enrollment_routes};
+	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+		for (const SqlRoute *r = tables[t]; r->kind != 0; r++) {
+			if (r->kind == kind)
+				return r;
+		}
+	}
+	return NULL;
+}
+
+/* ---- enums: SQL text is the value name without its prefix, lower case ---- */
+
+static size_t
+enum_prefix_len(const ProtobufCEnumDescriptor *e)
+{
+	const ProtobufCEnumValue *zero = protobuf_c_enum_descriptor_get_value(e, 0);
+	const char *u = zero != NULL ? strstr(zero->name, "UNSPECIFIED") : NULL;
+	return u != NULL ? (size_t)(u - zero->name) : 0;
+}
+
+static bool
+enum_to_sql(const ProtobufCEnumDescriptor *e, int value, char *out, size_t size)
+{
+	const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(e, value);
+	if (v == NULL)
+		return false;
+	if (value == 0) {
+		out[0] = '\0';
+		return true;
+	}
+	size_t i = 0;
+	for (const char *c = v->name + enum_prefix_len(e); *c && i + 1 < size; c++)
+		out[i++] = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+	out[i] = '\0';
+	return true;
+}
+
+static int
+enum_from_sql(const ProtobufCEnumDescriptor *e, const char *text)
+{
+	size_t plen = enum_prefix_len(e);
+	for (unsigned i = 0; i < e->n_values; i++) {
+		const char *name = e->values[i].name + plen;
+		size_t k = 0;
+		while (name[k] && text[k] &&
+		       (name[k] >= 'A' && name[k] <= 'Z' ? name[k] - 'A' + 'a' : name[k]) == text[k])
+			k++;
+		if (name[k] == '\0' && text[k] == '\0')
+			return e->values[i].value;
+	}
+	return 0;
+}
+
+/* ---- request fields to parameters ---- */
+
+static const ProtobufCMessage *
+request_body(const Triad__V1__Request *req)
+{
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field(&triad__v1__request__descriptor, req->body_case);
+	return f != NULL ? *(const ProtobufCMessage *const *)((const char *)req + f->offset) : NULL;
+}
+
+/* Text array literal {"a","b"} for a repeated string field. */
+static char *
+pg_array(Arena *a, char **items, size_t n)
+{
+	size_t len = 3;
+	for (size_t i = 0; i < n; i++)
+		len += 3 + 2 * strlen(items[i]);
+	char *out = arena_calloc(a, len, 1), *o = out;
+	if (out == NULL)
+		return NULL;
+	*o++ = '{';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			*o++ = ',';
+		*o++ = '"';
+		for (const char *c = items[i]; *c; c++) {
+			if (*c == '"' || *c == '\\')
+				*o++ = '\\';
+			*o++ = *c;
+		}
+		*o++ = '"';
+	}
+	*o++ = '}';
+	*o = '\0';
+	return out;
+}
+
+static bool
+is_id_field(const char *name)
+{
+	size_t n = strlen(name);
+	return strcmp(name, "id") == 0 || strcmp(name, "page_token") == 0 ||
+	       (n > 3 && strcmp(name + n - 3, "_id") == 0);
+}
+
+/*
+ * The text of the field at path (such as "programme.code") of body, as a
+ * query parameter. Sets *out to NULL for an unset message on the way.
+ * Answers the call and returns false when the value is malformed.
+ */
+static bool
+field_param(Call *call, const char *body_name, const ProtobufCMessage *body, const char *path,
+	    Arena *a, const char **out)
+{
+	char seg[64];
+	const ProtobufCMessage *msg = body;
+	const char *p = path;
+
+	*out = NULL;
+	for (;;) {
+		size_t n = strcspn(p, ".");
+		snprintf(seg, sizeof seg, "%.*s", (int)n, p);
+		const ProtobufCFieldDescriptor *f =
+			protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, seg);
+		if (f == NULL) {
+			log_error("bug", "what=sqlroute_param path=%s", path);
+			call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (route)");
+			return false;
+		}
+		const char *at = (const char *)msg + f->offset;
+		if (p[n] == '.') {
+			msg = *(const ProtobufCMessage *const *)at;
+			if (msg == NULL)
+				return true;   /* an unset message: every field NULL */
+			p += n + 1;
+			continue;
+		}
+		char *buf = arena_calloc(a, 32, 1);
+		if (buf == NULL)
+			return list_answer_oom(call);
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t count = *(const size_t *)((const char *)msg + f->quantifier_offset);
+			*out = pg_array(a, *(char **const *)at, count);
+			return *out != NULL || list_answer_oom(call);
+		}
+		switch (f->type) {
+		case PROTOBUF_C_TYPE_STRING: {
+			const char *s = *(const char *const *)at;
+			if (is_id_field(f->name) && s[0] != '\0' && !is_uuid(s)) {
+				char field[128];
+				snprintf(field, sizeof field, "%s.%s", body_name, path);
+				call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
+					  "%s '%.64s' is not an id (ids look like 0b6f1c1e-...)", f->name, s);
+				return false;
+			}
+			*out = s;
+			return true;
+		}
+		case PROTOBUF_C_TYPE_INT32:
+		case PROTOBUF_C_TYPE_SINT32:
+		case PROTOBUF_C_TYPE_SFIXED32:
+			snprintf(buf, 32, "%d", *(const int32_t *)at);
+			break;
+		case PROTOBUF_C_TYPE_UINT32:
+		case PROTOBUF_C_TYPE_FIXED32:
+			snprintf(buf, 32, "%u", *(const uint32_t *)at);
+			break;
+		case PROTOBUF_C_TYPE_INT64:
+		case PROTOBUF_C_TYPE_SINT64:
+		case PROTOBUF_C_TYPE_SFIXED64:
+			snprintf(buf, 32, "%lld", (long long)*(const int64_t *)at);
+			break;
+		case PROTOBUF_C_TYPE_UINT64:
+		case PROTOBUF_C_TYPE_FIXED64:
+			snprintf(buf, 32, "%llu", (unsigned long long)*(const uint64_t *)at);
+			break;
+		case PROTOBUF_C_TYPE_DOUBLE:
+			snprintf(buf, 32, "%.17g", *(const double *)at);
+			break;
+		case PROTOBUF_C_TYPE_FLOAT:
+			snprintf(buf, 32, "%.9g", (double)*(const float *)at);
+			break;
+		case PROTOBUF_C_TYPE_BOOL:
+			snprintf(buf, 32, "%s", *(const protobuf_c_boolean *)at ? "true" : "false");
+			break;
+		case PROTOBUF_C_TYPE_ENUM: {
+			int v = *(const int *)at;
+			if (!enum_to_sql(f->descriptor, v, buf, 32)) {
+				char field[128];
+				snprintf(field, sizeof field, "%s.%s", body_name, path);
+				call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
+					  "%d is not a valid %s", v, f->name);
+				return false;
+			}
+			break;
+		}
+		default:
+			log_error("bug", "what=sqlroute_param_type path=%s", path);
+			call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (route)");
+			return false;
+		}
+		*out = buf;
+		return true;
+	}
+}
+
+/* ---- result columns to reply fields ---- */
+
+/* Parses a text[] value such as {a,"b c",NULL} into strings in the arena. */
+static bool
+parse_pg_array(Arena *a, const char *text, char ***items, size_t *n)
+{
+	size_t len = strlen(text), count = 0;
+	*items = NULL;
+	*n = 0;
+	if (len < 2 || text[0] != '{')
+		return true;
+	char **out = arena_calloc(a, len, sizeof *out);
+	char *buf = arena_calloc(a, len + 1, 1);
+	if (out == NULL || buf == NULL)
+		return false;
+	const char *p = text + 1;
+	while (*p && *p != '}') {
+		char *start = buf;
+		bool quoted = *p == '"';
+		if (quoted) {
+			p++;
+			while (*p && *p != '"') {
+				if (*p == '\\' && p[1])
+					p++;
+				*buf++ = *p++;
+			}
+			if (*p == '"')
+				p++;
+		} else {
+			while (*p && *p != ',' && *p != '}')
+				*buf++ = *p++;
+		}
+		*buf++ = '\0';
+		if (quoted || strcmp(start, "NULL") != 0)
+			out[count++] = start;
+		if (*p == ',')
+			p++;
+	}
+	*items = out;
+	*n = count;
+	return true;
+}
+
+static bool
+set_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, char *v, Arena *a)
+{
+	char *at = (char *)msg + f->offset;
+
+	if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+		if (f->type != PROTOBUF_C_TYPE_STRING)
+			return true;
+		return parse_pg_array(a, v, (char ***)at, (size_t *)((char *)msg + f->quantifier_offset));
+	}
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_STRING:
+		*(char **)at = v;
+		break;
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+		*(int32_t *)at = (int32_t)strtol(v, NULL, 10);
+		break;
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32:
+		*(uint32_t *)at = (uint32_t)strtoul(v, NULL, 10);
+		break;
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+		*(int64_t *)at = strtoll(v, NULL, 10);
+		break;
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64:
+		*(uint64_t *)at = strtoull(v, NULL, 10);
+		break;
+	case PROTOBUF_C_TYPE_DOUBLE:
+		*(double *)at = strtod(v, NULL);
+		break;
+	case PROTOBUF_C_TYPE_FLOAT:
+		*(float *)at = strtof(v, NULL);
+		break;
+	case PROTOBUF_C_TYPE_BOOL:
+		*(protobuf_c_boolean *)at = v[0] == 't';
+		break;
+	case PROTOBUF_C_TYPE_ENUM:
+		*(int *)at = enum_from_sql(f->descriptor, v);
+		break;
+	default:
+		break;   /* nested messages are not filled from columns */
+	}
+	return true;
+}
+
+/* Sets every field of msg named like a column of row. */
+static bool
+fill_row(ProtobufCMessage *msg, const PGresult *r, int row, Arena *a)
+{
+	for (int j = 0; j < PQnfields(r); j++) {
+		const ProtobufCFieldDescriptor *f =
+			protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, PQfname(r, j));
+		if (f != NULL && !PQgetisnull(r, row, j) && !set_field(msg, f, PQgetvalue(r, row, j), a))
+			return false;
+	}
+	return true;
+}
+
+static ProtobufCMessage *
+message_new(Arena *a, const ProtobufCMessageDescriptor *d)
+{
+	ProtobufCMessage *m = arena_calloc(a, 1, d->sizeof_message);
+	if (m != NULL)
+		protobuf_c_message_init(d, m);
+	return m;
+}
+
+typedef struct RouteCtx {
+	Call *call;
+	const SqlRoute *route;
+} RouteCtx;
+
+/* Puts the rows of r into the repeated message field named into. */
+static bool
+fill_list(ProtobufCMessage *reply, const char *into, const PGresult *r, int limit,
+	  bool paged, Arena *a)
+{
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field_by_name(reply->descriptor, into);
+	if (f == NULL || f->label != PROTOBUF_C_LABEL_REPEATED || f->type != PROTOBUF_C_TYPE_MESSAGE)
+		return false;
+	int n = PQntuples(r);
+	if (paged && n > limit) {
+		n = limit;
+		const ProtobufCFieldDescriptor *next =
+			protobuf_c_message_descriptor_get_field_by_name(reply->descriptor,
+									"next_page_token");
+		int idcol = PQfnumber(r, "id");
+		if (next != NULL && idcol >= 0)
+			*(char **)((char *)reply + next->offset) = PQgetvalue(r, n - 1, idcol);
+	}
+	ProtobufCMessage **items = arena_calloc(a, (size_t)n + 1, sizeof *items);
+	if (items == NULL)
+		return false;
+	for (int i = 0; i < n; i++) {
+		items[i] = message_new(a, f->descriptor);
+		if (items[i] == NULL || !fill_row(items[i], r, i, a))
+			return false;
+	}
+	*(ProtobufCMessage ***)((char *)reply + f->offset) = items;
+	*(size_t *)((char *)reply + f->quantifier_offset) = (size_t)n;
+	return true;
+}
+
+static void
+route_done(void *arg, const DbOutcome *out)
+{
+	RouteCtx *ctx = arg;
+	Call *call = ctx->call;
+	const SqlRoute *route = ctx->route;
+	Arena a = {0};
+
+	free(ctx);
+	if (call_db_failed(call, out, NULL))
+		return;
+
+	const ProtobufCFieldDescriptor *rf =
+		protobuf_c_message_descriptor_get_field(&triad__v1__response__descriptor,
+							route->reply_case);
+	ProtobufCMessage *reply = rf != NULL ? message_new(&a, rf->descriptor) : NULL;
+	bool ok = reply != NULL;
+	for (int i = 0; ok && i < out->nresults; i++) {
+		const PGresult *r = out->results[i];
+		const char *into = route->stmts[i].into;
+		if (into != NULL) {
+			ok = fill_list(reply, into, r, call->page_limit, route->paged, &a);
+			continue;
+		}
+		if (PQntuples(r) != 1) {
+			call_fail(call, TRIAD__V1__CODE__CODE_NOT_FOUND, NULL, "%s",
+				  route->not_found != NULL ? route->not_found : "not found");
+			arena_free(&a);
+			return;
+		}
+		ok = fill_row(reply, r, 0, &a);
+	}
+	if (!ok) {
+		log_error("bug", "what=sqlroute_reply route=%s", call->route);
+		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (reply)");
+		arena_free(&a);
+		return;
+	}
+	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+	resp.body_case = (Triad__V1__Response__BodyCase)route->reply_case;
+	*(ProtobufCMessage **)((char *)&resp + rf->offset) = reply;
+	call_answer(call, &resp);
+	arena_free(&a);
+}
+
+void
+sqlroute_handle(Call *call, const Triad__V1__Request *req)
+{
+	const SqlRoute *route = sqlroute_find(req->body_case);
+	const ProtobufCMessage *body = request_body(req);
+	Arena a = {0};
+
+	if (route == NULL || body == NULL) {
+		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (no route)");
+		return;
+	}
+	if (!call_authorize(call, route->verb, NULL))
+		return;
+	if (route->paged) {
+		const ProtobufCFieldDescriptor *ps =
+			protobuf_c_message_descriptor_get_field_by_name(body->descriptor, "page_size");
+		call->page_limit = page_size(ps ? *(const int32_t *)((const char *)body + ps->offset) : 0);
+	}
+	char limit[16], *person = call->principal->person_id;
+	snprintf(limit, sizeof limit, "%d", call->page_limit + 1);
+
+	RouteCtx *ctx = malloc(sizeof *ctx);
+	DbJob *job = ctx != NULL ? call_job(call, route_done, ctx) : NULL;
+	if (job == NULL) {
+		if (ctx == NULL)
+			list_answer_oom(call);
+		free(ctx);
+		return;
+	}
+	ctx->call = call;
+	ctx->route = route;
+	const char *body_name = call->route;
+	for (int s = 0; s < SQLROUTE_MAX_STMTS && route->stmts[s].sql != NULL; s++) {
+		const SqlStmt *st = &route->stmts[s];
+		const char *params[SQLROUTE_MAX_PARAMS];
+		int n = 0;
+		for (; n < SQLROUTE_MAX_PARAMS && st->params[n] != NULL; n++) {
+			const char *src = st->params[n];
+			if (strcmp(src, "$request_id") == 0)
+				params[n] = call->request_id_text;
+			else if (strcmp(src, "$person") == 0)
+				params[n] = person;
+			else if (strcmp(src, "$limit") == 0)
+				params[n] = limit;
+			else if (strcmp(src, "$staff") == 0)
+				params[n] = auth_is_staff(call->principal, call->tenant) ? "true" : "false";
+			else if (!field_param(call, body_name, body, src, &a, &params[n])) {
+				db_job_free(job);
+				free(ctx);
+				arena_free(&a);
+				return;
+			}
+		}
+		if (!call_job_add(call, job, st->sql, n, params)) {
+			free(ctx);
+			arena_free(&a);
+			return;
+		}
+	}
+	/* The job copied its parameters. */
+	arena_free(&a);
+	pool_submit(call->srv->pool, job);
+}
