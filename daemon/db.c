@@ -112,6 +112,8 @@ code_for_sqlstate(const char *s)
 		return TRIAD__V1__CODE__CODE_NOT_FOUND;
 	if (strcmp(s, "TR409") == 0)
 		return TRIAD__V1__CODE__CODE_FAILED_PRECONDITION;
+	if (strcmp(s, "TRDUP") == 0)
+		return TRIAD__V1__CODE__CODE_ALREADY_EXISTS;
 	if (strncmp(s, "08", 2) == 0 || strncmp(s, "57P", 3) == 0 || strncmp(s, "53", 2) == 0)
 		return TRIAD__V1__CODE__CODE_UNAVAILABLE;
 	if (strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0)

@@ -433,3 +433,36 @@ rpc_ok(Sess *s, const char *institution, Triad__V1__Request *req)
 			 r->status->code, r->status->message, r->status->field);
 	return r;
 }
+
+char *
+invite_and_redeem(Sess *s, const char *addr, const char *inst, const char *person,
+		  Triad__V1__Role role, Triad__V1__StaffTitle title, const char *org)
+{
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__CreateInviteRequest m = TRIAD__V1__CREATE_INVITE_REQUEST__INIT;
+	m.person_id = (char *)person;
+	m.role = role;
+	m.title = title;
+	m.organisation_id = (char *)(org ? org : "");
+	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_INVITE;
+	req.create_invite = &m;
+	Triad__V1__Response *r = rpc_ok(s, inst, &req);
+
+	int fd = tc_connect(addr);
+	Triad__V1__Request rd = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__RedeemInviteRequest rm = TRIAD__V1__REDEEM_INVITE_REQUEST__INIT;
+	rm.code = r->create_invite->code;
+	rd.id = 7;
+	rd.body_case = TRIAD__V1__REQUEST__BODY_REDEEM_INVITE;
+	rd.redeem_invite = &rm;
+	tc_send(fd, &rd);
+	rpc_free(r);
+	r = tc_recv(fd, 10000, NULL);
+	close(fd);
+	assert_non_null(r);
+	if (r->status->code != TRIAD__V1__CODE__CODE_OK)
+		fail_msg("redeem: %s", r->status->message);
+	char *token = strdup(r->redeem_invite->token);
+	rpc_free(r);
+	return token;
+}

@@ -114,6 +114,14 @@ void rpc_free(Triad__V1__Response *r);
 /* rpc() that insists on CODE_OK, printing the server's message if not. */
 Triad__V1__Response *rpc_ok(Sess *s, const char *institution, Triad__V1__Request *req);
 
+/*
+ * Invites person (of institution inst) with role, title and organisation
+ * (may be NULL), as the caller of s, and redeems the code on a fresh
+ * connection to addr. Returns the new token (malloc'd).
+ */
+char *invite_and_redeem(Sess *s, const char *addr, const char *inst, const char *person,
+			Triad__V1__Role role, Triad__V1__StaffTitle title, const char *org);
+
 /* Runs a shell command and returns its exit code; output goes to out (may be NULL). */
 int run_capture(const char *cmd, char *out, size_t outsize);
 
