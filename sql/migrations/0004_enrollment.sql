@@ -1041,7 +1041,7 @@ CREATE FUNCTION triad_progress(p_id uuid, p_person text, p_staff boolean)
            CASE WHEN ctx.track = 'standalone' AND ctx.run_ends_on IS NOT NULL
                 THEN ctx.run_ends_on::text
                 ELSE (ctx.starts_on + make_interval(days => round(ctx.duration_months * 30.44 *
-                      greatest(0, 1 - validated.credits / nullif(ctx.ects, 0)))::int))::date::text
+                      greatest(0, coalesce(1 - validated.credits / nullif(ctx.ects, 0), 1)))::int))::date::text
            END
       FROM ctx JOIN person pe ON pe.id = ctx.person_id, validated, completed
 $$;
