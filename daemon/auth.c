@@ -100,6 +100,20 @@ static const Policy policies[VERB_COUNT_] = {
 	[VERB_CLAIM_CREATE] = {SCOPE_TENANT, PARTICIPANT, "claim prior learning"},
 	[VERB_CLAIM_DECIDE] = {SCOPE_TENANT, ASSESSOR, "decide on prior learning (assessors only)"},
 	[VERB_PROGRESS_READ] = {SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT, "see progress"},
+	[VERB_PARTNER_READ] = {SCOPE_TENANT, OP | ADMIN | STAFF, "see partners and agreements"},
+	[VERB_PARTNER_WRITE] = {SCOPE_TENANT, OP | ADMIN | STAFF, "record agreements"},
+	[VERB_RELATION_READ] = {SCOPE_TENANT, OP | ADMIN | STAFF, "see coaching relations"},
+	[VERB_RELATION_WRITE] = {SCOPE_TENANT, OP | ADMIN | STAFF, "manage coaching relations"},
+	[VERB_RELATION_PROPOSE] = {SCOPE_TENANT, PARTICIPANT, "propose a coach"},
+	[VERB_COACHEES] = {SCOPE_SESSION, 0, "list coachees"},
+	[VERB_FEEDBACK_REQUEST] = {SCOPE_TENANT, PARTICIPANT, "ask for feedback"},
+	[VERB_FEEDBACK_GIVE] = {SCOPE_TENANT, ADMIN | STAFF | COACH, "give feedback"},
+	[VERB_FEEDBACK_READ] = {SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT | COACH,
+				"read feedback"},
+	[VERB_CONSENT_SET] = {SCOPE_TENANT, PARTICIPANT, "give consent"},
+	[VERB_EMPLOYER_VIEW] = {SCOPE_TENANT, R(EMPLOYER_CONTACT) | PARTNER,
+				"see an employer's participants"},
+	[VERB_JUDGEMENT_ADD] = {SCOPE_TENANT, R(EMPLOYER_CONTACT), "add an advisory judgement"},
 };
 
 const char *
@@ -137,6 +151,19 @@ auth_is_staff(const Principal *p, const char *tenant)
 			return true;
 	}
 	return false;
+}
+
+const char *
+auth_organisation(const Principal *p, const char *tenant)
+{
+	for (int i = 0; p != NULL && tenant != NULL && i < p->ngrants; i++) {
+		const SessionGrant *g = &p->grants[i];
+		if (grant_in(g, tenant) && g->organisation_id[0] != '\0' &&
+		    (g->role == TRIAD__V1__ROLE__ROLE_EMPLOYER_CONTACT ||
+		     g->role == TRIAD__V1__ROLE__ROLE_PARTNER_INTEGRATION))
+			return g->organisation_id;
+	}
+	return "";
 }
 
 AuthResult

@@ -91,6 +91,18 @@ typedef enum Verb {
 	VERB_CLAIM_CREATE,              /* a participant claims prior learning */
 	VERB_CLAIM_DECIDE,              /* an assessor validates or rejects */
 	VERB_PROGRESS_READ,
+	VERB_PARTNER_READ,              /* agreements, partners and their ledger */
+	VERB_PARTNER_WRITE,
+	VERB_RELATION_READ,
+	VERB_RELATION_WRITE,            /* staff create, approve and end relations */
+	VERB_RELATION_PROPOSE,          /* a participant proposes a coach */
+	VERB_COACHEES,                  /* a coach's own coachees and requests, everywhere */
+	VERB_FEEDBACK_REQUEST,          /* a participant asks for feedback */
+	VERB_FEEDBACK_GIVE,             /* give or edit: needs an active relation too */
+	VERB_FEEDBACK_READ,
+	VERB_CONSENT_SET,
+	VERB_EMPLOYER_VIEW,
+	VERB_JUDGEMENT_ADD,
 	VERB_COUNT_
 } Verb;
 
@@ -107,6 +119,12 @@ typedef enum AuthResult {
  * institution's participants rather than only themselves.
  */
 bool auth_is_staff(const Principal *p, const char *tenant);
+
+/*
+ * The organisation p speaks for in tenant: that of its employer-contact
+ * or partner-integration grant there, or "" when it has none.
+ */
+const char *auth_organisation(const Principal *p, const char *tenant);
 
 /*
  * Decides whether p may do verb in institution (id or slug as the caller

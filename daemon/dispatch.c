@@ -98,6 +98,26 @@ static const Route routes[] = {
 	SQL(DECIDE_CLAIM, "decide_claim"),
 	SQL(LIST_CLAIMS, "list_claims"),
 	SQL(GET_PROGRESS, "get_progress"),
+	SQL(CREATE_AGREEMENT, "create_agreement"),
+	SQL(GET_AGREEMENT, "get_agreement"),
+	SQL(LIST_AGREEMENTS, "list_agreements"),
+	SQL(END_AGREEMENT, "end_agreement"),
+	SQL(LIST_PARTNERS, "list_partners"),
+	ROUTE(CREATE_RELATION, "create_relation", true, svc_relation_create),
+	SQL(PROPOSE_RELATION, "propose_relation"),
+	SQL(APPROVE_RELATION, "approve_relation"),
+	SQL(END_RELATION, "end_relation"),
+	SQL(LIST_RELATIONS, "list_relations"),
+	SQL(LIST_COACHEES, "list_coachees"),
+	SQL(REQUEST_FEEDBACK, "request_feedback"),
+	SQL(LIST_FEEDBACK_REQUESTS, "list_feedback_requests"),
+	SQL(GIVE_FEEDBACK, "give_feedback"),
+	SQL(EDIT_FEEDBACK, "edit_feedback"),
+	SQL(GET_FEEDBACK, "get_feedback"),
+	SQL(LIST_FEEDBACK, "list_feedback"),
+	SQL(SET_CONSENT, "set_consent"),
+	SQL(LIST_EMPLOYER_VIEW, "list_employer_view"),
+	SQL(ADD_ADVISORY_JUDGEMENT, "add_advisory_judgement"),
 #undef SQL
 };
 
@@ -268,6 +288,9 @@ dispatch_request(Conn *c, Triad__V1__Request *req)
 	if (strlen(req->institution) > INSTITUTION_ARG_MAX) {
 		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "institution",
 			  "institution is longer than %d characters", INSTITUTION_ARG_MAX);
+	} else if (strlen(req->idempotency_key) > IDEMPOTENCY_KEY_MAX) {
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "idempotency_key",
+			  "idempotency_key is longer than %d characters", IDEMPOTENCY_KEY_MAX);
 	} else if (route == NULL) {
 		if (req->body_case == TRIAD__V1__REQUEST__BODY__NOT_SET && req->base.n_unknown_fields == 0)
 			call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "body",
@@ -282,6 +305,8 @@ dispatch_request(Conn *c, Triad__V1__Request *req)
 		conn_close_after_flush(c);
 	} else {
 		snprintf(call->institution, sizeof call->institution, "%s", req->institution);
+		snprintf(call->idempotency_key, sizeof call->idempotency_key, "%s",
+			 req->idempotency_key);
 		if (route->kind == TRIAD__V1__REQUEST__BODY_HELLO)
 			c->hello_pending = true;
 		route->handler(call, req);

@@ -18,8 +18,9 @@
 #include "server.h"
 #include "triad/v1/envelope.pb-c.h"
 
-/* Request.institution longer than this is refused at once. */
+/* Request.institution and .idempotency_key longer than these are refused. */
 #define INSTITUTION_ARG_MAX 64
+#define IDEMPOTENCY_KEY_MAX 128
 
 typedef struct Call {
 	Server *srv;
@@ -30,6 +31,7 @@ typedef struct Call {
 	uint64_t started_us;
 	Principal *principal;         /* a reference; NULL before the session */
 	char institution[INSTITUTION_ARG_MAX + 1];  /* Request.institution */
+	char idempotency_key[IDEMPOTENCY_KEY_MAX + 1];  /* Request.idempotency_key */
 	const char *tenant;           /* set by call_authorize(): see auth_decide() */
 	int page_limit;               /* for lists: the page size asked for */
 	char tenant_buf[INSTITUTION_ARG_MAX + 1];

@@ -49,7 +49,8 @@ arena_free(Arena *a)
 const SqlRoute *
 sqlroute_find(Triad__V1__Request__BodyCase kind)
 {
-	static const SqlRoute *const tables[] = {catalogue_routes, enrollment_routes};
+	static const SqlRoute *const tables[] = {catalogue_routes, enrollment_routes,
+						 triangle_routes};
 	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
 		for (const SqlRoute *r = tables[t]; r->kind != 0; r++) {
 			if (r->kind == kind)
@@ -100,6 +101,18 @@ enum_from_sql(const ProtobufCEnumDescriptor *e, const char *text)
 			return e->values[i].value;
 	}
 	return 0;
+}
+
+int
+sqlroute_enum(const ProtobufCEnumDescriptor *e, const char *text)
+{
+	return enum_from_sql(e, text);
+}
+
+bool
+sqlroute_enum_name(const ProtobufCEnumDescriptor *e, int value, char *out, size_t size)
+{
+	return enum_to_sql(e, value, out, size);
 }
 
 /* ---- request fields to parameters ---- */
@@ -489,6 +502,10 @@ sqlroute_handle(Call *call, const Triad__V1__Request *req)
 				params[n] = person;
 			else if (strcmp(src, "$limit") == 0)
 				params[n] = limit;
+			else if (strcmp(src, "$idempotency_key") == 0)
+				params[n] = call->idempotency_key;
+			else if (strcmp(src, "$organisation") == 0)
+				params[n] = auth_organisation(call->principal, call->tenant);
 			else if (strcmp(src, "$staff") == 0)
 				params[n] = auth_is_staff(call->principal, call->tenant) ? "true" : "false";
 			else if (!field_param(call, body_name, body, src, &a, &params[n])) {

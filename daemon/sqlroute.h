@@ -32,6 +32,9 @@
  *   "$request_id"    the request's id, for the audit row
  *   "$person"        the caller's person id ("" for machines)
  *   "$limit"         the page size asked for, plus one
+ *   "$idempotency_key"  Request.idempotency_key ("" when none)
+ *   "$organisation"  the organisation the caller speaks for in the tenant
+ *                    (employer contact, partner integration), or ""
  *   "$staff"         "true" when the caller is staff of the tenant (or an
  *                    operator), who see every participant; "false" for
  *                    participants, who see only themselves
@@ -64,8 +67,17 @@ const SqlRoute *sqlroute_find(Triad__V1__Request__BodyCase kind);
 /* The Handler for every kind that has a route. */
 void sqlroute_handle(Call *call, const Triad__V1__Request *req);
 
+/*
+ * Enum values and their SQL text (the value's name without its prefix, in
+ * lower case), for hand-written handlers that share the convention.
+ * sqlroute_enum_name() gives "" for 0 and false for an unknown value.
+ */
+int sqlroute_enum(const ProtobufCEnumDescriptor *e, const char *text);
+bool sqlroute_enum_name(const ProtobufCEnumDescriptor *e, int value, char *out, size_t size);
+
 /* The areas' tables, NULL-kind terminated. */
 extern const SqlRoute catalogue_routes[];
 extern const SqlRoute enrollment_routes[];
+extern const SqlRoute triangle_routes[];
 
 #endif

@@ -37,6 +37,9 @@ void svc_invite_create(Call *call, const Triad__V1__Request *req);
 void svc_invite_list(Call *call, const Triad__V1__Request *req);
 void svc_invite_revoke(Call *call, const Triad__V1__Request *req);
 
+/* svc_triangle.c */
+void svc_relation_create(Call *call, const Triad__V1__Request *req);
+
 /* svc_audit.c */
 void svc_audit_list(Call *call, const Triad__V1__Request *req);
 

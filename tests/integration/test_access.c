@@ -329,6 +329,27 @@ static const struct {
 	{"decide_claim",            "DDDDDDDA", "DNNNNNNN"},
 	{"list_claims",             "AAADDDDA", "ANNNNNNN"},
 	{"get_progress",            "AAAADDDA", "ANNNNNNN"},
+	/* the workplace triangle */
+	{"create_agreement",        "AAADDDDA", "ANNNNNNN"},
+	{"get_agreement",           "AAADDDDA", "ANNNNNNN"},
+	{"list_agreements",         "AAADDDDA", "ANNNNNNN"},
+	{"end_agreement",           "AAADDDDA", "ANNNNNNN"},
+	{"list_partners",           "AAADDDDA", "ANNNNNNN"},
+	{"create_relation",         "AAADDDDA", "ANNNNNNN"},
+	{"propose_relation",        "DDDADDDD", "DNNNNNNN"},
+	{"approve_relation",        "AAADDDDA", "ANNNNNNN"},
+	{"end_relation",            "AAADDDDA", "ANNNNNNN"},
+	{"list_relations",          "AAADDDDA", "ANNNNNNN"},
+	{"list_coachees",           "AAAAAAAA", "AAAAAAAA"},
+	{"request_feedback",        "DDDADDDD", "DNNNNNNN"},
+	{"list_feedback_requests",  "AAAAAAAA", "AAAAAAAA"},
+	{"give_feedback",           "DAADADDA", "DNNNNNNN"},
+	{"edit_feedback",           "DAADADDA", "DNNNNNNN"},
+	{"get_feedback",            "AAAAADDA", "ANNNNNNN"},
+	{"list_feedback",           "AAAAADDA", "ANNNNNNN"},
+	{"set_consent",             "DDDADDDD", "DNNNNNNN"},
+	{"list_employer_view",      "DDDDDAAD", "DNNNNNNN"},
+	{"add_advisory_judgement",  "DDDDDADD", "DNNNNNNN"},
 };
 
 /* The request kind of a route-table RPC, by the name of its oneof field. */
@@ -804,6 +825,30 @@ test_row_level_security_holds(void **state)
 		/* With no tenant set, nothing at all. */
 		assert_int_equal(count_as_daemon(NULL, tables[i]), 0);
 	}
+
+	/* Every table that carries institution_id, now and in every later
+	 * migration, has row-level security on, with a policy, and every view
+	 * over them runs as the caller. */
+	PGconn *pg = PQconnectdb(env_required("TRIAD_TEST_OWNER_DB"));
+	PGresult *r = PQexec(pg,
+		"SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid"
+		" JOIN pg_namespace n ON n.oid = c.relnamespace"
+		" WHERE n.nspname = 'public' AND a.attname = 'institution_id' AND c.relkind = 'r'"
+		"   AND (NOT c.relrowsecurity"
+		"        OR NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid))");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	if (PQntuples(r) != 0)
+		fail_msg("table without row-level security: %s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	r = PQexec(pg,
+		"SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+		" WHERE n.nspname = 'public' AND c.relkind = 'v'"
+		"   AND NOT coalesce('security_invoker=true' = ANY (c.reloptions), false)");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	if (PQntuples(r) != 0)
+		fail_msg("view that bypasses row-level security: %s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	PQfinish(pg);
 }
 
 /* ---- audit ---- */

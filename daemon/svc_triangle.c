@@ -1,0 +1,207 @@
+/*
+ * svc_triangle.c: the workplace triangle. Agreements and partners, coaching
+ * relations, feedback requests, feedback, consent and advisory judgements,
+ * as SqlRoute rows (see sqlroute.h) over the functions of
+ * sql/migrations/0005_triangle.sql, plus one hand-written handler:
+ * creating a relation may have to mint an invite for the coach, and only
+ * the daemon makes secrets.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "pool.h"
+#include "sqlroute.h"
+#include "svc.h"
+#include "svc_util.h"
+
+#define K(x) TRIAD__V1__REQUEST__BODY_##x
+#define R(x) TRIAD__V1__RESPONSE__BODY_##x
+#define ID(n) "nullif($" #n ", '')::uuid"
+#define PAGE(n) " AND (nullif($" #n ", '') IS NULL OR id > nullif($" #n ", '')::uuid)"
+
+const SqlRoute triangle_routes[] = {
+	/* ---- agreements and partners ---- */
+	{K(CREATE_AGREEMENT), VERB_PARTNER_WRITE, R(AGREEMENT),
+	 {{"SELECT * FROM triad_agreement_create(" ID(1) ", nullif($2, ''), $3, $4, $5::numeric,"
+	   " $6::int, $7::int, $8::text[], $9::text[], $10::text[], $11::numeric)",
+	   {"agreement.organisation_id", "agreement.kind", "agreement.starts_on",
+	    "agreement.ends_on", "agreement.hours_per_week", "agreement.change_assignments",
+	    "agreement.internship_places", "agreement.contacts", "agreement.ambassadors",
+	    "agreement.members", "$request_id"}}}},
+	{K(GET_AGREEMENT), VERB_PARTNER_READ, R(AGREEMENT),
+	 {{"SELECT * FROM agreement_v WHERE id = " ID(1), {"id"}}}, "agreement not found"},
+	{K(LIST_AGREEMENTS), VERB_PARTNER_READ, R(AGREEMENTS),
+	 {{"SELECT * FROM agreement_v WHERE (nullif($1, '') IS NULL OR organisation_id = " ID(1) ")"
+	   PAGE(2) " ORDER BY id LIMIT $3::int",
+	   {"organisation_id", "page_token", "$limit"}, "agreements"}}, NULL, true},
+	{K(END_AGREEMENT), VERB_PARTNER_WRITE, R(AGREEMENT),
+	 {{"SELECT * FROM triad_agreement_end(" ID(1) ", $2, $3::numeric)",
+	   {"id", "ends_on", "$request_id"}}}},
+	{K(LIST_PARTNERS), VERB_PARTNER_READ, R(PARTNERS),
+	 {{"SELECT * FROM partner_v WHERE true" PAGE(1) " ORDER BY id LIMIT $2::int",
+	   {"page_token", "$limit"}, "partners"}}, NULL, true},
+
+	/* ---- relations ---- */
+	{K(PROPOSE_RELATION), VERB_RELATION_PROPOSE, R(RELATION),
+	 {{"SELECT * FROM triad_relation_create(" ID(1) ", " ID(2) ", nullif($3, ''), '', '',"
+	   " 'proposed', $4, $5::numeric)",
+	   {"enrollment_id", "coach_person_id", "kind", "$person", "$request_id"}}}},
+	{K(APPROVE_RELATION), VERB_RELATION_WRITE, R(RELATION),
+	 {{"SELECT * FROM triad_relation_set(" ID(1) ", 'active', $2::numeric)",
+	   {"id", "$request_id"}}}},
+	{K(END_RELATION), VERB_RELATION_WRITE, R(RELATION),
+	 {{"SELECT * FROM triad_relation_set(" ID(1) ", 'ended', $2::numeric)",
+	   {"id", "$request_id"}}}},
+	{K(LIST_RELATIONS), VERB_RELATION_READ, R(RELATIONS),
+	 {{"SELECT * FROM relation_v WHERE (nullif($1, '') IS NULL OR enrollment_id = " ID(1) ")"
+	   "   AND (nullif($2, '') IS NULL OR coach_person_id = " ID(2) ")" PAGE(3)
+	   " ORDER BY id LIMIT $4::int",
+	   {"enrollment_id", "coach_person_id", "page_token", "$limit"}, "relations"}},
+	 NULL, true},
+	/* A coach's own view, across institutions: no tenant, the caller's person. */
+	{K(LIST_COACHEES), VERB_COACHEES, R(COACHEES),
+	 {{"SELECT * FROM triad_coachees($1)", {"$person"}, "coachees"}}},
+	{K(LIST_FEEDBACK_REQUESTS), VERB_COACHEES, R(FEEDBACK_REQUESTS),
+	 {{"SELECT * FROM triad_coach_requests($1)", {"$person"}, "requests"}}},
+
+	/* ---- feedback ---- */
+	{K(REQUEST_FEEDBACK), VERB_FEEDBACK_REQUEST, R(FEEDBACK_REQUEST),
+	 {{"SELECT * FROM triad_feedback_request_create(" ID(1) ", " ID(2) ", " ID(3) ", $4, $5,"
+	   " $6, $7, $8::numeric)",
+	   {"relation_id", "outcome_id", "module_id", "assignment", "question", "due_on",
+	    "$person", "$request_id"}}}},
+	{K(GIVE_FEEDBACK), VERB_FEEDBACK_GIVE, R(FEEDBACK),
+	 {{"SELECT * FROM triad_feedback_give(" ID(1) ", $2, $3, $4, $5, " ID(6) ", " ID(7) ", "
+	   ID(8) ", $9, $10, $11::numeric)",
+	   {"relation_id", "situation", "behaviour", "effect", "suggestion", "outcome_id",
+	    "module_id", "request_id", "$person", "$idempotency_key", "$request_id"}}}},
+	{K(EDIT_FEEDBACK), VERB_FEEDBACK_GIVE, R(FEEDBACK),
+	 {{"SELECT * FROM triad_feedback_edit(" ID(1) ", $2, $3, $4, $5, $6, $7::numeric)",
+	   {"id", "situation", "behaviour", "effect", "suggestion", "$person", "$request_id"}}}},
+	{K(GET_FEEDBACK), VERB_FEEDBACK_READ, R(FEEDBACK),
+	 {{"SELECT * FROM triad_feedback_visible($2, $3::boolean) WHERE id = " ID(1),
+	   {"id", "$person", "$staff"}}}, "feedback not found"},
+	{K(LIST_FEEDBACK), VERB_FEEDBACK_READ, R(FEEDBACK_LIST),
+	 {{"SELECT * FROM triad_feedback_visible($2, $3::boolean)"
+	   " WHERE (nullif($1, '') IS NULL OR enrollment_id = " ID(1) ")" PAGE(4)
+	   " ORDER BY id LIMIT $5::int",
+	   {"enrollment_id", "$person", "$staff", "page_token", "$limit"}, "feedback"}},
+	 NULL, true},
+
+	/* ---- consent, the employer's view, judgements ---- */
+	{K(SET_CONSENT), VERB_CONSENT_SET, R(CONSENT),
+	 {{"SELECT * FROM triad_consent_set(" ID(1) ", " ID(2) ", coalesce(nullif($3, ''), 'none'),"
+	   " $4, $5::numeric)",
+	   {"enrollment_id", "organisation_id", "level", "$person", "$request_id"}}}},
+	{K(LIST_EMPLOYER_VIEW), VERB_EMPLOYER_VIEW, R(EMPLOYER_VIEW),
+	 {{"SELECT * FROM triad_employer_view($1) WHERE true" PAGE(2) " ORDER BY id LIMIT $3::int",
+	   {"$organisation", "page_token", "$limit"}, "participants"},
+	  {"SELECT f.* FROM feedback_v f JOIN triad_employer_view($1) v ON v.enrollment_id = f.enrollment_id"
+	   " WHERE v.consent = 'full' ORDER BY f.at DESC LIMIT 500",
+	   {"$organisation"}, "feedback"}},
+	 NULL, true},
+	{K(ADD_ADVISORY_JUDGEMENT), VERB_JUDGEMENT_ADD, R(ADVISORY_JUDGEMENT),
+	 {{"SELECT * FROM triad_judgement_add(" ID(1) ", $2, $3, $4, $5::numeric)",
+	   {"enrollment_id", "subject", "text", "$organisation", "$request_id"}}}},
+
+	{0},
+};
+
+/* ---- CreateRelation ---- */
+
+typedef struct RelationCtx {
+	Call *call;
+	char code[SECRET_LEN + 1];
+} RelationCtx;
+
+static const char relation_invite_sql[] =
+	"WITH i AS (INSERT INTO invite (institution_id, person_id, role, prefix, hash, expires_at,"
+	"                               created_by)"
+	"           SELECT triad_tenant(), $1::uuid, 'workplace_coach', $2, $3::bytea,"
+	"                  now() + interval '14 days', triad_principal()"
+	"            WHERE NOT EXISTS (SELECT 1 FROM principal WHERE person_id = $1::uuid)"
+	"           RETURNING id),"
+	"     a AS (INSERT INTO audit_event (institution_id, principal_id, action, resource_kind,"
+	"                                    resource_id, request_id)"
+	"           SELECT triad_tenant(), triad_principal(), 'invite.create', 'invite', i.id::text,"
+	"                  $4::numeric FROM i)"
+	" SELECT id FROM i";
+
+static void
+relation_done(void *arg, const DbOutcome *out)
+{
+	RelationCtx *ctx = arg;
+	Call *call = ctx->call;
+
+	if (!call_db_failed(call, out, NULL)) {
+		const PGresult *r = out->results[0];
+		Triad__V1__CreateRelationReply reply = TRIAD__V1__CREATE_RELATION_REPLY__INIT;
+		Triad__V1__CoachingRelation rel = TRIAD__V1__COACHING_RELATION__INIT;
+		Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+		rel.id = cell(r, 0, 0);
+		rel.enrollment_id = cell(r, 0, 1);
+		rel.participant_name = cell(r, 0, 2);
+		rel.coach_person_id = cell(r, 0, 3);
+		rel.coach_name = cell(r, 0, 4);
+		rel.kind = (Triad__V1__RelationKind)sqlroute_enum(&triad__v1__relation_kind__descriptor,
+								   cell(r, 0, 5));
+		rel.status = (Triad__V1__RelationStatus)sqlroute_enum(
+			&triad__v1__relation_status__descriptor, cell(r, 0, 6));
+		rel.starts_on = cell(r, 0, 7);
+		rel.ends_on = cell(r, 0, 8);
+		reply.relation = &rel;
+		/* The coach could not sign in yet: here is their invite. */
+		reply.invite_code = PQntuples(out->results[1]) == 1 ? ctx->code : "";
+		resp.body_case = TRIAD__V1__RESPONSE__BODY_CREATE_RELATION;
+		resp.create_relation = &reply;
+		call_answer(call, &resp);
+	}
+	explicit_bzero(ctx->code, sizeof ctx->code);
+	free(ctx);
+}
+
+void
+svc_relation_create(Call *call, const Triad__V1__Request *req)
+{
+	const Triad__V1__CreateRelationRequest *m = req->create_relation;
+	char kind[32];
+
+	if (!call_authorize(call, VERB_RELATION_WRITE, NULL) ||
+	    !check_id(call, "create_relation.enrollment_id", m->enrollment_id, true) ||
+	    !check_id(call, "create_relation.coach_person_id", m->coach_person_id, true) ||
+	    !check_text(call, "create_relation.starts_on", m->starts_on, 0, 10) ||
+	    !check_text(call, "create_relation.ends_on", m->ends_on, 0, 10))
+		return;
+	if (!sqlroute_enum_name(&triad__v1__relation_kind__descriptor, (int)m->kind, kind,
+				sizeof kind)) {
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "create_relation.kind",
+			  "kind %d is not a relation kind", (int)m->kind);
+		return;
+	}
+	RelationCtx *ctx = calloc(1, sizeof *ctx);
+	char prefix[SECRET_PREFIX_LEN + 1], hash_text[2 + 2 * SECRET_HASH_LEN + 1];
+	uint8_t hash[SECRET_HASH_LEN];
+	if (ctx == NULL || !secret_new("inv", ctx->code, prefix, hash)) {
+		free(ctx);
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
+			  "the server could not make an invite code; try again");
+		return;
+	}
+	ctx->call = call;
+	secret_hash_to_bytea(hash, hash_text);
+	const char *rel[6] = {m->enrollment_id, m->coach_person_id, kind, m->starts_on, m->ends_on,
+			      call->request_id_text};
+	const char *inv[4] = {m->coach_person_id, prefix, hash_text, call->request_id_text};
+	DbJob *job = call_job(call, relation_done, ctx);
+	if (job == NULL ||
+	    !call_job_add(call, job,
+			  "SELECT * FROM triad_relation_create($1::uuid, $2::uuid, nullif($3, ''), $4, $5,"
+			  " 'active', NULL, $6::numeric)", 6, rel) ||
+	    !call_job_add(call, job, relation_invite_sql, 4, inv)) {
+		free(ctx);
+		return;
+	}
+	pool_submit(call->srv->pool, job);
+}
