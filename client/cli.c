@@ -320,6 +320,13 @@ cli_parse_seconds(const char *s, int *ms)
 	return true;
 }
 
+/* How a character of a usage line opens (1) or closes (-1) a group. */
+static int
+group_depth(char c)
+{
+	return c == '[' || c == '(' ? 1 : c == ']' || c == ')' ? -1 : 0;
+}
+
 bool
 cli_positional_name(const Command *cmd, size_t index, char *buf, size_t len)
 {
@@ -333,11 +340,11 @@ cli_positional_name(const Command *cmd, size_t index, char *buf, size_t len)
 
 		p += strspn(p, " \t\n");
 		n = strcspn(p, " \t\n");
-		in_brackets = depth > 0 || *p == '[';
+		in_brackets = depth > 0 || *p == '[' || *p == '(';
 		if (n == 0)
 			break;
 		for (size_t i = 0; i < n; i++)
-			depth += p[i] == '[' ? 1 : p[i] == ']' ? -1 : 0;
+			depth += group_depth(p[i]);
 		if (in_brackets || (n == 1 && *p == '|')) {
 			skip_value = false;
 		} else if (*p == '-') {
@@ -372,8 +379,8 @@ cli_print_usage(FILE *out, const char *path, const Command *cmd)
 	fprintf(out, "usage: %s", path);
 	indent = col = strlen("usage: ") + strlen(path) + 1;
 	/*
-	 * The usage text is wrapped under its first word. A group in brackets,
-	 * such as "[--machine NAME [--org ORG_ID]]", is a unit that moves to
+	 * The usage text is wrapped under its first word. A group in brackets
+	 * or parentheses, such as "[--machine NAME [--org ORG_ID]]", is a unit that moves to
 	 * the next line whole; white space in the text prints as one space.
 	 */
 	for (;;) {
@@ -390,7 +397,7 @@ cli_print_usage(FILE *out, const char *path, const Command *cmd)
 			if (len > 0 && len < sizeof unit - 1)
 				unit[len++] = ' ';
 			for (size_t i = 0; i < w; i++) {
-				depth += p[i] == '[' ? 1 : p[i] == ']' ? -1 : 0;
+				depth += group_depth(p[i]);
 				if (len < sizeof unit - 1)
 					unit[len++] = p[i];
 			}

@@ -71,8 +71,10 @@ typedef int (*CommandHandler)(Client *c, const Command *cmd, const CliArgs *args
  * table) and no handler. summary is one line without a full stop, shown in
  * command lists. usage is what follows the command's path in the usage
  * line, such as "[--db] [--count N]" (NULL: "COMMAND [ARGS]" for a group,
- * nothing for a leaf). description is text ending in a newline, printed at
- * the end of --help; it may be NULL.
+ * nothing for a leaf); a choice between required options is written in
+ * parentheses, "(--cohort ID | --run ID)". description is text ending in a
+ * newline, printed at the end of --help; it may be NULL. ctx is for
+ * handlers that serve several commands, such as call_run() (call.h).
  */
 struct Command {
 	const char *name;
@@ -84,6 +86,7 @@ struct Command {
 	size_t max_args;
 	CommandHandler handler;
 	const Command *const *subcommands;
+	const void *ctx;
 };
 
 /* max_args for a command that takes any number of arguments. */
@@ -159,7 +162,8 @@ void cli_print_help(FILE *out, const char *path, const Command *cmd, const CliOp
 /*
  * The name of positional argument index (from 0) as cmd's usage line
  * spells it, such as "PERSON_ID" in "PERSON_ID --role ROLE [--org ID]":
- * the words that are neither in brackets, nor options, nor their values.
+ * the words that are neither in brackets or parentheses, nor options, nor
+ * their values.
  * False when the usage line names no such argument.
  */
 __attribute__((warn_unused_result))

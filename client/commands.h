@@ -10,6 +10,22 @@
 /* cmd_audit.c */
 extern const Command cmd_audit;
 
+/* cmd_catalogue.c */
+extern const Command cmd_programme;
+extern const Command cmd_line;
+extern const Command cmd_outcome;
+extern const Command cmd_module;
+
+/* cmd_enrollment.c */
+extern const Command cmd_cohort;
+extern const Command cmd_run;
+extern const Command cmd_enroll;
+extern const Command cmd_enrollment;
+extern const Command cmd_waitlist;
+extern const Command cmd_attendance;
+extern const Command cmd_prior_learning;
+extern const Command cmd_progress;
+
 /* cmd_grant.c */
 extern const Command cmd_grant;
 

@@ -2,9 +2,10 @@
  * main.c: triad, the command-line client of triadd.
  *
  * The program parses the command line, sends one kind of request (login
- * sends a few) and prints the answer; every rule lives in the server. The top-level command
- * table is below; each command is defined in a cmd_*.c file (see
- * commands.h), and a new command is one more row here.
+ * and the update commands send two) and prints the answer; every rule
+ * lives in the server. The top-level command table is below; each command
+ * is defined in a cmd_*.c file (see commands.h), and a new command is one
+ * more row here.
  *
  * Exit status, which scripts may rely on (TriadExit in cli.h):
  *   0  success
@@ -32,6 +33,18 @@ static const Command *const commands[] = {
 	&cmd_token,
 	&cmd_invite,
 	&cmd_audit,
+	&cmd_programme,
+	&cmd_line,
+	&cmd_outcome,
+	&cmd_module,
+	&cmd_cohort,
+	&cmd_run,
+	&cmd_enroll,
+	&cmd_enrollment,
+	&cmd_waitlist,
+	&cmd_attendance,
+	&cmd_prior_learning,
+	&cmd_progress,
 	&cmd_ping,
 	&cmd_version,
 	&cmd_help,

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -205,4 +206,104 @@ names_explain(const NameMap *m, const char *s, char *buf, size_t len)
 		used += n > 0 ? (size_t)n : 0;
 		first = false;
 	}
+}
+
+const char *
+names_words(const char *camel, bool upper, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	for (const char *p = camel; *p != '\0'; p++) {
+		bool sep = p != camel && isupper((unsigned char)*p) &&
+			   (islower((unsigned char)p[-1]) || isdigit((unsigned char)p[-1]));
+
+		if (used + sep + 1 >= len)
+			break;
+		if (sep)
+			buf[used++] = upper ? '_' : ' ';
+		buf[used++] = (char)(upper ? toupper((unsigned char)*p) : tolower((unsigned char)*p));
+	}
+	if (len > 0)
+		buf[used < len ? used : len - 1] = '\0';
+	return buf;
+}
+
+/* A NameMap made by names_of(), with the strings it points at. */
+typedef struct MadeMap {
+	struct MadeMap *next;
+	const ProtobufCEnumDescriptor *d;
+	NameMap map;
+	NameEntry *entries;
+	char *strings;
+} MadeMap;
+
+/* Everything names_of() made; reachable until the program ends. */
+static MadeMap *made;
+
+/*
+ * Write the value's words at *s: its name without the enum's prefix, in
+ * lower case with '-' (or ' ' for the label) between words.
+ */
+static char *
+put_word(char *s, const char *value, size_t skip, char sep)
+{
+	char *start = s;
+
+	for (const char *p = value + skip; *p != '\0'; p++)
+		*s++ = *p == '_' ? sep : (char)tolower((unsigned char)*p);
+	*s++ = '\0';
+	return start;
+}
+
+const NameMap *
+names_of(const ProtobufCEnumDescriptor *d)
+{
+	char prefix[128], what[128];
+	size_t plen, room = 0, n = 0;
+	MadeMap *m;
+	char *s;
+
+	for (m = made; m != NULL; m = m->next)
+		if (m->d == d)
+			return &m->map;
+	names_words(d->short_name, true, prefix, sizeof prefix - 1);
+	strcat(prefix, "_");
+	plen = strlen(prefix);
+	names_words(d->short_name, false, what, sizeof what);
+	room = 2 * (strlen(what) + 3) + plen + 1;
+	for (unsigned i = 0; i < d->n_values; i++)
+		room += 2 * (strlen(d->values[i].name) + 1);
+	m = calloc(1, sizeof *m);
+	if (m == NULL || (m->entries = calloc(d->n_values + 1, sizeof *m->entries)) == NULL ||
+	    (m->strings = malloc(room)) == NULL) {
+		if (m != NULL)
+			free(m->entries);
+		free(m);
+		return NULL;
+	}
+	s = m->strings;
+	for (unsigned i = 0; i < d->n_values; i++) {
+		const ProtobufCEnumValue *v = &d->values[i];
+		size_t skip = strncmp(v->name, prefix, plen) == 0 ? plen : 0;
+
+		if (v->value == 0)
+			continue; /* unspecified: "" (see names_name) */
+		m->entries[n].value = v->value;
+		m->entries[n].name = put_word(s, v->name, skip, '-');
+		s += strlen(s) + 1;
+		m->entries[n].label = put_word(s, v->name, skip, ' ');
+		s += strlen(s) + 1;
+		n++;
+	}
+	m->map.what = strcpy(s, what);
+	s += strlen(s) + 1;
+	m->map.plural = s;
+	s += sprintf(s, "%s%s", what, what[strlen(what) - 1] == 's' ? "es" : "s") + 1;
+	m->map.prefix = strcpy(s, prefix);
+	m->map.entries = m->entries;
+	m->map.n = n;
+	m->d = d;
+	m->next = made;
+	made = m;
+	return &m->map;
 }

@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <protobuf-c/protobuf-c.h>
+
 /* One enum value. */
 typedef struct NameEntry {
 	int value;
@@ -36,6 +38,21 @@ extern const NameMap names_role;           /* Triad__V1__Role */
 extern const NameMap names_title;          /* Triad__V1__StaffTitle */
 extern const NameMap names_org_kind;       /* Triad__V1__OrganisationKind */
 extern const NameMap names_principal_kind; /* Triad__V1__PrincipalKind */
+
+/*
+ * The words for any enum of the contract, made from its descriptor: the
+ * value ENROLLMENT_STATUS_INTAKE_PLANNED of EnrollmentStatus is named
+ * "intake-planned" and labelled "intake planned", and the enum is an
+ * "enrollment status" in messages. Made on first use and kept until the
+ * program ends; NULL only when out of memory.
+ */
+const NameMap *names_of(const ProtobufCEnumDescriptor *d);
+
+/*
+ * A CamelCase name in lower-case words, "LearningLine" as
+ * "learning line", into buf; with upper, as "LEARNING_LINE". Returns buf.
+ */
+const char *names_words(const char *camel, bool upper, char *buf, size_t len);
 
 /*
  * The word for value: its name, "" for 0 (unspecified), or NULL for a

@@ -1,0 +1,396 @@
+/*
+ * call.c: commands described by a Call (see call.h).
+ */
+#include "call.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "resource.h"
+
+/* The field of Request or Response (d) that holds body case n, or NULL. */
+static const ProtobufCFieldDescriptor *
+body_field(const ProtobufCMessageDescriptor *d, int n)
+{
+	const ProtobufCFieldDescriptor *f =
+		n > 0 ? protobuf_c_message_descriptor_get_field(d, (unsigned)n) : NULL;
+
+	return f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE ? f : NULL;
+}
+
+const ProtobufCMessageDescriptor *
+call_request_type(int n)
+{
+	const ProtobufCFieldDescriptor *f = body_field(&triad__v1__request__descriptor, n);
+
+	return f != NULL ? f->descriptor : NULL;
+}
+
+const ProtobufCMessageDescriptor *
+call_reply_type(int n)
+{
+	const ProtobufCFieldDescriptor *f = body_field(&triad__v1__response__descriptor, n);
+
+	return f != NULL ? f->descriptor : NULL;
+}
+
+const ProtobufCMessageDescriptor *
+call_target(const Call *call)
+{
+	const ProtobufCMessageDescriptor *d = call_request_type(call->request);
+	const ProtobufCFieldDescriptor *f;
+
+	if (d == NULL || call->object == NULL)
+		return d;
+	f = protobuf_c_message_descriptor_get_field_by_name(d, call->object);
+	return f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE ? f->descriptor : NULL;
+}
+
+/* A new body for case n of req, put in req (which does not own it); NULL when out of memory. */
+static ProtobufCMessage *
+new_body(Triad__V1__Request *req, int n)
+{
+	const ProtobufCFieldDescriptor *f = body_field(&triad__v1__request__descriptor, n);
+	ProtobufCMessage *body = fields_new(f->descriptor);
+
+	if (body != NULL)
+		fields_put_message(&req->base, f, body);
+	return body;
+}
+
+/* The answer in resp, of body case n; taken out of resp with take. */
+static ProtobufCMessage *
+answer_of(Triad__V1__Response *resp, int n, bool take)
+{
+	return fields_message(&resp->base, body_field(&triad__v1__response__descriptor, n), take);
+}
+
+/* Step 1 of call.h: what the command line must hold. */
+static TriadExit
+check_line(Client *c, const Command *cmd, const CliArgs *args, const Call *call)
+{
+	char word[64], name[64], first[64] = "", choice[256] = "";
+	size_t given = 0, total = 0, i = 0;
+	const char *p;
+	TriadExit rc;
+
+	for (size_t k = 0; k < args->n_pos; k++) {
+		if (!cli_positional_name(cmd, k, name, sizeof name))
+			snprintf(name, sizeof name, "argument %zu", k + 1);
+		if ((rc = resource_argument(c, args->pos[k], name)) != TRIAD_EXIT_OK)
+			return rc;
+	}
+	for (p = call->required; fields_next_word(&p, word, sizeof word);)
+		if (!cli_args_has(args, word))
+			return client_usage_error(c, "--%s is required", word);
+	for (p = call->one_of; fields_next_word(&p, word, sizeof word); total++) {
+		if (!cli_args_has(args, word))
+			continue;
+		if (given++ == 1)
+			return client_usage_error(c, "--%s and --%s cannot be used together", first,
+						  word);
+		snprintf(first, sizeof first, "%s", word);
+	}
+	if (total == 0 || given == 1)
+		return TRIAD_EXIT_OK;
+	for (p = call->one_of; fields_next_word(&p, word, sizeof word); i++) {
+		size_t used = strlen(choice);
+
+		snprintf(choice + used, sizeof choice - used, "%s--%s",
+			 i == 0 ? "" : i + 1 == total ? " or " : ", ", word);
+	}
+	return client_usage_error(c, "%s %s is required", total == 2 ? "either" : "one of", choice);
+}
+
+/* Fill the fields of target named in call->args from the positional arguments. */
+static TriadExit
+fill_args(Client *c, const Command *cmd, const CliArgs *args, const Call *call,
+	  ProtobufCMessage *target)
+{
+	const char *p = call->args;
+	char word[64], name[64], why[512];
+
+	for (size_t i = 0; i < args->n_pos && fields_next_word(&p, word, sizeof word); i++) {
+		const ProtobufCFieldDescriptor *f =
+			protobuf_c_message_descriptor_get_field_by_name(target->descriptor, word);
+
+		if (f == NULL)
+			continue;
+		switch (fields_set(target, f, &args->pos[i], 1, why, sizeof why)) {
+		case FIELDS_OK:
+			break;
+		case FIELDS_NO_MEMORY:
+			return client_out_of_memory(c);
+		case FIELDS_INVALID:
+			if (!cli_positional_name(cmd, i, name, sizeof name))
+				snprintf(name, sizeof name, "argument %zu", i + 1);
+			return client_usage_error(c, "invalid %s: %s", name, why);
+		}
+	}
+	return TRIAD_EXIT_OK;
+}
+
+/* Fill the fields of target that the options given name. */
+static TriadExit
+fill_options(Client *c, const Command *cmd, const CliArgs *args, const Call *call,
+	     ProtobufCMessage *target)
+{
+	const char **values = calloc(args->n_matches + 1, sizeof *values);
+	TriadExit rc = TRIAD_EXIT_OK;
+	char why[512];
+
+	if (values == NULL)
+		return client_out_of_memory(c);
+	for (const CliOption *o = cmd->options; rc == TRIAD_EXIT_OK && o != NULL && o->name; o++) {
+		FieldsOption fo;
+		size_t n = 0;
+
+		/* Paging is list_run()'s. */
+		if (strcmp(o->name, "page-size") == 0 || strcmp(o->name, "page-token") == 0 ||
+		    !fields_for_option(target->descriptor, o->name, call->fields, &fo) ||
+		    fo.field == NULL || !cli_args_has(args, o->name))
+			continue;
+		if (o->arg == NULL) {
+			if (fo.negate && cli_args_has(args, o->name + 3))
+				rc = client_usage_error(c, "--%s and --%s cannot be used together",
+							o->name + 3, o->name);
+			fields_set_bool(target, fo.field, !fo.negate);
+			continue;
+		}
+		for (size_t i = 0; i < args->n_matches; i++)
+			if (strcmp(args->matches[i].option->name, o->name) == 0)
+				values[n++] = args->matches[i].value;
+		if (fo.field->label != PROTOBUF_C_LABEL_REPEATED && values[n - 1][0] == '\0') {
+			rc = client_usage_error(c, "--%s must not be empty", o->name);
+			break;
+		}
+		switch (fields_set(target, fo.field, values, n, why, sizeof why)) {
+		case FIELDS_OK:
+			break;
+		case FIELDS_NO_MEMORY:
+			rc = client_out_of_memory(c);
+			break;
+		case FIELDS_INVALID:
+			rc = client_usage_error(c, "invalid value for --%s: %s", o->name, why);
+			break;
+		}
+	}
+	free(values);
+	return rc;
+}
+
+TriadExit
+call_fill(Client *c, const Command *cmd, const CliArgs *args, ProtobufCMessage *target)
+{
+	const Call *call = cmd->ctx;
+	TriadExit rc = check_line(c, cmd, args, call);
+
+	if (rc == TRIAD_EXIT_OK && call->fetch == 0)
+		rc = fill_args(c, cmd, args, call, target);
+	if (rc == TRIAD_EXIT_OK)
+		rc = fill_options(c, cmd, args, call, target);
+	return rc;
+}
+
+/* Fetch the object that an update changes, into *out (owned by the caller). */
+static TriadExit
+fetch(Client *c, const Command *cmd, const CliArgs *args, const Call *call,
+      ProtobufCMessage **out)
+{
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	ProtobufCMessage *body = new_body(&req, call->fetch);
+	Triad__V1__Response *resp;
+	TriadExit rc;
+
+	*out = NULL;
+	if (body == NULL)
+		return client_out_of_memory(c);
+	rc = fill_args(c, cmd, args, call, body);
+	if (rc == TRIAD_EXIT_OK)
+		rc = client_call_expect(c, &req, call->reply, &resp);
+	fields_free(body);
+	if (rc != TRIAD_EXIT_OK)
+		return rc;
+	*out = answer_of(resp, call->reply, true);
+	rpc_response_free(resp);
+	return *out != NULL ? TRIAD_EXIT_OK : client_bad_answer(c);
+}
+
+bool
+call_add_row(Table *t, const ProtobufCFieldDescriptor *const *cols, size_t n,
+	     const ProtobufCMessage *m, PrintFormat format)
+{
+	char *cells[FIELDS_MAX_COLUMNS] = {NULL};
+	bool ok = true;
+
+	for (size_t i = 0; i < n; i++)
+		ok = (cells[i] = fields_cell(m, cols[i], format)) != NULL && ok;
+	ok = ok && table_add_row(t, (const char *const *)cells);
+	for (size_t i = 0; i < n; i++)
+		free(cells[i]);
+	return ok;
+}
+
+/* What list_run() hands back to the two functions below. */
+typedef struct CallList {
+	ProtobufCMessage *body;                 /* the list request */
+	const ProtobufCFieldDescriptor *request; /* its field in Request */
+	int reply;                              /* the answer's body case */
+	const ProtobufCFieldDescriptor *cols[FIELDS_MAX_COLUMNS];
+	size_t ncols;
+	PrintFormat format;
+	bool no_memory;
+} CallList;
+
+static void
+list_request(void *ctx, Triad__V1__Request *req, int32_t page_size, const char *page_token)
+{
+	CallList *l = ctx;
+
+	fields_set_named_int(l->body, "page_size", page_size);
+	if (!fields_set_named(l->body, "page_token", page_token))
+		l->no_memory = true;
+	fields_put_message(&req->base, l->request, l->body);
+}
+
+static const char *
+list_rows(void *ctx, const Triad__V1__Response *resp, Table *t)
+{
+	CallList *l = ctx;
+	ProtobufCMessage *answer = answer_of((Triad__V1__Response *)resp, l->reply, false);
+	const ProtobufCFieldDescriptor *items = fields_items(answer->descriptor);
+	size_t n = *(const size_t *)((const char *)answer + items->quantifier_offset);
+	ProtobufCMessage *const *item =
+		*(ProtobufCMessage *const *const *)((const char *)answer + items->offset);
+
+	if (l->no_memory)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!call_add_row(t, l->cols, l->ncols, item[i], l->format))
+			return NULL;
+	return fields_get_named(answer, "next_page_token");
+}
+
+static int
+list(Client *c, const CliArgs *args, const Call *call, ProtobufCMessage *body)
+{
+	CallList l = {.body = body, .reply = call->reply, .format = c->format};
+	const ProtobufCMessageDescriptor *item = fields_items(call_reply_type(call->reply))->descriptor;
+	char names[FIELDS_MAX_COLUMNS][64];
+	const char *headers[FIELDS_MAX_COLUMNS];
+	ListSpec spec = {.items = call->items, .headers = headers, .reply = call->reply,
+			 .request = list_request, .rows = list_rows};
+
+	l.request = body_field(&triad__v1__request__descriptor, call->request);
+	l.ncols = fields_columns(item, c->format == PRINT_TEXT ? call->columns : NULL, l.cols,
+				 FIELDS_MAX_COLUMNS);
+	for (size_t i = 0; i < l.ncols; i++)
+		headers[i] = fields_header(l.cols[i], names[i], sizeof names[i]);
+	spec.ncols = l.ncols;
+	return list_run(c, args, &spec, &l);
+}
+
+TriadExit
+call_print_record(Client *c, const ProtobufCMessage *m)
+{
+	const ProtobufCFieldDescriptor *cols[FIELDS_MAX_COLUMNS];
+	char names[FIELDS_MAX_COLUMNS][64], *cells[FIELDS_MAX_COLUMNS];
+	const char *headers[FIELDS_MAX_COLUMNS];
+	size_t n = fields_columns(m->descriptor, NULL, cols, FIELDS_MAX_COLUMNS), kept = 0;
+	TriadExit rc = TRIAD_EXIT_OK;
+
+	for (size_t i = 0; i < n; i++) {
+		char *cell = fields_cell(m, cols[i], c->format);
+
+		if (cell == NULL) {
+			rc = client_out_of_memory(c);
+			break;
+		}
+		/* On a terminal, what has no value is left out. */
+		if (c->format == PRINT_TEXT && cell[0] == '\0') {
+			free(cell);
+			continue;
+		}
+		headers[kept] = fields_header(cols[i], names[kept], sizeof names[kept]);
+		cells[kept++] = cell;
+	}
+	if (rc == TRIAD_EXIT_OK && kept > 0)
+		rc = resource_print_record(c, kept, headers, (const char *const *)cells);
+	for (size_t i = 0; i < kept; i++)
+		free(cells[i]);
+	return rc;
+}
+
+TriadExit
+call_print_deleted(Client *c, const ProtobufCMessage *m)
+{
+	static const char *const names[] = {"code", "name", "id"};
+	const char *what = "";
+	char noun[64];
+
+	if (c->format != PRINT_TEXT)
+		return call_print_record(c, m);
+	for (size_t i = 0; i < 3 && what[0] == '\0'; i++)
+		what = fields_get_named(m, names[i]);
+	fprintf(c->out, "Deleted %s ", names_words(m->descriptor->short_name, false, noun,
+						     sizeof noun));
+	print_sanitized(c->out, what);
+	fputs(".\n", c->out);
+	return TRIAD_EXIT_OK;
+}
+
+/* Send req and print its answer. */
+static TriadExit
+send_call(Client *c, const Call *call, Triad__V1__Request *req)
+{
+	Triad__V1__Response *resp;
+	ProtobufCMessage *answer;
+	TriadExit rc = client_call_expect(c, req, call->reply, &resp);
+
+	if (rc != TRIAD_EXIT_OK)
+		return rc;
+	answer = answer_of(resp, call->reply, false);
+	if (answer == NULL)
+		rc = client_bad_answer(c);
+	else
+		rc = call->print != NULL ? call->print(c, answer) : call_print_record(c, answer);
+	rpc_response_free(resp);
+	return rc;
+}
+
+int
+call_run(Client *c, const Command *cmd, const CliArgs *args)
+{
+	const Call *call = cmd->ctx;
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	ProtobufCMessage *body = new_body(&req, call->request), *target = body;
+	const ProtobufCFieldDescriptor *of = NULL;
+	TriadExit rc;
+
+	if (body == NULL)
+		return client_out_of_memory(c);
+	if (call->object != NULL) {
+		of = protobuf_c_message_descriptor_get_field_by_name(body->descriptor, call->object);
+		if ((target = fields_new(of->descriptor)) == NULL) {
+			fields_free(body);
+			return client_out_of_memory(c);
+		}
+		fields_put_message(body, of, target);
+	}
+	/* With fetch this checks the options before anything is sent. */
+	rc = call_fill(c, cmd, args, target);
+	if (rc == TRIAD_EXIT_OK && call->fetch != 0 && of != NULL) {
+		rc = fetch(c, cmd, args, call, &target);
+		if (rc == TRIAD_EXIT_OK) {
+			fields_put_message(body, of, target);
+			rc = fill_options(c, cmd, args, call, target);
+		}
+	}
+	if (rc == TRIAD_EXIT_OK && call->prepare != NULL)
+		rc = call->prepare(c, args, target);
+	if (rc == TRIAD_EXIT_OK)
+		rc = call->items != NULL ? (TriadExit)list(c, args, call, body)
+					 : send_call(c, call, &req);
+	fields_free(body);
+	return rc;
+}

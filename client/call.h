@@ -1,0 +1,104 @@
+/*
+ * call.h: commands that send one request made from the command line and
+ * print the answer, described by a Call instead of written out. Options
+ * become fields and answers become cells as fields.h says.
+ *
+ * A command whose handler is call_run() and whose ctx is a Call:
+ *   1. checks the command line: positional arguments are not empty, the
+ *      options in required are given, exactly one of those in one_of is;
+ *   2. makes the request: positional arguments fill the fields named in
+ *      args, options the fields they name (fields.h), either in the
+ *      request itself or, with object, in the message it carries (the
+ *      programme of a CreateProgrammeRequest). With fetch, the object is
+ *      first fetched with that request, which the positional arguments
+ *      fill; the options given change it, and it is sent back whole, as
+ *      Update requests want;
+ *   3. lets prepare do what options cannot say (read a file);
+ *   4. sends it and prints the answer: with items, as a list through
+ *      list_run() (paging, --all, "No programmes."), with the columns in
+ *      columns on a terminal and all of them in JSON and CSV; otherwise
+ *      with print, or as one record.
+ */
+#ifndef TRIAD_CLIENT_CALL_H
+#define TRIAD_CLIENT_CALL_H
+
+#include "client.h"
+#include "fields.h"
+
+typedef struct Call Call;
+
+struct Call {
+	Triad__V1__Request__BodyCase request;  /* what is sent */
+	Triad__V1__Response__BodyCase reply;   /* what comes back (for fetch too) */
+	const char *object;   /* the request's field the options fill, or NULL */
+	Triad__V1__Request__BodyCase fetch;    /* Get the object first */
+	const char *args;     /* fields the positional arguments fill, in order */
+	const char *fields;   /* renames of options: "start=start_moments reject=" */
+	const char *required; /* options that must be given: "code name" */
+	const char *one_of;   /* options of which exactly one is given: "cohort run" */
+	const char *items;    /* a list of these: "programmes" */
+	const char *columns;  /* the list's columns on a terminal (NULL: all) */
+	/* Fill in what options cannot; target is what the options filled. */
+	TriadExit (*prepare)(Client *c, const CliArgs *args, ProtobufCMessage *target);
+	/* Print the answer (NULL: as one record). */
+	TriadExit (*print)(Client *c, const ProtobufCMessage *answer);
+};
+
+/* `show ID`: ask with get (a Get request) and print the record. */
+#define CALL_SHOW(var, noun, get, answer)                                                  \
+	static const Call var##_call = {.request = (get), .reply = (answer), .args = "id"};   \
+	static const Command var = {.name = "show", .summary = "Show one " noun,             \
+				    .usage = "ID", .min_args = 1, .max_args = 1,             \
+				    .handler = call_run, .ctx = &var##_call}
+
+/* `delete ID`: ask with del (a Delete request) and say what is gone. */
+#define CALL_DELETE(var, noun, del, answer, description_)                                  \
+	static const Call var##_call = {.request = (del), .reply = (answer), .args = "id",    \
+					.print = call_print_deleted};                         \
+	static const Command var = {.name = "delete", .summary = "Delete a " noun,           \
+				    .usage = "ID", .description = (description_),            \
+				    .min_args = 1, .max_args = 1, .handler = call_run,       \
+				    .ctx = &var##_call}
+
+/* What every update command says about its options. */
+#define CALL_UPDATE_HELP                                                                   \
+	"Only what is given changes; everything else keeps its value. A repeatable\n"     \
+	"option replaces the whole list; given once with an empty value ('') it\n"        \
+	"empties the list.\n"
+
+/* The handler of every command whose ctx is a Call. */
+int call_run(Client *c, const Command *cmd, const CliArgs *args);
+
+/*
+ * Check the command line and fill target, a new message of the type that
+ * call_target() names, from it (steps 1 and 2 above, without fetching).
+ * Usage errors are reported and returned.
+ */
+__attribute__((warn_unused_result))
+TriadExit call_fill(Client *c, const Command *cmd, const CliArgs *args,
+		    ProtobufCMessage *target);
+
+/* The type of the request body for body case n of Request, or NULL. */
+const ProtobufCMessageDescriptor *call_request_type(int n);
+
+/* The type of the answer for body case n of Response, or NULL. */
+const ProtobufCMessageDescriptor *call_reply_type(int n);
+
+/* The type of the message call's options fill: the object, or the request. */
+const ProtobufCMessageDescriptor *call_target(const Call *call);
+
+/*
+ * Add m to t as a row of the cells of cols[0..n-1] (n at most
+ * FIELDS_MAX_COLUMNS). False when out of memory.
+ */
+__attribute__((warn_unused_result))
+bool call_add_row(Table *t, const ProtobufCFieldDescriptor *const *cols, size_t n,
+		  const ProtobufCMessage *m, PrintFormat format);
+
+/* Print m as one record: "name: value" lines without empty values, JSON or CSV. */
+TriadExit call_print_record(Client *c, const ProtobufCMessage *m);
+
+/* Print "Deleted programme MPM." on a terminal, else the record. */
+TriadExit call_print_deleted(Client *c, const ProtobufCMessage *m);
+
+#endif
