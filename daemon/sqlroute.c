@@ -62,12 +62,27 @@ sqlroute_find(Triad__V1__Request__BodyCase kind)
 
 /* ---- enums: SQL text is the value name without its prefix, lower case ---- */
 
+/*
+ * Length of the prefix every value name of e carries: the enum's name in
+ * upper snake case and '_' (ModuleKind -> "MODULE_KIND_"), as the style
+ * guide for protobuf enums has it. 0 when a value does not carry it.
+ */
 static size_t
 enum_prefix_len(const ProtobufCEnumDescriptor *e)
 {
-	const ProtobufCEnumValue *zero = protobuf_c_enum_descriptor_get_value(e, 0);
-	const char *u = zero != NULL ? strstr(zero->name, "UNSPECIFIED") : NULL;
-	return u != NULL ? (size_t)(u - zero->name) : 0;
+	char prefix[96];
+	size_t n = 0;
+	for (const char *c = e->short_name; *c && n + 3 < sizeof prefix; c++) {
+		if (*c >= 'A' && *c <= 'Z' && c != e->short_name)
+			prefix[n++] = '_';
+		prefix[n++] = (char)(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
+	}
+	prefix[n++] = '_';
+	for (unsigned i = 0; i < e->n_values; i++) {
+		if (strncmp(e->values[i].name, prefix, n) != 0)
+			return 0;
+	}
+	return n;
 }
 
 static bool
