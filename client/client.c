@@ -300,6 +300,28 @@ client_open_session(Client *c, const char *token, RpcError *err)
 	return rpc_open(addr, token, c->timeout_ms, &c->session, err);
 }
 
+void
+client_close_session(Client *c)
+{
+	rpc_session_free(c->session);
+	c->session = NULL;
+}
+
+void
+client_invite_command(Client *c, const char *code, char *buf, size_t len)
+{
+	char qcode[256], qaddr[RPC_HOST_MAX + 16];
+	const char *addr = client_addr(c);
+
+	snprintf(buf, len, "triad login --invite %s", print_shell_word(code, qcode, sizeof qcode));
+	if (addr != NULL && client_addr_chosen(c) && strcmp(addr, TRIAD_DEFAULT_ADDR) != 0) {
+		size_t used = strlen(buf);
+
+		snprintf(buf + used, len - used, " --addr %s",
+			 print_shell_word(addr, qaddr, sizeof qaddr));
+	}
+}
+
 TriadExit
 client_session(Client *c, RpcSession **out)
 {

@@ -93,6 +93,19 @@ __attribute__((warn_unused_result))
 bool client_open_session(Client *c, const char *token, RpcError *err);
 
 /*
+ * Close the session, if one is open, so that the next request opens a new
+ * one: after a long wait (an editor) or a broken connection.
+ */
+void client_close_session(Client *c);
+
+/*
+ * The command that redeems an invite code, `triad login --invite CODE`,
+ * with --addr when this client was pointed at a server other than the
+ * default, into buf; the words are quoted for a shell where needed.
+ */
+void client_invite_command(Client *c, const char *code, char *buf, size_t len);
+
+/*
  * The session, opened on first use with the address, token and timeout in
  * effect. On failure the error has been reported on c->err and the exit
  * code is returned; on success TRIAD_EXIT_OK and *out (owned by c).

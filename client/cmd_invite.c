@@ -35,25 +35,6 @@ invite_cells(const Triad__V1__Invite *i, const char *cells[INVITE_COLS], InviteB
 	cells[10] = i->revoked_at;
 }
 
-/*
- * The command the invited person runs: `triad login --invite CODE`, with
- * --addr when this client was pointed at a server other than the default.
- */
-static void
-redeem_command(Client *c, const char *code, char *buf, size_t len)
-{
-	char qcode[256], qaddr[RPC_HOST_MAX + 16];
-	const char *addr = client_addr(c);
-
-	snprintf(buf, len, "triad login --invite %s", print_shell_word(code, qcode, sizeof qcode));
-	if (addr != NULL && client_addr_chosen(c) && strcmp(addr, TRIAD_DEFAULT_ADDR) != 0) {
-		size_t used = strlen(buf);
-
-		snprintf(buf + used, len - used, " --addr %s",
-			 print_shell_word(addr, qaddr, sizeof qaddr));
-	}
-}
-
 static int
 create_print(Client *c, const Triad__V1__CreateInviteReply *reply)
 {
@@ -65,7 +46,7 @@ create_print(Client *c, const Triad__V1__CreateInviteReply *reply)
 	char command[1024], phrase[32];
 	InviteBuf b;
 
-	redeem_command(c, reply->code, command, sizeof command);
+	client_invite_command(c, reply->code, command, sizeof command);
 	if (c->format != PRINT_TEXT) {
 		const char *cells[] = {
 			reply->code, command, inv->id, inv->person_id, inv->person_email,

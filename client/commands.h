@@ -26,6 +26,10 @@ extern const Command cmd_attendance;
 extern const Command cmd_prior_learning;
 extern const Command cmd_progress;
 
+/* cmd_feedback.c */
+extern const Command cmd_coachees;
+extern const Command cmd_feedback;
+
 /* cmd_grant.c */
 extern const Command cmd_grant;
 
@@ -55,5 +59,12 @@ extern const Command cmd_version;
 
 /* cmd_token.c */
 extern const Command cmd_token;
+
+/* cmd_triangle.c */
+extern const Command cmd_partner;
+extern const Command cmd_agreement;
+extern const Command cmd_relation;
+extern const Command cmd_consent;
+extern const Command cmd_employer;
 
 #endif

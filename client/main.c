@@ -45,6 +45,13 @@ static const Command *const commands[] = {
 	&cmd_attendance,
 	&cmd_prior_learning,
 	&cmd_progress,
+	&cmd_coachees,
+	&cmd_feedback,
+	&cmd_relation,
+	&cmd_partner,
+	&cmd_agreement,
+	&cmd_consent,
+	&cmd_employer,
 	&cmd_ping,
 	&cmd_version,
 	&cmd_help,
@@ -61,6 +68,11 @@ static const Command root = {
 		"  triad login --invite CODE   sign in with the code from your invitation\n"
 		"  triad login                 sign in with an API token\n"
 		"  triad whoami                who you are and what you may do\n"
+		"\n"
+		"Coaches:\n"
+		"  triad coachees              the participants you coach\n"
+		"  triad feedback requests     what they asked you for feedback on\n"
+		"  triad feedback give EMAIL   write feedback for one of them\n"
 		"\n"
 		"Environment:\n"
 		"  TRIAD_ADDR         server address, used when --addr is not given\n"

@@ -54,11 +54,14 @@ const SqlRoute triangle_routes[] = {
 	{K(END_RELATION), VERB_RELATION_WRITE, R(RELATION),
 	 {{"SELECT * FROM triad_relation_set(" ID(1) ", 'ended', $2::numeric)",
 	   {"id", "$request_id"}}}},
+	/* Staff see every relation; a participant their own (to ask for feedback). */
 	{K(LIST_RELATIONS), VERB_RELATION_READ, R(RELATIONS),
 	 {{"SELECT * FROM relation_v WHERE (nullif($1, '') IS NULL OR enrollment_id = " ID(1) ")"
-	   "   AND (nullif($2, '') IS NULL OR coach_person_id = " ID(2) ")" PAGE(3)
+	   "   AND (nullif($2, '') IS NULL OR coach_person_id = " ID(2) ")"
+	   "   AND ($5::boolean OR participant_person_id::text = $6)" PAGE(3)
 	   " ORDER BY id LIMIT $4::int",
-	   {"enrollment_id", "coach_person_id", "page_token", "$limit"}, "relations"}},
+	   {"enrollment_id", "coach_person_id", "page_token", "$limit", "$staff", "$person"},
+	   "relations"}},
 	 NULL, true},
 	/* A coach's own view, across institutions: no tenant, the caller's person. */
 	{K(LIST_COACHEES), VERB_COACHEES, R(COACHEES),

@@ -233,7 +233,8 @@ SELECT r.id, r.enrollment_id, pp.name AS participant_name, r.coach_person_id,
        cp.name AS coach_name, r.kind,
        CASE WHEN r.status = 'active' AND r.ends_on < current_date THEN 'ended' ELSE r.status END
            AS status,
-       r.starts_on::text AS starts_on, coalesce(r.ends_on::text, '') AS ends_on
+       r.starts_on::text AS starts_on, coalesce(r.ends_on::text, '') AS ends_on,
+       e.person_id AS participant_person_id
   FROM coaching_relation r
   JOIN enrollment e ON e.institution_id = r.institution_id AND e.id = r.enrollment_id
   JOIN person pp ON pp.id = e.person_id

@@ -339,7 +339,7 @@ static const struct {
 	{"propose_relation",        "DDDADDDD", "DNNNNNNN"},
 	{"approve_relation",        "AAADDDDA", "ANNNNNNN"},
 	{"end_relation",            "AAADDDDA", "ANNNNNNN"},
-	{"list_relations",          "AAADDDDA", "ANNNNNNN"},
+	{"list_relations",          "AAAADDDA", "ANNNNNNN"},
 	{"list_coachees",           "AAAAAAAA", "AAAAAAAA"},
 	{"request_feedback",        "DDDADDDD", "DNNNNNNN"},
 	{"list_feedback_requests",  "AAAAAAAA", "AAAAAAAA"},
