@@ -88,7 +88,8 @@ CREATE TABLE feedback (
 );
 CREATE UNIQUE INDEX feedback_idempotency ON feedback (institution_id, coach_person_id, idempotency_key)
     WHERE idempotency_key IS NOT NULL;
-CREATE INDEX feedback_enrollment ON feedback (institution_id, enrollment_id, created_at DESC);
+-- Lists page by id within an enrollment; the coachee list wants the latest per relation.
+CREATE INDEX feedback_enrollment ON feedback (institution_id, enrollment_id, id);
 CREATE INDEX feedback_relation ON feedback (institution_id, relation_id, created_at DESC);
 
 CREATE TABLE consent (
@@ -488,9 +489,10 @@ DECLARE
     r coaching_relation%ROWTYPE;
     v_id uuid;
 BEGIN
-    IF coalesce(p_key, '') <> '' THEN
+    IF coalesce(p_key, '') <> '' AND coalesce(p_coach, '') <> '' THEN
         SELECT f.id INTO v_id FROM feedback f
-         WHERE f.coach_person_id::text = p_coach AND f.idempotency_key = p_key;
+         WHERE f.institution_id = triad_tenant() AND f.coach_person_id = p_coach::uuid
+           AND f.idempotency_key = p_key;
         IF FOUND THEN
             RETURN QUERY SELECT * FROM feedback_v WHERE id = v_id;
             RETURN;
@@ -525,7 +527,8 @@ BEGIN
     EXCEPTION WHEN unique_violation THEN
         -- A retry that raced the first attempt: answer with the first.
         SELECT f.id INTO v_id FROM feedback f
-         WHERE f.coach_person_id = r.coach_person_id AND f.idempotency_key = p_key;
+         WHERE f.institution_id = triad_tenant() AND f.coach_person_id = r.coach_person_id
+           AND f.idempotency_key = p_key;
         RETURN QUERY SELECT * FROM feedback_v WHERE id = v_id;
         RETURN;
     END;
