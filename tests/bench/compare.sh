@@ -17,7 +17,8 @@ usage: TRIAD_ADDR=HOST:PORT PGBENCH_DB=CONNINFO $0 [options]
 
   TRIAD_ADDR    address of a running triadd
   PGBENCH_DB    conninfo (or URI) of the database triadd uses, as triadd's role
-  TRIAD_TOKEN   token for the Hello (optional; any token is accepted for now)
+  TRIAD_TOKEN   a valid API token for the Hello (the daemon checks it; e.g. the
+                first token of the file scale_feedback.sql writes)
 
 options:
   --rounds N          rounds of each kind, alternated (default 5)

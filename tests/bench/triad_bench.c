@@ -5,7 +5,9 @@
  * then either keeps D pings outstanding on every connection for the duration
  * (--kind ping, --kind ping-db) or holds the connections open doing nothing
  * (--kind idle), which is how the daemon's memory per idle connection is
- * measured.
+ * measured. --kind feedback signs each connection in as one coach of the
+ * bench data (tests/bench/scale_feedback.sql writes the token file) and
+ * keeps a mix of GiveFeedback, ListCoachees and ListFeedback outstanding.
  *
  * The run has three phases. Connect: connections are opened at most
  * CONNECT_BURST at a time per thread so that the listen backlog never
@@ -171,9 +173,42 @@ typedef enum BenchKind {
 	KIND_PING,
 	KIND_PING_DB,
 	KIND_IDLE,
+	KIND_FEEDBACK,
 } BenchKind;
 
-static const char *const kind_names[] = { "ping", "ping-db", "idle" };
+static const char *const kind_names[] = { "ping", "ping-db", "idle", "feedback" };
+
+/* What one request is; pings are OP_PING, the feedback mix the other three. */
+typedef enum BenchOp {
+	OP_PING,
+	OP_GIVE,
+	OP_COACHEES,
+	OP_LIST,
+	OP_COUNT
+} BenchOp;
+
+static const char *const op_names[OP_COUNT] = { "ping", "give", "coachees", "list" };
+
+/*
+ * One coach of the bench data: the token it signs in with and its
+ * relations with their enrollments (from the --tokens file).
+ */
+typedef struct BenchCoach {
+	char *token;
+	int nrel;
+	char **rel;
+	char **enr;
+	size_t first_line;		/* where the file names it first */
+} BenchCoach;
+
+/*
+ * What GiveFeedback says. pgbench's script (feedback_pgbench.sh) sends the
+ * same four texts, so both sides store the same rows.
+ */
+#define GIVE_SITUATION "In the Monday team meeting about the new intake procedure"
+#define GIVE_BEHAVIOUR "You summarised the options before anyone asked and named the risk of each."
+#define GIVE_EFFECT "The team decided within ten minutes."
+#define GIVE_SUGGESTION "Say which option you prefer, and why."
 
 typedef struct BenchOptions {
 	const char *addr;
@@ -185,6 +220,13 @@ typedef struct BenchOptions {
 	const char *token;
 	bool json;
 	int threads;
+	/* --kind feedback */
+	const char *tokens_file;
+	const char *institution;
+	int mix[OP_COUNT];		/* percentages of give, coachees, list */
+	int page_size;
+	const BenchCoach *coaches;	/* loaded from tokens_file */
+	int ncoaches;
 } BenchOptions;
 
 /*
@@ -227,6 +269,9 @@ static const char *const err_names[ERR_COUNT] = {
 /* What a thread counted; added up over the threads at the end. */
 typedef struct BenchTotals {
 	uint64_t requests;		/* OK answers inside the measured window */
+	uint64_t op_requests[OP_COUNT];	/* the same, by kind of request */
+	uint64_t op_errors[OP_COUNT];	/* answers other than OK, by kind */
+	uint64_t op_items[OP_COUNT];	/* rows in the OK answers, by kind */
 	uint64_t requests_all;		/* OK answers, warm-up included */
 	uint64_t errors[ERR_COUNT];
 	double window_s;		/* length of the measured window */
@@ -252,6 +297,7 @@ typedef struct BenchSlot {
 	uint64_t id;
 	uint64_t sent_ns;
 	bool busy;
+	uint8_t op;			/* BenchOp */
 } BenchSlot;
 
 struct BenchWorker;
@@ -265,6 +311,8 @@ typedef struct BenchConn {
 	uint64_t seq;
 	/* Owned; opt->pipeline entries. */
 	BenchSlot *slots;
+	/* --kind feedback: the coach this connection signs in as. */
+	const BenchCoach *coach;
 } BenchConn;
 
 typedef enum BenchPhase {
@@ -304,6 +352,9 @@ typedef struct BenchWorker {
 	BenchTotals totals;
 	Histogram latency;		/* OK answers in the window */
 	Histogram hello_latency;	/* successful Hellos */
+	/* Owned; --kind feedback only: OK answers in the window, by kind. */
+	Histogram *op_latency[OP_COUNT];
+	uint64_t rng;			/* splitmix64 state */
 } BenchWorker;
 
 static uint64_t
@@ -368,7 +419,90 @@ conn_send_ping(BenchConn *c, unsigned slot, bool database, uint64_t now)
 	s->id = req.id;
 	s->sent_ns = now;
 	s->busy = true;
+	s->op = OP_PING;
 	return conn_send(c, &req);
+}
+
+/* splitmix64: a fast generator, good enough to pick requests. */
+static uint64_t
+rng_next(uint64_t *state)
+{
+	uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));
+	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+/*
+ * Queue one request of the feedback mix on `slot`, which must be free: by
+ * the percentages of --mix, GiveFeedback on one of the coach's relations
+ * (a fresh idempotency key each time), ListCoachees, or the first page of
+ * ListFeedback for one of the coach's enrollments.
+ */
+static bool __attribute__((warn_unused_result))
+conn_send_feedback(BenchConn *c, unsigned slot, uint64_t now)
+{
+	BenchWorker *w = c->worker;
+	const BenchOptions *opt = w->opt;
+	const BenchCoach *coach = c->coach;
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__GiveFeedbackRequest give = TRIAD__V1__GIVE_FEEDBACK_REQUEST__INIT;
+	Triad__V1__ListCoacheesRequest coachees = TRIAD__V1__LIST_COACHEES_REQUEST__INIT;
+	Triad__V1__ListFeedbackRequest list = TRIAD__V1__LIST_FEEDBACK_REQUEST__INIT;
+	BenchSlot *s = &c->slots[slot];
+	char key[24];
+
+	assert(!s->busy);
+	uint64_t r = rng_next(&w->rng);
+	int pct = (int) (r % 100);
+	int rel = (int) ((r >> 32) % (uint64_t) coach->nrel);
+	BenchOp op = pct < opt->mix[OP_GIVE] ? OP_GIVE
+		   : pct < opt->mix[OP_GIVE] + opt->mix[OP_COACHEES] ? OP_COACHEES : OP_LIST;
+
+	req.id = (++c->seq << SLOT_BITS) | slot;
+	switch (op) {
+	case OP_GIVE:
+		/* A random 63-bit number, as pgbench's random(1, 2^63 - 1). */
+		snprintf(key, sizeof key, "%" PRIu64, (rng_next(&w->rng) >> 1) | 1);
+		req.idempotency_key = key;
+		req.institution = (char *) opt->institution;
+		give.relation_id = coach->rel[rel];
+		give.situation = (char *) GIVE_SITUATION;
+		give.behaviour = (char *) GIVE_BEHAVIOUR;
+		give.effect = (char *) GIVE_EFFECT;
+		give.suggestion = (char *) GIVE_SUGGESTION;
+		req.body_case = TRIAD__V1__REQUEST__BODY_GIVE_FEEDBACK;
+		req.give_feedback = &give;
+		break;
+	case OP_COACHEES:
+		/* A coach's own view: no institution. */
+		req.body_case = TRIAD__V1__REQUEST__BODY_LIST_COACHEES;
+		req.list_coachees = &coachees;
+		break;
+	default:
+		req.institution = (char *) opt->institution;
+		list.enrollment_id = coach->enr[rel];
+		list.page_size = opt->page_size;
+		req.body_case = TRIAD__V1__REQUEST__BODY_LIST_FEEDBACK;
+		req.list_feedback = &list;
+		break;
+	}
+	s->id = req.id;
+	s->sent_ns = now;
+	s->busy = true;
+	s->op = (uint8_t) op;
+	return conn_send(c, &req);
+}
+
+/* Queue the next request of the run's kind on `slot`. */
+static bool __attribute__((warn_unused_result))
+conn_send_next(BenchConn *c, unsigned slot, uint64_t now)
+{
+	BenchKind kind = c->worker->opt->kind;
+
+	if (kind == KIND_FEEDBACK)
+		return conn_send_feedback(c, slot, now);
+	return conn_send_ping(c, slot, kind == KIND_PING_DB, now);
 }
 
 static bool __attribute__((warn_unused_result))
@@ -378,7 +512,7 @@ conn_send_hello(BenchConn *c)
 	Triad__V1__Hello hello = TRIAD__V1__HELLO__INIT;
 
 	hello.protocol_version = TRIAD_PROTOCOL_VERSION;
-	hello.token = (char *) c->worker->opt->token;
+	hello.token = c->coach != NULL ? c->coach->token : (char *) c->worker->opt->token;
 	hello.client_name = (char *) "triad-bench/" TRIAD_VERSION;
 	req.id = HELLO_ID;
 	req.body_case = TRIAD__V1__REQUEST__BODY_HELLO;
@@ -474,13 +608,35 @@ conn_on_hello(BenchConn *c, const Triad__V1__Response *resp)
 	return true;
 }
 
+/* Rows in an OK answer to `op`: 1 for a single answer, the list's length for
+ * a list; 0 when the body is not the one expected. */
+static uint64_t
+answer_items(BenchOp op, const Triad__V1__Response *resp)
+{
+	switch (op) {
+	case OP_PING:
+		return resp->body_case == TRIAD__V1__RESPONSE__BODY_PING;
+	case OP_GIVE:
+		return resp->body_case == TRIAD__V1__RESPONSE__BODY_FEEDBACK;
+	case OP_COACHEES:
+		return resp->body_case == TRIAD__V1__RESPONSE__BODY_COACHEES && resp->coachees != NULL
+			       ? resp->coachees->n_coachees : 0;
+	case OP_LIST:
+		return resp->body_case == TRIAD__V1__RESPONSE__BODY_FEEDBACK_LIST &&
+				       resp->feedback_list != NULL
+			       ? resp->feedback_list->n_feedback : 0;
+	default:
+		return 0;
+	}
+}
+
 /*
- * Handle the answer to a Ping: time it, count it, and send the next request
- * on the same slot while the run lasts. Returns false when the connection
- * has been closed.
+ * Handle the answer to a request: time it, count it, and send the next
+ * request on the same slot while the run lasts. Returns false when the
+ * connection has been closed.
  */
 static bool
-conn_on_ping(BenchConn *c, const Triad__V1__Response *resp)
+conn_on_answer(BenchConn *c, const Triad__V1__Response *resp)
 {
 	BenchWorker *w = c->worker;
 	uint64_t slot = resp->id & SLOT_MASK;
@@ -496,20 +652,26 @@ conn_on_ping(BenchConn *c, const Triad__V1__Response *resp)
 	uint64_t now = now_ns();
 	unsigned code = code_slot(resp);
 	BenchSlot *s = &c->slots[slot];
+	BenchOp op = (BenchOp) s->op;
 	s->busy = false;
 	if (code == 0)
 		w->totals.requests_all++;
 	if (w->phase == PHASE_MEASURE) {
 		if (code == 0) {
 			w->totals.requests++;
+			w->totals.op_requests[op]++;
+			w->totals.op_items[op] += answer_items(op, resp);
 			hist_record(&w->latency, now - s->sent_ns);
+			if (w->op_latency[op] != NULL)
+				hist_record(w->op_latency[op], now - s->sent_ns);
 		} else {
 			count_error(w, code);
+			w->totals.op_errors[op]++;
 		}
 	}
 	if (opt->kind == KIND_IDLE || w->phase == PHASE_DONE)
 		return true;
-	if (!conn_send_ping(c, (unsigned) slot, opt->kind == KIND_PING_DB, now)) {
+	if (!conn_send_next(c, (unsigned) slot, now)) {
 		fprintf(stderr, "triad-bench: out of memory\n");
 		exit(1);
 	}
@@ -561,7 +723,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		} else if (c->state == BC_ST_HELLO) {
 			open = conn_on_hello(c, resp);
 		} else {
-			open = conn_on_ping(c, resp);
+			open = conn_on_answer(c, resp);
 		}
 		triad__v1__response__free_unpacked(resp, NULL);
 		if (!open)
@@ -749,7 +911,7 @@ worker_run(void *arg)
 			if (c->state != BC_ST_READY)
 				continue;
 			for (int s = 0; s < opt->pipeline; s++) {
-				if (!conn_send_ping(c, (unsigned) s, opt->kind == KIND_PING_DB, now)) {
+				if (!conn_send_next(c, (unsigned) s, now)) {
 					fprintf(stderr, "triad-bench: out of memory\n");
 					exit(1);
 				}
@@ -791,6 +953,8 @@ worker_free(BenchWorker *w)
 		free(w->conns[i].slots);
 	}
 	free(w->conns);
+	for (int op = 0; op < OP_COUNT; op++)
+		free(w->op_latency[op]);
 	if (w->timer != NULL)
 		event_free(w->timer);
 	if (w->keepalive != NULL)
@@ -800,9 +964,13 @@ worker_free(BenchWorker *w)
 	free(w);
 }
 
-/* A worker for `nconns` connections, or NULL when memory runs out. */
+/*
+ * A worker for `nconns` connections, the first of which is connection
+ * `first` of the run (which picks their coaches), or NULL when memory runs
+ * out.
+ */
 static BenchWorker *
-worker_new(const BenchOptions *opt, int nconns,
+worker_new(const BenchOptions *opt, int first, int nconns,
 	   const struct sockaddr *addr, socklen_t addrlen, pthread_barrier_t *barrier,
 	   const bool *abandon)
 {
@@ -828,7 +996,18 @@ worker_new(const BenchOptions *opt, int nconns,
 		w->conns[i].slots = calloc((size_t) opt->pipeline, sizeof(BenchSlot));
 		if (w->conns[i].slots == NULL)
 			goto fail;
+		/* Round robin over the coaches, across threads. */
+		if (opt->ncoaches > 0)
+			w->conns[i].coach = &opt->coaches[(first + i) % opt->ncoaches];
 	}
+	if (opt->kind == KIND_FEEDBACK) {
+		for (int op = OP_GIVE; op < OP_COUNT; op++) {
+			w->op_latency[op] = calloc(1, sizeof(Histogram));
+			if (w->op_latency[op] == NULL)
+				goto fail;
+		}
+	}
+	w->rng = (uint64_t) time(NULL) ^ now_ns() ^ ((uint64_t) first << 40);
 	return w;
 fail:
 	worker_free(w);
@@ -846,12 +1025,20 @@ usage(FILE *f)
 		"  --addr HOST:PORT     daemon address (default $TRIAD_ADDR or %s)\n"
 		"  --connections C      connections to open (default 64)\n"
 		"  --pipeline D         requests outstanding per connection (default 16)\n"
-		"  --kind K             ping | ping-db | idle (default ping)\n"
+		"  --kind K             ping | ping-db | idle | feedback (default ping)\n"
 		"  --duration S         seconds measured, or held for idle (default 10)\n"
 		"  --warmup S           seconds of load before measuring (default 2)\n"
 		"  --token T            token sent in the Hello (default $TRIAD_TOKEN or \"bench\")\n"
 		"  --threads N          event loops, connections shared out (default 1)\n"
 		"  --json               also print one JSON object (human line goes to stderr)\n"
+		"for --kind feedback:\n"
+		"  --tokens FILE        the CSV of scale_feedback.sql (token,token_id,principal_id,\n"
+		"                       person_id,relation_id,enrollment_id,institution_id); each\n"
+		"                       connection signs in as the next coach, round robin\n"
+		"  --institution I      Request.institution for give and list (default bench)\n"
+		"  --mix G,C,L          percent GiveFeedback, ListCoachees, ListFeedback\n"
+		"                       (default 20,40,40)\n"
+		"  --page-size N        ListFeedback page size (default 20)\n"
 		"  --help\n",
 		DEFAULT_ADDR);
 }
@@ -897,6 +1084,10 @@ parse_options(int argc, char **argv, BenchOptions *opt, bool *help)
 		{ "token", required_argument, NULL, 't' },
 		{ "threads", required_argument, NULL, 'T' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "tokens", required_argument, NULL, 'F' },
+		{ "institution", required_argument, NULL, 'I' },
+		{ "mix", required_argument, NULL, 'M' },
+		{ "page-size", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -912,6 +1103,15 @@ parse_options(int argc, char **argv, BenchOptions *opt, bool *help)
 	opt->token = env_token != NULL && *env_token != '\0' ? env_token : "bench";
 	opt->json = false;
 	opt->threads = 1;
+	opt->tokens_file = NULL;
+	opt->institution = "bench";
+	opt->mix[OP_PING] = 0;
+	opt->mix[OP_GIVE] = 20;
+	opt->mix[OP_COACHEES] = 40;
+	opt->mix[OP_LIST] = 40;
+	opt->page_size = 20;
+	opt->coaches = NULL;
+	opt->ncoaches = 0;
 	*help = false;
 
 	int ch;
@@ -930,7 +1130,7 @@ parse_options(int argc, char **argv, BenchOptions *opt, bool *help)
 			break;
 		case 'k':
 			ok = false;
-			for (int k = 0; k <= KIND_IDLE; k++) {
+			for (int k = 0; k <= KIND_FEEDBACK; k++) {
 				if (strcmp(optarg, kind_names[k]) == 0) {
 					opt->kind = (BenchKind) k;
 					ok = true;
@@ -952,6 +1152,27 @@ parse_options(int argc, char **argv, BenchOptions *opt, bool *help)
 		case 'j':
 			opt->json = true;
 			break;
+		case 'F':
+			opt->tokens_file = optarg;
+			break;
+		case 'I':
+			opt->institution = optarg;
+			break;
+		case 'M': {
+			int g, c, l;
+			char tail;
+			ok = sscanf(optarg, "%d,%d,%d%c", &g, &c, &l, &tail) == 3 && g >= 0 &&
+			     c >= 0 && l >= 0 && g + c + l == 100;
+			if (ok) {
+				opt->mix[OP_GIVE] = g;
+				opt->mix[OP_COACHEES] = c;
+				opt->mix[OP_LIST] = l;
+			}
+			break;
+		}
+		case 'P':
+			ok = parse_int(optarg, 1, 1000, &opt->page_size);
+			break;
 		case 'h':
 			*help = true;
 			return true;
@@ -968,6 +1189,160 @@ parse_options(int argc, char **argv, BenchOptions *opt, bool *help)
 		fprintf(stderr, "triad-bench: unexpected argument: %s\n", argv[optind]);
 		return false;
 	}
+	if (opt->kind == KIND_FEEDBACK && opt->tokens_file == NULL) {
+		fprintf(stderr, "triad-bench: --kind feedback needs --tokens FILE "
+			"(written by tests/bench/scale_feedback.sql)\n");
+		return false;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The coaches of --kind feedback */
+
+typedef struct TokenRow {
+	char *token;
+	char *rel;
+	char *enr;
+	size_t line;
+} TokenRow;
+
+static int
+token_row_cmp(const void *a, const void *b)
+{
+	const TokenRow *x = a;
+	const TokenRow *y = b;
+	int c = strcmp(x->token, y->token);
+	if (c != 0)
+		return c;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int
+coach_cmp(const void *a, const void *b)
+{
+	const BenchCoach *x = a;
+	const BenchCoach *y = b;
+	return x->first_line < y->first_line ? -1 : x->first_line > y->first_line;
+}
+
+/* Split a CSV line without quoting into at most `max` fields, in place. */
+static int
+split_csv(char *line, char **fields, int max)
+{
+	int n = 0;
+	char *p = line;
+	while (n < max) {
+		fields[n++] = p;
+		char *comma = strchr(p, ',');
+		if (comma == NULL)
+			break;
+		*comma = '\0';
+		p = comma + 1;
+	}
+	return n;
+}
+
+/*
+ * Read the token file into opt->coaches: one coach per distinct token, with
+ * its relations and enrollments in file order, coaches in the order of
+ * their first line. Prints the reason and returns false on failure.
+ */
+static bool __attribute__((warn_unused_result))
+load_coaches(BenchOptions *opt)
+{
+	FILE *f = fopen(opt->tokens_file, "r");
+	if (f == NULL) {
+		fprintf(stderr, "triad-bench: %s: %s\n", opt->tokens_file, strerror(errno));
+		return false;
+	}
+	TokenRow *rows = NULL;
+	size_t nrows = 0, cap = 0, lineno = 0;
+	char *line = NULL;
+	size_t linecap = 0;
+	ssize_t len;
+	bool ok = true;
+	bool reported = false;
+	while (ok && (len = getline(&line, &linecap, f)) >= 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len == 0 || (lineno == 1 && strncmp(line, "token,", 6) == 0))
+			continue;
+		char *fields[8];
+		if (split_csv(line, fields, 8) != 7 || fields[0][0] == '\0' ||
+		    fields[4][0] == '\0' || fields[5][0] == '\0') {
+			fprintf(stderr, "triad-bench: %s:%zu: expected token,token_id,principal_id,"
+				"person_id,relation_id,enrollment_id,institution_id\n",
+				opt->tokens_file, lineno);
+			ok = false;
+			reported = true;
+			break;
+		}
+		if (nrows == cap) {
+			cap = cap ? 2 * cap : 1024;
+			TokenRow *grown = realloc(rows, cap * sizeof(*rows));
+			if (grown == NULL) {
+				ok = false;
+				break;
+			}
+			rows = grown;
+		}
+		rows[nrows].token = strdup(fields[0]);
+		rows[nrows].rel = strdup(fields[4]);
+		rows[nrows].enr = strdup(fields[5]);
+		rows[nrows].line = lineno;
+		if (rows[nrows].token == NULL || rows[nrows].rel == NULL || rows[nrows].enr == NULL)
+			ok = false;
+		nrows++;
+	}
+	free(line);
+	fclose(f);
+	if (ok && nrows == 0) {
+		fprintf(stderr, "triad-bench: %s: no coaches in it\n", opt->tokens_file);
+		ok = false;
+		reported = true;
+	}
+	BenchCoach *coaches = NULL;
+	int ncoaches = 0;
+	if (ok) {
+		qsort(rows, nrows, sizeof(*rows), token_row_cmp);
+		coaches = calloc(nrows, sizeof(*coaches));
+		ok = coaches != NULL;
+	}
+	/* Group the sorted rows; the strings move into the coaches. */
+	for (size_t i = 0; ok && i < nrows;) {
+		size_t j = i;
+		while (j < nrows && strcmp(rows[j].token, rows[i].token) == 0)
+			j++;
+		BenchCoach *c = &coaches[ncoaches++];
+		c->token = rows[i].token;
+		c->first_line = rows[i].line;
+		c->nrel = (int) (j - i);
+		c->rel = calloc(j - i, sizeof(char *));
+		c->enr = calloc(j - i, sizeof(char *));
+		if (c->rel == NULL || c->enr == NULL) {
+			ok = false;
+			break;
+		}
+		for (size_t k = i; k < j; k++) {
+			c->rel[k - i] = rows[k].rel;
+			c->enr[k - i] = rows[k].enr;
+			if (k > i)
+				free(rows[k].token);
+		}
+		i = j;
+	}
+	free(rows);
+	if (!ok) {
+		if (!reported)
+			fprintf(stderr, "triad-bench: out of memory\n");
+		return false;	/* the process exits; nothing to tidy */
+	}
+	/* Connection i signs in as the coach of the file's i-th token. */
+	qsort(coaches, (size_t) ncoaches, sizeof(*coaches), coach_cmp);
+	opt->coaches = coaches;
+	opt->ncoaches = ncoaches;
 	return true;
 }
 
@@ -1070,6 +1445,26 @@ total_errors(const BenchTotals *t)
 	return n;
 }
 
+/*
+ * --kind feedback: one line per kind of request, with its share of the
+ * answers, its rate, latency and the average rows in an answer.
+ */
+static void
+print_human_ops(FILE *f, const BenchTotals *t, Histogram *const *op_hist)
+{
+	for (int op = OP_GIVE; op < OP_COUNT; op++) {
+		uint64_t n = t->op_requests[op];
+		const Histogram *h = op_hist[op];
+		fprintf(f, "  %-8s %10" PRIu64 " requests, %9.1f req/s, p50 %.1f us, p99 %.1f us, "
+			"p99.9 %.1f us, %.1f rows/answer, errors %" PRIu64 "\n",
+			op_names[op], n, t->window_s > 0 ? (double) n / t->window_s : 0.0,
+			(double) hist_percentile(h, 50000) / 1e3,
+			(double) hist_percentile(h, 99000) / 1e3,
+			(double) hist_percentile(h, 99900) / 1e3,
+			n > 0 ? (double) t->op_items[op] / (double) n : 0.0, t->op_errors[op]);
+	}
+}
+
 static void
 print_human(FILE *f, const BenchOptions *opt, const BenchTotals *t, double rps,
 	    const Histogram *h)
@@ -1109,7 +1504,7 @@ print_human(FILE *f, const BenchOptions *opt, const BenchTotals *t, double rps,
 
 static void
 print_json(FILE *f, const BenchOptions *opt, const BenchTotals *t, double rps,
-	   const Histogram *h)
+	   const Histogram *h, Histogram *const *op_hist)
 {
 	fprintf(f, "{\"kind\":\"%s\",\"connections\":%d,\"pipeline\":%d,\"threads\":%d,"
 		"\"duration_s\":%.3f,\"requests\":%" PRIu64 ",\"requests_total\":%" PRIu64
@@ -1130,7 +1525,25 @@ print_json(FILE *f, const BenchOptions *opt, const BenchTotals *t, double rps,
 		fprintf(f, "%s\"%s\":%" PRIu64, sep, err_names[i], t->errors[i]);
 		sep = ",";
 	}
-	fputs("}}\n", f);
+	fputs("}", f);
+	if (opt->kind == KIND_FEEDBACK) {
+		fputs(",\"ops\":{", f);
+		for (int op = OP_GIVE; op < OP_COUNT; op++) {
+			uint64_t n = t->op_requests[op];
+			const Histogram *oh = op_hist[op];
+			fprintf(f, "%s\"%s\":{\"requests\":%" PRIu64 ",\"rps\":%.1f,\"p50_us\":%.1f,"
+				"\"p99_us\":%.1f,\"p999_us\":%.1f,\"rows_per_answer\":%.2f,"
+				"\"errors\":%" PRIu64 "}",
+				op == OP_GIVE ? "" : ",", op_names[op], n,
+				t->window_s > 0 ? (double) n / t->window_s : 0.0,
+				(double) hist_percentile(oh, 50000) / 1e3,
+				(double) hist_percentile(oh, 99000) / 1e3,
+				(double) hist_percentile(oh, 99900) / 1e3,
+				n > 0 ? (double) t->op_items[op] / (double) n : 0.0, t->op_errors[op]);
+		}
+		fputs("}", f);
+	}
+	fputs("}\n", f);
 }
 
 int
@@ -1147,6 +1560,8 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (opt.kind == KIND_FEEDBACK && !load_coaches(&opt))
+		return 1;
 	if (opt.threads > opt.connections)
 		opt.threads = opt.connections;
 	if (opt.kind == KIND_IDLE)
@@ -1172,10 +1587,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "triad-bench: out of memory\n");
 		return 1;
 	}
-	for (int i = 0; i < opt.threads; i++) {
+	for (int i = 0, first = 0; i < opt.threads; i++) {
 		int n = opt.connections / opt.threads + (i < opt.connections % opt.threads);
-		workers[i] = worker_new(&opt, n, (const struct sockaddr *) &ss, sslen, &barrier,
-				    &abandon);
+		workers[i] = worker_new(&opt, first, n, (const struct sockaddr *) &ss, sslen,
+					&barrier, &abandon);
+		first += n;
 		if (workers[i] == NULL) {
 			fprintf(stderr, "triad-bench: out of memory\n");
 			return 1;
@@ -1217,7 +1633,13 @@ main(int argc, char **argv)
 
 	BenchTotals sum;
 	Histogram *hist = calloc(1, sizeof(*hist));
-	if (hist == NULL) {
+	Histogram *op_hist[OP_COUNT];
+	bool oom = hist == NULL;
+	for (int op = 0; op < OP_COUNT; op++) {
+		op_hist[op] = calloc(1, sizeof(Histogram));
+		oom = oom || op_hist[op] == NULL;
+	}
+	if (oom) {
 		fprintf(stderr, "triad-bench: out of memory\n");
 		return 1;
 	}
@@ -1231,6 +1653,13 @@ main(int argc, char **argv)
 		sum.requests_all += t->requests_all;
 		for (int e = 0; e < ERR_COUNT; e++)
 			sum.errors[e] += t->errors[e];
+		for (int op = 0; op < OP_COUNT; op++) {
+			sum.op_requests[op] += t->op_requests[op];
+			sum.op_errors[op] += t->op_errors[op];
+			sum.op_items[op] += t->op_items[op];
+			if (w->op_latency[op] != NULL)
+				hist_add(op_hist[op], w->op_latency[op]);
+		}
 		if (t->window_s > sum.window_s)
 			sum.window_s = t->window_s;
 		sum.connected += t->connected;
@@ -1241,13 +1670,17 @@ main(int argc, char **argv)
 	}
 
 	print_human(opt.json ? stderr : stdout, &opt, &sum, rps, hist);
+	if (opt.kind == KIND_FEEDBACK)
+		print_human_ops(opt.json ? stderr : stdout, &sum, op_hist);
 	if (opt.json)
-		print_json(stdout, &opt, &sum, rps, hist);
+		print_json(stdout, &opt, &sum, rps, hist, op_hist);
 
 	for (int i = 0; i < opt.threads; i++)
 		worker_free(workers[i]);
 	free(workers);
 	free(hist);
+	for (int op = 0; op < OP_COUNT; op++)
+		free(op_hist[op]);
 	pthread_barrier_destroy(&barrier);
 	return sum.connected > 0 ? 0 : 1;
 }
