@@ -369,14 +369,28 @@ set_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, char *v, Are
 	return true;
 }
 
-/* Sets every field of msg named like a column of row. */
+/*
+ * The field of d named like each column of r (NULL where none is), looked
+ * up once per result rather than once per row.
+ */
+static const ProtobufCFieldDescriptor **
+column_fields(const ProtobufCMessageDescriptor *d, const PGresult *r, Arena *a)
+{
+	const ProtobufCFieldDescriptor **fields = arena_calloc(a, (size_t)PQnfields(r) + 1,
+							       sizeof *fields);
+	for (int j = 0; fields != NULL && j < PQnfields(r); j++)
+		fields[j] = protobuf_c_message_descriptor_get_field_by_name(d, PQfname(r, j));
+	return fields;
+}
+
+/* Sets every field of msg that has a column in row (fields from column_fields()). */
 static bool
-fill_row(ProtobufCMessage *msg, const PGresult *r, int row, Arena *a)
+fill_row(ProtobufCMessage *msg, const ProtobufCFieldDescriptor **fields, const PGresult *r,
+	 int row, Arena *a)
 {
 	for (int j = 0; j < PQnfields(r); j++) {
-		const ProtobufCFieldDescriptor *f =
-			protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, PQfname(r, j));
-		if (f != NULL && !PQgetisnull(r, row, j) && !set_field(msg, f, PQgetvalue(r, row, j), a))
+		if (fields[j] != NULL && !PQgetisnull(r, row, j) &&
+		    !set_field(msg, fields[j], PQgetvalue(r, row, j), a))
 			return false;
 	}
 	return true;
@@ -416,11 +430,12 @@ fill_list(ProtobufCMessage *reply, const char *into, const PGresult *r, int limi
 			*(char **)((char *)reply + next->offset) = PQgetvalue(r, n - 1, idcol);
 	}
 	ProtobufCMessage **items = arena_calloc(a, (size_t)n + 1, sizeof *items);
-	if (items == NULL)
+	const ProtobufCFieldDescriptor **fields = column_fields(f->descriptor, r, a);
+	if (items == NULL || fields == NULL)
 		return false;
 	for (int i = 0; i < n; i++) {
 		items[i] = message_new(a, f->descriptor);
-		if (items[i] == NULL || !fill_row(items[i], r, i, a))
+		if (items[i] == NULL || !fill_row(items[i], fields, r, i, a))
 			return false;
 	}
 	*(ProtobufCMessage ***)((char *)reply + f->offset) = items;
@@ -458,7 +473,8 @@ route_done(void *arg, const DbOutcome *out)
 			arena_free(&a);
 			return;
 		}
-		ok = fill_row(reply, r, 0, &a);
+		const ProtobufCFieldDescriptor **fields = column_fields(reply->descriptor, r, &a);
+		ok = fields != NULL && fill_row(reply, fields, r, 0, &a);
 	}
 	if (!ok) {
 		log_error("bug", "what=sqlroute_reply route=%s", call->route);

@@ -334,14 +334,21 @@ $$;
 
 -- ---- a coach's view across institutions (the narrow path) ----
 
+-- Both are plpgsql rather than sql so that their plans are cached: a coach
+-- lists coachees often, and planning the join costs more than running it.
 CREATE FUNCTION triad_coachees(p_coach text)
     RETURNS TABLE (relation_id uuid, institution_id uuid, institution_slug text,
                    enrollment_id uuid, participant_person_id uuid, participant_name text,
                    participant_email text, programme_code text, kind text,
                    last_feedback_at text, open_requests integer)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = public, pg_temp
     AS $$
+BEGIN
+    IF coalesce(p_coach, '') = '' THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
     SELECT r.id, r.institution_id, i.slug, e.id, p.id, p.name, p.email,
            coalesce(pc.code, pm.code), r.kind,
            coalesce((SELECT triad_ts(max(f.created_at)) FROM feedback f
@@ -358,8 +365,9 @@ CREATE FUNCTION triad_coachees(p_coach text)
       LEFT JOIN module_run mr ON mr.institution_id = e.institution_id AND mr.id = e.run_id
       LEFT JOIN module m ON m.institution_id = mr.institution_id AND m.id = mr.module_id
       LEFT JOIN programme pm ON pm.institution_id = m.institution_id AND pm.id = m.programme_id
-     WHERE p_coach <> '' AND r.coach_person_id = p_coach::uuid AND triad_relation_active(r)
-     ORDER BY i.slug, p.name
+     WHERE r.coach_person_id = p_coach::uuid AND triad_relation_active(r)
+     ORDER BY i.slug, p.name;
+END
 $$;
 
 CREATE FUNCTION triad_coach_requests(p_coach text)
@@ -367,9 +375,14 @@ CREATE FUNCTION triad_coach_requests(p_coach text)
                    participant_name text, coach_name text, outcome_id uuid, module_id uuid,
                    assignment text, question text, due_on text, overdue boolean,
                    answered_at text, created_at text)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = public, pg_temp
     AS $$
+BEGIN
+    IF coalesce(p_coach, '') = '' THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
     SELECT q.id, q.institution_id, i.slug, q.relation_id, p.name, cp.name, q.outcome_id,
            q.module_id, q.assignment, q.question, coalesce(q.due_on::text, ''),
            q.due_on < current_date, '', triad_ts(q.created_at)
@@ -379,9 +392,10 @@ CREATE FUNCTION triad_coach_requests(p_coach text)
       JOIN enrollment e ON e.institution_id = r.institution_id AND e.id = r.enrollment_id
       JOIN person p ON p.id = e.person_id
       JOIN person cp ON cp.id = r.coach_person_id
-     WHERE p_coach <> '' AND r.coach_person_id = p_coach::uuid AND triad_relation_active(r)
+     WHERE r.coach_person_id = p_coach::uuid AND triad_relation_active(r)
        AND q.answered_at IS NULL
-     ORDER BY q.due_on < current_date DESC, q.due_on NULLS LAST, q.created_at
+     ORDER BY q.due_on < current_date DESC, q.due_on NULLS LAST, q.created_at;
+END
 $$;
 
 REVOKE ALL ON FUNCTION triad_coachees(text), triad_coach_requests(text) FROM PUBLIC;
