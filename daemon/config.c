@@ -30,7 +30,7 @@ typedef struct Setting {
 static const Setting settings[] = {
 	{"listen", SET_STRING, OFF(listen), "127.0.0.1:7411", 0, 0, false},
 	{"db", SET_STRING, OFF(db), "", 0, 0, false},
-	{"pool_size", SET_INT, OFF(pool_size), "4", 1, 256, false},
+	{"pool_size", SET_INT, OFF(pool_size), "16", 1, 256, false},
 	{"log_level", SET_LOGLEVEL, OFF(log_level), "info", 0, 0, true},
 	{"max_frame_bytes", SET_INT, OFF(max_frame_bytes), "1048576", 1024, 64 << 20, true},
 	{"max_in_flight", SET_INT, OFF(max_in_flight), "128", 1, 65536, true},

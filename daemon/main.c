@@ -32,7 +32,7 @@ static const char usage_text[] =
 	"  -c, --config FILE      ini file with a [triadd] section (see triadd.conf.example)\n"
 	"  -l, --listen HOST:PORT protocol address (default 127.0.0.1:7411)\n"
 	"  -d, --db CONNINFO      PostgreSQL connection string\n"
-	"  -p, --pool N           database connections (default 4)\n"
+	"  -p, --pool N           database connections (default 16)\n"
 	"  -L, --log-level LEVEL  debug, info, warn or error (default info)\n"
 	"  -h, --help             show this help\n"
 	"  -V, --version          show the version\n"

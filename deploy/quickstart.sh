@@ -221,7 +221,7 @@ cmd_start() {
 			[triadd]
 			listen = 127.0.0.1:$listen_port
 			db = $APP_DB
-			pool_size = 4
+			pool_size = 16
 			log_level = info
 		EOF
 	)

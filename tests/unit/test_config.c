@@ -37,7 +37,7 @@ test_defaults(void **state)
 	config_defaults(&c);
 	assert_string_equal(c.listen, "127.0.0.1:7411");
 	assert_int_equal(c.max_frame_bytes, 1048576);
-	assert_int_equal(c.pool_size, 4);
+	assert_int_equal(c.pool_size, 16);
 	assert_int_equal(c.log_level, LOG_INFO);
 	assert_true(config_validate(&c, err));
 }
@@ -59,7 +59,7 @@ test_set_errors_name_the_setting(void **state)
 	assert_false(config_set(&c, "log_level", "loud", err));
 	assert_string_equal(err, "log_level: 'loud' is not one of debug, info, warn, error");
 	/* A failed set leaves the old value. */
-	assert_int_equal(c.pool_size, 4);
+	assert_int_equal(c.pool_size, 16);
 	assert_true(config_set(&c, "pool_size", "8", err));
 	assert_int_equal(c.pool_size, 8);
 }
@@ -152,7 +152,7 @@ test_reload_keeps_what_needs_a_restart(void **state)
 
 	assert_int_equal(config_apply_reload(&cur, &next), 2);
 	assert_string_equal(cur.listen, "127.0.0.1:7411");
-	assert_int_equal(cur.pool_size, 4);
+	assert_int_equal(cur.pool_size, 16);
 	assert_int_equal(cur.max_in_flight, 7);
 	assert_int_equal(cur.log_level, LOG_WARN);
 	log_set_level(LOG_INFO);
