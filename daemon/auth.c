@@ -154,6 +154,17 @@ auth_is_staff(const Principal *p, const char *tenant)
 	return false;
 }
 
+int
+auth_grant_count(const Principal *p, const char *tenant)
+{
+	int n = 0;
+	if (p == NULL || p->operator)
+		return -1;
+	for (int i = 0; tenant != NULL && i < p->ngrants; i++)
+		n += grant_in(&p->grants[i], tenant);
+	return n;
+}
+
 const char *
 auth_organisation(const Principal *p, const char *tenant)
 {
@@ -438,8 +449,6 @@ bool
 auth_limiter_allows(AuthLimiter *l, const char *addr, uint32_t limit, uint64_t now_ms)
 {
 	unsigned i = slot_of(addr);
-	if (strcmp(l->slots[i].addr, addr) != 0)
-		return true;
 	if (now_ms - l->slots[i].window_start_ms >= AUTH_FAIL_WINDOW_MS)
 		return true;
 	return l->slots[i].failures < limit;
@@ -449,10 +458,11 @@ bool
 auth_limiter_fail(AuthLimiter *l, const char *addr, uint32_t limit, uint64_t now_ms)
 {
 	unsigned i = slot_of(addr);
-	/* A slot belongs to whoever failed in it last; an old window is reset.
-	 * Collisions can only make two addresses share a budget. */
-	if (strcmp(l->slots[i].addr, addr) != 0 ||
-	    now_ms - l->slots[i].window_start_ms >= AUTH_FAIL_WINDOW_MS) {
+	/* A slot starts a new window when its old one is over. While a window
+	 * runs, every address hashed to the slot counts against it: collisions
+	 * make addresses share a budget, never reset one. */
+	if (now_ms - l->slots[i].window_start_ms >= AUTH_FAIL_WINDOW_MS ||
+	    l->slots[i].failures == 0) {
 		snprintf(l->slots[i].addr, sizeof l->slots[i].addr, "%s", addr);
 		l->slots[i].window_start_ms = now_ms;
 		l->slots[i].failures = 0;

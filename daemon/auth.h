@@ -121,6 +121,12 @@ typedef enum AuthResult {
 bool auth_is_staff(const Principal *p, const char *tenant);
 
 /*
+ * How many grants p holds in tenant (an institution id), or -1 for an
+ * operator, whose rights do not come from grants.
+ */
+int auth_grant_count(const Principal *p, const char *tenant);
+
+/*
  * The organisation p speaks for in tenant: that of its employer-contact
  * or partner-integration grant there, or "" when it has none.
  */

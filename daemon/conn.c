@@ -10,6 +10,7 @@
  */
 #include "conn.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -393,6 +394,8 @@ conn_send_answer(Server *srv, ConnRef ref, const Triad__V1__Response *resp)
 void
 conn_open_session(Conn *c, const char *client_name, Principal *principal)
 {
+	/* Only a connection waiting for its Hello opens a session, once. */
+	assert(c->state == CONN_ST_HELLO && c->principal == NULL);
 	c->state = CONN_ST_READY;
 	c->hello_pending = false;
 	c->principal = principal_ref(principal);

@@ -14,7 +14,7 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 
-static const char begin_sql[] = "SELECT triad_begin($1, $2::uuid, $3::uuid)";
+static const char begin_sql[] = "SELECT triad_begin($1, $2::uuid, $3::uuid, $4::int)";
 
 DbJob *
 db_job_new(DbDoneFn done, void *arg)
@@ -37,10 +37,11 @@ dup_opt(char **dst, const char *src)
 }
 
 bool
-db_job_scope(DbJob *job, const char *institution, const char *token_id, const char *principal_id)
+db_job_scope(DbJob *job, const char *institution, const char *token_id, const char *principal_id,
+	     const char *grants)
 {
 	return dup_opt(&job->institution, institution) && dup_opt(&job->token_id, token_id) &&
-	       dup_opt(&job->principal_id, principal_id);
+	       dup_opt(&job->principal_id, principal_id) && dup_opt(&job->grants, grants);
 }
 
 /* True when the job opens with triad_begin(). */
@@ -84,6 +85,7 @@ db_job_free(DbJob *job)
 	free(job->institution);
 	free(job->token_id);
 	free(job->principal_id);
+	free(job->grants);
 	free(job->error);
 	free(job->error_field);
 	free(job);
@@ -133,6 +135,11 @@ code_for_sqlstate(const char *s)
 
 static void on_io(evutil_socket_t fd, short what, void *arg);
 static void db_connect(DbConn *dc);
+
+static void
+notice_ignore(void *arg, const char *message)
+{
+}
 
 /* Watches the connection's socket for what, replacing the previous watch. */
 static void
@@ -238,6 +245,13 @@ db_connect(DbConn *dc)
 static void
 connect_poll(DbConn *dc)
 {
+	/* libpq may close its socket and open another with the same number
+	 * (the next host, an SSL retry): a watch kept by number would then be
+	 * on a descriptor the kernel no longer knows. Watch afresh each time. */
+	if (dc->io != NULL) {
+		event_free(dc->io);
+		dc->io = NULL;
+	}
 	switch (PQconnectPoll(dc->pg)) {
 	case PGRES_POLLING_READING:
 		db_watch(dc, EV_READ);
@@ -251,6 +265,8 @@ connect_poll(DbConn *dc)
 			return;
 		}
 		evtimer_del(dc->retry);
+		/* NOTICEs would be written to stderr synchronously; drop them. */
+		PQsetNoticeProcessor(dc->pg, notice_ignore, NULL);
 		dc->state = DB_ST_IDLE;
 		dc->backoff_ms = BACKOFF_MIN_MS;
 		db_watch(dc, EV_READ);
@@ -285,8 +301,8 @@ db_conn_run(DbConn *dc, DbJob *job)
 
 	bool ok = true;
 	if (job_scoped(job)) {
-		const char *p[3] = {job->institution, job->token_id, job->principal_id};
-		ok = PQsendQueryParams(dc->pg, begin_sql, 3, NULL, p, NULL, NULL, 0) == 1;
+		const char *p[4] = {job->institution, job->token_id, job->principal_id, job->grants};
+		ok = PQsendQueryParams(dc->pg, begin_sql, 4, NULL, p, NULL, NULL, 0) == 1;
 	}
 	for (int i = 0; ok && i < job->nstmts; i++) {
 		const DbStmt *st = &job->stmts[i];
@@ -349,6 +365,13 @@ job_finish(DbConn *dc)
 		if (out.code == TRIAD__V1__CODE__CODE_INTERNAL)
 			log_error("db_error", "sqlstate=%s stmt=%d message=\"%s\"",
 				  job->sqlstate, job->failed_stmt, job->error);
+	} else if (PQtransactionStatus(dc->pg) == PQTRANS_INTRANS ||
+		   PQtransactionStatus(dc->pg) == PQTRANS_INERROR) {
+		/* A statement opened a transaction the sync did not end: it will
+		 * be rolled back when the connection is dropped below. */
+		out.code = TRIAD__V1__CODE__CODE_INTERNAL;
+		out.message = "the request left a transaction open and was rolled back";
+		log_error("bug", "what=transaction_left_open");
 	} else if (job->nresults != job->nstmts) {
 		out.code = TRIAD__V1__CODE__CODE_INTERNAL;
 		out.message = "the database returned an unexpected number of results";
@@ -362,7 +385,8 @@ job_finish(DbConn *dc)
 	db_job_free(job);
 
 	/* A statement must never leave a transaction open on a shared connection. */
-	if (PQtransactionStatus(dc->pg) != PQTRANS_IDLE) {
+	PGTransactionStatusType ts = PQtransactionStatus(dc->pg);
+	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR || ts == PQTRANS_UNKNOWN) {
 		db_drop(dc, "transaction left open");
 		return;
 	}

@@ -58,6 +58,7 @@ struct DbJob {
 	char *institution;
 	char *token_id;
 	char *principal_id;
+	char *grants;                     /* the session's grant count there, or NULL */
 	int nstmts;
 	DbStmt stmts[DB_MAX_STMTS];
 	PGresult *results[DB_MAX_STMTS];
@@ -84,7 +85,7 @@ DbJob *db_job_new(DbDoneFn done, void *arg);
  */
 __attribute__((warn_unused_result))
 bool db_job_scope(DbJob *job, const char *institution, const char *token_id,
-		  const char *principal_id);
+		  const char *principal_id, const char *grants);
 
 /*
  * Appends a statement. sql must be a string literal or otherwise outlive the

@@ -219,9 +219,12 @@ call_job(Call *call, DbDoneFn done, void *arg)
 {
 	const Principal *p = call->principal;
 	DbJob *job = db_job_new(done, arg);
+	char grants[16];
+	int n = call->tenant != NULL ? auth_grant_count(p, call->tenant) : -1;
 
+	snprintf(grants, sizeof grants, "%d", n);
 	if (job != NULL && !db_job_scope(job, call->tenant, p != NULL ? p->token_id : NULL,
-					 p != NULL ? p->id : NULL)) {
+					 p != NULL ? p->id : NULL, n >= 0 ? grants : NULL)) {
 		db_job_free(job);
 		job = NULL;
 	}

@@ -94,7 +94,7 @@ params_build(Pool *pool, const char *conninfo, char err[256])
 		return false;
 	}
 	int n = 0;
-	const char *host = NULL, *hostaddr = NULL, *appname = NULL;
+	const char *host = NULL, *hostaddr = NULL, *appname = NULL, *options = NULL;
 	for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
 		if (o->val == NULL)
 			continue;
@@ -105,14 +105,16 @@ params_build(Pool *pool, const char *conninfo, char err[256])
 			hostaddr = o->val;
 		else if (strcmp(o->keyword, "application_name") == 0)
 			appname = o->val;
+		else if (strcmp(o->keyword, "options") == 0)
+			options = o->val;
 	}
 	char *resolved = NULL;
 	if (host != NULL && hostaddr == NULL && !resolve_hosts(host, &resolved, err)) {
 		PQconninfoFree(opts);
 		return false;
 	}
-	pool->keys = calloc((size_t)n + 3, sizeof *pool->keys);
-	pool->values = calloc((size_t)n + 3, sizeof *pool->values);
+	pool->keys = calloc((size_t)n + 4, sizeof *pool->keys);
+	pool->values = calloc((size_t)n + 4, sizeof *pool->values);
 	bool ok = pool->keys != NULL && pool->values != NULL;
 	int k = 0;
 	for (PQconninfoOption *o = opts; ok && o->keyword != NULL; o++) {
@@ -132,6 +134,16 @@ params_build(Pool *pool, const char *conninfo, char err[256])
 	if (ok && appname == NULL) {
 		pool->keys[k] = strdup("application_name");
 		pool->values[k] = strdup("triadd");
+		ok = pool->keys[k] != NULL && pool->values[k] != NULL;
+		k++;
+	}
+	/* The server gives up on a statement when the daemon would, so a request
+	 * abandoned at its deadline does not keep running and holding locks. */
+	char opt[CONFIG_STR_MAX];
+	if (ok && options == NULL) {
+		snprintf(opt, sizeof opt, "-c statement_timeout=%d", pool->cfg->db_timeout_ms);
+		pool->keys[k] = strdup("options");
+		pool->values[k] = strdup(opt);
 		ok = pool->keys[k] != NULL && pool->values[k] != NULL;
 	}
 	free(resolved);
@@ -182,9 +194,27 @@ on_sweep(evutil_socket_t fd, short what, void *arg)
 
 	snprintf(msg, sizeof msg, "the database did not answer within %d ms; try again",
 		 pool->cfg->db_timeout_ms);
-	/* Deadlines are set on submit, so the queue is in deadline order. */
-	while (pool->qhead != NULL && pool->qhead->deadline_us <= now)
-		db_job_fail(queue_pop(pool), TRIAD__V1__CODE__CODE_UNAVAILABLE, msg);
+	/* The whole queue: a reloaded db_timeout_ms can put later jobs first. */
+	DbJob *expired = NULL, **link = &pool->qhead;
+	pool->qtail = NULL;
+	while (*link != NULL) {
+		DbJob *job = *link;
+		if (job->deadline_us <= now) {
+			*link = job->next;
+			job->next = expired;
+			expired = job;
+			pool->qlen--;
+		} else {
+			pool->qtail = job;
+			link = &job->next;
+		}
+	}
+	while (expired != NULL) {
+		DbJob *job = expired;
+		expired = job->next;
+		job->next = NULL;
+		db_job_fail(job, TRIAD__V1__CODE__CODE_UNAVAILABLE, msg);
+	}
 	for (int i = 0; i < pool->size; i++) {
 		DbConn *dc = &pool->conns[i];
 		if (dc->state == DB_ST_BUSY && dc->job != NULL && dc->job->deadline_us <= now) {

@@ -50,7 +50,8 @@ typedef struct Server {
 	ConnTable conns;
 	Conn *graveyard;           /* closed connections freed at the end of the loop iteration */
 	struct event *reaper;      /* fires once per iteration when the graveyard is not empty */
-	bool draining;             /* SIGTERM seen: no new connections or requests */
+	bool draining;             /* SIGTERM seen: no new connections; each one goes once
+				      nothing is owed either way (see server_drain) */
 	struct event *drain_timer;
 	Stats stats;
 	AuthLimiter limiter;       /* failed sign-ins per source address */

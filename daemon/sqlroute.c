@@ -218,6 +218,15 @@ field_param(Call *call, const char *body_name, const ProtobufCMessage *body, con
 		switch (f->type) {
 		case PROTOBUF_C_TYPE_STRING: {
 			const char *s = *(const char *const *)at;
+			/* Bounds what a queued job holds; no field of the domain is
+			 * longer (the schema's checks are tighter still). */
+			if (strlen(s) > SQLROUTE_TEXT_MAX) {
+				char field[128];
+				snprintf(field, sizeof field, "%s.%s", body_name, path);
+				call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
+					  "%s is longer than %d characters", f->name, SQLROUTE_TEXT_MAX);
+				return false;
+			}
 			if (is_id_field(f->name) && s[0] != '\0' && !is_uuid(s)) {
 				char field[128];
 				snprintf(field, sizeof field, "%s.%s", body_name, path);

@@ -24,6 +24,7 @@
 
 #define SQLROUTE_MAX_STMTS 3
 #define SQLROUTE_MAX_PARAMS 12
+#define SQLROUTE_TEXT_MAX 16384      /* longest text field accepted */
 
 /*
  * One statement. params name where each $n comes from:

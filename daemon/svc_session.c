@@ -25,35 +25,43 @@ ms_mono(void)
 }
 
 /*
- * Counts a failed sign-in from the call's address and answers it; the
- * connection is closed after the answer when close_conn is set.
+ * Answers a sign-in (a Hello, or an invite redemption when hello is false)
+ * that did not succeed. A refused credential counts against the address's
+ * limit; the database's trouble does not. A failed Hello closes the
+ * connection once the answer is out.
  */
 static void
-signin_failed(Call *call, Triad__V1__Code code, const char *field, const char *message,
-	      bool close_conn)
+signin_failed(Call *call, bool hello, Triad__V1__Code code, const char *field,
+	      const char *message)
 {
 	Conn *c = conn_lookup(call->srv, call->conn);
+	bool refused = code == TRIAD__V1__CODE__CODE_UNAUTHENTICATED ||
+		       code == TRIAD__V1__CODE__CODE_NOT_FOUND ||
+		       code == TRIAD__V1__CODE__CODE_INVALID_ARGUMENT;
 	if (c != NULL) {
 		uint32_t limit = (uint32_t)call->srv->cfg.signin_failures_max;
-		if (auth_limiter_fail(&call->srv->limiter, c->peer_ip, limit, ms_mono()))
+		if (refused && auth_limiter_fail(&call->srv->limiter, c->peer_ip, limit, ms_mono()))
 			log_warn("signin_rate_limited", "addr=%s failures=%u window_s=%d", c->peer_ip,
 				 limit, AUTH_FAIL_WINDOW_MS / 1000);
-		conn_hello_failed(c);
-		if (close_conn)
+		if (hello) {
+			conn_hello_failed(c);
 			conn_close_after_flush(c);
+		}
 	}
 	call_fail(call, code, field, "%s", message);
 }
 
 /* True (and the call answered) when the call's address is over its limit. */
 static bool
-signin_limited(Call *call, Conn *c)
+signin_limited(Call *call, bool hello, Conn *c)
 {
 	if (auth_limiter_allows(&call->srv->limiter, c->peer_ip,
 				(uint32_t)call->srv->cfg.signin_failures_max, ms_mono()))
 		return false;
-	conn_hello_failed(c);
-	conn_close_after_flush(c);
+	if (hello) {
+		conn_hello_failed(c);
+		conn_close_after_flush(c);
+	}
 	call_fail(call, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED, NULL,
 		  "too many failed sign-ins from your address; wait a minute and try again");
 	return true;
@@ -119,7 +127,7 @@ hello_grants_done(void *arg, const DbOutcome *out)
 	Principal *p = ctx->principal;
 
 	if (out->code != TRIAD__V1__CODE__CODE_OK) {
-		signin_failed(call, out->code, NULL, out->message, true);
+		signin_failed(call, true, out->code, NULL, out->message);
 		hello_ctx_free(ctx);
 		return;
 	}
@@ -127,8 +135,7 @@ hello_grants_done(void *arg, const DbOutcome *out)
 	int n = PQntuples(r);
 	p->grants = n > 0 ? calloc((size_t)n, sizeof *p->grants) : NULL;
 	if (n > 0 && p->grants == NULL) {
-		signin_failed(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory",
-			      true);
+		signin_failed(call, true, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
 		hello_ctx_free(ctx);
 		return;
 	}
@@ -143,8 +150,10 @@ hello_grants_done(void *arg, const DbOutcome *out)
 	}
 	p->ngrants = n;
 
+	/* The connection may have gone, or be closing (a drain): then the
+	 * answer still goes out but no session opens. */
 	Conn *c = conn_lookup(call->srv, call->conn);
-	if (c != NULL)
+	if (c != NULL && c->state == CONN_ST_HELLO)
 		conn_open_session(c, ctx->client_name, p);
 	hello_answer(call, p);
 	hello_ctx_free(ctx);
@@ -159,7 +168,7 @@ hello_token_done(void *arg, const DbOutcome *out)
 	Call *call = ctx->call;
 
 	if (out->code != TRIAD__V1__CODE__CODE_OK) {
-		signin_failed(call, out->code, NULL, out->message, true);
+		signin_failed(call, true, out->code, NULL, out->message);
 		hello_ctx_free(ctx);
 		return;
 	}
@@ -179,15 +188,14 @@ hello_token_done(void *arg, const DbOutcome *out)
 	else if (cell_bool(r, match, 3))
 		refusal = "the token has expired; create a new one";
 	if (refusal != NULL) {
-		signin_failed(call, TRIAD__V1__CODE__CODE_UNAUTHENTICATED, NULL, refusal, true);
+		signin_failed(call, true, TRIAD__V1__CODE__CODE_UNAUTHENTICATED, NULL, refusal);
 		hello_ctx_free(ctx);
 		return;
 	}
 
 	Principal *p = ctx->principal = principal_new();
 	if (p == NULL) {
-		signin_failed(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory",
-			      true);
+		signin_failed(call, true, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
 		hello_ctx_free(ctx);
 		return;
 	}
@@ -206,8 +214,7 @@ hello_token_done(void *arg, const DbOutcome *out)
 	if (job == NULL || !db_job_add(job, token_used_sql, 1, tok) ||
 	    !db_job_add(job, principal_grants_sql, 1, pid)) {
 		db_job_free(job);
-		signin_failed(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory",
-			      true);
+		signin_failed(call, true, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
 		hello_ctx_free(ctx);
 		return;
 	}
@@ -245,36 +252,36 @@ svc_session_hello(Call *call, const Triad__V1__Request *req)
 			  "client_name is longer than %d bytes", CLIENT_NAME_MAX);
 		return;
 	}
-	if (signin_limited(call, c))
+	if (signin_limited(call, true, c))
 		return;
 
 	HelloCtx *ctx = calloc(1, sizeof *ctx);
 	char prefix[SECRET_PREFIX_LEN + 1];
 	if (ctx == NULL) {
-		signin_failed(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory",
-			      true);
+		signin_failed(call, true, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
 		return;
 	}
 	if (h->token[0] == '\0' || !secret_parse("trd", h->token, prefix, ctx->hash)) {
 		free(ctx);
-		signin_failed(call, TRIAD__V1__CODE__CODE_UNAUTHENTICATED, "hello.token",
+		signin_failed(call, true, TRIAD__V1__CODE__CODE_UNAUTHENTICATED, "hello.token",
 			      h->token[0] == '\0'
 				      ? "a token is required: sign in with `triad login`"
 				      : "this is not a triad token (they start with trd_ and are "
-					"47 characters long)",
-			      true);
+					"47 characters long)");
 		return;
 	}
 	ctx->call = call;
 	snprintf(ctx->client_name, sizeof ctx->client_name, "%s", h->client_name);
+	/* Only the hash is needed from here on; do not leave the secret in
+	 * memory that is about to be freed. */
+	explicit_bzero(h->token, strlen(h->token));
 
 	DbJob *job = db_job_new(hello_token_done, ctx);
 	const char *params[1] = {prefix};
 	if (job == NULL || !db_job_add(job, token_candidates_sql, 1, params)) {
 		db_job_free(job);
 		free(ctx);
-		signin_failed(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory",
-			      true);
+		signin_failed(call, true, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
 		return;
 	}
 	pool_submit(call->srv->pool, job);
@@ -465,7 +472,7 @@ redeem_candidates_done(void *arg, const DbOutcome *out)
 	if (refusal != NULL) {
 		/* Only a code nobody issued looks like guessing. */
 		if (match < 0)
-			signin_failed(call, code, NULL, refusal, false);
+			signin_failed(call, false, code, NULL, refusal);
 		else
 			call_fail(call, code, NULL, "%s", refusal);
 		redeem_free(ctx);
@@ -486,7 +493,7 @@ redeem_candidates_done(void *arg, const DbOutcome *out)
 	DbJob *job = db_job_new(redeem_done, ctx);
 	const char *params[5] = {ctx->invite_id, ctx->token_prefix, ctx->token_hash, ctx->label,
 				 call->request_id_text};
-	if (job == NULL || !db_job_scope(job, ctx->institution_id, NULL, NULL) ||
+	if (job == NULL || !db_job_scope(job, ctx->institution_id, NULL, NULL, NULL) ||
 	    !db_job_add(job, redeem_sql, 5, params)) {
 		db_job_free(job);
 		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
@@ -512,7 +519,7 @@ svc_session_redeem_invite(Call *call, const Triad__V1__Request *req)
 			  "token_label is longer than %d characters", TOKEN_LABEL_MAX);
 		return;
 	}
-	if (signin_limited(call, c))
+	if (signin_limited(call, false, c))
 		return;
 	RedeemCtx *ctx = calloc(1, sizeof *ctx);
 	if (ctx == NULL) {
@@ -521,9 +528,9 @@ svc_session_redeem_invite(Call *call, const Triad__V1__Request *req)
 	}
 	if (!secret_parse("inv", m->code, prefix, ctx->code_hash)) {
 		free(ctx);
-		signin_failed(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "redeem_invite.code",
+		signin_failed(call, false, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "redeem_invite.code",
 			      "this is not an invite code (they start with inv_ and are 47 "
-			      "characters long)", false);
+			      "characters long)");
 		return;
 	}
 	ctx->call = call;

@@ -191,9 +191,14 @@ GRANT SELECT, INSERT ON audit_event, service_audit_event TO triad_app;
 -- Opens a request's transaction: checks that the session's token is still
 -- valid (so a revoked token stops working at once, not at the next
 -- connection), resolves the institution by id or slug, and sets both for
--- row-level security and the audit trail. Raises TR401 for a dead token
--- and TR404 for an unknown institution.
-CREATE FUNCTION triad_begin(p_institution text, p_token uuid, p_principal uuid)
+-- row-level security and the audit trail. When p_grants is given -- the
+-- number of grants the session holds in that institution, as read when it
+-- opened -- a different number means the caller's roles there changed
+-- (a grant revoked or given), and the session must sign in again. Raises
+-- TR401 for a dead token or changed roles and TR404 for an unknown
+-- institution.
+CREATE FUNCTION triad_begin(p_institution text, p_token uuid, p_principal uuid,
+                            p_grants integer DEFAULT NULL)
     RETURNS uuid
     LANGUAGE plpgsql
     AS $$
@@ -214,6 +219,12 @@ BEGIN
             RAISE EXCEPTION 'institution % not found', p_institution USING ERRCODE = 'TR404';
         END IF;
         PERFORM set_config('triad.institution_id', v_institution::text, true);
+        IF p_grants IS NOT NULL AND p_grants <> (SELECT count(*) FROM role_grant g
+                                                  WHERE g.institution_id = v_institution
+                                                    AND g.principal_id = p_principal) THEN
+            RAISE EXCEPTION 'your roles at this institution have changed; sign in again'
+                USING ERRCODE = 'TR401';
+        END IF;
     END IF;
     PERFORM set_config('triad.principal_id', coalesce(p_principal::text, ''), true);
     RETURN v_institution;
@@ -252,7 +263,7 @@ $$;
 
 REVOKE ALL ON FUNCTION triad_principal_grants(uuid), triad_invite_candidates(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION triad_principal_grants(uuid), triad_invite_candidates(text),
-    triad_begin(text, uuid, uuid), triad_tenant(), triad_principal(), triad_ts(timestamptz)
+    triad_begin(text, uuid, uuid, integer), triad_tenant(), triad_principal(), triad_ts(timestamptz)
     TO triad_app;
 
 -- Redeems an invite inside its institution (triad_begin already set it):

@@ -78,7 +78,7 @@ branches() {
 	echo '\set key random(1, 9223372036854775807)'
 	echo '\set reqid random(1, 9223372036854775807)'
 	branches '\startpipeline
-SELECT triad_begin(:inst, :token_id::uuid, :principal_id::uuid);
+SELECT triad_begin(:inst, :token_id::uuid, :principal_id::uuid, 1);
 SELECT * FROM triad_feedback_give(nullif(:@R@, '"''"')::uuid, :situation, :behaviour, :effect, :suggestion, nullif(:empty, '"''"')::uuid, nullif(:empty, '"''"')::uuid, nullif(:empty, '"''"')::uuid, :person_id, :key, :reqid::numeric);
 \endpipeline'
 } >"$dir/give.pgbench"
@@ -87,7 +87,7 @@ SELECT * FROM triad_feedback_give(nullif(:@R@, '"''"')::uuid, :situation, :behav
 	echo "-- ListCoachees: triadd's LIST_COACHEES route (no institution: a coach's own view)."
 	init
 	echo '\startpipeline'
-	echo 'SELECT triad_begin(NULL, :token_id::uuid, :principal_id::uuid);'
+	echo 'SELECT triad_begin(NULL, :token_id::uuid, :principal_id::uuid, NULL);'
 	echo 'SELECT * FROM triad_coachees(:person_id);'
 	echo '\endpipeline'
 } >"$dir/coachees.pgbench"
@@ -96,7 +96,7 @@ SELECT * FROM triad_feedback_give(nullif(:@R@, '"''"')::uuid, :situation, :behav
 	echo "-- ListFeedback: triadd's LIST_FEEDBACK route, first page of 20 (LIMIT 21)."
 	init
 	branches '\startpipeline
-SELECT triad_begin(:inst, :token_id::uuid, :principal_id::uuid);
+SELECT triad_begin(:inst, :token_id::uuid, :principal_id::uuid, 1);
 SELECT * FROM triad_feedback_visible(:person_id, :staff::boolean) WHERE (nullif(:@E@, '"''"') IS NULL OR enrollment_id = nullif(:@E@, '"''"')::uuid) AND (nullif(:empty, '"''"') IS NULL OR id > nullif(:empty, '"''"')::uuid) ORDER BY id LIMIT :lim::int;
 \endpipeline'
 } >"$dir/list.pgbench"

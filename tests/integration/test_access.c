@@ -692,6 +692,47 @@ test_revoked_token_stops_an_open_session(void **state)
 }
 
 static void
+test_revoked_grant_stops_an_open_session(void **state)
+{
+	char *person = create_person(&op, A.slug, "short-lived-admin");
+	char *token = invite_and_redeem(&op, d.addr, A.slug, person,
+					TRIAD__V1__ROLE__ROLE_INSTITUTION_ADMIN, 0, NULL);
+	Sess admin = sess_open(d.addr, token);
+	REQ(lp);
+	Triad__V1__ListPersonsRequest l = TRIAD__V1__LIST_PERSONS_REQUEST__INIT;
+	lp.body_case = TRIAD__V1__REQUEST__BODY_LIST_PERSONS;
+	lp.list_persons = &l;
+	rpc_free(rpc_ok(&admin, A.slug, &lp));
+
+	/* The operator takes the role away while the session is open. */
+	REQ(who);
+	Triad__V1__WhoAmIRequest w = TRIAD__V1__WHO_AM_IREQUEST__INIT;
+	who.body_case = TRIAD__V1__REQUEST__BODY_WHO_AM_I;
+	who.who_am_i = &w;
+	Triad__V1__Response *r = rpc_ok(&admin, NULL, &who);
+	assert_int_equal(r->who_am_i->n_grants, 1);
+	char *grant = strdup(r->who_am_i->grants[0]->id);
+	rpc_free(r);
+	REQ(rv);
+	Triad__V1__RevokeGrantRequest rg = TRIAD__V1__REVOKE_GRANT_REQUEST__INIT;
+	rg.id = grant;
+	rv.body_case = TRIAD__V1__REQUEST__BODY_REVOKE_GRANT;
+	rv.revoke_grant = &rg;
+	rpc_free(rpc_ok(&op, A.slug, &rv));
+
+	/* Its next request in that institution is refused. */
+	r = rpc(&admin, A.slug, &lp);
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_UNAUTHENTICATED);
+	assert_string_equal(r->status->message,
+			    "your roles at this institution have changed; sign in again");
+	rpc_free(r);
+	sess_close(&admin);
+	free(grant);
+	free(token);
+	free(person);
+}
+
+static void
 test_failed_signins_are_rate_limited_and_logged_once(void **state)
 {
 	char msg[256];
@@ -971,6 +1012,7 @@ main(void)
 		cmocka_unit_test(test_other_tenants_ids_do_not_exist),
 		cmocka_unit_test(test_bad_tokens_are_unauthenticated),
 		cmocka_unit_test(test_revoked_token_stops_an_open_session),
+		cmocka_unit_test(test_revoked_grant_stops_an_open_session),
 		cmocka_unit_test(test_failed_signins_are_rate_limited_and_logged_once),
 		cmocka_unit_test(test_invites_reused_expired_revoked),
 		cmocka_unit_test(test_row_level_security_holds),
