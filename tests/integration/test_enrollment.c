@@ -376,6 +376,70 @@ test_standalone_minority(void **state)
 	free(run2);
 }
 
+/* ---- sub-groups for assignments and intervision ---- */
+
+static void
+test_subgroups(void **state)
+{
+	char *prog = mk_programme(0);
+	char *mod = mk_module(prog, "S1", TRIAD__V1__MODULE_KIND__MODULE_KIND_CORE, 1, false, false);
+	char *cohort = mk_cohort(prog);
+	char *run = mk_run(mod, cohort, 1);
+	char *placed = enroll_new(cohort, NULL, TRIAD__V1__PLACEMENT__PLACEMENT_PLACED, 0);
+	char *waiting = enroll_new(cohort, NULL, TRIAD__V1__PLACEMENT__PLACEMENT_WAITLISTED, 1);
+
+	REQ(req);
+	Triad__V1__CreateSubgroupRequest cs = TRIAD__V1__CREATE_SUBGROUP_REQUEST__INIT;
+	Triad__V1__Subgroup sg = TRIAD__V1__SUBGROUP__INIT;
+	sg.run_id = run;
+	sg.name = "Intervisie A";
+	sg.purpose = TRIAD__V1__SUBGROUP_PURPOSE__SUBGROUP_PURPOSE_INTERVISION;
+	cs.subgroup = &sg;
+	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_SUBGROUP;
+	req.create_subgroup = &cs;
+	Triad__V1__Response *r = rpc_ok(&op, inst, &req);
+	assert_int_equal(r->subgroup->purpose, TRIAD__V1__SUBGROUP_PURPOSE__SUBGROUP_PURPOSE_INTERVISION);
+	assert_int_equal(r->subgroup->n_enrollment_ids, 0);
+	char *subgroup = strdup(r->subgroup->id);
+	rpc_free(r);
+	/* Names are unique within the run. */
+	r = rpc(&op, inst, &req);
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_FAILED_PRECONDITION);
+	assert_string_equal(r->status->field, "create_subgroup.subgroup.name");
+	rpc_free(r);
+
+	REQ(am);
+	Triad__V1__AddSubgroupMemberRequest m = TRIAD__V1__ADD_SUBGROUP_MEMBER_REQUEST__INIT;
+	m.subgroup_id = subgroup;
+	m.enrollment_id = placed;
+	am.body_case = TRIAD__V1__REQUEST__BODY_ADD_SUBGROUP_MEMBER;
+	am.add_subgroup_member = &m;
+	r = rpc_ok(&op, inst, &am);
+	assert_int_equal(r->subgroup->n_enrollment_ids, 1);
+	assert_string_equal(r->subgroup->enrollment_ids[0], placed);
+	rpc_free(r);
+	/* Only placed members of the run's group. */
+	m.enrollment_id = waiting;
+	r = rpc(&op, inst, &am);
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_FAILED_PRECONDITION);
+	assert_string_equal(r->status->message,
+			    "the enrollment is not a placed member of this run's group");
+	rpc_free(r);
+
+	REQ(ls);
+	Triad__V1__ListSubgroupsRequest l = TRIAD__V1__LIST_SUBGROUPS_REQUEST__INIT;
+	l.run_id = run;
+	ls.body_case = TRIAD__V1__REQUEST__BODY_LIST_SUBGROUPS;
+	ls.list_subgroups = &l;
+	r = rpc_ok(&op, inst, &ls);
+	assert_int_equal(r->subgroups->n_subgroups, 1);
+	assert_string_equal(r->subgroups->subgroups[0]->name, "Intervisie A");
+	assert_int_equal(r->subgroups->subgroups[0]->n_enrollment_ids, 1);
+	rpc_free(r);
+
+	free(prog); free(mod); free(cohort); free(run); free(placed); free(waiting); free(subgroup);
+}
+
 /* ---- the transition table ---- */
 
 static const Triad__V1__EnrollmentStatus states[] = {
@@ -823,6 +887,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_capacity_and_waitlist),
 		cmocka_unit_test(test_standalone_minority),
+		cmocka_unit_test(test_subgroups),
 		cmocka_unit_test(test_transition_table),
 		cmocka_unit_test(test_missed_cannot_be_missed_blocks),
 		cmocka_unit_test(test_core_first_and_exemption),
