@@ -170,7 +170,8 @@ bool secret_hash_equal(const uint8_t a[SECRET_HASH_LEN], const uint8_t b[SECRET_
 
 /* Hash as a bytea literal "\x<64 hex>" for a query parameter, and back from
  * a bytea value in text form. */
-void secret_hash_to_bytea(const uint8_t hash[SECRET_HASH_LEN], char out[2 + 2 * SECRET_HASH_LEN + 1]);
+void secret_hash_to_bytea(const uint8_t hash[SECRET_HASH_LEN],
+			  char out[2 + 2 * SECRET_HASH_LEN + 1]);
 __attribute__((warn_unused_result))
 bool secret_hash_from_bytea(const char *text, uint8_t hash[SECRET_HASH_LEN]);
 

@@ -47,7 +47,11 @@ void log_event(LogLevel level, const char *event, const char *fmt, ...)
  */
 const char *log_quote(char *buf, size_t size, const char *s);
 
-#define log_debug(ev, ...) do { if (log_enabled(LOG_DEBUG)) log_event(LOG_DEBUG, ev, __VA_ARGS__); } while (0)
+#define log_debug(ev, ...) \
+	do { \
+		if (log_enabled(LOG_DEBUG)) \
+			log_event(LOG_DEBUG, ev, __VA_ARGS__); \
+	} while (0)
 #define log_info(ev, ...)  log_event(LOG_INFO, ev, __VA_ARGS__)
 #define log_warn(ev, ...)  log_event(LOG_WARN, ev, __VA_ARGS__)
 #define log_error(ev, ...) log_event(LOG_ERROR, ev, __VA_ARGS__)

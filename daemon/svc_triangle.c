@@ -101,7 +101,8 @@ const SqlRoute triangle_routes[] = {
 	{K(LIST_EMPLOYER_VIEW), VERB_EMPLOYER_VIEW, R(EMPLOYER_VIEW),
 	 {{"SELECT * FROM triad_employer_view($1) WHERE true" PAGE(2) " ORDER BY id LIMIT $3::int",
 	   {"$organisation", "page_token", "$limit"}, "participants"},
-	  {"SELECT f.* FROM feedback_v f JOIN triad_employer_view($1) v ON v.enrollment_id = f.enrollment_id"
+	  {"SELECT f.* FROM feedback_v f"
+	   "  JOIN triad_employer_view($1) v ON v.enrollment_id = f.enrollment_id"
 	   " WHERE v.consent = 'full' ORDER BY f.at DESC LIMIT 500",
 	   {"$organisation"}, "feedback"}},
 	 NULL, true},
