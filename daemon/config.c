@@ -29,6 +29,7 @@ typedef struct Setting {
 
 static const Setting settings[] = {
 	{"listen", SET_STRING, OFF(listen), "127.0.0.1:7411", 0, 0, false},
+	{"http_listen", SET_STRING, OFF(http_listen), "127.0.0.1:7412", 0, 0, false},
 	{"db", SET_STRING, OFF(db), "", 0, 0, false},
 	{"pool_size", SET_INT, OFF(pool_size), "16", 1, 256, false},
 	{"log_level", SET_LOGLEVEL, OFF(log_level), "info", 0, 0, true},
@@ -194,6 +195,11 @@ config_validate(const Config *cfg, char err[CONFIG_ERR_MAX])
 {
 	if (!listen_valid(cfg->listen)) {
 		snprintf(err, CONFIG_ERR_MAX, "listen: '%s' is not HOST:PORT", cfg->listen);
+		return false;
+	}
+	if (cfg->http_listen[0] != '\0' && !listen_valid(cfg->http_listen)) {
+		snprintf(err, CONFIG_ERR_MAX, "http_listen: '%s' is not HOST:PORT (or empty)",
+			 cfg->http_listen);
 		return false;
 	}
 	if (cfg->max_output_bytes < cfg->max_frame_bytes) {

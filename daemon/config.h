@@ -23,6 +23,7 @@
 
 typedef struct Config {
 	char listen[CONFIG_STR_MAX];     /* HOST:PORT of the protocol port */
+	char http_listen[CONFIG_STR_MAX]; /* HOST:PORT of metrics and health; "" for none */
 	char db[CONFIG_STR_MAX];         /* libpq conninfo of the daemon's role */
 	int pool_size;                   /* PostgreSQL connections kept open */
 	LogLevel log_level;

@@ -50,15 +50,16 @@ on_accept_error(struct evconnlistener *l, void *arg)
 		evtimer_add(srv->accept_resume, &tv);
 }
 
-bool
-listener_start(Server *srv, char err[256])
+struct evconnlistener *
+listener_bind(struct event_base *base, const char *setting, const char *addr,
+	      char bound[64], char err[256])
 {
 	char host[CONFIG_STR_MAX];
-	snprintf(host, sizeof host, "%s", srv->cfg.listen);
+	snprintf(host, sizeof host, "%s", addr);
 	char *colon = strrchr(host, ':');
 	if (colon == NULL) {
-		snprintf(err, 256, "listen: '%s' is not HOST:PORT", srv->cfg.listen);
-		return false;
+		snprintf(err, 256, "%s: '%s' is not HOST:PORT", setting, addr);
+		return NULL;
 	}
 	*colon = '\0';
 	const char *port = colon + 1;
@@ -73,29 +74,38 @@ listener_start(Server *srv, char err[256])
 	struct addrinfo *res = NULL;
 	int rc = getaddrinfo(*h ? h : NULL, port, &hints, &res);
 	if (rc != 0) {
-		snprintf(err, 256, "listen: cannot resolve '%s': %s", srv->cfg.listen, gai_strerror(rc));
-		return false;
+		snprintf(err, 256, "%s: cannot resolve '%s': %s", setting, addr, gai_strerror(rc));
+		return NULL;
 	}
-	srv->listener = evconnlistener_new_bind(srv->base, on_accept, srv,
+	struct evconnlistener *l = evconnlistener_new_bind(base, NULL, NULL,
 		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 1024,
 		res->ai_addr, (int)res->ai_addrlen);
 	freeaddrinfo(res);
-	if (srv->listener == NULL) {
-		snprintf(err, 256, "listen: cannot bind %s: %s", srv->cfg.listen, strerror(errno));
-		return false;
+	if (l == NULL) {
+		snprintf(err, 256, "%s: cannot bind %s: %s", setting, addr, strerror(errno));
+		return NULL;
 	}
-	evconnlistener_set_error_cb(srv->listener, on_accept_error);
 
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof ss;
 	char h2[NI_MAXHOST], p2[NI_MAXSERV];
-	if (getsockname(evconnlistener_get_fd(srv->listener), (struct sockaddr *)&ss, &sslen) == 0 &&
+	if (getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&ss, &sslen) == 0 &&
 	    getnameinfo((struct sockaddr *)&ss, sslen, h2, sizeof h2, p2, sizeof p2,
 			NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-		snprintf(srv->bound, sizeof srv->bound, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
-			 h2, p2);
+		snprintf(bound, 64, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", h2, p2);
 	else
-		snprintf(srv->bound, sizeof srv->bound, "%s", srv->cfg.listen);
+		snprintf(bound, 64, "%s", addr);
+	return l;
+}
+
+bool
+listener_start(Server *srv, char err[256])
+{
+	srv->listener = listener_bind(srv->base, "listen", srv->cfg.listen, srv->bound, err);
+	if (srv->listener == NULL)
+		return false;
+	evconnlistener_set_error_cb(srv->listener, on_accept_error);
+	evconnlistener_set_cb(srv->listener, on_accept, srv);
 	return true;
 }
 

@@ -11,6 +11,7 @@
 
 #include "conn.h"
 #include "frame.h"
+#include "http.h"
 #include "listener.h"
 #include "log.h"
 #include "pool.h"
@@ -61,7 +62,7 @@ server_new(const Config *cfg, char err[256])
 		return NULL;
 	}
 	srv->pool = pool_new(srv->base, &srv->cfg, err);
-	if (srv->pool == NULL || !listener_start(srv, err)) {
+	if (srv->pool == NULL || !listener_start(srv, err) || !http_start(srv, err)) {
 		server_free(srv);
 		return NULL;
 	}
@@ -71,6 +72,8 @@ server_new(const Config *cfg, char err[256])
 int
 server_run(Server *srv)
 {
+	if (srv->http != NULL)
+		log_info("http_listening", "addr=%s", srv->http_bound);
 	log_info("listening", "addr=%s pool=%d max_connections=%d", srv->bound,
 		 srv->cfg.pool_size, srv->cfg.max_connections);
 	if (event_base_dispatch(srv->base) < 0) {
@@ -88,6 +91,7 @@ server_drain(Server *srv)
 	if (srv->draining)
 		return;
 	srv->draining = true;
+	/* The operations port stays open: /readyz says "draining" until the end. */
 	listener_stop(srv);
 	log_info("draining", "connections=%" PRIu32 " timeout_ms=%d", srv->conns.live,
 		 srv->cfg.drain_timeout_ms);
@@ -121,6 +125,7 @@ server_free(Server *srv)
 	if (srv == NULL)
 		return;
 	listener_stop(srv);
+	http_stop(srv);
 	/* Close what is left (after a drain timeout), then free it. */
 	for (uint32_t i = 0; i < srv->conns.cap; i++) {
 		Conn *c = srv->conns.slots[i];

@@ -17,6 +17,8 @@
 #include "auth.h"
 #include "config.h"
 
+struct evhttp;
+
 typedef struct Conn Conn;
 typedef struct Pool Pool;
 
@@ -46,6 +48,8 @@ typedef struct Server {
 	struct evconnlistener *listener;
 	char bound[64];                /* the address really bound, e.g. after port 0 */
 	struct event *accept_resume;   /* re-enables accepting after EMFILE */
+	struct evhttp *http;           /* the operations port (http.c), or NULL; owned */
+	char http_bound[64];           /* its address really bound */
 	Pool *pool;
 	ConnTable conns;
 	Conn *graveyard;           /* closed connections freed at the end of the loop iteration */
@@ -59,7 +63,7 @@ typedef struct Server {
 
 /*
  * Creates the server for cfg: the loop, the pool (connecting in the
- * background) and the listener. On failure returns NULL with err set.
+ * background), the listener and the operations port. On failure returns NULL with err set.
  */
 Server *server_new(const Config *cfg, char err[256]);
 

@@ -213,6 +213,7 @@ cmd_start() {
 
 	say "== triadd"
 	listen_port=$(triad_free_port 7411)
+	http_port=$(triad_free_port $((listen_port + 1)))
 	(
 		umask 077
 		cat >"$run/triadd.conf" <<-EOF
@@ -220,6 +221,7 @@ cmd_start() {
 			; Every key is described in deploy/triadd.conf.example.
 			[triadd]
 			listen = 127.0.0.1:$listen_port
+			http_listen = 127.0.0.1:$http_port
 			db = $APP_DB
 			pool_size = 16
 			log_level = info
@@ -293,6 +295,7 @@ cmd_start() {
 		  build/client/triad institution list
 		  build/client/triad --institution nsob person list
 
+		Health:  http://127.0.0.1:$http_port/readyz and /metrics (Prometheus)
 		Logs:    $rel_run/triadd.log (daemon), $rel_run/pg/postgres.log (PostgreSQL)
 		Config:  $rel_run/triadd.conf (see deploy/triadd.conf.example and deploy/OPERATIONS.md)
 		Stop:    bash deploy/quickstart.sh stop     (status, reset: see deploy/quickstart.sh --help)

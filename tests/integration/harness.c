@@ -53,6 +53,7 @@ triadd_write_config(Triadd *d, const char *extra)
 	snprintf(text, sizeof text,
 		 "[triadd]\n"
 		 "listen = 127.0.0.1:0\n"
+		 "http_listen = 127.0.0.1:0\n"
 		 "db = %s\n"
 		 "pool_size = 2\n"
 		 "%s",

@@ -1,0 +1,195 @@
+/*
+ * test_http.c: the operations port as a probe or a scraper sees it: health,
+ * readiness, metrics, and what it says to anything else.
+ */
+#include "harness.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static Triadd d;
+static char http_addr[64];
+
+/* Finds "event=http_listening addr=H:P" in the daemon's log. */
+static bool
+read_http_addr(const Triadd *t, char *addr, size_t size)
+{
+	FILE *f = fopen(t->log, "r");
+	char line[4096];
+	bool found = false;
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof line, f) != NULL) {
+		char *p = strstr(line, "event=http_listening addr=");
+		if (p != NULL) {
+			p += strlen("event=http_listening addr=");
+			snprintf(addr, size, "%.*s", (int)strcspn(p, " \n"), p);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static int
+setup(void **state)
+{
+	triadd_start(&d, "http_listen = 127.0.0.1:0\n");
+	/* The harness waits for event=listening, which comes after this one. */
+	if (!read_http_addr(&d, http_addr, sizeof http_addr))
+		fail_msg("no event=http_listening in the log");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
+	return 0;
+}
+
+/*
+ * Sends request as it is and reads the answer until the server closes
+ * (HTTP/1.0). Returns the status code; the body goes to body.
+ */
+static int
+http_raw(const char *request, char *body, size_t size)
+{
+	int fd = tc_connect(http_addr);
+	char buf[16384];
+	size_t used = 0;
+
+	tc_send_raw(fd, request, strlen(request));
+	uint64_t deadline = ms_now() + 5000;
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int left = (int)(deadline - ms_now());
+		if (left <= 0 || poll(&p, 1, left) <= 0)
+			fail_msg("no answer to %s", request);
+		ssize_t n = read(fd, buf + used, sizeof buf - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		assert_true(n >= 0);
+		if (n == 0)
+			break;
+		used += (size_t)n;
+		assert_true(used < sizeof buf - 1);
+	}
+	close(fd);
+	buf[used] = '\0';
+
+	int code = 0;
+	assert_int_equal(sscanf(buf, "HTTP/1.%*d %d", &code), 1);
+	const char *b = strstr(buf, "\r\n\r\n");
+	assert_non_null(b);
+	snprintf(body, size, "%s", b + 4);
+	return code;
+}
+
+static int
+http_get(const char *path, char *body, size_t size)
+{
+	char req[256];
+	snprintf(req, sizeof req, "GET %s HTTP/1.0\r\n\r\n", path);
+	return http_raw(req, body, size);
+}
+
+/* The value of the sample of metric name in a /metrics body; fails if absent. */
+static unsigned long long
+metric_value(const char *text, const char *name)
+{
+	char prefix[128];
+	snprintf(prefix, sizeof prefix, "\n%s ", name);
+	const char *p = strstr(text, prefix);
+	if (p == NULL)
+		fail_msg("metric %s missing from:\n%s", name, text);
+	return strtoull(p + strlen(prefix), NULL, 10);
+}
+
+static void
+test_healthz_says_ok(void **state)
+{
+	char body[256];
+	assert_int_equal(http_get("/healthz", body, sizeof body), 200);
+	assert_string_equal(body, "ok\n");
+}
+
+static void
+test_readyz_once_the_database_is_up(void **state)
+{
+	char body[256];
+	int code = 0;
+	uint64_t deadline = ms_now() + 5000;
+	while (ms_now() < deadline && (code = http_get("/readyz", body, sizeof body)) != 200)
+		usleep(50000);
+	assert_int_equal(code, 200);
+	assert_string_equal(body, "ready\n");
+}
+
+static void
+test_metrics_count_requests(void **state)
+{
+	char body[8192];
+	assert_int_equal(http_get("/metrics", body, sizeof body), 200);
+	assert_non_null(strstr(body, "# TYPE triad_requests_total counter\n"));
+	assert_non_null(strstr(body, "# HELP triad_requests_total "));
+	assert_non_null(strstr(body, "# TYPE triad_connections_open gauge\n"));
+	assert_non_null(strstr(body, "# TYPE triad_db_queue_length gauge\n"));
+	unsigned long long before = metric_value(body, "triad_requests_total");
+
+	int fd = tc_session(d.addr);
+	tc_send_ping(fd, 2, false);
+	Triad__V1__Response *r = tc_recv(fd, 5000, NULL);
+	assert_non_null(r);
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_OK);
+	triad__v1__response__free_unpacked(r, NULL);
+
+	assert_int_equal(http_get("/metrics", body, sizeof body), 200);
+	assert_true(metric_value(body, "triad_requests_total") > before);
+	assert_int_equal(metric_value(body, "triad_connections_open"), 1);
+	close(fd);
+}
+
+static void
+test_unknown_path_and_wrong_method(void **state)
+{
+	char body[256];
+	assert_int_equal(http_get("/nope", body, sizeof body), 404);
+	assert_int_equal(http_raw("POST /metrics HTTP/1.0\r\nContent-Length: 0\r\n\r\n", body,
+				  sizeof body), 405);
+	assert_int_equal(http_raw("DELETE /healthz HTTP/1.0\r\n\r\n", body, sizeof body), 405);
+}
+
+/* A port already taken stops the start with a message naming the setting. */
+static void
+test_busy_port_fails_the_start(void **state)
+{
+	char conf[128], cmd[512], out[2048];
+	snprintf(conf, sizeof conf, "/tmp/triadd-test-http-%d.conf", (int)getpid());
+	FILE *f = fopen(conf, "w");
+	assert_non_null(f);
+	fprintf(f, "[triadd]\nlisten = 127.0.0.1:0\nhttp_listen = %s\ndb = %s\n", http_addr,
+		env_required("TRIAD_TEST_DB"));
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "'%s' --config %s 2>&1", env_required("TRIADD"), conf);
+	assert_int_equal(run_capture(cmd, out, sizeof out), 1);
+	unlink(conf);
+	assert_non_null(strstr(out, "http_listen: cannot bind"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_healthz_says_ok),
+		cmocka_unit_test(test_readyz_once_the_database_is_up),
+		cmocka_unit_test(test_metrics_count_requests),
+		cmocka_unit_test(test_unknown_path_and_wrong_method),
+		cmocka_unit_test(test_busy_port_fails_the_start),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
