@@ -1,0 +1,284 @@
+# triad.bash: bash completion for triad, the command-line client of triadd.
+#
+# Install as share/bash-completion/completions/triad, or source it from
+# ~/.bashrc. The tables below are static and must match the commands and
+# options that 'triad --help' and 'triad COMMAND --help' print;
+# tests/client_completion_check.sh compares them.
+
+# Subcommands of each group, keyed by the command path.
+declare -gA _triad_subcommands=(
+	["triad"]="login logout whoami institution person org grant token invite audit programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer ping version help"
+	["triad institution"]="create list show"
+	["triad person"]="create list show"
+	["triad org"]="create list show"
+	["triad grant"]="add list revoke"
+	["triad token"]="create list revoke"
+	["triad invite"]="create list revoke"
+	["triad audit"]="list"
+	["triad programme"]="create show list update delete"
+	["triad line"]="create show list update delete"
+	["triad outcome"]="create show list update delete"
+	["triad module"]="create show list update delete require unrequire"
+	["triad cohort"]="create show list"
+	["triad run"]="create show list session sessions subgroup subgroups"
+	["triad run session"]="add"
+	["triad run subgroup"]="add member"
+	["triad enrollment"]="show list move exempt resolve complete"
+	["triad attendance"]="record list"
+	["triad prior-learning"]="claim decide list"
+	["triad feedback"]="give requests list show edit ask"
+	["triad relation"]="create propose approve end list"
+	["triad partner"]="list"
+	["triad agreement"]="create show list end"
+	["triad consent"]="set"
+	["triad employer"]="view judge"
+)
+
+# Options of each leaf command, besides the global ones.
+declare -gA _triad_options=(
+	["triad login"]="--token --invite --label"
+	["triad logout"]=""
+	["triad whoami"]=""
+	["triad institution create"]=""
+	["triad institution list"]="--page-size --page-token --all"
+	["triad institution show"]=""
+	["triad person create"]="--name --email"
+	["triad person list"]="--page-size --page-token --all"
+	["triad person show"]=""
+	["triad org create"]="--name --kind"
+	["triad org list"]="--page-size --page-token --all"
+	["triad org show"]=""
+	["triad grant add"]="--role --title --org"
+	["triad grant list"]="--principal --page-size --page-token --all"
+	["triad grant revoke"]=""
+	["triad token create"]="--label --expires-in --machine --org"
+	["triad token list"]="--page-size --page-token --all"
+	["triad token revoke"]=""
+	["triad invite create"]="--role --title --org --expires-in"
+	["triad invite list"]="--page-size --page-token --all"
+	["triad invite revoke"]=""
+	["triad audit list"]="--since --resource --page-size --page-token --all"
+	["triad programme create"]="--code --name --award --ects --duration-months --language --mode --start --fee --specialisation --standalone-share"
+	["triad programme show"]=""
+	["triad programme list"]="--page-size --page-token --all"
+	["triad programme update"]="--name --award --ects --duration-months --language --mode --start --fee --specialisation --standalone-share"
+	["triad programme delete"]=""
+	["triad line create"]="--programme --code --name"
+	["triad line show"]=""
+	["triad line list"]="--programme --page-size --page-token --all"
+	["triad line update"]="--code --name"
+	["triad line delete"]=""
+	["triad outcome create"]="--programme --code --description --credits"
+	["triad outcome show"]=""
+	["triad outcome list"]="--programme --page-size --page-token --all"
+	["triad outcome update"]="--code --description --credits"
+	["triad outcome delete"]=""
+	["triad module create"]="--programme --code --name --kind --sequence --credits --mandatory-attendance --cannot-be-missed --line --outcome --staff"
+	["triad module show"]=""
+	["triad module list"]="--programme --page-size --page-token --all"
+	["triad module update"]="--code --name --kind --sequence --credits --mandatory-attendance --cannot-be-missed --line --outcome --staff --no-mandatory-attendance --no-cannot-be-missed"
+	["triad module delete"]=""
+	["triad module require"]=""
+	["triad module unrequire"]=""
+	["triad cohort create"]="--programme --name --starts --ends"
+	["triad cohort show"]=""
+	["triad cohort list"]="--programme --page-size --page-token --all"
+	["triad run create"]="--module --cohort --capacity --starts --ends"
+	["triad run show"]=""
+	["triad run list"]="--cohort --page-size --page-token --all"
+	["triad run session add"]="--at --title"
+	["triad run sessions"]="--page-size --page-token --all"
+	["triad run subgroup add"]="--name --purpose"
+	["triad run subgroup member"]=""
+	["triad run subgroups"]="--page-size --page-token --all"
+	["triad enroll"]="--cohort --run --employer --hours-per-week --change-assignment"
+	["triad enrollment show"]=""
+	["triad enrollment list"]="--cohort --run --person --status --page-size --page-token --all"
+	["triad enrollment move"]=""
+	["triad enrollment exempt"]="--reason"
+	["triad enrollment resolve"]="--resolution"
+	["triad enrollment complete"]=""
+	["triad waitlist"]="--cohort --run"
+	["triad attendance record"]=""
+	["triad attendance list"]="--session --enrollment --page-size --page-token --all"
+	["triad prior-learning claim"]="--evidence --evidence-file"
+	["triad prior-learning decide"]="--validate --reject --reason"
+	["triad prior-learning list"]="--person --status --page-size --page-token --all"
+	["triad progress"]=""
+	["triad coachees"]=""
+	["triad feedback give"]="--outcome --module --request --situation --behaviour --effect --suggestion --from-file -e --edit"
+	["triad feedback requests"]=""
+	["triad feedback list"]="--enrollment"
+	["triad feedback show"]=""
+	["triad feedback edit"]="--situation --behaviour --effect --suggestion --from-file -e --edit"
+	["triad feedback ask"]="--question --due --outcome --module --assignment"
+	["triad relation create"]="--kind --starts --ends"
+	["triad relation propose"]="--kind"
+	["triad relation approve"]=""
+	["triad relation end"]=""
+	["triad relation list"]="--enrollment --coach --page-size --page-token --all"
+	["triad partner list"]="--page-size --page-token --all"
+	["triad agreement create"]="--org --kind --starts --ends --hours-per-week --change-assignments --internship-places --contact --ambassador --member"
+	["triad agreement show"]=""
+	["triad agreement list"]="--org --page-size --page-token --all"
+	["triad agreement end"]="--on"
+	["triad consent set"]=""
+	["triad employer view"]="--page-size --page-token"
+	["triad employer judge"]="--text"
+	["triad ping"]="--db -c --count"
+	["triad version"]="--client"
+	["triad help"]=""
+)
+
+# Options every command takes.
+_triad_global_options="--addr --token --institution --timeout --json --csv -h --help"
+
+# Options that take no value; every other option takes one.
+_triad_flags=" --json --csv -h --help --all --mandatory-attendance --cannot-be-missed "
+_triad_flags+="--no-mandatory-attendance --no-cannot-be-missed --validate --reject "
+_triad_flags+="-e --edit --db --client "
+
+# Words for the values of options and arguments.
+_triad_roles="institution-admin programme-staff participant workplace-coach employer-contact partner-integration"
+_triad_titles="dean programme-manager lecturer trainer assessor"
+_triad_enrollment_statuses="applied intake-planned admitted active completed withdrawn"
+_triad_claim_statuses="claimed validated rejected"
+_triad_attendance_statuses="present absent excused"
+_triad_consent_levels="none progress full"
+_triad_months="january february march april may june july august september october november december"
+
+# _triad_values PATH OPTION: print the words a value of OPTION may be.
+_triad_values()
+{
+	case "$2" in
+	--role) echo "$_triad_roles" ;;
+	--title) [[ $1 == "triad grant add" || $1 == "triad invite create" ]] && echo "$_triad_titles" ;;
+	--kind)
+		case "$1" in
+		"triad org create") echo "employer school hospital municipality government care-provider other" ;;
+		"triad module "*) echo "core elective masterclass internship final" ;;
+		"triad relation "*) echo "workplace-coach confidant programme-coach alumni-coach" ;;
+		"triad agreement "*) echo "covenant professional-workplace professional-network" ;;
+		esac ;;
+	--status)
+		case "$1" in
+		"triad enrollment "*) echo "$_triad_enrollment_statuses" ;;
+		"triad prior-learning "*) echo "$_triad_claim_statuses" ;;
+		esac ;;
+	--purpose) echo "assignments intervision" ;;
+	--level) echo "$_triad_consent_levels" ;;
+	--award) echo "degree certificate" ;;
+	--mode) echo "part-time evening full-time blended" ;;
+	--start) echo "$_triad_months" ;;
+	esac
+}
+
+# _triad_arg_values PATH INDEX: words for positional argument INDEX (from 0).
+_triad_arg_values()
+{
+	case "$1 $2" in
+	"triad enrollment move 1") echo "$_triad_enrollment_statuses" ;;
+	"triad attendance record 2") echo "$_triad_attendance_statuses" ;;
+	"triad consent set 2") echo "$_triad_consent_levels" ;;
+	esac
+}
+
+_triad_files()
+{
+	if declare -F _filedir >/dev/null; then
+		_filedir
+	else
+		local IFS=$'\n'
+		COMPREPLY=($(compgen -f -- "$cur"))
+		compopt -o filenames 2>/dev/null
+	fi
+}
+
+_triad()
+{
+	local cur prev words cword split=false
+	if declare -F _init_completion >/dev/null; then
+		_init_completion -s || return
+	else
+		# Without bash-completion: join --name=value, which readline splits
+		# at the '=', back into one word.
+		local j
+		words=()
+		cword=0
+		for ((j = 0; j < ${#COMP_WORDS[@]}; j++)); do
+			if [[ ${COMP_WORDS[j]} == = && ${#words[@]} -gt 0 && ${words[-1]} == -* ]] ||
+			   [[ ${#words[@]} -gt 0 && ${words[-1]} == -*= && j -gt 0 &&
+			      ${COMP_WORDS[j - 1]} == = ]]; then
+				words[-1]+=${COMP_WORDS[j]}
+			else
+				words+=("${COMP_WORDS[j]}")
+			fi
+			((j == COMP_CWORD)) && cword=$((${#words[@]} - 1))
+		done
+		cur=${words[cword]}
+		prev=${words[cword - 1]}
+		if [[ $cur == --?*=* ]]; then
+			prev=${cur%%=*}
+			cur=${cur#*=}
+			split=true
+		fi
+	fi
+
+	# Walk the words before the cursor: the command path, then positional
+	# arguments. An option that takes a value skips the next word.
+	local path=triad i w npos=0 skip=
+	local -a helppath=()
+	for ((i = 1; i < cword; i++)); do
+		w=${words[i]}
+		if [[ -n $skip ]]; then
+			skip=
+			continue
+		fi
+		case "$w" in
+		--) continue ;;
+		-*=*) continue ;;
+		-*)
+			[[ $_triad_flags == *" $w "* ]] || skip=1
+			continue ;;
+		esac
+		if [[ -n ${_triad_subcommands[$path]+set} && \
+		      " ${_triad_subcommands[$path]} " == *" $w "* ]]; then
+			path="$path $w"
+		else
+			[[ $path == "triad help" ]] && helppath+=("$w")
+			((npos++))
+		fi
+	done
+
+	# The value of an option.
+	local opt=
+	if [[ -n $skip || $split == true ]]; then
+		opt=$prev
+	fi
+	if [[ -n $opt ]]; then
+		case "$opt" in
+		--from-file | --evidence-file) _triad_files ;;
+		*) COMPREPLY=($(compgen -W "$(_triad_values "$path" "$opt")" -- "$cur")) ;;
+		esac
+		return 0
+	fi
+
+	if [[ $cur == -* ]]; then
+		local o=$_triad_global_options
+		[[ -n ${_triad_options[$path]+set} ]] && o="${_triad_options[$path]} $o"
+		COMPREPLY=($(compgen -W "$o" -- "$cur"))
+		return 0
+	fi
+
+	if [[ -n ${_triad_subcommands[$path]+set} ]]; then
+		COMPREPLY=($(compgen -W "${_triad_subcommands[$path]}" -- "$cur"))
+	elif [[ $path == "triad help" ]]; then
+		local p="triad${helppath[*]:+ ${helppath[*]}}"
+		COMPREPLY=($(compgen -W "${_triad_subcommands[$p]}" -- "$cur"))
+	else
+		COMPREPLY=($(compgen -W "$(_triad_arg_values "$path" "$npos")" -- "$cur"))
+	fi
+	return 0
+}
+
+complete -F _triad triad
