@@ -386,6 +386,11 @@ static const char redeem_sql[] =
 	"       triad_ts(grant_created_at)"
 	"  FROM triad_redeem_invite($1::uuid, $2, $3::bytea, $4, $5::numeric)";
 
+/* A coach who already coaches elsewhere gets the role there too. */
+static const char coach_grants_sql[] =
+	"SELECT triad_coach_grants(pr.id) FROM invite i"
+	"  JOIN principal pr ON pr.person_id = i.person_id WHERE i.id = $1::uuid";
+
 static void
 redeem_free(RedeemCtx *ctx)
 {
@@ -493,8 +498,10 @@ redeem_candidates_done(void *arg, const DbOutcome *out)
 	DbJob *job = db_job_new(redeem_done, ctx);
 	const char *params[5] = {ctx->invite_id, ctx->token_prefix, ctx->token_hash, ctx->label,
 				 call->request_id_text};
+	const char *invite[1] = {ctx->invite_id};
 	if (job == NULL || !db_job_scope(job, ctx->institution_id, NULL, NULL, NULL) ||
-	    !db_job_add(job, redeem_sql, 5, params)) {
+	    !db_job_add(job, redeem_sql, 5, params) ||
+	    !db_job_add(job, coach_grants_sql, 1, invite)) {
 		db_job_free(job);
 		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
 		redeem_free(ctx);

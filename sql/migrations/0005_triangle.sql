@@ -690,3 +690,39 @@ $$;
 
 GRANT SELECT ON agreement_v, partner_v, relation_v, feedback_request_v, feedback_v,
     judgement_v TO triad_app;
+
+-- Cross-tenant path 3: when a coach first signs in (redeeming an invite),
+-- they receive the workplace-coach role in every institution where they
+-- already coach someone, so one credential reaches all their coachees
+-- even when several institutions set up relations before the coach had a
+-- sign-in. Each grant is audited in its institution.
+CREATE FUNCTION triad_coach_grants(p_principal uuid)
+    RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = public, pg_temp
+    AS $$
+DECLARE
+    r record;
+    v_grant uuid;
+    n integer := 0;
+BEGIN
+    FOR r IN SELECT DISTINCT c.institution_id
+               FROM coaching_relation c JOIN principal p ON p.person_id = c.coach_person_id
+              WHERE p.id = p_principal AND triad_relation_active(c)
+                AND NOT EXISTS (SELECT 1 FROM role_grant g
+                                 WHERE g.institution_id = c.institution_id
+                                   AND g.principal_id = p_principal
+                                   AND g.role = 'workplace_coach') LOOP
+        INSERT INTO role_grant (institution_id, principal_id, role)
+        VALUES (r.institution_id, p_principal, 'workplace_coach')
+        RETURNING id INTO v_grant;
+        INSERT INTO audit_event (institution_id, principal_id, action, resource_kind,
+                                 resource_id)
+        VALUES (r.institution_id, p_principal, 'grant.create', 'grant', v_grant::text);
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END
+$$;
+REVOKE ALL ON FUNCTION triad_coach_grants(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION triad_coach_grants(uuid) TO triad_app;

@@ -1383,10 +1383,51 @@ test_propose_and_approve(void **state)
 	part_free(&q);
 }
 
+/* Relations at two institutions set up before the coach could sign in:
+ * one invite is enough to reach both coachees. */
+static void
+test_first_sign_in_reaches_every_institution(void **state)
+{
+	Part pa, pb;
+	Coach c;
+	mk_part(&pa, &A, "early-a", NULL, 0, false);
+	mk_part(&pb, &B, "early-b", NULL, 0, false);
+	mk_coach_person(&c, &A, "early-coach");
+	free(mk_person(B.slug, c.name, c.email));
+
+	Triad__V1__Response *ra = create_relation(A.slug, pa.enrollment, c.person);
+	Triad__V1__Response *rb = create_relation(B.slug, pb.enrollment, c.person);
+	/* Neither could grant a role yet: both answer with an invite. */
+	assert_int_equal(strlen(ra->create_relation->invite_code), 47);
+	assert_int_equal(strlen(rb->create_relation->invite_code), 47);
+	c.token = redeem(ra->create_relation->invite_code);
+	rpc_free(ra);
+	rpc_free(rb);
+
+	Sess s = sess_open(d.addr, c.token);
+	Triad__V1__Response *r = list_coachees(&s);
+	assert_int_equal(r->coachees->n_coachees, 2);
+	char *rel_b = NULL;
+	for (size_t i = 0; i < r->coachees->n_coachees; i++) {
+		if (strcmp(r->coachees->coachees[i]->institution_slug, B.slug) == 0)
+			rel_b = take(r->coachees->coachees[i]->relation_id);
+	}
+	rpc_free(r);
+	assert_non_null(rel_b);
+	/* Feedback at B works with the credential from A's invite. */
+	free(give_ok(&s, B.slug, rel_b));
+	sess_close(&s);
+	free(rel_b);
+	part_free(&pa);
+	part_free(&pb);
+	coach_free(&c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_first_sign_in_reaches_every_institution),
 		cmocka_unit_test(test_coach_in_two_institutions),
 		cmocka_unit_test(test_give_feedback),
 		cmocka_unit_test(test_feedback_idempotency),
