@@ -1,54 +1,19 @@
 /*
  * cmd_institution.c: `triad institution create|list|show`, the tenants.
+ * Every command is a Call (call.h).
  */
-#include "client.h"
+#include "call.h"
 #include "commands.h"
 #include "resource.h"
 
-static const char *const institution_headers[] = {"id", "slug", "name", "created_at"};
-#define INSTITUTION_COLS (sizeof institution_headers / sizeof institution_headers[0])
+#define RQ(x) TRIAD__V1__REQUEST__BODY_##x
+#define RS(x) TRIAD__V1__RESPONSE__BODY_##x
 
-static void
-institution_cells(const Triad__V1__Institution *i, const char *cells[INSTITUTION_COLS])
-{
-	cells[0] = i->id;
-	cells[1] = i->slug;
-	cells[2] = i->name;
-	cells[3] = i->created_at;
-}
-
-/* Send req, which the server answers with an Institution, and print it. */
-static int
-institution_call(Client *c, Triad__V1__Request *req)
-{
-	const char *cells[INSTITUTION_COLS];
-	Triad__V1__Response *resp;
-	TriadExit rc = client_call_expect(c, req, TRIAD__V1__RESPONSE__BODY_INSTITUTION, &resp);
-
-	if (rc != TRIAD_EXIT_OK)
-		return rc;
-	institution_cells(resp->institution, cells);
-	rc = resource_print_record(c, INSTITUTION_COLS, institution_headers, cells);
-	rpc_response_free(resp);
-	return rc;
-}
-
-static int
-create_run(Client *c, const Command *cmd, const CliArgs *args)
-{
-	Triad__V1__CreateInstitutionRequest create = TRIAD__V1__CREATE_INSTITUTION_REQUEST__INIT;
-	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
-	TriadExit rc;
-
-	if ((rc = resource_argument(c, args->pos[0], "SLUG")) != TRIAD_EXIT_OK ||
-	    (rc = resource_argument(c, args->pos[1], "NAME")) != TRIAD_EXIT_OK)
-		return rc;
-	create.slug = (char *)args->pos[0];
-	create.name = (char *)args->pos[1];
-	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_INSTITUTION;
-	req.create_institution = &create;
-	return institution_call(c, &req);
-}
+static const Call institution_create_call = {
+	.request = RQ(CREATE_INSTITUTION),
+	.reply = RS(INSTITUTION),
+	.args = "slug name",
+};
 
 static const Command institution_create = {
 	.name = "create",
@@ -62,54 +27,19 @@ static const Command institution_create = {
 		"  triad institution create nsob 'Nederlandse School voor Openbaar Bestuur'\n",
 	.min_args = 2,
 	.max_args = 2,
-	.handler = create_run,
+	.handler = call_run,
+	.ctx = &institution_create_call,
 };
-
-static void
-list_request(void *ctx, Triad__V1__Request *req, int32_t page_size, const char *page_token)
-{
-	Triad__V1__ListInstitutionsRequest *list = ctx;
-
-	list->page_size = page_size;
-	list->page_token = (char *)page_token;
-	req->body_case = TRIAD__V1__REQUEST__BODY_LIST_INSTITUTIONS;
-	req->list_institutions = list;
-}
-
-static const char *
-list_rows(void *ctx, const Triad__V1__Response *resp, Table *t)
-{
-	const Triad__V1__ListInstitutionsReply *reply = resp->institutions;
-
-	for (size_t i = 0; i < reply->n_institutions; i++) {
-		const char *cells[INSTITUTION_COLS];
-
-		institution_cells(reply->institutions[i], cells);
-		if (!table_add_row(t, cells))
-			return NULL;
-	}
-	return reply->next_page_token;
-}
-
-static int
-list_cmd_run(Client *c, const Command *cmd, const CliArgs *args)
-{
-	Triad__V1__ListInstitutionsRequest list = TRIAD__V1__LIST_INSTITUTIONS_REQUEST__INIT;
-	static const ListSpec spec = {
-		.items = "institutions",
-		.ncols = INSTITUTION_COLS,
-		.headers = institution_headers,
-		.reply = TRIAD__V1__RESPONSE__BODY_INSTITUTIONS,
-		.request = list_request,
-		.rows = list_rows,
-	};
-
-	return list_run(c, args, &spec, &list);
-}
 
 static const CliOption list_options[] = {
 	LIST_PAGING_OPTIONS,
 	{NULL, 0, NULL, NULL},
+};
+
+static const Call institution_list_call = {
+	.request = RQ(LIST_INSTITUTIONS),
+	.reply = RS(INSTITUTIONS),
+	.items = "institutions",
 };
 
 static const Command institution_list = {
@@ -118,23 +48,15 @@ static const Command institution_list = {
 	.usage = LIST_PAGING_USAGE,
 	.description = "Operators see every institution; anyone else the ones they have a role in.\n",
 	.options = list_options,
-	.handler = list_cmd_run,
+	.handler = call_run,
+	.ctx = &institution_list_call,
 };
 
-static int
-show_run(Client *c, const Command *cmd, const CliArgs *args)
-{
-	Triad__V1__GetInstitutionRequest get = TRIAD__V1__GET_INSTITUTION_REQUEST__INIT;
-	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
-	TriadExit rc = resource_argument(c, args->pos[0], "ID|SLUG");
-
-	if (rc != TRIAD_EXIT_OK)
-		return rc;
-	get.id = (char *)args->pos[0];
-	req.body_case = TRIAD__V1__REQUEST__BODY_GET_INSTITUTION;
-	req.get_institution = &get;
-	return institution_call(c, &req);
-}
+static const Call institution_show_call = {
+	.request = RQ(GET_INSTITUTION),
+	.reply = RS(INSTITUTION),
+	.args = "id",
+};
 
 static const Command institution_show = {
 	.name = "show",
@@ -142,7 +64,8 @@ static const Command institution_show = {
 	.usage = "ID|SLUG",
 	.min_args = 1,
 	.max_args = 1,
-	.handler = show_run,
+	.handler = call_run,
+	.ctx = &institution_show_call,
 };
 
 static const Command *const institution_commands[] = {
