@@ -233,6 +233,7 @@ call_add_row(Table *t, const ProtobufCFieldDescriptor *const *cols, size_t n,
 
 /* What list_run() hands back to the two functions below. */
 typedef struct CallList {
+	const Call *call;
 	ProtobufCMessage *body;                 /* the list request */
 	const ProtobufCFieldDescriptor *request; /* its field in Request */
 	int reply;                              /* the answer's body case */
@@ -265,16 +266,25 @@ list_rows(void *ctx, const Triad__V1__Response *resp, Table *t)
 
 	if (l->no_memory)
 		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if (!call_add_row(t, l->cols, l->ncols, item[i], l->format))
+	for (size_t i = 0; i < n; i++) {
+		const char *cells[FIELDS_MAX_COLUMNS];
+		CallNumbers num;
+
+		if (l->call->cells != NULL) {
+			l->call->cells(item[i], cells, &num);
+			if (!table_add_row(t, cells))
+				return NULL;
+		} else if (!call_add_row(t, l->cols, l->ncols, item[i], l->format)) {
 			return NULL;
+		}
+	}
 	return fields_get_named(answer, "next_page_token");
 }
 
 static int
 list(Client *c, const CliArgs *args, const Call *call, ProtobufCMessage *body)
 {
-	CallList l = {.body = body, .reply = call->reply, .format = c->format};
+	CallList l = {.call = call, .body = body, .reply = call->reply, .format = c->format};
 	const ProtobufCMessageDescriptor *item = fields_items(call_reply_type(call->reply))->descriptor;
 	char names[FIELDS_MAX_COLUMNS][64];
 	const char *headers[FIELDS_MAX_COLUMNS];
@@ -282,6 +292,11 @@ list(Client *c, const CliArgs *args, const Call *call, ProtobufCMessage *body)
 			 .request = list_request, .rows = list_rows};
 
 	l.request = body_field(&triad__v1__request__descriptor, call->request);
+	if (call->cells != NULL) {
+		spec.ncols = call->ncols;
+		spec.headers = call->headers;
+		return list_run(c, args, &spec, &l);
+	}
 	l.ncols = fields_columns(item, c->format == PRINT_TEXT ? call->columns : NULL, l.cols,
 				 FIELDS_MAX_COLUMNS);
 	for (size_t i = 0; i < l.ncols; i++)
@@ -322,6 +337,40 @@ call_print_record(Client *c, const ProtobufCMessage *m)
 }
 
 TriadExit
+call_print_all(Client *c, const ProtobufCMessage *m)
+{
+	const ProtobufCFieldDescriptor *cols[FIELDS_MAX_COLUMNS];
+	char names[FIELDS_MAX_COLUMNS][64], *cells[FIELDS_MAX_COLUMNS];
+	const char *headers[FIELDS_MAX_COLUMNS];
+	size_t n = fields_columns(m->descriptor, NULL, cols, FIELDS_MAX_COLUMNS), made = 0;
+	TriadExit rc = TRIAD_EXIT_OK;
+
+	for (; made < n; made++) {
+		if ((cells[made] = fields_cell(m, cols[made], c->format)) == NULL) {
+			rc = client_out_of_memory(c);
+			break;
+		}
+		headers[made] = fields_header(cols[made], names[made], sizeof names[made]);
+	}
+	if (rc == TRIAD_EXIT_OK)
+		rc = resource_print_record(c, n, headers, (const char *const *)cells);
+	for (size_t i = 0; i < made; i++)
+		free(cells[i]);
+	return rc;
+}
+
+/* Print m as one record of call's own cells. */
+static TriadExit
+print_cells(Client *c, const Call *call, const ProtobufCMessage *m)
+{
+	const char *cells[FIELDS_MAX_COLUMNS];
+	CallNumbers num;
+
+	call->cells(m, cells, &num);
+	return resource_print_record(c, call->ncols, call->headers, cells);
+}
+
+TriadExit
 call_print_deleted(Client *c, const ProtobufCMessage *m)
 {
 	static const char *const names[] = {"code", "name", "id"};
@@ -352,8 +401,11 @@ send_call(Client *c, const Call *call, Triad__V1__Request *req)
 	answer = answer_of(resp, call->reply, false);
 	if (answer == NULL)
 		rc = client_bad_answer(c);
+	else if (call->print != NULL)
+		rc = call->print(c, answer);
 	else
-		rc = call->print != NULL ? call->print(c, answer) : call_print_record(c, answer);
+		rc = call->cells != NULL ? print_cells(c, call, answer)
+					 : call_print_record(c, answer);
 	rpc_response_free(resp);
 	return rc;
 }

@@ -27,6 +27,11 @@
 
 typedef struct Call Call;
 
+/* Room for the numbers that cells write, such as an enum this client does not know. */
+typedef struct CallNumbers {
+	char n[4][24];
+} CallNumbers;
+
 struct Call {
 	Triad__V1__Request__BodyCase request;  /* what is sent */
 	Triad__V1__Response__BodyCase reply;   /* what comes back (for fetch too) */
@@ -42,6 +47,15 @@ struct Call {
 	TriadExit (*prepare)(Client *c, const CliArgs *args, ProtobufCMessage *target);
 	/* Print the answer (NULL: as one record). */
 	TriadExit (*print)(Client *c, const ProtobufCMessage *answer);
+	/*
+	 * Where the cells of fields.h do not fit: the columns headers[0..ncols-1]
+	 * (at most FIELDS_MAX_COLUMNS) in every format, which cells fills from
+	 * one item or answer. They are then the list's rows and, without print,
+	 * the record, empty values included.
+	 */
+	size_t ncols;
+	const char *const *headers;
+	void (*cells)(const ProtobufCMessage *m, const char **cells, CallNumbers *num);
 };
 
 /* `show ID`: ask with get (a Get request) and print the record. */
@@ -97,6 +111,9 @@ bool call_add_row(Table *t, const ProtobufCFieldDescriptor *const *cols, size_t 
 
 /* Print m as one record: "name: value" lines without empty values, JSON or CSV. */
 TriadExit call_print_record(Client *c, const ProtobufCMessage *m);
+
+/* Print m as one record of all its cells, empty ones included, in every format. */
+TriadExit call_print_all(Client *c, const ProtobufCMessage *m);
 
 /* Print "Deleted programme MPM." on a terminal, else the record. */
 TriadExit call_print_deleted(Client *c, const ProtobufCMessage *m);

@@ -1,30 +1,30 @@
 /*
  * cmd_grant.c: `triad grant add|list|revoke`, who may do what in an
- * institution.
+ * institution. list and revoke are Calls (call.h); role and title are
+ * printed by their names in every format, so grants keep their own cells.
  */
-#include "client.h"
+#include "call.h"
 #include "commands.h"
 #include "resource.h"
+
+#define RQ(x) TRIAD__V1__REQUEST__BODY_##x
+#define RS(x) TRIAD__V1__RESPONSE__BODY_##x
 
 static const char *const grant_headers[] = {"id", "principal_id", "principal_name", "role",
 					    "title", "organisation_id", "institution_id",
 					    "created_at"};
 #define GRANT_COLS (sizeof grant_headers / sizeof grant_headers[0])
 
-/* Room for a role or title this client does not know, as a number. */
-typedef struct GrantBuf {
-	char role[16];
-	char title[16];
-} GrantBuf;
-
 static void
-grant_cells(const Triad__V1__Grant *g, const char *cells[GRANT_COLS], GrantBuf *b)
+grant_cells(const ProtobufCMessage *m, const char **cells, CallNumbers *num)
 {
+	const Triad__V1__Grant *g = (const Triad__V1__Grant *)m;
+
 	cells[0] = g->id;
 	cells[1] = g->principal_id;
 	cells[2] = g->principal_name;
-	cells[3] = names_show(&names_role, g->role, b->role, sizeof b->role);
-	cells[4] = names_show(&names_title, g->title, b->title, sizeof b->title);
+	cells[3] = names_show(&names_role, g->role, num->n[0], sizeof num->n[0]);
+	cells[4] = names_show(&names_title, g->title, num->n[1], sizeof num->n[1]);
 	cells[5] = g->organisation_id;
 	cells[6] = g->institution_id;
 	cells[7] = g->created_at;
@@ -35,13 +35,13 @@ static int
 grant_call(Client *c, Triad__V1__Request *req)
 {
 	const char *cells[GRANT_COLS];
-	GrantBuf b;
+	CallNumbers num;
 	Triad__V1__Response *resp;
 	TriadExit rc = client_call_expect(c, req, TRIAD__V1__RESPONSE__BODY_GRANT, &resp);
 
 	if (rc != TRIAD_EXIT_OK)
 		return rc;
-	grant_cells(resp->grant, cells, &b);
+	grant_cells(&resp->grant->base, cells, &num);
 	rc = resource_print_record(c, GRANT_COLS, grant_headers, cells);
 	rpc_response_free(resp);
 	return rc;
@@ -98,54 +98,14 @@ static const Command grant_add = {
 	.handler = add_run,
 };
 
-static void
-list_request(void *ctx, Triad__V1__Request *req, int32_t page_size, const char *page_token)
-{
-	Triad__V1__ListGrantsRequest *list = ctx;
-
-	list->page_size = page_size;
-	list->page_token = (char *)page_token;
-	req->body_case = TRIAD__V1__REQUEST__BODY_LIST_GRANTS;
-	req->list_grants = list;
-}
-
-static const char *
-list_rows(void *ctx, const Triad__V1__Response *resp, Table *t)
-{
-	const Triad__V1__ListGrantsReply *reply = resp->grants;
-
-	for (size_t i = 0; i < reply->n_grants; i++) {
-		const char *cells[GRANT_COLS];
-		GrantBuf b;
-
-		grant_cells(reply->grants[i], cells, &b);
-		if (!table_add_row(t, cells))
-			return NULL;
-	}
-	return reply->next_page_token;
-}
-
-static int
-list_cmd_run(Client *c, const Command *cmd, const CliArgs *args)
-{
-	Triad__V1__ListGrantsRequest list = TRIAD__V1__LIST_GRANTS_REQUEST__INIT;
-	static const ListSpec spec = {
-		.items = "grants",
-		.ncols = GRANT_COLS,
-		.headers = grant_headers,
-		.reply = TRIAD__V1__RESPONSE__BODY_GRANTS,
-		.request = list_request,
-		.rows = list_rows,
-	};
-	const char *principal;
-	TriadExit rc = resource_option(c, args, "principal", false, &principal);
-
-	if (rc != TRIAD_EXIT_OK)
-		return rc;
-	if (principal != NULL)
-		list.principal_id = (char *)principal;
-	return list_run(c, args, &spec, &list);
-}
+static const Call grant_list_call = {
+	.request = RQ(LIST_GRANTS),
+	.reply = RS(GRANTS),
+	.items = "grants",
+	.ncols = GRANT_COLS,
+	.headers = grant_headers,
+	.cells = grant_cells,
+};
 
 static const CliOption list_options[] = {
 	{"principal", 0, "ID", "only the grants of this principal"},
@@ -158,23 +118,18 @@ static const Command grant_list = {
 	.summary = "List the grants of the institution",
 	.usage = "[--principal ID] " LIST_PAGING_USAGE,
 	.options = list_options,
-	.handler = list_cmd_run,
+	.handler = call_run,
+	.ctx = &grant_list_call,
 };
 
-static int
-revoke_run(Client *c, const Command *cmd, const CliArgs *args)
-{
-	Triad__V1__RevokeGrantRequest revoke = TRIAD__V1__REVOKE_GRANT_REQUEST__INIT;
-	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
-	TriadExit rc = resource_argument(c, args->pos[0], "GRANT_ID");
-
-	if (rc != TRIAD_EXIT_OK)
-		return rc;
-	revoke.id = (char *)args->pos[0];
-	req.body_case = TRIAD__V1__REQUEST__BODY_REVOKE_GRANT;
-	req.revoke_grant = &revoke;
-	return grant_call(c, &req);
-}
+static const Call grant_revoke_call = {
+	.request = RQ(REVOKE_GRANT),
+	.reply = RS(GRANT),
+	.args = "id",
+	.ncols = GRANT_COLS,
+	.headers = grant_headers,
+	.cells = grant_cells,
+};
 
 static const Command grant_revoke = {
 	.name = "revoke",
@@ -182,7 +137,8 @@ static const Command grant_revoke = {
 	.usage = "GRANT_ID",
 	.min_args = 1,
 	.max_args = 1,
-	.handler = revoke_run,
+	.handler = call_run,
+	.ctx = &grant_revoke_call,
 };
 
 static const Command *const grant_commands[] = {

@@ -1,10 +1,15 @@
 /*
  * cmd_invite.c: `triad invite create|list|revoke`, one-time codes that let
- * a named person sign in and receive a role.
+ * a named person sign in and receive a role. list and revoke are Calls
+ * (call.h); role and title are printed by their names in every format, so
+ * invites keep their own cells. create prints the code and is written out.
  */
-#include "client.h"
+#include "call.h"
 #include "commands.h"
 #include "resource.h"
+
+#define RQ(x) TRIAD__V1__REQUEST__BODY_##x
+#define RS(x) TRIAD__V1__RESPONSE__BODY_##x
 
 #include <string.h>
 
@@ -13,20 +18,16 @@ static const char *const invite_headers[] = {"id", "person_id", "person_email", 
 					     "created_at", "expires_at", "used_at", "revoked_at"};
 #define INVITE_COLS (sizeof invite_headers / sizeof invite_headers[0])
 
-/* Room for a role or title this client does not know, as a number. */
-typedef struct InviteBuf {
-	char role[16];
-	char title[16];
-} InviteBuf;
-
 static void
-invite_cells(const Triad__V1__Invite *i, const char *cells[INVITE_COLS], InviteBuf *b)
+invite_cells(const ProtobufCMessage *m, const char **cells, CallNumbers *num)
 {
+	const Triad__V1__Invite *i = (const Triad__V1__Invite *)m;
+
 	cells[0] = i->id;
 	cells[1] = i->person_id;
 	cells[2] = i->person_email;
-	cells[3] = names_show(&names_role, i->role, b->role, sizeof b->role);
-	cells[4] = names_show(&names_title, i->title, b->title, sizeof b->title);
+	cells[3] = names_show(&names_role, i->role, num->n[0], sizeof num->n[0]);
+	cells[4] = names_show(&names_title, i->title, num->n[1], sizeof num->n[1]);
 	cells[5] = i->organisation_id;
 	cells[6] = i->institution_id;
 	cells[7] = i->created_at;
@@ -44,14 +45,14 @@ create_print(Client *c, const Triad__V1__CreateInviteReply *reply)
 	static const Triad__V1__Invite no_invite = TRIAD__V1__INVITE__INIT;
 	const Triad__V1__Invite *inv = reply->invite != NULL ? reply->invite : &no_invite;
 	char command[1024], phrase[32];
-	InviteBuf b;
+	CallNumbers num;
 
 	client_invite_command(c, reply->code, command, sizeof command);
 	if (c->format != PRINT_TEXT) {
 		const char *cells[] = {
 			reply->code, command, inv->id, inv->person_id, inv->person_email,
-			names_show(&names_role, inv->role, b.role, sizeof b.role),
-			names_show(&names_title, inv->title, b.title, sizeof b.title),
+			names_show(&names_role, inv->role, num.n[0], sizeof num.n[0]),
+			names_show(&names_title, inv->title, num.n[1], sizeof num.n[1]),
 			inv->organisation_id, inv->institution_id, inv->expires_at,
 		};
 
@@ -133,48 +134,14 @@ static const Command invite_create = {
 	.handler = create_run,
 };
 
-static void
-list_request(void *ctx, Triad__V1__Request *req, int32_t page_size, const char *page_token)
-{
-	Triad__V1__ListInvitesRequest *list = ctx;
-
-	list->page_size = page_size;
-	list->page_token = (char *)page_token;
-	req->body_case = TRIAD__V1__REQUEST__BODY_LIST_INVITES;
-	req->list_invites = list;
-}
-
-static const char *
-list_rows(void *ctx, const Triad__V1__Response *resp, Table *t)
-{
-	const Triad__V1__ListInvitesReply *reply = resp->invites;
-
-	for (size_t i = 0; i < reply->n_invites; i++) {
-		const char *cells[INVITE_COLS];
-		InviteBuf b;
-
-		invite_cells(reply->invites[i], cells, &b);
-		if (!table_add_row(t, cells))
-			return NULL;
-	}
-	return reply->next_page_token;
-}
-
-static int
-list_cmd_run(Client *c, const Command *cmd, const CliArgs *args)
-{
-	Triad__V1__ListInvitesRequest list = TRIAD__V1__LIST_INVITES_REQUEST__INIT;
-	static const ListSpec spec = {
-		.items = "invites",
-		.ncols = INVITE_COLS,
-		.headers = invite_headers,
-		.reply = TRIAD__V1__RESPONSE__BODY_INVITES,
-		.request = list_request,
-		.rows = list_rows,
-	};
-
-	return list_run(c, args, &spec, &list);
-}
+static const Call invite_list_call = {
+	.request = RQ(LIST_INVITES),
+	.reply = RS(INVITES),
+	.items = "invites",
+	.ncols = INVITE_COLS,
+	.headers = invite_headers,
+	.cells = invite_cells,
+};
 
 static const CliOption list_options[] = {
 	LIST_PAGING_OPTIONS,
@@ -186,32 +153,18 @@ static const Command invite_list = {
 	.summary = "List the invites of the institution (never their codes)",
 	.usage = LIST_PAGING_USAGE,
 	.options = list_options,
-	.handler = list_cmd_run,
+	.handler = call_run,
+	.ctx = &invite_list_call,
 };
 
-static int
-revoke_run(Client *c, const Command *cmd, const CliArgs *args)
-{
-	Triad__V1__RevokeInviteRequest revoke = TRIAD__V1__REVOKE_INVITE_REQUEST__INIT;
-	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
-	const char *cells[INVITE_COLS];
-	Triad__V1__Response *resp;
-	InviteBuf b;
-	TriadExit rc = resource_argument(c, args->pos[0], "INVITE_ID");
-
-	if (rc != TRIAD_EXIT_OK)
-		return rc;
-	revoke.id = (char *)args->pos[0];
-	req.body_case = TRIAD__V1__REQUEST__BODY_REVOKE_INVITE;
-	req.revoke_invite = &revoke;
-	rc = client_call_expect(c, &req, TRIAD__V1__RESPONSE__BODY_INVITE, &resp);
-	if (rc != TRIAD_EXIT_OK)
-		return rc;
-	invite_cells(resp->invite, cells, &b);
-	rc = resource_print_record(c, INVITE_COLS, invite_headers, cells);
-	rpc_response_free(resp);
-	return rc;
-}
+static const Call invite_revoke_call = {
+	.request = RQ(REVOKE_INVITE),
+	.reply = RS(INVITE),
+	.args = "id",
+	.ncols = INVITE_COLS,
+	.headers = invite_headers,
+	.cells = invite_cells,
+};
 
 static const Command invite_revoke = {
 	.name = "revoke",
@@ -219,7 +172,8 @@ static const Command invite_revoke = {
 	.usage = "INVITE_ID",
 	.min_args = 1,
 	.max_args = 1,
-	.handler = revoke_run,
+	.handler = call_run,
+	.ctx = &invite_revoke_call,
 };
 
 static const Command *const invite_commands[] = {

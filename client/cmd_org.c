@@ -1,8 +1,8 @@
 /*
  * cmd_org.c: `triad org create|list|show`, the organisations (employers,
  * schools, hospitals, municipalities) shared by all institutions.
- * create and show are Calls (call.h). The kind is printed by its name in
- * every format, so list keeps its own rows.
+ * All are Calls (call.h). The kind is printed by its name in every
+ * format, so they keep their own cells.
  */
 #include "call.h"
 #include "commands.h"
@@ -14,25 +14,16 @@
 static const char *const org_headers[] = {"id", "name", "kind", "created_at"};
 #define ORG_COLS (sizeof org_headers / sizeof org_headers[0])
 
-/* kind needs room for a kind this client does not know, as a number. */
+/* The kind by its name (care-provider) in every format. */
 static void
-org_cells(const Triad__V1__Organisation *o, const char *cells[ORG_COLS], char *kind, size_t len)
+org_cells(const ProtobufCMessage *m, const char **cells, CallNumbers *num)
 {
+	const Triad__V1__Organisation *o = (const Triad__V1__Organisation *)m;
+
 	cells[0] = o->id;
 	cells[1] = o->name;
-	cells[2] = names_show(&names_org_kind, o->kind, kind, len);
+	cells[2] = names_show(&names_org_kind, o->kind, num->n[0], sizeof num->n[0]);
 	cells[3] = o->created_at;
-}
-
-/* Print an Organisation, its kind by name (care-provider) in every format. */
-static TriadExit
-org_print(Client *c, const ProtobufCMessage *m)
-{
-	const char *cells[ORG_COLS];
-	char kind[16];
-
-	org_cells((const Triad__V1__Organisation *)m, cells, kind, sizeof kind);
-	return resource_print_record(c, ORG_COLS, org_headers, cells);
 }
 
 /*
@@ -67,7 +58,9 @@ static const Call org_create_call = {
 	.reply = RS(ORGANISATION),
 	.fields = "name= kind=",
 	.prepare = create_prepare,
-	.print = org_print,
+	.ncols = ORG_COLS,
+	.headers = org_headers,
+	.cells = org_cells,
 };
 
 static const Command org_create = {
@@ -85,48 +78,14 @@ static const Command org_create = {
 	.ctx = &org_create_call,
 };
 
-static void
-list_request(void *ctx, Triad__V1__Request *req, int32_t page_size, const char *page_token)
-{
-	Triad__V1__ListOrganisationsRequest *list = ctx;
-
-	list->page_size = page_size;
-	list->page_token = (char *)page_token;
-	req->body_case = TRIAD__V1__REQUEST__BODY_LIST_ORGANISATIONS;
-	req->list_organisations = list;
-}
-
-static const char *
-list_rows(void *ctx, const Triad__V1__Response *resp, Table *t)
-{
-	const Triad__V1__ListOrganisationsReply *reply = resp->organisations;
-
-	for (size_t i = 0; i < reply->n_organisations; i++) {
-		const char *cells[ORG_COLS];
-		char kind[16];
-
-		org_cells(reply->organisations[i], cells, kind, sizeof kind);
-		if (!table_add_row(t, cells))
-			return NULL;
-	}
-	return reply->next_page_token;
-}
-
-static int
-list_cmd_run(Client *c, const Command *cmd, const CliArgs *args)
-{
-	Triad__V1__ListOrganisationsRequest list = TRIAD__V1__LIST_ORGANISATIONS_REQUEST__INIT;
-	static const ListSpec spec = {
-		.items = "organisations",
-		.ncols = ORG_COLS,
-		.headers = org_headers,
-		.reply = TRIAD__V1__RESPONSE__BODY_ORGANISATIONS,
-		.request = list_request,
-		.rows = list_rows,
-	};
-
-	return list_run(c, args, &spec, &list);
-}
+static const Call org_list_call = {
+	.request = RQ(LIST_ORGANISATIONS),
+	.reply = RS(ORGANISATIONS),
+	.items = "organisations",
+	.ncols = ORG_COLS,
+	.headers = org_headers,
+	.cells = org_cells,
+};
 
 static const CliOption list_options[] = {
 	LIST_PAGING_OPTIONS,
@@ -138,14 +97,17 @@ static const Command org_list = {
 	.summary = "List the organisations",
 	.usage = LIST_PAGING_USAGE,
 	.options = list_options,
-	.handler = list_cmd_run,
+	.handler = call_run,
+	.ctx = &org_list_call,
 };
 
 static const Call org_show_call = {
 	.request = RQ(GET_ORGANISATION),
 	.reply = RS(ORGANISATION),
 	.args = "id",
-	.print = org_print,
+	.ncols = ORG_COLS,
+	.headers = org_headers,
+	.cells = org_cells,
 };
 
 static const Command org_show = {

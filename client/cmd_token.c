@@ -1,28 +1,14 @@
 /*
  * cmd_token.c: `triad token create|list|revoke`, API tokens: your own, and
- * the first token of a partner's system.
+ * the first token of a partner's system. list and revoke are Calls
+ * (call.h); create prints the secret and is written out.
  */
-#include "client.h"
+#include "call.h"
 #include "commands.h"
 #include "resource.h"
 
-static const char *const token_headers[] = {"id", "prefix", "label", "principal_id",
-					    "created_at", "expires_at", "last_used_at",
-					    "revoked_at"};
-#define TOKEN_COLS (sizeof token_headers / sizeof token_headers[0])
-
-static void
-token_cells(const Triad__V1__Token *t, const char *cells[TOKEN_COLS])
-{
-	cells[0] = t->id;
-	cells[1] = t->prefix;
-	cells[2] = t->label;
-	cells[3] = t->principal_id;
-	cells[4] = t->created_at;
-	cells[5] = t->expires_at;
-	cells[6] = t->last_used_at;
-	cells[7] = t->revoked_at;
-}
+#define RQ(x) TRIAD__V1__REQUEST__BODY_##x
+#define RS(x) TRIAD__V1__RESPONSE__BODY_##x
 
 static int
 create_run(Client *c, const Command *cmd, const CliArgs *args)
@@ -98,47 +84,11 @@ static const Command token_create = {
 	.handler = create_run,
 };
 
-static void
-list_request(void *ctx, Triad__V1__Request *req, int32_t page_size, const char *page_token)
-{
-	Triad__V1__ListTokensRequest *list = ctx;
-
-	list->page_size = page_size;
-	list->page_token = (char *)page_token;
-	req->body_case = TRIAD__V1__REQUEST__BODY_LIST_TOKENS;
-	req->list_tokens = list;
-}
-
-static const char *
-list_rows(void *ctx, const Triad__V1__Response *resp, Table *t)
-{
-	const Triad__V1__ListTokensReply *reply = resp->tokens;
-
-	for (size_t i = 0; i < reply->n_tokens; i++) {
-		const char *cells[TOKEN_COLS];
-
-		token_cells(reply->tokens[i], cells);
-		if (!table_add_row(t, cells))
-			return NULL;
-	}
-	return reply->next_page_token;
-}
-
-static int
-list_cmd_run(Client *c, const Command *cmd, const CliArgs *args)
-{
-	Triad__V1__ListTokensRequest list = TRIAD__V1__LIST_TOKENS_REQUEST__INIT;
-	static const ListSpec spec = {
-		.items = "tokens",
-		.ncols = TOKEN_COLS,
-		.headers = token_headers,
-		.reply = TRIAD__V1__RESPONSE__BODY_TOKENS,
-		.request = list_request,
-		.rows = list_rows,
-	};
-
-	return list_run(c, args, &spec, &list);
-}
+static const Call token_list_call = {
+	.request = RQ(LIST_TOKENS),
+	.reply = RS(TOKENS),
+	.items = "tokens",
+};
 
 static const CliOption list_options[] = {
 	LIST_PAGING_OPTIONS,
@@ -150,31 +100,17 @@ static const Command token_list = {
 	.summary = "List your tokens (never their secrets)",
 	.usage = LIST_PAGING_USAGE,
 	.options = list_options,
-	.handler = list_cmd_run,
+	.handler = call_run,
+	.ctx = &token_list_call,
 };
 
-static int
-revoke_run(Client *c, const Command *cmd, const CliArgs *args)
-{
-	Triad__V1__RevokeTokenRequest revoke = TRIAD__V1__REVOKE_TOKEN_REQUEST__INIT;
-	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
-	const char *cells[TOKEN_COLS];
-	Triad__V1__Response *resp;
-	TriadExit rc = resource_argument(c, args->pos[0], "TOKEN_ID");
-
-	if (rc != TRIAD_EXIT_OK)
-		return rc;
-	revoke.id = (char *)args->pos[0];
-	req.body_case = TRIAD__V1__REQUEST__BODY_REVOKE_TOKEN;
-	req.revoke_token = &revoke;
-	rc = client_call_expect(c, &req, TRIAD__V1__RESPONSE__BODY_TOKEN, &resp);
-	if (rc != TRIAD_EXIT_OK)
-		return rc;
-	token_cells(resp->token, cells);
-	rc = resource_print_record(c, TOKEN_COLS, token_headers, cells);
-	rpc_response_free(resp);
-	return rc;
-}
+/* Every column, empty ones too, as list prints them. */
+static const Call token_revoke_call = {
+	.request = RQ(REVOKE_TOKEN),
+	.reply = RS(TOKEN),
+	.args = "id",
+	.print = call_print_all,
+};
 
 static const Command token_revoke = {
 	.name = "revoke",
@@ -185,7 +121,8 @@ static const Command token_revoke = {
 		"token you are signed in with signs you out.\n",
 	.min_args = 1,
 	.max_args = 1,
-	.handler = revoke_run,
+	.handler = call_run,
+	.ctx = &token_revoke_call,
 };
 
 static const Command *const token_commands[] = {
