@@ -115,6 +115,24 @@ static const Policy policies[VERB_COUNT_] = {
 	[VERB_EMPLOYER_VIEW] = {SCOPE_TENANT, R(EMPLOYER_CONTACT) | PARTNER,
 				"see an employer's participants"},
 	[VERB_JUDGEMENT_ADD] = {SCOPE_TENANT, R(EMPLOYER_CONTACT), "add an advisory judgement"},
+	/* Communities: who sees which community is the database's to say. */
+	[VERB_COMMUNITY_READ] = {SCOPE_TENANT, OP | ANYONE, "see communities"},
+	[VERB_COMMUNITY_WRITE] = {SCOPE_TENANT, OP | ADMIN | STAFF, "manage communities"},
+	[VERB_QUESTION_READ] = {SCOPE_TENANT, OP | ANYONE, "see practice questions"},
+	[VERB_QUESTION_CREATE] = {SCOPE_TENANT, OP | ADMIN | STAFF | R(EMPLOYER_CONTACT) | PARTNER,
+				  "write practice questions"},
+	[VERB_QUESTION_WRITE] = {SCOPE_TENANT, OP | ADMIN | STAFF, "manage practice questions"},
+	[VERB_PRODUCT_FEEDBACK] = {SCOPE_TENANT, R(EMPLOYER_CONTACT) | PARTNER,
+				   "give an organisation's feedback on products"},
+	[VERB_BOARD_READ] = {SCOPE_TENANT, OP | ANYONE, "see advisory boards"},
+	[VERB_BOARD_WRITE] = {SCOPE_TENANT, OP | ADMIN | STAFF, "manage advisory boards"},
+	[VERB_EVENT_READ] = {SCOPE_TENANT, OP | ANYONE, "see events"},
+	[VERB_EVENT_WRITE] = {SCOPE_TENANT, OP | ADMIN | STAFF, "plan events"},
+	[VERB_EVENT_REGISTER] = {SCOPE_TENANT, OP | ANYONE, "register for events"},
+	[VERB_TOPIC_SUGGEST] = {SCOPE_TENANT, ANYONE, "suggest topics"},
+	[VERB_ALUMNI_READ] = {SCOPE_TENANT, OP | ANYONE, "see alumni"},
+	[VERB_AMBASSADOR_READ] = {SCOPE_TENANT, OP | ADMIN | STAFF, "see ambassadors"},
+	[VERB_AMBASSADOR_WRITE] = {SCOPE_TENANT, OP | ADMIN | STAFF, "manage ambassadors"},
 };
 
 const char *

@@ -103,6 +103,21 @@ typedef enum Verb {
 	VERB_CONSENT_SET,
 	VERB_EMPLOYER_VIEW,
 	VERB_JUDGEMENT_ADD,
+	VERB_COMMUNITY_READ,            /* members see their communities, staff all */
+	VERB_COMMUNITY_WRITE,
+	VERB_QUESTION_READ,             /* members, staff, and the owner's contacts */
+	VERB_QUESTION_CREATE,           /* staff, or a work-field organisation's contact */
+	VERB_QUESTION_WRITE,            /* staff move questions, link people, add products */
+	VERB_PRODUCT_FEEDBACK,          /* the owning organisation's contact */
+	VERB_BOARD_READ,                /* staff, and a board's own members */
+	VERB_BOARD_WRITE,
+	VERB_EVENT_READ,
+	VERB_EVENT_WRITE,               /* plan events, capacity, attendance */
+	VERB_EVENT_REGISTER,            /* oneself; staff anyone */
+	VERB_TOPIC_SUGGEST,
+	VERB_ALUMNI_READ,               /* staff all; anyone else themselves */
+	VERB_AMBASSADOR_READ,
+	VERB_AMBASSADOR_WRITE,
 	VERB_COUNT_
 } Verb;
 

@@ -50,7 +50,7 @@ const SqlRoute *
 sqlroute_find(Triad__V1__Request__BodyCase kind)
 {
 	static const SqlRoute *const tables[] = {catalogue_routes, enrollment_routes,
-						 triangle_routes};
+						 triangle_routes, community_routes, event_routes};
 	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
 		for (const SqlRoute *r = tables[t]; r->kind != 0; r++) {
 			if (r->kind == kind)

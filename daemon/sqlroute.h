@@ -62,7 +62,8 @@ typedef struct SqlRoute {
 } SqlRoute;
 
 /* The route for a request kind, or NULL. Routes come from every area's
- * table (svc_catalogue.c, svc_enrollment.c). */
+ * table (svc_catalogue.c, svc_enrollment.c, svc_triangle.c, svc_community.c,
+ * svc_event.c). */
 const SqlRoute *sqlroute_find(Triad__V1__Request__BodyCase kind);
 
 /* The Handler for every kind that has a route. */
@@ -80,5 +81,7 @@ bool sqlroute_enum_name(const ProtobufCEnumDescriptor *e, int value, char *out, 
 extern const SqlRoute catalogue_routes[];
 extern const SqlRoute enrollment_routes[];
 extern const SqlRoute triangle_routes[];
+extern const SqlRoute community_routes[];
+extern const SqlRoute event_routes[];
 
 #endif
