@@ -372,6 +372,68 @@ run_capture(const char *cmd, char *out, size_t outsize)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
+int
+triad_cli(const char *addr, const char *token, const char *args, char *out, size_t size)
+{
+	char cmd[8192], auth[256] = "";
+
+	if (token != NULL)
+		snprintf(auth, sizeof auth, "TRIAD_TOKEN='%s'", token);
+	snprintf(cmd, sizeof cmd,
+		 "env -u TRIAD_INSTITUTION -u TRIAD_TOKEN TRIAD_ADDR=%s XDG_CONFIG_HOME=/nonexistent "
+		 "%s '%s' %s </dev/null 2>&1",
+		 addr, auth, env_required("TRIAD"), args);
+	return run_capture(cmd, out, size);
+}
+
+void
+triad_cli_ok(const char *addr, const char *token, const char *args, char *out, size_t size)
+{
+	int rc = triad_cli(addr, token, args, out, size);
+
+	if (rc != 0)
+		fail_msg("triad %s: exit %d: %s", args, rc, out);
+}
+
+void
+test_unique(char *buf, size_t size, const char *stem)
+{
+	static int n;
+
+	snprintf(buf, size, "%s%d-%ld-%d", stem, (int)getpid(), (long)time(NULL), ++n);
+}
+
+void
+expect_contains(const char *out, const char *want)
+{
+	if (strstr(out, want) == NULL)
+		fail_msg("no '%s' in: %s", want, out);
+}
+
+void
+expect_lacks(const char *out, const char *unwanted)
+{
+	if (strstr(out, unwanted) != NULL)
+		fail_msg("'%s' should not be in: %s", unwanted, out);
+}
+
+void
+json_string(const char *json, const char *key, char *buf, size_t size)
+{
+	char pattern[96];
+	const char *p, *end;
+
+	snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+	p = strstr(json, pattern);
+	if (p == NULL)
+		fail_msg("no \"%s\" in: %s", key, json);
+	p += strlen(pattern);
+	end = strchr(p, '"');
+	assert_non_null(end);
+	assert_true((size_t)(end - p) < size);
+	snprintf(buf, size, "%.*s", (int)(end - p), p);
+}
+
 void
 triadd_bootstrap(char *token, size_t size)
 {

@@ -125,4 +125,28 @@ char *invite_and_redeem(Sess *s, const char *addr, const char *inst, const char 
 /* Runs a shell command and returns its exit code; output goes to out (may be NULL). */
 int run_capture(const char *cmd, char *out, size_t outsize);
 
+/*
+ * Runs the client under test, `$TRIAD ARGS`, against addr with token (NULL:
+ * none), no configuration directory, empty stdin and stderr into out.
+ * Returns its exit code. triad_cli_ok() insists on 0.
+ */
+int triad_cli(const char *addr, const char *token, const char *args, char *out, size_t size);
+void triad_cli_ok(const char *addr, const char *token, const char *args, char *out,
+		  size_t size);
+
+/* --- small checks shared by the tests --- */
+
+/*
+ * A name no earlier run or other test used: STEM<pid>-<time>-<n>. The test
+ * database is shared and keeps what earlier runs made.
+ */
+void test_unique(char *buf, size_t size, const char *stem);
+
+/* Fails the test unless out contains want (expect_lacks: unless it does not). */
+void expect_contains(const char *out, const char *want);
+void expect_lacks(const char *out, const char *unwanted);
+
+/* The string value of the first "key" in JSON output (ids, codes: no escapes). */
+void json_string(const char *json, const char *key, char *buf, size_t size);
+
 #endif

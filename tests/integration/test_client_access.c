@@ -50,15 +50,6 @@ teardown(void **state)
 	return 0;
 }
 
-/* A name no earlier run or other test used: PREFIX<pid>-<time>-<n>. */
-static void
-unique(char *buf, size_t size, const char *prefix)
-{
-	static int n;
-
-	snprintf(buf, size, "%s%d-%ld-%d", prefix, (int)getpid(), (long)time(NULL), ++n);
-}
-
 /* A fresh, private config home; *dir holds 64 bytes. */
 static void
 make_home(char *dir)
@@ -82,24 +73,6 @@ triad_as(const char *home, const char *args, char *out, size_t size)
 		 "env -u TRIAD_TOKEN -u TRIAD_INSTITUTION XDG_CONFIG_HOME='%s' TRIAD_ADDR=%s "
 		 "'%s' %s </dev/null 2>&1", home, d.addr, env_required("TRIAD"), args);
 	return run_capture(cmd, out, size);
-}
-
-/* The string value of "key" in JSON output, into buf (ids, codes: no escapes). */
-static void
-json_field(const char *json, const char *key, char *buf, size_t size)
-{
-	char pattern[64];
-	const char *p, *end;
-
-	snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
-	p = strstr(json, pattern);
-	if (p == NULL)
-		fail_msg("no \"%s\" in: %s", key, json);
-	p += strlen(pattern);
-	end = strchr(p, '"');
-	assert_non_null(end);
-	assert_true((size_t)(end - p) < size);
-	snprintf(buf, size, "%.*s", (int)(end - p), p);
 }
 
 static char *
@@ -141,26 +114,26 @@ test_invite_round_trip(void **state)
 	assert_non_null(strstr(out, "Signed in as "));
 	assert_non_null(strstr(out, "operator"));
 
-	unique(slug, sizeof slug, "t");
+	test_unique(slug, sizeof slug, "t");
 	snprintf(args, sizeof args, "institution create %s 'Test institution %s'", slug, slug);
 	if (triad_as(op, args, out, sizeof out) != 0)
 		fail_msg("institution create: %s", out);
 	assert_non_null(strstr(out, slug));
 
-	unique(email, sizeof email, "coach-");
+	test_unique(email, sizeof email, "coach-");
 	strcat(email, "@example.org");
 	snprintf(args, sizeof args,
 		 "--institution %s --json person create --name 'Coach %s' --email %s", slug, slug,
 		 email);
 	if (triad_as(op, args, out, sizeof out) != 0)
 		fail_msg("person create: %s", out);
-	json_field(out, "id", person, sizeof person);
+	json_string(out, "id", person, sizeof person);
 
 	snprintf(args, sizeof args,
 		 "--institution %s --json invite create %s --role workplace-coach", slug, person);
 	if (triad_as(op, args, out, sizeof out) != 0)
 		fail_msg("invite create: %s", out);
-	json_field(out, "code", code, sizeof code);
+	json_string(out, "code", code, sizeof code);
 	snprintf(want, sizeof want, "triad login --invite %s", code);
 	assert_non_null(strstr(out, want));
 

@@ -49,14 +49,6 @@ typedef struct Part {
 static Part anna, annb;
 static char coach_name[96], *coach_person;
 
-static void
-unique(char *buf, size_t size, const char *prefix)
-{
-	static int n;
-
-	snprintf(buf, size, "%s%d-%ld-%d", prefix, (int)getpid(), (long)time(NULL), ++n);
-}
-
 static char *
 take(const char *s)
 {
@@ -64,20 +56,6 @@ take(const char *s)
 
 	assert_non_null(c);
 	return c;
-}
-
-static void
-must_contain(const char *out, const char *want)
-{
-	if (strstr(out, want) == NULL)
-		fail_msg("no '%s' in: %s", want, out);
-}
-
-static void
-must_not_contain(const char *out, const char *unwanted)
-{
-	if (strstr(out, unwanted) != NULL)
-		fail_msg("'%s' should not be in: %s", unwanted, out);
 }
 
 /* How often needle occurs in s. */
@@ -184,7 +162,7 @@ mk_person(const char *name, const char *email)
 static void
 mk_catalogue(void)
 {
-	unique(slug, sizeof slug, "fb");
+	test_unique(slug, sizeof slug, "fb");
 	REQ(ri);
 	Triad__V1__CreateInstitutionRequest ci = TRIAD__V1__CREATE_INSTITUTION_REQUEST__INIT;
 	ci.slug = slug;
@@ -243,7 +221,7 @@ mk_catalogue(void)
 	Triad__V1__CreateCohortRequest cc = TRIAD__V1__CREATE_COHORT_REQUEST__INIT;
 	Triad__V1__Cohort c = TRIAD__V1__COHORT__INIT;
 	char name[96];
-	unique(name, sizeof name, "Ward leaders ");
+	test_unique(name, sizeof name, "Ward leaders ");
 	c.programme_id = programme;
 	c.name = name;
 	c.starts_on = "2026-09-01";
@@ -299,10 +277,10 @@ setup(void **state)
 	triadd_start(&d, NULL);
 	op = sess_open(d.addr, test_token());
 	mk_catalogue();
-	unique(tag, sizeof tag, "T");
+	test_unique(tag, sizeof tag, "T");
 	mk_part(&anna, tag, "One");
 	mk_part(&annb, tag, "Two");
-	unique(coach_name, sizeof coach_name, "Ward Manager ");
+	test_unique(coach_name, sizeof coach_name, "Ward Manager ");
 	snprintf(email, sizeof email, "coach-%s@example.org", tag);
 	coach_person = mk_person(coach_name, email);
 
@@ -320,7 +298,7 @@ setup(void **state)
 	snprintf(args, sizeof args, "login --invite %s", r->create_relation->invite_code);
 	rpc_free(r);
 	triad_ok("coach", "", args, out, sizeof out);
-	must_contain(out, "Welcome");
+	expect_contains(out, "Welcome");
 	return 0;
 }
 
@@ -356,22 +334,22 @@ test_relation_create(void **state)
 	snprintf(args, sizeof args, "--institution %s relation create %s %s", slug,
 		 annb.enrollment, coach_person);
 	triad_ok("op", "", args, out, sizeof out);
-	must_contain(out, "Coaching relation ");
-	must_contain(out, " created: ");
-	must_contain(out, " as workplace coach");
-	must_not_contain(out, "no sign-in");
+	expect_contains(out, "Coaching relation ");
+	expect_contains(out, " created: ");
+	expect_contains(out, " as workplace coach");
+	expect_lacks(out, "no sign-in");
 
 	/* A confidant who cannot sign in gets the command that lets them. */
-	unique(name, sizeof name, "Confidant ");
+	test_unique(name, sizeof name, "Confidant ");
 	snprintf(email, sizeof email, "confidant-%d@example.org", (int)getpid());
 	other = mk_person(name, email);
 	snprintf(args, sizeof args, "--institution %s relation create %s %s --kind confidant",
 		 slug, anna.enrollment, other);
 	triad_ok("op", "", args, out, sizeof out);
-	must_contain(out, " as confidant");
-	must_contain(out, " has no sign-in yet. Send them this command; the code works once:");
-	must_contain(out, "triad login --invite inv_");
-	must_contain(out, "--addr ");
+	expect_contains(out, " as confidant");
+	expect_contains(out, " has no sign-in yet. Send them this command; the code works once:");
+	expect_contains(out, "triad login --invite inv_");
+	expect_contains(out, "--addr ");
 	free(other);
 }
 
@@ -382,19 +360,19 @@ test_coachees(void **state)
 
 	(void)state;
 	triad_ok("coach", "", "coachees", out, sizeof out);
-	must_contain(out, "NAME");
-	must_contain(out, "LAST FEEDBACK");
-	must_contain(out, anna.name);
-	must_contain(out, anna.email);
-	must_contain(out, annb.name);
-	must_contain(out, slug);
-	must_contain(out, programme_code);
-	must_contain(out, "never");
-	must_contain(out, "To give feedback: triad feedback give ");
+	expect_contains(out, "NAME");
+	expect_contains(out, "LAST FEEDBACK");
+	expect_contains(out, anna.name);
+	expect_contains(out, anna.email);
+	expect_contains(out, annb.name);
+	expect_contains(out, slug);
+	expect_contains(out, programme_code);
+	expect_contains(out, "never");
+	expect_contains(out, "To give feedback: triad feedback give ");
 
 	triad_ok("coach", "", "--json coachees", out, sizeof out);
-	must_contain(out, anna.relation);
-	must_contain(out, "\"kind\":\"workplace-coach\"");
+	expect_contains(out, anna.relation);
+	expect_contains(out, "\"kind\":\"workplace-coach\"");
 }
 
 static void
@@ -427,25 +405,25 @@ test_give_with_editor(void **state)
 	snprintf(pre, sizeof pre, "EDITOR='%s'", script);
 	snprintf(cmd, sizeof cmd, "feedback give %s --edit", anna.email);
 	triad_ok("coach", pre, cmd, out, sizeof out);
-	must_contain(out, "Feedback for ");
-	must_contain(out, anna.name);
-	must_contain(out, " saved. (id ");
+	expect_contains(out, "Feedback for ");
+	expect_contains(out, anna.name);
+	expect_contains(out, " saved. (id ");
 	assert_int_equal(feedback_seen(&anna), before + 1);
 
 	/* The template explains itself. */
 	snprintf(cmd, sizeof cmd, "cat '%s'", seen);
 	assert_int_equal(run_capture(cmd, tpl, sizeof tpl), 0);
-	must_contain(tpl, "# Feedback for ");
-	must_contain(tpl, anna.name);
-	must_contain(tpl, "\nSituation:\n# Where and when");
-	must_contain(tpl, "\nBehaviour:\n# What did ");
-	must_contain(tpl, "\nEffect:\n");
-	must_contain(tpl, "\nSuggestion:\n# One thing to try next time.");
+	expect_contains(tpl, "# Feedback for ");
+	expect_contains(tpl, anna.name);
+	expect_contains(tpl, "\nSituation:\n# Where and when");
+	expect_contains(tpl, "\nBehaviour:\n# What did ");
+	expect_contains(tpl, "\nEffect:\n");
+	expect_contains(tpl, "\nSuggestion:\n# One thing to try next time.");
 
 	/* What arrived, as the participant reads it. */
 	triad_ok(anna.token, "", "feedback list", out, sizeof out);
-	must_contain(out, coach_name);
-	must_contain(out, "On the ward round on Monday");
+	expect_contains(out, coach_name);
+	expect_contains(out, "On the ward round on Monday");
 }
 
 static void
@@ -460,7 +438,7 @@ test_give_from_pipe(void **state)
 		 "printf '# piped\\r\\nSituation:\\r\\nHandover at 7.\\r\\nBehaviour:\\r\\n"
 		 "You read back the medication list.\\r\\n' |",
 		 cmd, out, sizeof out);
-	must_contain(out, " saved. (id ");
+	expect_contains(out, " saved. (id ");
 	assert_int_equal(feedback_seen(&anna), before + 1);
 }
 
@@ -477,18 +455,18 @@ test_empty_template_sends_nothing(void **state)
 	snprintf(pre, sizeof pre, "EDITOR='%s'", script);
 	snprintf(cmd, sizeof cmd, "feedback give %s --edit", anna.email);
 	assert_int_equal(triad_as("coach", pre, cmd, out, sizeof out), 1);
-	must_contain(out, "Aborting: no feedback written.");
-	must_not_contain(out, "saved");
+	expect_contains(out, "Aborting: no feedback written.");
+	expect_lacks(out, "saved");
 
 	/* The template as it came: headings, but nothing under them. */
 	snprintf(pre, sizeof pre, "EDITOR=true");
 	assert_int_equal(triad_as("coach", pre, cmd, out, sizeof out), 1);
-	must_contain(out, "Aborting: no feedback written.");
+	expect_contains(out, "Aborting: no feedback written.");
 
 	/* Nothing on standard input either. */
 	snprintf(cmd, sizeof cmd, "feedback give %s", anna.email);
 	assert_int_equal(triad_as("coach", "printf '' |", cmd, out, sizeof out), 1);
-	must_contain(out, "Aborting: no feedback written.");
+	expect_contains(out, "Aborting: no feedback written.");
 
 	assert_int_equal(feedback_seen(&anna), before);
 }
@@ -511,28 +489,28 @@ test_give_with_options(void **state)
 
 	snprintf(cmd, sizeof cmd, "feedback show %s", id);
 	triad_ok(anna.token, "", cmd, out, sizeof out);
-	must_contain(out, "Feedback for ");
-	must_contain(out, "About:    learning outcome LO1, module M1");
-	must_contain(out, "\nSituation:\n  Team meeting on the new rosters\n");
-	must_contain(out, "\nBehaviour:\n  You let everyone speak before deciding\n");
-	must_contain(out, "\nEffect:\n  The team accepted the roster\n");
-	must_contain(out, "\nSuggestion:\n  Summarise the decision in writing\n");
+	expect_contains(out, "Feedback for ");
+	expect_contains(out, "About:    learning outcome LO1, module M1");
+	expect_contains(out, "\nSituation:\n  Team meeting on the new rosters\n");
+	expect_contains(out, "\nBehaviour:\n  You let everyone speak before deciding\n");
+	expect_contains(out, "\nEffect:\n  The team accepted the roster\n");
+	expect_contains(out, "\nSuggestion:\n  Summarise the decision in writing\n");
 
 	/* A code the programme does not have, said before anything is written. */
 	snprintf(cmd, sizeof cmd, "feedback give %s --outcome LO9 --situation a --behaviour b",
 		 anna.email);
 	assert_int_equal(triad_as("coach", "", cmd, out, sizeof out), 2);
-	must_contain(out, "has no learning outcome 'LO9'. Its learning outcomes: LO1.");
+	expect_contains(out, "has no learning outcome 'LO9'. Its learning outcomes: LO1.");
 
 	/* The coach edits it, within the 24 hours. */
 	snprintf(cmd, sizeof cmd, "feedback edit %s --suggestion 'Put it on the board'", id);
 	triad_ok("coach", "", cmd, out, sizeof out);
-	must_contain(out, " changed. (id ");
+	expect_contains(out, " changed. (id ");
 	snprintf(cmd, sizeof cmd, "feedback show %s", id);
 	triad_ok("coach", "", cmd, out, sizeof out);
-	must_contain(out, "\nSuggestion:\n  Put it on the board\n");
-	must_contain(out, "\nBehaviour:\n  You let everyone speak before deciding\n");
-	must_contain(out, "(changed ");
+	expect_contains(out, "\nSuggestion:\n  Put it on the board\n");
+	expect_contains(out, "\nBehaviour:\n  You let everyone speak before deciding\n");
+	expect_contains(out, "(changed ");
 }
 
 static void
@@ -547,18 +525,18 @@ test_invalid_text_is_kept(void **state)
 	snprintf(cmd, sizeof cmd, "feedback give %s", anna.email);
 	assert_int_equal(triad_as("coach", "printf 'Situation:\\nThe night shift.\\n' |", cmd,
 				  out, sizeof out), 1);
-	must_contain(out, "Please describe the behaviour");
-	must_contain(out, "Your text is saved in ");
+	expect_contains(out, "Please describe the behaviour");
+	expect_contains(out, "Your text is saved in ");
 	p = strstr(out, "Your text is saved in ") + strlen("Your text is saved in ");
 	end = strstr(p, "; run again with --from-file ");
 	assert_non_null(end);
 	snprintf(path, sizeof path, "%.*s", (int)(end - p), p);
-	must_contain(path, "/cache/triad/feedback-");
+	expect_contains(path, "/cache/triad/feedback-");
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	snprintf(cmd, sizeof cmd, "cat '%s'", path);
 	assert_int_equal(run_capture(cmd, again, sizeof again), 0);
-	must_contain(again, "The night shift.");
+	expect_contains(again, "The night shift.");
 	assert_int_equal(feedback_seen(&anna), before);
 
 	/* The coach completes the saved text and sends it from the file. */
@@ -566,7 +544,7 @@ test_invalid_text_is_kept(void **state)
 	assert_int_equal(run_capture(cmd, NULL, 0), 0);
 	snprintf(cmd, sizeof cmd, "feedback give %s --from-file '%s'", anna.email, path);
 	triad_ok("coach", "", cmd, out, sizeof out);
-	must_contain(out, " saved. (id ");
+	expect_contains(out, " saved. (id ");
 	assert_int_equal(feedback_seen(&anna), before + 1);
 }
 
@@ -602,24 +580,24 @@ test_requests(void **state)
 		 "feedback ask %s --question 'How did I handle the complaint?' --due 2020-01-31",
 		 anna.relation);
 	triad_ok(anna.token, "", cmd, out, sizeof out);
-	must_contain(out, "Asked ");
-	must_contain(out, coach_name);
+	expect_contains(out, "Asked ");
+	expect_contains(out, coach_name);
 	id_after(out, "(request ", request, sizeof request);
 
 	triad_ok("coach", "", "feedback requests", out, sizeof out);
-	must_contain(out, "overdue since 2020-01-31");
-	must_contain(out, "How did I handle the complaint?");
-	must_contain(out, request);
+	expect_contains(out, "overdue since 2020-01-31");
+	expect_contains(out, "How did I handle the complaint?");
+	expect_contains(out, request);
 
 	snprintf(cmd, sizeof cmd,
 		 "feedback give --request %s --situation 'The complaint at the desk' "
 		 "--behaviour 'You listened without interrupting'", request);
 	triad_ok("coach", "", cmd, out, sizeof out);
-	must_contain(out, anna.name);
-	must_contain(out, " saved. (id ");
+	expect_contains(out, anna.name);
+	expect_contains(out, " saved. (id ");
 
 	triad_ok("coach", "", "feedback requests", out, sizeof out);
-	must_contain(out, "No open requests for feedback.");
+	expect_contains(out, "No open requests for feedback.");
 }
 
 static void
@@ -633,22 +611,22 @@ test_who_is_meant(void **state)
 	snprintf(tag, sizeof tag, "%.*s", (int)(strrchr(anna.name, ' ') - anna.name), anna.name);
 	snprintf(cmd, sizeof cmd, "feedback give '%s' --situation a --behaviour b", tag);
 	assert_int_equal(triad_as("coach", "", cmd, out, sizeof out), 2);
-	must_contain(out, "More than one of your coachees matches");
-	must_contain(out, anna.email);
-	must_contain(out, annb.email);
-	must_contain(out, "e-mail");
+	expect_contains(out, "More than one of your coachees matches");
+	expect_contains(out, anna.email);
+	expect_contains(out, annb.email);
+	expect_contains(out, "e-mail");
 
 	/* The whole name is one of them. */
 	snprintf(cmd, sizeof cmd, "feedback give '%s' --situation 'The audit' --behaviour "
 				  "'You had the files ready'", annb.name);
 	triad_ok("coach", "", cmd, out, sizeof out);
-	must_contain(out, annb.name);
+	expect_contains(out, annb.name);
 
 	/* Someone who is not a coachee, whether they exist or not. */
 	assert_int_equal(triad_as("coach", "",
 				  "feedback give nobody@example.org --situation a --behaviour b",
 				  out, sizeof out), 1);
-	must_contain(out, "You are not a coach of this participant (or your coaching has ended).");
+	expect_contains(out, "You are not a coach of this participant (or your coaching has ended).");
 
 	assert_int_equal(feedback_seen(&anna), before_a);
 	assert_int_equal(feedback_seen(&annb), before_b + 1);
@@ -656,8 +634,8 @@ test_who_is_meant(void **state)
 	/* The coach's own list of one coachee. */
 	snprintf(cmd, sizeof cmd, "feedback list %s", annb.email);
 	triad_ok("coach", "", cmd, out, sizeof out);
-	must_contain(out, "The audit");
-	must_not_contain(out, "fire drill");
+	expect_contains(out, "The audit");
+	expect_lacks(out, "fire drill");
 }
 
 int
