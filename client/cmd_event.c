@@ -148,7 +148,8 @@ static const Command event_list = {
 	.name = "list",
 	.summary = "List the events you may see",
 	.usage = "[--community ID] [--kind KIND] [--upcoming] " LIST_PAGING_USAGE,
-	.description = "Filters combine. Times are in UTC, as RFC 3339.\n" EVENT_KINDS,
+	.description = "Filters combine. Times are in RFC 3339, such as 2026-10-01T12:00:00Z.\n"
+		       EVENT_KINDS,
 	.options = event_list_options,
 	.handler = call_run,
 	.ctx = &event_list_call,
