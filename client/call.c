@@ -388,6 +388,33 @@ call_print_deleted(Client *c, const ProtobufCMessage *m)
 	return TRIAD_EXIT_OK;
 }
 
+TriadExit
+call_quietly(Client *c, Triad__V1__Request *req, Triad__V1__Response__BodyCase body,
+	     Triad__V1__Response **resp, RpcError *err)
+{
+	RpcSession *s;
+	TriadExit rc;
+
+	*resp = NULL;
+	memset(err, 0, sizeof *err);
+	if ((rc = client_session(c, &s)) != TRIAD_EXIT_OK)
+		return rc;
+	if (req->institution == NULL || req->institution[0] == '\0')
+		req->institution = (char *)client_institution(c);
+	if (!rpc_call(s, req, resp, err))
+		return client_exit_code(err);
+	if ((*resp)->body_case != body) {
+		rpc_response_free(*resp);
+		*resp = NULL;
+		err->kind = RPC_ERR_PROTOCOL;
+		snprintf(err->message, sizeof err->message,
+			 "%s answered with a reply of the wrong kind",
+			 c->addr != NULL ? c->addr : TRIAD_DEFAULT_ADDR);
+		return client_exit_code(err);
+	}
+	return TRIAD_EXIT_OK;
+}
+
 /* Send req and print its answer. */
 static TriadExit
 send_call(Client *c, const Call *call, Triad__V1__Request *req)

@@ -109,6 +109,18 @@ __attribute__((warn_unused_result))
 bool call_add_row(Table *t, const ProtobufCFieldDescriptor *const *cols, size_t n,
 		  const ProtobufCMessage *m, PrintFormat format);
 
+/*
+ * Send req and return its answer in *resp, which must be of kind body, as
+ * client_call_expect() does, but for a request whose failure is not the
+ * command's own (a name to put in a sentence, a section of a record): when
+ * the request fails, err says why and nothing is reported. When the
+ * session cannot be opened, that is reported and err.kind is RPC_ERR_NONE.
+ * Returns TRIAD_EXIT_OK, or the exit code the failure calls for.
+ */
+__attribute__((warn_unused_result))
+TriadExit call_quietly(Client *c, Triad__V1__Request *req, Triad__V1__Response__BodyCase body,
+		       Triad__V1__Response **resp, RpcError *err);
+
 /* Print m as one record: "name: value" lines without empty values, JSON or CSV. */
 TriadExit call_print_record(Client *c, const ProtobufCMessage *m);
 

@@ -16,6 +16,11 @@ extern const Command cmd_line;
 extern const Command cmd_outcome;
 extern const Command cmd_module;
 
+/* cmd_community.c */
+extern const Command cmd_community;
+extern const Command cmd_question;
+extern const Command cmd_board;
+
 /* cmd_enrollment.c */
 extern const Command cmd_cohort;
 extern const Command cmd_run;
@@ -25,6 +30,11 @@ extern const Command cmd_waitlist;
 extern const Command cmd_attendance;
 extern const Command cmd_prior_learning;
 extern const Command cmd_progress;
+
+/* cmd_event.c */
+extern const Command cmd_event;
+extern const Command cmd_alumni;
+extern const Command cmd_ambassador;
 
 /* cmd_feedback.c */
 extern const Command cmd_coachees;

@@ -52,6 +52,12 @@ static const Command *const commands[] = {
 	&cmd_agreement,
 	&cmd_consent,
 	&cmd_employer,
+	&cmd_community,
+	&cmd_question,
+	&cmd_event,
+	&cmd_alumni,
+	&cmd_ambassador,
+	&cmd_board,
 	&cmd_ping,
 	&cmd_version,
 	&cmd_help,
@@ -73,6 +79,10 @@ static const Command root = {
 		"  triad coachees              the participants you coach\n"
 		"  triad feedback requests     what they asked you for feedback on\n"
 		"  triad feedback give EMAIL   write feedback for one of them\n"
+		"\n"
+		"Events:\n"
+		"  triad event list            the events you may go to\n"
+		"  triad event register ID     register; says whether you have a place\n"
 		"\n"
 		"Environment:\n"
 		"  TRIAD_ADDR         server address, used when --addr is not given\n"

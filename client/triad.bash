@@ -7,7 +7,7 @@
 
 # Subcommands of each group, keyed by the command path.
 declare -gA _triad_subcommands=(
-	["triad"]="login logout whoami institution person org grant token invite audit programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer ping version help"
+	["triad"]="login logout whoami institution person org grant token invite audit programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer community question event alumni ambassador board ping version help"
 	["triad institution"]="create list show"
 	["triad person"]="create list show"
 	["triad org"]="create list show"
@@ -32,6 +32,19 @@ declare -gA _triad_subcommands=(
 	["triad agreement"]="create show list end"
 	["triad consent"]="set"
 	["triad employer"]="view judge"
+	["triad community"]="create list show member org"
+	["triad community member"]="add remove list"
+	["triad community org"]="add list"
+	["triad question"]="create list show move link people product"
+	["triad question product"]="add list feedback"
+	["triad event"]="create list show capacity register cancel registrations waitlist attend suggest topics"
+	["triad alumni"]="list"
+	["triad ambassador"]="add list end activity"
+	["triad ambassador activity"]="add list"
+	["triad board"]="create list show member meeting agenda"
+	["triad board member"]="add list"
+	["triad board meeting"]="add list"
+	["triad board agenda"]="add list"
 )
 
 # Options of each leaf command, besides the global ones.
@@ -125,6 +138,49 @@ declare -gA _triad_options=(
 	["triad consent set"]=""
 	["triad employer view"]="--page-size --page-token"
 	["triad employer judge"]="--text"
+	["triad community create"]="--name --kind --cohort --theme --agreement --starts --ends"
+	["triad community list"]="--kind --page-size --page-token --all"
+	["triad community show"]=""
+	["triad community member add"]="--as --role --org"
+	["triad community member remove"]=""
+	["triad community member list"]="--former --page-size --page-token --all"
+	["triad community org add"]="--network"
+	["triad community org list"]=""
+	["triad question create"]="--community --title --org --description --description-file"
+	["triad question list"]="--community --org --status --page-size --page-token --all"
+	["triad question show"]=""
+	["triad question move"]=""
+	["triad question link"]="--as --enrollment --work"
+	["triad question people"]=""
+	["triad question product add"]="--kind --title --description --delivered"
+	["triad question product list"]=""
+	["triad question product feedback"]="--text --text-file"
+	["triad event create"]="--kind --title --starts --place --capacity --community --programme --presenter --topic --description"
+	["triad event list"]="--community --kind --upcoming --page-size --page-token --all"
+	["triad event show"]=""
+	["triad event capacity"]=""
+	["triad event register"]=""
+	["triad event cancel"]=""
+	["triad event registrations"]="--cancelled"
+	["triad event waitlist"]=""
+	["triad event attend"]=""
+	["triad event suggest"]="--text"
+	["triad event topics"]=""
+	["triad alumni list"]="--programme --person --page-size --page-token --all"
+	["triad ambassador add"]="--person --programme --org --basis --starts --ends"
+	["triad ambassador list"]="--programme --org --page-size --page-token --all"
+	["triad ambassador end"]="--on"
+	["triad ambassador activity add"]="--kind --on --description --reach"
+	["triad ambassador activity list"]=""
+	["triad board create"]="--name --kind --programme"
+	["triad board list"]="--programme --page-size --page-token --all"
+	["triad board show"]=""
+	["triad board member add"]="--org --role --from --until"
+	["triad board member list"]="--past"
+	["triad board meeting add"]="--on --place --minutes"
+	["triad board meeting list"]=""
+	["triad board agenda add"]="--title --notes --question --programme"
+	["triad board agenda list"]=""
 	["triad ping"]="--db -c --count"
 	["triad version"]="--client"
 	["triad help"]=""
@@ -136,7 +192,7 @@ _triad_global_options="--addr --token --institution --timeout --json --csv -h --
 # Options that take no value; every other option takes one.
 _triad_flags=" --json --csv -h --help --all --mandatory-attendance --cannot-be-missed "
 _triad_flags+="--no-mandatory-attendance --no-cannot-be-missed --validate --reject "
-_triad_flags+="-e --edit --db --client "
+_triad_flags+="-e --edit --db --client --former --upcoming --cancelled --past "
 
 # Words for the values of options and arguments.
 _triad_roles="institution-admin programme-staff participant workplace-coach employer-contact partner-integration"
@@ -144,6 +200,8 @@ _triad_titles="dean programme-manager lecturer trainer assessor"
 _triad_enrollment_statuses="applied intake-planned admitted active completed withdrawn"
 _triad_claim_statuses="claimed validated rejected"
 _triad_attendance_statuses="present absent excused"
+_triad_question_statuses="proposed accepted in-progress delivered evaluated"
+_triad_event_kinds="symposium alumni-presentation practice-coach-meeting community-meeting intervision"
 _triad_consent_levels="none progress full"
 _triad_months="january february march april may june july august september october november december"
 
@@ -151,7 +209,18 @@ _triad_months="january february march april may june july august september octob
 _triad_values()
 {
 	case "$2" in
-	--role) echo "$_triad_roles" ;;
+	--role)
+		case "$1" in
+		"triad community "*) echo "facilitator member guest" ;;
+		"triad board "*) echo "chair member secretary" ;;
+		*) echo "$_triad_roles" ;;
+		esac ;;
+	--as)
+		case "$1" in
+		"triad community "*) echo "participant alumnus staff workplace-coach partner" ;;
+		"triad question "*) echo "participant coach staff" ;;
+		esac ;;
+	--basis) echo "executive alumnus" ;;
 	--title) [[ $1 == "triad grant add" || $1 == "triad invite create" ]] && echo "$_triad_titles" ;;
 	--kind)
 		case "$1" in
@@ -159,11 +228,17 @@ _triad_values()
 		"triad module "*) echo "core elective masterclass internship final" ;;
 		"triad relation "*) echo "workplace-coach confidant programme-coach alumni-coach" ;;
 		"triad agreement "*) echo "covenant professional-workplace professional-network" ;;
+		"triad community "*) echo "cohort professional" ;;
+		"triad question "*) echo "report workshop game article" ;;
+		"triad event "*) echo "$_triad_event_kinds" ;;
+		"triad ambassador "*) echo "guest-lecture talk recruitment" ;;
+		"triad board "*) echo "work-field scientific advisory-council" ;;
 		esac ;;
 	--status)
 		case "$1" in
 		"triad enrollment "*) echo "$_triad_enrollment_statuses" ;;
 		"triad prior-learning "*) echo "$_triad_claim_statuses" ;;
+		"triad question "*) echo "$_triad_question_statuses" ;;
 		esac ;;
 	--purpose) echo "assignments intervision" ;;
 	--level) echo "$_triad_consent_levels" ;;
@@ -180,6 +255,8 @@ _triad_arg_values()
 	"triad enrollment move 1") echo "$_triad_enrollment_statuses" ;;
 	"triad attendance record 2") echo "$_triad_attendance_statuses" ;;
 	"triad consent set 2") echo "$_triad_consent_levels" ;;
+	"triad question move 1") echo "accepted in-progress delivered evaluated" ;;
+	"triad event attend 1") echo "$_triad_attendance_statuses" ;;
 	esac
 }
 
@@ -257,7 +334,7 @@ _triad()
 	fi
 	if [[ -n $opt ]]; then
 		case "$opt" in
-		--from-file | --evidence-file) _triad_files ;;
+		--from-file | --evidence-file | --description-file | --text-file) _triad_files ;;
 		*) COMPREPLY=($(compgen -W "$(_triad_values "$path" "$opt")" -- "$cur")) ;;
 		esac
 		return 0
