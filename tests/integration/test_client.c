@@ -62,7 +62,7 @@ test_version_shows_both_sides(void **state)
 static void
 test_exit_codes(void **state)
 {
-	char out[4096];
+	char out[16384];
 
 	/* 2: the command line is wrong, with a suggestion. */
 	assert_int_equal(triad("pnig", out, sizeof out), 2);
