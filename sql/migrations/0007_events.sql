@@ -507,8 +507,10 @@ BEGIN
                                 'create_event.presenter_person_id');
         END IF;
         IF NOT triad_alumnus_of(p_presenter, NULL) THEN
-            PERFORM triad_raise('TR409', format('%s is not an alumnus: an alumni presentation is given by someone who completed one of the institution''s programmes',
-                                                v_presenter), 'create_event.presenter_person_id');
+            PERFORM triad_raise('TR409', format('%s is not an alumnus: an alumni presentation is '
+                                                'given by someone who completed one of the '
+                                                'institution''s programmes', v_presenter),
+                                'create_event.presenter_person_id');
         END IF;
     ELSIF p_presenter IS NOT NULL THEN
         PERFORM triad_raise('TR400', 'only an alumni presentation names a presenter',
@@ -586,7 +588,8 @@ BEGIN
                             'register_for_event.person_id');
     END IF;
     IF v_person::text <> p_caller AND NOT p_staff THEN
-        PERFORM triad_raise('TR403', 'only staff can register someone else; leave person_id empty to register yourself');
+        PERFORM triad_raise('TR403', 'only staff can register someone else; leave person_id '
+                            'empty to register yourself');
     END IF;
     IF v_person::text <> p_caller
        AND NOT triad_event_visible(ev.community_id, v_person::text, triad_is_staff_person(v_person)) THEN
@@ -663,7 +666,8 @@ BEGIN
     END IF;
     SELECT * INTO n FROM triad_event_counts(p_id);
     IF p_capacity < n.placed THEN
-        PERFORM triad_raise('TR409', format('%s registrations have a place already; the capacity cannot go below that (asked for %s)',
+        PERFORM triad_raise('TR409', format('%s registrations have a place already; the '
+                                            'capacity cannot go below that (asked for %s)',
                                             n.placed, p_capacity), 'set_event_capacity.capacity');
     END IF;
     UPDATE event SET capacity = p_capacity WHERE id = p_id;
@@ -695,11 +699,13 @@ BEGIN
     PERFORM 1 FROM event WHERE id = r.event_id FOR UPDATE;
     SELECT * INTO r FROM event_registration WHERE id = p_id;
     IF r.status = 'cancelled' THEN
-        PERFORM triad_raise('TR409', 'the registration was cancelled; attendance is recorded for placed registrations only');
+        PERFORM triad_raise('TR409', 'the registration was cancelled; attendance is recorded '
+                            'for placed registrations only');
     END IF;
     IF r.placement = 'waitlisted' THEN
         SELECT waitlist_position INTO v_position FROM event_registration_v WHERE id = p_id;
-        PERFORM triad_raise('TR409', format('attendance is recorded for placed registrations only; this one is number %s on the waitlist',
+        PERFORM triad_raise('TR409', format('attendance is recorded for placed registrations '
+                                            'only; this one is number %s on the waitlist',
                                             v_position));
     END IF;
     UPDATE event_registration
@@ -829,8 +835,9 @@ BEGIN
         PERFORM triad_raise('TR400', 'ends_on is before starts_on', 'create_ambassador.ends_on');
     END IF;
     IF p_basis = 'alumnus' AND NOT triad_alumnus_of(p_person, p_programme) THEN
-        PERFORM triad_raise('TR409', format('%s is not an alumnus of %s: only someone who completed the programme is its ambassador as an alumnus',
-                                            v_name, v_code), 'create_ambassador.basis');
+        PERFORM triad_raise('TR409', format('%s is not an alumnus of %s: only someone who '
+                                            'completed the programme is its ambassador as an '
+                                            'alumnus', v_name, v_code), 'create_ambassador.basis');
     END IF;
     -- Two requests for the same ambassadorship: one waits for the other.
     PERFORM pg_advisory_xact_lock(hashtextextended(
