@@ -161,12 +161,13 @@ enroll(const char *person, Triad__V1__EnrollmentStatus status)
 		TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_ACTIVE,
 		TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_COMPLETED,
 	};
-	for (size_t i = 0; i < sizeof path / sizeof path[0] && (int)status >= (int)path[i]; i++) {
-		if (status == TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_WITHDRAWN)
-			break;
+	/* A withdrawal comes after the programme has started. */
+	bool withdraw = status == TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_WITHDRAWN;
+	Triad__V1__EnrollmentStatus last =
+		withdraw ? TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_ACTIVE : status;
+	for (size_t i = 0; i < sizeof path / sizeof path[0] && (int)last >= (int)path[i]; i++)
 		expect_free(transition(id, path[i]), CODE(OK), NULL, NULL);
-	}
-	if (status == TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_WITHDRAWN)
+	if (withdraw)
 		expect_free(transition(id, status), CODE(OK), NULL, NULL);
 	return id;
 }
