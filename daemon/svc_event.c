@@ -1,6 +1,125 @@
-/* svc_event.c: placeholder route table, filled in by the next commits. */
+/*
+ * svc_event.c: events with registrations, waitlists, attendance and topic
+ * suggestions; alumni; ambassadors and their activities, as SqlRoute rows
+ * (see sqlroute.h) over the functions of sql/migrations/0007_events.sql.
+ * Places at an event follow the enrollment rules, which that migration
+ * shares between module runs and events, under the event's row lock.
+ *
+ * Who sees what is the database's to say: "$person" and "$staff" go to
+ * the functions and views, which hide an event of a community from anyone
+ * but its members and staff, and anyone's registrations and alumni rows
+ * but their own from everyone but staff.
+ */
 #include "sqlroute.h"
 
+#define K(x) TRIAD__V1__REQUEST__BODY_##x
+#define R(x) TRIAD__V1__RESPONSE__BODY_##x
+#define ID(n) "nullif($" #n ", '')::uuid"
+#define PAGE(n) " AND (nullif($" #n ", '') IS NULL OR id > nullif($" #n ", '')::uuid)"
+/* The event named by $n, if the caller ($p person, $s staff) may see it. */
+#define VISIBLE_EVENT(n, p, s) \
+	"SELECT id FROM event WHERE id = " ID(n) \
+	" AND triad_event_visible(community_id, $" #p ", $" #s "::boolean)"
+
 const SqlRoute event_routes[] = {
+	/* ---- events ---- */
+	{K(CREATE_EVENT), VERB_EVENT_WRITE, R(EVENT),
+	 {{"SELECT * FROM triad_event_create(nullif($1, ''), $2, $3, " ID(4) ", " ID(5) ", $6, $7,"
+	   " $8::int, " ID(9) ", $10, $11::numeric)",
+	   {"kind", "title", "description", "community_id", "programme_id", "starts_at", "place",
+	    "capacity", "presenter_person_id", "topic", "$request_id"}}}},
+	{K(GET_EVENT), VERB_EVENT_READ, R(EVENT),
+	 {{"SELECT * FROM event_v WHERE id = " ID(1)
+	   "   AND triad_event_visible(community_id, $2, $3::boolean)",
+	   {"id", "$person", "$staff"}}}, "event not found"},
+	/* Soonest first: the page token is the last event of the page, and the
+	 * next page goes on after it in (starts_at, id) order. */
+	{K(LIST_EVENTS), VERB_EVENT_READ, R(EVENTS),
+	 {{"SELECT * FROM event_v WHERE triad_event_visible(community_id, $1, $2::boolean)"
+	   "   AND (nullif($3, '') IS NULL OR community_id = " ID(3) ")"
+	   "   AND ($4 = '' OR kind = $4)"
+	   "   AND (NOT $5::boolean OR at > now())"
+	   "   AND (nullif($6, '') IS NULL OR (at, id) > (SELECT x.starts_at, x.id FROM event x"
+	   "                                            WHERE x.id = " ID(6) "))"
+	   " ORDER BY at, id LIMIT $7::int",
+	   {"$person", "$staff", "community_id", "kind", "upcoming", "page_token", "$limit"},
+	   "events"}},
+	 NULL, true},
+	{K(SET_EVENT_CAPACITY), VERB_EVENT_WRITE, R(EVENT),
+	 {{"SELECT * FROM triad_event_capacity(" ID(1) ", $2::int, $3::numeric)",
+	   {"id", "capacity", "$request_id"}}}},
+
+	/* ---- registrations ---- */
+	{K(REGISTER_FOR_EVENT), VERB_EVENT_REGISTER, R(REGISTRATION),
+	 {{"SELECT * FROM triad_event_register(" ID(1) ", " ID(2) ", $3, $4::boolean, $5::numeric)",
+	   {"event_id", "person_id", "$person", "$staff", "$request_id"}}}},
+	{K(CANCEL_REGISTRATION), VERB_EVENT_REGISTER, R(REGISTRATION),
+	 {{"SELECT * FROM triad_event_cancel(" ID(1) ", $2, $3::boolean, $4::numeric)",
+	   {"id", "$person", "$staff", "$request_id"}}}},
+	/* Staff see every registration, anyone else their own; in order of
+	 * arrival, so the waitlist comes in its order. */
+	{K(LIST_REGISTRATIONS), VERB_EVENT_READ, R(REGISTRATIONS),
+	 {{VISIBLE_EVENT(1, 2, 3), {"event_id", "$person", "$staff"}},
+	  {"SELECT * FROM event_registration_v WHERE event_id = " ID(1)
+	   "   AND ($3::boolean OR person_id::text = $2)"
+	   "   AND (NOT $4::boolean OR (placement = 'waitlisted' AND status = 'registered'))"
+	   "   AND ($5::boolean OR status = 'registered')"
+	   " ORDER BY arrival",
+	   {"event_id", "$person", "$staff", "waitlisted", "include_cancelled"},
+	   "registrations"}},
+	 "event not found"},
+	{K(RECORD_EVENT_ATTENDANCE), VERB_EVENT_WRITE, R(REGISTRATION),
+	 {{"SELECT * FROM triad_event_attendance(" ID(1) ", nullif($2, ''), $3::numeric)",
+	   {"registration_id", "status", "$request_id"}}}},
+
+	/* ---- topics ---- */
+	{K(SUGGEST_TOPIC), VERB_TOPIC_SUGGEST, R(TOPIC),
+	 {{"SELECT * FROM triad_topic_suggest(" ID(1) ", $2, $3, $4::boolean, $5::numeric)",
+	   {"event_id", "text", "$person", "$staff", "$request_id"}}}},
+	{K(LIST_TOPICS), VERB_EVENT_READ, R(TOPICS),
+	 {{VISIBLE_EVENT(1, 2, 3), {"event_id", "$person", "$staff"}},
+	  {"SELECT * FROM topic_v WHERE event_id = " ID(1) " ORDER BY at, id",
+	   {"event_id"}, "topics"}},
+	 "event not found"},
+
+	/* ---- alumni: staff see all, anyone else themselves ---- */
+	{K(LIST_ALUMNI), VERB_ALUMNI_READ, R(ALUMNI),
+	 {{"SELECT * FROM alumnus_v WHERE ($1::boolean OR person_id::text = $2)"
+	   "   AND (nullif($3, '') IS NULL OR programme_id = " ID(3) ")"
+	   "   AND (nullif($4, '') IS NULL OR person_id = " ID(4) ")" PAGE(5)
+	   " ORDER BY id LIMIT $6::int",
+	   {"$staff", "$person", "programme_id", "person_id", "page_token", "$limit"}, "alumni"}},
+	 NULL, true},
+
+	/* ---- ambassadors ---- */
+	{K(CREATE_AMBASSADOR), VERB_AMBASSADOR_WRITE, R(AMBASSADOR),
+	 {{"SELECT * FROM triad_ambassador_create(" ID(1) ", " ID(2) ", " ID(3) ", nullif($4, ''),"
+	   " $5, $6, $7::numeric)",
+	   {"person_id", "programme_id", "organisation_id", "basis", "starts_on", "ends_on",
+	    "$request_id"}}}},
+	{K(LIST_AMBASSADORS), VERB_AMBASSADOR_READ, R(AMBASSADORS),
+	 {{"SELECT * FROM ambassador_v WHERE (nullif($1, '') IS NULL OR programme_id = " ID(1) ")"
+	   "   AND (nullif($2, '') IS NULL OR organisation_id = " ID(2) ")" PAGE(3)
+	   " ORDER BY id LIMIT $4::int",
+	   {"programme_id", "organisation_id", "page_token", "$limit"}, "ambassadors"}},
+	 NULL, true},
+	{K(END_AMBASSADOR), VERB_AMBASSADOR_WRITE, R(AMBASSADOR),
+	 {{"SELECT * FROM triad_ambassador_end(" ID(1) ", $2, $3::numeric)",
+	   {"id", "ends_on", "$request_id"}}}},
+	{K(RECORD_AMBASSADOR_ACTIVITY), VERB_AMBASSADOR_WRITE, R(AMBASSADOR_ACTIVITY),
+	 {{"SELECT * FROM triad_ambassador_activity_record(" ID(1) ", nullif($2, ''), $3, $4,"
+	   " $5::int, $6::numeric)",
+	   {"ambassador_id", "kind", "held_on", "description", "reach", "$request_id"}}}},
+	/* Newest first; one ambassador's, or the latest 500 of all. */
+	{K(LIST_AMBASSADOR_ACTIVITIES), VERB_AMBASSADOR_READ, R(AMBASSADOR_ACTIVITIES),
+	 {{"SELECT 1 AS found WHERE nullif($1, '') IS NULL"
+	   "    OR EXISTS (SELECT 1 FROM ambassador WHERE id = " ID(1) ")",
+	   {"ambassador_id"}},
+	  {"SELECT * FROM ambassador_activity_v"
+	   " WHERE (nullif($1, '') IS NULL OR ambassador_id = " ID(1) ")"
+	   " ORDER BY held DESC, created_at DESC, id LIMIT 500",
+	   {"ambassador_id"}, "activities"}},
+	 "ambassador not found"},
+
 	{0},
 };
