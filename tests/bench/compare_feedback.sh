@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# compare_feedback.sh: triadd's feedback mix against pgbench running the same
-# SQL, on the same cluster, in alternating rounds.
+# compare_feedback.sh: triadd's feedback mix (or, with --kind event, its
+# event registrations) against pgbench running the same SQL, on the same
+# cluster, in alternating rounds.
 #
 # triad-bench --kind feedback signs each connection in as one coach of the
 # bench data (scale_feedback.sql) and sends GiveFeedback, ListCoachees and
@@ -8,7 +9,10 @@
 # statements triadd sends for those requests, each request one pipelined
 # implicit transaction (triad_begin, the statement, a sync), in the same
 # proportions, with the same number of connections (feedback_pgbench.sh
-# writes its scripts). See README.md for how to set it up and read it.
+# writes its scripts). With --kind event, triad-bench --kind event registers
+# the persons of scale_events.sql for its events as an operator, and pgbench
+# runs RegisterForEvent's statements (events_pgbench.sh). See README.md for
+# how to set it up and read it.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -16,13 +20,19 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 usage() {
 	cat <<EOF
 usage: TRIAD_ADDR=HOST:PORT PGBENCH_DB=CONNINFO $0 --tokens FILE [options]
+       TRIAD_ADDR=HOST:PORT PGBENCH_DB=CONNINFO TRIAD_TOKEN=OPERATOR_TOKEN \
+           $0 --kind event --events FILE [options]
 
   TRIAD_ADDR    address of a running triadd
   PGBENCH_DB    conninfo (or URI) of the database triadd uses, as triadd's role
                 (APP_DB in .run/pg/env of the quick start)
 
 options:
+  --kind K            feedback (default) or event
   --tokens FILE       the CSV scale_feedback.sql wrote (-v out=FILE); required
+                      for --kind feedback
+  --events FILE       the ids scale_events.sql wrote (-v out=FILE); required
+                      for --kind event, with an operator's TRIAD_TOKEN
   --rounds N          rounds, each one run of every configuration on each side
                       (default 5)
   --seconds S         length of every run (default 15)
@@ -35,8 +45,9 @@ options:
   --mix G,C,L         percent give, coachees, list (default 20,40,40)
   --reset-db CONNINFO the schema owner's conninfo (OWNER_DB): before every run,
                       delete the feedback earlier runs gave (the rows with an
-                      idempotency key in institution bench) and VACUUM, so
-                      every run starts from the same data (see README.md)
+                      idempotency key in institution bench), or with --kind
+                      event the registrations, and VACUUM, so every run
+                      starts from the same data (see README.md)
   --bench PATH        the triad-bench binary (default: \$TRIAD_BENCH, the build
                       tree next to this source tree, or triad-bench on PATH)
   --callgrind 'CMD'   after the rounds, start triadd as CMD under callgrind and
@@ -54,7 +65,9 @@ depths=1
 jobs=2
 threads=1
 mix=20,40,40
+kind=feedback
 tokens=
+events=
 reset_db=
 bench=${TRIAD_BENCH:-}
 callgrind_cmd=
@@ -62,7 +75,9 @@ callgrind_addr=
 
 while [[ $# -gt 0 ]]; do
 	case $1 in
+	--kind) kind=$2; shift 2 ;;
 	--tokens) tokens=$2; shift 2 ;;
+	--events) events=$2; shift 2 ;;
 	--rounds) rounds=$2; shift 2 ;;
 	--seconds) secs=$2; shift 2 ;;
 	--warmup) warm=$2; shift 2 ;;
@@ -84,7 +99,14 @@ die() { echo "compare_feedback.sh: $*" >&2; exit 1; }
 
 [[ -n ${TRIAD_ADDR:-} ]] || die "set TRIAD_ADDR to the address of a running triadd"
 [[ -n ${PGBENCH_DB:-} ]] || die "set PGBENCH_DB to the conninfo of triadd's database (triadd's role)"
-[[ -n $tokens && -r $tokens ]] || die "--tokens FILE: the CSV written by scale_feedback.sql"
+case $kind in
+feedback) [[ -n $tokens && -r $tokens ]] || die "--tokens FILE: the CSV written by scale_feedback.sql" ;;
+event)
+	[[ -n $events && -r $events ]] || die "--events FILE: the ids written by scale_events.sql"
+	[[ -n ${TRIAD_TOKEN:-} ]] || die "--kind event: set TRIAD_TOKEN to an operator's token"
+	;;
+*) die "--kind: feedback or event, not $kind" ;;
+esac
 for n in "$rounds" "$secs" "$conns" "$jobs" "$threads" $depths; do
 	[[ $n =~ ^[1-9][0-9]*$ ]] || die "not a positive whole number: $n"
 done
@@ -108,20 +130,36 @@ fi
 command -v pgbench >/dev/null || die "pgbench is not installed"
 command -v psql >/dev/null || die "psql is not installed"
 
-# The bench data as pgbench will see it: every coach with the same number of
-# relations (the scripts hold one branch per relation).
-shape=$(psql -X -At -F ' ' -d "$PGBENCH_DB" -c \
-	"SELECT count(*), min(cardinality(rel)), max(cardinality(rel)) FROM triad_bench.coach" 2>&1) ||
-	die "cannot read triad_bench.coach as triadd's role (load scale_feedback.sql first): $shape"
-read -r ncoach nrel maxrel <<<"$shape"
-[[ $ncoach -gt 0 && $nrel == "$maxrel" ]] ||
-	die "triad_bench.coach: $ncoach coaches with $nrel to $maxrel relations; want the same for all"
-[[ $ncoach -ge $conns ]] ||
-	echo "note: $ncoach coaches for $conns connections: some coaches are used by several" >&2
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/triad-compare-feedback.XXXXXX")
+work=$(mktemp -d "${TMPDIR:-/tmp}/triad-compare-$kind.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-"$here/feedback_pgbench.sh" "$work" "$nrel"
+
+if [[ $kind == event ]]; then
+	nevents=$(grep -c '^event ' "$events" || true)
+	npersons=$(grep -c '^person ' "$events" || true)
+	[[ $nevents -gt 0 && $npersons -gt 0 ]] || die "$events: no event and person lines"
+	# The session pgbench opens, as triadd's Hello would: the token's ids.
+	ids=$(psql -X -At -F ' ' -d "$PGBENCH_DB" -v tok="$TRIAD_TOKEN" 2>&1 \
+		<<<"SELECT id, principal_id FROM api_token WHERE prefix = left(:'tok', 12)") ||
+		die "cannot read the token's ids as triadd's role: $ids"
+	read -r token_id principal_id <<<"$ids"
+	[[ -n ${principal_id:-} ]] || die "TRIAD_TOKEN is not a token of this database"
+	"$here/events_pgbench.sh" "$work"
+	ncoach=0 nrel=0
+else
+	# The bench data as pgbench will see it: every coach with the same number of
+	# relations (the scripts hold one branch per relation).
+	shape=$(psql -X -At -F ' ' -d "$PGBENCH_DB" -c \
+		"SELECT count(*), min(cardinality(rel)), max(cardinality(rel)) FROM triad_bench.coach" 2>&1) ||
+		die "cannot read triad_bench.coach as triadd's role (load scale_feedback.sql first): $shape"
+	read -r ncoach nrel maxrel <<<"$shape"
+	[[ $ncoach -gt 0 && $nrel == "$maxrel" ]] ||
+		die "triad_bench.coach: $ncoach coaches with $nrel to $maxrel relations; want the same for all"
+	[[ $ncoach -ge $conns ]] ||
+		echo "note: $ncoach coaches for $conns connections: some coaches are used by several" >&2
+	"$here/feedback_pgbench.sh" "$work" "$nrel"
+fi
+ops=(give coachees list)
+[[ $kind == event ]] && ops=(register)
 
 exec 3>&1
 
@@ -176,23 +214,59 @@ json_field() {
 # without this each run's gives cost more than the previous run's.
 reset() {
 	[[ -n $reset_db ]] || return 0
+	local table=feedback
 	local sql="DELETE FROM feedback WHERE idempotency_key IS NOT NULL AND institution_id = (SELECT id FROM institution WHERE slug = 'bench')"
-	show psql -X -q -v ON_ERROR_STOP=1 -d "$reset_db" -c "$sql" -c "VACUUM feedback"
-	psql -X -q -v ON_ERROR_STOP=1 -d "$reset_db" -c "$sql" -c "VACUUM feedback" >/dev/null ||
+	if [[ $kind == event ]]; then
+		table=event_registration
+		sql="DELETE FROM event_registration WHERE institution_id = (SELECT id FROM institution WHERE slug = 'bench-events')"
+		# triad-bench stops without waiting for its answers, and triadd still
+		# runs what was queued: wait until the registrations stop growing, or
+		# they would collide with the next run's.
+		local count last=-1 i
+		for ((i = 0; i < 60; i++)); do
+			count=$(psql -X -At -d "$reset_db" -c "SELECT max(arrival) FROM event_registration") ||
+				die "--reset-db failed"
+			[[ $count == "$last" ]] && break
+			last=$count
+			sleep 0.5
+		done
+	fi
+	show psql -X -q -v ON_ERROR_STOP=1 -d "$reset_db" -c "$sql" -c "VACUUM $table"
+	psql -X -q -v ON_ERROR_STOP=1 -d "$reset_db" -c "$sql" -c "VACUUM $table" >/dev/null ||
 		die "--reset-db failed"
 }
 
+# op_note V...: the p99 of each kind of request, "give 1.2, coachees 0.8, ...".
+op_note() {
+	local i out=""
+	for ((i = 0; i < ${#ops[@]}; i++)); do
+		out+="${out:+, }${ops[i]} ${1:--}"
+		shift || true
+	done
+	echo "$out"
+}
+
 bench_cmd() {	# bench_cmd ADDR DEPTH SECONDS
-	bcmd=("$bench" --addr "$1" --kind feedback --tokens "$tokens" --mix "$mix"
-	      --connections "$conns" --pipeline "$2" --threads "$threads"
-	      --duration "$3" --warmup 0 --json)
+	if [[ $kind == event ]]; then
+		bcmd=("$bench" --addr "$1" --kind event --events "$events" --institution bench-events)
+	else
+		bcmd=("$bench" --addr "$1" --kind feedback --tokens "$tokens" --mix "$mix")
+	fi
+	bcmd+=(--connections "$conns" --pipeline "$2" --threads "$threads"
+	       --duration "$3" --warmup 0 --json)
 }
 
 pgbench_cmd() {	# pgbench_cmd SECONDS LOGPREFIX
-	pcmd=(pgbench -n -M extended -D loaded=0 -c "$conns" -j "$jobs" -T "$1"
-	      -l --log-prefix="$2"
-	      -f "$work/give.pgbench@$w_give" -f "$work/coachees.pgbench@$w_coachees"
-	      -f "$work/list.pgbench@$w_list" "$PGBENCH_DB")
+	pcmd=(pgbench -n -M extended -c "$conns" -j "$jobs" -T "$1" -l --log-prefix="$2")
+	if [[ $kind == event ]]; then
+		pcmd+=(-D clients="$conns" -D k=0 -D events="$nevents" -D persons="$npersons"
+		       -D inst=bench-events -D token_id="$token_id" -D principal_id="$principal_id"
+		       -f "$work/register.pgbench")
+	else
+		pcmd+=(-D loaded=0 -f "$work/give.pgbench@$w_give"
+		       -f "$work/coachees.pgbench@$w_coachees" -f "$work/list.pgbench@$w_list")
+	fi
+	pcmd+=("$PGBENCH_DB")
 }
 
 # triad_round NAME DEPTH: prints "RPS P99_MS ERRORS GIVE_P99 COACHEES_P99 LIST_P99".
@@ -209,7 +283,7 @@ triad_round() {
 	errs=$(json_field errors "$work/$name.out")
 	[[ -n $rps ]] || die "round $name printed no result: $(cat "$work/$name.err")"
 	local out="$rps $(awk -v u="$p99" 'BEGIN { printf "%.1f", u / 1000 }') $errs"
-	for op in give coachees list; do
+	for op in "${ops[@]}"; do
 		out+=" $(awk -v u="$(json_field p99_us "$work/$name.out" "$op")" \
 			'BEGIN { printf "%.1f", u / 1000 }')"
 	done
@@ -249,12 +323,18 @@ pgbench_round() {
 
 echo "triad-bench: $bench"
 echo "pgbench:     $(pgbench --version)"
-echo "data:        $ncoach coaches x $nrel relations (triad_bench.coach), tokens $tokens"
-echo "mix:         give $w_give%, coachees $w_coachees%, list $w_list%; $conns connections;" \
-	"pgbench -j $jobs; triad-bench pipeline depths: $depths"
-echo "scripts:     $(cd "$work" && echo *.pgbench) (tests/bench/feedback_pgbench.sh $nrel)"
+if [[ $kind == event ]]; then
+	echo "data:        $nevents events x $npersons persons (scale_events.sql, $events)"
+	echo "requests:    RegisterForEvent of a new pair every time; $conns connections;" \
+		"pgbench -j $jobs; triad-bench pipeline depths: $depths"
+else
+	echo "data:        $ncoach coaches x $nrel relations (triad_bench.coach), tokens $tokens"
+	echo "mix:         give $w_give%, coachees $w_coachees%, list $w_list%; $conns connections;" \
+		"pgbench -j $jobs; triad-bench pipeline depths: $depths"
+fi
+echo "scripts:     $(cd "$work" && echo *.pgbench)"
 if [[ -n $reset_db ]]; then
-	echo "reset:       before every run, the feedback earlier runs gave is deleted (--reset-db)"
+	echo "reset:       before every run, what earlier runs gave or registered is deleted (--reset-db)"
 else
 	echo "reset:       none: the gives of every run make the next run's gives dearer (see --reset-db)"
 fi
@@ -263,10 +343,12 @@ echo
 
 if [[ $warm -gt 0 ]]; then
 	echo "warm-up, not counted"
+	reset
 	bench_cmd "$TRIAD_ADDR" "${depths%% *}" "$warm"
 	show "${bcmd[@]}"
 	"${bcmd[@]}" >/dev/null 2>"$work/warm.err" || die "warm-up failed: $(cat "$work/warm.err")"
 	mkdir -p "$work/warm.log"
+	reset
 	pgbench_cmd "$warm" "$work/warm.log/tx"
 	show "${pcmd[@]}"
 	"${pcmd[@]}" >/dev/null 2>"$work/warm-pgbench.err" ||
@@ -292,8 +374,8 @@ for ((r = 1; r <= rounds; r++)); do
 			read -r rps p99 errs g c l <<<"$res"
 			p_rps+=("$rps"); p_p99+=("$p99"); p_g+=("$g"); p_c+=("$c"); p_l+=("$l")
 			p_err=$((p_err + errs))
-			printf '    pgbench          %9s tps    p99 %7s ms (give %s, coachees %s, list %s)  failed %s\n' \
-				"$rps" "$p99" "$g" "$c" "$l" "$errs"
+			printf '    pgbench          %9s tps    p99 %7s ms (%s)  failed %s\n' \
+				"$rps" "$p99" "$(op_note "$g" "$c" "$l")" "$errs"
 			continue
 		fi
 		for d in $depths; do
@@ -302,8 +384,8 @@ for ((r = 1; r <= rounds; r++)); do
 			t_rps[$d]+="$rps "; t_p99[$d]+="$p99 "; t_g[$d]+="$g "; t_c[$d]+="$c "
 			t_l[$d]+="$l "
 			t_err=$((t_err + errs))
-			printf '    triad depth %-4s %9s req/s  p99 %7s ms (give %s, coachees %s, list %s)  errors %s\n' \
-				"$d" "$rps" "$p99" "$g" "$c" "$l" "$errs"
+			printf '    triad depth %-4s %9s req/s  p99 %7s ms (%s)  errors %s\n' \
+				"$d" "$rps" "$p99" "$(op_note "$g" "$c" "$l")" "$errs"
 		done
 	done
 done
@@ -311,17 +393,17 @@ done
 pm=$(median "${p_rps[@]}")
 echo
 echo "medians over $rounds rounds of $secs s, $conns connections (p99 in ms: median of the rounds' p99):"
-printf '  %-24s %10s %-5s  p99 %7s  give %7s  coachees %7s  list %7s\n' \
-	"pgbench (-j $jobs)" "$pm" tps "$(median "${p_p99[@]}")" "$(median "${p_g[@]}")" \
-	"$(median "${p_c[@]}")" "$(median "${p_l[@]}")"
+printf '  %-24s %10s %-5s  p99 %7s  (%s)\n' \
+	"pgbench (-j $jobs)" "$pm" tps "$(median "${p_p99[@]}")" \
+	"$(op_note "$(median "${p_g[@]}")" "$(median "${p_c[@]}")" "$(median "${p_l[@]}")")"
 for d in $depths; do
 	# shellcheck disable=SC2086
 	tm=$(median ${t_rps[$d]})
 	ratio=$(awk -v a="$tm" -v b="$pm" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
 	# shellcheck disable=SC2086
-	printf '  %-24s %10s %-5s  p99 %7s  give %7s  coachees %7s  list %7s  ratio %s\n' \
-		"triad, pipeline $d" "$tm" req/s "$(median ${t_p99[$d]})" "$(median ${t_g[$d]})" \
-		"$(median ${t_c[$d]})" "$(median ${t_l[$d]})" "$ratio"
+	printf '  %-24s %10s %-5s  p99 %7s  (%s)  ratio %s\n' \
+		"triad, pipeline $d" "$tm" req/s "$(median ${t_p99[$d]})" \
+		"$(op_note "$(median ${t_g[$d]})" "$(median ${t_c[$d]})" "$(median ${t_l[$d]})")" "$ratio"
 done
 echo "  errors: triad $t_err, pgbench failed $p_err"
 echo "  ratio = triad req/s / pgbench tps, medians; goal >= 0.90"
@@ -366,7 +448,7 @@ if [[ -n $callgrind_cmd ]]; then
 	total=$(json_field requests_total "$work/cg.out")
 	per=-
 	[[ $ir =~ ^[0-9]+$ && $total =~ ^[0-9]+$ && $total -gt 0 ]] && per=$((ir / total))
-	printf '  triadd feedback mix %10s requests (%s connections included their Hello)  %8s instructions per request (triadd only)\n' \
+	printf "  triadd $kind %10s requests (%s connections included their Hello)  %8s instructions per request (triadd only)\n" \
 		"$total" "$conns" "$per"
 	kill -TERM "$vg" 2>/dev/null || true
 	wait "$vg" 2>/dev/null || true

@@ -8,6 +8,9 @@
  * measured. --kind feedback signs each connection in as one coach of the
  * bench data (tests/bench/scale_feedback.sql writes the token file) and
  * keeps a mix of GiveFeedback, ListCoachees and ListFeedback outstanding.
+ * --kind event registers persons for events (tests/bench/scale_events.sql
+ * writes their ids), each request a new pair of person and event, so the
+ * events fill up and their waitlists grow as they would on a busy day.
  *
  * The run has three phases. Connect: connections are opened at most
  * CONNECT_BURST at a time per thread so that the listen backlog never
@@ -174,9 +177,10 @@ typedef enum BenchKind {
 	KIND_PING_DB,
 	KIND_IDLE,
 	KIND_FEEDBACK,
+	KIND_EVENT,
 } BenchKind;
 
-static const char *const kind_names[] = { "ping", "ping-db", "idle", "feedback" };
+static const char *const kind_names[] = { "ping", "ping-db", "idle", "feedback", "event" };
 
 /* What one request is; pings are OP_PING, the feedback mix the other three. */
 typedef enum BenchOp {
@@ -184,10 +188,25 @@ typedef enum BenchOp {
 	OP_GIVE,
 	OP_COACHEES,
 	OP_LIST,
+	OP_REGISTER,
 	OP_COUNT
 } BenchOp;
 
-static const char *const op_names[OP_COUNT] = { "ping", "give", "coachees", "list" };
+static const char *const op_names[OP_COUNT] = { "ping", "give", "coachees", "list",
+						 "register" };
+
+/* The kinds of request a run of kind k sends, op_first(k) .. op_last(k). */
+static BenchOp
+op_first(BenchKind k)
+{
+	return k == KIND_FEEDBACK ? OP_GIVE : k == KIND_EVENT ? OP_REGISTER : OP_PING;
+}
+
+static BenchOp
+op_last(BenchKind k)
+{
+	return k == KIND_FEEDBACK ? OP_LIST : k == KIND_EVENT ? OP_REGISTER : OP_PING;
+}
 
 /*
  * One coach of the bench data: the token it signs in with and its
@@ -227,6 +246,12 @@ typedef struct BenchOptions {
 	int page_size;
 	const BenchCoach *coaches;	/* loaded from tokens_file */
 	int ncoaches;
+	/* --kind event: the ids of scale_events.sql's file, in its order */
+	const char *events_file;
+	char **events;
+	int nevents;
+	char **persons;
+	int npersons;
 } BenchOptions;
 
 /*
@@ -298,6 +323,10 @@ typedef struct BenchSlot {
 	uint64_t sent_ns;
 	bool busy;
 	uint8_t op;			/* BenchOp */
+	/* --kind event: this slot is client `client` of the run, and has sent
+	 * `sent` registrations. */
+	uint64_t client;
+	uint64_t sent;
 } BenchSlot;
 
 struct BenchWorker;
@@ -494,6 +523,38 @@ conn_send_feedback(BenchConn *c, unsigned slot, uint64_t now)
 	return conn_send(c, &req);
 }
 
+/*
+ * Queue a RegisterForEvent on `slot`, which must be free. Every slot is a
+ * client of its own; request k of client v (of V = connections x pipeline)
+ * is number n = v + V * k of the run, and registers person (n / E) mod P for
+ * event n mod E (E events, P persons): never the same pair twice while n < E
+ * x P, and the events fill evenly. pgbench's script (events_pgbench.sh)
+ * numbers its requests the same way.
+ */
+static bool __attribute__((warn_unused_result))
+conn_send_register(BenchConn *c, unsigned slot, uint64_t now)
+{
+	const BenchOptions *opt = c->worker->opt;
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__RegisterForEventRequest reg = TRIAD__V1__REGISTER_FOR_EVENT_REQUEST__INIT;
+	BenchSlot *s = &c->slots[slot];
+
+	assert(!s->busy);
+	uint64_t clients = (uint64_t) opt->connections * (uint64_t) opt->pipeline;
+	uint64_t n = s->client + clients * s->sent++;
+	req.id = (++c->seq << SLOT_BITS) | slot;
+	req.institution = (char *) opt->institution;
+	reg.event_id = opt->events[n % (uint64_t) opt->nevents];
+	reg.person_id = opt->persons[(n / (uint64_t) opt->nevents) % (uint64_t) opt->npersons];
+	req.body_case = TRIAD__V1__REQUEST__BODY_REGISTER_FOR_EVENT;
+	req.register_for_event = &reg;
+	s->id = req.id;
+	s->sent_ns = now;
+	s->busy = true;
+	s->op = OP_REGISTER;
+	return conn_send(c, &req);
+}
+
 /* Queue the next request of the run's kind on `slot`. */
 static bool __attribute__((warn_unused_result))
 conn_send_next(BenchConn *c, unsigned slot, uint64_t now)
@@ -502,6 +563,8 @@ conn_send_next(BenchConn *c, unsigned slot, uint64_t now)
 
 	if (kind == KIND_FEEDBACK)
 		return conn_send_feedback(c, slot, now);
+	if (kind == KIND_EVENT)
+		return conn_send_register(c, slot, now);
 	return conn_send_ping(c, slot, kind == KIND_PING_DB, now);
 }
 
@@ -625,6 +688,11 @@ answer_items(BenchOp op, const Triad__V1__Response *resp)
 		return resp->body_case == TRIAD__V1__RESPONSE__BODY_FEEDBACK_LIST &&
 				       resp->feedback_list != NULL
 			       ? resp->feedback_list->n_feedback : 0;
+	case OP_REGISTER:
+		/* Counts the registrations that got a place. */
+		return resp->body_case == TRIAD__V1__RESPONSE__BODY_REGISTRATION &&
+		       resp->registration != NULL &&
+		       resp->registration->placement == TRIAD__V1__PLACEMENT__PLACEMENT_PLACED;
 	default:
 		return 0;
 	}
@@ -996,12 +1064,15 @@ worker_new(const BenchOptions *opt, int first, int nconns,
 		w->conns[i].slots = calloc((size_t) opt->pipeline, sizeof(BenchSlot));
 		if (w->conns[i].slots == NULL)
 			goto fail;
+		for (int k = 0; k < opt->pipeline; k++)
+			w->conns[i].slots[k].client = (uint64_t) (first + i) * (uint64_t) opt->pipeline +
+						      (uint64_t) k;
 		/* Round robin over the coaches, across threads. */
 		if (opt->ncoaches > 0)
 			w->conns[i].coach = &opt->coaches[(first + i) % opt->ncoaches];
 	}
-	if (opt->kind == KIND_FEEDBACK) {
-		for (int op = OP_GIVE; op < OP_COUNT; op++) {
+	if (opt->kind == KIND_FEEDBACK || opt->kind == KIND_EVENT) {
+		for (int op = op_first(opt->kind); op <= (int) op_last(opt->kind); op++) {
 			w->op_latency[op] = calloc(1, sizeof(Histogram));
 			if (w->op_latency[op] == NULL)
 				goto fail;
@@ -1039,6 +1110,10 @@ usage(FILE *f)
 		"  --mix G,C,L          percent GiveFeedback, ListCoachees, ListFeedback\n"
 		"                       (default 20,40,40)\n"
 		"  --page-size N        ListFeedback page size (default 20)\n"
+		"for --kind event:\n"
+		"  --events FILE        the ids scale_events.sql wrote: lines \"event UUID\" and\n"
+		"                       \"person UUID\"; with --institution bench-events and\n"
+		"                       --token of an operator or of that institution's staff\n"
 		"  --help\n",
 		DEFAULT_ADDR);
 }
@@ -1088,6 +1163,7 @@ parse_options(int argc, char **argv, BenchOptions *opt, bool *help)
 		{ "institution", required_argument, NULL, 'I' },
 		{ "mix", required_argument, NULL, 'M' },
 		{ "page-size", required_argument, NULL, 'P' },
+		{ "events", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1112,6 +1188,9 @@ parse_options(int argc, char **argv, BenchOptions *opt, bool *help)
 	opt->page_size = 20;
 	opt->coaches = NULL;
 	opt->ncoaches = 0;
+	opt->events_file = NULL;
+	opt->events = opt->persons = NULL;
+	opt->nevents = opt->npersons = 0;
 	*help = false;
 
 	int ch;
@@ -1130,7 +1209,7 @@ parse_options(int argc, char **argv, BenchOptions *opt, bool *help)
 			break;
 		case 'k':
 			ok = false;
-			for (int k = 0; k <= KIND_FEEDBACK; k++) {
+			for (int k = 0; k <= KIND_EVENT; k++) {
 				if (strcmp(optarg, kind_names[k]) == 0) {
 					opt->kind = (BenchKind) k;
 					ok = true;
@@ -1173,6 +1252,9 @@ parse_options(int argc, char **argv, BenchOptions *opt, bool *help)
 		case 'P':
 			ok = parse_int(optarg, 1, 1000, &opt->page_size);
 			break;
+		case 'E':
+			opt->events_file = optarg;
+			break;
 		case 'h':
 			*help = true;
 			return true;
@@ -1189,6 +1271,11 @@ parse_options(int argc, char **argv, BenchOptions *opt, bool *help)
 		fprintf(stderr, "triad-bench: unexpected argument: %s\n", argv[optind]);
 		return false;
 	}
+	if (opt->kind == KIND_EVENT && opt->events_file == NULL) {
+		fprintf(stderr, "triad-bench: --kind event needs --events FILE "
+			"(written by tests/bench/scale_events.sql)\n");
+		return false;
+	}
 	if (opt->kind == KIND_FEEDBACK && opt->tokens_file == NULL) {
 		fprintf(stderr, "triad-bench: --kind feedback needs --tokens FILE "
 			"(written by tests/bench/scale_feedback.sql)\n");
@@ -1198,6 +1285,60 @@ parse_options(int argc, char **argv, BenchOptions *opt, bool *help)
 }
 
 /* ------------------------------------------------------------------------ */
+/* The events and persons of --kind event */
+
+/*
+ * Read the file of scale_events.sql into opt->events and opt->persons:
+ * "event UUID" and "person UUID" lines, each list in file order. Prints why
+ * and returns false when the file cannot be read or lacks either list.
+ */
+static bool __attribute__((warn_unused_result))
+load_events(BenchOptions *opt)
+{
+	FILE *f = fopen(opt->events_file, "r");
+	char line[256];
+	int cap_e = 0, cap_p = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "triad-bench: %s: %s\n", opt->events_file, strerror(errno));
+		return false;
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		char word[16], value[200];
+		if (sscanf(line, "%15s %199s", word, value) != 2)
+			continue;
+		char ***list = strcmp(word, "event") == 0 ? &opt->events
+			       : strcmp(word, "person") == 0 ? &opt->persons : NULL;
+		if (list == NULL)
+			continue;
+		int *n = list == &opt->events ? &opt->nevents : &opt->npersons;
+		int *cap = list == &opt->events ? &cap_e : &cap_p;
+		if (*n == *cap) {
+			*cap = *cap > 0 ? *cap * 2 : 256;
+			char **grown = realloc(*list, (size_t) *cap * sizeof(**list));
+			if (grown == NULL) {
+				fclose(f);
+				fprintf(stderr, "triad-bench: out of memory\n");
+				return false;
+			}
+			*list = grown;
+		}
+		if (((*list)[*n] = strdup(value)) == NULL) {
+			fclose(f);
+			fprintf(stderr, "triad-bench: out of memory\n");
+			return false;
+		}
+		(*n)++;
+	}
+	fclose(f);
+	if (opt->nevents == 0 || opt->npersons == 0) {
+		fprintf(stderr, "triad-bench: %s: needs \"event UUID\" and \"person UUID\" lines\n",
+			opt->events_file);
+		return false;
+	}
+	return true;
+}
+
 /* The coaches of --kind feedback */
 
 typedef struct TokenRow {
@@ -1446,13 +1587,14 @@ total_errors(const BenchTotals *t)
 }
 
 /*
- * --kind feedback: one line per kind of request, with its share of the
- * answers, its rate, latency and the average rows in an answer.
+ * --kind feedback and event: one line per kind of request, with its share
+ * of the answers, its rate, latency and the average rows in an answer (for
+ * registrations: the share that got a place).
  */
 static void
-print_human_ops(FILE *f, const BenchTotals *t, Histogram *const *op_hist)
+print_human_ops(FILE *f, BenchKind kind, const BenchTotals *t, Histogram *const *op_hist)
 {
-	for (int op = OP_GIVE; op < OP_COUNT; op++) {
+	for (int op = op_first(kind); op <= (int) op_last(kind); op++) {
 		uint64_t n = t->op_requests[op];
 		const Histogram *h = op_hist[op];
 		fprintf(f, "  %-8s %10" PRIu64 " requests, %9.1f req/s, p50 %.1f us, p99 %.1f us, "
@@ -1526,15 +1668,15 @@ print_json(FILE *f, const BenchOptions *opt, const BenchTotals *t, double rps,
 		sep = ",";
 	}
 	fputs("}", f);
-	if (opt->kind == KIND_FEEDBACK) {
+	if (opt->kind == KIND_FEEDBACK || opt->kind == KIND_EVENT) {
 		fputs(",\"ops\":{", f);
-		for (int op = OP_GIVE; op < OP_COUNT; op++) {
+		for (int op = op_first(opt->kind); op <= (int) op_last(opt->kind); op++) {
 			uint64_t n = t->op_requests[op];
 			const Histogram *oh = op_hist[op];
 			fprintf(f, "%s\"%s\":{\"requests\":%" PRIu64 ",\"rps\":%.1f,\"p50_us\":%.1f,"
 				"\"p99_us\":%.1f,\"p999_us\":%.1f,\"rows_per_answer\":%.2f,"
 				"\"errors\":%" PRIu64 "}",
-				op == OP_GIVE ? "" : ",", op_names[op], n,
+				op == (int) op_first(opt->kind) ? "" : ",", op_names[op], n,
 				t->window_s > 0 ? (double) n / t->window_s : 0.0,
 				(double) hist_percentile(oh, 50000) / 1e3,
 				(double) hist_percentile(oh, 99000) / 1e3,
@@ -1561,6 +1703,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (opt.kind == KIND_FEEDBACK && !load_coaches(&opt))
+		return 1;
+	if (opt.kind == KIND_EVENT && !load_events(&opt))
 		return 1;
 	if (opt.threads > opt.connections)
 		opt.threads = opt.connections;
@@ -1670,8 +1814,8 @@ main(int argc, char **argv)
 	}
 
 	print_human(opt.json ? stderr : stdout, &opt, &sum, rps, hist);
-	if (opt.kind == KIND_FEEDBACK)
-		print_human_ops(opt.json ? stderr : stdout, &sum, op_hist);
+	if (opt.kind == KIND_FEEDBACK || opt.kind == KIND_EVENT)
+		print_human_ops(opt.json ? stderr : stdout, opt.kind, &sum, op_hist);
 	if (opt.json)
 		print_json(stdout, &opt, &sum, rps, hist, op_hist);
 

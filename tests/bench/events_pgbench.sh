@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# events_pgbench.sh: write the pgbench side of the event registration benchmark.
+#
+#   tests/bench/events_pgbench.sh DIR
+#
+# writes DIR/register.pgbench, to be run as triadd's role with
+#
+#   pgbench -n -M extended -D clients=C -D k=0 -D events=E -D persons=P \
+#       -D inst=bench-events -D token_id=UUID -D principal_id=UUID \
+#       -f DIR/register.pgbench -c C ...
+#
+# Each transaction is what triadd sends for one RegisterForEvent of
+# triad-bench --kind event signed in as an operator: in one pipeline,
+# SELECT triad_begin(...), the route's statement (daemon/svc_event.c), and a
+# sync; that is one implicit transaction, with the same SQL as the daemon's
+# except that
+#   * the ids are computed in the statement, md5('bench-event-' || e)::uuid
+#     and md5('bench-person-' || p)::uuid (scale_events.sql made them so),
+#     where the daemon binds them as text: pgbench cannot index a list;
+#   * triad_begin's grant count is a literal NULL, which the daemon binds
+#     for an operator: pgbench cannot bind NULL; the caller's person ('', an
+#     operator has none) and staff flag (true) are literals too.
+# Client c numbers its requests n = c + C * k, k = 0, 1, 2 ..., and request
+# n registers person (n / E) mod P for event n mod E, exactly as triad-bench
+# does for its client c: the same pairs, the same fill of every event.
+set -euo pipefail
+
+dir=${1:?usage: events_pgbench.sh DIR}
+mkdir -p "$dir"
+
+cat >"$dir/register.pgbench" <<'EOF'
+-- RegisterForEvent: triadd's REGISTER_FOR_EVENT route, as an operator (staff).
+\set n :client_id + :clients * :k
+\set k :k + 1
+\set e :n % :events
+\set p (:n / :events) % :persons
+\set reqid random(1, 9223372036854775807)
+\startpipeline
+SELECT triad_begin(:inst, :token_id::uuid, :principal_id::uuid, NULL);
+SELECT * FROM triad_event_register(md5('bench-event-' || :e)::uuid, md5('bench-person-' || :p)::uuid, '', true, :reqid::numeric);
+\endpipeline
+EOF
