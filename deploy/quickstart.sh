@@ -294,6 +294,8 @@ cmd_start() {
 		  build/client/triad --help
 		  build/client/triad institution list
 		  build/client/triad --institution nsob person list
+		  build/client/triad --institution fontys question list
+		  build/client/triad --institution hva event list
 
 		Health:  http://127.0.0.1:$http_port/readyz and /metrics (Prometheus)
 		Logs:    $rel_run/triadd.log (daemon), $rel_run/pg/postgres.log (PostgreSQL)
