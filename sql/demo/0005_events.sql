@@ -17,8 +17,7 @@
 --   * an alumna and an executive as ambassadors, with their activities.
 --
 -- Everything goes through the functions of 0004_enrollment,
--- 0005_triangle and 0007_events, in the tenant set here, except what no
--- function does: the community and its members are inserted directly, and
+-- 0005_triangle, 0006_community and 0007_events, in the tenant set here;
 -- dates that must lie in the past are set afterwards (registration closes
 -- when an event begins, so the symposium is planned in the future,
 -- filled, and then given its day in June 2026; the alumni completed in
@@ -128,28 +127,32 @@ BEGIN
     END IF;
 
     -- The teachers' community: it outlasts the programme.
-    INSERT INTO community (institution_id, name, theme, kind, starts_on)
-    SELECT v_inst, 'Teachers'' community MPM',
-           'Doorontwikkeling van het geleerde in de opleiding en innovaties in het onderwijsveld, '
-           || 'met studenten, alumni, werkveld en wetenschap', 'professional', '2025-09-01'
-     WHERE NOT EXISTS (SELECT 1 FROM community
-                        WHERE institution_id = v_inst AND name = 'Teachers'' community MPM');
     SELECT id INTO v_community FROM community
      WHERE institution_id = v_inst AND name = 'Teachers'' community MPM';
-    INSERT INTO community_member (institution_id, community_id, person_id, role, affiliation,
-                                  joined_on)
-    SELECT v_inst, v_community, pg_temp.demo_person(m.email), m.role, m.affiliation,
-           m.joined::date
-      FROM (VALUES
-        ('bregje.bedachtzaam@sg-denkbeeldig.example', 'facilitator', 'alumnus', '2025-09-01'),
-        ('hamid.hypothese@verzonnenvlinder.example', 'member', 'alumnus', '2025-09-01'),
-        ('marit.mijmerveld@mbo-fictief.example', 'member', 'alumnus', '2025-09-01'),
-        ('olga.onderzoekzaam@sg-denkbeeldig.example', 'member', 'alumnus', '2025-09-01'),
-        ('annelies.anekdote@sg-denkbeeldig.example', 'member', 'participant', '2026-09-15'),
-        ('kim.kennisrijk@mbo-fictief.example', 'member', 'participant', '2026-09-15'),
-        ('greet.gastvrij@sg-denkbeeldig.example', 'guest', 'workplace_coach', '2026-10-26')
-        ) AS m (email, role, affiliation, joined)
-    ON CONFLICT (institution_id, community_id, person_id) WHERE left_on IS NULL DO NOTHING;
+    IF v_community IS NULL THEN
+        SELECT c.id INTO v_community
+          FROM triad_community_create('Teachers'' community MPM',
+                   'Doorontwikkeling van het geleerde in de opleiding en innovaties in het '
+                   || 'onderwijsveld, met studenten, alumni, werkveld en wetenschap',
+                   'professional', NULL, NULL, '2025-09-01', '', 0) c;
+        FOR r IN SELECT pg_temp.demo_person(m.email) AS person, m.role, m.affiliation,
+                        m.joined::date AS joined
+                   FROM (VALUES
+                     ('bregje.bedachtzaam@sg-denkbeeldig.example', 'facilitator', 'alumnus', '2025-09-01'),
+                     ('hamid.hypothese@verzonnenvlinder.example', 'member', 'alumnus', '2025-09-01'),
+                     ('marit.mijmerveld@mbo-fictief.example', 'member', 'alumnus', '2025-09-01'),
+                     ('olga.onderzoekzaam@sg-denkbeeldig.example', 'member', 'alumnus', '2025-09-01'),
+                     ('annelies.anekdote@sg-denkbeeldig.example', 'member', 'participant', '2026-09-15'),
+                     ('kim.kennisrijk@mbo-fictief.example', 'member', 'participant', '2026-09-15'),
+                     ('greet.gastvrij@sg-denkbeeldig.example', 'guest', 'workplace_coach', '2026-10-26')
+                   ) AS m (email, role, affiliation, joined) LOOP
+            PERFORM triad_community_member_add(v_community, r.person, r.role, r.affiliation,
+                                               NULL, 0);
+            -- They joined before the service knew them.
+            UPDATE community_member SET joined_on = r.joined
+             WHERE community_id = v_community AND person_id = r.person AND left_on IS NULL;
+        END LOOP;
+    END IF;
 
     -- Alumni coach students of their own school.
     FOR r IN SELECT pg_temp.demo_enrollment(v.student) AS enrollment,
