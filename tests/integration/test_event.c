@@ -1380,10 +1380,10 @@ test_ambassadors(void **state)
 
 	/* The list, by organisation, with the activities counted. */
 	REQ(ll);
-	Triad__V1__ListAmbassadorsRequest llm = TRIAD__V1__LIST_AMBASSADORS_REQUEST__INIT;
-	llm.organisation_id = school;
+	Triad__V1__ListAmbassadorsRequest by_org = TRIAD__V1__LIST_AMBASSADORS_REQUEST__INIT;
+	by_org.organisation_id = school;
 	ll.body_case = TRIAD__V1__REQUEST__BODY_LIST_AMBASSADORS;
-	ll.list_ambassadors = &llm;
+	ll.list_ambassadors = &by_org;
 	r = rpc_ok(&op, inst, &ll);
 	assert_int_equal(r->ambassadors->n_ambassadors, 2);
 	for (size_t i = 0; i < 2; i++) {
