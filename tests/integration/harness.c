@@ -2,6 +2,7 @@
  * harness.c: starting triadd and talking to it, for the integration tests.
  */
 #include "harness.h"
+#include <libpq-fe.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -432,6 +433,66 @@ json_string(const char *json, const char *key, char *buf, size_t size)
 	assert_non_null(end);
 	assert_true((size_t)(end - p) < size);
 	snprintf(buf, size, "%.*s", (int)(end - p), p);
+}
+
+char *
+test_strdup(const char *s)
+{
+	char *c = strdup(s);
+
+	assert_non_null(c);
+	return c;
+}
+
+void
+expect_status(const Triad__V1__Response *r, Triad__V1__Code code, const char *message,
+	      const char *field)
+{
+	if (r->status->code != code)
+		fail_msg("want code %d, got %d: %s (field %s)", code, r->status->code,
+			 r->status->message, r->status->field);
+	if (message != NULL)
+		assert_string_equal(r->status->message, message);
+	if (field != NULL)
+		assert_string_equal(r->status->field, field);
+}
+
+void
+expect_status_free(Triad__V1__Response *r, Triad__V1__Code code, const char *message,
+		   const char *field)
+{
+	expect_status(r, code, message, field);
+	rpc_free(r);
+}
+
+void
+random_uuid(char out[37])
+{
+	snprintf(out, 37, "%08x-%04x-4%03x-a%03x-%04x%08x", (unsigned)rand(),
+		 (unsigned)rand() & 0xffff, (unsigned)rand() & 0xfff, (unsigned)rand() & 0xfff,
+		 (unsigned)rand() & 0xffff, (unsigned)rand());
+}
+
+char *
+owner_sql(const char *sql, const char *p1, const char *p2, const char *p3)
+{
+	PGconn *pg = PQconnectdb(env_required("TRIAD_TEST_OWNER_DB"));
+	if (PQstatus(pg) != CONNECTION_OK)
+		fail_msg("owner connection: %s", PQerrorMessage(pg));
+	const char *params[3] = {p1, p2, p3};
+	int n = p1 == NULL ? 0 : p2 == NULL ? 1 : p3 == NULL ? 2 : 3;
+	PGresult *res = PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(pg));
+	char *out = NULL;
+	if (st == PGRES_TUPLES_OK && PQntuples(res) > 0)
+		out = test_strdup(PQgetvalue(res, 0, 0));
+	else if (st == PGRES_COMMAND_OK)
+		out = test_strdup(PQcmdTuples(res));
+	PQclear(res);
+	PQfinish(pg);
+	return out;
 }
 
 void

@@ -149,4 +149,27 @@ void expect_lacks(const char *out, const char *unwanted);
 /* The string value of the first "key" in JSON output (ids, codes: no escapes). */
 void json_string(const char *json, const char *key, char *buf, size_t size);
 
+/* strdup() that fails the test when memory runs out. */
+char *test_strdup(const char *s);
+
+/*
+ * Fails the test unless r has status code, and (when not NULL) exactly
+ * that message and field. expect_status_free() then frees r.
+ */
+void expect_status(const Triad__V1__Response *r, Triad__V1__Code code, const char *message,
+		   const char *field);
+void expect_status_free(Triad__V1__Response *r, Triad__V1__Code code, const char *message,
+			const char *field);
+
+/* A random version-4 UUID in text form: an id that names nothing. */
+void random_uuid(char out[37]);
+
+/*
+ * Runs sql with up to three parameters (NULL ends them) as the schema
+ * owner, for what the protocol cannot do: backdating, checks behind the
+ * daemon's back. Returns the first cell of the first row, or for a command
+ * the number of rows it touched (malloc'd), or NULL when there is none.
+ */
+char *owner_sql(const char *sql, const char *p1, const char *p2, const char *p3);
+
 #endif

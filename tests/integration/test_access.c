@@ -12,24 +12,17 @@
 
 static Triadd d;
 static Sess op;                 /* the operator's session */
-static int uniq;                /* makes names unique in the shared database */
 
 /* ---- building blocks ---- */
 
 #define REQ(var) Triad__V1__Request var = TRIAD__V1__REQUEST__INIT
-
-static void
-unique(char *buf, size_t size, const char *stem)
-{
-	snprintf(buf, size, "%s-%d-%d", stem, (int)getpid(), ++uniq);
-}
 
 static char *
 create_institution(char slug_out[64])
 {
 	REQ(req);
 	Triad__V1__CreateInstitutionRequest m = TRIAD__V1__CREATE_INSTITUTION_REQUEST__INIT;
-	unique(slug_out, 64, "inst");
+	test_unique(slug_out, 64, "inst");
 	m.slug = slug_out;
 	m.name = "Test institution";
 	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_INSTITUTION;
@@ -47,7 +40,7 @@ create_person(Sess *s, const char *inst, const char *stem)
 	REQ(req);
 	Triad__V1__CreatePersonRequest m = TRIAD__V1__CREATE_PERSON_REQUEST__INIT;
 	char email[128];
-	unique(email, sizeof email, stem);
+	test_unique(email, sizeof email, stem);
 	strcat(email, "@example.org");
 	m.name = (char *)stem;
 	m.email = email;
@@ -143,20 +136,6 @@ hello_code(const char *token, char *message, size_t size)
 		assert_true(tc_closed(fd, 5000));
 	close(fd);
 	return code;
-}
-
-/* Runs sql as the schema owner (test set-up only: backdating, checks). */
-static void
-owner_sql(const char *sql, const char *param)
-{
-	PGconn *pg = PQconnectdb(env_required("TRIAD_TEST_OWNER_DB"));
-	assert_int_equal(PQstatus(pg), CONNECTION_OK);
-	const char *params[1] = {param};
-	PGresult *r = PQexecParams(pg, sql, param ? 1 : 0, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQresultErrorMessage(r));
-	PQclear(r);
-	PQfinish(pg);
 }
 
 /* ---- the world: two institutions, one principal of each role in each ---- */
@@ -464,7 +443,7 @@ attempt(Sess *s, const char *rpc_name, Tenant *t)
 	} else if (strcmp(rpc_name, "who_am_i") == 0) {
 		BODY(WHO_AM_I, who_am_i, who);
 	} else if (strcmp(rpc_name, "create_institution") == 0) {
-		unique(buf, sizeof buf, "matrix");
+		test_unique(buf, sizeof buf, "matrix");
 		ci.slug = buf;
 		ci.name = "Matrix";
 		BODY(CREATE_INSTITUTION, create_institution, ci);
@@ -474,7 +453,7 @@ attempt(Sess *s, const char *rpc_name, Tenant *t)
 	} else if (strcmp(rpc_name, "list_institutions") == 0) {
 		BODY(LIST_INSTITUTIONS, list_institutions, li);
 	} else if (strcmp(rpc_name, "create_person") == 0) {
-		unique(buf, sizeof buf, "matrix");
+		test_unique(buf, sizeof buf, "matrix");
 		strcat(buf, "@example.org");
 		cp.name = "Matrix Person";
 		cp.email = buf;
@@ -715,8 +694,8 @@ test_bad_tokens_are_unauthenticated(void **state)
 	ct.expires_in_days = 1;
 	r = rpc_ok(&s, NULL, &mk);
 	char *secret2 = strdup(r->create_token->token);
-	owner_sql("UPDATE api_token SET expires_at = now() - interval '1 minute' WHERE id = $1::uuid",
-		  r->create_token->token_info->id);
+	free(owner_sql("UPDATE api_token SET expires_at = now() - interval '1 minute' "
+		       "WHERE id = $1::uuid", r->create_token->token_info->id, NULL, NULL));
 	rpc_free(r);
 	assert_int_equal(hello_code(secret2, msg, sizeof msg), TRIAD__V1__CODE__CODE_UNAUTHENTICATED);
 	assert_string_equal(msg, "the token has expired; create a new one");
@@ -847,7 +826,8 @@ test_invites_reused_expired_revoked(void **state)
 
 	/* Expired. */
 	code = invite(A.slug, person, TRIAD__V1__ROLE__ROLE_PARTICIPANT, 0, NULL, &id);
-	owner_sql("UPDATE invite SET expires_at = now() - interval '1 second' WHERE id = $1::uuid", id);
+	free(owner_sql("UPDATE invite SET expires_at = now() - interval '1 second' WHERE id = $1::uuid",
+		       id, NULL, NULL));
 	r = redeem(code);
 	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_FAILED_PRECONDITION);
 	assert_string_equal(r->status->message, "this invite has expired; ask for a new one");

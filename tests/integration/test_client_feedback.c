@@ -49,15 +49,6 @@ typedef struct Part {
 static Part anna, annb;
 static char coach_name[96], *coach_person;
 
-static char *
-take(const char *s)
-{
-	char *c = strdup(s);
-
-	assert_non_null(c);
-	return c;
-}
-
 /* How often needle occurs in s. */
 static int
 count(const char *s, const char *needle)
@@ -154,7 +145,7 @@ mk_person(const char *name, const char *email)
 	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_PERSON;
 	req.create_person = &m;
 	Triad__V1__Response *r = rpc_ok(&op, slug, &req);
-	char *id = take(r->person->id);
+	char *id = test_strdup(r->person->id);
 	rpc_free(r);
 	return id;
 }
@@ -186,7 +177,7 @@ mk_catalogue(void)
 	rp.body_case = TRIAD__V1__REQUEST__BODY_CREATE_PROGRAMME;
 	rp.create_programme = &cp;
 	Triad__V1__Response *r = rpc_ok(&op, slug, &rp);
-	programme = take(r->programme->id);
+	programme = test_strdup(r->programme->id);
 	rpc_free(r);
 
 	REQ(ro);
@@ -214,7 +205,7 @@ mk_catalogue(void)
 	rm.body_case = TRIAD__V1__REQUEST__BODY_CREATE_MODULE;
 	rm.create_module = &cm;
 	r = rpc_ok(&op, slug, &rm);
-	module_id = take(r->module->id);
+	module_id = test_strdup(r->module->id);
 	rpc_free(r);
 
 	REQ(rc);
@@ -230,7 +221,7 @@ mk_catalogue(void)
 	rc.body_case = TRIAD__V1__REQUEST__BODY_CREATE_COHORT;
 	rc.create_cohort = &cc;
 	r = rpc_ok(&op, slug, &rc);
-	cohort = take(r->cohort->id);
+	cohort = test_strdup(r->cohort->id);
 	rpc_free(r);
 }
 
@@ -250,7 +241,7 @@ mk_part(Part *p, const char *tag, const char *suffix)
 	req.body_case = TRIAD__V1__REQUEST__BODY_ENROLL;
 	req.enroll = &m;
 	Triad__V1__Response *r = rpc_ok(&op, slug, &req);
-	p->enrollment = take(r->enrollment->id);
+	p->enrollment = test_strdup(r->enrollment->id);
 	rpc_free(r);
 	p->token = invite_and_redeem(&op, d.addr, slug, p->person,
 				     TRIAD__V1__ROLE__ROLE_PARTICIPANT, 0, NULL);
@@ -294,7 +285,7 @@ setup(void **state)
 	req.create_relation = &m;
 	Triad__V1__Response *r = rpc_ok(&op, slug, &req);
 	assert_true(r->create_relation->invite_code[0] != '\0');
-	anna.relation = take(r->create_relation->relation->id);
+	anna.relation = test_strdup(r->create_relation->relation->id);
 	snprintf(args, sizeof args, "login --invite %s", r->create_relation->invite_code);
 	rpc_free(r);
 	triad_ok("coach", "", args, out, sizeof out);

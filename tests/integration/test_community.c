@@ -48,47 +48,6 @@ static struct {
 } A;
 static char other_slug[64];  /* another institution */
 
-static void
-unique(char *buf, size_t size, const char *stem)
-{
-	snprintf(buf, size, "%s-%d-%d", stem, (int)getpid(), ++uniq);
-}
-
-static char *
-take(const char *s)
-{
-	char *c = strdup(s);
-	assert_non_null(c);
-	return c;
-}
-
-static void
-expect(Triad__V1__Response *r, Triad__V1__Code code, const char *message, const char *field)
-{
-	if (r->status->code != code)
-		fail_msg("want code %d, got %d: %s (field %s)", code, r->status->code,
-			 r->status->message, r->status->field);
-	if (message != NULL)
-		assert_string_equal(r->status->message, message);
-	if (field != NULL)
-		assert_string_equal(r->status->field, field);
-}
-
-static void
-expect_free(Triad__V1__Response *r, Triad__V1__Code code, const char *message, const char *field)
-{
-	expect(r, code, message, field);
-	rpc_free(r);
-}
-
-static void
-random_uuid(char out[37])
-{
-	snprintf(out, 37, "%08x-%04x-4%03x-a%03x-%04x%08x", (unsigned)rand(),
-		 (unsigned)rand() & 0xffff, (unsigned)rand() & 0xfff, (unsigned)rand() & 0xfff,
-		 (unsigned)rand() & 0xffff, (unsigned)rand());
-}
-
 /* True when the audit trail of A has action on resource. */
 static bool
 audited(const char *resource, const char *action)
@@ -114,7 +73,7 @@ static char *
 mk_person(const char *stem, char *name_out)
 {
 	char name[80], email[128];
-	unique(name, sizeof name, stem);
+	test_unique(name, sizeof name, stem);
 	snprintf(email, sizeof email, "%s@example.org", name);
 	for (char *c = email; *c; c++) {
 		if (*c == ' ')
@@ -127,7 +86,7 @@ mk_person(const char *stem, char *name_out)
 	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_PERSON;
 	req.create_person = &m;
 	Triad__V1__Response *r = rpc_ok(&op, A.slug, &req);
-	char *id = take(r->person->id);
+	char *id = test_strdup(r->person->id);
 	rpc_free(r);
 	if (name_out != NULL)
 		snprintf(name_out, 80, "%s", name);
@@ -138,7 +97,7 @@ static char *
 mk_org(const char *stem, Triad__V1__OrganisationKind kind)
 {
 	char name[80];
-	unique(name, sizeof name, stem);
+	test_unique(name, sizeof name, stem);
 	REQ(req);
 	Triad__V1__CreateOrganisationRequest m = TRIAD__V1__CREATE_ORGANISATION_REQUEST__INIT;
 	m.name = name;
@@ -146,7 +105,7 @@ mk_org(const char *stem, Triad__V1__OrganisationKind kind)
 	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_ORGANISATION;
 	req.create_organisation = &m;
 	Triad__V1__Response *r = rpc_ok(&op, NULL, &req);
-	char *id = take(r->organisation->id);
+	char *id = test_strdup(r->organisation->id);
 	rpc_free(r);
 	return id;
 }
@@ -154,7 +113,7 @@ mk_org(const char *stem, Triad__V1__OrganisationKind kind)
 static char *
 mk_cohort(char *name, size_t size)
 {
-	unique(name, size, "Zorg cohort");
+	test_unique(name, size, "Zorg cohort");
 	REQ(req);
 	Triad__V1__CreateCohortRequest cc = TRIAD__V1__CREATE_COHORT_REQUEST__INIT;
 	Triad__V1__Cohort c = TRIAD__V1__COHORT__INIT;
@@ -166,7 +125,7 @@ mk_cohort(char *name, size_t size)
 	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_COHORT;
 	req.create_cohort = &cc;
 	Triad__V1__Response *r = rpc_ok(&op, A.slug, &req);
-	char *id = take(r->cohort->id);
+	char *id = test_strdup(r->cohort->id);
 	rpc_free(r);
 	return id;
 }
@@ -182,7 +141,7 @@ enroll(const char *person, const char *cohort)
 	req.body_case = TRIAD__V1__REQUEST__BODY_ENROLL;
 	req.enroll = &m;
 	Triad__V1__Response *r = rpc_ok(&op, A.slug, &req);
-	char *id = take(r->enrollment->id);
+	char *id = test_strdup(r->enrollment->id);
 	rpc_free(r);
 	return id;
 }
@@ -199,7 +158,7 @@ login(const char *person, Triad__V1__Role role, const char *org)
 static char *
 mk_machine(const char *org, char *name)
 {
-	unique(name, 80, "zorg-sync");
+	test_unique(name, 80, "zorg-sync");
 	REQ(req);
 	Triad__V1__CreateTokenRequest m = TRIAD__V1__CREATE_TOKEN_REQUEST__INIT;
 	m.machine_name = name;
@@ -207,7 +166,7 @@ mk_machine(const char *org, char *name)
 	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_TOKEN;
 	req.create_token = &m;
 	Triad__V1__Response *r = rpc_ok(&op, A.slug, &req);
-	char *token = take(r->create_token->token);
+	char *token = test_strdup(r->create_token->token);
 	rpc_free(r);
 	return token;
 }
@@ -227,7 +186,7 @@ mk_agreement(const char *org, Triad__V1__AgreementKind kind, const char *starts,
 	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_AGREEMENT;
 	req.create_agreement = &m;
 	Triad__V1__Response *r = rpc_ok(&op, A.slug, &req);
-	char *id = take(r->agreement->id);
+	char *id = test_strdup(r->agreement->id);
 	rpc_free(r);
 	return id;
 }
@@ -255,11 +214,11 @@ static char *
 community_ok(void)
 {
 	char name[80];
-	unique(name, sizeof name, "Leergemeenschap");
+	test_unique(name, sizeof name, "Leergemeenschap");
 	Triad__V1__Response *r = create_community(name, CKIND(PROFESSIONAL), NULL, NULL,
 						  "2025-09-01");
-	expect(r, CODE(OK), NULL, NULL);
-	char *id = take(r->community->id);
+	expect_status(r, CODE(OK), NULL, NULL);
+	char *id = test_strdup(r->community->id);
 	rpc_free(r);
 	return id;
 }
@@ -367,9 +326,9 @@ static char *
 question_ok(const char *community, const char *org, const char *title)
 {
 	Triad__V1__Response *r = create_question(&op, community, org, title);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->question->status, QS(PROPOSED));
-	char *id = take(r->question->id);
+	char *id = test_strdup(r->question->id);
 	rpc_free(r);
 	return id;
 }
@@ -423,7 +382,7 @@ static void
 transition_ok(const char *id, Triad__V1__QuestionStatus status)
 {
 	Triad__V1__Response *r = transition(id, status);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->question->status, status);
 	rpc_free(r);
 }
@@ -473,8 +432,8 @@ static char *
 product_ok(const char *question, const char *title)
 {
 	Triad__V1__Response *r = add_product(question, title);
-	expect(r, CODE(OK), NULL, NULL);
-	char *id = take(r->product->id);
+	expect_status(r, CODE(OK), NULL, NULL);
+	char *id = test_strdup(r->product->id);
 	rpc_free(r);
 	return id;
 }
@@ -506,8 +465,8 @@ give_feedback(Sess *s, const char *product, const char *text)
 static void
 expect_like_random(Triad__V1__Response *r, Triad__V1__Response *random_r)
 {
-	expect(random_r, CODE(NOT_FOUND), NULL, NULL);
-	expect(r, CODE(NOT_FOUND), random_r->status->message, NULL);
+	expect_status(random_r, CODE(NOT_FOUND), NULL, NULL);
+	expect_status(r, CODE(NOT_FOUND), random_r->status->message, NULL);
 	rpc_free(r);
 	rpc_free(random_r);
 }
@@ -519,8 +478,8 @@ setup(void **state)
 	triadd_start(&d, NULL);
 	op = sess_open(d.addr, test_token());
 
-	unique(A.slug, sizeof A.slug, "com-a");
-	unique(other_slug, sizeof other_slug, "com-b");
+	test_unique(A.slug, sizeof A.slug, "com-a");
+	test_unique(other_slug, sizeof other_slug, "com-b");
 	const char *slugs[2] = {A.slug, other_slug};
 	for (int i = 0; i < 2; i++) {
 		REQ(req);
@@ -548,7 +507,7 @@ setup(void **state)
 	rp.body_case = TRIAD__V1__REQUEST__BODY_CREATE_PROGRAMME;
 	rp.create_programme = &cp;
 	Triad__V1__Response *r = rpc_ok(&op, A.slug, &rp);
-	A.programme = take(r->programme->id);
+	A.programme = test_strdup(r->programme->id);
 	rpc_free(r);
 
 	A.cohort1 = mk_cohort(A.cohort1_name, sizeof A.cohort1_name);
@@ -577,29 +536,29 @@ static void
 test_communities(void **state)
 {
 	char name[80];
-	unique(name, sizeof name, "Professionele leergemeenschap");
+	test_unique(name, sizeof name, "Professionele leergemeenschap");
 	char *hospital = mk_org("Ziekenhuis", ORG(HOSPITAL));
 	char *agreement = mk_agreement(hospital,
 				       AGR(PROFESSIONAL_WORKPLACE),
 				       "2025-01-01", NULL);
 
 	/* Kinds: a cohort's community needs its cohort, a professional one none. */
-	expect_free(create_community(name, CKIND(COHORT), NULL, NULL, NULL), CODE(INVALID_ARGUMENT),
+	expect_status_free(create_community(name, CKIND(COHORT), NULL, NULL, NULL), CODE(INVALID_ARGUMENT),
 		    NULL, "create_community.cohort_id");
-	expect_free(create_community(name, CKIND(PROFESSIONAL), A.cohort1, NULL, NULL),
+	expect_status_free(create_community(name, CKIND(PROFESSIONAL), A.cohort1, NULL, NULL),
 		    CODE(INVALID_ARGUMENT), NULL, "create_community.cohort_id");
-	expect_free(create_community(name, 0, NULL, NULL, NULL), CODE(INVALID_ARGUMENT), NULL,
+	expect_status_free(create_community(name, 0, NULL, NULL, NULL), CODE(INVALID_ARGUMENT), NULL,
 		    "create_community.kind");
-	expect_free(create_community("", CKIND(PROFESSIONAL), NULL, NULL, NULL),
+	expect_status_free(create_community("", CKIND(PROFESSIONAL), NULL, NULL, NULL),
 		    CODE(INVALID_ARGUMENT), NULL, "create_community.name");
 	char ghost[37];
 	random_uuid(ghost);
-	expect_free(create_community(name, CKIND(PROFESSIONAL), NULL, ghost, NULL), CODE(NOT_FOUND),
+	expect_status_free(create_community(name, CKIND(PROFESSIONAL), NULL, ghost, NULL), CODE(NOT_FOUND),
 		    "agreement not found", "create_community.agreement_id");
 
 	Triad__V1__Response *r = create_community(name, CKIND(PROFESSIONAL), NULL, agreement,
 						  "2025-09-01");
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	Triad__V1__Community *c = r->community;
 	assert_string_equal(c->name, name);
 	assert_int_equal(c->kind, CKIND(PROFESSIONAL));
@@ -608,19 +567,19 @@ test_communities(void **state)
 	assert_string_equal(c->starts_on, "2025-09-01");
 	assert_string_equal(c->ends_on, "");
 	assert_int_equal(c->members, 0);
-	char *community = take(c->id);
+	char *community = test_strdup(c->id);
 	rpc_free(r);
 	assert_true(audited(community, "community.create"));
 
 	/* Names are unique in the institution. */
-	expect_free(create_community(name, CKIND(PROFESSIONAL), NULL, NULL, NULL),
+	expect_status_free(create_community(name, CKIND(PROFESSIONAL), NULL, NULL, NULL),
 		    CODE(ALREADY_EXISTS), NULL, "create_community.name");
 
 	/* A cohort's learning community starts with the cohort. */
 	char cname[80];
-	unique(cname, sizeof cname, "Leergemeenschap cohort");
+	test_unique(cname, sizeof cname, "Leergemeenschap cohort");
 	r = create_community(cname, CKIND(COHORT), A.cohort1, NULL, NULL);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->community->cohort_id, A.cohort1);
 	assert_string_equal(r->community->cohort_name, A.cohort1_name);
 	assert_string_equal(r->community->starts_on, "2025-09-01");
@@ -630,32 +589,32 @@ test_communities(void **state)
 	char pname[80];
 	char *p = mk_person("Deelnemer", pname);
 	char *partner = mk_person("Partner", NULL);
-	expect_free(add_member(community, p, CROLE(MEMBER), 0, NULL), CODE(INVALID_ARGUMENT), NULL,
+	expect_status_free(add_member(community, p, CROLE(MEMBER), 0, NULL), CODE(INVALID_ARGUMENT), NULL,
 		    "add_community_member.affiliation");
-	expect_free(add_member(community, partner, 0, AFF(PARTNER), NULL), CODE(INVALID_ARGUMENT),
+	expect_status_free(add_member(community, partner, 0, AFF(PARTNER), NULL), CODE(INVALID_ARGUMENT),
 		    NULL, "add_community_member.organisation_id");
-	expect_free(add_member(community, ghost, 0, AFF(PARTICIPANT), NULL), CODE(NOT_FOUND),
+	expect_status_free(add_member(community, ghost, 0, AFF(PARTICIPANT), NULL), CODE(NOT_FOUND),
 		    "person not found in this institution", "add_community_member.person_id");
-	expect_free(add_member(ghost, p, 0, AFF(PARTICIPANT), NULL), CODE(NOT_FOUND), NO_COMMUNITY,
+	expect_status_free(add_member(ghost, p, 0, AFF(PARTICIPANT), NULL), CODE(NOT_FOUND), NO_COMMUNITY,
 		    "add_community_member.community_id");
 	r = add_member(community, p, 0, AFF(PARTICIPANT), NULL);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->community_member->role, CROLE(MEMBER));
 	assert_int_equal(r->community_member->affiliation, AFF(PARTICIPANT));
 	assert_string_equal(r->community_member->person_name, pname);
 	assert_string_equal(r->community_member->left_on, "");
-	char *membership = take(r->community_member->id);
+	char *membership = test_strdup(r->community_member->id);
 	rpc_free(r);
 	assert_true(audited(membership, "community_member.add"));
 	r = add_member(community, partner, CROLE(GUEST), AFF(PARTNER), hospital);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->community_member->organisation_id, hospital);
 	assert_true(strncmp(r->community_member->organisation_name, "Ziekenhuis", 10) == 0);
 	rpc_free(r);
 
 	/* Again: the current membership changes, audited. */
 	r = add_member(community, p, CROLE(FACILITATOR), AFF(ALUMNUS), NULL);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->community_member->id, membership);
 	assert_int_equal(r->community_member->role, CROLE(FACILITATOR));
 	assert_int_equal(r->community_member->affiliation, AFF(ALUMNUS));
@@ -664,17 +623,17 @@ test_communities(void **state)
 
 	/* Leaving keeps the history. */
 	r = remove_member(community, partner);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_not_equal(r->community_member->left_on, "");
 	assert_string_equal(r->community_member->left_on, r->community_member->joined_on);
-	char *left = take(r->community_member->id);
+	char *left = test_strdup(r->community_member->id);
 	rpc_free(r);
 	assert_true(audited(left, "community_member.remove"));
-	expect_free(remove_member(community, partner), CODE(NOT_FOUND),
+	expect_status_free(remove_member(community, partner), CODE(NOT_FOUND),
 		    "this person is not a current member of the community",
 		    "remove_community_member.person_id");
 	r = list_members(&op, community, false);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->community_members->n_members, 1);
 	assert_string_equal(r->community_members->members[0]->person_id, p);
 	rpc_free(r);
@@ -693,30 +652,30 @@ test_communities(void **state)
 					 AGR(PROFESSIONAL_NETWORK),
 					 "2020-01-01", "2021-12-31");
 	r = add_org(community, hospital, NULL);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->community_organisation->network_agreement_id, "");
-	char *taking_part = take(r->community_organisation->id);
+	char *taking_part = test_strdup(r->community_organisation->id);
 	rpc_free(r);
 	assert_true(audited(taking_part, "community_organisation.add"));
 	r = add_org(community, hospital, NULL);
-	expect(r, CODE(ALREADY_EXISTS), NULL, "add_community_organisation.organisation_id");
+	expect_status(r, CODE(ALREADY_EXISTS), NULL, "add_community_organisation.organisation_id");
 	assert_non_null(strstr(r->status->message, "already takes part in this community"));
 	rpc_free(r);
 	r = add_org(community, home, agreement);
-	expect(r, CODE(FAILED_PRECONDITION), NULL,
+	expect_status(r, CODE(FAILED_PRECONDITION), NULL,
 	       "add_community_organisation.network_agreement_id");
 	assert_non_null(strstr(r->status->message, "professional network"));
 	assert_non_null(strstr(r->status->message, "professional workplace agreement"));
 	rpc_free(r);
 	r = add_org(community, home, old_network);
-	expect(r, CODE(FAILED_PRECONDITION), NULL,
+	expect_status(r, CODE(FAILED_PRECONDITION), NULL,
 	       "add_community_organisation.network_agreement_id");
 	assert_non_null(strstr(r->status->message, "not current"));
 	rpc_free(r);
-	expect_free(add_org(community, home, ghost), CODE(NOT_FOUND), "agreement not found",
+	expect_status_free(add_org(community, home, ghost), CODE(NOT_FOUND), "agreement not found",
 		    "add_community_organisation.network_agreement_id");
 	r = add_org(community, home, network);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->community_organisation->network_agreement_id, network);
 	rpc_free(r);
 
@@ -733,7 +692,7 @@ test_communities(void **state)
 	/* The counts: current members, organisations, open questions. */
 	free(question_ok(community, hospital, "Inwerken van nieuwe verpleegkundigen"));
 	r = get_community(&op, A.slug, community);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->community->members, 1);
 	assert_int_equal(r->community->organisations, 2);
 	assert_int_equal(r->community->open_questions, 1);
@@ -782,12 +741,12 @@ expect_only_next(const char *question, Triad__V1__QuestionStatus from)
 				 "(from %s it can go to %s)",
 				 status_words[from], status_words[to], status_words[from],
 				 status_words[from + 1]);
-		expect_free(transition(question, (Triad__V1__QuestionStatus)to),
+		expect_status_free(transition(question, (Triad__V1__QuestionStatus)to),
 			    CODE(FAILED_PRECONDITION), want, "transition_question.status");
 	}
 	/* Nothing moved. */
 	Triad__V1__Response *r = get_question(&op, question);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->question->status, from);
 	rpc_free(r);
 }
@@ -808,48 +767,48 @@ test_question_transitions(void **state)
 	/* The contact writes it for their organisation. */
 	Triad__V1__Response *r = create_question(&contact, community, NULL,
 						 "Minder verzuim in de nachtdienst");
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->question->status, QS(PROPOSED));
 	assert_string_equal(r->question->organisation_id, org);
 	assert_string_equal(r->question->author_name, cname);
 	assert_int_equal(r->question->participants, 0);
 	assert_int_equal(r->question->products, 0);
-	char *q = take(r->question->id);
+	char *q = test_strdup(r->question->id);
 	rpc_free(r);
 	assert_true(audited(q, "question.create"));
 
 	char ghost[37];
 	random_uuid(ghost);
-	expect_free(transition(ghost, QS(ACCEPTED)), CODE(NOT_FOUND), NO_QUESTION,
+	expect_status_free(transition(ghost, QS(ACCEPTED)), CODE(NOT_FOUND), NO_QUESTION,
 		    "transition_question.id");
-	expect_free(transition(q, 0), CODE(INVALID_ARGUMENT), NULL, "transition_question.status");
+	expect_status_free(transition(q, 0), CODE(INVALID_ARGUMENT), NULL, "transition_question.status");
 
 	/* proposed: products wait for acceptance. */
 	expect_only_next(q, QS(PROPOSED));
 	r = add_product(q, "Rapport");
-	expect(r, CODE(FAILED_PRECONDITION), NULL, NULL);
+	expect_status(r, CODE(FAILED_PRECONDITION), NULL, NULL);
 	assert_non_null(strstr(r->status->message, "still proposed"));
 	rpc_free(r);
 	transition_ok(q, QS(ACCEPTED));
 
 	/* accepted: in progress only with a participant working on it. */
 	expect_only_next(q, QS(ACCEPTED));
-	expect_free(transition(q, QS(IN_PROGRESS)), CODE(FAILED_PRECONDITION),
+	expect_status_free(transition(q, QS(IN_PROGRESS)), CODE(FAILED_PRECONDITION),
 		    "a practice question can go from accepted to in progress only with a "
 		    "participant working on it; link a participant first",
 		    NULL);
 	r = link_person(q, participant, QROLE(COACH), NULL, NULL);
-	expect_free(r, CODE(OK), NULL, NULL);
-	expect_free(transition(q, QS(IN_PROGRESS)), CODE(FAILED_PRECONDITION), NULL, NULL);
+	expect_status_free(r, CODE(OK), NULL, NULL);
+	expect_status_free(transition(q, QS(IN_PROGRESS)), CODE(FAILED_PRECONDITION), NULL, NULL);
 	r = link_person(q, participant, QROLE(PARTICIPANT), enrollment, "interventie");
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->question_person->cohort_name, A.cohort1_name);
 	rpc_free(r);
 	transition_ok(q, QS(IN_PROGRESS));
 
 	/* in progress: delivered only with a product. */
 	expect_only_next(q, QS(IN_PROGRESS));
-	expect_free(transition(q, QS(DELIVERED)), CODE(FAILED_PRECONDITION),
+	expect_status_free(transition(q, QS(DELIVERED)), CODE(FAILED_PRECONDITION),
 		    "a practice question can go from in progress to delivered only with a "
 		    "product; add the product first",
 		    NULL);
@@ -860,23 +819,23 @@ test_question_transitions(void **state)
 	/* delivered: evaluated only with the owner's feedback on every product. */
 	expect_only_next(q, QS(DELIVERED));
 	r = give_feedback(&contact, p1, "Het advies is in drie teams ingevoerd.");
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->product->feedback, "Het advies is in drie teams ingevoerd.");
 	assert_string_equal(r->product->feedback_by, cname);
 	assert_string_not_equal(r->product->feedback_at, "");
 	rpc_free(r);
 	assert_true(audited(p1, "product.feedback"));
-	expect_free(transition(q, QS(EVALUATED)), CODE(FAILED_PRECONDITION),
+	expect_status_free(transition(q, QS(EVALUATED)), CODE(FAILED_PRECONDITION),
 		    "a practice question can go from delivered to evaluated only when its "
 		    "organisation has given feedback on every product; still without feedback: "
 		    "\"Workshop roosteren\"",
 		    NULL);
-	expect_free(give_feedback(&contact, p2, ""), CODE(INVALID_ARGUMENT), NULL,
+	expect_status_free(give_feedback(&contact, p2, ""), CODE(INVALID_ARGUMENT), NULL,
 		    "give_product_feedback.feedback");
 	rpc_free(give_feedback(&contact, p2, "Eerste indruk"));
 	/* Feedback replaces the earlier feedback. */
 	r = give_feedback(&contact, p2, "De workshop gaf teams taal voor het roostergesprek.");
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->product->feedback,
 			    "De workshop gaf teams taal voor het roostergesprek.");
 	rpc_free(r);
@@ -892,7 +851,7 @@ test_question_transitions(void **state)
 	assert_int_equal(r->community->open_questions, 0);
 	rpc_free(r);
 	r = list_products(&op, q);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->products->n_products, 2);
 	for (size_t i = 0; i < r->products->n_products; i++)
 		assert_string_not_equal(r->products->products[i]->feedback, "");
@@ -931,23 +890,23 @@ test_question_across_cohorts(void **state)
 	char *e2 = enroll(s2, A.cohort2);
 
 	/* The enrollment must be the person's own, and only participants have one. */
-	expect_free(link_person(q, s1, QROLE(PARTICIPANT), e2, NULL), CODE(NOT_FOUND),
+	expect_status_free(link_person(q, s1, QROLE(PARTICIPANT), e2, NULL), CODE(NOT_FOUND),
 		    "enrollment not found among this person's enrollments",
 		    "link_question_person.enrollment_id");
-	expect_free(link_person(q, s1, QROLE(COACH), e1, NULL), CODE(INVALID_ARGUMENT), NULL,
+	expect_status_free(link_person(q, s1, QROLE(COACH), e1, NULL), CODE(INVALID_ARGUMENT), NULL,
 		    "link_question_person.enrollment_id");
-	expect_free(link_person(q, s1, 0, NULL, NULL), CODE(INVALID_ARGUMENT), NULL,
+	expect_status_free(link_person(q, s1, 0, NULL, NULL), CODE(INVALID_ARGUMENT), NULL,
 		    "link_question_person.role");
 
 	Triad__V1__Response *r = link_person(q, s1, QROLE(PARTICIPANT), e1, "onderzoek");
-	expect(r, CODE(OK), NULL, NULL);
-	char *link1 = take(r->question_person->id);
+	expect_status(r, CODE(OK), NULL, NULL);
+	char *link1 = test_strdup(r->question_person->id);
 	rpc_free(r);
 	assert_true(audited(link1, "question_person.link"));
 	rpc_free(link_person(q, s2, QROLE(PARTICIPANT), e2, "onderzoek"));
 
 	r = get_question(&op, q);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	Triad__V1__PracticeQuestion *pq = r->question;
 	assert_int_equal(pq->participants, 2);
 	assert_int_equal(pq->n_cohorts, 2);
@@ -958,13 +917,13 @@ test_question_across_cohorts(void **state)
 
 	/* Linking again in the same role updates the link. */
 	r = link_person(q, s1, QROLE(PARTICIPANT), e1, "interventie");
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->question_person->id, link1);
 	assert_string_equal(r->question_person->work, "interventie");
 	rpc_free(r);
 	assert_true(audited(link1, "question_person.update"));
 	r = list_people(&op, q);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->question_people->n_people, 2);
 	for (size_t i = 0; i < r->question_people->n_people; i++) {
 		Triad__V1__QuestionPerson *qp = r->question_people->people[i];
@@ -1029,76 +988,76 @@ test_visibility(void **state)
 
 	/* Writing questions: staff name the organisation, a contact writes for
 	 * their own only, a participant not at all. */
-	expect_free(create_question(&staff, community, NULL, "Zonder organisatie"),
+	expect_status_free(create_question(&staff, community, NULL, "Zonder organisatie"),
 		    CODE(INVALID_ARGUMENT), NULL, "create_question.organisation_id");
-	expect_free(create_question(&contact, community, NULL, ""), CODE(INVALID_ARGUMENT), NULL,
+	expect_status_free(create_question(&contact, community, NULL, ""), CODE(INVALID_ARGUMENT), NULL,
 		    "create_question.title");
-	expect_free(create_question(&contact, community, other, "Voor een ander"),
+	expect_status_free(create_question(&contact, community, other, "Voor een ander"),
 		    CODE(PERMISSION_DENIED), "you can write practice questions only for your own "
 		    "organisation", NULL);
-	expect_free(create_question(&member, community, own, "Als deelnemer"),
+	expect_status_free(create_question(&member, community, own, "Als deelnemer"),
 		    CODE(PERMISSION_DENIED), NULL, NULL);
 	char ghost[37];
 	random_uuid(ghost);
-	expect_free(create_question(&contact, ghost, NULL, "Nergens"), CODE(NOT_FOUND),
+	expect_status_free(create_question(&contact, ghost, NULL, "Nergens"), CODE(NOT_FOUND),
 		    NO_COMMUNITY, "create_question.community_id");
 
 	Triad__V1__Response *r = create_question(&staff, community, outside, "Buiten");
-	expect(r, CODE(FAILED_PRECONDITION), NULL, "create_question.organisation_id");
+	expect_status(r, CODE(FAILED_PRECONDITION), NULL, "create_question.organisation_id");
 	assert_non_null(strstr(r->status->message, "does not take part in this community"));
 	rpc_free(r);
 
 	r = create_question(&contact, community, own, "Eigen vraag");
-	expect(r, CODE(OK), NULL, NULL);
-	char *q_own = take(r->question->id);
+	expect_status(r, CODE(OK), NULL, NULL);
+	char *q_own = test_strdup(r->question->id);
 	rpc_free(r);
 	r = create_question(&staff, community, other, "Vraag van het verpleeghuis");
-	expect(r, CODE(OK), NULL, NULL);
-	char *q_other = take(r->question->id);
+	expect_status(r, CODE(OK), NULL, NULL);
+	char *q_other = test_strdup(r->question->id);
 	rpc_free(r);
 	transition_ok(q_own, QS(ACCEPTED));
 	char *product = product_ok(q_own, "Kennisclip");
 
 	/* Staff: everything. */
 	r = get_community(&staff, A.slug, community);
-	expect_free(r, CODE(OK), NULL, NULL);
+	expect_status_free(r, CODE(OK), NULL, NULL);
 	assert_true(lists_community(&staff, community));
 	r = list_members(&staff, community, false);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->community_members->n_members, 3);
 	rpc_free(r);
 	r = list_questions(&staff, community);
 	assert_int_equal(r->questions->n_questions, 2);
 	rpc_free(r);
-	expect_free(list_products(&staff, q_own), CODE(OK), NULL, NULL);
+	expect_status_free(list_products(&staff, q_own), CODE(OK), NULL, NULL);
 
 	/* A participant who is a member, and a workplace coach who is one. */
 	Sess *members[] = {&member, &coach};
 	for (size_t i = 0; i < 2; i++) {
-		expect_free(get_community(members[i], A.slug, community), CODE(OK), NULL, NULL);
+		expect_status_free(get_community(members[i], A.slug, community), CODE(OK), NULL, NULL);
 		assert_true(lists_community(members[i], community));
 		r = list_members(members[i], community, false);
-		expect(r, CODE(OK), NULL, NULL);
+		expect_status(r, CODE(OK), NULL, NULL);
 		assert_int_equal(r->community_members->n_members, 3);
 		rpc_free(r);
 		r = list_questions(members[i], community);
 		assert_int_equal(r->questions->n_questions, 2);
 		rpc_free(r);
-		expect_free(get_question(members[i], q_other), CODE(OK), NULL, NULL);
+		expect_status_free(get_question(members[i], q_other), CODE(OK), NULL, NULL);
 		r = list_products(members[i], q_own);
-		expect(r, CODE(OK), NULL, NULL);
+		expect_status(r, CODE(OK), NULL, NULL);
 		assert_int_equal(r->products->n_products, 1);
 		rpc_free(r);
-		expect_free(list_people(members[i], q_own), CODE(OK), NULL, NULL);
+		expect_status_free(list_people(members[i], q_own), CODE(OK), NULL, NULL);
 	}
 
 	/* A participant who is not a member: nothing, as if it did not exist. */
 	expect_like_random(get_community(&outsider, A.slug, community),
 			   get_community(&outsider, A.slug, ghost));
 	expect_like_random(get_question(&outsider, q_own), get_question(&outsider, ghost));
-	expect_free(list_members(&outsider, community, false), CODE(NOT_FOUND), NO_COMMUNITY, NULL);
-	expect_free(list_products(&outsider, q_own), CODE(NOT_FOUND), NO_QUESTION, NULL);
-	expect_free(list_people(&outsider, q_own), CODE(NOT_FOUND), NO_QUESTION, NULL);
+	expect_status_free(list_members(&outsider, community, false), CODE(NOT_FOUND), NO_COMMUNITY, NULL);
+	expect_status_free(list_products(&outsider, q_own), CODE(NOT_FOUND), NO_QUESTION, NULL);
+	expect_status_free(list_people(&outsider, q_own), CODE(NOT_FOUND), NO_QUESTION, NULL);
 	assert_false(lists_community(&outsider, community));
 	r = list_questions(&outsider, community);
 	assert_int_equal(r->questions->n_questions, 0);
@@ -1109,7 +1068,7 @@ test_visibility(void **state)
 	Sess *owners[] = {&contact, &machine};
 	for (size_t i = 0; i < 2; i++) {
 		r = get_question(owners[i], q_own);
-		expect(r, CODE(OK), NULL, NULL);
+		expect_status(r, CODE(OK), NULL, NULL);
 		assert_string_equal(r->question->organisation_id, own);
 		rpc_free(r);
 		r = list_questions(owners[i], NULL);
@@ -1121,16 +1080,16 @@ test_visibility(void **state)
 		assert_string_equal(r->questions->questions[0]->id, q_own);
 		rpc_free(r);
 		r = list_products(owners[i], q_own);
-		expect(r, CODE(OK), NULL, NULL);
+		expect_status(r, CODE(OK), NULL, NULL);
 		assert_int_equal(r->products->n_products, 1);
 		assert_string_equal(r->products->products[0]->id, product);
 		rpc_free(r);
-		expect_free(list_people(owners[i], q_own), CODE(OK), NULL, NULL);
+		expect_status_free(list_people(owners[i], q_own), CODE(OK), NULL, NULL);
 		expect_like_random(get_question(owners[i], q_other),
 				   get_question(owners[i], ghost));
 		expect_like_random(get_community(owners[i], A.slug, community),
 				   get_community(owners[i], A.slug, ghost));
-		expect_free(list_members(owners[i], community, false), CODE(NOT_FOUND),
+		expect_status_free(list_members(owners[i], community, false), CODE(NOT_FOUND),
 			    NO_COMMUNITY, NULL);
 		assert_false(lists_community(owners[i], community));
 	}
@@ -1138,8 +1097,8 @@ test_visibility(void **state)
 	/* Another organisation's contact: the owner's question does not exist. */
 	expect_like_random(get_question(&other_contact, q_own),
 			   get_question(&other_contact, ghost));
-	expect_free(list_products(&other_contact, q_own), CODE(NOT_FOUND), NO_QUESTION, NULL);
-	expect_free(give_feedback(&other_contact, product, "Mooi"), CODE(NOT_FOUND), NO_PRODUCT,
+	expect_status_free(list_products(&other_contact, q_own), CODE(NOT_FOUND), NO_QUESTION, NULL);
+	expect_status_free(give_feedback(&other_contact, product, "Mooi"), CODE(NOT_FOUND), NO_PRODUCT,
 		    "give_product_feedback.product_id");
 	r = list_questions(&other_contact, NULL);
 	assert_true(has_question(r->questions, q_other));
@@ -1149,30 +1108,30 @@ test_visibility(void **state)
 	/* Feedback: only the owner's contacts. Another organisation's contact
 	 * who is a member sees the product but may not answer for the owner;
 	 * staff may not either. */
-	expect_free(list_products(&member_contact, q_own), CODE(OK), NULL, NULL);
+	expect_status_free(list_products(&member_contact, q_own), CODE(OK), NULL, NULL);
 	r = give_feedback(&member_contact, product, "Namens een ander");
-	expect(r, CODE(PERMISSION_DENIED), NULL, NULL);
+	expect_status(r, CODE(PERMISSION_DENIED), NULL, NULL);
 	assert_non_null(strstr(r->status->message, "only a contact of"));
 	rpc_free(r);
-	expect_free(give_feedback(&staff, product, "Namens de opleiding"), CODE(PERMISSION_DENIED),
+	expect_status_free(give_feedback(&staff, product, "Namens de opleiding"), CODE(PERMISSION_DENIED),
 		    NULL, NULL);
-	expect_free(give_feedback(&op, product, "Namens de beheerder"), CODE(PERMISSION_DENIED),
+	expect_status_free(give_feedback(&op, product, "Namens de beheerder"), CODE(PERMISSION_DENIED),
 		    NULL, NULL);
-	expect_free(give_feedback(&member, product, "Als deelnemer"), CODE(PERMISSION_DENIED), NULL,
+	expect_status_free(give_feedback(&member, product, "Als deelnemer"), CODE(PERMISSION_DENIED), NULL,
 		    NULL);
 	r = give_feedback(&machine, product, "Gekoppeld vanuit ons kwaliteitssysteem.");
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->product->feedback_by, machine_name);
 	rpc_free(r);
 	r = give_feedback(&contact, product, "Gebruikt in het inwerkprogramma.");
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->product->feedback, "Gebruikt in het inwerkprogramma.");
 	rpc_free(r);
 
 	/* A member who leaves sees nothing any more. */
-	expect_free(remove_member(community, member_p), CODE(OK), NULL, NULL);
-	expect_free(get_community(&member, A.slug, community), CODE(NOT_FOUND), NO_COMMUNITY, NULL);
-	expect_free(get_question(&member, q_other), CODE(NOT_FOUND), NO_QUESTION, NULL);
+	expect_status_free(remove_member(community, member_p), CODE(OK), NULL, NULL);
+	expect_status_free(get_community(&member, A.slug, community), CODE(NOT_FOUND), NO_COMMUNITY, NULL);
+	expect_status_free(get_question(&member, q_other), CODE(NOT_FOUND), NO_QUESTION, NULL);
 
 	Sess *all[] = {&staff, &member, &outsider, &coach, &contact, &other_contact,
 		       &member_contact, &machine};
@@ -1286,22 +1245,22 @@ static void
 test_boards(void **state)
 {
 	char name[80];
-	unique(name, sizeof name, "Werkveldadviesraad");
+	test_unique(name, sizeof name, "Werkveldadviesraad");
 	char ghost[37];
 	random_uuid(ghost);
-	expect_free(create_board("", BKIND(WORK_FIELD), NULL), CODE(INVALID_ARGUMENT), NULL,
+	expect_status_free(create_board("", BKIND(WORK_FIELD), NULL), CODE(INVALID_ARGUMENT), NULL,
 		    "create_board.name");
-	expect_free(create_board(name, 0, NULL), CODE(INVALID_ARGUMENT), NULL, "create_board.kind");
-	expect_free(create_board(name, BKIND(WORK_FIELD), ghost), CODE(NOT_FOUND),
+	expect_status_free(create_board(name, 0, NULL), CODE(INVALID_ARGUMENT), NULL, "create_board.kind");
+	expect_status_free(create_board(name, BKIND(WORK_FIELD), ghost), CODE(NOT_FOUND),
 		    "programme not found", "create_board.programme_id");
 	Triad__V1__Response *r = create_board(name, BKIND(WORK_FIELD), A.programme);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->board->programme_code, A.programme_code);
 	assert_int_equal(r->board->kind, BKIND(WORK_FIELD));
-	char *board = take(r->board->id);
+	char *board = test_strdup(r->board->id);
 	rpc_free(r);
 	assert_true(audited(board, "board.create"));
-	expect_free(create_board(name, BKIND(SCIENTIFIC), A.programme), CODE(ALREADY_EXISTS), NULL,
+	expect_status_free(create_board(name, BKIND(SCIENTIFIC), A.programme), CODE(ALREADY_EXISTS), NULL,
 		    "create_board.name");
 
 	/* Terms: they never overlap for one person. */
@@ -1311,43 +1270,43 @@ test_boards(void **state)
 	char *future = mk_person("Aankomend lid", NULL);
 	char *outsider = mk_person("Geen lid", NULL);
 	r = add_board_member(board, chair, school, BROLE(CHAIR), "2020-01-01", "2021-12-31");
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_false(r->board_member->current);
 	assert_string_equal(r->board_member->organisation_id, school);
 	rpc_free(r);
 	r = add_board_member(board, chair, school, BROLE(CHAIR), "2021-06-01", "2022-06-30");
-	expect(r, CODE(FAILED_PRECONDITION), NULL, "add_board_member.term_starts_on");
+	expect_status(r, CODE(FAILED_PRECONDITION), NULL, "add_board_member.term_starts_on");
 	assert_non_null(strstr(r->status->message, "from 2020-01-01 to 2021-12-31"));
 	assert_non_null(strstr(r->status->message, "overlaps"));
 	rpc_free(r);
 	r = add_board_member(board, chair, school, BROLE(CHAIR), "2022-01-01", NULL);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_true(r->board_member->current);
 	assert_int_equal(r->board_member->role, BROLE(CHAIR));
 	assert_string_equal(r->board_member->term_ends_on, "");
-	char *term = take(r->board_member->id);
+	char *term = test_strdup(r->board_member->id);
 	rpc_free(r);
 	assert_true(audited(term, "board_member.add"));
 	r = add_board_member(board, chair, NULL, 0, "2030-01-01", "2031-01-01");
-	expect(r, CODE(FAILED_PRECONDITION), NULL, NULL);
+	expect_status(r, CODE(FAILED_PRECONDITION), NULL, NULL);
 	assert_non_null(strstr(r->status->message, "from 2022-01-01 without an end"));
 	rpc_free(r);
-	expect_free(add_board_member(board, former, NULL, 0, "2020-01-01", "2019-01-01"),
+	expect_status_free(add_board_member(board, former, NULL, 0, "2020-01-01", "2019-01-01"),
 		    CODE(INVALID_ARGUMENT), NULL, "add_board_member.term_ends_on");
-	expect_free(add_board_member(board, ghost, NULL, 0, NULL, NULL), CODE(NOT_FOUND),
+	expect_status_free(add_board_member(board, ghost, NULL, 0, NULL, NULL), CODE(NOT_FOUND),
 		    "person not found in this institution", "add_board_member.person_id");
 	r = add_board_member(board, former, NULL, 0, "2019-01-01", "2023-12-31");
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->board_member->role, BROLE(MEMBER));
 	assert_false(r->board_member->current);
 	rpc_free(r);
 	r = add_board_member(board, future, NULL, BROLE(SECRETARY), "2999-01-01", NULL);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_false(r->board_member->current);
 	rpc_free(r);
 
 	r = list_board_members(&op, board, false);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->board_members->n_members, 1);
 	assert_string_equal(r->board_members->members[0]->person_id, chair);
 	assert_true(r->board_members->members[0]->current);
@@ -1356,7 +1315,7 @@ test_boards(void **state)
 	assert_int_equal(r->board_members->n_members, 4);
 	rpc_free(r);
 	r = get_board(&op, board);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->board->members, 1);
 	rpc_free(r);
 
@@ -1367,13 +1326,13 @@ test_boards(void **state)
 	cmm.place = "Wibauthuis";
 	cm.body_case = TRIAD__V1__REQUEST__BODY_CREATE_BOARD_MEETING;
 	cm.create_board_meeting = &cmm;
-	expect_free(rpc(&op, A.slug, &cm), CODE(INVALID_ARGUMENT), NULL,
+	expect_status_free(rpc(&op, A.slug, &cm), CODE(INVALID_ARGUMENT), NULL,
 		    "create_board_meeting.held_on");
 	cmm.held_on = "2026-11-12";
 	r = rpc_ok(&op, A.slug, &cm);
 	assert_string_equal(r->board_meeting->held_on, "2026-11-12");
 	assert_string_equal(r->board_meeting->place, "Wibauthuis");
-	char *meeting = take(r->board_meeting->id);
+	char *meeting = test_strdup(r->board_meeting->id);
 	rpc_free(r);
 	assert_true(audited(meeting, "board_meeting.create"));
 
@@ -1381,33 +1340,33 @@ test_boards(void **state)
 	char *org = mk_org("Schoolbestuur", ORG(SCHOOL));
 	rpc_free(add_org(community, org, NULL));
 	char *q = question_ok(community, org, "Langer lopend onderzoek met dezelfde scholen");
-	expect_free(add_item(meeting, "Vraag", ghost, NULL), CODE(NOT_FOUND), NO_QUESTION,
+	expect_status_free(add_item(meeting, "Vraag", ghost, NULL), CODE(NOT_FOUND), NO_QUESTION,
 		    "add_agenda_item.question_id");
-	expect_free(add_item(meeting, "Programma", NULL, ghost), CODE(NOT_FOUND),
+	expect_status_free(add_item(meeting, "Programma", NULL, ghost), CODE(NOT_FOUND),
 		    "programme not found", "add_agenda_item.programme_id");
-	expect_free(add_item(meeting, "", NULL, NULL), CODE(INVALID_ARGUMENT), NULL,
+	expect_status_free(add_item(meeting, "", NULL, NULL), CODE(INVALID_ARGUMENT), NULL,
 		    "add_agenda_item.title");
-	expect_free(add_item(ghost, "Opening", NULL, NULL), CODE(NOT_FOUND), "meeting not found",
+	expect_status_free(add_item(ghost, "Opening", NULL, NULL), CODE(NOT_FOUND), "meeting not found",
 		    "add_agenda_item.meeting_id");
 	r = add_item(meeting, "Opening en mededelingen", NULL, NULL);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->agenda_item->position, 1);
-	char *item = take(r->agenda_item->id);
+	char *item = test_strdup(r->agenda_item->id);
 	rpc_free(r);
 	assert_true(audited(item, "agenda_item.add"));
 	r = add_item(meeting, "Praktijkvraag van het schoolbestuur", q, NULL);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->agenda_item->position, 2);
 	assert_string_equal(r->agenda_item->question_title,
 			    "Langer lopend onderzoek met dezelfde scholen");
 	rpc_free(r);
 	r = add_item(meeting, "Actualiteit van het curriculum", NULL, A.programme);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->agenda_item->position, 3);
 	assert_string_equal(r->agenda_item->programme_code, A.programme_code);
 	rpc_free(r);
 	r = list_items(&op, meeting);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->agenda_items->n_items, 3);
 	for (size_t i = 0; i < 3; i++)
 		assert_int_equal(r->agenda_items->items[i]->position, (int)i + 1);
@@ -1428,23 +1387,23 @@ test_boards(void **state)
 	Sess outsider_s = sess_open(d.addr, outsider_t);
 	Sess *seeing[] = {&staff, &chair_s};
 	for (size_t i = 0; i < 2; i++) {
-		expect_free(get_board(seeing[i], board), CODE(OK), NULL, NULL);
+		expect_status_free(get_board(seeing[i], board), CODE(OK), NULL, NULL);
 		assert_true(lists_board(seeing[i], board));
-		expect_free(list_board_members(seeing[i], board, true), CODE(OK), NULL, NULL);
+		expect_status_free(list_board_members(seeing[i], board, true), CODE(OK), NULL, NULL);
 		r = list_items(seeing[i], meeting);
-		expect(r, CODE(OK), NULL, NULL);
+		expect_status(r, CODE(OK), NULL, NULL);
 		assert_int_equal(r->agenda_items->n_items, 3);
 		rpc_free(r);
 	}
 	Sess *blind[] = {&former_s, &outsider_s};
 	for (size_t i = 0; i < 2; i++) {
 		r = get_board(blind[i], board);
-		expect_free(r, CODE(NOT_FOUND), NO_BOARD, NULL);
-		expect_free(get_board(blind[i], ghost), CODE(NOT_FOUND), NO_BOARD, NULL);
+		expect_status_free(r, CODE(NOT_FOUND), NO_BOARD, NULL);
+		expect_status_free(get_board(blind[i], ghost), CODE(NOT_FOUND), NO_BOARD, NULL);
 		assert_false(lists_board(blind[i], board));
-		expect_free(list_board_members(blind[i], board, false), CODE(NOT_FOUND), NO_BOARD,
+		expect_status_free(list_board_members(blind[i], board, false), CODE(NOT_FOUND), NO_BOARD,
 			    NULL);
-		expect_free(list_items(blind[i], meeting), CODE(NOT_FOUND), "meeting not found",
+		expect_status_free(list_items(blind[i], meeting), CODE(NOT_FOUND), "meeting not found",
 			    NULL);
 	}
 	sess_close(&staff);

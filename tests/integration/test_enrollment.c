@@ -20,12 +20,6 @@ static int uniq;
 
 #define REQ(var) Triad__V1__Request var = TRIAD__V1__REQUEST__INIT
 
-static void
-unique(char *buf, size_t size, const char *stem)
-{
-	snprintf(buf, size, "%s-%d-%d", stem, (int)getpid(), ++uniq);
-}
-
 /* ---- fixtures through the protocol ---- */
 
 static char *
@@ -34,7 +28,7 @@ mk_person(const char *stem)
 	REQ(req);
 	Triad__V1__CreatePersonRequest m = TRIAD__V1__CREATE_PERSON_REQUEST__INIT;
 	char email[128];
-	unique(email, sizeof email, stem);
+	test_unique(email, sizeof email, stem);
 	strcat(email, "@example.org");
 	m.name = (char *)stem;
 	m.email = email;
@@ -103,7 +97,7 @@ mk_cohort(const char *programme)
 	Triad__V1__CreateCohortRequest m = TRIAD__V1__CREATE_COHORT_REQUEST__INIT;
 	Triad__V1__Cohort c = TRIAD__V1__COHORT__INIT;
 	char name[64];
-	unique(name, sizeof name, "Metropool 24");
+	test_unique(name, sizeof name, "Metropool 24");
 	c.programme_id = (char *)programme;
 	c.name = name;
 	c.starts_on = "2026-10-26";
@@ -226,7 +220,7 @@ setup(void **state)
 	op = sess_open(d.addr, test_token());
 	REQ(req);
 	Triad__V1__CreateInstitutionRequest m = TRIAD__V1__CREATE_INSTITUTION_REQUEST__INIT;
-	unique(inst, sizeof inst, "enr");
+	test_unique(inst, sizeof inst, "enr");
 	m.slug = inst;
 	m.name = "Enrollment tests";
 	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_INSTITUTION;

@@ -54,12 +54,6 @@ typedef struct Coach {
 	char *token;
 } Coach;
 
-static void
-unique(char *buf, size_t size, const char *stem)
-{
-	snprintf(buf, size, "%s-%d-%d", stem, (int)getpid(), ++uniq);
-}
-
 /* An e-mail address for a name: spaces become dots. */
 static void
 email_of(char *buf, size_t size, const char *name)
@@ -71,66 +65,7 @@ email_of(char *buf, size_t size, const char *name)
 	}
 }
 
-static char *
-take(const char *s)
-{
-	char *c = strdup(s);
-	assert_non_null(c);
-	return c;
-}
-
-static void
-expect(Triad__V1__Response *r, Triad__V1__Code code, const char *message, const char *field)
-{
-	if (r->status->code != code)
-		fail_msg("want code %d, got %d: %s (field %s)", code, r->status->code,
-			 r->status->message, r->status->field);
-	if (message != NULL)
-		assert_string_equal(r->status->message, message);
-	if (field != NULL)
-		assert_string_equal(r->status->field, field);
-}
-
-/* Checks the code and frees the answer. */
-static void
-expect_free(Triad__V1__Response *r, Triad__V1__Code code, const char *message, const char *field)
-{
-	expect(r, code, message, field);
-	rpc_free(r);
-}
-
-static void
-random_uuid(char out[37])
-{
-	snprintf(out, 37, "%08x-%04x-4%03x-a%03x-%04x%08x", (unsigned)rand(),
-		 (unsigned)rand() & 0xffff, (unsigned)rand() & 0xfff, (unsigned)rand() & 0xfff,
-		 (unsigned)rand() & 0xffff, (unsigned)rand());
-}
-
 /* ---- the schema owner's connection, for what the protocol cannot do ---- */
-
-/* Runs sql with one parameter as the schema owner; returns the first cell
- * of the first row (malloc'd), or NULL when there is none. */
-static char *
-owner_sql(const char *sql, const char *param)
-{
-	PGconn *pg = PQconnectdb(env_required("TRIAD_TEST_OWNER_DB"));
-	if (PQstatus(pg) != CONNECTION_OK)
-		fail_msg("owner connection: %s", PQerrorMessage(pg));
-	const char *params[1] = {param};
-	PGresult *res = PQexecParams(pg, sql, param != NULL ? 1 : 0, NULL, params, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(res);
-	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(pg));
-	char *out = NULL;
-	if (st == PGRES_TUPLES_OK && PQntuples(res) > 0)
-		out = take(PQgetvalue(res, 0, 0));
-	else if (st == PGRES_COMMAND_OK)
-		out = take(PQcmdTuples(res));
-	PQclear(res);
-	PQfinish(pg);
-	return out;
-}
 
 /* ---- fixtures through the protocol ---- */
 
@@ -144,7 +79,7 @@ mk_person(const char *inst, const char *name, const char *email)
 	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_PERSON;
 	req.create_person = &m;
 	Triad__V1__Response *r = rpc_ok(&op, inst, &req);
-	char *id = take(r->person->id);
+	char *id = test_strdup(r->person->id);
 	rpc_free(r);
 	return id;
 }
@@ -153,7 +88,7 @@ static char *
 mk_org(const char *stem)
 {
 	char name[80];
-	unique(name, sizeof name, stem);
+	test_unique(name, sizeof name, stem);
 	REQ(req);
 	Triad__V1__CreateOrganisationRequest m = TRIAD__V1__CREATE_ORGANISATION_REQUEST__INIT;
 	m.name = name;
@@ -161,7 +96,7 @@ mk_org(const char *stem)
 	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_ORGANISATION;
 	req.create_organisation = &m;
 	Triad__V1__Response *r = rpc_ok(&op, NULL, &req);
-	char *id = take(r->organisation->id);
+	char *id = test_strdup(r->organisation->id);
 	rpc_free(r);
 	return id;
 }
@@ -169,7 +104,7 @@ mk_org(const char *stem)
 static void
 mk_inst(Inst *in, const char *stem)
 {
-	unique(in->slug, sizeof in->slug, stem);
+	test_unique(in->slug, sizeof in->slug, stem);
 	REQ(req);
 	Triad__V1__CreateInstitutionRequest ci = TRIAD__V1__CREATE_INSTITUTION_REQUEST__INIT;
 	ci.slug = in->slug;
@@ -194,7 +129,7 @@ mk_inst(Inst *in, const char *stem)
 	rp.body_case = TRIAD__V1__REQUEST__BODY_CREATE_PROGRAMME;
 	rp.create_programme = &cp;
 	Triad__V1__Response *r = rpc_ok(&op, in->slug, &rp);
-	in->programme = take(r->programme->id);
+	in->programme = test_strdup(r->programme->id);
 	rpc_free(r);
 
 	REQ(rm);
@@ -210,14 +145,14 @@ mk_inst(Inst *in, const char *stem)
 	rm.body_case = TRIAD__V1__REQUEST__BODY_CREATE_MODULE;
 	rm.create_module = &cm;
 	r = rpc_ok(&op, in->slug, &rm);
-	in->module = take(r->module->id);
+	in->module = test_strdup(r->module->id);
 	rpc_free(r);
 
 	REQ(rc);
 	Triad__V1__CreateCohortRequest cc = TRIAD__V1__CREATE_COHORT_REQUEST__INIT;
 	Triad__V1__Cohort c = TRIAD__V1__COHORT__INIT;
 	char name[64];
-	unique(name, sizeof name, "Metropool 24");
+	test_unique(name, sizeof name, "Metropool 24");
 	c.programme_id = in->programme;
 	c.name = name;
 	c.starts_on = "2026-10-26";
@@ -226,7 +161,7 @@ mk_inst(Inst *in, const char *stem)
 	rc.body_case = TRIAD__V1__REQUEST__BODY_CREATE_COHORT;
 	rc.create_cohort = &cc;
 	r = rpc_ok(&op, in->slug, &rc);
-	in->cohort = take(r->cohort->id);
+	in->cohort = test_strdup(r->cohort->id);
 	rpc_free(r);
 
 	REQ(rr);
@@ -239,7 +174,7 @@ mk_inst(Inst *in, const char *stem)
 	rr.body_case = TRIAD__V1__REQUEST__BODY_CREATE_RUN;
 	rr.create_run = &cr;
 	r = rpc_ok(&op, in->slug, &rr);
-	in->run = take(r->run->id);
+	in->run = test_strdup(r->run->id);
 	rpc_free(r);
 
 	REQ(rs);
@@ -252,7 +187,7 @@ mk_inst(Inst *in, const char *stem)
 	rs.body_case = TRIAD__V1__REQUEST__BODY_CREATE_SESSION;
 	rs.create_session = &cs;
 	r = rpc_ok(&op, in->slug, &rs);
-	in->session = take(r->session->id);
+	in->session = test_strdup(r->session->id);
 	rpc_free(r);
 }
 
@@ -274,7 +209,7 @@ mk_part(Part *p, const Inst *in, const char *stem, const char *employer, double 
 	char email[128];
 	memset(p, 0, sizeof *p);
 	p->inst = in;
-	unique(p->name, sizeof p->name, stem);
+	test_unique(p->name, sizeof p->name, stem);
 	email_of(email, sizeof email, p->name);
 	p->person = mk_person(in->slug, p->name, email);
 
@@ -287,7 +222,7 @@ mk_part(Part *p, const Inst *in, const char *stem, const char *employer, double 
 	req.body_case = TRIAD__V1__REQUEST__BODY_ENROLL;
 	req.enroll = &m;
 	Triad__V1__Response *r = rpc_ok(&op, in->slug, &req);
-	p->enrollment = take(r->enrollment->id);
+	p->enrollment = test_strdup(r->enrollment->id);
 	rpc_free(r);
 	if (login)
 		p->token = invite_and_redeem(&op, d.addr, in->slug, p->person,
@@ -306,7 +241,7 @@ static void
 mk_coach_person(Coach *c, const Inst *in, const char *stem)
 {
 	memset(c, 0, sizeof *c);
-	unique(c->name, sizeof c->name, stem);
+	test_unique(c->name, sizeof c->name, stem);
 	email_of(c->email, sizeof c->email, c->name);
 	c->person = mk_person(in->slug, c->name, c->email);
 }
@@ -350,7 +285,7 @@ redeem(const char *code)
 	if (r->status->code != CODE(OK))
 		fail_msg("redeem: %s", r->status->message);
 	assert_int_equal(r->redeem_invite->grant->role, TRIAD__V1__ROLE__ROLE_WORKPLACE_COACH);
-	char *token = take(r->redeem_invite->token);
+	char *token = test_strdup(r->redeem_invite->token);
 	rpc_free(r);
 	return token;
 }
@@ -370,7 +305,7 @@ relate(Part *p, Coach *c)
 		assert_int_equal(strncmp(r->create_relation->invite_code, "inv_", 4), 0);
 		c->token = redeem(r->create_relation->invite_code);
 	}
-	char *id = take(r->create_relation->relation->id);
+	char *id = test_strdup(r->create_relation->relation->id);
 	rpc_free(r);
 	return id;
 }
@@ -399,8 +334,8 @@ give_ok(Sess *s, const char *inst, const char *relation)
 {
 	Triad__V1__Response *r = give(s, inst, relation, "Tuesday's stakeholder meeting",
 				      "You summarised both positions before proposing", NULL, NULL);
-	expect(r, CODE(OK), NULL, NULL);
-	char *id = take(r->feedback->id);
+	expect_status(r, CODE(OK), NULL, NULL);
+	char *id = test_strdup(r->feedback->id);
 	rpc_free(r);
 	return id;
 }
@@ -549,7 +484,7 @@ test_coach_in_two_institutions(void **state)
 	assert_string_equal(cr->relation->coach_person_id, c.person);
 	assert_int_equal(cr->relation->kind, TRIAD__V1__RELATION_KIND__RELATION_KIND_WORKPLACE_COACH);
 	assert_int_equal(cr->relation->status, TRIAD__V1__RELATION_STATUS__RELATION_STATUS_ACTIVE);
-	char *rel_a = take(cr->relation->id);
+	char *rel_a = test_strdup(cr->relation->id);
 	c.token = redeem(cr->invite_code);
 	rpc_free(r);
 
@@ -559,7 +494,7 @@ test_coach_in_two_institutions(void **state)
 	free(again);
 	r = create_relation(B.slug, pb.enrollment, c.person);
 	assert_string_equal(r->create_relation->invite_code, "");
-	char *rel_b = take(r->create_relation->relation->id);
+	char *rel_b = test_strdup(r->create_relation->relation->id);
 	rpc_free(r);
 
 	/* Someone else's coachee with an open request, for contrast. */
@@ -572,11 +507,11 @@ test_coach_in_two_institutions(void **state)
 	/* Both coachees ask for feedback. */
 	ps = sess_open(d.addr, pa.token);
 	r = ask(&ps, A.slug, rel_a, "How do I come across to the board?", NULL);
-	expect_free(r, CODE(OK), NULL, NULL);
+	expect_status_free(r, CODE(OK), NULL, NULL);
 	sess_close(&ps);
 	ps = sess_open(d.addr, pb.token);
 	r = ask(&ps, B.slug, rel_b, "Was my advice clear?", NULL);
-	expect_free(r, CODE(OK), NULL, NULL);
+	expect_status_free(r, CODE(OK), NULL, NULL);
 	sess_close(&ps);
 
 	/* One credential, both institutions, nothing else. */
@@ -645,21 +580,21 @@ test_give_feedback(void **state)
 
 	Sess cs = sess_open(d.addr, c.token);
 	Triad__V1__Response *r = give(&cs, A.slug, rel, "", "You listened first", NULL, NULL);
-	expect_free(r, CODE(INVALID_ARGUMENT), NULL, "give_feedback.situation");
+	expect_status_free(r, CODE(INVALID_ARGUMENT), NULL, "give_feedback.situation");
 	r = give(&cs, A.slug, rel, "The team meeting", "  ", NULL, NULL);
-	expect_free(r, CODE(INVALID_ARGUMENT), NULL, "give_feedback.behaviour");
+	expect_status_free(r, CODE(INVALID_ARGUMENT), NULL, "give_feedback.behaviour");
 
 	/* Another coach's relation and an id that does not exist: one answer. */
 	char *ghost = calloc(1, 37);
 	random_uuid(ghost);
 	r = give(&cs, A.slug, rel_q, "The team meeting", "You listened first", NULL, NULL);
-	expect_free(r, CODE(NOT_FOUND), NOT_A_COACH, NULL);
+	expect_status_free(r, CODE(NOT_FOUND), NOT_A_COACH, NULL);
 	r = give(&cs, A.slug, ghost, "The team meeting", "You listened first", NULL, NULL);
-	expect_free(r, CODE(NOT_FOUND), NOT_A_COACH, NULL);
+	expect_status_free(r, CODE(NOT_FOUND), NOT_A_COACH, NULL);
 
 	r = give(&cs, A.slug, rel, "Tuesday's stakeholder meeting",
 		 "You summarised both positions before proposing", NULL, NULL);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	Triad__V1__Feedback *f = r->feedback;
 	assert_string_equal(f->relation_id, rel);
 	assert_string_equal(f->enrollment_id, p.enrollment);
@@ -670,7 +605,7 @@ test_give_feedback(void **state)
 	assert_string_equal(f->effect, "The team agreed on a next step");
 	assert_string_equal(f->edited_at, "");
 	assert_true(f->created_at[0] != '\0');
-	char *fid = take(f->id);
+	char *fid = test_strdup(f->id);
 	rpc_free(r);
 	sess_close(&cs);
 
@@ -681,14 +616,14 @@ test_give_feedback(void **state)
 	assert_string_equal(r->feedback_list->feedback[0]->id, fid);
 	rpc_free(r);
 	r = get_feedback(&ps, A.slug, fid);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->feedback->behaviour, "You summarised both positions before proposing");
 	rpc_free(r);
 	sess_close(&ps);
 
 	/* Another participant does not. */
 	ps = sess_open(d.addr, q.token);
-	expect_free(get_feedback(&ps, A.slug, fid), CODE(NOT_FOUND), NULL, NULL);
+	expect_status_free(get_feedback(&ps, A.slug, fid), CODE(NOT_FOUND), NULL, NULL);
 	r = list_feedback(&ps, A.slug, NULL);
 	assert_int_equal(r->feedback_list->n_feedback, 0);
 	rpc_free(r);
@@ -699,7 +634,7 @@ test_give_feedback(void **state)
 	assert_int_equal(r->feedback_list->n_feedback, 1);
 	assert_string_equal(r->feedback_list->feedback[0]->id, fid);
 	rpc_free(r);
-	expect_free(get_feedback(&op, A.slug, fid), CODE(OK), NULL, NULL);
+	expect_status_free(get_feedback(&op, A.slug, fid), CODE(OK), NULL, NULL);
 
 	free(ghost);
 	free(fid);
@@ -721,14 +656,14 @@ test_feedback_idempotency(void **state)
 	mk_part(&p, &A, "Hanna", NULL, 0, false);
 	char *rel = relate(&p, &c);
 	char key[64], key2[64];
-	unique(key, sizeof key, "fb-key");
-	unique(key2, sizeof key2, "fb-key");
+	test_unique(key, sizeof key, "fb-key");
+	test_unique(key2, sizeof key2, "fb-key");
 
 	Sess cs = sess_open(d.addr, c.token);
 	Triad__V1__Response *r1 = give(&cs, A.slug, rel, "The budget round", "You asked for data", NULL, key);
 	Triad__V1__Response *r2 = give(&cs, A.slug, rel, "The budget round", "You asked for data", NULL, key);
-	expect(r1, CODE(OK), NULL, NULL);
-	expect(r2, CODE(OK), NULL, NULL);
+	expect_status(r1, CODE(OK), NULL, NULL);
+	expect_status(r2, CODE(OK), NULL, NULL);
 	assert_string_equal(r1->feedback->id, r2->feedback->id);
 	rpc_free(r2);
 
@@ -738,7 +673,7 @@ test_feedback_idempotency(void **state)
 	rpc_free(l);
 
 	r2 = give(&cs, A.slug, rel, "The budget round", "You asked for data", NULL, key2);
-	expect(r2, CODE(OK), NULL, NULL);
+	expect_status(r2, CODE(OK), NULL, NULL);
 	assert_string_not_equal(r1->feedback->id, r2->feedback->id);
 	l = list_feedback(&op, A.slug, p.enrollment);
 	assert_int_equal(l->feedback_list->n_feedback, 2);
@@ -780,7 +715,7 @@ test_feedback_edit_window(void **state)
 	Sess cs = sess_open(d.addr, c.token);
 	char *fid = give_ok(&cs, A.slug, rel);
 	Triad__V1__Response *r = edit(&cs, fid, "Tuesday's stakeholder meeting at the town hall");
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->feedback->situation, "Tuesday's stakeholder meeting at the town hall");
 	assert_string_equal(r->feedback->behaviour,
 			    "You summarised both positions, then proposed a pilot");
@@ -788,26 +723,26 @@ test_feedback_edit_window(void **state)
 	rpc_free(r);
 	assert_true(audited(A.slug, fid, "feedback.edit"));
 	/* The rules of giving hold for editing. */
-	expect_free(edit(&cs, fid, ""), CODE(INVALID_ARGUMENT), NULL, "edit_feedback.situation");
+	expect_status_free(edit(&cs, fid, ""), CODE(INVALID_ARGUMENT), NULL, "edit_feedback.situation");
 
 	/* Another coach (of the same institution) cannot touch it. */
 	Sess c2s = sess_open(d.addr, c2.token);
-	expect_free(edit(&c2s, fid, "Rewritten"), CODE(NOT_FOUND), NULL, NULL);
+	expect_status_free(edit(&c2s, fid, "Rewritten"), CODE(NOT_FOUND), NULL, NULL);
 	sess_close(&c2s);
 
 	/* A day and an hour later it is final. */
 	char *n = owner_sql("UPDATE feedback SET created_at = now() - interval '25 hours'"
-			    " WHERE id = $1::uuid", fid);
+			    " WHERE id = $1::uuid", fid, NULL, NULL);
 	assert_string_equal(n, "1");
 	free(n);
 	r = edit(&cs, fid, "Too late");
-	expect(r, CODE(FAILED_PRECONDITION), NULL, NULL);
+	expect_status(r, CODE(FAILED_PRECONDITION), NULL, NULL);
 	const char *want = "feedback can be changed for 24 hours after it is given; this was given on ";
 	if (strncmp(r->status->message, want, strlen(want)) != 0)
 		fail_msg("message: %s", r->status->message);
 	rpc_free(r);
 	r = get_feedback(&cs, A.slug, fid);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->feedback->situation, "Tuesday's stakeholder meeting at the town hall");
 	rpc_free(r);
 	sess_close(&cs);
@@ -846,15 +781,15 @@ test_end_relation(void **state)
 	assert_int_equal(r->relation->status, TRIAD__V1__RELATION_STATUS__RELATION_STATUS_ENDED);
 	assert_true(r->relation->ends_on[0] != '\0');
 	rpc_free(r);
-	expect_free(rpc(&op, A.slug, &req), CODE(FAILED_PRECONDITION),
+	expect_status_free(rpc(&op, A.slug, &req), CODE(FAILED_PRECONDITION),
 		    "the relation has already ended", NULL);
 
 	r = list_coachees(&cs);
 	assert_int_equal(r->coachees->n_coachees, 0);
 	rpc_free(r);
 	r = give(&cs, A.slug, rel, "The team meeting", "You listened first", NULL, NULL);
-	expect_free(r, CODE(NOT_FOUND), NOT_A_COACH, NULL);
-	expect_free(get_feedback(&cs, A.slug, fid), CODE(NOT_FOUND), NULL, NULL);
+	expect_status_free(r, CODE(NOT_FOUND), NOT_A_COACH, NULL);
+	expect_status_free(get_feedback(&cs, A.slug, fid), CODE(NOT_FOUND), NULL, NULL);
 	r = list_feedback(&cs, A.slug, NULL);
 	assert_int_equal(r->feedback_list->n_feedback, 0);
 	rpc_free(r);
@@ -863,7 +798,7 @@ test_end_relation(void **state)
 	/* The feedback stays the participant's. */
 	Sess ps = sess_open(d.addr, p.token);
 	r = get_feedback(&ps, A.slug, fid);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->feedback->coach_name, c.name);
 	rpc_free(r);
 	sess_close(&ps);
@@ -884,28 +819,28 @@ test_feedback_requests(void **state)
 	mk_part(&p, &A, "Lotte", NULL, 0, true);
 	mk_part(&q, &A, "Maarten", NULL, 0, true);
 	char *rel = relate(&p, &c);
-	char *yesterday = owner_sql("SELECT (current_date - 1)::text", NULL);
-	char *next_week = owner_sql("SELECT (current_date + 7)::text", NULL);
+	char *yesterday = owner_sql("SELECT (current_date - 1)::text", NULL, NULL, NULL);
+	char *next_week = owner_sql("SELECT (current_date + 7)::text", NULL, NULL, NULL);
 
 	Sess ps = sess_open(d.addr, p.token);
-	expect_free(ask(&ps, A.slug, rel, " ", NULL), CODE(INVALID_ARGUMENT), NULL,
+	expect_status_free(ask(&ps, A.slug, rel, " ", NULL), CODE(INVALID_ARGUMENT), NULL,
 		    "request_feedback.question");
 	Triad__V1__Response *r = ask(&ps, A.slug, rel, "Is my research question feasible?", next_week);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->feedback_request->due_on, next_week);
 	assert_false(r->feedback_request->overdue);
-	char *later = take(r->feedback_request->id);
+	char *later = test_strdup(r->feedback_request->id);
 	rpc_free(r);
 	r = ask(&ps, A.slug, rel, "How did my presentation land?", yesterday);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_true(r->feedback_request->overdue);
-	char *overdue = take(r->feedback_request->id);
+	char *overdue = test_strdup(r->feedback_request->id);
 	rpc_free(r);
 	sess_close(&ps);
 
 	/* Someone else's relation does not exist for q. */
 	Sess qs = sess_open(d.addr, q.token);
-	expect_free(ask(&qs, A.slug, rel, "And mine?", NULL), CODE(NOT_FOUND), NULL,
+	expect_status_free(ask(&qs, A.slug, rel, "And mine?", NULL), CODE(NOT_FOUND), NULL,
 		    "request_feedback.relation_id");
 	sess_close(&qs);
 
@@ -926,7 +861,7 @@ test_feedback_requests(void **state)
 	/* Answering takes it off the list. */
 	r = give(&cs, A.slug, rel, "Thursday's presentation to the board",
 		 "You opened with the question the board had", overdue, NULL);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->feedback->request_id, overdue);
 	rpc_free(r);
 	r = list_requests(&cs);
@@ -955,7 +890,7 @@ static char *
 employer_contact(const Inst *in, const char *org)
 {
 	char name[80], email[128];
-	unique(name, sizeof name, "HR contact");
+	test_unique(name, sizeof name, "HR contact");
 	email_of(email, sizeof email, name);
 	char *person = mk_person(in->slug, name, email);
 	char *token = invite_and_redeem(&op, d.addr, in->slug, person,
@@ -1008,7 +943,7 @@ test_consent_and_employer_view(void **state)
 
 	/* Progress: the participant, without feedback. */
 	r = set_consent(&p, e, TRIAD__V1__CONSENT_LEVEL__CONSENT_LEVEL_PROGRESS);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->consent->level, TRIAD__V1__CONSENT_LEVEL__CONSENT_LEVEL_PROGRESS);
 	assert_string_equal(r->consent->organisation_id, e);
 	rpc_free(r);
@@ -1033,7 +968,7 @@ test_consent_and_employer_view(void **state)
 	/* Full: the coach's feedback too. */
 	rpc_free(rpc_ok(&op, A.slug, &ra));   /* harmless repeat: nothing changes */
 	r = set_consent(&p, e, TRIAD__V1__CONSENT_LEVEL__CONSENT_LEVEL_FULL);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->consent->level, TRIAD__V1__CONSENT_LEVEL__CONSENT_LEVEL_FULL);
 	rpc_free(r);
 	r = employer_view(&hr, A.slug);
@@ -1048,7 +983,7 @@ test_consent_and_employer_view(void **state)
 
 	/* Another employer sees nothing, even with consent it cannot use. */
 	r = set_consent(&p, f, TRIAD__V1__CONSENT_LEVEL__CONSENT_LEVEL_FULL);
-	expect_free(r, CODE(OK), NULL, NULL);
+	expect_status_free(r, CODE(OK), NULL, NULL);
 	r = employer_view(&hr_f, A.slug);
 	assert_int_equal(r->employer_view->n_participants, 0);
 	assert_int_equal(r->employer_view->n_feedback, 0);
@@ -1056,7 +991,7 @@ test_consent_and_employer_view(void **state)
 
 	/* Back to none: hidden again. */
 	r = set_consent(&p, e, TRIAD__V1__CONSENT_LEVEL__CONSENT_LEVEL_NONE);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->consent->level, TRIAD__V1__CONSENT_LEVEL__CONSENT_LEVEL_NONE);
 	rpc_free(r);
 	r = employer_view(&hr, A.slug);
@@ -1076,7 +1011,7 @@ test_consent_and_employer_view(void **state)
 	scm.level = TRIAD__V1__CONSENT_LEVEL__CONSENT_LEVEL_FULL;
 	sc.body_case = TRIAD__V1__REQUEST__BODY_SET_CONSENT;
 	sc.set_consent = &scm;
-	expect_free(rpc(&hr, A.slug, &sc), CODE(PERMISSION_DENIED), NULL, NULL);
+	expect_status_free(rpc(&hr, A.slug, &sc), CODE(PERMISSION_DENIED), NULL, NULL);
 
 	sess_close(&hr);
 	sess_close(&hr_f);
@@ -1120,18 +1055,18 @@ test_advisory_judgement_and_no_grades(void **state)
 	Sess hr = sess_open(d.addr, hr_token);
 
 	Triad__V1__Response *r = judge(&hr, p.enrollment, "");
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->advisory_judgement->subject, "intervention");
 	assert_string_equal(r->advisory_judgement->enrollment_id, p.enrollment);
 	assert_string_equal(r->advisory_judgement->organisation_id, e);
 	rpc_free(r);
 	r = judge(&hr, p.enrollment, "intervention");
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->advisory_judgement->subject, "intervention");
 	rpc_free(r);
-	expect_free(judge(&hr, p.enrollment, "paper 3"), CODE(INVALID_ARGUMENT), NULL,
+	expect_status_free(judge(&hr, p.enrollment, "paper 3"), CODE(INVALID_ARGUMENT), NULL,
 		    "add_advisory_judgement.subject");
-	expect_free(judge(&hr, other.enrollment, "intervention"), CODE(NOT_FOUND), NULL, NULL);
+	expect_status_free(judge(&hr, other.enrollment, "intervention"), CODE(NOT_FOUND), NULL, NULL);
 	sess_close(&hr);
 
 	/* A coach cannot decide on prior learning, and has nothing to grade with. */
@@ -1144,8 +1079,8 @@ test_advisory_judgement_and_no_grades(void **state)
 	m.validate = true;
 	req.body_case = TRIAD__V1__REQUEST__BODY_DECIDE_CLAIM;
 	req.decide_claim = &m;
-	expect_free(rpc(&cs, A.slug, &req), CODE(PERMISSION_DENIED), NULL, NULL);
-	expect_free(judge(&cs, p.enrollment, ""), CODE(PERMISSION_DENIED), NULL, NULL);
+	expect_status_free(rpc(&cs, A.slug, &req), CODE(PERMISSION_DENIED), NULL, NULL);
+	expect_status_free(judge(&cs, p.enrollment, ""), CODE(PERMISSION_DENIED), NULL, NULL);
 	sess_close(&cs);
 
 	const ProtobufCMessageDescriptor *descs[] = {&triad__v1__give_feedback_request__descriptor,
@@ -1230,7 +1165,7 @@ test_agreements_and_ledger(void **state)
 
 	Triad__V1__Response *r = agree(e, TRIAD__V1__AGREEMENT_KIND__AGREEMENT_KIND_PROFESSIONAL_WORKPLACE,
 				       "2025-09-01", 16, NULL, 0);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	Triad__V1__Agreement *a = r->agreement;
 	assert_string_equal(a->organisation_id, e);
 	assert_int_equal(a->kind, TRIAD__V1__AGREEMENT_KIND__AGREEMENT_KIND_PROFESSIONAL_WORKPLACE);
@@ -1245,20 +1180,20 @@ test_agreements_and_ledger(void **state)
 	assert_int_equal(a->n_ambassadors, 1);
 	assert_string_equal(a->ambassadors[0], "Director public works");
 	assert_int_equal(a->n_members, 0);
-	char *agreement = take(a->id);
+	char *agreement = test_strdup(a->id);
 	rpc_free(r);
 	assert_true(audited(A.slug, agreement, "agreement.create"));
 
 	/* Only a professional network bundles members. */
-	expect_free(agree(e, TRIAD__V1__AGREEMENT_KIND__AGREEMENT_KIND_COVENANT, "2025-09-01", 0,
+	expect_status_free(agree(e, TRIAD__V1__AGREEMENT_KIND__AGREEMENT_KIND_COVENANT, "2025-09-01", 0,
 			  members, 2),
 		    CODE(INVALID_ARGUMENT), NULL, "create_agreement.agreement.members");
-	expect_free(agree(e, TRIAD__V1__AGREEMENT_KIND__AGREEMENT_KIND_PROFESSIONAL_WORKPLACE,
+	expect_status_free(agree(e, TRIAD__V1__AGREEMENT_KIND__AGREEMENT_KIND_PROFESSIONAL_WORKPLACE,
 			  "2025-09-01", 0, members, 2),
 		    CODE(INVALID_ARGUMENT), NULL, "create_agreement.agreement.members");
 	r = agree(net, TRIAD__V1__AGREEMENT_KIND__AGREEMENT_KIND_PROFESSIONAL_NETWORK, "2025-09-01",
 		  4, members, 2);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->agreement->n_members, 2);
 	assert_string_equal(r->agreement->members[1], "Gemeente Zandvoort");
 	rpc_free(r);
@@ -1284,10 +1219,10 @@ test_agreements_and_ledger(void **state)
 	m.ends_on = "2025-08-31";
 	req.body_case = TRIAD__V1__REQUEST__BODY_END_AGREEMENT;
 	req.end_agreement = &m;
-	expect_free(rpc(&op, A.slug, &req), CODE(INVALID_ARGUMENT),
+	expect_status_free(rpc(&op, A.slug, &req), CODE(INVALID_ARGUMENT),
 		    "an agreement cannot end before it starts", "end_agreement.ends_on");
 	/* Ended yesterday, it no longer counts. */
-	char *yesterday = owner_sql("SELECT (current_date - 1)::text", NULL);
+	char *yesterday = owner_sql("SELECT (current_date - 1)::text", NULL, NULL, NULL);
 	m.ends_on = yesterday;
 	r = rpc_ok(&op, A.slug, &req);
 	assert_string_equal(r->agreement->ends_on, yesterday);
@@ -1323,14 +1258,14 @@ test_propose_and_approve(void **state)
 	m.kind = TRIAD__V1__RELATION_KIND__RELATION_KIND_CONFIDANT;
 	req.body_case = TRIAD__V1__REQUEST__BODY_PROPOSE_RELATION;
 	req.propose_relation = &m;
-	expect_free(rpc(&ps, A.slug, &req), CODE(NOT_FOUND), NULL, "propose_relation.enrollment_id");
+	expect_status_free(rpc(&ps, A.slug, &req), CODE(NOT_FOUND), NULL, "propose_relation.enrollment_id");
 	m.enrollment_id = p.enrollment;
 	Triad__V1__Response *r = rpc(&ps, A.slug, &req);
-	expect(r, CODE(OK), NULL, NULL);
+	expect_status(r, CODE(OK), NULL, NULL);
 	assert_int_equal(r->relation->status, TRIAD__V1__RELATION_STATUS__RELATION_STATUS_PROPOSED);
 	assert_int_equal(r->relation->kind, TRIAD__V1__RELATION_KIND__RELATION_KIND_CONFIDANT);
 	assert_string_equal(r->relation->coach_person_id, c.person);
-	char *rel = take(r->relation->id);
+	char *rel = test_strdup(r->relation->id);
 	rpc_free(r);
 
 	/* Proposed is not yet coaching. */
@@ -1340,8 +1275,8 @@ test_propose_and_approve(void **state)
 	assert_string_equal(r->coachees->coachees[0]->relation_id, rel_q);
 	rpc_free(r);
 	r = give(&cs, A.slug, rel, "The team meeting", "You listened first", NULL, NULL);
-	expect_free(r, CODE(NOT_FOUND), NOT_A_COACH, NULL);
-	expect_free(ask(&ps, A.slug, rel, "Can you look at my plan?", NULL), CODE(NOT_FOUND), NULL,
+	expect_status_free(r, CODE(NOT_FOUND), NOT_A_COACH, NULL);
+	expect_status_free(ask(&ps, A.slug, rel, "Can you look at my plan?", NULL), CODE(NOT_FOUND), NULL,
 		    "request_feedback.relation_id");
 
 	/* The participant cannot approve their own proposal. */
@@ -1350,12 +1285,12 @@ test_propose_and_approve(void **state)
 	am.id = rel;
 	ap.body_case = TRIAD__V1__REQUEST__BODY_APPROVE_RELATION;
 	ap.approve_relation = &am;
-	expect_free(rpc(&ps, A.slug, &ap), CODE(PERMISSION_DENIED), NULL, NULL);
+	expect_status_free(rpc(&ps, A.slug, &ap), CODE(PERMISSION_DENIED), NULL, NULL);
 	r = rpc_ok(&op, A.slug, &ap);
 	assert_int_equal(r->relation->status, TRIAD__V1__RELATION_STATUS__RELATION_STATUS_ACTIVE);
 	rpc_free(r);
 	r = rpc(&op, A.slug, &ap);
-	expect(r, CODE(FAILED_PRECONDITION), NULL, NULL);
+	expect_status(r, CODE(FAILED_PRECONDITION), NULL, NULL);
 	assert_non_null(strstr(r->status->message, "only a proposed relation can be approved"));
 	rpc_free(r);
 
@@ -1410,7 +1345,7 @@ test_first_sign_in_reaches_every_institution(void **state)
 	char *rel_b = NULL;
 	for (size_t i = 0; i < r->coachees->n_coachees; i++) {
 		if (strcmp(r->coachees->coachees[i]->institution_slug, B.slug) == 0)
-			rel_b = take(r->coachees->coachees[i]->relation_id);
+			rel_b = test_strdup(r->coachees->coachees[i]->relation_id);
 	}
 	rpc_free(r);
 	assert_non_null(rel_b);
