@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "script_server.h"
 #include "call.h"
 #include "commands.h"
 #include "fields.h"
@@ -40,6 +41,10 @@ static const Command root = {
 	.options = client_global_options,
 	.subcommands = commands,
 };
+
+/* The client with this table against the scripted server; stdin reads input. */
+#define run_in(input, ...) script_run(&root, (input), __VA_ARGS__)
+#define run(...) run_in(NULL, __VA_ARGS__)
 
 /* ---- amounts ---------------------------------------------------------------- */
 
@@ -582,41 +587,6 @@ test_cells(void **state)
 
 /* ---- a scripted server ----------------------------------------------------------- */
 
-static pid_t server_pid;
-static char server_addr[64];
-static int log_pipe[2];
-
-static Triad__V1__Request *
-server_read(int fd)
-{
-	uint8_t *body;
-	uint32_t len;
-	RpcError err;
-	Triad__V1__Request *req;
-
-	if (!rpc_read_frame(fd, RPC_MAX_FRAME_BYTES, rpc_now_ms() + 10000, &body, &len, &err))
-		return NULL;
-	req = triad__v1__request__unpack(NULL, len, body);
-	free(body);
-	return req;
-}
-
-static void
-server_send(int fd, Triad__V1__Response *resp)
-{
-	size_t n = triad__v1__response__get_packed_size(resp);
-	uint8_t *buf = malloc(RPC_FRAME_HEADER_BYTES + n);
-	RpcError err;
-
-	if (buf == NULL)
-		_exit(3);
-	rpc_frame_header_encode((uint32_t)n, buf);
-	triad__v1__response__pack(resp, buf + RPC_FRAME_HEADER_BYTES);
-	if (!rpc_write_all(fd, buf, RPC_FRAME_HEADER_BYTES + n, rpc_now_ms() + 5000, &err))
-		shutdown(fd, SHUT_RDWR);
-	free(buf);
-}
-
 /* The programme the server keeps: what Get answers and Update replaces. */
 static void
 stored_programme(Triad__V1__Programme *p)
@@ -639,7 +609,7 @@ stored_programme(Triad__V1__Programme *p)
 	p->created_at = "2026-01-01T00:00:00Z";
 }
 
-static void
+static bool
 answer(int fd, FILE *log, Triad__V1__Request *req)
 {
 	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
@@ -752,118 +722,27 @@ answer(int fd, FILE *log, Triad__V1__Request *req)
 		resp.status = &st;
 		break;
 	}
-	server_send(fd, &resp);
+	script_send(fd, &resp);
+	return true;
 }
 
 static void
-server_start(void)
+serve(int fd, FILE *log)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET};
-	socklen_t slen = sizeof sin;
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(lfd >= 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
-	assert_int_equal(listen(lfd, 8), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &slen), 0);
-	snprintf(server_addr, sizeof server_addr, "127.0.0.1:%u", ntohs(sin.sin_port));
-	assert_int_equal(pipe(log_pipe), 0);
-	server_pid = fork();
-	assert_true(server_pid >= 0);
-	if (server_pid == 0) {
-		FILE *log = fdopen(log_pipe[1], "w");
-
-		close(log_pipe[0]);
-		if (log == NULL)
-			_exit(2);
-		setvbuf(log, NULL, _IOLBF, 0);
-		for (;;) {
-			int fd = accept(lfd, NULL, NULL);
-			Triad__V1__Request *req;
-
-			if (fd < 0)
-				_exit(1);
-			while ((req = server_read(fd)) != NULL) {
-				answer(fd, log, req);
-				triad__v1__request__free_unpacked(req, NULL);
-			}
-			close(fd);
-		}
-	}
-	close(lfd);
-	close(log_pipe[1]);
-}
-
-/* The next line the server logged. */
-static const char *
-server_line(void)
-{
-	static char buf[512];
-	size_t n = 0;
-
-	while (n + 1 < sizeof buf && read(log_pipe[0], buf + n, 1) == 1 && buf[n] != '\n')
-		n++;
-	buf[n] = '\0';
-	return buf;
-}
-
-typedef struct Run {
-	int rc;
-	char *out;
-	char *err;
-} Run;
-
-/* What the next run() reads on standard input; NULL: the test's own. */
-static const char *run_input;
-
-static Run
-run(int argc, ...)
-{
-	char *argv[16] = {(char *)"triad"};
-	size_t olen = 0, elen = 0;
-	Run r = {0};
-	FILE *out = open_memstream(&r.out, &olen), *err = open_memstream(&r.err, &elen);
-	Client *c;
-	va_list ap;
-
-	assert_true(argc < 16);
-	va_start(ap, argc);
-	for (int i = 0; i < argc; i++)
-		argv[i + 1] = va_arg(ap, char *);
-	va_end(ap);
-	c = client_new(&root, out, err);
-	assert_non_null(c);
-	if (run_input != NULL)
-		c->in = fmemopen((void *)run_input, strlen(run_input) + 1, "r");
-	r.rc = client_run(c, argc + 1, argv);
-	if (run_input != NULL)
-		fclose(c->in);
-	run_input = NULL;
-	client_free(c);
-	fclose(out);
-	fclose(err);
-	return r;
-}
-
-static void
-run_free(Run *r)
-{
-	free(r->out);
-	free(r->err);
+	script_serve_each(fd, log, answer);
 }
 
 static void
 test_update_fetches_first(void **state)
 {
-	Run r;
+	ScriptRun r;
 
 	(void)state;
 	r = run(6, "programme", "update", "pg-1", "--fee", "18,500", "--start=");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "get pg-1");
+	assert_string_equal(script_line(), "get pg-1");
 	/* The rest as it was: the whole programme goes back. */
-	assert_string_equal(server_line(), "update pg-1 code=MPM name=Master Public Management "
+	assert_string_equal(script_line(), "update pg-1 code=MPM name=Master Public Management "
 					   "fee=1850000 starts=0 lang=nl share=0.5");
 	assert_non_null(strstr(r.out, "fee:              EUR 18,500.00\n"));
 	assert_non_null(strstr(r.out, "award:            degree\n"));
@@ -871,31 +750,31 @@ test_update_fetches_first(void **state)
 	/* Empty values are left out on a terminal. */
 	assert_null(strstr(r.out, "specialisations"));
 	assert_null(strstr(r.out, "start_moments"));
-	run_free(&r);
+	script_run_free(&r);
 
 	/* A bad value is refused before anything is sent. */
 	r = run(5, "programme", "update", "pg-1", "--ects", "sixty");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_string_equal(r.out, "");
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(4, "--json", "programme", "show", "pg-1");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "get pg-1");
+	assert_string_equal(script_line(), "get pg-1");
 	assert_non_null(strstr(r.out, "\"fee\":\"17950.00\",\"specialisations\":\"\","));
 	assert_non_null(strstr(r.out, "\"start_moments\":\"september, february\""));
-	run_free(&r);
+	script_run_free(&r);
 }
 
 static void
 test_list_and_delete(void **state)
 {
-	Run r;
+	ScriptRun r;
 
 	(void)state;
 	r = run(2, "programme", "list");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "list size=0 token=");
+	assert_string_equal(script_line(), "list size=0 token=");
 	assert_string_equal(r.out, "ID    CODE  NAME                      AWARD   ECTS  MODE       "
 				   "FEE\n"
 				   "pg-1  MPM   Master Public Management  degree  60    part time  "
@@ -904,51 +783,51 @@ test_list_and_delete(void **state)
 				   "EUR 17,950.00\n");
 	assert_non_null(strstr(r.err, "there are more programmes; run it again with "
 				      "--page-token t2"));
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(4, "--csv", "programme", "list", "--all");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "list size=500 token=");
-	assert_string_equal(server_line(), "list size=500 token=t2");
+	assert_string_equal(script_line(), "list size=500 token=");
+	assert_string_equal(script_line(), "list size=500 token=t2");
 	assert_non_null(strstr(r.out, "id,code,name,award,ects,duration_months,language,mode,"
 				      "start_moments,fee,specialisations,standalone_share,"
 				      "created_at\r\n"));
 	assert_non_null(strstr(r.out, "pg-1,MPM,Master Public Management,degree,60,24,nl,"
 				      "part-time,\"september, february\",17950.00,,0.5,"
 				      "2026-01-01T00:00:00Z\r\n"));
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(3, "programme", "delete", "pg-1");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "delete pg-1");
+	assert_string_equal(script_line(), "delete pg-1");
 	assert_string_equal(r.out, "Deleted programme MPM.\n");
-	run_free(&r);
+	script_run_free(&r);
 }
 
 static void
 test_enroll_and_progress(void **state)
 {
-	Run r;
+	ScriptRun r;
 
 	(void)state;
 	r = run(4, "enroll", "pe-1", "--cohort", "co-1");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "enroll pe-1 cohort=co-1 run=");
+	assert_string_equal(script_line(), "enroll pe-1 cohort=co-1 run=");
 	assert_string_equal(r.out, "Enrolled Ada Lovelace (enrollment e-3): placed.\n");
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(4, "enroll", "pe-3", "--cohort", "co-1");
 	assert_int_equal(r.rc, 0);
-	(void)server_line();
+	(void)script_line();
 	assert_string_equal(r.out,
 			    "Enrolled Ada Lovelace (enrollment e-3): waitlisted at position 1.\n");
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(5, "--json", "enroll", "pe-3", "--cohort", "co-1");
-	(void)server_line();
+	(void)script_line();
 	assert_non_null(strstr(r.out, "\"placement\":\"waitlisted\""));
 	assert_non_null(strstr(r.out, "\"status\":\"applied\""));
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(2, "progress", "e-3");
 	assert_int_equal(r.rc, 0);
@@ -968,7 +847,7 @@ test_enroll_and_progress(void **state)
 			    "CODE  CREDITS  COVERED BY\n"
 			    "LO1   5        prior learning\n"
 			    "LO2   2.5      not yet\n");
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(3, "--json", "progress", "e-3");
 	assert_int_equal(r.rc, 0);
@@ -981,7 +860,7 @@ test_enroll_and_progress(void **state)
 				      "\"kind\":\"core\",\"credits\":\"7.5\",\"state\":"
 				      "\"completed\",\"sessions_attended\":\"4\","
 				      "\"sessions_missed\":\"1\"}]}\n"));
-	run_free(&r);
+	script_run_free(&r);
 }
 
 /* Evidence comes from --evidence, a file, or standard input. */
@@ -990,7 +869,7 @@ test_claim_evidence(void **state)
 {
 	char path[] = "/tmp/triad-evidence-XXXXXX";
 	int fd = mkstemp(path);
-	Run r;
+	ScriptRun r;
 
 	(void)state;
 	assert_true(fd >= 0);
@@ -999,102 +878,99 @@ test_claim_evidence(void **state)
 
 	r = run(4, "prior-learning", "claim", "lo-1", "--evidence=Ten years.");
 	assert_int_equal(r.rc, TRIAD_EXIT_AUTH);
-	assert_string_equal(server_line(), "claim lo-1 [Ten years.]");
+	assert_string_equal(script_line(), "claim lo-1 [Ten years.]");
 	assert_string_equal(r.err, "triad: you may not claim prior learning at nsob\n");
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(5, "prior-learning", "claim", "lo-1", "--evidence-file", path);
-	assert_string_equal(server_line(), "claim lo-1 [From a file.");
-	assert_string_equal(server_line(), "]");
-	run_free(&r);
+	assert_string_equal(script_line(), "claim lo-1 [From a file.");
+	assert_string_equal(script_line(), "]");
+	script_run_free(&r);
 
-	run_input = "Typed in.";
-	r = run(3, "prior-learning", "claim", "lo-1");
-	assert_string_equal(server_line(), "claim lo-1 [Typed in.]");
-	run_free(&r);
+	r = run_in("Typed in.", 3, "prior-learning", "claim", "lo-1");
+	assert_string_equal(script_line(), "claim lo-1 [Typed in.]");
+	script_run_free(&r);
 
-	run_input = "Piped.";
-	r = run(5, "prior-learning", "claim", "lo-1", "--evidence-file", "-");
-	assert_string_equal(server_line(), "claim lo-1 [Piped.]");
-	run_free(&r);
+	r = run_in("Piped.", 5, "prior-learning", "claim", "lo-1", "--evidence-file", "-");
+	assert_string_equal(script_line(), "claim lo-1 [Piped.]");
+	script_run_free(&r);
 
-	run_input = " \n\t\n";
-	r = run(3, "prior-learning", "claim", "lo-1");
+	r = run_in(" \n\t\n", 3, "prior-learning", "claim", "lo-1");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_true(strncmp(r.err, "triad prior-learning claim: the evidence is empty: give it "
 				   "with --evidence, --evidence-file or on standard input\n", 101) == 0);
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(7, "prior-learning", "claim", "lo-1", "--evidence", "x", "--evidence-file", path);
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "--evidence and --evidence-file cannot be used together"));
-	run_free(&r);
+	script_run_free(&r);
 	unlink(path);
 
 	r = run(5, "prior-learning", "claim", "lo-1", "--evidence-file", path);
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_non_null(strstr(r.err, ": No such file or directory\n"));
-	run_free(&r);
+	script_run_free(&r);
 }
 
 /* Every new command has help, and usage errors name what is wrong. */
 static void
 test_help_and_usage(void **state)
 {
-	Run r;
+	ScriptRun r;
 
 	(void)state;
 	for (const Command *const *g = commands; *g != NULL; g++) {
 		r = run(2, (*g)->name, "--help");
 		assert_int_equal(r.rc, 0);
 		assert_non_null(strstr(r.out, "usage: triad "));
-		run_free(&r);
+		script_run_free(&r);
 		for (const Command *const *s = (*g)->subcommands; s != NULL && *s != NULL; s++) {
 			r = run(3, (*g)->name, (*s)->name, "--help");
 			assert_int_equal(r.rc, 0);
 			assert_non_null(strstr(r.out, "Global options:"));
-			run_free(&r);
+			script_run_free(&r);
 		}
 	}
 	r = run(4, "run", "subgroup", "add", "--help");
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "usage: triad run subgroup add RUN_ID --name NAME "
 				      "--purpose PURPOSE\n"));
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(2, "enroll", "pe-1");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_true(strncmp(r.err, "triad enroll: either --cohort or --run is required\n", 51) ==
 		    0);
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(3, "waitlist", "--cohort", "a");
 	assert_int_equal(r.rc, 1);
-	assert_string_equal(server_line(), "other 85");
-	run_free(&r);
+	assert_string_equal(script_line(), "other 85");
+	script_run_free(&r);
 
 	r = run(2, "attendance", "record");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_true(strncmp(r.err, "triad attendance record: missing argument SESSION_ID\n", 53) ==
 		    0);
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(6, "programme", "create", "--code", "X", "--name", "Y");
-	run_free(&r);
-	assert_string_equal(server_line(), "other 40");
+	script_run_free(&r);
+	assert_string_equal(script_line(), "other 40");
 	r = run(8, "programme", "create", "--code", "X", "--name", "Y", "--fee", "1.234,50");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "invalid value for --fee: '1.234,50' (expected euros such "
 				      "as 17950 or 17,950.00)"));
-	run_free(&r);
+	script_run_free(&r);
 }
 
 static int
 group_setup(void **state)
 {
 	(void)state;
-	server_start();
-	setenv("TRIAD_ADDR", server_addr, 1);
+	script_start(serve);
+	setenv("TRIAD_ADDR", script_addr, 1);
 	setenv("TRIAD_TOKEN", "good", 1);
 	unsetenv("TRIAD_INSTITUTION");
 	return 0;
@@ -1103,12 +979,8 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
-	int status;
-
 	(void)state;
-	kill(server_pid, SIGTERM);
-	waitpid(server_pid, &status, 0);
-	close(log_pipe[0]);
+	script_stop();
 	return 0;
 }
 

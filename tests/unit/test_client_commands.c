@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "script_server.h"
 #include "client.h"
 #include "commands.h"
 #include "names.h"
@@ -269,38 +270,6 @@ static char logpath[128];
 static pid_t server_pid;
 static char server_addr[64];
 
-static Triad__V1__Request *
-server_read(int fd)
-{
-	uint8_t *body;
-	uint32_t len;
-	RpcError err;
-	Triad__V1__Request *req;
-
-	if (!rpc_read_frame(fd, RPC_MAX_FRAME_BYTES, rpc_now_ms() + 10000, &body, &len, &err))
-		return NULL;
-	req = triad__v1__request__unpack(NULL, len, body);
-	free(body);
-	return req;
-}
-
-static void
-server_send(int fd, Triad__V1__Response *resp)
-{
-	size_t n = triad__v1__response__get_packed_size(resp);
-	uint8_t *buf = malloc(RPC_FRAME_HEADER_BYTES + n);
-	RpcError err;
-
-	if (buf == NULL)
-		_exit(3);
-	rpc_frame_header_encode((uint32_t)n, buf);
-	triad__v1__response__pack(resp, buf + RPC_FRAME_HEADER_BYTES);
-	/* A client that went away is the next read's problem. */
-	if (!rpc_write_all(fd, buf, RPC_FRAME_HEADER_BYTES + n, rpc_now_ms() + 5000, &err))
-		shutdown(fd, SHUT_RDWR);
-	free(buf);
-}
-
 static void
 server_error(int fd, uint64_t id, Triad__V1__Code code, const char *msg)
 {
@@ -311,7 +280,7 @@ server_error(int fd, uint64_t id, Triad__V1__Code code, const char *msg)
 	st.message = (char *)msg;
 	resp.id = id;
 	resp.status = &st;
-	server_send(fd, &resp);
+	script_send(fd, &resp);
 }
 
 /* The people and things the scripted server knows. */
@@ -354,7 +323,7 @@ answer_whoami(int fd, uint64_t id)
 	resp.id = id;
 	resp.body_case = TRIAD__V1__RESPONSE__BODY_WHO_AM_I;
 	resp.who_am_i = &who;
-	server_send(fd, &resp);
+	script_send(fd, &resp);
 }
 
 static void
@@ -381,7 +350,7 @@ answer_redeem(int fd, const Triad__V1__Request *req)
 	resp.id = req->id;
 	resp.body_case = TRIAD__V1__RESPONSE__BODY_REDEEM_INVITE;
 	resp.redeem_invite = &reply;
-	server_send(fd, &resp);
+	script_send(fd, &resp);
 }
 
 /* Persons in two pages: p1 p2 | p3. */
@@ -409,7 +378,7 @@ answer_persons(int fd, const Triad__V1__Request *req)
 	resp.id = req->id;
 	resp.body_case = TRIAD__V1__RESPONSE__BODY_PERSONS;
 	resp.persons = &reply;
-	server_send(fd, &resp);
+	script_send(fd, &resp);
 }
 
 static void
@@ -431,7 +400,7 @@ answer_invite(int fd, const Triad__V1__Request *req)
 	resp.id = req->id;
 	resp.body_case = TRIAD__V1__RESPONSE__BODY_CREATE_INVITE;
 	resp.create_invite = &reply;
-	server_send(fd, &resp);
+	script_send(fd, &resp);
 }
 
 static void
@@ -450,7 +419,7 @@ answer_token(int fd, const Triad__V1__Request *req)
 	resp.id = req->id;
 	resp.body_case = TRIAD__V1__RESPONSE__BODY_CREATE_TOKEN;
 	resp.create_token = &reply;
-	server_send(fd, &resp);
+	script_send(fd, &resp);
 }
 
 /*
@@ -464,7 +433,7 @@ serve(int fd, FILE *log)
 	int n = 0;
 	Triad__V1__Request *req;
 
-	while ((req = server_read(fd)) != NULL) {
+	while ((req = script_read(fd)) != NULL) {
 		Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
 		Triad__V1__HelloReply hello = TRIAD__V1__HELLO_REPLY__INIT;
 		Triad__V1__Person person = TRIAD__V1__PERSON__INIT;
@@ -487,7 +456,7 @@ serve(int fd, FILE *log)
 			hello.server_version = (char *)"triadd/test";
 			resp.body_case = TRIAD__V1__RESPONSE__BODY_HELLO;
 			resp.hello = &hello;
-			server_send(fd, &resp);
+			script_send(fd, &resp);
 			break;
 		case TRIAD__V1__REQUEST__BODY_REDEEM_INVITE:
 			fprintf(log, "redeem first=%d code=%s label=%s\n", n == 1 && !session,
@@ -521,7 +490,7 @@ serve(int fd, FILE *log)
 				}
 				resp.body_case = TRIAD__V1__RESPONSE__BODY_PERSON;
 				resp.person = &ada_person;
-				server_send(fd, &resp);
+				script_send(fd, &resp);
 				break;
 			case TRIAD__V1__REQUEST__BODY_CREATE_PERSON:
 				fprintf(log, "create-person name=%s email=%s\n",
@@ -531,7 +500,7 @@ serve(int fd, FILE *log)
 				person.email = req->create_person->email;
 				resp.body_case = TRIAD__V1__RESPONSE__BODY_PERSON;
 				resp.person = &person;
-				server_send(fd, &resp);
+				script_send(fd, &resp);
 				break;
 			case TRIAD__V1__REQUEST__BODY_CREATE_INVITE:
 				fprintf(log, "invite institution=%s person=%s role=%d title=%d "
@@ -626,48 +595,9 @@ static const Command root = {
 	.subcommands = commands,
 };
 
-typedef struct Run {
-	int rc;
-	char *out;
-	char *err;
-} Run;
-
-/* Run a command line with stdin reading input (may be NULL: empty). */
-static Run
-run_in(const char *input, int argc, ...)
-{
-	char *argv[16] = {(char *)"triad"};
-	size_t olen = 0, elen = 0;
-	Run r = {0};
-	FILE *out = open_memstream(&r.out, &olen), *err = open_memstream(&r.err, &elen);
-	FILE *in = fmemopen((void *)(input ? input : ""), input ? strlen(input) + 1 : 1, "r");
-	Client *c;
-	va_list ap;
-
-	assert_true(argc < 16);
-	va_start(ap, argc);
-	for (int i = 0; i < argc; i++)
-		argv[i + 1] = va_arg(ap, char *);
-	va_end(ap);
-	c = client_new(&root, out, err);
-	assert_non_null(c);
-	c->in = in;
-	r.rc = client_run(c, argc + 1, argv);
-	client_free(c);
-	fclose(in);
-	fclose(out);
-	fclose(err);
-	return r;
-}
-
+/* The client with this table against the scripted server; stdin reads input. */
+#define run_in(input, ...) script_run(&root, (input), __VA_ARGS__)
 #define run(...) run_in(NULL, __VA_ARGS__)
-
-static void
-run_free(Run *r)
-{
-	free(r->out);
-	free(r->err);
-}
 
 /* A fresh config home per test. */
 static char home[128], credpath[192];
@@ -708,7 +638,7 @@ test_login_with_token(void **state)
 {
 	char want[512];
 	struct stat st;
-	Run r;
+	ScriptRun r;
 
 	(void)state;
 	r = run(3, "login", "--token", "good");
@@ -725,7 +655,7 @@ test_login_with_token(void **state)
 	assert_string_equal(slurp(credpath), "good\n");
 	assert_int_equal(stat(credpath, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	run_free(&r);
+	script_run_free(&r);
 
 	/* The stored token is used from now on; --institution goes along. */
 	r = run(4, "--institution", "nsob", "whoami", "--json");
@@ -739,7 +669,7 @@ test_login_with_token(void **state)
 		"{\"institution\":\"i-2\",\"role\":\"programme-staff\",\"title\":\"lecturer\","
 		"\"organisation_id\":\"\",\"institution_id\":\"i-2\",\"grant_id\":\"g-2\"}]}\n");
 	assert_string_equal(server_log(), "hello token=good\nwhoami institution=nsob\n");
-	run_free(&r);
+	script_run_free(&r);
 
 	setenv("TRIAD_INSTITUTION", "from-env", 1);
 	r = run(2, "whoami", "--csv");
@@ -752,7 +682,7 @@ test_login_with_token(void **state)
 			    "Ada Lovelace,person,ada@example.org,pr-1,pe-1,i-2,programme-staff,"
 			    "lecturer,,i-2,g-2\r\n");
 	assert_string_equal(server_log(), "hello token=good\nwhoami institution=from-env\n");
-	run_free(&r);
+	script_run_free(&r);
 	unsetenv("TRIAD_INSTITUTION");
 
 	r = run(1, "whoami");
@@ -770,59 +700,59 @@ test_login_with_token(void **state)
 			    "g-1\n"
 			    "i-2          programme-staff  lecturer                   i-2             "
 			    "g-2\n");
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(1, "logout");
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "Signed out: removed "));
 	assert_null(slurp(credpath));
-	run_free(&r);
+	script_run_free(&r);
 	r = run(1, "logout");
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "You were not signed in"));
-	run_free(&r);
+	script_run_free(&r);
 
 	/* Signed out, the server refuses: exit 4 with a hint. */
 	r = run(1, "whoami");
 	assert_int_equal(r.rc, TRIAD_EXIT_AUTH);
 	assert_non_null(strstr(r.err, "not signed in: run 'triad login'"));
-	run_free(&r);
+	script_run_free(&r);
 }
 
 static void
 test_login_reads_stdin(void **state)
 {
-	Run r;
+	ScriptRun r;
 
 	(void)state;
 	r = run_in("  good  \nignored\n", 1, "login");
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "Signed in as Ada Lovelace."));
 	assert_string_equal(slurp(credpath), "good\n");
-	run_free(&r);
+	script_run_free(&r);
 
 	/* The last line may lack its newline. */
 	r = run_in("good", 1, "login");
 	assert_int_equal(r.rc, 0);
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run_in("", 1, "login");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "no token given"));
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run_in("two words\n", 1, "login");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "space"));
 	assert_null(strstr(r.err, "two words"));
-	run_free(&r);
+	script_run_free(&r);
 	(void)server_log();
 }
 
 static void
 test_login_bad_token(void **state)
 {
-	Run r;
+	ScriptRun r;
 
 	(void)state;
 	r = run(3, "login", "--token", "trd_typo");
@@ -831,14 +761,14 @@ test_login_bad_token(void **state)
 				   "token\n");
 	assert_string_equal(r.out, "");
 	assert_null(slurp(credpath));
-	run_free(&r);
+	script_run_free(&r);
 
 	/* The same token given to another command: exit 4 as well. */
 	setenv("TRIAD_TOKEN", "trd_typo", 1);
 	r = run(1, "whoami");
 	assert_int_equal(r.rc, TRIAD_EXIT_AUTH);
 	assert_non_null(strstr(r.err, "unknown token"));
-	run_free(&r);
+	script_run_free(&r);
 	unsetenv("TRIAD_TOKEN");
 	(void)server_log();
 }
@@ -848,7 +778,7 @@ test_login_with_invite(void **state)
 {
 	char want[512];
 	struct stat st;
-	Run r;
+	ScriptRun r;
 
 	(void)state;
 	r = run(5, "login", "--invite", "inv_ok", "--label", "laptop");
@@ -868,7 +798,7 @@ test_login_with_invite(void **state)
 	assert_string_equal(slurp(credpath), "trd_new\n");
 	assert_int_equal(stat(credpath, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	run_free(&r);
+	script_run_free(&r);
 
 	/* --json for scripts; the token label defaults to the host name. */
 	r = run(4, "login", "--invite", "inv_ok", "--json");
@@ -877,25 +807,25 @@ test_login_with_invite(void **state)
 				      "\"institution\":\"nsob\""));
 	assert_null(strstr(r.out, "trd_new"));
 	assert_null(strstr(server_log(), "label=\n"));
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(3, "login", "--invite", "inv_nope");
 	assert_int_equal(r.rc, TRIAD_EXIT_SERVER);
 	assert_string_equal(r.err, "triad login: This invite code is not valid. Check it, or ask "
 				   "for a new invite.\n");
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(3, "login", "--invite", "inv_used");
 	assert_int_equal(r.rc, TRIAD_EXIT_SERVER);
 	assert_string_equal(r.err, "triad: this invite was used on 2026-01-02T10:00:00Z\n");
-	run_free(&r);
+	script_run_free(&r);
 	(void)server_log();
 }
 
 static void
 test_list_paging(void **state)
 {
-	Run r;
+	ScriptRun r;
 
 	(void)state;
 	setenv("TRIAD_TOKEN", "good", 1);
@@ -908,7 +838,7 @@ test_list_paging(void **state)
 				   "--page-token next-2, or with --all for all of them\n");
 	assert_string_equal(server_log(), "hello token=good\n"
 					  "persons institution=nsob size=0 token=\n");
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(6, "person", "list", "--page-token", "next-2", "--page-size", "2");
 	assert_int_equal(r.rc, 0);
@@ -916,7 +846,7 @@ test_list_paging(void **state)
 	assert_string_equal(r.err, "");
 	assert_string_equal(server_log(), "hello token=good\n"
 					  "persons institution= size=2 token=next-2\n");
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(4, "person", "list", "--all", "--json");
 	assert_int_equal(r.rc, 0);
@@ -926,12 +856,12 @@ test_list_paging(void **state)
 	assert_string_equal(server_log(), "hello token=good\n"
 					  "persons institution= size=500 token=\n"
 					  "persons institution= size=500 token=next-2\n");
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(4, "person", "list", "--page-size", "501");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "expected a whole number from 1 to 500"));
-	run_free(&r);
+	script_run_free(&r);
 	unsetenv("TRIAD_TOKEN");
 	(void)server_log();
 }
@@ -940,7 +870,7 @@ static void
 test_resource_commands(void **state)
 {
 	char want[256];
-	Run r;
+	ScriptRun r;
 
 	(void)state;
 	setenv("TRIAD_TOKEN", "good", 1);
@@ -949,22 +879,22 @@ test_resource_commands(void **state)
 	r = run(3, "person", "show", "pe-404");
 	assert_int_equal(r.rc, TRIAD_EXIT_SERVER);
 	assert_string_equal(r.err, "triad: person pe-404 not found\n");
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(4, "person", "show", "pe-1", "--csv");
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.out, "id,name,email,created_at\r\n"
 				   "pe-1,Ada Lovelace,ada@example.org,2026-01-01T00:00:00Z\r\n");
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(6, "person", "create", "--name", "Grace Hopper", "--email", "grace@example.org");
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "name:       Grace Hopper\n"));
-	run_free(&r);
+	script_run_free(&r);
 	r = run(4, "person", "create", "--name", "Grace Hopper");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "triad person create: --email is required\n"));
-	run_free(&r);
+	script_run_free(&r);
 	(void)server_log();
 
 	/* The invite prints the command to redeem it, with the address. */
@@ -978,13 +908,13 @@ test_resource_commands(void **state)
 	assert_string_equal(server_log(), "hello token=good\n"
 					  "invite institution=nsob person=pe-1 role=3 title=3 "
 					  "days=0\n");
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(7, "invite", "create", "pe-1", "--role", "coach", "--expires-in", "7");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "invalid value for --role: 'coach' is not a valid role. Did "
 				      "you mean 'workplace-coach'?"));
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(8, "invite", "create", "pe-1", "--role", "participant", "--expires-in", "7",
 		"--json");
@@ -993,7 +923,7 @@ test_resource_commands(void **state)
 				      "inv_ok --addr "));
 	assert_string_equal(strchr(server_log(), '\n'),
 			    "\ninvite institution= person=pe-1 role=4 title=0 days=7\n");
-	run_free(&r);
+	script_run_free(&r);
 
 	/* A token is printed once, with a warning on stderr. */
 	r = run(7, "token", "create", "--label", "ci", "--expires-in", "30", "--json");
@@ -1001,35 +931,35 @@ test_resource_commands(void **state)
 	assert_non_null(strstr(r.out, "{\"token\":\"trd_Secret\",\"id\":\"t-2\""));
 	assert_non_null(strstr(r.err, "shown only this once"));
 	assert_non_null(strstr(server_log(), "token label=ci days=30 machine=\n"));
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(4, "token", "create", "--org", "o-1");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "--org is used only with --machine"));
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(3, "audit", "list", "--resource=:x");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "expected KIND or KIND:ID"));
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(5, "org", "create", "--name", "Gemeente Utrecht", "--kind=gemeente");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "Valid kinds: employer, school, hospital, municipality, "
 				      "government, care-provider, other"));
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(2, "grant", "add");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_string_equal(r.err, "triad grant add: missing argument PERSON_ID\n"
 				   "usage: triad grant add PERSON_ID --role ROLE [--title TITLE] "
 				   "[--org ORG_ID]\n");
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(3, "institution", "show", "");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "ID|SLUG must not be empty"));
-	run_free(&r);
+	script_run_free(&r);
 	unsetenv("TRIAD_TOKEN");
 	(void)server_log();
 }
@@ -1040,17 +970,17 @@ test_help_everywhere(void **state)
 	(void)state;
 	for (const Command *const *g = commands; *g != NULL; g++) {
 		const Command *const *subs = (*g)->subcommands;
-		Run r = run(2, (*g)->name, "--help");
+		ScriptRun r = run(2, (*g)->name, "--help");
 
 		assert_int_equal(r.rc, 0);
 		assert_non_null(strstr(r.out, "usage: triad "));
-		run_free(&r);
+		script_run_free(&r);
 		for (; subs != NULL && *subs != NULL; subs++) {
 			r = run(3, (*g)->name, (*subs)->name, "--help");
 			assert_int_equal(r.rc, 0);
 			assert_non_null(strstr(r.out, "usage: triad "));
 			assert_non_null(strstr(r.out, "Global options:"));
-			run_free(&r);
+			script_run_free(&r);
 		}
 	}
 }

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "script_server.h"
 #include "call.h"
 #include "commands.h"
 #include "fields.h"
@@ -41,6 +42,10 @@ static const Command root = {
 	.options = client_global_options,
 	.subcommands = commands,
 };
+
+/* The client with this table against the scripted server; stdin reads input. */
+#define run_in(input, ...) script_run(&root, (input), __VA_ARGS__)
+#define run(...) run_in(NULL, __VA_ARGS__)
 
 /* ---- every command fits the contract ---------------------------------------- */
 
@@ -464,42 +469,7 @@ test_fill_events(void **state)
 
 /* ---- a scripted server ----------------------------------------------------------- */
 
-static pid_t server_pid;
-static char server_addr[64];
-static int log_pipe[2];
-
-static Triad__V1__Request *
-server_read(int fd)
-{
-	uint8_t *body;
-	uint32_t len;
-	RpcError err;
-	Triad__V1__Request *req;
-
-	if (!rpc_read_frame(fd, RPC_MAX_FRAME_BYTES, rpc_now_ms() + 10000, &body, &len, &err))
-		return NULL;
-	req = triad__v1__request__unpack(NULL, len, body);
-	free(body);
-	return req;
-}
-
-static void
-server_send(int fd, Triad__V1__Response *resp)
-{
-	size_t n = triad__v1__response__get_packed_size(resp);
-	uint8_t *buf = malloc(RPC_FRAME_HEADER_BYTES + n);
-	RpcError err;
-
-	if (buf == NULL)
-		_exit(3);
-	rpc_frame_header_encode((uint32_t)n, buf);
-	triad__v1__response__pack(resp, buf + RPC_FRAME_HEADER_BYTES);
-	if (!rpc_write_all(fd, buf, RPC_FRAME_HEADER_BYTES + n, rpc_now_ms() + 5000, &err))
-		shutdown(fd, SHUT_RDWR);
-	free(buf);
-}
-
-static void
+static bool
 answer(int fd, FILE *log, Triad__V1__Request *req)
 {
 	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
@@ -643,215 +613,124 @@ answer(int fd, FILE *log, Triad__V1__Request *req)
 		resp.status = &st;
 		break;
 	}
-	server_send(fd, &resp);
+	script_send(fd, &resp);
+	return true;
 }
 
 static void
-server_start(void)
+serve(int fd, FILE *log)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET};
-	socklen_t slen = sizeof sin;
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(lfd >= 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
-	assert_int_equal(listen(lfd, 8), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &slen), 0);
-	snprintf(server_addr, sizeof server_addr, "127.0.0.1:%u", ntohs(sin.sin_port));
-	assert_int_equal(pipe(log_pipe), 0);
-	server_pid = fork();
-	assert_true(server_pid >= 0);
-	if (server_pid == 0) {
-		FILE *log = fdopen(log_pipe[1], "w");
-
-		close(log_pipe[0]);
-		if (log == NULL)
-			_exit(2);
-		setvbuf(log, NULL, _IOLBF, 0);
-		for (;;) {
-			int fd = accept(lfd, NULL, NULL);
-			Triad__V1__Request *req;
-
-			if (fd < 0)
-				_exit(1);
-			while ((req = server_read(fd)) != NULL) {
-				answer(fd, log, req);
-				triad__v1__request__free_unpacked(req, NULL);
-			}
-			close(fd);
-		}
-	}
-	close(lfd);
-	close(log_pipe[1]);
-}
-
-/* The next line the server logged. */
-static const char *
-server_line(void)
-{
-	static char buf[512];
-	size_t n = 0;
-
-	while (n + 1 < sizeof buf && read(log_pipe[0], buf + n, 1) == 1 && buf[n] != '\n')
-		n++;
-	buf[n] = '\0';
-	return buf;
-}
-
-typedef struct Run {
-	int rc;
-	char *out;
-	char *err;
-} Run;
-
-/* What the next run() reads on standard input; NULL: the test's own. */
-static const char *run_input;
-
-static Run
-run(int argc, ...)
-{
-	char *argv[16] = {(char *)"triad"};
-	size_t olen = 0, elen = 0;
-	Run r = {0};
-	FILE *out = open_memstream(&r.out, &olen), *err = open_memstream(&r.err, &elen);
-	Client *c;
-	va_list ap;
-
-	assert_true(argc < 16);
-	va_start(ap, argc);
-	for (int i = 0; i < argc; i++)
-		argv[i + 1] = va_arg(ap, char *);
-	va_end(ap);
-	c = client_new(&root, out, err);
-	assert_non_null(c);
-	if (run_input != NULL)
-		c->in = fmemopen((void *)run_input, strlen(run_input) + 1, "r");
-	r.rc = client_run(c, argc + 1, argv);
-	if (run_input != NULL)
-		fclose(c->in);
-	run_input = NULL;
-	client_free(c);
-	fclose(out);
-	fclose(err);
-	return r;
-}
-
-static void
-run_free(Run *r)
-{
-	free(r->out);
-	free(r->err);
+	script_serve_each(fd, log, answer);
 }
 
 /* The answer to a registration says in words whether there was a place. */
 static void
 test_register(void **state)
 {
-	Run r;
+	ScriptRun r;
 
 	(void)state;
 	r = run(3, "event", "register", "ev-1");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "register ev-1 []");
-	assert_string_equal(server_line(), "get event ev-1");
+	assert_string_equal(script_line(), "register ev-1 []");
+	assert_string_equal(script_line(), "get event ev-1");
 	assert_string_equal(r.out, "Registered for Public leadership on 2026-10-01 12:00 "
 				   "(registration rg-1): you have a place.\n");
 	assert_string_equal(r.err, "");
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(4, "event", "register", "ev-1", "pe-3");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "register ev-1 [pe-3]");
-	(void)server_line();
+	assert_string_equal(script_line(), "register ev-1 [pe-3]");
+	(void)script_line();
 	assert_string_equal(r.out, "Registered Ada Lovelace for Public leadership on 2026-10-01 "
 				   "12:00 (registration rg-1): the event is full; waitlisted at "
 				   "number 3.\n");
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(4, "event", "register", "ev-1", "pe-1");
-	(void)server_line();
-	(void)server_line();
+	(void)script_line();
+	(void)script_line();
 	assert_string_equal(r.out, "Registered Ada Lovelace for Public leadership on 2026-10-01 "
 				   "12:00 (registration rg-1): placed.\n");
-	run_free(&r);
+	script_run_free(&r);
 
 	/* The event cannot be looked up: its id stands in, and nothing is reported. */
 	r = run(3, "event", "register", "ev-full");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "register ev-full []");
-	assert_string_equal(server_line(), "get event ev-full");
+	assert_string_equal(script_line(), "register ev-full []");
+	assert_string_equal(script_line(), "get event ev-full");
 	assert_string_equal(r.out, "Registered for event ev-full (registration rg-1): the event is "
 				   "full; you are number 3 on the waitlist.\n"
 				   "You get a place by yourself, in order, when one frees up.\n");
 	assert_string_equal(r.err, "");
-	run_free(&r);
+	script_run_free(&r);
 
 	/* Scripts get the registration, and only one request is sent. */
 	r = run(4, "--json", "event", "register", "ev-full");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "register ev-full []");
+	assert_string_equal(script_line(), "register ev-full []");
 	assert_non_null(strstr(r.out, "\"placement\":\"waitlisted\",\"waitlist_position\":\"3\""));
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(2, "event", "register");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_string_equal(r.err, "triad event register: missing argument EVENT_ID\n"
 				   "usage: triad event register EVENT_ID [PERSON_ID]\n");
-	run_free(&r);
+	script_run_free(&r);
 }
 
 static void
 test_event_lists_and_topics(void **state)
 {
-	Run r;
+	ScriptRun r;
 
 	(void)state;
 	r = run(3, "event", "waitlist", "ev-1");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "registrations ev-1 waitlisted=1 cancelled=0");
+	assert_string_equal(script_line(), "registrations ev-1 waitlisted=1 cancelled=0");
 	assert_string_equal(r.out, "WAITLIST_POSITION  PERSON_NAME   REGISTERED_AT         ID\n"
 				   "1                  Ada Lovelace  2026-09-01T08:00:00Z  rg-1\n");
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(5, "--csv", "event", "registrations", "ev-1", "--cancelled");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "registrations ev-1 waitlisted=0 cancelled=1");
+	assert_string_equal(script_line(), "registrations ev-1 waitlisted=0 cancelled=1");
 	assert_non_null(strstr(r.out, "id,event_id,person_id,person_name,status,placement,"
 				      "waitlist_position,attendance,registered_at\r\n"
 				      "rg-1,ev-1,pe-1,Ada Lovelace,registered,waitlisted,1,,"));
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(10, "event", "suggest", "ev-1", "How", "do", "we", "keep", "night", "shifts",
 		"safe?");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "suggest ev-1 [How do we keep night shifts safe?]");
-	run_free(&r);
+	assert_string_equal(script_line(), "suggest ev-1 [How do we keep night shifts safe?]");
+	script_run_free(&r);
 
 	r = run(4, "event", "suggest", "ev-1", "--text=Rosters");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "suggest ev-1 [Rosters]");
-	run_free(&r);
+	assert_string_equal(script_line(), "suggest ev-1 [Rosters]");
+	script_run_free(&r);
 
 	r = run(8, "event", "create", "--kind", "symposium", "--title", "t", "--starts",
 		"2026-10-01 14:00");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "create event 2026-10-01T14:00:00+00:00");
-	run_free(&r);
+	assert_string_equal(script_line(), "create event 2026-10-01T14:00:00+00:00");
+	script_run_free(&r);
 }
 
 /* A question is shown with its people and products, as far as the caller may see them. */
 static void
 test_question_show(void **state)
 {
-	Run r;
+	ScriptRun r;
 
 	(void)state;
 	r = run(3, "question", "show", "q-1");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "get question q-1");
-	assert_string_equal(server_line(), "people q-1");
-	assert_string_equal(server_line(), "products q-1");
+	assert_string_equal(script_line(), "get question q-1");
+	assert_string_equal(script_line(), "people q-1");
+	assert_string_equal(script_line(), "products q-1");
 	assert_non_null(strstr(r.out, "title:             How do we keep night shifts safe?\n"));
 	assert_non_null(strstr(r.out, "status:            delivered\n"));
 	assert_non_null(strstr(r.out, "\nPeople:\n"
@@ -862,24 +741,24 @@ test_question_show(void **state)
 				      "FEEDBACK_AT  ID\n"
 				      "Night shift report  report  2026-11-02                              "
 				      "pr-1\n"));
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(3, "question", "show", "q-2");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "get question q-2");
-	assert_string_equal(server_line(), "people q-2");
-	assert_string_equal(server_line(), "products q-2");
+	assert_string_equal(script_line(), "get question q-2");
+	assert_string_equal(script_line(), "people q-2");
+	assert_string_equal(script_line(), "products q-2");
 	assert_null(strstr(r.out, "People:"));
 	assert_non_null(strstr(r.out, "\nProducts:\n"));
 	assert_string_equal(r.err, "");
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(4, "--json", "question", "show", "q-1");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "get question q-1");
+	assert_string_equal(script_line(), "get question q-1");
 	assert_non_null(strstr(r.out, "\"status\":\"delivered\""));
 	assert_null(strstr(r.out, "People"));
-	run_free(&r);
+	script_run_free(&r);
 }
 
 /* Long text comes from an option, a file or standard input. */
@@ -888,7 +767,7 @@ test_long_text(void **state)
 {
 	char path[] = "/tmp/triad-description-XXXXXX";
 	int fd = mkstemp(path);
-	Run r;
+	ScriptRun r;
 
 	(void)state;
 	assert_true(fd >= 0);
@@ -898,76 +777,74 @@ test_long_text(void **state)
 	r = run(8, "question", "create", "--community", "co-1", "--title", "Rosters",
 		"--description-file", path);
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "create question Rosters [From a file.]");
-	run_free(&r);
+	assert_string_equal(script_line(), "create question Rosters [From a file.]");
+	script_run_free(&r);
 	unlink(path);
 
 	/* Without a description nothing is read. */
 	r = run(6, "question", "create", "--community", "co-1", "--title", "Rosters");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "create question Rosters []");
-	run_free(&r);
+	assert_string_equal(script_line(), "create question Rosters []");
+	script_run_free(&r);
 
-	run_input = "Useful, and used on every ward.\n";
-	r = run(4, "question", "product", "feedback", "pr-1");
+	r = run_in("Useful, and used on every ward.\n", 4, "question", "product", "feedback", "pr-1");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "feedback pr-1 [Useful, and used on every ward.");
-	assert_string_equal(server_line(), "]");
+	assert_string_equal(script_line(), "feedback pr-1 [Useful, and used on every ward.");
+	assert_string_equal(script_line(), "]");
 	assert_string_equal(r.out, "Your feedback on Night shift report is recorded.\n");
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(5, "question", "product", "feedback", "pr-1", "--text=Good.");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(server_line(), "feedback pr-1 [Good.]");
-	run_free(&r);
+	assert_string_equal(script_line(), "feedback pr-1 [Good.]");
+	script_run_free(&r);
 
-	run_input = "  \n";
-	r = run(4, "question", "product", "feedback", "pr-1");
+	r = run_in("  \n", 4, "question", "product", "feedback", "pr-1");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_string_equal(r.err, "triad question product feedback: the feedback is empty: give "
 				   "it with --text, --text-file or on standard input\n"
 				   "usage: triad question product feedback PRODUCT_ID\n"
 				   "                                       [--text TEXT | --text-file "
 				   "PATH]\n");
-	run_free(&r);
+	script_run_free(&r);
 }
 
 /* Every command has help; typos get suggestions. */
 static void
 test_help(void **state)
 {
-	Run r;
+	ScriptRun r;
 
 	(void)state;
 	for (const Command *const *g = commands; *g != &cmd_help; g++) {
 		r = run(2, (*g)->name, "--help");
 		assert_int_equal(r.rc, 0);
 		assert_non_null(strstr(r.out, "usage: triad "));
-		run_free(&r);
+		script_run_free(&r);
 		for (const Command *const *s = (*g)->subcommands; *s != NULL; s++) {
 			r = run(3, (*g)->name, (*s)->name, "--help");
 			assert_int_equal(r.rc, 0);
 			assert_non_null(strstr(r.out, "Global options:"));
-			run_free(&r);
+			script_run_free(&r);
 		}
 	}
 	r = run(3, "event", "regster", "ev-1");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "Did you mean 'register'?"));
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(5, "community", "member", "add", "co-1", "pe-1");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_true(strncmp(r.err, "triad community member add: --as is required\n", 45) == 0);
-	run_free(&r);
+	script_run_free(&r);
 }
 
 static int
 group_setup(void **state)
 {
 	(void)state;
-	server_start();
-	setenv("TRIAD_ADDR", server_addr, 1);
+	script_start(serve);
+	setenv("TRIAD_ADDR", script_addr, 1);
 	setenv("TRIAD_TOKEN", "good", 1);
 	setenv("TZ", "UTC", 1);
 	tzset();
@@ -978,12 +855,8 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
-	int status;
-
 	(void)state;
-	kill(server_pid, SIGTERM);
-	waitpid(server_pid, &status, 0);
-	close(log_pipe[0]);
+	script_stop();
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "script_server.h"
 #include "call.h"
 #include "commands.h"
 #include "feedback.h"
@@ -41,6 +42,10 @@ static const Command root = {
 	.options = client_global_options,
 	.subcommands = commands,
 };
+
+/* The client with this table against the scripted server; stdin reads input. */
+#define run_in(input, ...) script_run(&root, (input), __VA_ARGS__)
+#define run(...) run_in(NULL, __VA_ARGS__)
 
 /* ---- the template ------------------------------------------------------------ */
 
@@ -449,41 +454,6 @@ test_every_call(void **state)
 
 /* ---- feedback give against a scripted server -------------------------------------- */
 
-static pid_t server_pid;
-static char server_addr[64];
-static int log_pipe[2];
-
-static Triad__V1__Request *
-server_read(int fd)
-{
-	uint8_t *body;
-	uint32_t len;
-	RpcError err;
-	Triad__V1__Request *req;
-
-	if (!rpc_read_frame(fd, RPC_MAX_FRAME_BYTES, rpc_now_ms() + 10000, &body, &len, &err))
-		return NULL;
-	req = triad__v1__request__unpack(NULL, len, body);
-	free(body);
-	return req;
-}
-
-static void
-server_send(int fd, Triad__V1__Response *resp)
-{
-	size_t n = triad__v1__response__get_packed_size(resp);
-	uint8_t *buf = malloc(RPC_FRAME_HEADER_BYTES + n);
-	RpcError err;
-
-	if (buf == NULL)
-		_exit(3);
-	rpc_frame_header_encode((uint32_t)n, buf);
-	triad__v1__response__pack(resp, buf + RPC_FRAME_HEADER_BYTES);
-	if (!rpc_write_all(fd, buf, RPC_FRAME_HEADER_BYTES + n, rpc_now_ms() + 5000, &err))
-		shutdown(fd, SHUT_RDWR);
-	free(buf);
-}
-
 /*
  * Answer req; false to drop the connection without an answer, as a
  * network would: the first feedback for relation r-1 is lost that way.
@@ -542,101 +512,14 @@ answer(int fd, FILE *log, Triad__V1__Request *req)
 		resp.status = &st;
 		break;
 	}
-	server_send(fd, &resp);
+	script_send(fd, &resp);
 	return true;
 }
 
 static void
-server_start(void)
+serve(int fd, FILE *log)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET};
-	socklen_t slen = sizeof sin;
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(lfd >= 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
-	assert_int_equal(listen(lfd, 8), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &slen), 0);
-	snprintf(server_addr, sizeof server_addr, "127.0.0.1:%u", ntohs(sin.sin_port));
-	assert_int_equal(pipe(log_pipe), 0);
-	server_pid = fork();
-	assert_true(server_pid >= 0);
-	if (server_pid == 0) {
-		FILE *log = fdopen(log_pipe[1], "w");
-
-		close(log_pipe[0]);
-		if (log == NULL)
-			_exit(2);
-		setvbuf(log, NULL, _IOLBF, 0);
-		for (;;) {
-			int fd = accept(lfd, NULL, NULL);
-			Triad__V1__Request *req;
-			bool go_on = true;
-
-			if (fd < 0)
-				_exit(1);
-			while (go_on && (req = server_read(fd)) != NULL) {
-				go_on = answer(fd, log, req);
-				triad__v1__request__free_unpacked(req, NULL);
-			}
-			close(fd);
-		}
-	}
-	close(lfd);
-	close(log_pipe[1]);
-}
-
-/* The next line the server logged. */
-static const char *
-server_line(void)
-{
-	static char buf[1024];
-	size_t n = 0;
-
-	while (n + 1 < sizeof buf && read(log_pipe[0], buf + n, 1) == 1 && buf[n] != '\n')
-		n++;
-	buf[n] = '\0';
-	return buf;
-}
-
-typedef struct Run {
-	int rc;
-	char *out;
-	char *err;
-} Run;
-
-static Run
-run(int argc, ...)
-{
-	char *argv[16] = {(char *)"triad"};
-	size_t olen = 0, elen = 0;
-	Run r = {0};
-	FILE *out = open_memstream(&r.out, &olen), *err = open_memstream(&r.err, &elen);
-	Client *c;
-	va_list ap;
-
-	assert_true(argc < 16);
-	va_start(ap, argc);
-	for (int i = 0; i < argc; i++)
-		argv[i + 1] = va_arg(ap, char *);
-	va_end(ap);
-	c = client_new(&root, out, err);
-	assert_non_null(c);
-	c->in = fmemopen((void *)"", 1, "r");
-	r.rc = client_run(c, argc + 1, argv);
-	fclose(c->in);
-	client_free(c);
-	fclose(out);
-	fclose(err);
-	return r;
-}
-
-static void
-run_free(Run *r)
-{
-	free(r->out);
-	free(r->err);
+	script_serve_each(fd, log, answer);
 }
 
 static void
@@ -644,7 +527,7 @@ test_give_retries_once_with_the_same_key(void **state)
 {
 	char first[256], second[256];
 	const char *key;
-	Run r;
+	ScriptRun r;
 
 	(void)state;
 	r = run(7, "feedback", "give", "anna@example.org", "--situation", "The handover",
@@ -654,38 +537,38 @@ test_give_retries_once_with_the_same_key(void **state)
 	assert_non_null(strstr(r.err, "You coach Anna de Boer in more than one place:"));
 	assert_non_null(strstr(r.err, "ZORG at nsob  (relation r-1)"));
 	assert_non_null(strstr(r.err, "--institution"));
-	run_free(&r);
+	script_run_free(&r);
 
 	r = run(9, "--institution", "nsob", "feedback", "give", "anna@example.org", "--situation",
 		"The handover", "--behaviour", "You read back");
 	if (r.rc != 0)
 		fail_msg("exit %d: %s", r.rc, r.err);
 	assert_string_equal(r.out, "Feedback for Anna de Boer saved. (id fb-1)\n");
-	snprintf(first, sizeof first, "%s", server_line());
-	snprintf(second, sizeof second, "%s", server_line());
+	snprintf(first, sizeof first, "%s", script_line());
+	snprintf(second, sizeof second, "%s", script_line());
 	/* The lost attempt and the retry: the same request, the same key. */
 	assert_string_equal(first, second);
 	assert_non_null(strstr(first, "give r-1 in i-a key="));
 	assert_non_null(strstr(first, "[The handover|You read back||]"));
 	key = strstr(first, "key=") + 4;
 	assert_int_equal(strcspn(key, " "), FEEDBACK_KEY_HEX);
-	run_free(&r);
+	script_run_free(&r);
 
 	/* Another run is another key. */
 	r = run(9, "--institution", "hva", "feedback", "give", "Anna de Boer", "--situation", "S",
 		"--behaviour", "B");
 	assert_int_equal(r.rc, 0);
-	snprintf(second, sizeof second, "%s", server_line());
+	snprintf(second, sizeof second, "%s", script_line());
 	assert_non_null(strstr(second, "give r-3 in i-b key="));
 	assert_int_not_equal(strncmp(strstr(second, "key="), strstr(first, "key="), 36), 0);
-	run_free(&r);
+	script_run_free(&r);
 }
 
 static void
 test_give_not_a_coach(void **state)
 {
 	char cache[] = "/tmp/triad-fb-unit-XXXXXX", cmd[128];
-	Run r;
+	ScriptRun r;
 
 	(void)state;
 	assert_non_null(mkdtemp(cache));
@@ -697,7 +580,7 @@ test_give_not_a_coach(void **state)
 	assert_int_equal(r.rc, 1);
 	assert_non_null(strstr(r.err, "You are not a coach of this participant (or your "
 				      "coaching has ended).\n"));
-	run_free(&r);
+	script_run_free(&r);
 
 	/* The server says so (the coaching ended meanwhile): the text is kept. */
 	r = run(7, "feedback", "give", "Jansen", "--situation", "S", "--behaviour", "B");
@@ -707,8 +590,8 @@ test_give_not_a_coach(void **state)
 	assert_null(strstr(r.err, "give_feedback"));
 	assert_non_null(strstr(r.err, "Your text is saved in "));
 	assert_non_null(strstr(r.err, "; run again with --from-file "));
-	assert_non_null(strstr(server_line(), "give r-2 in i-a"));
-	run_free(&r);
+	assert_non_null(strstr(script_line(), "give r-2 in i-a"));
+	script_run_free(&r);
 
 	/* Two people: the e-mail says which. */
 	r = run(7, "feedback", "give", "anna", "--situation", "S", "--behaviour", "B");
@@ -716,14 +599,14 @@ test_give_not_a_coach(void **state)
 	assert_non_null(strstr(r.err, "More than one of your coachees matches 'anna':"));
 	assert_non_null(strstr(r.err, "jansen@example.org"));
 	assert_non_null(strstr(r.err, "Please use the e-mail address"));
-	run_free(&r);
+	script_run_free(&r);
 
 	/* Not valid: said before sending, kept. */
 	r = run(5, "feedback", "give", "Jansen", "--situation", "S");
 	assert_int_equal(r.rc, 1);
 	assert_non_null(strstr(r.err, "Please describe the behaviour"));
 	assert_non_null(strstr(r.err, "Your text is saved in "));
-	run_free(&r);
+	script_run_free(&r);
 
 	unsetenv("XDG_CACHE_HOME");
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", cache);
@@ -734,8 +617,8 @@ static int
 group_setup(void **state)
 {
 	(void)state;
-	server_start();
-	setenv("TRIAD_ADDR", server_addr, 1);
+	script_start(serve);
+	setenv("TRIAD_ADDR", script_addr, 1);
 	setenv("TRIAD_TOKEN", "good", 1);
 	unsetenv("TRIAD_INSTITUTION");
 	return 0;
@@ -744,12 +627,8 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
-	int status;
-
 	(void)state;
-	kill(server_pid, SIGTERM);
-	waitpid(server_pid, &status, 0);
-	close(log_pipe[0]);
+	script_stop();
 	return 0;
 }
 

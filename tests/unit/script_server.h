@@ -1,0 +1,57 @@
+/*
+ * script_server.h: a scripted triadd for the client's unit tests, and the
+ * client run in process against it.
+ *
+ * script_start() forks a server on a free loopback port (script_addr) that
+ * hands every connection to serve() in the child. serve() may answer
+ * request by request with script_serve_each() and an answer function that
+ * logs one line per request to log; the test reads those lines, in order,
+ * with script_line(). script_stop() ends the child.
+ *
+ * script_run() runs a command line through the client as `triad` would,
+ * with the command table root, standard input reading input (NULL: empty),
+ * and returns the exit code and what went to standard output and error.
+ */
+#ifndef TRIAD_TESTS_SCRIPT_SERVER_H
+#define TRIAD_TESTS_SCRIPT_SERVER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "triad/v1/envelope.pb-c.h"
+
+/* "127.0.0.1:PORT" once script_start() has returned. */
+extern char script_addr[64];
+
+/* Serves one connection in the server's process; log is line buffered. */
+typedef void (*ScriptServe)(int fd, FILE *log);
+
+/* Answers one request (the caller frees it); false drops the connection. */
+typedef bool (*ScriptAnswer)(int fd, FILE *log, Triad__V1__Request *req);
+
+void script_start(ScriptServe serve);
+void script_stop(void);
+
+/* Reads the next request from fd (NULL at the end or on a bad frame). */
+Triad__V1__Request *script_read(int fd);
+
+/* Sends resp as one frame; a failed write shuts the connection down. */
+void script_send(int fd, Triad__V1__Response *resp);
+
+/* Reads requests from fd and answers each with answer, until either stops. */
+void script_serve_each(int fd, FILE *log, ScriptAnswer answer);
+
+/* The next line the server logged. */
+const char *script_line(void);
+
+typedef struct ScriptRun {
+	int rc;
+	char *out;   /* owned: standard output */
+	char *err;   /* owned: standard error */
+} ScriptRun;
+
+ScriptRun script_run(const Command *root, const char *input, int argc, ...);
+void script_run_free(ScriptRun *r);
+
+#endif
