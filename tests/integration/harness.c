@@ -495,6 +495,53 @@ owner_sql(const char *sql, const char *p1, const char *p2, const char *p3)
 	return out;
 }
 
+char *
+make_person(Sess *s, const char *inst, const char *name, const char *email)
+{
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__CreatePersonRequest m = TRIAD__V1__CREATE_PERSON_REQUEST__INIT;
+
+	m.name = (char *)name;
+	m.email = (char *)email;
+	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_PERSON;
+	req.create_person = &m;
+	Triad__V1__Response *r = rpc_ok(s, inst, &req);
+	char *id = test_strdup(r->person->id);
+	rpc_free(r);
+	return id;
+}
+
+char *
+make_org(Sess *s, const char *stem, Triad__V1__OrganisationKind kind)
+{
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__CreateOrganisationRequest m = TRIAD__V1__CREATE_ORGANISATION_REQUEST__INIT;
+	char name[96];
+
+	test_unique(name, sizeof name, stem);
+	m.name = name;
+	m.kind = kind;
+	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_ORGANISATION;
+	req.create_organisation = &m;
+	Triad__V1__Response *r = rpc_ok(s, NULL, &req);
+	char *id = test_strdup(r->organisation->id);
+	rpc_free(r);
+	return id;
+}
+
+Triad__V1__Response *
+move_enrollment(Sess *s, const char *inst, const char *id, Triad__V1__EnrollmentStatus to)
+{
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__TransitionEnrollmentRequest m = TRIAD__V1__TRANSITION_ENROLLMENT_REQUEST__INIT;
+
+	m.id = (char *)id;
+	m.status = to;
+	req.body_case = TRIAD__V1__REQUEST__BODY_TRANSITION_ENROLLMENT;
+	req.transition_enrollment = &m;
+	return rpc(s, inst, &req);
+}
+
 void
 triadd_bootstrap(char *token, size_t size)
 {

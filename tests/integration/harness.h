@@ -172,4 +172,16 @@ void random_uuid(char out[37]);
  */
 char *owner_sql(const char *sql, const char *p1, const char *p2, const char *p3);
 
+/* --- fixtures through the protocol; each insists on OK --- */
+
+/* A person of inst, made by the caller of s; returns the id (malloc'd). */
+char *make_person(Sess *s, const char *inst, const char *name, const char *email);
+
+/* An organisation named STEM<unique> of kind, made by the caller of s. */
+char *make_org(Sess *s, const char *stem, Triad__V1__OrganisationKind kind);
+
+/* Asks, as the caller of s, to move enrollment id of inst to status to. */
+Triad__V1__Response *move_enrollment(Sess *s, const char *inst, const char *id,
+				     Triad__V1__EnrollmentStatus to);
+
 #endif

@@ -37,19 +37,10 @@ create_institution(char slug_out[64])
 static char *
 create_person(Sess *s, const char *inst, const char *stem)
 {
-	REQ(req);
-	Triad__V1__CreatePersonRequest m = TRIAD__V1__CREATE_PERSON_REQUEST__INIT;
 	char email[128];
 	test_unique(email, sizeof email, stem);
 	strcat(email, "@example.org");
-	m.name = (char *)stem;
-	m.email = email;
-	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_PERSON;
-	req.create_person = &m;
-	Triad__V1__Response *r = rpc_ok(s, inst, &req);
-	char *id = strdup(r->person->id);
-	rpc_free(r);
-	return id;
+	return make_person(s, inst, stem, email);
 }
 
 static char *

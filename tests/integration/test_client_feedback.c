@@ -137,17 +137,7 @@ feedback_seen(const Part *p)
 static char *
 mk_person(const char *name, const char *email)
 {
-	REQ(req);
-	Triad__V1__CreatePersonRequest m = TRIAD__V1__CREATE_PERSON_REQUEST__INIT;
-
-	m.name = (char *)name;
-	m.email = (char *)email;
-	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_PERSON;
-	req.create_person = &m;
-	Triad__V1__Response *r = rpc_ok(&op, slug, &req);
-	char *id = test_strdup(r->person->id);
-	rpc_free(r);
-	return id;
+	return make_person(&op, slug, name, email);
 }
 
 static void

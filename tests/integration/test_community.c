@@ -79,35 +79,15 @@ mk_person(const char *stem, char *name_out)
 		if (*c == ' ')
 			*c = '.';
 	}
-	REQ(req);
-	Triad__V1__CreatePersonRequest m = TRIAD__V1__CREATE_PERSON_REQUEST__INIT;
-	m.name = name;
-	m.email = email;
-	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_PERSON;
-	req.create_person = &m;
-	Triad__V1__Response *r = rpc_ok(&op, A.slug, &req);
-	char *id = test_strdup(r->person->id);
-	rpc_free(r);
 	if (name_out != NULL)
 		snprintf(name_out, 80, "%s", name);
-	return id;
+	return make_person(&op, A.slug, name, email);
 }
 
 static char *
 mk_org(const char *stem, Triad__V1__OrganisationKind kind)
 {
-	char name[80];
-	test_unique(name, sizeof name, stem);
-	REQ(req);
-	Triad__V1__CreateOrganisationRequest m = TRIAD__V1__CREATE_ORGANISATION_REQUEST__INIT;
-	m.name = name;
-	m.kind = kind;
-	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_ORGANISATION;
-	req.create_organisation = &m;
-	Triad__V1__Response *r = rpc_ok(&op, NULL, &req);
-	char *id = test_strdup(r->organisation->id);
-	rpc_free(r);
-	return id;
+	return make_org(&op, stem, kind);
 }
 
 static char *

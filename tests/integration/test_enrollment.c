@@ -25,19 +25,10 @@ static int uniq;
 static char *
 mk_person(const char *stem)
 {
-	REQ(req);
-	Triad__V1__CreatePersonRequest m = TRIAD__V1__CREATE_PERSON_REQUEST__INIT;
 	char email[128];
 	test_unique(email, sizeof email, stem);
 	strcat(email, "@example.org");
-	m.name = (char *)stem;
-	m.email = email;
-	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_PERSON;
-	req.create_person = &m;
-	Triad__V1__Response *r = rpc_ok(&op, inst, &req);
-	char *id = strdup(r->person->id);
-	rpc_free(r);
-	return id;
+	return make_person(&op, inst, stem, email);
 }
 
 static char *
@@ -186,13 +177,7 @@ enroll_new(const char *cohort, const char *run, Triad__V1__Placement want, int p
 static Triad__V1__Response *
 transition(const char *enrollment, Triad__V1__EnrollmentStatus to)
 {
-	REQ(req);
-	Triad__V1__TransitionEnrollmentRequest m = TRIAD__V1__TRANSITION_ENROLLMENT_REQUEST__INIT;
-	m.id = (char *)enrollment;
-	m.status = to;
-	req.body_case = TRIAD__V1__REQUEST__BODY_TRANSITION_ENROLLMENT;
-	req.transition_enrollment = &m;
-	return rpc(&op, inst, &req);
+	return move_enrollment(&op, inst, enrollment, to);
 }
 
 static Triad__V1__Enrollment *

@@ -39,16 +39,7 @@ mk_person(const char *stem)
 	char name[80], email[128];
 	test_unique(name, sizeof name, stem);
 	snprintf(email, sizeof email, "%s@example.org", name);
-	REQ(req);
-	Triad__V1__CreatePersonRequest m = TRIAD__V1__CREATE_PERSON_REQUEST__INIT;
-	m.name = name;
-	m.email = email;
-	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_PERSON;
-	req.create_person = &m;
-	Triad__V1__Response *r = rpc_ok(&op, inst, &req);
-	char *id = test_strdup(r->person->id);
-	rpc_free(r);
-	return id;
+	return make_person(&op, inst, name, email);
 }
 
 /* The name mk_person gave a person. */
@@ -61,30 +52,13 @@ name_of(const char *person)
 static char *
 mk_org(const char *stem)
 {
-	char name[80];
-	test_unique(name, sizeof name, stem);
-	REQ(req);
-	Triad__V1__CreateOrganisationRequest m = TRIAD__V1__CREATE_ORGANISATION_REQUEST__INIT;
-	m.name = name;
-	m.kind = TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_SCHOOL;
-	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_ORGANISATION;
-	req.create_organisation = &m;
-	Triad__V1__Response *r = rpc_ok(&op, NULL, &req);
-	char *id = test_strdup(r->organisation->id);
-	rpc_free(r);
-	return id;
+	return make_org(&op, stem, TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_SCHOOL);
 }
 
 static Triad__V1__Response *
 transition(const char *enrollment, Triad__V1__EnrollmentStatus to)
 {
-	REQ(req);
-	Triad__V1__TransitionEnrollmentRequest m = TRIAD__V1__TRANSITION_ENROLLMENT_REQUEST__INIT;
-	m.id = (char *)enrollment;
-	m.status = to;
-	req.body_case = TRIAD__V1__REQUEST__BODY_TRANSITION_ENROLLMENT;
-	req.transition_enrollment = &m;
-	return rpc(&op, inst, &req);
+	return move_enrollment(&op, inst, enrollment, to);
 }
 
 /* Enrolls person in the cohort and moves the enrollment on to status. */

@@ -72,33 +72,13 @@ email_of(char *buf, size_t size, const char *name)
 static char *
 mk_person(const char *inst, const char *name, const char *email)
 {
-	REQ(req);
-	Triad__V1__CreatePersonRequest m = TRIAD__V1__CREATE_PERSON_REQUEST__INIT;
-	m.name = (char *)name;
-	m.email = (char *)email;
-	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_PERSON;
-	req.create_person = &m;
-	Triad__V1__Response *r = rpc_ok(&op, inst, &req);
-	char *id = test_strdup(r->person->id);
-	rpc_free(r);
-	return id;
+	return make_person(&op, inst, name, email);
 }
 
 static char *
 mk_org(const char *stem)
 {
-	char name[80];
-	test_unique(name, sizeof name, stem);
-	REQ(req);
-	Triad__V1__CreateOrganisationRequest m = TRIAD__V1__CREATE_ORGANISATION_REQUEST__INIT;
-	m.name = name;
-	m.kind = TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_EMPLOYER;
-	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_ORGANISATION;
-	req.create_organisation = &m;
-	Triad__V1__Response *r = rpc_ok(&op, NULL, &req);
-	char *id = test_strdup(r->organisation->id);
-	rpc_free(r);
-	return id;
+	return make_org(&op, stem, TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_EMPLOYER);
 }
 
 static void

@@ -11,6 +11,8 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -124,6 +126,23 @@ script_line(void)
 
 	while (n + 1 < sizeof buf && read(log_pipe[0], buf + n, 1) == 1 && buf[n] != '\n')
 		n++;
+	buf[n] = '\0';
+	return buf;
+}
+
+const char *
+script_log(void)
+{
+	static char buf[8192];
+	int flags = fcntl(log_pipe[0], F_GETFL);
+	size_t n = 0;
+	ssize_t got;
+
+	fcntl(log_pipe[0], F_SETFL, flags | O_NONBLOCK);
+	while (n + 1 < sizeof buf && (got = read(log_pipe[0], buf + n, sizeof buf - 1 - n)) > 0)
+		n += (size_t)got;
+	assert_true(n + 1 < sizeof buf);
+	fcntl(log_pipe[0], F_SETFL, flags);
 	buf[n] = '\0';
 	return buf;
 }

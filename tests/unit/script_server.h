@@ -45,6 +45,10 @@ void script_serve_each(int fd, FILE *log, ScriptAnswer answer);
 /* The next line the server logged. */
 const char *script_line(void);
 
+/* Everything the server logged since the last call (for exchanges that
+ * have ended: the server logs a request before it answers). */
+const char *script_log(void);
+
 typedef struct ScriptRun {
 	int rc;
 	char *out;   /* owned: standard output */

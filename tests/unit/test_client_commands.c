@@ -266,9 +266,6 @@ test_list_pages(void **state)
 /* ---- a scripted server ---------------------------------------------------- */
 
 static char tmpdir[64];
-static char logpath[128];
-static pid_t server_pid;
-static char server_addr[64];
 
 static void
 server_error(int fd, uint64_t id, Triad__V1__Code code, const char *msg)
@@ -528,59 +525,6 @@ serve(int fd, FILE *log)
 	}
 }
 
-static void
-server_start(void)
-{
-	struct sockaddr_in sin = {.sin_family = AF_INET};
-	socklen_t slen = sizeof sin;
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(lfd >= 0);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof sin), 0);
-	assert_int_equal(listen(lfd, 8), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &slen), 0);
-	snprintf(server_addr, sizeof server_addr, "127.0.0.1:%u", ntohs(sin.sin_port));
-	server_pid = fork();
-	assert_true(server_pid >= 0);
-	if (server_pid == 0) {
-		FILE *log = fopen(logpath, "a");
-
-		if (log == NULL)
-			_exit(2);
-		/* Each line is written before the answer goes out, so the test sees it. */
-		setvbuf(log, NULL, _IOLBF, 0);
-		for (;;) {
-			int fd = accept(lfd, NULL, NULL);
-
-			if (fd < 0)
-				_exit(1);
-			serve(fd, log);
-			close(fd);
-		}
-	}
-	close(lfd);
-}
-
-/* What the server was sent since the last call, and start afresh. */
-static char *
-server_log(void)
-{
-	static char buf[4096];
-	FILE *f = fopen(logpath, "r");
-	size_t n = 0;
-
-	if (f != NULL) {
-		n = fread(buf, 1, sizeof buf - 1, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
-	f = fopen(logpath, "w");
-	if (f != NULL)
-		fclose(f);
-	return buf;
-}
-
 /* ---- running the client -------------------------------------------------- */
 
 static const Command *const commands[] = {
@@ -611,10 +555,10 @@ setup(void **state)
 	snprintf(home, sizeof home, "%s/home%d", tmpdir, ++n);
 	snprintf(credpath, sizeof credpath, "%s/triad/credentials", home);
 	setenv("XDG_CONFIG_HOME", home, 1);
-	setenv("TRIAD_ADDR", server_addr, 1);
+	setenv("TRIAD_ADDR", script_addr, 1);
 	unsetenv("TRIAD_TOKEN");
 	unsetenv("TRIAD_INSTITUTION");
-	(void)server_log();
+	(void)script_log();
 	return 0;
 }
 
@@ -651,7 +595,7 @@ test_login_with_token(void **state)
 		 "The token is stored in %s.\n", credpath);
 	assert_string_equal(r.out, want);
 	assert_string_equal(r.err, "");
-	assert_string_equal(server_log(), "hello token=good\nwhoami institution=\n");
+	assert_string_equal(script_log(), "hello token=good\nwhoami institution=\n");
 	assert_string_equal(slurp(credpath), "good\n");
 	assert_int_equal(stat(credpath, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
@@ -668,7 +612,7 @@ test_login_with_token(void **state)
 		"\"organisation_id\":\"\",\"institution_id\":\"i-1\",\"grant_id\":\"g-1\"},"
 		"{\"institution\":\"i-2\",\"role\":\"programme-staff\",\"title\":\"lecturer\","
 		"\"organisation_id\":\"\",\"institution_id\":\"i-2\",\"grant_id\":\"g-2\"}]}\n");
-	assert_string_equal(server_log(), "hello token=good\nwhoami institution=nsob\n");
+	assert_string_equal(script_log(), "hello token=good\nwhoami institution=nsob\n");
 	script_run_free(&r);
 
 	setenv("TRIAD_INSTITUTION", "from-env", 1);
@@ -681,7 +625,7 @@ test_login_with_token(void **state)
 			    "i-1,g-1\r\n"
 			    "Ada Lovelace,person,ada@example.org,pr-1,pe-1,i-2,programme-staff,"
 			    "lecturer,,i-2,g-2\r\n");
-	assert_string_equal(server_log(), "hello token=good\nwhoami institution=from-env\n");
+	assert_string_equal(script_log(), "hello token=good\nwhoami institution=from-env\n");
 	script_run_free(&r);
 	unsetenv("TRIAD_INSTITUTION");
 
@@ -746,7 +690,7 @@ test_login_reads_stdin(void **state)
 	assert_non_null(strstr(r.err, "space"));
 	assert_null(strstr(r.err, "two words"));
 	script_run_free(&r);
-	(void)server_log();
+	(void)script_log();
 }
 
 static void
@@ -770,7 +714,7 @@ test_login_bad_token(void **state)
 	assert_non_null(strstr(r.err, "unknown token"));
 	script_run_free(&r);
 	unsetenv("TRIAD_TOKEN");
-	(void)server_log();
+	(void)script_log();
 }
 
 static void
@@ -793,7 +737,7 @@ test_login_with_invite(void **state)
 	assert_string_equal(r.out, want);
 	assert_string_equal(r.err, "");
 	/* The redeem came first on its connection, without a Hello. */
-	assert_string_equal(server_log(), "redeem first=1 code=inv_ok label=laptop\n"
+	assert_string_equal(script_log(), "redeem first=1 code=inv_ok label=laptop\n"
 					  "hello token=trd_new\nwhoami institution=\n");
 	assert_string_equal(slurp(credpath), "trd_new\n");
 	assert_int_equal(stat(credpath, &st), 0);
@@ -806,7 +750,7 @@ test_login_with_invite(void **state)
 	assert_non_null(strstr(r.out, "\"role\":\"workplace-coach\",\"title\":\"\","
 				      "\"institution\":\"nsob\""));
 	assert_null(strstr(r.out, "trd_new"));
-	assert_null(strstr(server_log(), "label=\n"));
+	assert_null(strstr(script_log(), "label=\n"));
 	script_run_free(&r);
 
 	r = run(3, "login", "--invite", "inv_nope");
@@ -819,7 +763,7 @@ test_login_with_invite(void **state)
 	assert_int_equal(r.rc, TRIAD_EXIT_SERVER);
 	assert_string_equal(r.err, "triad: this invite was used on 2026-01-02T10:00:00Z\n");
 	script_run_free(&r);
-	(void)server_log();
+	(void)script_log();
 }
 
 static void
@@ -836,7 +780,7 @@ test_list_paging(void **state)
 				   "pe-2  Person 2\n");
 	assert_string_equal(r.err, "triad person list: there are more persons; run it again with "
 				   "--page-token next-2, or with --all for all of them\n");
-	assert_string_equal(server_log(), "hello token=good\n"
+	assert_string_equal(script_log(), "hello token=good\n"
 					  "persons institution=nsob size=0 token=\n");
 	script_run_free(&r);
 
@@ -844,7 +788,7 @@ test_list_paging(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.out, "ID    NAME      EMAIL  CREATED_AT\npe-3  Person 3\n");
 	assert_string_equal(r.err, "");
-	assert_string_equal(server_log(), "hello token=good\n"
+	assert_string_equal(script_log(), "hello token=good\n"
 					  "persons institution= size=2 token=next-2\n");
 	script_run_free(&r);
 
@@ -853,7 +797,7 @@ test_list_paging(void **state)
 	assert_non_null(strstr(r.out, "\"id\":\"pe-1\""));
 	assert_non_null(strstr(r.out, "\"id\":\"pe-3\""));
 	assert_string_equal(r.err, "");
-	assert_string_equal(server_log(), "hello token=good\n"
+	assert_string_equal(script_log(), "hello token=good\n"
 					  "persons institution= size=500 token=\n"
 					  "persons institution= size=500 token=next-2\n");
 	script_run_free(&r);
@@ -863,7 +807,7 @@ test_list_paging(void **state)
 	assert_non_null(strstr(r.err, "expected a whole number from 1 to 500"));
 	script_run_free(&r);
 	unsetenv("TRIAD_TOKEN");
-	(void)server_log();
+	(void)script_log();
 }
 
 static void
@@ -895,17 +839,17 @@ test_resource_commands(void **state)
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "triad person create: --email is required\n"));
 	script_run_free(&r);
-	(void)server_log();
+	(void)script_log();
 
 	/* The invite prints the command to redeem it, with the address. */
 	r = run(9, "--institution", "nsob", "invite", "create", "pe-1", "--role", "programme_staff",
 		"--title", "Lecturer");
 	assert_int_equal(r.rc, 0);
-	snprintf(want, sizeof want, "  triad login --invite inv_ok --addr %s\n", server_addr);
+	snprintf(want, sizeof want, "  triad login --invite inv_ok --addr %s\n", script_addr);
 	assert_non_null(strstr(r.out, want));
 	assert_non_null(strstr(r.out, "Invite created for ada@example.org as lecturer, valid until "
 				      "2026-02-01T00:00:00Z."));
-	assert_string_equal(server_log(), "hello token=good\n"
+	assert_string_equal(script_log(), "hello token=good\n"
 					  "invite institution=nsob person=pe-1 role=3 title=3 "
 					  "days=0\n");
 	script_run_free(&r);
@@ -921,7 +865,7 @@ test_resource_commands(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "{\"code\":\"inv_ok\",\"command\":\"triad login --invite "
 				      "inv_ok --addr "));
-	assert_string_equal(strchr(server_log(), '\n'),
+	assert_string_equal(strchr(script_log(), '\n'),
 			    "\ninvite institution= person=pe-1 role=4 title=0 days=7\n");
 	script_run_free(&r);
 
@@ -930,7 +874,7 @@ test_resource_commands(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_non_null(strstr(r.out, "{\"token\":\"trd_Secret\",\"id\":\"t-2\""));
 	assert_non_null(strstr(r.err, "shown only this once"));
-	assert_non_null(strstr(server_log(), "token label=ci days=30 machine=\n"));
+	assert_non_null(strstr(script_log(), "token label=ci days=30 machine=\n"));
 	script_run_free(&r);
 
 	r = run(4, "token", "create", "--org", "o-1");
@@ -961,7 +905,7 @@ test_resource_commands(void **state)
 	assert_non_null(strstr(r.err, "ID|SLUG must not be empty"));
 	script_run_free(&r);
 	unsetenv("TRIAD_TOKEN");
-	(void)server_log();
+	(void)script_log();
 }
 
 static void
@@ -992,8 +936,7 @@ group_setup(void **state)
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/triad-cmds-XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		return -1;
-	snprintf(logpath, sizeof logpath, "%s/server.log", tmpdir);
-	server_start();
+	script_start(serve);
 	return 0;
 }
 
@@ -1001,11 +944,9 @@ static int
 group_teardown(void **state)
 {
 	char cmd[128];
-	int status;
 
 	(void)state;
-	kill(server_pid, SIGTERM);
-	waitpid(server_pid, &status, 0);
+	script_stop();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
 	return system(cmd) == 0 ? 0 : -1;
 }
