@@ -59,7 +59,8 @@ script_send(int fd, Triad__V1__Response *resp)
 	free(buf);
 }
 
-void
+/* Reads requests from fd and answers each with answer, until either stops. */
+static void
 script_serve_each(int fd, FILE *log, ScriptAnswer answer)
 {
 	Triad__V1__Request *req;
@@ -106,6 +107,21 @@ script_start(ScriptServe serve)
 	}
 	close(lfd);
 	close(log_pipe[1]);
+}
+
+static ScriptAnswer each_answer;
+
+static void
+serve_each(int fd, FILE *log)
+{
+	script_serve_each(fd, log, each_answer);
+}
+
+void
+script_start_answering(ScriptAnswer answer)
+{
+	each_answer = answer;
+	script_start(serve_each);
 }
 
 void

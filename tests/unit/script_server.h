@@ -3,10 +3,11 @@
  * client run in process against it.
  *
  * script_start() forks a server on a free loopback port (script_addr) that
- * hands every connection to serve() in the child. serve() may answer
- * request by request with script_serve_each() and an answer function that
- * logs one line per request to log; the test reads those lines, in order,
- * with script_line(). script_stop() ends the child.
+ * hands every connection to serve() in the child; script_start_answering()
+ * answers request by request with an answer function instead. Either logs
+ * one line per request to log, and the test reads those lines, in order,
+ * with script_line() or all at once with script_log(). script_stop() ends
+ * the child.
  *
  * script_run() runs a command line through the client as `triad` would,
  * with the command table root, standard input reading input (NULL: empty),
@@ -31,6 +32,8 @@ typedef void (*ScriptServe)(int fd, FILE *log);
 typedef bool (*ScriptAnswer)(int fd, FILE *log, Triad__V1__Request *req);
 
 void script_start(ScriptServe serve);
+/* script_start() with a serve() that answers each request with answer. */
+void script_start_answering(ScriptAnswer answer);
 void script_stop(void);
 
 /* Reads the next request from fd (NULL at the end or on a bad frame). */
@@ -38,9 +41,6 @@ Triad__V1__Request *script_read(int fd);
 
 /* Sends resp as one frame; a failed write shuts the connection down. */
 void script_send(int fd, Triad__V1__Response *resp);
-
-/* Reads requests from fd and answers each with answer, until either stops. */
-void script_serve_each(int fd, FILE *log, ScriptAnswer answer);
 
 /* The next line the server logged. */
 const char *script_line(void);

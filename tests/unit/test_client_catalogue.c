@@ -727,12 +727,6 @@ answer(int fd, FILE *log, Triad__V1__Request *req)
 }
 
 static void
-serve(int fd, FILE *log)
-{
-	script_serve_each(fd, log, answer);
-}
-
-static void
 test_update_fetches_first(void **state)
 {
 	ScriptRun r;
@@ -969,7 +963,7 @@ static int
 group_setup(void **state)
 {
 	(void)state;
-	script_start(serve);
+	script_start_answering(answer);
 	setenv("TRIAD_ADDR", script_addr, 1);
 	setenv("TRIAD_TOKEN", "good", 1);
 	unsetenv("TRIAD_INSTITUTION");

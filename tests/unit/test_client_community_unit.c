@@ -617,12 +617,6 @@ answer(int fd, FILE *log, Triad__V1__Request *req)
 	return true;
 }
 
-static void
-serve(int fd, FILE *log)
-{
-	script_serve_each(fd, log, answer);
-}
-
 /* The answer to a registration says in words whether there was a place. */
 static void
 test_register(void **state)
@@ -843,7 +837,7 @@ static int
 group_setup(void **state)
 {
 	(void)state;
-	script_start(serve);
+	script_start_answering(answer);
 	setenv("TRIAD_ADDR", script_addr, 1);
 	setenv("TRIAD_TOKEN", "good", 1);
 	setenv("TZ", "UTC", 1);

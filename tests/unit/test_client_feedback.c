@@ -517,12 +517,6 @@ answer(int fd, FILE *log, Triad__V1__Request *req)
 }
 
 static void
-serve(int fd, FILE *log)
-{
-	script_serve_each(fd, log, answer);
-}
-
-static void
 test_give_retries_once_with_the_same_key(void **state)
 {
 	char first[256], second[256];
@@ -617,7 +611,7 @@ static int
 group_setup(void **state)
 {
 	(void)state;
-	script_start(serve);
+	script_start_answering(answer);
 	setenv("TRIAD_ADDR", script_addr, 1);
 	setenv("TRIAD_TOKEN", "good", 1);
 	unsetenv("TRIAD_INSTITUTION");
