@@ -41,6 +41,7 @@ principal_unref(Principal *p)
 /* ---- the access table ---- */
 
 typedef enum Scope {
+	SCOPE_PUBLIC,   /* before a session: the request itself proves who asks */
 	SCOPE_SESSION,  /* anyone with a session; acts on their own things */
 	SCOPE_SHARED,   /* shared data: operators, or a listed role anywhere */
 	SCOPE_SERVICE,  /* the service itself: operators only */
@@ -60,85 +61,146 @@ typedef enum Scope {
 		R(WORKPLACE_COACH) | R(EMPLOYER_CONTACT) | R(PARTNER_INTEGRATION))
 
 typedef struct Policy {
+	const char *name;     /* for the published table: "catalogue_read" */
 	Scope scope;
 	uint32_t roles;       /* for SHARED and TENANT */
 	const char *phrase;   /* "you may not <phrase>" */
 } Policy;
 
 static const Policy policies[VERB_COUNT_] = {
-	[VERB_PING] = {SCOPE_SESSION, 0, "ping"},
-	[VERB_WHO_AM_I] = {SCOPE_SESSION, 0, "ask who you are"},
-	[VERB_CREATE_INSTITUTION] = {SCOPE_SERVICE, 0, "create institutions"},
-	[VERB_GET_INSTITUTION] = {SCOPE_TENANT, OP | ANYONE, "see this institution"},
-	[VERB_LIST_INSTITUTIONS] = {SCOPE_SESSION, 0, "list institutions"},
-	[VERB_CREATE_PERSON] = {SCOPE_TENANT, OP | ADMIN, "add persons"},
-	[VERB_GET_PERSON] = {SCOPE_TENANT, OP | ADMIN | STAFF, "see persons"},
-	[VERB_LIST_PERSONS] = {SCOPE_TENANT, OP | ADMIN | STAFF, "list persons"},
-	[VERB_CREATE_ORGANISATION] = {SCOPE_SHARED, OP | ADMIN, "create organisations"},
-	[VERB_GET_ORGANISATION] = {SCOPE_SHARED, OP | ANYONE, "see organisations"},
-	[VERB_LIST_ORGANISATIONS] = {SCOPE_SHARED, OP | ANYONE, "list organisations"},
-	[VERB_CREATE_GRANT] = {SCOPE_TENANT, OP | ADMIN, "grant roles"},
-	[VERB_LIST_GRANTS] = {SCOPE_TENANT, OP | ADMIN, "list grants"},
-	[VERB_REVOKE_GRANT] = {SCOPE_TENANT, OP | ADMIN, "revoke grants"},
-	[VERB_CREATE_TOKEN] = {SCOPE_SESSION, 0, "create tokens"},
-	[VERB_CREATE_MACHINE] = {SCOPE_TENANT, OP | ADMIN, "create partner systems"},
-	[VERB_LIST_TOKENS] = {SCOPE_SESSION, 0, "list tokens"},
-	[VERB_REVOKE_TOKEN] = {SCOPE_SESSION, 0, "revoke tokens"},
-	[VERB_CREATE_INVITE] = {SCOPE_TENANT, OP | ADMIN, "invite persons"},
-	[VERB_LIST_INVITES] = {SCOPE_TENANT, OP | ADMIN, "list invites"},
-	[VERB_REVOKE_INVITE] = {SCOPE_TENANT, OP | ADMIN, "revoke invites"},
-	[VERB_LIST_AUDIT] = {SCOPE_TENANT, OP | ADMIN, "read the audit trail"},
-	[VERB_LIST_SERVICE_AUDIT] = {SCOPE_SERVICE, 0, "read the service's audit trail"},
-	[VERB_CATALOGUE_READ] = {SCOPE_TENANT, OP | ANYONE, "read the catalogue"},
-	[VERB_CATALOGUE_WRITE] = {SCOPE_TENANT, OP | ADMIN | STAFF, "change the catalogue"},
-	[VERB_COHORT_READ] = {SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT | COACH | PARTNER,
+	[VERB_HELLO] = {"hello", SCOPE_PUBLIC, 0, "open a session"},
+	[VERB_REDEEM_INVITE] = {"redeem_invite", SCOPE_PUBLIC, 0, "redeem invites"},
+	[VERB_PING] = {"ping", SCOPE_SESSION, 0, "ping"},
+	[VERB_WHO_AM_I] = {"who_am_i", SCOPE_SESSION, 0, "ask who you are"},
+	[VERB_CREATE_INSTITUTION] = {"create_institution", SCOPE_SERVICE, 0, "create institutions"},
+	[VERB_GET_INSTITUTION] = {"get_institution", SCOPE_TENANT, OP | ANYONE, "see this institution"},
+	[VERB_LIST_INSTITUTIONS] = {"list_institutions", SCOPE_SESSION, 0, "list institutions"},
+	[VERB_CREATE_PERSON] = {"create_person", SCOPE_TENANT, OP | ADMIN, "add persons"},
+	[VERB_GET_PERSON] = {"get_person", SCOPE_TENANT, OP | ADMIN | STAFF, "see persons"},
+	[VERB_LIST_PERSONS] = {"list_persons", SCOPE_TENANT, OP | ADMIN | STAFF, "list persons"},
+	[VERB_CREATE_ORGANISATION] = {"create_organisation", SCOPE_SHARED, OP | ADMIN, "create organisations"},
+	[VERB_GET_ORGANISATION] = {"get_organisation", SCOPE_SHARED, OP | ANYONE, "see organisations"},
+	[VERB_LIST_ORGANISATIONS] = {"list_organisations", SCOPE_SHARED, OP | ANYONE, "list organisations"},
+	[VERB_CREATE_GRANT] = {"create_grant", SCOPE_TENANT, OP | ADMIN, "grant roles"},
+	[VERB_LIST_GRANTS] = {"list_grants", SCOPE_TENANT, OP | ADMIN, "list grants"},
+	[VERB_REVOKE_GRANT] = {"revoke_grant", SCOPE_TENANT, OP | ADMIN, "revoke grants"},
+	[VERB_CREATE_TOKEN] = {"create_token", SCOPE_SESSION, 0, "create tokens"},
+	[VERB_CREATE_MACHINE] = {"create_machine", SCOPE_TENANT, OP | ADMIN, "create partner systems"},
+	[VERB_LIST_TOKENS] = {"list_tokens", SCOPE_SESSION, 0, "list tokens"},
+	[VERB_REVOKE_TOKEN] = {"revoke_token", SCOPE_SESSION, 0, "revoke tokens"},
+	[VERB_CREATE_INVITE] = {"create_invite", SCOPE_TENANT, OP | ADMIN, "invite persons"},
+	[VERB_LIST_INVITES] = {"list_invites", SCOPE_TENANT, OP | ADMIN, "list invites"},
+	[VERB_REVOKE_INVITE] = {"revoke_invite", SCOPE_TENANT, OP | ADMIN, "revoke invites"},
+	[VERB_LIST_AUDIT] = {"list_audit", SCOPE_TENANT, OP | ADMIN, "read the audit trail"},
+	[VERB_LIST_SERVICE_AUDIT] = {"list_service_audit", SCOPE_SERVICE, 0, "read the service's audit trail"},
+	[VERB_CATALOGUE_READ] = {"catalogue_read", SCOPE_TENANT, OP | ANYONE, "read the catalogue"},
+	[VERB_CATALOGUE_WRITE] = {"catalogue_write", SCOPE_TENANT, OP | ADMIN | STAFF, "change the catalogue"},
+	[VERB_COHORT_READ] = {"cohort_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT | COACH | PARTNER,
 			      "see cohorts and runs"},
-	[VERB_COHORT_WRITE] = {SCOPE_TENANT, OP | ADMIN | STAFF, "plan cohorts and runs"},
-	[VERB_ENROLL] = {SCOPE_TENANT, OP | ADMIN | STAFF | PARTNER, "enroll participants"},
-	[VERB_ENROLLMENT_READ] = {SCOPE_TENANT, OP | ADMIN | STAFF, "see enrollments"},
-	[VERB_ENROLLMENT_WRITE] = {SCOPE_TENANT, OP | ADMIN | STAFF, "change enrollments"},
-	[VERB_CLAIM_CREATE] = {SCOPE_TENANT, PARTICIPANT, "claim prior learning"},
-	[VERB_CLAIM_DECIDE] = {SCOPE_TENANT, ASSESSOR, "decide on prior learning (assessors only)"},
-	[VERB_PROGRESS_READ] = {SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT, "see progress"},
-	[VERB_PARTNER_READ] = {SCOPE_TENANT, OP | ADMIN | STAFF, "see partners and agreements"},
-	[VERB_PARTNER_WRITE] = {SCOPE_TENANT, OP | ADMIN | STAFF, "record agreements"},
-	[VERB_RELATION_READ] = {SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT,
+	[VERB_COHORT_WRITE] = {"cohort_write", SCOPE_TENANT, OP | ADMIN | STAFF, "plan cohorts and runs"},
+	[VERB_ENROLL] = {"enroll", SCOPE_TENANT, OP | ADMIN | STAFF | PARTNER, "enroll participants"},
+	[VERB_ENROLLMENT_READ] = {"enrollment_read", SCOPE_TENANT, OP | ADMIN | STAFF, "see enrollments"},
+	[VERB_ENROLLMENT_WRITE] = {"enrollment_write", SCOPE_TENANT, OP | ADMIN | STAFF, "change enrollments"},
+	[VERB_CLAIM_CREATE] = {"claim_create", SCOPE_TENANT, PARTICIPANT, "claim prior learning"},
+	[VERB_CLAIM_DECIDE] = {"claim_decide", SCOPE_TENANT, ASSESSOR, "decide on prior learning (assessors only)"},
+	[VERB_PROGRESS_READ] = {"progress_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT, "see progress"},
+	[VERB_PARTNER_READ] = {"partner_read", SCOPE_TENANT, OP | ADMIN | STAFF, "see partners and agreements"},
+	[VERB_PARTNER_WRITE] = {"partner_write", SCOPE_TENANT, OP | ADMIN | STAFF, "record agreements"},
+	[VERB_RELATION_READ] = {"relation_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT,
 				"see coaching relations"},
-	[VERB_RELATION_WRITE] = {SCOPE_TENANT, OP | ADMIN | STAFF, "manage coaching relations"},
-	[VERB_RELATION_PROPOSE] = {SCOPE_TENANT, PARTICIPANT, "propose a coach"},
-	[VERB_COACHEES] = {SCOPE_SESSION, 0, "list coachees"},
-	[VERB_FEEDBACK_REQUEST] = {SCOPE_TENANT, PARTICIPANT, "ask for feedback"},
-	[VERB_FEEDBACK_GIVE] = {SCOPE_TENANT, ADMIN | STAFF | COACH, "give feedback"},
-	[VERB_FEEDBACK_READ] = {SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT | COACH,
+	[VERB_RELATION_WRITE] = {"relation_write", SCOPE_TENANT, OP | ADMIN | STAFF, "manage coaching relations"},
+	[VERB_RELATION_PROPOSE] = {"relation_propose", SCOPE_TENANT, PARTICIPANT, "propose a coach"},
+	[VERB_COACHEES] = {"coachees", SCOPE_SESSION, 0, "list coachees"},
+	[VERB_FEEDBACK_REQUEST] = {"feedback_request", SCOPE_TENANT, PARTICIPANT, "ask for feedback"},
+	[VERB_FEEDBACK_GIVE] = {"feedback_give", SCOPE_TENANT, ADMIN | STAFF | COACH, "give feedback"},
+	[VERB_FEEDBACK_READ] = {"feedback_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT | COACH,
 				"read feedback"},
-	[VERB_CONSENT_SET] = {SCOPE_TENANT, PARTICIPANT, "give consent"},
-	[VERB_EMPLOYER_VIEW] = {SCOPE_TENANT, R(EMPLOYER_CONTACT) | PARTNER,
+	[VERB_CONSENT_SET] = {"consent_set", SCOPE_TENANT, PARTICIPANT, "give consent"},
+	[VERB_EMPLOYER_VIEW] = {"employer_view", SCOPE_TENANT, R(EMPLOYER_CONTACT) | PARTNER,
 				"see an employer's participants"},
-	[VERB_JUDGEMENT_ADD] = {SCOPE_TENANT, R(EMPLOYER_CONTACT), "add an advisory judgement"},
+	[VERB_JUDGEMENT_ADD] = {"judgement_add", SCOPE_TENANT, R(EMPLOYER_CONTACT), "add an advisory judgement"},
 	/* Communities: who sees which community is the database's to say. */
-	[VERB_COMMUNITY_READ] = {SCOPE_TENANT, OP | ANYONE, "see communities"},
-	[VERB_COMMUNITY_WRITE] = {SCOPE_TENANT, OP | ADMIN | STAFF, "manage communities"},
-	[VERB_QUESTION_READ] = {SCOPE_TENANT, OP | ANYONE, "see practice questions"},
-	[VERB_QUESTION_CREATE] = {SCOPE_TENANT, OP | ADMIN | STAFF | R(EMPLOYER_CONTACT) | PARTNER,
+	[VERB_COMMUNITY_READ] = {"community_read", SCOPE_TENANT, OP | ANYONE, "see communities"},
+	[VERB_COMMUNITY_WRITE] = {"community_write", SCOPE_TENANT, OP | ADMIN | STAFF, "manage communities"},
+	[VERB_QUESTION_READ] = {"question_read", SCOPE_TENANT, OP | ANYONE, "see practice questions"},
+	[VERB_QUESTION_CREATE] = {"question_create", SCOPE_TENANT, OP | ADMIN | STAFF | R(EMPLOYER_CONTACT) | PARTNER,
 				  "write practice questions"},
-	[VERB_QUESTION_WRITE] = {SCOPE_TENANT, OP | ADMIN | STAFF, "manage practice questions"},
-	[VERB_PRODUCT_FEEDBACK] = {SCOPE_TENANT, R(EMPLOYER_CONTACT) | PARTNER,
+	[VERB_QUESTION_WRITE] = {"question_write", SCOPE_TENANT, OP | ADMIN | STAFF, "manage practice questions"},
+	[VERB_PRODUCT_FEEDBACK] = {"product_feedback", SCOPE_TENANT, R(EMPLOYER_CONTACT) | PARTNER,
 				   "give an organisation's feedback on products"},
-	[VERB_BOARD_READ] = {SCOPE_TENANT, OP | ANYONE, "see advisory boards"},
-	[VERB_BOARD_WRITE] = {SCOPE_TENANT, OP | ADMIN | STAFF, "manage advisory boards"},
-	[VERB_EVENT_READ] = {SCOPE_TENANT, OP | ANYONE, "see events"},
-	[VERB_EVENT_WRITE] = {SCOPE_TENANT, OP | ADMIN | STAFF, "plan events"},
-	[VERB_EVENT_REGISTER] = {SCOPE_TENANT, OP | ANYONE, "register for events"},
-	[VERB_TOPIC_SUGGEST] = {SCOPE_TENANT, ANYONE, "suggest topics"},
-	[VERB_ALUMNI_READ] = {SCOPE_TENANT, OP | ANYONE, "see alumni"},
-	[VERB_AMBASSADOR_READ] = {SCOPE_TENANT, OP | ADMIN | STAFF, "see ambassadors"},
-	[VERB_AMBASSADOR_WRITE] = {SCOPE_TENANT, OP | ADMIN | STAFF, "manage ambassadors"},
+	[VERB_BOARD_READ] = {"board_read", SCOPE_TENANT, OP | ANYONE, "see advisory boards"},
+	[VERB_BOARD_WRITE] = {"board_write", SCOPE_TENANT, OP | ADMIN | STAFF, "manage advisory boards"},
+	[VERB_EVENT_READ] = {"event_read", SCOPE_TENANT, OP | ANYONE, "see events"},
+	[VERB_EVENT_WRITE] = {"event_write", SCOPE_TENANT, OP | ADMIN | STAFF, "plan events"},
+	[VERB_EVENT_REGISTER] = {"event_register", SCOPE_TENANT, OP | ANYONE, "register for events"},
+	[VERB_TOPIC_SUGGEST] = {"topic_suggest", SCOPE_TENANT, ANYONE, "suggest topics"},
+	[VERB_ALUMNI_READ] = {"alumni_read", SCOPE_TENANT, OP | ANYONE, "see alumni"},
+	[VERB_AMBASSADOR_READ] = {"ambassador_read", SCOPE_TENANT, OP | ADMIN | STAFF, "see ambassadors"},
+	[VERB_AMBASSADOR_WRITE] = {"ambassador_write", SCOPE_TENANT, OP | ADMIN | STAFF, "manage ambassadors"},
 };
 
 const char *
 auth_verb_phrase(Verb verb)
 {
-	return verb < VERB_COUNT_ ? policies[verb].phrase : "do this";
+	return verb < VERB_COUNT_ && policies[verb].phrase != NULL ? policies[verb].phrase
+								   : "do this";
+}
+
+bool
+auth_verb_known(Verb verb)
+{
+	return verb < VERB_COUNT_ && policies[verb].name != NULL;
+}
+
+const char *
+auth_verb_name(Verb verb)
+{
+	return auth_verb_known(verb) ? policies[verb].name : "?";
+}
+
+static const struct {
+	uint32_t bit;
+	const char *name;
+} role_bits[] = {
+	{OP, "operator"},
+	{ADMIN, "institution_admin"},
+	{STAFF, "programme_staff"},
+	{ASSESSOR, "assessor"},
+	{PARTICIPANT, "participant"},
+	{COACH, "workplace_coach"},
+	{R(EMPLOYER_CONTACT), "employer_contact"},
+	{PARTNER, "partner_integration"},
+};
+
+const char *
+auth_verb_scope(Verb verb)
+{
+	static const char *const names[] = {
+		[SCOPE_PUBLIC] = "public",
+		[SCOPE_SESSION] = "session",
+		[SCOPE_SHARED] = "shared",
+		[SCOPE_SERVICE] = "service",
+		[SCOPE_TENANT] = "institution",
+	};
+	return auth_verb_known(verb) ? names[policies[verb].scope] : "?";
+}
+
+size_t
+auth_verb_roles(Verb verb, const char **names, size_t max)
+{
+	size_t n = 0;
+	if (!auth_verb_known(verb))
+		return 0;
+	const Policy *pol = &policies[verb];
+	if (pol->scope == SCOPE_SERVICE)
+		return max > 0 ? (names[0] = "operator", 1) : 0;
+	if (pol->scope == SCOPE_PUBLIC || pol->scope == SCOPE_SESSION)
+		return 0;
+	for (size_t i = 0; i < sizeof role_bits / sizeof role_bits[0] && n < max; i++) {
+		if (pol->roles & role_bits[i].bit)
+			names[n++] = role_bits[i].name;
+	}
+	return n;
 }
 
 static bool
@@ -200,13 +262,18 @@ AuthResult
 auth_decide(const Principal *p, Verb verb, const char *institution, const char **tenant)
 {
 	*tenant = NULL;
-	if (p == NULL || verb >= VERB_COUNT_)
+	if (!auth_verb_known(verb))
 		return AUTH_DENY;
 	const Policy *pol = &policies[verb];
+	if (pol->scope == SCOPE_PUBLIC)
+		return AUTH_ALLOW;
+	if (p == NULL)
+		return AUTH_DENY;
 	if (institution == NULL)
 		institution = "";
 
 	switch (pol->scope) {
+	case SCOPE_PUBLIC:
 	case SCOPE_SESSION:
 		return AUTH_ALLOW;
 	case SCOPE_SERVICE:

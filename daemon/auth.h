@@ -58,6 +58,8 @@ void principal_unref(Principal *p);   /* NULL is a no-op */
 /* The request kinds that auth_decide() knows. One per RPC (and a few
  * variants of one RPC that need other rights). */
 typedef enum Verb {
+	VERB_HELLO,                     /* before a session */
+	VERB_REDEEM_INVITE,             /* before a session: the code is the credential */
 	VERB_PING,
 	VERB_WHO_AM_I,
 	VERB_CREATE_INSTITUTION,
@@ -160,6 +162,17 @@ AuthResult auth_decide(const Principal *p, Verb verb, const char *institution,
 
 /* The verb's name in messages, such as "create grants". */
 const char *auth_verb_phrase(Verb verb);
+
+/* True when verb has a policy in the access table. */
+bool auth_verb_known(Verb verb);
+
+/* For the published permission table: the verb's name ("enrollment_read"),
+ * its scope ("public", "session", "shared", "service" or "institution"),
+ * and the roles that may use it (up to max names into names; none for the
+ * public and session scopes, which anyone may use). */
+const char *auth_verb_name(Verb verb);
+const char *auth_verb_scope(Verb verb);
+size_t auth_verb_roles(Verb verb, const char **names, size_t max);
 
 /* --- secrets --- */
 

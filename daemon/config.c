@@ -41,6 +41,7 @@ static const Setting settings[] = {
 	{"idle_timeout_ms", SET_INT, OFF(idle_timeout_ms), "300000", 10, 86400000, true},
 	{"db_queue_max", SET_INT, OFF(db_queue_max), "4096", 1, 1000000, true},
 	{"db_timeout_ms", SET_INT, OFF(db_timeout_ms), "5000", 10, 3600000, true},
+	{"idempotency_ttl_s", SET_INT, OFF(idempotency_ttl_s), "86400", 60, 30 * 86400, true},
 	{"drain_timeout_ms", SET_INT, OFF(drain_timeout_ms), "10000", 0, 3600000, true},
 	{"signin_failures_max", SET_INT, OFF(signin_failures_max), "10", 1, 1000000, true},
 };

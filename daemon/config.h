@@ -37,6 +37,7 @@ typedef struct Config {
 	int db_timeout_ms;               /* longest a request waits for, and runs on, the database */
 	int drain_timeout_ms;            /* longest a shutdown waits for requests in flight */
 	int signin_failures_max;         /* failed sign-ins per address per minute */
+	int idempotency_ttl_s;           /* how long an idempotency key keeps its first answer */
 } Config;
 
 /* Fills every field with its default. */

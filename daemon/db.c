@@ -3,6 +3,7 @@
  */
 #include "db.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,8 @@
 #define BACKOFF_MAX_MS 5000
 
 static const char begin_sql[] = "SELECT triad_begin($1, $2::uuid, $3::uuid, $4::int)";
+static const char claim_sql[] =
+	"SELECT triad_idempotency_claim($1, $2::bytea, $3, $4::int)";
 
 DbJob *
 db_job_new(DbDoneFn done, void *arg)
@@ -52,11 +55,22 @@ job_scoped(const DbJob *job)
 }
 
 bool
-db_job_add(DbJob *job, const char *sql, int nparams, const char *const *params)
+db_job_hold(DbJob *job, const char *key, const char *request_hash, const char *request_name,
+	    const char *ttl_s)
 {
-	if (job->nstmts >= DB_MAX_STMTS || nparams < 0 || nparams > DB_MAX_PARAMS)
-		return false;
-	DbStmt *st = &job->stmts[job->nstmts];
+	const char *v[4] = {key, request_hash, request_name, ttl_s};
+	job->hold = true;
+	for (int i = 0; i < 4; i++) {
+		if (!dup_opt(&job->claim[i], v[i]))
+			return false;
+	}
+	return true;
+}
+
+/* Copies a statement into st; false (st empty) when memory ran out. */
+static bool
+stmt_set(DbStmt *st, const char *sql, int nparams, const char *const *params)
+{
 	memset(st, 0, sizeof *st);
 	for (int i = 0; i < nparams; i++) {
 		if (params[i] != NULL && (st->params[i] = strdup(params[i])) == NULL) {
@@ -68,7 +82,37 @@ db_job_add(DbJob *job, const char *sql, int nparams, const char *const *params)
 	}
 	st->sql = sql;
 	st->nparams = nparams;
+	return true;
+}
+
+static void
+stmt_clear(DbStmt *st)
+{
+	for (int j = 0; j < st->nparams; j++)
+		free(st->params[j]);
+	memset(st, 0, sizeof *st);
+}
+
+bool
+db_job_add(DbJob *job, const char *sql, int nparams, const char *const *params)
+{
+	if (job->nstmts >= DB_MAX_STMTS || nparams < 0 || nparams > DB_MAX_PARAMS)
+		return false;
+	if (!stmt_set(&job->stmts[job->nstmts], sql, nparams, params))
+		return false;
 	job->nstmts++;
+	return true;
+}
+
+bool
+db_job_commit(DbJob *job, const char *sql, int nparams, const char *const *params,
+	      DbDoneFn committed, void *arg)
+{
+	assert(job->hold && job->phase == JOB_RUN && job->committed == NULL);
+	if (nparams < 0 || nparams > DB_MAX_PARAMS || !stmt_set(&job->finish, sql, nparams, params))
+		return false;
+	job->committed = committed;
+	job->committed_arg = arg;
 	return true;
 }
 
@@ -78,10 +122,13 @@ db_job_free(DbJob *job)
 	if (job == NULL)
 		return;
 	for (int i = 0; i < job->nstmts; i++) {
-		for (int j = 0; j < job->stmts[i].nparams; j++)
-			free(job->stmts[i].params[j]);
+		stmt_clear(&job->stmts[i]);
 		PQclear(job->results[i]);
 	}
+	stmt_clear(&job->finish);
+	for (int i = 0; i < 4; i++)
+		free(job->claim[i]);
+	free(job->error_detail);
 	free(job->institution);
 	free(job->token_id);
 	free(job->principal_id);
@@ -95,7 +142,12 @@ void
 db_job_fail(DbJob *job, Triad__V1__Code code, const char *message)
 {
 	DbOutcome out = {.code = code, .message = message, .failed_stmt = -1};
-	job->done(job->arg, &out);
+	/* The request was answered in phase one; a commit under way tells its
+	 * own callback, and a rollback tells nobody. */
+	if (job->phase == JOB_RUN)
+		job->done(job->arg, &out);
+	else if (job->phase == JOB_COMMIT)
+		job->committed(job->committed_arg, &out);
 	db_job_free(job);
 }
 
@@ -115,6 +167,9 @@ code_for_sqlstate(const char *s)
 	if (strcmp(s, "TR409") == 0)
 		return TRIAD__V1__CODE__CODE_FAILED_PRECONDITION;
 	if (strcmp(s, "TRDUP") == 0)
+		return TRIAD__V1__CODE__CODE_ALREADY_EXISTS;
+	/* A repeat of a request done already: the dispatcher sends its answer. */
+	if (strcmp(s, "TRIDP") == 0)
 		return TRIAD__V1__CODE__CODE_ALREADY_EXISTS;
 	if (strncmp(s, "08", 2) == 0 || strncmp(s, "57P", 3) == 0 || strncmp(s, "53", 2) == 0)
 		return TRIAD__V1__CODE__CODE_UNAVAILABLE;
@@ -296,14 +351,21 @@ db_conn_run(DbConn *dc, DbJob *job)
 	dc->state = DB_ST_BUSY;
 	dc->job = job;
 	dc->job_started_us = now_us();
-	job->nresults = job_scoped(job) ? -1 : 0;
+	/* Statements before the job's own report no results: BEGIN and the
+	 * claim of a held job, and triad_begin(). */
+	job->nresults = -(job_scoped(job) ? 1 : 0) - (job->hold ? 2 : 0);
 	job->stmt_seen = false;
 
 	bool ok = true;
-	if (job_scoped(job)) {
+	if (job->hold)
+		ok = PQsendQueryParams(dc->pg, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) == 1;
+	if (ok && job_scoped(job)) {
 		const char *p[4] = {job->institution, job->token_id, job->principal_id, job->grants};
 		ok = PQsendQueryParams(dc->pg, begin_sql, 4, NULL, p, NULL, NULL, 0) == 1;
 	}
+	if (ok && job->hold)
+		ok = PQsendQueryParams(dc->pg, claim_sql, 4, NULL, (const char *const *)job->claim,
+				       NULL, NULL, 0) == 1;
 	for (int i = 0; ok && i < job->nstmts; i++) {
 		const DbStmt *st = &job->stmts[i];
 		ok = PQsendQueryParams(dc->pg, st->sql, st->nparams, NULL,
@@ -325,7 +387,7 @@ job_take_result(DbJob *job, PGresult *r)
 	switch (PQresultStatus(r)) {
 	case PGRES_TUPLES_OK:
 	case PGRES_COMMAND_OK:
-		if (i >= 0 && i < job->nstmts && job->results[i] == NULL) {
+		if (job->phase == JOB_RUN && i >= 0 && i < job->nstmts && job->results[i] == NULL) {
 			job->results[i] = r;
 			return;
 		}
@@ -338,8 +400,10 @@ job_take_result(DbJob *job, PGresult *r)
 			const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
 			snprintf(job->sqlstate, sizeof job->sqlstate, "%s", state ? state : "XX000");
 			const char *column = PQresultErrorField(r, PG_DIAG_COLUMN_NAME);
+			const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
 			job->error = strdup(msg != NULL ? msg : "database error");
 			job->error_field = column != NULL ? strdup(column) : NULL;
+			job->error_detail = detail != NULL ? strdup(detail) : NULL;
 			job->failed_stmt = i;
 		}
 		break;
@@ -347,28 +411,98 @@ job_take_result(DbJob *job, PGresult *r)
 	PQclear(r);
 }
 
-/* The sync arrived: the transaction is over. Report and go idle. */
+/* The connection is free again: hand it the next job, or drop it when a
+ * transaction was left open on it. */
+static void
+conn_release(DbConn *dc)
+{
+	/* A statement must never leave a transaction open on a shared connection. */
+	PGTransactionStatusType ts = PQtransactionStatus(dc->pg);
+	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR || ts == PQTRANS_UNKNOWN) {
+		db_drop(dc, "transaction left open");
+		return;
+	}
+	dc->state = DB_ST_IDLE;
+	pool_conn_idle(dc->pool, dc);
+}
+
+/* Fills out from the job's first error. */
+static void
+outcome_error(const DbJob *job, DbOutcome *out)
+{
+	out->code = code_for_sqlstate(job->sqlstate);
+	out->message = job->error;
+	out->failed_stmt = job->failed_stmt;
+	out->field = job->error_field;
+	out->detail = job->error_detail;
+	memcpy(out->sqlstate, job->sqlstate, sizeof out->sqlstate);
+	if (out->code == TRIAD__V1__CODE__CODE_INTERNAL)
+		log_error("db_error", "sqlstate=%s stmt=%d message=\"%s\"",
+			  job->sqlstate, job->failed_stmt, job->error);
+}
+
+/*
+ * Phase two of a held job: the commit (with its last statement) or the
+ * rollback. The job stays on the connection until its sync arrives.
+ */
+static void
+job_end_transaction(DbConn *dc, DbJob *job, bool commit)
+{
+	bool ok = true;
+	job->phase = commit ? JOB_COMMIT : JOB_ROLLBACK;
+	if (commit)
+		ok = PQsendQueryParams(dc->pg, job->finish.sql, job->finish.nparams, NULL,
+				       (const char *const *)job->finish.params, NULL, NULL, 0) == 1;
+	if (ok)
+		ok = PQsendQueryParams(dc->pg, commit ? "COMMIT" : "ROLLBACK", 0, NULL, NULL, NULL,
+				       NULL, 0) == 1;
+	if (ok)
+		ok = PQpipelineSync(dc->pg) == 1;
+	if (!ok || !db_flush(dc))
+		db_drop(dc, pq_error(dc->pg));
+}
+
+/* The sync of a held job's commit or rollback arrived. */
+static void
+job_finish_transaction(DbConn *dc)
+{
+	DbJob *job = dc->job;
+	DbOutcome out = {.failed_stmt = -1};
+
+	dc->job = NULL;
+	if (job->phase == JOB_COMMIT) {
+		if (job->error != NULL)
+			outcome_error(job, &out);
+		else if (PQtransactionStatus(dc->pg) != PQTRANS_IDLE) {
+			out.code = TRIAD__V1__CODE__CODE_INTERNAL;
+			out.message = "the commit left a transaction open";
+		} else
+			out.code = TRIAD__V1__CODE__CODE_OK;
+		job->committed(job->committed_arg, &out);
+	}
+	db_job_free(job);
+	conn_release(dc);
+}
+
+/* The sync arrived: the job's statements are done. Report, then go idle
+ * (or, for a held job, end its transaction). */
 static void
 job_finish(DbConn *dc)
 {
 	DbJob *job = dc->job;
 	DbOutcome out = {.failed_stmt = -1};
 
-	/* Still BUSY while the callback runs, so the pool gives it nothing. */
-	dc->job = NULL;
+	if (job->phase != JOB_RUN) {
+		job_finish_transaction(dc);
+		return;
+	}
+	PGTransactionStatusType ts = PQtransactionStatus(dc->pg);
+	bool open = ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR;
 	if (job->error != NULL) {
-		out.code = code_for_sqlstate(job->sqlstate);
-		out.message = job->error;
-		out.failed_stmt = job->failed_stmt;
-		out.field = job->error_field;
-		memcpy(out.sqlstate, job->sqlstate, sizeof out.sqlstate);
-		if (out.code == TRIAD__V1__CODE__CODE_INTERNAL)
-			log_error("db_error", "sqlstate=%s stmt=%d message=\"%s\"",
-				  job->sqlstate, job->failed_stmt, job->error);
-	} else if (PQtransactionStatus(dc->pg) == PQTRANS_INTRANS ||
-		   PQtransactionStatus(dc->pg) == PQTRANS_INERROR) {
-		/* A statement opened a transaction the sync did not end: it will
-		 * be rolled back when the connection is dropped below. */
+		outcome_error(job, &out);
+	} else if (open != job->hold) {
+		/* A statement opened or ended a transaction of its own: it is
+		 * rolled back when the connection is dropped below. */
 		out.code = TRIAD__V1__CODE__CODE_INTERNAL;
 		out.message = "the request left a transaction open and was rolled back";
 		log_error("bug", "what=transaction_left_open");
@@ -380,18 +514,31 @@ job_finish(DbConn *dc)
 		out.code = TRIAD__V1__CODE__CODE_OK;
 		out.results = job->results;
 		out.nresults = job->nstmts;
+		out.job = job;
 	}
-	job->done(job->arg, &out);
-	db_job_free(job);
-
-	/* A statement must never leave a transaction open on a shared connection. */
-	PGTransactionStatusType ts = PQtransactionStatus(dc->pg);
-	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR || ts == PQTRANS_UNKNOWN) {
-		db_drop(dc, "transaction left open");
+	if (!job->hold) {
+		/* Still BUSY while the callback runs, so the pool gives it nothing. */
+		dc->job = NULL;
+		job->done(job->arg, &out);
+		db_job_free(job);
+		conn_release(dc);
 		return;
 	}
-	dc->state = DB_ST_IDLE;
-	pool_conn_idle(dc->pool, dc);
+	/* The job stays on the connection through its commit or rollback. */
+	job->done(job->arg, &out);
+	bool commit = out.code == TRIAD__V1__CODE__CODE_OK && job->committed != NULL && open;
+	if (commit && job->error == NULL) {
+		job_end_transaction(dc, job, true);
+		return;
+	}
+	job->committed = NULL;
+	if (open)
+		job_end_transaction(dc, job, false);
+	else {
+		dc->job = NULL;
+		db_job_free(job);
+		conn_release(dc);
+	}
 }
 
 /*

@@ -38,8 +38,11 @@ typedef struct DbOutcome {
 	char sqlstate[6];
 	const char *field;                /* the request field an error names, or NULL */
 	int failed_stmt;                  /* index of the failing statement, or -1 */
+	const char *detail;               /* the error's DETAIL, or NULL */
 	PGresult *const *results;
 	int nresults;
+	DbJob *job;                       /* the job, for db_job_commit() from the
+					     callback; NULL for a failed commit */
 } DbOutcome;
 
 typedef void (*DbDoneFn)(void *arg, const DbOutcome *outcome);
@@ -64,6 +67,16 @@ struct DbJob {
 	PGresult *results[DB_MAX_STMTS];
 	DbDoneFn done;
 	void *arg;
+	/* A held job (db_job_hold) opens its transaction with BEGIN, claims
+	 * its idempotency key, and leaves the transaction open for its done
+	 * callback to commit with one more statement (db_job_commit) or, by
+	 * default, to roll back. */
+	bool hold;
+	char *claim[4];                   /* key, request hash, request name, ttl */
+	int phase;                        /* JOB_RUN, then JOB_COMMIT or JOB_ROLLBACK */
+	DbStmt finish;                    /* run before COMMIT */
+	DbDoneFn committed;
+	void *committed_arg;
 	uint64_t deadline_us;             /* set by the pool on submit */
 	/* progress while running */
 	int nresults;
@@ -71,6 +84,7 @@ struct DbJob {
 	int failed_stmt;
 	char sqlstate[6];
 	char *error;                      /* first error message, owned */
+	char *error_detail;               /* its DETAIL, owned */
 	char *error_field;                /* its COLUMN (the schema's functions put the
 					     request field there), owned */
 	DbJob *next;                      /* queue link */
@@ -94,6 +108,32 @@ bool db_job_scope(DbJob *job, const char *institution, const char *token_id,
  */
 __attribute__((warn_unused_result))
 bool db_job_add(DbJob *job, const char *sql, int nparams, const char *const *params);
+
+enum { JOB_RUN, JOB_COMMIT, JOB_ROLLBACK };
+
+/*
+ * Makes job idempotent: it runs in an explicit transaction that first
+ * claims key for the session's principal (triad_idempotency_claim(): a
+ * repeat of a committed request fails with SQLSTATE TRIDP and the first
+ * answer, hex-encoded, as DETAIL; the same key with another request hash
+ * fails with TR409). The transaction stays open for the done callback. The
+ * arguments are copied. False when memory ran out.
+ */
+__attribute__((warn_unused_result))
+bool db_job_hold(DbJob *job, const char *key, const char *request_hash, const char *request_name,
+		 const char *ttl_s);
+
+/*
+ * From the done callback of a held job that succeeded: runs one more
+ * statement (sql with params, copied) and commits. committed is called
+ * exactly once with the outcome of the commit: OK, or a failure after
+ * which the write may or may not have happened (UNAVAILABLE) or did not.
+ * Without this call the transaction is rolled back. False when memory ran
+ * out (the transaction is then rolled back and committed is not called).
+ */
+__attribute__((warn_unused_result))
+bool db_job_commit(DbJob *job, const char *sql, int nparams, const char *const *params,
+		   DbDoneFn committed, void *arg);
 
 /* Frees a job that was never submitted, or whose callback has run. */
 void db_job_free(DbJob *job);

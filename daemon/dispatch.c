@@ -1,5 +1,6 @@
 /*
- * dispatch.c: the table of request kinds and the Call life cycle.
+ * dispatch.c: from a request to its row, the one authorisation, and the
+ * Call life cycle.
  */
 #include "dispatch.h"
 
@@ -10,168 +11,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/sha.h>
+
 #include "log.h"
 #include "pool.h"
+#include "registry.h"
 #include "sqlroute.h"
-#include "svc.h"
-
-typedef struct Route {
-	Triad__V1__Request__BodyCase kind;
-	const char *name;
-	bool needs_session;   /* false only for the Hello itself */
-	Handler handler;
-} Route;
-
-#define ROUTE(kind, name, session, fn) {TRIAD__V1__REQUEST__BODY_##kind, name, session, fn}
-
-static const Route routes[] = {
-	ROUTE(HELLO, "hello", false, svc_session_hello),
-	ROUTE(PING, "ping", true, svc_session_ping),
-	ROUTE(REDEEM_INVITE, "redeem_invite", false, svc_session_redeem_invite),
-	ROUTE(WHO_AM_I, "who_am_i", true, svc_session_who_am_i),
-	ROUTE(CREATE_INSTITUTION, "create_institution", true, svc_institution_create),
-	ROUTE(GET_INSTITUTION, "get_institution", true, svc_institution_get),
-	ROUTE(LIST_INSTITUTIONS, "list_institutions", true, svc_institution_list),
-	ROUTE(CREATE_PERSON, "create_person", true, svc_person_create),
-	ROUTE(GET_PERSON, "get_person", true, svc_person_get),
-	ROUTE(LIST_PERSONS, "list_persons", true, svc_person_list),
-	ROUTE(CREATE_ORGANISATION, "create_organisation", true, svc_org_create),
-	ROUTE(GET_ORGANISATION, "get_organisation", true, svc_org_get),
-	ROUTE(LIST_ORGANISATIONS, "list_organisations", true, svc_org_list),
-	ROUTE(CREATE_GRANT, "create_grant", true, svc_grant_create),
-	ROUTE(LIST_GRANTS, "list_grants", true, svc_grant_list),
-	ROUTE(REVOKE_GRANT, "revoke_grant", true, svc_grant_revoke),
-	ROUTE(CREATE_TOKEN, "create_token", true, svc_token_create),
-	ROUTE(LIST_TOKENS, "list_tokens", true, svc_token_list),
-	ROUTE(REVOKE_TOKEN, "revoke_token", true, svc_token_revoke),
-	ROUTE(CREATE_INVITE, "create_invite", true, svc_invite_create),
-	ROUTE(LIST_INVITES, "list_invites", true, svc_invite_list),
-	ROUTE(REVOKE_INVITE, "revoke_invite", true, svc_invite_revoke),
-	ROUTE(LIST_AUDIT, "list_audit", true, svc_audit_list),
-	/* The domain's areas: table rows in svc_catalogue.c, svc_enrollment.c,
-	 * svc_triangle.c, svc_community.c and svc_event.c, run by sqlroute.c. */
-#define SQL(kind, name) ROUTE(kind, name, true, sqlroute_handle)
-	SQL(CREATE_PROGRAMME, "create_programme"),
-	SQL(GET_PROGRAMME, "get_programme"),
-	SQL(LIST_PROGRAMMES, "list_programmes"),
-	SQL(UPDATE_PROGRAMME, "update_programme"),
-	SQL(DELETE_PROGRAMME, "delete_programme"),
-	SQL(CREATE_LEARNING_LINE, "create_learning_line"),
-	SQL(GET_LEARNING_LINE, "get_learning_line"),
-	SQL(LIST_LEARNING_LINES, "list_learning_lines"),
-	SQL(UPDATE_LEARNING_LINE, "update_learning_line"),
-	SQL(DELETE_LEARNING_LINE, "delete_learning_line"),
-	SQL(CREATE_LEARNING_OUTCOME, "create_learning_outcome"),
-	SQL(GET_LEARNING_OUTCOME, "get_learning_outcome"),
-	SQL(LIST_LEARNING_OUTCOMES, "list_learning_outcomes"),
-	SQL(UPDATE_LEARNING_OUTCOME, "update_learning_outcome"),
-	SQL(DELETE_LEARNING_OUTCOME, "delete_learning_outcome"),
-	SQL(CREATE_MODULE, "create_module"),
-	SQL(GET_MODULE, "get_module"),
-	SQL(LIST_MODULES, "list_modules"),
-	SQL(UPDATE_MODULE, "update_module"),
-	SQL(DELETE_MODULE, "delete_module"),
-	SQL(ADD_PREREQUISITE, "add_prerequisite"),
-	SQL(REMOVE_PREREQUISITE, "remove_prerequisite"),
-	SQL(CREATE_COHORT, "create_cohort"),
-	SQL(GET_COHORT, "get_cohort"),
-	SQL(LIST_COHORTS, "list_cohorts"),
-	SQL(CREATE_RUN, "create_run"),
-	SQL(GET_RUN, "get_run"),
-	SQL(LIST_RUNS, "list_runs"),
-	SQL(CREATE_SESSION, "create_session"),
-	SQL(LIST_SESSIONS, "list_sessions"),
-	SQL(CREATE_SUBGROUP, "create_subgroup"),
-	SQL(ADD_SUBGROUP_MEMBER, "add_subgroup_member"),
-	SQL(LIST_SUBGROUPS, "list_subgroups"),
-	SQL(ENROLL, "enroll"),
-	SQL(GET_ENROLLMENT, "get_enrollment"),
-	SQL(LIST_ENROLLMENTS, "list_enrollments"),
-	SQL(TRANSITION_ENROLLMENT, "transition_enrollment"),
-	SQL(LIST_WAITLIST, "list_waitlist"),
-	SQL(RECORD_EXEMPTION, "record_exemption"),
-	SQL(RECORD_ATTENDANCE, "record_attendance"),
-	SQL(LIST_ATTENDANCE, "list_attendance"),
-	SQL(RESOLVE_BLOCK, "resolve_block"),
-	SQL(COMPLETE_MODULE, "complete_module"),
-	SQL(CLAIM_PRIOR_LEARNING, "claim_prior_learning"),
-	SQL(DECIDE_CLAIM, "decide_claim"),
-	SQL(LIST_CLAIMS, "list_claims"),
-	SQL(GET_PROGRESS, "get_progress"),
-	SQL(CREATE_AGREEMENT, "create_agreement"),
-	SQL(GET_AGREEMENT, "get_agreement"),
-	SQL(LIST_AGREEMENTS, "list_agreements"),
-	SQL(END_AGREEMENT, "end_agreement"),
-	SQL(LIST_PARTNERS, "list_partners"),
-	ROUTE(CREATE_RELATION, "create_relation", true, svc_relation_create),
-	SQL(PROPOSE_RELATION, "propose_relation"),
-	SQL(APPROVE_RELATION, "approve_relation"),
-	SQL(END_RELATION, "end_relation"),
-	SQL(LIST_RELATIONS, "list_relations"),
-	SQL(LIST_COACHEES, "list_coachees"),
-	SQL(REQUEST_FEEDBACK, "request_feedback"),
-	SQL(LIST_FEEDBACK_REQUESTS, "list_feedback_requests"),
-	SQL(GIVE_FEEDBACK, "give_feedback"),
-	SQL(EDIT_FEEDBACK, "edit_feedback"),
-	SQL(GET_FEEDBACK, "get_feedback"),
-	SQL(LIST_FEEDBACK, "list_feedback"),
-	SQL(SET_CONSENT, "set_consent"),
-	SQL(LIST_EMPLOYER_VIEW, "list_employer_view"),
-	SQL(ADD_ADVISORY_JUDGEMENT, "add_advisory_judgement"),
-	SQL(CREATE_COMMUNITY, "create_community"),
-	SQL(GET_COMMUNITY, "get_community"),
-	SQL(LIST_COMMUNITIES, "list_communities"),
-	SQL(ADD_COMMUNITY_MEMBER, "add_community_member"),
-	SQL(REMOVE_COMMUNITY_MEMBER, "remove_community_member"),
-	SQL(LIST_COMMUNITY_MEMBERS, "list_community_members"),
-	SQL(ADD_COMMUNITY_ORGANISATION, "add_community_organisation"),
-	SQL(LIST_COMMUNITY_ORGANISATIONS, "list_community_organisations"),
-	SQL(CREATE_QUESTION, "create_question"),
-	SQL(GET_QUESTION, "get_question"),
-	SQL(LIST_QUESTIONS, "list_questions"),
-	SQL(TRANSITION_QUESTION, "transition_question"),
-	SQL(LINK_QUESTION_PERSON, "link_question_person"),
-	SQL(LIST_QUESTION_PEOPLE, "list_question_people"),
-	SQL(ADD_PRODUCT, "add_product"),
-	SQL(LIST_PRODUCTS, "list_products"),
-	SQL(GIVE_PRODUCT_FEEDBACK, "give_product_feedback"),
-	SQL(CREATE_BOARD, "create_board"),
-	SQL(GET_BOARD, "get_board"),
-	SQL(LIST_BOARDS, "list_boards"),
-	SQL(ADD_BOARD_MEMBER, "add_board_member"),
-	SQL(LIST_BOARD_MEMBERS, "list_board_members"),
-	SQL(CREATE_BOARD_MEETING, "create_board_meeting"),
-	SQL(LIST_BOARD_MEETINGS, "list_board_meetings"),
-	SQL(ADD_AGENDA_ITEM, "add_agenda_item"),
-	SQL(LIST_AGENDA_ITEMS, "list_agenda_items"),
-	SQL(CREATE_EVENT, "create_event"),
-	SQL(GET_EVENT, "get_event"),
-	SQL(LIST_EVENTS, "list_events"),
-	SQL(REGISTER_FOR_EVENT, "register_for_event"),
-	SQL(CANCEL_REGISTRATION, "cancel_registration"),
-	SQL(LIST_REGISTRATIONS, "list_registrations"),
-	SQL(RECORD_EVENT_ATTENDANCE, "record_event_attendance"),
-	SQL(SUGGEST_TOPIC, "suggest_topic"),
-	SQL(LIST_TOPICS, "list_topics"),
-	SQL(SET_EVENT_CAPACITY, "set_event_capacity"),
-	SQL(LIST_ALUMNI, "list_alumni"),
-	SQL(CREATE_AMBASSADOR, "create_ambassador"),
-	SQL(LIST_AMBASSADORS, "list_ambassadors"),
-	SQL(END_AMBASSADOR, "end_ambassador"),
-	SQL(RECORD_AMBASSADOR_ACTIVITY, "record_ambassador_activity"),
-	SQL(LIST_AMBASSADOR_ACTIVITIES, "list_ambassador_activities"),
-#undef SQL
-};
-
-static const Route *
-route_find(Triad__V1__Request__BodyCase kind)
-{
-	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-		if (routes[i].kind == kind)
-			return &routes[i];
-	}
-	return NULL;
-}
 
 uint64_t
 now_us(void)
@@ -179,6 +24,86 @@ now_us(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void
+call_free(Call *call)
+{
+	principal_unref(call->principal);
+	free(call->answer);
+	free(call);
+}
+
+/* Sends a packed answer (stored, or being committed) with this call's id. */
+static void
+call_answer_packed(Call *call, const uint8_t *bytes, size_t len)
+{
+	Triad__V1__Response *resp = triad__v1__response__unpack(NULL, len, bytes);
+	if (resp == NULL) {
+		log_error("bug", "what=stored_answer_unpack route=%s", call->route);
+		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL,
+			  "the stored answer of this idempotency key cannot be read");
+		return;
+	}
+	call->held = NULL;
+	call_answer(call, resp);
+	triad__v1__response__free_unpacked(resp, NULL);
+}
+
+static void
+idempotent_committed(void *arg, const DbOutcome *out)
+{
+	Call *call = arg;
+	if (out->code == TRIAD__V1__CODE__CODE_OK) {
+		call_answer_packed(call, call->answer, call->answer_len);
+		return;
+	}
+	if (out->code == TRIAD__V1__CODE__CODE_UNAVAILABLE)
+		call_fail(call, out->code, NULL,
+			  "the database went away while saving the change: it may or may not have "
+			  "been made; send the request again with the same idempotency key to find "
+			  "out");
+	else
+		call_fail(call, out->code, NULL, "the change could not be saved (%s)",
+			  out->message);
+}
+
+/*
+ * An OK answer of a held job: packed, stored with the key (without the
+ * secret of a ROUTE_SECRET answer) and committed; it is sent once that has
+ * happened. True when the call now waits for the commit.
+ */
+static bool
+call_answer_commit(Call *call, const Triad__V1__Response *resp)
+{
+	static const char store_sql[] =
+		"SELECT triad_idempotency_store($1, nullif($2, '')::bytea, $3::boolean)";
+	DbJob *job = call->held;
+	bool secret = (call->row->flags & ROUTE_SECRET) != 0;
+	size_t len = triad__v1__response__get_packed_size(resp);
+	char *hex = secret ? NULL : malloc(2 * len + 3);
+
+	call->held = NULL;
+	call->answer = malloc(len ? len : 1);
+	if (call->answer == NULL || (!secret && hex == NULL)) {
+		free(hex);
+		return false;
+	}
+	call->answer_len = triad__v1__response__pack(resp, call->answer);
+	if (!secret) {
+		static const char digits[] = "0123456789abcdef";
+		hex[0] = '\\';
+		hex[1] = 'x';
+		for (size_t i = 0; i < len; i++) {
+			hex[2 + 2 * i] = digits[call->answer[i] >> 4];
+			hex[3 + 2 * i] = digits[call->answer[i] & 15];
+		}
+		hex[2 + 2 * len] = '\0';
+	}
+	const char *params[3] = {call->idempotency_key, secret ? "" : hex, secret ? "true" : "false"};
+	bool ok = db_job_commit(job, store_sql, 3, params, idempotent_committed, call);
+	free(hex);
+	return ok;
 }
 
 void
@@ -189,14 +114,24 @@ call_answer(Call *call, Triad__V1__Response *resp)
 	resp->id = call->request_id;
 	if (resp->status == NULL)
 		resp->status = &ok;
+	if (call->held != NULL && resp->status->code == TRIAD__V1__CODE__CODE_OK) {
+		if (call_answer_commit(call, resp))
+			return;   /* idempotent_committed() sends it */
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
+		return;
+	}
+	call->held = NULL;
+	if (resp->status->code == TRIAD__V1__CODE__CODE_OK && call->row != NULL &&
+	    (int)resp->body_case != (int)call->row->reply)
+		log_error("bug", "what=reply_case route=%s got=%d want=%d", call->route,
+			  (int)resp->body_case, (int)call->row->reply);
 	if (resp->status->code != TRIAD__V1__CODE__CODE_OK)
 		call->srv->stats.responses_error++;
 	log_debug("request_done", "conn_slot=%" PRIu32 " id=%" PRIu64 " kind=%s code=%d us=%" PRIu64,
 		  call->conn.slot, call->request_id, call->route, (int)resp->status->code,
 		  now_us() - call->started_us);
 	conn_send_answer(call->srv, call->conn, resp);
-	principal_unref(call->principal);
-	free(call);
+	call_free(call);
 }
 
 static void
@@ -256,12 +191,55 @@ call_authorize(Call *call, Verb verb, const char *institution)
 	return false;
 }
 
+typedef struct HeldCtx {
+	Call *call;
+	DbDoneFn done;
+	void *arg;
+} HeldCtx;
+
+/* The done callback of a held job: the handler's, with the job at hand for
+ * call_answer(). */
+static void
+held_done(void *arg, const DbOutcome *out)
+{
+	HeldCtx ctx = *(HeldCtx *)arg;
+	free(arg);
+	ctx.call->held = out->job;
+	ctx.done(ctx.arg, out);
+}
+
+/* Makes job a held one when the call's request is to be done once. */
+static bool
+call_job_hold(Call *call, DbJob *job, DbDoneFn *done, void **arg)
+{
+	if (call->row == NULL || !(call->row->flags & ROUTE_IDEMPOTENT) ||
+	    call->idempotency_key[0] == '\0' || call->principal == NULL)
+		return true;
+	HeldCtx *ctx = malloc(sizeof *ctx);
+	char ttl[16];
+	snprintf(ttl, sizeof ttl, "%d", call->srv->cfg.idempotency_ttl_s);
+	if (ctx == NULL || !db_job_hold(job, call->idempotency_key, call->request_hash, call->route,
+					ttl)) {
+		free(ctx);
+		return false;
+	}
+	*ctx = (HeldCtx){call, *done, *arg};
+	*done = held_done;
+	*arg = ctx;
+	return true;
+}
+
 DbJob *
 call_job(Call *call, DbDoneFn done, void *arg)
 {
 	const Principal *p = call->principal;
 	DbJob *job = db_job_new(done, arg);
 	char grants[16];
+
+	if (job != NULL && !call_job_hold(call, job, &job->done, &job->arg)) {
+		db_job_free(job);
+		job = NULL;
+	}
 	int n = call->tenant != NULL ? auth_grant_count(p, call->tenant) : -1;
 
 	snprintf(grants, sizeof grants, "%d", n);
@@ -286,11 +264,44 @@ call_job_add(Call *call, DbJob *job, const char *sql, int nparams, const char *c
 	return false;
 }
 
+/* Bytes from the hex text of a bytea; NULL when it is not that. */
+static uint8_t *
+unhex(const char *text, size_t *len)
+{
+	size_t n = text != NULL ? strlen(text) : 1;
+	if (n % 2 != 0)
+		return NULL;
+	uint8_t *out = malloc(n / 2 + 1);
+	for (size_t i = 0; out != NULL && i < n / 2; i++) {
+		unsigned v;
+		if (sscanf(text + 2 * i, "%2x", &v) != 1) {
+			free(out);
+			return NULL;
+		}
+		out[i] = (uint8_t)v;
+	}
+	*len = n / 2;
+	return out;
+}
+
 bool
 call_db_failed(Call *call, const DbOutcome *out, const char *what_failed)
 {
 	if (out->code == TRIAD__V1__CODE__CODE_OK)
 		return false;
+	call->held = NULL;
+	if (strcmp(out->sqlstate, "TRIDP") == 0) {
+		/* A repeat of a request already done: its first answer. */
+		size_t len = 0;
+		uint8_t *bytes = unhex(out->detail, &len);
+		if (bytes == NULL)
+			call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL,
+				  "the stored answer of this idempotency key cannot be read");
+		else
+			call_answer_packed(call, bytes, len);
+		free(bytes);
+		return true;
+	}
 	/* The schema's own errors are written for people and may name a field;
 	 * PostgreSQL's data errors (class 22: a bad date, a bad number) say what
 	 * was wrong with a value. Anything else gets a generic sentence. */
@@ -307,10 +318,58 @@ call_db_failed(Call *call, const DbOutcome *out, const char *what_failed)
 	return true;
 }
 
+/* The institution the request is about: Request.institution, or the body
+ * field the row names. NULL when that field is too long to be one. */
+static const char *
+request_tenant(const Route *row, const Triad__V1__Request *req, char *field, size_t size)
+{
+	if (row->tenant_field == NULL)
+		return req->institution;
+	const ProtobufCFieldDescriptor *bf =
+		protobuf_c_message_descriptor_get_field(&triad__v1__request__descriptor, req->body_case);
+	const ProtobufCMessage *body =
+		*(const ProtobufCMessage *const *)((const char *)req + bf->offset);
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field_by_name(body->descriptor, row->tenant_field);
+	const char *value = *(const char *const *)((const char *)body + f->offset);
+	snprintf(field, size, "%s.%s", bf->name, row->tenant_field);
+	return strlen(value) <= INSTITUTION_ARG_MAX ? value : NULL;
+}
+
+/*
+ * What makes two requests the same for an idempotency key: the request
+ * kind, the institution and the body, packed. A bytea literal.
+ */
+static void
+request_hash(const Triad__V1__Request *req, char out[2 + 2 * SHA256_DIGEST_LENGTH + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	const ProtobufCFieldDescriptor *bf =
+		protobuf_c_message_descriptor_get_field(&triad__v1__request__descriptor, req->body_case);
+	const ProtobufCMessage *body =
+		*(const ProtobufCMessage *const *)((const char *)req + bf->offset);
+	uint8_t digest[SHA256_DIGEST_LENGTH], buf[512];
+	ProtobufCBufferSimple packed = PROTOBUF_C_BUFFER_SIMPLE_INIT(buf);
+
+	packed.base.append(&packed.base, strlen(bf->name) + 1, (const uint8_t *)bf->name);
+	packed.base.append(&packed.base, strlen(req->institution) + 1,
+			   (const uint8_t *)req->institution);
+	protobuf_c_message_pack_to_buffer(body, &packed.base);
+	SHA256(packed.data, packed.len, digest);
+	PROTOBUF_C_BUFFER_SIMPLE_CLEAR(&packed);
+	out[0] = '\\';
+	out[1] = 'x';
+	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+		out[2 + 2 * i] = digits[digest[i] >> 4];
+		out[3 + 2 * i] = digits[digest[i] & 15];
+	}
+	out[2 + 2 * SHA256_DIGEST_LENGTH] = '\0';
+}
+
 void
 dispatch_request(Conn *c, Triad__V1__Request *req)
 {
-	const Route *route = route_find(req->body_case);
+	const Route *row = registry_find(req->body_case);
 	Call *call = malloc(sizeof *call);
 
 	if (call == NULL) {
@@ -322,7 +381,8 @@ dispatch_request(Conn *c, Triad__V1__Request *req)
 		.srv = c->srv,
 		.conn = c->ref,
 		.request_id = req->id,
-		.route = route != NULL ? route->name : "unknown",
+		.row = row,
+		.route = route_name(row),
 		.started_us = now_us(),
 		.principal = principal_ref(c->principal),
 	};
@@ -330,13 +390,15 @@ dispatch_request(Conn *c, Triad__V1__Request *req)
 	c->in_flight++;
 	c->srv->stats.requests++;
 
+	char tenant_field[96] = "institution";
+	const char *tenant = NULL;
 	if (strlen(req->institution) > INSTITUTION_ARG_MAX) {
 		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "institution",
 			  "institution is longer than %d characters", INSTITUTION_ARG_MAX);
 	} else if (strlen(req->idempotency_key) > IDEMPOTENCY_KEY_MAX) {
 		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "idempotency_key",
 			  "idempotency_key is longer than %d characters", IDEMPOTENCY_KEY_MAX);
-	} else if (route == NULL) {
+	} else if (row == NULL) {
 		if (req->body_case == TRIAD__V1__REQUEST__BODY__NOT_SET && req->base.n_unknown_fields == 0)
 			call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "body",
 				  "request has no body: set exactly one request kind");
@@ -344,17 +406,26 @@ dispatch_request(Conn *c, Triad__V1__Request *req)
 			call_fail(call, TRIAD__V1__CODE__CODE_UNIMPLEMENTED, "body",
 				  "this server does not implement that request kind; "
 				  "it speaks protocol version %d", TRIAD_PROTOCOL_VERSION);
-	} else if (route->needs_session && c->state != CONN_ST_READY) {
+	} else if (!(row->flags & ROUTE_PUBLIC) && c->state != CONN_ST_READY) {
 		call_fail(call, TRIAD__V1__CODE__CODE_UNAUTHENTICATED, NULL,
 			  "no session: the first request on a connection must be a Hello");
 		conn_close_after_flush(c);
+	} else if ((tenant = request_tenant(row, req, tenant_field, sizeof tenant_field)) == NULL) {
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, tenant_field,
+			  "an institution is named by an id or a slug of at most %d characters",
+			  INSTITUTION_ARG_MAX);
 	} else {
 		snprintf(call->institution, sizeof call->institution, "%s", req->institution);
 		snprintf(call->idempotency_key, sizeof call->idempotency_key, "%s",
 			 req->idempotency_key);
-		if (route->kind == TRIAD__V1__REQUEST__BODY_HELLO)
-			c->hello_pending = true;
-		route->handler(call, req);
+		if ((row->flags & ROUTE_IDEMPOTENT) && req->idempotency_key[0] != '\0')
+			request_hash(req, call->request_hash);
+		/* The one place where access is decided: before any handler runs. */
+		if (call_authorize(call, route_verb(row, call, req), tenant)) {
+			if (row->kind == TRIAD__V1__REQUEST__BODY_HELLO)
+				c->hello_pending = true;
+			(row->handler != NULL ? row->handler : sqlroute_handle)(call, req);
+		}
 	}
 	triad__v1__request__free_unpacked(req, NULL);
 }

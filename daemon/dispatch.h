@@ -15,6 +15,7 @@
 #include "auth.h"
 #include "conn.h"
 #include "db.h"
+#include "registry.h"
 #include "server.h"
 #include "triad/v1/envelope.pb-c.h"
 
@@ -22,11 +23,12 @@
 #define INSTITUTION_ARG_MAX 64
 #define IDEMPOTENCY_KEY_MAX 128
 
-typedef struct Call {
+struct Call {
 	Server *srv;
 	ConnRef conn;
 	uint64_t request_id;
 	char request_id_text[24];     /* for audit rows */
+	const Route *row;             /* the request kind's row; NULL when unknown */
 	const char *route;            /* name of the request kind, for logs */
 	uint64_t started_us;
 	Principal *principal;         /* a reference; NULL before the session */
@@ -35,9 +37,14 @@ typedef struct Call {
 	const char *tenant;           /* set by call_authorize(): see auth_decide() */
 	int page_limit;               /* for lists: the page size asked for */
 	char tenant_buf[INSTITUTION_ARG_MAX + 1];
-} Call;
-
-typedef void (*Handler)(Call *call, const Triad__V1__Request *req);
+	/* Idempotency (rows flagged ROUTE_IDEMPOTENT, with a key): the hash of
+	 * what was asked, as a bytea literal; the held job while its done
+	 * callback runs; and the packed answer while it is being committed. */
+	char request_hash[2 + 2 * 32 + 1];
+	DbJob *held;
+	uint8_t *answer;
+	size_t answer_len;
+};
 
 /*
  * Runs one request from connection c. Takes ownership of req. The request
@@ -59,7 +66,8 @@ void call_fail(Call *call, Triad__V1__Code code, const char *field, const char *
  * Asks auth_decide() whether the caller may do verb in institution (NULL
  * means the request's own Request.institution). On refusal answers the
  * call (PERMISSION_DENIED, NOT_FOUND or INVALID_ARGUMENT) and returns
- * false; the handler then just returns.
+ * false. dispatch_request() calls it, once, for every request; handlers
+ * never do.
  */
 __attribute__((warn_unused_result))
 bool call_authorize(Call *call, Verb verb, const char *institution);
@@ -68,6 +76,12 @@ bool call_authorize(Call *call, Verb verb, const char *institution);
  * A database job for this call, scoped to its tenant, session token and
  * principal. Answers the call with UNAVAILABLE and returns NULL when memory
  * runs out.
+ *
+ * For a request that honours idempotency keys and came with one, the job
+ * is held (db_job_hold): it claims the key first, and call_answer() stores
+ * an OK answer in the same transaction before it is sent, so a repeat gets
+ * that answer (call_db_failed() sends it) whether or not the first answer
+ * ever reached the client. A job per such call, at most.
  */
 DbJob *call_job(Call *call, DbDoneFn done, void *arg);
 

@@ -3,6 +3,8 @@
  *
  *   triadd [OPTIONS]            serve the protocol
  *   triadd migrate [OPTIONS]    bring the database schema up to date
+ *   triadd check [OPTIONS]      check the request registry against the database
+ *   triadd routes [--json]      print who may call which request
  */
 #include <getopt.h>
 #include <signal.h>
@@ -18,12 +20,16 @@
 #include "config.h"
 #include "log.h"
 #include "migrate.h"
+#include "registry.h"
 #include "server.h"
 
 static const char usage_text[] =
 	"usage: triadd [OPTIONS]              serve the triad protocol\n"
 	"       triadd migrate [OPTIONS]      apply pending database migrations\n"
 	"       triadd bootstrap [--force]    print a new operator token (once)\n"
+	"       triadd check [OPTIONS]        check every request's row against the\n"
+	"                                     descriptors and the database, then exit\n"
+	"       triadd routes [--json]        print the permission table (Markdown or JSON)\n"
 	"\n"
 	"migrate and bootstrap connect as the schema owner: give them its conninfo.\n"
 	"bootstrap refuses when an operator exists, unless --force (audited).\n"
@@ -47,8 +53,9 @@ typedef struct Override {
 } Override;
 
 typedef struct Options {
-	const char *command;       /* NULL to serve, "migrate" or "bootstrap" */
+	const char *command;       /* NULL to serve, or migrate, bootstrap, check, routes */
 	bool force;                /* bootstrap --force */
+	bool json;                 /* routes --json */
 	const char *config_path;
 	Override overrides[8];
 	int noverrides;
@@ -67,6 +74,7 @@ options_parse(int argc, char **argv, Options *opt)
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{"force", no_argument, NULL, 'F'},
+		{"json", no_argument, NULL, 'J'},
 		{NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -81,6 +89,7 @@ options_parse(int argc, char **argv, Options *opt)
 		case 'p': name = "pool_size"; break;
 		case 'L': name = "log_level"; break;
 		case 'F': opt->force = true; break;
+		case 'J': opt->json = true; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case 'V': printf("triadd %s (protocol %d, schema %d)\n", TRIAD_VERSION,
 				 TRIAD_PROTOCOL_VERSION, migrations_count); exit(0);
@@ -100,7 +109,9 @@ options_parse(int argc, char **argv, Options *opt)
 		/* getopt_long() moved the operands behind the options. */
 		opt->command = argv[optind++];
 		bool known = strcmp(opt->command, "migrate") == 0 ||
-			     strcmp(opt->command, "bootstrap") == 0;
+			     strcmp(opt->command, "bootstrap") == 0 ||
+			     strcmp(opt->command, "check") == 0 ||
+			     strcmp(opt->command, "routes") == 0;
 		if (!known || optind < argc) {
 			fprintf(stderr, "triadd: unexpected argument '%s'\nTry 'triadd --help'.\n",
 				!known ? opt->command : argv[optind]);
@@ -111,6 +122,26 @@ options_parse(int argc, char **argv, Options *opt)
 		fputs("triadd: --force is only for bootstrap\n", stderr);
 		exit(2);
 	}
+	if (opt->json && (opt->command == NULL || strcmp(opt->command, "routes") != 0)) {
+		fputs("triadd: --json is only for routes\n", stderr);
+		exit(2);
+	}
+}
+
+/*
+ * The registry's checks: every request kind has a row that resolves, and
+ * every statement prepares on db with columns for every reply field. Prints
+ * the first problem and returns false.
+ */
+static bool
+routes_check(const char *db)
+{
+	char err[512];
+	if (!registry_check(err, sizeof err) || !registry_check_db(db, err, sizeof err)) {
+		fprintf(stderr, "triadd: the request registry is broken: %s\n", err);
+		return false;
+	}
+	return true;
 }
 
 /* Builds the settings from defaults, the file and the flags, in that order. */
@@ -169,6 +200,8 @@ serve(const Options *opt, const Config *cfg)
 		fprintf(stderr, "triadd: %s\n", err);
 		return 1;
 	}
+	if (!routes_check(cfg->db))
+		return 1;
 	signal(SIGPIPE, SIG_IGN);
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 
@@ -210,11 +243,30 @@ main(int argc, char **argv)
 	}
 	log_set_level(cfg.log_level);
 
+	if (opt.command != NULL && strcmp(opt.command, "routes") == 0) {
+		char rerr[512];
+		if (!registry_check(rerr, sizeof rerr)) {
+			fprintf(stderr, "triadd: the request registry is broken: %s\n", rerr);
+			return 1;
+		}
+		registry_print(stdout, opt.json);
+		return 0;
+	}
 	if (opt.command != NULL) {
 		char merr[512];
 		if (cfg.db[0] == '\0') {
 			fprintf(stderr, "triadd: no database configured: set db in the config file or use --db\n");
 			return 2;
+		}
+		if (strcmp(opt.command, "check") == 0) {
+			if (!migrate_check(cfg.db, merr)) {
+				fprintf(stderr, "triadd: %s\n", merr);
+				return 1;
+			}
+			if (!routes_check(cfg.db))
+				return 1;
+			puts("triadd: every request has a row, and every row resolves and prepares");
+			return 0;
 		}
 		if (strcmp(opt.command, "bootstrap") == 0) {
 			if (!migrate_check(cfg.db, merr) ||

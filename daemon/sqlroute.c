@@ -44,22 +44,6 @@ arena_free(Arena *a)
 	memset(a, 0, sizeof *a);
 }
 
-/* ---- routes ---- */
-
-const SqlRoute *
-sqlroute_find(Triad__V1__Request__BodyCase kind)
-{
-	static const SqlRoute *const tables[] = {catalogue_routes, enrollment_routes,
-						 triangle_routes, community_routes, event_routes};
-	for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
-		for (const SqlRoute *r = tables[t]; r->kind != 0; r++) {
-			if (r->kind == kind)
-				return r;
-		}
-	}
-	return NULL;
-}
-
 /* ---- enums: SQL text is the value name without its prefix, lower case ---- */
 
 /*
@@ -416,7 +400,7 @@ message_new(Arena *a, const ProtobufCMessageDescriptor *d)
 
 typedef struct RouteCtx {
 	Call *call;
-	const SqlRoute *route;
+	const Route *route;
 } RouteCtx;
 
 /* Puts the rows of r into the repeated message field named into. */
@@ -457,7 +441,7 @@ route_done(void *arg, const DbOutcome *out)
 {
 	RouteCtx *ctx = arg;
 	Call *call = ctx->call;
-	const SqlRoute *route = ctx->route;
+	const Route *route = ctx->route;
 	Arena a = {0};
 
 	free(ctx);
@@ -466,7 +450,7 @@ route_done(void *arg, const DbOutcome *out)
 
 	const ProtobufCFieldDescriptor *rf =
 		protobuf_c_message_descriptor_get_field(&triad__v1__response__descriptor,
-							route->reply_case);
+							route->reply);
 	ProtobufCMessage *reply = rf != NULL ? message_new(&a, rf->descriptor) : NULL;
 	bool ok = reply != NULL;
 	for (int i = 0; ok && i < out->nresults; i++) {
@@ -492,7 +476,7 @@ route_done(void *arg, const DbOutcome *out)
 		return;
 	}
 	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
-	resp.body_case = (Triad__V1__Response__BodyCase)route->reply_case;
+	resp.body_case = (Triad__V1__Response__BodyCase)route->reply;
 	*(ProtobufCMessage **)((char *)&resp + rf->offset) = reply;
 	call_answer(call, &resp);
 	arena_free(&a);
@@ -501,16 +485,14 @@ route_done(void *arg, const DbOutcome *out)
 void
 sqlroute_handle(Call *call, const Triad__V1__Request *req)
 {
-	const SqlRoute *route = sqlroute_find(req->body_case);
+	const Route *route = call->row;
 	const ProtobufCMessage *body = request_body(req);
 	Arena a = {0};
 
-	if (route == NULL || body == NULL) {
-		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (no route)");
+	if (body == NULL) {
+		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (no body)");
 		return;
 	}
-	if (!call_authorize(call, route->verb, NULL))
-		return;
 	if (route->paged) {
 		const ProtobufCFieldDescriptor *ps =
 			protobuf_c_message_descriptor_get_field_by_name(body->descriptor, "page_size");
@@ -530,11 +512,11 @@ sqlroute_handle(Call *call, const Triad__V1__Request *req)
 	ctx->call = call;
 	ctx->route = route;
 	const char *body_name = call->route;
-	for (int s = 0; s < SQLROUTE_MAX_STMTS && route->stmts[s].sql != NULL; s++) {
+	for (int s = 0; s < ROUTE_MAX_STMTS && route->stmts[s].sql != NULL; s++) {
 		const SqlStmt *st = &route->stmts[s];
-		const char *params[SQLROUTE_MAX_PARAMS];
+		const char *params[ROUTE_MAX_PARAMS];
 		int n = 0;
-		for (; n < SQLROUTE_MAX_PARAMS && st->params[n] != NULL; n++) {
+		for (; n < ROUTE_MAX_PARAMS && st->params[n] != NULL; n++) {
 			const char *src = st->params[n];
 			if (strcmp(src, "$request_id") == 0)
 				params[n] = call->request_id_text;
@@ -542,8 +524,6 @@ sqlroute_handle(Call *call, const Triad__V1__Request *req)
 				params[n] = person;
 			else if (strcmp(src, "$limit") == 0)
 				params[n] = limit;
-			else if (strcmp(src, "$idempotency_key") == 0)
-				params[n] = call->idempotency_key;
 			else if (strcmp(src, "$organisation") == 0)
 				params[n] = auth_organisation(call->principal, call->tenant);
 			else if (strcmp(src, "$staff") == 0)

@@ -80,11 +80,13 @@ static const char prerequisite_remove[] = "SELECT * FROM triad_prerequisite_remo
 /* One statement; its rows fill the reply's repeated field `into`. */
 #define MANY(sql, into, ...) {{sql, {__VA_ARGS__}, into}}
 
+#define FLAGS_READ ROUTE_READ
+#define FLAGS_WRITE ROUTE_WRITE
 #define ROUTE(kind, verb, reply, stmts, not_found, paged)                                  \
 	{TRIAD__V1__REQUEST__BODY_##kind, VERB_CATALOGUE_##verb,                             \
-	 TRIAD__V1__RESPONSE__BODY_##reply, stmts, not_found, paged}
+	 TRIAD__V1__RESPONSE__BODY_##reply, FLAGS_##verb, stmts, not_found, paged}
 
-const SqlRoute catalogue_routes[] = {
+const Route catalogue_routes[] = {
 	ROUTE(CREATE_PROGRAMME, WRITE, PROGRAMME,
 	      ONE(programme_create, "programme.code", PROGRAMME_FIELDS, RID), NULL, false),
 	ROUTE(GET_PROGRAMME, READ, PROGRAMME,

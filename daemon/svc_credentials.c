@@ -11,7 +11,6 @@
 
 #include "log.h"
 #include "pool.h"
-#include "svc.h"
 #include "svc_util.h"
 
 #define LABEL_MAX 100
@@ -162,14 +161,13 @@ static const char create_grant_sql[] =
 	"                  $5::numeric FROM g)"
 	" SELECT " GRANT_COLS " FROM g JOIN pc ON pc.id = g.principal_id";
 
-void
+static void
 svc_grant_create(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__CreateGrantRequest *m = req->create_grant;
 	const char *role, *title;
 
-	if (!call_authorize(call, VERB_CREATE_GRANT, NULL) ||
-	    !check_id(call, "create_grant.person_id", m->person_id, true) ||
+	if (!check_id(call, "create_grant.person_id", m->person_id, true) ||
 	    !check_role(call, "create_grant", m->role, m->title, m->organisation_id, &role, &title))
 		return;
 	DbJob *job = call_job(call, create_grant_done, call);
@@ -200,13 +198,12 @@ grants_done(void *arg, const DbOutcome *out)
 	list_free(&l);
 }
 
-void
+static void
 svc_grant_list(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__ListGrantsRequest *m = req->list_grants;
 
-	if (!call_authorize(call, VERB_LIST_GRANTS, NULL) ||
-	    !check_id(call, "list_grants.principal_id", m->principal_id, false) ||
+	if (!check_id(call, "list_grants.principal_id", m->principal_id, false) ||
 	    !check_page_token(call, "list_grants.page_token", m->page_token, false))
 		return;
 	call->page_limit = page_size(m->page_size);
@@ -229,13 +226,12 @@ static const char revoke_grant_sql[] =
 	"                  $2::numeric FROM g)"
 	" SELECT " GRANT_COLS " FROM g JOIN principal pc ON pc.id = g.principal_id";
 
-void
+static void
 svc_grant_revoke(Call *call, const Triad__V1__Request *req)
 {
 	const char *id = req->revoke_grant->id;
 
-	if (!call_authorize(call, VERB_REVOKE_GRANT, NULL) ||
-	    !check_id(call, "revoke_grant.id", id, true))
+	if (!check_id(call, "revoke_grant.id", id, true))
 		return;
 	DbJob *job = call_job(call, revoke_grant_done, call);
 	const char *params[2] = {id, call->request_id_text};
@@ -340,14 +336,13 @@ static const char create_machine_sql[] =
 	"                  t.id::text, $5::numeric FROM t)"
 	" SELECT " TOKEN_COLS ", pc.name, pc.kind, '' FROM t JOIN pc ON pc.id = t.principal_id";
 
-void
+static void
 svc_token_create(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__CreateTokenRequest *m = req->create_token;
 	bool machine = m->machine_name[0] != '\0';
 
-	if (!call_authorize(call, machine ? VERB_CREATE_MACHINE : VERB_CREATE_TOKEN, NULL) ||
-	    !check_text(call, "create_token.label", m->label, 0, LABEL_MAX) ||
+	if (!check_text(call, "create_token.label", m->label, 0, LABEL_MAX) ||
 	    !check_text(call, "create_token.machine_name", m->machine_name, 0, MACHINE_NAME_MAX) ||
 	    !check_id(call, "create_token.organisation_id", m->organisation_id, false))
 		return;
@@ -409,13 +404,12 @@ tokens_done(void *arg, const DbOutcome *out)
 	list_free(&l);
 }
 
-void
+static void
 svc_token_list(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__ListTokensRequest *m = req->list_tokens;
 
-	if (!call_authorize(call, VERB_LIST_TOKENS, NULL) ||
-	    !check_page_token(call, "list_tokens.page_token", m->page_token, false))
+	if (!check_page_token(call, "list_tokens.page_token", m->page_token, false))
 		return;
 	call->page_limit = page_size(m->page_size);
 	char limit[16];
@@ -463,13 +457,12 @@ static const char revoke_token_sql[] =
 	"             FROM t)"
 	" SELECT " TOKEN_COLS " FROM t";
 
-void
+static void
 svc_token_revoke(Call *call, const Triad__V1__Request *req)
 {
 	const char *id = req->revoke_token->id;
 
-	if (!call_authorize(call, VERB_REVOKE_TOKEN, NULL) ||
-	    !check_id(call, "revoke_token.id", id, true))
+	if (!check_id(call, "revoke_token.id", id, true))
 		return;
 	DbJob *job = call_job(call, revoke_token_done, call);
 	const char *params[2] = {id, call->request_id_text};
@@ -553,14 +546,13 @@ static const char create_invite_sql[] =
 	"                  i.id::text, $8::numeric FROM i)"
 	" SELECT " INVITE_COLS " FROM i JOIN person pe ON pe.id = i.person_id";
 
-void
+static void
 svc_invite_create(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__CreateInviteRequest *m = req->create_invite;
 	const char *role, *title;
 
-	if (!call_authorize(call, VERB_CREATE_INVITE, NULL) ||
-	    !check_id(call, "create_invite.person_id", m->person_id, true) ||
+	if (!check_id(call, "create_invite.person_id", m->person_id, true) ||
 	    !check_role(call, "create_invite", m->role, m->title, m->organisation_id, &role, &title))
 		return;
 	int days = m->expires_in_days == 0 ? INVITE_DAYS_DEFAULT : m->expires_in_days;
@@ -614,13 +606,12 @@ invites_done(void *arg, const DbOutcome *out)
 	list_free(&l);
 }
 
-void
+static void
 svc_invite_list(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__ListInvitesRequest *m = req->list_invites;
 
-	if (!call_authorize(call, VERB_LIST_INVITES, NULL) ||
-	    !check_page_token(call, "list_invites.page_token", m->page_token, false))
+	if (!check_page_token(call, "list_invites.page_token", m->page_token, false))
 		return;
 	call->page_limit = page_size(m->page_size);
 	char limit[16];
@@ -661,16 +652,51 @@ static const char revoke_invite_sql[] =
 	"                  i.id::text, $2::numeric FROM i)"
 	" SELECT " INVITE_COLS " FROM i JOIN person pe ON pe.id = i.person_id";
 
-void
+static void
 svc_invite_revoke(Call *call, const Triad__V1__Request *req)
 {
 	const char *id = req->revoke_invite->id;
 
-	if (!call_authorize(call, VERB_REVOKE_INVITE, NULL) ||
-	    !check_id(call, "revoke_invite.id", id, true))
+	if (!check_id(call, "revoke_invite.id", id, true))
 		return;
 	DbJob *job = call_job(call, invite_done, call);
 	const char *params[2] = {id, call->request_id_text};
 	if (job != NULL && call_job_add(call, job, revoke_invite_sql, 2, params))
 		pool_submit(call->srv->pool, job);
 }
+
+/* ---- the rows ---- */
+
+/* A token for a new machine, rather than for oneself, is an admin's act. */
+static bool
+creates_machine(const Call *call, const Triad__V1__Request *req)
+{
+	return req->create_token->machine_name[0] != '\0';
+}
+
+static const VerbHook machine_hook = {creates_machine, VERB_CREATE_MACHINE, "with machine_name"};
+
+#define K(x) TRIAD__V1__REQUEST__BODY_##x
+#define R(x) TRIAD__V1__RESPONSE__BODY_##x
+
+const Route credential_routes[] = {
+	{.kind = K(CREATE_GRANT), .verb = VERB_CREATE_GRANT, .reply = R(GRANT), .flags = ROUTE_ACCESS_WRITE,
+	 .handler = svc_grant_create},
+	{.kind = K(LIST_GRANTS), .verb = VERB_LIST_GRANTS, .reply = R(GRANTS), .flags = ROUTE_READ,
+	 .handler = svc_grant_list},
+	{.kind = K(REVOKE_GRANT), .verb = VERB_REVOKE_GRANT, .reply = R(GRANT), .flags = ROUTE_ACCESS_WRITE,
+	 .handler = svc_grant_revoke},
+	{.kind = K(CREATE_TOKEN), .verb = VERB_CREATE_TOKEN, .reply = R(CREATE_TOKEN), .flags = ROUTE_ACCESS_WRITE | ROUTE_SECRET,
+	 .handler = svc_token_create, .hook = &machine_hook},
+	{.kind = K(LIST_TOKENS), .verb = VERB_LIST_TOKENS, .reply = R(TOKENS), .flags = ROUTE_READ,
+	 .handler = svc_token_list},
+	{.kind = K(REVOKE_TOKEN), .verb = VERB_REVOKE_TOKEN, .reply = R(TOKEN), .flags = ROUTE_ACCESS_WRITE,
+	 .handler = svc_token_revoke},
+	{.kind = K(CREATE_INVITE), .verb = VERB_CREATE_INVITE, .reply = R(CREATE_INVITE), .flags = ROUTE_ACCESS_WRITE | ROUTE_SECRET,
+	 .handler = svc_invite_create},
+	{.kind = K(LIST_INVITES), .verb = VERB_LIST_INVITES, .reply = R(INVITES), .flags = ROUTE_READ,
+	 .handler = svc_invite_list},
+	{.kind = K(REVOKE_INVITE), .verb = VERB_REVOKE_INVITE, .reply = R(INVITE), .flags = ROUTE_ACCESS_WRITE,
+	 .handler = svc_invite_revoke},
+	{0},
+};

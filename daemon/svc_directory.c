@@ -11,7 +11,6 @@
 
 #include "log.h"
 #include "pool.h"
-#include "svc.h"
 #include "svc_util.h"
 
 #define NAME_MAX_LEN 200
@@ -81,13 +80,11 @@ static const char create_institution_sql[] =
 	"                  $3::numeric FROM i)"
 	" SELECT " INSTITUTION_COLS " FROM i";
 
-void
+static void
 svc_institution_create(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__CreateInstitutionRequest *m = req->create_institution;
 
-	if (!call_authorize(call, VERB_CREATE_INSTITUTION, ""))
-		return;
 	if (!slug_valid(m->slug)) {
 		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "create_institution.slug",
 			  "slug must be 2 to 63 lowercase letters, digits or '-', starting with a "
@@ -102,13 +99,12 @@ svc_institution_create(Call *call, const Triad__V1__Request *req)
 		pool_submit(call->srv->pool, job);
 }
 
-void
+static void
 svc_institution_get(Call *call, const Triad__V1__Request *req)
 {
 	const char *id = req->get_institution->id;
 
-	if (!check_text(call, "get_institution.id", id, 1, INSTITUTION_ARG_MAX) ||
-	    !call_authorize(call, VERB_GET_INSTITUTION, id))
+	if (!check_text(call, "get_institution.id", id, 1, INSTITUTION_ARG_MAX))
 		return;
 	/* triad_begin() resolved the id or slug; NOT_FOUND comes from there. */
 	DbJob *job = call_job(call, institution_done, call);
@@ -139,14 +135,13 @@ institutions_done(void *arg, const DbOutcome *out)
 }
 
 /* Operators see every institution; anyone else those they have grants in. */
-void
+static void
 svc_institution_list(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__ListInstitutionsRequest *m = req->list_institutions;
 	const Principal *p = call->principal;
 
-	if (!call_authorize(call, VERB_LIST_INSTITUTIONS, "") ||
-	    !check_page_token(call, "list_institutions.page_token", m->page_token, false))
+	if (!check_page_token(call, "list_institutions.page_token", m->page_token, false))
 		return;
 	call->page_limit = page_size(m->page_size);
 
@@ -242,13 +237,12 @@ email_plausible(const char *s)
 	       at[strlen(at) - 1] != '.' && strpbrk(s, " \t\r\n") == NULL;
 }
 
-void
+static void
 svc_person_create(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__CreatePersonRequest *m = req->create_person;
 
-	if (!call_authorize(call, VERB_CREATE_PERSON, NULL) ||
-	    !check_text(call, "create_person.name", m->name, 1, NAME_MAX_LEN) ||
+	if (!check_text(call, "create_person.name", m->name, 1, NAME_MAX_LEN) ||
 	    !check_text(call, "create_person.email", m->email, 1, 254))
 		return;
 	if (!email_plausible(m->email)) {
@@ -262,13 +256,12 @@ svc_person_create(Call *call, const Triad__V1__Request *req)
 		pool_submit(call->srv->pool, job);
 }
 
-void
+static void
 svc_person_get(Call *call, const Triad__V1__Request *req)
 {
 	const char *id = req->get_person->id;
 
-	if (!call_authorize(call, VERB_GET_PERSON, NULL) ||
-	    !check_id(call, "get_person.id", id, true))
+	if (!check_id(call, "get_person.id", id, true))
 		return;
 	DbJob *job = call_job(call, person_done, call);
 	const char *params[1] = {id};
@@ -298,13 +291,12 @@ persons_done(void *arg, const DbOutcome *out)
 	list_free(&l);
 }
 
-void
+static void
 svc_person_list(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__ListPersonsRequest *m = req->list_persons;
 
-	if (!call_authorize(call, VERB_LIST_PERSONS, NULL) ||
-	    !check_page_token(call, "list_persons.page_token", m->page_token, false))
+	if (!check_page_token(call, "list_persons.page_token", m->page_token, false))
 		return;
 	call->page_limit = page_size(m->page_size);
 	char limit[16];
@@ -367,14 +359,13 @@ static const char create_org_sql[] =
 	"                  $3::numeric FROM o)"
 	" SELECT " ORG_COLS " FROM o";
 
-void
+static void
 svc_org_create(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__CreateOrganisationRequest *m = req->create_organisation;
 	const char *kind = org_kind_to_sql(m->kind);
 
-	if (!call_authorize(call, VERB_CREATE_ORGANISATION, "") ||
-	    !check_text(call, "create_organisation.name", m->name, 1, NAME_MAX_LEN))
+	if (!check_text(call, "create_organisation.name", m->name, 1, NAME_MAX_LEN))
 		return;
 	if (kind == NULL) {
 		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "create_organisation.kind",
@@ -388,13 +379,12 @@ svc_org_create(Call *call, const Triad__V1__Request *req)
 		pool_submit(call->srv->pool, job);
 }
 
-void
+static void
 svc_org_get(Call *call, const Triad__V1__Request *req)
 {
 	const char *id = req->get_organisation->id;
 
-	if (!call_authorize(call, VERB_GET_ORGANISATION, "") ||
-	    !check_id(call, "get_organisation.id", id, true))
+	if (!check_id(call, "get_organisation.id", id, true))
 		return;
 	DbJob *job = call_job(call, org_done, call);
 	const char *params[1] = {id};
@@ -423,13 +413,12 @@ orgs_done(void *arg, const DbOutcome *out)
 	list_free(&l);
 }
 
-void
+static void
 svc_org_list(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__ListOrganisationsRequest *m = req->list_organisations;
 
-	if (!call_authorize(call, VERB_LIST_ORGANISATIONS, "") ||
-	    !check_page_token(call, "list_organisations.page_token", m->page_token, false))
+	if (!check_page_token(call, "list_organisations.page_token", m->page_token, false))
 		return;
 	call->page_limit = page_size(m->page_size);
 	char limit[16];
@@ -441,3 +430,30 @@ svc_org_list(Call *call, const Triad__V1__Request *req)
 			" WHERE ($1 = '' OR o.id > $1::uuid) ORDER BY o.id LIMIT $2::int", 2, params))
 		pool_submit(call->srv->pool, job);
 }
+
+/* ---- the rows ---- */
+
+#define K(x) TRIAD__V1__REQUEST__BODY_##x
+#define R(x) TRIAD__V1__RESPONSE__BODY_##x
+
+const Route directory_routes[] = {
+	{.kind = K(CREATE_INSTITUTION), .verb = VERB_CREATE_INSTITUTION, .reply = R(INSTITUTION), .flags = ROUTE_ACCESS_WRITE,
+	 .handler = svc_institution_create},
+	{.kind = K(GET_INSTITUTION), .verb = VERB_GET_INSTITUTION, .reply = R(INSTITUTION), .flags = ROUTE_READ,
+	 .handler = svc_institution_get, .tenant_field = "id"},
+	{.kind = K(LIST_INSTITUTIONS), .verb = VERB_LIST_INSTITUTIONS, .reply = R(INSTITUTIONS), .flags = ROUTE_READ,
+	 .handler = svc_institution_list},
+	{.kind = K(CREATE_PERSON), .verb = VERB_CREATE_PERSON, .reply = R(PERSON), .flags = ROUTE_WRITE,
+	 .handler = svc_person_create},
+	{.kind = K(GET_PERSON), .verb = VERB_GET_PERSON, .reply = R(PERSON), .flags = ROUTE_READ,
+	 .handler = svc_person_get},
+	{.kind = K(LIST_PERSONS), .verb = VERB_LIST_PERSONS, .reply = R(PERSONS), .flags = ROUTE_READ,
+	 .handler = svc_person_list},
+	{.kind = K(CREATE_ORGANISATION), .verb = VERB_CREATE_ORGANISATION, .reply = R(ORGANISATION), .flags = ROUTE_WRITE,
+	 .handler = svc_org_create},
+	{.kind = K(GET_ORGANISATION), .verb = VERB_GET_ORGANISATION, .reply = R(ORGANISATION), .flags = ROUTE_READ,
+	 .handler = svc_org_get},
+	{.kind = K(LIST_ORGANISATIONS), .verb = VERB_LIST_ORGANISATIONS, .reply = R(ORGANISATIONS), .flags = ROUTE_READ,
+	 .handler = svc_org_list},
+	{0},
+};

@@ -21,20 +21,20 @@
 	"SELECT id FROM event WHERE id = " ID(n) \
 	" AND triad_event_visible(community_id, $" #p ", $" #s "::boolean)"
 
-const SqlRoute event_routes[] = {
+const Route event_routes[] = {
 	/* ---- events ---- */
-	{K(CREATE_EVENT), VERB_EVENT_WRITE, R(EVENT),
+	{K(CREATE_EVENT), VERB_EVENT_WRITE, R(EVENT), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_event_create(nullif($1, ''), $2, $3, " ID(4) ", " ID(5) ", $6, $7,"
 	   " $8::int, " ID(9) ", $10, $11::numeric)",
 	   {"kind", "title", "description", "community_id", "programme_id", "starts_at", "place",
 	    "capacity", "presenter_person_id", "topic", "$request_id"}}}},
-	{K(GET_EVENT), VERB_EVENT_READ, R(EVENT),
+	{K(GET_EVENT), VERB_EVENT_READ, R(EVENT), ROUTE_READ,
 	 {{"SELECT * FROM event_v WHERE id = " ID(1)
 	   "   AND triad_event_visible(community_id, $2, $3::boolean)",
 	   {"id", "$person", "$staff"}}}, "event not found"},
 	/* Soonest first: the page token is the last event of the page, and the
 	 * next page goes on after it in (starts_at, id) order. */
-	{K(LIST_EVENTS), VERB_EVENT_READ, R(EVENTS),
+	{K(LIST_EVENTS), VERB_EVENT_READ, R(EVENTS), ROUTE_READ,
 	 {{"SELECT * FROM event_v WHERE triad_event_visible(community_id, $1, $2::boolean)"
 	   "   AND (nullif($3, '') IS NULL OR community_id = " ID(3) ")"
 	   "   AND ($4 = '' OR kind = $4)"
@@ -45,20 +45,20 @@ const SqlRoute event_routes[] = {
 	   {"$person", "$staff", "community_id", "kind", "upcoming", "page_token", "$limit"},
 	   "events"}},
 	 NULL, true},
-	{K(SET_EVENT_CAPACITY), VERB_EVENT_WRITE, R(EVENT),
+	{K(SET_EVENT_CAPACITY), VERB_EVENT_WRITE, R(EVENT), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_event_capacity(" ID(1) ", $2::int, $3::numeric)",
 	   {"id", "capacity", "$request_id"}}}},
 
 	/* ---- registrations ---- */
-	{K(REGISTER_FOR_EVENT), VERB_EVENT_REGISTER, R(REGISTRATION),
+	{K(REGISTER_FOR_EVENT), VERB_EVENT_REGISTER, R(REGISTRATION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_event_register(" ID(1) ", " ID(2) ", $3, $4::boolean, $5::numeric)",
 	   {"event_id", "person_id", "$person", "$staff", "$request_id"}}}},
-	{K(CANCEL_REGISTRATION), VERB_EVENT_REGISTER, R(REGISTRATION),
+	{K(CANCEL_REGISTRATION), VERB_EVENT_REGISTER, R(REGISTRATION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_event_cancel(" ID(1) ", $2, $3::boolean, $4::numeric)",
 	   {"id", "$person", "$staff", "$request_id"}}}},
 	/* Staff see every registration, anyone else their own; in order of
 	 * arrival, so the waitlist comes in its order. */
-	{K(LIST_REGISTRATIONS), VERB_EVENT_READ, R(REGISTRATIONS),
+	{K(LIST_REGISTRATIONS), VERB_EVENT_READ, R(REGISTRATIONS), ROUTE_READ,
 	 {{VISIBLE_EVENT(1, 2, 3), {"event_id", "$person", "$staff"}},
 	  {"SELECT * FROM event_registration_v WHERE event_id = " ID(1)
 	   "   AND ($3::boolean OR person_id::text = $2)"
@@ -68,22 +68,22 @@ const SqlRoute event_routes[] = {
 	   {"event_id", "$person", "$staff", "waitlisted", "include_cancelled"},
 	   "registrations"}},
 	 "event not found"},
-	{K(RECORD_EVENT_ATTENDANCE), VERB_EVENT_WRITE, R(REGISTRATION),
+	{K(RECORD_EVENT_ATTENDANCE), VERB_EVENT_WRITE, R(REGISTRATION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_event_attendance(" ID(1) ", nullif($2, ''), $3::numeric)",
 	   {"registration_id", "status", "$request_id"}}}},
 
 	/* ---- topics ---- */
-	{K(SUGGEST_TOPIC), VERB_TOPIC_SUGGEST, R(TOPIC),
+	{K(SUGGEST_TOPIC), VERB_TOPIC_SUGGEST, R(TOPIC), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_topic_suggest(" ID(1) ", $2, $3, $4::boolean, $5::numeric)",
 	   {"event_id", "text", "$person", "$staff", "$request_id"}}}},
-	{K(LIST_TOPICS), VERB_EVENT_READ, R(TOPICS),
+	{K(LIST_TOPICS), VERB_EVENT_READ, R(TOPICS), ROUTE_READ,
 	 {{VISIBLE_EVENT(1, 2, 3), {"event_id", "$person", "$staff"}},
 	  {"SELECT * FROM topic_v WHERE event_id = " ID(1) " ORDER BY at, id",
 	   {"event_id"}, "topics"}},
 	 "event not found"},
 
 	/* ---- alumni: staff see all, anyone else themselves ---- */
-	{K(LIST_ALUMNI), VERB_ALUMNI_READ, R(ALUMNI),
+	{K(LIST_ALUMNI), VERB_ALUMNI_READ, R(ALUMNI), ROUTE_READ,
 	 {{"SELECT * FROM alumnus_v WHERE ($1::boolean OR person_id::text = $2)"
 	   "   AND (nullif($3, '') IS NULL OR programme_id = " ID(3) ")"
 	   "   AND (nullif($4, '') IS NULL OR person_id = " ID(4) ")" PAGE(5)
@@ -92,26 +92,26 @@ const SqlRoute event_routes[] = {
 	 NULL, true},
 
 	/* ---- ambassadors ---- */
-	{K(CREATE_AMBASSADOR), VERB_AMBASSADOR_WRITE, R(AMBASSADOR),
+	{K(CREATE_AMBASSADOR), VERB_AMBASSADOR_WRITE, R(AMBASSADOR), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_ambassador_create(" ID(1) ", " ID(2) ", " ID(3) ", nullif($4, ''),"
 	   " $5, $6, $7::numeric)",
 	   {"person_id", "programme_id", "organisation_id", "basis", "starts_on", "ends_on",
 	    "$request_id"}}}},
-	{K(LIST_AMBASSADORS), VERB_AMBASSADOR_READ, R(AMBASSADORS),
+	{K(LIST_AMBASSADORS), VERB_AMBASSADOR_READ, R(AMBASSADORS), ROUTE_READ,
 	 {{"SELECT * FROM ambassador_v WHERE (nullif($1, '') IS NULL OR programme_id = " ID(1) ")"
 	   "   AND (nullif($2, '') IS NULL OR organisation_id = " ID(2) ")" PAGE(3)
 	   " ORDER BY id LIMIT $4::int",
 	   {"programme_id", "organisation_id", "page_token", "$limit"}, "ambassadors"}},
 	 NULL, true},
-	{K(END_AMBASSADOR), VERB_AMBASSADOR_WRITE, R(AMBASSADOR),
+	{K(END_AMBASSADOR), VERB_AMBASSADOR_WRITE, R(AMBASSADOR), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_ambassador_end(" ID(1) ", $2, $3::numeric)",
 	   {"id", "ends_on", "$request_id"}}}},
-	{K(RECORD_AMBASSADOR_ACTIVITY), VERB_AMBASSADOR_WRITE, R(AMBASSADOR_ACTIVITY),
+	{K(RECORD_AMBASSADOR_ACTIVITY), VERB_AMBASSADOR_WRITE, R(AMBASSADOR_ACTIVITY), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_ambassador_activity_record(" ID(1) ", nullif($2, ''), $3, $4,"
 	   " $5::int, $6::numeric)",
 	   {"ambassador_id", "kind", "held_on", "description", "reach", "$request_id"}}}},
 	/* Newest first; one ambassador's, or the latest 500 of all. */
-	{K(LIST_AMBASSADOR_ACTIVITIES), VERB_AMBASSADOR_READ, R(AMBASSADOR_ACTIVITIES),
+	{K(LIST_AMBASSADOR_ACTIVITIES), VERB_AMBASSADOR_READ, R(AMBASSADOR_ACTIVITIES), ROUTE_READ,
 	 {{"SELECT 1 AS found WHERE nullif($1, '') IS NULL"
 	   "    OR EXISTS (SELECT 1 FROM ambassador WHERE id = " ID(1) ")",
 	   {"ambassador_id"}},

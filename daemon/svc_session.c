@@ -11,7 +11,6 @@
 #include "db.h"
 #include "log.h"
 #include "pool.h"
-#include "svc.h"
 #include "svc_util.h"
 
 #define CLIENT_NAME_MAX 128
@@ -225,7 +224,7 @@ hello_token_done(void *arg, const DbOutcome *out)
  * Opens the session: checks the version, the form of the token, then the
  * token itself against the database. Any failure closes the connection.
  */
-void
+static void
 svc_session_hello(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__Hello *h = req->hello;
@@ -330,13 +329,11 @@ ping_db_done(void *arg, const DbOutcome *out)
 	free(ctx);
 }
 
-void
+static void
 svc_session_ping(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__Ping *p = req->ping;
 
-	if (!call_authorize(call, VERB_PING, ""))
-		return;
 	if (p->payload.len > PING_PAYLOAD_MAX) {
 		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "ping.payload",
 			  "payload is %zu bytes; at most %d are echoed", p->payload.len,
@@ -514,7 +511,7 @@ redeem_candidates_done(void *arg, const DbOutcome *out)
  * Exchanges an invite code for a token. Needs no session, so it counts as
  * a sign-in for the limiter: a wrong code is a failed attempt.
  */
-void
+static void
 svc_session_redeem_invite(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__RedeemInviteRequest *m = req->redeem_invite;
@@ -646,11 +643,9 @@ out:
 	free(ip);
 }
 
-void
+static void
 svc_session_who_am_i(Call *call, const Triad__V1__Request *req)
 {
-	if (!call_authorize(call, VERB_WHO_AM_I, ""))
-		return;
 	DbJob *job = call_job(call, whoami_done, call);
 	const char *pid[1] = {call->principal->id};
 	const char *person[1] = {call->principal->person_id};
@@ -659,3 +654,20 @@ svc_session_who_am_i(Call *call, const Triad__V1__Request *req)
 		return;
 	pool_submit(call->srv->pool, job);
 }
+
+/* ---- the rows ---- */
+
+#define K(x) TRIAD__V1__REQUEST__BODY_##x
+#define R(x) TRIAD__V1__RESPONSE__BODY_##x
+
+const Route session_routes[] = {
+	{.kind = K(HELLO), .verb = VERB_HELLO, .reply = R(HELLO), .flags = ROUTE_PUBLIC | ROUTE_WRITES,
+	 .handler = svc_session_hello},
+	{.kind = K(PING), .verb = VERB_PING, .reply = R(PING), .flags = ROUTE_READ,
+	 .handler = svc_session_ping},
+	{.kind = K(REDEEM_INVITE), .verb = VERB_REDEEM_INVITE, .reply = R(REDEEM_INVITE), .flags = ROUTE_PUBLIC | ROUTE_WRITES | ROUTE_SECRET,
+	 .handler = svc_session_redeem_invite},
+	{.kind = K(WHO_AM_I), .verb = VERB_WHO_AM_I, .reply = R(WHO_AM_I), .flags = ROUTE_READ,
+	 .handler = svc_session_who_am_i},
+	{0},
+};

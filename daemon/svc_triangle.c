@@ -13,7 +13,6 @@
 #include "log.h"
 #include "pool.h"
 #include "sqlroute.h"
-#include "svc.h"
 #include "svc_util.h"
 
 #define K(x) TRIAD__V1__REQUEST__BODY_##x
@@ -21,41 +20,47 @@
 #define ID(n) "nullif($" #n ", '')::uuid"
 #define PAGE(n) " AND (nullif($" #n ", '') IS NULL OR id > nullif($" #n ", '')::uuid)"
 
-const SqlRoute triangle_routes[] = {
+static void svc_relation_create(Call *call, const Triad__V1__Request *req);
+
+const Route triangle_routes[] = {
 	/* ---- agreements and partners ---- */
-	{K(CREATE_AGREEMENT), VERB_PARTNER_WRITE, R(AGREEMENT),
+	{K(CREATE_AGREEMENT), VERB_PARTNER_WRITE, R(AGREEMENT), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_agreement_create(" ID(1) ", nullif($2, ''), $3, $4, $5::numeric,"
 	   " $6::int, $7::int, $8::text[], $9::text[], $10::text[], $11::numeric)",
 	   {"agreement.organisation_id", "agreement.kind", "agreement.starts_on",
 	    "agreement.ends_on", "agreement.hours_per_week", "agreement.change_assignments",
 	    "agreement.internship_places", "agreement.contacts", "agreement.ambassadors",
 	    "agreement.members", "$request_id"}}}},
-	{K(GET_AGREEMENT), VERB_PARTNER_READ, R(AGREEMENT),
+	{K(GET_AGREEMENT), VERB_PARTNER_READ, R(AGREEMENT), ROUTE_READ,
 	 {{"SELECT * FROM agreement_v WHERE id = " ID(1), {"id"}}}, "agreement not found"},
-	{K(LIST_AGREEMENTS), VERB_PARTNER_READ, R(AGREEMENTS),
+	{K(LIST_AGREEMENTS), VERB_PARTNER_READ, R(AGREEMENTS), ROUTE_READ,
 	 {{"SELECT * FROM agreement_v WHERE (nullif($1, '') IS NULL OR organisation_id = " ID(1) ")"
 	   PAGE(2) " ORDER BY id LIMIT $3::int",
 	   {"organisation_id", "page_token", "$limit"}, "agreements"}}, NULL, true},
-	{K(END_AGREEMENT), VERB_PARTNER_WRITE, R(AGREEMENT),
+	{K(END_AGREEMENT), VERB_PARTNER_WRITE, R(AGREEMENT), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_agreement_end(" ID(1) ", $2, $3::numeric)",
 	   {"id", "ends_on", "$request_id"}}}},
-	{K(LIST_PARTNERS), VERB_PARTNER_READ, R(PARTNERS),
+	{K(LIST_PARTNERS), VERB_PARTNER_READ, R(PARTNERS), ROUTE_READ,
 	 {{"SELECT * FROM partner_v WHERE true" PAGE(1) " ORDER BY id LIMIT $2::int",
 	   {"page_token", "$limit"}, "partners"}}, NULL, true},
 
 	/* ---- relations ---- */
-	{K(PROPOSE_RELATION), VERB_RELATION_PROPOSE, R(RELATION),
+	/* Creating a relation may have to mint an invite for the coach, and
+	 * only the daemon makes secrets. */
+	{.kind = K(CREATE_RELATION), .verb = VERB_RELATION_WRITE, .reply = R(CREATE_RELATION),
+	 .flags = ROUTE_WRITE | ROUTE_SECRET, .handler = svc_relation_create},
+	{K(PROPOSE_RELATION), VERB_RELATION_PROPOSE, R(RELATION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_relation_create(" ID(1) ", " ID(2) ", nullif($3, ''), '', '',"
 	   " 'proposed', $4, $5::numeric)",
 	   {"enrollment_id", "coach_person_id", "kind", "$person", "$request_id"}}}},
-	{K(APPROVE_RELATION), VERB_RELATION_WRITE, R(RELATION),
+	{K(APPROVE_RELATION), VERB_RELATION_WRITE, R(RELATION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_relation_set(" ID(1) ", 'active', $2::numeric)",
 	   {"id", "$request_id"}}}},
-	{K(END_RELATION), VERB_RELATION_WRITE, R(RELATION),
+	{K(END_RELATION), VERB_RELATION_WRITE, R(RELATION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_relation_set(" ID(1) ", 'ended', $2::numeric)",
 	   {"id", "$request_id"}}}},
 	/* Staff see every relation; a participant their own (to ask for feedback). */
-	{K(LIST_RELATIONS), VERB_RELATION_READ, R(RELATIONS),
+	{K(LIST_RELATIONS), VERB_RELATION_READ, R(RELATIONS), ROUTE_READ,
 	 {{"SELECT * FROM relation_v WHERE (nullif($1, '') IS NULL OR enrollment_id = " ID(1) ")"
 	   "   AND (nullif($2, '') IS NULL OR coach_person_id = " ID(2) ")"
 	   "   AND ($5::boolean OR participant_person_id::text = $6)" PAGE(3)
@@ -64,29 +69,29 @@ const SqlRoute triangle_routes[] = {
 	   "relations"}},
 	 NULL, true},
 	/* A coach's own view, across institutions: no tenant, the caller's person. */
-	{K(LIST_COACHEES), VERB_COACHEES, R(COACHEES),
+	{K(LIST_COACHEES), VERB_COACHEES, R(COACHEES), ROUTE_READ,
 	 {{"SELECT * FROM triad_coachees($1)", {"$person"}, "coachees"}}},
-	{K(LIST_FEEDBACK_REQUESTS), VERB_COACHEES, R(FEEDBACK_REQUESTS),
+	{K(LIST_FEEDBACK_REQUESTS), VERB_COACHEES, R(FEEDBACK_REQUESTS), ROUTE_READ,
 	 {{"SELECT * FROM triad_coach_requests($1)", {"$person"}, "requests"}}},
 
 	/* ---- feedback ---- */
-	{K(REQUEST_FEEDBACK), VERB_FEEDBACK_REQUEST, R(FEEDBACK_REQUEST),
+	{K(REQUEST_FEEDBACK), VERB_FEEDBACK_REQUEST, R(FEEDBACK_REQUEST), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_feedback_request_create(" ID(1) ", " ID(2) ", " ID(3) ", $4, $5,"
 	   " $6, $7, $8::numeric)",
 	   {"relation_id", "outcome_id", "module_id", "assignment", "question", "due_on",
 	    "$person", "$request_id"}}}},
-	{K(GIVE_FEEDBACK), VERB_FEEDBACK_GIVE, R(FEEDBACK),
+	{K(GIVE_FEEDBACK), VERB_FEEDBACK_GIVE, R(FEEDBACK), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_feedback_give(" ID(1) ", $2, $3, $4, $5, " ID(6) ", " ID(7) ", "
-	   ID(8) ", $9, $10, $11::numeric)",
+	   ID(8) ", $9, NULL, $10::numeric)",
 	   {"relation_id", "situation", "behaviour", "effect", "suggestion", "outcome_id",
-	    "module_id", "request_id", "$person", "$idempotency_key", "$request_id"}}}},
-	{K(EDIT_FEEDBACK), VERB_FEEDBACK_GIVE, R(FEEDBACK),
+	    "module_id", "request_id", "$person", "$request_id"}}}},
+	{K(EDIT_FEEDBACK), VERB_FEEDBACK_GIVE, R(FEEDBACK), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_feedback_edit(" ID(1) ", $2, $3, $4, $5, $6, $7::numeric)",
 	   {"id", "situation", "behaviour", "effect", "suggestion", "$person", "$request_id"}}}},
-	{K(GET_FEEDBACK), VERB_FEEDBACK_READ, R(FEEDBACK),
+	{K(GET_FEEDBACK), VERB_FEEDBACK_READ, R(FEEDBACK), ROUTE_READ,
 	 {{"SELECT * FROM triad_feedback_visible($2, $3::boolean) WHERE id = " ID(1),
 	   {"id", "$person", "$staff"}}}, "feedback not found"},
-	{K(LIST_FEEDBACK), VERB_FEEDBACK_READ, R(FEEDBACK_LIST),
+	{K(LIST_FEEDBACK), VERB_FEEDBACK_READ, R(FEEDBACK_LIST), ROUTE_READ,
 	 {{"SELECT * FROM triad_feedback_visible($2, $3::boolean)"
 	   " WHERE (nullif($1, '') IS NULL OR enrollment_id = " ID(1) ")" PAGE(4)
 	   " ORDER BY id LIMIT $5::int",
@@ -94,11 +99,11 @@ const SqlRoute triangle_routes[] = {
 	 NULL, true},
 
 	/* ---- consent, the employer's view, judgements ---- */
-	{K(SET_CONSENT), VERB_CONSENT_SET, R(CONSENT),
+	{K(SET_CONSENT), VERB_CONSENT_SET, R(CONSENT), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_consent_set(" ID(1) ", " ID(2) ", coalesce(nullif($3, ''), 'none'),"
 	   " $4, $5::numeric)",
 	   {"enrollment_id", "organisation_id", "level", "$person", "$request_id"}}}},
-	{K(LIST_EMPLOYER_VIEW), VERB_EMPLOYER_VIEW, R(EMPLOYER_VIEW),
+	{K(LIST_EMPLOYER_VIEW), VERB_EMPLOYER_VIEW, R(EMPLOYER_VIEW), ROUTE_READ,
 	 {{"SELECT * FROM triad_employer_view($1) WHERE true" PAGE(2) " ORDER BY id LIMIT $3::int",
 	   {"$organisation", "page_token", "$limit"}, "participants"},
 	  {"SELECT f.* FROM feedback_v f"
@@ -106,7 +111,7 @@ const SqlRoute triangle_routes[] = {
 	   " WHERE v.consent = 'full' ORDER BY f.at DESC LIMIT 500",
 	   {"$organisation"}, "feedback"}},
 	 NULL, true},
-	{K(ADD_ADVISORY_JUDGEMENT), VERB_JUDGEMENT_ADD, R(ADVISORY_JUDGEMENT),
+	{K(ADD_ADVISORY_JUDGEMENT), VERB_JUDGEMENT_ADD, R(ADVISORY_JUDGEMENT), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_judgement_add(" ID(1) ", $2, $3, $4, $5::numeric)",
 	   {"enrollment_id", "subject", "text", "$organisation", "$request_id"}}}},
 
@@ -166,14 +171,13 @@ relation_done(void *arg, const DbOutcome *out)
 	free(ctx);
 }
 
-void
+static void
 svc_relation_create(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__CreateRelationRequest *m = req->create_relation;
 	char kind[32];
 
-	if (!call_authorize(call, VERB_RELATION_WRITE, NULL) ||
-	    !check_id(call, "create_relation.enrollment_id", m->enrollment_id, true) ||
+	if (!check_id(call, "create_relation.enrollment_id", m->enrollment_id, true) ||
 	    !check_id(call, "create_relation.coach_person_id", m->coach_person_id, true) ||
 	    !check_text(call, "create_relation.starts_on", m->starts_on, 0, 10) ||
 	    !check_text(call, "create_relation.ends_on", m->ends_on, 0, 10))
