@@ -129,6 +129,8 @@ db_job_free(DbJob *job)
 	for (int i = 0; i < 4; i++)
 		free(job->claim[i]);
 	free(job->error_detail);
+	free(job->error_constraint);
+	free(job->error_table);
 	free(job->institution);
 	free(job->token_id);
 	free(job->principal_id);
@@ -404,6 +406,10 @@ job_take_result(DbJob *job, PGresult *r)
 			job->error = strdup(msg != NULL ? msg : "database error");
 			job->error_field = column != NULL ? strdup(column) : NULL;
 			job->error_detail = detail != NULL ? strdup(detail) : NULL;
+			const char *cons = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+			const char *table = PQresultErrorField(r, PG_DIAG_TABLE_NAME);
+			job->error_constraint = cons != NULL ? strdup(cons) : NULL;
+			job->error_table = table != NULL ? strdup(table) : NULL;
 			job->failed_stmt = i;
 		}
 		break;
@@ -435,6 +441,8 @@ outcome_error(const DbJob *job, DbOutcome *out)
 	out->failed_stmt = job->failed_stmt;
 	out->field = job->error_field;
 	out->detail = job->error_detail;
+	out->constraint = job->error_constraint;
+	out->table = job->error_table;
 	memcpy(out->sqlstate, job->sqlstate, sizeof out->sqlstate);
 	if (out->code == TRIAD__V1__CODE__CODE_INTERNAL)
 		log_error("db_error", "sqlstate=%s stmt=%d message=\"%s\"",

@@ -39,6 +39,8 @@ typedef struct DbOutcome {
 	const char *field;                /* the request field an error names, or NULL */
 	int failed_stmt;                  /* index of the failing statement, or -1 */
 	const char *detail;               /* the error's DETAIL, or NULL */
+	const char *constraint;           /* for integrity errors (class 23): the */
+	const char *table;                /* constraint and table, or NULL */
 	PGresult *const *results;
 	int nresults;
 	DbJob *job;                       /* the job, for db_job_commit() from the
@@ -85,6 +87,8 @@ struct DbJob {
 	char sqlstate[6];
 	char *error;                      /* first error message, owned */
 	char *error_detail;               /* its DETAIL, owned */
+	char *error_constraint;           /* its CONSTRAINT_NAME, owned */
+	char *error_table;                /* its TABLE_NAME, owned */
 	char *error_field;                /* its COLUMN (the schema's functions put the
 					     request field there), owned */
 	DbJob *next;                      /* queue link */

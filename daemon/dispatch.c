@@ -284,6 +284,110 @@ unhex(const char *text, size_t *len)
 	return out;
 }
 
+/*
+ * The request field a table column came from: the body's own field of that
+ * name, or one inside a message field of the body ("create_programme.
+ * programme.code"). Written into field; false when none matches.
+ */
+static bool
+column_field(const Call *call, const char *column, char *field, size_t size)
+{
+	const ProtobufCFieldDescriptor *bf =
+		call->row != NULL ? protobuf_c_message_descriptor_get_field(
+					    &triad__v1__request__descriptor, call->row->kind)
+				  : NULL;
+	if (bf == NULL || column == NULL || *column == '\0')
+		return false;
+	const ProtobufCMessageDescriptor *d = bf->descriptor;
+	if (protobuf_c_message_descriptor_get_field_by_name(d, column) != NULL) {
+		snprintf(field, size, "%s.%s", bf->name, column);
+		return true;
+	}
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->type == PROTOBUF_C_TYPE_MESSAGE && f->label != PROTOBUF_C_LABEL_REPEATED &&
+		    protobuf_c_message_descriptor_get_field_by_name(f->descriptor, column) != NULL) {
+			snprintf(field, size, "%s.%s.%s", bf->name, f->name, column);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The first column named in a DETAIL such as "Key (institution_id, code)=(...)
+ * already exists.", skipping institution_id, which no caller sets. */
+static void
+detail_column(const char *detail, char *out, size_t size)
+{
+	const char *p = detail != NULL ? strstr(detail, "Key (") : NULL;
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	p += 5;
+	while (*p != '\0' && *p != ')') {
+		size_t n = strcspn(p, ",)");
+		if (n != strlen("institution_id") || strncmp(p, "institution_id", n) != 0) {
+			snprintf(out, size, "%.*s", (int)n, p);
+			return;
+		}
+		p += n;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+}
+
+/*
+ * PostgreSQL's integrity errors (class 23), which the schema's checks,
+ * keys and references raise when a function did not test first, as a
+ * status people understand, naming the field. No value from the request is
+ * repeated. The one place these are turned into answers.
+ */
+static void
+call_fail_constraint(Call *call, const DbOutcome *out)
+{
+	char column[64] = "", field[160] = "", what[64];
+	const char *table = out->table != NULL ? out->table : "record";
+	const char *name = out->constraint != NULL ? out->constraint : "";
+
+	snprintf(what, sizeof what, "%s", table);
+	for (char *c = what; *c; c++)
+		*c = *c == '_' ? ' ' : *c;
+	if (strcmp(out->sqlstate, "23502") == 0) {          /* not_null_violation */
+		snprintf(column, sizeof column, "%s", out->field != NULL ? out->field : "");
+		bool known = column_field(call, column, field, sizeof field);
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, known ? field : NULL,
+			  "%s is required for a %s", column[0] ? column : "a value", what);
+	} else if (strcmp(out->sqlstate, "23505") == 0) {   /* unique_violation */
+		detail_column(out->detail, column, sizeof column);
+		bool known = column_field(call, column, field, sizeof field);
+		call_fail(call, TRIAD__V1__CODE__CODE_ALREADY_EXISTS, known ? field : NULL,
+			  "there is already a %s with this %s", what,
+			  column[0] ? column : "key");
+	} else if (strcmp(out->sqlstate, "23503") == 0) {   /* foreign_key_violation */
+		detail_column(out->detail, column, sizeof column);
+		bool known = column_field(call, column, field, sizeof field);
+		if (out->detail != NULL && strstr(out->detail, "still referenced") != NULL)
+			call_fail(call, TRIAD__V1__CODE__CODE_FAILED_PRECONDITION, NULL,
+				  "this %s is still in use and cannot be removed", what);
+		else
+			call_fail(call, TRIAD__V1__CODE__CODE_NOT_FOUND, known ? field : NULL,
+				  "%s names nothing that exists", column[0] ? column : "a reference");
+	} else {                                            /* check_violation, exclusion */
+		/* Constraints are called <table>_<column>_check by default. */
+		size_t tl = strlen(table), nl = strlen(name);
+		if (strncmp(name, table, tl) == 0 && name[tl] == '_' && nl > tl + 7 &&
+		    strcmp(name + nl - 6, "_check") == 0)
+			snprintf(column, sizeof column, "%.*s", (int)(nl - tl - 7), name + tl + 1);
+		bool known = column_field(call, column, field, sizeof field);
+		if (known)
+			call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
+				  "%s is not allowed for a %s (rule %s)", column, what, name);
+		else
+			call_fail(call, TRIAD__V1__CODE__CODE_FAILED_PRECONDITION, NULL,
+				  "the %s would break the rule %s", what, name);
+	}
+}
+
 bool
 call_db_failed(Call *call, const DbOutcome *out, const char *what_failed)
 {
@@ -307,7 +411,9 @@ call_db_failed(Call *call, const DbOutcome *out, const char *what_failed)
 	 * was wrong with a value. Anything else gets a generic sentence. */
 	bool own = out->sqlstate[0] == 'T' && out->sqlstate[1] == 'R';
 	bool data = out->sqlstate[0] == '2' && out->sqlstate[1] == '2';
-	if (own || data || out->sqlstate[0] == '\0' ||
+	if (out->sqlstate[0] == '2' && out->sqlstate[1] == '3')
+		call_fail_constraint(call, out);
+	else if (own || data || out->sqlstate[0] == '\0' ||
 	    out->code == TRIAD__V1__CODE__CODE_UNAVAILABLE)
 		call_fail(call, out->code, own ? out->field : NULL, "%s", out->message);
 	else if (what_failed != NULL)
