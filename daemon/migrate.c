@@ -101,6 +101,28 @@ apply_one(PGconn *pg, const Migration *m, char err[512])
 	return exec_ok(pg, "COMMIT", what, err);
 }
 
+/*
+ * Re-creates the functions and views: every file of schema_code in order,
+ * in one transaction, so that a daemon running meanwhile sees either the
+ * old code or the new, and a failure leaves the old in place. The first
+ * file drops what the others create (sql/functions/reset.sql).
+ */
+static bool
+apply_code(PGconn *pg, char err[512])
+{
+	if (!exec_ok(pg, "BEGIN", "cannot re-create the functions", err))
+		return false;
+	for (int i = 0; i < schema_code_count; i++) {
+		char what[160];
+		snprintf(what, sizeof what, "%s failed", schema_code[i].name);
+		if (!exec_ok(pg, schema_code[i].sql, what, err)) {
+			PQclear(PQexec(pg, "ROLLBACK"));
+			return false;
+		}
+	}
+	return exec_ok(pg, "COMMIT", "cannot re-create the functions", err);
+}
+
 bool
 migrate_apply(const char *conninfo, FILE *out, char err[512])
 {
@@ -135,6 +157,12 @@ migrate_apply(const char *conninfo, FILE *out, char err[512])
 	if (ok)
 		fprintf(out, "schema is at version %d (%d applied now)\n",
 			    current + applied, applied);
+	if (ok) {
+		ok = apply_code(pg, err);
+		if (ok)
+			fprintf(out, "functions and views re-created from %d files\n",
+				schema_code_count);
+	}
 	PQclear(PQexec(pg, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")"));
 	PQfinish(pg);
 	return ok;

@@ -155,11 +155,9 @@ static const char create_grant_sql[] =
 	"                                   organisation_id, created_by)"
 	"           SELECT triad_tenant(), pc.id, $2, $3, $4::uuid, triad_principal() FROM pc"
 	"           RETURNING *),"
-	"     a AS (INSERT INTO audit_event (institution_id, principal_id, action, resource_kind,"
-	"                                    resource_id, request_id)"
-	"           SELECT triad_tenant(), triad_principal(), 'grant.create', 'grant', g.id::text,"
-	"                  $5::numeric FROM g)"
-	" SELECT " GRANT_COLS " FROM g JOIN pc ON pc.id = g.principal_id";
+	"     a AS (SELECT triad_audit('grant.create', 'grant', g.id, $5::numeric) FROM g)"
+	" SELECT " GRANT_COLS " FROM g JOIN pc ON pc.id = g.principal_id"
+	"  CROSS JOIN (SELECT count(*) FROM a) AS audited";
 
 static void
 svc_grant_create(Call *call, const Triad__V1__Request *req)
@@ -220,11 +218,9 @@ svc_grant_list(Call *call, const Triad__V1__Request *req)
 
 static const char revoke_grant_sql[] =
 	"WITH g AS (DELETE FROM role_grant WHERE id = $1::uuid RETURNING *),"
-	"     a AS (INSERT INTO audit_event (institution_id, principal_id, action, resource_kind,"
-	"                                    resource_id, request_id)"
-	"           SELECT triad_tenant(), triad_principal(), 'grant.revoke', 'grant', g.id::text,"
-	"                  $2::numeric FROM g)"
-	" SELECT " GRANT_COLS " FROM g JOIN principal pc ON pc.id = g.principal_id";
+	"     a AS (SELECT triad_audit('grant.revoke', 'grant', g.id, $2::numeric) FROM g)"
+	" SELECT " GRANT_COLS " FROM g JOIN principal pc ON pc.id = g.principal_id"
+	"  CROSS JOIN (SELECT count(*) FROM a) AS audited";
 
 static void
 svc_grant_revoke(Call *call, const Triad__V1__Request *req)
@@ -308,12 +304,10 @@ create_token_done(void *arg, const DbOutcome *out)
 static const char create_own_token_sql[] =
 	"WITH t AS (INSERT INTO api_token (principal_id, prefix, hash, label, expires_at)"
 	"           VALUES (triad_principal(), $1, $2::bytea, $3, " TOKEN_EXPIRY ") RETURNING *),"
-	"     a AS (INSERT INTO service_audit_event"
-	"             (principal_id, action, resource_kind, resource_id, request_id)"
-	"           SELECT triad_principal(), 'token.create', 'token', t.id::text, $5::numeric"
-	"             FROM t)"
+	"     a AS (SELECT triad_service_audit('token.create', 'token', t.id, $5::numeric) FROM t)"
 	" SELECT " TOKEN_COLS ", pc.name, pc.kind, coalesce(pc.person_id::text, '')"
-	"   FROM t JOIN principal pc ON pc.id = t.principal_id";
+	"   FROM t JOIN principal pc ON pc.id = t.principal_id"
+	"  CROSS JOIN (SELECT count(*) FROM a) AS audited";
 
 /* A partner system of the tenant: its principal, its grant, its token. */
 static const char create_machine_sql[] =
@@ -324,17 +318,13 @@ static const char create_machine_sql[] =
 	"                  triad_principal() FROM pc RETURNING *),"
 	"     t AS (INSERT INTO api_token (principal_id, prefix, hash, label, expires_at)"
 	"           SELECT pc.id, $1, $2::bytea, $3, " TOKEN_EXPIRY " FROM pc RETURNING *),"
-	"     a AS (INSERT INTO audit_event (institution_id, principal_id, action, resource_kind,"
-	"                                    resource_id, request_id)"
-	"           SELECT triad_tenant(), triad_principal(), 'machine.create', 'principal',"
-	"                  pc.id::text, $5::numeric FROM pc"
+	"     a AS (SELECT triad_audit('machine.create', 'principal', pc.id, $5::numeric) FROM pc"
 	"           UNION ALL"
-	"           SELECT triad_tenant(), triad_principal(), 'grant.create', 'grant',"
-	"                  g.id::text, $5::numeric FROM g"
+	"           SELECT triad_audit('grant.create', 'grant', g.id, $5::numeric) FROM g"
 	"           UNION ALL"
-	"           SELECT triad_tenant(), triad_principal(), 'token.create', 'token',"
-	"                  t.id::text, $5::numeric FROM t)"
-	" SELECT " TOKEN_COLS ", pc.name, pc.kind, '' FROM t JOIN pc ON pc.id = t.principal_id";
+	"           SELECT triad_audit('token.create', 'token', t.id, $5::numeric) FROM t)"
+	" SELECT " TOKEN_COLS ", pc.name, pc.kind, '' FROM t JOIN pc ON pc.id = t.principal_id"
+	"  CROSS JOIN (SELECT count(*) FROM a) AS audited";
 
 static void
 svc_token_create(Call *call, const Triad__V1__Request *req)
@@ -451,11 +441,8 @@ revoke_token_done(void *arg, const DbOutcome *out)
 static const char revoke_token_sql[] =
 	"WITH t AS (UPDATE api_token SET revoked_at = coalesce(revoked_at, now())"
 	"            WHERE id = $1::uuid AND principal_id = triad_principal() RETURNING *),"
-	"     a AS (INSERT INTO service_audit_event"
-	"             (principal_id, action, resource_kind, resource_id, request_id)"
-	"           SELECT triad_principal(), 'token.revoke', 'token', t.id::text, $2::numeric"
-	"             FROM t)"
-	" SELECT " TOKEN_COLS " FROM t";
+	"     a AS (SELECT triad_service_audit('token.revoke', 'token', t.id, $2::numeric) FROM t)"
+	" SELECT " TOKEN_COLS " FROM t CROSS JOIN (SELECT count(*) FROM a) AS audited";
 
 static void
 svc_token_revoke(Call *call, const Triad__V1__Request *req)
@@ -540,11 +527,9 @@ static const char create_invite_sql[] =
 	"           SELECT triad_tenant(), m.person_id, $2, $3, $4::uuid, $5, $6::bytea,"
 	"                  now() + make_interval(days => $7::int), triad_principal()"
 	"             FROM member m WHERE m.person_id = $1::uuid RETURNING *),"
-	"     a AS (INSERT INTO audit_event (institution_id, principal_id, action, resource_kind,"
-	"                                    resource_id, request_id)"
-	"           SELECT triad_tenant(), triad_principal(), 'invite.create', 'invite',"
-	"                  i.id::text, $8::numeric FROM i)"
-	" SELECT " INVITE_COLS " FROM i JOIN person pe ON pe.id = i.person_id";
+	"     a AS (SELECT triad_audit('invite.create', 'invite', i.id, $8::numeric) FROM i)"
+	" SELECT " INVITE_COLS " FROM i JOIN person pe ON pe.id = i.person_id"
+	"  CROSS JOIN (SELECT count(*) FROM a) AS audited";
 
 static void
 svc_invite_create(Call *call, const Triad__V1__Request *req)
@@ -646,11 +631,9 @@ invite_done(void *arg, const DbOutcome *out)
 static const char revoke_invite_sql[] =
 	"WITH i AS (UPDATE invite SET revoked_at = coalesce(revoked_at, now())"
 	"            WHERE id = $1::uuid RETURNING *),"
-	"     a AS (INSERT INTO audit_event (institution_id, principal_id, action, resource_kind,"
-	"                                    resource_id, request_id)"
-	"           SELECT triad_tenant(), triad_principal(), 'invite.revoke', 'invite',"
-	"                  i.id::text, $2::numeric FROM i)"
-	" SELECT " INVITE_COLS " FROM i JOIN person pe ON pe.id = i.person_id";
+	"     a AS (SELECT triad_audit('invite.revoke', 'invite', i.id, $2::numeric) FROM i)"
+	" SELECT " INVITE_COLS " FROM i JOIN person pe ON pe.id = i.person_id"
+	"  CROSS JOIN (SELECT count(*) FROM a) AS audited";
 
 static void
 svc_invite_revoke(Call *call, const Triad__V1__Request *req)

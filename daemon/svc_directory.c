@@ -74,11 +74,9 @@ slug_valid(const char *s)
 
 static const char create_institution_sql[] =
 	"WITH i AS (INSERT INTO institution (slug, name) VALUES ($1, $2) RETURNING *),"
-	"     a AS (INSERT INTO service_audit_event"
-	"             (principal_id, action, resource_kind, resource_id, request_id)"
-	"           SELECT triad_principal(), 'institution.create', 'institution', i.id::text,"
-	"                  $3::numeric FROM i)"
-	" SELECT " INSTITUTION_COLS " FROM i";
+	"     a AS (SELECT triad_service_audit('institution.create', 'institution', i.id,"
+	"                                      $3::numeric) FROM i)"
+	" SELECT " INSTITUTION_COLS " FROM i CROSS JOIN (SELECT count(*) FROM a) AS audited";
 
 static void
 svc_institution_create(Call *call, const Triad__V1__Request *req)
@@ -223,11 +221,8 @@ static const char create_person_sql[] =
 	"            SELECT * FROM person WHERE lower(email) = lower($2) LIMIT 1),"
 	"     m AS (INSERT INTO member (institution_id, person_id)"
 	"           SELECT triad_tenant(), pe.id FROM pe ON CONFLICT DO NOTHING),"
-	"     a AS (INSERT INTO audit_event (institution_id, principal_id, action, resource_kind,"
-	"                                    resource_id, request_id)"
-	"           SELECT triad_tenant(), triad_principal(), 'person.create', 'person',"
-	"                  pe.id::text, $3::numeric FROM pe)"
-	" SELECT " PERSON_COLS " FROM pe";
+	"     a AS (SELECT triad_audit('person.create', 'person', pe.id, $3::numeric) FROM pe)"
+	" SELECT " PERSON_COLS " FROM pe CROSS JOIN (SELECT count(*) FROM a) AS audited";
 
 static bool
 email_plausible(const char *s)
@@ -353,11 +348,9 @@ org_done(void *arg, const DbOutcome *out)
 
 static const char create_org_sql[] =
 	"WITH o AS (INSERT INTO organisation (name, kind) VALUES ($1, $2) RETURNING *),"
-	"     a AS (INSERT INTO service_audit_event"
-	"             (principal_id, action, resource_kind, resource_id, request_id)"
-	"           SELECT triad_principal(), 'organisation.create', 'organisation', o.id::text,"
-	"                  $3::numeric FROM o)"
-	" SELECT " ORG_COLS " FROM o";
+	"     a AS (SELECT triad_service_audit('organisation.create', 'organisation', o.id,"
+	"                                      $3::numeric) FROM o)"
+	" SELECT " ORG_COLS " FROM o CROSS JOIN (SELECT count(*) FROM a) AS audited";
 
 static void
 svc_org_create(Call *call, const Triad__V1__Request *req)

@@ -1,7 +1,15 @@
 # Writes OUT: a C array of {version, name, sql} built from FILES, which are
-# sql/migrations/NNNN_name.sql in ascending order. Versions must be 1, 2, 3...
-# without gaps, so a missing file is a build error rather than a silent skip.
-set(body "/* Generated from sql/migrations by sql/embed.cmake. Do not edit. */\n")
+# sql/migrations/NNNN_name.sql in ascending order, and a C array of
+# {name, sql} built from FUNCTIONS, the files of sql/functions/ in the order
+# they are run. Versions must be 1, 2, 3... without gaps, so a missing file
+# is a build error rather than a silent skip.
+function(c_bytes path var)
+  file(READ ${path} hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  set(${var} "${bytes}0x00" PARENT_SCOPE)
+endfunction()
+
+set(body "/* Generated from sql/migrations and sql/functions by sql/embed.cmake. Do not edit. */\n")
 string(APPEND body "#include \"migrate.h\"\n\n")
 set(table "")
 set(expected 1)
@@ -13,12 +21,23 @@ foreach(f ${FILES})
     message(FATAL_ERROR "migration ${name}: expected version ${expected}")
   endif()
   math(EXPR expected "${expected} + 1")
-  file(READ ${f} hex HEX)
-  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
-  string(APPEND body "static const char m${version}[] = {${bytes}0x00};\n")
+  c_bytes(${f} bytes)
+  string(APPEND body "static const char m${version}[] = {${bytes}};\n")
   string(APPEND table "  {${version}, \"${name}\", m${version}},\n")
 endforeach()
 string(APPEND body "\nconst Migration migrations[] = {\n${table}};\n")
-string(APPEND body "const int migrations_count = (int)(sizeof migrations / sizeof migrations[0]);\n")
+string(APPEND body "const int migrations_count = (int)(sizeof migrations / sizeof migrations[0]);\n\n")
+
+set(table "")
+set(i 0)
+foreach(f ${FUNCTIONS})
+  get_filename_component(name ${f} NAME)
+  c_bytes(${f} bytes)
+  string(APPEND body "static const char f${i}[] = {${bytes}};\n")
+  string(APPEND table "  {\"functions/${name}\", f${i}},\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+string(APPEND body "\nconst SchemaCode schema_code[] = {\n${table}};\n")
+string(APPEND body "const int schema_code_count = (int)(sizeof schema_code / sizeof schema_code[0]);\n")
 file(WRITE ${OUT}.tmp "${body}")
 file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

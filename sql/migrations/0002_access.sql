@@ -7,22 +7,18 @@
 -- rows of the institution its transaction named with triad_begin(). Shared
 -- tables (institution, organisation, person, principal, operator, api_token)
 -- have no tenant. Work across tenants goes through the few SECURITY DEFINER
--- functions at the end of this file, and nowhere else.
+-- functions of sql/functions/access.sql, and nowhere else.
+--
+-- The functions and views over these tables live in sql/functions/ (see
+-- sql/README.md), except what the tables themselves need when they are
+-- created: triad_tenant(), which the row-level-security policies call. Its
+-- current definition is in sql/functions/common.sql.
 
--- The institution and principal of the current transaction, as set by
--- triad_begin(); NULL when unset, which matches no tenant row.
+-- The institution of the current transaction, as set by triad_begin();
+-- NULL when unset, which matches no tenant row.
 CREATE FUNCTION triad_tenant() RETURNS uuid
     LANGUAGE sql STABLE
     AS $$ SELECT nullif(current_setting('triad.institution_id', true), '')::uuid $$;
-
-CREATE FUNCTION triad_principal() RETURNS uuid
-    LANGUAGE sql STABLE
-    AS $$ SELECT nullif(current_setting('triad.principal_id', true), '')::uuid $$;
-
--- Times on the wire are RFC 3339 in UTC.
-CREATE FUNCTION triad_ts(timestamptz) RETURNS text
-    LANGUAGE sql STABLE
-    AS $$ SELECT to_char($1 AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') $$;
 
 CREATE TABLE institution (
     id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -187,142 +183,3 @@ GRANT SELECT, INSERT, DELETE ON role_grant TO triad_app;
 GRANT SELECT, INSERT ON invite TO triad_app;
 GRANT UPDATE (used_at, revoked_at, token_id) ON invite TO triad_app;
 GRANT SELECT, INSERT ON audit_event, service_audit_event TO triad_app;
-
--- Opens a request's transaction: checks that the session's token is still
--- valid (so a revoked token stops working at once, not at the next
--- connection), resolves the institution by id or slug, and sets both for
--- row-level security and the audit trail. When p_grants is given -- the
--- number of grants the session holds in that institution, as read when it
--- opened -- a different number means the caller's roles there changed
--- (a grant revoked or given), and the session must sign in again. Raises
--- TR401 for a dead token or changed roles and TR404 for an unknown
--- institution.
-CREATE FUNCTION triad_begin(p_institution text, p_token uuid, p_principal uuid,
-                            p_grants integer DEFAULT NULL)
-    RETURNS uuid
-    LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_institution uuid;
-BEGIN
-    IF p_token IS NOT NULL AND NOT EXISTS (
-            SELECT 1 FROM api_token
-             WHERE id = p_token AND revoked_at IS NULL
-               AND (expires_at IS NULL OR expires_at > now())) THEN
-        RAISE EXCEPTION 'the session''s token has been revoked or has expired'
-            USING ERRCODE = 'TR401';
-    END IF;
-    IF p_institution IS NOT NULL THEN
-        SELECT id INTO v_institution FROM institution
-         WHERE slug = p_institution OR id::text = p_institution;
-        IF v_institution IS NULL THEN
-            RAISE EXCEPTION 'institution % not found', p_institution USING ERRCODE = 'TR404';
-        END IF;
-        PERFORM set_config('triad.institution_id', v_institution::text, true);
-        IF p_grants IS NOT NULL AND p_grants <> (SELECT count(*) FROM role_grant g
-                                                  WHERE g.institution_id = v_institution
-                                                    AND g.principal_id = p_principal) THEN
-            RAISE EXCEPTION 'your roles at this institution have changed; sign in again'
-                USING ERRCODE = 'TR401';
-        END IF;
-    END IF;
-    PERFORM set_config('triad.principal_id', coalesce(p_principal::text, ''), true);
-    RETURN v_institution;
-END
-$$;
-
--- Cross-tenant path 1: the grants of one principal in every institution,
--- read when a session opens and by WhoAmI.
-CREATE FUNCTION triad_principal_grants(p_principal uuid)
-    RETURNS TABLE (institution_id uuid, slug text, institution_name text, id uuid,
-                   role text, title text, organisation_id uuid, created_at timestamptz)
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path = public, pg_temp
-    AS $$
-    SELECT g.institution_id, i.slug, i.name, g.id, g.role, g.title, g.organisation_id,
-           g.created_at
-      FROM role_grant g JOIN institution i ON i.id = g.institution_id
-     WHERE g.principal_id = p_principal
-     ORDER BY i.slug, g.role
-$$;
-
--- Cross-tenant path 2: the invites whose code starts with a prefix, so
--- that a person who has no session yet can redeem one. Returns the hash for
--- the daemon to compare; never the person or role.
-CREATE FUNCTION triad_invite_candidates(p_prefix text)
-    RETURNS TABLE (institution_id uuid, id uuid, hash bytea, expired boolean,
-                   used boolean, revoked boolean)
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path = public, pg_temp
-    AS $$
-    SELECT institution_id, id, hash, expires_at <= now(), used_at IS NOT NULL,
-           revoked_at IS NOT NULL
-      FROM invite
-     WHERE prefix = p_prefix
-$$;
-
-REVOKE ALL ON FUNCTION triad_principal_grants(uuid), triad_invite_candidates(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION triad_principal_grants(uuid), triad_invite_candidates(text),
-    triad_begin(text, uuid, uuid, integer), triad_tenant(), triad_principal(), triad_ts(timestamptz)
-    TO triad_app;
-
--- Redeems an invite inside its institution (triad_begin already set it):
--- marks it used (exactly once, even when two redeem at the same time),
--- makes sure the person has a principal, gives the grant and stores the new
--- token. Raises TR409 when the invite cannot be used any more.
-CREATE FUNCTION triad_redeem_invite(p_invite uuid, p_token_prefix text, p_token_hash bytea,
-                                    p_label text, p_request_id numeric)
-    RETURNS TABLE (principal_id uuid, principal_name text, person_id uuid, token_id uuid,
-                   token_created_at timestamptz, grant_id uuid, role text, title text,
-                   organisation_id uuid, grant_created_at timestamptz)
-    LANGUAGE plpgsql
-    AS $$
-#variable_conflict use_column
-DECLARE
-    v_inv invite%ROWTYPE;
-    v_principal principal%ROWTYPE;
-    v_token api_token%ROWTYPE;
-    v_grant role_grant%ROWTYPE;
-BEGIN
-    UPDATE invite SET used_at = now()
-     WHERE institution_id = triad_tenant() AND id = p_invite
-       AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
-    RETURNING * INTO v_inv;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'this invite has already been used, was revoked or has expired; ask for a new one'
-            USING ERRCODE = 'TR409';
-    END IF;
-
-    INSERT INTO principal (kind, person_id, name)
-    SELECT 'person', p.id, p.name FROM person p WHERE p.id = v_inv.person_id
-    ON CONFLICT (person_id) DO NOTHING;
-    SELECT * INTO v_principal FROM principal WHERE principal.person_id = v_inv.person_id;
-
-    INSERT INTO role_grant (institution_id, principal_id, role, title, organisation_id, created_by)
-    VALUES (v_inv.institution_id, v_principal.id, v_inv.role, v_inv.title, v_inv.organisation_id,
-            v_inv.created_by)
-    ON CONFLICT DO NOTHING;
-    SELECT * INTO v_grant FROM role_grant g
-     WHERE g.institution_id = v_inv.institution_id AND g.principal_id = v_principal.id
-       AND g.role = v_inv.role AND g.title IS NOT DISTINCT FROM v_inv.title
-       AND g.organisation_id IS NOT DISTINCT FROM v_inv.organisation_id;
-
-    INSERT INTO api_token (principal_id, prefix, hash, label)
-    VALUES (v_principal.id, p_token_prefix, p_token_hash, p_label)
-    RETURNING * INTO v_token;
-    UPDATE invite SET token_id = v_token.id
-     WHERE institution_id = v_inv.institution_id AND id = v_inv.id;
-
-    INSERT INTO audit_event (institution_id, principal_id, action, resource_kind, resource_id,
-                             request_id)
-    VALUES (v_inv.institution_id, v_principal.id, 'invite.redeem', 'invite', v_inv.id::text,
-            p_request_id),
-           (v_inv.institution_id, v_principal.id, 'grant.create', 'grant', v_grant.id::text,
-            p_request_id);
-
-    RETURN QUERY SELECT v_principal.id, v_principal.name, v_principal.person_id, v_token.id,
-                        v_token.created_at, v_grant.id, v_grant.role, v_grant.title,
-                        v_grant.organisation_id, v_grant.created_at;
-END
-$$;
-GRANT EXECUTE ON FUNCTION triad_redeem_invite(uuid, text, bytea, text, numeric) TO triad_app;

@@ -1,0 +1,105 @@
+-- common.sql: the helpers every area uses. The current definition of each
+-- function and view is in exactly one file of sql/functions/; `triadd
+-- migrate` drops them all and creates them again from these files, in one
+-- transaction, after the pending migrations (see sql/README.md).
+--
+-- One way per concern:
+--   * triad_raise() raises every rule error: a TR* SQLSTATE (mapped to a
+--     status by daemon/db.c), a message for people and, where one applies,
+--     the request field at fault as a dotted path ('enroll.cohort_id');
+--   * triad_audit() writes every row of an institution's audit trail, and
+--     triad_service_audit() every row of the service's, from the functions
+--     here and from the SQL of the daemon's handlers alike.
+
+-- The institution of the current transaction, as set by triad_begin();
+-- NULL when unset, which matches no tenant row. The row-level-security
+-- policies call it, so it is never dropped: migration 0002 created it
+-- before the first policy, and this file replaces its body in place (a new
+-- signature would need a migration that rewrites the policies).
+CREATE OR REPLACE FUNCTION triad_tenant() RETURNS uuid
+    LANGUAGE sql STABLE
+    AS $$ SELECT nullif(current_setting('triad.institution_id', true), '')::uuid $$;
+
+-- The principal of the current transaction, as set by triad_begin().
+CREATE OR REPLACE FUNCTION triad_principal() RETURNS uuid
+    LANGUAGE sql STABLE
+    AS $$ SELECT nullif(current_setting('triad.principal_id', true), '')::uuid $$;
+
+-- Times on the wire are RFC 3339 in UTC.
+CREATE OR REPLACE FUNCTION triad_ts(timestamptz) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$ SELECT to_char($1 AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') $$;
+
+-- Words for people.
+CREATE OR REPLACE FUNCTION triad_words(text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$ SELECT replace($1, '_', ' ') $$;
+
+-- Raises a rule error: SQLSTATE p_state (TR400 invalid argument, TR401
+-- unauthenticated, TR403 permission denied, TR404 not found, TR409 failed
+-- precondition, TRDUP already exists), message p_message, and the request
+-- field p_column in COLUMN when the error is about one field. The daemon
+-- passes message and field to the client as they are.
+CREATE OR REPLACE FUNCTION triad_raise(p_state text, p_message text, p_column text DEFAULT NULL)
+    RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION USING ERRCODE = p_state, MESSAGE = p_message, COLUMN = coalesce(p_column, '');
+END
+$$;
+
+-- Writes one row of the institution's audit trail, in the caller's
+-- transaction: p_action was done to resource p_id of kind p_kind by the
+-- transaction's principal in its institution, for request p_request_id.
+-- p_principal and p_institution name them instead when the transaction's
+-- are not the ones (a person redeeming an invite has no principal yet; a
+-- grant made across institutions is audited in its own).
+CREATE OR REPLACE FUNCTION triad_audit(p_action text, p_kind text, p_id uuid,
+                                       p_request_id numeric, p_principal uuid DEFAULT NULL,
+                                       p_institution uuid DEFAULT NULL)
+    RETURNS void
+    LANGUAGE sql
+    AS $$
+    INSERT INTO audit_event (institution_id, principal_id, action, resource_kind, resource_id,
+                             request_id)
+    VALUES (coalesce(p_institution, triad_tenant()), coalesce(p_principal, triad_principal()),
+            p_action, p_kind, p_id::text, p_request_id)
+$$;
+
+-- Writes one row of the service's audit trail (what belongs to no
+-- institution: institutions, organisations, a principal's own tokens).
+CREATE OR REPLACE FUNCTION triad_service_audit(p_action text, p_kind text, p_id uuid,
+                                               p_request_id numeric)
+    RETURNS void
+    LANGUAGE sql
+    AS $$
+    INSERT INTO service_audit_event (principal_id, action, resource_kind, resource_id,
+                                     request_id)
+    VALUES (triad_principal(), p_action, p_kind, p_id::text, p_request_id)
+$$;
+
+-- Parses a date given on the wire, naming the field when it is not one.
+CREATE OR REPLACE FUNCTION triad_date(p_text text, p_column text, p_required boolean DEFAULT true)
+    RETURNS date
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+BEGIN
+    IF coalesce(p_text, '') = '' THEN
+        IF p_required THEN
+            PERFORM triad_raise('TR400', format('%s is required (YYYY-MM-DD)',
+                                                split_part(p_column, '.', -1)), p_column);
+        END IF;
+        RETURN NULL;
+    END IF;
+    IF p_text !~ '^\d{4}-\d{2}-\d{2}$' THEN
+        PERFORM triad_raise('TR400', format('%s: "%s" is not a date (YYYY-MM-DD)',
+                                            split_part(p_column, '.', -1), p_text), p_column);
+    END IF;
+    RETURN p_text::date;
+EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+    PERFORM triad_raise('TR400', format('%s: "%s" is not a date', split_part(p_column, '.', -1),
+                                        p_text), p_column);
+    RETURN NULL;
+END
+$$;
