@@ -8,8 +8,9 @@
  *
  * The functions and views are code: the files of sql/functions/, compiled
  * in the order sql/CMakeLists.txt gives, hold the current definition of
- * each, and every migrate drops them and creates them again
- * (sql/README.md).
+ * each, and a migrate drops them and creates them again (sql/README.md)
+ * when the database runs other code than this binary's, recording the
+ * code's hash in triad_schema_code.
  *
  * Both functions here use blocking libpq calls: they run from the command
  * line (`triadd migrate`) or at start-up before the event loop exists,
@@ -41,9 +42,9 @@ extern const int schema_code_count;
 /*
  * Applies every migration the database lacks, each in its own transaction
  * together with its record, then re-creates the functions and views from
- * schema_code in one more transaction, all under an advisory lock so two
- * migrators never interleave. Running it again applies no migration and
- * leaves the same functions and views. Reports progress on out. On failure
+ * schema_code in one more transaction (when they differ from the
+ * database's, or a migration was applied), all under an advisory lock so
+ * two migrators never interleave. Running it again changes nothing. Reports progress on out. On failure
  * err says what went wrong and in which file; a failure in the functions
  * leaves the previous ones in place.
  */
@@ -52,7 +53,8 @@ bool migrate_apply(const char *conninfo, FILE *out, char err[512]);
 
 /*
  * Checks that the database's schema is exactly the version this binary
- * was built for. On mismatch err tells the operator what to run.
+ * was built for, and its functions and views exactly this binary's. On
+ * mismatch err tells the operator what to run.
  */
 __attribute__((warn_unused_result))
 bool migrate_check(const char *conninfo, char err[512]);
