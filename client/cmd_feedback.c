@@ -39,43 +39,7 @@
 /* The exit code when a text is not sent: nothing written, or not valid. */
 #define EXIT_NOT_SENT TRIAD_EXIT_SERVER
 
-/* ---- asking the server ------------------------------------------------------ */
-
-/*
- * Send req in institution inst ("" for none) and wait for a reply of kind
- * body into *resp. When the session cannot be opened, or the reply is of
- * the wrong kind, that has been reported and err->kind is RPC_ERR_NONE;
- * every other failure is in *err, not reported, for the caller to word
- * (or to pass to client_report()). Returns the exit code.
- */
-static TriadExit
-ask_server(Client *c, const char *inst, Triad__V1__Request *req,
-	   Triad__V1__Response__BodyCase body, Triad__V1__Response **resp, RpcError *err)
-{
-	RpcSession *s;
-	TriadExit rc;
-
-	memset(err, 0, sizeof *err);
-	*resp = NULL;
-	if ((rc = client_session(c, &s)) != TRIAD_EXIT_OK)
-		return rc;
-	req->institution = (char *)inst;
-	if (!rpc_call(s, req, resp, err))
-		return client_exit_code(err);
-	if ((*resp)->body_case != body) {
-		rpc_response_free(*resp);
-		*resp = NULL;
-		return client_bad_answer(c);
-	}
-	return TRIAD_EXIT_OK;
-}
-
-/* Report err unless it has been (see ask_server()); return rc. */
-static TriadExit
-report(Client *c, const RpcError *err, TriadExit rc)
-{
-	return err->kind != RPC_ERR_NONE ? client_report(c, err) : rc;
-}
+/* ---- what the server said ---------------------------------------------------- */
 
 static bool
 is_status(const RpcError *err, Triad__V1__Code code)
@@ -108,66 +72,6 @@ connection_failed(const RpcError *err)
 	default:
 		return false;
 	}
-}
-
-/*
- * Every item of a list request (case request, answered by case reply) in
- * institution inst, page by page, with the string field filter_field set
- * to filter (both may be NULL): visit(item, ctx) until it returns false.
- */
-typedef bool (*ItemVisit)(const ProtobufCMessage *item, void *ctx);
-
-static TriadExit
-list_each(Client *c, const char *inst, int request, int reply, const char *filter_field,
-	  const char *filter, ItemVisit visit, void *ctx, RpcError *err)
-{
-	const ProtobufCFieldDescriptor *rf =
-		protobuf_c_message_descriptor_get_field(&triad__v1__request__descriptor,
-							(unsigned)request);
-	const ProtobufCFieldDescriptor *af =
-		protobuf_c_message_descriptor_get_field(&triad__v1__response__descriptor,
-							(unsigned)reply);
-	ProtobufCMessage *body = fields_new(rf->descriptor);
-	TriadExit rc = TRIAD_EXIT_OK;
-	bool more = true;
-
-	memset(err, 0, sizeof *err);
-	if (body == NULL ||
-	    (filter_field != NULL && !fields_set_named(body, filter_field, filter))) {
-		fields_free(body);
-		return client_out_of_memory(c);
-	}
-	fields_set_named_int(body, "page_size", LIST_MAX_PAGE_SIZE);
-	for (size_t page = 0; more && page < LIST_ALL_MAX_PAGES; page++) {
-		Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
-		Triad__V1__Response *resp;
-		const ProtobufCMessage *answer;
-		const ProtobufCFieldDescriptor *items;
-		const char *next;
-
-		fields_put_message(&req.base, rf, body);
-		if ((rc = ask_server(c, inst, &req, (Triad__V1__Response__BodyCase)reply, &resp,
-				     err)) != TRIAD_EXIT_OK)
-			break;
-		answer = fields_message(&resp->base, af, false);
-		items = fields_items(answer->descriptor);
-		if (items != NULL) {
-			size_t n =
-				*(const size_t *)((const char *)answer + items->quantifier_offset);
-			ProtobufCMessage *const *item = *(ProtobufCMessage *const *const *)(
-				(const char *)answer + items->offset);
-
-			for (size_t i = 0; more && i < n; i++)
-				more = visit(item[i], ctx);
-		}
-		next = fields_get_named(answer, "next_page_token");
-		more = more && next[0] != '\0';
-		if (more && !fields_set_named(body, "page_token", next))
-			rc = client_out_of_memory(c), more = false;
-		rpc_response_free(resp);
-	}
-	fields_free(body);
-	return rc;
 }
 
 #define DATE_FMT "%Y-%m-%d"
@@ -243,8 +147,8 @@ coachees_fetch(Client *c, Triad__V1__Response **resp)
 
 	req.body_case = RQ(LIST_COACHEES);
 	req.list_coachees = &m;
-	rc = ask_server(c, "", &req, RS(COACHEES), resp, &err);
-	return rc == TRIAD_EXIT_OK ? rc : report(c, &err, rc);
+	rc = call_quietly_in(c, "", &req, RS(COACHEES), resp, &err);
+	return rc == TRIAD_EXIT_OK ? rc : call_report(c, &err, rc);
 }
 
 static int
@@ -427,8 +331,8 @@ requests_fetch(Client *c, Triad__V1__Response **resp)
 
 	req.body_case = RQ(LIST_FEEDBACK_REQUESTS);
 	req.list_feedback_requests = &m;
-	rc = ask_server(c, "", &req, RS(FEEDBACK_REQUESTS), resp, &err);
-	return rc == TRIAD_EXIT_OK ? rc : report(c, &err, rc);
+	rc = call_quietly_in(c, "", &req, RS(FEEDBACK_REQUESTS), resp, &err);
+	return rc == TRIAD_EXIT_OK ? rc : call_report(c, &err, rc);
 }
 
 static int
@@ -1041,10 +945,10 @@ resolve_code(Client *c, const Triad__V1__Coachee *k, bool module, const char *va
 		*id = strdup(value);
 		return *id != NULL ? TRIAD_EXIT_OK : client_out_of_memory(c);
 	}
-	rc = list_each(c, k->institution_id, RQ(LIST_PROGRAMMES), RS(PROGRAMMES), NULL, NULL,
+	rc = call_each(c, k->institution_id, RQ(LIST_PROGRAMMES), RS(PROGRAMMES), NULL, NULL,
 		       code_visit, &programme, &err);
 	if (rc == TRIAD_EXIT_OK && programme.id != NULL)
-		rc = list_each(c, k->institution_id,
+		rc = call_each(c, k->institution_id,
 			       module ? RQ(LIST_MODULES) : RQ(LIST_LEARNING_OUTCOMES),
 			       module ? RS(MODULES) : RS(LEARNING_OUTCOMES), "programme_id",
 			       programme.id, code_visit, &item, &err);
@@ -1094,7 +998,7 @@ give_send(Client *c, const char *inst, Triad__V1__Request *req, Triad__V1__Respo
 
 	*uncertain = false;
 	for (int attempt = 0; attempt < 2; attempt++) {
-		rc = ask_server(c, inst, req, RS(FEEDBACK), resp, err);
+		rc = call_quietly_in(c, inst, req, RS(FEEDBACK), resp, err);
 		if (rc == TRIAD_EXIT_OK)
 			return rc;
 		if (err->kind == RPC_ERR_NONE) {
@@ -1283,8 +1187,8 @@ caller_institutions(Client *c, char ***ids, size_t *n)
 	*n = 0;
 	req.body_case = RQ(WHO_AM_I);
 	req.who_am_i = &m;
-	if ((rc = ask_server(c, "", &req, RS(WHO_AM_I), &resp, &err)) != TRIAD_EXIT_OK)
-		return report(c, &err, rc);
+	if ((rc = call_quietly_in(c, "", &req, RS(WHO_AM_I), &resp, &err)) != TRIAD_EXIT_OK)
+		return call_report(c, &err, rc);
 	*ids = calloc(resp->who_am_i->n_institutions + 1, sizeof **ids);
 	for (size_t i = 0; *ids != NULL && i < resp->who_am_i->n_institutions; i++)
 		if (((*ids)[(*n)++] = strdup(resp->who_am_i->institutions[i]->id)) == NULL)
@@ -1328,7 +1232,7 @@ feedback_get(Client *c, const char *id, Triad__V1__Response **resp, char **inst)
 	m.id = (char *)id;
 	req.body_case = RQ(GET_FEEDBACK);
 	req.get_feedback = &m;
-	rc = ask_server(c, client_institution(c), &req, RS(FEEDBACK), resp, &err);
+	rc = call_quietly_in(c, client_institution(c), &req, RS(FEEDBACK), resp, &err);
 	if (rc == TRIAD_EXIT_OK) {
 		*inst = strdup(client_institution(c));
 		return *inst != NULL ? rc : client_out_of_memory(c);
@@ -1338,7 +1242,7 @@ feedback_get(Client *c, const char *id, Triad__V1__Response **resp, char **inst)
 	if ((rc = caller_institutions(c, &ids, &n)) != TRIAD_EXIT_OK)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		rc = ask_server(c, ids[i], &req, RS(FEEDBACK), resp, &err);
+		rc = call_quietly_in(c, ids[i], &req, RS(FEEDBACK), resp, &err);
 		if (rc == TRIAD_EXIT_OK) {
 			*inst = ids[i];
 			ids[i] = NULL;
@@ -1365,7 +1269,7 @@ not_found:
 		      c->err);
 		return TRIAD_EXIT_SERVER;
 	}
-	return report(c, &err, rc);
+	return call_report(c, &err, rc);
 }
 
 /* ---- show ------------------------------------------------------------------------ */
@@ -1618,7 +1522,7 @@ newest_first(const void *a, const void *b)
 static TriadExit
 collect(Client *c, const char *inst, const char *enrollment, Collected *all, RpcError *err)
 {
-	TriadExit rc = list_each(c, inst, RQ(LIST_FEEDBACK), RS(FEEDBACK_LIST), "enrollment_id",
+	TriadExit rc = call_each(c, inst, RQ(LIST_FEEDBACK), RS(FEEDBACK_LIST), "enrollment_id",
 				 enrollment, collect_visit, all, err);
 
 	if (rc == TRIAD_EXIT_OK && all->no_memory)
@@ -1702,7 +1606,7 @@ feedback_list_run(Client *c, const Command *cmd, const CliArgs *args)
 		if ((rc = coachee_find(c, coachees->coachees, who, &k)) == TRIAD_EXIT_OK &&
 		    (rc = collect(c, k->institution_id, k->enrollment_id, &all, &err)) !=
 			    TRIAD_EXIT_OK)
-			rc = report(c, &err, rc);
+			rc = call_report(c, &err, rc);
 	} else {
 		rc = collect(c, client_institution(c), enrollment != NULL ? enrollment : "", &all,
 			     &err);
@@ -1719,11 +1623,11 @@ feedback_list_run(Client *c, const Command *cmd, const CliArgs *args)
 				    is_status(&err, TRIAD__V1__CODE__CODE_NOT_FOUND))
 					rc = TRIAD_EXIT_OK;
 				else if (rc != TRIAD_EXIT_OK)
-					rc = report(c, &err, rc);
+					rc = call_report(c, &err, rc);
 			}
 			free_ids(ids, n);
 		} else if (rc != TRIAD_EXIT_OK) {
-			rc = report(c, &err, rc);
+			rc = call_report(c, &err, rc);
 		}
 	}
 	if (rc == TRIAD_EXIT_OK)
