@@ -254,15 +254,25 @@ list_request(void *ctx, Triad__V1__Request *req, int32_t page_size, const char *
 	fields_put_message(&req->base, l->request, l->body);
 }
 
+size_t
+call_items(const ProtobufCMessage *answer, ProtobufCMessage *const **items)
+{
+	const ProtobufCFieldDescriptor *f = fields_items(answer->descriptor);
+
+	*items = NULL;
+	if (f == NULL)
+		return 0;
+	*items = *(ProtobufCMessage *const *const *)((const char *)answer + f->offset);
+	return *(const size_t *)((const char *)answer + f->quantifier_offset);
+}
+
 static const char *
 list_rows(void *ctx, const Triad__V1__Response *resp, Table *t)
 {
 	CallList *l = ctx;
 	ProtobufCMessage *answer = answer_of((Triad__V1__Response *)resp, l->reply, false);
-	const ProtobufCFieldDescriptor *items = fields_items(answer->descriptor);
-	size_t n = *(const size_t *)((const char *)answer + items->quantifier_offset);
-	ProtobufCMessage *const *item =
-		*(ProtobufCMessage *const *const *)((const char *)answer + items->offset);
+	ProtobufCMessage *const *item;
+	size_t n = call_items(answer, &item);
 
 	if (l->no_memory)
 		return NULL;
@@ -389,8 +399,8 @@ call_print_deleted(Client *c, const ProtobufCMessage *m)
 }
 
 TriadExit
-call_quietly(Client *c, Triad__V1__Request *req, Triad__V1__Response__BodyCase body,
-	     Triad__V1__Response **resp, RpcError *err)
+call_quietly_in(Client *c, const char *inst, Triad__V1__Request *req,
+		Triad__V1__Response__BodyCase body, Triad__V1__Response **resp, RpcError *err)
 {
 	RpcSession *s;
 	TriadExit rc;
@@ -399,8 +409,7 @@ call_quietly(Client *c, Triad__V1__Request *req, Triad__V1__Response__BodyCase b
 	memset(err, 0, sizeof *err);
 	if ((rc = client_session(c, &s)) != TRIAD_EXIT_OK)
 		return rc;
-	if (req->institution == NULL || req->institution[0] == '\0')
-		req->institution = (char *)client_institution(c);
+	req->institution = (char *)inst;
 	if (!rpc_call(s, req, resp, err))
 		return client_exit_code(err);
 	if ((*resp)->body_case != body) {
@@ -413,6 +422,63 @@ call_quietly(Client *c, Triad__V1__Request *req, Triad__V1__Response__BodyCase b
 		return client_exit_code(err);
 	}
 	return TRIAD_EXIT_OK;
+}
+
+TriadExit
+call_quietly(Client *c, Triad__V1__Request *req, Triad__V1__Response__BodyCase body,
+	     Triad__V1__Response **resp, RpcError *err)
+{
+	const char *inst = req->institution;
+
+	if (inst == NULL || inst[0] == '\0')
+		inst = client_institution(c);
+	return call_quietly_in(c, inst, req, body, resp, err);
+}
+
+TriadExit
+call_report(Client *c, const RpcError *err, TriadExit rc)
+{
+	return err->kind != RPC_ERR_NONE ? client_report(c, err) : rc;
+}
+
+TriadExit
+call_each(Client *c, const char *inst, int request, int reply, const char *filter_field,
+	  const char *filter, CallVisit visit, void *ctx, RpcError *err)
+{
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	ProtobufCMessage *body = new_body(&req, request);
+	TriadExit rc = TRIAD_EXIT_OK;
+	bool more = true;
+
+	memset(err, 0, sizeof *err);
+	if (body == NULL ||
+	    (filter_field != NULL && !fields_set_named(body, filter_field, filter))) {
+		fields_free(body);
+		return client_out_of_memory(c);
+	}
+	fields_set_named_int(body, "page_size", LIST_MAX_PAGE_SIZE);
+	for (size_t page = 0; more && page < LIST_ALL_MAX_PAGES; page++) {
+		Triad__V1__Response *resp;
+		const ProtobufCMessage *answer;
+		ProtobufCMessage *const *item;
+		size_t n;
+		const char *next;
+
+		if ((rc = call_quietly_in(c, inst, &req, (Triad__V1__Response__BodyCase)reply, &resp,
+					  err)) != TRIAD_EXIT_OK)
+			break;
+		answer = answer_of(resp, reply, false);
+		n = call_items(answer, &item);
+		for (size_t i = 0; more && i < n; i++)
+			more = visit(item[i], ctx);
+		next = fields_get_named(answer, "next_page_token");
+		more = more && next[0] != '\0';
+		if (more && !fields_set_named(body, "page_token", next))
+			rc = client_out_of_memory(c), more = false;
+		rpc_response_free(resp);
+	}
+	fields_free(body);
+	return rc;
 }
 
 /* Send req and print its answer. */

@@ -112,14 +112,55 @@ bool call_add_row(Table *t, const ProtobufCFieldDescriptor *const *cols, size_t 
 /*
  * Send req and return its answer in *resp, which must be of kind body, as
  * client_call_expect() does, but for a request whose failure is not the
- * command's own (a name to put in a sentence, a section of a record): when
- * the request fails, err says why and nothing is reported. When the
- * session cannot be opened, that is reported and err.kind is RPC_ERR_NONE.
- * Returns TRIAD_EXIT_OK, or the exit code the failure calls for.
+ * command's own (a name to put in a sentence, a section of a record), or
+ * whose failure the command words itself: when the request fails, err
+ * says why and nothing is reported; an answer of the wrong kind is
+ * RPC_ERR_PROTOCOL. When the session cannot be opened, that is reported
+ * and err.kind is RPC_ERR_NONE. The request goes to the institution it
+ * names, else to the one --institution names. Returns TRIAD_EXIT_OK, or
+ * the exit code the failure calls for.
  */
 __attribute__((warn_unused_result))
 TriadExit call_quietly(Client *c, Triad__V1__Request *req, Triad__V1__Response__BodyCase body,
 		       Triad__V1__Response **resp, RpcError *err);
+
+/*
+ * call_quietly() in institution inst as it is, "" for none, whatever
+ * --institution says: for requests about everything the caller may see
+ * (their coachees, their institutions), or that try one institution after
+ * another.
+ */
+__attribute__((warn_unused_result))
+TriadExit call_quietly_in(Client *c, const char *inst, Triad__V1__Request *req,
+			  Triad__V1__Response__BodyCase body, Triad__V1__Response **resp,
+			  RpcError *err);
+
+/*
+ * Report err, the failure of call_quietly() or call_each() that returned
+ * rc, unless it has been reported already (err.kind is RPC_ERR_NONE).
+ * Returns the exit code.
+ */
+TriadExit call_report(Client *c, const RpcError *err, TriadExit rc);
+
+/* The items of a list answer (its repeated message field) in *items; returns how many. */
+size_t call_items(const ProtobufCMessage *answer, ProtobufCMessage *const **items);
+
+/* Looks at one item of a list; returns false to stop. */
+typedef bool (*CallVisit)(const ProtobufCMessage *item, void *ctx);
+
+/*
+ * Every item of the list that request (a body case of Request, answered
+ * by reply) returns in institution inst (as call_quietly_in() takes it),
+ * page by page, the largest pages first, up to LIST_ALL_MAX_PAGES: visit()
+ * each until it returns false. With filter_field, that string field of
+ * the request is set to filter. Failures are as call_quietly()'s: in err,
+ * not reported, but for a session that cannot be opened and running out
+ * of memory.
+ */
+__attribute__((warn_unused_result))
+TriadExit call_each(Client *c, const char *inst, int request, int reply,
+		    const char *filter_field, const char *filter, CallVisit visit, void *ctx,
+		    RpcError *err);
 
 /* Print m as one record: "name: value" lines without empty values, JSON or CSV. */
 TriadExit call_print_record(Client *c, const ProtobufCMessage *m);

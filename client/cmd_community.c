@@ -361,7 +361,7 @@ static TriadExit
 show_section(Client *c, const char *title, Triad__V1__Request *req,
 	     Triad__V1__Response__BodyCase body, const char *columns)
 {
-	const ProtobufCFieldDescriptor *cols[FIELDS_MAX_COLUMNS], *items;
+	const ProtobufCFieldDescriptor *cols[FIELDS_MAX_COLUMNS];
 	char names[FIELDS_MAX_COLUMNS][64];
 	const char *headers[FIELDS_MAX_COLUMNS];
 	Triad__V1__Response *resp;
@@ -377,15 +377,14 @@ show_section(Client *c, const char *title, Triad__V1__Request *req,
 		if (err.kind == RPC_ERR_STATUS && (err.code == TRIAD__V1__CODE__CODE_NOT_FOUND ||
 						   err.code == TRIAD__V1__CODE__CODE_PERMISSION_DENIED))
 			return TRIAD_EXIT_OK;
-		return err.kind == RPC_ERR_NONE ? rc : client_report(c, &err);
+		return call_report(c, &err, rc);
 	}
 	answer = fields_message(&resp->base, protobuf_c_message_descriptor_get_field(
 						     resp->base.descriptor, (unsigned)body),
 				false);
-	items = fields_items(answer->descriptor);
-	n = *(const size_t *)((const char *)answer + items->quantifier_offset);
-	item = *(ProtobufCMessage *const *const *)((const char *)answer + items->offset);
-	ncols = fields_columns(items->descriptor, columns, cols, FIELDS_MAX_COLUMNS);
+	n = call_items(answer, &item);
+	ncols = fields_columns(fields_items(answer->descriptor)->descriptor, columns, cols,
+			       FIELDS_MAX_COLUMNS);
 	for (size_t i = 0; i < ncols; i++)
 		headers[i] = fields_header(cols[i], names[i], sizeof names[i]);
 	t = table_new(ncols, headers);

@@ -6,26 +6,24 @@
  * give` right the first time. So the coachee is named the way people name
  * each other (an e-mail or a name; ids work too) and found among the
  * coach's coachees in every institution; the text is written in an editor
- * on a template that explains itself (feedback.h), like `git commit`, or
- * comes from standard input or options for scripts; and what goes wrong is
- * said in the coach's words. Whatever a coach wrote is never lost: when it
- * cannot be sent, it is saved in a file to send again with --from-file.
- * Every new feedback carries an idempotency key, so the one retry after a
- * lost connection, or sending a saved text again, cannot save it twice.
+ * (editor.h) on a template that explains itself (feedback.h), like `git
+ * commit`, or comes from standard input or options for scripts; and what
+ * goes wrong is said in the coach's words. Whatever a coach wrote is never
+ * lost: when it cannot be sent, it is saved in a file to send again with
+ * --from-file. Every new feedback carries an idempotency key, so the one
+ * retry after a lost connection, or sending a saved text again, cannot
+ * save it twice.
  */
 #include "call.h"
 #include "commands.h"
+#include "editor.h"
 #include "feedback.h"
 #include "resource.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,43 +37,7 @@
 /* The exit code when a text is not sent: nothing written, or not valid. */
 #define EXIT_NOT_SENT TRIAD_EXIT_SERVER
 
-/* ---- asking the server ------------------------------------------------------ */
-
-/*
- * Send req in institution inst ("" for none) and wait for a reply of kind
- * body into *resp. When the session cannot be opened, or the reply is of
- * the wrong kind, that has been reported and err->kind is RPC_ERR_NONE;
- * every other failure is in *err, not reported, for the caller to word
- * (or to pass to client_report()). Returns the exit code.
- */
-static TriadExit
-ask_server(Client *c, const char *inst, Triad__V1__Request *req,
-	   Triad__V1__Response__BodyCase body, Triad__V1__Response **resp, RpcError *err)
-{
-	RpcSession *s;
-	TriadExit rc;
-
-	memset(err, 0, sizeof *err);
-	*resp = NULL;
-	if ((rc = client_session(c, &s)) != TRIAD_EXIT_OK)
-		return rc;
-	req->institution = (char *)inst;
-	if (!rpc_call(s, req, resp, err))
-		return client_exit_code(err);
-	if ((*resp)->body_case != body) {
-		rpc_response_free(*resp);
-		*resp = NULL;
-		return client_bad_answer(c);
-	}
-	return TRIAD_EXIT_OK;
-}
-
-/* Report err unless it has been (see ask_server()); return rc. */
-static TriadExit
-report(Client *c, const RpcError *err, TriadExit rc)
-{
-	return err->kind != RPC_ERR_NONE ? client_report(c, err) : rc;
-}
+/* ---- what the server said ---------------------------------------------------- */
 
 static bool
 is_status(const RpcError *err, Triad__V1__Code code)
@@ -108,66 +70,6 @@ connection_failed(const RpcError *err)
 	default:
 		return false;
 	}
-}
-
-/*
- * Every item of a list request (case request, answered by case reply) in
- * institution inst, page by page, with the string field filter_field set
- * to filter (both may be NULL): visit(item, ctx) until it returns false.
- */
-typedef bool (*ItemVisit)(const ProtobufCMessage *item, void *ctx);
-
-static TriadExit
-list_each(Client *c, const char *inst, int request, int reply, const char *filter_field,
-	  const char *filter, ItemVisit visit, void *ctx, RpcError *err)
-{
-	const ProtobufCFieldDescriptor *rf =
-		protobuf_c_message_descriptor_get_field(&triad__v1__request__descriptor,
-							(unsigned)request);
-	const ProtobufCFieldDescriptor *af =
-		protobuf_c_message_descriptor_get_field(&triad__v1__response__descriptor,
-							(unsigned)reply);
-	ProtobufCMessage *body = fields_new(rf->descriptor);
-	TriadExit rc = TRIAD_EXIT_OK;
-	bool more = true;
-
-	memset(err, 0, sizeof *err);
-	if (body == NULL ||
-	    (filter_field != NULL && !fields_set_named(body, filter_field, filter))) {
-		fields_free(body);
-		return client_out_of_memory(c);
-	}
-	fields_set_named_int(body, "page_size", LIST_MAX_PAGE_SIZE);
-	for (size_t page = 0; more && page < LIST_ALL_MAX_PAGES; page++) {
-		Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
-		Triad__V1__Response *resp;
-		const ProtobufCMessage *answer;
-		const ProtobufCFieldDescriptor *items;
-		const char *next;
-
-		fields_put_message(&req.base, rf, body);
-		if ((rc = ask_server(c, inst, &req, (Triad__V1__Response__BodyCase)reply, &resp,
-				     err)) != TRIAD_EXIT_OK)
-			break;
-		answer = fields_message(&resp->base, af, false);
-		items = fields_items(answer->descriptor);
-		if (items != NULL) {
-			size_t n =
-				*(const size_t *)((const char *)answer + items->quantifier_offset);
-			ProtobufCMessage *const *item = *(ProtobufCMessage *const *const *)(
-				(const char *)answer + items->offset);
-
-			for (size_t i = 0; more && i < n; i++)
-				more = visit(item[i], ctx);
-		}
-		next = fields_get_named(answer, "next_page_token");
-		more = more && next[0] != '\0';
-		if (more && !fields_set_named(body, "page_token", next))
-			rc = client_out_of_memory(c), more = false;
-		rpc_response_free(resp);
-	}
-	fields_free(body);
-	return rc;
 }
 
 #define DATE_FMT "%Y-%m-%d"
@@ -243,8 +145,8 @@ coachees_fetch(Client *c, Triad__V1__Response **resp)
 
 	req.body_case = RQ(LIST_COACHEES);
 	req.list_coachees = &m;
-	rc = ask_server(c, "", &req, RS(COACHEES), resp, &err);
-	return rc == TRIAD_EXIT_OK ? rc : report(c, &err, rc);
+	rc = call_quietly_in(c, "", &req, RS(COACHEES), resp, &err);
+	return rc == TRIAD_EXIT_OK ? rc : call_report(c, &err, rc);
 }
 
 static int
@@ -427,8 +329,8 @@ requests_fetch(Client *c, Triad__V1__Response **resp)
 
 	req.body_case = RQ(LIST_FEEDBACK_REQUESTS);
 	req.list_feedback_requests = &m;
-	rc = ask_server(c, "", &req, RS(FEEDBACK_REQUESTS), resp, &err);
-	return rc == TRIAD_EXIT_OK ? rc : report(c, &err, rc);
+	rc = call_quietly_in(c, "", &req, RS(FEEDBACK_REQUESTS), resp, &err);
+	return rc == TRIAD_EXIT_OK ? rc : call_report(c, &err, rc);
 }
 
 static int
@@ -507,211 +409,48 @@ static const Command feedback_requests = {
 	.handler = requests_run,
 };
 
-/* ---- reading text: files, standard input, the editor --------------------------- */
-
-/* All of in, at most FEEDBACK_TEXT_MAX bytes, into *text (malloc'd). */
-static TriadExit
-read_all(Client *c, FILE *in, const char *what, char **text)
-{
-	char *buf = malloc(FEEDBACK_TEXT_MAX + 1);
-	size_t n;
-
-	*text = NULL;
-	if (buf == NULL)
-		return client_out_of_memory(c);
-	n = fread(buf, 1, FEEDBACK_TEXT_MAX + 1, in);
-	if (ferror(in)) {
-		fprintf(c->err, "%s: cannot read %s: %s\n", c->path, what, strerror(errno));
-		free(buf);
-		return TRIAD_EXIT_USAGE;
-	}
-	if (n > FEEDBACK_TEXT_MAX) {
-		fprintf(c->err, "%s: %s is longer than %d KiB; feedback is much shorter\n",
-			c->path, what, FEEDBACK_TEXT_MAX / 1024);
-		free(buf);
-		return TRIAD_EXIT_USAGE;
-	}
-	buf[n] = '\0';
-	if (strlen(buf) != n) {
-		fprintf(c->err, "%s: %s is not text\n", c->path, what);
-		free(buf);
-		return TRIAD_EXIT_USAGE;
-	}
-	*text = buf;
-	return TRIAD_EXIT_OK;
-}
-
-static TriadExit
-read_path(Client *c, const char *path, char **text)
-{
-	FILE *in;
-	TriadExit rc;
-
-	if (strcmp(path, "-") == 0)
-		return read_all(c, c->in, "standard input", text);
-	if ((in = fopen(path, "r")) == NULL) {
-		fprintf(c->err, "%s: cannot read %s: %s\n", c->path, path, strerror(errno));
-		*text = NULL;
-		return TRIAD_EXIT_USAGE;
-	}
-	rc = read_all(c, in, path, text);
-	fclose(in);
-	return rc;
-}
-
-/* Whether an executable called name is on $PATH. */
-static bool
-in_path(const char *name)
-{
-	const char *path = getenv("PATH");
-	char file[4096];
-
-	if (path == NULL || path[0] == '\0')
-		path = "/usr/bin:/bin";
-	while (*path != '\0') {
-		size_t len = strcspn(path, ":");
-
-		snprintf(file, sizeof file, "%.*s/%s", (int)(len > 0 ? len : 1),
-			 len > 0 ? path : ".", name);
-		if (access(file, X_OK) == 0)
-			return true;
-		path += len;
-		if (*path == ':')
-			path++;
-	}
-	return false;
-}
-
-/* $VISUAL, else $EDITOR, else vi, else nano; NULL when there is none. */
-static const char *
-editor_command(bool *fallback)
-{
-	const char *e = getenv("VISUAL");
-
-	*fallback = false;
-	if (e == NULL || e[strspn(e, " \t")] == '\0')
-		e = getenv("EDITOR");
-	if (e != NULL && e[strspn(e, " \t")] != '\0')
-		return e;
-	*fallback = true;
-	if (in_path("vi"))
-		return "vi";
-	if (in_path("nano"))
-		return "nano";
-	return NULL;
-}
-
-/* Run editor (a shell command, as git runs it) on path; true when it exits 0. */
-static bool
-run_editor(const char *editor, const char *path)
-{
-	struct sigaction ignore = {.sa_handler = SIG_IGN}, old_int, old_quit;
-	char script[4096];
-	bool ok = false;
-	int status;
-	pid_t pid;
-
-	snprintf(script, sizeof script, "%s \"$@\"", editor);
-	sigemptyset(&ignore.sa_mask);
-	/* Ctrl-C belongs to the editor while it runs. */
-	sigaction(SIGINT, &ignore, &old_int);
-	sigaction(SIGQUIT, &ignore, &old_quit);
-	pid = fork();
-	if (pid == 0) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGQUIT, &old_quit, NULL);
-		execl("/bin/sh", "sh", "-c", script, editor, path, (char *)NULL);
-		_exit(127);
-	}
-	if (pid > 0) {
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
-	return ok;
-}
+/* ---- the text: what goes wrong in getting it, and keeping it --------------------- */
 
 /*
- * Let the coach write: put initial in a temporary file (readable by them
- * only), open the editor on it and read back what it holds after, into
- * *text (malloc'd). *failed tells that the editor did not end well; the
- * text is read back all the same, so that none of it is lost.
+ * Say what went wrong in getting a text (editor.h), in the words of the
+ * command; return the exit code: a text that cannot be had is the coach's
+ * to fix, a file that cannot be made to write in is this machine's.
  */
 static TriadExit
-edit_text(Client *c, const char *initial, char **text, bool *failed)
+text_failed(Client *c, const EditorError *err)
 {
-	const char *tmp = getenv("TMPDIR");
-	char path[4096];
-	const char *editor;
-	bool fallback;
-	FILE *f;
-	int fd;
-	TriadExit rc;
-
-	*text = NULL;
-	*failed = false;
-	if ((editor = editor_command(&fallback)) == NULL) {
+	switch (err->status) {
+	case EDITOR_OK:
+		break;
+	case EDITOR_UNREADABLE:
+		fprintf(c->err, "%s: cannot read %s: %s\n", c->path, err->what,
+			strerror(err->errnum));
+		return TRIAD_EXIT_USAGE;
+	case EDITOR_TOO_LONG:
+		fprintf(c->err, "%s: %s is longer than %d KiB; feedback is much shorter\n",
+			c->path, err->what, FEEDBACK_TEXT_MAX / 1024);
+		return TRIAD_EXIT_USAGE;
+	case EDITOR_NOT_TEXT:
+		fprintf(c->err, "%s: %s is not text\n", c->path, err->what);
+		return TRIAD_EXIT_USAGE;
+	case EDITOR_NO_EDITOR:
 		fprintf(c->err, "%s: no editor found. Set EDITOR (such as EDITOR=nano), or "
 				"give the text with --situation and --behaviour or on standard "
 				"input.\n",
 			c->path);
 		return TRIAD_EXIT_USAGE;
-	}
-	if (tmp == NULL || tmp[0] != '/')
-		tmp = "/tmp";
-	snprintf(path, sizeof path, "%s/triad-feedback-XXXXXX.txt", tmp);
-	if ((fd = mkstemps(path, 4)) < 0 || fchmod(fd, 0600) != 0 ||
-	    (f = fdopen(fd, "w")) == NULL) {
-		fprintf(c->err, "%s: cannot make a file to write in (%s): %s\n", c->path, path,
-			strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(path);
-		}
+	case EDITOR_NO_FILE:
+		fprintf(c->err, "%s: cannot make a file to write in (%s): %s\n", c->path,
+			err->what, strerror(err->errnum));
 		return TRIAD_EXIT_SERVER;
-	}
-	fputs(initial, f);
-	if (fclose(f) != 0) {
-		fprintf(c->err, "%s: cannot write %s: %s\n", c->path, path, strerror(errno));
-		unlink(path);
+	case EDITOR_UNWRITABLE:
+		fprintf(c->err, "%s: cannot write %s: %s\n", c->path, err->what,
+			strerror(err->errnum));
 		return TRIAD_EXIT_SERVER;
+	case EDITOR_NO_MEMORY:
+		return client_out_of_memory(c);
 	}
-	if (fallback && strcmp(editor, "vi") == 0)
-		fputs("Opening the editor vi. Press i to start typing; when you are done, press "
-		      "Esc,\nthen type :wq and press Enter. (To use another editor, set EDITOR, "
-		      "such as\nEDITOR=nano.)\n", c->err);
-	fflush(c->out);
-	fflush(c->err);
-	*failed = !run_editor(editor, path);
-	rc = read_path(c, path, text);
-	unlink(path);
-	return rc;
-}
-
-/* Where texts that could not be sent are kept: $XDG_CACHE_HOME/triad or ~/.cache/triad. */
-static bool
-cache_dir(char *buf, size_t len)
-{
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	char parent[4096];
-
-	if (xdg != NULL && xdg[0] == '/') {
-		snprintf(parent, sizeof parent, "%s", xdg);
-	} else if (home != NULL && home[0] == '/') {
-		snprintf(parent, sizeof parent, "%s/.cache", home);
-	} else {
-		errno = ENOENT;
-		return false;
-	}
-	if ((size_t)snprintf(buf, len, "%s/triad", parent) >= len) {
-		errno = ENAMETOOLONG;
-		return false;
-	}
-	if (mkdir(parent, 0700) != 0 && errno != EEXIST)
-		return false;
-	return mkdir(buf, 0700) == 0 || errno == EEXIST;
+	return TRIAD_EXIT_OK;
 }
 
 /*
@@ -722,34 +461,18 @@ cache_dir(char *buf, size_t len)
 static void
 save_text(Client *c, const char *text, const char *key)
 {
-	char dir[4096], path[4200], stamp[32], have[FEEDBACK_KEY_HEX + 1];
-	time_t now = time(NULL);
-	struct tm tm;
-	FILE *f = NULL;
-	int fd = -1;
+	char path[4200], head[256], have[FEEDBACK_KEY_HEX + 1];
 
-	localtime_r(&now, &tm);
-	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-	if (cache_dir(dir, sizeof dir)) {
-		snprintf(path, sizeof path, "%s/feedback-%s-XXXXXX.txt", dir, stamp);
-		if ((fd = mkstemps(path, 4)) >= 0 && fchmod(fd, 0600) == 0)
-			f = fdopen(fd, "w");
-	}
-	if (f != NULL) {
-		if (key != NULL && !feedback_template_key(text, have, sizeof have))
-			fprintf(f, FEEDBACK_KEY_COMMENT "%s\n"
-				   "# (This line keeps a retry from saving the feedback twice; "
-				   "leave it.)\n", key);
-		fputs(text, f);
-		if (fclose(f) == 0) {
-			fprintf(c->err, "Your text is saved in %s; run again with --from-file %s\n",
-				path, path);
-			return;
-		}
-		unlink(path);
-	} else if (fd >= 0) {
-		close(fd);
-		unlink(path);
+	if (key != NULL && !feedback_template_key(text, have, sizeof have))
+		snprintf(head, sizeof head, FEEDBACK_KEY_COMMENT "%s\n"
+			 "# (This line keeps a retry from saving the feedback twice; "
+			 "leave it.)\n", key);
+	else
+		head[0] = '\0';
+	if (editor_keep("feedback", head, text, path, sizeof path)) {
+		fprintf(c->err, "Your text is saved in %s; run again with --from-file %s\n", path,
+			path);
+		return;
 	}
 	fprintf(c->err, "Your text could not be saved in a file (%s). Here it is:\n\n%s\n",
 		strerror(errno), text);
@@ -832,6 +555,7 @@ write_text(Client *c, const CliArgs *args, const FeedbackTemplate *tpl,
 	bool flags = false, edit = cli_args_has(args, "edit"), failed = false;
 	FeedbackTemplate t = *tpl;
 	FeedbackText given = {{NULL}};
+	EditorError e;
 	char msg[512];
 	size_t line = 0;
 	TriadExit rc = TRIAD_EXIT_OK;
@@ -862,9 +586,11 @@ write_text(Client *c, const CliArgs *args, const FeedbackTemplate *tpl,
 		w->raw = template_text(&t);
 		t.text = tpl->text;
 	} else if (file != NULL) {
-		rc = read_path(c, file, &w->raw);
-	} else if (!edit && !isatty(fileno(c->in))) {
-		rc = read_all(c, c->in, "standard input", &w->raw);
+		if (!editor_read_path(file, c->in, FEEDBACK_TEXT_MAX, &w->raw, &e))
+			rc = text_failed(c, &e);
+	} else if (!edit && editor_piped(c->in)) {
+		if (!editor_read(c->in, "standard input", FEEDBACK_TEXT_MAX, &w->raw, &e))
+			rc = text_failed(c, &e);
 		w->waited = true;
 	} else {
 		edit = true;
@@ -884,7 +610,9 @@ write_text(Client *c, const CliArgs *args, const FeedbackTemplate *tpl,
 
 		w->waited = true;
 		feedback_text_free(&given);
-		rc = edit_text(c, w->raw, &after, &failed);
+		if (!editor_edit(w->raw, "triad-feedback", FEEDBACK_TEXT_MAX, c->err, &after, &failed,
+				 &e))
+			rc = text_failed(c, &e);
 		free(w->raw);
 		w->raw = after;
 		if (rc != TRIAD_EXIT_OK) {
@@ -1041,10 +769,10 @@ resolve_code(Client *c, const Triad__V1__Coachee *k, bool module, const char *va
 		*id = strdup(value);
 		return *id != NULL ? TRIAD_EXIT_OK : client_out_of_memory(c);
 	}
-	rc = list_each(c, k->institution_id, RQ(LIST_PROGRAMMES), RS(PROGRAMMES), NULL, NULL,
+	rc = call_each(c, k->institution_id, RQ(LIST_PROGRAMMES), RS(PROGRAMMES), NULL, NULL,
 		       code_visit, &programme, &err);
 	if (rc == TRIAD_EXIT_OK && programme.id != NULL)
-		rc = list_each(c, k->institution_id,
+		rc = call_each(c, k->institution_id,
 			       module ? RQ(LIST_MODULES) : RQ(LIST_LEARNING_OUTCOMES),
 			       module ? RS(MODULES) : RS(LEARNING_OUTCOMES), "programme_id",
 			       programme.id, code_visit, &item, &err);
@@ -1094,7 +822,7 @@ give_send(Client *c, const char *inst, Triad__V1__Request *req, Triad__V1__Respo
 
 	*uncertain = false;
 	for (int attempt = 0; attempt < 2; attempt++) {
-		rc = ask_server(c, inst, req, RS(FEEDBACK), resp, err);
+		rc = call_quietly_in(c, inst, req, RS(FEEDBACK), resp, err);
 		if (rc == TRIAD_EXIT_OK)
 			return rc;
 		if (err->kind == RPC_ERR_NONE) {
@@ -1283,8 +1011,8 @@ caller_institutions(Client *c, char ***ids, size_t *n)
 	*n = 0;
 	req.body_case = RQ(WHO_AM_I);
 	req.who_am_i = &m;
-	if ((rc = ask_server(c, "", &req, RS(WHO_AM_I), &resp, &err)) != TRIAD_EXIT_OK)
-		return report(c, &err, rc);
+	if ((rc = call_quietly_in(c, "", &req, RS(WHO_AM_I), &resp, &err)) != TRIAD_EXIT_OK)
+		return call_report(c, &err, rc);
 	*ids = calloc(resp->who_am_i->n_institutions + 1, sizeof **ids);
 	for (size_t i = 0; *ids != NULL && i < resp->who_am_i->n_institutions; i++)
 		if (((*ids)[(*n)++] = strdup(resp->who_am_i->institutions[i]->id)) == NULL)
@@ -1328,7 +1056,7 @@ feedback_get(Client *c, const char *id, Triad__V1__Response **resp, char **inst)
 	m.id = (char *)id;
 	req.body_case = RQ(GET_FEEDBACK);
 	req.get_feedback = &m;
-	rc = ask_server(c, client_institution(c), &req, RS(FEEDBACK), resp, &err);
+	rc = call_quietly_in(c, client_institution(c), &req, RS(FEEDBACK), resp, &err);
 	if (rc == TRIAD_EXIT_OK) {
 		*inst = strdup(client_institution(c));
 		return *inst != NULL ? rc : client_out_of_memory(c);
@@ -1338,7 +1066,7 @@ feedback_get(Client *c, const char *id, Triad__V1__Response **resp, char **inst)
 	if ((rc = caller_institutions(c, &ids, &n)) != TRIAD_EXIT_OK)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		rc = ask_server(c, ids[i], &req, RS(FEEDBACK), resp, &err);
+		rc = call_quietly_in(c, ids[i], &req, RS(FEEDBACK), resp, &err);
 		if (rc == TRIAD_EXIT_OK) {
 			*inst = ids[i];
 			ids[i] = NULL;
@@ -1365,7 +1093,7 @@ not_found:
 		      c->err);
 		return TRIAD_EXIT_SERVER;
 	}
-	return report(c, &err, rc);
+	return call_report(c, &err, rc);
 }
 
 /* ---- show ------------------------------------------------------------------------ */
@@ -1618,7 +1346,7 @@ newest_first(const void *a, const void *b)
 static TriadExit
 collect(Client *c, const char *inst, const char *enrollment, Collected *all, RpcError *err)
 {
-	TriadExit rc = list_each(c, inst, RQ(LIST_FEEDBACK), RS(FEEDBACK_LIST), "enrollment_id",
+	TriadExit rc = call_each(c, inst, RQ(LIST_FEEDBACK), RS(FEEDBACK_LIST), "enrollment_id",
 				 enrollment, collect_visit, all, err);
 
 	if (rc == TRIAD_EXIT_OK && all->no_memory)
@@ -1702,7 +1430,7 @@ feedback_list_run(Client *c, const Command *cmd, const CliArgs *args)
 		if ((rc = coachee_find(c, coachees->coachees, who, &k)) == TRIAD_EXIT_OK &&
 		    (rc = collect(c, k->institution_id, k->enrollment_id, &all, &err)) !=
 			    TRIAD_EXIT_OK)
-			rc = report(c, &err, rc);
+			rc = call_report(c, &err, rc);
 	} else {
 		rc = collect(c, client_institution(c), enrollment != NULL ? enrollment : "", &all,
 			     &err);
@@ -1719,11 +1447,11 @@ feedback_list_run(Client *c, const Command *cmd, const CliArgs *args)
 				    is_status(&err, TRIAD__V1__CODE__CODE_NOT_FOUND))
 					rc = TRIAD_EXIT_OK;
 				else if (rc != TRIAD_EXIT_OK)
-					rc = report(c, &err, rc);
+					rc = call_report(c, &err, rc);
 			}
 			free_ids(ids, n);
 		} else if (rc != TRIAD_EXIT_OK) {
-			rc = report(c, &err, rc);
+			rc = call_report(c, &err, rc);
 		}
 	}
 	if (rc == TRIAD_EXIT_OK)

@@ -21,7 +21,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "call.h"
 #include "client.h"
+#include "fields.h"
+#include "names.h"
 #include "rpc.h"
 
 char script_addr[64];
@@ -195,4 +198,142 @@ script_run_free(ScriptRun *r)
 {
 	free(r->out);
 	free(r->err);
+}
+
+/* Every word of the enum that f takes is in a or b (either may be NULL). */
+static void
+expect_words(const char *path, const char *what, const ProtobufCFieldDescriptor *f,
+	     const char *a, const char *b)
+{
+	const NameMap *m = names_of(f->descriptor);
+
+	if (m == NULL)
+		fail_msg("%s: %s takes an enum without names", path, what);
+	for (size_t k = 0; k < m->n; k++)
+		if ((a == NULL || strstr(a, m->entries[k].name) == NULL) &&
+		    (b == NULL || strstr(b, m->entries[k].name) == NULL))
+			fail_msg("%s: '%s' is not in the help of %s", path, m->entries[k].name,
+				 what);
+}
+
+/* Whether option is one of LIST_PAGING_OPTIONS. */
+static bool
+is_paging(const char *option)
+{
+	return strcmp(option, "page-size") == 0 || strcmp(option, "page-token") == 0 ||
+	       strcmp(option, "all") == 0;
+}
+
+/* Whether word is one of the words of list (may be NULL). */
+static bool
+has_word(const char *list, const char *word)
+{
+	char w[64];
+
+	while (fields_next_word(&list, w, sizeof w))
+		if (strcmp(w, word) == 0)
+			return true;
+	return false;
+}
+
+/* The command at path, described by a Call, against the contract (script_check_calls()). */
+static void
+check_call(const char *path, const Command *cmd)
+{
+	const Call *call = cmd->ctx;
+	const ProtobufCMessageDescriptor *target = call_target(call), *reply, *args_in;
+	const char *p;
+	char word[64], what[96];
+	size_t i = 0;
+
+	if (target == NULL)
+		fail_msg("%s: no request or object type", path);
+	if ((reply = call_reply_type(call->reply)) == NULL)
+		fail_msg("%s: no answer type", path);
+	if (cmd->summary == NULL || cmd->usage == NULL)
+		fail_msg("%s: no summary or usage", path);
+	args_in = target;
+	if (call->fetch != 0) {
+		/* The arguments fill the Get request; its answer is the object sent back. */
+		if ((args_in = call_request_type(call->fetch)) == NULL || call->object == NULL ||
+		    reply != target)
+			fail_msg("%s: fetches what it does not send back", path);
+	}
+	for (p = call->args; fields_next_word(&p, word, sizeof word); i++) {
+		const ProtobufCFieldDescriptor *f =
+			protobuf_c_message_descriptor_get_field_by_name(args_in, word);
+
+		if (f == NULL)
+			fail_msg("%s: argument %zu fills no field (%s)", path, i + 1, word);
+		snprintf(what, sizeof what, "argument %zu", i + 1);
+		if (f->type == PROTOBUF_C_TYPE_ENUM)
+			expect_words(path, what, f, cmd->description, NULL);
+	}
+	/* What fills no field is prepare's: one more argument, or any number of them. */
+	if (i != cmd->max_args &&
+	    !(call->prepare != NULL && (i + 1 == cmd->max_args || cmd->max_args == CLI_ARGS_ANY)))
+		fail_msg("%s: %zu arguments fill fields, %zu are taken", path, i, cmd->max_args);
+	for (const CliOption *o = cmd->options; o != NULL && o->name != NULL; o++) {
+		FieldsOption fo;
+
+		if (is_paging(o->name)) {
+			if (call->items == NULL ||
+			    protobuf_c_message_descriptor_get_field_by_name(target, "page_token") ==
+				    NULL)
+				fail_msg("%s: --%s without a list that pages", path, o->name);
+			continue;
+		}
+		if (!fields_for_option(target, o->name, call->fields, &fo))
+			fail_msg("%s: --%s fills no field", path, o->name);
+		/* One of a choice that fills nothing says "not the other" (decide --reject). */
+		if (fo.field == NULL && call->prepare == NULL && !has_word(call->one_of, o->name))
+			fail_msg("%s: --%s is read by nothing", path, o->name);
+		if (fo.field != NULL && (o->arg == NULL) != (fo.field->type == PROTOBUF_C_TYPE_BOOL))
+			fail_msg("%s: --%s is a flag exactly when its field is a bool", path,
+				 o->name);
+		snprintf(what, sizeof what, "--%s", o->name);
+		if (fo.field != NULL && fo.field->type == PROTOBUF_C_TYPE_ENUM)
+			expect_words(path, what, fo.field, o->help, cmd->description);
+	}
+	for (p = call->required; fields_next_word(&p, word, sizeof word);) {
+		snprintf(what, sizeof what, "--%s ", word);
+		if (strstr(cmd->usage, what) == NULL)
+			fail_msg("%s: required --%s is not in the usage", path, word);
+	}
+	for (p = call->one_of; fields_next_word(&p, word, sizeof word);)
+		if (strstr(cmd->usage, word) == NULL)
+			fail_msg("%s: --%s is not in the usage", path, word);
+	if (call->items != NULL) {
+		const ProtobufCFieldDescriptor *items = fields_items(reply);
+		const ProtobufCFieldDescriptor *cols[FIELDS_MAX_COLUMNS];
+		size_t want = 0;
+
+		if (items == NULL)
+			fail_msg("%s: the answer is not a list", path);
+		for (p = call->columns; fields_next_word(&p, word, sizeof word);)
+			want++;
+		/* No columns: all of them. */
+		if (call->columns != NULL &&
+		    fields_columns(items->descriptor, call->columns, cols, FIELDS_MAX_COLUMNS) != want)
+			fail_msg("%s: a column is not a field", path);
+	}
+}
+
+size_t
+script_check_calls(const char *path, const Command *cmd, ScriptCallCheck more)
+{
+	char sub[128];
+	size_t n = 0;
+
+	if (cmd->subcommands == NULL && cmd->ctx != NULL) {
+		check_call(path, cmd);
+		if (more != NULL)
+			more(path, cmd);
+		return 1;
+	}
+	for (const Command *const *t = cmd->subcommands; t != NULL && *t != NULL; t++) {
+		snprintf(sub, sizeof sub, "%s %s", path, (*t)->name);
+		n += script_check_calls(sub, *t, more);
+	}
+	return n;
 }

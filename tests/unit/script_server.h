@@ -12,11 +12,15 @@
  * script_run() runs a command line through the client as `triad` would,
  * with the command table root, standard input reading input (NULL: empty),
  * and returns the exit code and what went to standard output and error.
+ *
+ * script_check_calls() holds every command described by a Call to the
+ * contract of call.h, before any of them runs.
  */
 #ifndef TRIAD_TESTS_SCRIPT_SERVER_H
 #define TRIAD_TESTS_SCRIPT_SERVER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -57,5 +61,23 @@ typedef struct ScriptRun {
 
 ScriptRun script_run(const Command *root, const char *input, int argc, ...);
 void script_run_free(ScriptRun *r);
+
+/* A check of its own that a test adds for each command described by a Call. */
+typedef void (*ScriptCallCheck)(const char *path, const Command *cmd);
+
+/*
+ * Check every command under cmd (path is its name, such as "triad")
+ * described by a Call (its ctx), whether its handler is call_run() or one
+ * of its own that fills the request with call_fill(): its request, answer
+ * and object exist; each positional argument fills a field, but for those
+ * its prepare reads; each option fills a field (a flag exactly a bool) or
+ * is read by prepare; the options it requires or offers a choice between
+ * are in its usage; paging options go with a list whose request pages; a
+ * list's columns are fields of its items; and every word an enum argument
+ * or option takes is in its help. Then more (may be NULL) checks what the
+ * test adds. Fails the test at the first command that does not fit;
+ * returns how many were checked.
+ */
+size_t script_check_calls(const char *path, const Command *cmd, ScriptCallCheck more);
 
 #endif

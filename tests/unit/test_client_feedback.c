@@ -363,85 +363,6 @@ test_participant_resolution(void **state)
 /* ---- the commands against the contract ------------------------------------------ */
 
 static void
-check_call(const char *path, const Command *cmd)
-{
-	const Call *call = cmd->ctx;
-	const ProtobufCMessageDescriptor *target = call_target(call), *reply;
-	const char *p;
-	char word[64];
-	size_t i = 0;
-
-	if (target == NULL)
-		fail_msg("%s: no request or object type", path);
-	reply = call_reply_type(call->reply);
-	if (reply == NULL)
-		fail_msg("%s: no answer type", path);
-	for (p = call->args; fields_next_word(&p, word, sizeof word); i++)
-		if (protobuf_c_message_descriptor_get_field_by_name(target, word) == NULL)
-			fail_msg("%s: argument %zu fills no field (%s)", path, i + 1, word);
-	/* consent set reads its third argument, the level, itself. */
-	if (i != cmd->max_args && !(i + 1 == cmd->max_args && call->prepare != NULL))
-		fail_msg("%s: %zu arguments fill fields, %zu are taken", path, i, cmd->max_args);
-	for (const CliOption *o = cmd->options; o != NULL && o->name != NULL; o++) {
-		FieldsOption fo;
-
-		if (strcmp(o->name, "page-size") == 0 || strcmp(o->name, "page-token") == 0 ||
-		    strcmp(o->name, "all") == 0) {
-			assert_non_null(call->items);
-			continue;
-		}
-		if (!fields_for_option(target, o->name, call->fields, &fo) || fo.field == NULL)
-			fail_msg("%s: --%s fills no field", path, o->name);
-		if (fo.field->type == PROTOBUF_C_TYPE_ENUM) {
-			const NameMap *m = names_of(fo.field->descriptor);
-
-			for (size_t k = 0; k < m->n; k++)
-				if (strstr(o->help, m->entries[k].name) == NULL &&
-				    (cmd->description == NULL ||
-				     strstr(cmd->description, m->entries[k].name) == NULL))
-					fail_msg("%s: '%s' is not in the help of --%s", path,
-						 m->entries[k].name, o->name);
-		}
-	}
-	for (p = call->required; fields_next_word(&p, word, sizeof word);) {
-		char flag[80];
-
-		snprintf(flag, sizeof flag, "--%s ", word);
-		if (strstr(cmd->usage, flag) == NULL)
-			fail_msg("%s: required --%s is not in the usage", path, word);
-	}
-	if (call->items != NULL) {
-		const ProtobufCFieldDescriptor *items = fields_items(reply);
-		const ProtobufCFieldDescriptor *cols[FIELDS_MAX_COLUMNS];
-		size_t want = 0;
-
-		assert_non_null(items);
-		for (p = call->columns; fields_next_word(&p, word, sizeof word);)
-			want++;
-		if (call->columns != NULL &&
-		    fields_columns(items->descriptor, call->columns, cols, FIELDS_MAX_COLUMNS) != want)
-			fail_msg("%s: a column is not a field", path);
-	}
-}
-
-static size_t
-walk(const char *path, const Command *cmd)
-{
-	char sub[128];
-	size_t n = 0;
-
-	if (cmd->handler == call_run) {
-		check_call(path, cmd);
-		return 1;
-	}
-	for (const Command *const *t = cmd->subcommands; t != NULL && *t != NULL; t++) {
-		snprintf(sub, sizeof sub, "%s %s", path, (*t)->name);
-		n += walk(sub, *t);
-	}
-	return n;
-}
-
-static void
 test_every_call(void **state)
 {
 	(void)state;
@@ -449,7 +370,7 @@ test_every_call(void **state)
 	 * feedback ask, relation create/propose/approve/end/list, partner list,
 	 * agreement create/show/list/end, consent set, employer judge.
 	 */
-	assert_int_equal(walk("triad", &root), 13);
+	assert_int_equal(script_check_calls("triad", &root, NULL), 13);
 }
 
 /* ---- feedback give against a scripted server -------------------------------------- */
