@@ -60,9 +60,9 @@ const Route enrollment_routes[] = {
 	/* ---- enrollment ---- */
 	{K(ENROLL), VERB_ENROLL, R(ENROLLMENT), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_enroll(" ID(1) ", " ID(2) ", " ID(3) ", " ID(4)
-	   ", nullif($5::numeric, 0), $6, $7::numeric)",
+	   ", nullif($5::numeric, 0), $6, $7::numeric, $8::boolean, " ID(9) ")",
 	   {"person_id", "cohort_id", "run_id", "employer_id", "hours_per_week",
-	    "change_assignment", "$request_id"}}}},
+	    "change_assignment", "$request_id", "$staff", "$organisation"}}}},
 	{K(GET_ENROLLMENT), VERB_ENROLLMENT_READ, R(ENROLLMENT), ROUTE_READ,
 	 {{"SELECT * FROM enrollment_v WHERE id = " ID(1), {"id"}}}, "enrollment not found"},
 	{K(LIST_ENROLLMENTS), VERB_ENROLLMENT_READ, R(ENROLLMENTS), ROUTE_READ,

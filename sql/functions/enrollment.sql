@@ -386,8 +386,28 @@ CREATE OR REPLACE FUNCTION triad_block_problem(p_person uuid) RETURNS text
      ORDER BY e.arrival LIMIT 1
 $$;
 
+-- The organisation's employees, as the institution knows them: persons it
+-- has enrolled with the organisation as employer, and persons who hold a
+-- grant for the organisation (its contacts). What an organisation-scoped
+-- partner system may enroll (proto/PERMISSIONS.md, "Machine scopes").
+CREATE OR REPLACE FUNCTION triad_is_employee(p_person uuid, p_organisation uuid)
+    RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT EXISTS (SELECT 1 FROM enrollment
+                    WHERE person_id = p_person AND employer_id = p_organisation)
+        OR EXISTS (SELECT 1 FROM role_grant g JOIN principal p ON p.id = g.principal_id
+                    WHERE p.person_id = p_person AND g.organisation_id = p_organisation)
+$$;
+
+-- p_staff is false and p_organisation set for an organisation-scoped partner
+-- system, which enrolls only its organisation's employees, with its
+-- organisation as employer. It is told so before anything about the person
+-- is looked up, in the same words for a person who does not exist.
 CREATE OR REPLACE FUNCTION triad_enroll(p_person uuid, p_cohort uuid, p_run uuid, p_employer uuid,
-                                        p_hours numeric, p_change text, p_request_id numeric)
+                                        p_hours numeric, p_change text, p_request_id numeric,
+                                        p_staff boolean DEFAULT true,
+                                        p_organisation uuid DEFAULT NULL)
     RETURNS SETOF enrollment_v
     LANGUAGE plpgsql
     AS $$
@@ -399,6 +419,18 @@ DECLARE
     v_placement text;
     v_id uuid;
 BEGIN
+    IF NOT p_staff AND p_organisation IS NOT NULL THEN
+        IF p_employer IS NOT NULL AND p_employer <> p_organisation THEN
+            PERFORM triad_raise('TR403', 'a partner system enrolls with its own organisation '
+                                'as the employer; leave employer_id empty', 'enroll.employer_id');
+        END IF;
+        IF p_person IS NULL OR NOT triad_is_employee(p_person, p_organisation) THEN
+            PERFORM triad_raise('TR403', 'you may enroll only your organisation''s own '
+                                'employees; programme staff enroll anyone else',
+                                'enroll.person_id');
+        END IF;
+        p_employer := p_organisation;
+    END IF;
     IF (p_cohort IS NULL) = (p_run IS NULL) THEN
         PERFORM triad_raise('TR400', 'give either cohort_id (the whole programme) or run_id '
                             '(one module, standalone)', 'enroll.cohort_id');

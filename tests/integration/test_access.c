@@ -285,7 +285,10 @@ static const struct {
 	{"create_subgroup",         "AAADDDDA", "ANNNNNNN"},
 	{"add_subgroup_member",     "AAADDDDA", "ANNNNNNN"},
 	{"list_subgroups",          "AAAAADAA", "ANNNNNNN"},
-	{"enroll",                  "AAADDDAA", "ANNNNNNN"},
+	/* The partner here is an organisation's system: it enrolls that
+	 * organisation's employees only (test_enrollment), and the empty
+	 * person of this attempt is no one's employee. */
+	{"enroll",                  "AAADDDDA", "ANNNNNNN"},
 	{"get_enrollment",          "AAADDDDA", "ANNNNNNN"},
 	{"list_enrollments",        "AAADDDDA", "ANNNNNNN"},
 	{"transition_enrollment",   "AAADDDDA", "ANNNNNNN"},

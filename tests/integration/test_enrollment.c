@@ -860,10 +860,111 @@ test_two_hundred_clients_race_for_25_places(void **state)
 	free(prog); free(mod); free(cohort); free(run);
 }
 
+/* A partner system's token at inst, scoped to org ("" for the institution). */
+static char *
+mk_machine(const char *org)
+{
+	char name[80];
+	test_unique(name, sizeof name, "hr-sync");
+	REQ(req);
+	Triad__V1__CreateTokenRequest m = TRIAD__V1__CREATE_TOKEN_REQUEST__INIT;
+	m.machine_name = name;
+	m.organisation_id = (char *)org;
+	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_TOKEN;
+	req.create_token = &m;
+	Triad__V1__Response *r = rpc_ok(&op, inst, &req);
+	char *token = test_strdup(r->create_token->token);
+	rpc_free(r);
+	return token;
+}
+
+static Triad__V1__Response *
+enroll_with(Sess *s, const char *person, const char *cohort, const char *employer)
+{
+	REQ(req);
+	Triad__V1__EnrollRequest m = TRIAD__V1__ENROLL_REQUEST__INIT;
+	m.person_id = (char *)person;
+	m.cohort_id = (char *)cohort;
+	m.employer_id = (char *)employer;
+	req.body_case = TRIAD__V1__REQUEST__BODY_ENROLL;
+	req.enroll = &m;
+	return rpc(s, inst, &req);
+}
+
+/*
+ * An organisation's partner system enrolls that organisation's employees
+ * and no one else, and cannot tell from the answer whether a person id
+ * exists: a random id, a person of the institution who works elsewhere,
+ * and a person of another institution get the same refusal. The
+ * institution's own system enrolls anyone.
+ */
+static void
+test_partner_machine_enrolls_only_its_employees(void **state)
+{
+	char *org = make_org(&op, "Zorggroep", TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_CARE_PROVIDER);
+	char *other_org = make_org(&op, "Gemeente", TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_MUNICIPALITY);
+	char *prog = mk_programme(0.5);
+	char *c1 = mk_cohort(prog), *c2 = mk_cohort(prog);
+	char *employee = mk_person("employee"), *stranger = mk_person("stranger");
+	char *colleague_elsewhere = mk_person("elsewhere");
+	char random_id[37];
+	random_uuid(random_id);
+
+	/* Staff enroll the employee with the organisation as employer, and
+	 * someone else with another employer. */
+	Triad__V1__Response *r = enroll_with(&op, employee, c1, org);
+	expect_status_free(r, TRIAD__V1__CODE__CODE_OK, NULL, NULL);
+	r = enroll_with(&op, colleague_elsewhere, c1, other_org);
+	expect_status_free(r, TRIAD__V1__CODE__CODE_OK, NULL, NULL);
+
+	char *token = mk_machine(org);
+	Sess m = sess_open(d.addr, token);
+	const char *refused[] = {random_id, stranger, colleague_elsewhere};
+	char first[512] = "";
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		r = enroll_with(&m, refused[i], c2, "");
+		assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_PERMISSION_DENIED);
+		assert_string_equal(r->status->field, "enroll.person_id");
+		if (i == 0)
+			snprintf(first, sizeof first, "%s", r->status->message);
+		else
+			assert_string_equal(r->status->message, first);
+		rpc_free(r);
+	}
+	expect_contains(first, "your organisation's own employees");
+	/* The same words whether or not the cohort exists, too. */
+	char random_cohort[37];
+	random_uuid(random_cohort);
+	r = enroll_with(&m, random_id, random_cohort, "");
+	expect_status_free(r, TRIAD__V1__CODE__CODE_PERMISSION_DENIED, first, "enroll.person_id");
+
+	/* Its employee, with the organisation as employer, whatever it says. */
+	r = enroll_with(&m, employee, c2, other_org);
+	expect_status_free(r, TRIAD__V1__CODE__CODE_PERMISSION_DENIED, NULL, "enroll.employer_id");
+	r = enroll_with(&m, employee, c2, "");
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_OK);
+	assert_string_equal(r->enrollment->employer_id, org);
+	rpc_free(r);
+	sess_close(&m);
+
+	/* The institution's own system enrolls anyone of the institution. */
+	char *inst_token = mk_machine("");
+	Sess im = sess_open(d.addr, inst_token);
+	r = enroll_with(&im, stranger, c2, other_org);
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_OK);
+	assert_string_equal(r->enrollment->employer_id, other_org);
+	rpc_free(r);
+	sess_close(&im);
+
+	free(org); free(other_org); free(prog); free(c1); free(c2); free(employee);
+	free(stranger); free(colleague_elsewhere); free(token); free(inst_token);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_partner_machine_enrolls_only_its_employees),
 		cmocka_unit_test(test_capacity_and_waitlist),
 		cmocka_unit_test(test_standalone_minority),
 		cmocka_unit_test(test_subgroups),
