@@ -82,7 +82,7 @@ const Route triangle_routes[] = {
 	    "$person", "$request_id"}}}},
 	{K(GIVE_FEEDBACK), VERB_FEEDBACK_GIVE, R(FEEDBACK), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_feedback_give(" ID(1) ", $2, $3, $4, $5, " ID(6) ", " ID(7) ", "
-	   ID(8) ", $9, NULL, $10::numeric)",
+	   ID(8) ", $9, $10::numeric)",
 	   {"relation_id", "situation", "behaviour", "effect", "suggestion", "outcome_id",
 	    "module_id", "request_id", "$person", "$request_id"}}}},
 	{K(EDIT_FEEDBACK), VERB_FEEDBACK_GIVE, R(FEEDBACK), ROUTE_WRITE,

@@ -71,11 +71,12 @@ SELECT triad_feedback_give(r.id,
            'Fenna bracht twee citaten van bewoners in en vroeg het MT wat die betekenden voor het plan.',
            'Het gesprek ging daarna over de wijk in plaats van over de planning.',
            'Vraag de volgende keer ook wie in het MT het contact met de wijk houdt.',
-           NULL, NULL, NULL, r.coach_person_id::text, 'demo-feedback-1', 0)
+           NULL, NULL, NULL, r.coach_person_id::text, 0)
   FROM coaching_relation r
   JOIN enrollment e ON e.id = r.enrollment_id
   JOIN person pp ON pp.id = e.person_id
- WHERE lower(pp.email) = 'fenna.fictief@denkbeeldig.example';
+ WHERE lower(pp.email) = 'fenna.fictief@denkbeeldig.example'
+   AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.relation_id = r.id);
 
 SELECT triad_consent_set(e.id, e.employer_id, 'progress', pp.id::text, 0)
   FROM enrollment e JOIN person pp ON pp.id = e.person_id

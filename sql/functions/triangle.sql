@@ -363,11 +363,11 @@ BEGIN
 END
 $$;
 
--- Gives feedback as the coach of an active relation. A retry with the same
--- idempotency key returns the first feedback instead of adding one.
+-- Gives feedback as the coach of an active relation. (A retry with the same
+-- idempotency key is answered by the dispatcher, as for every write.)
 CREATE OR REPLACE FUNCTION triad_feedback_give(p_relation uuid, p_situation text, p_behaviour text,
                                                p_effect text, p_suggestion text, p_outcome uuid,
-                                               p_module uuid, p_request uuid, p_coach text, p_key text,
+                                               p_module uuid, p_request uuid, p_coach text,
                                                p_request_id numeric)
     RETURNS SETOF feedback_v
     LANGUAGE plpgsql
@@ -376,15 +376,6 @@ DECLARE
     r coaching_relation%ROWTYPE;
     v_id uuid;
 BEGIN
-    IF coalesce(p_key, '') <> '' AND coalesce(p_coach, '') <> '' THEN
-        SELECT f.id INTO v_id FROM feedback f
-         WHERE f.institution_id = triad_tenant() AND f.coach_person_id = p_coach::uuid
-           AND f.idempotency_key = p_key;
-        IF FOUND THEN
-            RETURN QUERY SELECT * FROM feedback_v WHERE id = v_id;
-            RETURN;
-        END IF;
-    END IF;
     SELECT * INTO r FROM coaching_relation WHERE id = p_relation;
     -- The same answer whether the participant exists or not.
     IF NOT FOUND OR r.coach_person_id::text <> coalesce(p_coach, '') OR NOT triad_relation_active(r) THEN
@@ -403,22 +394,13 @@ BEGIN
         PERFORM triad_raise('TR404', 'feedback request not found for this participant',
                             'give_feedback.request_id');
     END IF;
-    BEGIN
-        INSERT INTO feedback (institution_id, relation_id, enrollment_id, coach_person_id,
-                              situation, behaviour, effect, suggestion, outcome_id, module_id,
-                              request_id, idempotency_key)
-        VALUES (triad_tenant(), p_relation, r.enrollment_id, r.coach_person_id, p_situation,
-                p_behaviour, coalesce(p_effect, ''), coalesce(p_suggestion, ''), p_outcome,
-                p_module, p_request, nullif(p_key, ''))
-        RETURNING id INTO v_id;
-    EXCEPTION WHEN unique_violation THEN
-        -- A retry that raced the first attempt: answer with the first.
-        SELECT f.id INTO v_id FROM feedback f
-         WHERE f.institution_id = triad_tenant() AND f.coach_person_id = r.coach_person_id
-           AND f.idempotency_key = p_key;
-        RETURN QUERY SELECT * FROM feedback_v WHERE id = v_id;
-        RETURN;
-    END;
+    INSERT INTO feedback (institution_id, relation_id, enrollment_id, coach_person_id,
+                          situation, behaviour, effect, suggestion, outcome_id, module_id,
+                          request_id)
+    VALUES (triad_tenant(), p_relation, r.enrollment_id, r.coach_person_id, p_situation,
+            p_behaviour, coalesce(p_effect, ''), coalesce(p_suggestion, ''), p_outcome,
+            p_module, p_request)
+    RETURNING id INTO v_id;
     IF p_request IS NOT NULL THEN
         UPDATE feedback_request SET answered_at = now()
          WHERE id = p_request AND answered_at IS NULL;

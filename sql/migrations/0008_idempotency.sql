@@ -28,3 +28,8 @@ CREATE POLICY own_keys ON idempotency_key
     WITH CHECK (principal_id = nullif(current_setting('triad.principal_id', true), '')::uuid);
 GRANT SELECT, INSERT, UPDATE, DELETE ON idempotency_key TO triad_app;
 
+
+-- Feedback kept keys of its own before every write honoured them; the
+-- dispatcher's keys replace them.
+DROP INDEX feedback_idempotency;
+ALTER TABLE feedback DROP COLUMN idempotency_key;
