@@ -86,8 +86,7 @@ bootstrap_operator(const char *conninfo, bool force, FILE *out, char err[512])
 				 exists ? "bootstrap.force" : "bootstrap"};
 	r = run(pg, "WITH t AS (INSERT INTO api_token (principal_id, prefix, hash, label)"
 		    "           VALUES ($1::uuid, $2, $3::bytea, 'bootstrap') RETURNING id)"
-		    " INSERT INTO service_audit_event (principal_id, action, resource_kind, resource_id)"
-		    " SELECT $1::uuid, $4, 'token', t.id::text FROM t",
+		    " SELECT triad_service_audit($4, 'token', t.id, NULL, $1::uuid) FROM t",
 		4, params, err);
 	if (r == NULL)
 		goto done;

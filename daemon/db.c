@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dispatch.h"
+#include "clock.h"
 #include "log.h"
 #include "pool.h"
 

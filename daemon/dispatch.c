@@ -13,18 +13,11 @@
 
 #include <openssl/sha.h>
 
+#include "clock.h"
 #include "log.h"
 #include "pool.h"
 #include "registry.h"
 #include "sqlroute.h"
-
-uint64_t
-now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static void
 call_free(Call *call)

@@ -101,7 +101,4 @@ bool call_job_add(Call *call, DbJob *job, const char *sql, int nparams,
  */
 bool call_db_failed(Call *call, const DbOutcome *out, const char *what_failed);
 
-/* Microseconds on the monotonic clock; for latencies and deadlines. */
-uint64_t now_us(void);
-
 #endif

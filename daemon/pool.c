@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "dispatch.h"
+#include "clock.h"
 #include "log.h"
 
 #define SWEEP_MS 50

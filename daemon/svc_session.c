@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "clock.h"
 #include "db.h"
 #include "log.h"
 #include "pool.h"

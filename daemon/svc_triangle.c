@@ -132,11 +132,8 @@ static const char relation_invite_sql[] =
 	"                  now() + interval '14 days', triad_principal()"
 	"            WHERE NOT EXISTS (SELECT 1 FROM principal WHERE person_id = $1::uuid)"
 	"           RETURNING id),"
-	"     a AS (INSERT INTO audit_event (institution_id, principal_id, action, resource_kind,"
-	"                                    resource_id, request_id)"
-	"           SELECT triad_tenant(), triad_principal(), 'invite.create', 'invite', i.id::text,"
-	"                  $4::numeric FROM i)"
-	" SELECT id FROM i";
+	"     a AS (SELECT triad_audit('invite.create', 'invite', i.id, $4::numeric) FROM i)"
+	" SELECT id FROM i CROSS JOIN (SELECT count(*) FROM a) AS audited";
 
 static void
 relation_done(void *arg, const DbOutcome *out)

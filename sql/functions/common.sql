@@ -73,14 +73,16 @@ $$;
 
 -- Writes one row of the service's audit trail (what belongs to no
 -- institution: institutions, organisations, a principal's own tokens).
+-- p_principal is for `triadd bootstrap`, which acts before any session.
 CREATE OR REPLACE FUNCTION triad_service_audit(p_action text, p_kind text, p_id uuid,
-                                               p_request_id numeric)
+                                               p_request_id numeric,
+                                               p_principal uuid DEFAULT NULL)
     RETURNS void
     LANGUAGE sql
     AS $$
     INSERT INTO service_audit_event (principal_id, action, resource_kind, resource_id,
                                      request_id)
-    VALUES (triad_principal(), p_action, p_kind, p_id::text, p_request_id)
+    VALUES (coalesce(p_principal, triad_principal()), p_action, p_kind, p_id::text, p_request_id)
 $$;
 
 -- Parses a date given on the wire, naming the field when it is not one.
