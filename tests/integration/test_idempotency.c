@@ -1801,6 +1801,33 @@ test_failed_request_can_be_retried(void **state)
 	assert_int_equal(audit_rows(req.id), 0);
 	rpc_free(r1);
 	rpc_free(r2);
+
+	/* Refused by the database, after the key was claimed: the claim goes
+	 * with the rolled-back transaction. A fresh enrollment cannot be
+	 * completed; the same request again is refused again, not replayed;
+	 * the right move with the same key is then done. */
+	snprintf(key, sizeof key, "idem-retry-db-%d", (int)getpid());
+	REQ(t);
+	r_transition_enrollment(&t, &in);
+	t.transition_enrollment->status = TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_COMPLETED;
+	t.idempotency_key = key;
+	r = rpc(&op, inst, &t);
+	expect_status(r, CODE(FAILED_PRECONDITION), NULL, NULL);
+	assert_int_equal(audit_rows(t.id), 0);
+	Triad__V1__Response *again = rpc(&op, inst, &t);
+	expect_status(again, CODE(FAILED_PRECONDITION), r->status->message, NULL);
+	rpc_free(r);
+	rpc_free(again);
+	t.transition_enrollment->status =
+		TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_INTAKE_PLANNED;
+	r1 = rpc_ok(&op, inst, &t);
+	assert_true(audit_rows(t.id) >= 1);
+	assert_int_equal(r1->enrollment->status,
+			 TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_INTAKE_PLANNED);
+	r2 = rpc_ok(&op, inst, &t);
+	assert_int_equal(audit_rows(t.id), 0);
+	rpc_free(r1);
+	rpc_free(r2);
 }
 
 /* ---- 3. keys belong to principals ---- */
