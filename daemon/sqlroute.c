@@ -3,6 +3,7 @@
  */
 #include "sqlroute.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,13 +160,32 @@ is_id_field(const char *name)
 	       (n > 3 && strcmp(name + n - 3, "_id") == 0);
 }
 
+/* Why a field could not become a parameter: the answer to give. */
+typedef struct BindError {
+	Triad__V1__Code code;
+	char field[128];
+	char message[256];
+} BindError;
+
+static bool __attribute__((format(printf, 4, 5)))
+bind_error(BindError *e, Triad__V1__Code code, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	e->code = code;
+	snprintf(e->field, sizeof e->field, "%s", field != NULL ? field : "");
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof e->message, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
 /*
  * The text of the field at path (such as "programme.code") of body, as a
  * query parameter. Sets *out to NULL for an unset message on the way.
- * Answers the call and returns false when the value is malformed.
+ * Returns false with the answer in e when the value is malformed.
  */
 static bool
-field_param(Call *call, const char *body_name, const ProtobufCMessage *body, const char *path,
+field_param(BindError *e, const char *body_name, const ProtobufCMessage *body, const char *path,
 	    Arena *a, const char **out)
 {
 	char seg[64];
@@ -180,8 +200,8 @@ field_param(Call *call, const char *body_name, const ProtobufCMessage *body, con
 			protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, seg);
 		if (f == NULL) {
 			log_error("bug", "what=sqlroute_param path=%s", path);
-			call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (route)");
-			return false;
+			return bind_error(e, TRIAD__V1__CODE__CODE_INTERNAL, NULL,
+					  "internal error (route)");
 		}
 		const char *at = (const char *)msg + f->offset;
 		if (p[n] == '.') {
@@ -193,11 +213,13 @@ field_param(Call *call, const char *body_name, const ProtobufCMessage *body, con
 		}
 		char *buf = arena_calloc(a, 32, 1);
 		if (buf == NULL)
-			return list_answer_oom(call);
+			return bind_error(e, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
+					  "server is out of memory");
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 			size_t count = *(const size_t *)((const char *)msg + f->quantifier_offset);
 			*out = pg_array(a, *(char **const *)at, count);
-			return *out != NULL || list_answer_oom(call);
+			return *out != NULL || bind_error(e, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
+							  "server is out of memory");
 		}
 		switch (f->type) {
 		case PROTOBUF_C_TYPE_STRING: {
@@ -207,16 +229,16 @@ field_param(Call *call, const char *body_name, const ProtobufCMessage *body, con
 			if (strlen(s) > SQLROUTE_TEXT_MAX) {
 				char field[128];
 				snprintf(field, sizeof field, "%s.%s", body_name, path);
-				call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
-					  "%s is longer than %d characters", f->name, SQLROUTE_TEXT_MAX);
-				return false;
+				return bind_error(e, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
+						  "%s is longer than %d characters", f->name,
+						  SQLROUTE_TEXT_MAX);
 			}
 			if (is_id_field(f->name) && s[0] != '\0' && !is_uuid(s)) {
 				char field[128];
 				snprintf(field, sizeof field, "%s.%s", body_name, path);
-				call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
-					  "%s '%.64s' is not an id (ids look like 0b6f1c1e-...)", f->name, s);
-				return false;
+				return bind_error(e, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
+						  "%s '%.64s' is not an id (ids look like 0b6f1c1e-...)",
+						  f->name, s);
 			}
 			*out = s;
 			return true;
@@ -253,16 +275,15 @@ field_param(Call *call, const char *body_name, const ProtobufCMessage *body, con
 			if (!enum_to_sql(f->descriptor, v, buf, 32)) {
 				char field[128];
 				snprintf(field, sizeof field, "%s.%s", body_name, path);
-				call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
-					  "%d is not a valid %s", v, f->name);
-				return false;
+				return bind_error(e, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
+						  "%d is not a valid %s", v, f->name);
 			}
 			break;
 		}
 		default:
 			log_error("bug", "what=sqlroute_param_type path=%s", path);
-			call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (route)");
-			return false;
+			return bind_error(e, TRIAD__V1__CODE__CODE_INTERNAL, NULL,
+					  "internal error (route)");
 		}
 		*out = buf;
 		return true;
@@ -512,6 +533,7 @@ sqlroute_handle(Call *call, const Triad__V1__Request *req)
 	ctx->call = call;
 	ctx->route = route;
 	const char *body_name = call->route;
+	BindError e;
 	for (int s = 0; s < ROUTE_MAX_STMTS && route->stmts[s].sql != NULL; s++) {
 		const SqlStmt *st = &route->stmts[s];
 		const char *params[ROUTE_MAX_PARAMS];
@@ -528,7 +550,8 @@ sqlroute_handle(Call *call, const Triad__V1__Request *req)
 				params[n] = auth_organisation(call->principal, call->tenant);
 			else if (strcmp(src, "$staff") == 0)
 				params[n] = auth_is_staff(call->principal, call->tenant) ? "true" : "false";
-			else if (!field_param(call, body_name, body, src, &a, &params[n])) {
+			else if (!field_param(&e, body_name, body, src, &a, &params[n])) {
+				call_fail(call, e.code, e.field[0] ? e.field : NULL, "%s", e.message);
 				db_job_free(job);
 				free(ctx);
 				arena_free(&a);
@@ -544,4 +567,25 @@ sqlroute_handle(Call *call, const Triad__V1__Request *req)
 	/* The job copied its parameters. */
 	arena_free(&a);
 	pool_submit(call->srv->pool, job);
+}
+
+bool
+sqlroute_bind_check(const Route *route, const Triad__V1__Request *req, char *err, size_t size)
+{
+	const ProtobufCMessage *body = request_body(req);
+	Arena a = {0};
+	BindError e = {0};
+	bool ok = body != NULL;
+
+	for (int s = 0; ok && s < ROUTE_MAX_STMTS && route->stmts[s].sql != NULL; s++) {
+		for (int n = 0; ok && n < ROUTE_MAX_PARAMS && route->stmts[s].params[n] != NULL; n++) {
+			const char *src = route->stmts[s].params[n], *value;
+			if (src[0] != '$')
+				ok = field_param(&e, route_name(route), body, src, &a, &value);
+		}
+	}
+	if (!ok)
+		snprintf(err, size, "%s%s%s", e.field, e.field[0] ? ": " : "", e.message);
+	arena_free(&a);
+	return ok;
 }

@@ -32,6 +32,15 @@
 void sqlroute_handle(Call *call, const Triad__V1__Request *req);
 
 /*
+ * Binds every body field route's statements name from req, exactly as
+ * sqlroute_handle() does, and throws the values away: false with the
+ * answer's field and message in err when one is refused. For the fuzzer
+ * (tests/fuzz/fuzz_bind.c) and tests.
+ */
+__attribute__((warn_unused_result))
+bool sqlroute_bind_check(const Route *route, const Triad__V1__Request *req, char *err, size_t size);
+
+/*
  * Enum values and their SQL text (the value's name without its prefix, in
  * lower case), for hand-written handlers that share the convention.
  * sqlroute_enum_name() gives "" for 0 and false for an unknown value.
