@@ -283,12 +283,10 @@ unhex(const char *text, size_t *len)
  * programme.code"). Written into field; false when none matches.
  */
 static bool
-column_field(const Call *call, const char *column, char *field, size_t size)
+column_field(Triad__V1__Request__BodyCase kind, const char *column, char *field, size_t size)
 {
 	const ProtobufCFieldDescriptor *bf =
-		call->row != NULL ? protobuf_c_message_descriptor_get_field(
-					    &triad__v1__request__descriptor, call->row->kind)
-				  : NULL;
+		protobuf_c_message_descriptor_get_field(&triad__v1__request__descriptor, kind);
 	if (bf == NULL || column == NULL || *column == '\0')
 		return false;
 	const ProtobufCMessageDescriptor *d = bf->descriptor;
@@ -329,56 +327,59 @@ detail_column(const char *detail, char *out, size_t size)
 	}
 }
 
-/*
- * PostgreSQL's integrity errors (class 23), which the schema's checks,
- * keys and references raise when a function did not test first, as a
- * status people understand, naming the field. No value from the request is
- * repeated. The one place these are turned into answers.
- */
-static void
-call_fail_constraint(Call *call, const DbOutcome *out)
+Triad__V1__Code
+constraint_status(const DbOutcome *out, Triad__V1__Request__BodyCase kind, char *field,
+		  size_t fsize, char *message, size_t msize)
 {
-	char column[64] = "", field[160] = "", what[64];
+	char column[64] = "", what[64];
 	const char *table = out->table != NULL ? out->table : "record";
 	const char *name = out->constraint != NULL ? out->constraint : "";
+	bool known;
 
+	field[0] = '\0';
 	snprintf(what, sizeof what, "%s", table);
 	for (char *c = what; *c; c++)
 		*c = *c == '_' ? ' ' : *c;
 	if (strcmp(out->sqlstate, "23502") == 0) {          /* not_null_violation */
 		snprintf(column, sizeof column, "%s", out->field != NULL ? out->field : "");
-		bool known = column_field(call, column, field, sizeof field);
-		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, known ? field : NULL,
-			  "%s is required for a %s", column[0] ? column : "a value", what);
-	} else if (strcmp(out->sqlstate, "23505") == 0) {   /* unique_violation */
-		detail_column(out->detail, column, sizeof column);
-		bool known = column_field(call, column, field, sizeof field);
-		call_fail(call, TRIAD__V1__CODE__CODE_ALREADY_EXISTS, known ? field : NULL,
-			  "there is already a %s with this %s", what,
-			  column[0] ? column : "key");
-	} else if (strcmp(out->sqlstate, "23503") == 0) {   /* foreign_key_violation */
-		detail_column(out->detail, column, sizeof column);
-		bool known = column_field(call, column, field, sizeof field);
-		if (out->detail != NULL && strstr(out->detail, "still referenced") != NULL)
-			call_fail(call, TRIAD__V1__CODE__CODE_FAILED_PRECONDITION, NULL,
-				  "this %s is still in use and cannot be removed", what);
-		else
-			call_fail(call, TRIAD__V1__CODE__CODE_NOT_FOUND, known ? field : NULL,
-				  "%s names nothing that exists", column[0] ? column : "a reference");
-	} else {                                            /* check_violation, exclusion */
-		/* Constraints are called <table>_<column>_check by default. */
-		size_t tl = strlen(table), nl = strlen(name);
-		if (strncmp(name, table, tl) == 0 && name[tl] == '_' && nl > tl + 7 &&
-		    strcmp(name + nl - 6, "_check") == 0)
-			snprintf(column, sizeof column, "%.*s", (int)(nl - tl - 7), name + tl + 1);
-		bool known = column_field(call, column, field, sizeof field);
-		if (known)
-			call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
-				  "%s is not allowed for a %s (rule %s)", column, what, name);
-		else
-			call_fail(call, TRIAD__V1__CODE__CODE_FAILED_PRECONDITION, NULL,
-				  "the %s would break the rule %s", what, name);
+		known = column_field(kind, column, field, fsize);
+		snprintf(message, msize, "%s is required for a %s", column[0] ? column : "a value",
+			 what);
+		return TRIAD__V1__CODE__CODE_INVALID_ARGUMENT;
 	}
+	if (strcmp(out->sqlstate, "23505") == 0) {          /* unique_violation */
+		detail_column(out->detail, column, sizeof column);
+		known = column_field(kind, column, field, fsize);
+		snprintf(message, msize, "there is already a %s with this %s", what,
+			 column[0] ? column : "key");
+		return TRIAD__V1__CODE__CODE_ALREADY_EXISTS;
+	}
+	if (strcmp(out->sqlstate, "23503") == 0) {          /* foreign_key_violation */
+		detail_column(out->detail, column, sizeof column);
+		if (out->detail != NULL && strstr(out->detail, "still referenced") != NULL) {
+			/* TABLE_NAME is then the table that still refers to it. */
+			snprintf(message, msize, "it is still used by a %s and cannot be removed",
+				 what);
+			return TRIAD__V1__CODE__CODE_FAILED_PRECONDITION;
+		}
+		known = column_field(kind, column, field, fsize);
+		snprintf(message, msize, "%s names nothing that exists",
+			 column[0] ? column : "a reference");
+		return TRIAD__V1__CODE__CODE_NOT_FOUND;
+	}
+	/* check_violation and the rest: constraints are <table>_<column>_check
+	 * by default. */
+	size_t tl = strlen(table), nl = strlen(name);
+	if (strncmp(name, table, tl) == 0 && name[tl] == '_' && nl > tl + 7 &&
+	    strcmp(name + nl - 6, "_check") == 0)
+		snprintf(column, sizeof column, "%.*s", (int)(nl - tl - 7), name + tl + 1);
+	known = column_field(kind, column, field, fsize);
+	if (known) {
+		snprintf(message, msize, "%s is not allowed for a %s (rule %s)", column, what, name);
+		return TRIAD__V1__CODE__CODE_INVALID_ARGUMENT;
+	}
+	snprintf(message, msize, "the %s would break the rule %s", what, name);
+	return TRIAD__V1__CODE__CODE_FAILED_PRECONDITION;
 }
 
 bool
@@ -404,9 +405,13 @@ call_db_failed(Call *call, const DbOutcome *out, const char *what_failed)
 	 * was wrong with a value. Anything else gets a generic sentence. */
 	bool own = out->sqlstate[0] == 'T' && out->sqlstate[1] == 'R';
 	bool data = out->sqlstate[0] == '2' && out->sqlstate[1] == '2';
-	if (out->sqlstate[0] == '2' && out->sqlstate[1] == '3')
-		call_fail_constraint(call, out);
-	else if (own || data || out->sqlstate[0] == '\0' ||
+	if (out->sqlstate[0] == '2' && out->sqlstate[1] == '3') {
+		char field[160], msg[256];
+		Triad__V1__Code code = constraint_status(
+			out, call->row != NULL ? call->row->kind : TRIAD__V1__REQUEST__BODY__NOT_SET,
+			field, sizeof field, msg, sizeof msg);
+		call_fail(call, code, field[0] ? field : NULL, "%s", msg);
+	} else if (own || data || out->sqlstate[0] == '\0' ||
 	    out->code == TRIAD__V1__CODE__CODE_UNAVAILABLE)
 		call_fail(call, out->code, own ? out->field : NULL, "%s", out->message);
 	else if (what_failed != NULL)

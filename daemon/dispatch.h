@@ -94,6 +94,17 @@ bool call_job_add(Call *call, DbJob *job, const char *sql, int nparams,
 		  const char *const *params);
 
 /*
+ * PostgreSQL's integrity errors (class 23: not-null, unique, foreign-key and
+ * check violations), which the schema's keys and checks raise when a
+ * function did not test first, as the status people get: a code, a
+ * sentence in message, and in field the request field at fault ("" when
+ * none matches), for a request of kind. No value from the request is
+ * repeated. The one place these are turned into answers.
+ */
+Triad__V1__Code constraint_status(const DbOutcome *out, Triad__V1__Request__BodyCase kind,
+				  char *field, size_t fsize, char *message, size_t msize);
+
+/*
  * For a database callback: when out is not OK, answers the call with the
  * outcome's status (for SQL errors of the schema's own functions, their
  * message; for others a generic one, or what_failed when given) and
