@@ -227,12 +227,10 @@ else
 		[[ -f $target && -x $target ]] || continue
 		name=$(basename "$target")
 		step "fuzz $name (${SECS} s)"
-		# Seeds: tests/fuzz/corpus/<target>/, or tests/fuzz/corpus/ for fuzz_frame.
+		# Seeds: tests/fuzz/corpus/<target>/, kept in the tree.
 		seeds=()
 		if [[ -d $ROOT/tests/fuzz/corpus/$name ]]; then
 			seeds=("$ROOT/tests/fuzz/corpus/$name")
-		elif [[ $name == fuzz_frame && -d $ROOT/tests/fuzz/corpus ]]; then
-			seeds=("$ROOT/tests/fuzz/corpus")
 		fi
 		corpus=$TMP/corpus-$name
 		mkdir -p "$corpus"
