@@ -34,10 +34,29 @@ same_words() {
 words() { local -a a=($1); echo "${a[*]}"; }
 
 # The client runs once per command path: each run of the sanitizer build costs
-# tenths of a second, and the checks below need its --help several times.
+# about a tenth of a second, and the checks below need its --help several
+# times. The help of a group's subcommands is fetched in parallel.
 scratch=$(mktemp -d) || exit 1
 trap 'rm -rf "$scratch"' EXIT
-declare -A help_text=()
+declare -A help_text=() help_file=()
+fetched=0
+
+# Runs `triad ARGS SUB --help` for each SUB of SUBS, eight at a time, into
+# files that load_help reads.
+prefetch() {
+	local s f running=0
+	for s in "${SUBS[@]}"; do
+		f=$scratch/$((fetched++))
+		help_file["triad${*:+ $*} $s"]=$f
+		if ((running == 8)); then
+			wait -n
+		else
+			running=$((running + 1))
+		fi
+		("$triad" "$@" "$s" --help >"$f.out" 2>"$f.err"; echo $? >"$f.rc") &
+	done
+	wait
+}
 
 # Reads `triad ARGS --help` (a run that exits non-zero, or writes anything to
 # stderr, such as a sanitizer's report, is a failure) and sets, without a
@@ -51,11 +70,17 @@ load_help() {
 	local key="triad${*:+ $*}" rc line where= w
 	local -A done_with=()
 	if [[ -z ${help_text[$key]+set} ]]; then
-		help_text[$key]=$("$triad" "$@" --help 2>"$scratch/err")
-		rc=$?
-		if ((rc != 0)) || [[ -s $scratch/err ]]; then
+		local f=${help_file[$key]-$scratch/this}
+		if [[ -z ${help_file[$key]-} ]]; then
+			"$triad" "$@" --help >"$f.out" 2>"$f.err"
+			echo $? >"$f.rc"
+		fi
+		help_text[$key]=
+		read -r -d '' "help_text[$key]" <"$f.out"
+		read -r rc <"$f.rc"
+		if ((rc != 0)) || [[ -s $f.err ]]; then
 			echo "FAILED: '$key --help' exited with code $rc; its stderr:" >&2
-			cat "$scratch/err" >&2
+			cat "$f.err" >&2
 			client_failed=1
 		fi
 	fi
@@ -105,6 +130,7 @@ walk() {
 	subs="${SUBS[*]}"
 	if [[ -n $subs ]]; then
 		seen_groups[$key]=1
+		prefetch "$@"
 		same_words "$subs" "${_triad_subcommands[$key]-}" ||
 			mismatch "subcommands of '$key': help says [$(words "$subs")]," \
 				"completion has [${_triad_subcommands[$key]-}]"
