@@ -223,12 +223,13 @@ static Watched watched[64];
 static size_t n_watched;
 static int current_test = -1;
 
+/* The newest daemon with pid: an old one's pid may have been reused. */
 static Watched *
 watched_by_pid(pid_t pid)
 {
-	for (size_t i = 0; i < n_watched; i++)
-		if (watched[i].pid == pid)
-			return &watched[i];
+	for (size_t i = n_watched; i > 0; i--)
+		if (watched[i - 1].pid == pid)
+			return &watched[i - 1];
 	return NULL;
 }
 
@@ -387,9 +388,9 @@ wait_exit(pid_t pid, int timeout_ms)
 int
 triadd_wait(Triadd *d, int timeout_ms)
 {
-	Watched *w = watched_by_pid(d->pid);
 	if (d->pid <= 0)
 		return -1;
+	Watched *w = watched_by_pid(d->pid);
 	if (w != NULL && !w->running) {   /* the harness found it gone already */
 		d->pid = 0;
 		return w->exit_code;
@@ -530,10 +531,30 @@ run_group_teardown(void **state)
 		fail_msg("the group teardown failed");
 }
 
+/*
+ * Appends opts to the environment variable name unless it sets "exitcode="
+ * already, so that the daemons and clients this process starts report as
+ * tests/run.sh has them report, also when a test runs without it.
+ */
+static void
+sanitizer_env(const char *name, const char *opts)
+{
+	const char *old = getenv(name);
+	char buf[1024];
+
+	if (old != NULL && strstr(old, "exitcode=") != NULL)
+		return;
+	snprintf(buf, sizeof buf, "%s%s%s", old != NULL ? old : "",
+		 old != NULL && *old != '\0' ? ":" : "", opts);
+	setenv(name, buf, 1);
+}
+
 int
 harness_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
 		  CMFixtureFunction setup, CMFixtureFunction teardown)
 {
+	sanitizer_env("ASAN_OPTIONS", "exitcode=86");
+	sanitizer_env("UBSAN_OPTIONS", "halt_on_error=1:exitcode=87");
 	struct CMUnitTest *all = calloc(n + 1, sizeof *all);
 	assert_non_null(all);
 	group = (GroupRun){.tests = tests, .n = n, .teardown = teardown};

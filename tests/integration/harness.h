@@ -51,6 +51,8 @@ typedef struct Triadd {
  *   - the group teardown runs as a last test, "group_teardown", so that its
  *     failures count (cmocka ignores a failing group teardown); after it,
  *     every daemon still running is stopped and must exit 0.
+ * Unless ASAN_OPTIONS and UBSAN_OPTIONS set an exit code, the programs it
+ * starts get run.sh's: 86 for ASan, 87 for UBSan.
  * setup and teardown may be NULL. Returns the number of failed tests.
  */
 #define harness_run_group_tests(tests, setup, teardown) \
