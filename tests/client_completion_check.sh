@@ -15,26 +15,104 @@ triad=$1
 # shellcheck source=../client/triad.bash
 source "$2" || exit 1
 
-fail=0
-mismatch() { echo "MISMATCH: $*" >&2; fail=1; }
-sorted() { tr ' ' '\n' | sed '/^$/d' | sort | tr '\n' ' '; }
+set -f   # the words compared below are options, not patterns
 
-# The section of --help headed by $1 ("Commands:" or "Options:").
-section() {
-	local head=$1; shift
-	"$triad" "$@" --help | awk -v h="$head" '$0 == h {f = 1; next} f && /^$/ {exit} f'
+fail=0 client_failed=0
+mismatch() { echo "MISMATCH: $*" >&2; fail=1; }
+
+# True when the words of $1 and of $2 are the same, counting repeats, in any order.
+same_words() {
+	local -A n=()
+	local w
+	for w in $1; do n[$w]=$((${n[$w]-0} + 1)); done
+	for w in $2; do n[$w]=$((${n[$w]-0} - 1)); done
+	for w in "${!n[@]}"; do
+		[[ ${n[$w]} == 0 ]] || return 1
+	done
 }
-subcommands() { section Commands: "$@" | awk '{print $1}'; }
-# The first column of Options:, as "-x --name" or "--name VALUE".
-option_lines() { section Options: "$@" | sed -E 's/^ +//; s/  .*//'; }
-options_of() { option_lines "$@" | grep -oE -- '(^|[ ,])-{1,2}[a-z][a-z0-9-]*' | tr -d ' ,'; }
+# The words of $1, one space between them.
+words() { local -a a=($1); echo "${a[*]}"; }
+
+# The client runs once per command path: each run of the sanitizer build costs
+# about a tenth of a second, and the checks below need its --help several
+# times. The help of a group's subcommands is fetched in parallel.
+scratch=$(mktemp -d) || exit 1
+trap 'rm -rf "$scratch"' EXIT
+declare -A help_text=() help_file=()
+fetched=0
+
+# Runs `triad ARGS SUB --help` for each SUB of SUBS, eight at a time, into
+# files that load_help reads.
+prefetch() {
+	local s f running=0
+	for s in "${SUBS[@]}"; do
+		f=$scratch/$((fetched++))
+		help_file["triad${*:+ $*} $s"]=$f
+		if ((running == 8)); then
+			wait -n
+		else
+			running=$((running + 1))
+		fi
+		("$triad" "$@" "$s" --help >"$f.out" 2>"$f.err"; echo $? >"$f.rc") &
+	done
+	wait
+}
+
+# Reads `triad ARGS --help` (a run that exits non-zero, or writes anything to
+# stderr, such as a sanitizer's report, is a failure) and sets, without a
+# subshell:
+#   SUBS      the first word of each line of its Commands: section
+#   OPTLINES  the first column of each line of Options:, as "-x, --name" or
+#             "--name VALUE"
+#   OPTS      the options named in that column
+# A section is the lines after its heading up to the first empty line.
+load_help() {
+	local key="triad${*:+ $*}" rc line where= w
+	local -A done_with=()
+	if [[ -z ${help_text[$key]+set} ]]; then
+		local f=${help_file[$key]-$scratch/this}
+		if [[ -z ${help_file[$key]-} ]]; then
+			"$triad" "$@" --help >"$f.out" 2>"$f.err"
+			echo $? >"$f.rc"
+		fi
+		help_text[$key]=
+		read -r -d '' "help_text[$key]" <"$f.out"
+		read -r rc <"$f.rc"
+		if ((rc != 0)) || [[ -s $f.err ]]; then
+			echo "FAILED: '$key --help' exited with code $rc; its stderr:" >&2
+			cat "$f.err" >&2
+			client_failed=1
+		fi
+	fi
+	SUBS=() OPTLINES=() OPTS=()
+	while IFS= read -r line; do
+		if [[ -n $where && -z $line ]]; then
+			done_with[$where]=1
+			where=
+		elif [[ $where == Commands: ]]; then
+			read -r w _ <<<"$line"
+			SUBS+=("$w")
+		elif [[ $where == Options: ]]; then
+			line=${line#"${line%%[! ]*}"}
+			line=${line%%  *}
+			OPTLINES+=("$line")
+			for w in ${line//,/ }; do
+				[[ $w =~ ^(-{1,2}[a-z][a-z0-9-]*) ]] && OPTS+=("${BASH_REMATCH[1]}")
+			done
+		elif [[ -z $where && ($line == Commands: || $line == Options:) &&
+			-z ${done_with[$line]-} ]]; then
+			where=$line
+		fi
+	done <<<"${help_text[$key]}"
+}
 
 declare -A seen_groups=() seen_leaves=()
 
-# Whether each option takes a value must agree with _triad_flags.
+# Whether each option of HELP takes a value must agree with _triad_flags; $*
+# names the command in messages.
 check_flags() {
 	local line name
-	while IFS= read -r line; do
+	for line in "${OPTLINES[@]}"; do
 		[[ -z $line ]] && continue
 		name=${line##*, }
 		name=${name%% *}
@@ -43,16 +121,18 @@ check_flags() {
 		else
 			[[ $_triad_flags != *" $name "* ]] && mismatch "$* $name is a flag but not in _triad_flags"
 		fi
-	done < <(option_lines "$@")
+	done
 }
 
 walk() {
-	local key="triad${*:+ $*}" subs s
-	subs=$(subcommands "$@")
+	local key="triad${*:+ $*}" subs opts s
+	load_help "$@"
+	subs="${SUBS[*]}"
 	if [[ -n $subs ]]; then
 		seen_groups[$key]=1
-		[[ $(echo "$subs" | sorted) == $(echo "${_triad_subcommands[$key]-}" | sorted) ]] ||
-			mismatch "subcommands of '$key': help says [$(echo $subs)]," \
+		prefetch "$@"
+		same_words "$subs" "${_triad_subcommands[$key]-}" ||
+			mismatch "subcommands of '$key': help says [$(words "$subs")]," \
 				"completion has [${_triad_subcommands[$key]-}]"
 		for s in $subs; do
 			walk "$@" "$s"
@@ -62,8 +142,9 @@ walk() {
 		if [[ -z ${_triad_options[$key]+set} ]]; then
 			mismatch "command '$key' is missing from _triad_options"
 		else
-			[[ $(options_of "$@" | sorted) == $(echo "${_triad_options[$key]}" | sorted) ]] ||
-				mismatch "options of '$key': help says [$(echo $(options_of "$@"))]," \
+			opts="${OPTS[*]}"
+			same_words "$opts" "${_triad_options[$key]}" ||
+				mismatch "options of '$key': help says [$(words "$opts")]," \
 					"completion has [${_triad_options[$key]}]"
 		fi
 		check_flags "$@"
@@ -71,8 +152,10 @@ walk() {
 }
 
 # Global options.
-[[ $(options_of | sorted) == $(echo "$_triad_global_options" | sorted) ]] ||
-	mismatch "global options: help says [$(echo $(options_of))]," \
+load_help
+opts="${OPTS[*]}"
+same_words "$opts" "$_triad_global_options" ||
+	mismatch "global options: help says [$(words "$opts")]," \
 		"completion has [$_triad_global_options]"
 check_flags
 
@@ -96,9 +179,7 @@ expect() {
 	COMP_POINT=${#COMP_LINE}
 	COMPREPLY=()
 	_triad
-	local got
-	got=$(echo "${COMPREPLY[*]}" | sorted)
-	[[ $got == $(echo "$want" | sorted) ]] ||
+	same_words "${COMPREPLY[*]}" "$want" ||
 		mismatch "completing '$*': want [$want], got [${COMPREPLY[*]}]"
 }
 expect "feedback" triad feed
@@ -116,6 +197,10 @@ expect "--evidence --evidence-file" triad prior-learning claim 3 --evid
 expect "--json" triad --js
 expect "require" triad help module req
 
+if ((client_failed)); then
+	echo "client_completion_check: the client failed (see above)" >&2
+	exit 1
+fi
 if ((fail)); then
 	echo "client_completion_check: the completion does not match the client" >&2
 	exit 1

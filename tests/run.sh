@@ -17,6 +17,8 @@
 #   TRIAD_TEST_PG_START    shell command that starts it again; returns when it is ready
 #   TRIADD, TRIAD          absolute paths of the daemon and the client under test
 #   TRIAD_TEST_RUN         a marker of this run; daemons left behind are found by it
+#   TRIAD_TEST_TMP         a private directory of this run (0711; its files 0600)
+#   ASAN_OPTIONS, UBSAN_OPTIONS  a report exits 86 (ASan) or 87 (UBSan), see below
 # Knobs: TRIAD_FUZZ_SECONDS (default 30) per fuzz target.
 set -euo pipefail
 
@@ -29,7 +31,7 @@ QUICK=0
 for arg in "$@"; do
 	case $arg in
 	--quick) QUICK=1 ;;
-	-h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) triad_die "unknown argument: $arg (try --help)" ;;
 	esac
 done
@@ -115,18 +117,28 @@ else
 	LEAKS=0
 	echo "note: could not build a sanitizer probe with $CC_NAME; leak checking is OFF"
 fi
-export ASAN_OPTIONS="detect_leaks=$LEAKS:abort_on_error=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+# A sanitizer's report ends the program with an exit code of its own, which none of
+# the programs under test uses (the client's are 0-4): 86 for ASan and LeakSanitizer,
+# 87 for UBSan. In a build with both, the two share one exit code setting and UBSan's,
+# read last, wins: every report exits 87. The harness also looks for the report itself.
+export ASAN_OPTIONS="detect_leaks=$LEAKS:abort_on_error=0:exitcode=86${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=87${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 if [[ -f $ROOT/tests/lsan.supp ]]; then
 	export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 fi
 echo "ASAN_OPTIONS=$ASAN_OPTIONS"
+echo "UBSAN_OPTIONS=$UBSAN_OPTIONS"
 
 # ---------------------------------------------------------------------------------------
 step "throwaway PostgreSQL"
+# From here on every file this run makes is private: the cluster's passwords, the
+# daemons' configs (they hold one), logs.
+umask 077
 TMP=$(mktemp -d -t triad-test.XXXXXX)
 # Traversable, not listable, by the user that runs PostgreSQL (secrets inside are 0600).
 chmod 0711 "$TMP"
+# The harness makes its private directory (0700) in here; removed on exit with the rest.
+export TRIAD_TEST_TMP=$TMP
 export TRIAD_TEST_RUN="triad-test-$$-$RANDOM"
 
 # Stops the daemons and clients that tests started and left running: processes of the
@@ -137,7 +149,7 @@ kill_leftovers() {
 		pid=${e#/proc/}
 		pid=${pid%/environ}
 		[[ $pid == "$$" ]] && continue
-		read -r comm <"/proc/$pid/comm" 2>/dev/null || continue
+		{ read -r comm <"/proc/$pid/comm"; } 2>/dev/null || continue
 		[[ $comm == triadd || $comm == triad ]] || continue
 		exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
 		exe=${exe% (deleted)}
@@ -227,12 +239,10 @@ else
 		[[ -f $target && -x $target ]] || continue
 		name=$(basename "$target")
 		step "fuzz $name (${SECS} s)"
-		# Seeds: tests/fuzz/corpus/<target>/, or tests/fuzz/corpus/ for fuzz_frame.
+		# Seeds: tests/fuzz/corpus/<target>/, kept in the tree.
 		seeds=()
 		if [[ -d $ROOT/tests/fuzz/corpus/$name ]]; then
 			seeds=("$ROOT/tests/fuzz/corpus/$name")
-		elif [[ $name == fuzz_frame && -d $ROOT/tests/fuzz/corpus ]]; then
-			seeds=("$ROOT/tests/fuzz/corpus")
 		fi
 		corpus=$TMP/corpus-$name
 		mkdir -p "$corpus"

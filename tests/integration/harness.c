@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -15,11 +16,78 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "frame.h"
+
+/* --- the private directory --- */
+
+static char tmp_dir[200];
+static pid_t tmp_owner;
+
+static int
+remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+static void stop_leftovers(void);
+
+/*
+ * At exit of the test process (not of a child forked from it): stops the
+ * daemons still running and removes the private directory.
+ */
+static void
+harness_atexit(void)
+{
+	if (getpid() != tmp_owner)
+		return;
+	stop_leftovers();
+	if (tmp_dir[0] != '\0')
+		nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void
+harness_tmp_path(char *buf, size_t size, const char *name)
+{
+	if (tmp_dir[0] == '\0') {
+		const char *base = getenv("TRIAD_TEST_TMP");
+		if (base == NULL || *base == '\0')
+			base = getenv("TMPDIR");
+		if (base == NULL || *base == '\0')
+			base = "/tmp";
+		snprintf(tmp_dir, sizeof tmp_dir, "%s/triad-harness-XXXXXX", base);
+		if (mkdtemp(tmp_dir) == NULL) {   /* mkdtemp makes it 0700 */
+			int e = errno;
+			tmp_dir[0] = '\0';
+			fail_msg("cannot make a private directory under %s: %s", base, strerror(e));
+		}
+		tmp_owner = getpid();
+		atexit(harness_atexit);
+	}
+	int n = snprintf(buf, size, "%s/%s", tmp_dir, name);
+	assert_true(n > 0 && (size_t)n < size);
+}
+
+/* Creates or truncates path, mode 0600, and writes text. */
+static void
+write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fail_msg("%s: %s", path, strerror(errno));
+	FILE *f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
 
 const char *
 env_required(const char *name)
@@ -36,15 +104,6 @@ ms_now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
 }
 
 void
@@ -99,29 +158,169 @@ read_listen_addr(Triadd *d)
 }
 
 static void
-dump_log(const Triadd *d)
+dump_log_path(const char *path)
 {
-	char cmd[256];
-	snprintf(cmd, sizeof cmd, "tail -n 30 %s >&2", d->log);
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "tail -n 30 '%s' >&2", path);
 	if (system(cmd) != 0)
 		fprintf(stderr, "(no log)\n");
+}
+
+static void
+dump_log(const Triadd *d)
+{
+	dump_log_path(d->log);
+}
+
+/* --- sanitizer reports --- */
+
+/* What a sanitizer writes when it reports; none of it is in a healthy log. */
+static const char *const sanitizer_marks[] = {
+	"ERROR: AddressSanitizer", "LeakSanitizer", "runtime error:",
+	"ERROR: UndefinedBehaviorSanitizer",
+};
+
+/* The exit codes tests/run.sh gives ASan (and LeakSanitizer) and UBSan. */
+static bool
+sanitizer_exit_code(int rc)
+{
+	return rc == 86 || rc == 87;
+}
+
+/* The first sanitizer report in text, or NULL. */
+static const char *
+sanitizer_report(const char *text)
+{
+	const char *first = NULL;
+	for (size_t i = 0; i < sizeof sanitizer_marks / sizeof sanitizer_marks[0]; i++) {
+		const char *p = strstr(text, sanitizer_marks[i]);
+		if (p != NULL && (first == NULL || p < first))
+			first = p;
+	}
+	if (first == NULL)
+		return NULL;
+	while (first > text && first[-1] != '\n')   /* from the start of its line */
+		first--;
+	return first;
+}
+
+/* --- the daemons the harness started --- */
+
+/*
+ * What the harness keeps of each daemon it started: a copy, not the caller's
+ * Triadd, which may live on the stack of a test that cmocka has left.
+ */
+typedef struct Watched {
+	pid_t pid;
+	char log[256];
+	long log_checked;      /* bytes of the log already searched for reports */
+	int test;              /* index of the test that started it; -1 the group setup */
+	bool running;
+	int exit_code;         /* once it has exited: as triadd_wait() returns it */
+} Watched;
+
+static Watched watched[64];
+static size_t n_watched;
+static int current_test = -1;
+
+/* The newest daemon with pid: an old one's pid may have been reused. */
+static Watched *
+watched_by_pid(pid_t pid)
+{
+	for (size_t i = n_watched; i > 0; i--)
+		if (watched[i - 1].pid == pid)
+			return &watched[i - 1];
+	return NULL;
+}
+
+/* The exit code of a wait status (128+n for signal n); -1 for no status. */
+static int
+code_of(int status)
+{
+	if (status == -1)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/*
+ * Reads what w's log gained since the last look; returns the first sanitizer
+ * report in it (malloc'd, up to 6000 bytes) or NULL.
+ */
+static char *
+new_report(Watched *w)
+{
+	FILE *f = fopen(w->log, "r");
+	if (f == NULL)
+		return NULL;
+	char *text = NULL;
+	size_t len = 0;
+	if (fseek(f, w->log_checked, SEEK_SET) == 0) {
+		FILE *mem = open_memstream(&text, &len);
+		assert_non_null(mem);
+		char buf[8192];
+		size_t n;
+		while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+			fwrite(buf, 1, n, mem);
+		fclose(mem);
+	}
+	fclose(f);
+	if (text == NULL)
+		return NULL;
+	/* A line still being written is searched again next time. */
+	char *end = strrchr(text, '\n');
+	size_t whole = end != NULL ? (size_t)(end - text) + 1 : 0;
+	w->log_checked += (long)whole;
+	text[whole] = '\0';
+	const char *rep = sanitizer_report(text);
+	char *out = NULL;
+	if (rep != NULL) {
+		out = strndup(rep, 6000);
+		assert_non_null(out);
+	}
+	free(text);
+	return out;
+}
+
+/* Fails the test with w's sanitizer report, if its log gained one. */
+static void
+check_log(Watched *w)
+{
+	char *rep = new_report(w);
+	if (rep != NULL) {
+		fprintf(stderr, "triadd pid %d, log %s: a sanitizer report:\n%s\n", (int)w->pid,
+			w->log, rep);
+		free(rep);
+		fail_msg("triadd (pid %d) wrote a sanitizer report to its log", (int)w->pid);
+	}
+}
+
+/* Marks w exited with status (a wait status). */
+static void
+reaped(Watched *w, int status)
+{
+	w->running = false;
+	w->exit_code = code_of(status);
 }
 
 void
 triadd_start(Triadd *d, const char *extra)
 {
 	static int counter;
+	char name[64];
 	memset(d, 0, sizeof *d);
-	snprintf(d->conf, sizeof d->conf, "/tmp/triadd-test-%d-%d.conf", (int)getpid(), counter);
-	snprintf(d->log, sizeof d->log, "/tmp/triadd-test-%d-%d.log", (int)getpid(), counter);
+	snprintf(name, sizeof name, "triadd-%d.conf", counter);
+	harness_tmp_path(d->conf, sizeof d->conf, name);
+	snprintf(name, sizeof name, "triadd-%d.log", counter);
+	harness_tmp_path(d->log, sizeof d->log, name);
 	counter++;
 	triadd_write_config(d, extra);
+	assert_true(n_watched < sizeof watched / sizeof watched[0]);
 
 	const char *bin = env_required("TRIADD");
 	d->pid = fork();
 	assert_true(d->pid >= 0);
 	if (d->pid == 0) {
-		int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (fd < 0)
 			_exit(127);
 		dup2(fd, STDERR_FILENO);
@@ -129,56 +328,251 @@ triadd_start(Triadd *d, const char *extra)
 		execl(bin, "triadd", "--config", d->conf, (char *)NULL);
 		_exit(127);
 	}
+	Watched *w = &watched[n_watched++];
+	*w = (Watched){.pid = d->pid, .test = current_test, .running = true};
+	snprintf(w->log, sizeof w->log, "%s", d->log);
+
 	uint64_t deadline = ms_now() + 20000;
 	while (ms_now() < deadline) {
 		if (read_listen_addr(d))
 			return;
 		int status;
 		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			reaped(w, status);
 			d->pid = 0;
 			dump_log(d);
-			fail_msg("triadd exited during start-up");
+			fail_msg("triadd exited during start-up (code %d)", w->exit_code);
 		}
-		usleep(20000);
+		usleep(20000);   /* polls the log for the readiness line, to a deadline */
 	}
 	dump_log(d);
 	fail_msg("triadd did not start listening within 20 s");
 }
 
-int
-triadd_wait(Triadd *d, int timeout_ms)
+/*
+ * Waits up to timeout_ms for pid to exit and reaps it; returns its wait
+ * status, or -1 on a timeout. Waits on a pidfd where the kernel has them.
+ */
+static int
+wait_exit(pid_t pid, int timeout_ms)
 {
 	uint64_t deadline = ms_now() + (uint64_t)timeout_ms;
 	int status;
-	while (ms_now() < deadline) {
-		pid_t r = waitpid(d->pid, &status, WNOHANG);
-		if (r == d->pid) {
-			d->pid = 0;
-			if (WIFEXITED(status))
-				return WEXITSTATUS(status);
-			return 128 + WTERMSIG(status);
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR) {
+			status = -1;
+			break;
 		}
-		usleep(10000);
+		uint64_t now = ms_now();
+		if (now >= deadline) {
+			status = -1;
+			break;
+		}
+		if (pfd >= 0) {
+			struct pollfd p = {.fd = pfd, .events = POLLIN};
+			(void)poll(&p, 1, (int)(deadline - now));
+		} else {
+			usleep(10000);   /* no pidfd: poll for the exit, to the deadline */
+		}
 	}
-	return -1;
+	if (pfd >= 0)
+		close(pfd);
+	return status;
+}
+
+int
+triadd_wait(Triadd *d, int timeout_ms)
+{
+	if (d->pid <= 0)
+		return -1;
+	Watched *w = watched_by_pid(d->pid);
+	if (w != NULL && !w->running) {   /* the harness found it gone already */
+		d->pid = 0;
+		return w->exit_code;
+	}
+	int status = wait_exit(d->pid, timeout_ms);
+	if (status == -1)
+		return -1;
+	d->pid = 0;
+	if (w == NULL)
+		return code_of(status);
+	reaped(w, status);
+	check_log(w);
+	return w->exit_code;
 }
 
 int
 triadd_stop(Triadd *d, int sig)
 {
-	if (d->pid <= 0)
+	pid_t pid = d->pid;
+	if (pid <= 0)
 		return -1;
-	kill(d->pid, sig);
+	Watched *w = watched_by_pid(pid);
+	if (w == NULL || w->running)
+		kill(pid, sig);
 	int rc = triadd_wait(d, 30000);
 	if (rc < 0) {
-		kill(d->pid, SIGKILL);
+		kill(pid, SIGKILL);
 		rc = triadd_wait(d, 5000);
 		dump_log(d);
 		fail_msg("triadd did not exit within 30 s of signal %d", sig);
 	}
-	if (rc != 0)
+	if (rc != 0) {
 		dump_log(d);
+		fail_msg("triadd (pid %d) exited with code %d when stopped with signal %d%s",
+			 (int)pid, rc, sig,
+			 sanitizer_exit_code(rc) ? " (a sanitizer's exit code)" : "");
+	}
 	return rc;
+}
+
+/*
+ * The checks after each test (see harness_run_group()). Every problem is
+ * printed; the test fails once, after all of them.
+ */
+static int
+check_daemons(bool stop_all)
+{
+	int problems = 0;
+
+	for (size_t i = 0; i < n_watched; i++) {
+		Watched *w = &watched[i];
+		const char *what = NULL;
+		int status;
+		if (w->running && waitpid(w->pid, &status, WNOHANG) == w->pid) {
+			reaped(w, status);
+			what = "exited by itself during the test";
+		} else if (w->running && (stop_all || w->test == current_test)) {
+			/* Left running, typically by a test that failed half-way. */
+			kill(w->pid, SIGTERM);
+			status = wait_exit(w->pid, 30000);
+			if (status == -1) {
+				kill(w->pid, SIGKILL);
+				status = wait_exit(w->pid, 5000);
+			}
+			reaped(w, status);
+			if (w->exit_code != 0)
+				what = "was stopped by the harness and failed";
+		}
+		char *rep = new_report(w);
+		if (what != NULL) {
+			fprintf(stderr, "triadd (pid %d, log %s) %s with code %d\n", (int)w->pid,
+				w->log, what, w->exit_code);
+			if (rep == NULL)
+				dump_log_path(w->log);
+			problems++;
+		}
+		if (rep != NULL) {
+			fprintf(stderr, "triadd (pid %d, log %s) wrote a sanitizer report:\n%s\n",
+				(int)w->pid, w->log, rep);
+			free(rep);
+			problems++;
+		}
+	}
+	return problems;
+}
+
+static void
+stop_leftovers(void)
+{
+	for (size_t i = 0; i < n_watched; i++)
+		if (watched[i].running) {
+			kill(watched[i].pid, SIGTERM);
+			if (wait_exit(watched[i].pid, 10000) == -1) {
+				kill(watched[i].pid, SIGKILL);
+				(void)wait_exit(watched[i].pid, 5000);
+			}
+			watched[i].running = false;
+		}
+}
+
+/* --- running a group --- */
+
+typedef struct GroupRun {
+	const struct CMUnitTest *tests;   /* the caller's, as given */
+	size_t n;
+	CMFixtureFunction teardown;       /* the group teardown, run as the last test */
+} GroupRun;
+
+static GroupRun group;
+
+static int
+before_test(void **state)
+{
+	current_test++;
+	assert_true(current_test >= 0 && (size_t)current_test <= group.n);
+	if ((size_t)current_test < group.n && group.tests[current_test].setup_func != NULL)
+		return group.tests[current_test].setup_func(state);
+	return 0;
+}
+
+static int
+after_test(void **state)
+{
+	int rc = 0;
+	bool last = (size_t)current_test == group.n;
+	if (!last && group.tests[current_test].teardown_func != NULL)
+		rc = group.tests[current_test].teardown_func(state);
+	int problems = check_daemons(last);
+	if (problems > 0)
+		fail_msg("%d problem(s) with the daemons this test ran (see above)", problems);
+	return rc;
+}
+
+static void
+run_group_teardown(void **state)
+{
+	if (group.teardown != NULL && group.teardown(state) != 0)
+		fail_msg("the group teardown failed");
+}
+
+/*
+ * Appends opts to the environment variable name unless it sets "exitcode="
+ * already, so that the daemons and clients this process starts report as
+ * tests/run.sh has them report, also when a test runs without it.
+ */
+static void
+sanitizer_env(const char *name, const char *opts)
+{
+	const char *old = getenv(name);
+	char buf[1024];
+
+	if (old != NULL && strstr(old, "exitcode=") != NULL)
+		return;
+	snprintf(buf, sizeof buf, "%s%s%s", old != NULL ? old : "",
+		 old != NULL && *old != '\0' ? ":" : "", opts);
+	setenv(name, buf, 1);
+}
+
+int
+harness_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
+		  CMFixtureFunction setup, CMFixtureFunction teardown)
+{
+	sanitizer_env("ASAN_OPTIONS", "exitcode=86");
+	sanitizer_env("UBSAN_OPTIONS", "halt_on_error=1:exitcode=87");
+	struct CMUnitTest *all = calloc(n + 1, sizeof *all);
+	assert_non_null(all);
+	group = (GroupRun){.tests = tests, .n = n, .teardown = teardown};
+	for (size_t i = 0; i < n; i++) {
+		all[i] = tests[i];
+		all[i].setup_func = before_test;
+		all[i].teardown_func = after_test;
+	}
+	all[n] = (struct CMUnitTest){
+		.name = "group_teardown",
+		.test_func = run_group_teardown,
+		.setup_func = before_test,
+		.teardown_func = after_test,
+	};
+	current_test = -1;
+	int failed = _cmocka_run_group_tests(name, all, n + 1, setup, NULL);
+	free(all);
+	return failed;
 }
 
 int
@@ -354,23 +748,70 @@ tc_send_ping(int fd, uint64_t id, bool database)
 	tc_send(fd, &req);
 }
 
+/*
+ * Copies cmd into buf with the secrets in it (the value after "password=",
+ * "TOKEN=" or "--token ") replaced by "***", for messages.
+ */
+static void
+redact(char *buf, size_t size, const char *cmd)
+{
+	static const char *const keys[] = {"password=", "TOKEN=", "--token "};
+	size_t used = 0;
+
+	while (*cmd != '\0' && used + 1 < size) {
+		size_t k = 0, klen = 0;
+		for (; k < sizeof keys / sizeof keys[0]; k++) {
+			klen = strlen(keys[k]);
+			if (strncmp(cmd, keys[k], klen) == 0)
+				break;
+		}
+		if (k < sizeof keys / sizeof keys[0]) {
+			int n = snprintf(buf + used, size - used, "%s***", keys[k]);
+			used += (size_t)n;
+			if (used >= size)
+				break;
+			cmd += klen;
+			cmd += *cmd == '\'' ? 1 + strcspn(cmd + 1, "'") + 1 : strcspn(cmd, " '\"");
+			if (cmd[-1] == '\0')
+				cmd--;
+		} else {
+			buf[used++] = *cmd++;
+		}
+	}
+	buf[used < size ? used : size - 1] = '\0';
+}
+
 int
 run_capture(const char *cmd, char *out, size_t outsize)
 {
 	FILE *p = popen(cmd, "r");
 	assert_non_null(p);
-	size_t used = 0;
-	if (out != NULL && outsize > 0) {
-		size_t n;
-		while (used + 1 < outsize && (n = fread(out + used, 1, outsize - 1 - used, p)) > 0)
-			used += n;
-		out[used] = '\0';
-	}
-	char sink[512];
-	while (fread(sink, 1, sizeof sink, p) > 0)
-		;
+	/* All of it, for the sanitizer's report comes last. */
+	char *all = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&all, &len);
+	assert_non_null(mem);
+	char buf[8192];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+		fwrite(buf, 1, n, mem);
+	assert_int_equal(fclose(mem), 0);
 	int status = pclose(p);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+
+	if (out != NULL && outsize > 0)
+		snprintf(out, outsize, "%s", all);
+	const char *rep = sanitizer_report(all);
+	if (rep != NULL || sanitizer_exit_code(rc)) {
+		char shown[1024];
+		redact(shown, sizeof shown, cmd);
+		fprintf(stderr, "%s\nexited with code %d; its output:\n%s\n", shown, rc,
+			rep != NULL ? rep : all);
+		free(all);
+		fail_msg("a sanitizer stopped a program the test ran (exit %d; report above)", rc);
+	}
+	free(all);
+	return rc;
 }
 
 int

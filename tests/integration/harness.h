@@ -9,6 +9,11 @@
  *   TRIAD_TEST_DB        conninfo of the daemon's role
  *   TRIAD_TEST_OWNER_DB  conninfo of the schema owner (migrations)
  *   TRIAD_TEST_PG_STOP / TRIAD_TEST_PG_START  shell commands for outages
+ *   TRIAD_TEST_TMP       where the private directory goes (optional)
+ *
+ * A test file runs its tests with harness_run_group_tests(), not
+ * cmocka_run_group_tests(), so that a daemon's crash, failed exit or
+ * sanitizer report fails a test.
  */
 #ifndef TRIAD_TEST_HARNESS_H
 #define TRIAD_TEST_HARNESS_H
@@ -25,12 +30,42 @@
 
 #include "triad/v1/envelope.pb-c.h"
 
+/*
+ * A daemon under test. Its config file and log live in the harness's private
+ * directory (see harness_tmp_path()).
+ */
 typedef struct Triadd {
 	pid_t pid;
 	char addr[64];          /* HOST:PORT it listens on */
-	char conf[128];         /* its config file */
-	char log[128];          /* its stderr */
+	char conf[256];         /* its config file (mode 0600: it holds a password) */
+	char log[256];          /* its stderr and stdout */
 } Triadd;
+
+/*
+ * Runs a group of tests as cmocka_run_group_tests() does, with the checks
+ * that keep a daemon's trouble from passing unnoticed:
+ *   - after each test, every daemon the harness started must still be
+ *     running (or have been stopped by the test), and no sanitizer report may
+ *     have appeared in its log; a daemon the test started and left running
+ *     is stopped and must exit 0;
+ *   - the group teardown runs as a last test, "group_teardown", so that its
+ *     failures count (cmocka ignores a failing group teardown); after it,
+ *     every daemon still running is stopped and must exit 0.
+ * Unless ASAN_OPTIONS and UBSAN_OPTIONS set an exit code, the programs it
+ * starts get run.sh's: 86 for ASan, 87 for UBSan.
+ * setup and teardown may be NULL. Returns the number of failed tests.
+ */
+#define harness_run_group_tests(tests, setup, teardown) \
+	harness_run_group(#tests, (tests), sizeof(tests) / sizeof((tests)[0]), (setup), (teardown))
+int harness_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
+		      CMFixtureFunction setup, CMFixtureFunction teardown);
+
+/*
+ * A path for a file called name in this test process's private directory:
+ * mode 0700, under $TRIAD_TEST_TMP (set by tests/run.sh) or $TMPDIR or /tmp,
+ * and removed with everything in it when the process exits.
+ */
+void harness_tmp_path(char *buf, size_t size, const char *name);
 
 /* The value of an environment variable the tests need; fails the test if unset. */
 const char *env_required(const char *name);
@@ -41,10 +76,17 @@ const char *env_required(const char *name);
  */
 void triadd_start(Triadd *d, const char *extra_config);
 
-/* Sends sig and waits for the exit; returns the exit code (128+n on a signal). */
+/*
+ * Sends sig and waits for the exit; returns the exit code (128+n on a
+ * signal). Fails the test, showing the end of the log, unless the daemon
+ * exits 0 within 30 s with no sanitizer report in its log.
+ */
 int triadd_stop(Triadd *d, int sig);
 
-/* Waits up to timeout_ms for the process to exit; returns its code or -1. */
+/*
+ * Waits up to timeout_ms for the process to exit; returns its code or -1.
+ * A sanitizer report in the log fails the test.
+ */
 int triadd_wait(Triadd *d, int timeout_ms);
 
 /* True when the daemon's log contains needle. */
@@ -122,7 +164,13 @@ Triad__V1__Response *rpc_ok(Sess *s, const char *institution, Triad__V1__Request
 char *invite_and_redeem(Sess *s, const char *addr, const char *inst, const char *person,
 			Triad__V1__Role role, Triad__V1__StaffTitle title, const char *org);
 
-/* Runs a shell command and returns its exit code; output goes to out (may be NULL). */
+/*
+ * Runs a shell command and returns its exit code; output goes to out (may be
+ * NULL; what does not fit is dropped). Fails the test when the command's
+ * output holds a sanitizer report, or it exits with a sanitizer's exit code
+ * (tests/run.sh sets 86 for ASan and LeakSanitizer, 87 for UBSan), so that a
+ * report cannot pass for one of the client's own exit codes.
+ */
 int run_capture(const char *cmd, char *out, size_t outsize);
 
 /*

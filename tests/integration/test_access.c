@@ -1065,5 +1065,5 @@ main(void)
 		cmocka_unit_test(test_bootstrap_refuses_a_second_time_without_force),
 		cmocka_unit_test(test_whoami_and_defaults),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return harness_run_group_tests(tests, setup, teardown);
 }

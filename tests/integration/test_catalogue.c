@@ -1061,5 +1061,5 @@ main(void)
 		cmocka_unit_test(test_lists_page_in_id_order),
 		cmocka_unit_test(test_institutions_do_not_see_each_other),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return harness_run_group_tests(tests, setup, teardown);
 }

@@ -91,5 +91,5 @@ main(void)
 		cmocka_unit_test(test_version_shows_both_sides),
 		cmocka_unit_test(test_exit_codes),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return harness_run_group_tests(tests, setup, teardown);
 }

@@ -242,5 +242,5 @@ main(void)
 		cmocka_unit_test(test_login_refuses_open_credentials),
 		cmocka_unit_test(test_mistyped_token),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return harness_run_group_tests(tests, setup, teardown);
 }

@@ -349,5 +349,5 @@ main(void)
 		cmocka_unit_test(test_symposium_to_capacity_with_waitlist_and_attendance),
 		cmocka_unit_test(test_alumnus_presents),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return harness_run_group_tests(tests, setup, teardown);
 }

@@ -202,5 +202,5 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_enroll_waitlist_promote),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return harness_run_group_tests(tests, setup, teardown);
 }

@@ -635,5 +635,5 @@ main(void)
 		cmocka_unit_test(test_who_is_meant),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return harness_run_group_tests(tests, setup, teardown);
 }

@@ -1471,5 +1471,5 @@ main(void)
 		cmocka_unit_test(test_boards),
 		cmocka_unit_test(test_empty_bodies),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return harness_run_group_tests(tests, setup, teardown);
 }

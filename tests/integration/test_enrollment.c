@@ -974,5 +974,5 @@ main(void)
 		cmocka_unit_test(test_prior_learning_and_progress),
 		cmocka_unit_test(test_two_hundred_clients_race_for_25_places),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return harness_run_group_tests(tests, setup, teardown);
 }

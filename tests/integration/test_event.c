@@ -1352,5 +1352,5 @@ main(void)
 		cmocka_unit_test(test_events_soonest_first),
 		cmocka_unit_test(test_ambassadors),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return harness_run_group_tests(tests, setup, teardown);
 }

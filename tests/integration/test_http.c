@@ -168,9 +168,9 @@ test_unknown_path_and_wrong_method(void **state)
 static void
 test_busy_port_fails_the_start(void **state)
 {
-	char conf[128], cmd[512], out[2048];
-	snprintf(conf, sizeof conf, "/tmp/triadd-test-http-%d.conf", (int)getpid());
-	FILE *f = fopen(conf, "w");
+	char conf[256], cmd[512], out[2048];
+	harness_tmp_path(conf, sizeof conf, "busy-port.conf");
+	FILE *f = fopen(conf, "w");   /* in the private directory: it holds a password */
 	assert_non_null(f);
 	fprintf(f, "[triadd]\nlisten = 127.0.0.1:0\nhttp_listen = %s\ndb = %s\n", http_addr,
 		env_required("TRIAD_TEST_DB"));
@@ -191,5 +191,5 @@ main(void)
 		cmocka_unit_test(test_unknown_path_and_wrong_method),
 		cmocka_unit_test(test_busy_port_fails_the_start),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return harness_run_group_tests(tests, setup, teardown);
 }

@@ -1952,5 +1952,5 @@ main(void)
 		cmocka_unit_test(test_keys_expire),
 		cmocka_unit_test(test_concurrent_repeat_waits),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return harness_run_group_tests(tests, setup, teardown);
 }

@@ -155,5 +155,5 @@ main(void)
 		cmocka_unit_test(test_refuses_a_database_without_the_schema),
 		cmocka_unit_test(test_command_line_errors),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return harness_run_group_tests(tests, NULL, NULL);
 }

@@ -79,5 +79,5 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_postgres_restart),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return harness_run_group_tests(tests, NULL, NULL);
 }

@@ -226,5 +226,5 @@ main(void)
 		cmocka_unit_test(test_invalid_field_is_named),
 		cmocka_unit_test(test_client_gone_mid_request),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return harness_run_group_tests(tests, setup, teardown);
 }

@@ -153,5 +153,5 @@ main(void)
 		cmocka_unit_test(test_a_parameter_the_row_does_not_give),
 		cmocka_unit_test(test_permissions_md_is_current),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return harness_run_group_tests(tests, setup, teardown);
 }

@@ -1354,5 +1354,5 @@ main(void)
 		cmocka_unit_test(test_agreements_and_ledger),
 		cmocka_unit_test(test_propose_and_approve),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return harness_run_group_tests(tests, setup, teardown);
 }
