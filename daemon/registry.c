@@ -571,7 +571,7 @@ registry_print(FILE *out, bool json)
 			fputs(", \"roles\": ", out);
 			print_roles(out, r->verb, true);
 			if (r->hook != NULL) {
-				fputs(", \"otherwise\": {\"when\": ", out);
+				fputs(", \"variant\": {\"when\": ", out);
 				json_string(out, r->hook->why);
 				fputs(", \"verb\": ", out);
 				json_string(out, auth_verb_name(r->hook->alt));
