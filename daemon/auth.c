@@ -387,16 +387,22 @@ secret_hash_equal(const uint8_t a[SECRET_HASH_LEN], const uint8_t b[SECRET_HASH_
 }
 
 void
-secret_hash_to_bytea(const uint8_t hash[SECRET_HASH_LEN], char out[2 + 2 * SECRET_HASH_LEN + 1])
+bytea_literal(const uint8_t *bytes, size_t len, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
 	out[0] = '\\';
 	out[1] = 'x';
-	for (int i = 0; i < SECRET_HASH_LEN; i++) {
-		out[2 + 2 * i] = hex[hash[i] >> 4];
-		out[3 + 2 * i] = hex[hash[i] & 15];
+	for (size_t i = 0; i < len; i++) {
+		out[2 + 2 * i] = hex[bytes[i] >> 4];
+		out[3 + 2 * i] = hex[bytes[i] & 15];
 	}
-	out[2 + 2 * SECRET_HASH_LEN] = '\0';
+	out[2 + 2 * len] = '\0';
+}
+
+void
+secret_hash_to_bytea(const uint8_t hash[SECRET_HASH_LEN], char out[2 + 2 * SECRET_HASH_LEN + 1])
+{
+	bytea_literal(hash, SECRET_HASH_LEN, out);
 }
 
 static int

@@ -196,6 +196,10 @@ bool secret_parse(const char *kind, const char *secret, char prefix[SECRET_PREFI
 /* Constant-time comparison of two hashes. */
 bool secret_hash_equal(const uint8_t a[SECRET_HASH_LEN], const uint8_t b[SECRET_HASH_LEN]);
 
+/* Any bytes as a bytea literal "\x<hex>" for a query parameter; out holds
+ * 2 * len + 3 characters. */
+void bytea_literal(const uint8_t *bytes, size_t len, char *out);
+
 /* Hash as a bytea literal "\x<64 hex>" for a query parameter, and back from
  * a bytea value in text form. */
 void secret_hash_to_bytea(const uint8_t hash[SECRET_HASH_LEN],

@@ -83,16 +83,8 @@ call_answer_commit(Call *call, const Triad__V1__Response *resp)
 		return false;
 	}
 	call->answer_len = triad__v1__response__pack(resp, call->answer);
-	if (!secret) {
-		static const char digits[] = "0123456789abcdef";
-		hex[0] = '\\';
-		hex[1] = 'x';
-		for (size_t i = 0; i < len; i++) {
-			hex[2 + 2 * i] = digits[call->answer[i] >> 4];
-			hex[3 + 2 * i] = digits[call->answer[i] & 15];
-		}
-		hex[2 + 2 * len] = '\0';
-	}
+	if (!secret)
+		bytea_literal(call->answer, len, hex);
 	const char *params[3] = {call->idempotency_key, secret ? "" : hex, secret ? "true" : "false"};
 	bool ok = db_job_commit(job, store_sql, 3, params, idempotent_committed, call);
 	free(hex);
@@ -447,7 +439,6 @@ request_tenant(const Route *row, const Triad__V1__Request *req, char *field, siz
 static void
 request_hash(const Triad__V1__Request *req, char out[2 + 2 * SHA256_DIGEST_LENGTH + 1])
 {
-	static const char digits[] = "0123456789abcdef";
 	const ProtobufCFieldDescriptor *bf =
 		protobuf_c_message_descriptor_get_field(&triad__v1__request__descriptor, req->body_case);
 	const ProtobufCMessage *body =
@@ -461,13 +452,7 @@ request_hash(const Triad__V1__Request *req, char out[2 + 2 * SHA256_DIGEST_LENGT
 	protobuf_c_message_pack_to_buffer(body, &packed.base);
 	SHA256(packed.data, packed.len, digest);
 	PROTOBUF_C_BUFFER_SIMPLE_CLEAR(&packed);
-	out[0] = '\\';
-	out[1] = 'x';
-	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) {
-		out[2 + 2 * i] = digits[digest[i] >> 4];
-		out[3 + 2 * i] = digits[digest[i] & 15];
-	}
-	out[2 + 2 * SHA256_DIGEST_LENGTH] = '\0';
+	bytea_literal(digest, SHA256_DIGEST_LENGTH, out);
 }
 
 void

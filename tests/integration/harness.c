@@ -970,6 +970,23 @@ make_org(Sess *s, const char *stem, Triad__V1__OrganisationKind kind)
 	return id;
 }
 
+char *
+make_machine(Sess *s, const char *inst, const char *org, const char *stem, char name[80])
+{
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__CreateTokenRequest m = TRIAD__V1__CREATE_TOKEN_REQUEST__INIT;
+
+	test_unique(name, 80, stem);
+	m.machine_name = name;
+	m.organisation_id = (char *)(org != NULL ? org : "");
+	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_TOKEN;
+	req.create_token = &m;
+	Triad__V1__Response *r = rpc_ok(s, inst, &req);
+	char *token = test_strdup(r->create_token->token);
+	rpc_free(r);
+	return token;
+}
+
 Triad__V1__Response *
 move_enrollment(Sess *s, const char *inst, const char *id, Triad__V1__EnrollmentStatus to)
 {

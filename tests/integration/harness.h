@@ -228,6 +228,11 @@ char *make_person(Sess *s, const char *inst, const char *name, const char *email
 /* An organisation named STEM<unique> of kind, made by the caller of s. */
 char *make_org(Sess *s, const char *stem, Triad__V1__OrganisationKind kind);
 
+/* A partner system at inst, made by s: scoped to organisation org, or to the
+ * institution when org is NULL. Its unique name (from stem) goes to name;
+ * returns its token (caller frees). */
+char *make_machine(Sess *s, const char *inst, const char *org, const char *stem, char name[80]);
+
 /* Asks, as the caller of s, to move enrollment id of inst to status to. */
 Triad__V1__Response *move_enrollment(Sess *s, const char *inst, const char *id,
 				     Triad__V1__EnrollmentStatus to);

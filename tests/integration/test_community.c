@@ -138,17 +138,7 @@ login(const char *person, Triad__V1__Role role, const char *org)
 static char *
 mk_machine(const char *org, char *name)
 {
-	test_unique(name, 80, "zorg-sync");
-	REQ(req);
-	Triad__V1__CreateTokenRequest m = TRIAD__V1__CREATE_TOKEN_REQUEST__INIT;
-	m.machine_name = name;
-	m.organisation_id = (char *)org;
-	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_TOKEN;
-	req.create_token = &m;
-	Triad__V1__Response *r = rpc_ok(&op, A.slug, &req);
-	char *token = test_strdup(r->create_token->token);
-	rpc_free(r);
-	return token;
+	return make_machine(&op, A.slug, org, "zorg-sync", name);
 }
 
 static char *

@@ -865,17 +865,7 @@ static char *
 mk_machine(const char *org)
 {
 	char name[80];
-	test_unique(name, sizeof name, "hr-sync");
-	REQ(req);
-	Triad__V1__CreateTokenRequest m = TRIAD__V1__CREATE_TOKEN_REQUEST__INIT;
-	m.machine_name = name;
-	m.organisation_id = (char *)org;
-	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_TOKEN;
-	req.create_token = &m;
-	Triad__V1__Response *r = rpc_ok(&op, inst, &req);
-	char *token = test_strdup(r->create_token->token);
-	rpc_free(r);
-	return token;
+	return make_machine(&op, inst, org, "hr-sync", name);
 }
 
 static Triad__V1__Response *
