@@ -415,7 +415,7 @@ call_db_failed(Call *call, const DbOutcome *out, const char *what_failed)
 }
 
 /* The institution the request is about: Request.institution, or the body
- * field the row names. NULL when that field is too long to be one. */
+ * field the row names. NULL when that field is empty or too long to be one. */
 static const char *
 request_tenant(const Route *row, const Triad__V1__Request *req, char *field, size_t size)
 {
@@ -429,7 +429,7 @@ request_tenant(const Route *row, const Triad__V1__Request *req, char *field, siz
 		protobuf_c_message_descriptor_get_field_by_name(body->descriptor, row->tenant_field);
 	const char *value = *(const char *const *)((const char *)body + f->offset);
 	snprintf(field, size, "%s.%s", bf->name, row->tenant_field);
-	return strlen(value) <= INSTITUTION_ARG_MAX ? value : NULL;
+	return value[0] != '\0' && strlen(value) <= INSTITUTION_ARG_MAX ? value : NULL;
 }
 
 /*
@@ -501,7 +501,7 @@ dispatch_request(Conn *c, Triad__V1__Request *req)
 		conn_close_after_flush(c);
 	} else if ((tenant = request_tenant(row, req, tenant_field, sizeof tenant_field)) == NULL) {
 		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, tenant_field,
-			  "an institution is named by an id or a slug of at most %d characters",
+			  "say which institution: its id or its slug, of at most %d characters",
 			  INSTITUTION_ARG_MAX);
 	} else {
 		snprintf(call->institution, sizeof call->institution, "%s", req->institution);
