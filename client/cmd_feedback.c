@@ -65,6 +65,7 @@ connection_failed(const RpcError *err)
 		return true;
 	case RPC_ERR_STATUS:
 		return err->code == TRIAD__V1__CODE__CODE_UNAVAILABLE ||
+		       err->code == TRIAD__V1__CODE__CODE_OUTCOME_UNKNOWN ||
 		       err->code == TRIAD__V1__CODE__CODE_CANCELLED ||
 		       err->code == TRIAD__V1__CODE__CODE_ABORTED;
 	default:

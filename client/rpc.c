@@ -670,6 +670,7 @@ rpc_code_name(Triad__V1__Code code)
 	case TRIAD__V1__CODE__CODE_INTERNAL: return "INTERNAL";
 	case TRIAD__V1__CODE__CODE_UNAVAILABLE: return "UNAVAILABLE";
 	case TRIAD__V1__CODE__CODE_UNAUTHENTICATED: return "UNAUTHENTICATED";
+	case TRIAD__V1__CODE__CODE_OUTCOME_UNKNOWN: return "OUTCOME_UNKNOWN";
 	default: return "UNKNOWN";
 	}
 }

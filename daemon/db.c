@@ -15,6 +15,12 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 
+/* What a client is told of a request that was running when its outcome
+ * was lost (envelope.proto, CODE_OUTCOME_UNKNOWN). */
+static const char outcome_unknown[] =
+	"the request was running in the database when its outcome was lost: it may or may "
+	"not have taken effect; for a write, send it again with the same idempotency key";
+
 static const char begin_sql[] = "SELECT triad_begin($1, $2::uuid, $3::uuid, $4::int)";
 static const char claim_sql[] =
 	"SELECT triad_idempotency_claim($1, $2::bytea, $3, $4::int)";
@@ -229,7 +235,7 @@ retry_in(DbConn *dc, int ms)
 /*
  * Drops the connection and schedules a reconnect after the current backoff
  * with +-50% jitter, so N connections (and N daemons) do not reconnect in
- * step. A running job fails with UNAVAILABLE: it may or may not have
+ * step. A running job fails with OUTCOME_UNKNOWN: it may or may not have
  * committed, which is what idempotency keys are for.
  */
 static void
@@ -253,9 +259,7 @@ db_drop(DbConn *dc, const char *why)
 	dc->backoff_ms = dc->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : dc->backoff_ms * 2;
 	log_debug("db_conn_down", "index=%d reason=\"%s\"", dc->index, why);
 	if (job != NULL)
-		db_job_fail(job, TRIAD__V1__CODE__CODE_UNAVAILABLE,
-			    "lost the database connection while running the request; "
-			    "it may not have been applied");
+		db_job_fail(job, TRIAD__V1__CODE__CODE_OUTCOME_UNKNOWN, outcome_unknown);
 	pool_conn_down(dc->pool, dc, was_up, why);
 }
 
@@ -639,7 +643,7 @@ db_conn_fini(DbConn *dc)
 
 	dc->job = NULL;
 	if (job != NULL)
-		db_job_fail(job, TRIAD__V1__CODE__CODE_UNAVAILABLE, "the server is shutting down");
+		db_job_fail(job, TRIAD__V1__CODE__CODE_OUTCOME_UNKNOWN, outcome_unknown);
 	if (dc->io != NULL)
 		event_free(dc->io);
 	if (dc->retry != NULL)
@@ -655,7 +659,7 @@ db_conn_abandon(DbConn *dc, const char *why)
 
 	dc->job = NULL;
 	if (job != NULL)
-		db_job_fail(job, TRIAD__V1__CODE__CODE_UNAVAILABLE, why);
+		db_job_fail(job, TRIAD__V1__CODE__CODE_OUTCOME_UNKNOWN, outcome_unknown);
 	dc->backoff_ms = BACKOFF_MIN_MS;
 	db_drop(dc, why);
 }

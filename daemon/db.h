@@ -170,16 +170,17 @@ typedef struct DbConn {
 __attribute__((warn_unused_result))
 bool db_conn_init(DbConn *dc, Pool *pool, int index);
 
-/* Closes the connection; a running job fails with UNAVAILABLE. */
+/* Closes the connection; a running job fails with OUTCOME_UNKNOWN. */
 void db_conn_fini(DbConn *dc);
 
 /* Starts job on an idle connection. The connection owns it until done. */
 void db_conn_run(DbConn *dc, DbJob *job);
 
 /*
- * Gives up on the running job (it ran past its deadline): the job gets
- * UNAVAILABLE and the connection is dropped and reconnected, since the
- * server may still be working on it.
+ * Gives up on the running job (it ran past its deadline, or the server is
+ * stopping): the job gets OUTCOME_UNKNOWN, since the database may still
+ * finish it, and the connection is dropped and reconnected. why is for the
+ * log.
  */
 void db_conn_abandon(DbConn *dc, const char *why);
 

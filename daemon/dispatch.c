@@ -51,11 +51,8 @@ idempotent_committed(void *arg, const DbOutcome *out)
 		call_answer_packed(call, call->answer, call->answer_len);
 		return;
 	}
-	if (out->code == TRIAD__V1__CODE__CODE_UNAVAILABLE)
-		call_fail(call, out->code, NULL,
-			  "the database went away while saving the change: it may or may not have "
-			  "been made; send the request again with the same idempotency key to find "
-			  "out");
+	if (out->code == TRIAD__V1__CODE__CODE_OUTCOME_UNKNOWN)
+		call_fail(call, out->code, NULL, "%s", out->message);
 	else
 		call_fail(call, out->code, NULL, "the change could not be saved (%s)",
 			  out->message);

@@ -342,3 +342,14 @@ pool_conn_idle(Pool *pool, DbConn *dc)
 	if (job != NULL)
 		db_conn_run(dc, job);
 }
+
+void
+pool_abort(Pool *pool)
+{
+	queue_fail_all(pool, TRIAD__V1__CODE__CODE_CANCELLED,
+		       "the server is stopping and did not start this request; send it again");
+	for (int i = 0; i < pool->size; i++) {
+		if (pool->conns[i].state == DB_ST_BUSY && pool->conns[i].job != NULL)
+			db_conn_abandon(&pool->conns[i], "server stopping");
+	}
+}

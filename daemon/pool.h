@@ -45,6 +45,13 @@ void pool_free(Pool *pool);
  */
 void pool_submit(Pool *pool, DbJob *job);
 
+/*
+ * For a server that stops: answers every job, now. Those still waiting are
+ * CANCELLED (they never ran); those running get OUTCOME_UNKNOWN, and their
+ * connections are dropped.
+ */
+void pool_abort(Pool *pool);
+
 /* True when at least one connection is up. */
 bool pool_ready(const Pool *pool);
 

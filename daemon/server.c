@@ -29,14 +29,30 @@ on_reap(evutil_socket_t fd, short what, void *arg)
 		event_base_loopbreak(srv->base);
 }
 
+/* After the drain timeout, the requests still waiting or running are
+ * answered (pool_abort), and their answers get this long to be sent. */
+#define DRAIN_FLUSH_MS 1000
+
 static void
 on_drain_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	Server *srv = arg;
 
+	if (srv->drain_expired) {
+		log_warn("drain_flush_timeout", "connections=%" PRIu32, srv->conns.live);
+		event_base_loopbreak(srv->base);
+		return;
+	}
+	srv->drain_expired = true;
 	log_warn("drain_timeout", "connections=%" PRIu32 " ms=%d", srv->conns.live,
 		 srv->cfg.drain_timeout_ms);
-	event_base_loopbreak(srv->base);
+	/* No request leaves without an answer: those not started are
+	 * CANCELLED, those running have an unknown outcome. Connections close
+	 * once their answers are out, and the reaper ends the loop. */
+	pool_abort(srv->pool);
+	struct timeval tv = {DRAIN_FLUSH_MS / 1000, (DRAIN_FLUSH_MS % 1000) * 1000};
+	evtimer_add(srv->drain_timer, &tv);
+	event_active(srv->reaper, EV_TIMEOUT, 0);
 }
 
 Server *

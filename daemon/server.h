@@ -56,6 +56,7 @@ typedef struct Server {
 	struct event *reaper;      /* fires once per iteration when the graveyard is not empty */
 	bool draining;             /* SIGTERM seen: no new connections; each one goes once
 				      nothing is owed either way (see server_drain) */
+	bool drain_expired;        /* the drain timeout passed: answering what is left */
 	struct event *drain_timer;
 	Stats stats;
 	AuthLimiter limiter;       /* failed sign-ins per source address */
