@@ -21,7 +21,8 @@ static const char outcome_unknown[] =
 	"the request was running in the database when its outcome was lost: it may or may "
 	"not have taken effect; for a write, send it again with the same idempotency key";
 
-static const char begin_sql[] = "SELECT triad_begin($1, $2::uuid, $3::uuid, $4::int)";
+static const char begin_sql[] =
+	"SELECT triad_begin($1, $2::uuid, $3::uuid, $4::int, $5::uuid, $6::boolean, $7::uuid)";
 static const char claim_sql[] =
 	"SELECT triad_idempotency_claim($1, $2::bytea, $3, $4::int)";
 
@@ -47,10 +48,13 @@ dup_opt(char **dst, const char *src)
 
 bool
 db_job_scope(DbJob *job, const char *institution, const char *token_id, const char *principal_id,
-	     const char *grants)
+	     const char *grants, const char *person_id, bool staff, const char *organisation_id)
 {
 	return dup_opt(&job->institution, institution) && dup_opt(&job->token_id, token_id) &&
-	       dup_opt(&job->principal_id, principal_id) && dup_opt(&job->grants, grants);
+	       dup_opt(&job->principal_id, principal_id) && dup_opt(&job->grants, grants) &&
+	       dup_opt(&job->person_id, person_id) &&
+	       dup_opt(&job->staff, staff ? "true" : "false") &&
+	       dup_opt(&job->organisation_id, organisation_id);
 }
 
 /* True when the job opens with triad_begin(). */
@@ -141,6 +145,9 @@ db_job_free(DbJob *job)
 	free(job->token_id);
 	free(job->principal_id);
 	free(job->grants);
+	free(job->person_id);
+	free(job->staff);
+	free(job->organisation_id);
 	free(job->error);
 	free(job->error_field);
 	free(job);
@@ -366,8 +373,9 @@ db_conn_run(DbConn *dc, DbJob *job)
 	if (job->hold)
 		ok = PQsendQueryParams(dc->pg, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) == 1;
 	if (ok && job_scoped(job)) {
-		const char *p[4] = {job->institution, job->token_id, job->principal_id, job->grants};
-		ok = PQsendQueryParams(dc->pg, begin_sql, 4, NULL, p, NULL, NULL, 0) == 1;
+		const char *p[7] = {job->institution, job->token_id, job->principal_id, job->grants,
+				    job->person_id, job->staff, job->organisation_id};
+		ok = PQsendQueryParams(dc->pg, begin_sql, 7, NULL, p, NULL, NULL, 0) == 1;
 	}
 	if (ok && job->hold)
 		ok = PQsendQueryParams(dc->pg, claim_sql, 4, NULL, (const char *const *)job->claim,

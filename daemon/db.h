@@ -64,6 +64,14 @@ struct DbJob {
 	char *token_id;
 	char *principal_id;
 	char *grants;                     /* the session's grant count there, or NULL */
+	/* Who the caller is inside the institution, for the views that decide
+	 * which rows it sees (triad_person(), triad_staff(),
+	 * triad_organisation()): its person id (NULL for machines), "true"
+	 * when it is staff there (or an operator), and the organisation it
+	 * speaks for there (NULL when none). */
+	char *person_id;
+	char *staff;
+	char *organisation_id;
 	int nstmts;
 	DbStmt stmts[DB_MAX_STMTS];
 	PGresult *results[DB_MAX_STMTS];
@@ -99,11 +107,12 @@ DbJob *db_job_new(DbDoneFn done, void *arg);
 
 /*
  * Scopes the job (see DbJob; arguments are copied, NULL leaves a part
- * unset). Returns false when memory ran out.
+ * unset; staff is true or false). Returns false when memory ran out.
  */
 __attribute__((warn_unused_result))
 bool db_job_scope(DbJob *job, const char *institution, const char *token_id,
-		  const char *principal_id, const char *grants);
+		  const char *principal_id, const char *grants, const char *person_id,
+		  bool staff, const char *organisation_id);
 
 /*
  * Appends a statement. sql must be a string literal or otherwise outlive the

@@ -225,8 +225,12 @@ call_job(Call *call, DbDoneFn done, void *arg)
 	int n = call->tenant != NULL ? auth_grant_count(p, call->tenant) : -1;
 
 	snprintf(grants, sizeof grants, "%d", n);
+	/* Who the caller is in the tenant, for the views' visibility rules. */
+	const char *person = p != NULL && p->person_id[0] != '\0' ? p->person_id : NULL;
+	const char *org = auth_organisation(p, call->tenant);
 	if (job != NULL && !db_job_scope(job, call->tenant, p != NULL ? p->token_id : NULL,
-					 p != NULL ? p->id : NULL, n >= 0 ? grants : NULL)) {
+					 p != NULL ? p->id : NULL, n >= 0 ? grants : NULL, person,
+					 auth_is_staff(p, call->tenant), org[0] != '\0' ? org : NULL)) {
 		db_job_free(job);
 		job = NULL;
 	}

@@ -84,7 +84,7 @@ problem(char *err, size_t size, const char *fmt, ...)
 }
 
 static const char *const magic_names[] = {
-	"$request_id", "$person", "$limit", "$organisation", "$staff",
+	"$request_id", "$person", "$limit",
 };
 
 static bool

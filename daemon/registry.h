@@ -40,13 +40,18 @@ typedef void (*Handler)(Call *call, const Triad__V1__Request *req);
  *   "path.to.field"  a field of the request body (nested by '.'); fields
  *                    called id, *_id and page_token must be ids or empty
  *   "$request_id"    the request's id, for the audit row
- *   "$person"        the caller's person id ("" for machines)
+ *   "$person"        the caller's person id ("" for machines), only where
+ *                    it says who acts: the claimant, the coach giving
+ *                    feedback, the person registering, the coach whose
+ *                    coachees are listed
  *   "$limit"         the page size asked for, plus one
- *   "$organisation"  the organisation the caller speaks for in the tenant
- *                    (employer contact, partner integration), or ""
- *   "$staff"         "true" when the caller is staff of the tenant (or an
- *                    operator), who see every participant; "false" for
- *                    participants, who see only themselves
+ * No statement passes who the caller is for the sake of visibility: the
+ * transaction knows it (triad_begin() sets the person, whether it is staff
+ * there and the organisation it speaks for; dispatch.c call_job()), and
+ * the views that hold rows about people apply the rules themselves, so a
+ * statement that forgets a predicate still sees only the caller's rows.
+ * The caller's standing (staff, organisation) is read there by the
+ * functions too, never passed.
  * into says where the rows go: NULL for the reply's own fields (exactly
  * one row, or NOT_FOUND), or the name of a repeated message field of the
  * reply (every row).

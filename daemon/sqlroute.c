@@ -546,10 +546,6 @@ sqlroute_handle(Call *call, const Triad__V1__Request *req)
 				params[n] = person;
 			else if (strcmp(src, "$limit") == 0)
 				params[n] = limit;
-			else if (strcmp(src, "$organisation") == 0)
-				params[n] = auth_organisation(call->principal, call->tenant);
-			else if (strcmp(src, "$staff") == 0)
-				params[n] = auth_is_staff(call->principal, call->tenant) ? "true" : "false";
 			else if (!field_param(&e, body_name, body, src, &a, &params[n])) {
 				call_fail(call, e.code, e.field[0] ? e.field : NULL, "%s", e.message);
 				db_job_free(job);

@@ -6,12 +6,12 @@
  * views of sql/migrations/0006_community.sql.
  *
  * Who may call what is auth.c's; who sees which row is the database's:
- * every read passes "$person", "$staff" and "$organisation" to
- * triad_community_visible(), triad_question_visible() or
- * triad_board_visible(), and a row the caller may not see is answered
+ * the views apply triad_community_visible(), triad_question_visible() or
+ * triad_board_visible() to the caller triad_begin() describes, so no row
+ * here filters by the caller, and a row the caller may not see is answered
  * exactly like a missing id. Lists of a community's, question's, board's
- * or meeting's rows first look the parent up under the same rule, so an
- * invisible parent is NOT_FOUND rather than an empty list.
+ * or meeting's rows first look the parent up in its view, so an invisible
+ * parent is NOT_FOUND rather than an empty list.
  */
 #include "sqlroute.h"
 
@@ -19,13 +19,6 @@
 #define R(x) TRIAD__V1__RESPONSE__BODY_##x
 #define ID(n) "nullif($" #n ", '')::uuid"
 #define PAGE(n) " AND (nullif($" #n ", '') IS NULL OR id > nullif($" #n ", '')::uuid)"
-
-/* The caller may see community $n (with $person, $staff at n+1, n+2). */
-#define COMMUNITY_SEEN(n, p, s) "triad_community_visible(" n ", $" #p ", $" #s "::boolean)"
-/* The caller may see a question row q (community_id, organisation_id). */
-#define QUESTION_SEEN(q, p, s, o)                                                          \
-	"triad_question_visible(" q ".community_id, " q ".organisation_id, $" #p ", $" #s \
-	"::boolean, $" #o ")"
 
 const Route community_routes[] = {
 	/* ---- communities ---- */
@@ -35,13 +28,12 @@ const Route community_routes[] = {
 	   {"name", "theme", "kind", "cohort_id", "agreement_id", "starts_on", "ends_on",
 	    "$request_id"}}}},
 	{K(GET_COMMUNITY), VERB_COMMUNITY_READ, R(COMMUNITY), ROUTE_READ,
-	 {{"SELECT * FROM community_v WHERE id = " ID(1) " AND " COMMUNITY_SEEN("id", 2, 3),
-	   {"id", "$person", "$staff"}}},
+	 {{"SELECT * FROM community_v WHERE id = " ID(1), {"id"}}},
 	 "community not found"},
 	{K(LIST_COMMUNITIES), VERB_COMMUNITY_READ, R(COMMUNITIES), ROUTE_READ,
-	 {{"SELECT * FROM community_v WHERE " COMMUNITY_SEEN("id", 1, 2)
-	   "   AND (nullif($3, '') IS NULL OR kind = $3)" PAGE(4) " ORDER BY id LIMIT $5::int",
-	   {"$person", "$staff", "kind", "page_token", "$limit"}, "communities"}},
+	 {{"SELECT * FROM community_v WHERE (nullif($1, '') IS NULL OR kind = $1)" PAGE(2)
+	   " ORDER BY id LIMIT $3::int",
+	   {"kind", "page_token", "$limit"}, "communities"}},
 	 NULL, true},
 	{K(ADD_COMMUNITY_MEMBER), VERB_COMMUNITY_WRITE, R(COMMUNITY_MEMBER), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_community_member_add(" ID(1) ", " ID(2) ", $3, $4, " ID(5) ","
@@ -52,8 +44,7 @@ const Route community_routes[] = {
 	 {{"SELECT * FROM triad_community_member_remove(" ID(1) ", " ID(2) ", $3::numeric)",
 	   {"community_id", "person_id", "$request_id"}}}},
 	{K(LIST_COMMUNITY_MEMBERS), VERB_COMMUNITY_READ, R(COMMUNITY_MEMBERS), ROUTE_READ,
-	 {{"SELECT 1 AS seen FROM community WHERE id = " ID(1) " AND " COMMUNITY_SEEN("id", 2, 3),
-	   {"community_id", "$person", "$staff"}},
+	 {{"SELECT 1 AS seen FROM community_v WHERE id = " ID(1), {"community_id"}},
 	  {"SELECT * FROM community_member_v WHERE community_id = " ID(1)
 	   "   AND (current OR $2::boolean)" PAGE(3) " ORDER BY id LIMIT $4::int",
 	   {"community_id", "include_former", "page_token", "$limit"}, "members"}},
@@ -63,8 +54,7 @@ const Route community_routes[] = {
 	   " $4::numeric)",
 	   {"community_id", "organisation_id", "network_agreement_id", "$request_id"}}}},
 	{K(LIST_COMMUNITY_ORGANISATIONS), VERB_COMMUNITY_READ, R(COMMUNITY_ORGANISATIONS), ROUTE_READ,
-	 {{"SELECT 1 AS seen FROM community WHERE id = " ID(1) " AND " COMMUNITY_SEEN("id", 2, 3),
-	   {"community_id", "$person", "$staff"}},
+	 {{"SELECT 1 AS seen FROM community_v WHERE id = " ID(1), {"community_id"}},
 	  {"SELECT * FROM community_organisation_v WHERE community_id = " ID(1)
 	   " ORDER BY organisation_name, id",
 	   {"community_id"}, "organisations"}},
@@ -72,22 +62,16 @@ const Route community_routes[] = {
 
 	/* ---- practice questions ---- */
 	{K(CREATE_QUESTION), VERB_QUESTION_CREATE, R(QUESTION), ROUTE_WRITE,
-	 {{"SELECT * FROM triad_question_create(" ID(1) ", " ID(2) ", $3, $4, $5, $6::boolean, $7,"
-	   " $8::numeric)",
-	   {"community_id", "organisation_id", "title", "description", "$person", "$staff",
-	    "$organisation", "$request_id"}}}},
+	 {{"SELECT * FROM triad_question_create(" ID(1) ", " ID(2) ", $3, $4, $5::numeric)",
+	   {"community_id", "organisation_id", "title", "description", "$request_id"}}}},
 	{K(GET_QUESTION), VERB_QUESTION_READ, R(QUESTION), ROUTE_READ,
-	 {{"SELECT * FROM question_v q WHERE id = " ID(1) " AND " QUESTION_SEEN("q", 2, 3, 4),
-	   {"id", "$person", "$staff", "$organisation"}}},
+	 {{"SELECT * FROM question_v WHERE id = " ID(1), {"id"}}},
 	 "practice question not found"},
 	{K(LIST_QUESTIONS), VERB_QUESTION_READ, R(QUESTIONS), ROUTE_READ,
-	 {{"SELECT * FROM question_v q WHERE " QUESTION_SEEN("q", 1, 2, 3)
-	   "   AND (nullif($4, '') IS NULL OR community_id = " ID(4) ")"
-	   "   AND (nullif($5, '') IS NULL OR organisation_id = " ID(5) ")"
-	   "   AND (nullif($6, '') IS NULL OR status = $6)" PAGE(7) " ORDER BY id LIMIT $8::int",
-	   {"$person", "$staff", "$organisation", "community_id", "organisation_id", "status",
-	    "page_token", "$limit"},
-	   "questions"}},
+	 {{"SELECT * FROM question_v WHERE (nullif($1, '') IS NULL OR community_id = " ID(1) ")"
+	   "   AND (nullif($2, '') IS NULL OR organisation_id = " ID(2) ")"
+	   "   AND (nullif($3, '') IS NULL OR status = $3)" PAGE(4) " ORDER BY id LIMIT $5::int",
+	   {"community_id", "organisation_id", "status", "page_token", "$limit"}, "questions"}},
 	 NULL, true},
 	{K(TRANSITION_QUESTION), VERB_QUESTION_WRITE, R(QUESTION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_question_transition(" ID(1) ", $2, $3::numeric)",
@@ -97,9 +81,7 @@ const Route community_routes[] = {
 	   " $6::numeric)",
 	   {"question_id", "person_id", "role", "enrollment_id", "work", "$request_id"}}}},
 	{K(LIST_QUESTION_PEOPLE), VERB_QUESTION_READ, R(QUESTION_PEOPLE), ROUTE_READ,
-	 {{"SELECT 1 AS seen FROM practice_question q WHERE id = " ID(1)
-	   " AND " QUESTION_SEEN("q", 2, 3, 4),
-	   {"question_id", "$person", "$staff", "$organisation"}},
+	 {{"SELECT 1 AS seen FROM question_v WHERE id = " ID(1), {"question_id"}},
 	  {"SELECT * FROM question_person_v WHERE question_id = " ID(1) " ORDER BY at, id",
 	   {"question_id"}, "people"}},
 	 "practice question not found"},
@@ -107,30 +89,25 @@ const Route community_routes[] = {
 	 {{"SELECT * FROM triad_product_add(" ID(1) ", $2, $3, $4, $5, $6::numeric)",
 	   {"question_id", "kind", "title", "description", "delivered_on", "$request_id"}}}},
 	{K(LIST_PRODUCTS), VERB_QUESTION_READ, R(PRODUCTS), ROUTE_READ,
-	 {{"SELECT 1 AS seen FROM practice_question q WHERE id = " ID(1)
-	   " AND " QUESTION_SEEN("q", 2, 3, 4),
-	   {"question_id", "$person", "$staff", "$organisation"}},
+	 {{"SELECT 1 AS seen FROM question_v WHERE id = " ID(1), {"question_id"}},
 	  {"SELECT * FROM product_v WHERE question_id = " ID(1) " ORDER BY at, id",
 	   {"question_id"}, "products"}},
 	 "practice question not found"},
 	{K(GIVE_PRODUCT_FEEDBACK), VERB_PRODUCT_FEEDBACK, R(PRODUCT), ROUTE_WRITE,
-	 {{"SELECT * FROM triad_product_feedback(" ID(1) ", $2, $3, $4::boolean, $5, $6::numeric)",
-	   {"product_id", "feedback", "$person", "$staff", "$organisation", "$request_id"}}}},
+	 {{"SELECT * FROM triad_product_feedback(" ID(1) ", $2, $3::numeric)",
+	   {"product_id", "feedback", "$request_id"}}}},
 
 	/* ---- advisory boards ---- */
 	{K(CREATE_BOARD), VERB_BOARD_WRITE, R(BOARD), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_board_create($1, $2, " ID(3) ", $4::numeric)",
 	   {"name", "kind", "programme_id", "$request_id"}}}},
 	{K(GET_BOARD), VERB_BOARD_READ, R(BOARD), ROUTE_READ,
-	 {{"SELECT * FROM board_v WHERE id = " ID(1)
-	   " AND triad_board_visible(id, $2, $3::boolean)",
-	   {"id", "$person", "$staff"}}},
+	 {{"SELECT * FROM board_v WHERE id = " ID(1), {"id"}}},
 	 "board not found"},
 	{K(LIST_BOARDS), VERB_BOARD_READ, R(BOARDS), ROUTE_READ,
-	 {{"SELECT * FROM board_v WHERE triad_board_visible(id, $1, $2::boolean)"
-	   "   AND (nullif($3, '') IS NULL OR programme = " ID(3) ")" PAGE(4)
-	   " ORDER BY id LIMIT $5::int",
-	   {"$person", "$staff", "programme_id", "page_token", "$limit"}, "boards"}},
+	 {{"SELECT * FROM board_v WHERE (nullif($1, '') IS NULL OR programme = " ID(1) ")" PAGE(2)
+	   " ORDER BY id LIMIT $3::int",
+	   {"programme_id", "page_token", "$limit"}, "boards"}},
 	 NULL, true},
 	{K(ADD_BOARD_MEMBER), VERB_BOARD_WRITE, R(BOARD_MEMBER), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_board_member_add(" ID(1) ", " ID(2) ", " ID(3) ", $4, $5, $6,"
@@ -138,9 +115,7 @@ const Route community_routes[] = {
 	   {"board_id", "person_id", "organisation_id", "role", "term_starts_on", "term_ends_on",
 	    "$request_id"}}}},
 	{K(LIST_BOARD_MEMBERS), VERB_BOARD_READ, R(BOARD_MEMBERS), ROUTE_READ,
-	 {{"SELECT 1 AS seen FROM board WHERE id = " ID(1)
-	   " AND triad_board_visible(id, $2, $3::boolean)",
-	   {"board_id", "$person", "$staff"}},
+	 {{"SELECT 1 AS seen FROM board_v WHERE id = " ID(1), {"board_id"}},
 	  {"SELECT * FROM board_member_v WHERE board_id = " ID(1) " AND (current OR $2::boolean)"
 	   " ORDER BY starts, person_name, id",
 	   {"board_id", "include_past"}, "members"}},
@@ -149,9 +124,7 @@ const Route community_routes[] = {
 	 {{"SELECT * FROM triad_board_meeting_create(" ID(1) ", $2, $3, $4, $5::numeric)",
 	   {"board_id", "held_on", "place", "minutes", "$request_id"}}}},
 	{K(LIST_BOARD_MEETINGS), VERB_BOARD_READ, R(BOARD_MEETINGS), ROUTE_READ,
-	 {{"SELECT 1 AS seen FROM board WHERE id = " ID(1)
-	   " AND triad_board_visible(id, $2, $3::boolean)",
-	   {"board_id", "$person", "$staff"}},
+	 {{"SELECT 1 AS seen FROM board_v WHERE id = " ID(1), {"board_id"}},
 	  {"SELECT * FROM board_meeting_v WHERE board_id = " ID(1) " ORDER BY held, id",
 	   {"board_id"}, "meetings"}},
 	 "board not found"},
@@ -160,9 +133,7 @@ const Route community_routes[] = {
 	   " $6::numeric)",
 	   {"meeting_id", "title", "notes", "question_id", "programme_id", "$request_id"}}}},
 	{K(LIST_AGENDA_ITEMS), VERB_BOARD_READ, R(AGENDA_ITEMS), ROUTE_READ,
-	 {{"SELECT 1 AS seen FROM board_meeting WHERE id = " ID(1)
-	   " AND triad_board_visible(board_id, $2, $3::boolean)",
-	   {"meeting_id", "$person", "$staff"}},
+	 {{"SELECT 1 AS seen FROM board_meeting_v WHERE id = " ID(1), {"meeting_id"}},
 	  {"SELECT * FROM agenda_item_v WHERE meeting_id = " ID(1) " ORDER BY position",
 	   {"meeting_id"}, "items"}},
 	 "meeting not found"},

@@ -8,6 +8,12 @@
  *
  * Ids travel as text and become NULL when empty (nullif), so a missing id
  * is "not found" rather than a syntax error.
+ *
+ * Who sees which enrollment, attendance record, claim or progress is the
+ * database's: the views show staff everyone's and a participant their own,
+ * from the caller triad_begin() describes, so no row here filters by the
+ * caller. "$person" is passed only where it says who acts (the claimant,
+ * the assessor).
  */
 #include "sqlroute.h"
 
@@ -60,9 +66,9 @@ const Route enrollment_routes[] = {
 	/* ---- enrollment ---- */
 	{K(ENROLL), VERB_ENROLL, R(ENROLLMENT), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_enroll(" ID(1) ", " ID(2) ", " ID(3) ", " ID(4)
-	   ", nullif($5::numeric, 0), $6, $7::numeric, $8::boolean, " ID(9) ")",
+	   ", nullif($5::numeric, 0), $6, $7::numeric)",
 	   {"person_id", "cohort_id", "run_id", "employer_id", "hours_per_week",
-	    "change_assignment", "$request_id", "$staff", "$organisation"}}}},
+	    "change_assignment", "$request_id"}}}},
 	{K(GET_ENROLLMENT), VERB_ENROLLMENT_READ, R(ENROLLMENT), ROUTE_READ,
 	 {{"SELECT * FROM enrollment_v WHERE id = " ID(1), {"id"}}}, "enrollment not found"},
 	{K(LIST_ENROLLMENTS), VERB_ENROLLMENT_READ, R(ENROLLMENTS), ROUTE_READ,
@@ -115,12 +121,9 @@ const Route enrollment_routes[] = {
 
 	/* ---- progress: participants see their own, staff everyone's ---- */
 	{K(GET_PROGRESS), VERB_PROGRESS_READ, R(PROGRESS), ROUTE_READ,
-	 {{"SELECT * FROM triad_progress(" ID(1) ", $2, $3::boolean)",
-	   {"enrollment_id", "$person", "$staff"}},
-	  {"SELECT * FROM triad_progress_outcomes(" ID(1) ", $2, $3::boolean)",
-	   {"enrollment_id", "$person", "$staff"}, "outcomes"},
-	  {"SELECT * FROM triad_progress_modules(" ID(1) ", $2, $3::boolean)",
-	   {"enrollment_id", "$person", "$staff"}, "modules"}},
+	 {{"SELECT * FROM triad_progress(" ID(1) ")", {"enrollment_id"}},
+	  {"SELECT * FROM triad_progress_outcomes(" ID(1) ")", {"enrollment_id"}, "outcomes"},
+	  {"SELECT * FROM triad_progress_modules(" ID(1) ")", {"enrollment_id"}, "modules"}},
 	 "enrollment not found"},
 
 	{0},

@@ -5,10 +5,12 @@
  * Places at an event follow the enrollment rules, which that migration
  * shares between module runs and events, under the event's row lock.
  *
- * Who sees what is the database's to say: "$person" and "$staff" go to
- * the functions and views, which hide an event of a community from anyone
- * but its members and staff, and anyone's registrations and alumni rows
- * but their own from everyone but staff.
+ * Who sees what is the database's to say: the views hide an event of a
+ * community from anyone but its members and staff, and anyone's
+ * registrations and alumni rows but their own from everyone but staff,
+ * for the caller triad_begin() describes; no row here filters by the
+ * caller. "$person" is passed only where it says who acts (who registers,
+ * cancels or suggests).
  */
 #include "sqlroute.h"
 
@@ -16,10 +18,8 @@
 #define R(x) TRIAD__V1__RESPONSE__BODY_##x
 #define ID(n) "nullif($" #n ", '')::uuid"
 #define PAGE(n) " AND (nullif($" #n ", '') IS NULL OR id > nullif($" #n ", '')::uuid)"
-/* The event named by $n, if the caller ($p person, $s staff) may see it. */
-#define VISIBLE_EVENT(n, p, s) \
-	"SELECT id FROM event WHERE id = " ID(n) \
-	" AND triad_event_visible(community_id, $" #p ", $" #s "::boolean)"
+/* The event named by $n, if the caller may see it. */
+#define VISIBLE_EVENT(n) "SELECT id FROM event_v WHERE id = " ID(n)
 
 const Route event_routes[] = {
 	/* ---- events ---- */
@@ -29,21 +29,17 @@ const Route event_routes[] = {
 	   {"kind", "title", "description", "community_id", "programme_id", "starts_at", "place",
 	    "capacity", "presenter_person_id", "topic", "$request_id"}}}},
 	{K(GET_EVENT), VERB_EVENT_READ, R(EVENT), ROUTE_READ,
-	 {{"SELECT * FROM event_v WHERE id = " ID(1)
-	   "   AND triad_event_visible(community_id, $2, $3::boolean)",
-	   {"id", "$person", "$staff"}}}, "event not found"},
+	 {{"SELECT * FROM event_v WHERE id = " ID(1), {"id"}}}, "event not found"},
 	/* Soonest first: the page token is the last event of the page, and the
 	 * next page goes on after it in (starts_at, id) order. */
 	{K(LIST_EVENTS), VERB_EVENT_READ, R(EVENTS), ROUTE_READ,
-	 {{"SELECT * FROM event_v WHERE triad_event_visible(community_id, $1, $2::boolean)"
-	   "   AND (nullif($3, '') IS NULL OR community_id = " ID(3) ")"
-	   "   AND ($4 = '' OR kind = $4)"
-	   "   AND (NOT $5::boolean OR at > now())"
-	   "   AND (nullif($6, '') IS NULL OR (at, id) > (SELECT x.starts_at, x.id FROM event x"
-	   "                                            WHERE x.id = " ID(6) "))"
-	   " ORDER BY at, id LIMIT $7::int",
-	   {"$person", "$staff", "community_id", "kind", "upcoming", "page_token", "$limit"},
-	   "events"}},
+	 {{"SELECT * FROM event_v WHERE (nullif($1, '') IS NULL OR community_id = " ID(1) ")"
+	   "   AND ($2 = '' OR kind = $2)"
+	   "   AND (NOT $3::boolean OR at > now())"
+	   "   AND (nullif($4, '') IS NULL OR (at, id) > (SELECT x.starts_at, x.id FROM event x"
+	   "                                            WHERE x.id = " ID(4) "))"
+	   " ORDER BY at, id LIMIT $5::int",
+	   {"community_id", "kind", "upcoming", "page_token", "$limit"}, "events"}},
 	 NULL, true},
 	{K(SET_EVENT_CAPACITY), VERB_EVENT_WRITE, R(EVENT), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_event_capacity(" ID(1) ", $2::int, $3::numeric)",
@@ -51,22 +47,20 @@ const Route event_routes[] = {
 
 	/* ---- registrations ---- */
 	{K(REGISTER_FOR_EVENT), VERB_EVENT_REGISTER, R(REGISTRATION), ROUTE_WRITE,
-	 {{"SELECT * FROM triad_event_register(" ID(1) ", " ID(2) ", $3, $4::boolean, $5::numeric)",
-	   {"event_id", "person_id", "$person", "$staff", "$request_id"}}}},
+	 {{"SELECT * FROM triad_event_register(" ID(1) ", " ID(2) ", $3, $4::numeric)",
+	   {"event_id", "person_id", "$person", "$request_id"}}}},
 	{K(CANCEL_REGISTRATION), VERB_EVENT_REGISTER, R(REGISTRATION), ROUTE_WRITE,
-	 {{"SELECT * FROM triad_event_cancel(" ID(1) ", $2, $3::boolean, $4::numeric)",
-	   {"id", "$person", "$staff", "$request_id"}}}},
+	 {{"SELECT * FROM triad_event_cancel(" ID(1) ", $2, $3::numeric)",
+	   {"id", "$person", "$request_id"}}}},
 	/* Staff see every registration, anyone else their own; in order of
 	 * arrival, so the waitlist comes in its order. */
 	{K(LIST_REGISTRATIONS), VERB_EVENT_READ, R(REGISTRATIONS), ROUTE_READ,
-	 {{VISIBLE_EVENT(1, 2, 3), {"event_id", "$person", "$staff"}},
+	 {{VISIBLE_EVENT(1), {"event_id"}},
 	  {"SELECT * FROM event_registration_v WHERE event_id = " ID(1)
-	   "   AND ($3::boolean OR person_id::text = $2)"
-	   "   AND (NOT $4::boolean OR (placement = 'waitlisted' AND status = 'registered'))"
-	   "   AND ($5::boolean OR status = 'registered')"
+	   "   AND (NOT $2::boolean OR (placement = 'waitlisted' AND status = 'registered'))"
+	   "   AND ($3::boolean OR status = 'registered')"
 	   " ORDER BY arrival",
-	   {"event_id", "$person", "$staff", "waitlisted", "include_cancelled"},
-	   "registrations"}},
+	   {"event_id", "waitlisted", "include_cancelled"}, "registrations"}},
 	 "event not found"},
 	{K(RECORD_EVENT_ATTENDANCE), VERB_EVENT_WRITE, R(REGISTRATION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_event_attendance(" ID(1) ", nullif($2, ''), $3::numeric)",
@@ -74,21 +68,20 @@ const Route event_routes[] = {
 
 	/* ---- topics ---- */
 	{K(SUGGEST_TOPIC), VERB_TOPIC_SUGGEST, R(TOPIC), ROUTE_WRITE,
-	 {{"SELECT * FROM triad_topic_suggest(" ID(1) ", $2, $3, $4::boolean, $5::numeric)",
-	   {"event_id", "text", "$person", "$staff", "$request_id"}}}},
+	 {{"SELECT * FROM triad_topic_suggest(" ID(1) ", $2, $3, $4::numeric)",
+	   {"event_id", "text", "$person", "$request_id"}}}},
 	{K(LIST_TOPICS), VERB_EVENT_READ, R(TOPICS), ROUTE_READ,
-	 {{VISIBLE_EVENT(1, 2, 3), {"event_id", "$person", "$staff"}},
+	 {{VISIBLE_EVENT(1), {"event_id"}},
 	  {"SELECT * FROM topic_v WHERE event_id = " ID(1) " ORDER BY at, id",
 	   {"event_id"}, "topics"}},
 	 "event not found"},
 
 	/* ---- alumni: staff see all, anyone else themselves ---- */
 	{K(LIST_ALUMNI), VERB_ALUMNI_READ, R(ALUMNI), ROUTE_READ,
-	 {{"SELECT * FROM alumnus_v WHERE ($1::boolean OR person_id::text = $2)"
-	   "   AND (nullif($3, '') IS NULL OR programme_id = " ID(3) ")"
-	   "   AND (nullif($4, '') IS NULL OR person_id = " ID(4) ")" PAGE(5)
-	   " ORDER BY id LIMIT $6::int",
-	   {"$staff", "$person", "programme_id", "person_id", "page_token", "$limit"}, "alumni"}},
+	 {{"SELECT * FROM alumnus_v WHERE (nullif($1, '') IS NULL OR programme_id = " ID(1) ")"
+	   "   AND (nullif($2, '') IS NULL OR person_id = " ID(2) ")" PAGE(3)
+	   " ORDER BY id LIMIT $4::int",
+	   {"programme_id", "person_id", "page_token", "$limit"}, "alumni"}},
 	 NULL, true},
 
 	/* ---- ambassadors ---- */

@@ -497,7 +497,8 @@ redeem_candidates_done(void *arg, const DbOutcome *out)
 	const char *params[5] = {ctx->invite_id, ctx->token_prefix, ctx->token_hash, ctx->label,
 				 call->request_id_text};
 	const char *invite[1] = {ctx->invite_id};
-	if (job == NULL || !db_job_scope(job, ctx->institution_id, NULL, NULL, NULL) ||
+	if (job == NULL ||
+	    !db_job_scope(job, ctx->institution_id, NULL, NULL, NULL, NULL, false, NULL) ||
 	    !db_job_add(job, redeem_sql, 5, params) ||
 	    !db_job_add(job, coach_grants_sql, 1, invite)) {
 		db_job_free(job);

@@ -5,6 +5,11 @@
  * sql/migrations/0005_triangle.sql, plus one hand-written handler:
  * creating a relation may have to mint an invite for the coach, and only
  * the daemon makes secrets.
+ *
+ * Who sees which relation, feedback or employer's row is the database's:
+ * the views apply it from the caller triad_begin() describes, so no row
+ * here filters by the caller. "$person" is passed only where it says who
+ * acts (the proposer, the asker, the coach, the consenting participant).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,11 +67,9 @@ const Route triangle_routes[] = {
 	/* Staff see every relation; a participant their own (to ask for feedback). */
 	{K(LIST_RELATIONS), VERB_RELATION_READ, R(RELATIONS), ROUTE_READ,
 	 {{"SELECT * FROM relation_v WHERE (nullif($1, '') IS NULL OR enrollment_id = " ID(1) ")"
-	   "   AND (nullif($2, '') IS NULL OR coach_person_id = " ID(2) ")"
-	   "   AND ($5::boolean OR participant_person_id::text = $6)" PAGE(3)
+	   "   AND (nullif($2, '') IS NULL OR coach_person_id = " ID(2) ")" PAGE(3)
 	   " ORDER BY id LIMIT $4::int",
-	   {"enrollment_id", "coach_person_id", "page_token", "$limit", "$staff", "$person"},
-	   "relations"}},
+	   {"enrollment_id", "coach_person_id", "page_token", "$limit"}, "relations"}},
 	 NULL, true},
 	/* A coach's own view, across institutions: no tenant, the caller's person. */
 	{K(LIST_COACHEES), VERB_COACHEES, R(COACHEES), ROUTE_READ,
@@ -89,13 +92,11 @@ const Route triangle_routes[] = {
 	 {{"SELECT * FROM triad_feedback_edit(" ID(1) ", $2, $3, $4, $5, $6, $7::numeric)",
 	   {"id", "situation", "behaviour", "effect", "suggestion", "$person", "$request_id"}}}},
 	{K(GET_FEEDBACK), VERB_FEEDBACK_READ, R(FEEDBACK), ROUTE_READ,
-	 {{"SELECT * FROM triad_feedback_visible($2, $3::boolean) WHERE id = " ID(1),
-	   {"id", "$person", "$staff"}}}, "feedback not found"},
+	 {{"SELECT * FROM feedback_v WHERE id = " ID(1), {"id"}}}, "feedback not found"},
 	{K(LIST_FEEDBACK), VERB_FEEDBACK_READ, R(FEEDBACK_LIST), ROUTE_READ,
-	 {{"SELECT * FROM triad_feedback_visible($2, $3::boolean)"
-	   " WHERE (nullif($1, '') IS NULL OR enrollment_id = " ID(1) ")" PAGE(4)
-	   " ORDER BY id LIMIT $5::int",
-	   {"enrollment_id", "$person", "$staff", "page_token", "$limit"}, "feedback"}},
+	 {{"SELECT * FROM feedback_v WHERE (nullif($1, '') IS NULL OR enrollment_id = " ID(1) ")"
+	   PAGE(2) " ORDER BY id LIMIT $3::int",
+	   {"enrollment_id", "page_token", "$limit"}, "feedback"}},
 	 NULL, true},
 
 	/* ---- consent, the employer's view, judgements ---- */
@@ -104,16 +105,16 @@ const Route triangle_routes[] = {
 	   " $4, $5::numeric)",
 	   {"enrollment_id", "organisation_id", "level", "$person", "$request_id"}}}},
 	{K(LIST_EMPLOYER_VIEW), VERB_EMPLOYER_VIEW, R(EMPLOYER_VIEW), ROUTE_READ,
-	 {{"SELECT * FROM triad_employer_view($1) WHERE true" PAGE(2) " ORDER BY id LIMIT $3::int",
-	   {"$organisation", "page_token", "$limit"}, "participants"},
+	 {{"SELECT * FROM employer_view_v WHERE true" PAGE(1) " ORDER BY id LIMIT $2::int",
+	   {"page_token", "$limit"}, "participants"},
 	  {"SELECT f.* FROM feedback_v f"
-	   "  JOIN triad_employer_view($1) v ON v.enrollment_id = f.enrollment_id"
+	   "  JOIN employer_view_v v ON v.enrollment_id = f.enrollment_id"
 	   " WHERE v.consent = 'full' ORDER BY f.at DESC LIMIT 500",
-	   {"$organisation"}, "feedback"}},
+	   {NULL}, "feedback"}},
 	 NULL, true},
 	{K(ADD_ADVISORY_JUDGEMENT), VERB_JUDGEMENT_ADD, R(ADVISORY_JUDGEMENT), ROUTE_WRITE,
-	 {{"SELECT * FROM triad_judgement_add(" ID(1) ", $2, $3, $4, $5::numeric)",
-	   {"enrollment_id", "subject", "text", "$organisation", "$request_id"}}}},
+	 {{"SELECT * FROM triad_judgement_add(" ID(1) ", $2, $3, $4::numeric)",
+	   {"enrollment_id", "subject", "text", "$request_id"}}}},
 
 	{0},
 };

@@ -165,13 +165,17 @@ BEGIN
     -- 1. Evaluated: written by the zorggroep's contact, worked on by Rachid
     --    with his coach, a report delivered, and the zorggroep's feedback.
     PERFORM set_config('triad.principal_id', v_contact::text, true);
+    PERFORM set_config('triad.person_id', v_tineke::text, true);
+    PERFORM set_config('triad.staff', 'false', true);
+    PERFORM set_config('triad.organisation_id', v_zorggroep::text, true);
     SELECT id INTO v_q
       FROM triad_question_create(v_community, NULL,
                                  'Hoe houden we nieuwe zorgmedewerkers vast in hun eerste jaar?',
                                  'Een op de vier nieuwe medewerkers in de wijkteams vertrekt binnen '
                                  || 'een jaar. Wat vraagt dat van teamleiders en van het inwerken?',
-                                 v_tineke, false, v_zorggroep::text, 0);
+                                 0);
     PERFORM set_config('triad.principal_id', v_staff::text, true);
+    PERFORM set_config('triad.staff', 'true', true);
     PERFORM triad_question_transition(v_q, 'accepted', 0);
     PERFORM triad_question_link(v_q, p.id, 'participant', e.id, 'interventie', 0)
        FROM person p JOIN enrollment e ON e.institution_id = v_inst AND e.person_id = p.id
@@ -187,12 +191,15 @@ BEGIN
                              || 'reflectiemomenten in het eerste jaar.', '2026-11-02', 0);
     PERFORM triad_question_transition(v_q, 'delivered', 0);
     PERFORM set_config('triad.principal_id', v_contact::text, true);
+    PERFORM set_config('triad.staff', 'false', true);
     PERFORM triad_product_feedback(v_product,
                                    'Het maatjessysteem draait sinds november in twee wijkteams; '
                                    || 'de teamleiders gebruiken de reflectiemomenten in hun '
                                    || 'jaargesprekken. Graag na een halfjaar een vervolgmeting.',
-                                   v_tineke, false, v_zorggroep::text, 0);
+                                   0);
     PERFORM set_config('triad.principal_id', v_staff::text, true);
+    PERFORM set_config('triad.staff', 'true', true);
+    PERFORM set_config('triad.organisation_id', '', true);
     PERFORM triad_question_transition(v_q, 'evaluated', 0);
 
     -- 2. In progress: the hospital's question, Ilse's practice research.
@@ -201,7 +208,7 @@ BEGIN
                                  'Verpleegkundig leiderschap bij het terugdringen van valincidenten',
                                  'Welke rol kunnen verpleegkundigen nemen om valincidenten op de '
                                  || 'afdeling geriatrie structureel te verminderen?',
-                                 '', true, '', 0);
+                                 0);
     PERFORM triad_question_transition(v_q, 'accepted', 0);
     PERFORM triad_question_link(v_q, p.id, 'participant', e.id, 'praktijkonderzoek', 0)
        FROM person p JOIN enrollment e ON e.institution_id = v_inst AND e.person_id = p.id
@@ -217,7 +224,7 @@ BEGIN
                                  'Zelforganisatie in kleine wijkteams: wie houdt de regie?',
                                  'Sinds de teams zichzelf organiseren is onduidelijk wie '
                                  || 'knopen doorhakt. Hoe ziet leiderschap zonder leidinggevende '
-                                 || 'eruit?', '', true, '', 0);
+                                 || 'eruit?', 0);
     PERFORM triad_question_transition(v_q, 'accepted', 0);
     PERFORM triad_question_link(v_q, p.id, 'staff', NULL, '', 0)
        FROM person p WHERE p.email = 'fleur.faciliteer@fontys-fictief.example';
@@ -226,7 +233,7 @@ BEGIN
     PERFORM triad_question_create(v_community, v_wijk,
                                   'Hoe maken we het leerklimaat op de werkplek zichtbaar?',
                                   'Kleine organisaties willen weten of hun werkplek uitnodigt '
-                                  || 'tot leren, zonder een groot onderzoek.', '', true, '', 0);
+                                  || 'tot leren, zonder een groot onderzoek.', 0);
 END
 $$;
 

@@ -103,6 +103,7 @@ DECLARE
 BEGIN
     PERFORM set_config('triad.institution_id', v_inst::text, true);
     PERFORM set_config('triad.principal_id', '', true);
+    PERFORM set_config('triad.staff', 'true', true);
     SELECT id INTO v_prog FROM programme WHERE institution_id = v_inst AND code = 'MPM';
 
     -- The alumni: enrolled, admitted, active, completed (one withdrew).
@@ -190,7 +191,7 @@ BEGIN
             (9, 'greet.gastvrij@sg-denkbeeldig.example'),
             (10, 'vera.vertrouwd@mbo-fictief.example')) AS v (seq, email)
             ORDER BY v.seq LOOP
-            PERFORM triad_event_register(v_event, r.person, '', true, 0);
+            PERFORM triad_event_register(v_event, r.person, '', 0);
         END LOOP;
         -- The day came: 12 June 2026.
         UPDATE event SET starts_at = '2026-06-12 13:00+02' WHERE id = v_event;
@@ -218,7 +219,7 @@ BEGIN
             (2, 'annelies.anekdote@sg-denkbeeldig.example'),
             (3, 'ruud.rolmodel@mbo-fictief.example')) AS v (seq, email)
             ORDER BY v.seq LOOP
-            PERFORM triad_event_register(v_event, r.person, '', true, 0);
+            PERFORM triad_event_register(v_event, r.person, '', 0);
         END LOOP;
         FOR r IN SELECT * FROM (VALUES
             (1, 'annelies.anekdote@sg-denkbeeldig.example',
@@ -228,8 +229,9 @@ BEGIN
             (3, 'marit.mijmerveld@mbo-fictief.example',
              'Vergelijk het met het mbo: werkt onderzoekend leren ook in de beroepspraktijkvorming?')
             ) AS v (seq, email, text) ORDER BY v.seq LOOP
-            PERFORM triad_topic_suggest(v_event, r.text, pg_temp.demo_person(r.email)::text,
-                                        false, 0);
+            PERFORM set_config('triad.staff', 'false', true);
+            PERFORM triad_topic_suggest(v_event, r.text, pg_temp.demo_person(r.email)::text, 0);
+            PERFORM set_config('triad.staff', 'true', true);
         END LOOP;
     END IF;
 
@@ -248,7 +250,7 @@ BEGIN
             (3, 'annelies.anekdote@sg-denkbeeldig.example'),
             (4, 'kim.kennisrijk@mbo-fictief.example')) AS v (seq, email)
             ORDER BY v.seq LOOP
-            PERFORM triad_event_register(v_event, r.person, '', true, 0);
+            PERFORM triad_event_register(v_event, r.person, '', 0);
         END LOOP;
     END IF;
 

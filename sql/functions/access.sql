@@ -14,8 +14,19 @@
 -- (a grant revoked or given), and the session must sign in again. Raises
 -- TR401 for a dead token or changed roles and TR404 for an unknown
 -- institution.
+--
+-- It also says who the caller is inside the institution, for the views
+-- that decide which rows a caller sees (triad_person(), triad_staff(),
+-- triad_organisation() in common.sql): p_person, the caller's person (NULL
+-- for machines); p_staff, true for staff of the institution (an operator,
+-- an institution admin or programme staff there); p_organisation, the
+-- organisation it speaks for there (employer contact, partner system).
+-- The daemon derives all three from the session's grants (auth.c); like
+-- the institution they last until the transaction ends.
 CREATE OR REPLACE FUNCTION triad_begin(p_institution text, p_token uuid, p_principal uuid,
-                                       p_grants integer DEFAULT NULL)
+                                       p_grants integer DEFAULT NULL, p_person uuid DEFAULT NULL,
+                                       p_staff boolean DEFAULT false,
+                                       p_organisation uuid DEFAULT NULL)
     RETURNS uuid
     LANGUAGE plpgsql
     AS $$
@@ -43,6 +54,9 @@ BEGIN
         END IF;
     END IF;
     PERFORM set_config('triad.principal_id', coalesce(p_principal::text, ''), true);
+    PERFORM set_config('triad.person_id', coalesce(p_person::text, ''), true);
+    PERFORM set_config('triad.staff', coalesce(p_staff, false)::text, true);
+    PERFORM set_config('triad.organisation_id', coalesce(p_organisation::text, ''), true);
     RETURN v_institution;
 END
 $$;

@@ -25,6 +25,38 @@ CREATE OR REPLACE FUNCTION triad_principal() RETURNS uuid
     LANGUAGE sql STABLE
     AS $$ SELECT nullif(current_setting('triad.principal_id', true), '')::uuid $$;
 
+-- Who the caller is inside the institution, as triad_begin() set it: its
+-- person (NULL for machines), whether it is staff there (false when unset)
+-- and the organisation it speaks for there (NULL when none). The views
+-- that hold rows about people filter with these, so a statement that
+-- reads them sees only what the caller may see, whatever it forgets to
+-- ask; the rules that count or check across rows read the tables instead.
+CREATE OR REPLACE FUNCTION triad_person() RETURNS uuid
+    LANGUAGE sql STABLE
+    AS $$ SELECT nullif(current_setting('triad.person_id', true), '')::uuid $$;
+
+CREATE OR REPLACE FUNCTION triad_staff() RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$ SELECT coalesce(nullif(current_setting('triad.staff', true), '')::boolean, false) $$;
+
+CREATE OR REPLACE FUNCTION triad_organisation() RETURNS uuid
+    LANGUAGE sql STABLE
+    AS $$ SELECT nullif(current_setting('triad.organisation_id', true), '')::uuid $$;
+
+-- A write that answers with the row it wrote marks it here
+-- (PERFORM triad_wrote(id)) before reading it back through its view, and
+-- the views show a marked row to the caller whatever their rules say: the
+-- writer sees what it has just written (a partner system the enrollment
+-- it made, a coach the feedback it edited after the relation ended). One
+-- row, until the next mark or the end of the transaction.
+CREATE OR REPLACE FUNCTION triad_wrote(p_id uuid) RETURNS void
+    LANGUAGE sql
+    AS $$ SELECT set_config('triad.wrote_id', coalesce(p_id::text, ''), true) $$;
+
+CREATE OR REPLACE FUNCTION triad_written() RETURNS uuid
+    LANGUAGE sql STABLE
+    AS $$ SELECT nullif(current_setting('triad.wrote_id', true), '')::uuid $$;
+
 -- Times on the wire are RFC 3339 in UTC.
 CREATE OR REPLACE FUNCTION triad_ts(timestamptz) RETURNS text
     LANGUAGE sql STABLE

@@ -8,6 +8,13 @@
 -- products of that organisation (triad_question_visible). Anything else is
 -- NOT_FOUND with the message of a missing id. Boards: staff all of them,
 -- anyone else the boards they have a current term on.
+--
+-- The views apply these rules themselves, as security barriers, to the
+-- caller triad_begin() describes (triad_person(), triad_staff(),
+-- triad_organisation()): a statement that reads them sees only what the
+-- caller may see, whatever it forgets to ask. The rules take the person
+-- and standing as arguments, so that a rule about someone else (may the
+-- person being registered see the event?) is the same rule.
 
 -- True when the caller may see the community's content: staff (p_staff),
 -- or a current member (p_person is the caller's person id, '' for machines).
@@ -53,7 +60,7 @@ CREATE OR REPLACE FUNCTION triad_principal_name() RETURNS text
 
 -- ---- communities ----
 
-CREATE OR REPLACE VIEW community_v WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW community_v WITH (security_barrier, security_invoker = true) AS
 SELECT c.id, c.name, c.theme, c.kind, coalesce(c.cohort_id::text, '') AS cohort_id,
        coalesce(co.name, '') AS cohort_name, coalesce(c.agreement_id::text, '') AS agreement_id,
        c.starts_on::text AS starts_on, coalesce(c.ends_on::text, '') AS ends_on,
@@ -65,7 +72,8 @@ SELECT c.id, c.name, c.theme, c.kind, coalesce(c.cohort_id::text, '') AS cohort_
          WHERE q.community_id = c.id AND q.status <> 'evaluated') AS open_questions,
        triad_ts(c.created_at) AS created_at
   FROM community c
-  LEFT JOIN cohort co ON co.institution_id = c.institution_id AND co.id = c.cohort_id;
+  LEFT JOIN cohort co ON co.institution_id = c.institution_id AND co.id = c.cohort_id
+ WHERE triad_community_visible(c.id, triad_person()::text, triad_staff()) OR c.id = triad_written();
 
 CREATE OR REPLACE FUNCTION triad_community_create(p_name text, p_theme text, p_kind text, p_cohort uuid,
                                                   p_agreement uuid, p_starts text, p_ends text,
@@ -122,18 +130,20 @@ BEGIN
                             'create_community.name');
     END;
     PERFORM triad_audit('community.create', 'community', v_id, p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM community_v WHERE id = v_id;
 END
 $$;
 
-CREATE OR REPLACE VIEW community_member_v WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW community_member_v WITH (security_barrier, security_invoker = true) AS
 SELECT m.id, m.community_id, m.person_id, p.name AS person_name, m.role, m.affiliation,
        coalesce(m.organisation_id::text, '') AS organisation_id,
        coalesce(o.name, '') AS organisation_name, m.joined_on::text AS joined_on,
        coalesce(m.left_on::text, '') AS left_on, m.left_on IS NULL AS current
   FROM community_member m
   JOIN person p ON p.id = m.person_id
-  LEFT JOIN organisation o ON o.id = m.organisation_id;
+  LEFT JOIN organisation o ON o.id = m.organisation_id
+ WHERE triad_community_visible(m.community_id, triad_person()::text, triad_staff()) OR m.id = triad_written();
 
 -- Adds a person to a community, or changes the role and affiliation of a
 -- current member (the partial unique index keeps one current membership
@@ -181,6 +191,7 @@ BEGIN
     PERFORM triad_audit(CASE WHEN v_new THEN 'community_member.add'
                              ELSE 'community_member.update' END,
                         'community_member', v_id, p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM community_member_v WHERE id = v_id;
 END
 $$;
@@ -206,15 +217,17 @@ BEGIN
                             'remove_community_member.person_id');
     END IF;
     PERFORM triad_audit('community_member.remove', 'community_member', v_id, p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM community_member_v WHERE id = v_id;
 END
 $$;
 
-CREATE OR REPLACE VIEW community_organisation_v WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW community_organisation_v WITH (security_barrier, security_invoker = true) AS
 SELECT co.id, co.community_id, co.organisation_id, o.name AS organisation_name,
        coalesce(co.network_agreement_id::text, '') AS network_agreement_id,
        co.joined_on::text AS joined_on
-  FROM community_organisation co JOIN organisation o ON o.id = co.organisation_id;
+  FROM community_organisation co JOIN organisation o ON o.id = co.organisation_id
+ WHERE triad_community_visible(co.community_id, triad_person()::text, triad_staff()) OR co.id = triad_written();
 
 CREATE OR REPLACE FUNCTION triad_community_organisation_add(p_community uuid, p_org uuid,
                                                             p_agreement uuid, p_request_id numeric)
@@ -264,13 +277,14 @@ BEGIN
     END;
     PERFORM triad_audit('community_organisation.add', 'community_organisation', v_id,
                         p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM community_organisation_v WHERE id = v_id;
 END
 $$;
 
 -- ---- practice questions ----
 
-CREATE OR REPLACE VIEW question_v WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW question_v WITH (security_barrier, security_invoker = true) AS
 SELECT q.id, q.community_id, c.name AS community_name, q.organisation_id,
        o.name AS organisation_name, q.title, q.description, q.status,
        coalesce(pr.name, '') AS author_name,
@@ -290,20 +304,25 @@ SELECT q.id, q.community_id, c.name AS community_name, q.organisation_id,
   FROM practice_question q
   JOIN community c ON c.institution_id = q.institution_id AND c.id = q.community_id
   JOIN organisation o ON o.id = q.organisation_id
-  LEFT JOIN principal pr ON pr.id = q.author_id;
+  LEFT JOIN principal pr ON pr.id = q.author_id
+ WHERE triad_question_visible(q.community_id, q.organisation_id, triad_person()::text,
+                              triad_staff(), coalesce(triad_organisation()::text, ''))
+    OR q.id = triad_written();
 
--- Writes a question. A contact (p_caller_org non-empty, not staff) writes
--- for their own organisation; staff name it. Required fields and what the
+-- Writes a question. A contact (speaking for an organisation, not staff)
+-- writes for their own organisation; staff name it. Required fields and what the
 -- ids name are checked before whose organisation it is, so an empty
 -- request is never PERMISSION_DENIED. A community that the caller can
 -- neither see nor take part in through their organisation is not found.
 CREATE OR REPLACE FUNCTION triad_question_create(p_community uuid, p_org uuid, p_title text,
-                                                 p_description text, p_person text, p_staff boolean,
-                                                 p_caller_org text, p_request_id numeric)
+                                                 p_description text, p_request_id numeric)
     RETURNS SETOF question_v
     LANGUAGE plpgsql
     AS $$
 DECLARE
+    p_person text := triad_person()::text;
+    p_staff boolean := triad_staff();
+    p_caller_org text := coalesce(triad_organisation()::text, '');
     v_contact boolean := NOT p_staff AND coalesce(p_caller_org, '') <> '';
     v_org uuid := p_org;
     v_id uuid;
@@ -351,6 +370,7 @@ BEGIN
             triad_principal())
     RETURNING id INTO v_id;
     PERFORM triad_audit('question.create', 'question', v_id, p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM question_v WHERE id = v_id;
 END
 $$;
@@ -407,20 +427,25 @@ BEGIN
     END IF;
     UPDATE practice_question SET status = p_status, updated_at = now() WHERE id = p_id;
     PERFORM triad_audit('question.' || p_status, 'question', p_id, p_request_id);
+    PERFORM triad_wrote(p_id);
     RETURN QUERY SELECT * FROM question_v WHERE id = p_id;
 END
 $$;
 
-CREATE OR REPLACE VIEW question_person_v WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW question_person_v WITH (security_barrier, security_invoker = true) AS
 SELECT qp.id, qp.question_id, qp.person_id, p.name AS person_name, qp.role,
        coalesce(qp.enrollment_id::text, '') AS enrollment_id, coalesce(co.name, '') AS cohort_name,
        qp.work, triad_ts(qp.linked_at) AS linked_at, qp.linked_at AS at
   FROM question_person qp
+  JOIN practice_question q ON q.institution_id = qp.institution_id AND q.id = qp.question_id
   JOIN person p ON p.id = qp.person_id
   LEFT JOIN enrollment e ON e.institution_id = qp.institution_id AND e.id = qp.enrollment_id
   LEFT JOIN module_run r ON r.institution_id = e.institution_id AND r.id = e.run_id
   LEFT JOIN cohort co ON co.institution_id = e.institution_id
-                     AND co.id = coalesce(e.cohort_id, r.cohort_id);
+                     AND co.id = coalesce(e.cohort_id, r.cohort_id)
+ WHERE triad_question_visible(q.community_id, q.organisation_id, triad_person()::text,
+                              triad_staff(), coalesce(triad_organisation()::text, ''))
+    OR qp.id = triad_written();
 
 -- Links a person to a question in a role; linking the same person in the
 -- same role again updates the enrollment and the work.
@@ -468,18 +493,22 @@ BEGIN
     PERFORM triad_audit(CASE WHEN v_new THEN 'question_person.link'
                              ELSE 'question_person.update' END,
                         'question_person', v_id, p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM question_person_v WHERE id = v_id;
 END
 $$;
 
-CREATE OR REPLACE VIEW product_v WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW product_v WITH (security_barrier, security_invoker = true) AS
 SELECT x.id, x.question_id, x.kind, x.title, x.description,
        x.delivered_on::text AS delivered_on, coalesce(x.feedback, '') AS feedback,
        coalesce(x.feedback_by, '') AS feedback_by, triad_ts(x.feedback_at) AS feedback_at,
        q.community_id AS question_community_id, q.organisation_id AS question_organisation_id,
        x.created_at AS at
   FROM product x
-  JOIN practice_question q ON q.institution_id = x.institution_id AND q.id = x.question_id;
+  JOIN practice_question q ON q.institution_id = x.institution_id AND q.id = x.question_id
+ WHERE triad_question_visible(q.community_id, q.organisation_id, triad_person()::text,
+                              triad_staff(), coalesce(triad_organisation()::text, ''))
+    OR x.id = triad_written();
 
 CREATE OR REPLACE FUNCTION triad_product_add(p_question uuid, p_kind text, p_title text,
                                              p_description text, p_delivered text, p_request_id numeric)
@@ -517,6 +546,7 @@ BEGIN
     RETURNING id INTO v_id;
     UPDATE practice_question SET updated_at = now() WHERE id = p_question;
     PERFORM triad_audit('product.create', 'product', v_id, p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM product_v WHERE id = v_id;
 END
 $$;
@@ -524,12 +554,14 @@ $$;
 -- The owning organisation's contact gives (or replaces) its feedback. A
 -- product the caller cannot see is not found; one they can see but whose
 -- question another organisation owns is PERMISSION_DENIED.
-CREATE OR REPLACE FUNCTION triad_product_feedback(p_id uuid, p_feedback text, p_person text,
-                                                  p_staff boolean, p_caller_org text, p_request_id numeric)
+CREATE OR REPLACE FUNCTION triad_product_feedback(p_id uuid, p_feedback text, p_request_id numeric)
     RETURNS SETOF product_v
     LANGUAGE plpgsql
     AS $$
 DECLARE
+    p_person text := triad_person()::text;
+    p_staff boolean := triad_staff();
+    p_caller_org text := coalesce(triad_organisation()::text, '');
     v_question uuid;
     v_owner uuid;
 BEGIN
@@ -559,6 +591,7 @@ BEGIN
                        feedback_by_id = triad_principal(), feedback_at = now()
      WHERE id = p_id;
     PERFORM triad_audit('product.feedback', 'product', p_id, p_request_id);
+    PERFORM triad_wrote(p_id);
     RETURN QUERY SELECT * FROM product_v WHERE id = p_id;
 END
 $$;
@@ -569,7 +602,7 @@ CREATE OR REPLACE FUNCTION triad_term_current(p_starts date, p_ends date) RETURN
     LANGUAGE sql STABLE
     AS $$ SELECT p_starts <= current_date AND (p_ends IS NULL OR p_ends >= current_date) $$;
 
-CREATE OR REPLACE VIEW board_v WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW board_v WITH (security_barrier, security_invoker = true) AS
 SELECT b.id, b.name, b.kind, coalesce(b.programme_id::text, '') AS programme_id,
        coalesce(p.code, '') AS programme_code,
        (SELECT count(*)::int FROM board_member m
@@ -578,7 +611,8 @@ SELECT b.id, b.name, b.kind, coalesce(b.programme_id::text, '') AS programme_id,
        (SELECT count(*)::int FROM board_meeting mt WHERE mt.board_id = b.id) AS meetings,
        triad_ts(b.created_at) AS created_at, b.programme_id AS programme
   FROM board b
-  LEFT JOIN programme p ON p.institution_id = b.institution_id AND p.id = b.programme_id;
+  LEFT JOIN programme p ON p.institution_id = b.institution_id AND p.id = b.programme_id
+ WHERE triad_board_visible(b.id, triad_person()::text, triad_staff()) OR b.id = triad_written();
 
 CREATE OR REPLACE FUNCTION triad_board_create(p_name text, p_kind text, p_programme uuid,
                                               p_request_id numeric)
@@ -609,11 +643,12 @@ BEGIN
                             'create_board.name');
     END;
     PERFORM triad_audit('board.create', 'board', v_id, p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM board_v WHERE id = v_id;
 END
 $$;
 
-CREATE OR REPLACE VIEW board_member_v WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW board_member_v WITH (security_barrier, security_invoker = true) AS
 SELECT m.id, m.board_id, m.person_id, p.name AS person_name,
        coalesce(m.organisation_id::text, '') AS organisation_id,
        coalesce(o.name, '') AS organisation_name, m.role,
@@ -622,7 +657,8 @@ SELECT m.id, m.board_id, m.person_id, p.name AS person_name,
        m.term_starts_on AS starts
   FROM board_member m
   JOIN person p ON p.id = m.person_id
-  LEFT JOIN organisation o ON o.id = m.organisation_id;
+  LEFT JOIN organisation o ON o.id = m.organisation_id
+ WHERE triad_board_visible(m.board_id, triad_person()::text, triad_staff()) OR m.id = triad_written();
 
 -- Adds a term. Terms of one person on one board never overlap: checked
 -- under the board's row lock.
@@ -670,15 +706,17 @@ BEGIN
             v_starts, v_ends)
     RETURNING id INTO v_id;
     PERFORM triad_audit('board_member.add', 'board_member', v_id, p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM board_member_v WHERE id = v_id;
 END
 $$;
 
-CREATE OR REPLACE VIEW board_meeting_v WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW board_meeting_v WITH (security_barrier, security_invoker = true) AS
 SELECT mt.id, mt.board_id, mt.held_on::text AS held_on, mt.place, mt.minutes,
        (SELECT count(*)::int FROM agenda_item a WHERE a.meeting_id = mt.id) AS agenda_items,
        mt.held_on AS held
-  FROM board_meeting mt;
+  FROM board_meeting mt
+ WHERE triad_board_visible(mt.board_id, triad_person()::text, triad_staff()) OR mt.id = triad_written();
 
 CREATE OR REPLACE FUNCTION triad_board_meeting_create(p_board uuid, p_held text, p_place text,
                                                       p_minutes text, p_request_id numeric)
@@ -704,17 +742,20 @@ BEGIN
             coalesce(p_place, ''), coalesce(p_minutes, ''))
     RETURNING id INTO v_id;
     PERFORM triad_audit('board_meeting.create', 'board_meeting', v_id, p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM board_meeting_v WHERE id = v_id;
 END
 $$;
 
-CREATE OR REPLACE VIEW agenda_item_v WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW agenda_item_v WITH (security_barrier, security_invoker = true) AS
 SELECT a.id, a.meeting_id, a.position, a.title, a.notes,
        coalesce(a.question_id::text, '') AS question_id, coalesce(q.title, '') AS question_title,
        coalesce(a.programme_id::text, '') AS programme_id, coalesce(p.code, '') AS programme_code
   FROM agenda_item a
+  JOIN board_meeting mt ON mt.institution_id = a.institution_id AND mt.id = a.meeting_id
   LEFT JOIN practice_question q ON q.institution_id = a.institution_id AND q.id = a.question_id
-  LEFT JOIN programme p ON p.institution_id = a.institution_id AND p.id = a.programme_id;
+  LEFT JOIN programme p ON p.institution_id = a.institution_id AND p.id = a.programme_id
+ WHERE triad_board_visible(mt.board_id, triad_person()::text, triad_staff()) OR a.id = triad_written();
 
 -- Adds an item at the end of the agenda: position max + 1 under the
 -- meeting's row lock.
@@ -751,6 +792,7 @@ BEGIN
             p_title, coalesce(p_notes, ''), p_question, p_programme)
     RETURNING id INTO v_id;
     PERFORM triad_audit('agenda_item.add', 'agenda_item', v_id, p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM agenda_item_v WHERE id = v_id;
 END
 $$;

@@ -18,6 +18,12 @@
 -- triad_seat_placement, triad_seat_position) and events.sql uses them too.
 --
 -- Views are security_invoker, so row-level security applies through them.
+-- The views of rows about one person (enrollments, attendance, exemptions,
+-- claims) are security barriers that show staff every row and anyone else
+-- their own (triad_person(), triad_staff(): the caller as triad_begin()
+-- set it), so a statement that forgets to ask still sees no one else's.
+-- The rules that count or check across people (capacity, waitlists,
+-- placement, promotions, prerequisites) read the tables, never these views.
 
 -- ---- groups ----
 
@@ -142,7 +148,9 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE VIEW enrollment_v WITH (security_invoker = true) AS
+-- Staff see every enrollment, a participant their own, and a writer the
+-- one it has just written (a partner system enrolling someone).
+CREATE OR REPLACE VIEW enrollment_v WITH (security_barrier, security_invoker = true) AS
 SELECT e.id, e.person_id, p.name AS person_name, e.track, e.cohort_id, e.run_id, e.status,
        e.placement,
        triad_seat_position(e.placement = 'waitlisted' AND e.status <> 'withdrawn',
@@ -155,7 +163,8 @@ SELECT e.id, e.person_id, p.name AS person_name, e.track, e.cohort_id, e.run_id,
        e.employer_id, e.hours_per_week, e.change_assignment,
        coalesce(e.blocked_reason, '') AS blocked_reason, triad_ts(e.created_at) AS created_at,
        e.arrival
-  FROM enrollment e JOIN person p ON p.id = e.person_id;
+  FROM enrollment e JOIN person p ON p.id = e.person_id
+ WHERE triad_staff() OR e.person_id = triad_person() OR e.id = triad_written();
 
 -- True when the person has done the module: completed it in some
 -- enrollment, or had all its outcomes validated.
@@ -400,14 +409,13 @@ CREATE OR REPLACE FUNCTION triad_is_employee(p_person uuid, p_organisation uuid)
                     WHERE p.person_id = p_person AND g.organisation_id = p_organisation)
 $$;
 
--- p_staff is false and p_organisation set for an organisation-scoped partner
--- system, which enrolls only its organisation's employees, with its
--- organisation as employer. It is told so before anything about the person
--- is looked up, in the same words for a person who does not exist.
+-- A caller that is not staff and speaks for an organisation (triad_staff(),
+-- triad_organisation()) is an organisation-scoped partner system, which
+-- enrolls only its organisation's employees, with its organisation as
+-- employer. It is told so before anything about the person is looked up,
+-- in the same words for a person who does not exist.
 CREATE OR REPLACE FUNCTION triad_enroll(p_person uuid, p_cohort uuid, p_run uuid, p_employer uuid,
-                                        p_hours numeric, p_change text, p_request_id numeric,
-                                        p_staff boolean DEFAULT true,
-                                        p_organisation uuid DEFAULT NULL)
+                                        p_hours numeric, p_change text, p_request_id numeric)
     RETURNS SETOF enrollment_v
     LANGUAGE plpgsql
     AS $$
@@ -418,18 +426,19 @@ DECLARE
     v_problem text;
     v_placement text;
     v_id uuid;
+    v_organisation uuid := CASE WHEN NOT triad_staff() THEN triad_organisation() END;
 BEGIN
-    IF NOT p_staff AND p_organisation IS NOT NULL THEN
-        IF p_employer IS NOT NULL AND p_employer <> p_organisation THEN
+    IF v_organisation IS NOT NULL THEN
+        IF p_employer IS NOT NULL AND p_employer <> v_organisation THEN
             PERFORM triad_raise('TR403', 'a partner system enrolls with its own organisation '
                                 'as the employer; leave employer_id empty', 'enroll.employer_id');
         END IF;
-        IF p_person IS NULL OR NOT triad_is_employee(p_person, p_organisation) THEN
+        IF p_person IS NULL OR NOT triad_is_employee(p_person, v_organisation) THEN
             PERFORM triad_raise('TR403', 'you may enroll only your organisation''s own '
                                 'employees; programme staff enroll anyone else',
                                 'enroll.person_id');
         END IF;
-        p_employer := p_organisation;
+        p_employer := v_organisation;
     END IF;
     IF (p_cohort IS NULL) = (p_run IS NULL) THEN
         PERFORM triad_raise('TR400', 'give either cohort_id (the whole programme) or run_id '
@@ -487,6 +496,7 @@ BEGIN
     IF v_track = 'programme' AND v_placement = 'placed' THEN
         PERFORM triad_promote(v_lock, p_request_id);
     END IF;
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM enrollment_v WHERE id = v_id;
 EXCEPTION WHEN unique_violation THEN
     PERFORM triad_raise('TR409', 'this person is already enrolled there', 'enroll.person_id');
@@ -543,13 +553,15 @@ BEGIN
     IF p_status = 'withdrawn' AND e.placement = 'placed' THEN
         PERFORM triad_promote(v_lock, p_request_id);
     END IF;
+    PERFORM triad_wrote(p_id);
     RETURN QUERY SELECT * FROM enrollment_v WHERE id = p_id;
 END
 $$;
 
-CREATE OR REPLACE VIEW exemption_v WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW exemption_v WITH (security_barrier, security_invoker = true) AS
 SELECT x.id, x.person_id, x.module_id, x.reason, triad_ts(x.created_at) AS created_at
-  FROM exemption x;
+  FROM exemption x
+ WHERE triad_staff() OR x.person_id = triad_person() OR x.id = triad_written();
 
 CREATE OR REPLACE FUNCTION triad_exemption_record(p_person uuid, p_module uuid, p_reason text,
                                                   p_request_id numeric)
@@ -573,13 +585,14 @@ BEGIN
     VALUES (triad_tenant(), p_person, p_module, p_reason, triad_principal())
     RETURNING id INTO v_id;
     PERFORM triad_audit('exemption.create', 'exemption', v_id, p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM exemption_v WHERE id = v_id;
 END
 $$;
 
 -- ---- attendance ----
 
-CREATE OR REPLACE VIEW attendance_v WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW attendance_v WITH (security_barrier, security_invoker = true) AS
 SELECT a.id, a.session_id, a.enrollment_id, p.name AS person_name, a.status,
        to_char(s.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS session_starts_at,
        m.code AS module_code
@@ -588,7 +601,8 @@ SELECT a.id, a.session_id, a.enrollment_id, p.name AS person_name, a.status,
   JOIN module_run r ON r.institution_id = s.institution_id AND r.id = s.run_id
   JOIN module m ON m.institution_id = r.institution_id AND m.id = r.module_id
   JOIN enrollment e ON e.institution_id = a.institution_id AND e.id = a.enrollment_id
-  JOIN person p ON p.id = e.person_id;
+  JOIN person p ON p.id = e.person_id
+ WHERE triad_staff() OR e.person_id = triad_person() OR a.id = triad_written();
 
 CREATE OR REPLACE FUNCTION triad_attendance_record(p_session uuid, p_enrollment uuid, p_status text,
                                                    p_request_id numeric)
@@ -644,6 +658,7 @@ BEGIN
          WHERE id = p_enrollment;
         PERFORM triad_audit('enrollment.block', 'enrollment', p_enrollment, p_request_id);
     END IF;
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM attendance_v WHERE id = v_id;
 END
 $$;
@@ -666,6 +681,7 @@ BEGIN
         PERFORM triad_raise('TR409', 'the enrollment is not blocked');
     END IF;
     PERFORM triad_audit('enrollment.resolve_block', 'enrollment', p_enrollment, p_request_id);
+    PERFORM triad_wrote(p_enrollment);
     RETURN QUERY SELECT * FROM enrollment_v WHERE id = p_enrollment;
 END
 $$;
@@ -722,13 +738,14 @@ $$;
 
 -- ---- prior learning ----
 
-CREATE OR REPLACE VIEW claim_v WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW claim_v WITH (security_barrier, security_invoker = true) AS
 SELECT c.id, c.person_id, p.name AS person_name, c.outcome_id, o.code AS outcome_code,
        o.credits, c.evidence, c.status, coalesce(c.reason, '') AS reason,
        triad_ts(c.created_at) AS created_at, triad_ts(c.decided_at) AS decided_at
   FROM prior_learning_claim c
   JOIN person p ON p.id = c.person_id
-  JOIN learning_outcome o ON o.institution_id = c.institution_id AND o.id = c.outcome_id;
+  JOIN learning_outcome o ON o.institution_id = c.institution_id AND o.id = c.outcome_id
+ WHERE triad_staff() OR c.person_id = triad_person() OR c.id = triad_written();
 
 CREATE OR REPLACE FUNCTION triad_claim_create(p_person text, p_outcome uuid, p_evidence text,
                                               p_request_id numeric)
@@ -755,6 +772,7 @@ BEGIN
     INSERT INTO prior_learning_claim (institution_id, person_id, outcome_id, evidence)
     VALUES (triad_tenant(), p_person::uuid, p_outcome, p_evidence) RETURNING id INTO v_id;
     PERFORM triad_audit('claim.create', 'claim', v_id, p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM claim_v WHERE id = v_id;
 EXCEPTION WHEN unique_violation THEN
     PERFORM triad_raise('TR409', 'you already have an open or validated claim for this outcome');
@@ -788,6 +806,7 @@ BEGIN
      WHERE id = p_id;
     PERFORM triad_audit(CASE WHEN p_validate THEN 'claim.validate' ELSE 'claim.reject' END,
                         'claim', p_id, p_request_id);
+    PERFORM triad_wrote(p_id);
     RETURN QUERY SELECT * FROM claim_v WHERE id = p_id;
 END
 $$;
@@ -795,20 +814,20 @@ $$;
 -- ---- progress ----
 
 -- The enrollment, if the caller may see it: staff see every one,
--- participants their own.
-CREATE OR REPLACE FUNCTION triad_progress_enrollment(p_id uuid, p_person text, p_staff boolean)
+-- participants their own (as enrollment_v).
+CREATE OR REPLACE FUNCTION triad_progress_enrollment(p_id uuid)
     RETURNS SETOF enrollment
     LANGUAGE sql STABLE
     AS $$
-    SELECT * FROM enrollment WHERE id = p_id AND (p_staff OR person_id::text = p_person)
+    SELECT * FROM enrollment WHERE id = p_id AND (triad_staff() OR person_id = triad_person())
 $$;
 
-CREATE OR REPLACE FUNCTION triad_progress_modules(p_id uuid, p_person text, p_staff boolean)
+CREATE OR REPLACE FUNCTION triad_progress_modules(p_id uuid)
     RETURNS TABLE (code text, name text, kind text, credits numeric, state text,
                    sessions_attended integer, sessions_missed integer, sequence integer)
     LANGUAGE sql STABLE
     AS $$
-    WITH e AS (SELECT * FROM triad_progress_enrollment(p_id, p_person, p_staff)),
+    WITH e AS (SELECT * FROM triad_progress_enrollment(p_id)),
          mods AS (
              SELECT m.* FROM e JOIN cohort c ON c.id = e.cohort_id
                JOIN module m ON m.programme_id = c.programme_id
@@ -833,11 +852,11 @@ CREATE OR REPLACE FUNCTION triad_progress_modules(p_id uuid, p_person text, p_st
      ORDER BY m.sequence, m.code
 $$;
 
-CREATE OR REPLACE FUNCTION triad_progress_outcomes(p_id uuid, p_person text, p_staff boolean)
+CREATE OR REPLACE FUNCTION triad_progress_outcomes(p_id uuid)
     RETURNS TABLE (code text, description text, credits numeric, covered_by text)
     LANGUAGE sql STABLE
     AS $$
-    WITH e AS (SELECT * FROM triad_progress_enrollment(p_id, p_person, p_staff)),
+    WITH e AS (SELECT * FROM triad_progress_enrollment(p_id)),
          prog AS (SELECT coalesce(c.programme_id, m.programme_id) AS id
                     FROM e LEFT JOIN cohort c ON c.id = e.cohort_id
                     LEFT JOIN module_run r ON r.id = e.run_id
@@ -857,13 +876,13 @@ CREATE OR REPLACE FUNCTION triad_progress_outcomes(p_id uuid, p_person text, p_s
      ORDER BY o.code
 $$;
 
-CREATE OR REPLACE FUNCTION triad_progress(p_id uuid, p_person text, p_staff boolean)
+CREATE OR REPLACE FUNCTION triad_progress(p_id uuid)
     RETURNS TABLE (enrollment_id uuid, person_name text, programme_code text, status text,
                    credits_earned numeric, credits_validated numeric, credits_required numeric,
                    blocked_reason text, projected_end text)
     LANGUAGE sql STABLE
     AS $$
-    WITH e AS (SELECT * FROM triad_progress_enrollment(p_id, p_person, p_staff)),
+    WITH e AS (SELECT * FROM triad_progress_enrollment(p_id)),
          ctx AS (SELECT e.*, p.id AS programme, p.code AS programme_code, p.ects,
                         p.duration_months,
                         coalesce(c.starts_on, r.starts_on, e.created_at::date) AS starts_on,

@@ -16,7 +16,11 @@
 -- Who sees what: an event of a community is visible to the community's
 -- current members and to staff (triad_community_visible), any other event
 -- to everyone in the institution; an event one may not see is "not found",
--- like an id that names nothing.
+-- like an id that names nothing. Registrations and alumni rows: staff all,
+-- anyone else their own. The views apply this themselves, as security
+-- barriers, to the caller triad_begin() describes (triad_person(),
+-- triad_staff()); the rules that count places or check who someone is read
+-- the tables (and completed_enrollment_v, which is theirs, not a route's).
 
 -- ---- who someone is to the institution ----
 
@@ -102,7 +106,7 @@ CREATE OR REPLACE FUNCTION triad_event_counts(p_event uuid, OUT placed integer, 
      WHERE r.event_id = p_event AND r.status = 'registered'
 $$;
 
-CREATE OR REPLACE VIEW event_v WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW event_v WITH (security_barrier, security_invoker = true) AS
 SELECT e.id, e.kind, e.title, e.description, e.community_id, c.name AS community_name,
        e.programme_id, p.code AS programme_code, triad_ts(e.starts_at) AS starts_at, e.place,
        e.capacity, n.placed, n.waitlisted, n.attended, e.presenter_person_id,
@@ -112,9 +116,10 @@ SELECT e.id, e.kind, e.title, e.description, e.community_id, c.name AS community
   LEFT JOIN community c ON c.institution_id = e.institution_id AND c.id = e.community_id
   LEFT JOIN programme p ON p.institution_id = e.institution_id AND p.id = e.programme_id
   LEFT JOIN person pp ON pp.id = e.presenter_person_id
- CROSS JOIN LATERAL triad_event_counts(e.id) n;
+ CROSS JOIN LATERAL triad_event_counts(e.id) n
+ WHERE triad_event_visible(e.community_id, triad_person()::text, triad_staff()) OR e.id = triad_written();
 
-CREATE OR REPLACE VIEW event_registration_v WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW event_registration_v WITH (security_barrier, security_invoker = true) AS
 SELECT r.id, r.event_id, r.person_id, p.name AS person_name, r.status, r.placement,
        triad_seat_position(r.placement = 'waitlisted' AND r.status = 'registered',
            (SELECT count(*) FROM event_registration w
@@ -124,14 +129,17 @@ SELECT r.id, r.event_id, r.person_id, p.name AS person_name, r.status, r.placeme
            AS waitlist_position,
        coalesce(r.attendance, '') AS attendance, triad_ts(r.registered_at) AS registered_at,
        r.arrival
-  FROM event_registration r JOIN person p ON p.id = r.person_id;
+  FROM event_registration r JOIN person p ON p.id = r.person_id
+ WHERE triad_staff() OR r.person_id = triad_person() OR r.id = triad_written();
 
-CREATE OR REPLACE VIEW topic_v WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW topic_v WITH (security_barrier, security_invoker = true) AS
 SELECT t.id, t.event_id, t.person_id, coalesce(p.name, pr.name, '') AS person_name,
        t.suggested_as, t.text, triad_ts(t.created_at) AS created_at, t.created_at AS at
   FROM topic_suggestion t
+  JOIN event ev ON ev.institution_id = t.institution_id AND ev.id = t.event_id
   LEFT JOIN person p ON p.id = t.person_id
-  LEFT JOIN principal pr ON pr.id = t.principal_id;
+  LEFT JOIN principal pr ON pr.id = t.principal_id
+ WHERE triad_event_visible(ev.community_id, triad_person()::text, triad_staff()) OR t.id = triad_written();
 
 -- Parses the start of an event: RFC 3339, or "YYYY-MM-DD HH:MM" in UTC.
 CREATE OR REPLACE FUNCTION triad_event_time(p_text text, p_column text) RETURNS timestamptz
@@ -236,6 +244,7 @@ BEGIN
             coalesce(p_topic, ''))
     RETURNING id INTO v_id;
     PERFORM triad_audit('event.create', 'event', v_id, p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM event_v WHERE id = v_id;
 END
 $$;
@@ -269,14 +278,15 @@ END
 $$;
 
 -- Registers p_person, or the caller (p_caller, '' for a partner system)
--- when p_person is NULL; only staff register someone else. The answer says
+-- when p_person is NULL; only staff (triad_staff()) register someone else. The answer says
 -- whether there was a place or where on the waitlist.
 CREATE OR REPLACE FUNCTION triad_event_register(p_event uuid, p_person uuid, p_caller text,
-                                                p_staff boolean, p_request_id numeric)
+                                                p_request_id numeric)
     RETURNS SETOF event_registration_v
     LANGUAGE plpgsql
     AS $$
 DECLARE
+    p_staff boolean := triad_staff();
     ev event%ROWTYPE;
     v_person uuid := coalesce(p_person, nullif(p_caller, '')::uuid);
     v_name text;
@@ -326,6 +336,7 @@ BEGIN
     VALUES (triad_tenant(), p_event, v_person, v_placement)
     RETURNING id INTO v_id;
     PERFORM triad_audit('event_registration.create', 'event_registration', v_id, p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM event_registration_v WHERE id = v_id;
 END
 $$;
@@ -333,12 +344,12 @@ $$;
 -- Cancels a registration: one's own, or any for staff (anyone else's is
 -- "not found"). Never refused while registered; a place it frees goes to
 -- the first in line.
-CREATE OR REPLACE FUNCTION triad_event_cancel(p_id uuid, p_caller text, p_staff boolean,
-                                              p_request_id numeric)
+CREATE OR REPLACE FUNCTION triad_event_cancel(p_id uuid, p_caller text, p_request_id numeric)
     RETURNS SETOF event_registration_v
     LANGUAGE plpgsql
     AS $$
 DECLARE
+    p_staff boolean := triad_staff();
     r event_registration%ROWTYPE;
 BEGIN
     SELECT * INTO r FROM event_registration
@@ -356,6 +367,7 @@ BEGIN
     IF r.placement = 'placed' THEN
         PERFORM triad_event_promote(r.event_id, p_request_id);
     END IF;
+    PERFORM triad_wrote(p_id);
     RETURN QUERY SELECT * FROM event_registration_v WHERE id = p_id;
 END
 $$;
@@ -385,6 +397,7 @@ BEGIN
     UPDATE event SET capacity = p_capacity WHERE id = p_id;
     PERFORM triad_audit('event.capacity', 'event', p_id, p_request_id);
     PERFORM triad_event_promote(p_id, p_request_id);
+    PERFORM triad_wrote(p_id);
     RETURN QUERY SELECT * FROM event_v WHERE id = p_id;
 END
 $$;
@@ -426,18 +439,20 @@ BEGIN
      WHERE id = p_id;
     PERFORM triad_audit('event_registration.attendance', 'event_registration', p_id,
                         p_request_id);
+    PERFORM triad_wrote(p_id);
     RETURN QUERY SELECT * FROM event_registration_v WHERE id = p_id;
 END
 $$;
 
 -- Anyone who may see the event suggests a topic before it begins. p_caller
 -- is the caller's person ('' for a partner system, whose principal is kept).
-CREATE OR REPLACE FUNCTION triad_topic_suggest(p_event uuid, p_text text, p_caller text, p_staff boolean,
+CREATE OR REPLACE FUNCTION triad_topic_suggest(p_event uuid, p_text text, p_caller text,
                                                p_request_id numeric)
     RETURNS SETOF topic_v
     LANGUAGE plpgsql
     AS $$
 DECLARE
+    p_staff boolean := triad_staff();
     ev event%ROWTYPE;
     v_person uuid := nullif(p_caller, '')::uuid;
     v_principal uuid := CASE WHEN p_caller = '' THEN triad_principal() END;
@@ -463,6 +478,7 @@ BEGIN
             triad_suggester_role(v_person, v_principal), p_text)
     RETURNING id INTO v_id;
     PERFORM triad_audit('topic.suggest', 'topic', v_id, p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM topic_v WHERE id = v_id;
 END
 $$;
@@ -472,7 +488,7 @@ $$;
 -- One row per completed enrollment, with the roles its person takes:
 -- active alumni-coach relations as coach, alumni presentations given or
 -- planned, and whether they are a current ambassador of the programme.
-CREATE OR REPLACE VIEW alumnus_v WITH (security_invoker = true) AS
+CREATE OR REPLACE VIEW alumnus_v WITH (security_barrier, security_invoker = true) AS
 SELECT a.id, a.person_id, p.name AS person_name, a.programme_id, pr.code AS programme_code,
        coalesce(a.cohort_name, '') AS cohort_name, a.completed_on::text AS completed_on,
        (SELECT count(*) FROM coaching_relation r
@@ -487,7 +503,8 @@ SELECT a.id, a.person_id, p.name AS person_name, a.programme_id, pr.code AS prog
                   AND (x.ends_on IS NULL OR x.ends_on >= current_date)) AS ambassador
   FROM completed_enrollment_v a
   JOIN person p ON p.id = a.person_id
-  JOIN programme pr ON pr.institution_id = a.institution_id AND pr.id = a.programme_id;
+  JOIN programme pr ON pr.institution_id = a.institution_id AND pr.id = a.programme_id
+ WHERE triad_staff() OR a.person_id = triad_person();
 
 -- ---- ambassadors ----
 
@@ -568,6 +585,7 @@ BEGIN
     VALUES (triad_tenant(), p_person, p_programme, p_org, p_basis, v_starts, v_ends)
     RETURNING id INTO v_id;
     PERFORM triad_audit('ambassador.create', 'ambassador', v_id, p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM ambassador_v WHERE id = v_id;
 END
 $$;
@@ -599,6 +617,7 @@ BEGIN
     END IF;
     UPDATE ambassador SET ends_on = v_ends WHERE id = p_id;
     PERFORM triad_audit('ambassador.end', 'ambassador', p_id, p_request_id);
+    PERFORM triad_wrote(p_id);
     RETURN QUERY SELECT * FROM ambassador_v WHERE id = p_id;
 END
 $$;
@@ -643,6 +662,7 @@ BEGIN
             coalesce(p_reach, 0))
     RETURNING id INTO v_id;
     PERFORM triad_audit('ambassador.activity', 'ambassador_activity', v_id, p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM ambassador_activity_v WHERE id = v_id;
 END
 $$;

@@ -7,6 +7,13 @@
 -- SECURITY DEFINER functions (triad_coachees, triad_coach_requests) that
 -- return only rows of active relations whose coach is the caller; nothing
 -- loosens row-level security.
+--
+-- Inside an institution, the views of relations, feedback requests,
+-- feedback and judgements are security barriers that apply who may see
+-- which row, from the caller as triad_begin() set it (triad_person(),
+-- triad_staff(), triad_organisation()); so does the employer's view. A
+-- statement that reads them sees only the caller's rows whatever it
+-- forgets to ask. Rules that check across rows read the tables.
 
 -- ---- agreements and partners ----
 
@@ -105,7 +112,8 @@ CREATE OR REPLACE FUNCTION triad_relation_active(r coaching_relation) RETURNS bo
     AS $$ SELECT r.status = 'active' AND r.starts_on <= current_date
                  AND (r.ends_on IS NULL OR r.ends_on >= current_date) $$;
 
-CREATE OR REPLACE VIEW relation_v WITH (security_invoker = true) AS
+-- Staff see every relation, a participant their own.
+CREATE OR REPLACE VIEW relation_v WITH (security_barrier, security_invoker = true) AS
 SELECT r.id, r.enrollment_id, pp.name AS participant_name, r.coach_person_id,
        cp.name AS coach_name, r.kind,
        CASE WHEN r.status = 'active' AND r.ends_on < current_date THEN 'ended' ELSE r.status END
@@ -115,7 +123,8 @@ SELECT r.id, r.enrollment_id, pp.name AS participant_name, r.coach_person_id,
   FROM coaching_relation r
   JOIN enrollment e ON e.institution_id = r.institution_id AND e.id = r.enrollment_id
   JOIN person pp ON pp.id = e.person_id
-  JOIN person cp ON cp.id = r.coach_person_id;
+  JOIN person cp ON cp.id = r.coach_person_id
+ WHERE triad_staff() OR e.person_id = triad_person() OR r.id = triad_written();
 
 -- Creates a relation (staff: active; a participant: proposed). For an
 -- active relation, a coach who can already sign in gets the workplace-coach
@@ -165,6 +174,7 @@ BEGIN
         VALUES (triad_tenant(), v_principal, 'workplace_coach', triad_principal())
         ON CONFLICT DO NOTHING;
     END IF;
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM relation_v WHERE id = v_id;
 END
 $$;
@@ -204,6 +214,7 @@ BEGIN
     END IF;
     PERFORM triad_audit(CASE WHEN p_status = 'active' THEN 'relation.approve' ELSE 'relation.end' END,
                         'relation', p_id, p_request_id);
+    PERFORM triad_wrote(p_id);
     RETURN QUERY SELECT * FROM relation_v WHERE id = p_id;
 END
 $$;
@@ -276,7 +287,9 @@ $$;
 
 -- ---- feedback requests ----
 
-CREATE OR REPLACE VIEW feedback_request_v WITH (security_invoker = true) AS
+-- Staff see every request, the participant theirs, the coach those made
+-- to them.
+CREATE OR REPLACE VIEW feedback_request_v WITH (security_barrier, security_invoker = true) AS
 SELECT q.id, q.institution_id, i.slug AS institution_slug, q.relation_id,
        pp.name AS participant_name, cp.name AS coach_name, q.outcome_id, q.module_id,
        q.assignment, q.question, coalesce(q.due_on::text, '') AS due_on,
@@ -287,7 +300,9 @@ SELECT q.id, q.institution_id, i.slug AS institution_slug, q.relation_id,
   JOIN coaching_relation r ON r.institution_id = q.institution_id AND r.id = q.relation_id
   JOIN enrollment e ON e.institution_id = r.institution_id AND e.id = r.enrollment_id
   JOIN person pp ON pp.id = e.person_id
-  JOIN person cp ON cp.id = r.coach_person_id;
+  JOIN person cp ON cp.id = r.coach_person_id
+ WHERE triad_staff() OR e.person_id = triad_person() OR r.coach_person_id = triad_person()
+    OR q.id = triad_written();
 
 CREATE OR REPLACE FUNCTION triad_feedback_request_create(p_relation uuid, p_outcome uuid, p_module uuid,
                                                          p_assignment text, p_question text, p_due text,
@@ -321,13 +336,18 @@ BEGIN
             p_question, triad_date(p_due, 'request_feedback.due_on', false))
     RETURNING id INTO v_id;
     PERFORM triad_audit('feedback_request.create', 'feedback_request', v_id, p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM feedback_request_v WHERE id = v_id;
 END
 $$;
 
 -- ---- feedback ----
 
-CREATE OR REPLACE VIEW feedback_v WITH (security_invoker = true) AS
+-- Feedback the caller may read: staff all, the participant all about them,
+-- a coach what they wrote while the relation is active, and the employer
+-- (its contact or partner system) that of its employees who gave it full
+-- consent (the employer's view).
+CREATE OR REPLACE VIEW feedback_v WITH (security_barrier, security_invoker = true) AS
 SELECT f.id, f.relation_id, f.enrollment_id, pp.name AS participant_name, f.coach_person_id,
        cp.name AS coach_name, f.situation, f.behaviour, f.effect, f.suggestion,
        coalesce(f.outcome_id::text, '') AS outcome_id, coalesce(o.code, '') AS outcome_code,
@@ -339,7 +359,17 @@ SELECT f.id, f.relation_id, f.enrollment_id, pp.name AS participant_name, f.coac
   JOIN person pp ON pp.id = e.person_id
   JOIN person cp ON cp.id = f.coach_person_id
   LEFT JOIN learning_outcome o ON o.institution_id = f.institution_id AND o.id = f.outcome_id
-  LEFT JOIN module m ON m.institution_id = f.institution_id AND m.id = f.module_id;
+  LEFT JOIN module m ON m.institution_id = f.institution_id AND m.id = f.module_id
+ WHERE triad_staff() OR e.person_id = triad_person()
+    OR (f.coach_person_id = triad_person()
+        AND EXISTS (SELECT 1 FROM coaching_relation r
+                     WHERE r.institution_id = f.institution_id AND r.id = f.relation_id
+                       AND triad_relation_active(r)))
+    OR (e.employer_id = triad_organisation()
+        AND EXISTS (SELECT 1 FROM consent c
+                     WHERE c.institution_id = e.institution_id AND c.enrollment_id = e.id
+                       AND c.organisation_id = e.employer_id AND c.level = 'full'))
+    OR f.id = triad_written();
 
 CREATE OR REPLACE FUNCTION triad_feedback_check(p_field text, p_situation text, p_behaviour text,
                                                 p_effect text, p_suggestion text)
@@ -406,6 +436,7 @@ BEGIN
          WHERE id = p_request AND answered_at IS NULL;
     END IF;
     PERFORM triad_audit('feedback.create', 'feedback', v_id, p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM feedback_v WHERE id = v_id;
 END
 $$;
@@ -435,21 +466,9 @@ BEGIN
                         edited_at = now()
      WHERE id = p_id;
     PERFORM triad_audit('feedback.edit', 'feedback', p_id, p_request_id);
+    PERFORM triad_wrote(p_id);
     RETURN QUERY SELECT * FROM feedback_v WHERE id = p_id;
 END
-$$;
-
--- Feedback the caller may read: staff all, the participant all about them,
--- a coach what they wrote while the relation is active.
-CREATE OR REPLACE FUNCTION triad_feedback_visible(p_person text, p_staff boolean)
-    RETURNS SETOF feedback_v
-    LANGUAGE sql STABLE
-    AS $$
-    SELECT v.* FROM feedback_v v
-     WHERE p_staff OR v.participant_person_id::text = p_person
-        OR (v.coach_person_id::text = p_person
-            AND EXISTS (SELECT 1 FROM coaching_relation r
-                         WHERE r.id = v.relation_id AND triad_relation_active(r)))
 $$;
 
 -- ---- consent and the employer's view ----
@@ -479,47 +498,49 @@ BEGIN
 END
 $$;
 
--- What the organisation may see: its employees' enrollments with consent
--- above none, progress fields only from 'progress' on.
-CREATE OR REPLACE FUNCTION triad_employer_view(p_org text)
-    RETURNS TABLE (id uuid, enrollment_id uuid, participant_name text, programme_code text,
-                   consent text, status text, credits_earned numeric, credits_required numeric,
-                   modules_completed integer, modules_total integer,
-                   sessions_attended integer, sessions_missed integer)
-    LANGUAGE sql STABLE
-    AS $$
-    SELECT e.id, e.id, p.name, pr.code, c.level, e.status,
-           (SELECT coalesce(sum(m.credits), 0) FROM module_completion mc
-              JOIN module m ON m.id = mc.module_id WHERE mc.enrollment_id = e.id),
-           pr.ects,
-           (SELECT count(*)::int FROM module_completion mc WHERE mc.enrollment_id = e.id),
-           (SELECT count(*)::int FROM module m WHERE m.programme_id = pr.id),
-           (SELECT count(*)::int FROM attendance a WHERE a.enrollment_id = e.id
-                                                    AND a.status = 'present'),
-           (SELECT count(*)::int FROM attendance a WHERE a.enrollment_id = e.id
-                                                    AND a.status <> 'present')
-      FROM enrollment e
-      JOIN consent c ON c.enrollment_id = e.id AND c.organisation_id::text = p_org
-      JOIN person p ON p.id = e.person_id
-      LEFT JOIN cohort co ON co.id = e.cohort_id
-      LEFT JOIN module_run r ON r.id = e.run_id
-      LEFT JOIN module rm ON rm.id = r.module_id
-      JOIN programme pr ON pr.id = coalesce(co.programme_id, rm.programme_id)
-     WHERE p_org <> '' AND e.employer_id::text = p_org AND c.level <> 'none'
-$$;
+-- What the caller's organisation (triad_organisation()) may see: its
+-- employees' enrollments with consent above none, progress fields only
+-- from 'progress' on. Nothing for a caller that speaks for none.
+CREATE OR REPLACE VIEW employer_view_v WITH (security_barrier, security_invoker = true) AS
+SELECT e.id, e.id AS enrollment_id, p.name AS participant_name, pr.code AS programme_code,
+       c.level AS consent, e.status,
+       (SELECT coalesce(sum(m.credits), 0) FROM module_completion mc
+          JOIN module m ON m.id = mc.module_id WHERE mc.enrollment_id = e.id) AS credits_earned,
+       pr.ects AS credits_required,
+       (SELECT count(*)::int FROM module_completion mc WHERE mc.enrollment_id = e.id)
+           AS modules_completed,
+       (SELECT count(*)::int FROM module m WHERE m.programme_id = pr.id) AS modules_total,
+       (SELECT count(*)::int FROM attendance a WHERE a.enrollment_id = e.id
+                                                AND a.status = 'present') AS sessions_attended,
+       (SELECT count(*)::int FROM attendance a WHERE a.enrollment_id = e.id
+                                                AND a.status <> 'present') AS sessions_missed
+  FROM enrollment e
+  JOIN consent c ON c.institution_id = e.institution_id AND c.enrollment_id = e.id
+                AND c.organisation_id = e.employer_id
+  JOIN person p ON p.id = e.person_id
+  LEFT JOIN cohort co ON co.id = e.cohort_id
+  LEFT JOIN module_run r ON r.id = e.run_id
+  LEFT JOIN module rm ON rm.id = r.module_id
+  JOIN programme pr ON pr.id = coalesce(co.programme_id, rm.programme_id)
+ WHERE e.employer_id = triad_organisation() AND c.level <> 'none';
 
-CREATE OR REPLACE VIEW judgement_v WITH (security_invoker = true) AS
+-- Staff see every judgement, an organisation its own.
+CREATE OR REPLACE VIEW judgement_v WITH (security_barrier, security_invoker = true) AS
 SELECT j.id, j.enrollment_id, j.organisation_id, coalesce(pr.name, '') AS author_name,
        j.subject, j.text, triad_ts(j.created_at) AS created_at
-  FROM advisory_judgement j LEFT JOIN principal pr ON pr.id = j.author_id;
+  FROM advisory_judgement j LEFT JOIN principal pr ON pr.id = j.author_id
+ WHERE triad_staff() OR j.organisation_id = triad_organisation() OR j.id = triad_written();
 
+-- The caller's organisation (triad_organisation()) judges the workplace
+-- intervention of one of its participants.
 CREATE OR REPLACE FUNCTION triad_judgement_add(p_enrollment uuid, p_subject text, p_text text,
-                                               p_org text, p_request_id numeric)
+                                               p_request_id numeric)
     RETURNS SETOF judgement_v
     LANGUAGE plpgsql
     AS $$
 DECLARE
     v_id uuid;
+    v_org text := coalesce(triad_organisation()::text, '');
 BEGIN
     IF coalesce(p_subject, '') NOT IN ('', 'intervention') THEN
         PERFORM triad_raise('TR400', 'an employer can only give an advisory judgement on the '
@@ -527,7 +548,7 @@ BEGIN
                             'add_advisory_judgement.subject');
     END IF;
     IF NOT EXISTS (SELECT 1 FROM enrollment e WHERE e.id = p_enrollment
-                                              AND e.employer_id::text = coalesce(p_org, '')) THEN
+                                              AND e.employer_id::text = coalesce(v_org, '')) THEN
         PERFORM triad_raise('TR404', 'no participant of your organisation with that enrollment',
                             'add_advisory_judgement.enrollment_id');
     END IF;
@@ -536,9 +557,10 @@ BEGIN
     END IF;
     INSERT INTO advisory_judgement (institution_id, enrollment_id, organisation_id, author_id,
                                     subject, text)
-    VALUES (triad_tenant(), p_enrollment, p_org::uuid, triad_principal(), 'intervention', p_text)
+    VALUES (triad_tenant(), p_enrollment, v_org::uuid, triad_principal(), 'intervention', p_text)
     RETURNING id INTO v_id;
     PERFORM triad_audit('judgement.create', 'judgement', v_id, p_request_id);
+    PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM judgement_v WHERE id = v_id;
 END
 $$;

@@ -36,7 +36,7 @@ cat >"$dir/register.pgbench" <<'EOF'
 \set p (:n / :events) % :persons
 \set reqid random(1, 9223372036854775807)
 \startpipeline
-SELECT triad_begin(:inst, :token_id::uuid, :principal_id::uuid, NULL);
-SELECT * FROM triad_event_register(md5('bench-event-' || :e)::uuid, md5('bench-person-' || :p)::uuid, '', true, :reqid::numeric);
+SELECT triad_begin(:inst, :token_id::uuid, :principal_id::uuid, NULL, NULL, true);
+SELECT * FROM triad_event_register(md5('bench-event-' || :e)::uuid, md5('bench-person-' || :p)::uuid, '', :reqid::numeric);
 \endpipeline
 EOF

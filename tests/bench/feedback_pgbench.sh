@@ -96,7 +96,7 @@ SELECT * FROM triad_feedback_give(nullif(:@R@, '"''"')::uuid, :situation, :behav
 	echo "-- ListFeedback: triadd's LIST_FEEDBACK route, first page of 20 (LIMIT 21)."
 	init
 	branches '\startpipeline
-SELECT triad_begin(:inst, :token_id::uuid, :principal_id::uuid, 1);
-SELECT * FROM triad_feedback_visible(:person_id, :staff::boolean) WHERE (nullif(:@E@, '"''"') IS NULL OR enrollment_id = nullif(:@E@, '"''"')::uuid) AND (nullif(:empty, '"''"') IS NULL OR id > nullif(:empty, '"''"')::uuid) ORDER BY id LIMIT :lim::int;
+SELECT triad_begin(:inst, :token_id::uuid, :principal_id::uuid, 1, :person_id::uuid, :staff::boolean);
+SELECT * FROM feedback_v WHERE (nullif(:@E@, '"''"') IS NULL OR enrollment_id = nullif(:@E@, '"''"')::uuid) AND (nullif(:empty, '"''"') IS NULL OR id > nullif(:empty, '"''"')::uuid) ORDER BY id LIMIT :lim::int;
 \endpipeline'
 } >"$dir/list.pgbench"
