@@ -398,7 +398,13 @@ call_db_failed(Call *call, const DbOutcome *out, const char *what_failed)
 	 * was wrong with a value. Anything else gets a generic sentence. */
 	bool own = out->sqlstate[0] == 'T' && out->sqlstate[1] == 'R';
 	bool data = out->sqlstate[0] == '2' && out->sqlstate[1] == '2';
-	if (out->sqlstate[0] == '2' && out->sqlstate[1] == '3') {
+	if (strcmp(out->sqlstate, "57014") == 0) {
+		/* The server-side statement timeout: PostgreSQL cancelled the
+		 * statement, and with it the transaction. */
+		call_fail(call, TRIAD__V1__CODE__CODE_DEADLINE_EXCEEDED, NULL,
+			  "the database took longer than the server allows and cancelled the "
+			  "request: it was not done; try again");
+	} else if (out->sqlstate[0] == '2' && out->sqlstate[1] == '3') {
 		char field[160], msg[256];
 		Triad__V1__Code code = constraint_status(
 			out, call->row != NULL ? call->row->kind : TRIAD__V1__REQUEST__BODY__NOT_SET,
