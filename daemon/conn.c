@@ -24,6 +24,7 @@
 #include <event2/bufferevent.h>
 
 #include "dispatch.h"
+#include "text.h"
 #include "frame.h"
 #include "log.h"
 
@@ -338,6 +339,13 @@ conn_process(Conn *c)
 					  len, cfg->max_frame_bytes);
 			break;
 		}
+		/* Strings are checked on the wire, before decoding makes them C
+		 * strings that end at the first NUL. */
+		TextProblem text = {0};
+		const uint8_t *raw = evbuffer_pullup(in, (ev_ssize_t)(FRAME_HEADER_BYTES + len));
+		bool clean = raw == NULL ||
+			     text_check_message(&triad__v1__request__descriptor,
+						raw + FRAME_HEADER_BYTES, len, NULL, TEXT_DEPTH, &text);
 		Triad__V1__Request *req = NULL;
 		DecodeStatus ds = frame_take_request(in, len, &req);
 		if (ds != DECODE_OK) {
@@ -350,7 +358,7 @@ conn_process(Conn *c)
 				  frame_decode_message(ds));
 			break;
 		}
-		dispatch_request(c, req);
+		dispatch_request(c, req, clean ? NULL : &text);
 	}
 	c->processing = false;
 

@@ -18,6 +18,7 @@
 #include "pool.h"
 #include "registry.h"
 #include "sqlroute.h"
+#include "text.h"
 
 static void
 call_free(Call *call)
@@ -124,6 +125,8 @@ call_vfail(Call *call, Triad__V1__Code code, const char *field, const char *fmt,
 	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	/* Messages may quote what a client sent, cut at a byte count. */
+	text_make_utf8(msg);
 	st.code = code;
 	st.message = msg;
 	if (field != NULL)
@@ -463,7 +466,7 @@ request_hash(const Triad__V1__Request *req, char out[2 + 2 * SHA256_DIGEST_LENGT
 }
 
 void
-dispatch_request(Conn *c, Triad__V1__Request *req)
+dispatch_request(Conn *c, Triad__V1__Request *req, const TextProblem *text)
 {
 	const Route *row = registry_find(req->body_case);
 	Call *call = malloc(sizeof *call);
@@ -488,7 +491,10 @@ dispatch_request(Conn *c, Triad__V1__Request *req)
 
 	char tenant_field[96] = "institution";
 	const char *tenant = NULL;
-	if (strlen(req->institution) > INSTITUTION_ARG_MAX) {
+	if (text != NULL) {
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, text->field,
+			  "%s %s: text must be UTF-8, without NUL bytes", text->field, text->why);
+	} else if (strlen(req->institution) > INSTITUTION_ARG_MAX) {
 		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "institution",
 			  "institution is longer than %d characters", INSTITUTION_ARG_MAX);
 	} else if (strlen(req->idempotency_key) > IDEMPOTENCY_KEY_MAX) {

@@ -1,0 +1,103 @@
+/*
+ * test_text.c: UTF-8 and NUL checks of request strings on the wire, and
+ * clean text in answers.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "text.h"
+#include "triad/v1/envelope.pb-c.h"
+
+#define U8(s) (const uint8_t *)(s), sizeof(s) - 1
+
+static void
+test_utf8(void **state)
+{
+	assert_true(text_utf8_valid(U8("")));
+	assert_true(text_utf8_valid(U8("plain ascii")));
+	assert_true(text_utf8_valid(U8("Caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80")));
+	assert_false(text_utf8_valid(U8("\xc3")));              /* cut short */
+	assert_false(text_utf8_valid(U8("\xc0\xaf")));          /* overlong '/' */
+	assert_false(text_utf8_valid(U8("\xe0\x80\xaf")));      /* overlong, 3 bytes */
+	assert_false(text_utf8_valid(U8("\xed\xa0\x80")));      /* a surrogate */
+	assert_false(text_utf8_valid(U8("\xf4\x90\x80\x80")));  /* above U+10FFFF */
+	assert_false(text_utf8_valid(U8("\xff")));
+	assert_false(text_utf8_valid(U8("a\x80z")));            /* a lone continuation */
+}
+
+static void
+test_make_utf8_replaces_only_what_is_broken(void **state)
+{
+	char s[] = "ok \xc3\xa9 then \xff\xc3 and \xe2\x82";
+	assert_string_equal(text_make_utf8(s), "ok \xc3\xa9 then ?? and ??");
+	char t[] = "id '0b6f\xe2\x82";   /* a quote cut in the middle of a character */
+	text_make_utf8(t);
+	assert_true(text_utf8_valid((const uint8_t *)t, strlen(t)));
+}
+
+static void
+test_a_nul_in_a_nested_string_is_named(void **state)
+{
+	/* situation = "before\0after" written by hand: tag 2 of GiveFeedbackRequest. */
+	const uint8_t body[] = {0x12, 12, 'b', 'e', 'f', 'o', 'r', 'e', 0, 'a', 'f', 't', 'e', 'r'};
+	uint8_t frame[64];
+	size_t n = 0;
+	frame[n++] = 0x08;   /* id = 9 */
+	frame[n++] = 9;
+	/* give_feedback is field number TRIAD__V1__REQUEST__BODY_GIVE_FEEDBACK */
+	unsigned tag = (TRIAD__V1__REQUEST__BODY_GIVE_FEEDBACK << 3) | 2;
+	frame[n++] = (uint8_t)(tag | 0x80);
+	frame[n++] = (uint8_t)(tag >> 7);
+	frame[n++] = sizeof body;
+	memcpy(frame + n, body, sizeof body);
+	n += sizeof body;
+
+	TextProblem p;
+	assert_false(text_check_message(&triad__v1__request__descriptor, frame, n, NULL, 16, &p));
+	assert_string_equal(p.field, "give_feedback.situation");
+	assert_string_equal(p.why, "contains a NUL byte");
+
+	/* The same with bytes that are not UTF-8. */
+	frame[n - 6] = 0xff;
+	assert_false(text_check_message(&triad__v1__request__descriptor, frame, n, NULL, 16, &p));
+	assert_string_equal(p.field, "give_feedback.situation");
+	assert_string_equal(p.why, "is not valid UTF-8");
+
+	/* And clean text passes. */
+	frame[n - 6] = ' ';
+	assert_true(text_check_message(&triad__v1__request__descriptor, frame, n, NULL, 16, &p));
+}
+
+static void
+test_top_level_strings_and_unknown_fields(void **state)
+{
+	/* institution = "\xc3" (field 3); an unknown field 999 with a NUL is
+	 * never read as text. */
+	const uint8_t bad[] = {0x08, 1, 0x1a, 1, 0xc3};
+	TextProblem p;
+	assert_false(text_check_message(&triad__v1__request__descriptor, bad, sizeof bad, NULL, 16,
+					 &p));
+	assert_string_equal(p.field, "institution");
+	const uint8_t unknown[] = {0x08, 1, 0xba, 0x3e, 2, 'a', 0};
+	assert_true(text_check_message(&triad__v1__request__descriptor, unknown, sizeof unknown,
+				       NULL, 16, &p));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_make_utf8_replaces_only_what_is_broken),
+		cmocka_unit_test(test_a_nul_in_a_nested_string_is_named),
+		cmocka_unit_test(test_top_level_strings_and_unknown_fields),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
