@@ -43,7 +43,8 @@ step() { printf '\n== %s\n' "$*"; }
 # ---------------------------------------------------------------------------------------
 step "packages"
 BASE_PACKAGES=(build-essential cmake pkg-config libevent-dev libprotobuf-c-dev
-	protobuf-c-compiler libpq-dev libinih-dev libssl-dev libcmocka-dev postgresql procps)
+	protobuf-c-compiler libpq-dev libinih-dev libssl-dev libcmocka-dev postgresql procps
+	protobuf-compiler python3-protobuf)
 FUZZ_PACKAGES=(clang libclang-rt-dev)
 if [[ $(id -u) -eq 0 ]]; then
 	triad_install_packages "${BASE_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
