@@ -5,6 +5,7 @@
 #                                       `triad`; leaves it running
 #   pg.sh start DIR                     start it (no-op when running); waits until ready
 #   pg.sh stop DIR                      stop it (fast shutdown); waits until it is down
+#   pg.sh crash DIR                     stop it as a crash would (immediate shutdown)
 #   pg.sh status DIR                    exit 0 running, 3 stopped, 4 no cluster in DIR
 #   pg.sh destroy DIR                   stop it and remove every file it has
 #   pg.sh psql DIR [ARGS...]            psql as the cluster's superuser, over its socket
@@ -313,6 +314,16 @@ pg_stop() {
 	fi
 }
 
+# Stops the cluster as a crash would: no checkpoint, no goodbye to clients
+# (pg_ctl -m immediate); the next start recovers from the WAL.
+pg_crash() {
+	local dir=$1
+	pg_load "$dir" || triad_die "$dir holds no cluster"
+	[[ -f $PGDATA/postmaster.pid ]] || return 0
+	(triad_as_user "$PGCTL" -D "$PGDATA" -m immediate -w -t 60 -s stop) >/dev/null 2>&1 ||
+		triad_die "could not stop PostgreSQL in $PGDATA"
+}
+
 pg_status() {
 	local dir=$1
 	if ! pg_load "$dir" || [[ $PG_READY != 1 ]]; then
@@ -471,6 +482,7 @@ pg_main() {
 		;;
 	start) [[ $# -eq 1 ]] || pg_usage; pg_start "$(realpath -m -- "$1")" ;;
 	stop) [[ $# -eq 1 ]] || pg_usage; pg_stop "$(realpath -m -- "$1")" ;;
+	crash) [[ $# -eq 1 ]] || pg_usage; pg_crash "$(realpath -m -- "$1")" ;;
 	status) [[ $# -eq 1 ]] || pg_usage; pg_status "$(realpath -m -- "$1")" ;;
 	destroy) [[ $# -eq 1 ]] || pg_usage; pg_destroy "$(realpath -m -- "$1")" ;;
 	psql) [[ $# -ge 1 ]] || pg_usage; pg_psql "$(realpath -m -- "$1")" "${@:2}" ;;
