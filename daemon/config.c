@@ -37,8 +37,14 @@ static const Setting settings[] = {
 	{"max_in_flight", SET_INT, OFF(max_in_flight), "128", 1, 65536, true},
 	{"max_output_bytes", SET_INT, OFF(max_output_bytes), "8388608", 4096, 1 << 30, true},
 	{"max_connections", SET_INT, OFF(max_connections), "10000", 1, 1000000, true},
+	{"max_unauthenticated", SET_INT, OFF(max_unauthenticated), "4096", 1, 1000000, true},
+	{"max_unauthenticated_per_address", SET_INT, OFF(max_unauthenticated_per_address), "256",
+	 1, 1000000, true},
 	{"hello_timeout_ms", SET_INT, OFF(hello_timeout_ms), "10000", 10, 3600000, true},
 	{"idle_timeout_ms", SET_INT, OFF(idle_timeout_ms), "300000", 10, 86400000, true},
+	{"frame_timeout_ms", SET_INT, OFF(frame_timeout_ms), "10000", 10, 3600000, true},
+	{"partial_frames_max_bytes", SET_INT, OFF(partial_frames_max_bytes), "67108864", 2048,
+	 1 << 30, true},
 	{"db_queue_max", SET_INT, OFF(db_queue_max), "4096", 1, 1000000, true},
 	{"db_timeout_ms", SET_INT, OFF(db_timeout_ms), "5000", 10, 3600000, true},
 	{"idempotency_ttl_s", SET_INT, OFF(idempotency_ttl_s), "86400", 60, 30 * 86400, true},
@@ -201,6 +207,12 @@ config_validate(const Config *cfg, char err[CONFIG_ERR_MAX])
 	if (cfg->http_listen[0] != '\0' && !listen_valid(cfg->http_listen)) {
 		snprintf(err, CONFIG_ERR_MAX, "http_listen: '%s' is not HOST:PORT (or empty)",
 			 cfg->http_listen);
+		return false;
+	}
+	if (cfg->partial_frames_max_bytes / 2 < cfg->max_frame_bytes) {
+		snprintf(err, CONFIG_ERR_MAX,
+			 "partial_frames_max_bytes (%d) must be at least twice max_frame_bytes (%d)",
+			 cfg->partial_frames_max_bytes, cfg->max_frame_bytes);
 		return false;
 	}
 	if (cfg->max_output_bytes < cfg->max_frame_bytes) {

@@ -30,9 +30,13 @@ typedef struct Config {
 	int max_frame_bytes;             /* largest frame body accepted */
 	int max_in_flight;               /* requests outstanding per connection */
 	int max_output_bytes;            /* output buffered per connection before reading pauses */
-	int max_connections;             /* client connections in total */
+	int max_connections;             /* signed-in client connections (sessions) */
+	int max_unauthenticated;         /* connections without a session yet, in total */
+	int max_unauthenticated_per_address; /* the same, from one address */
 	int hello_timeout_ms;            /* time allowed to send the Hello */
-	int idle_timeout_ms;             /* silence after which a connection is closed */
+	int idle_timeout_ms;             /* silence between frames after which a session is closed */
+	int frame_timeout_ms;            /* time allowed for one frame, from its first byte */
+	int partial_frames_max_bytes;    /* bytes of partial frames held, all connections */
 	int db_queue_max;                /* requests waiting for a database connection */
 	int db_timeout_ms;               /* longest a request waits for, and runs on, the database */
 	int drain_timeout_ms;            /* longest a shutdown waits for requests in flight */

@@ -23,18 +23,29 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
+#include "clock.h"
 #include "dispatch.h"
-#include "text.h"
 #include "frame.h"
 #include "log.h"
+#include "text.h"
 
 /* Over-limit connections kept just long enough to be told why. */
 #define REJECT_MAX 64
 /* How long a closing connection waits for its peer to go. */
 #define LINGER_MS 2000
+/* Hash chains of the per-address count of connections without a session. */
+#define ADDR_BUCKETS 1024
+
+/* Connections without a session from one address (ConnTable.by_addr). */
+struct AddrCount {
+	AddrCount *next;
+	uint32_t n;
+	char ip[48];
+};
 
 static void conn_process(Conn *c);
 static void conn_close_now(Conn *c, const char *why);
+static void partial_clear(Conn *c);
 
 bool
 conn_table_init(ConnTable *t, uint32_t cap)
@@ -43,7 +54,8 @@ conn_table_init(ConnTable *t, uint32_t cap)
 	t->slots = calloc(cap, sizeof *t->slots);
 	t->gens = calloc(cap, sizeof *t->gens);
 	t->free_slots = malloc(cap * sizeof *t->free_slots);
-	if (t->slots == NULL || t->gens == NULL || t->free_slots == NULL) {
+	t->by_addr = calloc(ADDR_BUCKETS, sizeof *t->by_addr);
+	if (t->slots == NULL || t->gens == NULL || t->free_slots == NULL || t->by_addr == NULL) {
 		conn_table_free(t);
 		return false;
 	}
@@ -62,7 +74,65 @@ conn_table_free(ConnTable *t)
 	free(t->slots);
 	free(t->gens);
 	free(t->free_slots);
+	if (t->by_addr != NULL) {
+		for (size_t i = 0; i < ADDR_BUCKETS; i++) {
+			while (t->by_addr[i] != NULL) {
+				AddrCount *a = t->by_addr[i];
+				t->by_addr[i] = a->next;
+				free(a);
+			}
+		}
+	}
+	free(t->by_addr);
 	memset(t, 0, sizeof *t);
+}
+
+static AddrCount **
+addr_slot(ConnTable *t, const char *ip)
+{
+	uint32_t h = 2166136261u;   /* FNV-1a */
+	for (const char *p = ip; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	AddrCount **pp = &t->by_addr[h % ADDR_BUCKETS];
+	while (*pp != NULL && strcmp((*pp)->ip, ip) != 0)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+/* Connections without a session from ip now. */
+static uint32_t
+addr_count(ConnTable *t, const char *ip)
+{
+	AddrCount *a = *addr_slot(t, ip);
+	return a != NULL ? a->n : 0;
+}
+
+/* Counts one more from ip; false when memory runs out. */
+static bool
+addr_add(ConnTable *t, const char *ip)
+{
+	AddrCount **pp = addr_slot(t, ip);
+	if (*pp == NULL) {
+		AddrCount *a = calloc(1, sizeof *a);
+		if (a == NULL)
+			return false;
+		snprintf(a->ip, sizeof a->ip, "%s", ip);
+		*pp = a;
+	}
+	(*pp)->n++;
+	return true;
+}
+
+static void
+addr_remove(ConnTable *t, const char *ip)
+{
+	AddrCount **pp = addr_slot(t, ip);
+	AddrCount *a = *pp;
+	assert(a != NULL && a->n > 0);
+	if (--a->n == 0) {
+		*pp = a->next;
+		free(a);
+	}
 }
 
 /* Doubles the table. Existing refs stay valid because slots keep their numbers. */
@@ -102,7 +172,7 @@ conn_lookup(Server *srv, ConnRef ref)
 }
 
 static void
-format_peer(const struct sockaddr *addr, Conn *c)
+format_peer(const struct sockaddr *addr, char peer[64], char peer_ip[48])
 {
 	char host[INET6_ADDRSTRLEN] = "unix";
 	int port = 0;
@@ -111,16 +181,35 @@ format_peer(const struct sockaddr *addr, Conn *c)
 		const struct sockaddr_in *a = (const struct sockaddr_in *)addr;
 		inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
 		port = ntohs(a->sin_port);
-		snprintf(c->peer, sizeof c->peer, "%s:%d", host, port);
+		snprintf(peer, 64, "%s:%d", host, port);
 	} else if (addr->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)addr;
 		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
 		port = ntohs(a->sin6_port);
-		snprintf(c->peer, sizeof c->peer, "[%s]:%d", host, port);
+		snprintf(peer, 64, "[%s]:%d", host, port);
 	} else {
-		snprintf(c->peer, sizeof c->peer, "unix");
+		snprintf(peer, 64, "unix");
 	}
-	snprintf(c->peer_ip, sizeof c->peer_ip, "%s", host);
+	snprintf(peer_ip, 48, "%s", host);
+}
+
+/* The largest frame body c may send now: a small one until its session is open. */
+static uint32_t
+conn_frame_limit(const Conn *c)
+{
+	uint32_t max = (uint32_t)c->srv->cfg.max_frame_bytes;
+	if (c->state == CONN_ST_HELLO && max > FRAME_PRESESSION_MAX_BYTES)
+		return FRAME_PRESESSION_MAX_BYTES;
+	return max;
+}
+
+void
+conn_apply_limits(Conn *c)
+{
+	/* Never buffer more input than one frame of the largest size c may send. */
+	if (c->state == CONN_ST_HELLO || c->state == CONN_ST_READY)
+		bufferevent_setwatermark(c->bev, EV_READ, 0,
+					 (size_t)conn_frame_limit(c) + FRAME_HEADER_BYTES);
 }
 
 static void
@@ -146,7 +235,9 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 			  "no Hello within %d ms; closing", cfg->hello_timeout_ms);
 		return;
 	case CONN_ST_READY:
-		if (c->in_flight > 0) {
+		/* Idle means between frames with nothing owed: within a frame
+		 * the frame's own deadline applies. */
+		if (c->in_flight > 0 || c->frame_started_us != 0) {
 			timer_arm(c, cfg->idle_timeout_ms);
 			return;
 		}
@@ -161,6 +252,41 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* True when the connection must not take on another request right now. */
+static bool
+conn_busy(const Conn *c)
+{
+	const Config *cfg = &c->srv->cfg;
+	return c->hello_pending || c->in_flight >= (uint32_t)cfg->max_in_flight ||
+	       evbuffer_get_length(bufferevent_get_output(c->bev)) >= (size_t)cfg->max_output_bytes;
+}
+
+/*
+ * A frame began more than frame_timeout_ms ago and has not ended. While the
+ * daemon itself has stopped reading (conn_busy) the peer is not to blame,
+ * and the frame gets another full period.
+ */
+static void
+on_frame_timer(evutil_socket_t fd, short what, void *arg)
+{
+	Conn *c = arg;
+	const Config *cfg = &c->srv->cfg;
+
+	if ((c->state != CONN_ST_HELLO && c->state != CONN_ST_READY) || c->frame_started_us == 0)
+		return;
+	if (conn_busy(c)) {
+		struct timeval tv = {cfg->frame_timeout_ms / 1000, (cfg->frame_timeout_ms % 1000) * 1000};
+		event_add(c->frame_timer, &tv);
+		return;
+	}
+	c->srv->stats.frame_timeouts++;
+	log_info("frame_timeout", "conn=%" PRIu64 " peer=%s bytes=%zu ms=%d", c->serial, c->peer,
+		 c->partial_bytes, cfg->frame_timeout_ms);
+	conn_fail(c, TRIAD__V1__CODE__CODE_DEADLINE_EXCEEDED,
+		  "a frame must arrive within %d ms of its first byte; closing",
+		  cfg->frame_timeout_ms);
+}
+
 static void
 on_read(struct bufferevent *bev, void *arg)
 {
@@ -171,8 +297,6 @@ on_read(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
-	if (c->state == CONN_ST_READY)
-		timer_arm(c, c->srv->cfg.idle_timeout_ms);
 	conn_process(c);
 }
 
@@ -215,15 +339,40 @@ on_event(struct bufferevent *bev, short events, void *arg)
 	}
 }
 
+/*
+ * Which limit, if any, a new connection from peer_ip would break: the
+ * sessions (and Hellos being answered) fill max_connections, or the
+ * connections without a session fill their own limits.
+ */
+static const char *
+accept_refusal(Server *srv, const char *peer_ip)
+{
+	ConnTable *t = &srv->conns;
+	const Config *cfg = &srv->cfg;
+
+	if (t->sessions + t->hellos >= (uint32_t)cfg->max_connections)
+		return "max_connections";
+	if (t->unauthenticated >= (uint32_t)cfg->max_unauthenticated)
+		return "max_unauthenticated";
+	if (addr_count(t, peer_ip) >= (uint32_t)cfg->max_unauthenticated_per_address)
+		return "max_unauthenticated_per_address";
+	return NULL;
+}
+
 void
 conn_accept(Server *srv, evutil_socket_t fd, const struct sockaddr *addr, int addrlen)
 {
 	ConnTable *t = &srv->conns;
-	bool over = t->live >= (uint32_t)srv->cfg.max_connections;
+	const Config *cfg = &srv->cfg;
+	char peer[64], peer_ip[48];
 
 	(void)addrlen;
-	if (over && t->rejecting >= REJECT_MAX) {
+	format_peer(addr, peer, peer_ip);
+	const char *over = accept_refusal(srv, peer_ip);
+	if (over != NULL && t->rejecting >= REJECT_MAX) {
 		srv->stats.conns_rejected++;
+		if (strcmp(over, "max_connections") != 0)
+			srv->stats.conns_rejected_unauthenticated++;
 		evutil_closesocket(fd);
 		return;
 	}
@@ -232,19 +381,25 @@ conn_accept(Server *srv, evutil_socket_t fd, const struct sockaddr *addr, int ad
 		return;
 	}
 	Conn *c = calloc(1, sizeof *c);
-	if (c == NULL) {
+	if (c == NULL || (over == NULL && !addr_add(t, peer_ip))) {
+		free(c);
 		evutil_closesocket(fd);
 		return;
 	}
 	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->timer = evtimer_new(srv->base, on_timer, c);
-	if (c->bev == NULL || c->timer == NULL) {
+	c->frame_timer = evtimer_new(srv->base, on_frame_timer, c);
+	if (c->bev == NULL || c->timer == NULL || c->frame_timer == NULL) {
 		if (c->bev != NULL)
 			bufferevent_free(c->bev);
 		else
 			evutil_closesocket(fd);
 		if (c->timer != NULL)
 			event_free(c->timer);
+		if (c->frame_timer != NULL)
+			event_free(c->frame_timer);
+		if (over == NULL)
+			addr_remove(t, peer_ip);
 		free(c);
 		return;
 	}
@@ -254,38 +409,48 @@ conn_accept(Server *srv, evutil_socket_t fd, const struct sockaddr *addr, int ad
 	c->ref = (ConnRef){slot, t->gens[slot]};
 	c->serial = t->next_serial++;
 	c->state = CONN_ST_HELLO;
-	c->over_limit = over;
-	format_peer(addr, c);
+	snprintf(c->peer, sizeof c->peer, "%s", peer);
+	snprintf(c->peer_ip, sizeof c->peer_ip, "%s", peer_ip);
 
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
-	/* Never buffer more input than one frame of the largest size. */
-	bufferevent_setwatermark(c->bev, EV_READ, 0,
-				 (size_t)srv->cfg.max_frame_bytes + FRAME_HEADER_BYTES);
+	conn_apply_limits(c);
 
-	if (over) {
+	if (over != NULL) {
+		c->seat = CONN_SEAT_NONE;
 		t->rejecting++;
 		srv->stats.conns_rejected++;
-		log_info("conn_rejected", "peer=%s reason=max_connections limit=%d",
-			 c->peer, srv->cfg.max_connections);
-		conn_fail(c, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED,
-			  "the server has reached its connection limit (%d); try again later",
-			  srv->cfg.max_connections);
+		if (strcmp(over, "max_connections") == 0) {
+			log_info("conn_rejected", "peer=%s reason=max_connections limit=%d",
+				 c->peer, cfg->max_connections);
+			conn_fail(c, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED,
+				  "the server has reached its connection limit (%d); try again later",
+				  cfg->max_connections);
+		} else if (strcmp(over, "max_unauthenticated") == 0) {
+			srv->stats.conns_rejected_unauthenticated++;
+			log_info("conn_rejected", "peer=%s reason=max_unauthenticated limit=%d",
+				 c->peer, cfg->max_unauthenticated);
+			conn_fail(c, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED,
+				  "too many connections are waiting to sign in (%d); try again later",
+				  cfg->max_unauthenticated);
+		} else {
+			srv->stats.conns_rejected_unauthenticated++;
+			log_info("conn_rejected",
+				 "peer=%s reason=max_unauthenticated_per_address limit=%d", c->peer,
+				 cfg->max_unauthenticated_per_address);
+			conn_fail(c, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED,
+				  "too many connections without a session from your address (%d); "
+				  "sign in on the ones you have, or close them",
+				  cfg->max_unauthenticated_per_address);
+		}
 		return;
 	}
+	c->seat = CONN_SEAT_UNAUTH;
+	t->unauthenticated++;
 	t->live++;
 	srv->stats.conns_accepted++;
 	log_debug("conn_open", "conn=%" PRIu64 " peer=%s", c->serial, c->peer);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	timer_arm(c, srv->cfg.hello_timeout_ms);
-}
-
-/* True when the connection must not take on another request right now. */
-static bool
-conn_busy(const Conn *c)
-{
-	const Config *cfg = &c->srv->cfg;
-	return c->hello_pending || c->in_flight >= (uint32_t)cfg->max_in_flight ||
-	       evbuffer_get_length(bufferevent_get_output(c->bev)) >= (size_t)cfg->max_output_bytes;
+	timer_arm(c, cfg->hello_timeout_ms);
 }
 
 /*
@@ -305,10 +470,232 @@ conn_quiescent(Conn *c)
 }
 
 /*
+ * Queues an error Response with request id (0 when the id is unknown) on c.
+ * Returns false, having closed c, when memory runs out.
+ */
+static bool
+conn_answer_error(Conn *c, uint64_t id, Triad__V1__Code code, const char *field,
+		  const char *msg)
+{
+	Triad__V1__Status st = TRIAD__V1__STATUS__INIT;
+	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+
+	st.code = code;
+	st.message = (char *)msg;
+	st.field = (char *)(field != NULL ? field : "");
+	resp.id = id;
+	resp.status = &st;
+	if (!frame_append_response(bufferevent_get_output(c->bev), &resp)) {
+		conn_close_now(c, "out_of_memory");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The first byte of a partial frame has been seen: the frame counts against
+ * the budget of partial frames, as the newest, and its deadline runs.
+ */
+static void
+partial_begin(Conn *c)
+{
+	ConnTable *t = &c->srv->conns;
+	int ms = c->srv->cfg.frame_timeout_ms;
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+	assert(c->frame_started_us == 0 && c->partial_bytes == 0);
+	c->frame_started_us = now_us();
+	c->partial_prev = t->partial_newest;
+	c->partial_next = NULL;
+	if (t->partial_newest != NULL)
+		t->partial_newest->partial_next = c;
+	else
+		t->partial_oldest = c;
+	t->partial_newest = c;
+	event_add(c->frame_timer, &tv);
+}
+
+/* c holds no partial frame any more (it ended, or c is closing). */
+static void
+partial_clear(Conn *c)
+{
+	ConnTable *t = &c->srv->conns;
+
+	if (c->frame_started_us == 0)
+		return;
+	assert(t->partial_bytes >= c->partial_bytes);
+	t->partial_bytes -= c->partial_bytes;
+	c->partial_bytes = 0;
+	if (c->partial_prev != NULL)
+		c->partial_prev->partial_next = c->partial_next;
+	else
+		t->partial_oldest = c->partial_next;
+	if (c->partial_next != NULL)
+		c->partial_next->partial_prev = c->partial_prev;
+	else
+		t->partial_newest = c->partial_prev;
+	c->partial_prev = c->partial_next = NULL;
+	c->frame_started_us = 0;
+	event_del(c->frame_timer);
+}
+
+/*
+ * Keeps the bytes of partial frames, over all connections, within
+ * partial_frames_max_bytes by closing the connections whose partial frame
+ * began longest ago: with frames of similar size those are the slowest
+ * senders, and a fast sender's frame is always the newest.
+ */
+static void
+partial_enforce_budget(Server *srv)
+{
+	ConnTable *t = &srv->conns;
+	uint64_t budget = (uint64_t)srv->cfg.partial_frames_max_bytes;
+
+	while (t->partial_bytes > budget && t->partial_oldest != NULL) {
+		Conn *v = t->partial_oldest;
+		uint64_t age_ms = (now_us() - v->frame_started_us) / 1000;
+		srv->stats.partial_evictions++;
+		log_info("partial_frame_evicted",
+			 "conn=%" PRIu64 " peer=%s bytes=%zu age_ms=%" PRIu64 " held=%" PRIu64
+			 " limit=%" PRIu64, v->serial, v->peer, v->partial_bytes, age_ms,
+			 t->partial_bytes, budget);
+		conn_fail(v, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED,
+			  "the server holds too many partial frames and yours is the oldest "
+			  "(%zu bytes in %" PRIu64 " ms); closing", v->partial_bytes, age_ms);
+		/* Closing clears the partial frame: the loop progresses. */
+		assert(t->partial_oldest != v);
+	}
+}
+
+/*
+ * After c's input has been processed: the bytes left at its front, when
+ * they are not a whole frame, are a partial frame, counted from the moment
+ * its first byte was seen. Whole frames left waiting (c is busy) are not:
+ * the read watermark bounds them.
+ */
+static void
+partial_track(Conn *c)
+{
+	ConnTable *t = &c->srv->conns;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t held = evbuffer_get_length(in);
+	uint32_t len = 0;
+
+	if (c->state != CONN_ST_HELLO && c->state != CONN_ST_READY)
+		return;
+	if (held == 0 || frame_peek(in, conn_frame_limit(c), &len) != FRAME_INCOMPLETE) {
+		partial_clear(c);
+		return;
+	}
+	if (c->frame_started_us == 0)
+		partial_begin(c);
+	t->partial_bytes = t->partial_bytes - c->partial_bytes + held;
+	c->partial_bytes = held;
+	partial_enforce_budget(c->srv);
+}
+
+/*
+ * A Hello takes a seat of max_connections from the moment it is decoded
+ * until it fails or the session opens, so that Hellos answered at the same
+ * time cannot open more sessions than the limit. Returns false, having
+ * refused the Hello and closed c, when no seat is free.
+ */
+static bool
+conn_take_hello_seat(Conn *c, uint64_t id)
+{
+	ConnTable *t = &c->srv->conns;
+	int max = c->srv->cfg.max_connections;
+	char msg[128];
+
+	if (c->hello_seat)
+		return true;
+	if (t->sessions + t->hellos >= (uint32_t)max) {
+		c->srv->stats.conns_rejected++;
+		log_info("conn_rejected", "conn=%" PRIu64 " peer=%s reason=max_connections limit=%d",
+			 c->serial, c->peer, max);
+		snprintf(msg, sizeof msg,
+			 "the server has reached its connection limit (%d); try again later", max);
+		if (conn_answer_error(c, id, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED, NULL, msg))
+			conn_close_after_flush(c);
+		return false;
+	}
+	c->hello_seat = true;
+	t->hellos++;
+	return true;
+}
+
+/*
+ * Decodes the whole frame of len bytes at the front of c's input and
+ * dispatches it, or refuses it. Decoding is bounded: frame_scan() reads the
+ * wire format first and nothing is unpacked from a frame over its limits.
+ * Returns false when c will read no further frame.
+ */
+static bool
+conn_take_frame(Conn *c, uint32_t len)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	const uint8_t *body = frame_body(in, len);
+	FrameScan scan;
+
+	if (body == NULL) {
+		conn_close_now(c, "out_of_memory");
+		return false;
+	}
+	ScanStatus ss = frame_scan(body, len, &scan);
+	/* Strings are checked on the wire, before decoding makes them C strings
+	 * that end at the first NUL. */
+	TextProblem text = {0};
+	bool clean = ss != SCAN_OK || text_check_message(&triad__v1__request__descriptor, body,
+							  len, NULL, TEXT_DEPTH, &text);
+	if (ss != SCAN_OK && ss != SCAN_MALFORMED) {
+		char msg[FRAME_FIELD_PATH_MAX + 200];
+		evbuffer_drain(in, FRAME_HEADER_BYTES + (size_t)len);
+		c->srv->stats.frames_refused++;
+		log_info("frame_refused", "conn=%" PRIu64 " peer=%s reason=decoding_limits "
+			 "status=%d field=%s values=%" PRIu32 " unknown=%" PRIu32, c->serial, c->peer,
+			 (int)ss, scan.field, scan.values, scan.unknown);
+		frame_scan_message(ss, &scan, msg, sizeof msg);
+		/* Answered by id, as a request; only a connection without a session,
+		 * or a frame whose id is unknown, is closed. */
+		if (!conn_answer_error(c, scan.id, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT,
+				       scan.field, msg))
+			return false;
+		if (scan.id != 0 && c->state == CONN_ST_READY)
+			return true;
+		conn_close_after_flush(c);
+		return false;
+	}
+
+	Triad__V1__Request *req = NULL;
+	DecodeStatus ds = ss == SCAN_MALFORMED ? DECODE_GARBAGE : frame_take_request(in, len, &req);
+	if (ss == SCAN_MALFORMED)
+		evbuffer_drain(in, FRAME_HEADER_BYTES + (size_t)len);
+	if (ds != DECODE_OK) {
+		c->srv->stats.frames_refused++;
+		log_info("frame_refused", "conn=%" PRIu64 " peer=%s reason=%s",
+			 c->serial, c->peer, ds == DECODE_GARBAGE ? "undecodable" : "zero_id");
+		if (req != NULL)
+			triad__v1__request__free_unpacked(req, NULL);
+		conn_fail(c, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "%s",
+			  frame_decode_message(ds));
+		return false;
+	}
+	if (c->state == CONN_ST_HELLO && req->body_case == TRIAD__V1__REQUEST__BODY_HELLO &&
+	    !conn_take_hello_seat(c, req->id)) {
+		triad__v1__request__free_unpacked(req, NULL);
+		return false;
+	}
+	dispatch_request(c, req, clean ? NULL : &text);
+	return true;
+}
+
+/*
  * Takes as many whole frames from the input as the limits allow and
- * dispatches them, then decides whether to keep reading from the socket.
- * Handlers may answer synchronously; such answers do not re-enter here
- * (c->processing), the loop simply sees the lower in-flight count.
+ * dispatches them, then decides whether to keep reading from the socket
+ * and accounts for what is left: a partial frame, under its deadline and
+ * the shared budget. Handlers may answer synchronously; such answers do not
+ * re-enter here (c->processing), the loop simply sees the lower in-flight
+ * count.
  */
 static void
 conn_process(Conn *c)
@@ -322,43 +709,36 @@ conn_process(Conn *c)
 	while (c->state == CONN_ST_HELLO || c->state == CONN_ST_READY) {
 		if (conn_busy(c))
 			break;
+		uint32_t limit = conn_frame_limit(c);
 		uint32_t len = 0;
-		FrameStatus fs = frame_peek(in, (uint32_t)cfg->max_frame_bytes, &len);
+		FrameStatus fs = frame_peek(in, limit, &len);
 		if (fs == FRAME_INCOMPLETE)
 			break;
 		if (fs == FRAME_EMPTY || fs == FRAME_TOO_LARGE) {
 			c->srv->stats.frames_refused++;
-			log_info("frame_refused", "conn=%" PRIu64 " peer=%s bytes=%" PRIu32 " limit=%d",
-				 c->serial, c->peer, len, cfg->max_frame_bytes);
+			log_info("frame_refused", "conn=%" PRIu64 " peer=%s bytes=%" PRIu32
+				 " limit=%" PRIu32 " session=%s", c->serial, c->peer, len, limit,
+				 c->state == CONN_ST_READY ? "yes" : "no");
 			if (fs == FRAME_EMPTY)
 				conn_fail(c, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT,
 					  "empty frame: a frame must hold one Request");
+			else if (limit < (uint32_t)cfg->max_frame_bytes)
+				conn_fail(c, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED,
+					  "frame of %" PRIu32 " bytes exceeds the limit of %" PRIu32
+					  " bytes before a session is open; send a Hello first",
+					  len, limit);
 			else
 				conn_fail(c, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED,
 					  "frame of %" PRIu32 " bytes exceeds the limit of %d bytes",
 					  len, cfg->max_frame_bytes);
 			break;
 		}
-		/* Strings are checked on the wire, before decoding makes them C
-		 * strings that end at the first NUL. */
-		TextProblem text = {0};
-		const uint8_t *raw = evbuffer_pullup(in, (ev_ssize_t)(FRAME_HEADER_BYTES + len));
-		bool clean = raw == NULL ||
-			     text_check_message(&triad__v1__request__descriptor,
-						raw + FRAME_HEADER_BYTES, len, NULL, TEXT_DEPTH, &text);
-		Triad__V1__Request *req = NULL;
-		DecodeStatus ds = frame_take_request(in, len, &req);
-		if (ds != DECODE_OK) {
-			c->srv->stats.frames_refused++;
-			log_info("frame_refused", "conn=%" PRIu64 " peer=%s reason=%s",
-				 c->serial, c->peer, ds == DECODE_GARBAGE ? "undecodable" : "zero_id");
-			if (req != NULL)
-				triad__v1__request__free_unpacked(req, NULL);
-			conn_fail(c, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "%s",
-				  frame_decode_message(ds));
+		/* A whole frame: its deadline no longer applies. */
+		partial_clear(c);
+		if (!conn_take_frame(c, len))
 			break;
-		}
-		dispatch_request(c, req, clean ? NULL : &text);
+		if (c->state == CONN_ST_READY)
+			timer_arm(c, cfg->idle_timeout_ms);
 	}
 	c->processing = false;
 
@@ -371,6 +751,7 @@ conn_process(Conn *c)
 			conn_fail(c, TRIAD__V1__CODE__CODE_UNAVAILABLE,
 				  "the server is shutting down; reconnect to continue");
 	}
+	partial_track(c);
 }
 
 void
@@ -399,12 +780,33 @@ conn_send_answer(Server *srv, ConnRef ref, const Triad__V1__Response *resp)
 	conn_process(c);
 }
 
+/* c leaves the connections without a session (signed in, or closed). */
+static void
+unauth_release(Conn *c)
+{
+	ConnTable *t = &c->srv->conns;
+
+	assert(c->seat == CONN_SEAT_UNAUTH && t->unauthenticated > 0);
+	t->unauthenticated--;
+	addr_remove(t, c->peer_ip);
+	if (c->hello_seat) {
+		c->hello_seat = false;
+		t->hellos--;
+	}
+}
+
 void
 conn_open_session(Conn *c, const char *client_name, Principal *principal)
 {
+	ConnTable *t = &c->srv->conns;
+
 	/* Only a connection waiting for its Hello opens a session, once. */
 	assert(c->state == CONN_ST_HELLO && c->principal == NULL);
+	unauth_release(c);
+	c->seat = CONN_SEAT_SESSION;
+	t->sessions++;
 	c->state = CONN_ST_READY;
+	conn_apply_limits(c);
 	c->hello_pending = false;
 	c->principal = principal_ref(principal);
 	snprintf(c->client_name, sizeof c->client_name, "%s", client_name);
@@ -418,6 +820,10 @@ void
 conn_hello_failed(Conn *c)
 {
 	c->hello_pending = false;
+	if (c->hello_seat) {
+		c->hello_seat = false;
+		c->srv->conns.hellos--;
+	}
 }
 
 void
@@ -427,6 +833,7 @@ conn_close_after_flush(Conn *c)
 		return;
 	c->state = CONN_ST_CLOSING;
 	c->hello_pending = false;
+	partial_clear(c);
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	evbuffer_drain(in, evbuffer_get_length(in));
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
@@ -443,21 +850,14 @@ conn_fail(Conn *c, Triad__V1__Code code, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
-	Triad__V1__Status st = TRIAD__V1__STATUS__INIT;
-	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
 
 	if (c->state == CONN_ST_CLOSING || c->state == CONN_ST_CLOSED)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	st.code = code;
-	st.message = msg;
-	resp.status = &st;
-	if (!frame_append_response(bufferevent_get_output(c->bev), &resp)) {
-		conn_close_now(c, "out_of_memory");
+	if (!conn_answer_error(c, 0, code, NULL, msg))
 		return;
-	}
 	log_debug("conn_fail", "conn=%" PRIu64 " code=%d", c->serial, (int)code);
 	conn_close_after_flush(c);
 }
@@ -478,10 +878,20 @@ conn_close_now(Conn *c, const char *why)
 	t->slots[c->ref.slot] = NULL;
 	t->gens[c->ref.slot]++;
 	t->free_slots[t->nfree++] = c->ref.slot;
-	if (c->over_limit)
+	partial_clear(c);
+	switch (c->seat) {
+	case CONN_SEAT_NONE:
 		t->rejecting--;
-	else
+		break;
+	case CONN_SEAT_UNAUTH:
+		unauth_release(c);
 		t->live--;
+		break;
+	case CONN_SEAT_SESSION:
+		t->sessions--;
+		t->live--;
+		break;
+	}
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	event_del(c->timer);
 	log_debug("conn_close", "conn=%" PRIu64 " reason=%s in_flight=%" PRIu32,
@@ -505,6 +915,7 @@ conn_reap(Server *srv)
 		srv->graveyard = c->next_dead;
 		bufferevent_free(c->bev);
 		event_free(c->timer);
+		event_free(c->frame_timer);
 		principal_unref(c->principal);
 		free(c);
 	}

@@ -3,8 +3,16 @@
  *
  * A connection reads frames, hands each decoded Request to the dispatcher
  * and writes the Responses back in whatever order they finish. It enforces
- * the per-connection limits: frame size, requests in flight, output
- * buffered, time to send the Hello and idle time.
+ * the per-connection limits: frame size (a small one until the session is
+ * open), the cost of decoding a frame (frame_scan()), requests in flight,
+ * output buffered, time to send the Hello, time for one frame to arrive
+ * from its first byte, and idle time between frames.
+ *
+ * And the limits across connections: max_connections counts signed-in
+ * sessions only; connections still without a session have their own limits,
+ * in total and per address, so that they cannot take the seats of clients
+ * that sign in; partial frames share one memory budget, and past it the
+ * connection whose partial frame is oldest is closed first.
  *
  * Anything that outlives a callback (a database job, a timer) refers to a
  * connection by ConnRef, never by pointer: the client may have gone, and
@@ -26,6 +34,13 @@ typedef struct ConnRef {
 	uint32_t gen;
 } ConnRef;
 
+/* Which limit a connection counts against. */
+typedef enum ConnSeat {
+	CONN_SEAT_NONE,     /* being told it is over a limit; counts as rejecting */
+	CONN_SEAT_UNAUTH,   /* no session yet: max_unauthenticated(_per_address) */
+	CONN_SEAT_SESSION,  /* signed in: max_connections */
+} ConnSeat;
+
 typedef enum ConnState {
 	CONN_ST_HELLO,    /* waiting for the Hello */
 	CONN_ST_READY,    /* session open */
@@ -40,14 +55,24 @@ struct Conn {
 	ConnState state;
 	struct bufferevent *bev;      /* owned; freed with the connection */
 	struct event *timer;          /* owned; hello, idle or linger deadline */
+	struct event *frame_timer;    /* owned; deadline of the partial frame at the front */
+	ConnSeat seat;
+	bool hello_seat;              /* holds a seat of max_connections while its Hello
+					 is answered */
 	uint32_t in_flight;           /* requests dispatched and not yet answered */
 	bool hello_pending;           /* a Hello is being answered: read nothing more */
-	bool over_limit;              /* accepted only to be told the server is full */
 	bool processing;              /* inside conn_process(): do not re-enter */
 	char peer[64];                /* address:port, for logs */
 	char peer_ip[48];             /* address, for the sign-in limiter */
 	char client_name[129];
 	Principal *principal;         /* a reference, set by a successful Hello */
+	/* The partial frame at the front of the input, if any: when its first
+	 * byte was seen (0: none), its bytes held (counted in
+	 * ConnTable.partial_bytes), and the links of ConnTable's list. */
+	uint64_t frame_started_us;
+	size_t partial_bytes;
+	Conn *partial_prev;
+	Conn *partial_next;
 	Conn *next_dead;              /* graveyard link */
 };
 
@@ -57,8 +82,10 @@ bool conn_table_init(ConnTable *t, uint32_t cap);
 void conn_table_free(ConnTable *t);
 
 /*
- * Takes ownership of an accepted socket. Over the connection limit the
- * client is sent RESOURCE_EXHAUSTED and closed; otherwise it must send a
+ * Takes ownership of an accepted socket. When the sessions fill
+ * max_connections, or connections without a session fill
+ * max_unauthenticated or, from this address, max_unauthenticated_per_address,
+ * the client is sent RESOURCE_EXHAUSTED and closed; otherwise it must send a
  * Hello within hello_timeout_ms.
  */
 void conn_accept(Server *srv, evutil_socket_t fd, const struct sockaddr *addr, int addrlen);
@@ -81,6 +108,9 @@ void conn_open_session(Conn *c, const char *client_name, Principal *principal);
 
 /* A Hello failed: reading may go on (the caller closes the connection). */
 void conn_hello_failed(Conn *c);
+
+/* Applies the current settings to an open connection (after a reload). */
+void conn_apply_limits(Conn *c);
 
 /*
  * Sends an unprompted error (id 0) and closes the connection once it has

@@ -4,7 +4,9 @@
  * A frame is a 4-byte unsigned big-endian body length followed by the body,
  * one serialised protobuf message. The reader never consumes a partial
  * frame and never needs more memory than one frame of the configured limit;
- * the writer appends whole frames only.
+ * nothing is reserved from the length a header announces, so a partial
+ * frame holds only the bytes that have arrived. The writer appends whole
+ * frames only.
  */
 #ifndef TRIAD_FRAME_H
 #define TRIAD_FRAME_H
@@ -18,6 +20,25 @@
 #include "triad/v1/envelope.pb-c.h"
 
 #define FRAME_HEADER_BYTES 4
+
+/*
+ * What one frame may make the daemon do, whatever max_frame_bytes says
+ * (envelope.proto, LIMITS, is the contract these implement):
+ *   FRAME_PRESESSION_MAX_BYTES  largest frame body read before a session is
+ *                               open: a Hello or an invite redemption fits
+ *                               in a few hundred bytes;
+ *   FRAME_VALUES_MAX            field values in one Request, at every depth,
+ *                               each element of a repeated field counting as
+ *                               one: what bounds the work of decoding it;
+ *   FRAME_UNKNOWN_MAX           fields this server does not know, in total;
+ *   FRAME_DEPTH_MAX             messages nested inside one another.
+ */
+#define FRAME_PRESESSION_MAX_BYTES 8192
+#define FRAME_VALUES_MAX 10000
+#define FRAME_UNKNOWN_MAX 64
+#define FRAME_DEPTH_MAX 32
+/* Room for the dotted path of the field a refusal names. */
+#define FRAME_FIELD_PATH_MAX 160
 
 typedef enum FrameStatus {
 	FRAME_INCOMPLETE,   /* not a whole frame yet: wait for more bytes */
@@ -49,6 +70,53 @@ typedef enum DecodeStatus {
  */
 DecodeStatus frame_take_request(struct evbuffer *in, uint32_t body_len,
 				Triad__V1__Request **out);
+
+typedef enum ScanStatus {
+	SCAN_OK,                /* within the limits: unpacking is cheap */
+	SCAN_MALFORMED,         /* not a Request: the decoder would refuse it too */
+	SCAN_TOO_MANY_VALUES,   /* more than FRAME_VALUES_MAX values */
+	SCAN_TOO_MANY_UNKNOWN,  /* more than FRAME_UNKNOWN_MAX unknown fields */
+	SCAN_SINGULAR_TWICE,    /* a field holding one message appears twice */
+	SCAN_TOO_DEEP,          /* messages nested deeper than FRAME_DEPTH_MAX */
+} ScanStatus;
+
+/* What frame_scan() learnt about a frame body. */
+typedef struct FrameScan {
+	uint64_t id;            /* Request.id as the decoder would read it; 0 if absent */
+	uint32_t values;        /* values counted up to where the scan stopped */
+	uint32_t unknown;       /* unknown fields counted likewise */
+	uint32_t unknown_number; /* on SCAN_TOO_MANY_UNKNOWN: the number of the last one */
+	/* On a refusal other than SCAN_MALFORMED: the field at fault as a dotted
+	 * path from the Request ("create_programme.start_moments"); for unknown
+	 * fields the message that holds them ("" for the Request itself). */
+	char field[FRAME_FIELD_PATH_MAX];
+} FrameScan;
+
+/*
+ * Reads the wire format of a Request body without unpacking anything, and
+ * says whether unpacking it stays within the limits above. It allocates
+ * nothing, and stops at the first value over a limit, so its cost is linear
+ * in the bytes it reads and small even for a frame built to be expensive.
+ * It accepts exactly what protobuf-c's unpacker accepts, except that it
+ * refuses (SCAN_SINGULAR_TWICE) a message-typed field that is not repeated
+ * and appears twice in the same message: protobuf-c would merge the two,
+ * at a cost that grows with the square of their elements. A frame that
+ * passes is unpacked with frame_take_request().
+ */
+ScanStatus frame_scan(const uint8_t *body, size_t len, FrameScan *out);
+
+/*
+ * The body of the whole frame (body_len bytes after the header) at the
+ * front of in, made contiguous, or NULL when memory runs out. Nothing is
+ * consumed.
+ */
+const uint8_t *frame_body(struct evbuffer *in, uint32_t body_len);
+
+/*
+ * A sentence for the peer about a refusal by frame_scan() (not SCAN_OK or
+ * SCAN_MALFORMED), written into buf.
+ */
+void frame_scan_message(ScanStatus st, const FrameScan *scan, char *buf, size_t size);
 
 /* Short, stable description of a DecodeStatus for error messages. */
 const char *frame_decode_message(DecodeStatus st);

@@ -78,10 +78,26 @@ serve_metrics(Server *srv, struct evhttp_request *req)
 	metric(b, "triad_requests_total", "counter", "Requests received.", st->requests);
 	metric(b, "triad_responses_error_total", "counter",
 	       "Responses with a status other than OK.", st->responses_error);
+	metric(b, "triad_connections_rejected_unauthenticated_total", "counter",
+	       "Client connections refused at max_unauthenticated or "
+	       "max_unauthenticated_per_address.", st->conns_rejected_unauthenticated);
 	metric(b, "triad_frames_refused_total", "counter",
-	       "Frames refused as oversized, empty or undecodable.", st->frames_refused);
+	       "Frames refused as oversized, empty, undecodable or over the decoding limits.",
+	       st->frames_refused);
+	metric(b, "triad_frame_timeouts_total", "counter",
+	       "Connections closed because a frame took longer than frame_timeout_ms.",
+	       st->frame_timeouts);
+	metric(b, "triad_partial_frame_evictions_total", "counter",
+	       "Connections closed to keep partial frames within partial_frames_max_bytes.",
+	       st->partial_evictions);
 	metric(b, "triad_connections_open", "gauge", "Client connections open now.",
 	       srv->conns.live);
+	metric(b, "triad_sessions_open", "gauge", "Signed-in client connections open now.",
+	       srv->conns.sessions);
+	metric(b, "triad_connections_unauthenticated", "gauge",
+	       "Client connections open now without a session.", srv->conns.unauthenticated);
+	metric(b, "triad_partial_frame_bytes", "gauge",
+	       "Bytes of frames received in part, all connections.", srv->conns.partial_bytes);
 	metric(b, "triad_db_connections_up", "gauge", "Database connections up now.",
 	       (uint64_t)srv->pool->n_up);
 	metric(b, "triad_db_queue_length", "gauge",

@@ -7,10 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <event2/bufferevent.h>
 
 #include "conn.h"
-#include "frame.h"
 #include "http.h"
 #include "listener.h"
 #include "log.h"
@@ -90,8 +88,9 @@ server_run(Server *srv)
 {
 	if (srv->http != NULL)
 		log_info("http_listening", "addr=%s", srv->http_bound);
-	log_info("listening", "addr=%s pool=%d max_connections=%d", srv->bound,
-		 srv->cfg.pool_size, srv->cfg.max_connections);
+	log_info("listening", "addr=%s pool=%d max_connections=%d max_unauthenticated=%d",
+		 srv->bound, srv->cfg.pool_size, srv->cfg.max_connections,
+		 srv->cfg.max_unauthenticated);
 	if (event_base_dispatch(srv->base) < 0) {
 		log_error("loop_failed", NULL);
 		return 1;
@@ -129,8 +128,7 @@ server_reload(Server *srv, const Config *next)
 	for (uint32_t i = 0; i < srv->conns.cap; i++) {
 		Conn *c = srv->conns.slots[i];
 		if (c != NULL)
-			bufferevent_setwatermark(c->bev, EV_READ, 0,
-				(size_t)srv->cfg.max_frame_bytes + FRAME_HEADER_BYTES);
+			conn_apply_limits(c);
 	}
 	log_info("config_reloaded", "changed=%d", changed);
 }

@@ -21,14 +21,22 @@ struct evhttp;
 
 typedef struct Conn Conn;
 typedef struct Pool Pool;
+typedef struct AddrCount AddrCount;
 
 /* Counters a person or a scraper reads to see what the daemon is doing. */
 typedef struct Stats {
 	uint64_t conns_accepted;
-	uint64_t conns_rejected;     /* refused at the connection limit */
+	uint64_t conns_rejected;     /* refused at any connection limit */
+	uint64_t conns_rejected_unauthenticated; /* of those: at max_unauthenticated or
+						    max_unauthenticated_per_address */
 	uint64_t requests;
 	uint64_t responses_error;
-	uint64_t frames_refused;     /* oversized, empty or undecodable */
+	uint64_t frames_refused;     /* oversized, empty, undecodable or over the decoding
+					limits (frame.h) */
+	uint64_t frame_timeouts;     /* connections closed for a frame slower than
+					frame_timeout_ms */
+	uint64_t partial_evictions;  /* connections closed to keep partial frames within
+					partial_frames_max_bytes */
 } Stats;
 
 typedef struct ConnTable {
@@ -37,9 +45,18 @@ typedef struct ConnTable {
 	uint32_t *free_slots;  /* stack of unused slot numbers */
 	uint32_t nfree;
 	uint32_t cap;
-	uint32_t live;         /* connections counted against max_connections */
+	uint32_t live;         /* connections accepted and not closed: the three below */
+	uint32_t sessions;     /* signed in: these count against max_connections */
+	uint32_t hellos;       /* a Hello being answered holds one of max_connections too */
+	uint32_t unauthenticated;  /* no session yet: max_unauthenticated */
+	AddrCount **by_addr;   /* unauthenticated connections per address: hash chains */
 	uint32_t rejecting;    /* over-limit connections being told so */
 	uint64_t next_serial;  /* for log lines: conn=<serial> */
+	/* Partial frames: their bytes held in all (partial_frames_max_bytes), and
+	 * the connections that hold one, oldest frame first. */
+	uint64_t partial_bytes;
+	Conn *partial_oldest;
+	Conn *partial_newest;
 } ConnTable;
 
 typedef struct Server {

@@ -1,6 +1,6 @@
 /*
  * test_frame.c: the frame reader under every way a peer can cut, pile up or
- * lie about its frames.
+ * lie about its frames, and the scan that bounds what decoding one costs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -217,6 +217,222 @@ test_zero_id_is_refused(void **state)
 	evbuffer_free(in);
 }
 
+/* ---- frame_scan() ---- */
+
+/* A growing buffer of wire bytes, for frames no encoder would write. */
+typedef struct Wire {
+	uint8_t *p;
+	size_t len, cap;
+} Wire;
+
+static void
+wire_byte(Wire *w, uint8_t b)
+{
+	if (w->len == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 256;
+		w->p = realloc(w->p, w->cap);
+		assert_non_null(w->p);
+	}
+	w->p[w->len++] = b;
+}
+
+static void
+wire_varint(Wire *w, uint64_t v)
+{
+	while (v >= 0x80) {
+		wire_byte(w, (uint8_t)(v | 0x80));
+		v >>= 7;
+	}
+	wire_byte(w, (uint8_t)v);
+}
+
+static void
+wire_tag(Wire *w, uint32_t field, unsigned wire)
+{
+	wire_varint(w, (uint64_t)field << 3 | wire);
+}
+
+/* Appends field (length-delimited) holding inner's bytes. */
+static void
+wire_message(Wire *w, uint32_t field, const Wire *inner)
+{
+	wire_tag(w, field, 2);
+	wire_varint(w, inner->len);
+	for (size_t i = 0; i < inner->len; i++)
+		wire_byte(w, inner->p[i]);
+}
+
+/*
+ * Request{id, create_programme{programme{start_moments: n empty strings}}}:
+ * the shape of the repeated-field bomb.
+ */
+static Wire
+programme_bomb(uint64_t id, size_t n)
+{
+	Wire prog = {0}, create = {0}, req = {0};
+	for (size_t i = 0; i < n; i++) {
+		wire_tag(&prog, 9, 2);   /* Programme.start_moments */
+		wire_byte(&prog, 0);
+	}
+	wire_message(&create, 1, &prog);     /* CreateProgrammeRequest.programme */
+	wire_tag(&req, 1, 0);                /* Request.id */
+	wire_varint(&req, id);
+	wire_message(&req, 40, &create);     /* Request.create_programme */
+	free(prog.p);
+	free(create.p);
+	return req;
+}
+
+static void
+test_scan_refuses_too_many_values_naming_the_field(void **state)
+{
+	FrameScan scan;
+	/* id, create_programme and programme are three values of 10,000. */
+	Wire ok = programme_bomb(7, FRAME_VALUES_MAX - 3);
+	assert_int_equal(frame_scan(ok.p, ok.len, &scan), SCAN_OK);
+	assert_int_equal(scan.values, FRAME_VALUES_MAX);
+	assert_int_equal(scan.id, 7);
+	Triad__V1__Request *req = triad__v1__request__unpack(NULL, ok.len, ok.p);
+	assert_non_null(req);
+	assert_int_equal(req->create_programme->programme->n_start_moments, FRAME_VALUES_MAX - 3);
+	triad__v1__request__free_unpacked(req, NULL);
+	free(ok.p);
+
+	Wire bomb = programme_bomb(8, FRAME_VALUES_MAX - 2);
+	assert_int_equal(frame_scan(bomb.p, bomb.len, &scan), SCAN_TOO_MANY_VALUES);
+	assert_int_equal(scan.id, 8);
+	assert_string_equal(scan.field, "create_programme.programme.start_moments");
+	char msg[512];
+	frame_scan_message(SCAN_TOO_MANY_VALUES, &scan, msg, sizeof msg);
+	assert_string_equal(msg, "create_programme.programme.start_moments holds too many values: "
+			    "a request may hold at most 10000 in all, each element of a "
+			    "repeated field counting as one");
+	free(bomb.p);
+
+	/* The frame of the report: 1 MiB of empty strings, refused early. */
+	Wire big = programme_bomb(9, 524000);
+	assert_true(big.len <= 1u << 20);
+	assert_int_equal(frame_scan(big.p, big.len, &scan), SCAN_TOO_MANY_VALUES);
+	assert_int_equal(scan.values, FRAME_VALUES_MAX + 1);
+	free(big.p);
+}
+
+static void
+test_scan_counts_unknown_fields(void **state)
+{
+	FrameScan scan;
+	Wire w = {0};
+
+	wire_tag(&w, 1, 0);
+	wire_varint(&w, 3);
+	for (int i = 0; i < FRAME_UNKNOWN_MAX; i++) {
+		wire_tag(&w, 100000 + (uint32_t)i, 0);   /* numbers no Request field has */
+		wire_varint(&w, 1);
+	}
+	assert_int_equal(frame_scan(w.p, w.len, &scan), SCAN_OK);
+	assert_int_equal(scan.unknown, FRAME_UNKNOWN_MAX);
+	wire_tag(&w, 200000, 2);
+	wire_varint(&w, 0);
+	assert_int_equal(frame_scan(w.p, w.len, &scan), SCAN_TOO_MANY_UNKNOWN);
+	assert_int_equal(scan.unknown_number, 200000);
+	assert_int_equal(scan.id, 3);
+	assert_string_equal(scan.field, "");
+	free(w.p);
+}
+
+static void
+test_scan_refuses_a_singular_message_twice(void **state)
+{
+	FrameScan scan;
+	Wire empty = {0}, w = {0};
+
+	wire_tag(&w, 1, 0);
+	wire_varint(&w, 4);
+	wire_message(&w, 11, &empty);   /* ping */
+	assert_int_equal(frame_scan(w.p, w.len, &scan), SCAN_OK);
+	wire_message(&w, 10, &empty);   /* hello: another member of the oneof is fine */
+	assert_int_equal(frame_scan(w.p, w.len, &scan), SCAN_OK);
+	wire_message(&w, 11, &empty);   /* ping again: protobuf-c would merge */
+	assert_int_equal(frame_scan(w.p, w.len, &scan), SCAN_SINGULAR_TWICE);
+	assert_string_equal(scan.field, "ping");
+	free(w.p);
+}
+
+/*
+ * The scan is never stricter than the decoder about the wire format: for
+ * every cut and many corruptions of real requests, a frame the scan calls
+ * malformed does not unpack, and one it passes unpacks exactly as before.
+ */
+static void
+test_scan_agrees_with_the_decoder(void **state)
+{
+	static const uint8_t values[] = {0x00, 0x01, 0x02, 0x05, 0x07, 0x0a, 0x7f, 0x80, 0xff};
+	uint8_t buf[256];
+	size_t n = encode_ping(buf, 300, "a payload of some length");
+	Wire prog = programme_bomb(5, 3);
+	const struct {
+		const uint8_t *p;
+		size_t len;
+	} samples[] = {{buf + FRAME_HEADER_BYTES, n - FRAME_HEADER_BYTES}, {prog.p, prog.len}};
+
+	for (size_t s = 0; s < sizeof samples / sizeof samples[0]; s++) {
+		uint8_t copy[256];
+		size_t len = samples[s].len;
+		assert_true(len <= sizeof copy);
+		for (size_t cut = 0; cut <= len; cut++) {
+			for (size_t pos = 0; pos <= len; pos++) {
+				for (size_t v = 0; v < sizeof values; v++) {
+					FrameScan scan;
+					memcpy(copy, samples[s].p, len);
+					if (pos < cut)
+						copy[pos] = values[v];
+					else if (v > 0)
+						continue;
+					ScanStatus st = frame_scan(copy, cut, &scan);
+					Triad__V1__Request *req =
+						triad__v1__request__unpack(NULL, cut, copy);
+					if (st == SCAN_MALFORMED)
+						assert_null(req);
+					else
+						assert_int_equal(st, SCAN_OK);
+					if (req != NULL)
+						assert_int_equal(scan.id, req->id);
+					triad__v1__request__free_unpacked(req, NULL);
+				}
+			}
+		}
+	}
+	free(prog.p);
+}
+
+/*
+ * Walks the schema under desc: every message has few enough fields for the
+ * scan to track repeats, and nesting stays under FRAME_DEPTH_MAX.
+ */
+static unsigned
+schema_depth(const ProtobufCMessageDescriptor *desc, unsigned depth)
+{
+	unsigned deepest = depth;
+	assert_true(desc->n_fields <= 512);
+	assert_true(depth < FRAME_DEPTH_MAX);   /* also stops a recursive schema */
+	for (unsigned i = 0; i < desc->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &desc->fields[i];
+		if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+			unsigned d = schema_depth(f->descriptor, depth + 1);
+			if (d > deepest)
+				deepest = d;
+		}
+	}
+	return deepest;
+}
+
+static void
+test_schema_fits_the_scan(void **state)
+{
+	unsigned depth = schema_depth(&triad__v1__request__descriptor, 0);
+	assert_true(depth < FRAME_DEPTH_MAX);
+}
+
 int
 main(void)
 {
@@ -230,6 +446,11 @@ main(void)
 		cmocka_unit_test(test_garbage_protobuf_is_refused_and_consumed),
 		cmocka_unit_test(test_header_that_lies_short),
 		cmocka_unit_test(test_zero_id_is_refused),
+		cmocka_unit_test(test_scan_refuses_too_many_values_naming_the_field),
+		cmocka_unit_test(test_scan_counts_unknown_fields),
+		cmocka_unit_test(test_scan_refuses_a_singular_message_twice),
+		cmocka_unit_test(test_scan_agrees_with_the_decoder),
+		cmocka_unit_test(test_schema_fits_the_scan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
