@@ -26,6 +26,7 @@
 #include "dispatch.h"
 #include "frame.h"
 #include "log.h"
+#include "proxy.h"
 
 /* Over-limit connections kept just long enough to be told why. */
 #define REJECT_MAX 64
@@ -255,6 +256,7 @@ conn_accept(Server *srv, evutil_socket_t fd, const struct sockaddr *addr, int ad
 	c->state = CONN_ST_HELLO;
 	c->over_limit = over;
 	format_peer(addr, c);
+	c->proxy_pending = srv->cfg.proxy_protocol;
 
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	/* Never buffer more input than one frame of the largest size. */
@@ -316,6 +318,8 @@ conn_process(Conn *c)
 	const Config *cfg = &c->srv->cfg;
 
 	if (c->processing)
+		return;
+	if (c->proxy_pending && !proxy_take(c))
 		return;
 	c->processing = true;
 	while (c->state == CONN_ST_HELLO || c->state == CONN_ST_READY) {

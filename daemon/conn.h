@@ -44,6 +44,7 @@ struct Conn {
 	bool hello_pending;           /* a Hello is being answered: read nothing more */
 	bool over_limit;              /* accepted only to be told the server is full */
 	bool processing;              /* inside conn_process(): do not re-enter */
+	bool proxy_pending;           /* a PROXY header must come first (proxy.c) */
 	char peer[64];                /* address:port, for logs */
 	char peer_ip[48];             /* address, for the sign-in limiter */
 	char client_name[129];
