@@ -159,8 +159,7 @@ params_build(Pool *pool, const char *conninfo, char err[256])
 
 #define POOL_BUCKETS 256           /* a power of two */
 
-/* One owner's waiting jobs, oldest first. Exists while it has jobs
- * waiting, or as an empty placeholder in rounds (see flow_served()). */
+/* One owner's waiting jobs, oldest first. Exists while it has some. */
 struct PoolFlow {
 	uint64_t owner;
 	DbJob *head, *tail;            /* owned */
@@ -297,40 +296,39 @@ flow_append(Pool *pool, PoolFlow *f, DbJob *job)
 
 /*
  * The next job in the fair order, or NULL: the oldest job of the first
- * fresh owner, else of the owner whose turn it is. An owner served from
- * fresh that has nothing more waiting stays, empty, at the back of rounds
- * until its turn comes, and a job it sends meanwhile waits for that turn;
- * so sending one request at a time does not jump the queue for ever.
- * Empty placeholders reached in rounds are dropped.
+ * fresh owner, else of the owner whose turn it is in rounds; an owner that
+ * still has jobs waiting goes to the back of rounds, one that has none
+ * leaves the queue. So a client sending one request at a time is served
+ * at the next free connection, and one with a backlog waits one round per
+ * job. Fresh owners could take every turn if enough of them arrived
+ * without pause; after pool_size fresh jobs in a row, rounds gets one.
  */
 static DbJob *
 queue_pop(Pool *pool)
 {
-	for (;;) {
-		PoolFlow *f = pool->fresh.head != NULL ? pool->fresh.head : pool->rounds.head;
-		if (f == NULL)
-			return NULL;
-		DbJob *job = f->head;
-		if (job == NULL) {
-			flow_free(pool, f);   /* a placeholder whose turn came */
-			continue;
-		}
-		f->head = job->next;
-		if (f->head == NULL)
-			f->tail = NULL;
-		job->next = NULL;
-		f->queued--;
-		pool->qlen--;
-		if (f->queued == 0 && !f->in_fresh) {
-			flow_free(pool, f);
-		} else {
-			list_remove(flow_list(pool, f), f);
-			f->in_fresh = false;
-			list_push(&pool->rounds, f);
-		}
-		queue_shrunk(pool);
-		return job;
+	bool from_fresh = pool->fresh.head != NULL &&
+			  (pool->rounds.head == NULL || pool->fresh_run < pool->size);
+	PoolFlow *f = from_fresh ? pool->fresh.head : pool->rounds.head;
+	if (f == NULL)
+		return NULL;
+	pool->fresh_run = from_fresh ? pool->fresh_run + 1 : 0;
+	DbJob *job = f->head;
+	assert(job != NULL && f->queued > 0);
+	f->head = job->next;
+	if (f->head == NULL)
+		f->tail = NULL;
+	job->next = NULL;
+	f->queued--;
+	pool->qlen--;
+	if (f->queued == 0) {
+		flow_free(pool, f);
+	} else {
+		list_remove(flow_list(pool, f), f);
+		f->in_fresh = false;
+		list_push(&pool->rounds, f);
 	}
+	queue_shrunk(pool);
+	return job;
 }
 
 static void

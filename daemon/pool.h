@@ -5,11 +5,11 @@
  * sign-ins from an address over its failure limit, that address). Waiting
  * jobs queue per owner, and a free connection takes the oldest job of the
  * next owner in turn, so one client's pipeline cannot starve another's
- * single request. Owners that had nothing waiting go first (a light client
- * is served at the next free connection); an owner served that way goes to
- * the back of the round before it can be first again, so nobody gains by
- * sending one request at a time. This is fq_codel's scheme of new and old
- * flows with a quantum of one job.
+ * single request. Owners that had nothing waiting go first, so a client
+ * that sends one request at a time is served at the next free connection,
+ * whatever others have queued (fq_codel's new and old flows, with a
+ * quantum of one job); so that a crowd of such clients cannot starve the
+ * others for ever, every pool_size-th job in a row comes from the round.
  *
  * Bounds: one owner may have db_queue_per_client_max jobs waiting (beyond:
  * RESOURCE_EXHAUSTED for that owner only); all owners together
@@ -82,6 +82,7 @@ struct Pool {
 	int qlen;                     /* jobs waiting, all owners */
 	int nflows;                   /* owners with jobs waiting */
 	int ncapped;                  /* owners refused at their cap, still waiting */
+	int fresh_run;                /* jobs taken from fresh in a row */
 	int n_up;                     /* connections IDLE or BUSY */
 	bool outage;                  /* no connection up since the last failure */
 	struct event *sweep;          /* owned; enforces deadlines */
