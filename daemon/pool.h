@@ -96,8 +96,9 @@ void pool_free(Pool *pool);
 
 /*
  * Runs job on the next free connection, in its owner's turn (job->owner,
- * set by the caller; 0 is an owner like any other but never held to the
- * per-client cap). Takes ownership of job. The done callback may run
+ * set by the caller; only connection owners are held to the per-client
+ * cap: an address's sign-ins are bounded by its connections, and 0, a job
+ * nobody claimed, is one owner shared by all such jobs). Takes ownership of job. The done callback may run
  * before this returns (over a bound, outage), and so may that of another
  * owner's job pushed out of a full queue.
  */
