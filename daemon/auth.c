@@ -560,3 +560,38 @@ auth_limiter_fail(AuthLimiter *l, const char *addr, uint32_t limit, uint64_t now
 	}
 	return ++l->slots[i].failures == limit;
 }
+
+static unsigned
+secret_slot(const uint8_t hash[SECRET_HASH_LEN])
+{
+	/* The hash is SHA-256 of what the peer sent: already well spread. */
+	return ((unsigned)hash[0] << 8 | hash[1]) % AUTH_LIMITER_SLOTS;
+}
+
+bool
+auth_limiter_secret_allows(AuthLimiter *l, const uint8_t hash[SECRET_HASH_LEN], uint32_t limit,
+			   uint64_t now_ms)
+{
+	unsigned i = secret_slot(hash);
+	if (memcmp(l->secrets[i].key, hash, AUTH_LIMITER_KEY) != 0 ||
+	    now_ms - l->secrets[i].window_start_ms >= AUTH_FAIL_WINDOW_MS)
+		return true;
+	return l->secrets[i].failures < limit;
+}
+
+bool
+auth_limiter_secret_fail(AuthLimiter *l, const uint8_t hash[SECRET_HASH_LEN], uint32_t limit,
+			 uint64_t now_ms)
+{
+	unsigned i = secret_slot(hash);
+	/* Another secret in the slot, or an old window: start afresh. Only an
+	 * exact match may ever refuse, so a collision cannot refuse a valid
+	 * token; at worst a bad one is looked up again. */
+	if (memcmp(l->secrets[i].key, hash, AUTH_LIMITER_KEY) != 0 ||
+	    now_ms - l->secrets[i].window_start_ms >= AUTH_FAIL_WINDOW_MS) {
+		memcpy(l->secrets[i].key, hash, AUTH_LIMITER_KEY);
+		l->secrets[i].window_start_ms = now_ms;
+		l->secrets[i].failures = 0;
+	}
+	return ++l->secrets[i].failures == limit;
+}

@@ -221,8 +221,28 @@ bool is_uuid(const char *s);
 
 /* --- failed sign-ins --- */
 
+/*
+ * Failed sign-ins (a Hello or invite redemption whose secret the service
+ * does not know) are counted per minute in two ways:
+ *
+ *  - per secret, by the hash of the token or code presented: once one has
+ *    failed limit times, it is refused at once, without asking the
+ *    database. This stops the common flood, a client retrying a bad token
+ *    in a loop, and never touches a valid token, which does not fail.
+ *  - per source address: an address over the limit is not refused (a valid
+ *    token behind the same NAT must still sign in), but its sign-ins share
+ *    one place in the database queue (pool_owner_addr()), so a flood from
+ *    any number of connections gets one client's share of the database.
+ *
+ * Guessing is hopeless either way (256-bit secrets); the limits protect the
+ * database, not the secrets. Each table has AUTH_LIMITER_SLOTS slots; an
+ * address that collides with another shares its budget (it can only be
+ * sent to the shared queue sooner), while a secret keeps its own count or
+ * is forgotten (it can only be checked by the database again).
+ */
 #define AUTH_FAIL_WINDOW_MS 60000
 #define AUTH_LIMITER_SLOTS 1024
+#define AUTH_LIMITER_KEY 16        /* bytes of a secret's hash kept */
 
 typedef struct AuthLimiter {
 	struct {
@@ -230,10 +250,14 @@ typedef struct AuthLimiter {
 		uint64_t window_start_ms;
 		uint32_t failures;
 	} slots[AUTH_LIMITER_SLOTS];
+	struct {
+		uint8_t key[AUTH_LIMITER_KEY];
+		uint64_t window_start_ms;
+		uint32_t failures;
+	} secrets[AUTH_LIMITER_SLOTS];
 } AuthLimiter;
 
-/* True when addr may try to sign in now (fewer than limit failures in
- * the current window). */
+/* True when addr has had fewer than limit failures in the current window. */
 bool auth_limiter_allows(AuthLimiter *l, const char *addr, uint32_t limit, uint64_t now_ms);
 
 /*
@@ -241,5 +265,15 @@ bool auth_limiter_allows(AuthLimiter *l, const char *addr, uint32_t limit, uint6
  * when addr reaches the limit, so the caller logs it once.
  */
 bool auth_limiter_fail(AuthLimiter *l, const char *addr, uint32_t limit, uint64_t now_ms);
+
+/* True when the secret with this hash has failed fewer than limit times
+ * in its current window. */
+bool auth_limiter_secret_allows(AuthLimiter *l, const uint8_t hash[SECRET_HASH_LEN],
+				uint32_t limit, uint64_t now_ms);
+
+/* Records a failure of the secret with this hash; true exactly once per
+ * window, when it reaches the limit. */
+bool auth_limiter_secret_fail(AuthLimiter *l, const uint8_t hash[SECRET_HASH_LEN],
+			      uint32_t limit, uint64_t now_ms);
 
 #endif

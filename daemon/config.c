@@ -14,6 +14,7 @@ typedef enum SettingType {
 	SET_STRING,
 	SET_INT,
 	SET_LOGLEVEL,
+	SET_BOOL,           /* on/off, true/false, yes/no, 1/0 */
 } SettingType;
 
 typedef struct Setting {
@@ -46,10 +47,12 @@ static const Setting settings[] = {
 	{"partial_frames_max_bytes", SET_INT, OFF(partial_frames_max_bytes), "67108864", 2048,
 	 1 << 30, true},
 	{"db_queue_max", SET_INT, OFF(db_queue_max), "4096", 1, 1000000, true},
+	{"db_queue_per_client_max", SET_INT, OFF(db_queue_per_client_max), "128", 1, 1000000, true},
 	{"db_timeout_ms", SET_INT, OFF(db_timeout_ms), "5000", 10, 3600000, true},
 	{"idempotency_ttl_s", SET_INT, OFF(idempotency_ttl_s), "86400", 60, 30 * 86400, true},
 	{"drain_timeout_ms", SET_INT, OFF(drain_timeout_ms), "10000", 0, 3600000, true},
 	{"signin_failures_max", SET_INT, OFF(signin_failures_max), "10", 1, 1000000, true},
+	{"proxy_protocol", SET_BOOL, OFF(proxy_protocol), "off", 0, 0, false},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -93,6 +96,18 @@ setting_apply(const Setting *s, Config *cfg, const char *value, char err[CONFIG_
 		}
 		*(int *)field = (int)v;
 		return true;
+	}
+	case SET_BOOL: {
+		static const char *const yes[] = {"on", "true", "yes", "1"};
+		static const char *const no[] = {"off", "false", "no", "0"};
+		for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+			if (strcmp(value, yes[i]) == 0 || strcmp(value, no[i]) == 0) {
+				*(bool *)field = strcmp(value, yes[i]) == 0;
+				return true;
+			}
+		}
+		snprintf(err, CONFIG_ERR_MAX, "%s: '%s' is not on or off", s->name, value);
+		return false;
 	}
 	case SET_LOGLEVEL:
 		if (!log_level_parse(value, (LogLevel *)field)) {
@@ -234,6 +249,8 @@ setting_equal(const Setting *s, const Config *a, const Config *b)
 		return strcmp(fa, fb) == 0;
 	if (s->type == SET_LOGLEVEL)
 		return *(const LogLevel *)fa == *(const LogLevel *)fb;
+	if (s->type == SET_BOOL)
+		return *(const bool *)fa == *(const bool *)fb;
 	return *(const int *)fa == *(const int *)fb;
 }
 
@@ -251,7 +268,8 @@ config_apply_reload(Config *cur, const Config *next)
 			continue;
 		}
 		size_t size = s->type == SET_STRING ? CONFIG_STR_MAX
-			    : s->type == SET_LOGLEVEL ? sizeof(LogLevel) : sizeof(int);
+			    : s->type == SET_LOGLEVEL ? sizeof(LogLevel)
+			    : s->type == SET_BOOL ? sizeof(bool) : sizeof(int);
 		memcpy((char *)cur + s->offset, (const char *)next + s->offset, size);
 		log_info("config_changed", "setting=%s", s->name);
 		changed++;

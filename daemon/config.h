@@ -38,10 +38,12 @@ typedef struct Config {
 	int frame_timeout_ms;            /* time allowed for one frame, from its first byte */
 	int partial_frames_max_bytes;    /* bytes of partial frames held, all connections */
 	int db_queue_max;                /* requests waiting for a database connection */
+	int db_queue_per_client_max;     /* of which one client connection's */
 	int db_timeout_ms;               /* longest a request waits for, and runs on, the database */
 	int drain_timeout_ms;            /* longest a shutdown waits for requests in flight */
 	int signin_failures_max;         /* failed sign-ins per address per minute */
 	int idempotency_ttl_s;           /* how long an idempotency key keeps its first answer */
+	bool proxy_protocol;             /* connections start with a PROXY header (v1 or v2) */
 } Config;
 
 /* Fills every field with its default. */

@@ -27,6 +27,7 @@
 #include "dispatch.h"
 #include "frame.h"
 #include "log.h"
+#include "proxy.h"
 #include "text.h"
 
 /* Over-limit connections kept just long enough to be told why. */
@@ -411,6 +412,7 @@ conn_accept(Server *srv, evutil_socket_t fd, const struct sockaddr *addr, int ad
 	c->state = CONN_ST_HELLO;
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	snprintf(c->peer_ip, sizeof c->peer_ip, "%s", peer_ip);
+	c->proxy_pending = srv->cfg.proxy_protocol;
 
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	conn_apply_limits(c);
@@ -705,6 +707,8 @@ conn_process(Conn *c)
 
 	if (c->processing)
 		return;
+	if (c->proxy_pending && !proxy_take(c))
+		return;
 	c->processing = true;
 	while (c->state == CONN_ST_HELLO || c->state == CONN_ST_READY) {
 		if (conn_busy(c))
@@ -778,6 +782,22 @@ conn_send_answer(Server *srv, ConnRef ref, const Triad__V1__Response *resp)
 		return;
 	}
 	conn_process(c);
+}
+
+bool
+conn_set_peer(Conn *c, const char *peer, const char *peer_ip)
+{
+	ConnTable *t = &c->srv->conns;
+
+	/* Connections without a session are counted by address. */
+	if (c->seat == CONN_SEAT_UNAUTH && strcmp(peer_ip, c->peer_ip) != 0) {
+		if (!addr_add(t, peer_ip))
+			return false;
+		addr_remove(t, c->peer_ip);
+	}
+	snprintf(c->peer, sizeof c->peer, "%s", peer);
+	snprintf(c->peer_ip, sizeof c->peer_ip, "%s", peer_ip);
+	return true;
 }
 
 /* c leaves the connections without a session (signed in, or closed). */

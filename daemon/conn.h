@@ -62,6 +62,7 @@ struct Conn {
 	uint32_t in_flight;           /* requests dispatched and not yet answered */
 	bool hello_pending;           /* a Hello is being answered: read nothing more */
 	bool processing;              /* inside conn_process(): do not re-enter */
+	bool proxy_pending;           /* a PROXY header must come first (proxy.c) */
 	char peer[64];                /* address:port, for logs */
 	char peer_ip[48];             /* address, for the sign-in limiter */
 	char client_name[129];
@@ -133,5 +134,13 @@ void conn_drain_all(Server *srv);
 
 /* Frees every connection in the graveyard. Called by the reaper event. */
 void conn_reap(Server *srv);
+
+/*
+ * Names the peer of c anew (a PROXY header told who is behind the balancer),
+ * keeping the count of connections without a session per address right.
+ * False when memory runs out.
+ */
+__attribute__((warn_unused_result))
+bool conn_set_peer(Conn *c, const char *peer, const char *peer_ip);
 
 #endif

@@ -88,6 +88,8 @@ struct DbJob {
 	DbDoneFn committed;
 	void *committed_arg;
 	uint64_t deadline_us;             /* set by the pool on submit */
+	uint64_t owner;                   /* whose job, for the pool's fair queue
+					     (pool_owner_conn()); 0: nobody's */
 	/* progress while running */
 	int nresults;
 	bool stmt_seen;                   /* a result of the current statement arrived */

@@ -221,6 +221,7 @@ call_job(Call *call, DbDoneFn done, void *arg)
 	DbJob *job = db_job_new(done, arg);
 	char grants[16];
 
+	pool_job_owner(job, pool_owner_conn(call->conn.slot, call->conn.gen));
 	if (job != NULL && !call_job_hold(call, job, &job->done, &job->arg)) {
 		db_job_free(job);
 		job = NULL;

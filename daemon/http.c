@@ -102,6 +102,15 @@ serve_metrics(Server *srv, struct evhttp_request *req)
 	       (uint64_t)srv->pool->n_up);
 	metric(b, "triad_db_queue_length", "gauge",
 	       "Requests waiting for a database connection.", (uint64_t)srv->pool->qlen);
+	metric(b, "triad_db_queue_clients", "gauge",
+	       "Clients (connections, or addresses over the sign-in limit) in the queue's rotation.",
+	       (uint64_t)srv->pool->nflows);
+	metric(b, "triad_db_refused_client_cap_total", "counter",
+	       "Requests refused because their connection had db_queue_per_client_max waiting.",
+	       srv->pool->stats.refused_client_cap);
+	metric(b, "triad_db_refused_queue_full_total", "counter",
+	       "Requests refused, or pushed out by a lighter client's, at db_queue_max.",
+	       srv->pool->stats.refused_queue_full);
 	reply(req, HTTP_OK, "OK", CT_METRICS, b);
 	evbuffer_free(b);
 }

@@ -5,19 +5,32 @@
 #include "listener.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "log.h"
 
 /* After EMFILE and friends, stop accepting this long and try again. */
 #define ACCEPT_PAUSE_MS 100
 
+/*
+ * Accepting failing is one state, logged when it starts (or its error
+ * changes) and when it ends, not once per pause. The process has one
+ * protocol listener, so the state lives here.
+ */
+static LogEpisode accept_trouble;
+static int accept_error;
+
 static void
 on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *addr, int len, void *arg)
 {
+	uint64_t failures, ms;
+	if (log_episode_end(&accept_trouble, now_us(), &failures, &ms))
+		log_info("accept_recovered", "failures=%" PRIu64 " failing_ms=%" PRIu64, failures, ms);
 	conn_accept(arg, fd, addr, len);
 }
 
@@ -32,16 +45,29 @@ on_resume(evutil_socket_t fd, short what, void *arg)
 /*
  * accept() failed: out of descriptors or memory. Pending connections would
  * make the listener fire again at once, so pause it briefly instead of
- * spinning, and say so once per pause.
+ * spinning. Said once when accepting starts failing (and again only if
+ * the error changes); on_accept() says when it works again.
  */
 static void
 on_accept_error(struct evconnlistener *l, void *arg)
 {
 	Server *srv = arg;
 	int err = EVUTIL_SOCKET_ERROR();
+	uint64_t now = now_us(), failures = 0, ms = 0;
 
-	log_warn("accept_failed", "error=\"%s\" pause_ms=%d", evutil_socket_error_to_string(err),
-		 ACCEPT_PAUSE_MS);
+	if (accept_trouble.active && err == accept_error) {
+		(void)log_episode_hit(&accept_trouble, now);
+	} else {
+		bool changed = log_episode_end(&accept_trouble, now, &failures, &ms);
+		(void)log_episode_hit(&accept_trouble, now);
+		accept_error = err;
+		if (changed)
+			log_warn("accept_failed", "error=\"%s\" pause_ms=%d previous_failures=%" PRIu64,
+				 evutil_socket_error_to_string(err), ACCEPT_PAUSE_MS, failures);
+		else
+			log_warn("accept_failed", "error=\"%s\" pause_ms=%d",
+				 evutil_socket_error_to_string(err), ACCEPT_PAUSE_MS);
+	}
 	evconnlistener_disable(l);
 	struct timeval tv = {0, ACCEPT_PAUSE_MS * 1000};
 	if (srv->accept_resume == NULL)

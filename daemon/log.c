@@ -125,3 +125,27 @@ log_quote(char *buf, size_t size, const char *s)
 	buf[o] = '\0';
 	return buf;
 }
+
+bool
+log_episode_hit(LogEpisode *e, uint64_t now_us)
+{
+	e->count++;
+	if (e->active)
+		return false;
+	e->active = true;
+	e->started_us = now_us;
+	e->count = 1;
+	return true;
+}
+
+bool
+log_episode_end(LogEpisode *e, uint64_t now_us, uint64_t *count, uint64_t *ms)
+{
+	if (!e->active)
+		return false;
+	*count = e->count;
+	*ms = (now_us - e->started_us) / 1000u;
+	e->active = false;
+	e->count = 0;
+	return true;
+}

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum LogLevel {
 	LOG_DEBUG = 0,
@@ -46,6 +47,28 @@ void log_event(LogLevel level, const char *event, const char *fmt, ...)
  * cut to fit. Returns buf.
  */
 const char *log_quote(char *buf, size_t size, const char *s);
+
+/*
+ * A recurring trouble (accept failing, the queue full, clients held to
+ * their cap) logged as one line when it starts and one when it ends, with
+ * how often it happened in between, instead of a line per occurrence. The
+ * caller owns the struct (zeroed: no episode) and writes both lines; these
+ * only keep the count and say when a line is due.
+ */
+typedef struct LogEpisode {
+	bool active;
+	uint64_t started_us;
+	uint64_t count;          /* occurrences since the episode started */
+} LogEpisode;
+
+/* Counts one occurrence; true when it starts an episode (log the start). */
+bool log_episode_hit(LogEpisode *e, uint64_t now_us);
+
+/*
+ * Ends the episode if one is running: true (log the end) with the number
+ * of occurrences and the episode's length in ms; false when none was.
+ */
+bool log_episode_end(LogEpisode *e, uint64_t now_us, uint64_t *count, uint64_t *ms);
 
 #define log_debug(ev, ...) \
 	do { \

@@ -4,6 +4,8 @@
 #include "pool.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
+#include <inttypes.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,25 +155,228 @@ params_build(Pool *pool, const char *conninfo, char err[256])
 	return ok;
 }
 
+/* ---- the fair queue ---- */
+
+#define POOL_BUCKETS 256           /* a power of two */
+
+/* One owner's waiting jobs, oldest first. Exists while it has some. */
+struct PoolFlow {
+	uint64_t owner;
+	DbJob *head, *tail;            /* owned */
+	int queued;
+	bool in_fresh;                 /* in pool->fresh, else in pool->rounds */
+	bool capped;                   /* refused at the cap since it was created */
+	PoolFlow *prev, *next;         /* list links */
+	PoolFlow *hnext;               /* bucket chain */
+};
+
+uint64_t
+pool_owner_addr(const char *addr)
+{
+	uint64_t h = UINT64_C(14695981039346656037);   /* FNV-1a, 64 bits */
+	for (const unsigned char *p = (const unsigned char *)addr; *p; p++)
+		h = (h ^ *p) * UINT64_C(1099511628211);
+	return POOL_OWNER_ADDR | (h & ~(POOL_OWNER_ADDR | POOL_OWNER_CONN));
+}
+
+static unsigned
+bucket_of(uint64_t owner)
+{
+	return (unsigned)((owner * UINT64_C(0x9E3779B97F4A7C15)) >> 56) & (POOL_BUCKETS - 1);
+}
+
+static PoolFlow *
+flow_find(Pool *pool, uint64_t owner)
+{
+	for (PoolFlow *f = pool->buckets[bucket_of(owner)]; f != NULL; f = f->hnext)
+		if (f->owner == owner)
+			return f;
+	return NULL;
+}
+
+static void
+list_push(PoolFlowList *l, PoolFlow *f)
+{
+	f->next = NULL;
+	f->prev = l->tail;
+	if (l->tail != NULL)
+		l->tail->next = f;
+	else
+		l->head = f;
+	l->tail = f;
+}
+
+static void
+list_remove(PoolFlowList *l, PoolFlow *f)
+{
+	if (f->prev != NULL)
+		f->prev->next = f->next;
+	else
+		l->head = f->next;
+	if (f->next != NULL)
+		f->next->prev = f->prev;
+	else
+		l->tail = f->prev;
+	f->prev = f->next = NULL;
+}
+
+static PoolFlowList *
+flow_list(Pool *pool, PoolFlow *f)
+{
+	return f->in_fresh ? &pool->fresh : &pool->rounds;
+}
+
+/* A new owner with nothing waiting: it goes first. NULL without memory. */
+static PoolFlow *
+flow_new(Pool *pool, uint64_t owner)
+{
+	PoolFlow *f = calloc(1, sizeof *f);
+	if (f == NULL)
+		return NULL;
+	f->owner = owner;
+	f->in_fresh = true;
+	unsigned b = bucket_of(owner);
+	f->hnext = pool->buckets[b];
+	pool->buckets[b] = f;
+	list_push(&pool->fresh, f);
+	pool->nflows++;
+	return f;
+}
+
+/* Ends the episode of owners held to their cap once none is left. */
+static void
+capped_release(Pool *pool)
+{
+	uint64_t n, ms;
+	if (--pool->ncapped == 0 && log_episode_end(&pool->capped, now_us(), &n, &ms))
+		log_info("db_client_cap_clear", "refused=%" PRIu64 " ms=%" PRIu64, n, ms);
+}
+
+static void
+flow_free(Pool *pool, PoolFlow *f)
+{
+	assert(f->queued == 0 && f->head == NULL);
+	list_remove(flow_list(pool, f), f);
+	for (PoolFlow **link = &pool->buckets[bucket_of(f->owner)]; *link != NULL;
+	     link = &(*link)->hnext) {
+		if (*link == f) {
+			*link = f->hnext;
+			break;
+		}
+	}
+	if (f->capped)
+		capped_release(pool);
+	pool->nflows--;
+	free(f);
+}
+
+/* Ends the full-queue episode once the queue has drained to half. */
+static void
+queue_shrunk(Pool *pool)
+{
+	uint64_t n, ms;
+	if (pool->full.active && pool->qlen <= pool->cfg->db_queue_max / 2 &&
+	    log_episode_end(&pool->full, now_us(), &n, &ms))
+		log_info("db_queue_ok", "queued=%d refused=%" PRIu64 " ms=%" PRIu64, pool->qlen, n,
+			 ms);
+}
+
+static void
+flow_append(Pool *pool, PoolFlow *f, DbJob *job)
+{
+	job->next = NULL;
+	if (f->tail != NULL)
+		f->tail->next = job;
+	else
+		f->head = job;
+	f->tail = job;
+	f->queued++;
+	pool->qlen++;
+}
+
+/*
+ * The next job in the fair order, or NULL: the oldest job of the first
+ * fresh owner, else of the owner whose turn it is in rounds; an owner that
+ * still has jobs waiting goes to the back of rounds, one that has none
+ * leaves the queue. So a client sending one request at a time is served
+ * at the next free connection, and one with a backlog waits one round per
+ * job. Fresh owners could take every turn if enough of them arrived
+ * without pause; after pool_size fresh jobs in a row, rounds gets one.
+ */
 static DbJob *
 queue_pop(Pool *pool)
 {
-	DbJob *job = pool->qhead;
-	if (job != NULL) {
-		pool->qhead = job->next;
-		if (pool->qhead == NULL)
-			pool->qtail = NULL;
-		job->next = NULL;
-		pool->qlen--;
+	bool from_fresh = pool->fresh.head != NULL &&
+			  (pool->rounds.head == NULL || pool->fresh_run < pool->size);
+	PoolFlow *f = from_fresh ? pool->fresh.head : pool->rounds.head;
+	if (f == NULL)
+		return NULL;
+	pool->fresh_run = from_fresh ? pool->fresh_run + 1 : 0;
+	DbJob *job = f->head;
+	assert(job != NULL && f->queued > 0);
+	f->head = job->next;
+	if (f->head == NULL)
+		f->tail = NULL;
+	job->next = NULL;
+	f->queued--;
+	pool->qlen--;
+	if (f->queued == 0) {
+		flow_free(pool, f);
+	} else {
+		list_remove(flow_list(pool, f), f);
+		f->in_fresh = false;
+		list_push(&pool->rounds, f);
 	}
+	queue_shrunk(pool);
 	return job;
 }
 
 static void
 queue_fail_all(Pool *pool, Triad__V1__Code code, const char *message)
 {
-	for (DbJob *job; (job = queue_pop(pool)) != NULL;)
+	/* Unlink everything first: the callbacks may submit again. */
+	DbJob *all = NULL, **tail = &all;
+	for (DbJob *job; (job = queue_pop(pool)) != NULL;) {
+		*tail = job;
+		tail = &job->next;
+	}
+	while (all != NULL) {
+		DbJob *job = all;
+		all = job->next;
+		job->next = NULL;
 		db_job_fail(job, code, message);
+	}
+}
+
+/* The owner with the most jobs waiting (the first found on a tie). */
+static PoolFlow *
+flow_longest(Pool *pool)
+{
+	PoolFlow *best = NULL;
+	PoolFlowList *lists[2] = {&pool->fresh, &pool->rounds};
+	for (int i = 0; i < 2; i++)
+		for (PoolFlow *f = lists[i]->head; f != NULL; f = f->next)
+			if (best == NULL || f->queued > best->queued)
+				best = f;
+	return best;
+}
+
+/* Takes the newest job of f out of the queue. */
+static DbJob *
+flow_take_newest(Pool *pool, PoolFlow *f)
+{
+	DbJob *job = f->tail, **link = &f->head;
+	while (*link != job)
+		link = &(*link)->next;
+	*link = NULL;
+	f->tail = NULL;
+	for (DbJob *j = f->head; j != NULL; j = j->next)
+		f->tail = j;
+	f->queued--;
+	pool->qlen--;
+	if (f->queued == 0)
+		flow_free(pool, f);
+	return job;
 }
 
 static DbConn *
@@ -194,21 +399,34 @@ on_sweep(evutil_socket_t fd, short what, void *arg)
 
 	snprintf(msg, sizeof msg, "the database did not answer within %d ms; try again",
 		 pool->cfg->db_timeout_ms);
-	/* The whole queue: a reloaded db_timeout_ms can put later jobs first. */
-	DbJob *expired = NULL, **link = &pool->qhead;
-	pool->qtail = NULL;
-	while (*link != NULL) {
-		DbJob *job = *link;
-		if (job->deadline_us <= now) {
-			*link = job->next;
-			job->next = expired;
-			expired = job;
-			pool->qlen--;
-		} else {
-			pool->qtail = job;
-			link = &job->next;
+	/* Every owner's whole queue: a reloaded db_timeout_ms can put later
+	 * jobs first. Unlink them all before any callback runs. */
+	DbJob *expired = NULL;
+	PoolFlowList *lists[2] = {&pool->fresh, &pool->rounds};
+	for (int i = 0; i < 2; i++) {
+		PoolFlow *next;
+		for (PoolFlow *f = lists[i]->head; f != NULL; f = next) {
+			next = f->next;
+			DbJob **link = &f->head;
+			f->tail = NULL;
+			while (*link != NULL) {
+				DbJob *job = *link;
+				if (job->deadline_us <= now) {
+					*link = job->next;
+					job->next = expired;
+					expired = job;
+					f->queued--;
+					pool->qlen--;
+				} else {
+					f->tail = job;
+					link = &job->next;
+				}
+			}
+			if (f->queued == 0)
+				flow_free(pool, f);
 		}
 	}
+	queue_shrunk(pool);
 	while (expired != NULL) {
 		DbJob *job = expired;
 		expired = job->next;
@@ -240,8 +458,9 @@ pool_new(struct event_base *base, const Config *cfg, char err[256])
 		return NULL;
 	}
 	pool->conns = calloc((size_t)pool->size, sizeof *pool->conns);
+	pool->buckets = calloc(POOL_BUCKETS, sizeof *pool->buckets);
 	pool->sweep = event_new(base, -1, EV_PERSIST, on_sweep, pool);
-	if (pool->conns == NULL || pool->sweep == NULL) {
+	if (pool->conns == NULL || pool->buckets == NULL || pool->sweep == NULL) {
 		snprintf(err, 256, "out of memory");
 		pool_free(pool);
 		return NULL;
@@ -263,16 +482,47 @@ pool_free(Pool *pool)
 {
 	if (pool == NULL)
 		return;
-	queue_fail_all(pool, TRIAD__V1__CODE__CODE_UNAVAILABLE, "the server is shutting down");
-	/* Closing connections must not wake the pool up again. */
+	/* Neither the callbacks of failed jobs nor closing connections may
+	 * wake the pool up again. */
 	pool->outage = true;
+	if (pool->buckets != NULL)
+		queue_fail_all(pool, TRIAD__V1__CODE__CODE_UNAVAILABLE, "the server is shutting down");
 	for (int i = 0; pool->conns != NULL && i < pool->size; i++)
 		db_conn_fini(&pool->conns[i]);
 	free(pool->conns);
+	free(pool->buckets);
 	if (pool->sweep != NULL)
 		event_free(pool->sweep);
 	params_free(pool);
 	free(pool);
+}
+
+/* Owners held to db_queue_per_client_max: client connections. */
+static bool
+owner_capped(uint64_t owner)
+{
+	return (owner & POOL_OWNER_CONN) != 0;
+}
+
+/* Answers job with RESOURCE_EXHAUSTED at the owner's cap. */
+static void
+refuse_at_cap(Pool *pool, PoolFlow *f, DbJob *job)
+{
+	int cap = pool->cfg->db_queue_per_client_max;
+	char msg[160];
+
+	pool->stats.refused_client_cap++;
+	if (!f->capped) {
+		f->capped = true;
+		pool->ncapped++;
+	}
+	if (log_episode_hit(&pool->capped, now_us()))
+		log_warn("db_client_capped", "owner=%" PRIx64 " queued=%d limit=%d", f->owner,
+			 f->queued, cap);
+	snprintf(msg, sizeof msg,
+		 "you have %d requests waiting for the database, the most one connection may; "
+		 "read some answers before sending more", f->queued);
+	db_job_fail(job, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED, msg);
 }
 
 void
@@ -284,25 +534,48 @@ pool_submit(Pool *pool, DbJob *job)
 		return;
 	}
 	job->deadline_us = now_us() + (uint64_t)pool->cfg->db_timeout_ms * 1000u;
-	DbConn *dc = pool->qhead == NULL ? idle_conn(pool) : NULL;
+	DbConn *dc = pool->qlen == 0 ? idle_conn(pool) : NULL;
 	if (dc != NULL) {
 		db_conn_run(dc, job);
 		return;
 	}
+	PoolFlow *f = flow_find(pool, job->owner);
+	int mine = f != NULL ? f->queued : 0;
+	if (owner_capped(job->owner) && mine >= pool->cfg->db_queue_per_client_max) {
+		refuse_at_cap(pool, f, job);
+		return;
+	}
+	DbJob *pushed_out = NULL;
 	if (pool->qlen >= pool->cfg->db_queue_max) {
+		PoolFlow *longest = flow_longest(pool);
+		bool start = log_episode_hit(&pool->full, now_us());
+		pool->stats.refused_queue_full++;
+		if (start)
+			log_warn("db_queue_full", "queued=%d limit=%d owners=%d", pool->qlen,
+				 pool->cfg->db_queue_max, pool->nflows);
+		if (longest == NULL || longest->queued <= mine + 1) {
+			char msg[128];
+			snprintf(msg, sizeof msg,
+				 "the server is busy (%d requests waiting for the database); "
+				 "try again shortly", pool->qlen);
+			db_job_fail(job, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED, msg);
+			return;
+		}
+		/* Whoever has the most waiting makes room. */
+		pushed_out = flow_take_newest(pool, longest);
+	}
+	if (f == NULL && (f = flow_new(pool, job->owner)) == NULL) {
+		db_job_fail(job, TRIAD__V1__CODE__CODE_UNAVAILABLE, "server is out of memory");
+	} else {
+		flow_append(pool, f, job);
+	}
+	if (pushed_out != NULL) {
 		char msg[128];
 		snprintf(msg, sizeof msg,
 			 "the server is busy (%d requests waiting for the database); try again shortly",
 			 pool->qlen);
-		db_job_fail(job, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED, msg);
-		return;
+		db_job_fail(pushed_out, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED, msg);
 	}
-	if (pool->qtail != NULL)
-		pool->qtail->next = job;
-	else
-		pool->qhead = job;
-	pool->qtail = job;
-	pool->qlen++;
 }
 
 bool

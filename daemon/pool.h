@@ -1,20 +1,73 @@
 /*
- * pool.h: N asynchronous PostgreSQL connections and a bounded queue.
+ * pool.h: N asynchronous PostgreSQL connections and a fair, bounded queue.
  *
- * Jobs wait in FIFO order for an idle connection. The queue is bounded
- * (db_queue_max: beyond it RESOURCE_EXHAUSTED) and so is time: a job that
- * has not finished db_timeout_ms after it was submitted gets UNAVAILABLE,
- * whether it was still queued or already running. While no connection is
- * up after a failure (an outage), jobs fail at once with UNAVAILABLE
- * instead of waiting; the connections keep retrying in the background.
+ * Every job has an owner (DbJob.owner: the client connection, or for
+ * sign-ins from an address over its failure limit, that address). Waiting
+ * jobs queue per owner, and a free connection takes the oldest job of the
+ * next owner in turn, so one client's pipeline cannot starve another's
+ * single request. Owners that had nothing waiting go first, so a client
+ * that sends one request at a time is served at the next free connection,
+ * whatever others have queued (fq_codel's new and old flows, with a
+ * quantum of one job); so that a crowd of such clients cannot starve the
+ * others for ever, every pool_size-th job in a row comes from the round.
+ *
+ * Bounds: one owner may have db_queue_per_client_max jobs waiting (beyond:
+ * RESOURCE_EXHAUSTED for that owner only); all owners together
+ * db_queue_max. When the whole queue is full, the newest job of the owner
+ * with the most waiting is refused to make room, unless the newcomer's
+ * owner is that owner (or as long), so a full queue is paid for by whoever
+ * filled it. Time is bounded too: a job that has not finished
+ * db_timeout_ms after it was submitted gets UNAVAILABLE, whether it was
+ * still queued or already running. While no connection is up after a
+ * failure (an outage), jobs fail at once with UNAVAILABLE instead of
+ * waiting; the connections keep retrying in the background.
+ *
+ * A job's done callback may submit more jobs (a client whose answer frees
+ * a slot sends its next request): the pool finishes its own bookkeeping
+ * before it calls back.
  */
 #ifndef TRIAD_POOL_H
 #define TRIAD_POOL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "db.h"
+#include "log.h"
+
+/* Owner keys: a client connection (its ConnRef's slot and generation), or
+ * an address whose sign-ins share one place in the queue. */
+#define POOL_OWNER_CONN (UINT64_C(1) << 62)
+#define POOL_OWNER_ADDR (UINT64_C(1) << 63)
+
+static inline uint64_t
+pool_owner_conn(uint32_t slot, uint32_t gen)
+{
+	return POOL_OWNER_CONN | (uint64_t)(gen & 0x3fffffffu) << 32 | slot;
+}
+
+/* Sets job's owner; a NULL job (out of memory) is left alone. */
+static inline void
+pool_job_owner(DbJob *job, uint64_t owner)
+{
+	if (job != NULL)
+		job->owner = owner;
+}
+
+/* The owner for sign-ins from addr (see svc_session.c). */
+uint64_t pool_owner_addr(const char *addr);
+
+typedef struct PoolFlow PoolFlow;
+
+typedef struct PoolFlowList {
+	PoolFlow *head, *tail;
+} PoolFlowList;
+
+typedef struct PoolStats {
+	uint64_t refused_client_cap;  /* jobs refused at db_queue_per_client_max */
+	uint64_t refused_queue_full;  /* jobs refused (or pushed out) at db_queue_max */
+} PoolStats;
 
 struct Pool {
 	struct event_base *base;
@@ -23,25 +76,31 @@ struct Pool {
 	const char **values;          /* and their values, owned */
 	int size;
 	DbConn *conns;                /* owned array of size entries */
-	DbJob *qhead, *qtail;         /* waiting jobs, owned */
-	int qlen;
+	PoolFlow **buckets;           /* owner -> flow, owned (and the flows) */
+	PoolFlowList fresh;           /* owners that had nothing waiting: first */
+	PoolFlowList rounds;          /* the others, served in turn */
+	int qlen;                     /* jobs waiting, all owners */
+	int nflows;                   /* owners with jobs waiting */
+	int ncapped;                  /* owners refused at their cap, still waiting */
+	int fresh_run;                /* jobs taken from fresh in a row */
 	int n_up;                     /* connections IDLE or BUSY */
 	bool outage;                  /* no connection up since the last failure */
 	struct event *sweep;          /* owned; enforces deadlines */
+	PoolStats stats;
+	LogEpisode full;              /* the queue is full (db_queue_full) */
+	LogEpisode capped;            /* some owner is held to its cap */
 };
 
-/*
- * Creates the pool and starts connecting; nothing blocks except the name
- * lookup of a database host given by name, which happens here, before the
- * loop runs (libpq would otherwise resolve it on every connect, on the
- * loop). On failure returns NULL with the reason in err.
- */
 Pool *pool_new(struct event_base *base, const Config *cfg, char err[256]);
 void pool_free(Pool *pool);
 
 /*
- * Runs job on the next free connection. Takes ownership of job. The done
- * callback may run before this returns (queue full, outage).
+ * Runs job on the next free connection, in its owner's turn (job->owner,
+ * set by the caller; only connection owners are held to the per-client
+ * cap: an address's sign-ins are bounded by its connections, and 0, a job
+ * nobody claimed, is one owner shared by all such jobs). Takes ownership of job. The done callback may run
+ * before this returns (over a bound, outage), and so may that of another
+ * owner's job pushed out of a full queue.
  */
 void pool_submit(Pool *pool, DbJob *job);
 

@@ -26,23 +26,29 @@ ms_mono(void)
 
 /*
  * Answers a sign-in (a Hello, or an invite redemption when hello is false)
- * that did not succeed. A refused credential counts against the address's
- * limit; the database's trouble does not. A failed Hello closes the
- * connection once the answer is out.
+ * that did not succeed. A refused credential counts against the secret
+ * presented (secret_hash, or NULL when it was not even well formed) and
+ * against the address; the database's trouble does not. A failed Hello
+ * closes the connection once the answer is out.
  */
 static void
-signin_failed(Call *call, bool hello, Triad__V1__Code code, const char *field,
-	      const char *message)
+signin_failed(Call *call, bool hello, const uint8_t *secret_hash, Triad__V1__Code code,
+	      const char *field, const char *message)
 {
 	Conn *c = conn_lookup(call->srv, call->conn);
 	bool refused = code == TRIAD__V1__CODE__CODE_UNAUTHENTICATED ||
 		       code == TRIAD__V1__CODE__CODE_NOT_FOUND ||
 		       code == TRIAD__V1__CODE__CODE_INVALID_ARGUMENT;
+	uint32_t limit = (uint32_t)call->srv->cfg.signin_failures_max;
+	uint64_t now = ms_mono();
+	if (refused && secret_hash != NULL &&
+	    auth_limiter_secret_fail(&call->srv->limiter, secret_hash, limit, now))
+		log_warn("signin_secret_limited", "addr=%s failures=%u window_s=%d",
+			 c != NULL ? c->peer_ip : "gone", limit, AUTH_FAIL_WINDOW_MS / 1000);
 	if (c != NULL) {
-		uint32_t limit = (uint32_t)call->srv->cfg.signin_failures_max;
-		if (refused && auth_limiter_fail(&call->srv->limiter, c->peer_ip, limit, ms_mono()))
-			log_warn("signin_rate_limited", "addr=%s failures=%u window_s=%d", c->peer_ip,
-				 limit, AUTH_FAIL_WINDOW_MS / 1000);
+		if (refused && auth_limiter_fail(&call->srv->limiter, c->peer_ip, limit, now))
+			log_warn("signin_rate_limited", "addr=%s failures=%u window_s=%d",
+				 c->peer_ip, limit, AUTH_FAIL_WINDOW_MS / 1000);
 		if (hello) {
 			conn_hello_failed(c);
 			conn_close_after_flush(c);
@@ -51,20 +57,40 @@ signin_failed(Call *call, bool hello, Triad__V1__Code code, const char *field,
 	call_fail(call, code, field, "%s", message);
 }
 
-/* True (and the call answered) when the call's address is over its limit. */
+/*
+ * True (and the call answered) when the secret presented has failed too
+ * often lately: it is refused without asking the database. The address
+ * alone never refuses a sign-in (see signin_owner()).
+ */
 static bool
-signin_limited(Call *call, bool hello, Conn *c)
+signin_limited(Call *call, bool hello, Conn *c, const uint8_t secret_hash[SECRET_HASH_LEN])
 {
-	if (auth_limiter_allows(&call->srv->limiter, c->peer_ip,
-				(uint32_t)call->srv->cfg.signin_failures_max, ms_mono()))
+	if (auth_limiter_secret_allows(&call->srv->limiter, secret_hash,
+				       (uint32_t)call->srv->cfg.signin_failures_max, ms_mono()))
 		return false;
 	if (hello) {
 		conn_hello_failed(c);
 		conn_close_after_flush(c);
 	}
 	call_fail(call, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED, NULL,
-		  "too many failed sign-ins from your address; wait a minute and try again");
+		  "this %s has failed too often in the last minute; check it, and wait a minute "
+		  "before trying it again", hello ? "token" : "invite code");
 	return true;
+}
+
+/*
+ * Whose turn a sign-in's database job waits for: the connection's, or,
+ * while its address is over the failure limit, the address's, shared by
+ * all its connections, so a flood of bad sign-ins from one place gets one
+ * client's share of the database however many connections it opens.
+ */
+static uint64_t
+signin_owner(Call *call, const Conn *c)
+{
+	if (auth_limiter_allows(&call->srv->limiter, c->peer_ip,
+				(uint32_t)call->srv->cfg.signin_failures_max, ms_mono()))
+		return pool_owner_conn(call->conn.slot, call->conn.gen);
+	return pool_owner_addr(c->peer_ip);
 }
 
 /* ---- Hello ---- */
@@ -127,7 +153,7 @@ hello_grants_done(void *arg, const DbOutcome *out)
 	Principal *p = ctx->principal;
 
 	if (out->code != TRIAD__V1__CODE__CODE_OK) {
-		signin_failed(call, true, out->code, NULL, out->message);
+		signin_failed(call, true, ctx->hash, out->code, NULL, out->message);
 		hello_ctx_free(ctx);
 		return;
 	}
@@ -135,7 +161,8 @@ hello_grants_done(void *arg, const DbOutcome *out)
 	int n = PQntuples(r);
 	p->grants = n > 0 ? calloc((size_t)n, sizeof *p->grants) : NULL;
 	if (n > 0 && p->grants == NULL) {
-		signin_failed(call, true, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
+		signin_failed(call, true, NULL, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
+			      "server is out of memory");
 		hello_ctx_free(ctx);
 		return;
 	}
@@ -168,7 +195,7 @@ hello_token_done(void *arg, const DbOutcome *out)
 	Call *call = ctx->call;
 
 	if (out->code != TRIAD__V1__CODE__CODE_OK) {
-		signin_failed(call, true, out->code, NULL, out->message);
+		signin_failed(call, true, ctx->hash, out->code, NULL, out->message);
 		hello_ctx_free(ctx);
 		return;
 	}
@@ -188,14 +215,16 @@ hello_token_done(void *arg, const DbOutcome *out)
 	else if (cell_bool(r, match, 3))
 		refusal = "the token has expired; create a new one";
 	if (refusal != NULL) {
-		signin_failed(call, true, TRIAD__V1__CODE__CODE_UNAUTHENTICATED, NULL, refusal);
+		signin_failed(call, true, ctx->hash, TRIAD__V1__CODE__CODE_UNAUTHENTICATED, NULL,
+			      refusal);
 		hello_ctx_free(ctx);
 		return;
 	}
 
 	Principal *p = ctx->principal = principal_new();
 	if (p == NULL) {
-		signin_failed(call, true, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
+		signin_failed(call, true, NULL, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
+			      "server is out of memory");
 		hello_ctx_free(ctx);
 		return;
 	}
@@ -209,12 +238,14 @@ hello_token_done(void *arg, const DbOutcome *out)
 	p->operator = cell_bool(r, match, 8);
 
 	DbJob *job = db_job_new(hello_grants_done, ctx);
+	pool_job_owner(job, pool_owner_conn(call->conn.slot, call->conn.gen));
 	const char *tok[1] = {p->token_id};
 	const char *pid[1] = {p->id};
 	if (job == NULL || !db_job_add(job, token_used_sql, 1, tok) ||
 	    !db_job_add(job, principal_grants_sql, 1, pid)) {
 		db_job_free(job);
-		signin_failed(call, true, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
+		signin_failed(call, true, NULL, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
+			      "server is out of memory");
 		hello_ctx_free(ctx);
 		return;
 	}
@@ -252,22 +283,24 @@ svc_session_hello(Call *call, const Triad__V1__Request *req)
 			  "client_name is longer than %d bytes", CLIENT_NAME_MAX);
 		return;
 	}
-	if (signin_limited(call, true, c))
-		return;
-
 	HelloCtx *ctx = calloc(1, sizeof *ctx);
 	char prefix[SECRET_PREFIX_LEN + 1];
 	if (ctx == NULL) {
-		signin_failed(call, true, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
+		signin_failed(call, true, NULL, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
+			      "server is out of memory");
 		return;
 	}
 	if (h->token[0] == '\0' || !secret_parse("trd", h->token, prefix, ctx->hash)) {
 		free(ctx);
-		signin_failed(call, true, TRIAD__V1__CODE__CODE_UNAUTHENTICATED, "hello.token",
+		signin_failed(call, true, NULL, TRIAD__V1__CODE__CODE_UNAUTHENTICATED, "hello.token",
 			      h->token[0] == '\0'
 				      ? "a token is required: sign in with `triad login`"
 				      : "this is not a triad token (they start with trd_ and are "
 					"47 characters long)");
+		return;
+	}
+	if (signin_limited(call, true, c, ctx->hash)) {
+		free(ctx);
 		return;
 	}
 	ctx->call = call;
@@ -277,11 +310,13 @@ svc_session_hello(Call *call, const Triad__V1__Request *req)
 	explicit_bzero(h->token, strlen(h->token));
 
 	DbJob *job = db_job_new(hello_token_done, ctx);
+	pool_job_owner(job, signin_owner(call, c));
 	const char *params[1] = {prefix};
 	if (job == NULL || !db_job_add(job, token_candidates_sql, 1, params)) {
 		db_job_free(job);
 		free(ctx);
-		signin_failed(call, true, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
+		signin_failed(call, true, NULL, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
+			      "server is out of memory");
 		return;
 	}
 	pool_submit(call->srv->pool, job);
@@ -348,6 +383,7 @@ svc_session_ping(Call *call, const Triad__V1__Request *req)
 
 	PingCtx *ctx = malloc(sizeof *ctx + p->payload.len);
 	DbJob *job = ctx != NULL ? db_job_new(ping_db_done, ctx) : NULL;
+	pool_job_owner(job, pool_owner_conn(call->conn.slot, call->conn.gen));
 	if (job == NULL || !db_job_add(job, "SELECT 1", 0, NULL)) {
 		db_job_free(job);
 		free(ctx);
@@ -475,7 +511,7 @@ redeem_candidates_done(void *arg, const DbOutcome *out)
 	if (refusal != NULL) {
 		/* Only a code nobody issued looks like guessing. */
 		if (match < 0)
-			signin_failed(call, false, code, NULL, refusal);
+			signin_failed(call, false, ctx->code_hash, code, NULL, refusal);
 		else
 			call_fail(call, code, NULL, "%s", refusal);
 		redeem_free(ctx);
@@ -494,6 +530,7 @@ redeem_candidates_done(void *arg, const DbOutcome *out)
 	secret_hash_to_bytea(hash, ctx->token_hash);
 
 	DbJob *job = db_job_new(redeem_done, ctx);
+	pool_job_owner(job, pool_owner_conn(call->conn.slot, call->conn.gen));
 	const char *params[5] = {ctx->invite_id, ctx->token_prefix, ctx->token_hash, ctx->label,
 				 call->request_id_text};
 	const char *invite[1] = {ctx->invite_id};
@@ -525,8 +562,6 @@ svc_session_redeem_invite(Call *call, const Triad__V1__Request *req)
 			  "token_label is longer than %d characters", TOKEN_LABEL_MAX);
 		return;
 	}
-	if (signin_limited(call, false, c))
-		return;
 	RedeemCtx *ctx = calloc(1, sizeof *ctx);
 	if (ctx == NULL) {
 		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
@@ -534,9 +569,14 @@ svc_session_redeem_invite(Call *call, const Triad__V1__Request *req)
 	}
 	if (!secret_parse("inv", m->code, prefix, ctx->code_hash)) {
 		free(ctx);
-		signin_failed(call, false, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "redeem_invite.code",
+		signin_failed(call, false, NULL, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT,
+			      "redeem_invite.code",
 			      "this is not an invite code (they start with inv_ and are 47 "
 			      "characters long)");
+		return;
+	}
+	if (signin_limited(call, false, c, ctx->code_hash)) {
+		free(ctx);
 		return;
 	}
 	ctx->call = call;
@@ -544,6 +584,7 @@ svc_session_redeem_invite(Call *call, const Triad__V1__Request *req)
 		 m->token_label[0] != '\0' ? m->token_label : "invite");
 
 	DbJob *job = db_job_new(redeem_candidates_done, ctx);
+	pool_job_owner(job, signin_owner(call, c));
 	const char *params[1] = {prefix};
 	if (job == NULL || !db_job_add(job, invite_candidates_sql, 1, params)) {
 		db_job_free(job);

@@ -1,0 +1,326 @@
+/*
+ * test_fairness.c: no peer harms another. Greedy clients get their share
+ * of the database and no more; failed sign-ins from an address do not lock
+ * out a valid token from it; behind a load balancer the PROXY header names
+ * the address that counts.
+ */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "frame.h"
+
+/* Polls for a condition the test cannot be told about, up to 20 s. */
+#define POLL_MS 10
+#define POLL_LIMIT_MS 20000
+
+static void
+wait_for_log(const Triadd *d, const char *needle)
+{
+	uint64_t until = ms_now() + POLL_LIMIT_MS;
+	while (!triadd_log_contains(d, needle)) {
+		if (ms_now() > until)
+			fail_msg("the daemon never logged %s", needle);
+		usleep(POLL_MS * 1000);
+	}
+}
+
+static int
+log_count(const Triadd *d, const char *event)
+{
+	char cmd[512], out[64] = "";
+	snprintf(cmd, sizeof cmd, "grep -c 'event=%s ' %s", event, d->log);
+	(void)run_capture(cmd, out, sizeof out);
+	return atoi(out);
+}
+
+/* n Ping{database} requests with ids first.. in one write, so the daemon
+ * takes them all in at once. */
+static void
+send_pings(int fd, uint64_t first, int n)
+{
+	uint8_t buf[64 * 256];
+	size_t used = 0;
+	assert_true(n <= 256);
+	for (int i = 0; i < n; i++) {
+		Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+		Triad__V1__Ping ping = TRIAD__V1__PING__INIT;
+		ping.database = true;
+		req.id = first + (uint64_t)i;
+		req.body_case = TRIAD__V1__REQUEST__BODY_PING;
+		req.ping = &ping;
+		size_t len = triad__v1__request__get_packed_size(&req);
+		assert_true(used + len + 4 <= sizeof buf);
+		frame_put_u32(buf + used, (uint32_t)len);
+		triad__v1__request__pack(&req, buf + used + 4);
+		used += len + 4;
+	}
+	tc_send_raw(fd, buf, used);
+}
+
+static PGconn *
+owner_conn(void)
+{
+	PGconn *pg = PQconnectdb(env_required("TRIAD_TEST_OWNER_DB"));
+	if (PQstatus(pg) != CONNECTION_OK)
+		fail_msg("owner connection: %s", PQerrorMessage(pg));
+	return pg;
+}
+
+static void
+exec_ok(PGconn *pg, const char *sql)
+{
+	PGresult *r = PQexec(pg, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(pg));
+	PQclear(r);
+}
+
+/* Waits until some backend waits for the lock on table person. */
+static void
+wait_for_lock_waiter(PGconn *pg)
+{
+	uint64_t until = ms_now() + POLL_LIMIT_MS;
+	for (;;) {
+		PGresult *r = PQexec(pg, "SELECT count(*) FROM pg_locks"
+					 " WHERE NOT granted AND relation = 'person'::regclass");
+		assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+		int n = atoi(PQgetvalue(r, 0, 0));
+		PQclear(r);
+		if (n > 0)
+			return;
+		if (ms_now() > until)
+			fail_msg("no request ever waited for the lock");
+		usleep(POLL_MS * 1000);
+	}
+}
+
+typedef struct Tally {
+	int ok, capped, busy;
+} Tally;
+
+/* Reads n answers from a greedy connection and sorts them. */
+static Tally
+tally(int fd, int n)
+{
+	Tally t = {0};
+	for (int i = 0; i < n; i++) {
+		Triad__V1__Response *r = tc_recv(fd, 20000, NULL);
+		assert_non_null(r);
+		if (r->status->code == TRIAD__V1__CODE__CODE_OK) {
+			t.ok++;
+		} else {
+			assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
+			if (strstr(r->status->message, "the most one connection may") != NULL)
+				t.capped++;
+			else if (strstr(r->status->message, "the server is busy") != NULL)
+				t.busy++;
+			else
+				fail_msg("unexpected refusal: %s", r->status->message);
+		}
+		triad__v1__response__free_unpacked(r, NULL);
+	}
+	return t;
+}
+
+/*
+ * With the one database connection held up, three greedy clients fill
+ * their caps and then the whole queue; a light client's single ping still
+ * gets a place (a greedy client's newest request makes room for it) and is
+ * answered once the database moves. Each state is logged once.
+ */
+static void
+test_greedy_clients_do_not_starve_a_light_one(void **state)
+{
+	enum { GREEDY = 3, DEPTH = 50, CAP = 8, QMAX = 16 };
+	Triadd d;
+	char conf[256];
+	snprintf(conf, sizeof conf,
+		 "pool_size = 1\ndb_queue_max = %d\ndb_queue_per_client_max = %d\n"
+		 "db_timeout_ms = 60000\n", QMAX, CAP);
+	triadd_start(&d, conf);
+	int blocker = tc_session(d.addr), light = tc_session(d.addr), g[GREEDY];
+	for (int i = 0; i < GREEDY; i++)
+		g[i] = tc_session(d.addr);
+
+	/* The pool's one connection waits for a lock the test holds. */
+	PGconn *pg = owner_conn(), *watch = owner_conn();
+	exec_ok(pg, "BEGIN");
+	exec_ok(pg, "LOCK TABLE person IN ACCESS EXCLUSIVE MODE");
+	Triad__V1__Request who = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__WhoAmIRequest w = TRIAD__V1__WHO_AM_IREQUEST__INIT;
+	who.id = 7;
+	who.body_case = TRIAD__V1__REQUEST__BODY_WHO_AM_I;
+	who.who_am_i = &w;
+	tc_send(blocker, &who);
+	wait_for_lock_waiter(watch);
+
+	for (int i = 0; i < GREEDY; i++)
+		send_pings(g[i], 1, DEPTH);
+	wait_for_log(&d, "event=db_queue_full");
+	tc_send_ping(light, 100, true);
+	exec_ok(pg, "COMMIT");
+
+	Triad__V1__Response *r = tc_recv(light, 20000, NULL);
+	assert_non_null(r);
+	assert_int_equal(r->id, 100);
+	if (r->status->code != TRIAD__V1__CODE__CODE_OK)
+		fail_msg("the light client was refused: %s", r->status->message);
+	assert_true(r->ping->database);
+	triad__v1__response__free_unpacked(r, NULL);
+	r = tc_recv(blocker, 20000, NULL);
+	assert_non_null(r);
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_OK);
+	triad__v1__response__free_unpacked(r, NULL);
+
+	Tally all = {0};
+	for (int i = 0; i < GREEDY; i++) {
+		Tally t = tally(g[i], DEPTH);
+		/* Each got at most its cap queued (plus nothing running: the
+		 * connection was taken), and was told why beyond it. */
+		assert_true(t.ok >= 1 && t.ok <= CAP);
+		all.ok += t.ok;
+		all.capped += t.capped;
+		all.busy += t.busy;
+	}
+	assert_true(all.capped >= DEPTH - CAP);  /* the first to come hit its cap */
+	assert_true(all.busy >= 1);        /* the queue was full, and made room */
+	assert_int_equal(all.ok, QMAX - 1); /* the light client's ping took one place */
+
+	/* One line when it started, one when it was over. */
+	wait_for_log(&d, "event=db_queue_ok");
+	wait_for_log(&d, "event=db_client_cap_clear");
+	assert_int_equal(log_count(&d, "db_queue_full"), 1);
+	assert_int_equal(log_count(&d, "db_client_capped"), 1);
+
+	PQfinish(pg);
+	PQfinish(watch);
+	close(blocker);
+	close(light);
+	for (int i = 0; i < GREEDY; i++)
+		close(g[i]);
+	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
+}
+
+/* Sends a Hello with token on a new connection (after header, if any)
+ * and returns the code of the answer. */
+static Triad__V1__Code
+hello_via(const Triadd *d, const void *header, size_t hlen, const char *token)
+{
+	int fd = tc_connect(d->addr);
+	if (hlen > 0)
+		tc_send_raw(fd, header, hlen);
+	tc_send_hello_token(fd, 1, token);
+	Triad__V1__Response *r = tc_recv(fd, 10000, NULL);
+	assert_non_null(r);
+	Triad__V1__Code code = r->status->code;
+	triad__v1__response__free_unpacked(r, NULL);
+	close(fd);
+	return code;
+}
+
+/* A well-formed token nobody issued: trd_ and 43 characters from n. */
+static void
+bad_token(char out[48], int n)
+{
+	snprintf(out, 48, "trd_%043d", n);
+	for (char *p = out + 4; *p; p++)
+		*p = (char)('A' + (*p - '0'));
+}
+
+static void
+test_valid_token_signs_in_after_others_failed(void **state)
+{
+	Triadd d;
+	char tok[48];
+	triadd_start(&d, NULL);
+	for (int i = 0; i < 12; i++) {
+		bad_token(tok, 1000 + i);
+		assert_int_equal(hello_via(&d, NULL, 0, tok),
+				 TRIAD__V1__CODE__CODE_UNAUTHENTICATED);
+	}
+	assert_int_equal(hello_via(&d, NULL, 0, test_token()), TRIAD__V1__CODE__CODE_OK);
+	/* One bad token tried over and over is cut off without a lookup. */
+	bad_token(tok, 7);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(hello_via(&d, NULL, 0, tok), TRIAD__V1__CODE__CODE_UNAUTHENTICATED);
+	assert_int_equal(hello_via(&d, NULL, 0, tok), TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
+	assert_int_equal(hello_via(&d, NULL, 0, test_token()), TRIAD__V1__CODE__CODE_OK);
+	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
+	assert_int_equal(log_count(&d, "signin_rate_limited"), 1);
+	assert_int_equal(log_count(&d, "signin_secret_limited"), 1);
+}
+
+/* A v2 PROXY header for TCP over IPv4 from src:sport. */
+static size_t
+proxy_v2(uint8_t out[28], const char *src, uint16_t sport)
+{
+	static const uint8_t sig[12] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
+					0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
+	memcpy(out, sig, 12);
+	out[12] = 0x21;      /* version 2, PROXY */
+	out[13] = 0x11;      /* IPv4, stream */
+	out[14] = 0;
+	out[15] = 12;
+	assert_int_equal(inet_pton(AF_INET, src, out + 16), 1);
+	assert_int_equal(inet_pton(AF_INET, "127.0.0.1", out + 20), 1);
+	out[24] = (uint8_t)(sport >> 8);
+	out[25] = (uint8_t)sport;
+	out[26] = 0x1c;
+	out[27] = 0xf3;
+	return 28;
+}
+
+static void
+test_proxy_protocol_names_the_client(void **state)
+{
+	Triadd d;
+	char tok[48];
+	uint8_t v2[28];
+	static const char v1[] = "PROXY TCP4 203.0.113.7 127.0.0.1 5555 7411\r\n";
+	triadd_start(&d, "proxy_protocol = on\n");
+
+	assert_int_equal(hello_via(&d, v1, strlen(v1), test_token()), TRIAD__V1__CODE__CODE_OK);
+	wait_for_log(&d, "peer=203.0.113.7:5555");
+	size_t n = proxy_v2(v2, "198.51.100.9", 4242);
+	assert_int_equal(hello_via(&d, v2, n, test_token()), TRIAD__V1__CODE__CODE_OK);
+	wait_for_log(&d, "peer=198.51.100.9:4242");
+
+	/* Without a header: refused at once, not at the hello timeout. */
+	int fd = tc_connect(d.addr);
+	tc_send_hello_token(fd, 1, test_token());
+	Triad__V1__Response *r = tc_recv(fd, 10000, NULL);
+	assert_non_null(r);
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT);
+	assert_string_equal(r->status->message,
+			    "the connection did not start with a PROXY protocol header");
+	triad__v1__response__free_unpacked(r, NULL);
+	assert_true(tc_closed(fd, 5000));
+	close(fd);
+
+	/* The limiter counts the address the header names. */
+	for (int i = 0; i < 10; i++) {
+		bad_token(tok, 2000 + i);
+		assert_int_equal(hello_via(&d, v1, strlen(v1), tok),
+				 TRIAD__V1__CODE__CODE_UNAUTHENTICATED);
+	}
+	wait_for_log(&d, "event=signin_rate_limited addr=203.0.113.7 ");
+	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_greedy_clients_do_not_starve_a_light_one),
+		cmocka_unit_test(test_valid_token_signs_in_after_others_failed),
+		cmocka_unit_test(test_proxy_protocol_names_the_client),
+	};
+	return harness_run_group_tests(tests, NULL, NULL);
+}
