@@ -16,15 +16,8 @@ test_python_decodes_every_answer(void **state)
 	Triadd d;
 	triadd_start(&d, NULL);
 	Sess op = sess_open(d.addr, test_token());
-	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
-	Triad__V1__CreateInstitutionRequest m = TRIAD__V1__CREATE_INSTITUTION_REQUEST__INIT;
 	char inst[64];
-	test_unique(inst, sizeof inst, "strict");
-	m.slug = inst;
-	m.name = "Strict";
-	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_INSTITUTION;
-	req.create_institution = &m;
-	rpc_free(rpc_ok(&op, NULL, &req));
+	make_institution(&op, "strict", "Strict", inst);
 	sess_close(&op);
 	char py[512], cmd[4096];
 	static char out[8192];

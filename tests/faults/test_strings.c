@@ -23,14 +23,7 @@ setup(void **state)
 {
 	triadd_start(&d, NULL);
 	Sess op = sess_open(d.addr, test_token());
-	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
-	Triad__V1__CreateInstitutionRequest m = TRIAD__V1__CREATE_INSTITUTION_REQUEST__INIT;
-	test_unique(inst, sizeof inst, "text");
-	m.slug = inst;
-	m.name = "Strings";
-	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_INSTITUTION;
-	req.create_institution = &m;
-	rpc_free(rpc_ok(&op, NULL, &req));
+	make_institution(&op, "text", "Strings", inst);
 	sess_close(&op);
 	return 0;
 }

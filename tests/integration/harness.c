@@ -970,6 +970,20 @@ make_org(Sess *s, const char *stem, Triad__V1__OrganisationKind kind)
 	return id;
 }
 
+void
+make_institution(Sess *s, const char *stem, const char *name, char slug[64])
+{
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__CreateInstitutionRequest m = TRIAD__V1__CREATE_INSTITUTION_REQUEST__INIT;
+
+	test_unique(slug, 64, stem);
+	m.slug = slug;
+	m.name = (char *)name;
+	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_INSTITUTION;
+	req.create_institution = &m;
+	rpc_free(rpc_ok(s, NULL, &req));
+}
+
 char *
 make_machine(Sess *s, const char *inst, const char *org, const char *stem, char name[80])
 {

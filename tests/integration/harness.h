@@ -222,6 +222,10 @@ char *owner_sql(const char *sql, const char *p1, const char *p2, const char *p3)
 
 /* --- fixtures through the protocol; each insists on OK --- */
 
+/* An institution named name, its unique slug made from stem into slug, made
+ * by the caller of s (an operator). */
+void make_institution(Sess *s, const char *stem, const char *name, char slug[64]);
+
 /* A person of inst, made by the caller of s; returns the id (malloc'd). */
 char *make_person(Sess *s, const char *inst, const char *name, const char *email);
 

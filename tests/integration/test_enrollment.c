@@ -203,14 +203,7 @@ setup(void **state)
 	 * sanitizers and a busy machine that can take longer than 5 s. */
 	triadd_start(&d, "pool_size = 4\ndb_timeout_ms = 30000\n");
 	op = sess_open(d.addr, test_token());
-	REQ(req);
-	Triad__V1__CreateInstitutionRequest m = TRIAD__V1__CREATE_INSTITUTION_REQUEST__INIT;
-	test_unique(inst, sizeof inst, "enr");
-	m.slug = inst;
-	m.name = "Enrollment tests";
-	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_INSTITUTION;
-	req.create_institution = &m;
-	rpc_free(rpc_ok(&op, NULL, &req));
+	make_institution(&op, "enr", "Enrollment tests", inst);
 	return 0;
 }
 

@@ -416,14 +416,7 @@ setup(void **state)
 	triadd_start(&d, "pool_size = 4\ndb_timeout_ms = 30000\n");
 	op = sess_open(d.addr, test_token());
 
-	REQ(ri);
-	Triad__V1__CreateInstitutionRequest ci = TRIAD__V1__CREATE_INSTITUTION_REQUEST__INIT;
-	test_unique(inst, sizeof inst, "evt");
-	ci.slug = inst;
-	ci.name = "Event tests";
-	ri.body_case = TRIAD__V1__REQUEST__BODY_CREATE_INSTITUTION;
-	ri.create_institution = &ci;
-	rpc_free(rpc_ok(&op, NULL, &ri));
+	make_institution(&op, "evt", "Event tests", inst);
 
 	REQ(rp);
 	Triad__V1__CreateProgrammeRequest cp = TRIAD__V1__CREATE_PROGRAMME_REQUEST__INIT;

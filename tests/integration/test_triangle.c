@@ -84,14 +84,7 @@ mk_org(const char *stem)
 static void
 mk_inst(Inst *in, const char *stem)
 {
-	test_unique(in->slug, sizeof in->slug, stem);
-	REQ(req);
-	Triad__V1__CreateInstitutionRequest ci = TRIAD__V1__CREATE_INSTITUTION_REQUEST__INIT;
-	ci.slug = in->slug;
-	ci.name = "Triangle tests";
-	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_INSTITUTION;
-	req.create_institution = &ci;
-	rpc_free(rpc_ok(&op, NULL, &req));
+	make_institution(&op, stem, "Triangle tests", in->slug);
 
 	REQ(rp);
 	Triad__V1__CreateProgrammeRequest cp = TRIAD__V1__CREATE_PROGRAMME_REQUEST__INIT;
