@@ -445,10 +445,13 @@ request_tenant(const Route *row, const Triad__V1__Request *req, char *field, siz
 
 /*
  * What makes two requests the same for an idempotency key: the request
- * kind, the institution and the body, packed. A bytea literal.
+ * kind, the institution (as authorisation resolved it: its id for callers
+ * with grants there, whether they named it by slug or id; NULL for none)
+ * and the body, packed. A bytea literal.
  */
 static void
-request_hash(const Triad__V1__Request *req, char out[2 + 2 * SHA256_DIGEST_LENGTH + 1])
+request_hash(const Triad__V1__Request *req, const char *tenant,
+	     char out[2 + 2 * SHA256_DIGEST_LENGTH + 1])
 {
 	const ProtobufCFieldDescriptor *bf =
 		protobuf_c_message_descriptor_get_field(&triad__v1__request__descriptor, req->body_case);
@@ -458,8 +461,9 @@ request_hash(const Triad__V1__Request *req, char out[2 + 2 * SHA256_DIGEST_LENGT
 	ProtobufCBufferSimple packed = PROTOBUF_C_BUFFER_SIMPLE_INIT(buf);
 
 	packed.base.append(&packed.base, strlen(bf->name) + 1, (const uint8_t *)bf->name);
-	packed.base.append(&packed.base, strlen(req->institution) + 1,
-			   (const uint8_t *)req->institution);
+	if (tenant == NULL)
+		tenant = "";
+	packed.base.append(&packed.base, strlen(tenant) + 1, (const uint8_t *)tenant);
 	protobuf_c_message_pack_to_buffer(body, &packed.base);
 	SHA256(packed.data, packed.len, digest);
 	PROTOBUF_C_BUFFER_SIMPLE_CLEAR(&packed);
@@ -521,10 +525,10 @@ dispatch_request(Conn *c, Triad__V1__Request *req, const TextProblem *text)
 		snprintf(call->institution, sizeof call->institution, "%s", req->institution);
 		snprintf(call->idempotency_key, sizeof call->idempotency_key, "%s",
 			 req->idempotency_key);
-		if ((row->flags & ROUTE_IDEMPOTENT) && req->idempotency_key[0] != '\0')
-			request_hash(req, call->request_hash);
 		/* The one place where access is decided: before any handler runs. */
 		if (call_authorize(call, route_verb(row, call, req), tenant)) {
+			if ((row->flags & ROUTE_IDEMPOTENT) && req->idempotency_key[0] != '\0')
+				request_hash(req, call->tenant, call->request_hash);
 			if (row->kind == TRIAD__V1__REQUEST__BODY_HELLO)
 				c->hello_pending = true;
 			(row->handler != NULL ? row->handler : sqlroute_handle)(call, req);
