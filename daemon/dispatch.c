@@ -176,21 +176,14 @@ call_authorize(Call *call, Verb verb, const char *institution)
 	return false;
 }
 
-typedef struct HeldCtx {
-	Call *call;
-	DbDoneFn done;
-	void *arg;
-} HeldCtx;
-
-/* The done callback of a held job: the handler's, with the job at hand for
- * call_answer(). */
+/* The done callback of a held job: the handler's (kept in the Call, which
+ * outlives the job), with the job at hand for call_answer(). */
 static void
 held_done(void *arg, const DbOutcome *out)
 {
-	HeldCtx ctx = *(HeldCtx *)arg;
-	free(arg);
-	ctx.call->held = out->job;
-	ctx.done(ctx.arg, out);
+	Call *call = arg;
+	call->held = out->job;
+	call->held_done(call->held_arg, out);
 }
 
 /* Makes job a held one when the call's request is to be done once. */
@@ -200,17 +193,14 @@ call_job_hold(Call *call, DbJob *job, DbDoneFn *done, void **arg)
 	if (call->row == NULL || !(call->row->flags & ROUTE_IDEMPOTENT) ||
 	    call->idempotency_key[0] == '\0' || call->principal == NULL)
 		return true;
-	HeldCtx *ctx = malloc(sizeof *ctx);
 	char ttl[16];
 	snprintf(ttl, sizeof ttl, "%d", call->srv->cfg.idempotency_ttl_s);
-	if (ctx == NULL || !db_job_hold(job, call->idempotency_key, call->request_hash, call->route,
-					ttl)) {
-		free(ctx);
+	if (!db_job_hold(job, call->idempotency_key, call->request_hash, call->route, ttl))
 		return false;
-	}
-	*ctx = (HeldCtx){call, *done, *arg};
+	call->held_done = *done;
+	call->held_arg = *arg;
 	*done = held_done;
-	*arg = ctx;
+	*arg = call;
 	return true;
 }
 

@@ -43,6 +43,8 @@ struct Call {
 	 * callback runs; and the packed answer while it is being committed. */
 	char request_hash[2 + 2 * 32 + 1];
 	DbJob *held;
+	DbDoneFn held_done;           /* the handler's callback of the held job */
+	void *held_arg;
 	uint8_t *answer;
 	size_t answer_len;
 };

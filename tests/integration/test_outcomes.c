@@ -201,6 +201,43 @@ test_drain_answers_every_request(void **state)
 	sess_close(&op);
 }
 
+/* A keyed write whose field is refused after its job was made (the route
+ * binds its parameters into the job) leaves nothing behind: not its key,
+ * and, for the daemon's leak check at exit, not its memory. */
+static void
+test_a_keyed_write_refused_before_the_database(void **state)
+{
+	Triadd d;
+	triadd_start(&d, NULL);
+	Sess op = sess_open(d.addr, test_token());
+	char inst[64], key[96];
+	make_institution(&op, "refused", "Refused", inst);
+	test_unique(key, sizeof key, "key-");
+	for (uint64_t id = 301; id <= 302; id++) {
+		REQ(req);
+		Triad__V1__CreateCohortRequest m = TRIAD__V1__CREATE_COHORT_REQUEST__INIT;
+		Triad__V1__Cohort c = TRIAD__V1__COHORT__INIT;
+		c.programme_id = "not-an-id";
+		c.name = "Metropool";
+		m.cohort = &c;
+		req.id = id;
+		req.institution = inst;
+		req.idempotency_key = key;
+		req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_COHORT;
+		req.create_cohort = &m;
+		tc_send(op.fd, &req);
+		Triad__V1__Response *r = recv_id(&op, id);
+		expect_status(r, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, NULL,
+			      "create_cohort.cohort.programme_id");
+		rpc_free(r);
+	}
+	char *n = owner_sql("SELECT count(*) FROM idempotency_key WHERE key = $1", key, NULL, NULL);
+	assert_string_equal(n, "0");
+	free(n);
+	sess_close(&op);
+	triadd_stop(&d, SIGTERM);
+}
+
 int
 main(void)
 {
@@ -208,6 +245,7 @@ main(void)
 		cmocka_unit_test_teardown(test_a_write_cut_at_the_deadline_has_an_unknown_outcome,
 					  release_lock),
 		cmocka_unit_test_teardown(test_drain_answers_every_request, release_lock),
+		cmocka_unit_test(test_a_keyed_write_refused_before_the_database),
 	};
 	return harness_run_group_tests(tests, NULL, NULL);
 }
