@@ -191,7 +191,7 @@ static bool
 call_job_hold(Call *call, DbJob *job, DbDoneFn *done, void **arg)
 {
 	if (call->row == NULL || !(call->row->flags & ROUTE_IDEMPOTENT) ||
-	    call->idempotency_key[0] == '\0' || call->principal == NULL)
+	    call->idempotency_key[0] == '\0' || call->principal == NULL || call->replaying)
 		return true;
 	char ttl[16];
 	snprintf(ttl, sizeof ttl, "%d", call->srv->cfg.idempotency_ttl_s);
@@ -244,24 +244,37 @@ call_job_add(Call *call, DbJob *job, const char *sql, int nparams, const char *c
 	return false;
 }
 
-/* Bytes from the hex text of a bytea; NULL when it is not that. */
-static uint8_t *
-unhex(const char *text, size_t *len)
+/* The stored first answer of a repeated request, read back. */
+static void
+replay_done(void *arg, const DbOutcome *out)
 {
-	size_t n = text != NULL ? strlen(text) : 1;
-	if (n % 2 != 0)
-		return NULL;
-	uint8_t *out = malloc(n / 2 + 1);
-	for (size_t i = 0; out != NULL && i < n / 2; i++) {
-		unsigned v;
-		if (sscanf(text + 2 * i, "%2x", &v) != 1) {
-			free(out);
-			return NULL;
-		}
-		out[i] = (uint8_t)v;
+	Call *call = arg;
+	if (call_db_failed(call, out, NULL))
+		return;
+	const PGresult *r = out->results[0];
+	size_t len = 0;
+	unsigned char *bytes = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)
+		? PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 0), &len) : NULL;
+	if (bytes == NULL) {
+		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL,
+			  "the stored answer of this idempotency key cannot be read");
+		return;
 	}
-	*len = n / 2;
-	return out;
+	call_answer_packed(call, bytes, len);
+	PQfreemem(bytes);
+}
+
+/* A repeat of a request done already: its first answer, read in a job of
+ * its own (the claim's transaction was rolled back). */
+static void
+call_replay(Call *call)
+{
+	const char *params[1] = {call->idempotency_key};
+	call->replaying = true;
+	DbJob *job = call_job(call, replay_done, call);
+	if (job != NULL && call_job_add(call, job, "SELECT triad_idempotency_answer($1)", 1,
+					params))
+		pool_submit(call->srv->pool, job);
 }
 
 /*
@@ -375,16 +388,8 @@ call_db_failed(Call *call, const DbOutcome *out, const char *what_failed)
 	if (out->code == TRIAD__V1__CODE__CODE_OK)
 		return false;
 	call->held = NULL;
-	if (strcmp(out->sqlstate, "TRIDP") == 0) {
-		/* A repeat of a request already done: its first answer. */
-		size_t len = 0;
-		uint8_t *bytes = unhex(out->detail, &len);
-		if (bytes == NULL)
-			call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL,
-				  "the stored answer of this idempotency key cannot be read");
-		else
-			call_answer_packed(call, bytes, len);
-		free(bytes);
+	if (strcmp(out->sqlstate, "TRIDP") == 0 && !call->replaying) {
+		call_replay(call);
 		return true;
 	}
 	/* The schema's own errors are written for people and may name a field;

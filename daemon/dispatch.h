@@ -45,6 +45,7 @@ struct Call {
 	DbJob *held;
 	DbDoneFn held_done;           /* the handler's callback of the held job */
 	void *held_arg;
+	bool replaying;               /* reading the stored answer of a repeat */
 	uint8_t *answer;
 	size_t answer_len;
 };

@@ -71,17 +71,15 @@ CREATE OR REPLACE FUNCTION triad_words(text) RETURNS text
 -- unauthenticated, TR403 permission denied, TR404 not found, TR409 failed
 -- precondition, TRDUP already exists), message p_message, and the request
 -- field p_column in COLUMN when the error is about one field. The daemon
--- passes message and field to the client as they are. p_detail is for the
--- daemon alone: TRIDP (a repeated idempotent request) carries its stored
--- answer there.
-CREATE OR REPLACE FUNCTION triad_raise(p_state text, p_message text, p_column text DEFAULT NULL,
-                                       p_detail text DEFAULT NULL)
+-- passes message and field to the client as they are. TRIDP (a repeated
+-- idempotent request) is the daemon's alone: it answers with the stored
+-- answer instead.
+CREATE OR REPLACE FUNCTION triad_raise(p_state text, p_message text, p_column text DEFAULT NULL)
     RETURNS void
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    RAISE EXCEPTION USING ERRCODE = p_state, MESSAGE = p_message, COLUMN = coalesce(p_column, ''),
-                          DETAIL = coalesce(p_detail, '');
+    RAISE EXCEPTION USING ERRCODE = p_state, MESSAGE = p_message, COLUMN = coalesce(p_column, '');
 END
 $$;
 

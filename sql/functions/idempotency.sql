@@ -4,8 +4,8 @@
 -- Claims p_key for the transaction's principal, for a request whose hash is
 -- p_hash. Returns when the request is new (the key is held until the
 -- transaction ends: a concurrent repeat waits for it). Otherwise raises:
---   TRIDP  the request was done: DETAIL is its first answer, hex-encoded,
---          which the daemon sends again (never shown to a person as such);
+--   TRIDP  the request was done: the daemon reads its first answer
+--          (triad_idempotency_answer) and sends it again;
 --   TRDUP  it was done and its answer held a secret, shown only once;
 --   TR409  the key was used for another request.
 CREATE OR REPLACE FUNCTION triad_idempotency_claim(p_key text, p_hash bytea, p_request text,
@@ -39,8 +39,9 @@ BEGIN
                    'secret, which is shown only once', v.request, p_key),
             'idempotency_key');
     END IF;
-    PERFORM triad_raise('TRIDP', 'this request was already done', NULL,
-                        encode(v.answer, 'hex'));
+    -- Not the answer itself: a raised error goes to the server's log, and
+    -- the answer is people's data. The daemon reads it with a query.
+    PERFORM triad_raise('TRIDP', 'this request was already done');
 END
 $$;
 
@@ -52,4 +53,12 @@ CREATE OR REPLACE FUNCTION triad_idempotency_store(p_key text, p_answer bytea, p
     AS $$
     UPDATE idempotency_key SET answer = p_answer, secret = p_secret
      WHERE principal_id = triad_principal() AND key = p_key
+$$;
+
+-- The stored first answer of the transaction's principal's key p_key.
+CREATE OR REPLACE FUNCTION triad_idempotency_answer(p_key text)
+    RETURNS bytea
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT answer FROM idempotency_key WHERE principal_id = triad_principal() AND key = p_key
 $$;
