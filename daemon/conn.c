@@ -258,7 +258,10 @@ static bool
 conn_busy(const Conn *c)
 {
 	const Config *cfg = &c->srv->cfg;
-	return c->hello_pending || c->in_flight >= (uint32_t)cfg->max_in_flight ||
+	/* Past the drain timeout nothing new is started: what is in flight is
+	 * being answered, and the connection closes after. */
+	return c->hello_pending || c->srv->drain_expired ||
+	       c->in_flight >= (uint32_t)cfg->max_in_flight ||
 	       evbuffer_get_length(bufferevent_get_output(c->bev)) >= (size_t)cfg->max_output_bytes;
 }
 
@@ -789,8 +792,13 @@ conn_set_peer(Conn *c, const char *peer, const char *peer_ip)
 {
 	ConnTable *t = &c->srv->conns;
 
-	/* Connections without a session are counted by address. */
+	/* Connections without a session are counted, and capped, by address:
+	 * the real one, once a PROXY header has named it. */
 	if (c->seat == CONN_SEAT_UNAUTH && strcmp(peer_ip, c->peer_ip) != 0) {
+		if (addr_count(t, peer_ip) >= (uint32_t)c->srv->cfg.max_unauthenticated_per_address) {
+			c->srv->stats.conns_rejected_unauthenticated++;
+			return false;
+		}
 		if (!addr_add(t, peer_ip))
 			return false;
 		addr_remove(t, c->peer_ip);

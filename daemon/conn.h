@@ -138,7 +138,8 @@ void conn_reap(Server *srv);
 /*
  * Names the peer of c anew (a PROXY header told who is behind the balancer),
  * keeping the count of connections without a session per address right.
- * False when memory runs out.
+ * False when that address already has max_unauthenticated_per_address of
+ * them, or memory runs out; the caller then refuses the connection.
  */
 __attribute__((warn_unused_result))
 bool conn_set_peer(Conn *c, const char *peer, const char *peer_ip);

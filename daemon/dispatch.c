@@ -491,6 +491,7 @@ dispatch_request(Conn *c, Triad__V1__Request *req, const TextProblem *text)
 
 	char tenant_field[96] = "institution";
 	const char *tenant = NULL;
+	bool handled = false;
 	if (text != NULL) {
 		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, text->field,
 			  "%s %s: text must be UTF-8, without NUL bytes", text->field, text->why);
@@ -527,7 +528,15 @@ dispatch_request(Conn *c, Triad__V1__Request *req, const TextProblem *text)
 			if (row->kind == TRIAD__V1__REQUEST__BODY_HELLO)
 				c->hello_pending = true;
 			(row->handler != NULL ? row->handler : sqlroute_handle)(call, req);
+			handled = true;
 		}
+	}
+	/* A Hello refused before its handler gives back the place it took
+	 * among the sessions, and its connection ends, as any failed Hello's. */
+	if (!handled && req->body_case == TRIAD__V1__REQUEST__BODY_HELLO &&
+	    c->state == CONN_ST_HELLO) {
+		conn_hello_failed(c);
+		conn_close_after_flush(c);
 	}
 	triad__v1__request__free_unpacked(req, NULL);
 }

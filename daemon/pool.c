@@ -143,7 +143,11 @@ params_build(Pool *pool, const char *conninfo, char err[256])
 	 * abandoned at its deadline does not keep running and holding locks. */
 	char opt[CONFIG_STR_MAX];
 	if (ok && options == NULL) {
-		snprintf(opt, sizeof opt, "-c statement_timeout=%d", pool->cfg->db_timeout_ms);
+		/* Below the daemon's own deadline, so that a slow statement is
+		 * cancelled by PostgreSQL (a known outcome: not done) before the
+		 * daemon gives up on it (an unknown one). */
+		snprintf(opt, sizeof opt, "-c statement_timeout=%d",
+			 pool->cfg->db_timeout_ms * 3 / 4 > 0 ? pool->cfg->db_timeout_ms * 3 / 4 : 1);
 		pool->keys[k] = strdup("options");
 		pool->values[k] = strdup(opt);
 		ok = pool->keys[k] != NULL && pool->values[k] != NULL;
@@ -528,6 +532,11 @@ refuse_at_cap(Pool *pool, PoolFlow *f, DbJob *job)
 void
 pool_submit(Pool *pool, DbJob *job)
 {
+	if (pool->aborting) {
+		db_job_fail(job, TRIAD__V1__CODE__CODE_CANCELLED,
+			    "the server is stopping and did not start this request; send it again");
+		return;
+	}
 	if (pool->outage) {
 		db_job_fail(job, TRIAD__V1__CODE__CODE_UNAVAILABLE,
 			    "the database is unavailable; try again shortly");
@@ -619,6 +628,8 @@ pool_conn_idle(Pool *pool, DbConn *dc)
 void
 pool_abort(Pool *pool)
 {
+	/* What the answers below let connections send next is refused too. */
+	pool->aborting = true;
 	queue_fail_all(pool, TRIAD__V1__CODE__CODE_CANCELLED,
 		       "the server is stopping and did not start this request; send it again");
 	for (int i = 0; i < pool->size; i++) {

@@ -17,8 +17,11 @@
  * with the most waiting is refused to make room, unless the newcomer's
  * owner is that owner (or as long), so a full queue is paid for by whoever
  * filled it. Time is bounded too: a job that has not finished
- * db_timeout_ms after it was submitted gets UNAVAILABLE, whether it was
- * still queued or already running. While no connection is up after a
+ * db_timeout_ms after it was submitted gets UNAVAILABLE when it was still
+ * queued (it never ran) and OUTCOME_UNKNOWN when it was running (the
+ * database may still finish it). PostgreSQL's statement_timeout is set to
+ * three quarters of db_timeout_ms, so a slow statement is usually cancelled
+ * there first, with a known outcome. While no connection is up after a
  * failure (an outage), jobs fail at once with UNAVAILABLE instead of
  * waiting; the connections keep retrying in the background.
  *
@@ -85,6 +88,7 @@ struct Pool {
 	int fresh_run;                /* jobs taken from fresh in a row */
 	int n_up;                     /* connections IDLE or BUSY */
 	bool outage;                  /* no connection up since the last failure */
+	bool aborting;                /* pool_abort() ran: every new job is CANCELLED */
 	struct event *sweep;          /* owned; enforces deadlines */
 	PoolStats stats;
 	LogEpisode full;              /* the queue is full (db_queue_full) */

@@ -233,7 +233,10 @@ proxy_take(Conn *c)
 		snprintf(peer, sizeof peer, "[%s]:%u", host, ntohs(a->sin6_port));
 	}
 	if (!conn_set_peer(c, peer, host)) {
-		conn_fail(c, TRIAD__V1__CODE__CODE_UNAVAILABLE, "server is out of memory");
+		log_info("proxy_refused", "conn=%" PRIu64 " peer=%s reason=\"address over its limit\"",
+			 c->serial, peer);
+		conn_fail(c, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED,
+			  "too many connections without a session from %s", host);
 		return false;
 	}
 	log_debug("proxy_header", "conn=%" PRIu64 " peer=%s via=%s", c->serial, c->peer, via);

@@ -115,10 +115,43 @@ test_unauthenticated_total(void **state)
 	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
 }
 
+/* A Hello refused before it is looked at (an institution longer than any)
+ * closes its connection and gives its place among the sessions back:
+ * sending such Hellos cannot keep genuine ones out. */
+static void
+test_a_refused_hello_gives_its_place_back(void **state)
+{
+	Triadd d;
+	triadd_start(&d, "max_connections = 1\n");
+	char long_name[80];
+	memset(long_name, 'x', 65);
+	long_name[65] = '\0';
+	for (int i = 0; i < 3; i++) {
+		int fd = tc_connect(d.addr);
+		Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+		Triad__V1__Hello hello = TRIAD__V1__HELLO__INIT;
+		hello.protocol_version = 1;
+		hello.token = (char *)test_token();
+		req.id = 1;
+		req.institution = long_name;
+		req.body_case = TRIAD__V1__REQUEST__BODY_HELLO;
+		req.hello = &hello;
+		tc_send(fd, &req);
+		triad__v1__response__free_unpacked(
+			expect(fd, 1, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT), NULL);
+		assert_true(tc_closed(fd, 5000));
+		close(fd);
+	}
+	int ok = session_from("127.0.0.7", d.addr);
+	close(ok);
+	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_a_refused_hello_gives_its_place_back),
 		cmocka_unit_test(test_unauthenticated_per_address_and_apart_from_sessions),
 		cmocka_unit_test(test_unauthenticated_total),
 	};
