@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "frame.h"
+#include "text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -72,6 +73,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size > UINT32_MAX)
 		return 0;
+	/* The wire checks that run before decoding never crash, and agree
+	 * with the decoder: what the scan calls malformed, protobuf-c refuses
+	 * too. The string check names a field whenever it refuses. */
+	FrameScan scan;
+	ScanStatus ss = frame_scan(data, size, &scan);
+	TextProblem text;
+	if (!text_check_message(&triad__v1__request__descriptor, data, size, NULL, TEXT_DEPTH,
+				&text) && text.field[0] == '\0')
+		abort();
+
 	uint8_t header[FRAME_HEADER_BYTES];
 	frame_put_u32(header, (uint32_t)size);
 	struct evbuffer *in = evbuffer_new();
@@ -90,6 +101,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
+	if (ss == SCAN_MALFORMED)
+		abort();   /* the scan refused what the decoder reads */
 	if (req == NULL || (ds == DECODE_ZERO_ID) != (req->id == 0))
 		abort();
 
