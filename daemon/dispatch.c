@@ -33,6 +33,13 @@ static void
 call_answer_packed(Call *call, const uint8_t *bytes, size_t len)
 {
 	Triad__V1__Response *resp = triad__v1__response__unpack(NULL, len, bytes);
+	/* Every stored answer was packed with its status (call_answer() sets
+	 * one first); without it, call_answer() would lend a stack status to a
+	 * message that free_unpacked() then frees. */
+	if (resp != NULL && resp->status == NULL) {
+		triad__v1__response__free_unpacked(resp, NULL);
+		resp = NULL;
+	}
 	if (resp == NULL) {
 		log_error("bug", "what=stored_answer_unpack route=%s", call->route);
 		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL,
