@@ -421,9 +421,14 @@ call_db_failed(Call *call, const DbOutcome *out, const char *what_failed)
 		call_fail(call, out->code, own ? out->field : NULL, "%s", out->message);
 	else if (what_failed != NULL)
 		call_fail(call, out->code, NULL, "%s", what_failed);
-	else
-		call_fail(call, out->code, NULL, "the request failed in the database (%s)",
-			  out->sqlstate);
+	else {
+		/* No SQLSTATE for people: the log has it, with the request. */
+		log_warn("db_failed", "route=%s id=%" PRIu64 " sqlstate=%s", call->route,
+			 call->request_id, out->sqlstate);
+		call_fail(call, out->code, NULL,
+			  "the database could not do this request; the server's log has the "
+			  "details (request %" PRIu64 ")", call->request_id);
+	}
 	return true;
 }
 
