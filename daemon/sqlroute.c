@@ -1,5 +1,5 @@
 /*
- * sqlroute.c: the generic handler behind SqlRoute tables.
+ * sqlroute.c: the generic handler behind registry rows with statements.
  */
 #include "sqlroute.h"
 

@@ -1,13 +1,13 @@
 /*
- * sqlroute.h: request kinds answered by a table row instead of a hand
- * written handler.
+ * sqlroute.h: request kinds answered by the statements of their registry
+ * row (registry.h) instead of a hand-written handler.
  *
- * Most of the catalogue and enrollment requests have the same shape: check
- * access, take some fields of the request, run one or more statements in
- * one transaction (usually a call of a function from sql/migrations that
- * enforces the domain's rules under row locks and writes the audit row),
- * and turn the rows into the reply. A SqlRoute says exactly that, and
- * sqlroute_handle() does it, using protobuf-c's descriptors to read request
+ * Most requests have the same shape: take some fields of the request, run
+ * one or more statements in one transaction (usually a call of a function
+ * from sql/functions that enforces the domain's rules under row locks and
+ * writes the audit row), and turn the rows into the reply. A row with
+ * statements says exactly that (the dispatcher has authorised the caller
+ * already), and sqlroute_handle() does it, using protobuf-c's descriptors to read request
  * fields by name and to fill reply fields from result columns of the same
  * name. Column types follow the field: text, numbers, booleans, enums
  * (the SQL text is the enum value's name without its prefix, in lower

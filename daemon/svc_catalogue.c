@@ -1,7 +1,7 @@
 /*
  * svc_catalogue.c: programmes, learning lines, learning outcomes, modules
- * and prerequisites, as SqlRoute rows (see sqlroute.h). The rules live in
- * the functions of sql/migrations/0003_catalogue.sql: every change is one
+ * and prerequisites, as registry rows (see registry.h). The rules live in
+ * the functions of sql/functions/catalogue.sql: every change is one
  * call of triad_<thing>_<verb>(), which checks the fields (naming the one
  * at fault), writes the audit row and returns the result shaped like the
  * reply; reads are one SELECT from the *_v views, where row-level security

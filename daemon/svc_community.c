@@ -2,8 +2,8 @@
  * svc_community.c: professional learning communities, their members and
  * organisations, the practice questions they work on with the people and
  * products of each, and advisory boards with their members, meetings and
- * agenda items, as SqlRoute rows (see sqlroute.h) over the functions and
- * views of sql/migrations/0006_community.sql.
+ * agenda items, as registry rows (see registry.h) over the functions and
+ * views of sql/functions/community.sql.
  *
  * Who may call what is auth.c's; who sees which row is the database's:
  * the views apply triad_community_visible(), triad_question_visible() or

@@ -1,9 +1,9 @@
 /*
  * svc_enrollment.c: cohorts, runs, sessions, sub-groups, enrollment,
- * waitlists, attendance, prior learning and progress, as SqlRoute rows (see
- * sqlroute.h). The rules -- capacity, the standalone share, waitlists and
+ * waitlists, attendance, prior learning and progress, as registry rows (see
+ * registry.h). The rules -- capacity, the standalone share, waitlists and
  * promotion, core first, cannot-be-missed sessions -- live in the functions
- * of sql/migrations/0004_enrollment.sql, which take the cohort's row lock
+ * of sql/functions/enrollment.sql, which take the cohort's row lock
  * before any placement decision.
  *
  * Ids travel as text and become NULL when empty (nullif), so a missing id

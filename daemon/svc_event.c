@@ -1,8 +1,8 @@
 /*
  * svc_event.c: events with registrations, waitlists, attendance and topic
- * suggestions; alumni; ambassadors and their activities, as SqlRoute rows
- * (see sqlroute.h) over the functions of sql/migrations/0007_events.sql.
- * Places at an event follow the enrollment rules, which that migration
+ * suggestions; alumni; ambassadors and their activities, as registry rows
+ * (see registry.h) over the functions of sql/functions/events.sql.
+ * Places at an event follow the enrollment rules, which that file
  * shares between module runs and events, under the event's row lock.
  *
  * Who sees what is the database's to say: the views hide an event of a

@@ -1,8 +1,8 @@
 /*
  * svc_triangle.c: the workplace triangle. Agreements and partners, coaching
  * relations, feedback requests, feedback, consent and advisory judgements,
- * as SqlRoute rows (see sqlroute.h) over the functions of
- * sql/migrations/0005_triangle.sql, plus one hand-written handler:
+ * as registry rows (see registry.h) over the functions of
+ * sql/functions/triangle.sql, plus one hand-written handler:
  * creating a relation may have to mint an invite for the coach, and only
  * the daemon makes secrets.
  *
