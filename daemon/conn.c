@@ -28,7 +28,6 @@
 #include "frame.h"
 #include "log.h"
 #include "proxy.h"
-#include "text.h"
 
 /* Over-limit connections kept just long enough to be told why. */
 #define REJECT_MAX 64
@@ -647,11 +646,6 @@ conn_take_frame(Conn *c, uint32_t len)
 		return false;
 	}
 	ScanStatus ss = frame_scan(body, len, &scan);
-	/* Strings are checked on the wire, before decoding makes them C strings
-	 * that end at the first NUL. */
-	TextProblem text = {0};
-	bool clean = ss != SCAN_OK || text_check_message(&triad__v1__request__descriptor, body,
-							  len, NULL, TEXT_DEPTH, &text);
 	if (ss != SCAN_OK && ss != SCAN_MALFORMED) {
 		char msg[FRAME_FIELD_PATH_MAX + 200];
 		evbuffer_drain(in, FRAME_HEADER_BYTES + (size_t)len);
@@ -690,7 +684,7 @@ conn_take_frame(Conn *c, uint32_t len)
 		triad__v1__request__free_unpacked(req, NULL);
 		return false;
 	}
-	dispatch_request(c, req, clean ? NULL : &text);
+	dispatch_request(c, req);
 	return true;
 }
 

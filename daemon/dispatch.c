@@ -478,7 +478,7 @@ request_hash(const Triad__V1__Request *req, const char *tenant,
 }
 
 void
-dispatch_request(Conn *c, Triad__V1__Request *req, const TextProblem *text)
+dispatch_request(Conn *c, Triad__V1__Request *req)
 {
 	const Route *row = registry_find(req->body_case);
 	Call *call = malloc(sizeof *call);
@@ -504,10 +504,7 @@ dispatch_request(Conn *c, Triad__V1__Request *req, const TextProblem *text)
 	char tenant_field[96] = "institution";
 	const char *tenant = NULL;
 	bool handled = false;
-	if (text != NULL) {
-		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, text->field,
-			  "%s %s: text must be UTF-8, without NUL bytes", text->field, text->why);
-	} else if (strlen(req->institution) > INSTITUTION_ARG_MAX) {
+	if (strlen(req->institution) > INSTITUTION_ARG_MAX) {
 		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "institution",
 			  "institution is longer than %d characters", INSTITUTION_ARG_MAX);
 	} else if (strlen(req->idempotency_key) > IDEMPOTENCY_KEY_MAX) {

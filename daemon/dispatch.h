@@ -17,7 +17,6 @@
 #include "db.h"
 #include "registry.h"
 #include "server.h"
-#include "text.h"
 #include "triad/v1/envelope.pb-c.h"
 
 /* Request.institution and .idempotency_key longer than these are refused. */
@@ -52,11 +51,9 @@ struct Call {
 
 /*
  * Runs one request from connection c. Takes ownership of req. The request
- * counts as in flight on c until its Call is answered. text, when not
- * NULL, is a string field of the frame that is not valid UTF-8 or holds a
- * NUL: the request is then refused with INVALID_ARGUMENT naming it.
+ * counts as in flight on c until its Call is answered.
  */
-void dispatch_request(Conn *c, Triad__V1__Request *req, const TextProblem *text);
+void dispatch_request(Conn *c, Triad__V1__Request *req);
 
 /* Sends resp (status OK unless set) as the answer to call and frees call. */
 void call_answer(Call *call, Triad__V1__Response *resp);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "text.h"
+
 /* Field indexes tracked per message for SCAN_SINGULAR_TWICE; every message of
  * the protocol has fewer fields (test_frame.c checks that). */
 #define SCAN_FIELDS_TRACKED 512
@@ -211,6 +213,16 @@ scan_message(ScanState *st, const ProtobufCMessageDescriptor *desc, const uint8_
 		}
 		out->values += (uint32_t)n;
 
+		if (f->type == PROTOBUF_C_TYPE_STRING && wire == 2) {
+			const uint8_t *s = val + prefix;
+			size_t slen = vlen - prefix;
+			out->text_why = memchr(s, 0, slen) != NULL ? "contains a NUL byte"
+				: !text_utf8_valid(s, slen) ? "is not valid UTF-8" : NULL;
+			if (out->text_why != NULL) {
+				path_push(st, f->name);
+				return SCAN_BAD_TEXT;
+			}
+		}
 		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
 			continue;
 		if (wire != 2)
@@ -263,6 +275,10 @@ frame_scan_message(ScanStatus st, const FrameScan *scan, char *buf, size_t size)
 		return;
 	case SCAN_TOO_DEEP:
 		snprintf(buf, size, "messages are nested more than %d deep", FRAME_DEPTH_MAX);
+		return;
+	case SCAN_BAD_TEXT:
+		snprintf(buf, size, "%s %s: text must be UTF-8, without NUL bytes", scan->field,
+			 scan->text_why);
 		return;
 	case SCAN_OK:
 	case SCAN_MALFORMED:

@@ -78,6 +78,7 @@ typedef enum ScanStatus {
 	SCAN_TOO_MANY_UNKNOWN,  /* more than FRAME_UNKNOWN_MAX unknown fields */
 	SCAN_SINGULAR_TWICE,    /* a field holding one message appears twice */
 	SCAN_TOO_DEEP,          /* messages nested deeper than FRAME_DEPTH_MAX */
+	SCAN_BAD_TEXT,          /* a string field is not UTF-8 or holds a NUL byte */
 } ScanStatus;
 
 /* What frame_scan() learnt about a frame body. */
@@ -86,6 +87,8 @@ typedef struct FrameScan {
 	uint32_t values;        /* values counted up to where the scan stopped */
 	uint32_t unknown;       /* unknown fields counted likewise */
 	uint32_t unknown_number; /* on SCAN_TOO_MANY_UNKNOWN: the number of the last one */
+	const char *text_why;   /* on SCAN_BAD_TEXT: "is not valid UTF-8" or
+				   "contains a NUL byte" */
 	/* On a refusal other than SCAN_MALFORMED: the field at fault as a dotted
 	 * path from the Request ("create_programme.start_moments"); for unknown
 	 * fields the message that holds them ("" for the Request itself). */
@@ -100,7 +103,10 @@ typedef struct FrameScan {
  * It accepts exactly what protobuf-c's unpacker accepts, except that it
  * refuses (SCAN_SINGULAR_TWICE) a message-typed field that is not repeated
  * and appears twice in the same message: protobuf-c would merge the two,
- * at a cost that grows with the square of their elements. A frame that
+ * at a cost that grows with the square of their elements; and that it
+ * refuses (SCAN_BAD_TEXT) a string field that is not UTF-8 or holds a NUL
+ * byte, which protobuf-c checks neither of (a C string would end at the
+ * NUL: "before\0after" would silently become "before"). A frame that
  * passes is unpacked with frame_take_request().
  */
 ScanStatus frame_scan(const uint8_t *body, size_t len, FrameScan *out);

@@ -6,7 +6,7 @@
  * checks neither UTF-8 nor embedded NUL bytes, and a C string ends at the
  * first NUL: "before\0after" would silently become "before". So every
  * string field of a request is checked on the wire, before it is decoded
- * into C strings (text_check_message), and every message the daemon
+ * into C strings (frame_scan() in frame.c), and every message the daemon
  * writes into an answer is made valid UTF-8 (text_make_utf8).
  */
 #ifndef TRIAD_TEXT_H
@@ -15,8 +15,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <protobuf-c/protobuf-c.h>
 
 /* True when bytes[0..len) is well-formed UTF-8 (no overlong forms, no
  * surrogates, nothing above U+10FFFF). */
@@ -27,24 +25,5 @@ bool text_utf8_valid(const uint8_t *bytes, size_t len);
  * start or continue a valid sequence becomes '?'. Returns s.
  */
 char *text_make_utf8(char *s);
-
-/* How deep requests nest messages, at most, for the check. */
-#define TEXT_DEPTH 16
-
-/* What text_check_message() found. */
-typedef struct TextProblem {
-	char field[128];        /* dotted path: "give_feedback.situation" */
-	const char *why;        /* "is not valid UTF-8" or "contains a NUL byte" */
-} TextProblem;
-
-/*
- * Walks the packed message bytes[0..len) of type d and checks every string
- * field, in nested messages too (at most depth levels), for UTF-8 and NUL.
- * Returns false with the first offending field in *p (its path starting
- * with prefix, when not NULL). Bytes that do not parse are left to the
- * decoder, which refuses them.
- */
-bool text_check_message(const ProtobufCMessageDescriptor *d, const uint8_t *bytes, size_t len,
-			const char *prefix, int depth, TextProblem *p);
 
 #endif

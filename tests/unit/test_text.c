@@ -1,6 +1,6 @@
 /*
- * test_text.c: UTF-8 and NUL checks of request strings on the wire, and
- * clean text in answers.
+ * test_text.c: UTF-8 and NUL checks of request strings on the wire (by
+ * frame_scan(), before decoding), and clean text in answers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "frame.h"
 #include "text.h"
 #include "triad/v1/envelope.pb-c.h"
 
@@ -59,20 +60,25 @@ test_a_nul_in_a_nested_string_is_named(void **state)
 	memcpy(frame + n, body, sizeof body);
 	n += sizeof body;
 
-	TextProblem p;
-	assert_false(text_check_message(&triad__v1__request__descriptor, frame, n, NULL, 16, &p));
+	FrameScan p;
+	assert_int_equal(frame_scan(frame, n, &p), SCAN_BAD_TEXT);
 	assert_string_equal(p.field, "give_feedback.situation");
-	assert_string_equal(p.why, "contains a NUL byte");
+	assert_string_equal(p.text_why, "contains a NUL byte");
+	assert_int_equal(p.id, 9);
 
 	/* The same with bytes that are not UTF-8. */
 	frame[n - 6] = 0xff;
-	assert_false(text_check_message(&triad__v1__request__descriptor, frame, n, NULL, 16, &p));
+	assert_int_equal(frame_scan(frame, n, &p), SCAN_BAD_TEXT);
 	assert_string_equal(p.field, "give_feedback.situation");
-	assert_string_equal(p.why, "is not valid UTF-8");
+	assert_string_equal(p.text_why, "is not valid UTF-8");
+	char msg[256];
+	frame_scan_message(SCAN_BAD_TEXT, &p, msg, sizeof msg);
+	assert_string_equal(msg, "give_feedback.situation is not valid UTF-8: text must be UTF-8, "
+			    "without NUL bytes");
 
 	/* And clean text passes. */
 	frame[n - 6] = ' ';
-	assert_true(text_check_message(&triad__v1__request__descriptor, frame, n, NULL, 16, &p));
+	assert_int_equal(frame_scan(frame, n, &p), SCAN_OK);
 }
 
 static void
@@ -81,13 +87,11 @@ test_top_level_strings_and_unknown_fields(void **state)
 	/* institution = "\xc3" (field 3); an unknown field 999 with a NUL is
 	 * never read as text. */
 	const uint8_t bad[] = {0x08, 1, 0x1a, 1, 0xc3};
-	TextProblem p;
-	assert_false(text_check_message(&triad__v1__request__descriptor, bad, sizeof bad, NULL, 16,
-					 &p));
+	FrameScan p;
+	assert_int_equal(frame_scan(bad, sizeof bad, &p), SCAN_BAD_TEXT);
 	assert_string_equal(p.field, "institution");
 	const uint8_t unknown[] = {0x08, 1, 0xba, 0x3e, 2, 'a', 0};
-	assert_true(text_check_message(&triad__v1__request__descriptor, unknown, sizeof unknown,
-				       NULL, 16, &p));
+	assert_int_equal(frame_scan(unknown, sizeof unknown, &p), SCAN_OK);
 }
 
 int
