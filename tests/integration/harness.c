@@ -985,6 +985,31 @@ make_institution(Sess *s, const char *stem, const char *name, char slug[64])
 }
 
 char *
+make_programme(Sess *s, const char *inst, const char *code, double standalone_share)
+{
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__CreateProgrammeRequest m = TRIAD__V1__CREATE_PROGRAMME_REQUEST__INIT;
+	Triad__V1__Programme p = TRIAD__V1__PROGRAMME__INIT;
+
+	p.code = (char *)code;
+	p.name = "Metropool";
+	p.award = TRIAD__V1__AWARD__AWARD_CERTIFICATE;
+	p.ects = 60;
+	p.duration_months = 18;
+	p.language = "nl";
+	p.mode = TRIAD__V1__STUDY_MODE__STUDY_MODE_PART_TIME;
+	p.fee_cents = 1795000;
+	p.standalone_share = standalone_share;
+	m.programme = &p;
+	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_PROGRAMME;
+	req.create_programme = &m;
+	Triad__V1__Response *r = rpc_ok(s, inst, &req);
+	char *id = test_strdup(r->programme->id);
+	rpc_free(r);
+	return id;
+}
+
+char *
 make_machine(Sess *s, const char *inst, const char *org, const char *stem, char name[80])
 {
 	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;

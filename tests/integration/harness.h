@@ -226,6 +226,13 @@ char *owner_sql(const char *sql, const char *p1, const char *p2, const char *p3)
  * by the caller of s (an operator). */
 void make_institution(Sess *s, const char *stem, const char *name, char slug[64]);
 
+/*
+ * A part-time certificate programme "Metropool" (60 ECTS, 18 months) of
+ * inst with code and standalone_share (0: the default), made by the caller
+ * of s; returns its id (malloc'd).
+ */
+char *make_programme(Sess *s, const char *inst, const char *code, double standalone_share);
+
 /* A person of inst, made by the caller of s; returns the id (malloc'd). */
 char *make_person(Sess *s, const char *inst, const char *name, const char *email);
 

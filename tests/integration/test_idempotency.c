@@ -77,25 +77,9 @@ mk_person(const char *stem)
 static char *
 mk_programme(void)
 {
-	REQ(req);
-	Triad__V1__CreateProgrammeRequest m = TRIAD__V1__CREATE_PROGRAMME_REQUEST__INIT;
-	Triad__V1__Programme p = TRIAD__V1__PROGRAMME__INIT;
 	char code[32];
 	snprintf(code, sizeof code, "IDP%d", ++uniq);
-	p.code = code;
-	p.name = "Metropool";
-	p.award = TRIAD__V1__AWARD__AWARD_CERTIFICATE;
-	p.ects = 60;
-	p.duration_months = 18;
-	p.language = "nl";
-	p.mode = TRIAD__V1__STUDY_MODE__STUDY_MODE_PART_TIME;
-	p.fee_cents = 1795000;
-	m.programme = &p;
-	BODY(&req, CREATE_PROGRAMME, create_programme, m);
-	Triad__V1__Response *r = rpc_ok(&op, inst, &req);
-	char *id = test_strdup(r->programme->id);
-	rpc_free(r);
-	return id;
+	return make_programme(&op, inst, code, 0);
 }
 
 static char *

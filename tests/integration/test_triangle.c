@@ -86,24 +86,8 @@ mk_inst(Inst *in, const char *stem)
 {
 	make_institution(&op, stem, "Triangle tests", in->slug);
 
-	REQ(rp);
-	Triad__V1__CreateProgrammeRequest cp = TRIAD__V1__CREATE_PROGRAMME_REQUEST__INIT;
-	Triad__V1__Programme p = TRIAD__V1__PROGRAMME__INIT;
 	snprintf(in->programme_code, sizeof in->programme_code, "MPA%d", ++uniq);
-	p.code = in->programme_code;
-	p.name = "Metropool";
-	p.award = TRIAD__V1__AWARD__AWARD_CERTIFICATE;
-	p.ects = 60;
-	p.duration_months = 18;
-	p.language = "nl";
-	p.mode = TRIAD__V1__STUDY_MODE__STUDY_MODE_PART_TIME;
-	p.fee_cents = 1795000;
-	cp.programme = &p;
-	rp.body_case = TRIAD__V1__REQUEST__BODY_CREATE_PROGRAMME;
-	rp.create_programme = &cp;
-	Triad__V1__Response *r = rpc_ok(&op, in->slug, &rp);
-	in->programme = test_strdup(r->programme->id);
-	rpc_free(r);
+	in->programme = make_programme(&op, in->slug, in->programme_code, 0);
 
 	REQ(rm);
 	Triad__V1__CreateModuleRequest cm = TRIAD__V1__CREATE_MODULE_REQUEST__INIT;
@@ -117,7 +101,7 @@ mk_inst(Inst *in, const char *stem)
 	cm.module = &mod;
 	rm.body_case = TRIAD__V1__REQUEST__BODY_CREATE_MODULE;
 	rm.create_module = &cm;
-	r = rpc_ok(&op, in->slug, &rm);
+	Triad__V1__Response *r = rpc_ok(&op, in->slug, &rm);
 	in->module = test_strdup(r->module->id);
 	rpc_free(r);
 
