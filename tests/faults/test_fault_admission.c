@@ -8,24 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
-static Triad__V1__Response *
-expect(int fd, uint64_t id, Triad__V1__Code code)
-{
-	Triad__V1__Response *r = tc_recv(fd, 10000, NULL);
-	assert_non_null(r);
-	assert_int_equal(r->id, id);
-	if (r->status->code != code)
-		fail_msg("want code %d, got %d: %s", code, r->status->code, r->status->message);
-	return r;
-}
-
 /* A signed-in connection from address src. */
 static int
 session_from(const char *src, const char *addr)
 {
 	int fd = fault_connect_from(src, addr);
 	tc_send_hello_token(fd, 1, test_token());
-	triad__v1__response__free_unpacked(expect(fd, 1, TRIAD__V1__CODE__CODE_OK), NULL);
+	triad__v1__response__free_unpacked(tc_expect(fd, 1, TRIAD__V1__CODE__CODE_OK), NULL);
 	return fd;
 }
 
@@ -42,7 +31,7 @@ test_unauthenticated_per_address_and_apart_from_sessions(void **state)
 		quiet[i] = tc_connect(d.addr);
 	fault_wait_metric(&d, "triad_connections_unauthenticated", 4, 5000);
 	int extra = tc_connect(d.addr);
-	Triad__V1__Response *r = expect(extra, 0, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
+	Triad__V1__Response *r = tc_expect(extra, 0, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
 	assert_string_equal(r->status->message,
 			    "too many connections without a session from your address (4); "
 			    "sign in on the ones you have, or close them");
@@ -58,7 +47,7 @@ test_unauthenticated_per_address_and_apart_from_sessions(void **state)
 	int a = session_from("127.0.0.2", d.addr);
 	int b = session_from("127.0.0.2", d.addr);
 	int c = fault_connect_from("127.0.0.2", d.addr);
-	r = expect(c, 0, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
+	r = tc_expect(c, 0, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
 	assert_string_equal(r->status->message,
 			    "the server has reached its connection limit (2); try again later");
 	triad__v1__response__free_unpacked(r, NULL);
@@ -69,7 +58,7 @@ test_unauthenticated_per_address_and_apart_from_sessions(void **state)
 
 	/* By now the sessions are full: its Hello is refused, by the Hello's id. */
 	tc_send_hello_token(late, 9, test_token());
-	r = expect(late, 9, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
+	r = tc_expect(late, 9, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
 	assert_string_equal(r->status->message,
 			    "the server has reached its connection limit (2); try again later");
 	triad__v1__response__free_unpacked(r, NULL);
@@ -78,9 +67,9 @@ test_unauthenticated_per_address_and_apart_from_sessions(void **state)
 
 	/* The signed-in clients never noticed. */
 	tc_send_ping(a, 2, false);
-	triad__v1__response__free_unpacked(expect(a, 2, TRIAD__V1__CODE__CODE_OK), NULL);
+	triad__v1__response__free_unpacked(tc_expect(a, 2, TRIAD__V1__CODE__CODE_OK), NULL);
 	tc_send_ping(b, 2, false);
-	triad__v1__response__free_unpacked(expect(b, 2, TRIAD__V1__CODE__CODE_OK), NULL);
+	triad__v1__response__free_unpacked(tc_expect(b, 2, TRIAD__V1__CODE__CODE_OK), NULL);
 	close(a);
 	close(b);
 	for (int i = 0; i < 4; i++)
@@ -99,14 +88,14 @@ test_unauthenticated_total(void **state)
 		quiet[i] = fault_connect_from(from[i], d.addr);
 	fault_wait_metric(&d, "triad_connections_unauthenticated", 3, 5000);
 	int extra = fault_connect_from("127.0.0.6", d.addr);
-	Triad__V1__Response *r = expect(extra, 0, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
+	Triad__V1__Response *r = tc_expect(extra, 0, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
 	assert_string_equal(r->status->message,
 			    "too many connections are waiting to sign in (3); try again later");
 	triad__v1__response__free_unpacked(r, NULL);
 	close(extra);
 	/* One signs in: its place is free for another. */
 	tc_send_hello_token(quiet[0], 1, test_token());
-	triad__v1__response__free_unpacked(expect(quiet[0], 1, TRIAD__V1__CODE__CODE_OK), NULL);
+	triad__v1__response__free_unpacked(tc_expect(quiet[0], 1, TRIAD__V1__CODE__CODE_OK), NULL);
 	assert_int_equal(fault_metric(&d, "triad_connections_unauthenticated"), 2);
 	int next = session_from("127.0.0.6", d.addr);
 	close(next);
@@ -138,7 +127,7 @@ test_a_refused_hello_gives_its_place_back(void **state)
 		req.hello = &hello;
 		tc_send(fd, &req);
 		triad__v1__response__free_unpacked(
-			expect(fd, 1, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT), NULL);
+			tc_expect(fd, 1, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT), NULL);
 		assert_true(tc_closed(fd, 5000));
 		close(fd);
 	}

@@ -14,22 +14,11 @@
 
 #include "frame.h"
 
-static Triad__V1__Response *
-expect(int fd, uint64_t id, Triad__V1__Code code)
-{
-	Triad__V1__Response *r = tc_recv(fd, 10000, NULL);
-	assert_non_null(r);
-	assert_int_equal(r->id, id);
-	if (r->status->code != code)
-		fail_msg("want code %d, got %d: %s", code, r->status->code, r->status->message);
-	return r;
-}
-
 static void
 ping_ok(int fd, uint64_t id)
 {
 	tc_send_ping(fd, id, false);
-	triad__v1__response__free_unpacked(expect(fd, id, TRIAD__V1__CODE__CODE_OK), NULL);
+	triad__v1__response__free_unpacked(tc_expect(fd, id, TRIAD__V1__CODE__CODE_OK), NULL);
 }
 
 /*
@@ -86,7 +75,7 @@ test_presession_bomb_refused_from_its_header(void **state)
 				sending[i] = false;
 			if (p[i].revents & (POLLIN | POLLHUP | POLLERR)) {
 				Triad__V1__Response *r =
-					expect(fds[i], 0, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
+					tc_expect(fds[i], 0, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
 				assert_string_equal(r->status->message, want);
 				triad__v1__response__free_unpacked(r, NULL);
 				answered[i] = true;
@@ -95,7 +84,7 @@ test_presession_bomb_refused_from_its_header(void **state)
 			}
 		}
 		if (p[BOMBS].revents & POLLIN) {
-			Triad__V1__Response *r = expect(good, ping_id, TRIAD__V1__CODE__CODE_OK);
+			Triad__V1__Response *r = tc_expect(good, ping_id, TRIAD__V1__CODE__CODE_OK);
 			triad__v1__response__free_unpacked(r, NULL);
 			uint64_t rtt = ms_now() - ping_at;
 			worst = rtt > worst ? rtt : worst;
@@ -133,7 +122,7 @@ test_repeated_field_bomb_after_hello(void **state)
 	uint8_t *bomb = fault_programme_bomb(5, 524000, &blen);
 	tc_send_raw(s, bomb, blen);
 	free(bomb);
-	Triad__V1__Response *r = expect(s, 5, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT);
+	Triad__V1__Response *r = tc_expect(s, 5, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT);
 	assert_string_equal(r->status->field, "create_programme.programme.start_moments");
 	assert_string_equal(r->status->message,
 			    "create_programme.programme.start_moments holds too many values: a "
@@ -156,7 +145,7 @@ test_repeated_field_bomb_after_hello(void **state)
 	}
 	frame_put_u32(frame, (uint32_t)(n - 4));
 	tc_send_raw(s, frame, n);
-	r = expect(s, 7, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT);
+	r = tc_expect(s, 7, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT);
 	assert_non_null(strstr(r->status->message, "more than 64 fields this server does not know"));
 	triad__v1__response__free_unpacked(r, NULL);
 	ping_ok(s, 8);
@@ -254,7 +243,7 @@ test_partial_frame_budget_closes_the_oldest(void **state)
 			fault_wait_metric(&d, "triad_partial_frame_bytes", 3000 * ((uint64_t)i + 1),
 					  5000);
 	}
-	Triad__V1__Response *r = expect(s[0], 0, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
+	Triad__V1__Response *r = tc_expect(s[0], 0, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
 	assert_non_null(strstr(r->status->message,
 			       "the server holds too many partial frames and yours is the oldest"));
 	triad__v1__response__free_unpacked(r, NULL);

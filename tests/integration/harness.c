@@ -674,6 +674,17 @@ tc_recv(int fd, int timeout_ms, bool *timed_out)
 	return resp;
 }
 
+Triad__V1__Response *
+tc_expect(int fd, uint64_t id, Triad__V1__Code code)
+{
+	Triad__V1__Response *r = tc_recv(fd, 10000, NULL);
+	assert_non_null(r);
+	assert_int_equal(r->id, id);
+	if (r->status->code != code)
+		fail_msg("want code %d, got %d: %s", code, r->status->code, r->status->message);
+	return r;
+}
+
 bool
 tc_closed(int fd, int timeout_ms)
 {

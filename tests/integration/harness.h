@@ -111,6 +111,12 @@ void tc_send(int fd, const Triad__V1__Request *req);
  */
 Triad__V1__Response *tc_recv(int fd, int timeout_ms, bool *timed_out);
 
+/*
+ * Reads the answer to request id on fd (within 10 s) and fails the test
+ * unless it has code, showing the server's message. The caller frees it.
+ */
+Triad__V1__Response *tc_expect(int fd, uint64_t id, Triad__V1__Code code);
+
 /* True when the peer has closed the connection within timeout_ms. */
 bool tc_closed(int fd, int timeout_ms);
 

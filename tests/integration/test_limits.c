@@ -10,22 +10,11 @@
 
 #include "frame.h"
 
-static Triad__V1__Response *
-expect(int fd, uint64_t id, Triad__V1__Code code)
-{
-	Triad__V1__Response *r = tc_recv(fd, 10000, NULL);
-	assert_non_null(r);
-	assert_int_equal(r->id, id);
-	if (r->status->code != code)
-		fail_msg("want code %d, got %d: %s", code, r->status->code, r->status->message);
-	return r;
-}
-
 static void
 ping_ok(int fd, uint64_t id, bool db)
 {
 	tc_send_ping(fd, id, db);
-	triad__v1__response__free_unpacked(expect(fd, id, TRIAD__V1__CODE__CODE_OK), NULL);
+	triad__v1__response__free_unpacked(tc_expect(fd, id, TRIAD__V1__CODE__CODE_OK), NULL);
 }
 
 static void
@@ -42,7 +31,7 @@ test_200_concurrent_connections(void **state)
 	for (int i = 0; i < N; i++)
 		tc_send_ping(fds[i], (uint64_t)i + 10, true);
 	for (int i = 0; i < N; i++) {
-		Triad__V1__Response *r = expect(fds[i], (uint64_t)i + 10, TRIAD__V1__CODE__CODE_OK);
+		Triad__V1__Response *r = tc_expect(fds[i], (uint64_t)i + 10, TRIAD__V1__CODE__CODE_OK);
 		assert_true(r->ping->database);
 		triad__v1__response__free_unpacked(r, NULL);
 		close(fds[i]);
@@ -62,7 +51,7 @@ test_bad_frames_close_only_their_connection(void **state)
 	uint8_t hdr[4];
 	frame_put_u32(hdr, 2u << 20);
 	tc_send_raw(fd, hdr, 4);
-	Triad__V1__Response *r = expect(fd, 0, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
+	Triad__V1__Response *r = tc_expect(fd, 0, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
 	assert_string_equal(r->status->message,
 			    "frame of 2097152 bytes exceeds the limit of 1048576 bytes");
 	triad__v1__response__free_unpacked(r, NULL);
@@ -75,7 +64,7 @@ test_bad_frames_close_only_their_connection(void **state)
 	uint8_t *buf = calloc(1, big + 4);
 	frame_put_u32(buf, (uint32_t)big);
 	tc_send_raw(fd, buf, 4 + 65536);
-	r = expect(fd, 0, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
+	r = tc_expect(fd, 0, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
 	triad__v1__response__free_unpacked(r, NULL);
 	free(buf);
 	assert_true(tc_closed(fd, 5000));
@@ -85,7 +74,7 @@ test_bad_frames_close_only_their_connection(void **state)
 	fd = tc_session(d.addr);
 	uint8_t garbage[] = {0, 0, 0, 4, 0xff, 0xff, 0xff, 0xff};
 	tc_send_raw(fd, garbage, sizeof garbage);
-	r = expect(fd, 0, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT);
+	r = tc_expect(fd, 0, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT);
 	assert_string_equal(r->status->message, "frame does not hold a valid Request message");
 	triad__v1__response__free_unpacked(r, NULL);
 	assert_true(tc_closed(fd, 5000));
@@ -95,7 +84,7 @@ test_bad_frames_close_only_their_connection(void **state)
 	fd = tc_session(d.addr);
 	uint8_t empty[] = {0, 0, 0, 0};
 	tc_send_raw(fd, empty, sizeof empty);
-	r = expect(fd, 0, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT);
+	r = tc_expect(fd, 0, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT);
 	assert_string_equal(r->status->message, "empty frame: a frame must hold one Request");
 	triad__v1__response__free_unpacked(r, NULL);
 	assert_true(tc_closed(fd, 5000));
@@ -118,7 +107,7 @@ test_connection_limit(void **state)
 		fds[i] = tc_session(d.addr);
 
 	int extra = tc_connect(d.addr);
-	Triad__V1__Response *r = expect(extra, 0, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
+	Triad__V1__Response *r = tc_expect(extra, 0, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
 	assert_string_equal(r->status->message,
 			    "the server has reached its connection limit (3); try again later");
 	triad__v1__response__free_unpacked(r, NULL);
@@ -162,7 +151,7 @@ test_hello_and_idle_timeouts(void **state)
 
 	int silent = tc_connect(d.addr);
 	uint64_t t0 = ms_now();
-	Triad__V1__Response *r = expect(silent, 0, TRIAD__V1__CODE__CODE_DEADLINE_EXCEEDED);
+	Triad__V1__Response *r = tc_expect(silent, 0, TRIAD__V1__CODE__CODE_DEADLINE_EXCEEDED);
 	assert_string_equal(r->status->message, "no Hello within 300 ms; closing");
 	assert_true(ms_now() - t0 < 3000);
 	triad__v1__response__free_unpacked(r, NULL);
@@ -171,7 +160,7 @@ test_hello_and_idle_timeouts(void **state)
 
 	int idle = tc_session(d.addr);
 	t0 = ms_now();
-	r = expect(idle, 0, TRIAD__V1__CODE__CODE_DEADLINE_EXCEEDED);
+	r = tc_expect(idle, 0, TRIAD__V1__CODE__CODE_DEADLINE_EXCEEDED);
 	assert_true(ms_now() - t0 >= 500);
 	triad__v1__response__free_unpacked(r, NULL);
 	assert_true(tc_closed(idle, 5000));

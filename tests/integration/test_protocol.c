@@ -26,23 +26,12 @@ teardown(void **state)
 	return 0;
 }
 
-static Triad__V1__Response *
-expect(int fd, uint64_t id, Triad__V1__Code code)
-{
-	Triad__V1__Response *r = tc_recv(fd, 10000, NULL);
-	assert_non_null(r);
-	assert_int_equal(r->id, id);
-	if (r->status->code != code)
-		fail_msg("want code %d, got %d: %s", code, r->status->code, r->status->message);
-	return r;
-}
-
 static void
 test_hello_reports_limits(void **state)
 {
 	int fd = tc_connect(d.addr);
 	tc_send_hello(fd, 5, TRIAD_PROTOCOL_VERSION);
-	Triad__V1__Response *r = expect(fd, 5, TRIAD__V1__CODE__CODE_OK);
+	Triad__V1__Response *r = tc_expect(fd, 5, TRIAD__V1__CODE__CODE_OK);
 	assert_int_equal(r->body_case, TRIAD__V1__RESPONSE__BODY_HELLO);
 	assert_int_equal(r->hello->protocol_version, TRIAD_PROTOCOL_VERSION);
 	assert_string_equal(r->hello->server_version, "triadd/" TRIAD_VERSION);
@@ -65,7 +54,7 @@ test_ping_over_tcp(void **state)
 	req.body_case = TRIAD__V1__REQUEST__BODY_PING;
 	req.ping = &ping;
 	tc_send(fd, &req);
-	Triad__V1__Response *r = expect(fd, 2, TRIAD__V1__CODE__CODE_OK);
+	Triad__V1__Response *r = tc_expect(fd, 2, TRIAD__V1__CODE__CODE_OK);
 	assert_int_equal(r->body_case, TRIAD__V1__RESPONSE__BODY_PING);
 	assert_false(r->ping->database);
 	assert_int_equal(r->ping->payload.len, 5);
@@ -77,7 +66,7 @@ test_ping_over_tcp(void **state)
 	ping.database = true;
 	req.id = 3;
 	tc_send(fd, &req);
-	r = expect(fd, 3, TRIAD__V1__CODE__CODE_OK);
+	r = tc_expect(fd, 3, TRIAD__V1__CODE__CODE_OK);
 	assert_true(r->ping->database);
 	assert_memory_equal(r->ping->payload.data, "marco", 5);
 	triad__v1__response__free_unpacked(r, NULL);
@@ -115,7 +104,7 @@ test_request_before_hello_is_unauthenticated(void **state)
 {
 	int fd = tc_connect(d.addr);
 	tc_send_ping(fd, 9, false);
-	Triad__V1__Response *r = expect(fd, 9, TRIAD__V1__CODE__CODE_UNAUTHENTICATED);
+	Triad__V1__Response *r = tc_expect(fd, 9, TRIAD__V1__CODE__CODE_UNAUTHENTICATED);
 	assert_string_equal(r->status->message,
 			    "no session: the first request on a connection must be a Hello");
 	triad__v1__response__free_unpacked(r, NULL);
@@ -128,7 +117,7 @@ test_unsupported_version(void **state)
 {
 	int fd = tc_connect(d.addr);
 	tc_send_hello(fd, 1, 99);
-	Triad__V1__Response *r = expect(fd, 1, TRIAD__V1__CODE__CODE_FAILED_PRECONDITION);
+	Triad__V1__Response *r = tc_expect(fd, 1, TRIAD__V1__CODE__CODE_FAILED_PRECONDITION);
 	assert_string_equal(r->status->field, "hello.protocol_version");
 	assert_string_equal(r->status->message,
 			    "protocol version 99 is not supported; this server speaks version 1");
@@ -142,11 +131,11 @@ test_second_hello_is_refused(void **state)
 {
 	int fd = tc_session(d.addr);
 	tc_send_hello(fd, 2, TRIAD_PROTOCOL_VERSION);
-	Triad__V1__Response *r = expect(fd, 2, TRIAD__V1__CODE__CODE_FAILED_PRECONDITION);
+	Triad__V1__Response *r = tc_expect(fd, 2, TRIAD__V1__CODE__CODE_FAILED_PRECONDITION);
 	triad__v1__response__free_unpacked(r, NULL);
 	/* The session goes on. */
 	tc_send_ping(fd, 3, false);
-	triad__v1__response__free_unpacked(expect(fd, 3, TRIAD__V1__CODE__CODE_OK), NULL);
+	triad__v1__response__free_unpacked(tc_expect(fd, 3, TRIAD__V1__CODE__CODE_OK), NULL);
 	close(fd);
 }
 
@@ -157,19 +146,19 @@ test_unknown_kind_and_missing_body(void **state)
 	/* id=4 with field 99, which a newer client might send. */
 	uint8_t unknown[] = {0, 0, 0, 5, 0x08, 0x04, 0x9a, 0x06, 0x00};
 	tc_send_raw(fd, unknown, sizeof unknown);
-	Triad__V1__Response *r = expect(fd, 4, TRIAD__V1__CODE__CODE_UNIMPLEMENTED);
+	Triad__V1__Response *r = tc_expect(fd, 4, TRIAD__V1__CODE__CODE_UNIMPLEMENTED);
 	triad__v1__response__free_unpacked(r, NULL);
 
 	/* id=5 and nothing else. */
 	uint8_t nobody[] = {0, 0, 0, 2, 0x08, 0x05};
 	tc_send_raw(fd, nobody, sizeof nobody);
-	r = expect(fd, 5, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT);
+	r = tc_expect(fd, 5, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT);
 	assert_string_equal(r->status->field, "body");
 	triad__v1__response__free_unpacked(r, NULL);
 
 	/* Neither costs the session. */
 	tc_send_ping(fd, 6, true);
-	triad__v1__response__free_unpacked(expect(fd, 6, TRIAD__V1__CODE__CODE_OK), NULL);
+	triad__v1__response__free_unpacked(tc_expect(fd, 6, TRIAD__V1__CODE__CODE_OK), NULL);
 	close(fd);
 }
 
@@ -186,7 +175,7 @@ test_invalid_field_is_named(void **state)
 	req.body_case = TRIAD__V1__REQUEST__BODY_PING;
 	req.ping = &ping;
 	tc_send(fd, &req);
-	Triad__V1__Response *r = expect(fd, 8, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT);
+	Triad__V1__Response *r = tc_expect(fd, 8, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT);
 	assert_string_equal(r->status->field, "ping.payload");
 	assert_string_equal(r->status->message, "payload is 2000 bytes; at most 1024 are echoed");
 	triad__v1__response__free_unpacked(r, NULL);
@@ -208,7 +197,7 @@ test_client_gone_mid_request(void **state)
 	/* The daemon carries on. */
 	int fd = tc_session(d.addr);
 	tc_send_ping(fd, 1, true);
-	triad__v1__response__free_unpacked(expect(fd, 1, TRIAD__V1__CODE__CODE_OK), NULL);
+	triad__v1__response__free_unpacked(tc_expect(fd, 1, TRIAD__V1__CODE__CODE_OK), NULL);
 	close(fd);
 }
 
