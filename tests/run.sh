@@ -141,6 +141,7 @@ TMP=$(mktemp -d -t triad-test.XXXXXX)
 chmod 0711 "$TMP"
 # The harness makes its private directory (0700) in here; removed on exit with the rest.
 export TRIAD_TEST_TMP=$TMP
+touch "$TMP/.started"   # files made after this are the run's (see the check after ctest)
 export TRIAD_TEST_RUN="triad-test-$$-$RANDOM"
 
 # Stops the daemons and clients that tests started and left running: processes of the
@@ -216,6 +217,15 @@ ctest --test-dir "$BUILD" --output-on-failure -j2 --no-tests=error --timeout 600
 CTEST_RC=${PIPESTATUS[0]}
 set -e
 kill_leftovers
+# No file this run made may leave a password readable by others: not in the
+# run's directory, not anywhere in the system's temporary directory.
+LEAKED=$(find "$TMP" "${TMPDIR:-/tmp}" -xdev -type f -newer "$TMP/.started" -perm -o=r \
+	-size -1024k -exec grep -l -E 'password=|trd_[A-Za-z0-9_-]{43}' {} + 2>/dev/null || true)
+if [[ -n $LEAKED ]]; then
+	echo "FAILED: files readable by others hold a password or token:"
+	sed 's/^/  /' <<<"$LEAKED"
+	CTEST_RC=1
+fi
 T_PASSED=0
 T_FAILED=0
 if summary=$(grep -Eo '[0-9]+ tests? failed out of [0-9]+' "$CTEST_LOG" | tail -n 1) && [[ -n $summary ]]; then
