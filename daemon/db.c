@@ -265,6 +265,7 @@ db_drop(DbConn *dc, const char *why)
 	retry_in(dc, jitter);
 	dc->backoff_ms = dc->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : dc->backoff_ms * 2;
 	log_debug("db_conn_down", "index=%d reason=\"%s\"", dc->index, why);
+	pool_conn_job_over(dc->pool, dc);
 	if (job != NULL)
 		db_job_fail(job, TRIAD__V1__CODE__CODE_OUTCOME_UNKNOWN, outcome_unknown);
 	pool_conn_down(dc->pool, dc, was_up, why);
@@ -536,6 +537,7 @@ job_finish(DbConn *dc)
 		out.nresults = job->nstmts;
 		out.job = job;
 	}
+	pool_conn_job_over(dc->pool, dc);
 	if (!job->hold) {
 		/* Still BUSY while the callback runs, so the pool gives it nothing. */
 		dc->job = NULL;
@@ -666,6 +668,7 @@ db_conn_abandon(DbConn *dc, const char *why)
 	DbJob *job = dc->job;
 
 	dc->job = NULL;
+	pool_conn_job_over(dc->pool, dc);
 	if (job != NULL)
 		db_job_fail(job, TRIAD__V1__CODE__CODE_OUTCOME_UNKNOWN, outcome_unknown);
 	dc->backoff_ms = BACKOFF_MIN_MS;

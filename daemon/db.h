@@ -90,6 +90,8 @@ struct DbJob {
 	uint64_t deadline_us;             /* set by the pool on submit */
 	uint64_t owner;                   /* whose job, for the pool's fair queue
 					     (pool_owner_conn()); 0: nobody's */
+	uint64_t principal;               /* whose account (pool_owner_principal()),
+					     for its cap; 0: none */
 	/* progress while running */
 	int nresults;
 	bool stmt_seen;                   /* a result of the current statement arrived */
@@ -175,6 +177,8 @@ typedef struct DbConn {
 	int backoff_ms;
 	DbJob *job;                  /* the running job, owned while running */
 	uint64_t job_started_us;
+	bool backlog;                /* the job counts against db_backlog_connections */
+	struct PoolFlow *flow;       /* its owner's, in the pool (pool.c) */
 } DbConn;
 
 /* Sets up a connection slot and starts connecting. */

@@ -211,6 +211,16 @@ call_job_hold(Call *call, DbJob *job, DbDoneFn *done, void **arg)
 	return true;
 }
 
+void
+call_job_owner(const Call *call, DbJob *job)
+{
+	if (job == NULL)
+		return;
+	job->owner = pool_owner_conn(call->conn.slot, call->conn.gen);
+	if (call->principal != NULL)
+		job->principal = pool_owner_principal(call->principal->id);
+}
+
 DbJob *
 call_job(Call *call, DbDoneFn done, void *arg)
 {
@@ -218,7 +228,7 @@ call_job(Call *call, DbDoneFn done, void *arg)
 	DbJob *job = db_job_new(done, arg);
 	char grants[16];
 
-	pool_job_owner(job, pool_owner_conn(call->conn.slot, call->conn.gen));
+	call_job_owner(call, job);
 	if (job != NULL && !call_job_hold(call, job, &job->done, &job->arg)) {
 		db_job_free(job);
 		job = NULL;

@@ -75,6 +75,10 @@ void call_fail(Call *call, Triad__V1__Code code, const char *field, const char *
 __attribute__((warn_unused_result))
 bool call_authorize(Call *call, Verb verb, const char *institution);
 
+/* Sets job's owners in the pool's fair queue: call's connection and, once
+ * signed in, its principal. A NULL job is left alone. */
+void call_job_owner(const Call *call, DbJob *job);
+
 /*
  * A database job for this call, scoped to its tenant, session token and
  * principal. Answers the call with UNAVAILABLE and returns NULL when memory

@@ -103,11 +103,18 @@ serve_metrics(Server *srv, struct evhttp_request *req)
 	metric(b, "triad_db_queue_length", "gauge",
 	       "Requests waiting for a database connection.", (uint64_t)srv->pool->qlen);
 	metric(b, "triad_db_queue_clients", "gauge",
-	       "Clients (connections, or addresses over the sign-in limit) in the queue's rotation.",
+	       "Owners the queue keeps count of: connections with requests waiting or running, "
+	       "addresses over the sign-in limit, accounts with requests waiting.",
 	       (uint64_t)srv->pool->nflows);
 	metric(b, "triad_db_refused_client_cap_total", "counter",
 	       "Requests refused because their connection had db_queue_per_client_max waiting.",
 	       srv->pool->stats.refused_client_cap);
+	metric(b, "triad_db_refused_principal_cap_total", "counter",
+	       "Requests refused because their account had db_queue_per_principal_max waiting.",
+	       srv->pool->stats.refused_principal_cap);
+	metric(b, "triad_db_backlog_connections", "gauge",
+	       "Database connections running a request of a client that has another running.",
+	       (uint64_t)srv->pool->backlog_busy);
 	metric(b, "triad_db_refused_queue_full_total", "counter",
 	       "Requests refused, or pushed out by a lighter client's, at db_queue_max.",
 	       srv->pool->stats.refused_queue_full);

@@ -9,6 +9,7 @@
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -163,24 +164,43 @@ params_build(Pool *pool, const char *conninfo, char err[256])
 
 #define POOL_BUCKETS 256           /* a power of two */
 
-/* One owner's waiting jobs, oldest first. Exists while it has some. */
+typedef enum FlowList { FLOW_NONE, FLOW_FRESH, FLOW_ROUNDS } FlowList;
+
+/*
+ * One owner's jobs: those waiting, oldest first, and a count of those
+ * running. Exists while it has either. A principal's tally (its key has
+ * POOL_OWNER_PRINCIPAL) counts only the jobs waiting, in no list.
+ */
 struct PoolFlow {
 	uint64_t owner;
 	DbJob *head, *tail;            /* owned */
 	int queued;
-	bool in_fresh;                 /* in pool->fresh, else in pool->rounds */
+	int running;                   /* on a connection now */
+	FlowList in;                   /* FLOW_NONE while nothing waits */
 	bool capped;                   /* refused at the cap since it was created */
 	PoolFlow *prev, *next;         /* list links */
 	PoolFlow *hnext;               /* bucket chain */
 };
 
+static uint64_t
+fnv1a(const char *s)
+{
+	uint64_t h = UINT64_C(14695981039346656037);   /* FNV-1a, 64 bits */
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		h = (h ^ *p) * UINT64_C(1099511628211);
+	return h & ~(POOL_OWNER_ADDR | POOL_OWNER_CONN);
+}
+
 uint64_t
 pool_owner_addr(const char *addr)
 {
-	uint64_t h = UINT64_C(14695981039346656037);   /* FNV-1a, 64 bits */
-	for (const unsigned char *p = (const unsigned char *)addr; *p; p++)
-		h = (h ^ *p) * UINT64_C(1099511628211);
-	return POOL_OWNER_ADDR | (h & ~(POOL_OWNER_ADDR | POOL_OWNER_CONN));
+	return POOL_OWNER_ADDR | fnv1a(addr);
+}
+
+uint64_t
+pool_owner_principal(const char *id)
+{
+	return POOL_OWNER_ADDR | POOL_OWNER_CONN | fnv1a(id);
 }
 
 static unsigned
@@ -224,13 +244,18 @@ list_remove(PoolFlowList *l, PoolFlow *f)
 	f->prev = f->next = NULL;
 }
 
-static PoolFlowList *
-flow_list(Pool *pool, PoolFlow *f)
+/* Moves f to list in (FLOW_NONE: out of both). */
+static void
+flow_move(Pool *pool, PoolFlow *f, FlowList in)
 {
-	return f->in_fresh ? &pool->fresh : &pool->rounds;
+	if (f->in != FLOW_NONE)
+		list_remove(f->in == FLOW_FRESH ? &pool->fresh : &pool->rounds, f);
+	f->in = in;
+	if (in != FLOW_NONE)
+		list_push(in == FLOW_FRESH ? &pool->fresh : &pool->rounds, f);
 }
 
-/* A new owner with nothing waiting: it goes first. NULL without memory. */
+/* A new owner, in no list yet. NULL without memory. */
 static PoolFlow *
 flow_new(Pool *pool, uint64_t owner)
 {
@@ -238,11 +263,9 @@ flow_new(Pool *pool, uint64_t owner)
 	if (f == NULL)
 		return NULL;
 	f->owner = owner;
-	f->in_fresh = true;
 	unsigned b = bucket_of(owner);
 	f->hnext = pool->buckets[b];
 	pool->buckets[b] = f;
-	list_push(&pool->fresh, f);
 	pool->nflows++;
 	return f;
 }
@@ -259,8 +282,8 @@ capped_release(Pool *pool)
 static void
 flow_free(Pool *pool, PoolFlow *f)
 {
-	assert(f->queued == 0 && f->head == NULL);
-	list_remove(flow_list(pool, f), f);
+	assert(f->queued == 0 && f->head == NULL && f->running == 0);
+	flow_move(pool, f, FLOW_NONE);
 	for (PoolFlow **link = &pool->buckets[bucket_of(f->owner)]; *link != NULL;
 	     link = &(*link)->hnext) {
 		if (*link == f) {
@@ -272,6 +295,33 @@ flow_free(Pool *pool, PoolFlow *f)
 		capped_release(pool);
 	pool->nflows--;
 	free(f);
+}
+
+/* After f lost a job: freed when it has none left, out of the lists when
+ * none waits. */
+static void
+flow_settle(Pool *pool, PoolFlow *f)
+{
+	if (f->queued > 0)
+		return;
+	if (f->running > 0)
+		flow_move(pool, f, FLOW_NONE);
+	else
+		flow_free(pool, f);
+}
+
+/* Counts job, taken out of f's queue, off its owner's and principal's. */
+static void
+job_unqueued(Pool *pool, PoolFlow *f, const DbJob *job)
+{
+	f->queued--;
+	pool->qlen--;
+	if (job->principal != 0) {
+		PoolFlow *t = flow_find(pool, job->principal);
+		assert(t != NULL && t->queued > 0);
+		if (--t->queued == 0)
+			flow_free(pool, t);
+	}
 }
 
 /* Ends the full-queue episode once the queue has drained to half. */
@@ -299,6 +349,18 @@ flow_append(Pool *pool, PoolFlow *f, DbJob *job)
 }
 
 /*
+ * Connections that owners with a backlog may hold at once: the others stay
+ * free for owners with nothing waiting, so their requests start at once and
+ * do not queue behind the backlog for the database's CPU either.
+ */
+static int
+backlog_limit(const Pool *pool)
+{
+	return pool->cfg->db_backlog_connections < pool->size ? pool->cfg->db_backlog_connections
+							      : pool->size;
+}
+
+/*
  * The next job in the fair order, or NULL: the oldest job of the first
  * fresh owner, else of the owner whose turn it is in rounds; an owner that
  * still has jobs waiting goes to the back of rounds, one that has none
@@ -308,31 +370,39 @@ flow_append(Pool *pool, PoolFlow *f, DbJob *job)
  * without pause; after pool_size fresh jobs in a row, rounds gets one.
  */
 static DbJob *
-queue_pop(Pool *pool)
+queue_pop(Pool *pool, int limit, PoolFlow **flow, bool *backlog)
 {
+	bool rounds_open = pool->rounds.head != NULL && pool->backlog_busy < limit;
 	bool from_fresh = pool->fresh.head != NULL &&
-			  (pool->rounds.head == NULL || pool->fresh_run < pool->size);
-	PoolFlow *f = from_fresh ? pool->fresh.head : pool->rounds.head;
+			  (!rounds_open || pool->fresh_run < pool->size);
+	PoolFlow *f = from_fresh ? pool->fresh.head : rounds_open ? pool->rounds.head : NULL;
 	if (f == NULL)
 		return NULL;
 	pool->fresh_run = from_fresh ? pool->fresh_run + 1 : 0;
+	*backlog = !from_fresh;
+	*flow = f;
 	DbJob *job = f->head;
 	assert(job != NULL && f->queued > 0);
 	f->head = job->next;
 	if (f->head == NULL)
 		f->tail = NULL;
 	job->next = NULL;
-	f->queued--;
-	pool->qlen--;
-	if (f->queued == 0) {
-		flow_free(pool, f);
-	} else {
-		list_remove(flow_list(pool, f), f);
-		f->in_fresh = false;
-		list_push(&pool->rounds, f);
-	}
+	job_unqueued(pool, f, job);
+	f->running++;                  /* the caller runs it, or flow_done()s */
+	if (f->queued > 0)
+		flow_move(pool, f, FLOW_ROUNDS);
+	flow_settle(pool, f);
 	queue_shrunk(pool);
 	return job;
+}
+
+/* One of f's jobs that queue_pop() took is over. */
+static void
+flow_done(Pool *pool, PoolFlow *f)
+{
+	assert(f->running > 0);
+	f->running--;
+	flow_settle(pool, f);
 }
 
 static void
@@ -340,7 +410,10 @@ queue_fail_all(Pool *pool, Triad__V1__Code code, const char *message)
 {
 	/* Unlink everything first: the callbacks may submit again. */
 	DbJob *all = NULL, **tail = &all;
-	for (DbJob *job; (job = queue_pop(pool)) != NULL;) {
+	bool backlog;
+	PoolFlow *f;
+	for (DbJob *job; (job = queue_pop(pool, INT_MAX, &f, &backlog)) != NULL;) {
+		flow_done(pool, f);
 		*tail = job;
 		tail = &job->next;
 	}
@@ -376,10 +449,8 @@ flow_take_newest(Pool *pool, PoolFlow *f)
 	f->tail = NULL;
 	for (DbJob *j = f->head; j != NULL; j = j->next)
 		f->tail = j;
-	f->queued--;
-	pool->qlen--;
-	if (f->queued == 0)
-		flow_free(pool, f);
+	job_unqueued(pool, f, job);
+	flow_settle(pool, f);
 	return job;
 }
 
@@ -419,15 +490,13 @@ on_sweep(evutil_socket_t fd, short what, void *arg)
 					*link = job->next;
 					job->next = expired;
 					expired = job;
-					f->queued--;
-					pool->qlen--;
+					job_unqueued(pool, f, job);
 				} else {
 					f->tail = job;
 					link = &job->next;
 				}
 			}
-			if (f->queued == 0)
-				flow_free(pool, f);
+			flow_settle(pool, f);
 		}
 	}
 	queue_shrunk(pool);
@@ -491,8 +560,10 @@ pool_free(Pool *pool)
 	pool->outage = true;
 	if (pool->buckets != NULL)
 		queue_fail_all(pool, TRIAD__V1__CODE__CODE_UNAVAILABLE, "the server is shutting down");
-	for (int i = 0; pool->conns != NULL && i < pool->size; i++)
+	for (int i = 0; pool->conns != NULL && i < pool->size; i++) {
+		pool_conn_job_over(pool, &pool->conns[i]);
 		db_conn_fini(&pool->conns[i]);
+	}
 	free(pool->conns);
 	free(pool->buckets);
 	if (pool->sweep != NULL)
@@ -505,7 +576,7 @@ pool_free(Pool *pool)
 static bool
 owner_capped(uint64_t owner)
 {
-	return (owner & POOL_OWNER_CONN) != 0;
+	return (owner & (POOL_OWNER_CONN | POOL_OWNER_ADDR)) == POOL_OWNER_CONN;
 }
 
 /* Answers job with RESOURCE_EXHAUSTED at the owner's cap. */
@@ -529,6 +600,83 @@ refuse_at_cap(Pool *pool, PoolFlow *f, DbJob *job)
 	db_job_fail(job, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED, msg);
 }
 
+/* Runs job, whose owner's flow f already counts it as running, on dc. */
+static void
+conn_start(Pool *pool, DbConn *dc, PoolFlow *f, DbJob *job, bool backlog)
+{
+	dc->flow = f;
+	dc->backlog = backlog;
+	if (backlog)
+		pool->backlog_busy++;
+	db_conn_run(dc, job);
+}
+
+void
+pool_conn_job_over(Pool *pool, DbConn *dc)
+{
+	if (dc->flow != NULL) {
+		PoolFlow *f = dc->flow;
+		dc->flow = NULL;
+		flow_done(pool, f);
+	}
+	if (dc->backlog) {
+		dc->backlog = false;
+		pool->backlog_busy--;
+	}
+}
+
+/* Refuses job: its principal has db_queue_per_principal_max waiting. */
+static void
+refuse_principal(Pool *pool, DbJob *job, int queued)
+{
+	char msg[192];
+	pool->stats.refused_principal_cap++;
+	if (log_episode_hit(&pool->principal_capped, now_us()))
+		log_warn("db_principal_capped", "queued=%d limit=%d", queued,
+			 pool->cfg->db_queue_per_principal_max);
+	snprintf(msg, sizeof msg,
+		 "your account has %d requests waiting for the database over all its "
+		 "connections, the most one account may; read some answers before sending more",
+		 queued);
+	db_job_fail(job, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED, msg);
+}
+
+/* Queues job behind what its owner f (NULL: none yet) has waiting. False
+ * without memory (job untouched). */
+static bool
+enqueue(Pool *pool, PoolFlow *f, DbJob *job)
+{
+	PoolFlow *t = NULL;
+	if (job->principal != 0 && (t = flow_find(pool, job->principal)) == NULL &&
+	    (t = flow_new(pool, job->principal)) == NULL)
+		return false;
+	if (f == NULL && (f = flow_new(pool, job->owner)) == NULL) {
+		if (t != NULL && t->queued == 0)
+			flow_free(pool, t);
+		return false;
+	}
+	/* An owner with nothing waiting or running goes first; one with a job
+	 * running has a backlog. */
+	if (f->in == FLOW_NONE)
+		flow_move(pool, f, f->running > 0 ? FLOW_ROUNDS : FLOW_FRESH);
+	flow_append(pool, f, job);
+	if (t != NULL)
+		t->queued++;
+	return true;
+}
+
+/* Starts the next job in turn on an idle connection, if both exist. */
+static void
+start_next(Pool *pool)
+{
+	DbConn *dc = idle_conn(pool);
+	PoolFlow *f;
+	bool backlog;
+	DbJob *job = dc != NULL ? queue_pop(pool, backlog_limit(pool), &f, &backlog) : NULL;
+	if (job != NULL)
+		conn_start(pool, dc, f, job, backlog);
+}
+
 void
 pool_submit(Pool *pool, DbJob *job)
 {
@@ -543,15 +691,28 @@ pool_submit(Pool *pool, DbJob *job)
 		return;
 	}
 	job->deadline_us = now_us() + (uint64_t)pool->cfg->db_timeout_ms * 1000u;
+	PoolFlow *f = flow_find(pool, job->owner);
+	/* Nothing waits: start at once, unless the owner already has a job
+	 * running and the backlog's connections are taken. */
 	DbConn *dc = pool->qlen == 0 ? idle_conn(pool) : NULL;
-	if (dc != NULL) {
-		db_conn_run(dc, job);
+	bool backlog = f != NULL && f->running > 0;
+	if (dc != NULL && (!backlog || pool->backlog_busy < backlog_limit(pool))) {
+		if (f == NULL && (f = flow_new(pool, job->owner)) == NULL) {
+			db_job_fail(job, TRIAD__V1__CODE__CODE_UNAVAILABLE, "server is out of memory");
+			return;
+		}
+		f->running++;
+		conn_start(pool, dc, f, job, backlog);
 		return;
 	}
-	PoolFlow *f = flow_find(pool, job->owner);
 	int mine = f != NULL ? f->queued : 0;
 	if (owner_capped(job->owner) && mine >= pool->cfg->db_queue_per_client_max) {
 		refuse_at_cap(pool, f, job);
+		return;
+	}
+	PoolFlow *t = job->principal != 0 ? flow_find(pool, job->principal) : NULL;
+	if (t != NULL && t->queued >= pool->cfg->db_queue_per_principal_max) {
+		refuse_principal(pool, job, t->queued);
 		return;
 	}
 	DbJob *pushed_out = NULL;
@@ -573,11 +734,10 @@ pool_submit(Pool *pool, DbJob *job)
 		/* Whoever has the most waiting makes room. */
 		pushed_out = flow_take_newest(pool, longest);
 	}
-	if (f == NULL && (f = flow_new(pool, job->owner)) == NULL) {
+	if (!enqueue(pool, f, job))
 		db_job_fail(job, TRIAD__V1__CODE__CODE_UNAVAILABLE, "server is out of memory");
-	} else {
-		flow_append(pool, f, job);
-	}
+	else
+		start_next(pool);  /* connections kept from the backlog may be idle */
 	if (pushed_out != NULL) {
 		char msg[128];
 		snprintf(msg, sizeof msg,
@@ -607,6 +767,7 @@ pool_conn_up(Pool *pool, DbConn *dc)
 void
 pool_conn_down(Pool *pool, DbConn *dc, bool was_up, const char *why)
 {
+	pool_conn_job_over(pool, dc);
 	if (was_up)
 		pool->n_up--;
 	if (pool->n_up == 0 && !pool->outage) {
@@ -620,9 +781,12 @@ pool_conn_down(Pool *pool, DbConn *dc, bool was_up, const char *why)
 void
 pool_conn_idle(Pool *pool, DbConn *dc)
 {
-	DbJob *job = queue_pop(pool);
+	pool_conn_job_over(pool, dc);
+	PoolFlow *f;
+	bool backlog;
+	DbJob *job = queue_pop(pool, backlog_limit(pool), &f, &backlog);
 	if (job != NULL)
-		db_conn_run(dc, job);
+		conn_start(pool, dc, f, job, backlog);
 }
 
 void

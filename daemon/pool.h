@@ -10,9 +10,14 @@
  * whatever others have queued (fq_codel's new and old flows, with a
  * quantum of one job); so that a crowd of such clients cannot starve the
  * others for ever, every pool_size-th job in a row comes from the round.
+ * An owner's first running job takes any free connection; jobs it sends
+ * while one runs (a pipeline) run on at most db_backlog_connections
+ * connections, shared by all such owners, so deep pipelines cannot take
+ * the database's CPU from clients that wait for each answer.
  *
  * Bounds: one owner may have db_queue_per_client_max jobs waiting (beyond:
- * RESOURCE_EXHAUSTED for that owner only); all owners together
+ * RESOURCE_EXHAUSTED for that owner only), one principal over all its
+ * connections db_queue_per_principal_max (DbJob.principal); all owners together
  * db_queue_max. When the whole queue is full, the newest job of the owner
  * with the most waiting is refused to make room, unless the newcomer's
  * owner is that owner (or as long), so a full queue is paid for by whoever
@@ -61,6 +66,9 @@ pool_job_owner(DbJob *job, uint64_t owner)
 /* The owner for sign-ins from addr (see svc_session.c). */
 uint64_t pool_owner_addr(const char *addr);
 
+/* The key of principal id, for db_queue_per_principal_max (DbJob.principal). */
+uint64_t pool_owner_principal(const char *id);
+
 typedef struct PoolFlow PoolFlow;
 
 typedef struct PoolFlowList {
@@ -69,6 +77,7 @@ typedef struct PoolFlowList {
 
 typedef struct PoolStats {
 	uint64_t refused_client_cap;  /* jobs refused at db_queue_per_client_max */
+	uint64_t refused_principal_cap; /* jobs refused at db_queue_per_principal_max */
 	uint64_t refused_queue_full;  /* jobs refused (or pushed out) at db_queue_max */
 } PoolStats;
 
@@ -86,6 +95,7 @@ struct Pool {
 	int nflows;                   /* owners with jobs waiting */
 	int ncapped;                  /* owners refused at their cap, still waiting */
 	int fresh_run;                /* jobs taken from fresh in a row */
+	int backlog_busy;             /* connections running a job taken from rounds */
 	int n_up;                     /* connections IDLE or BUSY */
 	bool outage;                  /* no connection up since the last failure */
 	bool aborting;                /* pool_abort() ran: every new job is CANCELLED */
@@ -93,6 +103,7 @@ struct Pool {
 	PoolStats stats;
 	LogEpisode full;              /* the queue is full (db_queue_full) */
 	LogEpisode capped;            /* some owner is held to its cap */
+	LogEpisode principal_capped;  /* some principal is held to its cap */
 };
 
 Pool *pool_new(struct event_base *base, const Config *cfg, char err[256]);
@@ -107,6 +118,11 @@ void pool_free(Pool *pool);
  * owner's job pushed out of a full queue.
  */
 void pool_submit(Pool *pool, DbJob *job);
+
+/* dc's job is over, or about to be reported: its owner's turn no longer
+ * counts it as running. Idempotent; db.c calls it before the done callback,
+ * so a request the callback sends is not taken for a backlog. */
+void pool_conn_job_over(Pool *pool, DbConn *dc);
 
 /*
  * For a server that stops: answers every job, now. Those still waiting are

@@ -383,7 +383,7 @@ svc_session_ping(Call *call, const Triad__V1__Request *req)
 
 	PingCtx *ctx = malloc(sizeof *ctx + p->payload.len);
 	DbJob *job = ctx != NULL ? db_job_new(ping_db_done, ctx) : NULL;
-	pool_job_owner(job, pool_owner_conn(call->conn.slot, call->conn.gen));
+	call_job_owner(call, job);
 	if (job == NULL || !db_job_add(job, "SELECT 1", 0, NULL)) {
 		db_job_free(job);
 		free(ctx);

@@ -40,10 +40,10 @@ log_count(const Triadd *d, const char *event)
 	return atoi(out);
 }
 
-/* n Ping{database} requests with ids first.. in one write, so the daemon
- * takes them all in at once. */
+/* n Ping{database} requests (WhoAmI with who) with ids first.. in one
+ * write, so the daemon takes them all in at once. */
 static void
-send_pings(int fd, uint64_t first, int n)
+send_requests(int fd, uint64_t first, int n, bool who)
 {
 	uint8_t buf[64 * 256];
 	size_t used = 0;
@@ -51,10 +51,16 @@ send_pings(int fd, uint64_t first, int n)
 	for (int i = 0; i < n; i++) {
 		Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
 		Triad__V1__Ping ping = TRIAD__V1__PING__INIT;
+		Triad__V1__WhoAmIRequest w = TRIAD__V1__WHO_AM_IREQUEST__INIT;
 		ping.database = true;
 		req.id = first + (uint64_t)i;
-		req.body_case = TRIAD__V1__REQUEST__BODY_PING;
-		req.ping = &ping;
+		if (who) {
+			req.body_case = TRIAD__V1__REQUEST__BODY_WHO_AM_I;
+			req.who_am_i = &w;
+		} else {
+			req.body_case = TRIAD__V1__REQUEST__BODY_PING;
+			req.ping = &ping;
+		}
 		size_t len = triad__v1__request__get_packed_size(&req);
 		assert_true(used + len + 4 <= sizeof buf);
 		frame_put_u32(buf + used, (uint32_t)len);
@@ -62,6 +68,12 @@ send_pings(int fd, uint64_t first, int n)
 		used += len + 4;
 	}
 	tc_send_raw(fd, buf, used);
+}
+
+static void
+send_pings(int fd, uint64_t first, int n)
+{
+	send_requests(fd, first, n, false);
 }
 
 static PGconn *
@@ -82,23 +94,34 @@ exec_ok(PGconn *pg, const char *sql)
 	PQclear(r);
 }
 
-/* Waits until some backend waits for the lock on table person. */
+/* Backends waiting for the lock on table person. */
+static int
+lock_waiters(PGconn *pg)
+{
+	PGresult *r = PQexec(pg, "SELECT count(*) FROM pg_locks"
+				 " WHERE NOT granted AND relation = 'person'::regclass");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	int n = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return n;
+}
+
+/* Waits until at least n backends wait for the lock on table person. */
+static void
+wait_for_lock_waiters(PGconn *pg, int n)
+{
+	uint64_t until = ms_now() + POLL_LIMIT_MS;
+	while (lock_waiters(pg) < n) {
+		if (ms_now() > until)
+			fail_msg("fewer than %d requests ever waited for the lock", n);
+		usleep(POLL_MS * 1000);
+	}
+}
+
 static void
 wait_for_lock_waiter(PGconn *pg)
 {
-	uint64_t until = ms_now() + POLL_LIMIT_MS;
-	for (;;) {
-		PGresult *r = PQexec(pg, "SELECT count(*) FROM pg_locks"
-					 " WHERE NOT granted AND relation = 'person'::regclass");
-		assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
-		int n = atoi(PQgetvalue(r, 0, 0));
-		PQclear(r);
-		if (n > 0)
-			return;
-		if (ms_now() > until)
-			fail_msg("no request ever waited for the lock");
-		usleep(POLL_MS * 1000);
-	}
+	wait_for_lock_waiters(pg, 1);
 }
 
 typedef struct Tally {
@@ -205,6 +228,117 @@ test_greedy_clients_do_not_starve_a_light_one(void **state)
 	close(light);
 	for (int i = 0; i < GREEDY; i++)
 		close(g[i]);
+	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
+}
+
+/*
+ * A client with a pipeline runs its first request on a free connection like
+ * anyone, but those beyond it share db_backlog_connections: here one. With
+ * its three requests stuck on a lock, one connection of three stays free,
+ * and a light client's ping is answered at once.
+ */
+static void
+test_a_pipeline_keeps_to_its_share(void **state)
+{
+	Triadd d;
+	triadd_start(&d, "pool_size = 3\ndb_backlog_connections = 1\ndb_timeout_ms = 60000\n");
+	int greedy = tc_session(d.addr), light = tc_session(d.addr);
+	PGconn *pg = owner_conn(), *watch = owner_conn();
+	exec_ok(pg, "BEGIN");
+	exec_ok(pg, "LOCK TABLE person IN ACCESS EXCLUSIVE MODE");
+
+	send_requests(greedy, 1, 3, true);
+	wait_for_lock_waiters(watch, 2);
+	tc_send_ping(light, 100, true);
+	Triad__V1__Response *r = tc_recv(light, 10000, NULL);
+	if (r == NULL)
+		fail_msg("the light client's ping waited behind the pipeline");
+	assert_int_equal(r->id, 100);
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_OK);
+	triad__v1__response__free_unpacked(r, NULL);
+	assert_int_equal(lock_waiters(watch), 2);   /* the third still waits its turn */
+
+	exec_ok(pg, "COMMIT");
+	Tally t = tally(greedy, 3);
+	assert_int_equal(t.ok, 3);
+	PQfinish(pg);
+	PQfinish(watch);
+	close(greedy);
+	close(light);
+	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
+}
+
+static void
+expect_refused(int fd, const char *message)
+{
+	Triad__V1__Response *r = tc_recv(fd, 20000, NULL);
+	if (r == NULL)
+		fail_msg("no refusal came");
+	expect_status_free(r, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED, message, NULL);
+}
+
+/*
+ * One account's connections together have at most
+ * db_queue_per_principal_max requests waiting; another account's request
+ * still gets its place.
+ */
+static void
+test_one_account_is_capped_over_its_connections(void **state)
+{
+	enum { CAP = 4 };
+	Triadd d;
+	char conf[192], slug[64], name[80];
+	snprintf(conf, sizeof conf,
+		 "pool_size = 1\ndb_queue_per_principal_max = %d\ndb_timeout_ms = 60000\n", CAP);
+	triadd_start(&d, conf);
+	Sess op = sess_open(d.addr, test_token());
+	make_institution(&op, "fair", "Fairness", slug);
+	char *machine = make_machine(&op, slug, NULL, "fair", name);
+	Sess other = sess_open(d.addr, machine);
+	int blocker = tc_session(d.addr), a = tc_session(d.addr), b = tc_session(d.addr);
+
+	PGconn *pg = owner_conn(), *watch = owner_conn();
+	exec_ok(pg, "BEGIN");
+	exec_ok(pg, "LOCK TABLE person IN ACCESS EXCLUSIVE MODE");
+	Triad__V1__Request who = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__WhoAmIRequest w = TRIAD__V1__WHO_AM_IREQUEST__INIT;
+	who.id = 7;
+	who.body_case = TRIAD__V1__REQUEST__BODY_WHO_AM_I;
+	who.who_am_i = &w;
+	tc_send(blocker, &who);
+	wait_for_lock_waiter(watch);
+
+	/* a fills the account's share and is told so at its fifth; then b,
+	 * the same account on another connection, gets no place at all. */
+	static const char refusal[] =
+		"your account has 4 requests waiting for the database over all its connections, "
+		"the most one account may; read some answers before sending more";
+	send_pings(a, 1, CAP + 1);
+	expect_refused(a, refusal);
+	send_pings(b, 1, 2);
+	expect_refused(b, refusal);
+	expect_refused(b, refusal);
+	/* Another account is not held to it. */
+	tc_send_ping(other.fd, 100, true);
+	exec_ok(pg, "COMMIT");
+	Triad__V1__Response *r = tc_recv(other.fd, 20000, NULL);
+	assert_non_null(r);
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_OK);
+	triad__v1__response__free_unpacked(r, NULL);
+	r = tc_recv(blocker, 20000, NULL);
+	assert_non_null(r);
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_OK);
+	triad__v1__response__free_unpacked(r, NULL);
+	assert_int_equal(tally(a, CAP).ok, CAP);
+	wait_for_log(&d, "event=db_principal_capped ");
+	PQfinish(pg);
+	PQfinish(watch);
+	free(machine);
+	sess_close(&other);
+	sess_close(&op);
+	close(blocker);
+	close(a);
+	close(b);
 	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
 }
 
@@ -319,6 +453,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_greedy_clients_do_not_starve_a_light_one),
+		cmocka_unit_test(test_a_pipeline_keeps_to_its_share),
+		cmocka_unit_test(test_one_account_is_capped_over_its_connections),
 		cmocka_unit_test(test_valid_token_signs_in_after_others_failed),
 		cmocka_unit_test(test_proxy_protocol_names_the_client),
 	};
