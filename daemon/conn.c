@@ -544,10 +544,34 @@ partial_clear(Conn *c)
 }
 
 /*
+ * The connection whose partial frame arrives the slowest: the fewest bytes
+ * per microsecond since its first byte (the older on a tie). A scan, but
+ * only when the budget is exceeded, and over connections that each hold
+ * bytes of the budget.
+ */
+static Conn *
+partial_slowest(ConnTable *t, uint64_t now)
+{
+	Conn *slowest = NULL;
+	uint64_t s_bytes = 0, s_age = 1;
+	for (Conn *c = t->partial_oldest; c != NULL; c = c->partial_next) {
+		uint64_t age = now - c->frame_started_us + 1, bytes = c->partial_bytes;
+		/* bytes / age < s_bytes / s_age, without division: both
+		 * products stay below 2^53 (frames < 2^31 bytes, ages < 2^22 s). */
+		if (slowest == NULL || bytes * s_age < s_bytes * age) {
+			slowest = c;
+			s_bytes = bytes;
+			s_age = age;
+		}
+	}
+	return slowest;
+}
+
+/*
  * Keeps the bytes of partial frames, over all connections, within
- * partial_frames_max_bytes by closing the connections whose partial frame
- * began longest ago: with frames of similar size those are the slowest
- * senders, and a fast sender's frame is always the newest.
+ * partial_frames_max_bytes by closing the connections whose partial frames
+ * arrive the slowest: a client that sends at a normal pace is never closed
+ * for a dripping one.
  */
 static void
 partial_enforce_budget(Server *srv)
@@ -556,18 +580,19 @@ partial_enforce_budget(Server *srv)
 	uint64_t budget = (uint64_t)srv->cfg.partial_frames_max_bytes;
 
 	while (t->partial_bytes > budget && t->partial_oldest != NULL) {
-		Conn *v = t->partial_oldest;
-		uint64_t age_ms = (now_us() - v->frame_started_us) / 1000;
+		uint64_t now = now_us();
+		Conn *v = partial_slowest(t, now);
+		uint64_t age_ms = (now - v->frame_started_us) / 1000;
 		srv->stats.partial_evictions++;
 		log_info("partial_frame_evicted",
 			 "conn=%" PRIu64 " peer=%s bytes=%zu age_ms=%" PRIu64 " held=%" PRIu64
 			 " limit=%" PRIu64, v->serial, v->peer, v->partial_bytes, age_ms,
 			 t->partial_bytes, budget);
 		conn_fail(v, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED,
-			  "the server holds too many partial frames and yours is the oldest "
+			  "the server holds too many partial frames and yours arrives the slowest "
 			  "(%zu bytes in %" PRIu64 " ms); closing", v->partial_bytes, age_ms);
 		/* Closing clears the partial frame: the loop progresses. */
-		assert(t->partial_oldest != v);
+		assert(v->frame_started_us == 0);
 	}
 }
 

@@ -12,7 +12,7 @@
  * sessions only; connections still without a session have their own limits,
  * in total and per address, so that they cannot take the seats of clients
  * that sign in; partial frames share one memory budget, and past it the
- * connection whose partial frame is oldest is closed first.
+ * connection whose partial frame arrives the slowest is closed first.
  *
  * Anything that outlives a callback (a database job, a timer) refers to a
  * connection by ConnRef, never by pointer: the client may have gone, and

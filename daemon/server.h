@@ -53,7 +53,8 @@ typedef struct ConnTable {
 	uint32_t rejecting;    /* over-limit connections being told so */
 	uint64_t next_serial;  /* for log lines: conn=<serial> */
 	/* Partial frames: their bytes held in all (partial_frames_max_bytes), and
-	 * the connections that hold one, oldest frame first. */
+	 * the connections that hold one, oldest frame first (eviction scans it
+	 * for the slowest). */
 	uint64_t partial_bytes;
 	Conn *partial_oldest;
 	Conn *partial_newest;

@@ -221,38 +221,45 @@ test_dripping_sender_closed_at_the_frame_deadline(void **state)
 }
 
 /*
- * Partial frames share one budget. Three sessions each hold 3,000 bytes of
- * a frame against a budget of 8,192: the third pushes the total over, and
- * the connection whose frame began first is closed; the other two finish.
+ * Partial frames share one budget, and the slowest sender pays for it.
+ * Against a budget of 8,192 bytes: s[0] sends 3,800 bytes of a frame
+ * first (the oldest, but fast), s[1] then 200 (the slowest), s[2] 3,800,
+ * and s[3] 400, which pushes the total over. s[1] is closed; the others
+ * finish their frames.
  */
 static void
-test_partial_frame_budget_closes_the_oldest(void **state)
+test_partial_frame_budget_closes_the_slowest(void **state)
 {
+	enum { N = 4 };
+	static const size_t sent[N] = {3800, 200, 3800, 400};
 	Triadd d;
 	triadd_start(&d, "max_frame_bytes = 4096\npartial_frames_max_bytes = 8192\n");
-	int s[3];
+	int s[N];
 	size_t flen;
-	uint8_t *frame[3];
-	for (int i = 0; i < 3; i++) {
+	uint8_t *frame[N];
+	uint64_t held = 0;
+	for (int i = 0; i < N; i++) {
 		s[i] = tc_session(d.addr);
 		frame[i] = fault_ping_frame(10 + (uint64_t)i, 3900, &flen);
 	}
-	for (int i = 0; i < 3; i++) {
-		tc_send_raw(s[i], frame[i], 3000);
-		if (i < 2)   /* the order of first bytes is the order of age */
-			fault_wait_metric(&d, "triad_partial_frame_bytes", 3000 * ((uint64_t)i + 1),
-					  5000);
+	for (int i = 0; i < N; i++) {
+		tc_send_raw(s[i], frame[i], sent[i]);
+		held += sent[i];
+		if (i < N - 1)   /* the daemon has seen it before the next begins */
+			fault_wait_metric(&d, "triad_partial_frame_bytes", held, 5000);
 	}
-	Triad__V1__Response *r = tc_expect(s[0], 0, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
-	assert_non_null(strstr(r->status->message,
-			       "the server holds too many partial frames and yours is the oldest"));
+	Triad__V1__Response *r = tc_expect(s[1], 0, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED);
+	assert_non_null(strstr(r->status->message, "the server holds too many partial frames "
+						   "and yours arrives the slowest (200 bytes in"));
 	triad__v1__response__free_unpacked(r, NULL);
-	assert_true(tc_closed(s[0], 5000));
+	assert_true(tc_closed(s[1], 5000));
 	assert_int_equal(fault_metric(&d, "triad_partial_frame_evictions_total"), 1);
-	assert_int_equal(fault_metric(&d, "triad_partial_frame_bytes"), 6000);
+	assert_int_equal(fault_metric(&d, "triad_partial_frame_bytes"), 8000);
 
-	for (int i = 1; i < 3; i++) {
-		tc_send_raw(s[i], frame[i] + 3000, flen - 3000);
+	for (int i = 0; i < N; i++) {
+		if (i == 1)
+			continue;
+		tc_send_raw(s[i], frame[i] + sent[i], flen - sent[i]);
 		/* Answered (the payload is over Ping's limit; what counts is the answer). */
 		r = tc_recv(s[i], 10000, NULL);
 		assert_non_null(r);
@@ -261,7 +268,7 @@ test_partial_frame_budget_closes_the_oldest(void **state)
 		ping_ok(s[i], 20);
 	}
 	assert_int_equal(fault_metric(&d, "triad_partial_frame_bytes"), 0);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < N; i++) {
 		close(s[i]);
 		free(frame[i]);
 	}
@@ -275,7 +282,7 @@ main(void)
 		cmocka_unit_test(test_presession_bomb_refused_from_its_header),
 		cmocka_unit_test(test_repeated_field_bomb_after_hello),
 		cmocka_unit_test(test_dripping_sender_closed_at_the_frame_deadline),
-		cmocka_unit_test(test_partial_frame_budget_closes_the_oldest),
+		cmocka_unit_test(test_partial_frame_budget_closes_the_slowest),
 	};
 	return harness_run_group_tests(tests, NULL, NULL);
 }
