@@ -279,6 +279,22 @@ capped_release(Pool *pool)
 		log_info("db_client_cap_clear", "refused=%" PRIu64 " ms=%" PRIu64, n, ms);
 }
 
+/* Ends the episode of principals held to their cap once none is left. */
+static void
+principal_capped_release(Pool *pool)
+{
+	uint64_t n, ms;
+	if (--pool->nprincipals_capped == 0 &&
+	    log_episode_end(&pool->principal_capped, now_us(), &n, &ms))
+		log_info("db_principal_cap_clear", "refused=%" PRIu64 " ms=%" PRIu64, n, ms);
+}
+
+static bool
+is_principal(uint64_t owner)
+{
+	return (owner & (POOL_OWNER_CONN | POOL_OWNER_ADDR)) == (POOL_OWNER_CONN | POOL_OWNER_ADDR);
+}
+
 static void
 flow_free(Pool *pool, PoolFlow *f)
 {
@@ -291,7 +307,9 @@ flow_free(Pool *pool, PoolFlow *f)
 			break;
 		}
 	}
-	if (f->capped)
+	if (f->capped && is_principal(f->owner))
+		principal_capped_release(pool);
+	else if (f->capped)
 		capped_release(pool);
 	pool->nflows--;
 	free(f);
@@ -627,10 +645,15 @@ pool_conn_job_over(Pool *pool, DbConn *dc)
 
 /* Refuses job: its principal has db_queue_per_principal_max waiting. */
 static void
-refuse_principal(Pool *pool, DbJob *job, int queued)
+refuse_principal(Pool *pool, PoolFlow *t, DbJob *job)
 {
 	char msg[192];
+	int queued = t->queued;
 	pool->stats.refused_principal_cap++;
+	if (!t->capped) {
+		t->capped = true;
+		pool->nprincipals_capped++;
+	}
 	if (log_episode_hit(&pool->principal_capped, now_us()))
 		log_warn("db_principal_capped", "queued=%d limit=%d", queued,
 			 pool->cfg->db_queue_per_principal_max);
@@ -712,7 +735,7 @@ pool_submit(Pool *pool, DbJob *job)
 	}
 	PoolFlow *t = job->principal != 0 ? flow_find(pool, job->principal) : NULL;
 	if (t != NULL && t->queued >= pool->cfg->db_queue_per_principal_max) {
-		refuse_principal(pool, job, t->queued);
+		refuse_principal(pool, t, job);
 		return;
 	}
 	DbJob *pushed_out = NULL;

@@ -94,6 +94,7 @@ struct Pool {
 	int qlen;                     /* jobs waiting, all owners */
 	int nflows;                   /* owners with jobs waiting */
 	int ncapped;                  /* owners refused at their cap, still waiting */
+	int nprincipals_capped;       /* the same, of principals */
 	int fresh_run;                /* jobs taken from fresh in a row */
 	int backlog_busy;             /* connections running a job taken from rounds */
 	int n_up;                     /* connections IDLE or BUSY */

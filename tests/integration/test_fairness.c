@@ -330,7 +330,8 @@ test_one_account_is_capped_over_its_connections(void **state)
 	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_OK);
 	triad__v1__response__free_unpacked(r, NULL);
 	assert_int_equal(tally(a, CAP).ok, CAP);
-	wait_for_log(&d, "event=db_principal_capped ");
+	wait_for_log(&d, "event=db_principal_cap_clear refused=3 ");
+	assert_int_equal(log_count(&d, "db_principal_capped"), 1);
 	PQfinish(pg);
 	PQfinish(watch);
 	free(machine);
