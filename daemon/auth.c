@@ -137,6 +137,13 @@ static const Policy policies[VERB_COUNT_] = {
 	[VERB_ALUMNI_READ] = {"alumni_read", SCOPE_TENANT, OP | ANYONE, "see alumni"},
 	[VERB_AMBASSADOR_READ] = {"ambassador_read", SCOPE_TENANT, OP | ADMIN | STAFF, "see ambassadors"},
 	[VERB_AMBASSADOR_WRITE] = {"ambassador_write", SCOPE_TENANT, OP | ADMIN | STAFF, "manage ambassadors"},
+	[VERB_EMAIL_SIGNIN] = {"email_signin", SCOPE_PUBLIC, 0, "sign in by e-mail"},
+	/* Staff read their institution's outbox; which codes they see in it is
+	 * the database's to say (notification_v). */
+	[VERB_NOTIFICATION_READ] = {"notification_read", SCOPE_TENANT, OP | ADMIN | STAFF,
+				    "read the notification outbox"},
+	[VERB_SERVICE_NOTIFICATION_READ] = {"service_notification_read", SCOPE_SERVICE, 0,
+					    "read the service's notification outbox"},
 };
 
 const char *

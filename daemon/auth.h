@@ -120,6 +120,9 @@ typedef enum Verb {
 	VERB_ALUMNI_READ,               /* staff all; anyone else themselves */
 	VERB_AMBASSADOR_READ,
 	VERB_AMBASSADOR_WRITE,
+	VERB_EMAIL_SIGNIN,              /* before a session: a code by e-mail, and its use */
+	VERB_NOTIFICATION_READ,         /* the institution's notification outbox */
+	VERB_SERVICE_NOTIFICATION_READ, /* all of it: an operator naming no institution */
 	VERB_COUNT_
 } Verb;
 
