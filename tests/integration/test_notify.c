@@ -12,8 +12,9 @@
  *   - an overdue request gets one reminder, from the sweep;
  *   - a place from a waitlist (enrollment, event) is mailed to its person;
  *   - the relay down: the mail stays pending with its attempts and error,
- *     and goes once the relay is back; a recipient the relay refuses for
- *     good is failed at once; both are logged and counted in the metrics;
+ *     and goes once the relay is back, or fails after smtp_attempts_max; a
+ *     recipient the relay refuses for good is failed at once; all are
+ *     logged and counted in the metrics;
  *   - one-time sign-in codes: mailed to a person who can sign in, used once,
  *     at most 5 attempts each, 3 per address in 15 minutes, a newer one
  *     ends the older; an unknown address gets the same answer and no mail;
@@ -34,7 +35,7 @@
 
 #define REQ(var) Triad__V1__Request var = TRIAD__V1__REQUEST__INIT
 #define CODE(x) TRIAD__V1__CODE__CODE_##x
-#define MAIL_MS 20000
+#define MAIL_MS 30000
 
 static Triadd d;
 static MailSink sink;
@@ -247,22 +248,64 @@ list_outbox(Sess *s, const char *in, const char *recipient)
 	return rpc_ok(s, in, &req);
 }
 
+/* The daemon's settings: quick retries and sweeps, and attempts_max. */
+static void
+config_text(char *buf, size_t size, int attempts_max)
+{
+	snprintf(buf, size,
+		 "smtp_relay = %s\n"
+		 "smtp_from = triad@example.org\n"
+		 "smtp_timeout_ms = 5000\n"
+		 "smtp_retry_ms = 100\n"
+		 "smtp_retry_max_ms = 300\n"
+		 "smtp_attempts_max = %d\n"
+		 "outbox_poll_ms = 50\n"
+		 "outbox_sweep_s = 1\n"
+		 "signin_failures_max = 1000\n",
+		 sink.relay, attempts_max);
+}
+
+/* How many lines of the daemon's log have needle. */
+static int
+log_count(const char *needle)
+{
+	FILE *f = fopen(d.log, "r");
+	char line[4096];
+	int n = 0;
+	assert_non_null(f);
+	while (fgets(line, sizeof line, f) != NULL)
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
+}
+
+/* Rewrites the daemon's config with attempts_max and waits for the reload. */
+static void
+reload(int attempts_max)
+{
+	char config[1024];
+	int before = log_count("event=config_reloaded");
+	config_text(config, sizeof config, attempts_max);
+	triadd_write_config(&d, config);
+	assert_int_equal(kill(d.pid, SIGHUP), 0);
+	uint64_t deadline = ms_now() + MAIL_MS;
+	while (log_count("event=config_reloaded") == before) {
+		if (ms_now() > deadline)
+			fail_msg("the daemon did not reload");
+		usleep(20000);
+	}
+}
+
+/* Enough attempts for the sink's restart, however slow its start. */
+#define ATTEMPTS 1000
+
 static int
 setup(void **state)
 {
 	char config[1024];
 
 	sink_start(&sink, 0, "--reject refused-");
-	snprintf(config, sizeof config,
-		 "smtp_relay = %s\n"
-		 "smtp_from = triad@example.org\n"
-		 "smtp_timeout_ms = 5000\n"
-		 "smtp_retry_ms = 100\n"
-		 "smtp_retry_max_ms = 300\n"
-		 "outbox_poll_ms = 50\n"
-		 "outbox_sweep_s = 1\n"
-		 "signin_failures_max = 1000\n",
-		 sink.relay);
+	config_text(config, sizeof config, ATTEMPTS);
 	/* What earlier runs and other tests left pending is not ours to send. */
 	free(owner_sql("UPDATE notification SET status = 'expired', secret = NULL,"
 		       " body = 'expired by test_notify' WHERE status = 'pending'",
@@ -608,6 +651,36 @@ test_relay_down_then_up(void **state)
 }
 
 static void
+test_out_of_attempts_fails(void **state)
+{
+	char email[128];
+	char *who = person("Kees Opgegeven", email);
+
+	sink_stop(&sink);
+	reload(2);
+	REQ(req);
+	Triad__V1__CreateInviteRequest m = TRIAD__V1__CREATE_INVITE_REQUEST__INIT;
+	m.person_id = who;
+	m.role = TRIAD__V1__ROLE__ROLE_PARTICIPANT;
+	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_INVITE;
+	req.create_invite = &m;
+	rpc_free(rpc_ok(&op, inst, &req));
+
+	wait_row("the invite failed after two attempts",
+		 "SELECT status = 'failed' AND attempts = 2 AND secret IS NULL"
+		 "   AND last_error LIKE 'cannot connect to%'"
+		 "   FROM notification WHERE recipient = $1", email);
+	char *id = owner_sql("SELECT id FROM notification WHERE recipient = $1", email, NULL, NULL);
+	char line[128];
+	snprintf(line, sizeof line, "event=mail_failed id=%s kind=invite attempts=2", id);
+	wait_log(&d, line);
+	reload(ATTEMPTS);
+	sink_start(&sink, 0, NULL);
+	free(id);
+	free(who);
+}
+
+static void
 test_refused_recipient_fails_for_good(void **state)
 {
 	char email[128];
@@ -886,6 +959,7 @@ main(void)
 		cmocka_unit_test(test_overdue_request_is_reminded_once),
 		cmocka_unit_test(test_enrollment_promotion_is_mailed),
 		cmocka_unit_test(test_event_promotion_is_mailed),
+		cmocka_unit_test(test_out_of_attempts_fails),
 		cmocka_unit_test(test_relay_down_then_up),
 		cmocka_unit_test(test_refused_recipient_fails_for_good),
 		cmocka_unit_test(test_metrics_count_the_mail),
