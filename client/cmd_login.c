@@ -6,8 +6,10 @@
  * opening a session and asking WhoAmI, and only then stores it. With
  * --invite it redeems a one-time code instead: that request comes first on
  * its connection, without a Hello, and answers with a new token, which is
- * stored the same way. The credentials file is checked before anything is
- * sent, so an invite is never used up for a token that cannot be kept.
+ * stored the same way. With --email it asks for a one-time code by e-mail,
+ * and with --email and --code it exchanges that code for a token, the same
+ * way again. The credentials file is checked before anything is sent, so
+ * a code is never used up for a token that cannot be kept.
  */
 #include "client.h"
 #include "commands.h"
@@ -224,7 +226,7 @@ tty_restore_and_die(int sig)
  * not fit; buf then holds what was read, if anything.
  */
 static bool
-read_line_quietly(Client *c, char *buf, size_t len)
+read_line_quietly(Client *c, const char *prompt, char *buf, size_t len)
 {
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 	struct sigaction old[sizeof sigs / sizeof sigs[0]], sa;
@@ -233,7 +235,7 @@ read_line_quietly(Client *c, char *buf, size_t len)
 
 	buf[0] = '\0';
 	if (fd >= 0 && isatty(fd)) {
-		fputs("Paste your API token: ", c->err);
+		fputs(prompt, c->err);
 		fflush(c->err);
 		if (tcgetattr(fd, &tty_saved) == 0) {
 			struct termios t = tty_saved;
@@ -363,7 +365,7 @@ login_with_token(Client *c, const char *path, const char *given)
 
 	buf[0] = '\0';
 	if (token == NULL) {
-		bool ok = read_line_quietly(c, buf, sizeof buf);
+		bool ok = read_line_quietly(c, "Paste your API token: ", buf, sizeof buf);
 
 		token = trim(buf);
 		if (!ok && token[0] != '\0') {
@@ -480,6 +482,27 @@ whoami_quietly(Client *c, const char *token)
 	return resp;
 }
 
+/*
+ * Sends req, a request that needs no session, first on a connection of
+ * its own, and reads the answer. False when the connection could not be
+ * made (err says why); true otherwise, with *resp the answer, or NULL when
+ * the request failed (err says why).
+ */
+static bool
+public_call(Client *c, const char *addr, Triad__V1__Request *req, Triad__V1__Response **resp,
+	    RpcError *err)
+{
+	RpcSession *s;
+
+	*resp = NULL;
+	if (!rpc_connect(addr, c->timeout_ms, &s, err))
+		return false;
+	if (!rpc_call(s, req, resp, err))
+		*resp = NULL;
+	rpc_session_free(s);
+	return true;
+}
+
 static int
 login_with_invite(Client *c, const char *path, const char *code, const char *label)
 {
@@ -489,10 +512,8 @@ login_with_invite(Client *c, const char *path, const char *code, const char *lab
 	const Triad__V1__RedeemInviteReply *reply;
 	char host[HOST_NAME_MAX + 1], why[512];
 	const char *addr = client_addr(c);
-	RpcSession *s;
 	RpcError err;
 	TriadExit rc;
-	bool ok;
 
 	if (addr == NULL)
 		return client_out_of_memory(c);
@@ -508,11 +529,9 @@ login_with_invite(Client *c, const char *path, const char *code, const char *lab
 	req.redeem_invite = &redeem;
 
 	/* No Hello: the code is the credential, and it opens no session. */
-	if (!rpc_connect(addr, c->timeout_ms, &s, &err))
+	if (!public_call(c, addr, &req, &resp, &err))
 		return client_report(c, &err);
-	ok = rpc_call(s, &req, &resp, &err);
-	rpc_session_free(s);
-	if (!ok) {
+	if (resp == NULL) {
 		bool status = err.kind == RPC_ERR_STATUS || err.kind == RPC_ERR_SERVER_CLOSED;
 		bool malformed = status && err.code == TRIAD__V1__CODE__CODE_INVALID_ARGUMENT &&
 				 strcmp(err.field, "redeem_invite.code") == 0;
@@ -553,22 +572,185 @@ login_with_invite(Client *c, const char *path, const char *code, const char *lab
 	return rc;
 }
 
+/* ---- login --email ------------------------------------------------------------ */
+
+#define SIGNIN_CODE_MAX 64
+
+/*
+ * Exchanges email and code for a token, stores it and says who signed in.
+ * A code that does not work is exit 4, as a refused token is.
+ */
+static int
+login_with_code(Client *c, const char *path, const char *email, const char *code,
+		const char *label)
+{
+	Triad__V1__SignInWithCodeRequest sign_in = TRIAD__V1__SIGN_IN_WITH_CODE_REQUEST__INIT;
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__Response *resp = NULL, *who = NULL;
+	const Triad__V1__SignInWithCodeReply *reply;
+	char host[HOST_NAME_MAX + 1], why[512];
+	const char *addr = client_addr(c);
+	RpcError err;
+	TriadExit rc;
+
+	if (addr == NULL)
+		return client_out_of_memory(c);
+	if (label == NULL && gethostname(host, sizeof host) == 0) {
+		host[sizeof host - 1] = '\0';
+		label = host;
+	}
+	sign_in.email = (char *)email;
+	sign_in.code = (char *)code;
+	if (label != NULL)
+		sign_in.token_label = (char *)label;
+	req.body_case = TRIAD__V1__REQUEST__BODY_SIGN_IN_WITH_CODE;
+	req.sign_in_with_code = &sign_in;
+
+	if (!public_call(c, addr, &req, &resp, &err))
+		return client_report(c, &err);
+	if (resp == NULL) {
+		if ((err.kind == RPC_ERR_STATUS || err.kind == RPC_ERR_SERVER_CLOSED) &&
+		    err.code == TRIAD__V1__CODE__CODE_UNAUTHENTICATED) {
+			fprintf(c->err, "%s: the server did not accept this code: ", c->path);
+			print_sanitized(c->err, err.message);
+			putc('\n', c->err);
+			return TRIAD_EXIT_AUTH;
+		}
+		return client_report(c, &err);
+	}
+	if (resp->body_case != TRIAD__V1__RESPONSE__BODY_SIGN_IN_WITH_CODE ||
+	    resp->sign_in_with_code->token[0] == '\0') {
+		rpc_response_free(resp);
+		return client_bad_answer(c);
+	}
+	reply = resp->sign_in_with_code;
+	if (!credentials_store(path, reply->token, why, sizeof why)) {
+		fprintf(c->err, "%s: the code worked, but the new token cannot be stored: %s.\n"
+			"This is the token; it is not shown again. Keep it safe, and once the "
+			"problem is fixed run 'triad login' and paste it:\n", c->path, why);
+		print_sanitized(c->err, reply->token);
+		putc('\n', c->err);
+		rpc_response_free(resp);
+		return TRIAD_EXIT_SERVER;
+	}
+	who = whoami_quietly(c, reply->token);
+	if (who != NULL) {
+		rc = print_signed_in(c, who->who_am_i, path);
+	} else if (c->format != PRINT_TEXT) {
+		static const char *const headers[] = {"name", "principal_id", "token_id",
+						      "credentials"};
+		const char *cells[] = {reply->principal != NULL ? reply->principal->name : "",
+				       reply->principal != NULL ? reply->principal->id : "",
+				       reply->token_info != NULL ? reply->token_info->id : "", path};
+		rc = resource_print_record(c, sizeof headers / sizeof headers[0], headers, cells);
+	} else {
+		fputs("Signed in as ", c->out);
+		print_sanitized(c->out, reply->principal != NULL ? reply->principal->name : "");
+		fputs(".\nThe token is stored in ", c->out);
+		print_sanitized(c->out, path);
+		fputs(".\n", c->out);
+		rc = TRIAD_EXIT_OK;
+	}
+	note_env_token(c);
+	rpc_response_free(who);
+	rpc_response_free(resp);
+	return rc;
+}
+
+/*
+ * Asks for a sign-in code for email. The answer is the same whether or not
+ * the address is anyone's. On a terminal the code is then asked for and
+ * used at once; otherwise the command to use it is printed.
+ */
+static int
+login_with_email(Client *c, const char *path, const char *email, const char *label)
+{
+	Triad__V1__StartEmailSignInRequest start = TRIAD__V1__START_EMAIL_SIGN_IN_REQUEST__INIT;
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__Response *resp = NULL;
+	char addr_hint[RPC_HOST_MAX + 32], next[1024], q[512], code[SIGNIN_CODE_MAX + 2];
+	const char *addr = client_addr(c);
+	int32_t minutes;
+	RpcError err;
+	TriadExit rc;
+
+	if (addr == NULL)
+		return client_out_of_memory(c);
+	start.email = (char *)email;
+	req.body_case = TRIAD__V1__REQUEST__BODY_START_EMAIL_SIGN_IN;
+	req.start_email_sign_in = &start;
+	if (!public_call(c, addr, &req, &resp, &err))
+		return client_report(c, &err);
+	if (resp == NULL)
+		return client_report(c, &err);
+	if (resp->body_case != TRIAD__V1__RESPONSE__BODY_START_EMAIL_SIGN_IN) {
+		rpc_response_free(resp);
+		return client_bad_answer(c);
+	}
+	minutes = resp->start_email_sign_in->expires_in_seconds / 60;
+	rpc_response_free(resp);
+
+	addr_words(c, addr_hint, sizeof addr_hint);
+	snprintf(next, sizeof next, "triad login%s --email %s --code CODE", addr_hint,
+		 print_shell_word(email, q, sizeof q));
+	if (c->format != PRINT_TEXT) {
+		static const char *const headers[] = {"email", "expires_in_minutes", "command"};
+		char mins[16];
+		const char *cells[] = {email, resource_u64((uint64_t)minutes, mins, sizeof mins), next};
+		return resource_print_record(c, sizeof headers / sizeof headers[0], headers, cells);
+	}
+	fputs("If ", c->out);
+	print_sanitized(c->out, email);
+	fprintf(c->out, " belongs to someone who can sign in here, a sign-in code is\n"
+		"on its way to that address. It works once, for %d minutes.\n", (int)minutes);
+	if (!isatty(fileno(c->in))) {
+		fputs("Then sign in with it:\n\n  ", c->out);
+		print_sanitized(c->out, next);
+		fputs("\n", c->out);
+		return TRIAD_EXIT_OK;
+	}
+	fflush(c->out);
+	bool ok = read_line_quietly(c, "Code from the e-mail: ", code, sizeof code);
+	char *typed = trim(code);
+	if (!ok || typed[0] == '\0') {
+		rc = client_usage_error(c, "no code given; when it arrives, run: %s", next);
+		explicit_bzero(code, sizeof code);
+		return rc;
+	}
+	rc = login_with_code(c, path, email, typed, label);
+	explicit_bzero(code, sizeof code);
+	return rc;
+}
+
 static int
 login_run(Client *c, const Command *cmd, const CliArgs *args)
 {
 	const char *invite = cli_args_value(args, "invite");
 	const char *token = cli_args_value(args, "token");
 	const char *label = cli_args_value(args, "label");
+	const char *email = cli_args_value(args, "email");
+	const char *code = cli_args_value(args, "code");
 	char path[PATH_MAX], why[1024];
 
 	if (token == NULL)
 		token = c->token_flag; /* `triad --token T login` */
 	if (invite != NULL && token != NULL)
 		return client_usage_error(c, "--invite and --token cannot be used together");
-	if (label != NULL && invite == NULL)
-		return client_usage_error(c, "--label is used only with --invite");
+	if (email != NULL && (invite != NULL || token != NULL))
+		return client_usage_error(c, "--email cannot be used with --invite or --token");
+	if (code != NULL && email == NULL)
+		return client_usage_error(c, "--code is used with --email: the address the code "
+					     "was sent to");
+	if (label != NULL && invite == NULL && email == NULL)
+		return client_usage_error(c, "--label is used only with --invite or --email");
 	if (invite != NULL && invite[0] == '\0')
 		return client_usage_error(c, "--invite needs the code from your invitation");
+	if (email != NULL && strchr(email, '@') == NULL)
+		return client_usage_error(c, "--email needs your e-mail address, such as "
+					     "name@example.org");
+	if (code != NULL && (code[0] == '\0' || strlen(code) > SIGNIN_CODE_MAX))
+		return client_usage_error(c, "--code needs the code from the e-mail, such as "
+					     "K7QD-9XRM-2HTW");
 	if (!credentials_path(path, sizeof path)) {
 		fprintf(c->err, "%s: cannot tell where to keep the token: set HOME or "
 			"XDG_CONFIG_HOME\n", c->path);
@@ -580,20 +762,28 @@ login_run(Client *c, const Command *cmd, const CliArgs *args)
 	}
 	if (invite != NULL)
 		return login_with_invite(c, path, invite, label);
+	if (email != NULL && code != NULL)
+		return login_with_code(c, path, email, code, label);
+	if (email != NULL)
+		return login_with_email(c, path, email, label);
 	return login_with_token(c, path, token);
 }
 
 static const CliOption login_options[] = {
 	{"token", 0, "TOKEN", "the API token to sign in with (default: ask for it)"},
 	{"invite", 0, "CODE", "sign in with the one-time code of an invitation"},
-	{"label", 0, "LABEL", "with --invite: name of the new token (default: host name)"},
+	{"email", 0, "ADDRESS", "sign in with a one-time code sent to this address"},
+	{"code", 0, "CODE", "with --email: the code from the e-mail"},
+	{"label", 0, "LABEL", "with --invite or --email: name of the new token (default: host "
+			      "name)"},
 	{NULL, 0, NULL, NULL},
 };
 
 const Command cmd_login = {
 	.name = "login",
-	.summary = "Sign in with an API token or an invite code",
-	.usage = "[--token TOKEN] | --invite CODE [--label LABEL]",
+	.summary = "Sign in with an API token, an invite code or a code sent by e-mail",
+	.usage = "[--token TOKEN] | --invite CODE [--label LABEL] | "
+		 "--email ADDRESS [--code CODE] [--label LABEL]",
 	.description =
 		"Without --token the token is asked for (the echo is off while you paste\n"
 		"it), or read from stdin when that is not a terminal. It is checked with\n"
@@ -603,6 +793,12 @@ const Command cmd_login = {
 		"\n"
 		"With --invite the code from an invitation is exchanged for a token of your\n"
 		"own, which is stored the same way. A code works once.\n"
+		"\n"
+		"With --email, on a new computer, a one-time code is sent to your e-mail\n"
+		"address; on a terminal it is asked for at once, otherwise give it with\n"
+		"--code in a second run. A code works once, for 15 minutes, and only the\n"
+		"newest one you asked for. Whether the address is known is never said.\n"
+		"This works once you have signed in before, by an invitation or a grant.\n"
 		"\n"
 		"A token is not stored in a file or directory that others can read or\n"
 		"change; the message says which chmod fixes that.\n",

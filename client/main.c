@@ -33,6 +33,7 @@ static const Command *const commands[] = {
 	&cmd_token,
 	&cmd_invite,
 	&cmd_audit,
+	&cmd_notification,
 	&cmd_programme,
 	&cmd_line,
 	&cmd_outcome,
@@ -72,6 +73,7 @@ static const Command root = {
 	.description =
 		"Getting started:\n"
 		"  triad login --invite CODE   sign in with the code from your invitation\n"
+		"  triad login --email ADDRESS sign in again, with a code sent by e-mail\n"
 		"  triad login                 sign in with an API token\n"
 		"  triad whoami                who you are and what you may do\n"
 		"\n"

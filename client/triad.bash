@@ -7,7 +7,7 @@
 
 # Subcommands of each group, keyed by the command path.
 declare -gA _triad_subcommands=(
-	["triad"]="login logout whoami institution person org grant token invite audit programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer community question event alumni ambassador board ping version help"
+	["triad"]="login logout whoami institution person org grant token invite audit notification programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer community question event alumni ambassador board ping version help"
 	["triad institution"]="create list show"
 	["triad person"]="create list show"
 	["triad org"]="create list show"
@@ -15,6 +15,7 @@ declare -gA _triad_subcommands=(
 	["triad token"]="create list revoke"
 	["triad invite"]="create list revoke"
 	["triad audit"]="list"
+	["triad notification"]="list show"
 	["triad programme"]="create show list update delete"
 	["triad line"]="create show list update delete"
 	["triad outcome"]="create show list update delete"
@@ -49,7 +50,7 @@ declare -gA _triad_subcommands=(
 
 # Options of each leaf command, besides the global ones.
 declare -gA _triad_options=(
-	["triad login"]="--token --invite --label"
+	["triad login"]="--token --invite --email --code --label"
 	["triad logout"]=""
 	["triad whoami"]=""
 	["triad institution create"]=""
@@ -71,6 +72,8 @@ declare -gA _triad_options=(
 	["triad invite list"]="--page-size --page-token --all"
 	["triad invite revoke"]=""
 	["triad audit list"]="--since --resource --page-size --page-token --all"
+	["triad notification list"]="--status --kind --to --page-size --page-token --all"
+	["triad notification show"]=""
 	["triad programme create"]="--code --name --award --ects --duration-months --language --mode --start --fee --specialisation --standalone-share"
 	["triad programme show"]=""
 	["triad programme list"]="--page-size --page-token --all"
@@ -203,6 +206,7 @@ _triad_attendance_statuses="present absent excused"
 _triad_question_statuses="proposed accepted in-progress delivered evaluated"
 _triad_event_kinds="symposium alumni-presentation practice-coach-meeting community-meeting intervision"
 _triad_consent_levels="none progress full"
+_triad_notification_kinds="invite feedback-request feedback-reminder enrollment-promoted event-promoted signin-code"
 _triad_months="january february march april may june july august september october november december"
 
 # _triad_values PATH OPTION: print the words a value of OPTION may be.
@@ -233,12 +237,14 @@ _triad_values()
 		"triad event "*) echo "$_triad_event_kinds" ;;
 		"triad ambassador "*) echo "guest-lecture talk recruitment" ;;
 		"triad board "*) echo "work-field scientific advisory-council" ;;
+		"triad notification "*) echo "$_triad_notification_kinds" ;;
 		esac ;;
 	--status)
 		case "$1" in
 		"triad enrollment "*) echo "$_triad_enrollment_statuses" ;;
 		"triad prior-learning "*) echo "$_triad_claim_statuses" ;;
 		"triad question "*) echo "$_triad_question_statuses" ;;
+		"triad notification "*) echo "pending sent failed expired" ;;
 		esac ;;
 	--purpose) echo "assignments intervision" ;;
 	--level) echo "$_triad_consent_levels" ;;

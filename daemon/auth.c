@@ -137,6 +137,13 @@ static const Policy policies[VERB_COUNT_] = {
 	[VERB_ALUMNI_READ] = {"alumni_read", SCOPE_TENANT, OP | ANYONE, "see alumni"},
 	[VERB_AMBASSADOR_READ] = {"ambassador_read", SCOPE_TENANT, OP | ADMIN | STAFF, "see ambassadors"},
 	[VERB_AMBASSADOR_WRITE] = {"ambassador_write", SCOPE_TENANT, OP | ADMIN | STAFF, "manage ambassadors"},
+	[VERB_EMAIL_SIGNIN] = {"email_signin", SCOPE_PUBLIC, 0, "sign in by e-mail"},
+	/* Staff read their institution's outbox; which codes they see in it is
+	 * the database's to say (notification_v). */
+	[VERB_NOTIFICATION_READ] = {"notification_read", SCOPE_TENANT, OP | ADMIN | STAFF,
+				    "read the notification outbox"},
+	[VERB_SERVICE_NOTIFICATION_READ] = {"service_notification_read", SCOPE_SERVICE, 0,
+					    "read the service's notification outbox"},
 };
 
 const char *
@@ -429,6 +436,85 @@ secret_hash_from_bytea(const char *text, uint8_t hash[SECRET_HASH_LEN])
 		hash[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return true;
+}
+
+/* ---- one-time sign-in codes ---- */
+
+static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+bool
+signin_code_new(char code[SIGNIN_CODE_SHOWN + 1])
+{
+	uint8_t raw[8];
+	uint64_t bits = 0;
+	char *o = code;
+
+	if (RAND_bytes(raw, sizeof raw) != 1)
+		return false;
+	for (size_t i = 0; i < sizeof raw; i++)
+		bits = bits << 8 | raw[i];
+	OPENSSL_cleanse(raw, sizeof raw);
+	for (int i = 0; i < SIGNIN_CODE_LEN; i++) {
+		if (i > 0 && i % 4 == 0)
+			*o++ = '-';
+		*o++ = crockford[bits & 31];
+		bits >>= 5;
+	}
+	*o = '\0';
+	OPENSSL_cleanse(&bits, sizeof bits);
+	return true;
+}
+
+bool
+signin_code_parse(const char *typed, char code[SIGNIN_CODE_LEN + 1])
+{
+	size_t n = 0;
+
+	for (const char *c = typed; *c; c++) {
+		char ch = *c;
+		if (ch == ' ' || ch == '-' || ch == '\t')
+			continue;
+		if (ch >= 'a' && ch <= 'z')
+			ch = (char)(ch - 'a' + 'A');
+		if (ch == 'O')
+			ch = '0';
+		else if (ch == 'I' || ch == 'L')
+			ch = '1';
+		if (strchr(crockford, ch) == NULL || ch == '\0' || n == SIGNIN_CODE_LEN)
+			return false;
+		code[n++] = ch;
+	}
+	code[n] = '\0';
+	return n == SIGNIN_CODE_LEN;
+}
+
+void
+signin_code_hash(const char *email, const char *code, uint8_t hash[SECRET_HASH_LEN])
+{
+	static const char domain[] = "triad sign-in code";
+	char canonical[SIGNIN_CODE_LEN + 1];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned int len = 0;
+
+	if (!signin_code_parse(code, canonical))
+		canonical[0] = '\0';
+	/* Out of memory: a hash that matches nothing stored. */
+	memset(hash, 0, SECRET_HASH_LEN);
+	if (md == NULL)
+		return;
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(md, domain, sizeof domain) == 1) {
+		bool ok = true;
+		for (const char *c = email; ok && *c; c++) {
+			char lower = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+			ok = EVP_DigestUpdate(md, &lower, 1) == 1;
+		}
+		if (ok && EVP_DigestUpdate(md, "", 1) == 1 &&
+		    EVP_DigestUpdate(md, canonical, strlen(canonical)) == 1)
+			EVP_DigestFinal_ex(md, hash, &len);
+	}
+	EVP_MD_CTX_free(md);
+	OPENSSL_cleanse(canonical, sizeof canonical);
 }
 
 /* ---- names ---- */

@@ -120,6 +120,9 @@ typedef enum Verb {
 	VERB_ALUMNI_READ,               /* staff all; anyone else themselves */
 	VERB_AMBASSADOR_READ,
 	VERB_AMBASSADOR_WRITE,
+	VERB_EMAIL_SIGNIN,              /* before a session: a code by e-mail, and its use */
+	VERB_NOTIFICATION_READ,         /* the institution's notification outbox */
+	VERB_SERVICE_NOTIFICATION_READ, /* all of it: an operator naming no institution */
 	VERB_COUNT_
 } Verb;
 
@@ -206,6 +209,35 @@ void secret_hash_to_bytea(const uint8_t hash[SECRET_HASH_LEN],
 			  char out[2 + 2 * SECRET_HASH_LEN + 1]);
 __attribute__((warn_unused_result))
 bool secret_hash_from_bytea(const char *text, uint8_t hash[SECRET_HASH_LEN]);
+
+/* --- one-time sign-in codes --- */
+
+/*
+ * A code sent by e-mail to sign in with: 12 characters of Crockford's
+ * base32 (60 random bits), shown as "XXXX-XXXX-XXXX". Short enough to type,
+ * and safe because each code allows a few attempts only, lives minutes,
+ * and few are sent per address (sql/functions/notify.sql). Stored as the
+ * SHA-256 of the code bound to the address, so a stolen table of hashes
+ * cannot be tried against every address at once.
+ */
+#define SIGNIN_CODE_LEN 12                       /* without the dashes */
+#define SIGNIN_CODE_SHOWN (SIGNIN_CODE_LEN + 2)  /* "XXXX-XXXX-XXXX" */
+
+/* A new code, as shown. False if the random source failed. */
+__attribute__((warn_unused_result))
+bool signin_code_new(char code[SIGNIN_CODE_SHOWN + 1]);
+
+/*
+ * The code a person typed, in its canonical form (12 characters, upper
+ * case, no dashes): spaces and dashes are dropped, case is ignored, and O,
+ * I and L are read as 0, 1 and 1. False when what is left is not a code.
+ */
+__attribute__((warn_unused_result))
+bool signin_code_parse(const char *typed, char code[SIGNIN_CODE_LEN + 1]);
+
+/* The stored hash of a code (canonical or as shown) for address email
+ * (compared without case). */
+void signin_code_hash(const char *email, const char *code, uint8_t hash[SECRET_HASH_LEN]);
 
 /* --- names shared with SQL --- */
 

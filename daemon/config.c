@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "smtp.h"
+
 typedef enum SettingType {
 	SET_STRING,
 	SET_INT,
@@ -56,6 +58,15 @@ static const Setting settings[] = {
 	{"drain_timeout_ms", SET_INT, OFF(drain_timeout_ms), "10000", 0, 3600000, true},
 	{"signin_failures_max", SET_INT, OFF(signin_failures_max), "10", 1, 1000000, true},
 	{"proxy_protocol", SET_BOOL, OFF(proxy_protocol), "off", 0, 0, false},
+	{"signin_codes_per_address", SET_INT, OFF(signin_codes_per_address), "10", 1, 1000000, true},
+	{"smtp_relay", SET_STRING, OFF(smtp_relay), "", 0, 0, true},
+	{"smtp_from", SET_STRING, OFF(smtp_from), "", 0, 0, true},
+	{"smtp_timeout_ms", SET_INT, OFF(smtp_timeout_ms), "30000", 10, 600000, true},
+	{"smtp_retry_ms", SET_INT, OFF(smtp_retry_ms), "60000", 10, 86400000, true},
+	{"smtp_retry_max_ms", SET_INT, OFF(smtp_retry_max_ms), "3600000", 10, 86400000, true},
+	{"smtp_attempts_max", SET_INT, OFF(smtp_attempts_max), "12", 1, 1000, true},
+	{"outbox_poll_ms", SET_INT, OFF(outbox_poll_ms), "5000", 10, 3600000, true},
+	{"outbox_sweep_s", SET_INT, OFF(outbox_sweep_s), "300", 1, 86400, true},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -231,6 +242,28 @@ config_validate(const Config *cfg, char err[CONFIG_ERR_MAX])
 		snprintf(err, CONFIG_ERR_MAX,
 			 "partial_frames_max_bytes (%d) must be at least twice max_frame_bytes (%d)",
 			 cfg->partial_frames_max_bytes, cfg->max_frame_bytes);
+		return false;
+	}
+	if (cfg->smtp_relay[0] != '\0' && !listen_valid(cfg->smtp_relay)) {
+		snprintf(err, CONFIG_ERR_MAX, "smtp_relay: '%s' is not HOST:PORT (or empty)",
+			 cfg->smtp_relay);
+		return false;
+	}
+	if (cfg->smtp_from[0] != '\0' && !smtp_address_ok(cfg->smtp_from)) {
+		snprintf(err, CONFIG_ERR_MAX,
+			 "smtp_from: '%s' is not a plain e-mail address (such as "
+			 "triad@example.org)", cfg->smtp_from);
+		return false;
+	}
+	if (cfg->smtp_relay[0] != '\0' && cfg->smtp_from[0] == '\0') {
+		snprintf(err, CONFIG_ERR_MAX,
+			 "smtp_from: the address mail comes from is required with smtp_relay");
+		return false;
+	}
+	if (cfg->smtp_retry_max_ms < cfg->smtp_retry_ms) {
+		snprintf(err, CONFIG_ERR_MAX,
+			 "smtp_retry_max_ms (%d) must be at least smtp_retry_ms (%d)",
+			 cfg->smtp_retry_max_ms, cfg->smtp_retry_ms);
 		return false;
 	}
 	if (cfg->max_output_bytes < cfg->max_frame_bytes) {

@@ -46,6 +46,16 @@ typedef struct Config {
 	int signin_failures_max;         /* failed sign-ins per address per minute */
 	int idempotency_ttl_s;           /* how long an idempotency key keeps its first answer */
 	bool proxy_protocol;             /* connections start with a PROXY header (v1 or v2) */
+	int signin_codes_per_address;    /* e-mail sign-in codes asked for per address per minute */
+	/* The notification outbox and its sender (mailer.c). */
+	char smtp_relay[CONFIG_STR_MAX]; /* HOST:PORT of the mail relay; "" keeps mail in the outbox */
+	char smtp_from[CONFIG_STR_MAX];  /* the sender's address */
+	int smtp_timeout_ms;             /* longest wait for the relay, per step */
+	int smtp_retry_ms;               /* first wait before a failed mail is tried again */
+	int smtp_retry_max_ms;           /* longest wait between tries (the wait doubles) */
+	int smtp_attempts_max;           /* tries before a mail counts as failed */
+	int outbox_poll_ms;              /* how often the sender looks for mail to send */
+	int outbox_sweep_s;              /* how often reminders are written and codes expired */
 } Config;
 
 /* Fills every field with its default. */

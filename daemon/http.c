@@ -16,6 +16,7 @@
 #include <event2/http.h>
 
 #include "listener.h"
+#include "mailer.h"
 #include "pool.h"
 
 #define HTTP_MAX_HEADERS_BYTES 8192
@@ -118,6 +119,22 @@ serve_metrics(Server *srv, struct evhttp_request *req)
 	metric(b, "triad_db_refused_queue_full_total", "counter",
 	       "Requests refused, or pushed out by a lighter client's, at db_queue_max.",
 	       srv->pool->stats.refused_queue_full);
+	const MailerStats *ms = mailer_stats(srv->mailer);
+	metric(b, "triad_mail_sent_total", "counter", "Notifications the mail relay accepted.",
+	       ms->sent);
+	metric(b, "triad_mail_deferred_total", "counter",
+	       "Attempts to send a notification that failed and will be tried again.",
+	       ms->deferred);
+	metric(b, "triad_mail_failed_total", "counter",
+	       "Notifications given up on: refused by the relay, or out of attempts.", ms->failed);
+	metric(b, "triad_mail_relay_down", "gauge",
+	       "1 when the last attempt could not reach the mail relay.",
+	       ms->relay_down ? 1u : 0u);
+	metric(b, "triad_outbox_pending", "gauge",
+	       "Notifications waiting in the outbox, as of the last sweep.", ms->pending);
+	metric(b, "triad_outbox_failed_last_day", "gauge",
+	       "Notifications that failed in the last day, as of the last sweep.",
+	       ms->failed_last_day);
 	reply(req, HTTP_OK, "OK", CT_METRICS, b);
 	evbuffer_free(b);
 }

@@ -12,6 +12,7 @@
 #include "http.h"
 #include "listener.h"
 #include "log.h"
+#include "mailer.h"
 #include "pool.h"
 
 /* Initial size of the connection table; it grows on demand. */
@@ -76,7 +77,8 @@ server_new(const Config *cfg, char err[256])
 		return NULL;
 	}
 	srv->pool = pool_new(srv->base, &srv->cfg, err);
-	if (srv->pool == NULL || !listener_start(srv, err) || !http_start(srv, err)) {
+	if (srv->pool == NULL || (srv->mailer = mailer_new(srv, err)) == NULL ||
+	    !listener_start(srv, err) || !http_start(srv, err)) {
 		server_free(srv);
 		return NULL;
 	}
@@ -108,6 +110,8 @@ server_drain(Server *srv)
 	srv->draining = true;
 	/* The operations port stays open: /readyz says "draining" until the end. */
 	listener_stop(srv);
+	/* No more mail is sent; what is claimed is sent by whoever runs next. */
+	mailer_stop(srv->mailer);
 	log_info("draining", "connections=%" PRIu32 " timeout_ms=%d", srv->conns.live,
 		 srv->cfg.drain_timeout_ms);
 	conn_drain_all(srv);
@@ -147,7 +151,10 @@ server_free(Server *srv)
 			conn_abort(c);
 	}
 	conn_reap(srv);
+	/* The mailer's jobs still in the pool call back while it is freed. */
+	mailer_stop(srv->mailer);
 	pool_free(srv->pool);
+	mailer_free(srv->mailer);
 	if (srv->reaper != NULL)
 		event_free(srv->reaper);
 	if (srv->drain_timer != NULL)

@@ -22,6 +22,7 @@ struct evhttp;
 typedef struct Conn Conn;
 typedef struct Pool Pool;
 typedef struct AddrCount AddrCount;
+typedef struct Mailer Mailer;
 
 /* Counters a person or a scraper reads to see what the daemon is doing. */
 typedef struct Stats {
@@ -78,11 +79,14 @@ typedef struct Server {
 	struct event *drain_timer;
 	Stats stats;
 	AuthLimiter limiter;       /* failed sign-ins per source address */
+	AuthLimiter code_limiter;  /* e-mail sign-in codes asked for per source address */
+	Mailer *mailer;            /* the notification outbox's sender (mailer.h); owned */
 } Server;
 
 /*
  * Creates the server for cfg: the loop, the pool (connecting in the
- * background), the listener and the operations port. On failure returns NULL with err set.
+ * background), the listener, the operations port and the outbox's sender.
+ * On failure returns NULL with err set.
  */
 Server *server_new(const Config *cfg, char err[256]);
 

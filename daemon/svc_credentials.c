@@ -3,7 +3,9 @@
  * how they prove who they are.
  *
  * Secrets (tokens, invite codes) are made here, returned once, and stored
- * only as hashes. Every change writes its audit row in the same statement.
+ * only as hashes; an invite's code also rides in its mail, in the
+ * notification outbox, until the mail is sent (sql/functions/notify.sql).
+ * Every change writes its audit row in the same statement.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -521,15 +523,13 @@ create_invite_done(void *arg, const DbOutcome *out)
 	free(ctx);
 }
 
+/* The invite, its audit row and the mail that carries the code (the
+ * notification outbox) are written by one function. */
 static const char create_invite_sql[] =
-	"WITH i AS (INSERT INTO invite (institution_id, person_id, role, title, organisation_id,"
-	"                               prefix, hash, expires_at, created_by)"
-	"           SELECT triad_tenant(), m.person_id, $2, $3, $4::uuid, $5, $6::bytea,"
-	"                  now() + make_interval(days => $7::int), triad_principal()"
-	"             FROM member m WHERE m.person_id = $1::uuid RETURNING *),"
-	"     a AS (SELECT triad_audit('invite.create', 'invite', i.id, $8::numeric) FROM i)"
-	" SELECT " INVITE_COLS " FROM i JOIN person pe ON pe.id = i.person_id"
-	"  CROSS JOIN (SELECT count(*) FROM a) AS audited";
+	"SELECT " INVITE_COLS
+	"  FROM triad_invite_create($1::uuid, $2, $3, $4::uuid, $5, $6::bytea, $7::int, $9,"
+	"                           $8::numeric) i"
+	"  JOIN person pe ON pe.id = i.person_id";
 
 static void
 svc_invite_create(Call *call, const Triad__V1__Request *req)
@@ -560,11 +560,11 @@ svc_invite_create(Call *call, const Triad__V1__Request *req)
 	secret_hash_to_bytea(hash, hash_text);
 	char ndays[16];
 	snprintf(ndays, sizeof ndays, "%d", days);
-	const char *params[8] = {m->person_id, role, title,
+	const char *params[9] = {m->person_id, role, title,
 				 m->organisation_id[0] ? m->organisation_id : NULL, prefix, hash_text,
-				 ndays, call->request_id_text};
+				 ndays, call->request_id_text, ctx->code};
 	DbJob *job = call_job(call, create_invite_done, ctx);
-	if (job == NULL || !call_job_add(call, job, create_invite_sql, 8, params)) {
+	if (job == NULL || !call_job_add(call, job, create_invite_sql, 9, params)) {
 		free(ctx);
 		return;
 	}

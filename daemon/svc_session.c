@@ -1,6 +1,6 @@
 /*
- * svc_session.c: opening a session (Hello), Ping, redeeming an invite and
- * WhoAmI.
+ * svc_session.c: opening a session (Hello), Ping, redeeming an invite,
+ * signing in with a code sent by e-mail, and WhoAmI.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -595,6 +595,277 @@ svc_session_redeem_invite(Call *call, const Triad__V1__Request *req)
 	pool_submit(call->srv->pool, job);
 }
 
+/* ---- Signing in by e-mail ---- */
+
+#define EMAIL_MAX 254
+#define SIGNIN_CODE_TTL_S (15 * 60)   /* as triad_signin_code_start() keeps them */
+
+/* Checks the form of an address given before a session: present, not too
+ * long, one '@' with something on both sides. Whether anyone has it is
+ * never said. */
+static bool
+check_email(Call *call, const char *field, const char *email)
+{
+	const char *at = strchr(email, '@');
+	size_t len = strlen(email);
+
+	if (len == 0 || len > EMAIL_MAX || at == NULL || at == email || at[1] == '\0' ||
+	    strchr(at + 1, '@') != NULL || strpbrk(email, " \t\r\n") != NULL) {
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
+			  len == 0 ? "an e-mail address is required"
+				   : "this is not an e-mail address (at most 254 characters, such as "
+				     "name@example.org)");
+		return false;
+	}
+	return true;
+}
+
+typedef struct CodeStartCtx {
+	Call *call;
+	char code[SIGNIN_CODE_SHOWN + 1];
+} CodeStartCtx;
+
+static void
+code_start_done(void *arg, const DbOutcome *out)
+{
+	CodeStartCtx *ctx = arg;
+
+	if (!call_db_failed(ctx->call, out, NULL)) {
+		Triad__V1__StartEmailSignInReply reply = TRIAD__V1__START_EMAIL_SIGN_IN_REPLY__INIT;
+		Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+		reply.expires_in_seconds = SIGNIN_CODE_TTL_S;
+		resp.body_case = TRIAD__V1__RESPONSE__BODY_START_EMAIL_SIGN_IN;
+		resp.start_email_sign_in = &reply;
+		call_answer(ctx->call, &resp);
+	}
+	explicit_bzero(ctx->code, sizeof ctx->code);
+	free(ctx);
+}
+
+static const char code_start_sql[] =
+	"SELECT triad_signin_code_start($1, $2::bytea, $3, $4::numeric)";
+
+/*
+ * Sends a one-time sign-in code to a person who can sign in, through the
+ * outbox. The answer never tells whether the address is anyone's; an
+ * address of the network that asks too often is refused (per minute, in
+ * this daemon), and the database sends few codes per e-mail address.
+ */
+static void
+svc_session_start_email_sign_in(Call *call, const Triad__V1__Request *req)
+{
+	const Triad__V1__StartEmailSignInRequest *m = req->start_email_sign_in;
+	Conn *c = conn_lookup(call->srv, call->conn);
+	uint32_t limit = (uint32_t)call->srv->cfg.signin_codes_per_address;
+	uint64_t now = ms_mono();
+
+	if (!check_email(call, "start_email_sign_in.email", m->email))
+		return;
+	if (c != NULL) {
+		if (!auth_limiter_allows(&call->srv->code_limiter, c->peer_ip, limit, now)) {
+			call_fail(call, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED, NULL,
+				  "too many sign-in codes were asked for from your address in the "
+				  "last minute; wait a minute and try again");
+			return;
+		}
+		if (auth_limiter_fail(&call->srv->code_limiter, c->peer_ip, limit, now))
+			log_warn("signin_code_rate_limited", "addr=%s requests=%u window_s=%d",
+				 c->peer_ip, limit, AUTH_FAIL_WINDOW_MS / 1000);
+	}
+	CodeStartCtx *ctx = calloc(1, sizeof *ctx);
+	uint8_t hash[SECRET_HASH_LEN];
+	char hash_text[2 + 2 * SECRET_HASH_LEN + 1];
+	if (ctx == NULL || !signin_code_new(ctx->code)) {
+		free(ctx);
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
+			  "the server could not make a sign-in code; try again");
+		return;
+	}
+	ctx->call = call;
+	signin_code_hash(m->email, ctx->code, hash);
+	secret_hash_to_bytea(hash, hash_text);
+	const char *params[4] = {m->email, hash_text, ctx->code, call->request_id_text};
+	DbJob *job = call_job(call, code_start_done, ctx);
+	if (job == NULL || !call_job_add(call, job, code_start_sql, 4, params)) {
+		explicit_bzero(ctx->code, sizeof ctx->code);
+		free(ctx);
+		return;
+	}
+	if (c != NULL)
+		pool_job_owner(job, signin_owner(call, c));
+	pool_submit(call->srv->pool, job);
+}
+
+typedef struct CodeSignInCtx {
+	Call *call;
+	uint8_t hash[SECRET_HASH_LEN];
+	char token[SECRET_LEN + 1];
+	char token_prefix[SECRET_PREFIX_LEN + 1];
+	char token_hash[2 + 2 * SECRET_HASH_LEN + 1];
+	char label[TOKEN_LABEL_MAX + 1];
+} CodeSignInCtx;
+
+static void
+code_sign_in_free(CodeSignInCtx *ctx)
+{
+	explicit_bzero(ctx->token, sizeof ctx->token);
+	free(ctx);
+}
+
+static const char code_attempt_sql[] = "SELECT id, hash FROM triad_signin_code_attempt($1)";
+
+static const char code_redeem_sql[] =
+	"SELECT principal_id, principal_name, person_id, token_id, triad_ts(token_created_at)"
+	"  FROM triad_signin_code_redeem($1::uuid, $2, $3::bytea, $4, $5::numeric)";
+
+/* One answer for every code that does not work, so that none tells more. */
+#define CODE_REFUSED \
+	"this code is not right for this e-mail address, or it has been used, replaced or " \
+	"has expired; ask for a new one with `triad login --email ADDRESS`"
+
+static void
+code_redeem_done(void *arg, const DbOutcome *out)
+{
+	CodeSignInCtx *ctx = arg;
+	Call *call = ctx->call;
+
+	if (out->code == TRIAD__V1__CODE__CODE_UNAUTHENTICATED) {
+		call_fail(call, out->code, NULL, CODE_REFUSED);
+		code_sign_in_free(ctx);
+		return;
+	}
+	if (call_db_failed(call, out, NULL)) {
+		code_sign_in_free(ctx);
+		return;
+	}
+	const PGresult *r = out->results[0];
+	Triad__V1__SignInWithCodeReply reply = TRIAD__V1__SIGN_IN_WITH_CODE_REPLY__INIT;
+	Triad__V1__Token tok = TRIAD__V1__TOKEN__INIT;
+	Triad__V1__Principal pr = TRIAD__V1__PRINCIPAL__INIT;
+	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+
+	pr.id = cell(r, 0, 0);
+	pr.kind = TRIAD__V1__PRINCIPAL_KIND__PRINCIPAL_KIND_PERSON;
+	pr.name = cell(r, 0, 1);
+	pr.person_id = cell(r, 0, 2);
+	tok.id = cell(r, 0, 3);
+	tok.prefix = ctx->token_prefix;
+	tok.label = ctx->label;
+	tok.principal_id = pr.id;
+	tok.created_at = cell(r, 0, 4);
+	reply.token = ctx->token;
+	reply.token_info = &tok;
+	reply.principal = &pr;
+	resp.body_case = TRIAD__V1__RESPONSE__BODY_SIGN_IN_WITH_CODE;
+	resp.sign_in_with_code = &reply;
+	log_info("signin_code_used", "principal=%s token=%s", pr.id, tok.id);
+	call_answer(call, &resp);
+	code_sign_in_free(ctx);
+}
+
+/* The live code of the address, if any, is in (its attempt counted):
+ * compare in constant time, then use it. */
+static void
+code_attempt_done(void *arg, const DbOutcome *out)
+{
+	CodeSignInCtx *ctx = arg;
+	Call *call = ctx->call;
+
+	if (call_db_failed(call, out, NULL)) {
+		code_sign_in_free(ctx);
+		return;
+	}
+	const PGresult *r = out->results[0];
+	int match = -1;
+	for (int i = 0; i < PQntuples(r); i++) {
+		uint8_t stored[SECRET_HASH_LEN];
+		if (secret_hash_from_bytea(cell(r, i, 1), stored) &&
+		    secret_hash_equal(stored, ctx->hash))
+			match = i;
+	}
+	if (match < 0) {
+		signin_failed(call, false, ctx->hash, TRIAD__V1__CODE__CODE_UNAUTHENTICATED, NULL,
+			      CODE_REFUSED);
+		code_sign_in_free(ctx);
+		return;
+	}
+	uint8_t hash[SECRET_HASH_LEN];
+	if (!secret_new("trd", ctx->token, ctx->token_prefix, hash)) {
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
+			  "the server could not make a token; try again");
+		code_sign_in_free(ctx);
+		return;
+	}
+	secret_hash_to_bytea(hash, ctx->token_hash);
+	DbJob *job = db_job_new(code_redeem_done, ctx);
+	pool_job_owner(job, pool_owner_conn(call->conn.slot, call->conn.gen));
+	const char *params[5] = {cell(r, match, 0), ctx->token_prefix, ctx->token_hash, ctx->label,
+				 call->request_id_text};
+	if (job == NULL || !db_job_add(job, code_redeem_sql, 5, params)) {
+		db_job_free(job);
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
+		code_sign_in_free(ctx);
+		return;
+	}
+	pool_submit(call->srv->pool, job);
+}
+
+/*
+ * Exchanges an address and the code mailed to it for a token. Like an
+ * invite redemption it needs no session and counts as a sign-in for the
+ * limiter: a code that does not work is a failed attempt, for the address
+ * of the network and for the code; the database bounds the attempts at
+ * each code.
+ */
+static void
+svc_session_sign_in_with_code(Call *call, const Triad__V1__Request *req)
+{
+	const Triad__V1__SignInWithCodeRequest *m = req->sign_in_with_code;
+	Conn *c = conn_lookup(call->srv, call->conn);
+	char code[SIGNIN_CODE_LEN + 1];
+
+	if (!check_email(call, "sign_in_with_code.email", m->email))
+		return;
+	if (strlen(m->token_label) > TOKEN_LABEL_MAX) {
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT,
+			  "sign_in_with_code.token_label",
+			  "token_label is longer than %d characters", TOKEN_LABEL_MAX);
+		return;
+	}
+	if (!signin_code_parse(m->code, code)) {
+		signin_failed(call, false, NULL, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT,
+			      "sign_in_with_code.code",
+			      "this is not a sign-in code (they are 12 letters and digits, such "
+			      "as K7QD-9XRM-2HTW)");
+		return;
+	}
+	CodeSignInCtx *ctx = calloc(1, sizeof *ctx);
+	if (ctx == NULL) {
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
+		return;
+	}
+	signin_code_hash(m->email, code, ctx->hash);
+	explicit_bzero(code, sizeof code);
+	if (signin_limited(call, false, c, ctx->hash)) {
+		free(ctx);
+		return;
+	}
+	ctx->call = call;
+	snprintf(ctx->label, sizeof ctx->label, "%s",
+		 m->token_label[0] != '\0' ? m->token_label : "e-mail sign-in");
+
+	DbJob *job = db_job_new(code_attempt_done, ctx);
+	pool_job_owner(job, signin_owner(call, c));
+	const char *params[1] = {m->email};
+	if (job == NULL || !db_job_add(job, code_attempt_sql, 1, params)) {
+		db_job_free(job);
+		free(ctx);
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
+		return;
+	}
+	pool_submit(call->srv->pool, job);
+}
+
 /* ---- WhoAmI ---- */
 
 static const char whoami_grants_sql[] =
@@ -712,5 +983,9 @@ const Route session_routes[] = {
 	 .handler = svc_session_redeem_invite},
 	{.kind = K(WHO_AM_I), .verb = VERB_WHO_AM_I, .reply = R(WHO_AM_I), .flags = ROUTE_READ,
 	 .handler = svc_session_who_am_i},
+	{.kind = K(START_EMAIL_SIGN_IN), .verb = VERB_EMAIL_SIGNIN, .reply = R(START_EMAIL_SIGN_IN),
+	 .flags = ROUTE_PUBLIC | ROUTE_WRITES, .handler = svc_session_start_email_sign_in},
+	{.kind = K(SIGN_IN_WITH_CODE), .verb = VERB_EMAIL_SIGNIN, .reply = R(SIGN_IN_WITH_CODE),
+	 .flags = ROUTE_PUBLIC | ROUTE_WRITES | ROUTE_SECRET, .handler = svc_session_sign_in_with_code},
 	{0},
 };

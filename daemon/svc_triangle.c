@@ -126,15 +126,10 @@ typedef struct RelationCtx {
 	char code[SECRET_LEN + 1];
 } RelationCtx;
 
+/* An invite (audited, and mailed with its code) for a coach who cannot
+ * sign in yet; nothing for one who can. */
 static const char relation_invite_sql[] =
-	"WITH i AS (INSERT INTO invite (institution_id, person_id, role, prefix, hash, expires_at,"
-	"                               created_by)"
-	"           SELECT triad_tenant(), $1::uuid, 'workplace_coach', $2, $3::bytea,"
-	"                  now() + interval '14 days', triad_principal()"
-	"            WHERE NOT EXISTS (SELECT 1 FROM principal WHERE person_id = $1::uuid)"
-	"           RETURNING id),"
-	"     a AS (SELECT triad_audit('invite.create', 'invite', i.id, $4::numeric) FROM i)"
-	" SELECT id FROM i CROSS JOIN (SELECT count(*) FROM a) AS audited";
+	"SELECT id FROM triad_coach_invite($1::uuid, $2, $3::bytea, $5, $4::numeric) AS id";
 
 static void
 relation_done(void *arg, const DbOutcome *out)
@@ -199,13 +194,14 @@ svc_relation_create(Call *call, const Triad__V1__Request *req)
 	secret_hash_to_bytea(hash, hash_text);
 	const char *rel[6] = {m->enrollment_id, m->coach_person_id, kind, m->starts_on, m->ends_on,
 			      call->request_id_text};
-	const char *inv[4] = {m->coach_person_id, prefix, hash_text, call->request_id_text};
+	const char *inv[5] = {m->coach_person_id, prefix, hash_text, call->request_id_text,
+			      ctx->code};
 	DbJob *job = call_job(call, relation_done, ctx);
 	if (job == NULL ||
 	    !call_job_add(call, job,
 			  "SELECT * FROM triad_relation_create($1::uuid, $2::uuid, nullif($3, ''), $4, $5,"
 			  " 'active', NULL, $6::numeric)", 6, rel) ||
-	    !call_job_add(call, job, relation_invite_sql, 4, inv)) {
+	    !call_job_add(call, job, relation_invite_sql, 5, inv)) {
 		free(ctx);
 		return;
 	}

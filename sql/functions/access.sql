@@ -91,6 +91,53 @@ CREATE OR REPLACE FUNCTION triad_invite_candidates(p_prefix text)
      WHERE prefix = p_prefix
 $$;
 
+-- Invites person p_person of the transaction's institution to sign in with
+-- a role: stores the invite with the code's prefix and hash (the daemon
+-- makes the code), audits it and writes the invitation, with the code
+-- p_code, to the notification outbox. Returns the invite, or nothing when
+-- the person is not the institution's.
+CREATE OR REPLACE FUNCTION triad_invite_create(p_person uuid, p_role text, p_title text,
+                                               p_organisation uuid, p_prefix text, p_hash bytea,
+                                               p_days integer, p_code text, p_request_id numeric)
+    RETURNS SETOF invite
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_inv invite%ROWTYPE;
+BEGIN
+    INSERT INTO invite (institution_id, person_id, role, title, organisation_id, prefix, hash,
+                        expires_at, created_by)
+    SELECT triad_tenant(), m.person_id, p_role, p_title, p_organisation, p_prefix, p_hash,
+           now() + make_interval(days => p_days), triad_principal()
+      FROM member m
+     WHERE m.person_id = p_person
+    RETURNING * INTO v_inv;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    PERFORM triad_audit('invite.create', 'invite', v_inv.id, p_request_id);
+    PERFORM triad_notify_invite(v_inv.id, p_code);
+    RETURN NEXT v_inv;
+END
+$$;
+
+-- The invite a new coach gets with a relation: as workplace coach, for 14
+-- days, unless the person can sign in already (has a principal). Returns
+-- its id, or nothing.
+CREATE OR REPLACE FUNCTION triad_coach_invite(p_person uuid, p_prefix text, p_hash bytea,
+                                              p_code text, p_request_id numeric)
+    RETURNS SETOF uuid
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM principal WHERE person_id = p_person) THEN
+        RETURN QUERY SELECT i.id FROM triad_invite_create(p_person, 'workplace_coach', NULL, NULL,
+                                                          p_prefix, p_hash, 14, p_code,
+                                                          p_request_id) i;
+    END IF;
+END
+$$;
+
 -- Redeems an invite inside its institution (triad_begin already set it):
 -- marks it used (exactly once, even when two redeem at the same time),
 -- makes sure the person has a principal, gives the grant and stores the new

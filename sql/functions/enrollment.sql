@@ -122,7 +122,8 @@ END
 $$;
 
 -- Promotes waitlisted enrollments of the cohort (and its runs), first come
--- first served, while they fit. Each promotion is audited.
+-- first served, while they fit. Each promotion is audited and its participant
+-- told (notify.sql).
 CREATE OR REPLACE FUNCTION triad_promote(p_cohort uuid, p_request_id numeric)
     RETURNS integer
     LANGUAGE plpgsql
@@ -141,6 +142,7 @@ BEGIN
             UPDATE enrollment SET placement = 'placed', updated_at = now()
              WHERE institution_id = triad_tenant() AND id = e.id;
             PERFORM triad_audit('enrollment.promote', 'enrollment', e.id, p_request_id);
+            PERFORM triad_notify_enrollment_promoted(e.id);
             promoted := promoted + 1;
         END IF;
     END LOOP;

@@ -250,8 +250,8 @@ END
 $$;
 
 -- Promotes waitlisted registrations of the event, first come first served,
--- while there is room. Each promotion is audited. Assumes the caller holds
--- the event's lock.
+-- while there is room. Each promotion is audited and its person told
+-- (notify.sql). Assumes the caller holds the event's lock.
 CREATE OR REPLACE FUNCTION triad_event_promote(p_event uuid, p_request_id numeric)
     RETURNS integer
     LANGUAGE plpgsql
@@ -271,6 +271,7 @@ BEGIN
         UPDATE event_registration SET placement = 'placed' WHERE id = r.id;
         PERFORM triad_audit('event_registration.promote', 'event_registration', r.id,
                             p_request_id);
+        PERFORM triad_notify_event_promoted(r.id);
         promoted := promoted + 1;
     END LOOP;
     RETURN promoted;

@@ -336,6 +336,7 @@ BEGIN
             p_question, triad_date(p_due, 'request_feedback.due_on', false))
     RETURNING id INTO v_id;
     PERFORM triad_audit('feedback_request.create', 'feedback_request', v_id, p_request_id);
+    PERFORM triad_notify_feedback_request(v_id);
     PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM feedback_request_v WHERE id = v_id;
 END
