@@ -233,8 +233,8 @@ read_line_quietly(Client *c, char *buf, size_t len)
 
 	buf[0] = '\0';
 	if (fd >= 0 && isatty(fd)) {
-		fputs("Paste your API token: ", c->err);
-		fflush(c->err);
+		fputs("Paste your API token: ", c->prompt);
+		fflush(c->prompt);
 		if (tcgetattr(fd, &tty_saved) == 0) {
 			struct termios t = tty_saved;
 

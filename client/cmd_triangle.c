@@ -551,7 +551,7 @@ print_part(FILE *out, const char *heading, const char *text)
 static TriadExit
 view_print(Client *c, const Triad__V1__ListEmployerViewReply *v)
 {
-	Table *t = table_new(VIEW_COLS, c->format == PRINT_TEXT ? view_text_headers
+	Table *t = client_table(c, VIEW_COLS, c->format == PRINT_TEXT ? view_text_headers
 							       : view_headers);
 	bool ok = t != NULL;
 

@@ -66,6 +66,8 @@ extern const Command cmd_person;
 /* cmd_session.c */
 extern const Command cmd_ping;
 extern const Command cmd_version;
+/* `triad --version`: this client's version, without asking the server. */
+int version_print_client(Client *c);
 
 /* cmd_token.c */
 extern const Command cmd_token;

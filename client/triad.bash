@@ -187,10 +187,10 @@ declare -gA _triad_options=(
 )
 
 # Options every command takes.
-_triad_global_options="--addr --token --institution --timeout --json --csv -h --help"
+_triad_global_options="--addr --token --institution --timeout --json --csv --wide --version -h --help"
 
 # Options that take no value; every other option takes one.
-_triad_flags=" --json --csv -h --help --all --mandatory-attendance --cannot-be-missed "
+_triad_flags=" --json --csv --wide --version -h --help --all --mandatory-attendance --cannot-be-missed "
 _triad_flags+="--no-mandatory-attendance --no-cannot-be-missed --validate --reject "
 _triad_flags+="-e --edit --db --client --former --upcoming --cancelled --past "
 
