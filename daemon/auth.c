@@ -137,6 +137,13 @@ static const Policy policies[VERB_COUNT_] = {
 	[VERB_ALUMNI_READ] = {"alumni_read", SCOPE_TENANT, OP | ANYONE, "see alumni"},
 	[VERB_AMBASSADOR_READ] = {"ambassador_read", SCOPE_TENANT, OP | ADMIN | STAFF, "see ambassadors"},
 	[VERB_AMBASSADOR_WRITE] = {"ambassador_write", SCOPE_TENANT, OP | ADMIN | STAFF, "manage ambassadors"},
+	/* Privacy: a person exports her own data, whatever her roles; erasing
+	 * is the institution admin's in her institution and the operator's in
+	 * the service. */
+	[VERB_EXPORT_OWN_DATA] = {"export_own_data", SCOPE_SESSION, 0, "export your data"},
+	[VERB_PERSON_ERASE] = {"person_erase", SCOPE_TENANT, OP | ADMIN, "erase persons"},
+	[VERB_PERSON_ERASE_SERVICE] = {"person_erase_service", SCOPE_SERVICE, 0,
+				       "erase persons from the whole service"},
 };
 
 const char *

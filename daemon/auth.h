@@ -120,6 +120,9 @@ typedef enum Verb {
 	VERB_ALUMNI_READ,               /* staff all; anyone else themselves */
 	VERB_AMBASSADOR_READ,
 	VERB_AMBASSADOR_WRITE,
+	VERB_EXPORT_OWN_DATA,           /* anyone: what the service holds about herself */
+	VERB_PERSON_ERASE,              /* an institution admin, in her institution */
+	VERB_PERSON_ERASE_SERVICE,      /* ErasePerson by an operator, no institution */
 	VERB_COUNT_
 } Verb;
 
