@@ -57,6 +57,9 @@ extern const Command cmd_login;
 extern const Command cmd_logout;
 extern const Command cmd_whoami;
 
+/* cmd_me.c */
+extern const Command cmd_me;
+
 /* cmd_org.c */
 extern const Command cmd_org;
 

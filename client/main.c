@@ -29,6 +29,7 @@ static const Command *const commands[] = {
 	&cmd_login,
 	&cmd_logout,
 	&cmd_whoami,
+	&cmd_me,
 	&cmd_institution,
 	&cmd_person,
 	&cmd_org,

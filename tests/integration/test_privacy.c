@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define REQ(var) Triad__V1__Request var = TRIAD__V1__REQUEST__INIT
 #define CODE(x) TRIAD__V1__CODE__CODE_##x
@@ -890,6 +891,59 @@ test_erasure_helpers_refuse_the_daemon_role(void **state)
 	PQfinish(pg);
 }
 
+/* ---- the client ---- */
+
+/* A participant exports her data with the client; an admin erases her. */
+static void
+test_client_export_and_erase(void **state)
+{
+	char out[65536], cmd[512], email[128], path[256];
+	struct stat st;
+	(void)state;
+
+	test_unique(email, sizeof email, "ada");
+	strcat(email, "@example.org");
+	char *person = make_person(&op, A.slug, "Ada Lovelace", email);
+	char *token = invite_and_redeem(&op, d.addr, A.slug, person,
+					TRIAD__V1__ROLE__ROLE_PARTICIPANT, 0, NULL);
+
+	triad_cli_ok(d.addr, token, "me export", out, sizeof out);
+	expect_contains(out, "\"person\": {\n    \"id\": ");
+	expect_contains(out, email);
+	expect_contains(out, "\"institutions\": [\n");
+	triad_cli_ok(d.addr, token, "--json me export", out, sizeof out);
+	assert_int_equal(out[0], '{');
+	assert_string_equal(strchr(out, '\n'), "\n");
+	harness_tmp_path(path, sizeof path, "ada.json");
+	snprintf(cmd, sizeof cmd, "me export --output %s", path);
+	triad_cli_ok(d.addr, token, cmd, out, sizeof out);
+	expect_contains(out, "only you can read");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	/* Erasing asks for --yes; then it is done, once. */
+	snprintf(cmd, sizeof cmd, "--institution %s person erase %s", A.slug, email);
+	assert_int_equal(triad_cli(d.addr, A.admin_token, cmd, out, sizeof out), 2);
+	expect_contains(out, "cannot be undone; add --yes");
+	snprintf(cmd, sizeof cmd, "--institution %s person erase %s --yes", A.slug, email);
+	triad_cli_ok(d.addr, A.admin_token, cmd, out, sizeof out);
+	char want[256];
+	snprintf(want, sizeof want, "Erased from %s, and from the service: 0 enrollments kept "
+		 "anonymously, 0 texts removed, 1 grant and 0 invites revoked, 1 token revoked.\n"
+		 "What is left refers to person ", A.slug);
+	expect_contains(out, want);
+	snprintf(cmd, sizeof cmd, "--json --institution %s person erase %s --yes", A.slug, email);
+	assert_int_equal(triad_cli(d.addr, A.admin_token, cmd, out, sizeof out), 1);
+	expect_contains(out, "{\"code\":\"NOT_FOUND\",\"message\":\"person ");
+	expect_contains(out, "\"field\":\"erase_person.person\"}");
+
+	/* Her token is revoked: the client says so, and exits 4. */
+	assert_int_equal(triad_cli(d.addr, token, "me export", out, sizeof out), 4);
+	expect_lacks(out, email);
+	free(person);
+	free(token);
+}
+
 int
 main(void)
 {
@@ -901,6 +955,7 @@ main(void)
 		cmocka_unit_test(test_erase_refusals),
 		cmocka_unit_test(test_erasure_plan_covers_every_reference),
 		cmocka_unit_test(test_erasure_helpers_refuse_the_daemon_role),
+		cmocka_unit_test(test_client_export_and_erase),
 	};
 	return harness_run_group_tests(tests, setup, teardown);
 }
