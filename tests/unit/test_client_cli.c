@@ -484,6 +484,40 @@ test_json_errors(void **state)
 	run_free(&r);
 }
 
+/* The exit code of each answer the server may give: one rule for scripts. */
+static void
+test_exit_code_rule(void **state)
+{
+	static const struct {
+		Triad__V1__Code code;
+		TriadExit exit;
+	} rule[] = {
+		{TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, TRIAD_EXIT_USAGE},
+		{TRIAD__V1__CODE__CODE_NOT_FOUND, TRIAD_EXIT_SERVER},
+		{TRIAD__V1__CODE__CODE_ALREADY_EXISTS, TRIAD_EXIT_SERVER},
+		{TRIAD__V1__CODE__CODE_FAILED_PRECONDITION, TRIAD_EXIT_SERVER},
+		{TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED, TRIAD_EXIT_SERVER},
+		{TRIAD__V1__CODE__CODE_INTERNAL, TRIAD_EXIT_SERVER},
+		{TRIAD__V1__CODE__CODE_PERMISSION_DENIED, TRIAD_EXIT_AUTH},
+		{TRIAD__V1__CODE__CODE_UNAUTHENTICATED, TRIAD_EXIT_AUTH},
+		{TRIAD__V1__CODE__CODE_UNAVAILABLE, TRIAD_EXIT_UNREACHABLE},
+		{TRIAD__V1__CODE__CODE_DEADLINE_EXCEEDED, TRIAD_EXIT_UNREACHABLE},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof rule / sizeof rule[0]; i++) {
+		RpcError err = {.kind = RPC_ERR_STATUS, .code = rule[i].code};
+
+		if (client_exit_code(&err) != rule[i].exit)
+			fail_msg("%s: exit %d, want %d", rpc_code_name(rule[i].code),
+				 (int)client_exit_code(&err), (int)rule[i].exit);
+	}
+	/* What the client finds in the command line is a usage error too. */
+	RpcError addr = {.kind = RPC_ERR_ADDRESS};
+	assert_int_equal(client_exit_code(&addr), TRIAD_EXIT_USAGE);
+	RpcError gone = {.kind = RPC_ERR_CONNECT};
+	assert_int_equal(client_exit_code(&gone), TRIAD_EXIT_UNREACHABLE);
+}
+
 static void
 test_usage_field(void **state)
 {
@@ -800,6 +834,7 @@ main(void)
 		cmocka_unit_test(test_version_flag),
 		cmocka_unit_test(test_json_errors),
 		cmocka_unit_test(test_usage_field),
+		cmocka_unit_test(test_exit_code_rule),
 		cmocka_unit_test(test_credentials_file),
 		cmocka_unit_test(test_credentials_path),
 		cmocka_unit_test(test_credentials_store_fresh),
