@@ -17,7 +17,7 @@ const CliOption client_global_options[] = {
 	{"timeout", 0, "SECONDS", "limit for connecting and each answer (default 10)"},
 	{"json", 0, NULL, "print results as JSON"},
 	{"csv", 0, NULL, "print results as CSV"},
-	{"wide", 0, NULL, "do not cut tables to " "100" " columns"},
+	{"wide", 0, NULL, "show tables whole, not cut to 100 columns"},
 	{"version", 0, NULL, "print the client's version"},
 	{"help", 'h', NULL, "show help"},
 	{NULL, 0, NULL, NULL},
@@ -129,8 +129,9 @@ client_usage_field(const char *message, char *buf, size_t len)
 
 	buf[0] = '\0';
 	if (p != NULL && p[2] >= 'a' && p[2] <= 'z') {
-		snprintf(buf, len, "%.*s", (int)(2 + strspn(p + 2, "abcdefghijklmnopqrstuvwxyz0123456789-")),
-			 p);
+		size_t n = 2 + strspn(p + 2, "abcdefghijklmnopqrstuvwxyz0123456789-");
+
+		snprintf(buf, len, "%.*s", (int)n, p);
 		return;
 	}
 	if (strncmp(message, missing, sizeof missing - 1) == 0) {

@@ -161,10 +161,12 @@ CREATE OR REPLACE FUNCTION triad_my_data_in(p_institution uuid, p_person uuid, p
                             ORDER BY e.created_at)
               FROM mine_enrollment e
               LEFT JOIN cohort c ON c.institution_id = e.institution_id AND c.id = e.cohort_id
-              LEFT JOIN programme pc ON pc.institution_id = c.institution_id AND pc.id = c.programme_id
+              LEFT JOIN programme pc ON pc.institution_id = c.institution_id
+                                    AND pc.id = c.programme_id
               LEFT JOIN module_run mr ON mr.institution_id = e.institution_id AND mr.id = e.run_id
               LEFT JOIN module m ON m.institution_id = mr.institution_id AND m.id = mr.module_id
-              LEFT JOIN programme pm ON pm.institution_id = m.institution_id AND pm.id = m.programme_id
+              LEFT JOIN programme pm ON pm.institution_id = m.institution_id
+                                    AND pm.id = m.programme_id
               LEFT JOIN organisation o ON o.id = e.employer_id), '[]'),
         'exemptions', coalesce((
             SELECT json_agg(json_build_object('module', md.code, 'reason', x.reason,
@@ -491,7 +493,9 @@ $$;
 CREATE OR REPLACE FUNCTION triad_erase_words_of(p_name text, p_email text)
     RETURNS text[]
     LANGUAGE sql IMMUTABLE
-    AS $$ SELECT CASE WHEN length(p_name) >= 4 THEN ARRAY[p_email, p_name] ELSE ARRAY[p_email] END $$;
+    AS $$
+    SELECT CASE WHEN length(p_name) >= 4 THEN ARRAY[p_email, p_name] ELSE ARRAY[p_email] END
+$$;
 
 -- Erases person p_person (principal p_principal, or NULL) from institution
 -- p_institution as triad_erasure_plan() says, for request p_request_id,

@@ -279,8 +279,9 @@ static void
 test_table_width(void **state)
 {
 	static const char *const headers[] = {"id", "title", "place", "n"};
-	static const char *const r1[] = {"0f8fad5b-d9cb-469f", "A symposium on change management in municipal "
-				       "care, with a long subtitle", "Amsterdam", "3"};
+	static const char *const r1[] = {"0f8fad5b-d9cb-469f",
+					 "A symposium on change management in municipal care, "
+					 "with a long subtitle", "Amsterdam", "3"};
 	static const char *const r2[] = {"b2", "Short", "Tilburg, the big lecture hall on the "
 				       "ground floor of building C", "12"};
 	Table *t = table_new(4, headers);
@@ -311,7 +312,8 @@ test_table_width(void **state)
 	assert_true(longest <= 60);
 	assert_non_null(strstr(out, "ID                  TITLE"));
 	assert_non_null(strstr(out, "0f8fad5b-d9cb-469f  A symposium on c\u2026  Amsterdam          3\n"));
-	assert_non_null(strstr(out, "b2                  Short              Tilburg, the big\u2026  12\n"));
+	assert_non_null(strstr(out, "b2                  Short              "
+				    "Tilburg, the big\u2026  12\n"));
 	assert_null(strstr(out, "subtitle"));
 	assert_null(strstr(out, "building C"));
 	free(out);
