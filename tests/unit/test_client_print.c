@@ -279,11 +279,11 @@ static void
 test_table_width(void **state)
 {
 	static const char *const headers[] = {"id", "title", "place", "n"};
-	static const char *const r1[] = {"0f8fad5b-d9cb-469f",
-					 "A symposium on change management in municipal care, "
-					 "with a long subtitle", "Amsterdam", "3"};
-	static const char *const r2[] = {"b2", "Short", "Tilburg, the big lecture hall on the "
-				       "ground floor of building C", "12"};
+	static const char title[] =
+		"A symposium on change management in municipal care, with a long subtitle";
+	static const char place[] = "Tilburg, the big lecture hall on the ground floor of building C";
+	static const char *const r1[] = {"0f8fad5b-d9cb-469f", title, "Amsterdam", "3"};
+	static const char *const r2[] = {"b2", "Short", place, "12"};
 	Table *t = table_new(4, headers);
 	char *out, *line;
 	size_t longest = 0;
