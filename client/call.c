@@ -216,6 +216,13 @@ fetch(Client *c, const Command *cmd, const CliArgs *args, const Call *call,
 	return *out != NULL ? TRIAD_EXIT_OK : client_bad_answer(c);
 }
 
+void
+call_set_kinds(Table *t, const ProtobufCFieldDescriptor *const *cols, size_t n)
+{
+	for (size_t i = 0; t != NULL && i < n; i++)
+		table_set_kind(t, i, fields_kind(cols[i]));
+}
+
 bool
 call_add_row(Table *t, const ProtobufCFieldDescriptor *const *cols, size_t n,
 	     const ProtobufCMessage *m, PrintFormat format)
@@ -298,6 +305,7 @@ list(Client *c, const CliArgs *args, const Call *call, ProtobufCMessage *body)
 	const ProtobufCMessageDescriptor *item = fields_items(call_reply_type(call->reply))->descriptor;
 	char names[FIELDS_MAX_COLUMNS][64];
 	const char *headers[FIELDS_MAX_COLUMNS];
+	CellKind kinds[FIELDS_MAX_COLUMNS];
 	ListSpec spec = {.items = call->items, .headers = headers, .reply = call->reply,
 			 .request = list_request, .rows = list_rows};
 
@@ -309,9 +317,12 @@ list(Client *c, const CliArgs *args, const Call *call, ProtobufCMessage *body)
 	}
 	l.ncols = fields_columns(item, c->format == PRINT_TEXT ? call->columns : NULL, l.cols,
 				 FIELDS_MAX_COLUMNS);
-	for (size_t i = 0; i < l.ncols; i++)
+	for (size_t i = 0; i < l.ncols; i++) {
 		headers[i] = fields_header(l.cols[i], names[i], sizeof names[i]);
+		kinds[i] = fields_kind(l.cols[i]);
+	}
 	spec.ncols = l.ncols;
+	spec.kinds = kinds;
 	return list_run(c, args, &spec, &l);
 }
 
@@ -321,6 +332,7 @@ call_print_record(Client *c, const ProtobufCMessage *m)
 	const ProtobufCFieldDescriptor *cols[FIELDS_MAX_COLUMNS];
 	char names[FIELDS_MAX_COLUMNS][64], *cells[FIELDS_MAX_COLUMNS];
 	const char *headers[FIELDS_MAX_COLUMNS];
+	CellKind kinds[FIELDS_MAX_COLUMNS];
 	size_t n = fields_columns(m->descriptor, NULL, cols, FIELDS_MAX_COLUMNS), kept = 0;
 	TriadExit rc = TRIAD_EXIT_OK;
 
@@ -337,10 +349,11 @@ call_print_record(Client *c, const ProtobufCMessage *m)
 			continue;
 		}
 		headers[kept] = fields_header(cols[i], names[kept], sizeof names[kept]);
+		kinds[kept] = fields_kind(cols[i]);
 		cells[kept++] = cell;
 	}
 	if (rc == TRIAD_EXIT_OK && kept > 0)
-		rc = resource_print_record(c, kept, headers, (const char *const *)cells);
+		rc = resource_print_typed(c, kept, headers, (const char *const *)cells, kinds);
 	for (size_t i = 0; i < kept; i++)
 		free(cells[i]);
 	return rc;
@@ -352,6 +365,7 @@ call_print_all(Client *c, const ProtobufCMessage *m)
 	const ProtobufCFieldDescriptor *cols[FIELDS_MAX_COLUMNS];
 	char names[FIELDS_MAX_COLUMNS][64], *cells[FIELDS_MAX_COLUMNS];
 	const char *headers[FIELDS_MAX_COLUMNS];
+	CellKind kinds[FIELDS_MAX_COLUMNS];
 	size_t n = fields_columns(m->descriptor, NULL, cols, FIELDS_MAX_COLUMNS), made = 0;
 	TriadExit rc = TRIAD_EXIT_OK;
 
@@ -361,9 +375,10 @@ call_print_all(Client *c, const ProtobufCMessage *m)
 			break;
 		}
 		headers[made] = fields_header(cols[made], names[made], sizeof names[made]);
+		kinds[made] = fields_kind(cols[made]);
 	}
 	if (rc == TRIAD_EXIT_OK)
-		rc = resource_print_record(c, n, headers, (const char *const *)cells);
+		rc = resource_print_typed(c, n, headers, (const char *const *)cells, kinds);
 	for (size_t i = 0; i < made; i++)
 		free(cells[i]);
 	return rc;

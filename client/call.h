@@ -101,6 +101,9 @@ const ProtobufCMessageDescriptor *call_reply_type(int n);
 /* The type of the message call's options fill: the object, or the request. */
 const ProtobufCMessageDescriptor *call_target(const Call *call);
 
+/* Mark the columns of t as what the fields cols[0..n-1] hold (fields_kind()). */
+void call_set_kinds(Table *t, const ProtobufCFieldDescriptor *const *cols, size_t n);
+
 /*
  * Add m to t as a row of the cells of cols[0..n-1] (n at most
  * FIELDS_MAX_COLUMNS). False when out of memory.

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
+
 const CliOption client_global_options[] = {
 	{"addr", 0, "HOST:PORT", "server (default TRIAD_ADDR or " TRIAD_DEFAULT_ADDR ")"},
 	{"token", 0, "TOKEN", "API token (default TRIAD_TOKEN or the stored one)"},
@@ -15,6 +17,8 @@ const CliOption client_global_options[] = {
 	{"timeout", 0, "SECONDS", "limit for connecting and each answer (default 10)"},
 	{"json", 0, NULL, "print results as JSON"},
 	{"csv", 0, NULL, "print results as CSV"},
+	{"wide", 0, NULL, "show tables whole, not cut to 100 columns"},
+	{"version", 0, NULL, "print the client's version"},
 	{"help", 'h', NULL, "show help"},
 	{NULL, 0, NULL, NULL},
 };
@@ -30,6 +34,8 @@ client_new(const Command *root, FILE *out, FILE *err)
 	c->in = stdin;
 	c->out = out;
 	c->err = err;
+	c->err_out = err;
+	c->prompt = err;
 	c->timeout_ms = TRIAD_DEFAULT_TIMEOUT_MS;
 	c->format = PRINT_TEXT;
 	c->cmd = root;
@@ -89,6 +95,8 @@ apply_globals(Client *c, const CliArgs *args, char *err, size_t errlen)
 			}
 			c->format_flag = o->name;
 			c->format = o->name[0] == 'j' ? PRINT_JSON : PRINT_CSV;
+		} else if (strcmp(o->name, "wide") == 0) {
+			c->wide = true;
 		}
 	}
 	return true;
@@ -104,18 +112,70 @@ path_push(Client *c, const char *name)
 	return n >= 0 && (size_t)n < sizeof c->path - len;
 }
 
+/* Keep the error for the JSON object that client_run() prints at the end. */
+static void
+json_error(Client *c, const char *code, const char *field, const char *message)
+{
+	snprintf(c->error_code, sizeof c->error_code, "%s", code);
+	snprintf(c->error_field, sizeof c->error_field, "%s", field != NULL ? field : "");
+	snprintf(c->error_message, sizeof c->error_message, "%s", message);
+}
+
+void
+client_usage_field(const char *message, char *buf, size_t len)
+{
+	const char *p = strstr(message, "--");
+	static const char missing[] = "missing argument ";
+
+	buf[0] = '\0';
+	if (p != NULL && p[2] >= 'a' && p[2] <= 'z') {
+		size_t n = 2 + strspn(p + 2, "abcdefghijklmnopqrstuvwxyz0123456789-");
+
+		snprintf(buf, len, "%.*s", (int)n, p);
+		return;
+	}
+	if (strncmp(message, missing, sizeof missing - 1) == 0) {
+		p = message + sizeof missing - 1;
+		snprintf(buf, len, "%.*s", (int)strcspn(p, " ,.;:"), p);
+	}
+}
+
 TriadExit
 client_usage_error(Client *c, const char *fmt, ...)
 {
+	char msg[1024], field[160];
 	va_list ap;
 
-	fprintf(c->err, "%s: ", c->path);
 	va_start(ap, fmt);
-	vfprintf(c->err, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	putc('\n', c->err);
+	if (c->json_errors) {
+		client_usage_field(msg, field, sizeof field);
+		json_error(c, "INVALID_ARGUMENT", field, msg);
+		return TRIAD_EXIT_USAGE;
+	}
+	fprintf(c->err, "%s: %s\n", c->path, msg);
 	cli_print_usage(c->err, c->path, c->cmd);
 	return TRIAD_EXIT_USAGE;
+}
+
+TriadExit
+client_error(Client *c, TriadExit rc, const char *code, const char *field, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (c->json_errors) {
+		json_error(c, code, field, msg);
+		return rc;
+	}
+	fputs("triad: ", c->err);
+	print_sanitized(c->err, msg);
+	putc('\n', c->err);
+	return rc;
 }
 
 TriadExit
@@ -123,14 +183,27 @@ client_unknown_command(Client *c, const char *path, const Command *const *table,
 		       const char *name)
 {
 	const Command *best = cli_suggest(table, name);
+	char *msg = NULL;
+	size_t len = 0;
+	FILE *f = c->json_errors ? open_memstream(&msg, &len) : NULL;
+	FILE *to = f != NULL ? f : c->err;
 
-	fprintf(c->err, "%s: '", path);
-	print_sanitized(c->err, name);
-	fprintf(c->err, "' is not a %s command.", path);
+	if (f == NULL)
+		fprintf(to, "%s: ", path);
+	putc('\'', to);
+	print_sanitized(to, name);
+	fprintf(to, "' is not a %s command.", path);
 	if (best != NULL)
-		fprintf(c->err, " Did you mean '%s'?\n", best->name);
+		fprintf(to, " Did you mean '%s'?", best->name);
 	else
-		fprintf(c->err, " See '%s --help'.\n", path);
+		fprintf(to, " See '%s --help'.", path);
+	if (f == NULL) {
+		putc('\n', to);
+		return TRIAD_EXIT_USAGE;
+	}
+	if (fclose(f) == 0)
+		json_error(c, "INVALID_ARGUMENT", "", msg);
+	free(msg);
 	return TRIAD_EXIT_USAGE;
 }
 
@@ -139,8 +212,8 @@ client_unknown_command(Client *c, const char *path, const Command *const *table,
  * argument, which names the subcommand; at the leaf, parse the rest and run
  * the handler. Global options are accepted at every level.
  */
-int
-client_run(Client *c, int argc, char **argv)
+static int
+walk(Client *c, int argc, char **argv)
 {
 	int i = argc > 0 ? 1 : 0;
 
@@ -170,6 +243,10 @@ client_run(Client *c, int argc, char **argv)
 				       cmd == c->root ? NULL : client_global_options);
 			return TRIAD_EXIT_OK;
 		}
+		if (cli_args_has(&args, "version")) {
+			cli_args_free(&args);
+			return version_print_client(c);
+		}
 
 		if (!group) {
 			char name[64];
@@ -179,7 +256,14 @@ client_run(Client *c, int argc, char **argv)
 				rc = client_usage_error(c, "missing argument %s", name);
 			else if (args.n_pos < cmd->min_args)
 				rc = client_usage_error(c, "missing argument");
-			else if (args.n_pos > cmd->max_args) {
+			else if (args.n_pos > cmd->max_args && c->json_errors) {
+				char msg[512];
+
+				snprintf(msg, sizeof msg, "unexpected argument '%s'",
+					 args.pos[cmd->max_args]);
+				json_error(c, "INVALID_ARGUMENT", "", msg);
+				rc = TRIAD_EXIT_USAGE;
+			} else if (args.n_pos > cmd->max_args) {
 				fprintf(c->err, "%s: unexpected argument '", c->path);
 				print_sanitized(c->err, args.pos[cmd->max_args]);
 				fputs("'\n", c->err);
@@ -191,6 +275,14 @@ client_run(Client *c, int argc, char **argv)
 			return rc;
 		}
 
+		if (args.n_pos == 0 && c->json_errors) {
+			char msg[256];
+
+			cli_args_free(&args);
+			snprintf(msg, sizeof msg, "a command is required; see '%s --help'", c->path);
+			json_error(c, "INVALID_ARGUMENT", "", msg);
+			return TRIAD_EXIT_USAGE;
+		}
 		if (args.n_pos == 0) {
 			cli_args_free(&args);
 			if (cmd != c->root)
@@ -213,6 +305,122 @@ client_run(Client *c, int argc, char **argv)
 		}
 		c->cmd = sub;
 	}
+}
+
+/*
+ * Whether the command line asks for JSON: errors found before --json is
+ * parsed (an unknown option before it) are to be JSON too.
+ */
+static bool
+wants_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--json") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The protocol's name for the failures that an exit code stands for. */
+static const char *
+exit_code_name(int rc)
+{
+	switch (rc) {
+	case TRIAD_EXIT_USAGE:
+		return "INVALID_ARGUMENT";
+	case TRIAD_EXIT_UNREACHABLE:
+		return "UNAVAILABLE";
+	case TRIAD_EXIT_AUTH:
+		return "UNAUTHENTICATED";
+	case TRIAD_EXIT_OK:
+		return "OK";
+	default:
+		return "UNKNOWN";
+	}
+}
+
+/*
+ * With --json, what went to stderr and the error reported, as one object:
+ * {"code": ..., "message": ..., "field": ...}. The message is the
+ * reported error's, after anything else that was said (a list of choices);
+ * a run that succeeded but had something to say (where the next page
+ * starts) has code "OK".
+ */
+static void
+print_json_error(Client *c, int rc, const char *said)
+{
+	size_t n = said != NULL ? strlen(said) : 0;
+	FILE *out = c->err_out;
+
+	while (n > 0 && (said[n - 1] == '\n' || said[n - 1] == ' '))
+		n--;
+	if (rc == TRIAD_EXIT_OK && n == 0 && c->error_code[0] == '\0')
+		return;
+	fputs("{\"code\":", out);
+	print_json_string(out, c->error_code[0] != '\0' ? c->error_code : exit_code_name(rc));
+	fputs(",\"message\":", out);
+	if (n > 0 && c->error_message[0] != '\0') {
+		char *both = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&both, &len);
+
+		if (f != NULL) {
+			fprintf(f, "%.*s\n%s", (int)n, said, c->error_message);
+			if (fclose(f) == 0)
+				print_json_string(out, both);
+			else
+				print_json_string(out, c->error_message);
+			free(both);
+		} else {
+			print_json_string(out, c->error_message);
+		}
+	} else if (n > 0) {
+		char *copy = strndup(said, n);
+
+		print_json_string(out, copy != NULL ? copy : "");
+		free(copy);
+	} else {
+		print_json_string(out, c->error_message);
+	}
+	fputs(",\"field\":", out);
+	print_json_string(out, c->error_field);
+	fputs("}\n", out);
+	fflush(out);
+}
+
+int
+client_run(Client *c, int argc, char **argv)
+{
+	char *said = NULL;
+	size_t len = 0;
+	FILE *capture;
+	int rc;
+
+	if (!wants_json(argc, argv) || (capture = open_memstream(&said, &len)) == NULL)
+		return walk(c, argc, argv);
+	c->json_errors = true;
+	c->err = capture;
+	rc = walk(c, argc, argv);
+	c->err = c->err_out;
+	if (fclose(capture) != 0) {
+		free(said);
+		said = NULL;
+	}
+	print_json_error(c, rc, said);
+	free(said);
+	return rc;
+}
+
+Table *
+client_table(Client *c, size_t ncols, const char *const *headers)
+{
+	Table *t = table_new(ncols, headers);
+
+	if (t != NULL && !c->wide)
+		table_set_width(t, PRINT_TABLE_WIDTH);
+	return t;
 }
 
 const char *
@@ -344,11 +552,10 @@ client_session(Client *c, RpcSession **out)
 		free(owned);
 	}
 	if (!ok && none && (err.kind == RPC_ERR_STATUS || err.kind == RPC_ERR_SERVER_CLOSED) &&
-	    err.code == TRIAD__V1__CODE__CODE_UNAUTHENTICATED) {
-		fputs("triad: you are not signed in: run 'triad login', or give a token with "
-		      "--token or TRIAD_TOKEN\n", c->err);
-		return TRIAD_EXIT_AUTH;
-	}
+	    err.code == TRIAD__V1__CODE__CODE_UNAUTHENTICATED)
+		return client_error(c, TRIAD_EXIT_AUTH, "UNAUTHENTICATED", NULL,
+				    "you are not signed in: run 'triad login', or give a token "
+				    "with --token or TRIAD_TOKEN");
 	if (!ok)
 		return client_report(c, &err);
 	*out = c->session;
@@ -402,8 +609,7 @@ client_bad_answer(Client *c)
 TriadExit
 client_out_of_memory(Client *c)
 {
-	fputs("triad: out of memory\n", c->err);
-	return TRIAD_EXIT_SERVER;
+	return client_error(c, TRIAD_EXIT_SERVER, "RESOURCE_EXHAUSTED", NULL, "out of memory");
 }
 
 static bool
@@ -431,61 +637,121 @@ client_exit_code(const RpcError *err)
 	case RPC_ERR_SERVER_CLOSED:
 		return is_auth_code(err->code) ? TRIAD_EXIT_AUTH : TRIAD_EXIT_UNREACHABLE;
 	case RPC_ERR_STATUS:
-		return is_auth_code(err->code) ? TRIAD_EXIT_AUTH : TRIAD_EXIT_SERVER;
+		if (is_auth_code(err->code))
+			return TRIAD_EXIT_AUTH;
+		if (err->code == TRIAD__V1__CODE__CODE_INVALID_ARGUMENT)
+			return TRIAD_EXIT_USAGE;
+		if (err->code == TRIAD__V1__CODE__CODE_UNAVAILABLE ||
+		    err->code == TRIAD__V1__CODE__CODE_DEADLINE_EXCEEDED)
+			return TRIAD_EXIT_UNREACHABLE;
+		return TRIAD_EXIT_SERVER;
 	case RPC_ERR_LOCAL:
 		break;
 	}
 	return TRIAD_EXIT_SERVER;
 }
 
-TriadExit
-client_report(Client *c, const RpcError *err)
+/* The protocol's name for a failure of kind err, for JSON errors. */
+static const char *
+error_code_name(const RpcError *err)
+{
+	switch (err->kind) {
+	case RPC_ERR_STATUS:
+	case RPC_ERR_SERVER_CLOSED:
+		return rpc_code_name(err->code);
+	case RPC_ERR_ADDRESS:
+	case RPC_ERR_TOO_LARGE:
+		return "INVALID_ARGUMENT";
+	case RPC_ERR_TIMEOUT:
+		return "DEADLINE_EXCEEDED";
+	case RPC_ERR_RESOLVE:
+	case RPC_ERR_CONNECT:
+	case RPC_ERR_CLOSED:
+	case RPC_ERR_PROTOCOL:
+		return "UNAVAILABLE";
+	case RPC_ERR_NONE:
+	case RPC_ERR_LOCAL:
+		break;
+	}
+	return "INTERNAL";
+}
+
+/* The sentence for err, as client_report() says it, to out. */
+static void
+report_to(Client *c, const RpcError *err, FILE *out)
 {
 	const char *addr = c->addr != NULL ? c->addr : TRIAD_DEFAULT_ADDR;
 	char path[4096];
 
-	fputs("triad: ", c->err);
 	switch (err->kind) {
 	case RPC_ERR_SERVER_CLOSED:
-		fprintf(c->err, "%s closed the connection: ", addr);
+		fprintf(out, "%s closed the connection: ", addr);
 		break;
 	case RPC_ERR_STATUS:
 		if (err->message[0] == '\0')
-			fprintf(c->err, "the server answered %s", rpc_code_name(err->code));
+			fprintf(out, "the server answered %s", rpc_code_name(err->code));
 		break;
 	default:
 		break;
 	}
-	print_sanitized(c->err, err->message);
+	print_sanitized(out, err->message);
 
 	switch (err->kind) {
 	case RPC_ERR_ADDRESS:
 		if (c->addr_source != NULL)
-			fprintf(c->err, " (from %s)", c->addr_source);
+			fprintf(out, " (from %s)", c->addr_source);
 		break;
 	case RPC_ERR_RESOLVE:
-		fputs(" (check --addr or TRIAD_ADDR)", c->err);
+		fputs(" (check --addr or TRIAD_ADDR)", out);
 		break;
 	case RPC_ERR_CONNECT:
-		fputs(" (is triadd running? set --addr or TRIAD_ADDR)", c->err);
+		fputs(" (is triadd running? set --addr or TRIAD_ADDR)", out);
 		break;
 	case RPC_ERR_STATUS:
 	case RPC_ERR_SERVER_CLOSED:
-		if (err->code == TRIAD__V1__CODE__CODE_INVALID_ARGUMENT && err->field[0] != '\0') {
-			fputs(" (field ", c->err);
-			print_sanitized(c->err, err->field);
-			putc(')', c->err);
+		if (err->code == TRIAD__V1__CODE__CODE_INVALID_ARGUMENT && err->field[0] != '\0' &&
+		    !c->json_errors) {
+			fputs(" (field ", out);
+			print_sanitized(out, err->field);
+			putc(')', out);
 		}
 		if (err->code == TRIAD__V1__CODE__CODE_UNAUTHENTICATED) {
 			if (credentials_path(path, sizeof path))
-				fprintf(c->err, " (check --token, TRIAD_TOKEN or %s)", path);
+				fprintf(out, " (check --token, TRIAD_TOKEN or %s)", path);
 			else
-				fputs(" (check --token or TRIAD_TOKEN)", c->err);
+				fputs(" (check --token or TRIAD_TOKEN)", out);
 		}
 		break;
 	default:
 		break;
 	}
-	putc('\n', c->err);
+}
+
+TriadExit
+client_report(Client *c, const RpcError *err)
+{
+	char *msg = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!c->json_errors) {
+		fputs("triad: ", c->err);
+		report_to(c, err, c->err);
+		putc('\n', c->err);
+		return client_exit_code(err);
+	}
+	if ((f = open_memstream(&msg, &len)) != NULL) {
+		report_to(c, err, f);
+		if (fclose(f) != 0) {
+			free(msg);
+			msg = NULL;
+		}
+	}
+	json_error(c, error_code_name(err),
+		   err->kind == RPC_ERR_ADDRESS ? (c->addr_source != NULL ? c->addr_source : "--addr")
+		   : err->kind == RPC_ERR_STATUS || err->kind == RPC_ERR_SERVER_CLOSED ? err->field
+		   : "",
+		   msg != NULL ? msg : err->message);
+	free(msg);
 	return client_exit_code(err);
 }

@@ -24,8 +24,8 @@
 #define TRIAD_DEFAULT_TIMEOUT_MS 10000
 
 /*
- * --addr, --token, --institution, --timeout, --json, --csv, --help:
- * accepted at every level.
+ * --addr, --token, --institution, --timeout, --json, --csv, --wide,
+ * --version, --help: accepted at every level.
  */
 extern const CliOption client_global_options[];
 
@@ -33,7 +33,12 @@ struct Client {
 	const Command *root;    /* borrowed: the top of the command tree */
 	FILE *in;               /* borrowed: input (stdin), such as a pasted token */
 	FILE *out;              /* borrowed: results (stdout) */
-	FILE *err;              /* borrowed: errors and warnings (stderr) */
+	FILE *err;              /* errors and warnings: stderr, or with --json a
+				   buffer that client_run() turns into one JSON
+				   object on err_out at the end */
+	FILE *err_out;          /* borrowed: the real stderr */
+	FILE *prompt;           /* borrowed: where questions to a person go
+				   (stderr even with --json) */
 	char path[128];         /* the command being run, such as "triad ping" */
 	const Command *cmd;     /* the command being run */
 
@@ -44,6 +49,18 @@ struct Client {
 	int timeout_ms;
 	PrintFormat format;
 	const char *format_flag; /* "json" or "csv" once one was given */
+	bool wide;              /* --wide: text tables as wide as their cells */
+
+	/*
+	 * With --json, the error reported (client_report(),
+	 * client_usage_error(), client_error()): its code as the protocol
+	 * names it ("INVALID_ARGUMENT"), the field or option at fault, and the
+	 * sentence. Empty until one is reported.
+	 */
+	bool json_errors;
+	char error_code[32];
+	char error_field[160];
+	char error_message[1024];
 
 	char *addr;             /* owned: the address in use, set by client_addr() */
 	const char *addr_source; /* "--addr", "TRIAD_ADDR" or NULL for the default */
@@ -140,10 +157,41 @@ TriadExit client_bad_answer(Client *c);
 /* Report that memory ran out; return the exit code for it. */
 TriadExit client_out_of_memory(Client *c);
 
+/*
+ * Report a failure the client found itself, as "triad: message" or, with
+ * --json, as the error object with code (a name from the protocol's Code,
+ * such as "FAILED_PRECONDITION") and field (may be NULL); return rc.
+ */
+TriadExit client_error(Client *c, TriadExit rc, const char *code, const char *field,
+		       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/*
+ * A table for this client's output: text tables are kept to
+ * PRINT_TABLE_WIDTH columns unless --wide was given. NULL when out of
+ * memory.
+ */
+Table *client_table(Client *c, size_t ncols, const char *const *headers);
+
+/*
+ * The option or argument a usage message is about, for the "field" of a
+ * JSON error: the first "--name" in it, or NAME of "missing argument NAME",
+ * into buf ("" when it names none).
+ */
+void client_usage_field(const char *message, char *buf, size_t len);
+
 /* Tell the user about err in plain language; return the matching exit code. */
 TriadExit client_report(Client *c, const RpcError *err);
 
-/* The exit code that err calls for. */
+/*
+ * The exit code that err calls for. The rule, for scripts: 2 for every
+ * mistake in what was asked, whether the client finds it or the server
+ * (INVALID_ARGUMENT); 4 when the caller is not known or not allowed
+ * (UNAUTHENTICATED, PERMISSION_DENIED); 3 when the service could not be
+ * reached or could not serve for now (connecting, a timeout, a lost
+ * connection, UNAVAILABLE, DEADLINE_EXCEEDED: trying again later may
+ * work); 1 for every other refusal by the server (NOT_FOUND,
+ * ALREADY_EXISTS, FAILED_PRECONDITION, ...).
+ */
 TriadExit client_exit_code(const RpcError *err);
 
 /*

@@ -12,6 +12,8 @@ static const char *const audit_headers[] = {"at", "action", "outcome", "resource
 					    "resource_id", "principal_id", "request_id",
 					    "institution_id", "id"};
 #define AUDIT_COLS (sizeof audit_headers / sizeof audit_headers[0])
+/* request_id is a number; the rest text. */
+static const CellKind audit_kinds[AUDIT_COLS] = {[6] = CELL_NUMBER};
 
 /* The list request plus room for the resource kind cut from --resource. */
 typedef struct AuditList {
@@ -57,6 +59,7 @@ list_cmd_run(Client *c, const Command *cmd, const CliArgs *args)
 		.items = "audit events",
 		.ncols = AUDIT_COLS,
 		.headers = audit_headers,
+		.kinds = audit_kinds,
 		.reply = TRIAD__V1__RESPONSE__BODY_AUDIT,
 		.request = list_request,
 		.rows = list_rows,

@@ -64,7 +64,7 @@ read_text(Client *c, const CliArgs *args, ProtobufCMessage *target, const TextSo
 	if (from_file && (in = fopen(path, "r")) == NULL)
 		return client_usage_error(c, "cannot read %s: %s", path, strerror(errno));
 	if (!from_file && isatty(fileno(in)))
-		fprintf(c->err, "Type %s, then Ctrl-D on a line of its own:\n", src->what);
+		fprintf(c->prompt, "Type %s, then Ctrl-D on a line of its own:\n", src->what);
 	if ((buf = malloc(LONG_TEXT_MAX + 1)) == NULL) {
 		if (from_file)
 			fclose(in);
@@ -387,7 +387,7 @@ show_section(Client *c, const char *title, Triad__V1__Request *req,
 			       FIELDS_MAX_COLUMNS);
 	for (size_t i = 0; i < ncols; i++)
 		headers[i] = fields_header(cols[i], names[i], sizeof names[i]);
-	t = table_new(ncols, headers);
+	t = client_table(c, ncols, headers);
 	for (size_t i = 0; t != NULL && i < n; i++)
 		if (!call_add_row(t, cols, ncols, item[i], PRINT_TEXT)) {
 			table_free(t);

@@ -565,7 +565,7 @@ claim_prepare(Client *c, const CliArgs *args, ProtobufCMessage *target)
 	if (from_file && (in = fopen(path, "r")) == NULL)
 		return client_usage_error(c, "cannot read %s: %s", path, strerror(errno));
 	if (!from_file && isatty(fileno(in)))
-		fputs("Type the evidence, then Ctrl-D on a line of its own:\n", c->err);
+		fputs("Type the evidence, then Ctrl-D on a line of its own:\n", c->prompt);
 	if ((buf = malloc(EVIDENCE_MAX + 1)) == NULL) {
 		if (from_file)
 			fclose(in);
@@ -748,7 +748,8 @@ progress_print(Client *c, const ProtobufCMessage *answer)
 	static const char *const outcome_headers[] = {"code", "credits", "covered by"};
 	const Triad__V1__Progress *p = (const Triad__V1__Progress *)answer;
 	const NameMap *kinds = names_of(&triad__v1__module_kind__descriptor);
-	Table *modules = table_new(7, module_headers), *outcomes = table_new(3, outcome_headers);
+	Table *modules = client_table(c, 7, module_headers);
+	Table *outcomes = client_table(c, 3, outcome_headers);
 	bool ok = modules != NULL && outcomes != NULL && kinds != NULL;
 
 	if (c->format == PRINT_JSON) {

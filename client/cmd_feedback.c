@@ -174,7 +174,9 @@ coachees_run(Client *c, const Command *cmd, const CliArgs *args)
 		for (size_t i = 0; i < ncols; i++)
 			headers[i] = fields_header(cols[i], names[i], sizeof names[i]);
 	}
-	t = table_new(ncols, c->format == PRINT_TEXT ? text_headers : headers);
+	t = client_table(c, ncols, c->format == PRINT_TEXT ? text_headers : headers);
+	if (c->format != PRINT_TEXT)
+		call_set_kinds(t, cols, ncols);
 	for (size_t i = 0; t != NULL && ok && i < list->n_coachees; i++) {
 		const Triad__V1__Coachee *k = list->coachees[i];
 		char when[32], open[16];
@@ -359,7 +361,9 @@ requests_run(Client *c, const Command *cmd, const CliArgs *args)
 		for (size_t i = 0; i < ncols; i++)
 			headers[i] = fields_header(cols[i], names[i], sizeof names[i]);
 	}
-	t = table_new(ncols, c->format == PRINT_TEXT ? text_headers : headers);
+	t = client_table(c, ncols, c->format == PRINT_TEXT ? text_headers : headers);
+	if (c->format != PRINT_TEXT)
+		call_set_kinds(t, cols, ncols);
 	if (sorted == NULL || t == NULL) {
 		free(sorted);
 		table_free(t);
@@ -1374,8 +1378,10 @@ list_print(Client *c, Collected *all)
 		for (size_t i = 0; i < ncols; i++)
 			headers[i] = fields_header(cols[i], names[i], sizeof names[i]);
 	}
-	if ((t = table_new(ncols, c->format == PRINT_TEXT ? text_headers : headers)) == NULL)
+	if ((t = client_table(c, ncols, c->format == PRINT_TEXT ? text_headers : headers)) == NULL)
 		return client_out_of_memory(c);
+	if (c->format != PRINT_TEXT)
+		call_set_kinds(t, cols, ncols);
 	if (all->n > 0)
 		qsort(all->items, all->n, sizeof *all->items, newest_first);
 	for (size_t i = 0; ok && i < all->n; i++) {

@@ -235,8 +235,8 @@ read_line_quietly(Client *c, const char *prompt, char *buf, size_t len)
 
 	buf[0] = '\0';
 	if (fd >= 0 && isatty(fd)) {
-		fputs(prompt, c->err);
-		fflush(c->err);
+		fputs(prompt, c->prompt);
+		fflush(c->prompt);
 		if (tcgetattr(fd, &tty_saved) == 0) {
 			struct termios t = tty_saved;
 

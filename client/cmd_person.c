@@ -1,5 +1,5 @@
 /*
- * cmd_person.c: `triad person create|list|show`, the people of an
+ * cmd_person.c: `triad person create|list|show|erase`, the people of an
  * institution. Every command is a Call (call.h).
  */
 #include "call.h"
@@ -79,15 +79,100 @@ static const Command person_list = {
 
 CALL_SHOW(person_show, "person", RQ(GET_PERSON), RS(PERSON));
 
+/* Erasing cannot be undone: the command line says so with --yes. */
+static TriadExit
+erase_prepare(Client *c, const CliArgs *args, ProtobufCMessage *target)
+{
+	const char *inst = client_institution(c);
+
+	(void)target;
+	if (cli_args_has(args, "yes"))
+		return TRIAD_EXIT_OK;
+	if (inst[0] != '\0')
+		return client_usage_error(c, "erasing %s from %s cannot be undone; add --yes to do it",
+					  args->pos[0], inst);
+	return client_usage_error(c, "erasing %s cannot be undone (from the whole service, for an "
+				     "operator; else from your institution); add --yes to do it",
+				  args->pos[0]);
+}
+
+/* "Erased ada@example.org from nsob: ..." on a terminal; else the record. */
+static TriadExit
+erase_print(Client *c, const ProtobufCMessage *answer)
+{
+	const Triad__V1__ErasePersonReply *e = (const Triad__V1__ErasePersonReply *)answer;
+
+	if (c->format != PRINT_TEXT)
+		return call_print_all(c, answer);
+	fputs("Erased from ", c->out);
+	if (e->n_institutions == 0)
+		fputs("the service", c->out);
+	for (size_t i = 0; i < e->n_institutions; i++) {
+		fputs(i == 0 ? "" : i + 1 == e->n_institutions ? " and " : ", ", c->out);
+		print_sanitized(c->out, e->institutions[i]);
+	}
+	fprintf(c->out, "%s: %d enrollment%s kept anonymously, %d text%s removed, %d grant%s and "
+		"%d invite%s revoked",
+		e->erased_from_service && e->n_institutions > 0 ? ", and from the service" : "",
+		(int)e->enrollments_kept, e->enrollments_kept == 1 ? "" : "s",
+		(int)e->texts_erased, e->texts_erased == 1 ? "" : "s",
+		(int)e->grants_revoked, e->grants_revoked == 1 ? "" : "s",
+		(int)e->invites_revoked, e->invites_revoked == 1 ? "" : "s");
+	if (e->erased_from_service)
+		fprintf(c->out, ", %d token%s revoked", (int)e->tokens_revoked,
+			e->tokens_revoked == 1 ? "" : "s");
+	fputs(".\nWhat is left refers to person ", c->out);
+	print_sanitized(c->out, e->person_id);
+	fputs(".\n", c->out);
+	return TRIAD_EXIT_OK;
+}
+
+static const CliOption erase_options[] = {
+	{"yes", 0, NULL, "erase: it cannot be undone"},
+	{NULL, 0, NULL, NULL},
+};
+
+static const Call person_erase_call = {
+	.request = RQ(ERASE_PERSON),
+	.reply = RS(ERASURE),
+	.args = "person",
+	.fields = "yes=",
+	.prepare = erase_prepare,
+	.print = erase_print,
+};
+
+static const Command person_erase = {
+	.name = "erase",
+	.summary = "Erase a person's name, e-mail and texts, keeping what counts",
+	.usage = "EMAIL|ID --yes",
+	.description =
+		"An institution admin erases a person from the institution (--institution,\n"
+		"or the only one you have roles in); an operator who names no institution\n"
+		"erases them from the whole service. What counts stays, anonymously: that\n"
+		"an enrollment existed, attendance, feedback given per coach. Their name,\n"
+		"e-mail address and the text written by them or about them (feedback,\n"
+		"questions, evidence, reasons, judgements, suggestions) are removed, their\n"
+		"roles there end and their unused invites are revoked. Someone no\n"
+		"institution knows any more is erased from the service too, and their\n"
+		"tokens stop working. The audit trail records the erasure without their\n"
+		"data. It cannot be undone: give --yes.\n",
+	.options = erase_options,
+	.min_args = 1,
+	.max_args = 1,
+	.handler = call_run,
+	.ctx = &person_erase_call,
+};
+
 static const Command *const person_commands[] = {
 	&person_create,
 	&person_list,
 	&person_show,
+	&person_erase,
 	NULL,
 };
 
 const Command cmd_person = {
 	.name = "person",
-	.summary = "Add and look up the people of an institution",
+	.summary = "Add, look up and erase the people of an institution",
 	.subcommands = person_commands,
 };

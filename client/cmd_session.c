@@ -172,7 +172,9 @@ version_run(Client *c, const Command *cmd, const CliArgs *args)
 	if (!cli_args_has(args, "client"))
 		rc = client_session(c, &s);
 
-	t = table_new(4, headers);
+	t = client_table(c, 4, headers);
+	if (t != NULL)
+		table_set_kind(t, 2, CELL_NUMBER);
 	if (t == NULL || !table_add_row(t, client_row)) {
 		table_free(t);
 		fprintf(c->err, "triad: out of memory\n");
@@ -196,6 +198,20 @@ version_run(Client *c, const Command *cmd, const CliArgs *args)
 	}
 	table_free(t);
 	return rc;
+}
+
+int
+version_print_client(Client *c)
+{
+	if (c->format == PRINT_JSON)
+		fprintf(c->out, "{\"component\":\"client\",\"version\":\"triad/%s\","
+			"\"protocol\":%d}\n", TRIAD_VERSION, TRIAD_PROTOCOL_VERSION);
+	else if (c->format == PRINT_CSV)
+		fprintf(c->out, "component,version,protocol\r\nclient,triad/%s,%d\r\n",
+			TRIAD_VERSION, TRIAD_PROTOCOL_VERSION);
+	else
+		fprintf(c->out, "triad %s (protocol %d)\n", TRIAD_VERSION, TRIAD_PROTOCOL_VERSION);
+	return fflush(c->out) == 0 && !ferror(c->out) ? TRIAD_EXIT_OK : TRIAD_EXIT_SERVER;
 }
 
 static const CliOption version_options[] = {

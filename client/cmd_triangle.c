@@ -204,11 +204,13 @@ relation_created_print(Client *c, const ProtobufCMessage *answer)
 		const ProtobufCFieldDescriptor *cols[FIELDS_MAX_COLUMNS + 2];
 		char names[FIELDS_MAX_COLUMNS][64], *cells[FIELDS_MAX_COLUMNS + 2] = {NULL};
 		const char *headers[FIELDS_MAX_COLUMNS + 2];
+		CellKind kinds[FIELDS_MAX_COLUMNS + 2] = {CELL_TEXT};
 		size_t n = fields_columns(r->base.descriptor, NULL, cols, FIELDS_MAX_COLUMNS);
 		TriadExit rc = TRIAD_EXIT_OK;
 
 		for (size_t i = 0; i < n; i++) {
 			headers[i] = fields_header(cols[i], names[i], sizeof names[i]);
+			kinds[i] = fields_kind(cols[i]);
 			if ((cells[i] = fields_cell(&r->base, cols[i], c->format)) == NULL)
 				rc = TRIAD_EXIT_SERVER;
 		}
@@ -219,7 +221,8 @@ relation_created_print(Client *c, const ProtobufCMessage *answer)
 		if (rc != TRIAD_EXIT_OK || cells[n] == NULL || cells[n + 1] == NULL)
 			rc = client_out_of_memory(c);
 		else
-			rc = resource_print_record(c, n + 2, headers, (const char *const *)cells);
+			rc = resource_print_typed(c, n + 2, headers, (const char *const *)cells,
+						  kinds);
 		for (size_t i = 0; i < n + 2; i++)
 			free(cells[i]);
 		return rc;
@@ -551,7 +554,7 @@ print_part(FILE *out, const char *heading, const char *text)
 static TriadExit
 view_print(Client *c, const Triad__V1__ListEmployerViewReply *v)
 {
-	Table *t = table_new(VIEW_COLS, c->format == PRINT_TEXT ? view_text_headers
+	Table *t = client_table(c, VIEW_COLS, c->format == PRINT_TEXT ? view_text_headers
 							       : view_headers);
 	bool ok = t != NULL;
 

@@ -57,6 +57,9 @@ extern const Command cmd_login;
 extern const Command cmd_logout;
 extern const Command cmd_whoami;
 
+/* cmd_me.c */
+extern const Command cmd_me;
+
 /* cmd_notification.c */
 extern const Command cmd_notification;
 
@@ -69,6 +72,8 @@ extern const Command cmd_person;
 /* cmd_session.c */
 extern const Command cmd_ping;
 extern const Command cmd_version;
+/* `triad --version`: this client's version, without asking the server. */
+int version_print_client(Client *c);
 
 /* cmd_token.c */
 extern const Command cmd_token;

@@ -574,6 +574,36 @@ value_text(const ProtobufCFieldDescriptor *f, const void *p, PrintFormat format,
 	return "";
 }
 
+CellKind
+fields_kind(const ProtobufCFieldDescriptor *f)
+{
+	if (f->label == PROTOBUF_C_LABEL_REPEATED)
+		return CELL_TEXT;
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_INT32:
+	case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_SFIXED32:
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32:
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64:
+	case PROTOBUF_C_TYPE_DOUBLE:
+	case PROTOBUF_C_TYPE_FLOAT:
+		return CELL_NUMBER;
+	case PROTOBUF_C_TYPE_BOOL:
+		return CELL_BOOL;
+	case PROTOBUF_C_TYPE_ENUM:
+	case PROTOBUF_C_TYPE_STRING:
+	case PROTOBUF_C_TYPE_BYTES:
+	case PROTOBUF_C_TYPE_MESSAGE:
+		break;
+	}
+	return CELL_TEXT;
+}
+
 char *
 fields_cell(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, PrintFormat format)
 {
@@ -639,7 +669,7 @@ fields_print_json(FILE *out, const ProtobufCMessage *m)
 		} else {
 			char *cell = fields_cell(m, f, PRINT_JSON);
 
-			print_json_string(out, cell != NULL ? cell : "");
+			print_json_value(out, cell != NULL ? cell : "", fields_kind(f));
 			free(cell);
 		}
 	}

@@ -18,7 +18,8 @@
  * in order, and an empty value adds nothing, so that --staff '' empties
  * the list.
  *
- * Cells. Strings as they are, repeated values joined by ", "; enums
+ * Cells. Strings as they are, repeated values joined by ", "; numbers
+ * in decimal, which JSON writes as numbers and not strings; enums
  * labelled ("intake planned") on a terminal and named ("intake-planned")
  * in JSON and CSV; bools yes/no on a terminal, true/false otherwise; a
  * *_cents field as "EUR 17,950.00" on a terminal and "17950.00" otherwise,
@@ -142,14 +143,21 @@ const char *fields_header(const ProtobufCFieldDescriptor *f, char *buf, size_t l
 size_t fields_columns(const ProtobufCMessageDescriptor *d, const char *only,
 		      const ProtobufCFieldDescriptor **out, size_t max);
 
+/*
+ * What f's cells are in JSON: numbers (whole numbers, numbers, amounts),
+ * truth values (bools), or text (strings, enums, and every repeated field,
+ * whose cells join its values).
+ */
+CellKind fields_kind(const ProtobufCFieldDescriptor *f);
+
 /* Field f of m as a cell, malloc'd; NULL when out of memory. */
 char *fields_cell(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
 		  PrintFormat format);
 
 /*
- * Write m to out as a JSON object: every cell as a string member (as
- * fields_cell() with PRINT_JSON), a message field as an object or null, a
- * repeated one as an array of objects.
+ * Write m to out as a JSON object: every cell as a member (as fields_cell()
+ * with PRINT_JSON, of the kind fields_kind() says), a message field as an
+ * object or null, a repeated one as an array of objects.
  */
 void fields_print_json(FILE *out, const ProtobufCMessage *m);
 

@@ -7,12 +7,15 @@
  * is defined in a cmd_*.c file (see commands.h), and a new command is one
  * more row here.
  *
- * Exit status, which scripts may rely on (TriadExit in cli.h):
+ * Exit status, which scripts may rely on (TriadExit in cli.h; the rule is
+ * client_exit_code()'s in client.h):
  *   0  success
- *   1  the server answered with an error status
- *   2  usage error: the command line is wrong
- *   3  the service is unreachable: cannot connect, no answer in time, or
- *      the connection was lost or closed by the server
+ *   1  the server refused for the state of things (NOT_FOUND, ...)
+ *   2  usage error: the command line is wrong, or the server found a field
+ *      invalid (INVALID_ARGUMENT)
+ *   3  the service is unreachable or cannot serve for now: cannot connect,
+ *      no answer in time, the connection was lost or closed by the server,
+ *      UNAVAILABLE, DEADLINE_EXCEEDED
  *   4  authentication failed: UNAUTHENTICATED or PERMISSION_DENIED
  */
 #include "client.h"
@@ -26,6 +29,7 @@ static const Command *const commands[] = {
 	&cmd_login,
 	&cmd_logout,
 	&cmd_whoami,
+	&cmd_me,
 	&cmd_institution,
 	&cmd_person,
 	&cmd_org,
@@ -69,7 +73,7 @@ static const Command root = {
 	.name = "triad",
 	.summary = "triad: talk to a triadd server from the command line",
 	.usage = "[--addr HOST:PORT] [--token TOKEN] [--institution ID|SLUG] "
-		 "[--timeout SECONDS] [--json|--csv] COMMAND [ARGS]",
+		 "[--timeout SECONDS] [--json|--csv] [--wide] COMMAND [ARGS]",
 	.description =
 		"Getting started:\n"
 		"  triad login --invite CODE   sign in with the code from your invitation\n"
@@ -99,11 +103,15 @@ static const Command root = {
 		"\n"
 		"Exit status:\n"
 		"  0  success\n"
-		"  1  the server answered with an error\n"
-		"  2  usage error: the command line is wrong\n"
-		"  3  the server cannot be reached, did not answer in time, or the\n"
-		"     connection was lost\n"
+		"  1  the server refused: not found, already exists, not allowed now\n"
+		"  2  usage error: the command line is wrong, or the server found a field\n"
+		"     of the request invalid (INVALID_ARGUMENT)\n"
+		"  3  the server cannot be reached, did not answer in time, lost the\n"
+		"     connection, or cannot serve for now (UNAVAILABLE): try again later\n"
 		"  4  authentication failed: the token is missing, unknown or not allowed\n"
+		"\n"
+		"With --json, an error is one JSON object on stderr:\n"
+		"  {\"code\":\"INVALID_ARGUMENT\",\"message\":\"...\",\"field\":\"...\"}\n"
 		"\n"
 		"Run 'triad help COMMAND' or 'triad COMMAND --help' for more about a command.\n",
 	.options = client_global_options,

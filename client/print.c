@@ -12,9 +12,11 @@
 struct Table {
 	size_t ncols;
 	char **headers;  /* ncols owned strings */
+	CellKind *kinds; /* ncols, owned */
 	char **cells;    /* nrows * ncols owned strings or NULL, row-major */
 	size_t nrows;
 	size_t cap;      /* rows that cells has room for */
+	size_t width;    /* the text rendering's limit; 0 for none */
 };
 
 Table *
@@ -28,7 +30,10 @@ table_new(size_t ncols, const char *const *headers)
 		return NULL;
 	t->ncols = ncols;
 	t->headers = calloc(ncols, sizeof *t->headers);
-	if (t->headers == NULL) {
+	t->kinds = calloc(ncols, sizeof *t->kinds);
+	if (t->headers == NULL || t->kinds == NULL) {
+		free(t->headers);
+		free(t->kinds);
 		free(t);
 		return NULL;
 	}
@@ -54,7 +59,21 @@ table_free(Table *t)
 		for (size_t i = 0; i < t->ncols; i++)
 			free(t->headers[i]);
 	free(t->headers);
+	free(t->kinds);
 	free(t);
+}
+
+void
+table_set_kind(Table *t, size_t col, CellKind kind)
+{
+	assert(col < t->ncols);
+	t->kinds[col] = kind;
+}
+
+void
+table_set_width(Table *t, size_t width)
+{
+	t->width = width;
 }
 
 bool
@@ -163,6 +182,64 @@ print_json_string(FILE *out, const char *s)
 	putc('"', out);
 }
 
+bool
+print_is_json_number(const char *s)
+{
+	const char *p = s;
+
+	if (s == NULL)
+		return false;
+	if (*p == '-')
+		p++;
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		p += strspn(p, "0123456789");
+	else
+		return false;
+	if (*p == '.') {
+		size_t n = strspn(++p, "0123456789");
+
+		if (n == 0)
+			return false;
+		p += n;
+	}
+	if (*p == 'e' || *p == 'E') {
+		size_t n;
+
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if ((n = strspn(p, "0123456789")) == 0)
+			return false;
+		p += n;
+	}
+	return *p == '\0';
+}
+
+void
+print_json_value(FILE *out, const char *s, CellKind kind)
+{
+	bool as_is = false;
+
+	switch (kind) {
+	case CELL_TEXT:
+		break;
+	case CELL_NUMBER:
+		as_is = print_is_json_number(s);
+		break;
+	case CELL_BOOL:
+		as_is = s != NULL && (strcmp(s, "true") == 0 || strcmp(s, "false") == 0);
+		break;
+	}
+	if (as_is)
+		fputs(s, out);
+	else if (kind != CELL_TEXT && s != NULL && s[0] == '\0')
+		fputs("null", out);
+	else
+		print_json_string(out, s);
+}
+
 void
 print_csv_field(FILE *out, const char *s)
 {
@@ -207,24 +284,38 @@ print_text_width(const char *s)
 /*
  * Write s for a terminal and pad it with spaces to width columns. C0 and C1
  * control characters never reach the terminal (see text_char); U+0080..U+009F
- * arrive as the two bytes C2 80..C2 9F.
+ * arrive as the two bytes C2 80..C2 9F. With limit (> 0), s takes at most
+ * limit columns: a longer one is cut to limit - 1 and ends in an ellipsis.
  */
 static void
-text_cell(FILE *out, const char *s, size_t width, bool upper)
+text_cell_cut(FILE *out, const char *s, size_t width, size_t limit, bool upper)
 {
-	size_t w = print_text_width(s);
+	size_t w = print_text_width(s), shown = 0;
+	bool cut = limit > 0 && w > limit;
 
 	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
 		int c = text_char(*p);
 
+		if ((*p & 0xC0) != 0x80 && cut && shown++ == limit - 1)
+			break;
 		if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
 			c = '?';
 			p++;
 		}
 		putc(upper ? toupper(c) : c, out);
 	}
+	if (cut) {
+		fputs("\u2026", out);
+		w = limit;
+	}
 	for (; w < width; w++)
 		putc(' ', out);
+}
+
+static void
+text_cell(FILE *out, const char *s, size_t width, bool upper)
+{
+	text_cell_cut(out, s, width, 0, upper);
 }
 
 void
@@ -263,6 +354,59 @@ cell(const Table *t, size_t row, size_t col)
 	return t->cells[row * t->ncols + col];
 }
 
+/*
+ * The narrowest column col, natural columns wide, may become: a column of
+ * text (some cell has white space in it) down to its header or 8, and a
+ * column of single words (ids, e-mail addresses, codes, dates: what people
+ * copy, and what a cut would make useless) not at all.
+ */
+static size_t
+narrowest(const Table *t, size_t col, size_t natural)
+{
+	size_t floor = print_text_width(t->headers[col]);
+	bool text = false;
+
+	for (size_t r = 0; r < t->nrows && !text; r++) {
+		const char *s = cell(t, r, col);
+
+		text = s != NULL && strpbrk(s, " \t\r\n") != NULL;
+	}
+	if (!text)
+		return natural;
+	if (floor < 8)
+		floor = 8;
+	return natural < floor ? natural : floor;
+}
+
+/*
+ * Narrow the columns of widths width[0..n-1] (two spaces between them)
+ * until they fit in limit, the widest first, as table_set_width() says.
+ */
+static void
+fit_columns(const Table *t, size_t *width, size_t limit)
+{
+	size_t total = 2 * (t->ncols - 1), *floor = calloc(t->ncols, sizeof *floor);
+
+	if (floor == NULL)
+		return;
+	for (size_t c = 0; c < t->ncols; c++) {
+		total += width[c];
+		floor[c] = narrowest(t, c, width[c]);
+	}
+	while (total > limit) {
+		size_t widest = t->ncols;
+
+		for (size_t c = 0; c < t->ncols; c++)
+			if (width[c] > floor[c] && (widest == t->ncols || width[c] > width[widest]))
+				widest = c;
+		if (widest == t->ncols)
+			break;
+		width[widest]--;
+		total--;
+	}
+	free(floor);
+}
+
 static bool
 print_text(const Table *t, FILE *out)
 {
@@ -280,6 +424,8 @@ print_text(const Table *t, FILE *out)
 				width[c] = w;
 		}
 	}
+	if (t->width > 0)
+		fit_columns(t, width, t->width);
 	/*
 	 * Row 0 is the header line. A line ends after its last non-empty cell,
 	 * unpadded, so that no line carries trailing blanks.
@@ -293,7 +439,8 @@ print_text(const Table *t, FILE *out)
 			bool last = c + 1 == end;
 			const char *s = r == 0 ? t->headers[c] : cell(t, r - 1, c);
 
-			text_cell(out, s, last ? 0 : width[c], r == 0);
+			text_cell_cut(out, s, last ? 0 : width[c], t->width > 0 ? width[c] : 0,
+				      r == 0);
 			if (!last)
 				fputs("  ", out);
 		}
@@ -311,7 +458,7 @@ table_print_json_members(const Table *t, size_t row, FILE *out)
 			putc(',', out);
 		print_json_string(out, t->headers[c]);
 		putc(':', out);
-		print_json_string(out, cell(t, row, c));
+		print_json_value(out, cell(t, row, c), t->kinds[c]);
 	}
 }
 

@@ -127,9 +127,11 @@ list_run(Client *c, const CliArgs *args, const ListSpec *spec, void *ctx)
 	rc = list_paging_parse(c, args, &paging);
 	if (rc != TRIAD_EXIT_OK)
 		return rc;
-	t = table_new(spec->ncols, spec->headers);
+	t = client_table(c, spec->ncols, spec->headers);
 	if (t == NULL)
 		return client_out_of_memory(c);
+	for (size_t i = 0; spec->kinds != NULL && i < spec->ncols; i++)
+		table_set_kind(t, i, spec->kinds[i]);
 	rc = list_pages(&paging, list_fetch, &lc, t, &res);
 	if (rc != TRIAD_EXIT_OK) {
 		if (res.looped) {
@@ -169,6 +171,13 @@ TriadExit
 resource_print_record(Client *c, size_t ncols, const char *const *headers,
 		      const char *const *cells)
 {
+	return resource_print_typed(c, ncols, headers, cells, NULL);
+}
+
+TriadExit
+resource_print_typed(Client *c, size_t ncols, const char *const *headers,
+		     const char *const *cells, const CellKind *kinds)
+{
 	Table *t = table_new(ncols, headers);
 	TriadExit rc = TRIAD_EXIT_OK;
 
@@ -176,6 +185,8 @@ resource_print_record(Client *c, size_t ncols, const char *const *headers,
 		table_free(t);
 		return client_out_of_memory(c);
 	}
+	for (size_t i = 0; kinds != NULL && i < ncols; i++)
+		table_set_kind(t, i, kinds[i]);
 	if (!table_print_record(t, c->format, c->out))
 		rc = TRIAD_EXIT_SERVER;
 	table_free(t);

@@ -93,6 +93,7 @@ typedef struct ListSpec {
 	const char *items;                    /* "persons": "No persons." */
 	size_t ncols;
 	const char *const *headers;
+	const CellKind *kinds;                /* what each column holds; NULL: text */
 	Triad__V1__Response__BodyCase reply;  /* the answer's body */
 	/* Point req at the list request (kept in ctx) for one page. */
 	void (*request)(void *ctx, Triad__V1__Request *req, int32_t page_size,
@@ -117,6 +118,10 @@ int list_run(Client *c, const CliArgs *args, const ListSpec *spec, void *ctx);
  */
 TriadExit resource_print_record(Client *c, size_t ncols, const char *const *headers,
 				const char *const *cells);
+
+/* resource_print_record() with what each cell holds, for JSON (NULL: text). */
+TriadExit resource_print_typed(Client *c, size_t ncols, const char *const *headers,
+			       const char *const *cells, const CellKind *kinds);
 
 /*
  * The value of --name in *out. With required, a missing option is a usage

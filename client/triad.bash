@@ -7,9 +7,10 @@
 
 # Subcommands of each group, keyed by the command path.
 declare -gA _triad_subcommands=(
-	["triad"]="login logout whoami institution person org grant token invite audit notification programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer community question event alumni ambassador board ping version help"
+	["triad"]="login logout whoami me institution person org grant token invite audit notification programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer community question event alumni ambassador board ping version help"
 	["triad institution"]="create list show"
-	["triad person"]="create list show"
+	["triad person"]="create list show erase"
+	["triad me"]="export"
 	["triad org"]="create list show"
 	["triad grant"]="add list revoke"
 	["triad token"]="create list revoke"
@@ -59,6 +60,8 @@ declare -gA _triad_options=(
 	["triad person create"]="--name --email"
 	["triad person list"]="--page-size --page-token --all"
 	["triad person show"]=""
+	["triad person erase"]="--yes"
+	["triad me export"]="-o --output"
 	["triad org create"]="--name --kind"
 	["triad org list"]="--page-size --page-token --all"
 	["triad org show"]=""
@@ -190,12 +193,12 @@ declare -gA _triad_options=(
 )
 
 # Options every command takes.
-_triad_global_options="--addr --token --institution --timeout --json --csv -h --help"
+_triad_global_options="--addr --token --institution --timeout --json --csv --wide --version -h --help"
 
 # Options that take no value; every other option takes one.
-_triad_flags=" --json --csv -h --help --all --mandatory-attendance --cannot-be-missed "
+_triad_flags=" --json --csv --wide --version -h --help --all --mandatory-attendance --cannot-be-missed "
 _triad_flags+="--no-mandatory-attendance --no-cannot-be-missed --validate --reject "
-_triad_flags+="-e --edit --db --client --former --upcoming --cancelled --past "
+_triad_flags+="-e --edit --db --client --former --upcoming --cancelled --past --yes "
 
 # Words for the values of options and arguments.
 _triad_roles="institution-admin programme-staff participant workplace-coach employer-contact partner-integration"
@@ -340,7 +343,8 @@ _triad()
 	fi
 	if [[ -n $opt ]]; then
 		case "$opt" in
-		--from-file | --evidence-file | --description-file | --text-file) _triad_files ;;
+		--from-file | --evidence-file | --description-file | --text-file | --output | -o)
+			_triad_files ;;
 		*) COMPREPLY=($(compgen -W "$(_triad_values "$path" "$opt")" -- "$cur")) ;;
 		esac
 		return 0

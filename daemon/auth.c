@@ -144,6 +144,13 @@ static const Policy policies[VERB_COUNT_] = {
 				    "read the notification outbox"},
 	[VERB_SERVICE_NOTIFICATION_READ] = {"service_notification_read", SCOPE_SERVICE, 0,
 					    "read the service's notification outbox"},
+	/* Privacy: a person exports her own data, whatever her roles; erasing
+	 * is the institution admin's in her institution and the operator's in
+	 * the service. */
+	[VERB_EXPORT_OWN_DATA] = {"export_own_data", SCOPE_SESSION, 0, "export your data"},
+	[VERB_PERSON_ERASE] = {"person_erase", SCOPE_TENANT, OP | ADMIN, "erase persons"},
+	[VERB_PERSON_ERASE_SERVICE] = {"person_erase_service", SCOPE_SERVICE, 0,
+				       "erase persons from the whole service"},
 };
 
 const char *

@@ -123,6 +123,9 @@ typedef enum Verb {
 	VERB_EMAIL_SIGNIN,              /* before a session: a code by e-mail, and its use */
 	VERB_NOTIFICATION_READ,         /* the institution's notification outbox */
 	VERB_SERVICE_NOTIFICATION_READ, /* all of it: an operator naming no institution */
+	VERB_EXPORT_OWN_DATA,           /* anyone: what the service holds about herself */
+	VERB_PERSON_ERASE,              /* an institution admin, in her institution */
+	VERB_PERSON_ERASE_SERVICE,      /* ErasePerson by an operator, no institution */
 	VERB_COUNT_
 } Verb;
 

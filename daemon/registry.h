@@ -119,6 +119,7 @@ extern const Route triangle_routes[];
 extern const Route community_routes[];
 extern const Route event_routes[];
 extern const Route notify_routes[];
+extern const Route privacy_routes[];
 
 /* The row of a request kind, or NULL. */
 const Route *registry_find(Triad__V1__Request__BodyCase kind);

@@ -377,6 +377,12 @@ static const struct {
 	/* signing in by e-mail comes before a session: anyone */
 	{"start_email_sign_in",         "AAAAAAAA", "AAAAAAAA"},
 	{"sign_in_with_code",           "AAAAAAAA", "AAAAAAAA"},
+	/* privacy: anyone exports her own data (there is no one else's to
+	 * name; a partner system has none), wherever she asks from; erasing
+	 * is the institution admin's, in her own institution (test_privacy:
+	 * the operator's in the whole service) */
+	{"export_my_data",              "AAAAAAAA", "AAAAAAAA"},
+	{"erase_person",                "AADDDDDD", "ANNNNNNN"},
 };
 
 /* The request kind of a route-table RPC, by the name of its oneof field. */

@@ -167,7 +167,7 @@ test_community_question_from_proposed_to_evaluated(void **state)
 	expect_contains(out, network_agreement);
 	snprintf(args, sizeof args, "--json community show %s", community);
 	as_ok(NULL, args, out);
-	expect_contains(out, "\"organisations\":\"2\"");
+	expect_contains(out, "\"organisations\":2");
 
 	/* The hospital's contact writes a question for the hospital. */
 	new_person("Contact ", name, sizeof name, contact, sizeof contact);
@@ -267,7 +267,7 @@ test_symposium_to_capacity_with_waitlist_and_attendance(void **state)
 	snprintf(args, sizeof args, "--json event waitlist %s", event);
 	as_ok(NULL, args, out);
 	expect_contains(out, name[2]);
-	expect_contains(out, "\"waitlist_position\":\"1\"");
+	expect_contains(out, "\"waitlist_position\":1");
 	expect_lacks(out, name[0]);
 
 	snprintf(args, sizeof args, "event attend %s present", reg[0]);
@@ -278,9 +278,9 @@ test_symposium_to_capacity_with_waitlist_and_attendance(void **state)
 
 	snprintf(args, sizeof args, "--json event show %s", event);
 	as_ok(NULL, args, out);
-	expect_contains(out, "\"placed\":\"2\"");
-	expect_contains(out, "\"waitlisted\":\"1\"");
-	expect_contains(out, "\"attended\":\"1\"");
+	expect_contains(out, "\"placed\":2");
+	expect_contains(out, "\"waitlisted\":1");
+	expect_contains(out, "\"attended\":1");
 
 	/* A place frees up: the first in line gets it. */
 	snprintf(args, sizeof args, "event cancel %s", reg[1]);
@@ -338,7 +338,7 @@ test_alumnus_presents(void **state)
 	expect_contains(out, "Mijn interventie");
 	snprintf(args, sizeof args, "--json alumni list --person %s", alum);
 	as_ok(NULL, args, out);
-	expect_contains(out, "\"presentations\":\"1\"");
+	expect_contains(out, "\"presentations\":1");
 }
 
 int

@@ -340,7 +340,8 @@ test_coachees(void **state)
 	char out[8192];
 
 	(void)state;
-	triad_ok("coach", "", "coachees", out, sizeof out);
+	/* Test names are long; --wide shows them whole. */
+	triad_ok("coach", "", "--wide coachees", out, sizeof out);
 	expect_contains(out, "NAME");
 	expect_contains(out, "LAST FEEDBACK");
 	expect_contains(out, anna.name);
@@ -402,7 +403,7 @@ test_give_with_editor(void **state)
 	expect_contains(tpl, "\nSuggestion:\n# One thing to try next time.");
 
 	/* What arrived, as the participant reads it. */
-	triad_ok(anna.token, "", "feedback list", out, sizeof out);
+	triad_ok(anna.token, "", "feedback list --wide", out, sizeof out);
 	expect_contains(out, coach_name);
 	expect_contains(out, "On the ward round on Monday");
 }
@@ -565,7 +566,7 @@ test_requests(void **state)
 	expect_contains(out, coach_name);
 	id_after(out, "(request ", request, sizeof request);
 
-	triad_ok("coach", "", "feedback requests", out, sizeof out);
+	triad_ok("coach", "", "feedback requests --wide", out, sizeof out);
 	expect_contains(out, "overdue since 2020-01-31");
 	expect_contains(out, "How did I handle the complaint?");
 	expect_contains(out, request);

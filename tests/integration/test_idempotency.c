@@ -1362,6 +1362,21 @@ RECIPE(record_ambassador_activity)
 	return &op;
 }
 
+/* ---- privacy ---- */
+
+/* A fresh person of the institution, erased from it by the operator. */
+RECIPE(erase_person)
+{
+	static Triad__V1__ErasePersonRequest m;
+	static char *person;
+	m = (Triad__V1__ErasePersonRequest)TRIAD__V1__ERASE_PERSON_REQUEST__INIT;
+	free(person);
+	person = mk_person("Vergeten");
+	m.person = person;
+	BODY(req, ERASE_PERSON, erase_person, m);
+	return &op;
+}
+
 static const Recipe recipes[] = {
 	ROW(CREATE_INSTITUTION, create_institution),
 	ROW(CREATE_PERSON, create_person),
@@ -1432,6 +1447,7 @@ static const Recipe recipes[] = {
 	ROW(CREATE_AMBASSADOR, create_ambassador),
 	ROW(END_AMBASSADOR, end_ambassador),
 	ROW(RECORD_AMBASSADOR_ACTIVITY, record_ambassador_activity),
+	ROW(ERASE_PERSON, erase_person),
 };
 
 static const Recipe *

@@ -366,9 +366,16 @@ test_bad_arguments(void **state)
 	assert_non_null(strstr(r.err, "triad: invalid value for --timeout: 'soon'"));
 	run_free(&r);
 
-	r = run(3, "--json", "ping", "--csv");
+	r = run(3, "--csv", "ping", "--json");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
-	assert_non_null(strstr(r.err, "triad ping: --json and --csv cannot be used together"));
+	assert_string_equal(r.err, "{\"code\":\"INVALID_ARGUMENT\",\"message\":\"--json and --csv "
+				   "cannot be used together\",\"field\":\"--json\"}\n");
+	run_free(&r);
+
+	r = run(3, "--csv", "ping", "--cuont");
+	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
+	assert_string_equal(r.err, "triad ping: unknown option '--cuont'. Did you mean '--count'?\n"
+				   "usage: triad ping [--db] [--count N]\n");
 	run_free(&r);
 
 	r = run(3, "--addr", "host:99999", "ping");
@@ -387,7 +394,7 @@ test_version_client_only(void **state)
 	r = run(3, "version", "--client", "--json");
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.out, "[{\"component\":\"client\",\"version\":\"triad/" TRIAD_VERSION
-				   "\",\"protocol\":\"1\",\"address\":null}]\n");
+				   "\",\"protocol\":1,\"address\":null}]\n");
 	run_free(&r);
 
 	/* Global options are accepted after the command too. */
@@ -396,6 +403,137 @@ test_version_client_only(void **state)
 	assert_string_equal(r.out, "component,version,protocol,address\r\n"
 				   "client,triad/" TRIAD_VERSION ",1,\r\n");
 	run_free(&r);
+}
+
+/* `triad --version` answers at once, without a server. */
+static void
+test_version_flag(void **state)
+{
+	Run r;
+
+	(void)state;
+	r = run(1, "--version");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.out, "triad " TRIAD_VERSION " (protocol 1)\n");
+	assert_string_equal(r.err, "");
+	run_free(&r);
+
+	r = run(2, "--json", "--version");
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.out, "{\"component\":\"client\",\"version\":\"triad/" TRIAD_VERSION
+				   "\",\"protocol\":1}\n");
+	run_free(&r);
+}
+
+/*
+ * With --json, every error is one JSON object on stderr, whoever found it,
+ * with the exit code the rule gives (2 for every usage mistake).
+ */
+static void
+test_json_errors(void **state)
+{
+	Run r;
+
+	(void)state;
+	r = run(4, "--json", "ping", "--count", "x");
+	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
+	assert_string_equal(r.out, "");
+	assert_string_equal(r.err, "{\"code\":\"INVALID_ARGUMENT\",\"message\":\"invalid value "
+				   "for --count: 'x' (expected a whole number from 1 to 100000)\","
+				   "\"field\":\"--count\"}\n");
+	run_free(&r);
+
+	/* Found before --json itself was read. */
+	r = run(3, "--cuont", "2", "--json");
+	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
+	assert_string_equal(r.err, "{\"code\":\"INVALID_ARGUMENT\",\"message\":\"unknown option "
+				   "'--cuont'\",\"field\":\"--cuont\"}\n");
+	run_free(&r);
+
+	r = run(2, "pnig", "--json");
+	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
+	assert_string_equal(r.err, "{\"code\":\"INVALID_ARGUMENT\",\"message\":\"'pnig' is not a "
+				   "triad command. Did you mean 'ping'?\",\"field\":\"\"}\n");
+	run_free(&r);
+
+	r = run(3, "--json", "version", "extra");
+	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
+	assert_string_equal(r.err, "{\"code\":\"INVALID_ARGUMENT\",\"message\":\"unexpected "
+				   "argument 'extra'\",\"field\":\"\"}\n");
+	run_free(&r);
+
+	r = run(1, "--json");
+	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
+	assert_string_equal(r.err, "{\"code\":\"INVALID_ARGUMENT\",\"message\":\"a command is "
+				   "required; see 'triad --help'\",\"field\":\"\"}\n");
+	run_free(&r);
+
+	r = run(4, "--json", "--addr", "host:99999", "ping");
+	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
+	assert_string_equal(r.err, "{\"code\":\"INVALID_ARGUMENT\",\"message\":\"invalid address "
+				   "'host:99999': the port must be a number from 1 to 65535 (from "
+				   "--addr)\",\"field\":\"--addr\"}\n");
+	run_free(&r);
+
+	/* Nothing listens on port 1: the service cannot be reached. */
+	r = run(6, "--json", "--addr", "127.0.0.1:1", "--token", "t", "ping");
+	assert_int_equal(r.rc, TRIAD_EXIT_UNREACHABLE);
+	assert_non_null(strstr(r.err, "{\"code\":\"UNAVAILABLE\",\"message\":\""));
+	assert_non_null(strstr(r.err, "\"field\":\"\"}\n"));
+	assert_string_equal(strchr(r.err, '\n'), "\n");
+	run_free(&r);
+}
+
+/* The exit code of each answer the server may give: one rule for scripts. */
+static void
+test_exit_code_rule(void **state)
+{
+	static const struct {
+		Triad__V1__Code code;
+		TriadExit exit;
+	} rule[] = {
+		{TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, TRIAD_EXIT_USAGE},
+		{TRIAD__V1__CODE__CODE_NOT_FOUND, TRIAD_EXIT_SERVER},
+		{TRIAD__V1__CODE__CODE_ALREADY_EXISTS, TRIAD_EXIT_SERVER},
+		{TRIAD__V1__CODE__CODE_FAILED_PRECONDITION, TRIAD_EXIT_SERVER},
+		{TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED, TRIAD_EXIT_SERVER},
+		{TRIAD__V1__CODE__CODE_INTERNAL, TRIAD_EXIT_SERVER},
+		{TRIAD__V1__CODE__CODE_PERMISSION_DENIED, TRIAD_EXIT_AUTH},
+		{TRIAD__V1__CODE__CODE_UNAUTHENTICATED, TRIAD_EXIT_AUTH},
+		{TRIAD__V1__CODE__CODE_UNAVAILABLE, TRIAD_EXIT_UNREACHABLE},
+		{TRIAD__V1__CODE__CODE_DEADLINE_EXCEEDED, TRIAD_EXIT_UNREACHABLE},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof rule / sizeof rule[0]; i++) {
+		RpcError err = {.kind = RPC_ERR_STATUS, .code = rule[i].code};
+
+		if (client_exit_code(&err) != rule[i].exit)
+			fail_msg("%s: exit %d, want %d", rpc_code_name(rule[i].code),
+				 (int)client_exit_code(&err), (int)rule[i].exit);
+	}
+	/* What the client finds in the command line is a usage error too. */
+	RpcError addr = {.kind = RPC_ERR_ADDRESS};
+	assert_int_equal(client_exit_code(&addr), TRIAD_EXIT_USAGE);
+	RpcError gone = {.kind = RPC_ERR_CONNECT};
+	assert_int_equal(client_exit_code(&gone), TRIAD_EXIT_UNREACHABLE);
+}
+
+static void
+test_usage_field(void **state)
+{
+	char f[64];
+
+	(void)state;
+	client_usage_field("invalid value for --page-size: 'x'", f, sizeof f);
+	assert_string_equal(f, "--page-size");
+	client_usage_field("--capacity must not be empty", f, sizeof f);
+	assert_string_equal(f, "--capacity");
+	client_usage_field("missing argument EMAIL", f, sizeof f);
+	assert_string_equal(f, "EMAIL");
+	client_usage_field("either --cohort or --run is required", f, sizeof f);
+	assert_string_equal(f, "--cohort");
+	client_usage_field("a command is required", f, sizeof f);
+	assert_string_equal(f, "");
 }
 
 /* ---- credentials ------------------------------------------------------ */
@@ -693,6 +831,10 @@ main(void)
 		cmocka_unit_test(test_help_everywhere),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_version_client_only),
+		cmocka_unit_test(test_version_flag),
+		cmocka_unit_test(test_json_errors),
+		cmocka_unit_test(test_usage_field),
+		cmocka_unit_test(test_exit_code_rule),
 		cmocka_unit_test(test_credentials_file),
 		cmocka_unit_test(test_credentials_path),
 		cmocka_unit_test(test_credentials_store_fresh),

@@ -572,7 +572,7 @@ test_register(void **state)
 	r = run(4, "--json", "event", "register", "ev-full");
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(script_line(), "register ev-full []");
-	assert_non_null(strstr(r.out, "\"placement\":\"waitlisted\",\"waitlist_position\":\"3\""));
+	assert_non_null(strstr(r.out, "\"placement\":\"waitlisted\",\"waitlist_position\":3"));
 	script_run_free(&r);
 
 	r = run(2, "event", "register");

@@ -234,6 +234,99 @@ test_many_rows(void **state)
 	table_free(t);
 }
 
+static void
+test_json_kinds(void **state)
+{
+	static const char *const headers[] = {"code", "capacity", "hours", "full", "fee", "note"};
+	static const char *const r1[] = {"MPM", "25", "7.5", "true", "17950.00", "x"};
+	static const char *const r2[] = {"007", "", "n/a", "yes", "-1e+20", NULL};
+	Table *t = table_new(6, headers);
+
+	(void)state;
+	assert_non_null(t);
+	table_set_kind(t, 1, CELL_NUMBER);
+	table_set_kind(t, 2, CELL_NUMBER);
+	table_set_kind(t, 3, CELL_BOOL);
+	table_set_kind(t, 4, CELL_NUMBER);
+	assert_true(table_add_row(t, r1));
+	assert_true(table_add_row(t, r2));
+	/* Numbers and truth values as JSON has them; a cell that is not one
+	 * stays a string, an empty one is null; text columns are untouched. */
+	expect_render(t, PRINT_JSON, false,
+		      "[{\"code\":\"MPM\",\"capacity\":25,\"hours\":7.5,\"full\":true,"
+		      "\"fee\":17950.00,\"note\":\"x\"},"
+		      "{\"code\":\"007\",\"capacity\":null,\"hours\":\"n/a\",\"full\":\"yes\","
+		      "\"fee\":-1e+20,\"note\":null}]\n");
+	/* CSV says what the cells say. */
+	expect_render(t, PRINT_CSV, true,
+		      "code,capacity,hours,full,fee,note\r\nMPM,25,7.5,true,17950.00,x\r\n");
+	table_free(t);
+
+	assert_true(print_is_json_number("0"));
+	assert_true(print_is_json_number("-0.5"));
+	assert_true(print_is_json_number("1E5"));
+	assert_false(print_is_json_number("01"));
+	assert_false(print_is_json_number("1."));
+	assert_false(print_is_json_number(".5"));
+	assert_false(print_is_json_number("inf"));
+	assert_false(print_is_json_number("nan"));
+	assert_false(print_is_json_number("1e"));
+	assert_false(print_is_json_number(""));
+	assert_false(print_is_json_number(NULL));
+}
+
+static void
+test_table_width(void **state)
+{
+	static const char *const headers[] = {"id", "title", "place", "n"};
+	static const char title[] =
+		"A symposium on change management in municipal care, with a long subtitle";
+	static const char place[] = "Tilburg, the big lecture hall on the ground floor of building C";
+	static const char *const r1[] = {"0f8fad5b-d9cb-469f", title, "Amsterdam", "3"};
+	static const char *const r2[] = {"b2", "Short", place, "12"};
+	Table *t = table_new(4, headers);
+	char *out, *line;
+	size_t longest = 0;
+
+	(void)state;
+	assert_true(table_add_row(t, r1));
+	assert_true(table_add_row(t, r2));
+	/* Without a width nothing is cut. */
+	out = render(t, PRINT_TEXT, false);
+	assert_non_null(strstr(out, "with a long subtitle"));
+	free(out);
+
+	table_set_width(t, 60);
+	out = render(t, PRINT_TEXT, false);
+	for (line = out; *line != '\0';) {
+		size_t n = strcspn(line, "\n");
+		char *copy = strndup(line, n);
+
+		if (print_text_width(copy) > longest)
+			longest = print_text_width(copy);
+		free(copy);
+		line += n + (line[n] == '\n');
+	}
+	/* Both long columns of text narrowed, each cut with an ellipsis; the
+	 * ids, the numbers and the headers as they were. */
+	assert_true(longest <= 60);
+	assert_non_null(strstr(out, "ID                  TITLE"));
+	assert_non_null(strstr(out, "0f8fad5b-d9cb-469f  A symposium on c\u2026  Amsterdam          3\n"));
+	assert_non_null(strstr(out, "b2                  Short              "
+				    "Tilburg, the big\u2026  12\n"));
+	assert_null(strstr(out, "subtitle"));
+	assert_null(strstr(out, "building C"));
+	free(out);
+
+	/* Columns of text narrow no further than their headers or 8
+	 * characters; a column of single words, such as ids, not at all. */
+	table_set_width(t, 10);
+	out = render(t, PRINT_TEXT, false);
+	assert_non_null(strstr(out, "0f8fad5b-d9cb-469f  A sympo\u2026  Amsterd\u2026  3\n"));
+	free(out);
+	table_free(t);
+}
+
 int
 main(void)
 {
@@ -247,6 +340,8 @@ main(void)
 		cmocka_unit_test(test_table_empty),
 		cmocka_unit_test(test_text_sanitized),
 		cmocka_unit_test(test_many_rows),
+		cmocka_unit_test(test_json_kinds),
+		cmocka_unit_test(test_table_width),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
