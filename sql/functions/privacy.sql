@@ -417,6 +417,10 @@ CREATE OR REPLACE FUNCTION triad_erasure_plan()
     ('topic_suggestion', 'principal_id', 'set to null'),
     ('ambassador', 'person_id', 'kept, moved; the descriptions of its activities erased'),
     ('module_staff', 'name', 'rows with her name deleted'),
+    ('notification', 'person_id', 'the institution''s messages to her, and those that carried '
+                                  'her feedback questions to coaches, deleted; once she is '
+                                  'known nowhere, the service''s too (sign-in codes)'),
+    ('signin_code', 'person_id', 'deleted once she is known nowhere'),
     ('audit_event', 'resource_id', 'rows about her point at the anonymous person'),
     ('*', '*', 'her name and e-mail address, wherever they still appear in the '
                'institution''s text, become [erased]')
@@ -592,6 +596,13 @@ BEGIN
                               WHERE r.institution_id = p_institution
                                 AND r.enrollment_id = ANY (v_mine));
     GET DIAGNOSTICS v_rows = ROW_COUNT;
+    -- The mails that carried her questions to her coaches.
+    DELETE FROM notification n
+     WHERE n.institution_id = p_institution AND n.resource_kind = 'feedback_request'
+       AND n.resource_id IN (SELECT q.id FROM feedback_request q
+                               JOIN coaching_relation r ON r.id = q.relation_id
+                              WHERE q.institution_id = p_institution
+                                AND r.enrollment_id = ANY (v_mine));
     texts_count := texts_count + v_rows;
     UPDATE advisory_judgement j SET text = '[erased]',
            author_id = CASE WHEN j.author_id = p_principal THEN NULL ELSE j.author_id END
@@ -627,6 +638,8 @@ BEGIN
     UPDATE audit_event x SET resource_id = anonymous_id::text
      WHERE x.institution_id = p_institution AND x.resource_id = p_person::text;
     DELETE FROM member m WHERE m.institution_id = p_institution AND m.person_id = p_person;
+    -- Mail to her, sent or not, holds her name and address.
+    DELETE FROM notification n WHERE n.institution_id = p_institution AND n.person_id = p_person;
 
     -- Her name and e-mail address wherever the institution still writes
     -- them, in every table it has.
@@ -757,6 +770,8 @@ BEGIN
         GET DIAGNOSTICS v_tokens = ROW_COUNT;
         UPDATE api_token k SET label = '' WHERE k.principal_id = v_principal;
         DELETE FROM idempotency_key k WHERE k.principal_id = v_principal;
+        DELETE FROM notification n WHERE n.person_id = v_person.id;
+        DELETE FROM signin_code c WHERE c.person_id = v_person.id;
         -- Shared tables without an institution: what names her there.
         FOR t IN SELECT c.oid::regclass FROM pg_class c
                   WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'

@@ -155,8 +155,8 @@ test_outbox_is_the_fallback_without_mail(void **state)
 	expect_contains(out, "triad login --invite [code withheld: only institution admins see it]");
 	expect_lacks(out, "inv_");
 
-	/* The admin reads it whole, on a terminal too. */
-	snprintf(args, sizeof args, "--institution %s notification list --to %s", slug,
+	/* The admin reads it whole, on a terminal too (--wide: no column cut). */
+	snprintf(args, sizeof args, "--institution %s notification list --wide --to %s", slug,
 		 participant_email);
 	triad_ok(admin_home, args, out, sizeof out);
 	expect_contains(out, "invite");
