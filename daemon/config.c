@@ -50,7 +50,7 @@ static const Setting settings[] = {
 	 1 << 30, true},
 	{"db_queue_max", SET_INT, OFF(db_queue_max), "4096", 1, 1000000, true},
 	{"db_queue_per_client_max", SET_INT, OFF(db_queue_per_client_max), "128", 1, 1000000, true},
-	{"db_queue_per_principal_max", SET_INT, OFF(db_queue_per_principal_max), "2048", 1, 1000000,
+	{"db_queue_per_principal_max", SET_INT, OFF(db_queue_per_principal_max), "4096", 1, 1000000,
 	 true},
 	{"db_backlog_connections", SET_INT, OFF(db_backlog_connections), "1", 1, 256, true},
 	{"db_timeout_ms", SET_INT, OFF(db_timeout_ms), "5000", 10, 3600000, true},

@@ -8,8 +8,13 @@
  * never read an answer. Prints the probe's p50/p99 in both phases and the
  * ratio of the p99s.
  *
- *   greedy-bench [--addr HOST:PORT] [--token T] [--greedy G] [--samples N]
- *                [--warmup S] [--json]
+ *   greedy-bench [--addr HOST:PORT] [--token T] [--probe-token T] [--greedy G]
+ *                [--samples N] [--warmup S] [--json]
+ *
+ * The probe should sign in as another account than the greedy connections
+ * (--probe-token): one account's connections share its cap
+ * (db_queue_per_principal_max), so a probe on the greedy account is refused
+ * with it.
  *
  * Blocking sockets and one thread for the greedy writers; the probe runs on
  * the main thread, so the bench's own scheduling adds little to what it
@@ -257,10 +262,11 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-		"usage: greedy-bench [--addr HOST:PORT] [--token T] [--greedy G] [--samples N]\n"
-		"                    [--warmup S] [--json]\n"
+		"usage: greedy-bench [--addr HOST:PORT] [--token T] [--probe-token T] [--greedy G]\n"
+		"                    [--samples N] [--warmup S] [--json]\n"
 		"  --addr     daemon address (default $TRIAD_ADDR or 127.0.0.1:7411)\n"
-		"  --token    token for every Hello (default $TRIAD_TOKEN)\n"
+		"  --token    token for the greedy connections' Hellos (default $TRIAD_TOKEN)\n"
+		"  --probe-token  token for the probe's, another account's (default: --token)\n"
 		"  --greedy   connections that write pings and never read (default 24)\n"
 		"  --samples  probe pings per phase (default 2000)\n"
 		"  --warmup   seconds of greedy load before the probe measures (default 2)\n");
@@ -270,11 +276,12 @@ int
 main(int argc, char **argv)
 {
 	const char *addr = getenv("TRIAD_ADDR") ? getenv("TRIAD_ADDR") : "127.0.0.1:7411";
-	const char *token = getenv("TRIAD_TOKEN");
+	const char *token = getenv("TRIAD_TOKEN"), *probe_token = NULL;
 	int ngreedy = 24, samples = 2000, warmup = 2;
 	bool json = false;
 	static const struct option opts[] = {
 		{"addr", required_argument, NULL, 'a'}, {"token", required_argument, NULL, 't'},
+		{"probe-token", required_argument, NULL, 'p'},
 		{"greedy", required_argument, NULL, 'g'}, {"samples", required_argument, NULL, 'n'},
 		{"warmup", required_argument, NULL, 'w'}, {"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'}, {0},
@@ -283,6 +290,7 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'a': addr = optarg; break;
 		case 't': token = optarg; break;
+		case 'p': probe_token = optarg; break;
 		case 'g': ngreedy = atoi(optarg); break;
 		case 'n': samples = atoi(optarg); break;
 		case 'w': warmup = atoi(optarg); break;
@@ -297,7 +305,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	uint64_t id = 10;
-	int pfd = session(addr, token);
+	int pfd = session(addr, probe_token != NULL ? probe_token : token);
 	(void)probe(pfd, samples / 10, &id);             /* warm the connection up */
 	Sample idle = probe(pfd, samples, &id);
 
