@@ -120,6 +120,10 @@ typedef enum Verb {
 	VERB_ALUMNI_READ,               /* staff all; anyone else themselves */
 	VERB_AMBASSADOR_READ,
 	VERB_AMBASSADOR_WRITE,
+	VERB_ME,                        /* one's own roles, enrollments, relations, ... everywhere */
+	VERB_PERSON_FIND,               /* persons by name or e-mail, as far as one may see them */
+	VERB_CONSENT_READ,
+	VERB_JUDGEMENT_READ,
 	VERB_COUNT_
 } Verb;
 

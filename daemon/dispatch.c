@@ -211,15 +211,15 @@ call_job_hold(Call *call, DbJob *job, DbDoneFn *done, void **arg)
 	return true;
 }
 
-DbJob *
-call_job(Call *call, DbDoneFn done, void *arg)
+static DbJob *
+call_job_scoped(Call *call, DbDoneFn done, void *arg, bool hold)
 {
 	const Principal *p = call->principal;
 	DbJob *job = db_job_new(done, arg);
 	char grants[16];
 
 	pool_job_owner(job, pool_owner_conn(call->conn.slot, call->conn.gen));
-	if (job != NULL && !call_job_hold(call, job, &job->done, &job->arg)) {
+	if (job != NULL && hold && !call_job_hold(call, job, &job->done, &job->arg)) {
 		db_job_free(job);
 		job = NULL;
 	}
@@ -238,6 +238,18 @@ call_job(Call *call, DbDoneFn done, void *arg)
 	if (job == NULL)
 		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
 	return job;
+}
+
+DbJob *
+call_job(Call *call, DbDoneFn done, void *arg)
+{
+	return call_job_scoped(call, done, arg, true);
+}
+
+DbJob *
+call_lookup_job(Call *call, DbDoneFn done, void *arg)
+{
+	return call_job_scoped(call, done, arg, false);
 }
 
 bool

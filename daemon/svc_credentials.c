@@ -4,6 +4,8 @@
  *
  * Secrets (tokens, invite codes) are made here, returned once, and stored
  * only as hashes. Every change writes its audit row in the same statement.
+ * The person of a grant or an invite may be named by e-mail address, its
+ * organisation by name or registry number (sqlroute_keys()).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 #include "log.h"
 #include "pool.h"
+#include "sqlroute.h"
 #include "svc_util.h"
 
 #define LABEL_MAX 100
@@ -23,7 +26,8 @@
  * Checks role, title and organisation of a grant or invite to be: a real
  * tenant role (not operator), a title exactly for programme staff, an
  * organisation required for employer contacts, allowed for partner
- * integrations and refused elsewhere. prefix is the request field's path.
+ * integrations and refused elsewhere (an id or a key: looked up after).
+ * prefix is the request field's path.
  */
 static bool
 check_role(Call *call, const char *prefix, Triad__V1__Role role, Triad__V1__StaffTitle title,
@@ -68,7 +72,23 @@ check_role(Call *call, const char *prefix, Triad__V1__Role role, Triad__V1__Staf
 			  "organisation");
 		return false;
 	}
-	return check_id(call, field, org, false);
+	return check_text(call, field, org, 0, SQLROUTE_KEY_MAX);
+}
+
+/* A grant or an invite to be, while its person and organisation are looked up. */
+typedef struct GrantCtx {
+	Call *call;
+	const char *role, *title;    /* static strings (role_to_sql) */
+	char days[16];               /* an invite's days to live */
+	char code[SECRET_LEN + 1];   /* an invite's code */
+} GrantCtx;
+
+static void
+grant_ctx_free(GrantCtx *ctx)
+{
+	if (ctx != NULL)
+		explicit_bzero(ctx->code, sizeof ctx->code);
+	free(ctx);
 }
 
 /* Maps a foreign-key failure to the organisation that does not exist. */
@@ -159,21 +179,44 @@ static const char create_grant_sql[] =
 	" SELECT " GRANT_COLS " FROM g JOIN pc ON pc.id = g.principal_id"
 	"  CROSS JOIN (SELECT count(*) FROM a) AS audited";
 
+/* With the person and the organisation found (ids[0], ids[1]). */
+static void
+grant_create_found(Call *call, char *const *ids, void *arg)
+{
+	GrantCtx *ctx = arg;
+
+	if (ids != NULL) {
+		DbJob *job = call_job(call, create_grant_done, call);
+		const char *params[5] = {ids[0], ctx->role, ctx->title,
+					 ids[1][0] != '\0' ? ids[1] : NULL, call->request_id_text};
+		if (job != NULL && call_job_add(call, job, create_grant_sql, 5, params))
+			pool_submit(call->srv->pool, job);
+	}
+	grant_ctx_free(ctx);
+}
+
 static void
 svc_grant_create(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__CreateGrantRequest *m = req->create_grant;
 	const char *role, *title;
+	GrantCtx *ctx;
 
-	if (!check_id(call, "create_grant.person_id", m->person_id, true) ||
+	if (!check_text(call, "create_grant.person_id", m->person_id, 1, SQLROUTE_KEY_MAX) ||
 	    !check_role(call, "create_grant", m->role, m->title, m->organisation_id, &role, &title))
 		return;
-	DbJob *job = call_job(call, create_grant_done, call);
-	const char *params[5] = {m->person_id, role, title,
-				 m->organisation_id[0] ? m->organisation_id : NULL,
-				 call->request_id_text};
-	if (job != NULL && call_job_add(call, job, create_grant_sql, 5, params))
-		pool_submit(call->srv->pool, job);
+	if ((ctx = calloc(1, sizeof *ctx)) == NULL) {
+		list_answer_oom(call);
+		return;
+	}
+	ctx->call = call;
+	ctx->role = role;
+	ctx->title = title;
+	const SqlKey keys[2] = {
+		{"create_grant.person_id", "person", m->person_id},
+		{"create_grant.organisation_id", "organisation", m->organisation_id},
+	};
+	sqlroute_keys(call, keys, 2, grant_create_found, ctx);
 }
 
 static void
@@ -489,15 +532,10 @@ init_invite(void *msg)
 
 static const ListSpec invite_list = {sizeof(Triad__V1__Invite), init_invite, fill_invite, 0};
 
-typedef struct InviteCtx {
-	Call *call;
-	char code[SECRET_LEN + 1];
-} InviteCtx;
-
 static void
 create_invite_done(void *arg, const DbOutcome *out)
 {
-	InviteCtx *ctx = arg;
+	GrantCtx *ctx = arg;
 	Call *call = ctx->call;
 
 	if (!failed_with_org(call, out, NULL)) {
@@ -517,8 +555,7 @@ create_invite_done(void *arg, const DbOutcome *out)
 			call_answer(call, &resp);
 		}
 	}
-	explicit_bzero(ctx->code, sizeof ctx->code);
-	free(ctx);
+	grant_ctx_free(ctx);
 }
 
 static const char create_invite_sql[] =
@@ -531,13 +568,42 @@ static const char create_invite_sql[] =
 	" SELECT " INVITE_COLS " FROM i JOIN person pe ON pe.id = i.person_id"
 	"  CROSS JOIN (SELECT count(*) FROM a) AS audited";
 
+/* With the person and the organisation found (ids[0], ids[1]). */
+static void
+invite_create_found(Call *call, char *const *ids, void *arg)
+{
+	GrantCtx *ctx = arg;
+	char prefix[SECRET_PREFIX_LEN + 1], hash_text[2 + 2 * SECRET_HASH_LEN + 1];
+	uint8_t hash[SECRET_HASH_LEN];
+
+	if (ids == NULL) {
+		grant_ctx_free(ctx);
+		return;
+	}
+	if (!secret_new("inv", ctx->code, prefix, hash)) {
+		grant_ctx_free(ctx);
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
+			  "the server could not make an invite code; try again");
+		return;
+	}
+	secret_hash_to_bytea(hash, hash_text);
+	const char *params[8] = {ids[0], ctx->role, ctx->title, ids[1][0] != '\0' ? ids[1] : NULL,
+				 prefix, hash_text, ctx->days, call->request_id_text};
+	DbJob *job = call_job(call, create_invite_done, ctx);
+	if (job == NULL || !call_job_add(call, job, create_invite_sql, 8, params)) {
+		grant_ctx_free(ctx);
+		return;
+	}
+	pool_submit(call->srv->pool, job);
+}
+
 static void
 svc_invite_create(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__CreateInviteRequest *m = req->create_invite;
 	const char *role, *title;
 
-	if (!check_id(call, "create_invite.person_id", m->person_id, true) ||
+	if (!check_text(call, "create_invite.person_id", m->person_id, 1, SQLROUTE_KEY_MAX) ||
 	    !check_role(call, "create_invite", m->role, m->title, m->organisation_id, &role, &title))
 		return;
 	int days = m->expires_in_days == 0 ? INVITE_DAYS_DEFAULT : m->expires_in_days;
@@ -547,28 +613,20 @@ svc_invite_create(Call *call, const Triad__V1__Request *req)
 			  INVITE_DAYS_DEFAULT);
 		return;
 	}
-	InviteCtx *ctx = calloc(1, sizeof *ctx);
-	char prefix[SECRET_PREFIX_LEN + 1], hash_text[2 + 2 * SECRET_HASH_LEN + 1];
-	uint8_t hash[SECRET_HASH_LEN];
-	if (ctx == NULL || !secret_new("inv", ctx->code, prefix, hash)) {
-		free(ctx);
-		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
-			  "the server could not make an invite code; try again");
+	GrantCtx *ctx = calloc(1, sizeof *ctx);
+	if (ctx == NULL) {
+		list_answer_oom(call);
 		return;
 	}
 	ctx->call = call;
-	secret_hash_to_bytea(hash, hash_text);
-	char ndays[16];
-	snprintf(ndays, sizeof ndays, "%d", days);
-	const char *params[8] = {m->person_id, role, title,
-				 m->organisation_id[0] ? m->organisation_id : NULL, prefix, hash_text,
-				 ndays, call->request_id_text};
-	DbJob *job = call_job(call, create_invite_done, ctx);
-	if (job == NULL || !call_job_add(call, job, create_invite_sql, 8, params)) {
-		free(ctx);
-		return;
-	}
-	pool_submit(call->srv->pool, job);
+	ctx->role = role;
+	ctx->title = title;
+	snprintf(ctx->days, sizeof ctx->days, "%d", days);
+	const SqlKey keys[2] = {
+		{"create_invite.person_id", "person", m->person_id},
+		{"create_invite.organisation_id", "organisation", m->organisation_id},
+	};
+	sqlroute_keys(call, keys, 2, invite_create_found, ctx);
 }
 
 static void
