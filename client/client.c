@@ -431,6 +431,11 @@ client_exit_code(const RpcError *err)
 	case RPC_ERR_SERVER_CLOSED:
 		return is_auth_code(err->code) ? TRIAD_EXIT_AUTH : TRIAD_EXIT_UNREACHABLE;
 	case RPC_ERR_STATUS:
+		/* The server found a mistake in what was asked (a field, or a name
+		 * that fits several things): a usage error, as when the client
+		 * finds one. */
+		if (err->code == TRIAD__V1__CODE__CODE_INVALID_ARGUMENT)
+			return TRIAD_EXIT_USAGE;
 		return is_auth_code(err->code) ? TRIAD_EXIT_AUTH : TRIAD_EXIT_SERVER;
 	case RPC_ERR_LOCAL:
 		break;

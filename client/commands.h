@@ -63,6 +63,9 @@ extern const Command cmd_org;
 /* cmd_person.c */
 extern const Command cmd_person;
 
+/* cmd_self.c */
+extern const Command cmd_me;
+
 /* cmd_session.c */
 extern const Command cmd_ping;
 extern const Command cmd_version;
@@ -76,5 +79,6 @@ extern const Command cmd_agreement;
 extern const Command cmd_relation;
 extern const Command cmd_consent;
 extern const Command cmd_employer;
+extern const Command cmd_judgement;
 
 #endif

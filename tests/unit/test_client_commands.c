@@ -895,9 +895,9 @@ test_resource_commands(void **state)
 
 	r = run(2, "grant", "add");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
-	assert_string_equal(r.err, "triad grant add: missing argument PERSON_ID\n"
-				   "usage: triad grant add PERSON_ID --role ROLE [--title TITLE] "
-				   "[--org ORG_ID]\n");
+	assert_string_equal(r.err, "triad grant add: missing argument PERSON\n"
+				   "usage: triad grant add PERSON --role ROLE [--title TITLE] "
+				   "[--org ORG]\n");
 	script_run_free(&r);
 
 	r = run(3, "institution", "show", "");

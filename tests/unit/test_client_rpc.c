@@ -543,7 +543,8 @@ test_session_status_keeps_session(void **state)
 	assert_int_equal(err.kind, RPC_ERR_STATUS);
 	assert_int_equal(err.code, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT);
 	assert_string_equal(err.field, "ping.payload");
-	assert_int_equal(client_exit_code(&err), TRIAD_EXIT_SERVER);
+	/* A field the server found wrong is a usage error, as one the client finds. */
+	assert_int_equal(client_exit_code(&err), TRIAD_EXIT_USAGE);
 	assert_true(ping(s, 8, &resp, &err));
 	rpc_response_free(resp);
 	rpc_session_free(s);
