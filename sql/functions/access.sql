@@ -2,8 +2,9 @@
 -- cross-tenant paths of access: a principal's grants everywhere, the
 -- invites a code may name, and redeeming one. The tables are in migration
 -- 0002_access. Work across tenants goes through the SECURITY DEFINER
--- functions here and in triangle.sql (triad_coachees, triad_coach_requests,
--- triad_coach_grants), and nowhere else.
+-- functions here, in triangle.sql (triad_coachees, triad_coach_requests,
+-- triad_coach_grants) and in me.sql (a person's own view), and nowhere
+-- else.
 
 -- Opens a request's transaction: checks that the session's token is still
 -- valid (so a revoked token stops working at once, not at the next

@@ -733,6 +733,7 @@ test_login_with_invite(void **state)
 		 "\n"
 		 "What to try next:\n"
 		 "  triad whoami   who you are and what you may do\n"
+		 "  triad me       your enrollments, coaches and what waits for you\n"
 		 "  triad --help   everything triad can do\n", credpath);
 	assert_string_equal(r.out, want);
 	assert_string_equal(r.err, "");
