@@ -415,10 +415,21 @@ test_consent_and_what_the_employer_sees(void **state)
 	rpc_free(r);
 	sess_close(&s);
 
-	/* Bert gave none: his list is empty. */
+	/* Bert gave none: his list is empty. Then he sets none for his MPM
+	 * enrollment, named by programme: his own list shows it, the
+	 * employer's does not. */
 	s = as(bert_token);
 	r = ask_ok(&s, inst, "list_consents", &lc);
 	assert_int_equal(r->consents->n_consents, 0);
+	rpc_free(r);
+	sc.enrollment_id = "MPM";
+	sc.organisation_id = org_name;
+	sc.level = TRIAD__V1__CONSENT_LEVEL__CONSENT_LEVEL_NONE;
+	r = ask_ok(&s, inst, "set_consent", &sc);
+	assert_string_equal(r->consent->enrollment_id, bert_mpm);
+	rpc_free(r);
+	r = ask_ok(&s, inst, "list_consents", &lc);
+	assert_int_equal(r->consents->n_consents, 1);
 	rpc_free(r);
 	sess_close(&s);
 
