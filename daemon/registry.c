@@ -206,6 +206,8 @@ check_row(const Route *r, char *err, size_t size)
 
 	const ProtobufCMessageDescriptor *reply =
 		(const ProtobufCMessageDescriptor *)reply_field(r->reply)->descriptor;
+	const char *keyed[ROUTE_MAX_STMTS * ROUTE_MAX_PARAMS];
+	int nkeyed = 0;
 	for (int s = 0; s < ROUTE_MAX_STMTS && r->stmts[s].sql != NULL; s++) {
 		const SqlStmt *st = &r->stmts[s];
 		int n = 0;
@@ -237,6 +239,14 @@ check_row(const Route *r, char *err, size_t size)
 					     f->label == PROTOBUF_C_LABEL_REPEATED))
 				return problem(err, size, "row %s, statement %d: $%d: only a text "
 					       "field takes a key, not %s", name, s + 1, n + 1, path);
+			if (kind != NULL) {
+				int k = 0;
+				while (k < nkeyed && strncmp(keyed[k], src, strlen(path) + 1) != 0)
+					k++;
+				if (k == nkeyed && (keyed[nkeyed++] = src, nkeyed > ROUTE_MAX_KEYS))
+					return problem(err, size, "row %s: more than %d fields take "
+						       "keys", name, ROUTE_MAX_KEYS);
+			}
 		}
 		if (highest_param(st->sql) != n)
 			return problem(err, size, "row %s, statement %d: the SQL uses $%d but the "

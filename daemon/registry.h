@@ -34,6 +34,7 @@ typedef void (*Handler)(Call *call, const Triad__V1__Request *req);
 
 #define ROUTE_MAX_STMTS 8
 #define ROUTE_MAX_PARAMS 12
+#define ROUTE_MAX_KEYS 8         /* fields of one row that take keys */
 
 /*
  * One statement of a route. params name where each $n comes from:

@@ -632,16 +632,16 @@ sqlroute_keys(Call *call, const SqlKey *keys, size_t n, SqlKeysDone done, void *
 /* A route's statements with their parameters, copied, until the keys among
  * them have been looked up. */
 typedef struct Bound {
-	Call *call;
 	const Route *route;
 	int nparams[ROUTE_MAX_STMTS];
 	char *params[ROUTE_MAX_STMTS][ROUTE_MAX_PARAMS];   /* owned; NULL is SQL NULL */
-	/* For each key (one per field, however many statements use it), the
-	 * parameters it fills. */
+	/* The keys, one per field however many statements use it (at most
+	 * ROUTE_MAX_KEYS: registry_check()); paths say which parameters each
+	 * fills, fields name them in messages. */
 	size_t nkeys;
-	SqlKey keys[ROUTE_MAX_STMTS * ROUTE_MAX_PARAMS];
-	char fields[ROUTE_MAX_STMTS * ROUTE_MAX_PARAMS][128];
-	char paths[ROUTE_MAX_STMTS * ROUTE_MAX_PARAMS][128];
+	SqlKey keys[ROUTE_MAX_KEYS];
+	char fields[ROUTE_MAX_KEYS][128];
+	char paths[ROUTE_MAX_KEYS][128];
 } Bound;
 
 static void
@@ -743,6 +743,11 @@ bind_route(BindError *e, const Route *route, const char *body_name,
 				k++;
 			if (k < b->nkeys)
 				continue;
+			if (k == ROUTE_MAX_KEYS) {
+				ok = bind_error(e, TRIAD__V1__CODE__CODE_INTERNAL, NULL,
+						"internal error (route)");
+				continue;
+			}
 			snprintf(b->paths[k], sizeof b->paths[k], "%s", path);
 			snprintf(b->fields[k], sizeof b->fields[k], "%s.%s", body_name, path);
 			b->keys[k].field = b->fields[k];
@@ -779,7 +784,6 @@ sqlroute_handle(Call *call, const Triad__V1__Request *req)
 		list_answer_oom(call);
 		return;
 	}
-	b->call = call;
 	b->route = route;
 	if (!bind_route(&e, route, call->route, body, call->principal->person_id, limit,
 			call->request_id_text, b)) {

@@ -27,8 +27,11 @@
 
 /*
  * The Handler of every row without one of its own: binds the parameters its
- * statements name (see SqlStmt in registry.h), runs them in one transaction
- * and fills the reply. The caller has been authorised already.
+ * statements name (see SqlStmt in registry.h), has the database find the
+ * ids that the fields holding natural keys name (sqlroute_keys(), a look-up
+ * before the request's own transaction, only when a key is given rather
+ * than an id), runs the statements in one transaction and fills the reply.
+ * The caller has been authorised already.
  */
 void sqlroute_handle(Call *call, const Triad__V1__Request *req);
 
