@@ -342,7 +342,23 @@ const Command cmd_enroll = {
 
 #define ENROLLMENT_COLUMNS "id person_name track status placement waitlist_position blocked_reason"
 
-CALL_SHOW(enrollment_show, "enrollment", RQ(GET_ENROLLMENT), RS(ENROLLMENT));
+static const Call enrollment_show_call = {
+	.request = RQ(GET_ENROLLMENT),
+	.reply = RS(ENROLLMENT),
+	.args = "id",
+};
+
+static const Command enrollment_show = {
+	.name = "show",
+	.summary = "Show one enrollment",
+	.usage = "[ENROLLMENT]",
+	.description = "A participant's own without ENROLLMENT when she has one. Staff name it\n"
+		       "by the participant's e-mail address (with the programme's code where\n"
+		       "needed: anna@example.org/MPM) or its id.\n",
+	.max_args = 1,
+	.handler = call_run,
+	.ctx = &enrollment_show_call,
+};
 
 static const CliOption enrollment_list_options[] = {
 	{"cohort", 0, "NAME", "only the enrollments of this cohort"},

@@ -309,6 +309,10 @@ static const ListSpec token_list = {sizeof(Triad__V1__Token), init_token, fill_t
 typedef struct TokenCtx {
 	Call *call;
 	char secret[SECRET_LEN + 1];
+	/* The request's fields, while a machine's organisation is looked up. */
+	char label[LABEL_MAX + 1];
+	char machine_name[MACHINE_NAME_MAX + 1];
+	char days[16];
 } TokenCtx;
 
 static void
@@ -369,6 +373,42 @@ static const char create_machine_sql[] =
 	" SELECT " TOKEN_COLS ", pc.name, pc.kind, '' FROM t JOIN pc ON pc.id = t.principal_id"
 	"  CROSS JOIN (SELECT count(*) FROM a) AS audited";
 
+/* With a machine's organisation found (ids[0]; "" for none). */
+static void
+token_create_found(Call *call, char *const *ids, void *arg)
+{
+	TokenCtx *ctx = arg;
+	bool machine = ctx->machine_name[0] != '\0';
+	char prefix[SECRET_PREFIX_LEN + 1], hash_text[2 + 2 * SECRET_HASH_LEN + 1];
+	uint8_t hash[SECRET_HASH_LEN];
+
+	if (ids == NULL) {
+		free(ctx);
+		return;
+	}
+	if (!secret_new("trd", ctx->secret, prefix, hash)) {
+		free(ctx);
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
+			  "the server could not make a token; try again");
+		return;
+	}
+	secret_hash_to_bytea(hash, hash_text);
+	const char *params[7] = {prefix, hash_text, ctx->label, ctx->days, call->request_id_text,
+				 ctx->machine_name, ids[0][0] != '\0' ? ids[0] : NULL};
+	DbJob *job = call_job(call, create_token_done, ctx);
+	if (job == NULL) {
+		free(ctx);
+		return;
+	}
+	if (!call_job_add(call, job, machine ? create_machine_sql : create_own_token_sql,
+			  machine ? 7 : 5, params)) {
+		explicit_bzero(ctx->secret, sizeof ctx->secret);
+		free(ctx);
+		return;
+	}
+	pool_submit(call->srv->pool, job);
+}
+
 static void
 svc_token_create(Call *call, const Triad__V1__Request *req)
 {
@@ -377,7 +417,8 @@ svc_token_create(Call *call, const Triad__V1__Request *req)
 
 	if (!check_text(call, "create_token.label", m->label, 0, LABEL_MAX) ||
 	    !check_text(call, "create_token.machine_name", m->machine_name, 0, MACHINE_NAME_MAX) ||
-	    !check_id(call, "create_token.organisation_id", m->organisation_id, false))
+	    !check_text(call, "create_token.organisation_id", m->organisation_id, 0,
+			SQLROUTE_KEY_MAX))
 		return;
 	if (m->expires_in_days < 0 || m->expires_in_days > TOKEN_DAYS_MAX) {
 		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "create_token.expires_in_days",
@@ -390,31 +431,17 @@ svc_token_create(Call *call, const Triad__V1__Request *req)
 		return;
 	}
 	TokenCtx *ctx = calloc(1, sizeof *ctx);
-	char prefix[SECRET_PREFIX_LEN + 1], hash_text[2 + 2 * SECRET_HASH_LEN + 1];
-	uint8_t hash[SECRET_HASH_LEN];
-	if (ctx == NULL || !secret_new("trd", ctx->secret, prefix, hash)) {
-		free(ctx);
-		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
-			  "the server could not make a token; try again");
+	if (ctx == NULL) {
+		list_answer_oom(call);
 		return;
 	}
 	ctx->call = call;
-	secret_hash_to_bytea(hash, hash_text);
-	char days[16];
-	snprintf(days, sizeof days, "%d", m->expires_in_days);
-	const char *params[7] = {prefix, hash_text, m->label, days, call->request_id_text,
-				 m->machine_name, m->organisation_id[0] ? m->organisation_id : NULL};
-	DbJob *job = call_job(call, create_token_done, ctx);
-	if (job == NULL) {
-		free(ctx);
-		return;
-	}
-	if (!call_job_add(call, job, machine ? create_machine_sql : create_own_token_sql,
-			  machine ? 7 : 5, params)) {
-		free(ctx);
-		return;
-	}
-	pool_submit(call->srv->pool, job);
+	snprintf(ctx->label, sizeof ctx->label, "%s", m->label);
+	snprintf(ctx->machine_name, sizeof ctx->machine_name, "%s", m->machine_name);
+	snprintf(ctx->days, sizeof ctx->days, "%d", m->expires_in_days);
+	/* A machine's organisation by id, name or registry number. */
+	const SqlKey key = {"create_token.organisation_id", "organisation", m->organisation_id};
+	sqlroute_keys(call, &key, 1, token_create_found, ctx);
 }
 
 static void

@@ -680,6 +680,23 @@ test_keys_resolve_in_any_case(void **state)
 	assert_int_equal(r->organisations->n_organisations, 1);
 	rpc_free(r);
 	sess_close(&s);
+
+	/* A partner system for the organisation, named by registry number; its
+	 * grant holds the organisation's id. */
+	char name[80];
+	Triad__V1__CreateTokenRequest ct = TRIAD__V1__CREATE_TOKEN_REQUEST__INIT;
+	test_unique(name, sizeof name, "hr-sync-");
+	ct.machine_name = name;
+	ct.organisation_id = org_number;
+	r = ask_ok(&op, inst, "create_token", &ct);
+	s = as(r->create_token->token);
+	rpc_free(r);
+	Triad__V1__WhoAmIRequest who = TRIAD__V1__WHO_AM_IREQUEST__INIT;
+	r = ask_ok(&s, NULL, "who_am_i", &who);
+	assert_int_equal(r->who_am_i->n_grants, 1);
+	assert_string_equal(r->who_am_i->grants[0]->organisation_id, org);
+	rpc_free(r);
+	sess_close(&s);
 }
 
 static void
