@@ -18,8 +18,8 @@ CREATE OR REPLACE FUNCTION triad_me()
     AS $$
 BEGIN
     IF triad_person() IS NULL THEN
-        PERFORM triad_raise('TR409', 'only a person has a view of their own; a partner '
-                            'system asks WhoAmI what it may do');
+        PERFORM triad_raise('TR409', 'only a person has a view of their own; WhoAmI '
+                            'tells what this principal may do');
     END IF;
     RETURN QUERY SELECT p.id, p.name, p.email FROM person p WHERE p.id = triad_person();
 END

@@ -148,8 +148,8 @@ setup(void **state)
 	make_institution(&op, "self", "Self-service tests", inst);
 	make_institution(&op, "selfb", "Another institution", other);
 
-	make_programme(&op, inst, "MPM", 0);
-	make_programme(&op, inst, "MIZ", 0);
+	free(make_programme(&op, inst, "MPM", 0));
+	free(make_programme(&op, inst, "MIZ", 0));
 	outcome("MPM", "LO1");
 	outcome("miz", "LO1");          /* programme codes in any case */
 	module("MPM", "M1");
@@ -752,7 +752,7 @@ test_an_invisible_key_is_not_found(void **state)
 			   "get_person.id");
 
 	/* Its programme codes are not this institution's either. */
-	make_programme(&op, other, "ELSEWHERE", 0);
+	free(make_programme(&op, other, "ELSEWHERE", 0));
 	Triad__V1__GetProgrammeRequest gpr = TRIAD__V1__GET_PROGRAMME_REQUEST__INIT;
 	gpr.id = "ELSEWHERE";
 	expect_status_free(ask(&op, inst, "get_programme", &gpr), CODE(NOT_FOUND),
