@@ -472,7 +472,8 @@ call_each(Client *c, const char *inst, int request, int reply, const char *filte
 		return client_out_of_memory(c);
 	}
 	fields_set_named_int(body, "page_size", LIST_MAX_PAGE_SIZE);
-	for (size_t page = 0; more && page < LIST_ALL_MAX_PAGES; page++) {
+	/* To the last page, however many there are. */
+	while (more) {
 		Triad__V1__Response *resp;
 		const ProtobufCMessage *answer;
 		ProtobufCMessage *const *item;
@@ -488,8 +489,17 @@ call_each(Client *c, const char *inst, int request, int reply, const char *filte
 			more = visit(item[i], ctx);
 		next = fields_get_named(answer, "next_page_token");
 		more = more && next[0] != '\0';
-		if (more && !fields_set_named(body, "page_token", next))
+		if (more && strcmp(next, fields_get_named(body, "page_token")) == 0) {
+			/* A server that hands back the token it was given would loop. */
+			err->kind = RPC_ERR_PROTOCOL;
+			snprintf(err->message, sizeof err->message,
+				 "%s handed back the page token it was given; stopping",
+				 c->addr != NULL ? c->addr : TRIAD_DEFAULT_ADDR);
+			rc = client_exit_code(err);
+			more = false;
+		} else if (more && !fields_set_named(body, "page_token", next)) {
 			rc = client_out_of_memory(c), more = false;
+		}
 		rpc_response_free(resp);
 	}
 	fields_free(body);

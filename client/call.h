@@ -154,7 +154,7 @@ typedef bool (*CallVisit)(const ProtobufCMessage *item, void *ctx);
 /*
  * Every item of the list that request (a body case of Request, answered
  * by reply) returns in institution inst (as call_quietly_in() takes it),
- * page by page, the largest pages first, up to LIST_ALL_MAX_PAGES: visit()
+ * page by page, the largest pages, to the last: visit()
  * each until it returns false. With filter_field, that string field of
  * the request is set to filter. Failures are as call_quietly()'s: in err,
  * not reported, but for a session that cannot be opened and running out

@@ -68,7 +68,7 @@ typedef int (*CommandHandler)(Client *c, const Command *cmd, const CliArgs *args
 
 /*
  * A command. A leaf has a handler; a group has subcommands (a NULL-terminated
- * table) and no handler. summary is one line without a full stop, shown in
+ * table), and a handler only when it does something given no command. summary is one line without a full stop, shown in
  * command lists. usage is what follows the command's path in the usage
  * line, such as "[--db] [--count N]" (NULL: "COMMAND [ARGS]" for a group,
  * nothing for a leaf); a choice between required options is written in

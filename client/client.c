@@ -275,6 +275,13 @@ walk(Client *c, int argc, char **argv)
 			return rc;
 		}
 
+		/* A group that does something of its own when given no command
+		 * (`triad me`). */
+		if (args.n_pos == 0 && cmd->handler != NULL) {
+			rc = cmd->handler(c, cmd, &args);
+			cli_args_free(&args);
+			return rc;
+		}
 		if (args.n_pos == 0 && c->json_errors) {
 			char msg[256];
 

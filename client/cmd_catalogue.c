@@ -8,7 +8,7 @@
 #include "resource.h"
 
 #define END_OPTIONS {NULL, 0, NULL, NULL}
-#define PROGRAMME_OPTION {"programme", 0, "ID", "the programme"}
+#define PROGRAMME_OPTION {"programme", 0, "CODE", "the programme, by its code"}
 #define RQ(x) TRIAD__V1__REQUEST__BODY_##x
 #define RS(x) TRIAD__V1__RESPONSE__BODY_##x
 
@@ -158,7 +158,7 @@ static const Command line_create = {
 CALL_SHOW(line_show, "learning line", RQ(GET_LEARNING_LINE), RS(LEARNING_LINE));
 
 static const CliOption programme_list_options[] = {
-	{"programme", 0, "ID", "only those of this programme"},
+	{"programme", 0, "CODE", "only those of this programme"},
 	LIST_PAGING_OPTIONS,
 	END_OPTIONS,
 };
@@ -410,7 +410,7 @@ static const Call module_require_call = {
 static const Command module_require = {
 	.name = "require",
 	.summary = "Make a module require another one first",
-	.usage = "MODULE_ID REQUIRED_MODULE_ID",
+	.usage = "MODULE REQUIRED_MODULE",
 	.description = "Both modules must be in the same programme. A prerequisite that would\n"
 		       "close a circle is refused, naming the circle.\n",
 	.min_args = 2,
@@ -428,7 +428,7 @@ static const Call module_unrequire_call = {
 static const Command module_unrequire = {
 	.name = "unrequire",
 	.summary = "Take a prerequisite away",
-	.usage = "MODULE_ID REQUIRED_MODULE_ID",
+	.usage = "MODULE REQUIRED_MODULE",
 	.min_args = 2,
 	.max_args = 2,
 	.handler = call_run,

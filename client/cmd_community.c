@@ -94,7 +94,7 @@ read_text(Client *c, const CliArgs *args, ProtobufCMessage *target, const TextSo
 static const CliOption community_create_options[] = {
 	{"name", 0, "NAME", "what the community is called"},
 	{"kind", 0, "KIND", "cohort (a cohort's learning community) or professional"},
-	{"cohort", 0, "ID", "for --kind cohort: the cohort whose community it is"},
+	{"cohort", 0, "NAME", "for --kind cohort: the cohort whose community it is"},
 	{"theme", 0, "TEXT", "what the community works on, in a sentence"},
 	{"agreement", 0, "ID", "the agreement with a work-field organisation it rests on"},
 	{"starts", 0, "YYYY-MM-DD", "the first day (default today, or the cohort's start)"},
@@ -155,7 +155,7 @@ static const Command community_list = {
 static const CliOption member_add_options[] = {
 	{"as", 0, "WHO", "participant, alumnus, staff, workplace-coach or partner"},
 	{"role", 0, "ROLE", "facilitator, member (the default) or guest"},
-	{"org", 0, "ORG_ID", "for --as partner: the organisation they come from"},
+	{"org", 0, "ORG", "for --as partner: the organisation they come from"},
 	END_OPTIONS,
 };
 
@@ -170,7 +170,7 @@ static const Call member_add_call = {
 static const Command member_add = {
 	.name = "add",
 	.summary = "Add a person to a community, or change their part in it",
-	.usage = "COMMUNITY_ID PERSON_ID --as WHO [--role ROLE] [--org ORG_ID]",
+	.usage = "COMMUNITY_ID EMAIL --as WHO [--role ROLE] [--org ORG]",
 	.description =
 		"--as says where the person comes from: participant, alumnus, staff,\n"
 		"workplace-coach, or partner (someone from a work-field organisation, named\n"
@@ -195,7 +195,7 @@ static const Call member_remove_call = {
 static const Command member_remove = {
 	.name = "remove",
 	.summary = "End a person's membership of a community",
-	.usage = "COMMUNITY_ID PERSON_ID",
+	.usage = "COMMUNITY_ID EMAIL",
 	.description = "The membership ends today; it stays in the history ('triad community\n"
 		       "member list --former').\n",
 	.min_args = 2,
@@ -254,7 +254,7 @@ static const Call org_add_call = {
 static const Command org_add = {
 	.name = "add",
 	.summary = "Let a work-field organisation take part in a community",
-	.usage = "COMMUNITY_ID ORG_ID [--network AGREEMENT_ID]",
+	.usage = "COMMUNITY_ID ORG [--network AGREEMENT_ID]",
 	.description =
 		"A small organisation may take part through a professional network: give the\n"
 		"network's agreement with --network. An organisation takes part once; its\n"
@@ -323,7 +323,7 @@ question_create_prepare(Client *c, const CliArgs *args, ProtobufCMessage *target
 static const CliOption question_create_options[] = {
 	{"community", 0, "ID", "the community it is asked in"},
 	{"title", 0, "TITLE", "the question, in a line"},
-	{"org", 0, "ORG_ID", "the organisation that owns it (staff must give it)"},
+	{"org", 0, "ORG", "the organisation that owns it (staff must give it)"},
 	{"description", 0, "TEXT", "the question in full"},
 	{"description-file", 0, "PATH", "read the description from this file ('-': standard "
 					 "input)"},
@@ -341,7 +341,7 @@ static const Call question_create_call = {
 static const Command question_create = {
 	.name = "create",
 	.summary = "Write a question from practice for a community to work on",
-	.usage = "--community ID --title TITLE [--org ORG_ID] "
+	.usage = "--community ID --title TITLE [--org ORG] "
 		 "[--description TEXT | --description-file PATH]",
 	.description =
 		"A practice question belongs to a work-field organisation that takes part in\n"
@@ -454,7 +454,7 @@ static const Command question_show = {
 
 static const CliOption question_list_options[] = {
 	{"community", 0, "ID", "only the questions of this community"},
-	{"org", 0, "ORG_ID", "only the questions this organisation owns"},
+	{"org", 0, "ORG", "only the questions this organisation owns"},
 	{"status", 0, "STATUS", "only those in this status: " QUESTION_STATUSES},
 	LIST_PAGING_OPTIONS,
 	END_OPTIONS,
@@ -471,7 +471,7 @@ static const Call question_list_call = {
 static const Command question_list = {
 	.name = "list",
 	.summary = "List the practice questions you may see",
-	.usage = "[--community ID] [--org ORG_ID] [--status STATUS] " LIST_PAGING_USAGE,
+	.usage = "[--community ID] [--org ORG] [--status STATUS] " LIST_PAGING_USAGE,
 	.description =
 		"Filters combine. Staff and a community's members see its questions; an\n"
 		"organisation's contacts see the questions their organisation owns, in\n"
@@ -506,7 +506,8 @@ static const Command question_move = {
 
 static const CliOption question_link_options[] = {
 	{"as", 0, "ROLE", "participant, coach or staff"},
-	{"enrollment", 0, "ID", "for a participant: the enrollment whose work points to it"},
+	{"enrollment", 0, "ENROLLMENT", "for a participant: the enrollment whose work points to "
+					"it"},
 	{"work", 0, "WHAT", "what the work is, such as intervention or research"},
 	END_OPTIONS,
 };
@@ -522,7 +523,7 @@ static const Call question_link_call = {
 static const Command question_link = {
 	.name = "link",
 	.summary = "Link a person to a practice question",
-	.usage = "ID PERSON_ID --as ROLE [--enrollment ID] [--work WHAT]",
+	.usage = "ID EMAIL --as ROLE [--enrollment ENROLLMENT] [--work WHAT]",
 	.description =
 		"A participant works on the question: their intervention or research points\n"
 		"to it. Give the enrollment to show the cohort; a question can run across\n"
@@ -687,7 +688,7 @@ const Command cmd_question = {
 static const CliOption board_create_options[] = {
 	{"name", 0, "NAME", "what the board is called"},
 	{"kind", 0, "KIND", "work-field, scientific or advisory-council"},
-	{"programme", 0, "ID", "the programme it advises (default: the whole institution)"},
+	{"programme", 0, "CODE", "the programme it advises (default: the whole institution)"},
 	END_OPTIONS,
 };
 
@@ -713,7 +714,7 @@ static const Command board_create = {
 CALL_SHOW(board_show, "advisory board", RQ(GET_BOARD), RS(BOARD));
 
 static const CliOption board_list_options[] = {
-	{"programme", 0, "ID", "only the boards of this programme"},
+	{"programme", 0, "CODE", "only the boards of this programme"},
 	LIST_PAGING_OPTIONS,
 	END_OPTIONS,
 };
@@ -736,7 +737,7 @@ static const Command board_list = {
 };
 
 static const CliOption board_member_add_options[] = {
-	{"org", 0, "ORG_ID", "the organisation the member comes from"},
+	{"org", 0, "ORG", "the organisation the member comes from"},
 	{"role", 0, "ROLE", "chair, member (the default) or secretary"},
 	{"from", 0, "YYYY-MM-DD", "the first day of the term (default today)"},
 	{"until", 0, "YYYY-MM-DD", "the last day of the term (default: open-ended)"},
@@ -753,7 +754,7 @@ static const Call board_member_add_call = {
 static const Command board_member_add = {
 	.name = "add",
 	.summary = "Give a person a seat on a board for a term",
-	.usage = "BOARD_ID PERSON_ID [--org ORG_ID] [--role ROLE] [--from YYYY-MM-DD] "
+	.usage = "BOARD_ID EMAIL [--org ORG] [--role ROLE] [--from YYYY-MM-DD] "
 		 "[--until YYYY-MM-DD]",
 	.description = "A person may sit on a board for several terms, as long as they do\n"
 		       "not overlap.\n",
@@ -858,7 +859,7 @@ static const CliOption agenda_add_options[] = {
 	{"title", 0, "TITLE", "what the item is about"},
 	{"notes", 0, "TEXT", "notes for the item"},
 	{"question", 0, "ID", "the practice question it is about"},
-	{"programme", 0, "ID", "the programme it is about"},
+	{"programme", 0, "CODE", "the programme it is about"},
 	END_OPTIONS,
 };
 
@@ -872,7 +873,7 @@ static const Call agenda_add_call = {
 static const Command agenda_add = {
 	.name = "add",
 	.summary = "Add an item at the end of a meeting's agenda",
-	.usage = "MEETING_ID --title TITLE [--notes TEXT] [--question ID] [--programme ID]",
+	.usage = "MEETING_ID --title TITLE [--notes TEXT] [--question ID] [--programme CODE]",
 	.description = "Items are numbered in the order they are added.\n",
 	.options = agenda_add_options,
 	.min_args = 1,

@@ -25,7 +25,7 @@
 /* ---- cohorts -------------------------------------------------------------- */
 
 static const CliOption cohort_create_options[] = {
-	{"programme", 0, "ID", "the programme"},
+	{"programme", 0, "CODE", "the programme, by its code"},
 	{"name", 0, "NAME", "unique in the programme, such as 'Metropool 24'"},
 	{"starts", 0, "YYYY-MM-DD", "the first day"},
 	{"ends", 0, "YYYY-MM-DD", "the last day"},
@@ -42,7 +42,7 @@ static const Call cohort_create_call = {
 static const Command cohort_create = {
 	.name = "create",
 	.summary = "Start a cohort of a programme",
-	.usage = "--programme ID --name NAME --starts YYYY-MM-DD --ends YYYY-MM-DD",
+	.usage = "--programme CODE --name NAME --starts YYYY-MM-DD --ends YYYY-MM-DD",
 	.description = "A cohort is the learning community of the participants who follow the\n"
 		       "programme together. Its modules are given to it as runs ('triad run').\n",
 	.options = cohort_create_options,
@@ -53,7 +53,7 @@ static const Command cohort_create = {
 CALL_SHOW(cohort_show, "cohort", RQ(GET_COHORT), RS(COHORT));
 
 static const CliOption cohort_list_options[] = {
-	{"programme", 0, "ID", "only the cohorts of this programme"},
+	{"programme", 0, "CODE", "only the cohorts of this programme"},
 	LIST_PAGING_OPTIONS,
 	END_OPTIONS,
 };
@@ -68,7 +68,7 @@ static const Call cohort_list_call = {
 static const Command cohort_list = {
 	.name = "list",
 	.summary = "List cohorts",
-	.usage = "[--programme ID] " LIST_PAGING_USAGE,
+	.usage = "[--programme CODE] " LIST_PAGING_USAGE,
 	.options = cohort_list_options,
 	.handler = call_run,
 	.ctx = &cohort_list_call,
@@ -87,8 +87,8 @@ const Command cmd_cohort = {
 /* ---- module runs, their sessions and sub-groups --------------------------- */
 
 static const CliOption run_create_options[] = {
-	{"module", 0, "ID", "the module that is given"},
-	{"cohort", 0, "ID", "the cohort whose group follows it"},
+	{"module", 0, "CODE", "the module that is given, by its code"},
+	{"cohort", 0, "NAME", "the cohort whose group follows it, by its name"},
 	{"capacity", 0, "N", "the most members of the group (default 25)"},
 	{"starts", 0, "YYYY-MM-DD", "the first day"},
 	{"ends", 0, "YYYY-MM-DD", "the last day"},
@@ -105,7 +105,7 @@ static const Call run_create_call = {
 static const Command run_create = {
 	.name = "create",
 	.summary = "Give a module to the group of a cohort",
-	.usage = "--module ID --cohort ID [--capacity N] [--starts YYYY-MM-DD] "
+	.usage = "--module CODE --cohort NAME [--capacity N] [--starts YYYY-MM-DD] "
 		 "[--ends YYYY-MM-DD]",
 	.description =
 		"The group holds the cohort's participants and the standalone participants\n"
@@ -119,7 +119,7 @@ static const Command run_create = {
 CALL_SHOW(run_show, "run with its members, waitlist and warnings", RQ(GET_RUN), RS(RUN));
 
 static const CliOption run_list_options[] = {
-	{"cohort", 0, "ID", "only the runs of this cohort"},
+	{"cohort", 0, "NAME", "only the runs of this cohort"},
 	LIST_PAGING_OPTIONS,
 	END_OPTIONS,
 };
@@ -134,7 +134,7 @@ static const Call run_list_call = {
 static const Command run_list = {
 	.name = "list",
 	.summary = "List module runs",
-	.usage = "[--cohort ID] " LIST_PAGING_USAGE,
+	.usage = "[--cohort NAME] " LIST_PAGING_USAGE,
 	.options = run_list_options,
 	.handler = call_run,
 	.ctx = &run_list_call,
@@ -158,7 +158,7 @@ static const Call session_add_call = {
 static const Command session_add = {
 	.name = "add",
 	.summary = "Add a session to a run",
-	.usage = "RUN_ID --at RFC3339 [--title TITLE]",
+	.usage = "RUN --at RFC3339 [--title TITLE]",
 	.options = session_add_options,
 	.min_args = 1,
 	.max_args = 1,
@@ -190,7 +190,7 @@ static const Call run_sessions_call = {
 static const Command run_sessions = {
 	.name = "sessions",
 	.summary = "List the sessions of a run",
-	.usage = "RUN_ID " LIST_PAGING_USAGE,
+	.usage = "RUN " LIST_PAGING_USAGE,
 	.options = paging_options,
 	.min_args = 1,
 	.max_args = 1,
@@ -215,7 +215,7 @@ static const Call subgroup_add_call = {
 static const Command subgroup_add = {
 	.name = "add",
 	.summary = "Add a sub-group to a run",
-	.usage = "RUN_ID --name NAME --purpose PURPOSE",
+	.usage = "RUN --name NAME --purpose PURPOSE",
 	.description = "A sub-group prepares assignments together or meets for intervision.\n",
 	.options = subgroup_add_options,
 	.min_args = 1,
@@ -233,7 +233,7 @@ static const Call subgroup_member_call = {
 static const Command subgroup_member = {
 	.name = "member",
 	.summary = "Put a placed enrollment of the run in a sub-group",
-	.usage = "SUBGROUP_ID ENROLLMENT_ID",
+	.usage = "SUBGROUP_ID ENROLLMENT",
 	.min_args = 2,
 	.max_args = 2,
 	.handler = call_run,
@@ -259,7 +259,7 @@ static const Call run_subgroups_call = {
 static const Command run_subgroups = {
 	.name = "subgroups",
 	.summary = "List the sub-groups of a run",
-	.usage = "RUN_ID " LIST_PAGING_USAGE,
+	.usage = "RUN " LIST_PAGING_USAGE,
 	.options = paging_options,
 	.min_args = 1,
 	.max_args = 1,
@@ -303,9 +303,10 @@ enrolled_print(Client *c, const ProtobufCMessage *answer)
 }
 
 static const CliOption enroll_options[] = {
-	{"cohort", 0, "ID", "for the whole programme, with this cohort"},
-	{"run", 0, "ID", "for this module run only, as a standalone participant"},
-	{"employer", 0, "ORG_ID", "the organisation the person works for"},
+	{"cohort", 0, "NAME", "for the whole programme, with this cohort"},
+	{"run", 0, "RUN", "for this module run only, as a standalone participant"},
+	{"employer", 0, "ORG", "the organisation the person works for: name or registry "
+				  "number"},
 	{"hours-per-week", 0, "N", "hours a week the employer grants for study"},
 	{"change-assignment", 0, "TEXT", "the change assignment the employer gives"},
 	END_OPTIONS,
@@ -322,9 +323,12 @@ static const Call enroll_call = {
 const Command cmd_enroll = {
 	.name = "enroll",
 	.summary = "Enroll a person for a programme or a single module run",
-	.usage = "PERSON_ID (--cohort ID | --run ID) [--employer ORG_ID] [--hours-per-week N] "
+	.usage = "EMAIL (--cohort NAME | --run RUN) [--employer ORG] [--hours-per-week N] "
 		 "[--change-assignment TEXT]",
 	.description =
+		"EMAIL is the person's e-mail address; RUN is a module run, named by cohort\n"
+		"and module: 'Metropool 24/M1'.\n"
+		"\n"
 		"Says whether the person was placed or waitlisted. A full group, or one\n"
 		"where standalone participants would no longer be a minority, puts the\n"
 		"enrollment on the waitlist, in order of arrival; it moves up by itself\n"
@@ -338,12 +342,28 @@ const Command cmd_enroll = {
 
 #define ENROLLMENT_COLUMNS "id person_name track status placement waitlist_position blocked_reason"
 
-CALL_SHOW(enrollment_show, "enrollment", RQ(GET_ENROLLMENT), RS(ENROLLMENT));
+static const Call enrollment_show_call = {
+	.request = RQ(GET_ENROLLMENT),
+	.reply = RS(ENROLLMENT),
+	.args = "id",
+};
+
+static const Command enrollment_show = {
+	.name = "show",
+	.summary = "Show one enrollment",
+	.usage = "[ENROLLMENT]",
+	.description = "A participant's own without ENROLLMENT when she has one. Staff name it\n"
+		       "by the participant's e-mail address (with the programme's code where\n"
+		       "needed: anna@example.org/MPM) or its id.\n",
+	.max_args = 1,
+	.handler = call_run,
+	.ctx = &enrollment_show_call,
+};
 
 static const CliOption enrollment_list_options[] = {
-	{"cohort", 0, "ID", "only the enrollments of this cohort"},
-	{"run", 0, "ID", "only the standalone enrollments of this run"},
-	{"person", 0, "ID", "only this person's"},
+	{"cohort", 0, "NAME", "only the enrollments of this cohort"},
+	{"run", 0, "RUN", "only the standalone enrollments of this run"},
+	{"person", 0, "EMAIL", "only this person's"},
 	{"status", 0, "STATUS", "only those in this status (see below)"},
 	LIST_PAGING_OPTIONS,
 	END_OPTIONS,
@@ -359,7 +379,7 @@ static const Call enrollment_list_call = {
 static const Command enrollment_list = {
 	.name = "list",
 	.summary = "List enrollments",
-	.usage = "[--cohort ID] [--run ID] [--person ID] [--status STATUS] " LIST_PAGING_USAGE,
+	.usage = "[--cohort NAME] [--run RUN] [--person EMAIL] [--status STATUS] " LIST_PAGING_USAGE,
 	.description = "Filters combine. Statuses: " STATUS_WORDS ".\n",
 	.options = enrollment_list_options,
 	.handler = call_run,
@@ -402,7 +422,7 @@ static const Call enrollment_exempt_call = {
 static const Command enrollment_exempt = {
 	.name = "exempt",
 	.summary = "Let a person take a flexible module without the core or prerequisites",
-	.usage = "PERSON_ID MODULE_ID --reason TEXT",
+	.usage = "EMAIL MODULE --reason TEXT",
 	.options = reason_options,
 	.min_args = 2,
 	.max_args = 2,
@@ -425,7 +445,7 @@ static const Call enrollment_resolve_call = {
 static const Command enrollment_resolve = {
 	.name = "resolve",
 	.summary = "Lift the block of a missed cannot-be-missed session",
-	.usage = "ENROLLMENT_ID --resolution TEXT",
+	.usage = "ENROLLMENT --resolution TEXT",
 	.options = resolve_options,
 	.min_args = 1,
 	.max_args = 1,
@@ -442,7 +462,7 @@ static const Call enrollment_complete_call = {
 static const Command enrollment_complete = {
 	.name = "complete",
 	.summary = "Record that an enrollment completed a module",
-	.usage = "ENROLLMENT_ID MODULE_ID",
+	.usage = "ENROLLMENT MODULE",
 	.min_args = 2,
 	.max_args = 2,
 	.handler = call_run,
@@ -461,8 +481,8 @@ const Command cmd_enrollment = {
 };
 
 static const CliOption waitlist_options[] = {
-	{"cohort", 0, "ID", "the waitlist of a cohort (programme enrollments)"},
-	{"run", 0, "ID", "the waitlist of a run (standalone enrollments)"},
+	{"cohort", 0, "NAME", "the waitlist of a cohort (programme enrollments)"},
+	{"run", 0, "RUN", "the waitlist of a run (standalone enrollments)"},
 	END_OPTIONS,
 };
 
@@ -477,7 +497,7 @@ static const Call waitlist_call = {
 const Command cmd_waitlist = {
 	.name = "waitlist",
 	.summary = "Show who waits for a place, in order",
-	.usage = "(--cohort ID | --run ID)",
+	.usage = "(--cohort NAME | --run RUN)",
 	.options = waitlist_options,
 	.handler = call_run,
 	.ctx = &waitlist_call,
@@ -494,7 +514,7 @@ static const Call attendance_record_call = {
 static const Command attendance_record = {
 	.name = "record",
 	.summary = "Record whether an enrollment attended a session",
-	.usage = "SESSION_ID ENROLLMENT_ID STATUS",
+	.usage = "SESSION_ID ENROLLMENT STATUS",
 	.description =
 		"STATUS is present, absent or excused; recording again replaces it.\n"
 		"Missing a session of a cannot-be-missed module blocks the enrollment\n"
@@ -507,7 +527,7 @@ static const Command attendance_record = {
 
 static const CliOption attendance_list_options[] = {
 	{"session", 0, "ID", "who attended this session"},
-	{"enrollment", 0, "ID", "which sessions this enrollment attended"},
+	{"enrollment", 0, "ENROLLMENT", "which sessions this enrollment attended"},
 	LIST_PAGING_OPTIONS,
 	END_OPTIONS,
 };
@@ -523,7 +543,7 @@ static const Call attendance_list_call = {
 static const Command attendance_list = {
 	.name = "list",
 	.summary = "List attendance by session or by enrollment",
-	.usage = "(--session ID | --enrollment ID) " LIST_PAGING_USAGE,
+	.usage = "(--session ID | --enrollment ENROLLMENT) " LIST_PAGING_USAGE,
 	.options = attendance_list_options,
 	.handler = call_run,
 	.ctx = &attendance_list_call,
@@ -607,8 +627,10 @@ static const Call claim_call = {
 static const Command prior_claim = {
 	.name = "claim",
 	.summary = "Claim a learning outcome from what you learned before",
-	.usage = "OUTCOME_ID [--evidence TEXT | --evidence-file PATH]",
-	.description = "Without --evidence or --evidence-file the evidence is read from\n"
+	.usage = "OUTCOME [--evidence TEXT | --evidence-file PATH]",
+	.description = "OUTCOME is the learning outcome's code, in your programme (with the\n"
+		       "programme's code where you follow several: MPM/LO1).\n"
+		       "Without --evidence or --evidence-file the evidence is read from\n"
 		       "standard input. An assessor validates or rejects the claim; validated\n"
 		       "outcomes count as earned credits.\n",
 	.options = claim_options,
@@ -646,7 +668,7 @@ static const Command prior_decide = {
 };
 
 static const CliOption claims_list_options[] = {
-	{"person", 0, "ID", "only this person's claims"},
+	{"person", 0, "EMAIL", "only this person's claims"},
 	{"status", 0, "STATUS", "claimed, validated or rejected"},
 	LIST_PAGING_OPTIONS,
 	END_OPTIONS,
@@ -662,7 +684,7 @@ static const Call claims_list_call = {
 static const Command prior_list = {
 	.name = "list",
 	.summary = "List claims: participants their own, staff all of the institution's",
-	.usage = "[--person ID] [--status STATUS] " LIST_PAGING_USAGE,
+	.usage = "[--person EMAIL] [--status STATUS] " LIST_PAGING_USAGE,
 	.options = claims_list_options,
 	.handler = call_run,
 	.ctx = &claims_list_call,
@@ -802,10 +824,13 @@ static const Call progress_call = {
 const Command cmd_progress = {
 	.name = "progress",
 	.summary = "Show how far an enrollment is: credits, modules, outcomes",
-	.usage = "ENROLLMENT_ID",
-	.description = "Participants see their own progress; staff see the institution's.\n"
+	.usage = "[ENROLLMENT]",
+	.description = "Participants see their own progress: without ENROLLMENT, that of their\n"
+		       "enrollment, or with several, the one ENROLLMENT names by programme code\n"
+		       "or cohort name. Staff see the institution's: ENROLLMENT is then the\n"
+		       "participant's e-mail address, with the programme's code where needed\n"
+		       "(anna@example.org/MPM), or an id.\n"
 		       "--json prints the whole report, modules and outcomes included.\n",
-	.min_args = 1,
 	.max_args = 1,
 	.handler = call_run,
 	.ctx = &progress_call,

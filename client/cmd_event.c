@@ -90,8 +90,8 @@ static const CliOption event_create_options[] = {
 	{"place", 0, "PLACE", "where it is held"},
 	{"capacity", 0, "N", "the most people who get a place, 1 to 10000 (default 25)"},
 	{"community", 0, "ID", "the community it belongs to"},
-	{"programme", 0, "ID", "the programme it is for"},
-	{"presenter", 0, "PERSON_ID", "for an alumni presentation: the alumnus who presents"},
+	{"programme", 0, "CODE", "the programme it is for"},
+	{"presenter", 0, "EMAIL", "for an alumni presentation: the alumnus who presents"},
 	{"topic", 0, "TEXT", "for an alumni presentation: what it is about"},
 	{"description", 0, "TEXT", "what to expect"},
 	END_OPTIONS,
@@ -109,7 +109,7 @@ static const Command event_create = {
 	.name = "create",
 	.summary = "Plan an event",
 	.usage = "--kind KIND --title TITLE --starts WHEN [--place PLACE] [--capacity N] "
-		 "[--community ID] [--programme ID] [--presenter PERSON_ID --topic TEXT] "
+		 "[--community ID] [--programme CODE] [--presenter EMAIL --topic TEXT] "
 		 "[--description TEXT]",
 	.description =
 		EVENT_KINDS
@@ -244,7 +244,7 @@ registered_print(Client *c, const Triad__V1__EventRegistration *r, bool self)
 	return TRIAD_EXIT_OK;
 }
 
-/* call_run(), but the answer's sentence depends on whether PERSON_ID was given. */
+/* call_run(), but the answer's sentence depends on whether EMAIL was given. */
 static int
 event_register_run(Client *c, const Command *cmd, const CliArgs *args)
 {
@@ -277,7 +277,7 @@ static const Call event_register_call = {
 static const Command event_register = {
 	.name = "register",
 	.summary = "Register for an event, yourself or (staff) someone else",
-	.usage = "EVENT_ID [PERSON_ID]",
+	.usage = "EVENT_ID [EMAIL]",
 	.description =
 		"Says whether there was a place. When the event is full the registration is\n"
 		"put on the waitlist, in order of arrival, and gets a place by itself when\n"
@@ -474,8 +474,8 @@ const Command cmd_event = {
 /* ---- alumni ---------------------------------------------------------------- */
 
 static const CliOption alumni_list_options[] = {
-	{"programme", 0, "ID", "only the alumni of this programme"},
-	{"person", 0, "ID", "only this person"},
+	{"programme", 0, "CODE", "only the alumni of this programme"},
+	{"person", 0, "EMAIL", "only this person"},
 	LIST_PAGING_OPTIONS,
 	END_OPTIONS,
 };
@@ -491,7 +491,7 @@ static const Call alumni_list_call = {
 static const Command alumni_list = {
 	.name = "list",
 	.summary = "List alumni and the roles they take",
-	.usage = "[--programme ID] [--person ID] " LIST_PAGING_USAGE,
+	.usage = "[--programme CODE] [--person EMAIL] " LIST_PAGING_USAGE,
 	.description =
 		"A person whose enrollment in a programme is completed is an alumnus of that\n"
 		"programme; nothing else needs to be recorded. The columns count what they\n"
@@ -514,9 +514,9 @@ const Command cmd_alumni = {
 /* ---- ambassadors ----------------------------------------------------------- */
 
 static const CliOption ambassador_add_options[] = {
-	{"person", 0, "ID", "who speaks for the programme"},
-	{"programme", 0, "ID", "the programme they speak for"},
-	{"org", 0, "ORG_ID", "the organisation where they speak for it"},
+	{"person", 0, "EMAIL", "who speaks for the programme"},
+	{"programme", 0, "CODE", "the programme they speak for"},
+	{"org", 0, "ORG", "the organisation where they speak for it"},
 	{"basis", 0, "BASIS", "executive or alumnus"},
 	{"starts", 0, "YYYY-MM-DD", "the first day (default today)"},
 	{"ends", 0, "YYYY-MM-DD", "the last day (default: open-ended)"},
@@ -533,7 +533,7 @@ static const Call ambassador_add_call = {
 static const Command ambassador_add = {
 	.name = "add",
 	.summary = "Name an ambassador of a programme at an organisation",
-	.usage = "--person ID --programme ID --org ORG_ID --basis BASIS [--starts YYYY-MM-DD] "
+	.usage = "--person EMAIL --programme CODE --org ORG --basis BASIS [--starts YYYY-MM-DD] "
 		 "[--ends YYYY-MM-DD]",
 	.description =
 		"An ambassador speaks for the programme at their organisation. --basis says\n"
@@ -545,8 +545,8 @@ static const Command ambassador_add = {
 };
 
 static const CliOption ambassador_list_options[] = {
-	{"programme", 0, "ID", "only the ambassadors of this programme"},
-	{"org", 0, "ORG_ID", "only those at this organisation"},
+	{"programme", 0, "CODE", "only the ambassadors of this programme"},
+	{"org", 0, "ORG", "only those at this organisation"},
 	LIST_PAGING_OPTIONS,
 	END_OPTIONS,
 };
@@ -563,7 +563,7 @@ static const Call ambassador_list_call = {
 static const Command ambassador_list = {
 	.name = "list",
 	.summary = "List ambassadors, current and former",
-	.usage = "[--programme ID] [--org ORG_ID] " LIST_PAGING_USAGE,
+	.usage = "[--programme CODE] [--org ORG] " LIST_PAGING_USAGE,
 	.options = ambassador_list_options,
 	.handler = call_run,
 	.ctx = &ambassador_list_call,

@@ -715,103 +715,48 @@ say_not_sent(Client *c, const RpcError *err, TriadExit rc, const char *not_mine,
 
 /* ---- give ---------------------------------------------------------------------- */
 
-/* Whether s is shaped like an id (a UUID). */
-static bool
-is_uuid(const char *s)
-{
-	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-
-	if (strlen(s) != sizeof shape - 1)
-		return false;
-	for (size_t i = 0; shape[i] != '\0'; i++)
-		if (shape[i] == '-' ? s[i] != '-' : strchr("0123456789abcdefABCDEF", s[i]) == NULL)
-			return false;
-	return true;
-}
-
-/* What looking up a code collects. */
-typedef struct CodeFind {
-	const char *code;
-	char *id;             /* malloc'd once found */
-	char seen[512];       /* the codes there are, for the message */
-	bool no_memory;
-} CodeFind;
-
-static bool
-code_visit(const ProtobufCMessage *item, void *ctx)
-{
-	CodeFind *f = ctx;
-	const char *code = fields_get_named(item, "code");
-	size_t used = strlen(f->seen);
-
-	if (strcasecmp(code, f->code) == 0) {
-		if ((f->id = strdup(fields_get_named(item, "id"))) == NULL)
-			f->no_memory = true;
-		return false;
-	}
-	if (used + strlen(code) + 8 < sizeof f->seen)
-		snprintf(f->seen + used, sizeof f->seen - used, "%s%s", used ? ", " : "", code);
-	else if (strstr(f->seen, "...") == NULL && used + 5 < sizeof f->seen)
-		strcat(f->seen, ", ...");
-	return true;
-}
-
 /*
  * The id of the learning outcome (or, with module, the module) that value
- * names in the coachee's programme: a code, looked up in the catalogue
- * of the coachee's institution, or an id. *id is malloc'd.
+ * names in the coachee's institution: a code, which the server looks up
+ * (in the programmes of the coach's coachees first), or an id. Asked
+ * before anything is written, so that a wrong code costs no text. *id is
+ * malloc'd.
  */
 static TriadExit
 resolve_code(Client *c, const Triad__V1__Coachee *k, bool module, const char *value, char **id)
 {
-	const char *what = module ? "module" : "learning outcome";
-	CodeFind programme = {.code = k->programme_code}, item = {.code = value};
+	Triad__V1__GetLearningOutcomeRequest go = TRIAD__V1__GET_LEARNING_OUTCOME_REQUEST__INIT;
+	Triad__V1__GetModuleRequest gm = TRIAD__V1__GET_MODULE_REQUEST__INIT;
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__Response *resp;
 	RpcError err;
 	TriadExit rc;
 
 	*id = NULL;
-	if (is_uuid(value)) {
-		*id = strdup(value);
-		return *id != NULL ? TRIAD_EXIT_OK : client_out_of_memory(c);
+	if (module) {
+		gm.id = (char *)value;
+		req.body_case = RQ(GET_MODULE);
+		req.get_module = &gm;
+	} else {
+		go.id = (char *)value;
+		req.body_case = RQ(GET_LEARNING_OUTCOME);
+		req.get_learning_outcome = &go;
 	}
-	rc = call_each(c, k->institution_id, RQ(LIST_PROGRAMMES), RS(PROGRAMMES), NULL, NULL,
-		       code_visit, &programme, &err);
-	if (rc == TRIAD_EXIT_OK && programme.id != NULL)
-		rc = call_each(c, k->institution_id,
-			       module ? RQ(LIST_MODULES) : RQ(LIST_LEARNING_OUTCOMES),
-			       module ? RS(MODULES) : RS(LEARNING_OUTCOMES), "programme_id",
-			       programme.id, code_visit, &item, &err);
-	free(programme.id);
-	if (programme.no_memory || item.no_memory) {
-		free(item.id);
-		return client_out_of_memory(c);
-	}
+	rc = call_quietly_in(c, k->institution_id, &req, module ? RS(MODULE) : RS(LEARNING_OUTCOME),
+			     &resp, &err);
 	if (rc != TRIAD_EXIT_OK) {
-		if (err.kind == RPC_ERR_NONE)
-			return rc;
-		fprintf(c->err, "The %s codes of %s could not be looked up: ", what,
-			k->programme_code);
-		print_sanitized(c->err, err.message);
-		fprintf(c->err, ".\nPlease give the %s's id instead of its code.\n", what);
-		return client_exit_code(&err);
-	}
-	if (item.id == NULL) {
-		fprintf(c->err, "%s: ", c->path);
-		print_sanitized(c->err, k->programme_code[0] ? k->programme_code
-							     : "the coachee's programme");
-		fprintf(c->err, " has no %s '", what);
-		print_sanitized(c->err, value);
-		fputs("'.", c->err);
-		if (item.seen[0] != '\0') {
-			fprintf(c->err, " Its %ss: ", what);
-			print_sanitized(c->err, item.seen);
-			putc('.', c->err);
+		if (err.kind == RPC_ERR_STATUS &&
+		    (err.code == TRIAD__V1__CODE__CODE_NOT_FOUND ||
+		     err.code == TRIAD__V1__CODE__CODE_INVALID_ARGUMENT)) {
+			fprintf(c->err, "%s: --%s: ", c->path, module ? "module" : "outcome");
+			say_sentence(c->err, err.message);
+			return TRIAD_EXIT_USAGE;
 		}
-		putc('\n', c->err);
-		return TRIAD_EXIT_USAGE;
+		return call_report(c, &err, rc);
 	}
-	*id = item.id;
-	return TRIAD_EXIT_OK;
+	*id = strdup(module ? resp->module->id : resp->learning_outcome->id);
+	rpc_response_free(resp);
+	return *id != NULL ? TRIAD_EXIT_OK : client_out_of_memory(c);
 }
 
 /*
@@ -973,7 +918,8 @@ done:
 }
 
 static const CliOption give_options[] = {
-	{"outcome", 0, "CODE", "the learning outcome it is about, by its code (or id)"},
+	{"outcome", 0, "CODE", "the learning outcome it is about, by its code (or id); "
+			       "PROGRAMME/CODE where codes repeat"},
 	{"module", 0, "CODE", "the module it is about, by its code (or id)"},
 	{"request", 0, "ID", "the request for feedback it answers"},
 	TEXT_OPTIONS,
@@ -1509,8 +1455,8 @@ asked_print(Client *c, const ProtobufCMessage *answer)
 static const CliOption ask_options[] = {
 	{"question", 0, "TEXT", "what you would like feedback on"},
 	{"due", 0, "YYYY-MM-DD", "when you would like it"},
-	{"outcome", 0, "ID", "the learning outcome it is about"},
-	{"module", 0, "ID", "the module it is about"},
+	{"outcome", 0, "CODE", "the learning outcome it is about, by its code"},
+	{"module", 0, "CODE", "the module it is about, by its code"},
 	{"assignment", 0, "TEXT", "the assignment it is about"},
 	END_OPTIONS,
 };
@@ -1526,21 +1472,50 @@ static const Call ask_call = {
 static const Command feedback_ask = {
 	.name = "ask",
 	.summary = "Ask one of your coaches for feedback",
-	.usage = "RELATION_ID --question TEXT [--due YYYY-MM-DD] [--outcome ID] [--module ID] "
+	.usage = "[COACH] --question TEXT [--due YYYY-MM-DD] [--outcome CODE] [--module CODE] "
 		 "[--assignment TEXT]",
 	.description =
-		"RELATION_ID is your coaching relation with the coach you ask; your programme\n"
-		"staff can tell it. The coach sees the request in 'triad feedback requests'.\n",
+		"COACH is the e-mail address of the coach you ask ('triad me' lists your\n"
+		"coaches); with only one coach, it may be left out. The coach sees the\n"
+		"request in 'triad feedback requests'; you see it in 'triad feedback sent'.\n",
 	.options = ask_options,
-	.min_args = 1,
 	.max_args = 1,
 	.handler = call_run,
 	.ctx = &ask_call,
 };
 
+/* ---- sent (participants) ----------------------------------------------------------- */
+
+static const CliOption sent_options[] = {
+	{"coach", 0, "EMAIL", "only the requests to this coach"},
+	{"answered", 0, NULL, "the answered ones too"},
+	LIST_PAGING_OPTIONS,
+	END_OPTIONS,
+};
+
+static const Call sent_call = {
+	.request = RQ(LIST_SENT_FEEDBACK_REQUESTS),
+	.reply = RS(SENT_FEEDBACK_REQUESTS),
+	.fields = "coach=relation_id answered=include_answered",
+	.items = "requests for feedback",
+	.columns = "due_on overdue coach_name participant_name question answered_at id",
+};
+
+static const Command feedback_sent = {
+	.name = "sent",
+	.summary = "The requests for feedback you sent, not yet answered",
+	.usage = "[--coach EMAIL] [--answered] " LIST_PAGING_USAGE,
+	.description =
+		"A participant sees the requests she sent; a coach those sent to them in\n"
+		"this institution; programme staff all of the institution's.\n",
+	.options = sent_options,
+	.handler = call_run,
+	.ctx = &sent_call,
+};
+
 static const Command *const feedback_commands[] = {
 	&feedback_give, &feedback_requests, &feedback_list, &feedback_show,
-	&feedback_edit, &feedback_ask,      NULL,
+	&feedback_edit, &feedback_ask,      &feedback_sent, NULL,
 };
 
 const Command cmd_feedback = {

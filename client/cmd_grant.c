@@ -56,7 +56,7 @@ add_run(Client *c, const Command *cmd, const CliArgs *args)
 	int role, title;
 	TriadExit rc;
 
-	if ((rc = resource_argument(c, args->pos[0], "PERSON_ID")) != TRIAD_EXIT_OK ||
+	if ((rc = resource_argument(c, args->pos[0], "PERSON")) != TRIAD_EXIT_OK ||
 	    (rc = resource_name_option(c, args, "role", &names_role, true, &role)) !=
 		    TRIAD_EXIT_OK ||
 	    (rc = resource_name_option(c, args, "title", &names_title, false, &title)) !=
@@ -76,16 +76,17 @@ add_run(Client *c, const Command *cmd, const CliArgs *args)
 static const CliOption add_options[] = {
 	{"role", 0, "ROLE", "the role (see below)"},
 	{"title", 0, "TITLE", "for programme-staff: the function (see below)"},
-	{"org", 0, "ORG_ID", "the organisation the role is limited to"},
+	{"org", 0, "ORG", "the organisation the role is limited to: name or registry number"},
 	{NULL, 0, NULL, NULL},
 };
 
 static const Command grant_add = {
 	.name = "add",
 	.summary = "Give a person of the institution a role",
-	.usage = "PERSON_ID --role ROLE [--title TITLE] [--org ORG_ID]",
+	.usage = "PERSON --role ROLE [--title TITLE] [--org ORG]",
 	.description =
-		"Example: triad --institution nsob grant add PERSON_ID --role programme-staff\n"
+		"PERSON is the person's e-mail address (or id).\n"
+		"Example: triad --institution nsob grant add an@example.org --role programme-staff\n"
 		"         --title lecturer\n"
 		"\n"
 		RESOURCE_ROLES_HELP

@@ -83,7 +83,7 @@ create_run(Client *c, const Command *cmd, const CliArgs *args)
 	int role, title;
 	TriadExit rc;
 
-	if ((rc = resource_argument(c, args->pos[0], "PERSON_ID")) != TRIAD_EXIT_OK ||
+	if ((rc = resource_argument(c, args->pos[0], "PERSON")) != TRIAD_EXIT_OK ||
 	    (rc = resource_name_option(c, args, "role", &names_role, true, &role)) !=
 		    TRIAD_EXIT_OK ||
 	    (rc = resource_name_option(c, args, "title", &names_title, false, &title)) !=
@@ -110,7 +110,7 @@ create_run(Client *c, const Command *cmd, const CliArgs *args)
 static const CliOption create_options[] = {
 	{"role", 0, "ROLE", "the role (see below)"},
 	{"title", 0, "TITLE", "for programme-staff: the function (see below)"},
-	{"org", 0, "ORG_ID", "the organisation the role is limited to"},
+	{"org", 0, "ORG", "the organisation the role is limited to: name or registry number"},
 	{"expires-in", 0, "DAYS", "days the code stays valid (default 14, at most 90)"},
 	{NULL, 0, NULL, NULL},
 };
@@ -118,7 +118,7 @@ static const CliOption create_options[] = {
 static const Command invite_create = {
 	.name = "create",
 	.summary = "Invite a person of the institution to sign in with a role",
-	.usage = "PERSON_ID --role ROLE [--title TITLE] [--org ORG_ID] [--expires-in DAYS]",
+	.usage = "PERSON --role ROLE [--title TITLE] [--org ORG] [--expires-in DAYS]",
 	.description =
 		"Prints a one-time code and the command the person runs to sign in with it:\n"
 		"\n"

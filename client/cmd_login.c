@@ -446,6 +446,8 @@ print_welcome(Client *c, const Triad__V1__RedeemInviteReply *r, const Triad__V1_
 	print_sanitized(c->out, path);
 	fputs(".\n\nWhat to try next:\n", c->out);
 	fprintf(c->out, "  triad whoami%s   who you are and what you may do\n", addr);
+	fprintf(c->out, "  triad me%s       your enrollments, coaches and what waits for you\n",
+		addr);
 	fprintf(c->out, "  triad --help%s   everything triad can do\n", addr);
 	if (addr[0] != '\0') {
 		fputs("Set TRIAD_ADDR=", c->out);

@@ -161,6 +161,20 @@ static const Command *const me_commands[] = {
 
 const Command cmd_me = {
 	.name = "me",
-	.summary = "What the service holds about you",
+	.summary = "Your roles, enrollments, coaches, coachees, consents and open requests",
+	.usage = "[export [--output FILE]]",
+	.description =
+		"Everything the service holds about you that you work with, in every\n"
+		"institution at once: where you have which role; the enrollments you follow\n"
+		"(not completed or withdrawn); your coaches and the participants you coach;\n"
+		"the consents you gave employers; and the requests for feedback that you\n"
+		"sent and that wait for you. --json prints all of it.\n"
+		"\n"
+		"The commands that act on your own enrollment (progress, consent set,\n"
+		"relation propose, feedback ask) use it without being told which when you\n"
+		"have just one; with several, name it by programme code or cohort name.\n"
+		"\n"
+		"'triad me export' gives everything the service holds about you.\n",
+	.handler = me_summary_run,
 	.subcommands = me_commands,
 };

@@ -1,8 +1,9 @@
 /*
- * cmd_org.c: `triad org create|list|show`, the organisations (employers,
- * schools, hospitals, municipalities) shared by all institutions.
- * All are Calls (call.h). The kind is printed by its name in every
- * format, so they keep their own cells.
+ * cmd_org.c: `triad org create|list|show|find`, the organisations
+ * (employers, schools, hospitals, municipalities) shared by all
+ * institutions. All are Calls (call.h). The kind is printed by its name in
+ * every format, so they keep their own cells. An organisation is named by
+ * its name or registry number (or id); the server looks it up.
  */
 #include "call.h"
 #include "commands.h"
@@ -11,7 +12,7 @@
 #define RQ(x) TRIAD__V1__REQUEST__BODY_##x
 #define RS(x) TRIAD__V1__RESPONSE__BODY_##x
 
-static const char *const org_headers[] = {"id", "name", "kind", "created_at"};
+static const char *const org_headers[] = {"id", "name", "kind", "registry_number", "created_at"};
 #define ORG_COLS (sizeof org_headers / sizeof org_headers[0])
 
 /* The kind by its name (care-provider) in every format. */
@@ -23,7 +24,8 @@ org_cells(const ProtobufCMessage *m, const char **cells, CallNumbers *num)
 	cells[0] = o->id;
 	cells[1] = o->name;
 	cells[2] = names_show(&names_org_kind, o->kind, num->n[0], sizeof num->n[0]);
-	cells[3] = o->created_at;
+	cells[3] = o->registry_number;
+	cells[4] = o->created_at;
 }
 
 /*
@@ -50,6 +52,7 @@ create_prepare(Client *c, const CliArgs *args, ProtobufCMessage *target)
 static const CliOption create_options[] = {
 	{"name", 0, "NAME", "the organisation's name"},
 	{"kind", 0, "KIND", "what kind of organisation it is (see below)"},
+	{"registry-number", 0, "NUMBER", "its number in a public register, such as the KvK"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -66,13 +69,14 @@ static const Call org_create_call = {
 static const Command org_create = {
 	.name = "create",
 	.summary = "Add an organisation",
-	.usage = "--name NAME --kind KIND",
+	.usage = "--name NAME --kind KIND [--registry-number NUMBER]",
 	.description =
 		"KIND is one of employer, school, hospital, municipality, government,\n"
 		"care-provider and other.\n"
 		"\n"
 		"Organisations are shared by all institutions: a municipality that employs\n"
-		"participants of several institutions is added once.\n",
+		"participants of several institutions is added once. Wherever a command\n"
+		"takes an organisation, its name or registry number will do.\n",
 	.options = create_options,
 	.handler = call_run,
 	.ctx = &org_create_call,
@@ -113,17 +117,41 @@ static const Call org_show_call = {
 static const Command org_show = {
 	.name = "show",
 	.summary = "Show one organisation",
-	.usage = "ID",
+	.usage = "NAME|NUMBER|ID",
+	.description = "NAME is its name, NUMBER its registry number.\n",
 	.min_args = 1,
 	.max_args = 1,
 	.handler = call_run,
 	.ctx = &org_show_call,
 };
 
+static const Call org_find_call = {
+	.request = RQ(FIND_ORGANISATIONS),
+	.reply = RS(ORGANISATIONS),
+	.args = "query",
+	.items = "organisations",
+	.ncols = ORG_COLS,
+	.headers = org_headers,
+	.cells = org_cells,
+};
+
+static const Command org_find = {
+	.name = "find",
+	.summary = "Find organisations by name or registry number",
+	.usage = "[TEXT] " LIST_PAGING_USAGE,
+	.description = "Lists the organisations whose name contains TEXT (in any case) or whose\n"
+		       "registry number is TEXT; all of them without TEXT.\n",
+	.options = list_options,
+	.max_args = 1,
+	.handler = call_run,
+	.ctx = &org_find_call,
+};
+
 static const Command *const org_commands[] = {
 	&org_create,
 	&org_list,
 	&org_show,
+	&org_find,
 	NULL,
 };
 

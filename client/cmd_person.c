@@ -1,6 +1,7 @@
 /*
- * cmd_person.c: `triad person create|list|show|erase`, the people of an
- * institution. Every command is a Call (call.h).
+ * cmd_person.c: `triad person create|list|show|find|erase`, the people of
+ * an institution. Every command is a Call (call.h). A person is named by
+ * e-mail address (or id); the server looks it up.
  */
 #include "call.h"
 #include "commands.h"
@@ -77,7 +78,45 @@ static const Command person_list = {
 	.ctx = &person_list_call,
 };
 
-CALL_SHOW(person_show, "person", RQ(GET_PERSON), RS(PERSON));
+static const Call person_show_call = {
+	.request = RQ(GET_PERSON),
+	.reply = RS(PERSON),
+	.args = "id",
+};
+
+static const Command person_show = {
+	.name = "show",
+	.summary = "Show one person",
+	.usage = "EMAIL|ID",
+	.min_args = 1,
+	.max_args = 1,
+	.handler = call_run,
+	.ctx = &person_show_call,
+};
+
+static const Call person_find_call = {
+	.request = RQ(FIND_PERSONS),
+	.reply = RS(PERSONS),
+	.args = "query",
+	.items = "persons",
+	.columns = "name email id",
+};
+
+static const Command person_find = {
+	.name = "find",
+	.summary = "Find persons by name or e-mail address",
+	.usage = "[TEXT] " LIST_PAGING_USAGE,
+	.description =
+		"Lists the persons whose name or e-mail address contains TEXT (in any\n"
+		"case), or all of them without TEXT, as far as you may see them:\n"
+		"programme staff every person of the institution; anyone else\n"
+		"themselves, their coaches and coachees, and an employer's contact the\n"
+		"organisation's employees.\n",
+	.options = list_options,
+	.max_args = 1,
+	.handler = call_run,
+	.ctx = &person_find_call,
+};
 
 /* Erasing cannot be undone: the command line says so with --yes. */
 static TriadExit
@@ -167,6 +206,7 @@ static const Command *const person_commands[] = {
 	&person_create,
 	&person_list,
 	&person_show,
+	&person_find,
 	&person_erase,
 	NULL,
 };

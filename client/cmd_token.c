@@ -67,14 +67,15 @@ static const CliOption create_options[] = {
 	{"label", 0, "LABEL", "what the token is for, such as laptop or hr-sync"},
 	{"expires-in", 0, "DAYS", "let the token expire after DAYS days (default: never)"},
 	{"machine", 0, "NAME", "the token is for a new partner's system called NAME"},
-	{"org", 0, "ORG_ID", "with --machine: the organisation it is limited to"},
+	{"org", 0, "ORG", "with --machine: the organisation it is limited to, by name or "
+			  "registry number"},
 	{NULL, 0, NULL, NULL},
 };
 
 static const Command token_create = {
 	.name = "create",
 	.summary = "Create an API token, for yourself or for a partner's system",
-	.usage = "[--label LABEL] [--expires-in DAYS] [--machine NAME [--org ORG_ID]]",
+	.usage = "[--label LABEL] [--expires-in DAYS] [--machine NAME [--org ORG]]",
 	.description =
 		"The token is printed once; the service stores only a hash of it. Without\n"
 		"--machine the token is yours, for another computer or a script. With\n"

@@ -7,6 +7,11 @@
  * Most commands are a Call (call.h); by hand below: a new relation's
  * invite for its coach, consent levels (whose first value, none, is a
  * real choice rather than "unspecified"), and the employer's view.
+ *
+ * Everything is named as people name it, and the server finds it: an
+ * organisation by name or registry number, a person by e-mail address, an
+ * enrollment by the participant's e-mail and programme code. A
+ * participant's own enrollment needs no naming when she has one.
  */
 #include "call.h"
 #include "commands.h"
@@ -60,7 +65,7 @@ const Command cmd_partner = {
 };
 
 static const CliOption agreement_create_options[] = {
-	{"org", 0, "ORG_ID", "the organisation the agreement is with"},
+	{"org", 0, "ORG", "the organisation the agreement is with: name or registry number"},
 	{"kind", 0, "KIND", "covenant, professional-workplace or professional-network"},
 	{"starts", 0, "YYYY-MM-DD", "the first day (default today)"},
 	{"ends", 0, "YYYY-MM-DD", "the last day (default: open-ended)"},
@@ -85,7 +90,7 @@ static const Call agreement_create_call = {
 static const Command agreement_create = {
 	.name = "create",
 	.summary = "Record an agreement that makes an organisation a partner",
-	.usage = "--org ORG_ID --kind KIND [--starts YYYY-MM-DD] [--ends YYYY-MM-DD] "
+	.usage = "--org ORG --kind KIND [--starts YYYY-MM-DD] [--ends YYYY-MM-DD] "
 		 "[--hours-per-week N] [--change-assignments N] [--internship-places N] "
 		 "[--contact NAME]... [--ambassador NAME]... [--member NAME]...",
 	.description =
@@ -100,7 +105,7 @@ static const Command agreement_create = {
 CALL_SHOW(agreement_show, "agreement", RQ(GET_AGREEMENT), RS(AGREEMENT));
 
 static const CliOption agreement_list_options[] = {
-	{"org", 0, "ORG_ID", "only the agreements with this organisation"},
+	{"org", 0, "ORG", "only the agreements with this organisation"},
 	LIST_PAGING_OPTIONS,
 	END_OPTIONS,
 };
@@ -116,7 +121,7 @@ static const Call agreement_list_call = {
 static const Command agreement_list = {
 	.name = "list",
 	.summary = "List agreements, current and ended",
-	.usage = "[--org ORG_ID] " LIST_PAGING_USAGE,
+	.usage = "[--org ORG] " LIST_PAGING_USAGE,
 	.options = agreement_list_options,
 	.handler = call_run,
 	.ctx = &agreement_list_call,
@@ -275,9 +280,13 @@ static const Call relation_create_call = {
 static const Command relation_create = {
 	.name = "create",
 	.summary = "Make a person the coach of an enrollment",
-	.usage = "ENROLLMENT_ID COACH_PERSON_ID [--kind KIND] [--starts YYYY-MM-DD] "
-		 "[--ends YYYY-MM-DD]",
+	.usage = "ENROLLMENT COACH [--kind KIND] [--starts YYYY-MM-DD] [--ends YYYY-MM-DD]",
 	.description =
+		"ENROLLMENT is the participant's e-mail address, with the programme's code\n"
+		"when she has several enrollments (anna@example.org/MPM), or its id; COACH\n"
+		"is the coach's e-mail address (or person id): someone the service knows,\n"
+		"though perhaps not this institution yet.\n"
+		"\n"
 		"Kinds: workplace-coach, who follows the participant at work and gives\n"
 		"feedback (not necessarily the manager); confidant, who supports, for\n"
 		"example with the research question; programme-coach, programme staff who\n"
@@ -293,26 +302,57 @@ static const Command relation_create = {
 };
 
 static const CliOption relation_propose_options[] = {
+	{"enrollment", 0, "ENROLLMENT", "which of your enrollments: programme code or cohort "
+					"name"},
 	{"kind", 0, "KIND", "workplace-coach (the default), confidant, programme-coach or "
 			    "alumni-coach"},
 	END_OPTIONS,
 };
 
+/*
+ * COACH [--enrollment E] (the argument filled coach_person_id), or as
+ * before ENROLLMENT COACH; the enrollment is the participant's own, which
+ * the server fills in when she has one.
+ */
+static TriadExit
+propose_prepare(Client *c, const CliArgs *args, ProtobufCMessage *target)
+{
+	const char *enrollment;
+	TriadExit rc = resource_option(c, args, "enrollment", false, &enrollment);
+
+	if (rc != TRIAD_EXIT_OK)
+		return rc;
+	if (args->n_pos == 2 && enrollment != NULL)
+		return client_usage_error(c, "give the enrollment once: as --enrollment or as the "
+					     "first argument");
+	if (args->n_pos == 2)
+		enrollment = args->pos[0];
+	if ((enrollment != NULL && !fields_set_named(target, "enrollment_id", enrollment)) ||
+	    !fields_set_named(target, "coach_person_id", args->pos[args->n_pos - 1]))
+		return client_out_of_memory(c);
+	return relation_prepare(c, args, target);
+}
+
 static const Call relation_propose_call = {
 	.request = RQ(PROPOSE_RELATION),
 	.reply = RS(RELATION),
-	.args = "enrollment_id coach_person_id",
-	.prepare = relation_prepare,
+	.args = "coach_person_id",
+	.fields = "enrollment=",
+	.prepare = propose_prepare,
 };
 
 static const Command relation_propose = {
 	.name = "propose",
 	.summary = "Propose a coach for your own enrollment",
-	.usage = "ENROLLMENT_ID COACH_PERSON_ID [--kind KIND]",
-	.description = "Programme staff approve the proposal ('triad relation approve').\n"
-		       "Kinds: " RELATION_KINDS ".\n",
+	.usage = "COACH [--enrollment ENROLLMENT] [--kind KIND]",
+	.description =
+		"COACH is the coach's e-mail address. The enrollment is yours: with one,\n"
+		"it needs no naming; with several, name it by programme code or cohort\n"
+		"name ('triad me' lists them). Programme staff approve the proposal\n"
+		"('triad relation approve').\n"
+		"Kinds: " RELATION_KINDS ".\n",
 	.options = relation_propose_options,
-	.min_args = 2,
+	.min_args = 1,
 	.max_args = 2,
 	.handler = call_run,
 	.ctx = &relation_propose_call,
@@ -327,7 +367,9 @@ static const Call relation_approve_call = {
 static const Command relation_approve = {
 	.name = "approve",
 	.summary = "Approve a proposed relation",
-	.usage = "ID",
+	.usage = "RELATION",
+	.description = "RELATION is its id, or the participant's and the coach's e-mail\n"
+		       "addresses: anna@example.org/coach@example.org.\n",
 	.min_args = 1,
 	.max_args = 1,
 	.handler = call_run,
@@ -343,8 +385,10 @@ static const Call relation_end_call = {
 static const Command relation_end = {
 	.name = "end",
 	.summary = "End a relation",
-	.usage = "ID",
-	.description = "The coach no longer sees the participant; the feedback given stays.\n",
+	.usage = "RELATION",
+	.description = "The coach no longer sees the participant; the feedback given stays.\n"
+		       "RELATION is its id, or the participant's and the coach's e-mail\n"
+		       "addresses: anna@example.org/coach@example.org.\n",
 	.min_args = 1,
 	.max_args = 1,
 	.handler = call_run,
@@ -352,8 +396,8 @@ static const Command relation_end = {
 };
 
 static const CliOption relation_list_options[] = {
-	{"enrollment", 0, "ID", "only the relations of this enrollment"},
-	{"coach", 0, "PERSON_ID", "only the relations of this coach"},
+	{"enrollment", 0, "ENROLLMENT", "only the relations of this enrollment"},
+	{"coach", 0, "EMAIL", "only the relations of this coach"},
 	LIST_PAGING_OPTIONS,
 	END_OPTIONS,
 };
@@ -368,8 +412,8 @@ static const Call relation_list_call = {
 
 static const Command relation_list = {
 	.name = "list",
-	.summary = "List coaching relations",
-	.usage = "[--enrollment ID] [--coach PERSON_ID] " LIST_PAGING_USAGE,
+	.summary = "List coaching relations: staff all, a participant hers, a coach theirs",
+	.usage = "[--enrollment ENROLLMENT] [--coach EMAIL] " LIST_PAGING_USAGE,
 	.options = relation_list_options,
 	.handler = call_run,
 	.ctx = &relation_list_call,
@@ -410,17 +454,35 @@ consent_entry(int level, bool label)
 	return NULL;
 }
 
+/*
+ * ORG LEVEL [--enrollment E], or as before ENROLLMENT ORG LEVEL. The
+ * arguments filled enrollment_id and organisation_id in the old order;
+ * here they are put right, and the enrollment left to the server (the
+ * participant's own) when not given.
+ */
 static TriadExit
 consent_prepare(Client *c, const CliArgs *args, ProtobufCMessage *target)
 {
 	Triad__V1__SetConsentRequest *m = (Triad__V1__SetConsentRequest *)target;
+	const char *enrollment, *level_word = args->pos[args->n_pos - 1];
 	char why[512];
 	int level;
+	TriadExit rc = resource_option(c, args, "enrollment", false, &enrollment);
 
-	if (!names_parse(&names_consent, args->pos[2], &level)) {
-		names_explain(&names_consent, args->pos[2], why, sizeof why);
+	if (rc != TRIAD_EXIT_OK)
+		return rc;
+	if (args->n_pos == 3 && enrollment != NULL)
+		return client_usage_error(c, "give the enrollment once: as --enrollment or as the "
+					     "first argument");
+	if (args->n_pos == 3)
+		enrollment = args->pos[0];
+	if (!names_parse(&names_consent, level_word, &level)) {
+		names_explain(&names_consent, level_word, why, sizeof why);
 		return client_usage_error(c, "invalid LEVEL: %s", why);
 	}
+	if (!fields_set_named(target, "enrollment_id", enrollment != NULL ? enrollment : "") ||
+	    !fields_set_named(target, "organisation_id", args->pos[args->n_pos - 2]))
+		return client_out_of_memory(c);
 	m->level = (Triad__V1__ConsentLevel)level;
 	return TRIAD_EXIT_OK;
 }
@@ -442,14 +504,19 @@ consent_print(Client *c, const ProtobufCMessage *answer)
 
 		return resource_print_record(c, 4, headers, cells);
 	}
-	fputs("Organisation ", c->out);
-	print_sanitized(c->out, k->organisation_id);
+	print_sanitized(c->out, k->organisation_name[0] != '\0' ? k->organisation_name
+							       : k->organisation_id);
 	fputs(" may now see ", c->out);
 	if (what != NULL)
 		fputs(what, c->out);
 	else
 		fprintf(c->out, "what consent level %d allows", (int)k->level);
-	fputs(" (enrollment ", c->out);
+	fputs(" (", c->out);
+	if (k->programme_code[0] != '\0') {
+		print_sanitized(c->out, k->programme_code);
+		fputs(", ", c->out);
+	}
+	fputs("enrollment ", c->out);
 	print_sanitized(c->out, k->enrollment_id);
 	fputs(").\n", c->out);
 	return TRIAD_EXIT_OK;
@@ -459,15 +526,26 @@ static const Call consent_set_call = {
 	.request = RQ(SET_CONSENT),
 	.reply = RS(CONSENT),
 	.args = "enrollment_id organisation_id",
+	.fields = "enrollment=",
 	.prepare = consent_prepare,
 	.print = consent_print,
+};
+
+static const CliOption consent_set_options[] = {
+	{"enrollment", 0, "ENROLLMENT", "which of your enrollments: programme code or cohort "
+					"name"},
+	END_OPTIONS,
 };
 
 static const Command consent_set = {
 	.name = "set",
 	.summary = "Say what an employer may see of your enrollment",
-	.usage = "ENROLLMENT_ID ORG_ID LEVEL",
+	.usage = "ORG LEVEL [--enrollment ENROLLMENT]",
 	.description =
+		"ORG is the organisation's name or registry number. The enrollment is\n"
+		"yours: with one, it needs no naming; with several, name it by programme\n"
+		"code or cohort name ('triad me' lists them).\n"
+		"\n"
 		"LEVEL is what the organisation's contacts see:\n"
 		"  none      nothing of your progress; this is where everyone starts, and\n"
 		"            setting it takes consent back\n"
@@ -475,13 +553,67 @@ static const Command consent_set = {
 		"  full      your progress and the feedback your coaches give you\n"
 		"\n"
 		"You can change it at any time; every change is recorded.\n",
-	.min_args = 3,
+	.options = consent_set_options,
+	.min_args = 2,
 	.max_args = 3,
 	.handler = call_run,
 	.ctx = &consent_set_call,
 };
 
-static const Command *const consent_commands[] = {&consent_set, NULL};
+/* The level by its word (progress, full) in every format. */
+static void
+consent_cells(const ProtobufCMessage *m, const char **cells, CallNumbers *num)
+{
+	const Triad__V1__Consent *k = (const Triad__V1__Consent *)m;
+	const char *level = consent_entry(k->level, false);
+
+	cells[0] = k->participant_name;
+	cells[1] = k->programme_code;
+	cells[2] = k->organisation_name;
+	cells[3] = level != NULL ? level : resource_u64((uint64_t)k->level, num->n[0],
+							 sizeof num->n[0]);
+	cells[4] = k->updated_at;
+	cells[5] = k->enrollment_id;
+	cells[6] = k->organisation_id;
+}
+
+static const char *const consent_headers[] = {
+	"participant_name", "programme_code", "organisation_name", "level", "updated_at",
+	"enrollment_id", "organisation_id",
+};
+
+static const CliOption consent_list_options[] = {
+	{"enrollment", 0, "ENROLLMENT", "only the consents of this enrollment"},
+	{"org", 0, "ORG", "only the consents given to this organisation"},
+	LIST_PAGING_OPTIONS,
+	END_OPTIONS,
+};
+
+static const Call consent_list_call = {
+	.request = RQ(LIST_CONSENTS),
+	.reply = RS(CONSENTS),
+	.fields = "org=organisation_id",
+	.items = "consents",
+	.ncols = sizeof consent_headers / sizeof consent_headers[0],
+	.headers = consent_headers,
+	.cells = consent_cells,
+};
+
+static const Command consent_list = {
+	.name = "list",
+	.summary = "List consents: those you gave, or those given to your organisation",
+	.usage = "[--enrollment ENROLLMENT] [--org ORG] " LIST_PAGING_USAGE,
+	.description =
+		"A participant sees the consents she gave (also those set back to none);\n"
+		"an employer's contact the participants who consented to the\n"
+		"organisation, and at which level; programme staff all of the\n"
+		"institution's.\n",
+	.options = consent_list_options,
+	.handler = call_run,
+	.ctx = &consent_list_call,
+};
+
+static const Command *const consent_commands[] = {&consent_set, &consent_list, NULL};
 
 const Command cmd_consent = {
 	.name = "consent",
@@ -612,6 +744,38 @@ view_print(Client *c, const Triad__V1__ListEmployerViewReply *v)
 	return ok ? TRIAD_EXIT_OK : TRIAD_EXIT_SERVER;
 }
 
+/* Moves the rows of more (a later page) to the end of all. */
+static bool
+view_append(Triad__V1__ListEmployerViewReply *all, Triad__V1__ListEmployerViewReply *more)
+{
+	Triad__V1__EmployerView **p = realloc(all->participants, (all->n_participants +
+								 more->n_participants + 1) *
+								sizeof *p);
+	Triad__V1__Feedback **f;
+	char *next;
+
+	if (p == NULL)
+		return false;
+	all->participants = p;
+	f = realloc(all->feedback, (all->n_feedback + more->n_feedback + 1) * sizeof *f);
+	if (f == NULL)
+		return false;
+	all->feedback = f;
+	if ((next = strdup(more->next_page_token)) == NULL)
+		return false;
+	memcpy(p + all->n_participants, more->participants,
+	       more->n_participants * sizeof *p);
+	all->n_participants += more->n_participants;
+	more->n_participants = 0;
+	memcpy(f + all->n_feedback, more->feedback, more->n_feedback * sizeof *f);
+	all->n_feedback += more->n_feedback;
+	more->n_feedback = 0;
+	if (all->next_page_token != protobuf_c_empty_string)
+		free(all->next_page_token);
+	all->next_page_token = next;
+	return true;
+}
+
 static int
 employer_view_run(Client *c, const Command *cmd, const CliArgs *args)
 {
@@ -623,14 +787,36 @@ employer_view_run(Client *c, const Command *cmd, const CliArgs *args)
 
 	if ((rc = list_paging_parse(c, args, &paging)) != TRIAD_EXIT_OK)
 		return rc;
-	if (paging.all)
-		return client_usage_error(c, "--all is not available here; follow --page-token");
 	m.page_size = paging.page_size;
 	m.page_token = (char *)paging.page_token;
 	req.body_case = RQ(LIST_EMPLOYER_VIEW);
 	req.list_employer_view = &m;
 	if ((rc = client_call_expect(c, &req, RS(EMPLOYER_VIEW), &resp)) != TRIAD_EXIT_OK)
 		return rc;
+	/* --all: the pages after the first, gathered into the first answer. */
+	while (paging.all && resp->employer_view->next_page_token[0] != '\0') {
+		Triad__V1__ListEmployerViewReply *all = resp->employer_view;
+		Triad__V1__Response *more;
+		char *token = strdup(all->next_page_token);
+
+		if (token == NULL) {
+			rpc_response_free(resp);
+			return client_out_of_memory(c);
+		}
+		m.page_token = token;
+		rc = client_call_expect(c, &req, RS(EMPLOYER_VIEW), &more);
+		free(token);
+		if (rc != TRIAD_EXIT_OK) {
+			rpc_response_free(resp);
+			return rc;
+		}
+		if (!view_append(all, more->employer_view)) {
+			rpc_response_free(more);
+			rpc_response_free(resp);
+			return client_out_of_memory(c);
+		}
+		rpc_response_free(more);
+	}
 	rc = view_print(c, resp->employer_view);
 	if (rc == TRIAD_EXIT_OK && resp->employer_view->next_page_token[0] != '\0') {
 		fflush(c->out);
@@ -644,15 +830,14 @@ employer_view_run(Client *c, const Command *cmd, const CliArgs *args)
 }
 
 static const CliOption employer_view_options[] = {
-	{"page-size", 0, "N", "at most N participants per page, 1 to 500 (default 50)"},
-	{"page-token", 0, "TOKEN", "continue at the page this token names"},
+	LIST_PAGING_OPTIONS,
 	END_OPTIONS,
 };
 
 static const Command employer_view = {
 	.name = "view",
 	.summary = "See the participants of your organisation, as far as they consent",
-	.usage = "[--page-size N] [--page-token TOKEN]",
+	.usage = LIST_PAGING_USAGE,
 	.description =
 		"Each participant decides what you see ('triad consent set'): their progress\n"
 		"(status, credits, modules, attendance), and with full consent also the\n"
@@ -668,8 +853,13 @@ judgement_print(Client *c, const ProtobufCMessage *answer)
 
 	if (c->format != PRINT_TEXT)
 		return call_print_record(c, answer);
-	fputs("Your advisory judgement on the workplace intervention of enrollment ", c->out);
-	print_sanitized(c->out, j->enrollment_id);
+	fputs("Your advisory judgement on the workplace intervention of ", c->out);
+	if (j->participant_name[0] != '\0') {
+		print_sanitized(c->out, j->participant_name);
+	} else {
+		fputs("enrollment ", c->out);
+		print_sanitized(c->out, j->enrollment_id);
+	}
 	fputs(" is recorded (id ", c->out);
 	print_sanitized(c->out, j->id);
 	fputs(").\n", c->out);
@@ -692,8 +882,12 @@ static const Call employer_judge_call = {
 static const Command employer_judge = {
 	.name = "judge",
 	.summary = "Give advice on a participant's workplace intervention",
-	.usage = "ENROLLMENT_ID --text TEXT",
+	.usage = "ENROLLMENT --text TEXT",
 	.description =
+		"ENROLLMENT is the participant's e-mail address (with the programme's code\n"
+		"when she follows several: anna@example.org/MPM), as 'triad employer view'\n"
+		"shows her, or the enrollment's id.\n"
+		"\n"
 		"The judgement is about one subject only: the change the participant\n"
 		"brings about at work (the workplace intervention). It is advice, in\n"
 		"words, for the programme's assessors: employers never grade, and the\n"
@@ -711,4 +905,41 @@ const Command cmd_employer = {
 	.name = "employer",
 	.summary = "For employers: your participants' progress, and advice on their work",
 	.subcommands = employer_commands,
+};
+
+/* ---- reading advisory judgements ---------------------------------------------- */
+
+static const CliOption judgement_list_options[] = {
+	LIST_PAGING_OPTIONS,
+	END_OPTIONS,
+};
+
+static const Call judgement_list_call = {
+	.request = RQ(LIST_ADVISORY_JUDGEMENTS),
+	.reply = RS(ADVISORY_JUDGEMENTS),
+	.args = "enrollment_id",
+	.items = "advisory judgements",
+	.columns = "created_at participant_name organisation_name author_name text",
+};
+
+static const Command judgement_list = {
+	.name = "list",
+	.summary = "Read employers' advisory judgements on workplace interventions",
+	.usage = "[ENROLLMENT] " LIST_PAGING_USAGE,
+	.description =
+		"The programme's assessors read all of them, a participant those about\n"
+		"her, an employer's contact those of the organisation. ENROLLMENT (the\n"
+		"participant's e-mail address, or an id) narrows it to one participant.\n",
+	.options = judgement_list_options,
+	.max_args = 1,
+	.handler = call_run,
+	.ctx = &judgement_list_call,
+};
+
+static const Command *const judgement_commands[] = {&judgement_list, NULL};
+
+const Command cmd_judgement = {
+	.name = "judgement",
+	.summary = "Employers' advisory judgements, for assessors and participants",
+	.subcommands = judgement_commands,
 };

@@ -60,6 +60,9 @@ extern const Command cmd_whoami;
 /* cmd_me.c */
 extern const Command cmd_me;
 
+/* cmd_self.c: `triad me` without a command, the summary */
+int me_summary_run(Client *c, const Command *cmd, const CliArgs *args);
+
 /* cmd_notification.c */
 extern const Command cmd_notification;
 
@@ -68,6 +71,9 @@ extern const Command cmd_org;
 
 /* cmd_person.c */
 extern const Command cmd_person;
+
+/* cmd_self.c */
+extern const Command cmd_me;
 
 /* cmd_session.c */
 extern const Command cmd_ping;
@@ -84,5 +90,6 @@ extern const Command cmd_agreement;
 extern const Command cmd_relation;
 extern const Command cmd_consent;
 extern const Command cmd_employer;
+extern const Command cmd_judgement;
 
 #endif

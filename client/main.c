@@ -57,6 +57,7 @@ static const Command *const commands[] = {
 	&cmd_agreement,
 	&cmd_consent,
 	&cmd_employer,
+	&cmd_judgement,
 	&cmd_community,
 	&cmd_question,
 	&cmd_event,
@@ -81,14 +82,28 @@ static const Command root = {
 		"  triad login                 sign in with an API token\n"
 		"  triad whoami                who you are and what you may do\n"
 		"\n"
+		"Participants:\n"
+		"  triad me                    your enrollments, coaches, consents, requests\n"
+		"  triad progress              how far you are (your enrollment by default)\n"
+		"  triad feedback ask --question TEXT   ask your coach for feedback\n"
+		"  triad consent set ORG LEVEL what an employer may see of your progress\n"
+		"\n"
 		"Coaches:\n"
 		"  triad coachees              the participants you coach\n"
 		"  triad feedback requests     what they asked you for feedback on\n"
 		"  triad feedback give EMAIL   write feedback for one of them\n"
 		"\n"
+		"Employers:\n"
+		"  triad employer view         your participants, as far as they consent\n"
+		"  triad consent list          who consented, at which level\n"
+		"\n"
 		"Events:\n"
 		"  triad event list            the events you may go to\n"
 		"  triad event register ID     register; says whether you have a place\n"
+		"\n"
+		"Names: wherever a command takes an id it also takes the name people use:\n"
+		"a programme's or module's code, a cohort's name, a person's e-mail, an\n"
+		"organisation's name or registry number, an institution's slug in any case.\n"
 		"\n"
 		"Environment:\n"
 		"  TRIAD_ADDR         server address, used when --addr is not given\n"

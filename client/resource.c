@@ -17,7 +17,7 @@ list_paging_parse(Client *c, const CliArgs *args, ListPaging *out)
 
 	memset(out, 0, sizeof *out);
 	out->all = cli_args_has(args, "all");
-	out->max_pages = LIST_ALL_MAX_PAGES;
+	out->max_pages = 0;     /* to the last page */
 	out->page_token = token != NULL ? token : "";
 	if (size != NULL && !cli_parse_ulong(size, 1, LIST_MAX_PAGE_SIZE, &n))
 		return client_usage_error(c,
@@ -32,10 +32,54 @@ list_paging_parse(Client *c, const CliArgs *args, ListPaging *out)
 	return TRIAD_EXIT_OK;
 }
 
+/* The tokens a list has been given so far, to see a server going round. */
+typedef struct Seen {
+	char **tokens;
+	size_t n, cap;
+} Seen;
+
+static bool
+seen_has(const Seen *s, const char *token)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->tokens[i], token) == 0)
+			return true;
+	return false;
+}
+
+/* Keeps token (owned by the caller). False when memory ran out. */
+static bool
+seen_add(Seen *s, const char *token)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		char **grown = realloc(s->tokens, cap * sizeof *grown);
+
+		if (grown == NULL)
+			return false;
+		s->tokens = grown;
+		s->cap = cap;
+	}
+	if ((s->tokens[s->n] = strdup(token)) == NULL)
+		return false;
+	s->n++;
+	return true;
+}
+
+static void
+seen_free(Seen *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->tokens[i]);
+	free(s->tokens);
+}
+
 TriadExit
 list_pages(const ListPaging *p, ListFetch fetch, void *ctx, Table *t, ListResult *res)
 {
 	char *token = strdup(p->page_token != NULL ? p->page_token : "");
+	Seen seen = {0};
+	TriadExit rc = TRIAD_EXIT_OK;
 
 	memset(res, 0, sizeof *res);
 	if (token == NULL) {
@@ -44,35 +88,40 @@ list_pages(const ListPaging *p, ListFetch fetch, void *ctx, Table *t, ListResult
 	}
 	for (;;) {
 		char *next = NULL;
-		TriadExit rc = fetch(ctx, p->page_size, token, t, &next);
 
+		rc = fetch(ctx, p->page_size, token, t, &next);
 		if (rc != TRIAD_EXIT_OK) {
 			free(next);
-			free(token);
-			return rc;
+			break;
 		}
 		res->pages++;
 		if (next == NULL)
 			next = strdup("");
-		if (next == NULL) {
+		if (next == NULL || !seen_add(&seen, token)) {
+			free(next);
 			res->no_memory = true;
-			free(token);
-			return TRIAD_EXIT_SERVER;
+			rc = TRIAD_EXIT_SERVER;
+			break;
 		}
-		if (next[0] != '\0' && strcmp(next, token) == 0) {
+		if (next[0] != '\0' && seen_has(&seen, next)) {
 			res->looped = true;
 			free(next);
-			free(token);
-			return TRIAD_EXIT_UNREACHABLE;
+			rc = TRIAD_EXIT_UNREACHABLE;
+			break;
 		}
 		free(token);
 		token = next;
 		if (token[0] == '\0' || !p->all)
 			break;
-		if (res->pages >= p->max_pages) {
+		if (p->max_pages > 0 && res->pages >= p->max_pages) {
 			res->stopped = true;
 			break;
 		}
+	}
+	seen_free(&seen);
+	if (rc != TRIAD_EXIT_OK) {
+		free(token);
+		return rc;
 	}
 	res->next = token;
 	return TRIAD_EXIT_OK;

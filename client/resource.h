@@ -22,14 +22,12 @@
 
 /* The most items a page may hold (access.proto, LISTS). */
 #define LIST_MAX_PAGE_SIZE 500
-/* How many pages --all follows at most, so a server bug cannot loop us. */
-#define LIST_ALL_MAX_PAGES 1000
 
 /* The options every list command takes; put them in its option table. */
 #define LIST_PAGING_OPTIONS                                                              \
 	{"page-size", 0, "N", "at most N items per page, 1 to 500 (default 50)"},         \
 	{"page-token", 0, "TOKEN", "continue at the page this token names"},            \
-	{"all", 0, NULL, "fetch every page, not just the first (up to 1000)"}
+	{"all", 0, NULL, "fetch every page to the last, not just the first"}
 
 /* What grant add and invite create say about roles, titles and --org. */
 #define RESOURCE_ROLES_HELP                                                               \
@@ -46,7 +44,7 @@ typedef struct ListPaging {
 	int32_t page_size;      /* 0: the server's default */
 	const char *page_token; /* where to start; "" for the beginning */
 	bool all;               /* follow next_page_token */
-	size_t max_pages;       /* with all: stop after this many pages */
+	size_t max_pages;       /* with all: stop after this many pages (0: at the last) */
 } ListPaging;
 
 /*
@@ -70,15 +68,16 @@ typedef struct ListResult {
 	size_t pages;   /* pages fetched */
 	char *next;     /* malloc'd: the token of the next page; "" when there is none */
 	bool stopped;   /* --all gave up after max_pages pages */
-	bool looped;    /* the server handed back the token it was given */
+	bool looped;    /* the server handed back a token it had given before */
 	bool no_memory; /* memory ran out in list_pages() itself */
 } ListResult;
 
 /*
- * Fetch the first page, or with p->all every page up to p->max_pages,
- * adding rows to t. On TRIAD_EXIT_OK res->next is set (free it with
- * list_result_free()). A server that returns the token it was just given
- * would make --all loop: that is res->looped and TRIAD_EXIT_UNREACHABLE;
+ * Fetch the first page, or with p->all every page to the last (or up to
+ * p->max_pages when that is not 0), adding rows to t. On TRIAD_EXIT_OK
+ * res->next is set (free it with list_result_free()). A server that
+ * returns a token it has given before would make --all loop: that is
+ * res->looped and TRIAD_EXIT_UNREACHABLE;
  * running out of memory is res->no_memory and TRIAD_EXIT_SERVER. Neither
  * is reported here; other failures are the fetch function's.
  */

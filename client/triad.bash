@@ -7,11 +7,11 @@
 
 # Subcommands of each group, keyed by the command path.
 declare -gA _triad_subcommands=(
-	["triad"]="login logout whoami me institution person org grant token invite audit notification programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer community question event alumni ambassador board ping version help"
+	["triad"]="login logout whoami me institution person org grant token invite audit notification programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer judgement community question event alumni ambassador board ping version help"
 	["triad institution"]="create list show"
-	["triad person"]="create list show erase"
+	["triad person"]="create list show find erase"
 	["triad me"]="export"
-	["triad org"]="create list show"
+	["triad org"]="create list show find"
 	["triad grant"]="add list revoke"
 	["triad token"]="create list revoke"
 	["triad invite"]="create list revoke"
@@ -28,12 +28,13 @@ declare -gA _triad_subcommands=(
 	["triad enrollment"]="show list move exempt resolve complete"
 	["triad attendance"]="record list"
 	["triad prior-learning"]="claim decide list"
-	["triad feedback"]="give requests list show edit ask"
+	["triad feedback"]="give requests list show edit ask sent"
 	["triad relation"]="create propose approve end list"
 	["triad partner"]="list"
 	["triad agreement"]="create show list end"
-	["triad consent"]="set"
+	["triad consent"]="set list"
 	["triad employer"]="view judge"
+	["triad judgement"]="list"
 	["triad community"]="create list show member org"
 	["triad community member"]="add remove list"
 	["triad community org"]="add list"
@@ -61,10 +62,12 @@ declare -gA _triad_options=(
 	["triad person list"]="--page-size --page-token --all"
 	["triad person show"]=""
 	["triad person erase"]="--yes"
+	["triad person find"]="--page-size --page-token --all"
 	["triad me export"]="-o --output"
-	["triad org create"]="--name --kind"
+	["triad org create"]="--name --kind --registry-number"
 	["triad org list"]="--page-size --page-token --all"
 	["triad org show"]=""
+	["triad org find"]="--page-size --page-token --all"
 	["triad grant add"]="--role --title --org"
 	["triad grant list"]="--principal --page-size --page-token --all"
 	["triad grant revoke"]=""
@@ -131,8 +134,9 @@ declare -gA _triad_options=(
 	["triad feedback show"]=""
 	["triad feedback edit"]="--situation --behaviour --effect --suggestion --from-file -e --edit"
 	["triad feedback ask"]="--question --due --outcome --module --assignment"
+	["triad feedback sent"]="--coach --answered --page-size --page-token --all"
 	["triad relation create"]="--kind --starts --ends"
-	["triad relation propose"]="--kind"
+	["triad relation propose"]="--enrollment --kind"
 	["triad relation approve"]=""
 	["triad relation end"]=""
 	["triad relation list"]="--enrollment --coach --page-size --page-token --all"
@@ -141,9 +145,11 @@ declare -gA _triad_options=(
 	["triad agreement show"]=""
 	["triad agreement list"]="--org --page-size --page-token --all"
 	["triad agreement end"]="--on"
-	["triad consent set"]=""
-	["triad employer view"]="--page-size --page-token"
+	["triad consent set"]="--enrollment"
+	["triad consent list"]="--enrollment --org --page-size --page-token --all"
+	["triad employer view"]="--page-size --page-token --all"
 	["triad employer judge"]="--text"
+	["triad judgement list"]="--page-size --page-token --all"
 	["triad community create"]="--name --kind --cohort --theme --agreement --starts --ends"
 	["triad community list"]="--kind --page-size --page-token --all"
 	["triad community show"]=""
@@ -198,7 +204,7 @@ _triad_global_options="--addr --token --institution --timeout --json --csv --wid
 # Options that take no value; every other option takes one.
 _triad_flags=" --json --csv --wide --version -h --help --all --mandatory-attendance --cannot-be-missed "
 _triad_flags+="--no-mandatory-attendance --no-cannot-be-missed --validate --reject "
-_triad_flags+="-e --edit --db --client --former --upcoming --cancelled --past --yes "
+_triad_flags+="-e --edit --db --client --former --upcoming --cancelled --past --yes --answered "
 
 # Words for the values of options and arguments.
 _triad_roles="institution-admin programme-staff participant workplace-coach employer-contact partner-integration"
@@ -263,7 +269,7 @@ _triad_arg_values()
 	case "$1 $2" in
 	"triad enrollment move 1") echo "$_triad_enrollment_statuses" ;;
 	"triad attendance record 2") echo "$_triad_attendance_statuses" ;;
-	"triad consent set 2") echo "$_triad_consent_levels" ;;
+	"triad consent set 1" | "triad consent set 2") echo "$_triad_consent_levels" ;;
 	"triad question move 1") echo "accepted in-progress delivered evaluated" ;;
 	"triad event attend 1") echo "$_triad_attendance_statuses" ;;
 	esac

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -99,14 +100,16 @@ static const Policy policies[VERB_COUNT_] = {
 			      "see cohorts and runs"},
 	[VERB_COHORT_WRITE] = {"cohort_write", SCOPE_TENANT, OP | ADMIN | STAFF, "plan cohorts and runs"},
 	[VERB_ENROLL] = {"enroll", SCOPE_TENANT, OP | ADMIN | STAFF | PARTNER, "enroll participants"},
-	[VERB_ENROLLMENT_READ] = {"enrollment_read", SCOPE_TENANT, OP | ADMIN | STAFF, "see enrollments"},
+	/* Participants too: the views show them their own and no one else's. */
+	[VERB_ENROLLMENT_READ] = {"enrollment_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT,
+				  "see enrollments"},
 	[VERB_ENROLLMENT_WRITE] = {"enrollment_write", SCOPE_TENANT, OP | ADMIN | STAFF, "change enrollments"},
 	[VERB_CLAIM_CREATE] = {"claim_create", SCOPE_TENANT, PARTICIPANT, "claim prior learning"},
 	[VERB_CLAIM_DECIDE] = {"claim_decide", SCOPE_TENANT, ASSESSOR, "decide on prior learning (assessors only)"},
 	[VERB_PROGRESS_READ] = {"progress_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT, "see progress"},
 	[VERB_PARTNER_READ] = {"partner_read", SCOPE_TENANT, OP | ADMIN | STAFF, "see partners and agreements"},
 	[VERB_PARTNER_WRITE] = {"partner_write", SCOPE_TENANT, OP | ADMIN | STAFF, "record agreements"},
-	[VERB_RELATION_READ] = {"relation_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT,
+	[VERB_RELATION_READ] = {"relation_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT | COACH,
 				"see coaching relations"},
 	[VERB_RELATION_WRITE] = {"relation_write", SCOPE_TENANT, OP | ADMIN | STAFF, "manage coaching relations"},
 	[VERB_RELATION_PROPOSE] = {"relation_propose", SCOPE_TENANT, PARTICIPANT, "propose a coach"},
@@ -151,6 +154,17 @@ static const Policy policies[VERB_COUNT_] = {
 	[VERB_PERSON_ERASE] = {"person_erase", SCOPE_TENANT, OP | ADMIN, "erase persons"},
 	[VERB_PERSON_ERASE_SERVICE] = {"person_erase_service", SCOPE_SERVICE, 0,
 				       "erase persons from the whole service"},
+	[VERB_ME] = {"me", SCOPE_SESSION, 0, "see your own"},
+	/* Who sees whom is the database's (person_v). */
+	[VERB_PERSON_FIND] = {"person_find", SCOPE_TENANT, OP | ANYONE, "find persons"},
+	[VERB_CONSENT_READ] = {"consent_read", SCOPE_TENANT,
+			       OP | ADMIN | STAFF | PARTICIPANT | R(EMPLOYER_CONTACT) | PARTNER,
+			       "see consents"},
+	/* Written for the programme's assessors; the participant and the
+	 * organisation that wrote it read it too. */
+	[VERB_JUDGEMENT_READ] = {"judgement_read", SCOPE_TENANT,
+				 OP | ADMIN | ASSESSOR | PARTICIPANT | R(EMPLOYER_CONTACT) | PARTNER,
+				 "read advisory judgements"},
 };
 
 const char *
@@ -217,10 +231,12 @@ auth_verb_roles(Verb verb, const char **names, size_t max)
 	return n;
 }
 
+/* Slugs are lower case and named in any case; ids in canonical form. */
 static bool
 grant_in(const SessionGrant *g, const char *institution)
 {
-	return strcmp(g->institution_id, institution) == 0 || strcmp(g->slug, institution) == 0;
+	return strcasecmp(g->institution_id, institution) == 0 ||
+	       strcasecmp(g->slug, institution) == 0;
 }
 
 /* The role bits a grant gives. */

@@ -126,6 +126,10 @@ typedef enum Verb {
 	VERB_EXPORT_OWN_DATA,           /* anyone: what the service holds about herself */
 	VERB_PERSON_ERASE,              /* an institution admin, in her institution */
 	VERB_PERSON_ERASE_SERVICE,      /* ErasePerson by an operator, no institution */
+	VERB_ME,                        /* one's own roles, enrollments, relations, ... everywhere */
+	VERB_PERSON_FIND,               /* persons by name or e-mail, as far as one may see them */
+	VERB_CONSENT_READ,
+	VERB_JUDGEMENT_READ,
 	VERB_COUNT_
 } Verb;
 

@@ -221,15 +221,15 @@ call_job_owner(const Call *call, DbJob *job)
 		job->principal = pool_owner_principal(call->principal->id);
 }
 
-DbJob *
-call_job(Call *call, DbDoneFn done, void *arg)
+static DbJob *
+call_job_scoped(Call *call, DbDoneFn done, void *arg, bool hold)
 {
 	const Principal *p = call->principal;
 	DbJob *job = db_job_new(done, arg);
 	char grants[16];
 
 	call_job_owner(call, job);
-	if (job != NULL && !call_job_hold(call, job, &job->done, &job->arg)) {
+	if (job != NULL && hold && !call_job_hold(call, job, &job->done, &job->arg)) {
 		db_job_free(job);
 		job = NULL;
 	}
@@ -248,6 +248,18 @@ call_job(Call *call, DbDoneFn done, void *arg)
 	if (job == NULL)
 		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
 	return job;
+}
+
+DbJob *
+call_job(Call *call, DbDoneFn done, void *arg)
+{
+	return call_job_scoped(call, done, arg, true);
+}
+
+DbJob *
+call_lookup_job(Call *call, DbDoneFn done, void *arg)
+{
+	return call_job_scoped(call, done, arg, false);
 }
 
 bool

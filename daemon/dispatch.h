@@ -93,6 +93,14 @@ void call_job_owner(const Call *call, DbJob *job);
 DbJob *call_job(Call *call, DbDoneFn done, void *arg);
 
 /*
+ * A job for a look-up that a request needs before its own job (the ids its
+ * natural keys name: sqlroute_keys()): scoped like call_job()'s, so that it
+ * sees what the caller may see, but never held, so that the request's own
+ * job is the one that claims its idempotency key.
+ */
+DbJob *call_lookup_job(Call *call, DbDoneFn done, void *arg);
+
+/*
  * Adds a statement to job, or, when the job is full or memory ran out,
  * frees the job, answers the call with INTERNAL and returns false.
  */

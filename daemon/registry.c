@@ -72,6 +72,38 @@ route_verb(const Route *r, const Call *call, const Triad__V1__Request *req)
 	return r->verb;
 }
 
+/* ---- parameters that take keys ---- */
+
+/* The kinds of key triad_key() knows (sql/functions/names.sql). */
+static const char *const key_kinds[] = {
+	"programme", "module", "outcome", "cohort", "run", "person", "coach", "organisation",
+	"enrollment", "my_enrollment", "relation", "my_relation",
+};
+
+bool
+route_key_kind_known(const char *kind)
+{
+	for (size_t i = 0; kind != NULL && i < sizeof key_kinds / sizeof key_kinds[0]; i++) {
+		if (strcmp(kind, key_kinds[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+bool
+route_param_split(const char *param, char *path, size_t size, const char **kind)
+{
+	const char *at = strchr(param, '@');
+	size_t n = at != NULL ? (size_t)(at - param) : strlen(param);
+
+	*kind = at != NULL ? at + 1 : NULL;
+	if (n >= size)
+		return false;
+	memcpy(path, param, n);
+	path[n] = '\0';
+	return true;
+}
+
 /* ---- the static check ---- */
 
 static bool __attribute__((format(printf, 3, 4)))
@@ -175,6 +207,8 @@ check_row(const Route *r, char *err, size_t size)
 
 	const ProtobufCMessageDescriptor *reply =
 		(const ProtobufCMessageDescriptor *)reply_field(r->reply)->descriptor;
+	const char *keyed[ROUTE_MAX_STMTS * ROUTE_MAX_PARAMS];
+	int nkeyed = 0;
 	for (int s = 0; s < ROUTE_MAX_STMTS && r->stmts[s].sql != NULL; s++) {
 		const SqlStmt *st = &r->stmts[s];
 		int n = 0;
@@ -186,7 +220,12 @@ check_row(const Route *r, char *err, size_t size)
 						       "name %s", name, s + 1, n + 1, src);
 				continue;
 			}
-			const ProtobufCFieldDescriptor *f = resolve_path((const ProtobufCMessageDescriptor *)bf->descriptor, src);
+			char path[128];
+			const char *kind;
+			const ProtobufCFieldDescriptor *f =
+				route_param_split(src, path, sizeof path, &kind)
+					? resolve_path((const ProtobufCMessageDescriptor *)bf->descriptor, path)
+					: NULL;
 			if (f == NULL)
 				return problem(err, size, "row %s, statement %d: $%d: %s is not a "
 					       "field of %s", name, s + 1, n + 1, src,
@@ -194,6 +233,21 @@ check_row(const Route *r, char *err, size_t size)
 			if (!param_type_ok(f))
 				return problem(err, size, "row %s, statement %d: $%d: %s cannot be "
 					       "a parameter", name, s + 1, n + 1, src);
+			if (kind != NULL && !route_key_kind_known(kind))
+				return problem(err, size, "row %s, statement %d: $%d: no kind of key "
+					       "called %s", name, s + 1, n + 1, kind);
+			if (kind != NULL && (f->type != PROTOBUF_C_TYPE_STRING ||
+					     f->label == PROTOBUF_C_LABEL_REPEATED))
+				return problem(err, size, "row %s, statement %d: $%d: only a text "
+					       "field takes a key, not %s", name, s + 1, n + 1, path);
+			if (kind != NULL) {
+				int k = 0;
+				while (k < nkeyed && strncmp(keyed[k], src, strlen(path) + 1) != 0)
+					k++;
+				if (k == nkeyed && (keyed[nkeyed++] = src, nkeyed > ROUTE_MAX_KEYS))
+					return problem(err, size, "row %s: more than %d fields take "
+						       "keys", name, ROUTE_MAX_KEYS);
+			}
 		}
 		if (highest_param(st->sql) != n)
 			return problem(err, size, "row %s, statement %d: the SQL uses $%d but the "
@@ -306,6 +360,7 @@ static const struct {
 	{"triad.v1.CoachingRelation", "participant_person_id"},
 	{"triad.v1.Feedback", "at participant_person_id"},
 	{"triad.v1.EmployerView", "id"},
+	{"triad.v1.Consent", "id"},
 	{"triad.v1.CommunityMember", "current"},
 	{"triad.v1.QuestionPerson", "at"},
 	{"triad.v1.Product", "question_community_id question_organisation_id at"},

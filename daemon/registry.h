@@ -32,13 +32,23 @@
 typedef struct Call Call;
 typedef void (*Handler)(Call *call, const Triad__V1__Request *req);
 
-#define ROUTE_MAX_STMTS 3
+#define ROUTE_MAX_STMTS 8
 #define ROUTE_MAX_PARAMS 12
+#define ROUTE_MAX_KEYS 8         /* fields of one row that take keys */
 
 /*
  * One statement of a route. params name where each $n comes from:
  *   "path.to.field"  a field of the request body (nested by '.'); fields
  *                    called id, *_id and page_token must be ids or empty
+ *   "path@kind"      a field that holds an id or the natural key of a kind
+ *                    of thing ("cohort_id@cohort": a cohort's id or name;
+ *                    the kinds are triad_key()'s, sql/functions/names.sql).
+ *                    Before the statements run, sqlroute.c asks the
+ *                    database which id a key names, within what the caller
+ *                    may see, and passes that id; a key that names nothing
+ *                    is NOT_FOUND, one that fits several INVALID_ARGUMENT.
+ *                    The kinds my_enrollment and my_relation also fill in
+ *                    the caller's own when the field is empty.
  *   "$request_id"    the request's id, for the audit row
  *   "$person"        the caller's person id ("" for machines), only where
  *                    it says who acts: the claimant, the coach giving
@@ -120,6 +130,16 @@ extern const Route community_routes[];
 extern const Route event_routes[];
 extern const Route notify_routes[];
 extern const Route privacy_routes[];
+
+/*
+ * A statement parameter as a row names it: the body field's path (up to
+ * '@') into path, and the kind of key it takes in *kind (NULL when it
+ * takes only ids). False when path does not fit in size.
+ */
+bool route_param_split(const char *param, char *path, size_t size, const char **kind);
+
+/* True when kind is one of the kinds of key a field may take. */
+bool route_key_kind_known(const char *kind);
 
 /* The row of a request kind, or NULL. */
 const Route *registry_find(Triad__V1__Request__BodyCase kind);

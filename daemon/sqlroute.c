@@ -182,11 +182,13 @@ bind_error(BindError *e, Triad__V1__Code code, const char *field, const char *fm
 /*
  * The text of the field at path (such as "programme.code") of body, as a
  * query parameter. Sets *out to NULL for an unset message on the way.
- * Returns false with the answer in e when the value is malformed.
+ * With keyed, the field may hold a natural key instead of an id (see
+ * registry.h, "path@kind"). Returns false with the answer in e when the
+ * value is malformed.
  */
 static bool
 field_param(BindError *e, const char *body_name, const ProtobufCMessage *body, const char *path,
-	    Arena *a, const char **out)
+	    bool keyed, Arena *a, const char **out)
 {
 	char seg[64];
 	const ProtobufCMessage *msg = body;
@@ -233,7 +235,14 @@ field_param(BindError *e, const char *body_name, const ProtobufCMessage *body, c
 						  "%s is longer than %d characters", f->name,
 						  SQLROUTE_TEXT_MAX);
 			}
-			if (is_id_field(f->name) && s[0] != '\0' && !is_uuid(s)) {
+			if (keyed && strlen(s) > SQLROUTE_KEY_MAX) {
+				char field[128];
+				snprintf(field, sizeof field, "%s.%s", body_name, path);
+				return bind_error(e, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
+						  "%s is longer than %d characters", f->name,
+						  SQLROUTE_KEY_MAX);
+			}
+			if (!keyed && is_id_field(f->name) && s[0] != '\0' && !is_uuid(s)) {
 				char field[128];
 				snprintf(field, sizeof field, "%s.%s", body_name, path);
 				return bind_error(e, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
@@ -503,12 +512,259 @@ route_done(void *arg, const DbOutcome *out)
 	arena_free(&a);
 }
 
+/* ---- natural keys ---- */
+
+/* What sqlroute_keys() waits on: the keys, and whom to tell. */
+typedef struct KeysCtx {
+	Call *call;
+	size_t n;
+	char **ids;                 /* the values given; then the ids */
+	bool *asked;                /* which of them the database is asked about */
+	SqlKeysDone done;
+	void *arg;
+} KeysCtx;
+
+static void
+keys_ctx_free(KeysCtx *k)
+{
+	for (size_t i = 0; k != NULL && i < k->n; i++)
+		free(k->ids[i]);
+	if (k != NULL) {
+		free(k->ids);
+		free(k->asked);
+	}
+	free(k);
+}
+
+/* Whether the database must be asked what value names as a kind. */
+static bool
+key_needs_lookup(const char *kind, const char *value)
+{
+	if (value == NULL)
+		return false;
+	if (value[0] == '\0')
+		return strncmp(kind, "my_", 3) == 0;
+	return !is_uuid(value);
+}
+
+static void
+keys_done(void *arg, const DbOutcome *out)
+{
+	KeysCtx *k = arg;
+	Call *call = k->call;
+	size_t r = 0;
+
+	if (call_db_failed(call, out, NULL)) {
+		k->done(call, NULL, k->arg);
+		keys_ctx_free(k);
+		return;
+	}
+	for (size_t i = 0; i < k->n; i++) {
+		/* One statement per key asked about, in order. */
+		if (!k->asked[i] || r >= (size_t)out->nresults)
+			continue;
+		const PGresult *res = out->results[r++];
+		char *id = strdup(PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
+		if (id == NULL) {
+			list_answer_oom(call);
+			k->done(call, NULL, k->arg);
+			keys_ctx_free(k);
+			return;
+		}
+		free(k->ids[i]);
+		k->ids[i] = id;
+	}
+	k->done(call, k->ids, k->arg);
+	keys_ctx_free(k);
+}
+
+void
+sqlroute_keys(Call *call, const SqlKey *keys, size_t n, SqlKeysDone done, void *arg)
+{
+	static const char lookup_sql[] = "SELECT triad_key($1, $2, $3)";
+	KeysCtx *k = calloc(1, sizeof *k);
+	bool lookup = false;
+
+	if (k == NULL || (k->ids = calloc(n ? n : 1, sizeof *k->ids)) == NULL ||
+	    (k->asked = calloc(n ? n : 1, sizeof *k->asked)) == NULL) {
+		keys_ctx_free(k);
+		list_answer_oom(call);
+		done(call, NULL, arg);
+		return;
+	}
+	k->call = call;
+	k->n = n;
+	k->done = done;
+	k->arg = arg;
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i].value != NULL && (k->ids[i] = strdup(keys[i].value)) == NULL) {
+			keys_ctx_free(k);
+			list_answer_oom(call);
+			done(call, NULL, arg);
+			return;
+		}
+		k->asked[i] = key_needs_lookup(keys[i].kind, keys[i].value);
+		lookup = lookup || k->asked[i];
+	}
+	if (!lookup) {
+		done(call, k->ids, arg);
+		keys_ctx_free(k);
+		return;
+	}
+	DbJob *job = call_lookup_job(call, keys_done, k);
+	for (size_t i = 0; job != NULL && i < n; i++) {
+		if (!k->asked[i])
+			continue;
+		const char *params[3] = {keys[i].kind, keys[i].value, keys[i].field};
+		if (!call_job_add(call, job, lookup_sql, 3, params))
+			job = NULL;
+	}
+	if (job == NULL) {
+		done(call, NULL, arg);
+		keys_ctx_free(k);
+		return;
+	}
+	pool_submit(call->srv->pool, job);
+}
+
+/* ---- the generic handler ---- */
+
+/* A route's statements with their parameters, copied, until the keys among
+ * them have been looked up. */
+typedef struct Bound {
+	const Route *route;
+	int nparams[ROUTE_MAX_STMTS];
+	char *params[ROUTE_MAX_STMTS][ROUTE_MAX_PARAMS];   /* owned; NULL is SQL NULL */
+	/* The keys, one per field however many statements use it (at most
+	 * ROUTE_MAX_KEYS: registry_check()); paths say which parameters each
+	 * fills, fields name them in messages. */
+	size_t nkeys;
+	SqlKey keys[ROUTE_MAX_KEYS];
+	char fields[ROUTE_MAX_KEYS][128];
+	char paths[ROUTE_MAX_KEYS][128];
+} Bound;
+
+static void
+bound_free(Bound *b)
+{
+	for (int s = 0; b != NULL && s < ROUTE_MAX_STMTS; s++)
+		for (int n = 0; n < b->nparams[s]; n++)
+			free(b->params[s][n]);
+	free(b);
+}
+
+/* Runs the route's statements with the keys' ids in place. */
+static void
+bound_run(Call *call, char *const *ids, void *arg)
+{
+	Bound *b = arg;
+	const Route *route = b->route;
+
+	if (ids == NULL) {
+		bound_free(b);
+		return;
+	}
+	RouteCtx *ctx = malloc(sizeof *ctx);
+	DbJob *job = ctx != NULL ? call_job(call, route_done, ctx) : NULL;
+	if (job == NULL) {
+		if (ctx == NULL)
+			list_answer_oom(call);
+		free(ctx);
+		bound_free(b);
+		return;
+	}
+	ctx->call = call;
+	ctx->route = route;
+	for (int s = 0; s < ROUTE_MAX_STMTS && route->stmts[s].sql != NULL; s++) {
+		const char *params[ROUTE_MAX_PARAMS];
+		for (int n = 0; n < b->nparams[s]; n++) {
+			char path[128];
+			const char *kind = NULL;
+			params[n] = b->params[s][n];
+			if (!route_param_split(route->stmts[s].params[n], path, sizeof path, &kind) ||
+			    kind == NULL)
+				continue;
+			for (size_t k = 0; k < b->nkeys; k++) {
+				if (strcmp(b->paths[k], path) == 0 && ids[k] != NULL)
+					params[n] = ids[k];
+			}
+		}
+		if (!call_job_add(call, job, route->stmts[s].sql, b->nparams[s], params)) {
+			free(ctx);
+			bound_free(b);
+			return;
+		}
+	}
+	/* The job copied its parameters. */
+	bound_free(b);
+	pool_submit(call->srv->pool, job);
+}
+
+/*
+ * Binds every parameter of route from req into b (copies), collecting the
+ * keys. False with the answer in e when a field is refused.
+ */
+static bool
+bind_route(BindError *e, const Route *route, const char *body_name,
+	   const ProtobufCMessage *body, const char *person, const char *limit,
+	   const char *request_id, Bound *b)
+{
+	Arena a = {0};
+	bool ok = true;
+
+	for (int s = 0; ok && s < ROUTE_MAX_STMTS && route->stmts[s].sql != NULL; s++) {
+		const SqlStmt *st = &route->stmts[s];
+		for (int n = 0; ok && n < ROUTE_MAX_PARAMS && st->params[n] != NULL; n++) {
+			const char *src = st->params[n], *value = NULL, *kind = NULL;
+			char path[128];
+			if (strcmp(src, "$request_id") == 0)
+				value = request_id;
+			else if (strcmp(src, "$person") == 0)
+				value = person;
+			else if (strcmp(src, "$limit") == 0)
+				value = limit;
+			else if (!route_param_split(src, path, sizeof path, &kind))
+				ok = bind_error(e, TRIAD__V1__CODE__CODE_INTERNAL, NULL,
+						"internal error (route)");
+			else
+				ok = field_param(e, body_name, body, path, kind != NULL, &a, &value);
+			if (!ok)
+				break;
+			if (b == NULL)
+				continue;
+			b->nparams[s] = n + 1;
+			if (value != NULL && (b->params[s][n] = strdup(value)) == NULL)
+				ok = bind_error(e, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
+						"server is out of memory");
+			if (!ok || kind == NULL)
+				continue;
+			size_t k = 0;
+			while (k < b->nkeys && strcmp(b->paths[k], path) != 0)
+				k++;
+			if (k < b->nkeys)
+				continue;
+			if (k == ROUTE_MAX_KEYS) {
+				ok = bind_error(e, TRIAD__V1__CODE__CODE_INTERNAL, NULL,
+						"internal error (route)");
+				continue;
+			}
+			snprintf(b->paths[k], sizeof b->paths[k], "%s", path);
+			snprintf(b->fields[k], sizeof b->fields[k], "%s.%s", body_name, path);
+			b->keys[k].field = b->fields[k];
+			b->keys[k].kind = kind;
+			b->keys[k].value = b->params[s][n];
+			b->nkeys++;
+		}
+	}
+	arena_free(&a);
+	return ok;
+}
+
 void
 sqlroute_handle(Call *call, const Triad__V1__Request *req)
 {
 	const Route *route = call->row;
 	const ProtobufCMessage *body = request_body(req);
-	Arena a = {0};
 
 	if (body == NULL) {
 		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (no body)");
@@ -519,69 +775,34 @@ sqlroute_handle(Call *call, const Triad__V1__Request *req)
 			protobuf_c_message_descriptor_get_field_by_name(body->descriptor, "page_size");
 		call->page_limit = page_size(ps ? *(const int32_t *)((const char *)body + ps->offset) : 0);
 	}
-	char limit[16], *person = call->principal->person_id;
+	char limit[16];
 	snprintf(limit, sizeof limit, "%d", call->page_limit + 1);
 
-	RouteCtx *ctx = malloc(sizeof *ctx);
-	DbJob *job = ctx != NULL ? call_job(call, route_done, ctx) : NULL;
-	if (job == NULL) {
-		if (ctx == NULL)
-			list_answer_oom(call);
-		free(ctx);
+	Bound *b = calloc(1, sizeof *b);
+	BindError e;
+	if (b == NULL) {
+		list_answer_oom(call);
 		return;
 	}
-	ctx->call = call;
-	ctx->route = route;
-	const char *body_name = call->route;
-	BindError e;
-	for (int s = 0; s < ROUTE_MAX_STMTS && route->stmts[s].sql != NULL; s++) {
-		const SqlStmt *st = &route->stmts[s];
-		const char *params[ROUTE_MAX_PARAMS];
-		int n = 0;
-		for (; n < ROUTE_MAX_PARAMS && st->params[n] != NULL; n++) {
-			const char *src = st->params[n];
-			if (strcmp(src, "$request_id") == 0)
-				params[n] = call->request_id_text;
-			else if (strcmp(src, "$person") == 0)
-				params[n] = person;
-			else if (strcmp(src, "$limit") == 0)
-				params[n] = limit;
-			else if (!field_param(&e, body_name, body, src, &a, &params[n])) {
-				call_fail(call, e.code, e.field[0] ? e.field : NULL, "%s", e.message);
-				db_job_free(job);
-				free(ctx);
-				arena_free(&a);
-				return;
-			}
-		}
-		if (!call_job_add(call, job, st->sql, n, params)) {
-			free(ctx);
-			arena_free(&a);
-			return;
-		}
+	b->route = route;
+	if (!bind_route(&e, route, call->route, body, call->principal->person_id, limit,
+			call->request_id_text, b)) {
+		call_fail(call, e.code, e.field[0] ? e.field : NULL, "%s", e.message);
+		bound_free(b);
+		return;
 	}
-	/* The job copied its parameters. */
-	arena_free(&a);
-	pool_submit(call->srv->pool, job);
+	sqlroute_keys(call, b->keys, b->nkeys, bound_run, b);
 }
 
 bool
 sqlroute_bind_check(const Route *route, const Triad__V1__Request *req, char *err, size_t size)
 {
 	const ProtobufCMessage *body = request_body(req);
-	Arena a = {0};
 	BindError e = {0};
-	bool ok = body != NULL;
+	bool ok = body != NULL &&
+		  bind_route(&e, route, route_name(route), body, "", "1", "1", NULL);
 
-	for (int s = 0; ok && s < ROUTE_MAX_STMTS && route->stmts[s].sql != NULL; s++) {
-		for (int n = 0; ok && n < ROUTE_MAX_PARAMS && route->stmts[s].params[n] != NULL; n++) {
-			const char *src = route->stmts[s].params[n], *value;
-			if (src[0] != '$')
-				ok = field_param(&e, route_name(route), body, src, &a, &value);
-		}
-	}
 	if (!ok)
 		snprintf(err, size, "%s%s%s", e.field, e.field[0] ? ": " : "", e.message);
-	arena_free(&a);
 	return ok;
 }

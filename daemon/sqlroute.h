@@ -23,11 +23,15 @@
 #include "registry.h"
 
 #define SQLROUTE_TEXT_MAX 16384      /* longest text field accepted */
+#define SQLROUTE_KEY_MAX 400         /* longest natural key accepted */
 
 /*
  * The Handler of every row without one of its own: binds the parameters its
- * statements name (see SqlStmt in registry.h), runs them in one transaction
- * and fills the reply. The caller has been authorised already.
+ * statements name (see SqlStmt in registry.h), has the database find the
+ * ids that the fields holding natural keys name (sqlroute_keys(), a look-up
+ * before the request's own transaction, only when a key is given rather
+ * than an id), runs the statements in one transaction and fills the reply.
+ * The caller has been authorised already.
  */
 void sqlroute_handle(Call *call, const Triad__V1__Request *req);
 
@@ -39,6 +43,31 @@ void sqlroute_handle(Call *call, const Triad__V1__Request *req);
  */
 __attribute__((warn_unused_result))
 bool sqlroute_bind_check(const Route *route, const Triad__V1__Request *req, char *err, size_t size);
+
+/* One field that holds an id or a natural key (registry.h, "path@kind"). */
+typedef struct SqlKey {
+	const char *field;   /* the request field, for messages: "get_progress.enrollment_id" */
+	const char *kind;    /* the kind of key: "my_enrollment" */
+	const char *value;   /* as given; NULL for a field of an unset message */
+} SqlKey;
+
+/*
+ * Called with ids[i] the id that keys[i] names ("" when it stays empty,
+ * NULL when it was NULL), valid until it returns; or with ids NULL when
+ * the call has been answered with an error (a key not found or fitting
+ * several things, the database unreachable), so that arg can be freed.
+ */
+typedef void (*SqlKeysDone)(Call *call, char *const *ids, void *arg);
+
+/*
+ * Finds the ids that keys name, for a handler that takes keys: values
+ * that are ids already (or empty, but for the my_* kinds) are passed on
+ * as they are, and done is called before this returns; otherwise the
+ * database is asked (triad_key(), in a look-up job scoped like the
+ * request's: call_lookup_job()) and done is called from its callback.
+ * keys need not outlive this call.
+ */
+void sqlroute_keys(Call *call, const SqlKey *keys, size_t n, SqlKeysDone done, void *arg);
 
 /*
  * Enum values and their SQL text (the value's name without its prefix, in

@@ -25,7 +25,7 @@ const Route community_routes[] = {
 	{K(CREATE_COMMUNITY), VERB_COMMUNITY_WRITE, R(COMMUNITY), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_community_create($1, $2, $3, " ID(4) ", " ID(5) ", $6, $7,"
 	   " $8::numeric)",
-	   {"name", "theme", "kind", "cohort_id", "agreement_id", "starts_on", "ends_on",
+	   {"name", "theme", "kind", "cohort_id@cohort", "agreement_id", "starts_on", "ends_on",
 	    "$request_id"}}}},
 	{K(GET_COMMUNITY), VERB_COMMUNITY_READ, R(COMMUNITY), ROUTE_READ,
 	 {{"SELECT * FROM community_v WHERE id = " ID(1), {"id"}}},
@@ -38,11 +38,11 @@ const Route community_routes[] = {
 	{K(ADD_COMMUNITY_MEMBER), VERB_COMMUNITY_WRITE, R(COMMUNITY_MEMBER), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_community_member_add(" ID(1) ", " ID(2) ", $3, $4, " ID(5) ","
 	   " $6::numeric)",
-	   {"community_id", "person_id", "role", "affiliation", "organisation_id",
-	    "$request_id"}}}},
+	   {"community_id", "person_id@person", "role", "affiliation",
+	    "organisation_id@organisation", "$request_id"}}}},
 	{K(REMOVE_COMMUNITY_MEMBER), VERB_COMMUNITY_WRITE, R(COMMUNITY_MEMBER), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_community_member_remove(" ID(1) ", " ID(2) ", $3::numeric)",
-	   {"community_id", "person_id", "$request_id"}}}},
+	   {"community_id", "person_id@person", "$request_id"}}}},
 	{K(LIST_COMMUNITY_MEMBERS), VERB_COMMUNITY_READ, R(COMMUNITY_MEMBERS), ROUTE_READ,
 	 {{"SELECT 1 AS seen FROM community_v WHERE id = " ID(1), {"community_id"}},
 	  {"SELECT * FROM community_member_v WHERE community_id = " ID(1)
@@ -52,7 +52,8 @@ const Route community_routes[] = {
 	{K(ADD_COMMUNITY_ORGANISATION), VERB_COMMUNITY_WRITE, R(COMMUNITY_ORGANISATION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_community_organisation_add(" ID(1) ", " ID(2) ", " ID(3) ","
 	   " $4::numeric)",
-	   {"community_id", "organisation_id", "network_agreement_id", "$request_id"}}}},
+	   {"community_id", "organisation_id@organisation", "network_agreement_id",
+	    "$request_id"}}}},
 	{K(LIST_COMMUNITY_ORGANISATIONS), VERB_COMMUNITY_READ, R(COMMUNITY_ORGANISATIONS), ROUTE_READ,
 	 {{"SELECT 1 AS seen FROM community_v WHERE id = " ID(1), {"community_id"}},
 	  {"SELECT * FROM community_organisation_v WHERE community_id = " ID(1)
@@ -63,7 +64,8 @@ const Route community_routes[] = {
 	/* ---- practice questions ---- */
 	{K(CREATE_QUESTION), VERB_QUESTION_CREATE, R(QUESTION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_question_create(" ID(1) ", " ID(2) ", $3, $4, $5::numeric)",
-	   {"community_id", "organisation_id", "title", "description", "$request_id"}}}},
+	   {"community_id", "organisation_id@organisation", "title", "description",
+	    "$request_id"}}}},
 	{K(GET_QUESTION), VERB_QUESTION_READ, R(QUESTION), ROUTE_READ,
 	 {{"SELECT * FROM question_v WHERE id = " ID(1), {"id"}}},
 	 "practice question not found"},
@@ -71,7 +73,8 @@ const Route community_routes[] = {
 	 {{"SELECT * FROM question_v WHERE (nullif($1, '') IS NULL OR community_id = " ID(1) ")"
 	   "   AND (nullif($2, '') IS NULL OR organisation_id = " ID(2) ")"
 	   "   AND (nullif($3, '') IS NULL OR status = $3)" PAGE(4) " ORDER BY id LIMIT $5::int",
-	   {"community_id", "organisation_id", "status", "page_token", "$limit"}, "questions"}},
+	   {"community_id", "organisation_id@organisation", "status", "page_token", "$limit"},
+	   "questions"}},
 	 NULL, true},
 	{K(TRANSITION_QUESTION), VERB_QUESTION_WRITE, R(QUESTION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_question_transition(" ID(1) ", $2, $3::numeric)",
@@ -79,7 +82,8 @@ const Route community_routes[] = {
 	{K(LINK_QUESTION_PERSON), VERB_QUESTION_WRITE, R(QUESTION_PERSON), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_question_link(" ID(1) ", " ID(2) ", $3, " ID(4) ", $5,"
 	   " $6::numeric)",
-	   {"question_id", "person_id", "role", "enrollment_id", "work", "$request_id"}}}},
+	   {"question_id", "person_id@person", "role", "enrollment_id@enrollment", "work",
+	    "$request_id"}}}},
 	{K(LIST_QUESTION_PEOPLE), VERB_QUESTION_READ, R(QUESTION_PEOPLE), ROUTE_READ,
 	 {{"SELECT 1 AS seen FROM question_v WHERE id = " ID(1), {"question_id"}},
 	  {"SELECT * FROM question_person_v WHERE question_id = " ID(1) " ORDER BY at, id",
@@ -100,19 +104,20 @@ const Route community_routes[] = {
 	/* ---- advisory boards ---- */
 	{K(CREATE_BOARD), VERB_BOARD_WRITE, R(BOARD), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_board_create($1, $2, " ID(3) ", $4::numeric)",
-	   {"name", "kind", "programme_id", "$request_id"}}}},
+	   {"name", "kind", "programme_id@programme", "$request_id"}}}},
 	{K(GET_BOARD), VERB_BOARD_READ, R(BOARD), ROUTE_READ,
 	 {{"SELECT * FROM board_v WHERE id = " ID(1), {"id"}}},
 	 "board not found"},
 	{K(LIST_BOARDS), VERB_BOARD_READ, R(BOARDS), ROUTE_READ,
 	 {{"SELECT * FROM board_v WHERE (nullif($1, '') IS NULL OR programme = " ID(1) ")" PAGE(2)
 	   " ORDER BY id LIMIT $3::int",
-	   {"programme_id", "page_token", "$limit"}, "boards"}},
+	   {"programme_id@programme", "page_token", "$limit"}, "boards"}},
 	 NULL, true},
 	{K(ADD_BOARD_MEMBER), VERB_BOARD_WRITE, R(BOARD_MEMBER), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_board_member_add(" ID(1) ", " ID(2) ", " ID(3) ", $4, $5, $6,"
 	   " $7::numeric)",
-	   {"board_id", "person_id", "organisation_id", "role", "term_starts_on", "term_ends_on",
+	   {"board_id", "person_id@person", "organisation_id@organisation", "role",
+	    "term_starts_on", "term_ends_on",
 	    "$request_id"}}}},
 	{K(LIST_BOARD_MEMBERS), VERB_BOARD_READ, R(BOARD_MEMBERS), ROUTE_READ,
 	 {{"SELECT 1 AS seen FROM board_v WHERE id = " ID(1), {"board_id"}},
@@ -131,7 +136,8 @@ const Route community_routes[] = {
 	{K(ADD_AGENDA_ITEM), VERB_BOARD_WRITE, R(AGENDA_ITEM), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_agenda_item_add(" ID(1) ", $2, $3, " ID(4) ", " ID(5) ","
 	   " $6::numeric)",
-	   {"meeting_id", "title", "notes", "question_id", "programme_id", "$request_id"}}}},
+	   {"meeting_id", "title", "notes", "question_id", "programme_id@programme",
+	    "$request_id"}}}},
 	{K(LIST_AGENDA_ITEMS), VERB_BOARD_READ, R(AGENDA_ITEMS), ROUTE_READ,
 	 {{"SELECT 1 AS seen FROM board_meeting_v WHERE id = " ID(1), {"meeting_id"}},
 	  {"SELECT * FROM agenda_item_v WHERE meeting_id = " ID(1) " ORDER BY position",

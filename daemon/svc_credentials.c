@@ -5,7 +5,9 @@
  * Secrets (tokens, invite codes) are made here, returned once, and stored
  * only as hashes; an invite's code also rides in its mail, in the
  * notification outbox, until the mail is sent (sql/functions/notify.sql).
- * Every change writes its audit row in the same statement.
+ * Every change writes its audit row in the same statement. The person of a
+ * grant or an invite may be named by e-mail address, its organisation by
+ * name or registry number (sqlroute_keys()).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 
 #include "log.h"
 #include "pool.h"
+#include "sqlroute.h"
 #include "svc_util.h"
 
 #define LABEL_MAX 100
@@ -25,7 +28,8 @@
  * Checks role, title and organisation of a grant or invite to be: a real
  * tenant role (not operator), a title exactly for programme staff, an
  * organisation required for employer contacts, allowed for partner
- * integrations and refused elsewhere. prefix is the request field's path.
+ * integrations and refused elsewhere (an id or a key: looked up after).
+ * prefix is the request field's path.
  */
 static bool
 check_role(Call *call, const char *prefix, Triad__V1__Role role, Triad__V1__StaffTitle title,
@@ -70,7 +74,23 @@ check_role(Call *call, const char *prefix, Triad__V1__Role role, Triad__V1__Staf
 			  "organisation");
 		return false;
 	}
-	return check_id(call, field, org, false);
+	return check_text(call, field, org, 0, SQLROUTE_KEY_MAX);
+}
+
+/* A grant or an invite to be, while its person and organisation are looked up. */
+typedef struct GrantCtx {
+	Call *call;
+	const char *role, *title;    /* static strings (role_to_sql) */
+	char days[16];               /* an invite's days to live */
+	char code[SECRET_LEN + 1];   /* an invite's code */
+} GrantCtx;
+
+static void
+grant_ctx_free(GrantCtx *ctx)
+{
+	if (ctx != NULL)
+		explicit_bzero(ctx->code, sizeof ctx->code);
+	free(ctx);
 }
 
 /* Maps a foreign-key failure to the organisation that does not exist. */
@@ -161,21 +181,44 @@ static const char create_grant_sql[] =
 	" SELECT " GRANT_COLS " FROM g JOIN pc ON pc.id = g.principal_id"
 	"  CROSS JOIN (SELECT count(*) FROM a) AS audited";
 
+/* With the person and the organisation found (ids[0], ids[1]). */
+static void
+grant_create_found(Call *call, char *const *ids, void *arg)
+{
+	GrantCtx *ctx = arg;
+
+	if (ids != NULL) {
+		DbJob *job = call_job(call, create_grant_done, call);
+		const char *params[5] = {ids[0], ctx->role, ctx->title,
+					 ids[1][0] != '\0' ? ids[1] : NULL, call->request_id_text};
+		if (job != NULL && call_job_add(call, job, create_grant_sql, 5, params))
+			pool_submit(call->srv->pool, job);
+	}
+	grant_ctx_free(ctx);
+}
+
 static void
 svc_grant_create(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__CreateGrantRequest *m = req->create_grant;
 	const char *role, *title;
+	GrantCtx *ctx;
 
-	if (!check_id(call, "create_grant.person_id", m->person_id, true) ||
+	if (!check_text(call, "create_grant.person_id", m->person_id, 1, SQLROUTE_KEY_MAX) ||
 	    !check_role(call, "create_grant", m->role, m->title, m->organisation_id, &role, &title))
 		return;
-	DbJob *job = call_job(call, create_grant_done, call);
-	const char *params[5] = {m->person_id, role, title,
-				 m->organisation_id[0] ? m->organisation_id : NULL,
-				 call->request_id_text};
-	if (job != NULL && call_job_add(call, job, create_grant_sql, 5, params))
-		pool_submit(call->srv->pool, job);
+	if ((ctx = calloc(1, sizeof *ctx)) == NULL) {
+		list_answer_oom(call);
+		return;
+	}
+	ctx->call = call;
+	ctx->role = role;
+	ctx->title = title;
+	const SqlKey keys[2] = {
+		{"create_grant.person_id", "person", m->person_id},
+		{"create_grant.organisation_id", "organisation", m->organisation_id},
+	};
+	sqlroute_keys(call, keys, 2, grant_create_found, ctx);
 }
 
 static void
@@ -268,6 +311,10 @@ static const ListSpec token_list = {sizeof(Triad__V1__Token), init_token, fill_t
 typedef struct TokenCtx {
 	Call *call;
 	char secret[SECRET_LEN + 1];
+	/* The request's fields, while a machine's organisation is looked up. */
+	char label[LABEL_MAX + 1];
+	char machine_name[MACHINE_NAME_MAX + 1];
+	char days[16];
 } TokenCtx;
 
 static void
@@ -328,6 +375,42 @@ static const char create_machine_sql[] =
 	" SELECT " TOKEN_COLS ", pc.name, pc.kind, '' FROM t JOIN pc ON pc.id = t.principal_id"
 	"  CROSS JOIN (SELECT count(*) FROM a) AS audited";
 
+/* With a machine's organisation found (ids[0]; "" for none). */
+static void
+token_create_found(Call *call, char *const *ids, void *arg)
+{
+	TokenCtx *ctx = arg;
+	bool machine = ctx->machine_name[0] != '\0';
+	char prefix[SECRET_PREFIX_LEN + 1], hash_text[2 + 2 * SECRET_HASH_LEN + 1];
+	uint8_t hash[SECRET_HASH_LEN];
+
+	if (ids == NULL) {
+		free(ctx);
+		return;
+	}
+	if (!secret_new("trd", ctx->secret, prefix, hash)) {
+		free(ctx);
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
+			  "the server could not make a token; try again");
+		return;
+	}
+	secret_hash_to_bytea(hash, hash_text);
+	const char *params[7] = {prefix, hash_text, ctx->label, ctx->days, call->request_id_text,
+				 ctx->machine_name, ids[0][0] != '\0' ? ids[0] : NULL};
+	DbJob *job = call_job(call, create_token_done, ctx);
+	if (job == NULL) {
+		free(ctx);
+		return;
+	}
+	if (!call_job_add(call, job, machine ? create_machine_sql : create_own_token_sql,
+			  machine ? 7 : 5, params)) {
+		explicit_bzero(ctx->secret, sizeof ctx->secret);
+		free(ctx);
+		return;
+	}
+	pool_submit(call->srv->pool, job);
+}
+
 static void
 svc_token_create(Call *call, const Triad__V1__Request *req)
 {
@@ -336,7 +419,8 @@ svc_token_create(Call *call, const Triad__V1__Request *req)
 
 	if (!check_text(call, "create_token.label", m->label, 0, LABEL_MAX) ||
 	    !check_text(call, "create_token.machine_name", m->machine_name, 0, MACHINE_NAME_MAX) ||
-	    !check_id(call, "create_token.organisation_id", m->organisation_id, false))
+	    !check_text(call, "create_token.organisation_id", m->organisation_id, 0,
+			SQLROUTE_KEY_MAX))
 		return;
 	if (m->expires_in_days < 0 || m->expires_in_days > TOKEN_DAYS_MAX) {
 		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "create_token.expires_in_days",
@@ -349,31 +433,17 @@ svc_token_create(Call *call, const Triad__V1__Request *req)
 		return;
 	}
 	TokenCtx *ctx = calloc(1, sizeof *ctx);
-	char prefix[SECRET_PREFIX_LEN + 1], hash_text[2 + 2 * SECRET_HASH_LEN + 1];
-	uint8_t hash[SECRET_HASH_LEN];
-	if (ctx == NULL || !secret_new("trd", ctx->secret, prefix, hash)) {
-		free(ctx);
-		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
-			  "the server could not make a token; try again");
+	if (ctx == NULL) {
+		list_answer_oom(call);
 		return;
 	}
 	ctx->call = call;
-	secret_hash_to_bytea(hash, hash_text);
-	char days[16];
-	snprintf(days, sizeof days, "%d", m->expires_in_days);
-	const char *params[7] = {prefix, hash_text, m->label, days, call->request_id_text,
-				 m->machine_name, m->organisation_id[0] ? m->organisation_id : NULL};
-	DbJob *job = call_job(call, create_token_done, ctx);
-	if (job == NULL) {
-		free(ctx);
-		return;
-	}
-	if (!call_job_add(call, job, machine ? create_machine_sql : create_own_token_sql,
-			  machine ? 7 : 5, params)) {
-		free(ctx);
-		return;
-	}
-	pool_submit(call->srv->pool, job);
+	snprintf(ctx->label, sizeof ctx->label, "%s", m->label);
+	snprintf(ctx->machine_name, sizeof ctx->machine_name, "%s", m->machine_name);
+	snprintf(ctx->days, sizeof ctx->days, "%d", m->expires_in_days);
+	/* A machine's organisation by id, name or registry number. */
+	const SqlKey key = {"create_token.organisation_id", "organisation", m->organisation_id};
+	sqlroute_keys(call, &key, 1, token_create_found, ctx);
 }
 
 static void
@@ -491,15 +561,10 @@ init_invite(void *msg)
 
 static const ListSpec invite_list = {sizeof(Triad__V1__Invite), init_invite, fill_invite, 0};
 
-typedef struct InviteCtx {
-	Call *call;
-	char code[SECRET_LEN + 1];
-} InviteCtx;
-
 static void
 create_invite_done(void *arg, const DbOutcome *out)
 {
-	InviteCtx *ctx = arg;
+	GrantCtx *ctx = arg;
 	Call *call = ctx->call;
 
 	if (!failed_with_org(call, out, NULL)) {
@@ -519,8 +584,7 @@ create_invite_done(void *arg, const DbOutcome *out)
 			call_answer(call, &resp);
 		}
 	}
-	explicit_bzero(ctx->code, sizeof ctx->code);
-	free(ctx);
+	grant_ctx_free(ctx);
 }
 
 /* The invite, its audit row and the mail that carries the code (the
@@ -531,13 +595,42 @@ static const char create_invite_sql[] =
 	"                           $8::numeric) i"
 	"  JOIN person pe ON pe.id = i.person_id";
 
+/* With the person and the organisation found (ids[0], ids[1]). */
+static void
+invite_create_found(Call *call, char *const *ids, void *arg)
+{
+	GrantCtx *ctx = arg;
+	char prefix[SECRET_PREFIX_LEN + 1], hash_text[2 + 2 * SECRET_HASH_LEN + 1];
+	uint8_t hash[SECRET_HASH_LEN];
+
+	if (ids == NULL) {
+		grant_ctx_free(ctx);
+		return;
+	}
+	if (!secret_new("inv", ctx->code, prefix, hash)) {
+		grant_ctx_free(ctx);
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
+			  "the server could not make an invite code; try again");
+		return;
+	}
+	secret_hash_to_bytea(hash, hash_text);
+	const char *params[9] = {ids[0], ctx->role, ctx->title, ids[1][0] != '\0' ? ids[1] : NULL,
+				 prefix, hash_text, ctx->days, call->request_id_text, ctx->code};
+	DbJob *job = call_job(call, create_invite_done, ctx);
+	if (job == NULL || !call_job_add(call, job, create_invite_sql, 9, params)) {
+		grant_ctx_free(ctx);
+		return;
+	}
+	pool_submit(call->srv->pool, job);
+}
+
 static void
 svc_invite_create(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__CreateInviteRequest *m = req->create_invite;
 	const char *role, *title;
 
-	if (!check_id(call, "create_invite.person_id", m->person_id, true) ||
+	if (!check_text(call, "create_invite.person_id", m->person_id, 1, SQLROUTE_KEY_MAX) ||
 	    !check_role(call, "create_invite", m->role, m->title, m->organisation_id, &role, &title))
 		return;
 	int days = m->expires_in_days == 0 ? INVITE_DAYS_DEFAULT : m->expires_in_days;
@@ -547,28 +640,20 @@ svc_invite_create(Call *call, const Triad__V1__Request *req)
 			  INVITE_DAYS_DEFAULT);
 		return;
 	}
-	InviteCtx *ctx = calloc(1, sizeof *ctx);
-	char prefix[SECRET_PREFIX_LEN + 1], hash_text[2 + 2 * SECRET_HASH_LEN + 1];
-	uint8_t hash[SECRET_HASH_LEN];
-	if (ctx == NULL || !secret_new("inv", ctx->code, prefix, hash)) {
-		free(ctx);
-		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
-			  "the server could not make an invite code; try again");
+	GrantCtx *ctx = calloc(1, sizeof *ctx);
+	if (ctx == NULL) {
+		list_answer_oom(call);
 		return;
 	}
 	ctx->call = call;
-	secret_hash_to_bytea(hash, hash_text);
-	char ndays[16];
-	snprintf(ndays, sizeof ndays, "%d", days);
-	const char *params[9] = {m->person_id, role, title,
-				 m->organisation_id[0] ? m->organisation_id : NULL, prefix, hash_text,
-				 ndays, call->request_id_text, ctx->code};
-	DbJob *job = call_job(call, create_invite_done, ctx);
-	if (job == NULL || !call_job_add(call, job, create_invite_sql, 9, params)) {
-		free(ctx);
-		return;
-	}
-	pool_submit(call->srv->pool, job);
+	ctx->role = role;
+	ctx->title = title;
+	snprintf(ctx->days, sizeof ctx->days, "%d", days);
+	const SqlKey keys[2] = {
+		{"create_invite.person_id", "person", m->person_id},
+		{"create_invite.organisation_id", "organisation", m->organisation_id},
+	};
+	sqlroute_keys(call, keys, 2, invite_create_found, ctx);
 }
 
 static void

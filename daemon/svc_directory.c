@@ -1,9 +1,12 @@
 /*
- * svc_directory.c: institutions, persons and organisations.
+ * svc_directory.c: institutions, persons and organisations, finding them
+ * by the names people use, and the signed-in person's own view (GetMe).
  *
  * Institutions are the tenants. Persons and organisations are shared by
  * all institutions; an institution sees the persons it has added (member
- * rows, under row-level security) and every organisation.
+ * rows, under row-level security) and every organisation. A person or an
+ * organisation asked for by key (an e-mail address; a name or registry
+ * number) is looked up first (sqlroute_keys()).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +14,7 @@
 
 #include "log.h"
 #include "pool.h"
+#include "sqlroute.h"
 #include "svc_util.h"
 
 #define NAME_MAX_LEN 200
@@ -252,18 +256,28 @@ svc_person_create(Call *call, const Triad__V1__Request *req)
 }
 
 static void
-svc_person_get(Call *call, const Triad__V1__Request *req)
+person_get_found(Call *call, char *const *ids, void *arg)
 {
-	const char *id = req->get_person->id;
-
-	if (!check_id(call, "get_person.id", id, true))
+	if (ids == NULL)
 		return;
 	DbJob *job = call_job(call, person_done, call);
-	const char *params[1] = {id};
+	const char *params[1] = {ids[0]};
 	if (job != NULL && call_job_add(call, job,
 			"SELECT " PERSON_COLS " FROM person pe"
 			"  JOIN member m ON m.person_id = pe.id WHERE pe.id = $1::uuid", 1, params))
 		pool_submit(call->srv->pool, job);
+}
+
+/* By id or e-mail address. */
+static void
+svc_person_get(Call *call, const Triad__V1__Request *req)
+{
+	const char *id = req->get_person->id;
+
+	if (!check_text(call, "get_person.id", id, 1, SQLROUTE_KEY_MAX))
+		return;
+	SqlKey key = {"get_person.id", "person", id};
+	sqlroute_keys(call, &key, 1, person_get_found, NULL);
 }
 
 static void
@@ -307,7 +321,7 @@ svc_person_list(Call *call, const Triad__V1__Request *req)
 
 /* ---- Organisations ---- */
 
-#define ORG_COLS "o.id, o.name, o.kind, triad_ts(o.created_at)"
+#define ORG_COLS "o.id, o.name, o.kind, o.created_at, o.registry_number"
 
 static void
 fill_org(void *msg, const PGresult *r, int row)
@@ -317,6 +331,7 @@ fill_org(void *msg, const PGresult *r, int row)
 	m->name = cell(r, row, 1);
 	m->kind = org_kind_from_sql(cell(r, row, 2));
 	m->created_at = cell(r, row, 3);
+	m->registry_number = cell(r, row, 4);
 }
 
 static void
@@ -347,10 +362,23 @@ org_done(void *arg, const DbOutcome *out)
 }
 
 static const char create_org_sql[] =
-	"WITH o AS (INSERT INTO organisation (name, kind) VALUES ($1, $2) RETURNING *),"
-	"     a AS (SELECT triad_service_audit('organisation.create', 'organisation', o.id,"
-	"                                      $3::numeric) FROM o)"
-	" SELECT " ORG_COLS " FROM o CROSS JOIN (SELECT count(*) FROM a) AS audited";
+	"SELECT " ORG_COLS " FROM triad_organisation_create($1, $2, $3, $4::numeric) o";
+
+/* A registry number: 1 to 32 letters, digits, '.' or '-', starting with a
+ * letter or digit (the schema's check, said before it is asked). */
+static bool
+registry_number_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 1 || n > 32 || *s == '.' || *s == '-')
+		return false;
+	for (; *s; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '-'))
+			return false;
+	}
+	return true;
+}
 
 static void
 svc_org_create(Call *call, const Triad__V1__Request *req)
@@ -366,24 +394,41 @@ svc_org_create(Call *call, const Triad__V1__Request *req)
 			  "care provider or other");
 		return;
 	}
+	if (m->registry_number[0] != '\0' && !registry_number_valid(m->registry_number)) {
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT,
+			  "create_organisation.registry_number",
+			  "registry_number must be 1 to 32 letters, digits, '.' or '-', such as "
+			  "\"34567890\"");
+		return;
+	}
 	DbJob *job = call_job(call, org_done, call);
-	const char *params[3] = {m->name, kind, call->request_id_text};
-	if (job != NULL && call_job_add(call, job, create_org_sql, 3, params))
+	const char *params[4] = {m->name, kind, m->registry_number, call->request_id_text};
+	if (job != NULL && call_job_add(call, job, create_org_sql, 4, params))
 		pool_submit(call->srv->pool, job);
 }
 
+static void
+org_get_found(Call *call, char *const *ids, void *arg)
+{
+	if (ids == NULL)
+		return;
+	DbJob *job = call_job(call, org_done, call);
+	const char *params[1] = {ids[0]};
+	if (job != NULL && call_job_add(call, job,
+			"SELECT " ORG_COLS " FROM organisation_v o WHERE o.id = $1::uuid", 1, params))
+		pool_submit(call->srv->pool, job);
+}
+
+/* By id, name or registry number. */
 static void
 svc_org_get(Call *call, const Triad__V1__Request *req)
 {
 	const char *id = req->get_organisation->id;
 
-	if (!check_id(call, "get_organisation.id", id, true))
+	if (!check_text(call, "get_organisation.id", id, 1, SQLROUTE_KEY_MAX))
 		return;
-	DbJob *job = call_job(call, org_done, call);
-	const char *params[1] = {id};
-	if (job != NULL && call_job_add(call, job,
-			"SELECT " ORG_COLS " FROM organisation o WHERE o.id = $1::uuid", 1, params))
-		pool_submit(call->srv->pool, job);
+	SqlKey key = {"get_organisation.id", "organisation", id};
+	sqlroute_keys(call, &key, 1, org_get_found, NULL);
 }
 
 static void
@@ -419,7 +464,7 @@ svc_org_list(Call *call, const Triad__V1__Request *req)
 	const char *params[2] = {m->page_token, limit};
 	DbJob *job = call_job(call, orgs_done, call);
 	if (job != NULL && call_job_add(call, job,
-			"SELECT " ORG_COLS " FROM organisation o"
+			"SELECT " ORG_COLS " FROM organisation_v o"
 			" WHERE ($1 = '' OR o.id > $1::uuid) ORDER BY o.id LIMIT $2::int", 2, params))
 		pool_submit(call->srv->pool, job);
 }
@@ -448,5 +493,23 @@ const Route directory_routes[] = {
 	 .handler = svc_org_get},
 	{.kind = K(LIST_ORGANISATIONS), .verb = VERB_LIST_ORGANISATIONS, .reply = R(ORGANISATIONS), .flags = ROUTE_READ,
 	 .handler = svc_org_list},
+	/* Finding by name: who sees which person is person_v's to say. */
+	{K(FIND_PERSONS), VERB_PERSON_FIND, R(PERSONS), ROUTE_READ,
+	 {{"SELECT * FROM triad_person_find($1, $2, $3::int)", {"query", "page_token", "$limit"},
+	   "persons"}}, NULL, true},
+	{K(FIND_ORGANISATIONS), VERB_LIST_ORGANISATIONS, R(ORGANISATIONS), ROUTE_READ,
+	 {{"SELECT * FROM triad_organisation_find($1, $2, $3::int)",
+	   {"query", "page_token", "$limit"}, "organisations"}}, NULL, true},
+	/* The caller's own, everywhere: rows about the caller's person only,
+	 * through the SECURITY DEFINER functions of sql/functions/me.sql. */
+	{K(GET_ME), VERB_ME, R(ME), ROUTE_READ,
+	 {{"SELECT * FROM triad_me()", {NULL}},
+	  {"SELECT * FROM triad_me_roles()", {NULL}, "roles"},
+	  {"SELECT * FROM triad_me_enrollments()", {NULL}, "enrollments"},
+	  {"SELECT * FROM triad_me_relations()", {NULL}, "relations"},
+	  {"SELECT * FROM triad_me_consents()", {NULL}, "consents"},
+	  {"SELECT * FROM triad_me_requests(true)", {NULL}, "requests_sent"},
+	  {"SELECT * FROM triad_me_requests(false)", {NULL}, "requests_received"}},
+	 "your person is not known to this service"},
 	{0},
 };

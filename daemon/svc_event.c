@@ -26,8 +26,8 @@ const Route event_routes[] = {
 	{K(CREATE_EVENT), VERB_EVENT_WRITE, R(EVENT), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_event_create(nullif($1, ''), $2, $3, " ID(4) ", " ID(5) ", $6, $7,"
 	   " $8::int, " ID(9) ", $10, $11::numeric)",
-	   {"kind", "title", "description", "community_id", "programme_id", "starts_at", "place",
-	    "capacity", "presenter_person_id", "topic", "$request_id"}}}},
+	   {"kind", "title", "description", "community_id", "programme_id@programme", "starts_at",
+	    "place", "capacity", "presenter_person_id@person", "topic", "$request_id"}}}},
 	{K(GET_EVENT), VERB_EVENT_READ, R(EVENT), ROUTE_READ,
 	 {{"SELECT * FROM event_v WHERE id = " ID(1), {"id"}}}, "event not found"},
 	/* Soonest first: the page token is the last event of the page, and the
@@ -48,7 +48,7 @@ const Route event_routes[] = {
 	/* ---- registrations ---- */
 	{K(REGISTER_FOR_EVENT), VERB_EVENT_REGISTER, R(REGISTRATION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_event_register(" ID(1) ", " ID(2) ", $3, $4::numeric)",
-	   {"event_id", "person_id", "$person", "$request_id"}}}},
+	   {"event_id", "person_id@person", "$person", "$request_id"}}}},
 	{K(CANCEL_REGISTRATION), VERB_EVENT_REGISTER, R(REGISTRATION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_event_cancel(" ID(1) ", $2, $3::numeric)",
 	   {"id", "$person", "$request_id"}}}},
@@ -81,20 +81,22 @@ const Route event_routes[] = {
 	 {{"SELECT * FROM alumnus_v WHERE (nullif($1, '') IS NULL OR programme_id = " ID(1) ")"
 	   "   AND (nullif($2, '') IS NULL OR person_id = " ID(2) ")" PAGE(3)
 	   " ORDER BY id LIMIT $4::int",
-	   {"programme_id", "person_id", "page_token", "$limit"}, "alumni"}},
+	   {"programme_id@programme", "person_id@person", "page_token", "$limit"}, "alumni"}},
 	 NULL, true},
 
 	/* ---- ambassadors ---- */
 	{K(CREATE_AMBASSADOR), VERB_AMBASSADOR_WRITE, R(AMBASSADOR), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_ambassador_create(" ID(1) ", " ID(2) ", " ID(3) ", nullif($4, ''),"
 	   " $5, $6, $7::numeric)",
-	   {"person_id", "programme_id", "organisation_id", "basis", "starts_on", "ends_on",
+	   {"person_id@person", "programme_id@programme", "organisation_id@organisation", "basis",
+	    "starts_on", "ends_on",
 	    "$request_id"}}}},
 	{K(LIST_AMBASSADORS), VERB_AMBASSADOR_READ, R(AMBASSADORS), ROUTE_READ,
 	 {{"SELECT * FROM ambassador_v WHERE (nullif($1, '') IS NULL OR programme_id = " ID(1) ")"
 	   "   AND (nullif($2, '') IS NULL OR organisation_id = " ID(2) ")" PAGE(3)
 	   " ORDER BY id LIMIT $4::int",
-	   {"programme_id", "organisation_id", "page_token", "$limit"}, "ambassadors"}},
+	   {"programme_id@programme", "organisation_id@organisation", "page_token", "$limit"},
+	   "ambassadors"}},
 	 NULL, true},
 	{K(END_AMBASSADOR), VERB_AMBASSADOR_WRITE, R(AMBASSADOR), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_ambassador_end(" ID(1) ", $2, $3::numeric)",

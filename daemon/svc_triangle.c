@@ -32,7 +32,7 @@ const Route triangle_routes[] = {
 	{K(CREATE_AGREEMENT), VERB_PARTNER_WRITE, R(AGREEMENT), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_agreement_create(" ID(1) ", nullif($2, ''), $3, $4, $5::numeric,"
 	   " $6::int, $7::int, $8::text[], $9::text[], $10::text[], $11::numeric)",
-	   {"agreement.organisation_id", "agreement.kind", "agreement.starts_on",
+	   {"agreement.organisation_id@organisation", "agreement.kind", "agreement.starts_on",
 	    "agreement.ends_on", "agreement.hours_per_week", "agreement.change_assignments",
 	    "agreement.internship_places", "agreement.contacts", "agreement.ambassadors",
 	    "agreement.members", "$request_id"}}}},
@@ -41,7 +41,7 @@ const Route triangle_routes[] = {
 	{K(LIST_AGREEMENTS), VERB_PARTNER_READ, R(AGREEMENTS), ROUTE_READ,
 	 {{"SELECT * FROM agreement_v WHERE (nullif($1, '') IS NULL OR organisation_id = " ID(1) ")"
 	   PAGE(2) " ORDER BY id LIMIT $3::int",
-	   {"organisation_id", "page_token", "$limit"}, "agreements"}}, NULL, true},
+	   {"organisation_id@organisation", "page_token", "$limit"}, "agreements"}}, NULL, true},
 	{K(END_AGREEMENT), VERB_PARTNER_WRITE, R(AGREEMENT), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_agreement_end(" ID(1) ", $2, $3::numeric)",
 	   {"id", "ends_on", "$request_id"}}}},
@@ -57,37 +57,46 @@ const Route triangle_routes[] = {
 	{K(PROPOSE_RELATION), VERB_RELATION_PROPOSE, R(RELATION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_relation_create(" ID(1) ", " ID(2) ", nullif($3, ''), '', '',"
 	   " 'proposed', $4, $5::numeric)",
-	   {"enrollment_id", "coach_person_id", "kind", "$person", "$request_id"}}}},
+	   {"enrollment_id@my_enrollment", "coach_person_id@coach", "kind", "$person", "$request_id"}}}},
 	{K(APPROVE_RELATION), VERB_RELATION_WRITE, R(RELATION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_relation_set(" ID(1) ", 'active', $2::numeric)",
-	   {"id", "$request_id"}}}},
+	   {"id@relation", "$request_id"}}}},
 	{K(END_RELATION), VERB_RELATION_WRITE, R(RELATION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_relation_set(" ID(1) ", 'ended', $2::numeric)",
-	   {"id", "$request_id"}}}},
+	   {"id@relation", "$request_id"}}}},
 	/* Staff see every relation; a participant their own (to ask for feedback). */
 	{K(LIST_RELATIONS), VERB_RELATION_READ, R(RELATIONS), ROUTE_READ,
 	 {{"SELECT * FROM relation_v WHERE (nullif($1, '') IS NULL OR enrollment_id = " ID(1) ")"
 	   "   AND (nullif($2, '') IS NULL OR coach_person_id = " ID(2) ")" PAGE(3)
 	   " ORDER BY id LIMIT $4::int",
-	   {"enrollment_id", "coach_person_id", "page_token", "$limit"}, "relations"}},
+	   {"enrollment_id@enrollment", "coach_person_id@person", "page_token", "$limit"},
+	   "relations"}},
 	 NULL, true},
 	/* A coach's own view, across institutions: no tenant, the caller's person. */
 	{K(LIST_COACHEES), VERB_COACHEES, R(COACHEES), ROUTE_READ,
 	 {{"SELECT * FROM triad_coachees($1)", {"$person"}, "coachees"}}},
 	{K(LIST_FEEDBACK_REQUESTS), VERB_COACHEES, R(FEEDBACK_REQUESTS), ROUTE_READ,
 	 {{"SELECT * FROM triad_coach_requests($1)", {"$person"}, "requests"}}},
+	/* Inside one institution: the participant's own, the coach's, staff all. */
+	{K(LIST_SENT_FEEDBACK_REQUESTS), VERB_FEEDBACK_READ, R(SENT_FEEDBACK_REQUESTS), ROUTE_READ,
+	 {{"SELECT * FROM feedback_request_v"
+	   " WHERE (nullif($1, '') IS NULL OR relation_id = " ID(1) ")"
+	   "   AND ($2::boolean OR answered_at IS NULL)" PAGE(3) " ORDER BY id LIMIT $4::int",
+	   {"relation_id@relation", "include_answered", "page_token", "$limit"}, "requests"}},
+	 NULL, true},
 
 	/* ---- feedback ---- */
 	{K(REQUEST_FEEDBACK), VERB_FEEDBACK_REQUEST, R(FEEDBACK_REQUEST), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_feedback_request_create(" ID(1) ", " ID(2) ", " ID(3) ", $4, $5,"
 	   " $6, $7, $8::numeric)",
-	   {"relation_id", "outcome_id", "module_id", "assignment", "question", "due_on",
+	   {"relation_id@my_relation", "outcome_id@outcome", "module_id@module", "assignment",
+	    "question", "due_on",
 	    "$person", "$request_id"}}}},
 	{K(GIVE_FEEDBACK), VERB_FEEDBACK_GIVE, R(FEEDBACK), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_feedback_give(" ID(1) ", $2, $3, $4, $5, " ID(6) ", " ID(7) ", "
 	   ID(8) ", $9, $10::numeric)",
-	   {"relation_id", "situation", "behaviour", "effect", "suggestion", "outcome_id",
-	    "module_id", "request_id", "$person", "$request_id"}}}},
+	   {"relation_id", "situation", "behaviour", "effect", "suggestion", "outcome_id@outcome",
+	    "module_id@module", "request_id", "$person", "$request_id"}}}},
 	{K(EDIT_FEEDBACK), VERB_FEEDBACK_GIVE, R(FEEDBACK), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_feedback_edit(" ID(1) ", $2, $3, $4, $5, $6, $7::numeric)",
 	   {"id", "situation", "behaviour", "effect", "suggestion", "$person", "$request_id"}}}},
@@ -96,14 +105,15 @@ const Route triangle_routes[] = {
 	{K(LIST_FEEDBACK), VERB_FEEDBACK_READ, R(FEEDBACK_LIST), ROUTE_READ,
 	 {{"SELECT * FROM feedback_v WHERE (nullif($1, '') IS NULL OR enrollment_id = " ID(1) ")"
 	   PAGE(2) " ORDER BY id LIMIT $3::int",
-	   {"enrollment_id", "page_token", "$limit"}, "feedback"}},
+	   {"enrollment_id@enrollment", "page_token", "$limit"}, "feedback"}},
 	 NULL, true},
 
 	/* ---- consent, the employer's view, judgements ---- */
 	{K(SET_CONSENT), VERB_CONSENT_SET, R(CONSENT), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_consent_set(" ID(1) ", " ID(2) ", coalesce(nullif($3, ''), 'none'),"
 	   " $4, $5::numeric)",
-	   {"enrollment_id", "organisation_id", "level", "$person", "$request_id"}}}},
+	   {"enrollment_id@my_enrollment", "organisation_id@organisation", "level", "$person",
+	    "$request_id"}}}},
 	{K(LIST_EMPLOYER_VIEW), VERB_EMPLOYER_VIEW, R(EMPLOYER_VIEW), ROUTE_READ,
 	 {{"SELECT * FROM employer_view_v WHERE true" PAGE(1) " ORDER BY id LIMIT $2::int",
 	   {"page_token", "$limit"}, "participants"},
@@ -112,9 +122,23 @@ const Route triangle_routes[] = {
 	   " WHERE v.consent = 'full' ORDER BY f.at DESC LIMIT 500",
 	   {NULL}, "feedback"}},
 	 NULL, true},
+	/* A participant her own, an organisation those given to it, staff all. */
+	{K(LIST_CONSENTS), VERB_CONSENT_READ, R(CONSENTS), ROUTE_READ,
+	 {{"SELECT * FROM consent_v WHERE (nullif($1, '') IS NULL OR enrollment_id = " ID(1) ")"
+	   "   AND (nullif($2, '') IS NULL OR organisation_id = " ID(2) ")" PAGE(3)
+	   " ORDER BY id LIMIT $4::int",
+	   {"enrollment_id@enrollment", "organisation_id@organisation", "page_token", "$limit"},
+	   "consents"}},
+	 NULL, true},
+	/* Assessors all, the participant those about her, an organisation its own. */
+	{K(LIST_ADVISORY_JUDGEMENTS), VERB_JUDGEMENT_READ, R(ADVISORY_JUDGEMENTS), ROUTE_READ,
+	 {{"SELECT * FROM judgement_v WHERE (nullif($1, '') IS NULL OR enrollment_id = " ID(1) ")"
+	   PAGE(2) " ORDER BY id LIMIT $3::int",
+	   {"enrollment_id@enrollment", "page_token", "$limit"}, "judgements"}},
+	 NULL, true},
 	{K(ADD_ADVISORY_JUDGEMENT), VERB_JUDGEMENT_ADD, R(ADVISORY_JUDGEMENT), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_judgement_add(" ID(1) ", $2, $3, $4::numeric)",
-	   {"enrollment_id", "subject", "text", "$request_id"}}}},
+	   {"enrollment_id@enrollment", "subject", "text", "$request_id"}}}},
 
 	{0},
 };
@@ -124,12 +148,22 @@ const Route triangle_routes[] = {
 typedef struct RelationCtx {
 	Call *call;
 	char code[SECRET_LEN + 1];
+	char kind[32];
+	char starts_on[11], ends_on[11];
 } RelationCtx;
 
 /* An invite (audited, and mailed with its code) for a coach who cannot
  * sign in yet; nothing for one who can. */
 static const char relation_invite_sql[] =
 	"SELECT id FROM triad_coach_invite($1::uuid, $2, $3::bytea, $5, $4::numeric) AS id";
+
+static void
+relation_ctx_free(RelationCtx *ctx)
+{
+	if (ctx != NULL)
+		explicit_bzero(ctx->code, sizeof ctx->code);
+	free(ctx);
+}
 
 static void
 relation_done(void *arg, const DbOutcome *out)
@@ -160,50 +194,79 @@ relation_done(void *arg, const DbOutcome *out)
 		resp.create_relation = &reply;
 		call_answer(call, &resp);
 	}
-	explicit_bzero(ctx->code, sizeof ctx->code);
-	free(ctx);
+	relation_ctx_free(ctx);
 }
 
+/* With the enrollment and the coach found (ids[0], ids[1]). */
 static void
-svc_relation_create(Call *call, const Triad__V1__Request *req)
+relation_create_found(Call *call, char *const *ids, void *arg)
 {
-	const Triad__V1__CreateRelationRequest *m = req->create_relation;
-	char kind[32];
-
-	if (!check_id(call, "create_relation.enrollment_id", m->enrollment_id, true) ||
-	    !check_id(call, "create_relation.coach_person_id", m->coach_person_id, true) ||
-	    !check_text(call, "create_relation.starts_on", m->starts_on, 0, 10) ||
-	    !check_text(call, "create_relation.ends_on", m->ends_on, 0, 10))
-		return;
-	if (!sqlroute_enum_name(&triad__v1__relation_kind__descriptor, (int)m->kind, kind,
-				sizeof kind)) {
-		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "create_relation.kind",
-			  "kind %d is not a relation kind", (int)m->kind);
-		return;
-	}
-	RelationCtx *ctx = calloc(1, sizeof *ctx);
+	RelationCtx *ctx = arg;
 	char prefix[SECRET_PREFIX_LEN + 1], hash_text[2 + 2 * SECRET_HASH_LEN + 1];
 	uint8_t hash[SECRET_HASH_LEN];
-	if (ctx == NULL || !secret_new("inv", ctx->code, prefix, hash)) {
-		free(ctx);
+
+	if (ids == NULL) {
+		relation_ctx_free(ctx);
+		return;
+	}
+	if (!check_id(call, "create_relation.enrollment_id", ids[0], true) ||
+	    !check_id(call, "create_relation.coach_person_id", ids[1], true)) {
+		relation_ctx_free(ctx);
+		return;
+	}
+	if (!secret_new("inv", ctx->code, prefix, hash)) {
+		relation_ctx_free(ctx);
 		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
 			  "the server could not make an invite code; try again");
 		return;
 	}
-	ctx->call = call;
 	secret_hash_to_bytea(hash, hash_text);
-	const char *rel[6] = {m->enrollment_id, m->coach_person_id, kind, m->starts_on, m->ends_on,
+	const char *rel[6] = {ids[0], ids[1], ctx->kind, ctx->starts_on, ctx->ends_on,
 			      call->request_id_text};
-	const char *inv[5] = {m->coach_person_id, prefix, hash_text, call->request_id_text,
-			      ctx->code};
+	const char *inv[5] = {ids[1], prefix, hash_text, call->request_id_text, ctx->code};
 	DbJob *job = call_job(call, relation_done, ctx);
 	if (job == NULL ||
 	    !call_job_add(call, job,
 			  "SELECT * FROM triad_relation_create($1::uuid, $2::uuid, nullif($3, ''), $4, $5,"
 			  " 'active', NULL, $6::numeric)", 6, rel) ||
 	    !call_job_add(call, job, relation_invite_sql, 5, inv)) {
-		free(ctx);
+		relation_ctx_free(ctx);
 		return;
 	}
 	pool_submit(call->srv->pool, job);
+}
+
+/* The enrollment by id or key, the coach by id or e-mail address. */
+static void
+svc_relation_create(Call *call, const Triad__V1__Request *req)
+{
+	const Triad__V1__CreateRelationRequest *m = req->create_relation;
+	RelationCtx *ctx;
+
+	if (!check_text(call, "create_relation.enrollment_id", m->enrollment_id, 1,
+			SQLROUTE_KEY_MAX) ||
+	    !check_text(call, "create_relation.coach_person_id", m->coach_person_id, 1,
+			SQLROUTE_KEY_MAX) ||
+	    !check_text(call, "create_relation.starts_on", m->starts_on, 0, 10) ||
+	    !check_text(call, "create_relation.ends_on", m->ends_on, 0, 10))
+		return;
+	if ((ctx = calloc(1, sizeof *ctx)) == NULL) {
+		list_answer_oom(call);
+		return;
+	}
+	if (!sqlroute_enum_name(&triad__v1__relation_kind__descriptor, (int)m->kind, ctx->kind,
+				sizeof ctx->kind)) {
+		free(ctx);
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "create_relation.kind",
+			  "kind %d is not a relation kind", (int)m->kind);
+		return;
+	}
+	ctx->call = call;
+	snprintf(ctx->starts_on, sizeof ctx->starts_on, "%s", m->starts_on);
+	snprintf(ctx->ends_on, sizeof ctx->ends_on, "%s", m->ends_on);
+	const SqlKey keys[2] = {
+		{"create_relation.enrollment_id", "enrollment", m->enrollment_id},
+		{"create_relation.coach_person_id", "coach", m->coach_person_id},
+	};
+	sqlroute_keys(call, keys, 2, relation_create_found, ctx);
 }

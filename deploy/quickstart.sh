@@ -297,6 +297,11 @@ cmd_start() {
 		  build/client/triad --institution fontys question list
 		  build/client/triad --institution hva event list
 
+		A participant's own view: Fenna signs in with an invite, in a directory of her own:
+		  build/client/triad --institution nsob invite create fenna.fictief@denkbeeldig.example --role participant
+		  XDG_CONFIG_HOME=$rel_run/fenna build/client/triad login --invite CODE
+		  XDG_CONFIG_HOME=$rel_run/fenna build/client/triad me
+
 		Health:  http://127.0.0.1:$http_port/readyz and /metrics (Prometheus)
 		Logs:    $rel_run/triadd.log (daemon), $rel_run/pg/postgres.log (PostgreSQL)
 		Config:  $rel_run/triadd.conf (see deploy/triadd.conf.example and deploy/OPERATIONS.md)

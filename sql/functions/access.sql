@@ -2,12 +2,14 @@
 -- cross-tenant paths of access: a principal's grants everywhere, the
 -- invites a code may name, and redeeming one. The tables are in migration
 -- 0002_access. Work across tenants goes through the SECURITY DEFINER
--- functions here and in triangle.sql (triad_coachees, triad_coach_requests,
--- triad_coach_grants), and nowhere else.
+-- functions here, in triangle.sql (triad_coachees, triad_coach_requests,
+-- triad_coach_grants) and in me.sql (a person's own view), and nowhere
+-- else.
 
 -- Opens a request's transaction: checks that the session's token is still
 -- valid (so a revoked token stops working at once, not at the next
--- connection), resolves the institution by id or slug, and sets both for
+-- connection), resolves the institution by id or slug (slugs are lower
+-- case, and are found in any case), and sets both for
 -- row-level security and the audit trail. When p_grants is given -- the
 -- number of grants the session holds in that institution, as read when it
 -- opened -- a different number means the caller's roles there changed
@@ -41,7 +43,7 @@ BEGIN
     END IF;
     IF p_institution IS NOT NULL THEN
         SELECT id INTO v_institution FROM institution
-         WHERE slug = p_institution OR id::text = p_institution;
+         WHERE slug = lower(p_institution) OR id::text = lower(p_institution);
         IF v_institution IS NULL THEN
             PERFORM triad_raise('TR404', format('institution %s not found', p_institution));
         END IF;

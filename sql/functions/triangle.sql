@@ -112,7 +112,7 @@ CREATE OR REPLACE FUNCTION triad_relation_active(r coaching_relation) RETURNS bo
     AS $$ SELECT r.status = 'active' AND r.starts_on <= current_date
                  AND (r.ends_on IS NULL OR r.ends_on >= current_date) $$;
 
--- Staff see every relation, a participant their own.
+-- Staff see every relation, a participant her own, a coach theirs.
 CREATE OR REPLACE VIEW relation_v WITH (security_barrier, security_invoker = true) AS
 SELECT r.id, r.enrollment_id, pp.name AS participant_name, r.coach_person_id,
        cp.name AS coach_name, r.kind,
@@ -124,7 +124,8 @@ SELECT r.id, r.enrollment_id, pp.name AS participant_name, r.coach_person_id,
   JOIN enrollment e ON e.institution_id = r.institution_id AND e.id = r.enrollment_id
   JOIN person pp ON pp.id = e.person_id
   JOIN person cp ON cp.id = r.coach_person_id
- WHERE triad_staff() OR e.person_id = triad_person() OR r.id = triad_written();
+ WHERE triad_staff() OR e.person_id = triad_person() OR r.coach_person_id = triad_person()
+    OR r.id = triad_written();
 
 -- Creates a relation (staff: active; a participant: proposed). For an
 -- active relation, a coach who can already sign in gets the workplace-coach
@@ -474,9 +475,27 @@ $$;
 
 -- ---- consent and the employer's view ----
 
+-- Consents: staff see all of them, the participant hers, and an
+-- organisation (its contact or system) those given to it above none.
+CREATE OR REPLACE VIEW consent_v WITH (security_barrier, security_invoker = true) AS
+SELECT k.id, k.enrollment_id, k.organisation_id, k.level, triad_ts(k.updated_at) AS updated_at,
+       e.person_id AS participant_person_id, pe.name AS participant_name,
+       coalesce(p.code, '') AS programme_code, o.name AS organisation_name
+  FROM consent k
+  JOIN enrollment e ON e.institution_id = k.institution_id AND e.id = k.enrollment_id
+  JOIN person pe ON pe.id = e.person_id
+  JOIN organisation o ON o.id = k.organisation_id
+  LEFT JOIN cohort c ON c.institution_id = e.institution_id AND c.id = e.cohort_id
+  LEFT JOIN module_run r ON r.institution_id = e.institution_id AND r.id = e.run_id
+  LEFT JOIN module rm ON rm.institution_id = r.institution_id AND rm.id = r.module_id
+  LEFT JOIN programme p ON p.institution_id = e.institution_id
+                       AND p.id = coalesce(c.programme_id, rm.programme_id)
+ WHERE triad_staff() OR e.person_id = triad_person()
+    OR (k.organisation_id = triad_organisation() AND k.level <> 'none');
+
 CREATE OR REPLACE FUNCTION triad_consent_set(p_enrollment uuid, p_org uuid, p_level text, p_person text,
                                              p_request_id numeric)
-    RETURNS TABLE (enrollment_id uuid, organisation_id uuid, level text, updated_at text)
+    RETURNS SETOF consent_v
     LANGUAGE plpgsql
     AS $$
 #variable_conflict use_column
@@ -493,8 +512,7 @@ BEGIN
     ON CONFLICT (institution_id, enrollment_id, organisation_id)
     DO UPDATE SET level = EXCLUDED.level, updated_at = now();
     PERFORM triad_audit('consent.' || p_level, 'enrollment', p_enrollment, p_request_id);
-    RETURN QUERY SELECT c.enrollment_id, c.organisation_id, c.level, triad_ts(c.updated_at)
-                   FROM consent c
+    RETURN QUERY SELECT * FROM consent_v c
                   WHERE c.enrollment_id = p_enrollment AND c.organisation_id = p_org;
 END
 $$;
@@ -525,12 +543,20 @@ SELECT e.id, e.id AS enrollment_id, p.name AS participant_name, pr.code AS progr
   JOIN programme pr ON pr.id = coalesce(co.programme_id, rm.programme_id)
  WHERE e.employer_id = triad_organisation() AND c.level <> 'none';
 
--- Staff see every judgement, an organisation its own.
+-- Staff (among them the programme's assessors, for whom the judgement is
+-- written) see every judgement, an organisation its own, and the
+-- participant those about her.
 CREATE OR REPLACE VIEW judgement_v WITH (security_barrier, security_invoker = true) AS
 SELECT j.id, j.enrollment_id, j.organisation_id, coalesce(pr.name, '') AS author_name,
-       j.subject, j.text, triad_ts(j.created_at) AS created_at
-  FROM advisory_judgement j LEFT JOIN principal pr ON pr.id = j.author_id
- WHERE triad_staff() OR j.organisation_id = triad_organisation() OR j.id = triad_written();
+       j.subject, j.text, triad_ts(j.created_at) AS created_at,
+       pe.name AS participant_name, o.name AS organisation_name
+  FROM advisory_judgement j
+  JOIN enrollment e ON e.institution_id = j.institution_id AND e.id = j.enrollment_id
+  JOIN person pe ON pe.id = e.person_id
+  JOIN organisation o ON o.id = j.organisation_id
+  LEFT JOIN principal pr ON pr.id = j.author_id
+ WHERE triad_staff() OR j.organisation_id = triad_organisation() OR e.person_id = triad_person()
+    OR j.id = triad_written();
 
 -- The caller's organisation (triad_organisation()) judges the workplace
 -- intervention of one of its participants.

@@ -118,7 +118,7 @@ test_a_quoted_value_cut_short_stays_utf8(void **state)
 {
 	int fd = tc_session(d.addr);
 	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
-	Triad__V1__GetCohortRequest m = TRIAD__V1__GET_COHORT_REQUEST__INIT;
+	Triad__V1__GetEventRequest m = TRIAD__V1__GET_EVENT_REQUEST__INIT;
 	/* 63 bytes, then a 3-byte character: the message quotes 64 bytes of it,
 	 * which ends inside that character. */
 	char cut[128];
@@ -126,8 +126,10 @@ test_a_quoted_value_cut_short_stays_utf8(void **state)
 	strcpy(cut + 63, "\xe2\x82\xac");
 	m.id = cut;
 	req.id = 8;
-	req.body_case = TRIAD__V1__REQUEST__BODY_GET_COHORT;
-	req.get_cohort = &m;
+	/* An event is named by its id alone (a cohort's id field would take a
+	 * name too, and be looked up). */
+	req.body_case = TRIAD__V1__REQUEST__BODY_GET_EVENT;
+	req.get_event = &m;
 	req.institution = "no-such-place";
 	tc_send(fd, &req);
 	Triad__V1__Response *r = tc_recv(fd, 10000, NULL);

@@ -5,8 +5,9 @@
  * it decodes and names a request answered by statements, every field those
  * statements name is bound exactly as sqlroute_handle() binds it (text
  * bounds, ids, enums, nested messages, repeated strings as arrays) and
- * thrown away. It must never crash, leak or read out of bounds; a refusal
- * must say which field and why.
+ * thrown away (a field that takes a key as well as an id keeps its value:
+ * looking the key up is the database's). It must never crash, leak or
+ * read out of bounds; a refusal must say which field and why.
  *
  * Seeds (tests/fuzz/corpus/fuzz_bind/) have one request per such kind with
  * every bound field set; `fuzz_bind -seeds DIR` writes them again.
@@ -122,8 +123,11 @@ write_seeds(const char *dir)
 		protobuf_c_message_init(bd, body);
 		for (int s = 0; s < ROUTE_MAX_STMTS && row->stmts[s].sql != NULL; s++) {
 			for (int n = 0; n < ROUTE_MAX_PARAMS && row->stmts[s].params[n] != NULL; n++) {
-				if (row->stmts[s].params[n][0] != '$')
-					fill_path(body, row->stmts[s].params[n]);
+				char path[128];
+				const char *kind;
+				if (row->stmts[s].params[n][0] != '$' &&
+				    route_param_split(row->stmts[s].params[n], path, sizeof path, &kind))
+					fill_path(body, path);
 			}
 		}
 		req.id = 2;

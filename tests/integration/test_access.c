@@ -289,18 +289,18 @@ static const struct {
 	 * organisation's employees only (test_enrollment), and the empty
 	 * person of this attempt is no one's employee. */
 	{"enroll",                  "AAADDDDA", "ANNNNNNN"},
-	{"get_enrollment",          "AAADDDDA", "ANNNNNNN"},
-	{"list_enrollments",        "AAADDDDA", "ANNNNNNN"},
+	{"get_enrollment",          "AAAADDDA", "ANNNNNNN"},
+	{"list_enrollments",        "AAAADDDA", "ANNNNNNN"},
 	{"transition_enrollment",   "AAADDDDA", "ANNNNNNN"},
-	{"list_waitlist",           "AAADDDDA", "ANNNNNNN"},
+	{"list_waitlist",           "AAAADDDA", "ANNNNNNN"},
 	{"record_exemption",        "AAADDDDA", "ANNNNNNN"},
 	{"record_attendance",       "AAADDDDA", "ANNNNNNN"},
-	{"list_attendance",         "AAADDDDA", "ANNNNNNN"},
+	{"list_attendance",         "AAAADDDA", "ANNNNNNN"},
 	{"resolve_block",           "AAADDDDA", "ANNNNNNN"},
 	{"complete_module",         "AAADDDDA", "ANNNNNNN"},
 	{"claim_prior_learning",    "DDDADDDD", "DNNNNNNN"},
 	{"decide_claim",            "DDDDDDDA", "DNNNNNNN"},
-	{"list_claims",             "AAADDDDA", "ANNNNNNN"},
+	{"list_claims",             "AAAADDDA", "ANNNNNNN"},
 	{"get_progress",            "AAAADDDA", "ANNNNNNN"},
 	/* the workplace triangle */
 	{"create_agreement",        "AAADDDDA", "ANNNNNNN"},
@@ -312,7 +312,7 @@ static const struct {
 	{"propose_relation",        "DDDADDDD", "DNNNNNNN"},
 	{"approve_relation",        "AAADDDDA", "ANNNNNNN"},
 	{"end_relation",            "AAADDDDA", "ANNNNNNN"},
-	{"list_relations",          "AAAADDDA", "ANNNNNNN"},
+	{"list_relations",          "AAAAADDA", "ANNNNNNN"},
 	{"list_coachees",           "AAAAAAAA", "AAAAAAAA"},
 	{"request_feedback",        "DDDADDDD", "DNNNNNNN"},
 	{"list_feedback_requests",  "AAAAAAAA", "AAAAAAAA"},
@@ -383,6 +383,13 @@ static const struct {
 	 * the operator's in the whole service) */
 	{"export_my_data",              "AAAAAAAA", "AAAAAAAA"},
 	{"erase_person",                "AADDDDDD", "ANNNNNNN"},
+	/* one's own, and finding by name */
+	{"get_me",                      "AAAAAAAA", "AAAAAAAA"},
+	{"find_persons",                "AAAAAAAA", "ANNNNNNN"},
+	{"find_organisations",          "AAAAAAAA", "AAAAAAAA"},
+	{"list_consents",               "AAAADAAA", "ANNNNNNN"},
+	{"list_advisory_judgements",    "AADADAAA", "ANNNNNNN"},
+	{"list_sent_feedback_requests", "AAAAADDA", "ANNNNNNN"},
 };
 
 /* The request kind of a route-table RPC, by the name of its oneof field. */

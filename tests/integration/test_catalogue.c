@@ -764,9 +764,10 @@ test_invalid_fields_are_named(void **state)
 	mod = module_msg("6f1c1e0b-0000-4000-8000-000000000000", "M1",
 			 TRIAD__V1__MODULE_KIND__MODULE_KIND_CORE, 1);
 	expect(module_create(inst, &mod), TRIAD__V1__CODE__CODE_NOT_FOUND, NULL, "not found");
+	/* Not an id: a programme's code, and there is none such. */
 	mod = module_msg("not-an-id", "M1", TRIAD__V1__MODULE_KIND__MODULE_KIND_CORE, 1);
-	expect(module_create(inst, &mod), TRIAD__V1__CODE__CODE_INVALID_ARGUMENT,
-	       "create_module.module.programme_id", "is not an id");
+	expect(module_create(inst, &mod), TRIAD__V1__CODE__CODE_NOT_FOUND,
+	       "create_module.module.programme_id", "no programme with code \"not-an-id\"");
 
 	/* Credits have at most one decimal. */
 	REQ(oreq);

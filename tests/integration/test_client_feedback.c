@@ -482,7 +482,7 @@ test_give_with_options(void **state)
 	snprintf(cmd, sizeof cmd, "feedback give %s --outcome LO9 --situation a --behaviour b",
 		 anna.email);
 	assert_int_equal(triad_as("coach", "", cmd, out, sizeof out), 2);
-	expect_contains(out, "has no learning outcome 'LO9'. Its learning outcomes: LO1.");
+	expect_contains(out, "--outcome: No learning outcome with code \"LO9\".");
 
 	/* The coach edits it, within the 24 hours. */
 	snprintf(cmd, sizeof cmd, "feedback edit %s --suggestion 'Put it on the board'", id);

@@ -201,9 +201,10 @@ test_drain_answers_every_request(void **state)
 	sess_close(&op);
 }
 
-/* A keyed write whose field is refused after its job was made (the route
- * binds its parameters into the job) leaves nothing behind: not its key,
- * and, for the daemon's leak check at exit, not its memory. */
+/* A keyed write refused before its own transaction (the look-up of the
+ * programme its field names finds none, between binding its parameters and
+ * making its job) leaves nothing behind: not its key, and, for the daemon's
+ * leak check at exit, not its memory. */
 static void
 test_a_keyed_write_refused_before_the_database(void **state)
 {
@@ -227,7 +228,10 @@ test_a_keyed_write_refused_before_the_database(void **state)
 		req.create_cohort = &m;
 		tc_send(op.fd, &req);
 		Triad__V1__Response *r = recv_id(&op, id);
-		expect_status(r, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, NULL,
+		/* Not an id: a programme code, looked up before the request's own
+		 * transaction, which never starts. */
+		expect_status(r, TRIAD__V1__CODE__CODE_NOT_FOUND,
+			      "no programme with code \"not-an-id\"",
 			      "create_cohort.cohort.programme_id");
 		rpc_free(r);
 	}

@@ -4,8 +4,8 @@
  * transaction opened with triad_begin() for a caller, a statement without
  * any predicate (SELECT count(*) FROM enrollment_v) returns only the rows
  * that caller may see: a participant her own, a coach the feedback they
- * wrote, a member her community, staff everything, a machine nothing of
- * anyone's.
+ * wrote and their relations, a member her community, staff everything, a
+ * machine nothing of anyone's.
  */
 #include "harness.h"
 
@@ -189,7 +189,8 @@ test_a_coach_sees_what_they_wrote(void **state)
 	assert_int_equal(visible("feedback_v", coach, false), 2);
 	assert_int_equal(visible("enrollment_v", coach, false), 0);
 	assert_int_equal(visible("claim_v", coach, false), 0);
-	assert_int_equal(visible("relation_v", coach, false), 0);
+	/* Their own relations, with both coachees. */
+	assert_int_equal(visible("relation_v", coach, false), 2);
 	assert_int_equal(visible("community_v", coach, false), 0);
 }
 

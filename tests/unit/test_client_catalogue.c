@@ -817,7 +817,7 @@ test_help_and_usage(void **state)
 	}
 	r = run(4, "run", "subgroup", "add", "--help");
 	assert_int_equal(r.rc, 0);
-	assert_non_null(strstr(r.out, "usage: triad run subgroup add RUN_ID --name NAME "
+	assert_non_null(strstr(r.out, "usage: triad run subgroup add RUN --name NAME "
 				      "--purpose PURPOSE\n"));
 	script_run_free(&r);
 

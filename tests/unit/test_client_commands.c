@@ -166,6 +166,7 @@ typedef struct FakeList {
 	char tokens[8][16]; /* the page tokens asked for, in order */
 	int32_t sizes[8];
 	bool loop;          /* hand back the token given */
+	int back_to;        /* after the last page, go back to page back_to; 0: end */
 	int fail_at;        /* 1-based page that fails with exit 4; 0: none */
 } FakeList;
 
@@ -192,6 +193,8 @@ fake_fetch(void *ctx, int32_t page_size, const char *page_token, Table *t, char 
 		snprintf(*next, 16, "%s", page_token[0] ? page_token : "p1");
 	else if (page < f->pages)
 		snprintf(*next, 16, "p%d", page + 1);
+	else if (f->back_to > 0)
+		snprintf(*next, 16, "p%d", f->back_to);
 	else
 		(*next)[0] = '\0';
 	return TRIAD_EXIT_OK;
@@ -254,6 +257,25 @@ test_list_pages(void **state)
 	assert_true(res.looped);
 	assert_int_equal(f.fetched, 2);
 	assert_null(res.next);
+
+	/* ... nor one that goes round through several pages. */
+	f = (FakeList){.pages = 3, .back_to = 2};
+	assert_int_equal(list_pages(&p, fake_fetch, &f, t, &res), TRIAD_EXIT_UNREACHABLE);
+	assert_true(res.looped);
+	assert_int_equal(f.fetched, 3);
+	assert_null(res.next);
+
+	/* Without a bound (as --all has), to the last page however many. */
+	table_free(t);
+	t = table_new(1, headers);
+	f = (FakeList){.pages = 1500};
+	p = (ListPaging){.page_token = "", .all = true};
+	assert_int_equal(list_pages(&p, fake_fetch, &f, t, &res), TRIAD_EXIT_OK);
+	assert_int_equal(res.pages, 1500);
+	assert_int_equal(table_rows(t), 1500);
+	assert_false(res.stopped);
+	assert_string_equal(res.next, "");
+	list_result_free(&res);
 
 	/* A failing page ends it with that page's exit code. */
 	f = (FakeList){.pages = 5, .fail_at = 2};
@@ -733,6 +755,7 @@ test_login_with_invite(void **state)
 		 "\n"
 		 "What to try next:\n"
 		 "  triad whoami   who you are and what you may do\n"
+		 "  triad me       your enrollments, coaches and what waits for you\n"
 		 "  triad --help   everything triad can do\n", credpath);
 	assert_string_equal(r.out, want);
 	assert_string_equal(r.err, "");
@@ -895,9 +918,9 @@ test_resource_commands(void **state)
 
 	r = run(2, "grant", "add");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
-	assert_string_equal(r.err, "triad grant add: missing argument PERSON_ID\n"
-				   "usage: triad grant add PERSON_ID --role ROLE [--title TITLE] "
-				   "[--org ORG_ID]\n");
+	assert_string_equal(r.err, "triad grant add: missing argument PERSON\n"
+				   "usage: triad grant add PERSON --role ROLE [--title TITLE] "
+				   "[--org ORG]\n");
 	script_run_free(&r);
 
 	r = run(3, "institution", "show", "");

@@ -578,7 +578,7 @@ test_register(void **state)
 	r = run(2, "event", "register");
 	assert_int_equal(r.rc, TRIAD_EXIT_USAGE);
 	assert_string_equal(r.err, "triad event register: missing argument EVENT_ID\n"
-				   "usage: triad event register EVENT_ID [PERSON_ID]\n");
+				   "usage: triad event register EVENT_ID [EMAIL]\n");
 	script_run_free(&r);
 }
 

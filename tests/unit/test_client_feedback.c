@@ -32,8 +32,8 @@
 #include "names.h"
 
 static const Command *const commands[] = {
-	&cmd_coachees, &cmd_feedback, &cmd_relation, &cmd_partner, &cmd_agreement,
-	&cmd_consent,  &cmd_employer, &cmd_help,     NULL,
+	&cmd_coachees, &cmd_feedback,  &cmd_relation, &cmd_partner, &cmd_agreement,
+	&cmd_consent,  &cmd_employer,  &cmd_judgement, &cmd_help,   NULL,
 };
 
 static const Command root = {
@@ -367,10 +367,11 @@ test_every_call(void **state)
 {
 	(void)state;
 	/*
-	 * feedback ask, relation create/propose/approve/end/list, partner list,
-	 * agreement create/show/list/end, consent set, employer judge.
+	 * feedback ask/sent, relation create/propose/approve/end/list, partner
+	 * list, agreement create/show/list/end, consent set/list, employer
+	 * judge, judgement list.
 	 */
-	assert_int_equal(script_check_calls("triad", &root, NULL), 13);
+	assert_int_equal(script_check_calls("triad", &root, NULL), 16);
 }
 
 /* ---- feedback give against a scripted server -------------------------------------- */

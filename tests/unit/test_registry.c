@@ -109,6 +109,35 @@ test_an_unknown_magic_name_is_refused(void **state)
 	expect_broken(rows, (const char *const[]){"row get_cohort", "$idempotency_key", NULL});
 }
 
+/* A field that takes a key names a kind the database knows, and is text. */
+static void
+test_a_key_of_an_unknown_kind_or_field_is_refused(void **state)
+{
+	static const Route unknown[] = {
+		{K(GET_COHORT), VERB_COHORT_READ, R(COHORT), ROUTE_READ,
+		 {{"SELECT $1", {"id@cohrot"}}}},
+		{0},
+	};
+	static const Route not_text[] = {
+		{K(CREATE_RUN), VERB_COHORT_WRITE, R(RUN), ROUTE_WRITE,
+		 {{"SELECT $1, $2", {"run.capacity@cohort", "$request_id"}}}},
+		{0},
+	};
+	static const Route fine[] = {
+		{K(GET_COHORT), VERB_COHORT_READ, R(COHORT), ROUTE_READ,
+		 {{"SELECT $1", {"id@cohort"}}}},
+		{0},
+	};
+	const Route *tables[1] = {fine};
+	char err[512] = "";
+
+	expect_broken(unknown, (const char *const[]){"row get_cohort", "$1", "cohrot", NULL});
+	expect_broken(not_text, (const char *const[]){"row create_run", "only a text field",
+						      "run.capacity", NULL});
+	if (!registry_check_table(tables, 1, false, err, sizeof err))
+		fail_msg("%s", err);
+}
+
 static void
 test_a_verb_without_policy_is_refused(void **state)
 {
@@ -226,6 +255,7 @@ main(void)
 		cmocka_unit_test(test_a_misspelt_path_is_refused),
 		cmocka_unit_test(test_a_nested_path_resolves_and_a_wrong_one_does_not),
 		cmocka_unit_test(test_an_unknown_magic_name_is_refused),
+		cmocka_unit_test(test_a_key_of_an_unknown_kind_or_field_is_refused),
 		cmocka_unit_test(test_a_verb_without_policy_is_refused),
 		cmocka_unit_test(test_a_write_without_idempotency_is_refused),
 		cmocka_unit_test(test_parameters_must_match_the_sql),
