@@ -213,19 +213,23 @@ resource_name_option(Client *c, const CliArgs *args, const char *option, const N
 }
 
 TriadExit
-resource_days_option(Client *c, const CliArgs *args, const char *option, int32_t *out)
+resource_days_option(Client *c, const CliArgs *args, const char *option, ProtobufCMessage *m,
+		     const char *field)
 {
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field_by_name(m->descriptor, field);
 	const char *v = cli_args_value(args, option);
 	unsigned long n;
 
-	*out = 0;
-	if (v == NULL)
+	if (v == NULL || f == NULL)
 		return TRIAD_EXIT_OK;
 	if (!cli_parse_ulong(v, 0, INT32_MAX, &n))
 		return client_usage_error(c,
 					  "invalid value for --%s: '%s' (expected a whole number "
 					  "of days, such as 30)", option, v);
-	*out = (int32_t)n;
+	*(int32_t *)((char *)m + f->offset) = (int32_t)n;
+	if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+		*(uint32_t *)((char *)m + f->quantifier_offset) = f->id;
 	return TRIAD_EXIT_OK;
 }
 

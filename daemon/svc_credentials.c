@@ -336,9 +336,12 @@ svc_token_create(Call *call, const Triad__V1__Request *req)
 	    !check_text(call, "create_token.machine_name", m->machine_name, 0, MACHINE_NAME_MAX) ||
 	    !check_id(call, "create_token.organisation_id", m->organisation_id, false))
 		return;
-	if (m->expires_in_days < 0 || m->expires_in_days > TOKEN_DAYS_MAX) {
+	/* Left out, the token does not expire; given, even as 0, it is judged. */
+	bool expires = field_given(&m->base, "expires_in_days");
+	if (expires && (m->expires_in_days < 1 || m->expires_in_days > TOKEN_DAYS_MAX)) {
 		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "create_token.expires_in_days",
-			  "expires_in_days must be 0 (never) to %d", TOKEN_DAYS_MAX);
+			  "expires_in_days must be 1 to %d, not %d (leave it out for a token that "
+			  "does not expire)", TOKEN_DAYS_MAX, m->expires_in_days);
 		return;
 	}
 	if (!machine && m->organisation_id[0] != '\0') {
@@ -358,7 +361,7 @@ svc_token_create(Call *call, const Triad__V1__Request *req)
 	ctx->call = call;
 	secret_hash_to_bytea(hash, hash_text);
 	char days[16];
-	snprintf(days, sizeof days, "%d", m->expires_in_days);
+	snprintf(days, sizeof days, "%d", expires ? m->expires_in_days : 0);
 	const char *params[7] = {prefix, hash_text, m->label, days, call->request_id_text,
 				 m->machine_name, m->organisation_id[0] ? m->organisation_id : NULL};
 	DbJob *job = call_job(call, create_token_done, ctx);
@@ -540,11 +543,13 @@ svc_invite_create(Call *call, const Triad__V1__Request *req)
 	if (!check_id(call, "create_invite.person_id", m->person_id, true) ||
 	    !check_role(call, "create_invite", m->role, m->title, m->organisation_id, &role, &title))
 		return;
-	int days = m->expires_in_days == 0 ? INVITE_DAYS_DEFAULT : m->expires_in_days;
+	/* Left out, the default; given, even as 0, it is judged. */
+	int days = field_given(&m->base, "expires_in_days") ? m->expires_in_days
+							     : INVITE_DAYS_DEFAULT;
 	if (days < 1 || days > INVITE_DAYS_MAX) {
 		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "create_invite.expires_in_days",
-			  "expires_in_days must be 1 to %d (default %d)", INVITE_DAYS_MAX,
-			  INVITE_DAYS_DEFAULT);
+			  "expires_in_days must be 1 to %d, not %d (leave it out for the default, %d)",
+			  INVITE_DAYS_MAX, days, INVITE_DAYS_DEFAULT);
 		return;
 	}
 	InviteCtx *ctx = calloc(1, sizeof *ctx);

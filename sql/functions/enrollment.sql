@@ -221,6 +221,8 @@ EXCEPTION WHEN unique_violation THEN
 END
 $$;
 
+-- p_capacity NULL (left out) means the default, 25; 0 is refused like any
+-- other number outside 1 to 1000.
 CREATE OR REPLACE FUNCTION triad_run_create(p_module uuid, p_cohort uuid, p_capacity integer,
                                             p_starts text, p_ends text, p_request_id numeric)
     RETURNS SETOF module_run_v
@@ -228,7 +230,7 @@ CREATE OR REPLACE FUNCTION triad_run_create(p_module uuid, p_cohort uuid, p_capa
     AS $$
 DECLARE
     v_id uuid;
-    v_capacity integer := CASE WHEN p_capacity = 0 THEN 25 ELSE p_capacity END;
+    v_capacity integer := coalesce(p_capacity, 25);
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM module WHERE id = p_module) THEN
         PERFORM triad_raise('TR404', 'module not found', 'create_run.run.module_id');
@@ -242,7 +244,8 @@ BEGIN
                             'create_run.run.module_id');
     END IF;
     IF v_capacity NOT BETWEEN 1 AND 1000 THEN
-        PERFORM triad_raise('TR400', 'capacity must be 1 to 1000 (0 means 25)',
+        PERFORM triad_raise('TR400', format('capacity must be 1 to 1000, not %s (leave it out '
+                                            'for the default, 25)', v_capacity),
                             'create_run.run.capacity');
     END IF;
     INSERT INTO module_run (institution_id, module_id, cohort_id, capacity, starts_on, ends_on)

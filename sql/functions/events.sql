@@ -172,7 +172,7 @@ CREATE OR REPLACE FUNCTION triad_event_create(p_kind text, p_title text, p_descr
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    v_capacity integer := CASE WHEN coalesce(p_capacity, 0) = 0 THEN 25 ELSE p_capacity END;
+    v_capacity integer := coalesce(p_capacity, 25);
     v_at timestamptz;
     v_presenter text;
     v_id uuid;
@@ -198,7 +198,8 @@ BEGIN
         PERFORM triad_raise('TR400', 'topic is longer than 500 characters', 'create_event.topic');
     END IF;
     IF v_capacity NOT BETWEEN 1 AND 10000 THEN
-        PERFORM triad_raise('TR400', 'capacity must be 1 to 10000 (0 means 25)',
+        PERFORM triad_raise('TR400', format('capacity must be 1 to 10000, not %s (leave it '
+                                            'out for the default, 25)', v_capacity),
                             'create_event.capacity');
     END IF;
     IF p_kind = 'community_meeting' AND p_community IS NULL THEN

@@ -478,6 +478,7 @@ attempt(Sess *s, const char *rpc_name, Tenant *t)
 	} else if (strcmp(rpc_name, "create_token") == 0) {
 		ct.label = "matrix";
 		ct.expires_in_days = 1;
+		field_give(&ct.base, "expires_in_days");
 		BODY(CREATE_TOKEN, create_token, ct);
 	} else if (strcmp(rpc_name, "create_machine") == 0) {
 		ct.machine_name = "matrix-machine";
@@ -686,6 +687,7 @@ test_bad_tokens_are_unauthenticated(void **state)
 
 	/* Expired: a token made with an expiry, then backdated by the owner. */
 	ct.expires_in_days = 1;
+	field_give(&ct.base, "expires_in_days");
 	r = rpc_ok(&s, NULL, &mk);
 	char *secret2 = strdup(r->create_token->token);
 	free(owner_sql("UPDATE api_token SET expires_at = now() - interval '1 minute' "

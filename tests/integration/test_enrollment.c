@@ -94,6 +94,8 @@ mk_run(const char *module, const char *cohort, int capacity)
 	run.module_id = (char *)module;
 	run.cohort_id = (char *)cohort;
 	run.capacity = capacity;
+	if (capacity != 0)
+		field_give(&run.base, "capacity");
 	m.run = &run;
 	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_RUN;
 	req.create_run = &m;

@@ -152,6 +152,7 @@ mk_run(const char *mod)
 	r0.module_id = (char *)mod;
 	r0.cohort_id = cohort;
 	r0.capacity = 500;
+	field_give(&r0.base, "capacity");
 	m.run = &r0;
 	BODY(&req, CREATE_RUN, create_run, m);
 	Triad__V1__Response *r = rpc_ok(&op, inst, &req);
@@ -281,6 +282,7 @@ mk_event(int capacity, const char *starts_at)
 	m.starts_at = (char *)starts_at;
 	m.place = "Wibauthuis";
 	m.capacity = capacity;
+	field_give(&m.base, "capacity");
 	BODY(&req, CREATE_EVENT, create_event, m);
 	Triad__V1__Response *r = rpc_ok(&op, inst, &req);
 	char *id = test_strdup(r->event->id);
@@ -401,6 +403,7 @@ RECIPE(create_token)
 	test_unique(label, sizeof label, "laptop ");
 	m.label = label;
 	m.expires_in_days = 30;
+	field_give(&m.base, "expires_in_days");
 	BODY(req, CREATE_TOKEN, create_token, m);
 	*in = NULL;
 	return &op;
@@ -433,6 +436,7 @@ RECIPE(create_invite)
 	m.person_id = person;
 	m.role = TRIAD__V1__ROLE__ROLE_PARTICIPANT;
 	m.expires_in_days = 7;
+	field_give(&m.base, "expires_in_days");
 	BODY(req, CREATE_INVITE, create_invite, m);
 	return &op;
 }
@@ -709,6 +713,7 @@ RECIPE(create_run)
 	r0.module_id = mod;
 	r0.cohort_id = cohort;
 	r0.capacity = 25;
+	field_give(&r0.base, "capacity");
 	m.run = &r0;
 	BODY(req, CREATE_RUN, create_run, m);
 	return &op;
@@ -1237,6 +1242,7 @@ RECIPE(create_event)
 	m.starts_at = "2031-03-12T15:00:00Z";
 	m.place = "Wibauthuis, Amsterdam";
 	m.capacity = 40;
+	field_give(&m.base, "capacity");
 	BODY(req, CREATE_EVENT, create_event, m);
 	return &op;
 }

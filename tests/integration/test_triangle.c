@@ -127,6 +127,7 @@ mk_inst(Inst *in, const char *stem)
 	run.module_id = in->module;
 	run.cohort_id = in->cohort;
 	run.capacity = 200;
+	field_give(&run.base, "capacity");
 	cr.run = &run;
 	rr.body_case = TRIAD__V1__REQUEST__BODY_CREATE_RUN;
 	rr.create_run = &cr;

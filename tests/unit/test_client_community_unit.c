@@ -313,6 +313,8 @@ test_fill_events(void **state)
 		assert_string_equal(e->presenter_person_id, "pe-9");
 		assert_string_equal(e->topic, "Change");
 		assert_int_equal(e->capacity, 40);
+		assert_int_equal(e->_capacity_case,
+				 TRIAD__V1__CREATE_EVENT_REQUEST___CAPACITY_CAPACITY);
 	}
 	filled_free(&f);
 
