@@ -263,8 +263,10 @@ SELECT s.id, s.run_id, to_char(s.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH2
        AS starts_at, s.title, s.starts_at AS at
   FROM session s;
 
+-- A session starts now or later, unless p_history (record_history): staff
+-- recording one that was held.
 CREATE OR REPLACE FUNCTION triad_session_create(p_run uuid, p_starts text, p_title text,
-                                                p_request_id numeric)
+                                                p_history boolean, p_request_id numeric)
     RETURNS SETOF session_v
     LANGUAGE plpgsql
     AS $$
@@ -285,6 +287,7 @@ BEGIN
         PERFORM triad_raise('TR400', 'starts_at is required (RFC 3339)',
                             'create_session.session.starts_at');
     END IF;
+    PERFORM triad_check_not_past(v_at, p_history, 'create_session.session.starts_at');
     INSERT INTO session (institution_id, run_id, starts_at, title)
     VALUES (triad_tenant(), p_run, v_at, coalesce(p_title, ''))
     RETURNING id INTO v_id;

@@ -304,6 +304,8 @@ SELECT q.id, q.institution_id, i.slug AS institution_slug, q.relation_id,
  WHERE triad_staff() OR e.person_id = triad_person() OR r.coach_person_id = triad_person()
     OR q.id = triad_written();
 
+-- A due date is a day in the participant's own time zone; one that has
+-- passed everywhere on earth (before today at UTC-12) is refused.
 CREATE OR REPLACE FUNCTION triad_feedback_request_create(p_relation uuid, p_outcome uuid, p_module uuid,
                                                          p_assignment text, p_question text, p_due text,
                                                          p_person text, p_request_id numeric)
@@ -324,6 +326,10 @@ BEGIN
         PERFORM triad_raise('TR400', 'ask a question: what would you like feedback on?',
                             'request_feedback.question');
     END IF;
+    IF v_due < (now() AT TIME ZONE 'Etc/GMT+12')::date THEN
+        PERFORM triad_raise('TR400', format('due_on %s has passed: give a day from today on',
+                                            v_due), 'request_feedback.due_on');
+    END IF;
     IF p_outcome IS NOT NULL AND NOT EXISTS (SELECT 1 FROM learning_outcome WHERE id = p_outcome) THEN
         PERFORM triad_raise('TR404', 'learning outcome not found', 'request_feedback.outcome_id');
     END IF;
@@ -333,7 +339,7 @@ BEGIN
     INSERT INTO feedback_request (institution_id, relation_id, outcome_id, module_id, assignment,
                                   question, due_on)
     VALUES (triad_tenant(), p_relation, p_outcome, p_module, coalesce(p_assignment, ''),
-            p_question, triad_date(p_due, 'request_feedback.due_on', false))
+            p_question, v_due)
     RETURNING id INTO v_id;
     PERFORM triad_audit('feedback_request.create', 'feedback_request', v_id, p_request_id);
     PERFORM triad_wrote(v_id);
@@ -405,6 +411,7 @@ CREATE OR REPLACE FUNCTION triad_feedback_give(p_relation uuid, p_situation text
 DECLARE
     r coaching_relation%ROWTYPE;
     v_id uuid;
+    v_due date := triad_date(p_due, 'request_feedback.due_on', false);
 BEGIN
     SELECT * INTO r FROM coaching_relation WHERE id = p_relation;
     -- The same answer whether the participant exists or not.

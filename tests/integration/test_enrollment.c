@@ -484,6 +484,7 @@ mk_session(const char *run, const char *at)
 	s.starts_at = (char *)at;
 	s.title = "Kick-off";
 	m.session = &s;
+	m.record_history = true;   /* attendance is recorded for sessions held */
 	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_SESSION;
 	req.create_session = &m;
 	Triad__V1__Response *r = rpc_ok(&op, inst, &req);

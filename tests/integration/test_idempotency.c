@@ -726,7 +726,7 @@ RECIPE(create_session)
 	m = (Triad__V1__CreateSessionRequest)TRIAD__V1__CREATE_SESSION_REQUEST__INIT;
 	s = (Triad__V1__Session)TRIAD__V1__SESSION__INIT;
 	s.run_id = run;
-	s.starts_at = "2026-11-02T09:00:00Z";
+	s.starts_at = "2031-11-03T09:00:00Z";
 	s.title = unique("Werkcollege ");
 	m.session = &s;
 	BODY(req, CREATE_SESSION, create_session, m);

@@ -142,6 +142,7 @@ mk_inst(Inst *in, const char *stem)
 	s.starts_at = "2026-10-26T09:00:00Z";
 	s.title = "Kick-off";
 	cs.session = &s;
+	cs.record_history = true;   /* attendance is recorded for sessions held */
 	rs.body_case = TRIAD__V1__REQUEST__BODY_CREATE_SESSION;
 	rs.create_session = &cs;
 	r = rpc_ok(&op, in->slug, &rs);
