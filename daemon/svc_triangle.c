@@ -2,9 +2,9 @@
  * svc_triangle.c: the workplace triangle. Agreements and partners, coaching
  * relations, feedback requests, feedback, consent and advisory judgements,
  * as registry rows (see registry.h) over the functions of
- * sql/functions/triangle.sql, plus one hand-written handler:
- * creating a relation may have to mint an invite for the coach, and only
- * the daemon makes secrets.
+ * sql/functions/triangle.sql, plus two hand-written handlers:
+ * creating or approving a relation may have to mint an invite for the
+ * coach, and only the daemon makes secrets.
  *
  * Who sees which relation, feedback or employer's row is the database's:
  * the views apply it from the caller triad_begin() describes, so no row
@@ -26,6 +26,7 @@
 #define PAGE(n) " AND (nullif($" #n ", '') IS NULL OR id > nullif($" #n ", '')::uuid)"
 
 static void svc_relation_create(Call *call, const Triad__V1__Request *req);
+static void svc_relation_approve(Call *call, const Triad__V1__Request *req);
 
 const Route triangle_routes[] = {
 	/* ---- agreements and partners ---- */
@@ -50,17 +51,16 @@ const Route triangle_routes[] = {
 	   {"page_token", "$limit"}, "partners"}}, NULL, true},
 
 	/* ---- relations ---- */
-	/* Creating a relation may have to mint an invite for the coach, and
-	 * only the daemon makes secrets. */
+	/* Creating or approving a relation may have to mint an invite for
+	 * the coach, and only the daemon makes secrets. */
 	{.kind = K(CREATE_RELATION), .verb = VERB_RELATION_WRITE, .reply = R(CREATE_RELATION),
 	 .flags = ROUTE_WRITE | ROUTE_SECRET, .handler = svc_relation_create},
 	{K(PROPOSE_RELATION), VERB_RELATION_PROPOSE, R(RELATION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_relation_create(" ID(1) ", " ID(2) ", nullif($3, ''), '', '',"
 	   " 'proposed', $4, $5::numeric)",
 	   {"enrollment_id", "coach_person_id", "kind", "$person", "$request_id"}}}},
-	{K(APPROVE_RELATION), VERB_RELATION_WRITE, R(RELATION), ROUTE_WRITE,
-	 {{"SELECT * FROM triad_relation_set(" ID(1) ", 'active', $2::numeric)",
-	   {"id", "$request_id"}}}},
+	{.kind = K(APPROVE_RELATION), .verb = VERB_RELATION_WRITE, .reply = R(CREATE_RELATION),
+	 .flags = ROUTE_WRITE | ROUTE_SECRET, .handler = svc_relation_approve},
 	{K(END_RELATION), VERB_RELATION_WRITE, R(RELATION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_relation_set(" ID(1) ", 'ended', $2::numeric)",
 	   {"id", "$request_id"}}}},
@@ -119,22 +119,32 @@ const Route triangle_routes[] = {
 	{0},
 };
 
-/* ---- CreateRelation ---- */
+/* ---- CreateRelation and ApproveRelation ---- */
 
 typedef struct RelationCtx {
 	Call *call;
 	char code[SECRET_LEN + 1];
 } RelationCtx;
 
-static const char relation_invite_sql[] =
-	"WITH i AS (INSERT INTO invite (institution_id, person_id, role, prefix, hash, expires_at,"
-	"                               created_by)"
-	"           SELECT triad_tenant(), $1::uuid, 'workplace_coach', $2, $3::bytea,"
-	"                  now() + interval '14 days', triad_principal()"
-	"            WHERE NOT EXISTS (SELECT 1 FROM principal WHERE person_id = $1::uuid)"
-	"           RETURNING id),"
-	"     a AS (SELECT triad_audit('invite.create', 'invite', i.id, $4::numeric) FROM i)"
-	" SELECT id FROM i CROSS JOIN (SELECT count(*) FROM a) AS audited";
+/*
+ * The coach's invite, when the coach (the person COACH, an SQL expression
+ * over $1) cannot sign in yet: $2 its prefix, $3 its hash, $4 the request.
+ * Returns the invite's id, or no row when the coach can sign in.
+ */
+#define RELATION_INVITE_SQL(COACH)                                                        \
+	"WITH c AS (SELECT " COACH " AS person),"                                          \
+	"     i AS (INSERT INTO invite (institution_id, person_id, role, prefix, hash,"      \
+	"                               expires_at, created_by)"                              \
+	"           SELECT triad_tenant(), c.person, 'workplace_coach', $2, $3::bytea,"       \
+	"                  now() + interval '14 days', triad_principal() FROM c"              \
+	"            WHERE NOT EXISTS (SELECT 1 FROM principal WHERE person_id = c.person)"   \
+	"           RETURNING id),"                                                         \
+	"     a AS (SELECT triad_audit('invite.create', 'invite', i.id, $4::numeric) FROM i)" \
+	" SELECT id FROM i CROSS JOIN (SELECT count(*) FROM a) AS audited"
+
+static const char create_invite_sql[] = RELATION_INVITE_SQL("$1::uuid");
+static const char approve_invite_sql[] =
+	RELATION_INVITE_SQL("(SELECT coach_person_id FROM coaching_relation WHERE id = $1::uuid)");
 
 static void
 relation_done(void *arg, const DbOutcome *out)
@@ -169,6 +179,37 @@ relation_done(void *arg, const DbOutcome *out)
 	free(ctx);
 }
 
+/*
+ * Runs sql (the relation's function, params[0..n-1]) and then invite_sql
+ * (with key as its $1) in one transaction, and answers with the relation
+ * and, when the coach could not sign in yet, their invite code.
+ */
+static void
+relation_submit(Call *call, const char *sql, int n, const char *const *params,
+		const char *invite_sql, const char *key)
+{
+	RelationCtx *ctx = calloc(1, sizeof *ctx);
+	char prefix[SECRET_PREFIX_LEN + 1], hash_text[2 + 2 * SECRET_HASH_LEN + 1];
+	uint8_t hash[SECRET_HASH_LEN];
+	if (ctx == NULL || !secret_new("inv", ctx->code, prefix, hash)) {
+		free(ctx);
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
+			  "the server could not make an invite code; try again");
+		return;
+	}
+	ctx->call = call;
+	secret_hash_to_bytea(hash, hash_text);
+	const char *inv[4] = {key, prefix, hash_text, call->request_id_text};
+	DbJob *job = call_job(call, relation_done, ctx);
+	if (job == NULL || !call_job_add(call, job, sql, n, params) ||
+	    !call_job_add(call, job, invite_sql, 4, inv)) {
+		explicit_bzero(ctx->code, sizeof ctx->code);
+		free(ctx);
+		return;
+	}
+	pool_submit(call->srv->pool, job);
+}
+
 static void
 svc_relation_create(Call *call, const Triad__V1__Request *req)
 {
@@ -186,28 +227,25 @@ svc_relation_create(Call *call, const Triad__V1__Request *req)
 			  "kind %d is not a relation kind", (int)m->kind);
 		return;
 	}
-	RelationCtx *ctx = calloc(1, sizeof *ctx);
-	char prefix[SECRET_PREFIX_LEN + 1], hash_text[2 + 2 * SECRET_HASH_LEN + 1];
-	uint8_t hash[SECRET_HASH_LEN];
-	if (ctx == NULL || !secret_new("inv", ctx->code, prefix, hash)) {
-		free(ctx);
-		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
-			  "the server could not make an invite code; try again");
-		return;
-	}
-	ctx->call = call;
-	secret_hash_to_bytea(hash, hash_text);
 	const char *rel[6] = {m->enrollment_id, m->coach_person_id, kind, m->starts_on, m->ends_on,
 			      call->request_id_text};
-	const char *inv[4] = {m->coach_person_id, prefix, hash_text, call->request_id_text};
-	DbJob *job = call_job(call, relation_done, ctx);
-	if (job == NULL ||
-	    !call_job_add(call, job,
-			  "SELECT * FROM triad_relation_create($1::uuid, $2::uuid, nullif($3, ''), $4, $5,"
-			  " 'active', NULL, $6::numeric)", 6, rel) ||
-	    !call_job_add(call, job, relation_invite_sql, 4, inv)) {
-		free(ctx);
+	relation_submit(call,
+			"SELECT * FROM triad_relation_create($1::uuid, $2::uuid, nullif($3, ''), $4,"
+			" $5, 'active', NULL, $6::numeric)", 6, rel, create_invite_sql,
+			m->coach_person_id);
+}
+
+/* Approving a participant's proposal issues what creating the relation
+ * would: the grant for a coach who can sign in, an invite for one who
+ * cannot. */
+static void
+svc_relation_approve(Call *call, const Triad__V1__Request *req)
+{
+	const Triad__V1__ApproveRelationRequest *m = req->approve_relation;
+
+	if (!check_id(call, "approve_relation.id", m->id, true))
 		return;
-	}
-	pool_submit(call->srv->pool, job);
+	const char *params[2] = {m->id, call->request_id_text};
+	relation_submit(call, "SELECT * FROM triad_relation_set($1::uuid, 'active', $2::numeric)",
+			2, params, approve_invite_sql, m->id);
 }

@@ -1246,7 +1246,10 @@ test_propose_and_approve(void **state)
 	ap.approve_relation = &am;
 	expect_status_free(rpc(&ps, A.slug, &ap), CODE(PERMISSION_DENIED), NULL, NULL);
 	r = rpc_ok(&op, A.slug, &ap);
-	assert_int_equal(r->relation->status, TRIAD__V1__RELATION_STATUS__RELATION_STATUS_ACTIVE);
+	assert_int_equal(r->create_relation->relation->status,
+			 TRIAD__V1__RELATION_STATUS__RELATION_STATUS_ACTIVE);
+	/* The coach can sign in already: no invite. */
+	assert_string_equal(r->create_relation->invite_code, "");
 	rpc_free(r);
 	r = rpc(&op, A.slug, &ap);
 	expect_status(r, CODE(FAILED_PRECONDITION), NULL, NULL);
