@@ -655,6 +655,27 @@ svc_invite_revoke(Call *call, const Triad__V1__Request *req)
 
 /* ---- the rows ---- */
 
+/* Deans and programme managers invite the people of their programmes;
+ * anyone else, with another role, is an institution admin's to invite. */
+static bool
+invites_staff(const Call *call, const Triad__V1__Request *req)
+{
+	(void)call;
+	switch (req->create_invite->role) {
+	case TRIAD__V1__ROLE__ROLE_UNSPECIFIED:   /* refused by the handler, naming role */
+	case TRIAD__V1__ROLE__ROLE_PARTICIPANT:
+	case TRIAD__V1__ROLE__ROLE_WORKPLACE_COACH:
+	case TRIAD__V1__ROLE__ROLE_EMPLOYER_CONTACT:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static const VerbHook staff_invite_hook = {
+	invites_staff, VERB_INVITE_STAFF,
+	"with role institution_admin, programme_staff or partner_integration"};
+
 /* A token for a new machine, rather than for oneself, is an admin's act. */
 static bool
 creates_machine(const Call *call, const Triad__V1__Request *req)
@@ -681,7 +702,7 @@ const Route credential_routes[] = {
 	{.kind = K(REVOKE_TOKEN), .verb = VERB_REVOKE_TOKEN, .reply = R(TOKEN), .flags = ROUTE_ACCESS_WRITE,
 	 .handler = svc_token_revoke},
 	{.kind = K(CREATE_INVITE), .verb = VERB_CREATE_INVITE, .reply = R(CREATE_INVITE), .flags = ROUTE_ACCESS_WRITE | ROUTE_SECRET,
-	 .handler = svc_invite_create},
+	 .handler = svc_invite_create, .hook = &staff_invite_hook},
 	{.kind = K(LIST_INVITES), .verb = VERB_LIST_INVITES, .reply = R(INVITES), .flags = ROUTE_READ,
 	 .handler = svc_invite_list},
 	{.kind = K(REVOKE_INVITE), .verb = VERB_REVOKE_INVITE, .reply = R(INVITE), .flags = ROUTE_ACCESS_WRITE,
