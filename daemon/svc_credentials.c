@@ -460,6 +460,18 @@ svc_token_revoke(Call *call, const Triad__V1__Request *req)
 		pool_submit(call->srv->pool, job);
 }
 
+/* SignOut: RevokeToken of the token the session opened with, which
+ * revoke_token_done() sees is the session's own and so ends the session. */
+static void
+svc_sign_out(Call *call, const Triad__V1__Request *req)
+{
+	(void)req;
+	DbJob *job = call_job(call, revoke_token_done, call);
+	const char *params[2] = {call->principal->token_id, call->request_id_text};
+	if (job != NULL && call_job_add(call, job, revoke_token_sql, 2, params))
+		pool_submit(call->srv->pool, job);
+}
+
 /* ---- Invites ---- */
 
 #define INVITE_COLS \
@@ -701,6 +713,8 @@ const Route credential_routes[] = {
 	 .handler = svc_token_list},
 	{.kind = K(REVOKE_TOKEN), .verb = VERB_REVOKE_TOKEN, .reply = R(TOKEN), .flags = ROUTE_ACCESS_WRITE,
 	 .handler = svc_token_revoke},
+	{.kind = K(SIGN_OUT), .verb = VERB_REVOKE_TOKEN, .reply = R(TOKEN), .flags = ROUTE_ACCESS_WRITE,
+	 .handler = svc_sign_out},
 	{.kind = K(CREATE_INVITE), .verb = VERB_CREATE_INVITE, .reply = R(CREATE_INVITE), .flags = ROUTE_ACCESS_WRITE | ROUTE_SECRET,
 	 .handler = svc_invite_create, .hook = &staff_invite_hook},
 	{.kind = K(LIST_INVITES), .verb = VERB_LIST_INVITES, .reply = R(INVITES), .flags = ROUTE_READ,
