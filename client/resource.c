@@ -3,6 +3,7 @@
  * commands (see resource.h).
  */
 #include "resource.h"
+#include "when.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -171,14 +172,24 @@ resource_print_record(Client *c, size_t ncols, const char *const *headers,
 {
 	Table *t = table_new(ncols, headers);
 	TriadExit rc = TRIAD_EXIT_OK;
+	char (*times)[WHEN_MAX] = calloc(ncols, sizeof *times);
+	const char **shown = calloc(ncols, sizeof *shown);
 
-	if (t == NULL || !table_add_row(t, cells)) {
+	if (times != NULL && shown != NULL) {
+		memcpy(shown, cells, ncols * sizeof *shown);
+		when_cells(ncols, headers, shown, c->format, times);
+	}
+	if (t == NULL || times == NULL || shown == NULL || !table_add_row(t, shown)) {
+		free(times);
+		free(shown);
 		table_free(t);
 		return client_out_of_memory(c);
 	}
 	if (!table_print_record(t, c->format, c->out))
 		rc = TRIAD_EXIT_SERVER;
 	table_free(t);
+	free(times);
+	free(shown);
 	return rc;
 }
 

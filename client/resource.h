@@ -113,7 +113,9 @@ int list_run(Client *c, const CliArgs *args, const ListSpec *spec, void *ctx);
 
 /*
  * Print one record (the answer to a create, show or revoke) in the chosen
- * format: "name: value" lines, a JSON object or CSV with a header.
+ * format: "name: value" lines, a JSON object or CSV with a header. A
+ * column whose name says it holds a time is shown in the reader's time
+ * zone (when.h).
  */
 TriadExit resource_print_record(Client *c, size_t ncols, const char *const *headers,
 				const char *const *cells);
