@@ -70,7 +70,6 @@ typedef struct Policy {
 	Scope scope;
 	uint32_t roles;       /* for SHARED and TENANT */
 	const char *phrase;   /* "you may not <phrase>" */
-	const char *who;      /* "...: <who> may", or NULL */
 } Policy;
 
 static const Policy policies[VERB_COUNT_] = {
@@ -81,8 +80,7 @@ static const Policy policies[VERB_COUNT_] = {
 	[VERB_CREATE_INSTITUTION] = {"create_institution", SCOPE_SERVICE, 0, "create institutions"},
 	[VERB_GET_INSTITUTION] = {"get_institution", SCOPE_TENANT, OP | ANYONE, "see this institution"},
 	[VERB_LIST_INSTITUTIONS] = {"list_institutions", SCOPE_SESSION, 0, "list institutions"},
-	[VERB_CREATE_PERSON] = {"create_person", SCOPE_TENANT, OP | ADMIN | MANAGER, "add persons",
-				"institution admins, deans and programme managers"},
+	[VERB_CREATE_PERSON] = {"create_person", SCOPE_TENANT, OP | ADMIN | MANAGER, "add persons"},
 	[VERB_GET_PERSON] = {"get_person", SCOPE_TENANT, OP | ADMIN | STAFF, "see persons"},
 	[VERB_LIST_PERSONS] = {"list_persons", SCOPE_TENANT, OP | ADMIN | STAFF, "list persons"},
 	[VERB_CREATE_ORGANISATION] = {"create_organisation", SCOPE_SHARED, OP | ADMIN, "create organisations"},
@@ -95,11 +93,9 @@ static const Policy policies[VERB_COUNT_] = {
 	[VERB_CREATE_MACHINE] = {"create_machine", SCOPE_TENANT, OP | ADMIN, "create partner systems"},
 	[VERB_LIST_TOKENS] = {"list_tokens", SCOPE_SESSION, 0, "list tokens"},
 	[VERB_REVOKE_TOKEN] = {"revoke_token", SCOPE_SESSION, 0, "revoke tokens"},
-	[VERB_CREATE_INVITE] = {"create_invite", SCOPE_TENANT, OP | ADMIN | MANAGER, "invite persons",
-				"institution admins, deans and programme managers"},
+	[VERB_CREATE_INVITE] = {"create_invite", SCOPE_TENANT, OP | ADMIN | MANAGER, "invite persons"},
 	[VERB_INVITE_STAFF] = {"invite_staff", SCOPE_TENANT, OP | ADMIN,
-			       "invite institution admins, programme staff or partner systems",
-			       "only institution admins"},
+			       "invite institution admins, programme staff or partner systems"},
 	[VERB_LIST_INVITES] = {"list_invites", SCOPE_TENANT, OP | ADMIN, "list invites"},
 	[VERB_REVOKE_INVITE] = {"revoke_invite", SCOPE_TENANT, OP | ADMIN, "revoke invites"},
 	[VERB_LIST_AUDIT] = {"list_audit", SCOPE_TENANT, OP | ADMIN, "read the audit trail"},
@@ -157,10 +153,18 @@ auth_verb_phrase(Verb verb)
 								   : "do this";
 }
 
+/* Who may, for the refusals where the roles alone would leave people
+ * guessing: "...: <who> may". */
+static const char *const who_may[VERB_COUNT_] = {
+	[VERB_CREATE_PERSON] = "institution admins, deans and programme managers",
+	[VERB_CREATE_INVITE] = "institution admins, deans and programme managers",
+	[VERB_INVITE_STAFF] = "only institution admins",
+};
+
 const char *
 auth_verb_who(Verb verb)
 {
-	return verb < VERB_COUNT_ ? policies[verb].who : NULL;
+	return verb < VERB_COUNT_ ? who_may[verb] : NULL;
 }
 
 bool
