@@ -2,6 +2,7 @@
  * call.c: commands described by a Call (see call.h).
  */
 #include "call.h"
+#include "when.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -288,7 +289,10 @@ list_rows(void *ctx, const Triad__V1__Response *resp, Table *t)
 		CallNumbers num;
 
 		if (l->call->cells != NULL) {
+			char times[FIELDS_MAX_COLUMNS][WHEN_MAX];
+
 			l->call->cells(item[i], cells, &num);
+			when_cells(l->call->ncols, l->call->headers, cells, l->format, times);
 			if (!table_add_row(t, cells))
 				return NULL;
 		} else if (!call_add_row(t, l->cols, l->ncols, item[i], l->format)) {
@@ -556,6 +560,10 @@ call_run(Client *c, const Command *cmd, const CliArgs *args)
 			rc = fill_options(c, cmd, args, call, target);
 		}
 	}
+	/* Options that name a field of the request itself rather than of its
+	 * object (CreateSessionRequest.record_history). */
+	if (rc == TRIAD_EXIT_OK && of != NULL)
+		rc = fill_options(c, cmd, args, call, body);
 	if (rc == TRIAD_EXIT_OK && call->prepare != NULL)
 		rc = call->prepare(c, args, target);
 	if (rc == TRIAD_EXIT_OK)

@@ -9,7 +9,8 @@
  *   2. makes the request: positional arguments fill the fields named in
  *      args, options the fields they name (fields.h), either in the
  *      request itself or, with object, in the message it carries (the
- *      programme of a CreateProgrammeRequest). With fetch, the object is
+ *      programme of a CreateProgrammeRequest), and then in the request
+ *      those that name none of the object's. With fetch, the object is
  *      first fetched with that request, which the positional arguments
  *      fill; the options given change it, and it is sent back whole, as
  *      Update requests want;

@@ -3,6 +3,7 @@
  * and the wording of errors.
  */
 #include "client.h"
+#include "when.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@ const CliOption client_global_options[] = {
 	{"csv", 0, NULL, "print results as CSV"},
 	{"wide", 0, NULL, "show tables whole, not cut to 100 columns"},
 	{"version", 0, NULL, "print the client's version"},
+	{"utc", 0, NULL, "read and show times in UTC, not in the local time zone (TZ)"},
 	{"help", 'h', NULL, "show help"},
 	{NULL, 0, NULL, NULL},
 };
@@ -88,6 +90,8 @@ apply_globals(Client *c, const CliArgs *args, char *err, size_t errlen)
 					 "greater than 0 and at most 86400, such as 5 or 0.5)", v);
 				return false;
 			}
+		} else if (strcmp(o->name, "utc") == 0) {
+			when_set_utc(true);
 		} else if (strcmp(o->name, "json") == 0 || strcmp(o->name, "csv") == 0) {
 			if (c->format_flag != NULL && strcmp(c->format_flag, o->name) != 0) {
 				snprintf(err, errlen, "--json and --csv cannot be used together");

@@ -5,6 +5,7 @@
 #include "client.h"
 #include "commands.h"
 #include "resource.h"
+#include "when.h"
 
 #include <string.h>
 
@@ -19,6 +20,8 @@ static const CellKind audit_kinds[AUDIT_COLS] = {[6] = CELL_NUMBER};
 typedef struct AuditList {
 	Triad__V1__ListAuditRequest req;
 	char kind[128];
+	char since[WHEN_MAX];     /* --since as UTC */
+	PrintFormat format;       /* for the times shown */
 } AuditList;
 
 static void
@@ -35,14 +38,15 @@ list_request(void *ctx, Triad__V1__Request *req, int32_t page_size, const char *
 static const char *
 list_rows(void *ctx, const Triad__V1__Response *resp, Table *t)
 {
+	const AuditList *list = ctx;
 	const Triad__V1__ListAuditReply *reply = resp->audit;
 
 	for (size_t i = 0; i < reply->n_events; i++) {
 		const Triad__V1__AuditEvent *e = reply->events[i];
-		char request_id[24];
+		char request_id[24], at[WHEN_MAX];
 		const char *cells[AUDIT_COLS] = {
-			e->at, e->action, e->outcome, e->resource_kind, e->resource_id,
-			e->principal_id, resource_u64(e->request_id, request_id, sizeof request_id),
+			when_format(e->at, list->format, at, sizeof at), e->action, e->outcome,
+			e->resource_kind, e->resource_id, e->principal_id, resource_u64(e->request_id, request_id, sizeof request_id),
 			e->institution_id, e->id,
 		};
 
@@ -64,15 +68,21 @@ list_cmd_run(Client *c, const Command *cmd, const CliArgs *args)
 		.request = list_request,
 		.rows = list_rows,
 	};
-	AuditList list = {.req = TRIAD__V1__LIST_AUDIT_REQUEST__INIT};
+	AuditList list = {.req = TRIAD__V1__LIST_AUDIT_REQUEST__INIT, .format = c->format};
 	const char *since, *resource, *colon;
 	TriadExit rc;
 
 	if ((rc = resource_option(c, args, "since", false, &since)) != TRIAD_EXIT_OK ||
 	    (rc = resource_option(c, args, "resource", false, &resource)) != TRIAD_EXIT_OK)
 		return rc;
-	if (since != NULL)
-		list.req.since = (char *)since;
+	if (since != NULL) {
+		/* As typed, in the reader's time zone (when.h). */
+		if (!when_parse(since, list.since, sizeof list.since))
+			return client_usage_error(c, "invalid value for --since: '%s' (expected a day "
+						  "and time such as '2026-10-01 14:00', or RFC 3339)",
+						  since);
+		list.req.since = list.since;
+	}
 	if (resource != NULL) {
 		colon = strchr(resource, ':');
 		if (colon == NULL) {
@@ -95,7 +105,7 @@ list_cmd_run(Client *c, const Command *cmd, const CliArgs *args)
 }
 
 static const CliOption list_options[] = {
-	{"since", 0, "TIME", "only events at or after TIME (RFC 3339)"},
+	{"since", 0, "TIME", "only events at or after TIME, such as '2026-10-01 14:00'"},
 	{"resource", 0, "KIND[:ID]", "only events about this kind of resource or this one"},
 	LIST_PAGING_OPTIONS,
 	{NULL, 0, NULL, NULL},

@@ -141,7 +141,8 @@ static const Command run_list = {
 };
 
 static const CliOption session_add_options[] = {
-	{"at", 0, "RFC3339", "when it starts, such as 2026-09-14T09:30:00+02:00"},
+	{"at", 0, "WHEN", "day and local time it starts, such as '2026-09-14 09:30'"},
+	{"history", 0, NULL, "record a session that was held: --at may be in the past"},
 	{"title", 0, "TITLE", "what it is about"},
 	END_OPTIONS,
 };
@@ -151,14 +152,18 @@ static const Call session_add_call = {
 	.reply = RS(SESSION),
 	.object = "session",
 	.args = "run_id",
-	.fields = "at=starts_at",
+	.fields = "at=starts_at history=record_history",
 	.required = "at",
 };
 
 static const Command session_add = {
 	.name = "add",
 	.summary = "Add a session to a run",
-	.usage = "RUN --at RFC3339 [--title TITLE]",
+	.usage = "RUN --at WHEN [--history] [--title TITLE]",
+	.description =
+		"--at is a day and a time in your time zone (TZ; UTC with --utc), such as\n"
+		"'2026-09-14 09:30', or a full RFC 3339 time. It is now or later, unless\n"
+		"--history records a session that was held (to record attendance).\n",
 	.options = session_add_options,
 	.min_args = 1,
 	.max_args = 1,

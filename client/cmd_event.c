@@ -3,20 +3,18 @@
  * topic suggestions; alumni; ambassadors and their activities
  * (proto/triad/v1/event.proto).
  *
- * Every command is a Call (call.h). By hand below: a start time typed in
- * local time, a topic typed as words, the waitlist as a list of its own,
- * and `event register`, which says in a sentence whether there was a
- * place.
+ * Every command is a Call (call.h); times are read and shown in the
+ * user's time zone (when.h). By hand below: a topic typed as words, the
+ * waitlist as a list of its own, and `event register`, which says in a
+ * sentence whether there was a place.
  */
 #include "call.h"
 #include "commands.h"
 #include "feedback.h"
 #include "resource.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define END_OPTIONS {NULL, 0, NULL, NULL}
 #define RQ(x) TRIAD__V1__REQUEST__BODY_##x
@@ -28,65 +26,11 @@
 
 /* ---- events ---------------------------------------------------------------- */
 
-/*
- * Whether s is "YYYY-MM-DD HH:MM" (or with a 'T' for the space), the form
- * people type; the numbers in *tm, which is otherwise left alone.
- */
-static bool
-typed_time(const char *s, struct tm *tm)
-{
-	static const char pattern[] = "dddd-dd-dd dd:dd";
-
-	if (strlen(s) != sizeof pattern - 1)
-		return false;
-	for (size_t i = 0; pattern[i] != '\0'; i++) {
-		if (pattern[i] == 'd' ? !isdigit((unsigned char)s[i])
-		    : pattern[i] == ' ' ? s[i] != ' ' && s[i] != 'T'
-					: s[i] != pattern[i])
-			return false;
-	}
-	tm->tm_year = atoi(s) - 1900;
-	tm->tm_mon = atoi(s + 5) - 1;
-	tm->tm_mday = atoi(s + 8);
-	tm->tm_hour = atoi(s + 11);
-	tm->tm_min = atoi(s + 14);
-	tm->tm_sec = 0;
-	return true;
-}
-
-/*
- * --starts as people type it, "2026-10-01 14:00", means local time; the
- * server reads that form as UTC, so it is sent as RFC 3339 with the local
- * offset. Any other form goes as given, for the server to judge.
- */
-static TriadExit
-event_create_prepare(Client *c, const CliArgs *args, ProtobufCMessage *target)
-{
-	const char *s = cli_args_value(args, "starts");
-	struct tm tm = {0}, want;
-	char buf[40], off[8];
-	time_t t;
-
-	if (s == NULL || !typed_time(s, &tm))
-		return TRIAD_EXIT_OK;
-	want = tm;
-	tm.tm_isdst = -1;
-	if (want.tm_hour > 23 || want.tm_min > 59 || (t = mktime(&tm)) == (time_t)-1 ||
-	    tm.tm_year != want.tm_year || tm.tm_mon != want.tm_mon ||
-	    tm.tm_mday != want.tm_mday || localtime_r(&t, &tm) == NULL ||
-	    strftime(off, sizeof off, "%z", &tm) != 5)
-		return client_usage_error(c, "invalid value for --starts: '%s' (expected a day and "
-					     "time such as '2026-10-01 14:00')", s);
-	snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:00%.3s:%s", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, off, off + 3);
-	return fields_set_named(target, "starts_at", buf) ? TRIAD_EXIT_OK
-							   : client_out_of_memory(c);
-}
-
 static const CliOption event_create_options[] = {
 	{"kind", 0, "KIND", "what sort of event (see below)"},
 	{"title", 0, "TITLE", "what the event is called"},
 	{"starts", 0, "WHEN", "day and local time it begins, such as '2026-10-01 14:00'"},
+	{"history", 0, NULL, "record an event that was held: --starts may be in the past"},
 	{"place", 0, "PLACE", "where it is held"},
 	{"capacity", 0, "N", "the most people who get a place, 1 to 10000 (default 25)"},
 	{"community", 0, "ID", "the community it belongs to"},
@@ -100,24 +44,24 @@ static const CliOption event_create_options[] = {
 static const Call event_create_call = {
 	.request = RQ(CREATE_EVENT),
 	.reply = RS(EVENT),
-	.fields = "starts=starts_at presenter=presenter_person_id",
+	.fields = "starts=starts_at presenter=presenter_person_id history=record_history",
 	.required = "kind title starts",
-	.prepare = event_create_prepare,
 };
 
 static const Command event_create = {
 	.name = "create",
 	.summary = "Plan an event",
-	.usage = "--kind KIND --title TITLE --starts WHEN [--place PLACE] [--capacity N] "
-		 "[--community ID] [--programme CODE] [--presenter EMAIL --topic TEXT] "
-		 "[--description TEXT]",
+	.usage = "--kind KIND --title TITLE --starts WHEN [--history] [--place PLACE] "
+		 "[--capacity N] [--community ID] [--programme CODE] "
+		 "[--presenter EMAIL --topic TEXT] [--description TEXT]",
 	.description =
 		EVENT_KINDS
 		"A community meeting needs --community. An alumni presentation needs\n"
 		"--presenter, an alumnus of one of the institution's programmes, and --topic.\n"
 		"\n"
-		"--starts is a day and a time on this computer's clock, such as\n"
-		"'2026-10-01 14:00', or a full RFC 3339 time.\n"
+		"--starts is a day and a time in your time zone (TZ; UTC with --utc),\n"
+		"such as '2026-10-01 14:00', or a full RFC 3339 time. It is now or later,\n"
+		"unless --history records an event that was held.\n"
 		"\n"
 		"An event of a community is seen by its members and staff; one without a\n"
 		"community by everyone in the institution. Who registers when the event is\n"
@@ -148,7 +92,8 @@ static const Command event_list = {
 	.name = "list",
 	.summary = "List the events you may see",
 	.usage = "[--community ID] [--kind KIND] [--upcoming] " LIST_PAGING_USAGE,
-	.description = "Filters combine. Times are in RFC 3339, such as 2026-10-01T12:00:00Z.\n"
+	.description = "Filters combine. Times are shown in your time zone (TZ; UTC with\n"
+		       "--utc).\n"
 		       EVENT_KINDS,
 	.options = event_list_options,
 	.handler = call_run,

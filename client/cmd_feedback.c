@@ -19,6 +19,7 @@
 #include "editor.h"
 #include "feedback.h"
 #include "resource.h"
+#include "when.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -294,14 +295,23 @@ coachee_find(Client *c, const Triad__V1__ListCoacheesReply *list, const char *wh
 
 /* ---- requests for feedback ---------------------------------------------------- */
 
+/* Whether the request's due date has passed where the coach is (when.h). */
+static bool
+request_overdue(const Triad__V1__FeedbackRequest *q)
+{
+	char today[11];
+
+	return q->due_on[0] != '\0' && strcmp(q->due_on, when_today(today)) < 0;
+}
+
 /* Overdue first, then by due date, then those without one; each by when asked. */
 static int
 request_order(const void *a, const void *b)
 {
 	const Triad__V1__FeedbackRequest *x = *(const Triad__V1__FeedbackRequest *const *)a;
 	const Triad__V1__FeedbackRequest *y = *(const Triad__V1__FeedbackRequest *const *)b;
-	int rx = x->overdue ? 0 : x->due_on[0] != '\0' ? 1 : 2;
-	int ry = y->overdue ? 0 : y->due_on[0] != '\0' ? 1 : 2;
+	int rx = request_overdue(x) ? 0 : x->due_on[0] != '\0' ? 1 : 2;
+	int ry = request_overdue(y) ? 0 : y->due_on[0] != '\0' ? 1 : 2;
 	int d;
 
 	if (rx != ry)
@@ -317,7 +327,7 @@ request_when(const Triad__V1__FeedbackRequest *q, char *buf, size_t len)
 {
 	if (q->due_on[0] == '\0')
 		return "no date";
-	snprintf(buf, len, "%s %s", q->overdue ? "overdue since" : "due", q->due_on);
+	snprintf(buf, len, "%s %s", request_overdue(q) ? "overdue since" : "due", q->due_on);
 	return buf;
 }
 

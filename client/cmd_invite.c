@@ -89,7 +89,7 @@ create_run(Client *c, const Command *cmd, const CliArgs *args)
 	    (rc = resource_name_option(c, args, "title", &names_title, false, &title)) !=
 		    TRIAD_EXIT_OK ||
 	    (rc = resource_option(c, args, "org", false, &org)) != TRIAD_EXIT_OK ||
-	    (rc = resource_days_option(c, args, "expires-in", &create.expires_in_days)) !=
+	    (rc = resource_days_option(c, args, "expires-in", &create.base, "expires_in_days")) !=
 		    TRIAD_EXIT_OK)
 		return rc;
 	create.person_id = (char *)args->pos[0];
@@ -111,7 +111,7 @@ static const CliOption create_options[] = {
 	{"role", 0, "ROLE", "the role (see below)"},
 	{"title", 0, "TITLE", "for programme-staff: the function (see below)"},
 	{"org", 0, "ORG", "the organisation the role is limited to: name or registry number"},
-	{"expires-in", 0, "DAYS", "days the code stays valid (default 14, at most 90)"},
+	{"expires-in", 0, "DAYS", "days the code stays valid, 1 to 90 (default 14)"},
 	{NULL, 0, NULL, NULL},
 };
 

@@ -10,6 +10,10 @@
  * and with --email and --code it exchanges that code for a token, the same
  * way again. The credentials file is checked before anything is sent, so
  * a code is never used up for a token that cannot be kept.
+ *
+ * logout asks the server to revoke the token in use (SignOut) before it
+ * removes the stored one, so that a token taken along elsewhere stops
+ * working too.
  */
 #include "client.h"
 #include "commands.h"
@@ -810,33 +814,112 @@ const Command cmd_login = {
 
 /* ---- logout ------------------------------------------------------------------ */
 
+/*
+ * Revokes token on the server (SignOut). TRIAD_EXIT_OK when it is revoked
+ * now or was no longer valid (*dead says which); anything else has been
+ * reported, with the exit code returned.
+ */
+static TriadExit
+sign_out(Client *c, const char *token, bool *dead)
+{
+	Triad__V1__SignOutRequest m = TRIAD__V1__SIGN_OUT_REQUEST__INIT;
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__Response *resp = NULL;
+	RpcError err;
+	bool ok;
+
+	*dead = false;
+	ok = client_open_session(c, token, &err);
+	if (ok) {
+		req.body_case = TRIAD__V1__REQUEST__BODY_SIGN_OUT;
+		req.sign_out = &m;
+		ok = rpc_call(c->session, &req, &resp, &err);
+	}
+	client_close_session(c);
+	if (ok && resp->body_case != TRIAD__V1__RESPONSE__BODY_TOKEN) {
+		rpc_response_free(resp);
+		return client_bad_answer(c);
+	}
+	rpc_response_free(resp);
+	if (ok)
+		return TRIAD_EXIT_OK;
+	/* A token the server no longer takes is already as good as revoked. */
+	if ((err.kind == RPC_ERR_STATUS || err.kind == RPC_ERR_SERVER_CLOSED) &&
+	    err.code == TRIAD__V1__CODE__CODE_UNAUTHENTICATED) {
+		*dead = true;
+		return TRIAD_EXIT_OK;
+	}
+	return client_report(c, &err);
+}
+
+/*
+ * Signs out the token in use (--token, TRIAD_TOKEN or the stored one): the
+ * server revokes it, and the stored credentials go when they hold it. When
+ * the server cannot be reached the file is kept, so that nothing pretends
+ * a token is gone while it still works.
+ */
 static int
 logout_run(Client *c, const Command *cmd, const CliArgs *args)
 {
-	char path[PATH_MAX], why[1024];
-	bool removed;
+	const char *env = getenv("TRIAD_TOKEN"), *token;
+	char path[PATH_MAX], why[1024], *stored = NULL;
+	bool removed = false, dead, file;
+	TriadExit rc;
 
-	if (!credentials_path(path, sizeof path)) {
-		fprintf(c->err, "%s: cannot tell where the token is kept: set HOME or "
-			"XDG_CONFIG_HOME\n", c->path);
-		return TRIAD_EXIT_SERVER;
-	}
-	if (!credentials_remove(path, &removed, why, sizeof why)) {
+	(void)cmd;
+	(void)args;
+	file = credentials_path(path, sizeof path);
+	if (file && !credentials_read(path, c->err, &stored, why, sizeof why)) {
 		fprintf(c->err, "%s: %s\n", c->path, why);
 		return TRIAD_EXIT_SERVER;
 	}
-	fputs(removed ? "Signed out: removed " : "You were not signed in: there is no ", c->out);
-	print_sanitized(c->out, path);
-	fputs(".\n", c->out);
-	note_env_token(c);
-	return TRIAD_EXIT_OK;
+	token = c->token_flag != NULL ? c->token_flag
+		: env != NULL && env[0] != '\0' ? env
+		: stored;
+	if (token == NULL || token[0] == '\0') {
+		fputs("You were not signed in: there is no ", c->out);
+		print_sanitized(c->out, file ? path : "stored token");
+		fputs(".\n", c->out);
+		free(stored);
+		return TRIAD_EXIT_OK;
+	}
+	rc = sign_out(c, token, &dead);
+	if (rc != TRIAD_EXIT_OK) {
+		if (stored != NULL && strcmp(stored, token) == 0)
+			fprintf(c->err, "%s: the token was not revoked, so it stays stored; run "
+				"'triad logout' again when the server can be reached\n", c->path);
+	} else if (stored != NULL && strcmp(stored, token) == 0 &&
+		   !credentials_remove(path, &removed, why, sizeof why)) {
+		fprintf(c->err, "%s: %s\n", c->path, why);
+		rc = TRIAD_EXIT_SERVER;
+	}
+	if (rc == TRIAD_EXIT_OK) {
+		fputs(dead ? "Signed out: the token was no longer valid" : "Signed out: the token "
+		      "is revoked", c->out);
+		if (removed) {
+			fputs(" and ", c->out);
+			print_sanitized(c->out, path);
+			fputs(" is removed", c->out);
+		}
+		fputs(".\n", c->out);
+		if (token != stored)
+			note_env_token(c);
+	}
+	if (stored != NULL) {
+		explicit_bzero(stored, strlen(stored));
+		free(stored);
+	}
+	return rc;
 }
 
 const Command cmd_logout = {
 	.name = "logout",
-	.summary = "Sign out: remove the stored token",
+	.summary = "Sign out: revoke the token and remove it",
 	.description =
-		"Removes the credentials file. The token itself stays valid until it\n"
-		"expires or is revoked ('triad token list', 'triad token revoke').\n",
+		"Asks the server to revoke the token in use (--token, TRIAD_TOKEN or the\n"
+		"stored one), so that it no longer works anywhere, and removes the\n"
+		"credentials file when it holds that token. When the server cannot be\n"
+		"reached, nothing is removed: run it again later. Your other tokens stay\n"
+		"valid ('triad token list', 'triad token revoke').\n",
 	.handler = logout_run,
 };

@@ -27,7 +27,7 @@ create_run(Client *c, const Command *cmd, const CliArgs *args)
 	TriadExit rc;
 
 	if ((rc = resource_option(c, args, "label", false, &label)) != TRIAD_EXIT_OK ||
-	    (rc = resource_days_option(c, args, "expires-in", &create.expires_in_days)) !=
+	    (rc = resource_days_option(c, args, "expires-in", &create.base, "expires_in_days")) !=
 		    TRIAD_EXIT_OK ||
 	    (rc = resource_option(c, args, "machine", false, &machine)) != TRIAD_EXIT_OK ||
 	    (rc = resource_option(c, args, "org", false, &org)) != TRIAD_EXIT_OK)
@@ -65,7 +65,7 @@ create_run(Client *c, const Command *cmd, const CliArgs *args)
 
 static const CliOption create_options[] = {
 	{"label", 0, "LABEL", "what the token is for, such as laptop or hr-sync"},
-	{"expires-in", 0, "DAYS", "let the token expire after DAYS days (default: never)"},
+	{"expires-in", 0, "DAYS", "let the token expire after DAYS days, 1 to 3650 (default: never)"},
 	{"machine", 0, "NAME", "the token is for a new partner's system called NAME"},
 	{"org", 0, "ORG", "with --machine: the organisation it is limited to, by name or "
 			  "registry number"},

@@ -190,11 +190,12 @@ kind_label(int kind, char *buf, size_t len)
 }
 
 /*
- * A new relation, and when its coach cannot sign in yet, the command that
- * lets them: the invite's code works once and is not shown again.
+ * A new or approved relation (done says which), and when its coach cannot
+ * sign in yet, the command that lets them: the invite's code works once
+ * and is not shown again.
  */
 static TriadExit
-relation_created_print(Client *c, const ProtobufCMessage *answer)
+relation_print(Client *c, const ProtobufCMessage *answer, const char *done)
 {
 	static const Triad__V1__CoachingRelation none = TRIAD__V1__COACHING_RELATION__INIT;
 	const Triad__V1__CreateRelationReply *reply =
@@ -234,7 +235,7 @@ relation_created_print(Client *c, const ProtobufCMessage *answer)
 	}
 	fputs("Coaching relation ", c->out);
 	print_sanitized(c->out, r->id);
-	fputs(" created: ", c->out);
+	fprintf(c->out, " %s: ", done);
 	print_sanitized(c->out, coach);
 	fputs(" coaches ", c->out);
 	print_sanitized(c->out, r->participant_name[0] != '\0' ? r->participant_name
@@ -259,6 +260,18 @@ relation_created_print(Client *c, const ProtobufCMessage *answer)
 		fputs("\n", c->out);
 	}
 	return TRIAD_EXIT_OK;
+}
+
+static TriadExit
+relation_created_print(Client *c, const ProtobufCMessage *answer)
+{
+	return relation_print(c, answer, "created");
+}
+
+static TriadExit
+relation_approved_print(Client *c, const ProtobufCMessage *answer)
+{
+	return relation_print(c, answer, "approved");
 }
 
 static const CliOption relation_create_options[] = {
@@ -291,6 +304,9 @@ static const Command relation_create = {
 		"feedback (not necessarily the manager); confidant, who supports, for\n"
 		"example with the research question; programme-coach, programme staff who\n"
 		"visit the workplace; alumni-coach, an alumnus who coaches.\n"
+		"\n"
+		"A participant has one relation of each kind with the same coach until it\n"
+		"ends; --ends is not before --starts.\n"
 		"\n"
 		"When the coach cannot sign in yet, the answer holds the command that lets\n"
 		"them: send it to the coach. Its code works once.\n",
@@ -360,16 +376,23 @@ static const Command relation_propose = {
 
 static const Call relation_approve_call = {
 	.request = RQ(APPROVE_RELATION),
-	.reply = RS(RELATION),
+	.reply = RS(CREATE_RELATION),
 	.args = "id",
+	.print = relation_approved_print,
 };
 
 static const Command relation_approve = {
 	.name = "approve",
 	.summary = "Approve a proposed relation",
 	.usage = "RELATION",
-	.description = "RELATION is its id, or the participant's and the coach's e-mail\n"
-		       "addresses: anna@example.org/coach@example.org.\n",
+	.description =
+		"RELATION is its id, or the participant's and the coach's e-mail\n"
+		"addresses: anna@example.org/coach@example.org.\n"
+		"\n"
+		"The coach gets what a relation made with 'triad relation create' gives:\n"
+		"the workplace-coach role here when they can sign in, and otherwise an\n"
+		"invite, whose command the answer holds: send it to the coach. Its code\n"
+		"works once.\n",
 	.min_args = 1,
 	.max_args = 1,
 	.handler = call_run,

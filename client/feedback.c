@@ -2,6 +2,7 @@
  * feedback.c: the feedback template and finding a coachee (see feedback.h).
  */
 #include "feedback.h"
+#include "when.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -497,7 +498,8 @@ feedback_local_time(const char *s, const char *fmt, char *buf, size_t len)
 	struct tm tm;
 	time_t t;
 
-	if (!feedback_parse_time(s, &t) || localtime_r(&t, &tm) == NULL ||
+	if (!feedback_parse_time(s, &t) ||
+	    (when_utc() ? gmtime_r(&t, &tm) : localtime_r(&t, &tm)) == NULL ||
 	    strftime(buf, len, fmt, &tm) == 0)
 		return s;
 	return buf;

@@ -123,8 +123,8 @@ __attribute__((warn_unused_result))
 bool feedback_parse_time(const char *s, time_t *out);
 
 /*
- * The RFC 3339 time s in local time as the strftime() format fmt says,
- * into buf; s itself when it is not one.
+ * The RFC 3339 time s in local time (UTC with --utc, when.h) as the
+ * strftime() format fmt says, into buf; s itself when it is not one.
  */
 const char *feedback_local_time(const char *s, const char *fmt, char *buf, size_t len);
 

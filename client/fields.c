@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "names.h"
+#include "when.h"
 
 /* The member of message m at byte offset off. */
 #define MEMBER(m, off) ((void *)((char *)(m) + (off)))
@@ -270,9 +271,22 @@ parse_value(const ProtobufCFieldDescriptor *f, const char *s, Value *v, char *wh
 
 	memset(v, 0, sizeof *v);
 	switch (f->type) {
-	case PROTOBUF_C_TYPE_STRING:
+	case PROTOBUF_C_TYPE_STRING: {
+		char utc[32];
+
+		/* A time as typed, in the local zone (when.h), goes as UTC. */
+		if (when_is_time_name(f->name)) {
+			if (!when_parse(s, utc, sizeof utc)) {
+				snprintf(why, len, "'%s' (expected a day and time such as "
+					 "'2026-10-01 14:00', in %s, or RFC 3339)", s,
+					 when_utc() ? "UTC" : "your time zone");
+				return FIELDS_INVALID;
+			}
+			s = utc;
+		}
 		v->s = strdup(s);
 		return v->s != NULL ? FIELDS_OK : FIELDS_NO_MEMORY;
+	}
 	case PROTOBUF_C_TYPE_INT32:
 	case PROTOBUF_C_TYPE_SINT32:
 	case PROTOBUF_C_TYPE_SFIXED32:
@@ -527,6 +541,8 @@ value_text(const ProtobufCFieldDescriptor *f, const void *p, PrintFormat format,
 	switch (f->type) {
 	case PROTOBUF_C_TYPE_STRING:
 		w = *(char *const *)p;
+		if (w != NULL && when_is_time_name(f->name))
+			return when_format(w, format, buf, len);
 		return w != NULL ? w : "";
 	case PROTOBUF_C_TYPE_INT32:
 	case PROTOBUF_C_TYPE_SINT32:

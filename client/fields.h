@@ -14,12 +14,16 @@
  * Values. Strings as given; whole numbers (from 0) and numbers (7.5) in
  * decimal; enums by their words (names_of() in names.h); bools are flags;
  * a *_cents field is an amount in euros: "17950", "17,950.00", "17950.5"
- * or "EUR 17,950". A repeated field gets every occurrence of its option
+ * or "EUR 17,950". A time (a *_at field, since) as people type it,
+ * "2026-10-01 14:00" in their time zone or RFC 3339, sent in UTC (when.h).
+ * A number alone in its oneof (PRESENCE in access.proto) is marked given,
+ * so that 0 is sent. A repeated field gets every occurrence of its option
  * in order, and an empty value adds nothing, so that --staff '' empties
  * the list.
  *
- * Cells. Strings as they are, repeated values joined by ", "; numbers
- * in decimal, which JSON writes as numbers and not strings; enums
+ * Cells. Strings as they are, times in the reader's time zone with the
+ * offset (when.h), repeated values joined by ", "; numbers in decimal,
+ * which JSON writes as numbers and not strings; enums
  * labelled ("intake planned") on a terminal and named ("intake-planned")
  * in JSON and CSV; bools yes/no on a terminal, true/false otherwise; a
  * *_cents field as "EUR 17,950.00" on a terminal and "17950.00" otherwise,

@@ -74,7 +74,7 @@ static const Command root = {
 	.name = "triad",
 	.summary = "triad: talk to a triadd server from the command line",
 	.usage = "[--addr HOST:PORT] [--token TOKEN] [--institution ID|SLUG] "
-		 "[--timeout SECONDS] [--json|--csv] [--wide] COMMAND [ARGS]",
+		 "[--timeout SECONDS] [--json|--csv] [--wide] [--utc] COMMAND [ARGS]",
 	.description =
 		"Getting started:\n"
 		"  triad login --invite CODE   sign in with the code from your invitation\n"
@@ -115,6 +115,7 @@ static const Command root = {
 		"  TRIAD_INSTITUTION  the institution to act in, used when --institution is\n"
 		"                     not given; may be left out by those whose roles are\n"
 		"                     all in one institution\n"
+		"  TZ                 the time zone times are read and shown in (--utc: UTC)\n"
 		"\n"
 		"Exit status:\n"
 		"  0  success\n"

@@ -3,6 +3,7 @@
  * commands (see resource.h).
  */
 #include "resource.h"
+#include "when.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -229,8 +230,16 @@ resource_print_typed(Client *c, size_t ncols, const char *const *headers,
 {
 	Table *t = table_new(ncols, headers);
 	TriadExit rc = TRIAD_EXIT_OK;
+	char (*times)[WHEN_MAX] = calloc(ncols, sizeof *times);
+	const char **shown = calloc(ncols, sizeof *shown);
 
-	if (t == NULL || !table_add_row(t, cells)) {
+	if (times != NULL && shown != NULL) {
+		memcpy(shown, cells, ncols * sizeof *shown);
+		when_cells(ncols, headers, shown, c->format, times);
+	}
+	if (t == NULL || times == NULL || shown == NULL || !table_add_row(t, shown)) {
+		free(times);
+		free(shown);
 		table_free(t);
 		return client_out_of_memory(c);
 	}
@@ -239,6 +248,8 @@ resource_print_typed(Client *c, size_t ncols, const char *const *headers,
 	if (!table_print_record(t, c->format, c->out))
 		rc = TRIAD_EXIT_SERVER;
 	table_free(t);
+	free(times);
+	free(shown);
 	return rc;
 }
 
@@ -273,19 +284,23 @@ resource_name_option(Client *c, const CliArgs *args, const char *option, const N
 }
 
 TriadExit
-resource_days_option(Client *c, const CliArgs *args, const char *option, int32_t *out)
+resource_days_option(Client *c, const CliArgs *args, const char *option, ProtobufCMessage *m,
+		     const char *field)
 {
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field_by_name(m->descriptor, field);
 	const char *v = cli_args_value(args, option);
 	unsigned long n;
 
-	*out = 0;
-	if (v == NULL)
+	if (v == NULL || f == NULL)
 		return TRIAD_EXIT_OK;
 	if (!cli_parse_ulong(v, 0, INT32_MAX, &n))
 		return client_usage_error(c,
 					  "invalid value for --%s: '%s' (expected a whole number "
 					  "of days, such as 30)", option, v);
-	*out = (int32_t)n;
+	*(int32_t *)((char *)m + f->offset) = (int32_t)n;
+	if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+		*(uint32_t *)((char *)m + f->quantifier_offset) = f->id;
 	return TRIAD_EXIT_OK;
 }
 

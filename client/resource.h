@@ -113,7 +113,9 @@ int list_run(Client *c, const CliArgs *args, const ListSpec *spec, void *ctx);
 
 /*
  * Print one record (the answer to a create, show or revoke) in the chosen
- * format: "name: value" lines, a JSON object or CSV with a header.
+ * format: "name: value" lines, a JSON object or CSV with a header. A
+ * column whose name says it holds a time is shown in the reader's time
+ * zone (when.h).
  */
 TriadExit resource_print_record(Client *c, size_t ncols, const char *const *headers,
 				const char *const *cells);
@@ -139,10 +141,15 @@ __attribute__((warn_unused_result))
 TriadExit resource_name_option(Client *c, const CliArgs *args, const char *option,
 			       const NameMap *m, bool required, int *out);
 
-/* --option as a whole number of days, 0 up to INT32_MAX, in *out (0 when absent). */
+/*
+ * --option as a whole number of days, 0 up to INT32_MAX, into the field
+ * named field of m, a number alone in its oneof (PRESENCE in access.proto):
+ * given, it is sent even as 0, for the server to judge; absent, m is left
+ * alone and the server's default applies.
+ */
 __attribute__((warn_unused_result))
 TriadExit resource_days_option(Client *c, const CliArgs *args, const char *option,
-			       int32_t *out);
+			       ProtobufCMessage *m, const char *field);
 
 /*
  * Check that positional argument value, named what ("PERSON_ID") in the

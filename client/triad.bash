@@ -108,7 +108,7 @@ declare -gA _triad_options=(
 	["triad run create"]="--module --cohort --capacity --starts --ends"
 	["triad run show"]=""
 	["triad run list"]="--cohort --page-size --page-token --all"
-	["triad run session add"]="--at --title"
+	["triad run session add"]="--at --history --title"
 	["triad run sessions"]="--page-size --page-token --all"
 	["triad run subgroup add"]="--name --purpose"
 	["triad run subgroup member"]=""
@@ -167,7 +167,7 @@ declare -gA _triad_options=(
 	["triad question product add"]="--kind --title --description --delivered"
 	["triad question product list"]=""
 	["triad question product feedback"]="--text --text-file"
-	["triad event create"]="--kind --title --starts --place --capacity --community --programme --presenter --topic --description"
+	["triad event create"]="--kind --title --starts --history --place --capacity --community --programme --presenter --topic --description"
 	["triad event list"]="--community --kind --upcoming --page-size --page-token --all"
 	["triad event show"]=""
 	["triad event capacity"]=""
@@ -199,12 +199,13 @@ declare -gA _triad_options=(
 )
 
 # Options every command takes.
-_triad_global_options="--addr --token --institution --timeout --json --csv --wide --version -h --help"
+_triad_global_options="--addr --token --institution --timeout --json --csv --wide --utc --version -h --help"
 
 # Options that take no value; every other option takes one.
 _triad_flags=" --json --csv --wide --version -h --help --all --mandatory-attendance --cannot-be-missed "
 _triad_flags+="--no-mandatory-attendance --no-cannot-be-missed --validate --reject "
 _triad_flags+="-e --edit --db --client --former --upcoming --cancelled --past --yes --answered "
+_triad_flags+="--utc --history "
 
 # Words for the values of options and arguments.
 _triad_roles="institution-admin programme-staff participant workplace-coach employer-contact partner-integration"

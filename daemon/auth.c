@@ -55,6 +55,11 @@ typedef enum Scope {
 #define STAFF R(PROGRAMME_STAFF)
 /* Programme staff with the title assessor, on top of their role. */
 #define ASSESSOR (1u << 16)
+/* Programme staff who run a programme: its dean, who is ultimately
+ * responsible for it, and its programme manager, the participants' point of
+ * contact; both hold the intake conversations (seed 004). On top of their
+ * role. */
+#define MANAGER (1u << 17)
 #define PARTICIPANT R(PARTICIPANT)
 #define COACH R(WORKPLACE_COACH)
 #define PARTNER R(PARTNER_INTEGRATION)
@@ -76,7 +81,7 @@ static const Policy policies[VERB_COUNT_] = {
 	[VERB_CREATE_INSTITUTION] = {"create_institution", SCOPE_SERVICE, 0, "create institutions"},
 	[VERB_GET_INSTITUTION] = {"get_institution", SCOPE_TENANT, OP | ANYONE, "see this institution"},
 	[VERB_LIST_INSTITUTIONS] = {"list_institutions", SCOPE_SESSION, 0, "list institutions"},
-	[VERB_CREATE_PERSON] = {"create_person", SCOPE_TENANT, OP | ADMIN, "add persons"},
+	[VERB_CREATE_PERSON] = {"create_person", SCOPE_TENANT, OP | ADMIN | MANAGER, "add persons"},
 	[VERB_GET_PERSON] = {"get_person", SCOPE_TENANT, OP | ADMIN | STAFF, "see persons"},
 	[VERB_LIST_PERSONS] = {"list_persons", SCOPE_TENANT, OP | ADMIN | STAFF, "list persons"},
 	[VERB_CREATE_ORGANISATION] = {"create_organisation", SCOPE_SHARED, OP | ADMIN, "create organisations"},
@@ -89,7 +94,9 @@ static const Policy policies[VERB_COUNT_] = {
 	[VERB_CREATE_MACHINE] = {"create_machine", SCOPE_TENANT, OP | ADMIN, "create partner systems"},
 	[VERB_LIST_TOKENS] = {"list_tokens", SCOPE_SESSION, 0, "list tokens"},
 	[VERB_REVOKE_TOKEN] = {"revoke_token", SCOPE_SESSION, 0, "revoke tokens"},
-	[VERB_CREATE_INVITE] = {"create_invite", SCOPE_TENANT, OP | ADMIN, "invite persons"},
+	[VERB_CREATE_INVITE] = {"create_invite", SCOPE_TENANT, OP | ADMIN | MANAGER, "invite persons"},
+	[VERB_INVITE_STAFF] = {"invite_staff", SCOPE_TENANT, OP | ADMIN,
+			       "invite institution admins, programme staff or partner systems"},
 	[VERB_LIST_INVITES] = {"list_invites", SCOPE_TENANT, OP | ADMIN, "list invites"},
 	[VERB_REVOKE_INVITE] = {"revoke_invite", SCOPE_TENANT, OP | ADMIN, "revoke invites"},
 	[VERB_LIST_AUDIT] = {"list_audit", SCOPE_TENANT, OP | ADMIN, "read the audit trail"},
@@ -174,6 +181,20 @@ auth_verb_phrase(Verb verb)
 								   : "do this";
 }
 
+/* Who may, for the refusals where the roles alone would leave people
+ * guessing: "...: <who> may". */
+static const char *const who_may[VERB_COUNT_] = {
+	[VERB_CREATE_PERSON] = "institution admins, deans and programme managers",
+	[VERB_CREATE_INVITE] = "institution admins, deans and programme managers",
+	[VERB_INVITE_STAFF] = "only institution admins",
+};
+
+const char *
+auth_verb_who(Verb verb)
+{
+	return verb < VERB_COUNT_ ? who_may[verb] : NULL;
+}
+
 bool
 auth_verb_known(Verb verb)
 {
@@ -194,6 +215,7 @@ static const struct {
 	{ADMIN, "institution_admin"},
 	{STAFF, "programme_staff"},
 	{ASSESSOR, "assessor"},
+	{MANAGER, "programme_manager"},
 	{PARTICIPANT, "participant"},
 	{COACH, "workplace_coach"},
 	{R(EMPLOYER_CONTACT), "employer_contact"},
@@ -247,6 +269,10 @@ grant_bits(const SessionGrant *g)
 	if (g->role == TRIAD__V1__ROLE__ROLE_PROGRAMME_STAFF &&
 	    g->title == TRIAD__V1__STAFF_TITLE__STAFF_TITLE_ASSESSOR)
 		bits |= ASSESSOR;
+	if (g->role == TRIAD__V1__ROLE__ROLE_PROGRAMME_STAFF &&
+	    (g->title == TRIAD__V1__STAFF_TITLE__STAFF_TITLE_DEAN ||
+	     g->title == TRIAD__V1__STAFF_TITLE__STAFF_TITLE_PROGRAMME_MANAGER))
+		bits |= MANAGER;
 	return bits;
 }
 

@@ -78,7 +78,8 @@ typedef enum Verb {
 	VERB_CREATE_MACHINE,            /* CreateToken with machine_name */
 	VERB_LIST_TOKENS,
 	VERB_REVOKE_TOKEN,
-	VERB_CREATE_INVITE,
+	VERB_CREATE_INVITE,             /* participants, coaches, employer contacts */
+	VERB_INVITE_STAFF,              /* CreateInvite for admins, staff, partner systems */
 	VERB_LIST_INVITES,
 	VERB_REVOKE_INVITE,
 	VERB_LIST_AUDIT,
@@ -172,6 +173,10 @@ AuthResult auth_decide(const Principal *p, Verb verb, const char *institution,
 
 /* The verb's name in messages, such as "create grants". */
 const char *auth_verb_phrase(Verb verb);
+
+/* Who may do it, for a refusal that says so ("institution admins, deans
+ * and programme managers"), or NULL where the roles tell no one anything. */
+const char *auth_verb_who(Verb verb);
 
 /* True when verb has a policy in the access table. */
 bool auth_verb_known(Verb verb);

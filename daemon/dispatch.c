@@ -165,11 +165,14 @@ call_authorize(Call *call, Verb verb, const char *institution)
 			call->tenant = call->tenant_buf;
 		}
 		return true;
-	case AUTH_DENY:
+	case AUTH_DENY: {
+		const char *who = auth_verb_who(verb);
 		call_fail(call, TRIAD__V1__CODE__CODE_PERMISSION_DENIED, NULL,
-			  "you may not %s%s%s", auth_verb_phrase(verb),
-			  *institution ? " at " : "", institution);
+			  "you may not %s%s%s%s%s%s", auth_verb_phrase(verb),
+			  *institution ? " at " : "", institution, who != NULL ? ": " : "",
+			  who != NULL ? who : "", who != NULL ? " may" : "");
 		return false;
+	}
 	case AUTH_NOT_FOUND:
 		call_fail(call, TRIAD__V1__CODE__CODE_NOT_FOUND, "institution",
 			  "institution '%s' not found", institution);

@@ -181,10 +181,10 @@ bind_error(BindError *e, Triad__V1__Code code, const char *field, const char *fm
 
 /*
  * The text of the field at path (such as "programme.code") of body, as a
- * query parameter. Sets *out to NULL for an unset message on the way.
- * With keyed, the field may hold a natural key instead of an id (see
- * registry.h, "path@kind"). Returns false with the answer in e when the
- * value is malformed.
+ * query parameter. Sets *out to NULL for an unset message on the way and
+ * for a number left out of its oneof. With keyed, the field may hold a
+ * natural key instead of an id (see registry.h, "path@kind"). Returns
+ * false with the answer in e when the value is malformed.
  */
 static bool
 field_param(BindError *e, const char *body_name, const ProtobufCMessage *body, const char *path,
@@ -213,6 +213,11 @@ field_param(BindError *e, const char *body_name, const ProtobufCMessage *body, c
 			p += n + 1;
 			continue;
 		}
+		/* A number alone in its oneof (a proto3 optional field, see
+		 * PRESENCE in access.proto) that was left out is NULL. */
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+		    *(const uint32_t *)((const char *)msg + f->quantifier_offset) != f->id)
+			return true;
 		char *buf = arena_calloc(a, 32, 1);
 		if (buf == NULL)
 			return bind_error(e, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
@@ -387,8 +392,10 @@ set_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, char *v, Are
 		*(int *)at = enum_from_sql(f->descriptor, v);
 		break;
 	default:
-		break;   /* nested messages are not filled from columns */
+		return true;   /* nested messages are not filled from columns */
 	}
+	if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+		*(uint32_t *)((char *)msg + f->quantifier_offset) = f->id;
 	return true;
 }
 

@@ -422,9 +422,12 @@ svc_token_create(Call *call, const Triad__V1__Request *req)
 	    !check_text(call, "create_token.organisation_id", m->organisation_id, 0,
 			SQLROUTE_KEY_MAX))
 		return;
-	if (m->expires_in_days < 0 || m->expires_in_days > TOKEN_DAYS_MAX) {
+	/* Left out, the token does not expire; given, even as 0, it is judged. */
+	bool expires = field_given(&m->base, "expires_in_days");
+	if (expires && (m->expires_in_days < 1 || m->expires_in_days > TOKEN_DAYS_MAX)) {
 		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "create_token.expires_in_days",
-			  "expires_in_days must be 0 (never) to %d", TOKEN_DAYS_MAX);
+			  "expires_in_days must be 1 to %d, not %d (leave it out for a token that "
+			  "does not expire)", TOKEN_DAYS_MAX, m->expires_in_days);
 		return;
 	}
 	if (!machine && m->organisation_id[0] != '\0') {
@@ -440,7 +443,7 @@ svc_token_create(Call *call, const Triad__V1__Request *req)
 	ctx->call = call;
 	snprintf(ctx->label, sizeof ctx->label, "%s", m->label);
 	snprintf(ctx->machine_name, sizeof ctx->machine_name, "%s", m->machine_name);
-	snprintf(ctx->days, sizeof ctx->days, "%d", m->expires_in_days);
+	snprintf(ctx->days, sizeof ctx->days, "%d", expires ? m->expires_in_days : 0);
 	/* A machine's organisation by id, name or registry number. */
 	const SqlKey key = {"create_token.organisation_id", "organisation", m->organisation_id};
 	sqlroute_keys(call, &key, 1, token_create_found, ctx);
@@ -525,6 +528,18 @@ svc_token_revoke(Call *call, const Triad__V1__Request *req)
 		return;
 	DbJob *job = call_job(call, revoke_token_done, call);
 	const char *params[2] = {id, call->request_id_text};
+	if (job != NULL && call_job_add(call, job, revoke_token_sql, 2, params))
+		pool_submit(call->srv->pool, job);
+}
+
+/* SignOut: RevokeToken of the token the session opened with, which
+ * revoke_token_done() sees is the session's own and so ends the session. */
+static void
+svc_sign_out(Call *call, const Triad__V1__Request *req)
+{
+	(void)req;
+	DbJob *job = call_job(call, revoke_token_done, call);
+	const char *params[2] = {call->principal->token_id, call->request_id_text};
 	if (job != NULL && call_job_add(call, job, revoke_token_sql, 2, params))
 		pool_submit(call->srv->pool, job);
 }
@@ -633,11 +648,13 @@ svc_invite_create(Call *call, const Triad__V1__Request *req)
 	if (!check_text(call, "create_invite.person_id", m->person_id, 1, SQLROUTE_KEY_MAX) ||
 	    !check_role(call, "create_invite", m->role, m->title, m->organisation_id, &role, &title))
 		return;
-	int days = m->expires_in_days == 0 ? INVITE_DAYS_DEFAULT : m->expires_in_days;
+	/* Left out, the default; given, even as 0, it is judged. */
+	int days = field_given(&m->base, "expires_in_days") ? m->expires_in_days
+							     : INVITE_DAYS_DEFAULT;
 	if (days < 1 || days > INVITE_DAYS_MAX) {
 		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "create_invite.expires_in_days",
-			  "expires_in_days must be 1 to %d (default %d)", INVITE_DAYS_MAX,
-			  INVITE_DAYS_DEFAULT);
+			  "expires_in_days must be 1 to %d, not %d (leave it out for the default, %d)",
+			  INVITE_DAYS_MAX, days, INVITE_DAYS_DEFAULT);
 		return;
 	}
 	GrantCtx *ctx = calloc(1, sizeof *ctx);
@@ -735,6 +752,27 @@ svc_invite_revoke(Call *call, const Triad__V1__Request *req)
 
 /* ---- the rows ---- */
 
+/* Deans and programme managers invite the people of their programmes;
+ * anyone else, with another role, is an institution admin's to invite. */
+static bool
+invites_staff(const Call *call, const Triad__V1__Request *req)
+{
+	(void)call;
+	switch (req->create_invite->role) {
+	case TRIAD__V1__ROLE__ROLE_UNSPECIFIED:   /* refused by the handler, naming role */
+	case TRIAD__V1__ROLE__ROLE_PARTICIPANT:
+	case TRIAD__V1__ROLE__ROLE_WORKPLACE_COACH:
+	case TRIAD__V1__ROLE__ROLE_EMPLOYER_CONTACT:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static const VerbHook staff_invite_hook = {
+	invites_staff, VERB_INVITE_STAFF,
+	"with role institution_admin, programme_staff or partner_integration"};
+
 /* A token for a new machine, rather than for oneself, is an admin's act. */
 static bool
 creates_machine(const Call *call, const Triad__V1__Request *req)
@@ -760,8 +798,10 @@ const Route credential_routes[] = {
 	 .handler = svc_token_list},
 	{.kind = K(REVOKE_TOKEN), .verb = VERB_REVOKE_TOKEN, .reply = R(TOKEN), .flags = ROUTE_ACCESS_WRITE,
 	 .handler = svc_token_revoke},
+	{.kind = K(SIGN_OUT), .verb = VERB_REVOKE_TOKEN, .reply = R(TOKEN), .flags = ROUTE_ACCESS_WRITE,
+	 .handler = svc_sign_out},
 	{.kind = K(CREATE_INVITE), .verb = VERB_CREATE_INVITE, .reply = R(CREATE_INVITE), .flags = ROUTE_ACCESS_WRITE | ROUTE_SECRET,
-	 .handler = svc_invite_create},
+	 .handler = svc_invite_create, .hook = &staff_invite_hook},
 	{.kind = K(LIST_INVITES), .verb = VERB_LIST_INVITES, .reply = R(INVITES), .flags = ROUTE_READ,
 	 .handler = svc_invite_list},
 	{.kind = K(REVOKE_INVITE), .verb = VERB_REVOKE_INVITE, .reply = R(INVITE), .flags = ROUTE_ACCESS_WRITE,

@@ -47,8 +47,9 @@ const Route enrollment_routes[] = {
 	   {"cohort_id@cohort", "page_token", "$limit"}, "runs"}}, NULL, true},
 
 	{K(CREATE_SESSION), VERB_COHORT_WRITE, R(SESSION), ROUTE_WRITE,
-	 {{"SELECT * FROM triad_session_create(" ID(1) ", $2, $3, $4::numeric)",
-	   {"session.run_id@run", "session.starts_at", "session.title", "$request_id"}}}},
+	 {{"SELECT * FROM triad_session_create(" ID(1) ", $2, $3, $4::boolean, $5::numeric)",
+	   {"session.run_id@run", "session.starts_at", "session.title", "record_history",
+	    "$request_id"}}}},
 	{K(LIST_SESSIONS), VERB_COHORT_READ, R(SESSIONS), ROUTE_READ,
 	 {{"SELECT * FROM session_v WHERE run_id = " ID(1) PAGE(2) " ORDER BY id LIMIT $3::int",
 	   {"run_id@run", "page_token", "$limit"}, "sessions"}}, NULL, true},

@@ -25,9 +25,10 @@ const Route event_routes[] = {
 	/* ---- events ---- */
 	{K(CREATE_EVENT), VERB_EVENT_WRITE, R(EVENT), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_event_create(nullif($1, ''), $2, $3, " ID(4) ", " ID(5) ", $6, $7,"
-	   " $8::int, " ID(9) ", $10, $11::numeric)",
+	   " $8::int, " ID(9) ", $10, $11::boolean, $12::numeric)",
 	   {"kind", "title", "description", "community_id", "programme_id@programme", "starts_at",
-	    "place", "capacity", "presenter_person_id@person", "topic", "$request_id"}}}},
+	    "place", "capacity", "presenter_person_id@person", "topic", "record_history",
+	    "$request_id"}}}},
 	{K(GET_EVENT), VERB_EVENT_READ, R(EVENT), ROUTE_READ,
 	 {{"SELECT * FROM event_v WHERE id = " ID(1), {"id"}}}, "event not found"},
 	/* Soonest first: the page token is the last event of the page, and the

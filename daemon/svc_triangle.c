@@ -2,9 +2,9 @@
  * svc_triangle.c: the workplace triangle. Agreements and partners, coaching
  * relations, feedback requests, feedback, consent and advisory judgements,
  * as registry rows (see registry.h) over the functions of
- * sql/functions/triangle.sql, plus one hand-written handler:
- * creating a relation may have to mint an invite for the coach, and only
- * the daemon makes secrets.
+ * sql/functions/triangle.sql, plus two hand-written handlers:
+ * creating or approving a relation may have to mint an invite for the
+ * coach, and only the daemon makes secrets.
  *
  * Who sees which relation, feedback or employer's row is the database's:
  * the views apply it from the caller triad_begin() describes, so no row
@@ -26,6 +26,7 @@
 #define PAGE(n) " AND (nullif($" #n ", '') IS NULL OR id > nullif($" #n ", '')::uuid)"
 
 static void svc_relation_create(Call *call, const Triad__V1__Request *req);
+static void svc_relation_approve(Call *call, const Triad__V1__Request *req);
 
 const Route triangle_routes[] = {
 	/* ---- agreements and partners ---- */
@@ -50,17 +51,16 @@ const Route triangle_routes[] = {
 	   {"page_token", "$limit"}, "partners"}}, NULL, true},
 
 	/* ---- relations ---- */
-	/* Creating a relation may have to mint an invite for the coach, and
-	 * only the daemon makes secrets. */
+	/* Creating or approving a relation may have to mint an invite for
+	 * the coach, and only the daemon makes secrets. */
 	{.kind = K(CREATE_RELATION), .verb = VERB_RELATION_WRITE, .reply = R(CREATE_RELATION),
 	 .flags = ROUTE_WRITE | ROUTE_SECRET, .handler = svc_relation_create},
 	{K(PROPOSE_RELATION), VERB_RELATION_PROPOSE, R(RELATION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_relation_create(" ID(1) ", " ID(2) ", nullif($3, ''), '', '',"
 	   " 'proposed', $4, $5::numeric)",
 	   {"enrollment_id@my_enrollment", "coach_person_id@coach", "kind", "$person", "$request_id"}}}},
-	{K(APPROVE_RELATION), VERB_RELATION_WRITE, R(RELATION), ROUTE_WRITE,
-	 {{"SELECT * FROM triad_relation_set(" ID(1) ", 'active', $2::numeric)",
-	   {"id@relation", "$request_id"}}}},
+	{.kind = K(APPROVE_RELATION), .verb = VERB_RELATION_WRITE, .reply = R(CREATE_RELATION),
+	 .flags = ROUTE_WRITE | ROUTE_SECRET, .handler = svc_relation_approve},
 	{K(END_RELATION), VERB_RELATION_WRITE, R(RELATION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_relation_set(" ID(1) ", 'ended', $2::numeric)",
 	   {"id@relation", "$request_id"}}}},
@@ -143,7 +143,7 @@ const Route triangle_routes[] = {
 	{0},
 };
 
-/* ---- CreateRelation ---- */
+/* ---- CreateRelation and ApproveRelation ---- */
 
 typedef struct RelationCtx {
 	Call *call;
@@ -152,10 +152,18 @@ typedef struct RelationCtx {
 	char starts_on[11], ends_on[11];
 } RelationCtx;
 
-/* An invite (audited, and mailed with its code) for a coach who cannot
- * sign in yet; nothing for one who can. */
-static const char relation_invite_sql[] =
-	"SELECT id FROM triad_coach_invite($1::uuid, $2, $3::bytea, $5, $4::numeric) AS id";
+/*
+ * The coach's invite (audited, and mailed with its code), when the coach
+ * (the person COACH, an SQL expression over $1) cannot sign in yet: $2 its
+ * prefix, $3 its hash, $4 the request, $5 the code for the mail. Returns
+ * the invite's id, or no row when the coach can sign in.
+ */
+#define RELATION_INVITE_SQL(COACH) \
+	"SELECT id FROM triad_coach_invite(" COACH ", $2, $3::bytea, $5, $4::numeric) AS id"
+
+static const char create_invite_sql[] = RELATION_INVITE_SQL("$1::uuid");
+static const char approve_invite_sql[] =
+	RELATION_INVITE_SQL("(SELECT coach_person_id FROM coaching_relation WHERE id = $1::uuid)");
 
 static void
 relation_ctx_free(RelationCtx *ctx)
@@ -197,13 +205,40 @@ relation_done(void *arg, const DbOutcome *out)
 	relation_ctx_free(ctx);
 }
 
+/*
+ * Runs sql (the relation's function, params[0..n-1]) and then invite_sql
+ * (with key as its $1) in one transaction, and answers with the relation
+ * and, when the coach could not sign in yet, their invite code. Takes ctx.
+ */
+static void
+relation_submit(Call *call, RelationCtx *ctx, const char *sql, int n, const char *const *params,
+		const char *invite_sql, const char *key)
+{
+	char prefix[SECRET_PREFIX_LEN + 1], hash_text[2 + 2 * SECRET_HASH_LEN + 1];
+	uint8_t hash[SECRET_HASH_LEN];
+
+	if (!secret_new("inv", ctx->code, prefix, hash)) {
+		relation_ctx_free(ctx);
+		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
+			  "the server could not make an invite code; try again");
+		return;
+	}
+	secret_hash_to_bytea(hash, hash_text);
+	const char *inv[5] = {key, prefix, hash_text, call->request_id_text, ctx->code};
+	DbJob *job = call_job(call, relation_done, ctx);
+	if (job == NULL || !call_job_add(call, job, sql, n, params) ||
+	    !call_job_add(call, job, invite_sql, 5, inv)) {
+		relation_ctx_free(ctx);
+		return;
+	}
+	pool_submit(call->srv->pool, job);
+}
+
 /* With the enrollment and the coach found (ids[0], ids[1]). */
 static void
 relation_create_found(Call *call, char *const *ids, void *arg)
 {
 	RelationCtx *ctx = arg;
-	char prefix[SECRET_PREFIX_LEN + 1], hash_text[2 + 2 * SECRET_HASH_LEN + 1];
-	uint8_t hash[SECRET_HASH_LEN];
 
 	if (ids == NULL) {
 		relation_ctx_free(ctx);
@@ -214,26 +249,11 @@ relation_create_found(Call *call, char *const *ids, void *arg)
 		relation_ctx_free(ctx);
 		return;
 	}
-	if (!secret_new("inv", ctx->code, prefix, hash)) {
-		relation_ctx_free(ctx);
-		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
-			  "the server could not make an invite code; try again");
-		return;
-	}
-	secret_hash_to_bytea(hash, hash_text);
 	const char *rel[6] = {ids[0], ids[1], ctx->kind, ctx->starts_on, ctx->ends_on,
 			      call->request_id_text};
-	const char *inv[5] = {ids[1], prefix, hash_text, call->request_id_text, ctx->code};
-	DbJob *job = call_job(call, relation_done, ctx);
-	if (job == NULL ||
-	    !call_job_add(call, job,
-			  "SELECT * FROM triad_relation_create($1::uuid, $2::uuid, nullif($3, ''), $4, $5,"
-			  " 'active', NULL, $6::numeric)", 6, rel) ||
-	    !call_job_add(call, job, relation_invite_sql, 5, inv)) {
-		relation_ctx_free(ctx);
-		return;
-	}
-	pool_submit(call->srv->pool, job);
+	relation_submit(call, ctx,
+			"SELECT * FROM triad_relation_create($1::uuid, $2::uuid, nullif($3, ''), $4,"
+			" $5, 'active', NULL, $6::numeric)", 6, rel, create_invite_sql, ids[1]);
 }
 
 /* The enrollment by id or key, the coach by id or e-mail address. */
@@ -269,4 +289,43 @@ svc_relation_create(Call *call, const Triad__V1__Request *req)
 		{"create_relation.coach_person_id", "coach", m->coach_person_id},
 	};
 	sqlroute_keys(call, keys, 2, relation_create_found, ctx);
+}
+
+/* With the relation found (ids[0]): approving a participant's proposal
+ * issues what creating the relation would: the grant for a coach who can
+ * sign in, an invite for one who cannot. */
+static void
+relation_approve_found(Call *call, char *const *ids, void *arg)
+{
+	RelationCtx *ctx = arg;
+
+	if (ids == NULL) {
+		relation_ctx_free(ctx);
+		return;
+	}
+	if (!check_id(call, "approve_relation.id", ids[0], true)) {
+		relation_ctx_free(ctx);
+		return;
+	}
+	const char *params[2] = {ids[0], call->request_id_text};
+	relation_submit(call, ctx, "SELECT * FROM triad_relation_set($1::uuid, 'active', $2::numeric)",
+			2, params, approve_invite_sql, ids[0]);
+}
+
+/* The relation by id, or by its coach's e-mail address. */
+static void
+svc_relation_approve(Call *call, const Triad__V1__Request *req)
+{
+	const Triad__V1__ApproveRelationRequest *m = req->approve_relation;
+	RelationCtx *ctx;
+
+	if (!check_text(call, "approve_relation.id", m->id, 1, SQLROUTE_KEY_MAX))
+		return;
+	if ((ctx = calloc(1, sizeof *ctx)) == NULL) {
+		list_answer_oom(call);
+		return;
+	}
+	ctx->call = call;
+	const SqlKey key = {"approve_relation.id", "relation", m->id};
+	sqlroute_keys(call, &key, 1, relation_approve_found, ctx);
 }

@@ -3,6 +3,7 @@
  */
 #include "svc_util.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +56,16 @@ check_page_token(Call *call, const char *field, const char *token, bool numeric)
 		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
 			  "page_token is not one this server handed out");
 	return ok;
+}
+
+bool
+field_given(const ProtobufCMessage *m, const char *name)
+{
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
+	assert(f != NULL);
+	return !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
+	       *(const uint32_t *)((const char *)m + f->quantifier_offset) == f->id;
 }
 
 bool

@@ -48,6 +48,13 @@ bool check_id(Call *call, const char *field, const char *value, bool required);
 __attribute__((warn_unused_result))
 bool check_page_token(Call *call, const char *field, const char *token, bool numeric);
 
+/*
+ * Whether field name of m was given: true for a field that is not alone in
+ * a oneof, and for one that is (a proto3 optional number, see PRESENCE in
+ * access.proto) when it was set, even to 0.
+ */
+bool field_given(const ProtobufCMessage *m, const char *name);
+
 /* How to turn rows into one kind of protobuf message. */
 typedef struct ListSpec {
 	size_t msg_size;

@@ -524,7 +524,7 @@ BEGIN
         ('EIND', '2028-04-10T09:30:00+02:00', 'Dag 1: terugblik op de grootstedelijke opgave'),
         ('EIND', '2028-04-11T09:00:00+02:00', 'Dag 2: een actueel thema en het borgen van het geleerde')
         ) AS v (code, at, title) LOOP
-        PERFORM triad_session_create(pg_temp.demo_run(v_cohort, r.code), r.at, r.title, 0);
+        PERFORM triad_session_create(pg_temp.demo_run(v_cohort, r.code), r.at, r.title, true, 0);
     END LOOP;
 
     -- 25 placed (all active: the programme has started), then the waitlist.
@@ -584,7 +584,7 @@ BEGIN
         ('MC01', '2025-09-05', '2025-11-28'), ('MC02', '2025-12-05', '2026-03-27'),
         ('MC03', '2026-04-10', '2026-07-03'), ('MC04', '2026-09-04', '2026-12-18'),
         ('MC05', '2027-01-15', '2027-03-26')) AS v (code, starts, ends) LOOP
-        PERFORM triad_run_create(pg_temp.demo_module(v_prog, r.code), v_cohort, 0, r.starts,
+        PERFORM triad_run_create(pg_temp.demo_module(v_prog, r.code), v_cohort, NULL, r.starts,
                                  r.ends, 0);
     END LOOP;
     v_run := pg_temp.demo_run(v_cohort, 'MC05');
@@ -593,7 +593,7 @@ BEGIN
         ('2027-02-12T13:00:00+01:00', 'Algoritmen in de uitvoering: verantwoording en toezicht'),
         ('2027-03-12T13:00:00+01:00', 'Ontwerpsessie met casussen van de deelnemers'),
         ('2027-03-26T13:00:00+01:00', 'Presentaties')) AS v (at, title) LOOP
-        PERFORM triad_session_create(v_run, r.at, r.title, 0);
+        PERFORM triad_session_create(v_run, r.at, r.title, true, 0);
     END LOOP;
 
     -- The programme participants first, so the standalone followers stay
@@ -654,7 +654,7 @@ BEGIN
         ('2026-11-05T18:30:00+01:00', 'Hoorcollege: hoe meet je veiligheid?'),
         ('2026-11-10T18:30:00+01:00', 'Hoorcollege: docenten afrekenen op prestaties?')
         ) AS v (at, title) LOOP
-        PERFORM triad_session_create(pg_temp.demo_run(v_sep, 'PRM'), r.at, r.title, 0);
+        PERFORM triad_session_create(pg_temp.demo_run(v_sep, 'PRM'), r.at, r.title, true, 0);
     END LOOP;
 
     PERFORM pg_temp.demo_enroll('leiden', 'cohort', v_sep, NULL);

@@ -58,7 +58,8 @@ SELECT triad_agreement_create((SELECT id FROM organisation WHERE name = 'Gemeent
 -- Fenna asked Hanneke for feedback; Hanneke wrote some; Fenna lets her
 -- employer see her progress.
 SELECT triad_feedback_request_create(r.id, NULL, NULL, 'Paper 1',
-           'Hoe kom ik over als ik het bewonersperspectief inbreng in het MT?', '2026-12-15',
+           'Hoe kom ik over als ik het bewonersperspectief inbreng in het MT?',
+           (current_date + 14)::text,
            pp.id::text, 0)
   FROM coaching_relation r
   JOIN enrollment e ON e.id = r.enrollment_id

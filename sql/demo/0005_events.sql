@@ -178,7 +178,8 @@ BEGIN
                    'Alumni, studenten en scholen laten zien wat interventies uit de master in de '
                    || 'school veranderden; met een keynote van de lector.',
                    NULL, v_prog, pg_temp.demo_day(1, '13:00'), 'Wibauthuis, Amsterdam', 8, NULL,
-                   'Ondernemend, onderzoekend en inspirerend: teacher leadership in de praktijk', 0);
+                   'Ondernemend, onderzoekend en inspirerend: teacher leadership in de praktijk',
+                   false, 0);
         FOR r IN SELECT pg_temp.demo_person(v.email) AS person FROM (VALUES
             (1, 'bregje.bedachtzaam@sg-denkbeeldig.example'),
             (2, 'annelies.anekdote@sg-denkbeeldig.example'),
@@ -213,7 +214,8 @@ BEGIN
                    'Hamid Hypothese vertelt wat zijn interventie twee jaar na de master nog oplevert.',
                    NULL, v_prog, pg_temp.demo_day(45, '16:00'), 'HvA, Kohnstammhuis', 30,
                    pg_temp.demo_person('hamid.hypothese@verzonnenvlinder.example'),
-                   'Onderzoekend leren in groep 7 en 8: wat een interventie na twee jaar nog oplevert', 0);
+                   'Onderzoekend leren in groep 7 en 8: wat een interventie na twee jaar nog oplevert',
+                   false, 0);
         FOR r IN SELECT pg_temp.demo_person(v.email) AS person FROM (VALUES
             (1, 'youssef.zogezegd@verzonnenvlinder.example'),
             (2, 'annelies.anekdote@sg-denkbeeldig.example'),
@@ -243,7 +245,7 @@ BEGIN
                    'Intervisie over veranderopdrachten in de eigen school, met alumni als '
                    || 'gespreksleiders.',
                    v_community, v_prog, pg_temp.demo_day(30, '15:30'), 'Scholengemeenschap Denkbeeldig',
-                   20, NULL, '', 0);
+                   20, NULL, '', false, 0);
         FOR r IN SELECT pg_temp.demo_person(v.email) AS person FROM (VALUES
             (1, 'bregje.bedachtzaam@sg-denkbeeldig.example'),
             (2, 'olga.onderzoekzaam@sg-denkbeeldig.example'),

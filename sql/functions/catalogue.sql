@@ -256,13 +256,15 @@ BEGIN
     END IF;
     IF p_standalone_share NOT BETWEEN 0.05 AND 0.95 THEN
         PERFORM triad_raise('TR400', format(
-            'standalone_share must be between 0.05 and 0.95 (0 means the default, 0.5), not %s',
+            'standalone_share must be between 0.05 and 0.95, not %s '
+            '(leave it out for the default, 0.5)',
             p_standalone_share), p_path || '.standalone_share');
     END IF;
 END
 $$;
 
--- Creates a programme. standalone_share 0 means the default, 0.50. Start
+-- Creates a programme. standalone_share NULL (left out) means the default,
+-- 0.50; 0 is refused like any share outside 0.05 to 0.95. Start
 -- moments are stored as month names in calendar order. TR409 when the code
 -- is taken in the institution.
 CREATE OR REPLACE FUNCTION triad_programme_create(p_code text, p_name text, p_award text,
@@ -274,7 +276,7 @@ CREATE OR REPLACE FUNCTION triad_programme_create(p_code text, p_name text, p_aw
     AS $$
 DECLARE
     v_path constant text := 'create_programme.programme';
-    v_share numeric := CASE WHEN p_standalone_share = 0 THEN 0.50 ELSE p_standalone_share END;
+    v_share numeric := coalesce(p_standalone_share, 0.50);
     v_months text[];
     v_specs text[];
     v_id uuid;
@@ -315,7 +317,7 @@ CREATE OR REPLACE FUNCTION triad_programme_update(p_id text, p_name text, p_awar
     AS $$
 DECLARE
     v_path constant text := 'update_programme.programme';
-    v_share numeric := CASE WHEN p_standalone_share = 0 THEN 0.50 ELSE p_standalone_share END;
+    v_share numeric := coalesce(p_standalone_share, 0.50);
     v_id uuid;
     v_months text[];
     v_specs text[];

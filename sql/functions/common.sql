@@ -139,3 +139,22 @@ EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
     RETURN NULL;
 END
 $$;
+
+-- Refuses a start p_at in the past, naming p_column, unless p_history:
+-- staff record a session or an event that was held by saying so
+-- (record_history in the request, --history in the client), never by
+-- accident. A start within the current minute is now: people type minutes.
+CREATE OR REPLACE FUNCTION triad_check_not_past(p_at timestamptz, p_history boolean,
+                                                p_column text)
+    RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+BEGIN
+    IF p_at < date_trunc('minute', now()) AND NOT coalesce(p_history, false) THEN
+        PERFORM triad_raise('TR400', format('%s %s has passed; to record one that was held, '
+                                            'set record_history (in the client: --history)',
+                                            split_part(p_column, '.', -1), triad_ts(p_at)),
+                            p_column);
+    END IF;
+END
+$$;

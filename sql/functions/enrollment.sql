@@ -5,6 +5,8 @@
 -- The rules of seed 000/004 live here and run under row locks, so they
 -- hold however many requests race:
 --   * a run never has more members than its capacity;
+--   * one person holds at most one seat in a run's group: a programme
+--     enrollment already sits in every run of its cohort;
 --   * standalone members stay strictly below the programme's share of the
 --     members (default 0.50: in a full group of 25, at most 12);
 --   * who does not fit is waitlisted in order of arrival and promoted, first
@@ -223,6 +225,8 @@ EXCEPTION WHEN unique_violation THEN
 END
 $$;
 
+-- p_capacity NULL (left out) means the default, 25; 0 is refused like any
+-- other number outside 1 to 1000.
 CREATE OR REPLACE FUNCTION triad_run_create(p_module uuid, p_cohort uuid, p_capacity integer,
                                             p_starts text, p_ends text, p_request_id numeric)
     RETURNS SETOF module_run_v
@@ -230,7 +234,7 @@ CREATE OR REPLACE FUNCTION triad_run_create(p_module uuid, p_cohort uuid, p_capa
     AS $$
 DECLARE
     v_id uuid;
-    v_capacity integer := CASE WHEN p_capacity = 0 THEN 25 ELSE p_capacity END;
+    v_capacity integer := coalesce(p_capacity, 25);
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM module WHERE id = p_module) THEN
         PERFORM triad_raise('TR404', 'module not found', 'create_run.run.module_id');
@@ -244,7 +248,8 @@ BEGIN
                             'create_run.run.module_id');
     END IF;
     IF v_capacity NOT BETWEEN 1 AND 1000 THEN
-        PERFORM triad_raise('TR400', 'capacity must be 1 to 1000 (0 means 25)',
+        PERFORM triad_raise('TR400', format('capacity must be 1 to 1000, not %s (leave it out '
+                                            'for the default, 25)', v_capacity),
                             'create_run.run.capacity');
     END IF;
     INSERT INTO module_run (institution_id, module_id, cohort_id, capacity, starts_on, ends_on)
@@ -262,8 +267,10 @@ SELECT s.id, s.run_id, to_char(s.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH2
        AS starts_at, s.title, s.starts_at AS at
   FROM session s;
 
+-- A session starts now or later, unless p_history (record_history): staff
+-- recording one that was held.
 CREATE OR REPLACE FUNCTION triad_session_create(p_run uuid, p_starts text, p_title text,
-                                                p_request_id numeric)
+                                                p_history boolean, p_request_id numeric)
     RETURNS SETOF session_v
     LANGUAGE plpgsql
     AS $$
@@ -284,6 +291,7 @@ BEGIN
         PERFORM triad_raise('TR400', 'starts_at is required (RFC 3339)',
                             'create_session.session.starts_at');
     END IF;
+    PERFORM triad_check_not_past(v_at, p_history, 'create_session.session.starts_at');
     INSERT INTO session (institution_id, run_id, starts_at, title)
     VALUES (triad_tenant(), p_run, v_at, coalesce(p_title, ''))
     RETURNING id INTO v_id;
@@ -397,6 +405,46 @@ CREATE OR REPLACE FUNCTION triad_block_problem(p_person uuid) RETURNS text
      ORDER BY e.arrival LIMIT 1
 $$;
 
+-- Why enrolling the person on p_track would give them a second seat in a
+-- group of cohort p_cohort, or NULL. A programme participant sits in every
+-- run of the cohort, so a standalone enrollment in one of those runs, or a
+-- programme enrollment beside a standalone one in the cohort, would count
+-- one person twice (seed 000: one group of about 25). Enrollments that are
+-- withdrawn hold no seat; waitlisted ones claim one. Assumes the caller
+-- holds the cohort's lock (triad_enroll), so two requests cannot both pass.
+CREATE OR REPLACE FUNCTION triad_second_seat(p_person uuid, p_track text, p_cohort uuid,
+                                             p_run uuid)
+    RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT CASE p_track
+        WHEN 'standalone' THEN
+            (SELECT format('%s is enrolled in the whole programme with cohort %s, which '
+                           'already gives a seat in the group of %s; a standalone '
+                           'enrollment would be a second seat', p.name, c.name, m.code)
+               FROM enrollment e
+               JOIN person p ON p.id = e.person_id
+               JOIN cohort c ON c.institution_id = e.institution_id AND c.id = e.cohort_id
+               JOIN module_run r ON r.id = p_run
+               JOIN module m ON m.institution_id = r.institution_id AND m.id = r.module_id
+              WHERE e.person_id = p_person AND e.cohort_id = p_cohort
+                AND e.status <> 'withdrawn'
+              LIMIT 1)
+        ELSE
+            (SELECT format('%s already has a standalone seat in the group of %s of this '
+                           'cohort; the whole programme includes that group, so withdraw '
+                           'the standalone enrollment first', p.name,
+                           string_agg(m.code, ', ' ORDER BY m.code))
+               FROM enrollment e
+               JOIN person p ON p.id = e.person_id
+               JOIN module_run r ON r.institution_id = e.institution_id AND r.id = e.run_id
+               JOIN module m ON m.institution_id = r.institution_id AND m.id = r.module_id
+              WHERE e.person_id = p_person AND r.cohort_id = p_cohort
+                AND e.status <> 'withdrawn'
+              GROUP BY p.name)
+    END
+$$;
+
 -- The organisation's employees, as the institution knows them: persons it
 -- has enrolled with the organisation as employer, and persons who hold a
 -- grant for the organisation (its contacts). What an organisation-scoped
@@ -480,6 +528,13 @@ BEGIN
 
     -- Every placement decision in a cohort happens under its lock.
     PERFORM 1 FROM cohort WHERE id = v_lock FOR UPDATE;
+
+    v_problem := triad_second_seat(p_person, v_track, v_lock, p_run);
+    IF v_problem IS NOT NULL THEN
+        PERFORM triad_raise('TR409', v_problem,
+                            CASE v_track WHEN 'programme' THEN 'enroll.cohort_id'
+                                         ELSE 'enroll.run_id' END);
+    END IF;
 
     v_placement := triad_seat_placement(
         EXISTS (SELECT 1 FROM enrollment w

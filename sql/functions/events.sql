@@ -164,15 +164,18 @@ EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
 END
 $$;
 
+-- p_capacity NULL (left out) means 25. An event starts now or later,
+-- unless p_history (record_history): staff recording one that was held.
 CREATE OR REPLACE FUNCTION triad_event_create(p_kind text, p_title text, p_description text,
                                               p_community uuid, p_programme uuid, p_starts text,
                                               p_place text, p_capacity integer, p_presenter uuid,
-                                              p_topic text, p_request_id numeric)
+                                              p_topic text, p_history boolean,
+                                              p_request_id numeric)
     RETURNS SETOF event_v
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    v_capacity integer := CASE WHEN coalesce(p_capacity, 0) = 0 THEN 25 ELSE p_capacity END;
+    v_capacity integer := coalesce(p_capacity, 25);
     v_at timestamptz;
     v_presenter text;
     v_id uuid;
@@ -187,6 +190,7 @@ BEGIN
                             'create_event.title');
     END IF;
     v_at := triad_event_time(p_starts, 'create_event.starts_at');
+    PERFORM triad_check_not_past(v_at, p_history, 'create_event.starts_at');
     IF length(p_description) > 4000 THEN
         PERFORM triad_raise('TR400', 'description is longer than 4000 characters',
                             'create_event.description');
@@ -198,7 +202,8 @@ BEGIN
         PERFORM triad_raise('TR400', 'topic is longer than 500 characters', 'create_event.topic');
     END IF;
     IF v_capacity NOT BETWEEN 1 AND 10000 THEN
-        PERFORM triad_raise('TR400', 'capacity must be 1 to 10000 (0 means 25)',
+        PERFORM triad_raise('TR400', format('capacity must be 1 to 10000, not %s (leave it '
+                                            'out for the default, 25)', v_capacity),
                             'create_event.capacity');
     END IF;
     IF p_kind = 'community_meeting' AND p_community IS NULL THEN

@@ -127,10 +127,76 @@ SELECT r.id, r.enrollment_id, pp.name AS participant_name, r.coach_person_id,
  WHERE triad_staff() OR e.person_id = triad_person() OR r.coach_person_id = triad_person()
     OR r.id = triad_written();
 
--- Creates a relation (staff: active; a participant: proposed). For an
--- active relation, a coach who can already sign in gets the workplace-coach
--- grant here; for one who cannot, the daemon issues an invite in the same
--- transaction.
+-- Why the participant p_person may not have another relation of kind
+-- p_kind with coach p_coach, or NULL: one that is proposed or active (and
+-- not past its end) exists, in any of their enrollments. With two, a coach
+-- could not say which one `triad feedback give EMAIL` means. Assumes the
+-- caller holds the locks of triad_relation_lock(). p_except is a relation
+-- to leave out (the one being approved).
+CREATE OR REPLACE FUNCTION triad_relation_duplicate(p_person uuid, p_coach uuid, p_kind text,
+                                                    p_except uuid DEFAULT NULL)
+    RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT format('%s already has a %s relation with %s (%s since %s); end it before '
+                  'starting another', pp.name, triad_words(r.kind), cp.name, r.status,
+                  r.starts_on)
+      FROM coaching_relation r
+      JOIN enrollment e ON e.institution_id = r.institution_id AND e.id = r.enrollment_id
+      JOIN person pp ON pp.id = e.person_id
+      JOIN person cp ON cp.id = r.coach_person_id
+     WHERE e.person_id = p_person AND r.coach_person_id = p_coach AND r.kind = p_kind
+       AND r.status IN ('proposed', 'active')
+       AND (r.ends_on IS NULL OR r.ends_on >= current_date)
+       AND r.id IS DISTINCT FROM p_except
+     ORDER BY r.created_at LIMIT 1
+$$;
+
+-- Serialises the decisions about one participant's relations: locks the
+-- rows of all their enrollments in the institution, in id order. Two
+-- requests about the same participant always share the oldest of them
+-- (enrollments are never deleted), so the second waits for the first and
+-- then sees its relation.
+CREATE OR REPLACE FUNCTION triad_relation_lock(p_person uuid)
+    RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM 1 FROM enrollment WHERE person_id = p_person ORDER BY id FOR NO KEY UPDATE;
+END
+$$;
+
+-- Lets a coach reach their coachee: when the coach can sign in, they get
+-- the workplace-coach role in the institution (audited) unless they have
+-- it. For a coach who cannot sign in yet, the daemon issues an invite in
+-- the same transaction (svc_triangle.c); redeeming it gives the role here
+-- and wherever else they coach (triad_coach_grants).
+CREATE OR REPLACE FUNCTION triad_relation_coach_access(p_coach uuid, p_request_id numeric)
+    RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_principal uuid;
+    v_grant uuid;
+BEGIN
+    SELECT pr.id INTO v_principal FROM principal pr WHERE pr.person_id = p_coach;
+    IF v_principal IS NULL THEN
+        RETURN;
+    END IF;
+    INSERT INTO role_grant (institution_id, principal_id, role, created_by)
+    VALUES (triad_tenant(), v_principal, 'workplace_coach', triad_principal())
+    ON CONFLICT DO NOTHING
+    RETURNING id INTO v_grant;
+    IF v_grant IS NOT NULL THEN
+        PERFORM triad_audit('grant.create', 'grant', v_grant, p_request_id);
+    END IF;
+END
+$$;
+
+-- Creates a relation (staff: active; a participant: proposed). An active
+-- relation gives the coach access (triad_relation_coach_access). A
+-- participant has at most one live relation of each kind with the same
+-- coach: another is TRDUP, naming the coach.
 CREATE OR REPLACE FUNCTION triad_relation_create(p_enrollment uuid, p_coach uuid, p_kind text,
                                                  p_starts text, p_ends text, p_status text,
                                                  p_proposer text, p_request_id numeric)
@@ -140,8 +206,10 @@ CREATE OR REPLACE FUNCTION triad_relation_create(p_enrollment uuid, p_coach uuid
 DECLARE
     e enrollment%ROWTYPE;
     v_id uuid;
-    v_principal uuid;
     v_field text := CASE WHEN p_status = 'active' THEN 'create_relation' ELSE 'propose_relation' END;
+    v_starts date;
+    v_ends date;
+    v_problem text;
 BEGIN
     SELECT * INTO e FROM enrollment WHERE id = p_enrollment;
     IF NOT FOUND OR (p_proposer IS NOT NULL AND e.person_id::text <> p_proposer) THEN
@@ -158,44 +226,65 @@ BEGIN
         PERFORM triad_raise('TR400', 'kind is required: workplace coach, confidant, programme '
                             'coach or alumni coach', v_field || '.kind');
     END IF;
+    v_starts := coalesce(triad_date(p_starts, v_field || '.starts_on', false), current_date);
+    v_ends := triad_date(p_ends, v_field || '.ends_on', false);
+    IF v_ends < v_starts THEN
+        PERFORM triad_raise('TR400', format('ends_on %s is before starts_on %s: a relation '
+                                            'cannot end before it starts', v_ends, v_starts),
+                            v_field || '.ends_on');
+    END IF;
+    PERFORM triad_relation_lock(e.person_id);
+    v_problem := triad_relation_duplicate(e.person_id, p_coach, p_kind);
+    IF v_problem IS NOT NULL THEN
+        PERFORM triad_raise('TRDUP', v_problem, v_field || '.coach_person_id');
+    END IF;
     -- The coach becomes known to the institution.
     INSERT INTO member (institution_id, person_id) VALUES (triad_tenant(), p_coach)
     ON CONFLICT DO NOTHING;
     INSERT INTO coaching_relation (institution_id, enrollment_id, coach_person_id, kind, status,
                                    starts_on, ends_on)
-    VALUES (triad_tenant(), p_enrollment, p_coach, p_kind, p_status,
-            coalesce(triad_date(p_starts, v_field || '.starts_on', false), current_date),
-            triad_date(p_ends, v_field || '.ends_on', false))
+    VALUES (triad_tenant(), p_enrollment, p_coach, p_kind, p_status, v_starts, v_ends)
     RETURNING id INTO v_id;
     PERFORM triad_audit('relation.' || CASE WHEN p_status = 'active' THEN 'create' ELSE 'propose' END,
                         'relation', v_id, p_request_id);
-    SELECT pr.id INTO v_principal FROM principal pr WHERE pr.person_id = p_coach;
-    IF p_status = 'active' AND v_principal IS NOT NULL THEN
-        INSERT INTO role_grant (institution_id, principal_id, role, created_by)
-        VALUES (triad_tenant(), v_principal, 'workplace_coach', triad_principal())
-        ON CONFLICT DO NOTHING;
+    IF p_status = 'active' THEN
+        PERFORM triad_relation_coach_access(p_coach, p_request_id);
     END IF;
     PERFORM triad_wrote(v_id);
     RETURN QUERY SELECT * FROM relation_v WHERE id = v_id;
 END
 $$;
 
+-- Approves a proposed relation (p_status 'active') exactly as staff create
+-- one: the coach gets access here, or an invite from the daemon in the same
+-- transaction (svc_triangle.c). Or ends one (p_status 'ended').
 CREATE OR REPLACE FUNCTION triad_relation_set(p_id uuid, p_status text, p_request_id numeric)
     RETURNS SETOF relation_v
     LANGUAGE plpgsql
     AS $$
 DECLARE
     r coaching_relation%ROWTYPE;
-    v_principal uuid;
+    v_person uuid;
+    v_problem text;
     v_field text := CASE WHEN p_status = 'active' THEN 'approve_relation.id' ELSE 'end_relation.id' END;
 BEGIN
-    SELECT * INTO r FROM coaching_relation WHERE id = p_id FOR UPDATE;
+    SELECT e.person_id INTO v_person
+      FROM coaching_relation x JOIN enrollment e ON e.id = x.enrollment_id
+     WHERE x.id = p_id;
     IF NOT FOUND THEN
         PERFORM triad_raise('TR404', 'relation not found', v_field);
     END IF;
+    PERFORM triad_relation_lock(v_person);
+    SELECT * INTO r FROM coaching_relation WHERE id = p_id FOR UPDATE;
     IF p_status = 'active' AND r.status <> 'proposed' THEN
         PERFORM triad_raise('TR409', format('only a proposed relation can be approved; this one is %s',
                                             r.status));
+    END IF;
+    IF p_status = 'active' THEN
+        v_problem := triad_relation_duplicate(v_person, r.coach_person_id, r.kind, r.id);
+        IF v_problem IS NOT NULL THEN
+            PERFORM triad_raise('TRDUP', v_problem, v_field);
+        END IF;
     END IF;
     IF p_status = 'ended' AND r.status = 'ended' THEN
         PERFORM triad_raise('TR409', 'the relation has already ended');
@@ -205,16 +294,11 @@ BEGIN
            ends_on = CASE WHEN p_status = 'ended' THEN greatest(starts_on, current_date - 1)
                           ELSE ends_on END
      WHERE id = p_id;
-    IF p_status = 'active' THEN
-        SELECT pr.id INTO v_principal FROM principal pr WHERE pr.person_id = r.coach_person_id;
-        IF v_principal IS NOT NULL THEN
-            INSERT INTO role_grant (institution_id, principal_id, role, created_by)
-            VALUES (triad_tenant(), v_principal, 'workplace_coach', triad_principal())
-            ON CONFLICT DO NOTHING;
-        END IF;
-    END IF;
     PERFORM triad_audit(CASE WHEN p_status = 'active' THEN 'relation.approve' ELSE 'relation.end' END,
                         'relation', p_id, p_request_id);
+    IF p_status = 'active' THEN
+        PERFORM triad_relation_coach_access(r.coach_person_id, p_request_id);
+    END IF;
     PERFORM triad_wrote(p_id);
     RETURN QUERY SELECT * FROM relation_v WHERE id = p_id;
 END
@@ -305,6 +389,8 @@ SELECT q.id, q.institution_id, i.slug AS institution_slug, q.relation_id,
  WHERE triad_staff() OR e.person_id = triad_person() OR r.coach_person_id = triad_person()
     OR q.id = triad_written();
 
+-- A due date is a day in the participant's own time zone; one that has
+-- passed everywhere on earth (before today at UTC-12) is refused.
 CREATE OR REPLACE FUNCTION triad_feedback_request_create(p_relation uuid, p_outcome uuid, p_module uuid,
                                                          p_assignment text, p_question text, p_due text,
                                                          p_person text, p_request_id numeric)
@@ -313,6 +399,7 @@ CREATE OR REPLACE FUNCTION triad_feedback_request_create(p_relation uuid, p_outc
     AS $$
 DECLARE
     v_id uuid;
+    v_due date := triad_date(p_due, 'request_feedback.due_on', false);
 BEGIN
     -- Only the participant of an active relation asks; others see nothing.
     IF NOT EXISTS (SELECT 1 FROM coaching_relation r JOIN enrollment e ON e.id = r.enrollment_id
@@ -325,6 +412,10 @@ BEGIN
         PERFORM triad_raise('TR400', 'ask a question: what would you like feedback on?',
                             'request_feedback.question');
     END IF;
+    IF v_due < (now() AT TIME ZONE 'Etc/GMT+12')::date THEN
+        PERFORM triad_raise('TR400', format('due_on %s has passed: give a day from today on',
+                                            v_due), 'request_feedback.due_on');
+    END IF;
     IF p_outcome IS NOT NULL AND NOT EXISTS (SELECT 1 FROM learning_outcome WHERE id = p_outcome) THEN
         PERFORM triad_raise('TR404', 'learning outcome not found', 'request_feedback.outcome_id');
     END IF;
@@ -334,7 +425,7 @@ BEGIN
     INSERT INTO feedback_request (institution_id, relation_id, outcome_id, module_id, assignment,
                                   question, due_on)
     VALUES (triad_tenant(), p_relation, p_outcome, p_module, coalesce(p_assignment, ''),
-            p_question, triad_date(p_due, 'request_feedback.due_on', false))
+            p_question, v_due)
     RETURNING id INTO v_id;
     PERFORM triad_audit('feedback_request.create', 'feedback_request', v_id, p_request_id);
     PERFORM triad_notify_feedback_request(v_id);

@@ -918,6 +918,17 @@ expect_status_free(Triad__V1__Response *r, Triad__V1__Code code, const char *mes
 }
 
 void
+field_give(ProtobufCMessage *m, const char *name)
+{
+	const ProtobufCFieldDescriptor *f =
+		protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
+
+	assert_non_null(f);
+	assert_true(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF);
+	*(uint32_t *)((char *)m + f->quantifier_offset) = f->id;
+}
+
+void
 random_uuid(char out[37])
 {
 	snprintf(out, 37, "%08x-%04x-4%03x-a%03x-%04x%08x", (unsigned)rand(),
@@ -1011,6 +1022,8 @@ make_programme(Sess *s, const char *inst, const char *code, double standalone_sh
 	p.mode = TRIAD__V1__STUDY_MODE__STUDY_MODE_PART_TIME;
 	p.fee_cents = 1795000;
 	p.standalone_share = standalone_share;
+	if (standalone_share != 0)
+		field_give(&p.base, "standalone_share");
 	m.programme = &p;
 	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_PROGRAMME;
 	req.create_programme = &m;

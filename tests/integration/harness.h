@@ -215,6 +215,12 @@ void expect_status(const Triad__V1__Response *r, Triad__V1__Code code, const cha
 void expect_status_free(Triad__V1__Response *r, Triad__V1__Code code, const char *message,
 			const char *field);
 
+/*
+ * Marks the number field name of m as given: one alone in its oneof (see
+ * PRESENCE in access.proto) is sent, even as 0, only when it is marked.
+ */
+void field_give(ProtobufCMessage *m, const char *name);
+
 /* A random version-4 UUID in text form: an id that names nothing. */
 void random_uuid(char out[37]);
 

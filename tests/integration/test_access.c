@@ -246,6 +246,7 @@ static const struct {
 	{"create_machine",      "AADDDDDD", "ANNNNNNN"},
 	{"list_tokens",         "AAAAAAAA", "AAAAAAAA"},
 	{"revoke_token",        "AAAAAAAA", "AAAAAAAA"},
+	{"sign_out",            "AAAAAAAA", "AAAAAAAA"},
 	{"create_invite",       "AADDDDDD", "ANNNNNNN"},
 	{"list_invites",        "AADDDDDD", "ANNNNNNN"},
 	{"revoke_invite",       "AADDDDDD", "ANNNNNNN"},
@@ -498,6 +499,7 @@ attempt(Sess *s, const char *rpc_name, Tenant *t)
 	} else if (strcmp(rpc_name, "create_token") == 0) {
 		ct.label = "matrix";
 		ct.expires_in_days = 1;
+		field_give(&ct.base, "expires_in_days");
 		BODY(CREATE_TOKEN, create_token, ct);
 	} else if (strcmp(rpc_name, "create_machine") == 0) {
 		ct.machine_name = "matrix-machine";
@@ -515,6 +517,24 @@ attempt(Sess *s, const char *rpc_name, Tenant *t)
 		rt.id = scratch = strdup(r->create_token->token_info->id);
 		rpc_free(r);
 		BODY(REVOKE_TOKEN, revoke_token, rt);
+	} else if (strcmp(rpc_name, "sign_out") == 0) {
+		/* On a session of a token of the caller's own, made just now: signing
+		 * out ends that session, not the one the matrix goes on with. */
+		Triad__V1__Request mk = TRIAD__V1__REQUEST__INIT;
+		Triad__V1__CreateTokenRequest mkt = TRIAD__V1__CREATE_TOKEN_REQUEST__INIT;
+		Triad__V1__SignOutRequest so = TRIAD__V1__SIGN_OUT_REQUEST__INIT;
+		mkt.label = "to-sign-out";
+		mk.body_case = TRIAD__V1__REQUEST__BODY_CREATE_TOKEN;
+		mk.create_token = &mkt;
+		Triad__V1__Response *made = rpc_ok(s, NULL, &mk);
+		Sess other = sess_open(d.addr, made->create_token->token);
+		rpc_free(made);
+		BODY(SIGN_OUT, sign_out, so);
+		Triad__V1__Response *r = rpc(&other, inst, &req);
+		Triad__V1__Code code = r->status->code;
+		rpc_free(r);
+		sess_close(&other);
+		return code;
 	} else if (strcmp(rpc_name, "create_invite") == 0) {
 		cv.person_id = t->person;
 		cv.role = TRIAD__V1__ROLE__ROLE_PARTICIPANT;
@@ -706,6 +726,7 @@ test_bad_tokens_are_unauthenticated(void **state)
 
 	/* Expired: a token made with an expiry, then backdated by the owner. */
 	ct.expires_in_days = 1;
+	field_give(&ct.base, "expires_in_days");
 	r = rpc_ok(&s, NULL, &mk);
 	char *secret2 = strdup(r->create_token->token);
 	free(owner_sql("UPDATE api_token SET expires_at = now() - interval '1 minute' "

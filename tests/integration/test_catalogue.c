@@ -307,6 +307,7 @@ test_programme_create_get_update_delete(void **state)
 	p.n_specialisations = 0;
 	p.fee_cents = 990000;
 	p.standalone_share = 0.4;
+	field_give(&p.base, "standalone_share");
 	REQ(req);
 	Triad__V1__UpdateProgrammeRequest um = TRIAD__V1__UPDATE_PROGRAMME_REQUEST__INIT;
 	um.programme = &p;
@@ -713,6 +714,7 @@ test_invalid_fields_are_named(void **state)
 	       "create_programme.programme.duration_months", "1 to 120 months");
 	p = programme_msg("MBA", "Master");
 	p.standalone_share = 0.99;
+	field_give(&p.base, "standalone_share");
 	expect(programme_create(inst, &p), TRIAD__V1__CODE__CODE_INVALID_ARGUMENT,
 	       "create_programme.programme.standalone_share", "between 0.05 and 0.95");
 	static char *bad_month[] = {"spetember"};

@@ -558,13 +558,22 @@ test_requests(void **state)
 	char out[8192], cmd[1024], request[64];
 
 	(void)state;
+	/* A day that has passed is refused; the request is made for a later
+	 * day and becomes overdue as the days go by (backdated here). */
 	snprintf(cmd, sizeof cmd,
 		 "feedback ask %s --question 'How did I handle the complaint?' --due 2020-01-31",
+		 anna.relation);
+	assert_int_equal(triad_as(anna.token, "", cmd, out, sizeof out), 2);
+	expect_contains(out, "due_on 2020-01-31 has passed");
+	snprintf(cmd, sizeof cmd,
+		 "feedback ask %s --question 'How did I handle the complaint?' --due 2040-01-31",
 		 anna.relation);
 	triad_ok(anna.token, "", cmd, out, sizeof out);
 	expect_contains(out, "Asked ");
 	expect_contains(out, coach_name);
 	id_after(out, "(request ", request, sizeof request);
+	free(owner_sql("UPDATE feedback_request SET due_on = '2020-01-31' WHERE id = $1::uuid",
+		       request, NULL, NULL));
 
 	triad_ok("coach", "", "feedback requests --wide", out, sizeof out);
 	expect_contains(out, "overdue since 2020-01-31");

@@ -94,6 +94,8 @@ mk_run(const char *module, const char *cohort, int capacity)
 	run.module_id = (char *)module;
 	run.cohort_id = (char *)cohort;
 	run.capacity = capacity;
+	if (capacity != 0)
+		field_give(&run.base, "capacity");
 	m.run = &run;
 	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_RUN;
 	req.create_run = &m;
@@ -482,6 +484,7 @@ mk_session(const char *run, const char *at)
 	s.starts_at = (char *)at;
 	s.title = "Kick-off";
 	m.session = &s;
+	m.record_history = true;   /* attendance is recorded for sessions held */
 	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_SESSION;
 	req.create_session = &m;
 	Triad__V1__Response *r = rpc_ok(&op, inst, &req);

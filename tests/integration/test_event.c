@@ -127,6 +127,7 @@ typedef struct EventSpec {
 	int capacity;
 	const char *presenter;
 	const char *topic;
+	bool history;   /* record_history: staff record one that was held */
 } EventSpec;
 
 static Triad__V1__Response *
@@ -142,8 +143,11 @@ create_event(Sess *s, const EventSpec *e)
 	m.starts_at = (char *)(e->starts_at ? e->starts_at : FUTURE);
 	m.place = "Wibauthuis, Amsterdam";
 	m.capacity = e->capacity;
+	if (e->capacity != 0)
+		field_give(&m.base, "capacity");
 	m.presenter_person_id = (char *)(e->presenter ? e->presenter : "");
 	m.topic = (char *)(e->topic ? e->topic : "");
+	m.record_history = e->history;
 	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_EVENT;
 	req.create_event = &m;
 	return rpc(s, inst, &req);
@@ -153,7 +157,8 @@ static char *
 mk_event(int capacity, const char *community, const char *starts_at)
 {
 	EventSpec e = {.kind = SYMPOSIUM, .community = community, .starts_at = starts_at,
-		       .capacity = capacity};
+		       .capacity = capacity,
+		       .history = starts_at != NULL && strcmp(starts_at, PAST) == 0};
 	Triad__V1__Response *r = create_event(&op, &e);
 	expect_status(r, CODE(OK), NULL, NULL);
 	char *id = test_strdup(r->event->id);
@@ -560,7 +565,7 @@ test_capacity_and_waitlist(void **state)
 	free(reg_ok(one, p[2], WAITLISTED, 1));
 	expect_counts(one, 1, 1, 0);
 
-	/* Capacity: 0 means 25, and 10000 at most. */
+	/* Capacity: left out means 25, and 10000 at most. */
 	EventSpec spec = {.kind = SYMPOSIUM, .capacity = 0};
 	resp = create_event(&op, &spec);
 	expect_status(resp, CODE(OK), NULL, NULL);

@@ -152,6 +152,7 @@ mk_run(const char *mod)
 	r0.module_id = (char *)mod;
 	r0.cohort_id = cohort;
 	r0.capacity = 500;
+	field_give(&r0.base, "capacity");
 	m.run = &r0;
 	BODY(&req, CREATE_RUN, create_run, m);
 	Triad__V1__Response *r = rpc_ok(&op, inst, &req);
@@ -281,6 +282,7 @@ mk_event(int capacity, const char *starts_at)
 	m.starts_at = (char *)starts_at;
 	m.place = "Wibauthuis";
 	m.capacity = capacity;
+	field_give(&m.base, "capacity");
 	BODY(&req, CREATE_EVENT, create_event, m);
 	Triad__V1__Response *r = rpc_ok(&op, inst, &req);
 	char *id = test_strdup(r->event->id);
@@ -401,6 +403,7 @@ RECIPE(create_token)
 	test_unique(label, sizeof label, "laptop ");
 	m.label = label;
 	m.expires_in_days = 30;
+	field_give(&m.base, "expires_in_days");
 	BODY(req, CREATE_TOKEN, create_token, m);
 	*in = NULL;
 	return &op;
@@ -433,6 +436,7 @@ RECIPE(create_invite)
 	m.person_id = person;
 	m.role = TRIAD__V1__ROLE__ROLE_PARTICIPANT;
 	m.expires_in_days = 7;
+	field_give(&m.base, "expires_in_days");
 	BODY(req, CREATE_INVITE, create_invite, m);
 	return &op;
 }
@@ -709,6 +713,7 @@ RECIPE(create_run)
 	r0.module_id = mod;
 	r0.cohort_id = cohort;
 	r0.capacity = 25;
+	field_give(&r0.base, "capacity");
 	m.run = &r0;
 	BODY(req, CREATE_RUN, create_run, m);
 	return &op;
@@ -721,7 +726,7 @@ RECIPE(create_session)
 	m = (Triad__V1__CreateSessionRequest)TRIAD__V1__CREATE_SESSION_REQUEST__INIT;
 	s = (Triad__V1__Session)TRIAD__V1__SESSION__INIT;
 	s.run_id = run;
-	s.starts_at = "2026-11-02T09:00:00Z";
+	s.starts_at = "2031-11-03T09:00:00Z";
 	s.title = unique("Werkcollege ");
 	m.session = &s;
 	BODY(req, CREATE_SESSION, create_session, m);
@@ -1237,6 +1242,7 @@ RECIPE(create_event)
 	m.starts_at = "2031-03-12T15:00:00Z";
 	m.place = "Wibauthuis, Amsterdam";
 	m.capacity = 40;
+	field_give(&m.base, "capacity");
 	BODY(req, CREATE_EVENT, create_event, m);
 	return &op;
 }
@@ -1732,6 +1738,84 @@ check_kind(const Route *row, const Recipe *rc, char *fails, size_t size)
 		note(fails, size, name, "the refused request wrote %ld audit row(s)", audit3);
 }
 
+/* A new token of the operator's and a session opened with it. */
+static Sess
+op_token_session(int n, char **token_id)
+{
+	REQ(req);
+	Triad__V1__CreateTokenRequest m = TRIAD__V1__CREATE_TOKEN_REQUEST__INIT;
+	m.label = unique("sign-out ");
+	BODY(&req, CREATE_TOKEN, create_token, m);
+	Triad__V1__Response *r = rpc_ok(&op, NULL, &req);
+	Sess s = sess_open(d.addr, r->create_token->token);
+	*token_id = test_strdup(r->create_token->token_info->id);
+	rpc_free(r);
+	sess_ids(&s, n);
+	return s;
+}
+
+/* Whether the token with this id has been revoked. */
+static bool
+token_revoked(const char *id)
+{
+	char *v = owner_sql("SELECT revoked_at IS NOT NULL FROM api_token WHERE id = $1::uuid", id,
+			    NULL, NULL);
+	bool revoked = v != NULL && v[0] == 't';
+	free(v);
+	return revoked;
+}
+
+/*
+ * SignOut ends the session it is sent on, so its repeat comes on another
+ * session of the same principal: it gets the first answer again (the first
+ * token, revoked) and revokes nothing more; the same key with another
+ * request is refused.
+ */
+static void
+test_sign_out_done_once(void **state)
+{
+	(void)state;
+	char key[80], *first, *second;
+	snprintf(key, sizeof key, "idem-sign-out-%d", (int)getpid());
+	Sess a = op_token_session(20, &first), b = op_token_session(21, &second);
+
+	REQ(req);
+	Triad__V1__SignOutRequest m = TRIAD__V1__SIGN_OUT_REQUEST__INIT;
+	BODY(&req, SIGN_OUT, sign_out, m);
+	req.idempotency_key = key;
+	Triad__V1__Response *r1 = rpc_ok(&a, NULL, &req);
+	assert_string_equal(r1->token->id, first);
+	assert_string_not_equal(r1->token->revoked_at, "");
+	assert_true(tc_closed(a.fd, 5000));
+	assert_true(token_revoked(first));
+	assert_true(audit_rows(req.id) >= 1);
+
+	Triad__V1__Response *r2 = rpc_ok(&b, NULL, &req);
+	size_t n1, n2;
+	uint8_t *b1 = packed(r1, 0, &n1), *b2 = packed(r2, 0, &n2);
+	assert_true(n1 == n2 && memcmp(b1, b2, n1) == 0);
+	free(b1);
+	free(b2);
+	assert_false(token_revoked(second));
+	assert_int_equal(audit_rows(req.id), 0);
+
+	REQ(other);
+	Triad__V1__RevokeTokenRequest rt = TRIAD__V1__REVOKE_TOKEN_REQUEST__INIT;
+	rt.id = second;
+	BODY(&other, REVOKE_TOKEN, revoke_token, rt);
+	other.idempotency_key = key;
+	Triad__V1__Response *r3 = rpc(&b, NULL, &other);
+	expect_status(r3, CODE(FAILED_PRECONDITION), NULL, "idempotency_key");
+	assert_false(token_revoked(second));
+	rpc_free(r1);
+	rpc_free(r2);
+	rpc_free(r3);
+	sess_close(&a);
+	sess_close(&b);
+	free(first);
+	free(second);
+}
+
 /* ---- 1. every request that honours keys, found in the registry ---- */
 
 static void
@@ -1758,6 +1842,11 @@ test_every_write_is_done_once(void **state)
 		if (!(row->flags & ROUTE_IDEMPOTENT))
 			continue;
 		idempotent++;
+		/* It ends the session it is sent on: test_sign_out_done_once. */
+		if (row->kind == TRIAD__V1__REQUEST__BODY_SIGN_OUT) {
+			covered++;
+			continue;
+		}
 		const Recipe *rc = recipe_for(row->kind);
 		if (rc == NULL) {
 			note(fails, sizeof fails, route_name(row),
@@ -1947,6 +2036,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_write_is_done_once),
+		cmocka_unit_test(test_sign_out_done_once),
 		cmocka_unit_test(test_failed_request_can_be_retried),
 		cmocka_unit_test(test_keys_of_two_principals_do_not_collide),
 		cmocka_unit_test(test_keys_expire),

@@ -111,6 +111,7 @@ create_run(const char *c, int capacity)
 	r0.module_id = module;
 	r0.cohort_id = (char *)c;
 	r0.capacity = capacity;
+	field_give(&r0.base, "capacity");
 	m.run = &r0;
 	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_RUN;
 	req.create_run = &m;
@@ -573,6 +574,7 @@ test_event_promotion_is_mailed(void **state)
 	m.starts_at = "2031-03-12T15:00:00Z";
 	m.place = "Wibauthuis";
 	m.capacity = 1;
+	field_give(&m.base, "capacity");
 	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_EVENT;
 	req.create_event = &m;
 	Triad__V1__Response *r = rpc_ok(&op, inst, &req);

@@ -148,6 +148,7 @@ mk_inst(Inst *in, const char *stem)
 	s.starts_at = "2026-10-26T09:00:00Z";
 	s.title = "Kick-off";
 	cs.session = &s;
+	cs.record_history = true;   /* held: attendance is recorded for it */
 	BODY(rs, CREATE_SESSION, create_session, cs);
 	resp = rpc_ok(&op, in->slug, &rs);
 	in->session = strdup_ok(resp->session->id);
@@ -159,6 +160,7 @@ mk_inst(Inst *in, const char *stem)
 	ce.title = "Public leadership";
 	ce.starts_at = "2031-10-01T12:00:00Z";
 	ce.capacity = 80;
+	field_give(&ce.base, "capacity");
 	BODY(re, CREATE_EVENT, create_event, ce);
 	resp = rpc_ok(&op, in->slug, &re);
 	in->event = strdup_ok(resp->event->id);

@@ -127,6 +127,7 @@ mk_inst(Inst *in, const char *stem)
 	run.module_id = in->module;
 	run.cohort_id = in->cohort;
 	run.capacity = 200;
+	field_give(&run.base, "capacity");
 	cr.run = &run;
 	rr.body_case = TRIAD__V1__REQUEST__BODY_CREATE_RUN;
 	rr.create_run = &cr;
@@ -141,6 +142,7 @@ mk_inst(Inst *in, const char *stem)
 	s.starts_at = "2026-10-26T09:00:00Z";
 	s.title = "Kick-off";
 	cs.session = &s;
+	cs.record_history = true;   /* attendance is recorded for sessions held */
 	rs.body_case = TRIAD__V1__REQUEST__BODY_CREATE_SESSION;
 	rs.create_session = &cs;
 	r = rpc_ok(&op, in->slug, &rs);
@@ -1244,7 +1246,10 @@ test_propose_and_approve(void **state)
 	ap.approve_relation = &am;
 	expect_status_free(rpc(&ps, A.slug, &ap), CODE(PERMISSION_DENIED), NULL, NULL);
 	r = rpc_ok(&op, A.slug, &ap);
-	assert_int_equal(r->relation->status, TRIAD__V1__RELATION_STATUS__RELATION_STATUS_ACTIVE);
+	assert_int_equal(r->create_relation->relation->status,
+			 TRIAD__V1__RELATION_STATUS__RELATION_STATUS_ACTIVE);
+	/* The coach can sign in already: no invite. */
+	assert_string_equal(r->create_relation->invite_code, "");
 	rpc_free(r);
 	r = rpc(&op, A.slug, &ap);
 	expect_status(r, CODE(FAILED_PRECONDITION), NULL, NULL);

@@ -283,7 +283,11 @@ check_call(const char *path, const Command *cmd)
 				fail_msg("%s: --%s without a list that pages", path, o->name);
 			continue;
 		}
-		if (!fields_for_option(target, o->name, call->fields, &fo))
+		/* With an object, an option may fill the request itself. */
+		if (!fields_for_option(target, o->name, call->fields, &fo) &&
+		    !(call->object != NULL &&
+		      fields_for_option(call_request_type(call->request), o->name, call->fields,
+					&fo)))
 			fail_msg("%s: --%s fills no field", path, o->name);
 		/* One of a choice that fills nothing says "not the other" (decide --reject). */
 		if (fo.field == NULL && call->prepare == NULL && !has_word(call->one_of, o->name))

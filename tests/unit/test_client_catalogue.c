@@ -309,6 +309,9 @@ test_fill_programme(void **state)
 	assert_int_equal(p->fee_cents, 1795000);
 	assert_int_equal(p->n_specialisations, 1);
 	assert_true(p->standalone_share == 0.4);
+	/* Given, so that it is sent even when it is 0. */
+	assert_int_equal(p->_standalone_share_case,
+			 TRIAD__V1__PROGRAMME___STANDALONE_SHARE_STANDALONE_SHARE);
 	assert_string_equal(p->language, "");
 	assert_string_equal(f.err, "");
 	filled_free(&f);
@@ -495,6 +498,7 @@ stored_programme(Triad__V1__Programme *p)
 	p->start_moments = starts;
 	p->fee_cents = 1795000;
 	p->standalone_share = 0.5;
+	p->_standalone_share_case = TRIAD__V1__PROGRAMME___STANDALONE_SHARE_STANDALONE_SHARE;
 	p->created_at = "2026-01-01T00:00:00Z";
 }
 

@@ -441,6 +441,16 @@ answer_token(int fd, const Triad__V1__Request *req)
 	script_send(fd, &resp);
 }
 
+/* A number of days as logged: "-" when it was left out. */
+static const char *
+days(bool given, int32_t n, char buf[16])
+{
+	if (!given)
+		return "-";
+	snprintf(buf, 16, "%d", (int)n);
+	return buf;
+}
+
 /*
  * Serve one connection. Each request is logged as one line: its kind and
  * the fields the tests look at. Only "good" and "trd_new" are tokens.
@@ -456,7 +466,9 @@ serve(int fd, FILE *log)
 		Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
 		Triad__V1__HelloReply hello = TRIAD__V1__HELLO_REPLY__INIT;
 		Triad__V1__Person person = TRIAD__V1__PERSON__INIT;
+		Triad__V1__Token signed_out = TRIAD__V1__TOKEN__INIT;
 		bool close_after = false;
+		char num[16];
 
 		n++;
 		resp.id = req->id;
@@ -494,6 +506,14 @@ serve(int fd, FILE *log)
 				fprintf(log, "whoami institution=%s\n", req->institution);
 				answer_whoami(fd, req->id);
 				break;
+			case TRIAD__V1__REQUEST__BODY_SIGN_OUT:
+				fprintf(log, "sign-out\n");
+				signed_out.revoked_at = "2026-01-01T00:00:00Z";
+				resp.body_case = TRIAD__V1__RESPONSE__BODY_TOKEN;
+				resp.token = &signed_out;
+				script_send(fd, &resp);
+				close_after = true;
+				break;
 			case TRIAD__V1__REQUEST__BODY_LIST_PERSONS:
 				fprintf(log, "persons institution=%s size=%d token=%s\n",
 					req->institution, req->list_persons->page_size,
@@ -522,15 +542,19 @@ serve(int fd, FILE *log)
 				script_send(fd, &resp);
 				break;
 			case TRIAD__V1__REQUEST__BODY_CREATE_INVITE:
+				/* days=- when left out: 0 is a value sent. */
 				fprintf(log, "invite institution=%s person=%s role=%d title=%d "
-					"days=%d\n", req->institution, req->create_invite->person_id,
+					"days=%s\n", req->institution, req->create_invite->person_id,
 					req->create_invite->role, req->create_invite->title,
-					req->create_invite->expires_in_days);
+					days(req->create_invite->_expires_in_days_case != 0,
+					     req->create_invite->expires_in_days, num));
 				answer_invite(fd, req);
 				break;
 			case TRIAD__V1__REQUEST__BODY_CREATE_TOKEN:
-				fprintf(log, "token label=%s days=%d machine=%s\n",
-					req->create_token->label, req->create_token->expires_in_days,
+				fprintf(log, "token label=%s days=%s machine=%s\n",
+					req->create_token->label,
+					days(req->create_token->_expires_in_days_case != 0,
+					     req->create_token->expires_in_days, num),
 					req->create_token->machine_name);
 				answer_token(fd, req);
 				break;
@@ -668,9 +692,12 @@ test_login_with_token(void **state)
 			    "g-2\n");
 	script_run_free(&r);
 
+	/* The server revokes the token; then the file goes. */
+	(void)script_log();
 	r = run(1, "logout");
 	assert_int_equal(r.rc, 0);
-	assert_non_null(strstr(r.out, "Signed out: removed "));
+	assert_non_null(strstr(r.out, "Signed out: the token is revoked and "));
+	assert_string_equal(script_log(), "hello token=good\nsign-out\n");
 	assert_null(slurp(credpath));
 	script_run_free(&r);
 	r = run(1, "logout");
@@ -874,7 +901,7 @@ test_resource_commands(void **state)
 				      "2026-02-01T00:00:00Z."));
 	assert_string_equal(script_log(), "hello token=good\n"
 					  "invite institution=nsob person=pe-1 role=3 title=3 "
-					  "days=0\n");
+					  "days=-\n");
 	script_run_free(&r);
 
 	r = run(7, "invite", "create", "pe-1", "--role", "coach", "--expires-in", "7");

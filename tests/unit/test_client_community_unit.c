@@ -309,20 +309,23 @@ test_fill_events(void **state)
 		Triad__V1__CreateEventRequest *e = (Triad__V1__CreateEventRequest *)f.m;
 
 		assert_int_equal(e->kind, TRIAD__V1__EVENT_KIND__EVENT_KIND_ALUMNI_PRESENTATION);
-		assert_string_equal(e->starts_at, "2026-10-01T14:00:00+02:00");
+		/* Typed in the local zone, sent as the instant in UTC. */
+		assert_string_equal(e->starts_at, "2026-10-01T12:00:00Z");
 		assert_string_equal(e->presenter_person_id, "pe-9");
 		assert_string_equal(e->topic, "Change");
 		assert_int_equal(e->capacity, 40);
+		assert_int_equal(e->_capacity_case,
+				 TRIAD__V1__CREATE_EVENT_REQUEST___CAPACITY_CAPACITY);
 	}
 	filled_free(&f);
 
 	f = fill(find("event", "create", NULL), 6, winter);
 	assert_int_equal(f.rc, TRIAD_EXIT_OK);
 	assert_string_equal(((Triad__V1__CreateEventRequest *)f.m)->starts_at,
-			    "2026-12-01T09:30:00+01:00");
+			    "2026-12-01T08:30:00Z");
 	filled_free(&f);
 
-	/* A full RFC 3339 time goes as it is. */
+	/* A full RFC 3339 time is that instant. */
 	f = fill(find("event", "create", NULL), 6, rfc);
 	assert_int_equal(f.rc, TRIAD_EXIT_OK);
 	assert_string_equal(((Triad__V1__CreateEventRequest *)f.m)->starts_at,
@@ -332,7 +335,7 @@ test_fill_events(void **state)
 	f = fill(find("event", "create", NULL), 6, bad_day);
 	assert_int_equal(f.rc, TRIAD_EXIT_USAGE);
 	assert_non_null(strstr(f.err, "invalid value for --starts: '2026-02-30 10:00' (expected a "
-				      "day and time such as '2026-10-01 14:00')"));
+				      "day and time such as '2026-10-01 14:00'"));
 	filled_free(&f);
 	f = fill(find("event", "create", NULL), 6, bad_hour);
 	assert_int_equal(f.rc, TRIAD_EXIT_USAGE);
@@ -591,8 +594,9 @@ test_event_lists_and_topics(void **state)
 	r = run(3, "event", "waitlist", "ev-1");
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(script_line(), "registrations ev-1 waitlisted=1 cancelled=0");
+	/* Times in the reader's zone, here UTC. */
 	assert_string_equal(r.out, "WAITLIST_POSITION  PERSON_NAME   REGISTERED_AT         ID\n"
-				   "1                  Ada Lovelace  2026-09-01T08:00:00Z  rg-1\n");
+				   "1                  Ada Lovelace  2026-09-01 08:00 UTC  rg-1\n");
 	script_run_free(&r);
 
 	r = run(5, "--csv", "event", "registrations", "ev-1", "--cancelled");
@@ -617,7 +621,7 @@ test_event_lists_and_topics(void **state)
 	r = run(8, "event", "create", "--kind", "symposium", "--title", "t", "--starts",
 		"2026-10-01 14:00");
 	assert_int_equal(r.rc, 0);
-	assert_string_equal(script_line(), "create event 2026-10-01T14:00:00+00:00");
+	assert_string_equal(script_line(), "create event 2026-10-01T14:00:00Z");
 	script_run_free(&r);
 }
 
