@@ -509,6 +509,25 @@ public_call(Client *c, const char *addr, Triad__V1__Request *req, Triad__V1__Res
 	return true;
 }
 
+/*
+ * Stores token, just made by the server for what (an invite, a code), in
+ * path. When that fails the token is printed, since it is not shown again.
+ */
+static bool
+store_new_token(Client *c, const char *path, const char *token, const char *what)
+{
+	char why[512];
+
+	if (credentials_store(path, token, why, sizeof why))
+		return true;
+	fprintf(c->err, "%s: the %s worked, but the new token cannot be stored: %s.\n"
+		"This is the token; it is not shown again. Keep it safe, and once the "
+		"problem is fixed run 'triad login' and paste it:\n", c->path, what, why);
+	print_sanitized(c->err, token);
+	putc('\n', c->err);
+	return false;
+}
+
 static int
 login_with_invite(Client *c, const char *path, const char *code, const char *label)
 {
@@ -516,7 +535,7 @@ login_with_invite(Client *c, const char *path, const char *code, const char *lab
 	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
 	Triad__V1__Response *resp = NULL, *who = NULL;
 	const Triad__V1__RedeemInviteReply *reply;
-	char host[HOST_NAME_MAX + 1], why[512];
+	char host[HOST_NAME_MAX + 1];
 	const char *addr = client_addr(c);
 	RpcError err;
 	TriadExit rc;
@@ -560,12 +579,7 @@ login_with_invite(Client *c, const char *path, const char *code, const char *lab
 		return client_bad_answer(c);
 	}
 	reply = resp->redeem_invite;
-	if (!credentials_store(path, reply->token, why, sizeof why)) {
-		fprintf(c->err, "%s: the invite worked, but the new token cannot be stored: %s.\n"
-			"This is the token; it is not shown again. Keep it safe, and once the "
-			"problem is fixed run 'triad login' and paste it:\n", c->path, why);
-		print_sanitized(c->err, reply->token);
-		putc('\n', c->err);
+	if (!store_new_token(c, path, reply->token, "invite")) {
 		rpc_response_free(resp);
 		return TRIAD_EXIT_SERVER;
 	}
@@ -594,7 +608,7 @@ login_with_code(Client *c, const char *path, const char *email, const char *code
 	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
 	Triad__V1__Response *resp = NULL, *who = NULL;
 	const Triad__V1__SignInWithCodeReply *reply;
-	char host[HOST_NAME_MAX + 1], why[512];
+	char host[HOST_NAME_MAX + 1];
 	const char *addr = client_addr(c);
 	RpcError err;
 	TriadExit rc;
@@ -630,12 +644,7 @@ login_with_code(Client *c, const char *path, const char *email, const char *code
 		return client_bad_answer(c);
 	}
 	reply = resp->sign_in_with_code;
-	if (!credentials_store(path, reply->token, why, sizeof why)) {
-		fprintf(c->err, "%s: the code worked, but the new token cannot be stored: %s.\n"
-			"This is the token; it is not shown again. Keep it safe, and once the "
-			"problem is fixed run 'triad login' and paste it:\n", c->path, why);
-		print_sanitized(c->err, reply->token);
-		putc('\n', c->err);
+	if (!store_new_token(c, path, reply->token, "code")) {
 		rpc_response_free(resp);
 		return TRIAD_EXIT_SERVER;
 	}

@@ -186,6 +186,24 @@ hello_grants_done(void *arg, const DbOutcome *out)
 	hello_ctx_free(ctx);
 }
 
+/*
+ * The row of r whose column col holds hash (a bytea), or -1. Every row is
+ * compared, in constant time each, so the time taken does not tell which
+ * candidate matched.
+ */
+static int
+hash_row(const PGresult *r, int col, const uint8_t hash[SECRET_HASH_LEN])
+{
+	int match = -1;
+	for (int i = 0; i < PQntuples(r); i++) {
+		uint8_t stored[SECRET_HASH_LEN];
+		if (secret_hash_from_bytea(cell(r, i, col), stored) &&
+		    secret_hash_equal(stored, hash))
+			match = i;
+	}
+	return match;
+}
+
 /* The candidates for the token's prefix are in: find the one whose hash
  * matches, in constant time per candidate, then load its grants. */
 static void
@@ -200,13 +218,7 @@ hello_token_done(void *arg, const DbOutcome *out)
 		return;
 	}
 	const PGresult *r = out->results[0];
-	int match = -1;
-	for (int i = 0; i < PQntuples(r); i++) {
-		uint8_t stored[SECRET_HASH_LEN];
-		if (secret_hash_from_bytea(cell(r, i, 1), stored) &&
-		    secret_hash_equal(stored, ctx->hash))
-			match = i;
-	}
+	int match = hash_row(r, 1, ctx->hash);
 	const char *refusal = NULL;
 	if (match < 0)
 		refusal = "the token is not known to this service; check it or create a new one";
@@ -489,13 +501,7 @@ redeem_candidates_done(void *arg, const DbOutcome *out)
 		return;
 	}
 	const PGresult *r = out->results[0];
-	int match = -1;
-	for (int i = 0; i < PQntuples(r); i++) {
-		uint8_t stored[SECRET_HASH_LEN];
-		if (secret_hash_from_bytea(cell(r, i, 2), stored) &&
-		    secret_hash_equal(stored, ctx->code_hash))
-			match = i;
-	}
+	int match = hash_row(r, 2, ctx->code_hash);
 	const char *refusal = NULL;
 	Triad__V1__Code code = TRIAD__V1__CODE__CODE_FAILED_PRECONDITION;
 	if (match < 0) {
@@ -776,13 +782,7 @@ code_attempt_done(void *arg, const DbOutcome *out)
 		return;
 	}
 	const PGresult *r = out->results[0];
-	int match = -1;
-	for (int i = 0; i < PQntuples(r); i++) {
-		uint8_t stored[SECRET_HASH_LEN];
-		if (secret_hash_from_bytea(cell(r, i, 1), stored) &&
-		    secret_hash_equal(stored, ctx->hash))
-			match = i;
-	}
+	int match = hash_row(r, 1, ctx->hash);
 	if (match < 0) {
 		signin_failed(call, false, ctx->hash, TRIAD__V1__CODE__CODE_UNAUTHENTICATED, NULL,
 			      CODE_REFUSED);
