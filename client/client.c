@@ -16,6 +16,11 @@ const CliOption client_global_options[] = {
 	{"token", 0, "TOKEN", "API token (default TRIAD_TOKEN or the stored one)"},
 	{"institution", 0, "ID|SLUG", "institution to act in (default TRIAD_INSTITUTION)"},
 	{"timeout", 0, "SECONDS", "limit for connecting and each answer (default 10)"},
+	{"ca", 0, "FILE", "CA certificates to check the server's against (default TRIAD_CA or "
+			  "the system's)"},
+	{"insecure", 0, NULL, "do not check the server's certificate (for tests only)"},
+	{"plain", 0, NULL, "plain TCP, no TLS, for a loopback server with tls = off "
+			   "(default TRIAD_PLAIN=1)"},
 	{"json", 0, NULL, "print results as JSON"},
 	{"csv", 0, NULL, "print results as CSV"},
 	{"wide", 0, NULL, "show tables whole, not cut to 100 columns"},
@@ -83,6 +88,18 @@ apply_globals(Client *c, const CliArgs *args, char *err, size_t errlen)
 			c->token_flag = v;
 		else if (strcmp(o->name, "institution") == 0)
 			c->institution_flag = v;
+		else if (strcmp(o->name, "ca") == 0)
+			rpc_set_ca(v);
+		else if (strcmp(o->name, "plain") == 0)
+			rpc_set_plain(true);
+		else if (strcmp(o->name, "insecure") == 0) {
+			if (!c->insecure_warned)
+				fputs("triad: WARNING: --insecure: the server's certificate is NOT "
+				      "checked; anyone on the network can read and change what is "
+				      "sent, tokens included. Use it for tests only.\n", c->err);
+			c->insecure_warned = true;
+			rpc_set_insecure(true);
+		}
 		else if (strcmp(o->name, "timeout") == 0) {
 			if (!cli_parse_seconds(v, &c->timeout_ms)) {
 				snprintf(err, errlen,
@@ -641,6 +658,7 @@ client_exit_code(const RpcError *err)
 		return TRIAD_EXIT_USAGE;
 	case RPC_ERR_RESOLVE:
 	case RPC_ERR_CONNECT:
+	case RPC_ERR_TLS:
 	case RPC_ERR_TIMEOUT:
 	case RPC_ERR_CLOSED:
 	case RPC_ERR_PROTOCOL:
@@ -677,6 +695,7 @@ error_code_name(const RpcError *err)
 		return "DEADLINE_EXCEEDED";
 	case RPC_ERR_RESOLVE:
 	case RPC_ERR_CONNECT:
+	case RPC_ERR_TLS:
 	case RPC_ERR_CLOSED:
 	case RPC_ERR_PROTOCOL:
 		return "UNAVAILABLE";
@@ -714,6 +733,10 @@ report_to(Client *c, const RpcError *err, FILE *out)
 		break;
 	case RPC_ERR_RESOLVE:
 		fputs(" (check --addr or TRIAD_ADDR)", out);
+		break;
+	case RPC_ERR_TLS:
+		fputs(" (check the CA with --ca or TRIAD_CA, and the host name in --addr; "
+		      "a loopback server with tls = off needs --plain)", out);
 		break;
 	case RPC_ERR_CONNECT:
 		fputs(" (is triadd running? set --addr or TRIAD_ADDR)", out);

@@ -46,6 +46,7 @@ struct Client {
 	const char *addr_flag;
 	const char *token_flag;
 	const char *institution_flag;
+	bool insecure_warned;   /* --insecure's warning was printed */
 	int timeout_ms;
 	PrintFormat format;
 	const char *format_flag; /* "json" or "csv" once one was given */

@@ -7,6 +7,11 @@
  * every read or write waits in poll() with the time left before a deadline,
  * which is how a dead or silent server turns into an error rather than a
  * hang.
+ *
+ * Sessions speak TLS unless plain TCP is asked for (rpc_set_plain() or
+ * TRIAD_PLAIN=1). The server's certificate is checked against the system's
+ * CAs, or the file rpc_set_ca() or TRIAD_CA names, and against the host
+ * name in the address.
  */
 #include "rpc.h"
 
@@ -17,6 +22,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +31,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 struct RpcSession {
 	int fd;
+	SSL_CTX *ssl_ctx;              /* owned; NULL over plain TCP */
+	SSL *ssl;                      /* owned; NULL over plain TCP */
 	char *addr;                    /* owned copy, for messages */
 	int timeout_ms;                /* per call */
 	uint64_t next_id;
@@ -38,6 +51,47 @@ struct RpcSession {
 
 static void err_set(RpcError *err, RpcErrorKind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* How sessions connect: set by the command line, else the environment. */
+static struct {
+	bool plain;
+	bool insecure;
+	const char *ca;
+} transport;
+
+void
+rpc_set_plain(bool on)
+{
+	transport.plain = on;
+}
+
+void
+rpc_set_insecure(bool on)
+{
+	transport.insecure = on;
+}
+
+void
+rpc_set_ca(const char *path)
+{
+	transport.ca = path;
+}
+
+static bool
+use_plain(void)
+{
+	const char *env = getenv("TRIAD_PLAIN");
+	return transport.plain || (env != NULL && strcmp(env, "1") == 0);
+}
+
+static const char *
+ca_file(void)
+{
+	const char *env = getenv("TRIAD_CA");
+	if (transport.ca != NULL)
+		return transport.ca;
+	return env != NULL && env[0] != '\0' ? env : NULL;
+}
 
 static void
 err_set(RpcError *err, RpcErrorKind kind, const char *fmt, ...)
@@ -203,14 +257,91 @@ wait_fd(int fd, short events, int64_t deadline_ms)
 	}
 }
 
-bool
-rpc_write_all(int fd, const void *buf, size_t len, int64_t deadline_ms, RpcError *err)
+/* The last TLS error as text, for messages. */
+static const char *
+ssl_reason(char *buf, size_t size)
+{
+	unsigned long e = ERR_get_error();
+	const char *r = e != 0 ? ERR_reason_error_string(e) : NULL;
+
+	snprintf(buf, size, "%s", r != NULL ? r : "TLS error");
+	ERR_clear_error();
+	return buf;
+}
+
+/*
+ * One TLS read or write step. Returns the bytes moved (> 0), 0 at the end
+ * of the stream, or -1 with *events set to what to wait for (0: failed,
+ * err set).
+ */
+static ssize_t
+ssl_step(SSL *ssl, bool writing, void *buf, size_t len, short *events, RpcError *err)
+{
+	char why[128];
+	int n = writing ? SSL_write(ssl, buf, (int)(len > INT32_MAX ? INT32_MAX : len))
+			: SSL_read(ssl, buf, (int)(len > INT32_MAX ? INT32_MAX : len));
+
+	if (n > 0)
+		return n;
+	switch (SSL_get_error(ssl, n)) {
+	case SSL_ERROR_WANT_READ:
+		*events = POLLIN;
+		return -1;
+	case SSL_ERROR_WANT_WRITE:
+		*events = POLLOUT;
+		return -1;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	case SSL_ERROR_SYSCALL:
+		ERR_clear_error();
+		if (errno == 0 || errno == EPIPE || errno == ECONNRESET)
+			return 0;
+		*events = 0;
+		err_set(err, RPC_ERR_CLOSED, "%s", strerror(errno));
+		return -1;
+	default:
+		*events = 0;
+		err_set(err, RPC_ERR_CLOSED, "TLS: %s", ssl_reason(why, sizeof why));
+		return -1;
+	}
+}
+
+static bool
+io_write_all(int fd, SSL *ssl, const void *buf, size_t len, int64_t deadline_ms, RpcError *err)
 {
 	const uint8_t *p = buf;
 
 	while (len > 0) {
 		ssize_t n;
-		int rc = wait_fd(fd, POLLOUT, deadline_ms);
+		int rc;
+
+		if (ssl != NULL) {
+			short events = 0;
+			errno = 0;
+			n = ssl_step(ssl, true, (void *)p, len, &events, err);
+			if (n > 0) {
+				p += n;
+				len -= (size_t)n;
+				continue;
+			}
+			if (n == 0) {
+				err_set(err, RPC_ERR_CLOSED, "the server closed the connection");
+				return false;
+			}
+			if (events == 0)
+				return false;
+			rc = wait_fd(fd, events, deadline_ms);
+			if (rc == 0) {
+				err_set(err, RPC_ERR_TIMEOUT, "timed out sending a request");
+				return false;
+			}
+			if (rc < 0) {
+				err_set(err, RPC_ERR_CLOSED, "%s", strerror(errno));
+				return false;
+			}
+			continue;
+		}
+		rc = wait_fd(fd, POLLOUT, deadline_ms);
 
 		if (rc == 0) {
 			err_set(err, RPC_ERR_TIMEOUT, "timed out sending a request");
@@ -233,19 +364,52 @@ rpc_write_all(int fd, const void *buf, size_t len, int64_t deadline_ms, RpcError
 	return true;
 }
 
+bool
+rpc_write_all(int fd, const void *buf, size_t len, int64_t deadline_ms, RpcError *err)
+{
+	return io_write_all(fd, NULL, buf, len, deadline_ms, err);
+}
+
 /*
  * Read exactly len bytes into buf before deadline_ms. *got counts what was
  * read, so the caller can tell a clean end of file (nothing read) from a
  * frame cut short.
  */
 static bool
-read_exact(int fd, uint8_t *buf, size_t len, int64_t deadline_ms, size_t *got,
+read_exact(int fd, SSL *ssl, uint8_t *buf, size_t len, int64_t deadline_ms, size_t *got,
 	   RpcError *err)
 {
 	*got = 0;
 	while (*got < len) {
 		ssize_t n;
-		int rc = wait_fd(fd, POLLIN, deadline_ms);
+		int rc;
+
+		if (ssl != NULL) {
+			short events = 0;
+			errno = 0;
+			n = ssl_step(ssl, false, buf + *got, len - *got, &events, err);
+			if (n > 0) {
+				*got += (size_t)n;
+				continue;
+			}
+			if (n == 0) {
+				err_set(err, RPC_ERR_CLOSED, "the server closed the connection");
+				return false;
+			}
+			if (events == 0)
+				return false;
+			rc = wait_fd(fd, events, deadline_ms);
+			if (rc == 0) {
+				err_set(err, RPC_ERR_TIMEOUT, "timed out waiting for an answer");
+				return false;
+			}
+			if (rc < 0) {
+				err_set(err, RPC_ERR_CLOSED, "%s", strerror(errno));
+				return false;
+			}
+			continue;
+		}
+		rc = wait_fd(fd, POLLIN, deadline_ms);
 
 		if (rc == 0) {
 			err_set(err, RPC_ERR_TIMEOUT, "timed out waiting for an answer");
@@ -271,9 +435,9 @@ read_exact(int fd, uint8_t *buf, size_t len, int64_t deadline_ms, size_t *got,
 	return true;
 }
 
-bool
-rpc_read_frame(int fd, uint32_t max_len, int64_t deadline_ms, uint8_t **body,
-	       uint32_t *body_len, RpcError *err)
+static bool
+io_read_frame(int fd, SSL *ssl, uint32_t max_len, int64_t deadline_ms, uint8_t **body,
+	      uint32_t *body_len, RpcError *err)
 {
 	uint8_t hdr[RPC_FRAME_HEADER_BYTES];
 	uint8_t *buf;
@@ -282,7 +446,7 @@ rpc_read_frame(int fd, uint32_t max_len, int64_t deadline_ms, uint8_t **body,
 
 	*body = NULL;
 	*body_len = 0;
-	if (!read_exact(fd, hdr, sizeof hdr, deadline_ms, &got, err)) {
+	if (!read_exact(fd, ssl, hdr, sizeof hdr, deadline_ms, &got, err)) {
 		if (err->kind == RPC_ERR_CLOSED && got > 0)
 			err_set(err, RPC_ERR_CLOSED,
 				"the connection ended in the middle of an answer");
@@ -301,7 +465,7 @@ rpc_read_frame(int fd, uint32_t max_len, int64_t deadline_ms, uint8_t **body,
 			len);
 		return false;
 	}
-	if (!read_exact(fd, buf, len, deadline_ms, &got, err)) {
+	if (!read_exact(fd, ssl, buf, len, deadline_ms, &got, err)) {
 		if (err->kind == RPC_ERR_CLOSED)
 			err_set(err, RPC_ERR_CLOSED,
 				"the connection ended in the middle of an answer");
@@ -311,6 +475,13 @@ rpc_read_frame(int fd, uint32_t max_len, int64_t deadline_ms, uint8_t **body,
 	*body = buf;
 	*body_len = len;
 	return true;
+}
+
+bool
+rpc_read_frame(int fd, uint32_t max_len, int64_t deadline_ms, uint8_t **body,
+	       uint32_t *body_len, RpcError *err)
+{
+	return io_read_frame(fd, NULL, max_len, deadline_ms, body, body_len, err);
 }
 
 /*
@@ -444,7 +615,7 @@ await_response(RpcSession *s, uint64_t id, int64_t deadline_ms, Triad__V1__Respo
 		uint32_t len;
 		Triad__V1__Response *resp;
 
-		if (!rpc_read_frame(s->fd, RPC_MAX_FRAME_BYTES, deadline_ms, &body, &len, err))
+		if (!io_read_frame(s->fd, s->ssl, RPC_MAX_FRAME_BYTES, deadline_ms, &body, &len, err))
 			return false;
 		resp = triad__v1__response__unpack(NULL, len, body);
 		free(body);
@@ -506,7 +677,7 @@ call_until(RpcSession *s, Triad__V1__Request *req, int64_t deadline_ms,
 	}
 	rpc_frame_header_encode((uint32_t)size, frame);
 	protobuf_c_message_pack(&req->base, frame + RPC_FRAME_HEADER_BYTES);
-	sent = rpc_write_all(s->fd, frame, RPC_FRAME_HEADER_BYTES + size, deadline_ms, err);
+	sent = io_write_all(s->fd, s->ssl, frame, RPC_FRAME_HEADER_BYTES + size, deadline_ms, err);
 	free(frame);
 
 	if (!sent) {
@@ -553,6 +724,98 @@ rpc_response_free(Triad__V1__Response *resp)
 		triad__v1__response__free_unpacked(resp, NULL);
 }
 
+/*
+ * Speak TLS on s's socket: verify the server's certificate (unless
+ * --insecure) and its name against the host in addr, all before deadline_ms.
+ */
+static bool
+tls_start(RpcSession *s, const char *addr, int64_t deadline_ms, RpcError *err)
+{
+	char host[RPC_HOST_MAX], port[RPC_PORT_MAX], why[128];
+	const char *ca = ca_file();
+	unsigned char ip[sizeof(struct in6_addr)];
+	bool literal;
+
+	if (!rpc_addr_parse(addr, host, port, err))
+		return false;
+	/* SSL_write() cannot pass MSG_NOSIGNAL: a server that went away must
+	 * not kill the client. */
+	struct sigaction sa;
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+		signal(SIGPIPE, SIG_IGN);
+	literal = inet_pton(AF_INET, host, ip) == 1 || inet_pton(AF_INET6, host, ip) == 1;
+	s->ssl_ctx = SSL_CTX_new(TLS_client_method());
+	if (s->ssl_ctx == NULL) {
+		err_set(err, RPC_ERR_LOCAL, "cannot set up TLS: %s", ssl_reason(why, sizeof why));
+		return false;
+	}
+	SSL_CTX_set_min_proto_version(s->ssl_ctx, TLS1_2_VERSION);
+	if (!transport.insecure) {
+		if (ca != NULL ? SSL_CTX_load_verify_locations(s->ssl_ctx, ca, NULL) != 1
+			       : SSL_CTX_set_default_verify_paths(s->ssl_ctx) != 1) {
+			err_set(err, RPC_ERR_TLS, "cannot read the CA file %s: %s",
+				ca != NULL ? ca : "(system store)", ssl_reason(why, sizeof why));
+			return false;
+		}
+		SSL_CTX_set_verify(s->ssl_ctx, SSL_VERIFY_PEER, NULL);
+	}
+	s->ssl = SSL_new(s->ssl_ctx);
+	if (s->ssl == NULL || SSL_set_fd(s->ssl, s->fd) != 1) {
+		err_set(err, RPC_ERR_LOCAL, "cannot set up TLS: %s", ssl_reason(why, sizeof why));
+		return false;
+	}
+	if (!literal)
+		SSL_set_tlsext_host_name(s->ssl, host);
+	if (!transport.insecure) {
+		int ok = literal ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s->ssl), host)
+				 : SSL_set1_host(s->ssl, host);
+		if (ok != 1) {
+			err_set(err, RPC_ERR_LOCAL, "cannot check the name %s", host);
+			return false;
+		}
+	}
+	for (;;) {
+		int rc = SSL_connect(s->ssl);
+		short events;
+
+		if (rc == 1)
+			return true;
+		switch (SSL_get_error(s->ssl, rc)) {
+		case SSL_ERROR_WANT_READ:
+			events = POLLIN;
+			break;
+		case SSL_ERROR_WANT_WRITE:
+			events = POLLOUT;
+			break;
+		default: {
+			long v = SSL_get_verify_result(s->ssl);
+			if (v != X509_V_OK) {
+				ERR_clear_error();
+				err_set(err, RPC_ERR_TLS,
+					"cannot connect to %s: its certificate is not trusted: %s",
+					addr, X509_verify_cert_error_string(v));
+			} else {
+				err_set(err, RPC_ERR_TLS,
+					"cannot connect to %s: the TLS handshake failed: %s", addr,
+					ssl_reason(why, sizeof why));
+			}
+			return false;
+		}
+		}
+		rc = wait_fd(s->fd, events, deadline_ms);
+		if (rc == 0) {
+			err_set(err, RPC_ERR_CONNECT,
+				"cannot connect to %s: no TLS handshake within the time allowed", addr);
+			return false;
+		}
+		if (rc < 0) {
+			err_set(err, RPC_ERR_CONNECT, "cannot connect to %s: %s", addr,
+				strerror(errno));
+			return false;
+		}
+	}
+}
+
 /* Connect and make a session without a Hello; deadline_ms bounds connecting. */
 static bool
 connect_until(const char *addr, int timeout_ms, int64_t deadline_ms, RpcSession **out,
@@ -576,6 +839,10 @@ connect_until(const char *addr, int timeout_ms, int64_t deadline_ms, RpcSession 
 	s->next_id = 1;
 	s->max_request_bytes = RPC_MAX_FRAME_BYTES;
 	s->timeout_ms = timeout_ms;
+	if (!use_plain() && !tls_start(s, addr, deadline_ms, err)) {
+		rpc_session_free(s);
+		return false;
+	}
 	*out = s;
 	return true;
 }
@@ -645,6 +912,14 @@ rpc_session_free(RpcSession *s)
 {
 	if (s == NULL)
 		return;
+	if (s->ssl != NULL) {
+		/* close_notify, without waiting for the server's. */
+		if (SSL_is_init_finished(s->ssl))
+			(void)SSL_shutdown(s->ssl);
+		SSL_free(s->ssl);
+		ERR_clear_error();
+	}
+	SSL_CTX_free(s->ssl_ctx);
 	if (s->fd >= 0)
 		close(s->fd);
 	rpc_response_free(s->hello);

@@ -44,6 +44,7 @@ typedef enum RpcErrorKind {
 	RPC_ERR_ADDRESS,       /* the address string is malformed */
 	RPC_ERR_RESOLVE,       /* the host name could not be resolved */
 	RPC_ERR_CONNECT,       /* connecting failed or timed out */
+	RPC_ERR_TLS,           /* the TLS handshake failed or the certificate is not trusted */
 	RPC_ERR_TIMEOUT,       /* connected, but no answer before the deadline */
 	RPC_ERR_CLOSED,        /* the connection broke or the server closed it */
 	RPC_ERR_PROTOCOL,      /* the peer sent something that is not triad */
@@ -146,6 +147,18 @@ bool rpc_connect(const char *addr, int timeout_ms, RpcSession **out, RpcError *e
 __attribute__((warn_unused_result))
 bool rpc_call(RpcSession *s, Triad__V1__Request *req, Triad__V1__Response **resp,
 	      RpcError *err);
+
+/*
+ * How later sessions connect. By default they speak TLS and check the
+ * server's certificate against the system's CAs, or the PEM file TRIAD_CA
+ * names, and its name against the host in the address. rpc_set_ca()
+ * overrides TRIAD_CA (NULL: back to it); rpc_set_insecure() checks nothing
+ * (for tests only); rpc_set_plain() (or TRIAD_PLAIN=1) speaks plain TCP, for
+ * a server configured with tls = off on loopback.
+ */
+void rpc_set_plain(bool on);
+void rpc_set_insecure(bool on);
+void rpc_set_ca(const char *path);
 
 /* Free a Response from rpc_call(). NULL is a no-op. */
 void rpc_response_free(Triad__V1__Response *resp);

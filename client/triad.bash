@@ -199,10 +199,10 @@ declare -gA _triad_options=(
 )
 
 # Options every command takes.
-_triad_global_options="--addr --token --institution --timeout --json --csv --wide --utc --version -h --help"
+_triad_global_options="--addr --token --institution --timeout --ca --insecure --plain --json --csv --wide --utc --version -h --help"
 
 # Options that take no value; every other option takes one.
-_triad_flags=" --json --csv --wide --version -h --help --all --mandatory-attendance --cannot-be-missed "
+_triad_flags=" --insecure --plain --json --csv --wide --version -h --help --all --mandatory-attendance --cannot-be-missed "
 _triad_flags+="--no-mandatory-attendance --no-cannot-be-missed --validate --reject "
 _triad_flags+="-e --edit --db --client --former --upcoming --cancelled --past --yes --answered "
 _triad_flags+="--utc --history "
@@ -350,7 +350,7 @@ _triad()
 	fi
 	if [[ -n $opt ]]; then
 		case "$opt" in
-		--from-file | --evidence-file | --description-file | --text-file | --output | -o)
+		--from-file | --evidence-file | --description-file | --text-file | --output | -o | --ca)
 			_triad_files ;;
 		*) COMPREPLY=($(compgen -W "$(_triad_values "$path" "$opt")" -- "$cur")) ;;
 		esac

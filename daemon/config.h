@@ -46,6 +46,10 @@ typedef struct Config {
 	int signin_failures_max;         /* failed sign-ins per address per minute */
 	int idempotency_ttl_s;           /* how long an idempotency key keeps its first answer */
 	bool proxy_protocol;             /* connections start with a PROXY header (v1 or v2) */
+	bool tls;                        /* TLS on the protocol port (off: loopback only) */
+	char tls_cert[CONFIG_STR_MAX];   /* server certificate chain, PEM */
+	char tls_key[CONFIG_STR_MAX];    /* its private key, PEM */
+	char tls_ca[CONFIG_STR_MAX];     /* CAs for client certificates; "" asks for none */
 	int signin_codes_per_address;    /* e-mail sign-in codes asked for per address per minute */
 	/* The notification outbox and its sender (mailer.c). */
 	char smtp_relay[CONFIG_STR_MAX]; /* HOST:PORT of the mail relay; "" keeps mail in the outbox */

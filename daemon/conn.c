@@ -22,6 +22,9 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "clock.h"
 #include "dispatch.h"
@@ -227,6 +230,13 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 
 	switch (c->state) {
 	case CONN_ST_HELLO:
+		if (c->tls_handshaking) {
+			/* No TLS yet, so no way to send the client an answer. */
+			log_info("tls_handshake_timeout", "conn=%" PRIu64 " peer=%s ms=%d",
+				 c->serial, c->peer, cfg->hello_timeout_ms);
+			conn_close_now(c, "tls_handshake_timeout");
+			return;
+		}
 		if (c->hello_pending) {
 			timer_arm(c, cfg->hello_timeout_ms);
 			return;
@@ -311,7 +321,13 @@ on_write(struct bufferevent *bev, void *arg)
 	if (c->state == CONN_ST_CLOSING) {
 		if (evbuffer_get_length(bufferevent_get_output(bev)) > 0 || c->in_flight > 0)
 			return;
-		/* Everything is written: tell the peer, then wait for it to go. */
+		/* Everything is written: tell the peer (close_notify first, over
+		 * TLS), then wait for it to go. */
+		if (c->tls && !c->tls_handshaking) {
+			SSL *ssl = bufferevent_openssl_get_ssl(bev);
+			if (ssl != NULL && SSL_is_init_finished(ssl) && SSL_shutdown(ssl) < 0)
+				ERR_clear_error();
+		}
 		shutdown(bufferevent_getfd(bev), SHUT_WR);
 		bufferevent_enable(bev, EV_READ);
 		timer_arm(c, LINGER_MS);
@@ -325,7 +341,26 @@ on_event(struct bufferevent *bev, short events, void *arg)
 {
 	Conn *c = arg;
 
+	if (events & BEV_EVENT_CONNECTED) {
+		/* The TLS handshake is done; the Hello may come now. */
+		c->tls_handshaking = false;
+		c->srv->stats.tls_handshakes++;
+		return;
+	}
 	if (events & BEV_EVENT_ERROR) {
+		if (c->tls_handshaking) {
+			char why[160] = "connection lost", q[200];
+			unsigned long e = bufferevent_get_openssl_error(bev);
+			if (e != 0)
+				ERR_error_string_n(e, why, sizeof why);
+			ERR_clear_error();
+			c->srv->stats.tls_failures++;
+			log_info("tls_handshake_failed", "conn=%" PRIu64 " peer=%s error=%s",
+				 c->serial, c->peer, log_quote(q, sizeof q, why));
+			conn_close_now(c, "tls_handshake_failed");
+			return;
+		}
+		ERR_clear_error();
 		conn_close_now(c, "socket_error");
 		return;
 	}
@@ -389,7 +424,25 @@ conn_accept(Server *srv, evutil_socket_t fd, const struct sockaddr *addr, int ad
 		evutil_closesocket(fd);
 		return;
 	}
-	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (srv->tls_ctx != NULL) {
+		/* The handshake runs within the hello timeout armed below. */
+		SSL *ssl = SSL_new(srv->tls_ctx);
+		if (ssl != NULL) {
+			c->bev = bufferevent_openssl_socket_new(srv->base, fd, ssl,
+								BUFFEREVENT_SSL_ACCEPTING,
+								BEV_OPT_CLOSE_ON_FREE);
+			if (c->bev == NULL)
+				SSL_free(ssl);
+		}
+		if (c->bev != NULL) {
+			/* A peer that just closes the socket is gone, not an error. */
+			bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+			c->tls = true;
+			c->tls_handshaking = true;
+		}
+	} else {
+		c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	}
 	c->timer = evtimer_new(srv->base, on_timer, c);
 	c->frame_timer = evtimer_new(srv->base, on_frame_timer, c);
 	if (c->bev == NULL || c->timer == NULL || c->frame_timer == NULL) {

@@ -63,6 +63,8 @@ struct Conn {
 	bool hello_pending;           /* a Hello is being answered: read nothing more */
 	bool processing;              /* inside conn_process(): do not re-enter */
 	bool proxy_pending;           /* a PROXY header must come first (proxy.c) */
+	bool tls;                     /* the bufferevent is a TLS one */
+	bool tls_handshaking;         /* its handshake has not finished yet */
 	char peer[64];                /* address:port, for logs */
 	char peer_ip[48];             /* address, for the sign-in limiter */
 	char client_name[129];

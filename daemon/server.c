@@ -14,6 +14,7 @@
 #include "log.h"
 #include "mailer.h"
 #include "pool.h"
+#include "tls.h"
 
 /* Initial size of the connection table; it grows on demand. */
 #define CONN_TABLE_INITIAL 1024
@@ -76,6 +77,13 @@ server_new(const Config *cfg, char err[256])
 		server_free(srv);
 		return NULL;
 	}
+	if (!tls_config_check(&srv->cfg, err) ||
+	    (srv->cfg.tls && (srv->tls_ctx = tls_server_ctx(&srv->cfg, err)) == NULL)) {
+		server_free(srv);
+		return NULL;
+	}
+	if (!srv->cfg.tls)
+		log_warn("tls_off", "listen=%s plain TCP on loopback only", srv->cfg.listen);
 	srv->pool = pool_new(srv->base, &srv->cfg, err);
 	if (srv->pool == NULL || (srv->mailer = mailer_new(srv, err)) == NULL ||
 	    !listener_start(srv, err) || !http_start(srv, err)) {
@@ -134,6 +142,21 @@ server_reload(Server *srv, const Config *next)
 		if (c != NULL)
 			conn_apply_limits(c);
 	}
+	/* The certificate and key are read anew even when their paths did not
+	 * change: renewing a certificate replaces the files. The new context
+	 * is whole before it is swapped in; on error the old one stays. */
+	if (srv->tls_ctx != NULL) {
+		char err[256], q[320];
+		SSL_CTX *ctx = tls_server_ctx(&srv->cfg, err);
+		if (ctx == NULL) {
+			log_warn("tls_reload_failed", "error=%s keeping=old",
+				 log_quote(q, sizeof q, err));
+		} else {
+			SSL_CTX_free(srv->tls_ctx);
+			srv->tls_ctx = ctx;
+			log_info("tls_reloaded", "cert=%s", srv->cfg.tls_cert);
+		}
+	}
 	log_info("config_reloaded", "changed=%d", changed);
 }
 
@@ -160,6 +183,7 @@ server_free(Server *srv)
 	if (srv->drain_timer != NULL)
 		event_free(srv->drain_timer);
 	conn_table_free(&srv->conns);
+	SSL_CTX_free(srv->tls_ctx);
 	if (srv->base != NULL)
 		event_base_free(srv->base);
 	free(srv);

@@ -36,6 +36,8 @@ typedef struct Stats {
 					limits (frame.h) */
 	uint64_t frame_timeouts;     /* connections closed for a frame slower than
 					frame_timeout_ms */
+	uint64_t tls_handshakes;     /* TLS handshakes finished */
+	uint64_t tls_failures;       /* TLS handshakes that failed */
 	uint64_t partial_evictions;  /* connections closed to keep partial frames within
 					partial_frames_max_bytes */
 } Stats;
@@ -81,6 +83,8 @@ typedef struct Server {
 	AuthLimiter limiter;       /* failed sign-ins per source address */
 	AuthLimiter code_limiter;  /* e-mail sign-in codes asked for per source address */
 	Mailer *mailer;            /* the notification outbox's sender (mailer.h); owned */
+	struct ssl_ctx_st *tls_ctx; /* new connections' TLS context (tls.h), NULL with tls =
+				      off; owned, each connection holds a reference */
 } Server;
 
 /*

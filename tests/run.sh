@@ -46,7 +46,7 @@ step "packages"
 # python3 runs the tests' SMTP sink (tests/smtp_sink.py, the standard library only),
 # which the tests that check mail start and stop themselves.
 BASE_PACKAGES=(build-essential cmake pkg-config libevent-dev libprotobuf-c-dev
-	protobuf-c-compiler libpq-dev libinih-dev libssl-dev libcmocka-dev postgresql procps
+	protobuf-c-compiler libpq-dev libinih-dev libssl-dev openssl libcmocka-dev postgresql procps
 	protobuf-compiler python3 python3-protobuf)
 FUZZ_PACKAGES=(clang libclang-rt-dev)
 if [[ $(id -u) -eq 0 ]]; then

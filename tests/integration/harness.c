@@ -116,9 +116,13 @@ triadd_write_config(Triadd *d, const char *extra)
 		 "http_listen = 127.0.0.1:0\n"
 		 "db = %s\n"
 		 "pool_size = 2\n"
+		 /* Plain TCP on loopback, so the tests can speak raw frames; the
+		  * client is told so too (TRIAD_PLAIN). test_tls turns TLS on. */
+		 "tls = off\n"
 		 "%s",
 		 env_required("TRIAD_TEST_DB"), extra != NULL ? extra : "");
 	write_file(d->conf, text);
+	setenv("TRIAD_PLAIN", "1", 1);
 }
 
 bool

@@ -172,7 +172,7 @@ test_busy_port_fails_the_start(void **state)
 	harness_tmp_path(conf, sizeof conf, "busy-port.conf");
 	FILE *f = fopen(conf, "w");   /* in the private directory: it holds a password */
 	assert_non_null(f);
-	fprintf(f, "[triadd]\nlisten = 127.0.0.1:0\nhttp_listen = %s\ndb = %s\n", http_addr,
+	fprintf(f, "[triadd]\nlisten = 127.0.0.1:0\ntls = off\nhttp_listen = %s\ndb = %s\n", http_addr,
 		env_required("TRIAD_TEST_DB"));
 	fclose(f);
 	snprintf(cmd, sizeof cmd, "'%s' --config %s 2>&1", env_required("TRIADD"), conf);
