@@ -12,6 +12,7 @@
 # service user cannot reach the tree, in a directory under /var/tmp that it names):
 #   pg/             the PostgreSQL cluster (pg/env has its connection strings)
 #   triadd.conf     the daemon's configuration (mode 0600)
+#   tls/            a local CA (ca.crt) and the server's certificate and key (mode 0600)
 #   triadd.log      the daemon's log; triadd.pid its process id
 # Running start again reuses the cluster and restarts triadd with a fresh build.
 # PostgreSQL and triadd run as the system user $TRIAD_USER (default `triad`) when
@@ -24,7 +25,7 @@ cd "$ROOT"
 source "$ROOT/deploy/pg.sh"
 
 PACKAGES=(build-essential cmake pkg-config libevent-dev libprotobuf-c-dev protobuf-c-compiler
-	libpq-dev libinih-dev libssl-dev postgresql procps)
+	libpq-dev libinih-dev libssl-dev openssl postgresql procps)
 BUILD=$ROOT/build
 CLIENT=$BUILD/client/triad
 FALLBACK_RUN=/var/tmp/triad-quickstart-$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)
@@ -100,6 +101,36 @@ client() {
 	else
 		return 3
 	fi
+}
+
+# Makes (or keeps, while valid for another day) a CA and a server certificate
+# for 127.0.0.1 and localhost in directory $1.
+make_tls() {
+	local dir=$1
+	if [[ -s $dir/server.crt && -s $dir/server.key && -s $dir/ca.crt ]] &&
+		openssl x509 -checkend 86400 -noout -in "$dir/server.crt" >/dev/null 2>&1; then
+		say "ok: $dir/server.crt (kept)"
+		return 0
+	fi
+	mkdir -p "$dir"
+	chmod 0700 "$dir"
+	(
+		umask 077
+		cd "$dir"
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 \
+			-subj "/CN=triad quick start CA" -keyout ca.key -out ca.crt
+		openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-subj /CN=localhost -keyout server.key -out server.csr
+		printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >server.ext
+		openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+			-days 397 -extfile server.ext -out server.crt
+		rm -f server.csr server.ext
+		chmod 0600 ca.key server.key
+		chmod 0644 ca.crt server.crt
+	) >"$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log"; triad_die "making the TLS certificates failed"; }
+	chmod 0755 "$dir"
+	[[ $(id -u) -eq 0 ]] && chown "$(triad_user):" "$dir/server.key"
+	say "ok: $dir/ca.crt, $dir/server.crt (key mode 0600)"
 }
 
 cmd_start() {
@@ -211,6 +242,12 @@ cmd_start() {
 		done
 	fi
 
+	# A local CA and a certificate for 127.0.0.1 and localhost, made once (and again
+	# when it is about to expire), so that the demo speaks TLS as production does.
+	say "== TLS"
+	make_tls "$run/tls"
+	export TRIAD_CA=$run/tls/ca.crt
+
 	say "== triadd"
 	listen_port=$(triad_free_port 7411)
 	http_port=$(triad_free_port $((listen_port + 1)))
@@ -222,6 +259,9 @@ cmd_start() {
 			[triadd]
 			listen = 127.0.0.1:$listen_port
 			http_listen = 127.0.0.1:$http_port
+			tls = on
+			tls_cert = $run/tls/server.crt
+			tls_key = $run/tls/server.key
 			db = $APP_DB
 			pool_size = 16
 			log_level = info
@@ -260,7 +300,7 @@ cmd_start() {
 
 	if [[ -x $CLIENT ]]; then
 		say ""
-		say "\$ triad --addr $addr ping"
+		say "\$ triad --addr $addr --ca $run/tls/ca.crt ping"
 		rc=0
 		client --addr "$addr" ping || rc=$?
 		if ((rc == 0)); then
@@ -285,11 +325,11 @@ cmd_start() {
 	cat <<-EOF
 
 		triad is running.
-		  daemon     triadd, pid $pid, on $addr, as user $(triad_user)
+		  daemon     triadd, pid $pid, on $addr (TLS; CA $rel_run/tls/ca.crt), as user $(triad_user)
 		  database   PostgreSQL on 127.0.0.1:$PG_PORT, database triad (roles: triad_owner, triadd)
 
 		Try, as the service's operator:
-		  export TRIAD_ADDR=$addr
+		  export TRIAD_ADDR=$addr TRIAD_CA=$rel_run/tls/ca.crt
 		  build/client/triad login --token "\$(cat $rel_run/operator.token)"
 		  build/client/triad --help
 		  build/client/triad institution list
