@@ -232,6 +232,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	case CONN_ST_HELLO:
 		if (c->tls_handshaking) {
 			/* No TLS yet, so no way to send the client an answer. */
+			c->srv->stats.tls_failures++;
 			log_info("tls_handshake_timeout", "conn=%" PRIu64 " peer=%s ms=%d",
 				 c->serial, c->peer, cfg->hello_timeout_ms);
 			conn_close_now(c, "tls_handshake_timeout");

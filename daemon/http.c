@@ -88,6 +88,11 @@ serve_metrics(Server *srv, struct evhttp_request *req)
 	metric(b, "triad_frame_timeouts_total", "counter",
 	       "Connections closed because a frame took longer than frame_timeout_ms.",
 	       st->frame_timeouts);
+	metric(b, "triad_tls_handshakes_total", "counter",
+	       "TLS handshakes finished on the protocol port.", st->tls_handshakes);
+	metric(b, "triad_tls_handshake_failures_total", "counter",
+	       "TLS handshakes that failed or did not finish within hello_timeout_ms.",
+	       st->tls_failures);
 	metric(b, "triad_partial_frame_evictions_total", "counter",
 	       "Connections closed to keep partial frames within partial_frames_max_bytes.",
 	       st->partial_evictions);

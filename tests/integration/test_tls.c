@@ -209,6 +209,39 @@ test_slow_handshake_is_closed(void **state)
 	assert_true(triadd_log_contains(&good, "event=tls_handshake_timeout"));
 }
 
+/* GET /metrics from d's operations port, through bash's /dev/tcp. */
+static void
+metrics(const Triadd *d, char *out, size_t size)
+{
+	FILE *f = fopen(d->log, "r");
+	char line[4096], addr[64] = "", cmd[512];
+	assert_non_null(f);
+	while (addr[0] == '\0' && fgets(line, sizeof line, f) != NULL) {
+		char *p = strstr(line, "event=http_listening addr=");
+		if (p != NULL)
+			sscanf(p + strlen("event=http_listening addr="), "%63s", addr);
+	}
+	fclose(f);
+	assert_true(addr[0] != '\0');
+	*strrchr(addr, ':') = '/';
+	snprintf(cmd, sizeof cmd,
+		 "bash -c 'exec 3<>/dev/tcp/%s && printf \"GET /metrics HTTP/1.0\\r\\n\\r\\n\" >&3 "
+		 "&& cat <&3'", addr);
+	assert_int_equal(run_capture(cmd, out, size), 0);
+}
+
+static void
+test_metrics_count_handshakes(void **state)
+{
+	static char out[65536];
+	metrics(&good, out, sizeof out);
+	/* The tests before this one made good and failed handshakes. */
+	assert_null(strstr(out, "triad_tls_handshakes_total 0\n"));
+	expect_contains(out, "triad_tls_handshakes_total ");
+	assert_null(strstr(out, "triad_tls_handshake_failures_total 0\n"));
+	expect_contains(out, "triad_tls_handshake_failures_total ");
+}
+
 /* Waits up to 10 s for needle in d's log. */
 static bool
 log_soon(const Triadd *d, const char *needle)
@@ -295,6 +328,7 @@ main(void)
 		cmocka_unit_test(test_plain_client_on_the_tls_port),
 		cmocka_unit_test(test_slow_handshake_is_closed),
 		cmocka_unit_test(test_reload_keeps_the_old_certificate_on_error),
+		cmocka_unit_test(test_metrics_count_handshakes),
 		cmocka_unit_test(test_refuses_unsafe_settings),
 	};
 	return harness_run_group_tests(tests, setup, teardown);
