@@ -242,6 +242,22 @@ test_metrics_count_handshakes(void **state)
 	expect_contains(out, "triad_tls_handshake_failures_total ");
 }
 
+static void
+test_clean_close_sends_close_notify(void **state)
+{
+	char cmd[1024], out[16384];
+
+	/* Handshake, then no Hello: the daemon answers DEADLINE_EXCEEDED at
+	 * hello_timeout_ms and closes cleanly, with a TLS close_notify. */
+	snprintf(cmd, sizeof cmd,
+		 "timeout 10 openssl s_client -connect %s -CAfile %s/ca.crt -msg -ign_eof "
+		 "</dev/null 2>&1 | grep -a -e 'close_notify' -e 'Verify return code'", good.addr,
+		 dir);
+	assert_int_equal(run_capture(cmd, out, sizeof out), 0);
+	expect_contains(out, "Verify return code: 0 (ok)");
+	expect_contains(out, "<<< TLS 1.3, Alert [length 0002], warning close_notify");
+}
+
 /* Waits up to 10 s for needle in d's log. */
 static bool
 log_soon(const Triadd *d, const char *needle)
@@ -327,6 +343,7 @@ main(void)
 		cmocka_unit_test(test_insecure_warns_loudly),
 		cmocka_unit_test(test_plain_client_on_the_tls_port),
 		cmocka_unit_test(test_slow_handshake_is_closed),
+		cmocka_unit_test(test_clean_close_sends_close_notify),
 		cmocka_unit_test(test_reload_keeps_the_old_certificate_on_error),
 		cmocka_unit_test(test_metrics_count_handshakes),
 		cmocka_unit_test(test_refuses_unsafe_settings),
