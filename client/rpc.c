@@ -269,6 +269,24 @@ ssl_reason(char *buf, size_t size)
 	return buf;
 }
 
+/* Waits for events on fd until deadline_ms: false, with err set, on a
+ * timeout (timed_out says what timed out) or an error. */
+static bool
+wait_io(int fd, short events, int64_t deadline_ms, const char *timed_out, RpcError *err)
+{
+	int rc = wait_fd(fd, events, deadline_ms);
+
+	if (rc == 0) {
+		err_set(err, RPC_ERR_TIMEOUT, "%s", timed_out);
+		return false;
+	}
+	if (rc < 0) {
+		err_set(err, RPC_ERR_CLOSED, "%s", strerror(errno));
+		return false;
+	}
+	return true;
+}
+
 /*
  * One TLS read or write step. Returns the bytes moved (> 0), 0 at the end
  * of the stream, or -1 with *events set to what to wait for (0: failed,
@@ -313,7 +331,6 @@ io_write_all(int fd, SSL *ssl, const void *buf, size_t len, int64_t deadline_ms,
 
 	while (len > 0) {
 		ssize_t n;
-		int rc;
 
 		if (ssl != NULL) {
 			short events = 0;
@@ -330,27 +347,12 @@ io_write_all(int fd, SSL *ssl, const void *buf, size_t len, int64_t deadline_ms,
 			}
 			if (events == 0)
 				return false;
-			rc = wait_fd(fd, events, deadline_ms);
-			if (rc == 0) {
-				err_set(err, RPC_ERR_TIMEOUT, "timed out sending a request");
+			if (!wait_io(fd, events, deadline_ms, "timed out sending a request", err))
 				return false;
-			}
-			if (rc < 0) {
-				err_set(err, RPC_ERR_CLOSED, "%s", strerror(errno));
-				return false;
-			}
 			continue;
 		}
-		rc = wait_fd(fd, POLLOUT, deadline_ms);
-
-		if (rc == 0) {
-			err_set(err, RPC_ERR_TIMEOUT, "timed out sending a request");
+		if (!wait_io(fd, POLLOUT, deadline_ms, "timed out sending a request", err))
 			return false;
-		}
-		if (rc < 0) {
-			err_set(err, RPC_ERR_CLOSED, "%s", strerror(errno));
-			return false;
-		}
 		n = send(fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
@@ -382,7 +384,6 @@ read_exact(int fd, SSL *ssl, uint8_t *buf, size_t len, int64_t deadline_ms, size
 	*got = 0;
 	while (*got < len) {
 		ssize_t n;
-		int rc;
 
 		if (ssl != NULL) {
 			short events = 0;
@@ -398,27 +399,12 @@ read_exact(int fd, SSL *ssl, uint8_t *buf, size_t len, int64_t deadline_ms, size
 			}
 			if (events == 0)
 				return false;
-			rc = wait_fd(fd, events, deadline_ms);
-			if (rc == 0) {
-				err_set(err, RPC_ERR_TIMEOUT, "timed out waiting for an answer");
+			if (!wait_io(fd, events, deadline_ms, "timed out waiting for an answer", err))
 				return false;
-			}
-			if (rc < 0) {
-				err_set(err, RPC_ERR_CLOSED, "%s", strerror(errno));
-				return false;
-			}
 			continue;
 		}
-		rc = wait_fd(fd, POLLIN, deadline_ms);
-
-		if (rc == 0) {
-			err_set(err, RPC_ERR_TIMEOUT, "timed out waiting for an answer");
+		if (!wait_io(fd, POLLIN, deadline_ms, "timed out waiting for an answer", err))
 			return false;
-		}
-		if (rc < 0) {
-			err_set(err, RPC_ERR_CLOSED, "%s", strerror(errno));
-			return false;
-		}
 		n = read(fd, buf + *got, len - *got);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
