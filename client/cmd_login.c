@@ -569,7 +569,8 @@ login_with_invite(Client *c, const char *path, const char *code, const char *lab
 				print_sanitized(c->err, err.message);
 				fputs(")\n", c->err);
 			}
-			return TRIAD_EXIT_SERVER;
+			/* A code that is not one in form is a usage mistake, as everywhere. */
+			return malformed ? TRIAD_EXIT_USAGE : TRIAD_EXIT_SERVER;
 		}
 		return client_report(c, &err);
 	}

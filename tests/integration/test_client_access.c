@@ -168,7 +168,7 @@ test_invite_round_trip(void **state)
 				  "inv_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", out, sizeof out), 1);
 	assert_non_null(strstr(out, "This invite code is not valid. Check it, or ask for a new "
 				    "invite."));
-	assert_int_equal(triad_as(other, "login --invite inv_typo", out, sizeof out), 1);
+	assert_int_equal(triad_as(other, "login --invite inv_typo", out, sizeof out), 2);
 	assert_non_null(strstr(out, "This invite code is not valid."));
 
 	/* The audit trail has both. */
