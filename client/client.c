@@ -19,6 +19,9 @@ const CliOption client_global_options[] = {
 	{"ca", 0, "FILE", "CA certificates to check the server's against (default TRIAD_CA or "
 			  "the system's)"},
 	{"insecure", 0, NULL, "do not check the server's certificate (for tests only)"},
+	{"cert", 0, "FILE", "client certificate (PEM) to present, for a partner's machine bound "
+			    "to it (default TRIAD_CERT)"},
+	{"key", 0, "FILE", "the client certificate's key (PEM) (default TRIAD_KEY)"},
 	{"plain", 0, NULL, "plain TCP, no TLS, for a loopback server with tls = off "
 			   "(default TRIAD_PLAIN=1)"},
 	{"json", 0, NULL, "print results as JSON"},
@@ -92,6 +95,10 @@ apply_globals(Client *c, const CliArgs *args, char *err, size_t errlen)
 			rpc_set_ca(v);
 		else if (strcmp(o->name, "plain") == 0)
 			rpc_set_plain(true);
+		else if (strcmp(o->name, "cert") == 0)
+			c->cert_flag = v;
+		else if (strcmp(o->name, "key") == 0)
+			c->key_flag = v;
 		else if (strcmp(o->name, "insecure") == 0) {
 			if (!c->insecure_warned)
 				fputs("triad: WARNING: --insecure: the server's certificate is NOT "
@@ -120,6 +127,7 @@ apply_globals(Client *c, const CliArgs *args, char *err, size_t errlen)
 			c->wide = true;
 		}
 	}
+	rpc_set_client_cert(c->cert_flag, c->key_flag);
 	return true;
 }
 

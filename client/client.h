@@ -46,6 +46,8 @@ struct Client {
 	const char *addr_flag;
 	const char *token_flag;
 	const char *institution_flag;
+	const char *cert_flag;  /* --cert and --key: a machine's client certificate */
+	const char *key_flag;
 	bool insecure_warned;   /* --insecure's warning was printed */
 	int timeout_ms;
 	PrintFormat format;

@@ -3,12 +3,62 @@
  * the first token of a partner's system. list and revoke are Calls
  * (call.h); create prints the secret and is written out.
  */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "call.h"
 #include "commands.h"
 #include "resource.h"
 
 #define RQ(x) TRIAD__V1__REQUEST__BODY_##x
 #define RS(x) TRIAD__V1__RESPONSE__BODY_##x
+
+/*
+ * --client-cert: a fingerprint as it is (64 hex digits, colons allowed; the
+ * server judges it), or a PEM certificate file whose SHA-256 fingerprint is
+ * taken here, so that nobody copies hex by hand.
+ */
+static TriadExit
+client_cert_fingerprint(Client *c, const char *arg, char hex[65])
+{
+	size_t digits = 0;
+	bool hexish = true;
+	for (const char *p = arg; *p != '\0'; p++) {
+		if (isxdigit((unsigned char)*p))
+			digits++;
+		else if (*p != ':')
+			hexish = false;
+	}
+	if (hexish && digits == 64) {
+		size_t n = 0;
+		for (const char *p = arg; *p != '\0'; p++)
+			if (*p != ':')
+				hex[n++] = *p;
+		hex[n] = '\0';
+		return TRIAD_EXIT_OK;
+	}
+	FILE *f = fopen(arg, "r");
+	if (f == NULL)
+		return client_usage_error(c, "--client-cert: '%s' is neither a SHA-256 fingerprint "
+					  "nor a certificate file that can be read", arg);
+	X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	bool ok = x != NULL && X509_digest(x, EVP_sha256(), md, &len) == 1 && len == 32;
+	X509_free(x);
+	ERR_clear_error();
+	if (!ok)
+		return client_usage_error(c, "--client-cert: %s holds no PEM certificate", arg);
+	for (unsigned int i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return TRIAD_EXIT_OK;
+}
 
 static int
 create_run(Client *c, const Command *cmd, const CliArgs *args)
@@ -23,17 +73,26 @@ create_run(Client *c, const Command *cmd, const CliArgs *args)
 	const Triad__V1__Token *info;
 	const Triad__V1__Principal *who;
 	Triad__V1__Response *resp;
-	const char *label, *machine, *org;
+	const char *label, *machine, *org, *cert;
+	char fingerprint[65];
 	TriadExit rc;
 
 	if ((rc = resource_option(c, args, "label", false, &label)) != TRIAD_EXIT_OK ||
 	    (rc = resource_days_option(c, args, "expires-in", &create.base, "expires_in_days")) !=
 		    TRIAD_EXIT_OK ||
 	    (rc = resource_option(c, args, "machine", false, &machine)) != TRIAD_EXIT_OK ||
-	    (rc = resource_option(c, args, "org", false, &org)) != TRIAD_EXIT_OK)
+	    (rc = resource_option(c, args, "org", false, &org)) != TRIAD_EXIT_OK ||
+	    (rc = resource_option(c, args, "client-cert", false, &cert)) != TRIAD_EXIT_OK)
 		return rc;
 	if (org != NULL && machine == NULL)
 		return client_usage_error(c, "--org is used only with --machine");
+	if (cert != NULL && machine == NULL)
+		return client_usage_error(c, "--client-cert is used only with --machine");
+	if (cert != NULL) {
+		if ((rc = client_cert_fingerprint(c, cert, fingerprint)) != TRIAD_EXIT_OK)
+			return rc;
+		create.client_certificate_sha256 = fingerprint;
+	}
 	if (label != NULL)
 		create.label = (char *)label;
 	if (machine != NULL)
@@ -69,18 +128,25 @@ static const CliOption create_options[] = {
 	{"machine", 0, "NAME", "the token is for a new partner's system called NAME"},
 	{"org", 0, "ORG", "with --machine: the organisation it is limited to, by name or "
 			  "registry number"},
+	{"client-cert", 0, "FILE|SHA256", "with --machine: bind it to this client certificate "
+					  "(a PEM file, or its SHA-256 fingerprint); its token "
+					  "then works only with that certificate"},
 	{NULL, 0, NULL, NULL},
 };
 
 static const Command token_create = {
 	.name = "create",
 	.summary = "Create an API token, for yourself or for a partner's system",
-	.usage = "[--label LABEL] [--expires-in DAYS] [--machine NAME [--org ORG]]",
+	.usage = "[--label LABEL] [--expires-in DAYS] [--machine NAME [--org ORG] "
+		 "[--client-cert FILE|SHA256]]",
 	.description =
 		"The token is printed once; the service stores only a hash of it. Without\n"
 		"--machine the token is yours, for another computer or a script. With\n"
 		"--machine a partner integration of the institution (--institution) is\n"
-		"created and this is its token; that needs an institution admin.\n",
+		"created and this is its token; that needs an institution admin.\n"
+		"With --client-cert the machine is bound to its client certificate: it\n"
+		"signs in only over a connection that presents it (triad --cert FILE\n"
+		"--key FILE, or its own TLS library), so a copied token alone is useless.\n",
 	.options = create_options,
 	.handler = create_run,
 };

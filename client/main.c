@@ -74,7 +74,7 @@ static const Command root = {
 	.name = "triad",
 	.summary = "triad: talk to a triadd server from the command line",
 	.usage = "[--addr HOST:PORT] [--token TOKEN] [--institution ID|SLUG] "
-		 "[--timeout SECONDS] [--ca FILE] [--insecure|--plain] [--json|--csv] [--wide] [--utc] COMMAND [ARGS]",
+		 "[--timeout SECONDS] [--ca FILE] [--cert FILE --key FILE] [--insecure|--plain] [--json|--csv] [--wide] [--utc] COMMAND [ARGS]",
 	.description =
 		"Getting started:\n"
 		"  triad login --invite CODE   sign in with the code from your invitation\n"
@@ -110,6 +110,8 @@ static const Command root = {
 		"  TRIAD_CA           CA certificates for the server's, used when --ca is not\n"
 		"                     given; otherwise the system's CAs\n"
 		"  TRIAD_PLAIN        1: plain TCP, as --plain (a loopback server with tls = off)\n"
+		"  TRIAD_CERT, TRIAD_KEY  a client certificate and its key, used when --cert\n"
+		"                     and --key are not given (a machine bound to its certificate)\n"
 		"  TRIAD_TOKEN        API token, used when --token is not given; otherwise\n"
 		"                     the token stored by 'triad login' is used, from\n"
 		"                     $XDG_CONFIG_HOME/triad/credentials or\n"

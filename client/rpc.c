@@ -57,6 +57,7 @@ static struct {
 	bool plain;
 	bool insecure;
 	const char *ca;
+	const char *cert, *key;   /* the client's certificate and key, for a machine */
 } transport;
 
 void
@@ -75,6 +76,23 @@ void
 rpc_set_ca(const char *path)
 {
 	transport.ca = path;
+}
+
+void
+rpc_set_client_cert(const char *cert, const char *key)
+{
+	transport.cert = cert;
+	transport.key = key;
+}
+
+/* The flag's value, else the environment's (empty counts as unset). */
+static const char *
+flag_or_env(const char *flag, const char *name)
+{
+	const char *env = getenv(name);
+	if (flag != NULL)
+		return flag;
+	return env != NULL && env[0] != '\0' ? env : NULL;
 }
 
 static bool
@@ -744,6 +762,26 @@ tls_start(RpcSession *s, const char *addr, int64_t deadline_ms, RpcError *err)
 			return false;
 		}
 		SSL_CTX_set_verify(s->ssl_ctx, SSL_VERIFY_PEER, NULL);
+	}
+	const char *cert = flag_or_env(transport.cert, "TRIAD_CERT");
+	const char *key = flag_or_env(transport.key, "TRIAD_KEY");
+	if (cert != NULL || key != NULL) {
+		if (cert == NULL || key == NULL) {
+			err_set(err, RPC_ERR_LOCAL, "a client certificate needs both --cert and --key "
+				"(or TRIAD_CERT and TRIAD_KEY)");
+			return false;
+		}
+		if (SSL_CTX_use_certificate_chain_file(s->ssl_ctx, cert) != 1) {
+			err_set(err, RPC_ERR_LOCAL, "cannot read the client certificate %s: %s", cert,
+				ssl_reason(why, sizeof why));
+			return false;
+		}
+		if (SSL_CTX_use_PrivateKey_file(s->ssl_ctx, key, SSL_FILETYPE_PEM) != 1 ||
+		    SSL_CTX_check_private_key(s->ssl_ctx) != 1) {
+			err_set(err, RPC_ERR_LOCAL, "cannot use the key %s with %s: %s", key, cert,
+				ssl_reason(why, sizeof why));
+			return false;
+		}
 	}
 	s->ssl = SSL_new(s->ssl_ctx);
 	if (s->ssl == NULL || SSL_set_fd(s->ssl, s->fd) != 1) {

@@ -160,6 +160,13 @@ void rpc_set_plain(bool on);
 void rpc_set_insecure(bool on);
 void rpc_set_ca(const char *path);
 
+/*
+ * The certificate chain and key (PEM files) later sessions present in the
+ * TLS handshake, for a machine bound to its certificate; NULL for none, and
+ * then TRIAD_CERT and TRIAD_KEY.
+ */
+void rpc_set_client_cert(const char *cert, const char *key);
+
 /* Free a Response from rpc_call(). NULL is a no-op. */
 void rpc_response_free(Triad__V1__Response *resp);
 

@@ -71,7 +71,7 @@ declare -gA _triad_options=(
 	["triad grant add"]="--role --title --org"
 	["triad grant list"]="--principal --page-size --page-token --all"
 	["triad grant revoke"]=""
-	["triad token create"]="--label --expires-in --machine --org"
+	["triad token create"]="--label --expires-in --machine --org --client-cert"
 	["triad token list"]="--page-size --page-token --all"
 	["triad token revoke"]=""
 	["triad invite create"]="--role --title --org --expires-in"
@@ -199,7 +199,7 @@ declare -gA _triad_options=(
 )
 
 # Options every command takes.
-_triad_global_options="--addr --token --institution --timeout --ca --insecure --plain --json --csv --wide --utc --version -h --help"
+_triad_global_options="--addr --token --institution --timeout --ca --cert --key --insecure --plain --json --csv --wide --utc --version -h --help"
 
 # Options that take no value; every other option takes one.
 _triad_flags=" --insecure --plain --json --csv --wide --version -h --help --all --mandatory-attendance --cannot-be-missed "
@@ -350,7 +350,7 @@ _triad()
 	fi
 	if [[ -n $opt ]]; then
 		case "$opt" in
-		--from-file | --evidence-file | --description-file | --text-file | --output | -o | --ca)
+		--from-file | --evidence-file | --description-file | --text-file | --output | -o | --ca | --cert | --key | --client-cert)
 			_triad_files ;;
 		*) COMPREPLY=($(compgen -W "$(_triad_values "$path" "$opt")" -- "$cur")) ;;
 		esac

@@ -31,6 +31,7 @@
 #include "frame.h"
 #include "log.h"
 #include "proxy.h"
+#include "tls.h"
 
 /* Over-limit connections kept just long enough to be told why. */
 #define REJECT_MAX 64
@@ -47,7 +48,6 @@ struct AddrCount {
 };
 
 static void conn_process(Conn *c);
-static void conn_close_now(Conn *c, const char *why);
 static void partial_clear(Conn *c);
 
 bool
@@ -345,6 +345,7 @@ on_event(struct bufferevent *bev, short events, void *arg)
 	if (events & BEV_EVENT_CONNECTED) {
 		/* The TLS handshake is done; the Hello may come now. */
 		c->tls_handshaking = false;
+		tls_peer_fingerprint(bufferevent_openssl_get_ssl(bev), c->client_cert_sha256);
 		c->srv->stats.tls_handshakes++;
 		return;
 	}
@@ -425,7 +426,7 @@ conn_accept(Server *srv, evutil_socket_t fd, const struct sockaddr *addr, int ad
 		evutil_closesocket(fd);
 		return;
 	}
-	if (srv->tls_ctx != NULL) {
+	if (srv->tls_ctx != NULL && !cfg->proxy_protocol) {
 		/* The handshake runs within the hello timeout armed below. */
 		SSL *ssl = SSL_new(srv->tls_ctx);
 		if (ssl != NULL) {
@@ -442,7 +443,12 @@ conn_accept(Server *srv, evutil_socket_t fd, const struct sockaddr *addr, int ad
 			c->tls_handshaking = true;
 		}
 	} else {
+		/* With proxy_protocol, the balancer's header comes in clear before
+		 * the TLS handshake (conn_start_tls()); both within the hello
+		 * timeout. */
 		c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+		c->tls_after_proxy = srv->tls_ctx != NULL;
+		c->tls_handshaking = c->tls_after_proxy;
 	}
 	c->timer = evtimer_new(srv->base, on_timer, c);
 	c->frame_timer = evtimer_new(srv->base, on_frame_timer, c);
@@ -768,6 +774,39 @@ conn_take_frame(Conn *c, uint32_t len)
 }
 
 /*
+ * After the PROXY header: the rest of the connection is TLS, through a
+ * filter over the plain bufferevent that read the header. The client's
+ * first handshake bytes may already wait in that bufferevent's input, so
+ * the handshake is started by hand (deferred: it may fail and close c).
+ */
+static void
+conn_start_tls(Conn *c)
+{
+	struct bufferevent *under = c->bev;
+	SSL *ssl = SSL_new(c->srv->tls_ctx);
+	struct bufferevent *bev =
+		ssl == NULL ? NULL
+			    : bufferevent_openssl_filter_new(c->srv->base, under, ssl,
+							     BUFFEREVENT_SSL_ACCEPTING,
+							     BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		if (ssl != NULL)
+			SSL_free(ssl);
+		ERR_clear_error();
+		conn_close_now(c, "tls_setup_failed");
+		return;
+	}
+	c->tls_after_proxy = false;
+	c->tls = true;
+	c->bev = bev;
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	bufferevent_setcb(bev, on_read, on_write, on_event, c);
+	conn_apply_limits(c);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	bufferevent_trigger(under, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+}
+
+/*
  * Takes as many whole frames from the input as the limits allow and
  * dispatches them, then decides whether to keep reading from the socket
  * and accounts for what is left: a partial frame, under its deadline and
@@ -785,6 +824,10 @@ conn_process(Conn *c)
 		return;
 	if (c->proxy_pending && !proxy_take(c))
 		return;
+	if (c->tls_after_proxy) {
+		conn_start_tls(c);
+		return;
+	}
 	c->processing = true;
 	while (c->state == CONN_ST_HELLO || c->state == CONN_ST_READY) {
 		if (conn_busy(c))
@@ -967,7 +1010,7 @@ conn_fail(Conn *c, Triad__V1__Code code, const char *fmt, ...)
  * Takes c out of the table at once, so no later lookup finds it, and leaves
  * the freeing to the reaper: this may run inside c's own callbacks.
  */
-static void
+void
 conn_close_now(Conn *c, const char *why)
 {
 	Server *srv = c->srv;

@@ -65,6 +65,9 @@ struct Conn {
 	bool proxy_pending;           /* a PROXY header must come first (proxy.c) */
 	bool tls;                     /* the bufferevent is a TLS one */
 	bool tls_handshaking;         /* its handshake has not finished yet */
+	bool tls_after_proxy;         /* TLS starts once the PROXY header is read */
+	char client_cert_sha256[65];  /* the certificate the client presented, hex;
+					 "" for none */
 	char peer[64];                /* address:port, for logs */
 	char peer_ip[48];             /* address, for the sign-in limiter */
 	char client_name[129];
@@ -114,6 +117,13 @@ void conn_hello_failed(Conn *c);
 
 /* Applies the current settings to an open connection (after a reload). */
 void conn_apply_limits(Conn *c);
+
+/*
+ * Closes c at once, with nothing more written: for a peer that can be told
+ * nothing (before its TLS handshake). why goes to the log. Safe inside c's
+ * own callbacks: the freeing is left to the reaper.
+ */
+void conn_close_now(Conn *c, const char *why);
 
 /*
  * Sends an unprompted error (id 0) and closes the connection once it has

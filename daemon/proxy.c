@@ -213,7 +213,10 @@ proxy_take(Conn *c)
 	if (st == PROXY_INVALID) {
 		log_info("proxy_refused", "conn=%" PRIu64 " peer=%s reason=\"%s\"", c->serial, c->peer,
 			 why);
-		conn_fail(c, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "%s", why);
+		if (c->tls_after_proxy)   /* no answer can reach a TLS client yet */
+			conn_close_now(c, "proxy_refused");
+		else
+			conn_fail(c, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "%s", why);
 		return false;
 	}
 	evbuffer_drain(in, h.len);
@@ -235,8 +238,11 @@ proxy_take(Conn *c)
 	if (!conn_set_peer(c, peer, host)) {
 		log_info("proxy_refused", "conn=%" PRIu64 " peer=%s reason=\"address over its limit\"",
 			 c->serial, peer);
-		conn_fail(c, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED,
-			  "too many connections without a session from %s", host);
+		if (c->tls_after_proxy)
+			conn_close_now(c, "proxy_refused");
+		else
+			conn_fail(c, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED,
+				  "too many connections without a session from %s", host);
 		return false;
 	}
 	log_debug("proxy_header", "conn=%" PRIu64 " peer=%s via=%s", c->serial, c->peer, via);

@@ -98,8 +98,9 @@ server_run(Server *srv)
 {
 	if (srv->http != NULL)
 		log_info("http_listening", "addr=%s", srv->http_bound);
-	log_info("listening", "addr=%s pool=%d max_connections=%d max_unauthenticated=%d",
-		 srv->bound, srv->cfg.pool_size, srv->cfg.max_connections,
+	log_info("listening", "addr=%s tls=%s pool=%d max_connections=%d max_unauthenticated=%d",
+		 srv->bound, srv->tls_ctx != NULL ? "on" : "off", srv->cfg.pool_size,
+		 srv->cfg.max_connections,
 		 srv->cfg.max_unauthenticated);
 	if (event_base_dispatch(srv->base) < 0) {
 		log_error("loop_failed", NULL);

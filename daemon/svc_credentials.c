@@ -9,6 +9,7 @@
  * grant or an invite may be named by e-mail address, its organisation by
  * name or registry number (sqlroute_keys()).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,6 +316,7 @@ typedef struct TokenCtx {
 	char label[LABEL_MAX + 1];
 	char machine_name[MACHINE_NAME_MAX + 1];
 	char days[16];
+	char cert_sha256[65];   /* hex, "" for none */
 } TokenCtx;
 
 static void
@@ -360,7 +362,8 @@ static const char create_own_token_sql[] =
 
 /* A partner system of the tenant: its principal, its grant, its token. */
 static const char create_machine_sql[] =
-	"WITH pc AS (INSERT INTO principal (kind, name) VALUES ('machine', $6) RETURNING *),"
+	"WITH pc AS (INSERT INTO principal (kind, name, client_cert_sha256)"
+	"            VALUES ('machine', $6, decode(nullif($8, ''), 'hex')) RETURNING *),"
 	"     g AS (INSERT INTO role_grant (institution_id, principal_id, role, organisation_id,"
 	"                                   created_by)"
 	"           SELECT triad_tenant(), pc.id, 'partner_integration', $7::uuid,"
@@ -395,20 +398,37 @@ token_create_found(Call *call, char *const *ids, void *arg)
 		return;
 	}
 	secret_hash_to_bytea(hash, hash_text);
-	const char *params[7] = {prefix, hash_text, ctx->label, ctx->days, call->request_id_text,
-				 ctx->machine_name, ids[0][0] != '\0' ? ids[0] : NULL};
+	const char *params[8] = {prefix, hash_text, ctx->label, ctx->days, call->request_id_text,
+				 ctx->machine_name, ids[0][0] != '\0' ? ids[0] : NULL,
+				 ctx->cert_sha256};
 	DbJob *job = call_job(call, create_token_done, ctx);
 	if (job == NULL) {
 		free(ctx);
 		return;
 	}
 	if (!call_job_add(call, job, machine ? create_machine_sql : create_own_token_sql,
-			  machine ? 7 : 5, params)) {
+			  machine ? 8 : 5, params)) {
 		explicit_bzero(ctx->secret, sizeof ctx->secret);
 		free(ctx);
 		return;
 	}
 	pool_submit(call->srv->pool, job);
+}
+
+/* A SHA-256 fingerprint in hex, colons allowed, into 64 lowercase digits. */
+static bool
+fingerprint_parse(const char *text, char out[65])
+{
+	size_t n = 0;
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p == ':')
+			continue;
+		if (!isxdigit((unsigned char)*p) || n == 64)
+			return false;
+		out[n++] = (char)tolower((unsigned char)*p);
+	}
+	out[n] = '\0';
+	return n == 64;
 }
 
 static void
@@ -435,6 +455,22 @@ svc_token_create(Call *call, const Triad__V1__Request *req)
 			  "organisation_id is only for a new machine (machine_name)");
 		return;
 	}
+	char cert[65] = "";
+	if (m->client_certificate_sha256[0] != '\0') {
+		if (!machine) {
+			call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT,
+				  "create_token.client_certificate_sha256",
+				  "client_certificate_sha256 is only for a new machine (machine_name)");
+			return;
+		}
+		if (!fingerprint_parse(m->client_certificate_sha256, cert)) {
+			call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT,
+				  "create_token.client_certificate_sha256",
+				  "client_certificate_sha256 must be 64 hex digits (colons allowed), "
+				  "as `openssl x509 -noout -fingerprint -sha256 -in CERT` prints");
+			return;
+		}
+	}
 	TokenCtx *ctx = calloc(1, sizeof *ctx);
 	if (ctx == NULL) {
 		list_answer_oom(call);
@@ -444,6 +480,7 @@ svc_token_create(Call *call, const Triad__V1__Request *req)
 	snprintf(ctx->label, sizeof ctx->label, "%s", m->label);
 	snprintf(ctx->machine_name, sizeof ctx->machine_name, "%s", m->machine_name);
 	snprintf(ctx->days, sizeof ctx->days, "%d", expires ? m->expires_in_days : 0);
+	snprintf(ctx->cert_sha256, sizeof ctx->cert_sha256, "%s", cert);
 	/* A machine's organisation by id, name or registry number. */
 	const SqlKey key = {"create_token.organisation_id", "organisation", m->organisation_id};
 	sqlroute_keys(call, &key, 1, token_create_found, ctx);

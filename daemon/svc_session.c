@@ -114,7 +114,8 @@ static const char token_candidates_sql[] =
 	"       t.expires_at IS NOT NULL AND t.expires_at <= now(),"
 	"       t.revoked_at IS NOT NULL,"
 	"       p.kind, p.name, coalesce(p.person_id::text, ''),"
-	"       EXISTS (SELECT 1 FROM operator o WHERE o.principal_id = p.id)"
+	"       EXISTS (SELECT 1 FROM operator o WHERE o.principal_id = p.id),"
+	"       coalesce(encode(p.client_cert_sha256, 'hex'), '')"
 	"  FROM api_token t JOIN principal p ON p.id = t.principal_id"
 	" WHERE t.prefix = $1";
 
@@ -204,6 +205,25 @@ hash_row(const PGresult *r, int col, const uint8_t hash[SECRET_HASH_LEN])
 	return match;
 }
 
+/*
+ * A machine bound to a client certificate (fingerprint bound, hex; "" for
+ * none) signs in only over a connection that presented that certificate.
+ */
+static const char *
+certificate_refusal(Call *call, const char *bound)
+{
+	if (bound[0] == '\0')
+		return NULL;
+	Conn *c = conn_lookup(call->srv, call->conn);
+	const char *shown = c != NULL ? c->client_cert_sha256 : "";
+	if (shown[0] == '\0')
+		return "this machine signs in with its client certificate: connect with it "
+		       "(the client's --cert and --key), the token alone is not enough";
+	if (strcmp(shown, bound) != 0)
+		return "the client certificate presented is not the one this machine is bound to";
+	return NULL;
+}
+
 /* The candidates for the token's prefix are in: find the one whose hash
  * matches, in constant time per candidate, then load its grants. */
 static void
@@ -226,6 +246,8 @@ hello_token_done(void *arg, const DbOutcome *out)
 		refusal = "the token has been revoked; create a new one";
 	else if (cell_bool(r, match, 3))
 		refusal = "the token has expired; create a new one";
+	else
+		refusal = certificate_refusal(call, cell(r, match, 9));
 	if (refusal != NULL) {
 		signin_failed(call, true, ctx->hash, TRIAD__V1__CODE__CODE_UNAUTHENTICATED, NULL,
 			      refusal);

@@ -75,13 +75,32 @@ tls_config_check(const Config *cfg, char err[256])
 			 "certificate and key (or tls = off on a loopback address)");
 		return false;
 	}
-	if (cfg->proxy_protocol) {
-		snprintf(err, 256,
-			 "proxy_protocol together with TLS is not supported yet: terminate TLS at "
-			 "the balancer, or turn proxy_protocol off");
-		return false;
-	}
 	return true;
+}
+
+static int
+accept_any_client_cert(int preverified, X509_STORE_CTX *store)
+{
+	(void)preverified;
+	(void)store;
+	return 1;
+}
+
+bool
+tls_peer_fingerprint(SSL *ssl, char hex[65])
+{
+	X509 *peer = SSL_get1_peer_certificate(ssl);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	bool ok = peer != NULL && X509_digest(peer, EVP_sha256(), md, &len) == 1 && len == 32;
+
+	hex[0] = '\0';
+	if (ok)
+		for (unsigned int i = 0; i < len; i++)
+			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	X509_free(peer);
+	ERR_clear_error();
+	return ok;
 }
 
 SSL_CTX *
@@ -121,6 +140,11 @@ tls_server_ctx(const Config *cfg, char err[256])
 		/* Client certificates are asked for, not required: a person signs in
 		 * with a token; a certificate, when sent, must be valid. */
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	} else {
+		/* Asked for, not required, and taken whoever signed them: a machine
+		 * bound to a certificate is bound to its fingerprint (conn.c), and
+		 * the handshake proves the client holds the certificate's key. */
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any_client_cert);
 	}
 	ERR_clear_error();
 	return ctx;

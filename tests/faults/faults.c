@@ -112,7 +112,7 @@ fault_connect_from(const char *src, const char *addr)
 		fail_msg("connect %s from %s: %s", addr, src, strerror(errno));
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	return fd;
+	return tc_over_tls(fd, addr);
 }
 
 static size_t

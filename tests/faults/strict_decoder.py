@@ -16,6 +16,7 @@ TRIAD_MUTATIONS (how many requests, default 400), TRIAD_SEED (random seed).
 import os
 import random
 import socket
+import ssl
 import struct
 import sys
 
@@ -57,6 +58,10 @@ def recv_answer(sock):
 
 def session():
     sock = socket.create_connection((HOST, int(PORT)), timeout=10)
+    if os.environ.get("TRIAD_PLAIN") != "1":
+        # The daemon serves TLS, with a certificate of the suite's CA.
+        tls = ssl.create_default_context(cafile=os.environ["TRIAD_CA"])
+        sock = tls.wrap_socket(sock, server_hostname=HOST)
     hello = envelope_pb2.Request(id=1)
     hello.hello.protocol_version = 1
     hello.hello.token = TOKEN

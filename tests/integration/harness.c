@@ -106,23 +106,74 @@ ms_now(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* --- TLS --- */
+
+static char tls_dir[256];
+
+/*
+ * The directory with the suite's CA (ca.crt) and the daemons' certificate
+ * for 127.0.0.1 (server.crt, server.key): $TRIAD_TEST_TLS_DIR when
+ * tests/run.sh made them for the whole run, or made here once per process.
+ */
+const char *
+harness_tls_dir(void)
+{
+	if (tls_dir[0] != '\0')
+		return tls_dir;
+	const char *given = getenv("TRIAD_TEST_TLS_DIR");
+	if (given != NULL && *given != '\0') {
+		snprintf(tls_dir, sizeof tls_dir, "%s", given);
+		return tls_dir;
+	}
+	char dir[256], cmd[2048], out[4096];
+	harness_tmp_path(dir, sizeof dir, "suite-tls");
+	snprintf(cmd, sizeof cmd,
+		 "mkdir -m 700 '%s' && cd '%s' && "
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
+		 "-subj /CN=triad-suite-ca -keyout ca.key -out ca.crt && "
+		 "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+		 "-subj /CN=localhost -keyout server.key -out server.csr && "
+		 "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' >server.ext && "
+		 "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -set_serial 1 -days 2 "
+		 "-extfile server.ext -out server.crt 2>&1",
+		 dir, dir);
+	if (run_capture(cmd, out, sizeof out) != 0)
+		fail_msg("making the suite's certificates: %s", out);
+	snprintf(tls_dir, sizeof tls_dir, "%s", dir);
+	return tls_dir;
+}
+
+/* The daemons of this process that serve TLS, by address. */
+static char tls_addrs[64][64];
+static size_t n_tls_addrs;
+
+static bool
+serves_tls(const char *addr)
+{
+	for (size_t i = 0; i < n_tls_addrs; i++)
+		if (strcmp(tls_addrs[i], addr) == 0)
+			return true;
+	return false;
+}
+
 void
 triadd_write_config(Triadd *d, const char *extra)
 {
 	char text[8192];
+	const char *tls = harness_tls_dir();
+	/* TLS, as in production; a test may add "tls = off" (a later line wins). */
 	snprintf(text, sizeof text,
 		 "[triadd]\n"
 		 "listen = 127.0.0.1:0\n"
 		 "http_listen = 127.0.0.1:0\n"
 		 "db = %s\n"
 		 "pool_size = 2\n"
-		 /* Plain TCP on loopback, so the tests can speak raw frames; the
-		  * client is told so too (TRIAD_PLAIN). test_tls turns TLS on. */
-		 "tls = off\n"
+		 "tls = on\n"
+		 "tls_cert = %s/server.crt\n"
+		 "tls_key = %s/server.key\n"
 		 "%s",
-		 env_required("TRIAD_TEST_DB"), extra != NULL ? extra : "");
+		 env_required("TRIAD_TEST_DB"), tls, tls, extra != NULL ? extra : "");
 	write_file(d->conf, text);
-	setenv("TRIAD_PLAIN", "1", 1);
 }
 
 bool
@@ -155,6 +206,19 @@ read_listen_addr(Triadd *d)
 			size_t n = strcspn(p, " \n");
 			snprintf(d->addr, sizeof d->addr, "%.*s", (int)n, p);
 			found = true;
+			/* The client and tc_connect() speak what the daemon serves. */
+			if (strstr(p, " tls=on") != NULL) {
+				if (!serves_tls(d->addr) &&
+				    n_tls_addrs < sizeof tls_addrs / sizeof tls_addrs[0])
+					snprintf(tls_addrs[n_tls_addrs++], sizeof tls_addrs[0],
+						 "%s", d->addr);
+				char ca[300];
+				snprintf(ca, sizeof ca, "%s/ca.crt", harness_tls_dir());
+				setenv("TRIAD_CA", ca, 1);
+				unsetenv("TRIAD_PLAIN");
+			} else {
+				setenv("TRIAD_PLAIN", "1", 1);
+			}
 		}
 	}
 	fclose(f);
@@ -581,6 +645,23 @@ harness_run_group(const char *name, const struct CMUnitTest *tests, size_t n,
 
 int
 tc_connect(const char *addr)
+{
+	int fd = tc_connect_plain(addr);
+	return tc_over_tls(fd, addr);
+}
+
+int
+tc_over_tls(int fd, const char *addr)
+{
+	if (!serves_tls(addr))
+		return fd;
+	char ca[300];
+	snprintf(ca, sizeof ca, "%s/ca.crt", harness_tls_dir());
+	return tls_pipe(fd, ca);
+}
+
+int
+tc_connect_plain(const char *addr)
 {
 	char host[64];
 	snprintf(host, sizeof host, "%s", addr);

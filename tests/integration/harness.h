@@ -98,8 +98,24 @@ void triadd_write_config(Triadd *d, const char *extra_config);
 /* Milliseconds on the monotonic clock. */
 uint64_t ms_now(void);
 
-/* A blocking TCP connection to addr. */
+/*
+ * A blocking connection to addr, on which the test reads and writes plain
+ * frames. To a daemon that serves TLS (every daemon of the suite, unless a
+ * test turns TLS off) the bytes go over TLS through a thread of the test
+ * process (tlspipe.c); tc_connect_plain() skips that, for the HTTP port and
+ * for sending clear text to a TLS port.
+ */
 int tc_connect(const char *addr);
+int tc_connect_plain(const char *addr);
+
+/* fd, a TCP connection to addr, carried over TLS if the daemon serves it. */
+int tc_over_tls(int fd, const char *addr);
+
+/* The test's end of a socket pair carried over TLS on tcp (tlspipe.c). */
+int tls_pipe(int tcp, const char *ca_file);
+
+/* The directory of the suite's CA (ca.crt) and server certificate. */
+const char *harness_tls_dir(void);
 
 /* Sends raw bytes / one framed Request. */
 void tc_send_raw(int fd, const void *buf, size_t len);

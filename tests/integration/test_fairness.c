@@ -348,9 +348,11 @@ test_one_account_is_capped_over_its_connections(void **state)
 static Triad__V1__Code
 hello_via(const Triadd *d, const void *header, size_t hlen, const char *token)
 {
-	int fd = tc_connect(d->addr);
+	/* The header goes in clear, then TLS begins, as from a balancer. */
+	int fd = tc_connect_plain(d->addr);
 	if (hlen > 0)
 		tc_send_raw(fd, header, hlen);
+	fd = tc_over_tls(fd, d->addr);
 	tc_send_hello_token(fd, 1, token);
 	Triad__V1__Response *r = tc_recv(fd, 10000, NULL);
 	assert_non_null(r);
@@ -427,8 +429,20 @@ test_proxy_protocol_names_the_client(void **state)
 	assert_int_equal(hello_via(&d, v2, n, test_token()), TRIAD__V1__CODE__CODE_OK);
 	wait_for_log(&d, "peer=198.51.100.9:4242");
 
-	/* Without a header: refused at once, not at the hello timeout. */
+	/* Without a header: refused at once, not at the hello timeout. Over
+	 * TLS no answer can be read before the handshake, so the daemon closes. */
 	int fd = tc_connect(d.addr);
+	uint64_t t0 = ms_now();
+	tc_send_hello_token(fd, 1, test_token());
+	assert_true(tc_closed(fd, 5000));
+	assert_true(ms_now() - t0 < 2000);
+	close(fd);
+	wait_for_log(&d, "reason=\"the connection did not start with a PROXY protocol header\"");
+	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
+
+	/* In clear text (TLS off), the client is told why. */
+	triadd_start(&d, "proxy_protocol = on\ntls = off\n");
+	fd = tc_connect(d.addr);
 	tc_send_hello_token(fd, 1, test_token());
 	Triad__V1__Response *r = tc_recv(fd, 10000, NULL);
 	assert_non_null(r);

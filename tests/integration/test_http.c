@@ -59,7 +59,7 @@ teardown(void **state)
 static int
 http_raw(const char *request, char *body, size_t size)
 {
-	int fd = tc_connect(http_addr);
+	int fd = tc_connect_plain(http_addr);
 	char buf[16384];
 	size_t used = 0;
 

@@ -1,9 +1,11 @@
 /*
  * test_tls.c: TLS on the protocol port, through the real client.
  *
- * The certificates are made at test time with the openssl command: a CA,
- * a server certificate for 127.0.0.1 and localhost, an expired one, one for
- * another host name, and a second CA that signed none of them.
+ * The certificates are made at test time with the openssl command, under
+ * the suite's CA (so that the harness's own connections trust them): a
+ * server certificate for 127.0.0.1 and localhost, an expired one, one for
+ * another host name, client certificates for a partner's machine, and a
+ * second CA that signed none of them.
  */
 #include "harness.h"
 
@@ -61,13 +63,14 @@ setup(void **state)
 
 	harness_tmp_path(dir, sizeof dir, "tls");
 	assert_int_equal(mkdir(dir, 0700), 0);
-	sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-	   "-keyout ca.key -out ca.crt -days 2 -subj /CN=triad-test-ca >/dev/null");
+	sh("cp '%s/ca.crt' '%s/ca.key' .", harness_tls_dir(), harness_tls_dir());
 	sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
 	   "-keyout other-ca.key -out other-ca.crt -days 2 -subj /CN=triad-other-ca >/dev/null");
 	make_cert("server", "IP:127.0.0.1,DNS:localhost", 2);
 	make_cert("expired", "IP:127.0.0.1,DNS:localhost", -1);
 	make_cert("wrong", "DNS:wrong.example", 2);
+	make_cert("client", "DNS:hr-sync.example", 2);
+	make_cert("stranger", "DNS:hr-sync.example", 2);
 	sh("cp server.crt serving.crt && cp server.key serving.key");
 
 	tls_config(conf, sizeof conf, "serving", "hello_timeout_ms = 500\n");
@@ -184,7 +187,7 @@ test_plain_client_on_the_tls_port(void **state)
 	assert_int_equal(run_capture(cmd, out, sizeof out), 3);
 
 	/* A raw Hello in clear text: the handshake fails and the daemon closes. */
-	int fd = tc_connect(good.addr);
+	int fd = tc_connect_plain(good.addr);
 	tc_send_hello(fd, 1, TRIAD_PROTOCOL_VERSION);
 	assert_true(tc_closed(fd, 5000));
 	close(fd);
@@ -199,7 +202,7 @@ static void
 test_slow_handshake_is_closed(void **state)
 {
 	/* Connect and say nothing: the handshake counts against hello_timeout_ms. */
-	int fd = tc_connect(good.addr);
+	int fd = tc_connect_plain(good.addr);
 	uint64_t t0 = ms_now();
 	assert_true(tc_closed(fd, 10000));
 	uint64_t took = ms_now() - t0;
@@ -313,6 +316,83 @@ start_refused(const char *config, char *out, size_t size)
 	return rc;
 }
 
+/* The token in a `token create --json` answer (malloc'd). */
+static char *
+token_of(const char *json)
+{
+	const char *p = strstr(json, "\"token\":\"");
+	if (p == NULL)
+		fail_msg("no token in: %s", json);
+	p += strlen("\"token\":\"");
+	return strndup(p, strcspn(p, "\""));
+}
+
+static void
+test_machine_bound_to_its_client_certificate(void **state)
+{
+	char args[2048], out[8192], slug[64];
+	Sess s = sess_open(good.addr, test_token());
+	make_institution(&s, "mtls", "Client Certificate College", slug);
+
+	/* Bound by the certificate file. */
+	snprintf(args, sizeof args,
+		 "--ca %s/ca.crt --institution %s --json token create --machine hr-sync-%d "
+		 "--client-cert %s/client.crt",
+		 dir, slug, (int)getpid(), dir);
+	assert_int_equal(triad_tls(good.addr, args, out, sizeof out), 0);
+	char *tok = token_of(out);
+
+	/* The token alone is not enough. */
+	snprintf(args, sizeof args, "--ca %s/ca.crt --token %s whoami", dir, tok);
+	assert_int_equal(triad_tls(good.addr, args, out, sizeof out), 4);
+	expect_contains(out, "this machine signs in with its client certificate");
+
+	/* With its certificate it signs in; with another, it does not. */
+	snprintf(args, sizeof args, "--ca %s/ca.crt --token %s --cert %s/client.crt "
+		 "--key %s/client.key whoami", dir, tok, dir, dir);
+	assert_int_equal(triad_tls(good.addr, args, out, sizeof out), 0);
+	expect_contains(out, "hr-sync-");
+	snprintf(args, sizeof args, "--ca %s/ca.crt --token %s --cert %s/stranger.crt "
+		 "--key %s/stranger.key whoami", dir, tok, dir, dir);
+	assert_int_equal(triad_tls(good.addr, args, out, sizeof out), 4);
+	expect_contains(out, "not the one this machine is bound to");
+	free(tok);
+
+	/* Bound by the fingerprint as openssl prints it, colons and all. */
+	char fp[256];
+	snprintf(args, sizeof args,
+		 "openssl x509 -noout -fingerprint -sha256 -in '%s/stranger.crt' | cut -d= -f2",
+		 dir);
+	assert_int_equal(run_capture(args, fp, sizeof fp), 0);
+	fp[strcspn(fp, "\n")] = '\0';
+	snprintf(args, sizeof args,
+		 "--ca %s/ca.crt --institution %s --json token create --machine ledger-%d "
+		 "--client-cert %s", dir, slug, (int)getpid(), fp);
+	assert_int_equal(triad_tls(good.addr, args, out, sizeof out), 0);
+	tok = token_of(out);
+	snprintf(args, sizeof args, "--ca %s/ca.crt --token %s --cert %s/stranger.crt "
+		 "--key %s/stranger.key whoami", dir, tok, dir, dir);
+	assert_int_equal(triad_tls(good.addr, args, out, sizeof out), 0);
+	free(tok);
+
+	/* Only a machine is bound, and only to a fingerprint. */
+	snprintf(args, sizeof args, "--ca %s/ca.crt token create --client-cert %s/client.crt",
+		 dir, dir);
+	assert_int_equal(triad_tls(good.addr, args, out, sizeof out), 2);
+	expect_contains(out, "--client-cert is used only with --machine");
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__CreateTokenRequest m = TRIAD__V1__CREATE_TOKEN_REQUEST__INIT;
+	m.machine_name = "half-a-fingerprint";
+	m.client_certificate_sha256 = "ab:cd:ef";
+	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_TOKEN;
+	req.create_token = &m;
+	Triad__V1__Response *r = rpc(&s, slug, &req);
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT);
+	assert_string_equal(r->status->field, "create_token.client_certificate_sha256");
+	rpc_free(r);
+	sess_close(&s);
+}
+
 static void
 test_refuses_unsafe_settings(void **state)
 {
@@ -323,10 +403,6 @@ test_refuses_unsafe_settings(void **state)
 
 	assert_int_equal(start_refused("listen = 127.0.0.1:0\n", out, sizeof out), 1);
 	expect_contains(out, "TLS is on but tls_cert and tls_key are not both set");
-
-	tls_config(conf, sizeof conf, "server", "listen = 127.0.0.1:0\nproxy_protocol = on\n");
-	assert_int_equal(start_refused(conf, out, sizeof out), 1);
-	expect_contains(out, "proxy_protocol together with TLS is not supported yet");
 
 	snprintf(conf, sizeof conf, "listen = 127.0.0.1:0\ntls_cert = %s/server.crt\n"
 		 "tls_key = %s/wrong.key\n", dir, dir);
@@ -346,6 +422,7 @@ main(void)
 		cmocka_unit_test(test_clean_close_sends_close_notify),
 		cmocka_unit_test(test_reload_keeps_the_old_certificate_on_error),
 		cmocka_unit_test(test_metrics_count_handshakes),
+		cmocka_unit_test(test_machine_bound_to_its_client_certificate),
 		cmocka_unit_test(test_refuses_unsafe_settings),
 	};
 	return harness_run_group_tests(tests, setup, teardown);
