@@ -4,12 +4,14 @@
 #include "db.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "log.h"
+#include "metrics.h"
 #include "pool.h"
 
 #define BACKOFF_MIN_MS 100
@@ -414,6 +416,7 @@ job_take_result(DbJob *job, PGresult *r)
 			const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 			const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
 			snprintf(job->sqlstate, sizeof job->sqlstate, "%s", state ? state : "XX000");
+			metrics_db_error(job->sqlstate);
 			const char *column = PQresultErrorField(r, PG_DIAG_COLUMN_NAME);
 			const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
 			job->error = strdup(msg != NULL ? msg : "database error");
@@ -458,8 +461,9 @@ outcome_error(const DbJob *job, DbOutcome *out)
 	out->table = job->error_table;
 	memcpy(out->sqlstate, job->sqlstate, sizeof out->sqlstate);
 	if (out->code == TRIAD__V1__CODE__CODE_INTERNAL)
-		log_error("db_error", "sqlstate=%s stmt=%d message=\"%s\"",
-			  job->sqlstate, job->failed_stmt, job->error);
+		log_error("db_error", "conn_slot=%" PRIu32 " id=%" PRIu64 " sqlstate=%s stmt=%d "
+			  "message=\"%s\"", job->conn_slot, job->request_id, job->sqlstate,
+			  job->failed_stmt, job->error);
 }
 
 /*

@@ -88,6 +88,9 @@ struct DbJob {
 	DbDoneFn committed;
 	void *committed_arg;
 	uint64_t deadline_us;             /* set by the pool on submit */
+	uint64_t submitted_us;            /* likewise: when it began to wait */
+	uint32_t conn_slot;               /* the request it serves, for log lines: */
+	uint64_t request_id;              /* conn_slot= id=, as request_done says */
 	uint64_t owner;                   /* whose job, for the pool's fair queue
 					     (pool_owner_conn()); 0: nobody's */
 	uint64_t principal;               /* whose account (pool_owner_principal()),

@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "metrics.h"
 #include "pool.h"
 #include "registry.h"
 #include "sqlroute.h"
@@ -41,7 +42,8 @@ call_answer_packed(Call *call, const uint8_t *bytes, size_t len)
 		resp = NULL;
 	}
 	if (resp == NULL) {
-		log_error("bug", "what=stored_answer_unpack route=%s", call->route);
+		log_error("bug", "what=stored_answer_unpack conn_slot=%" PRIu32 " id=%" PRIu64 " route=%s",
+			  call->conn.slot, call->request_id, call->route);
 		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL,
 			  "the stored answer of this idempotency key cannot be read");
 		return;
@@ -113,13 +115,15 @@ call_answer(Call *call, Triad__V1__Response *resp)
 	call->held = NULL;
 	if (resp->status->code == TRIAD__V1__CODE__CODE_OK && call->row != NULL &&
 	    (int)resp->body_case != (int)call->row->reply)
-		log_error("bug", "what=reply_case route=%s got=%d want=%d", call->route,
+		log_error("bug", "what=reply_case conn_slot=%" PRIu32 " id=%" PRIu64 " route=%s "
+			  "got=%d want=%d", call->conn.slot, call->request_id, call->route,
 			  (int)resp->body_case, (int)call->row->reply);
 	if (resp->status->code != TRIAD__V1__CODE__CODE_OK)
 		call->srv->stats.responses_error++;
+	uint64_t took = now_us() - call->started_us;
+	metrics_request(call->row != NULL ? (unsigned)call->row->kind : 0, took);
 	log_debug("request_done", "conn_slot=%" PRIu32 " id=%" PRIu64 " kind=%s code=%d us=%" PRIu64,
-		  call->conn.slot, call->request_id, call->route, (int)resp->status->code,
-		  now_us() - call->started_us);
+		  call->conn.slot, call->request_id, call->route, (int)resp->status->code, took);
 	conn_send_answer(call->srv, call->conn, resp);
 	call_free(call);
 }
@@ -220,6 +224,8 @@ call_job_owner(const Call *call, DbJob *job)
 	if (job == NULL)
 		return;
 	job->owner = pool_owner_conn(call->conn.slot, call->conn.gen);
+	job->conn_slot = call->conn.slot;
+	job->request_id = call->request_id;
 	if (call->principal != NULL)
 		job->principal = pool_owner_principal(call->principal->id);
 }
@@ -271,7 +277,8 @@ call_job_add(Call *call, DbJob *job, const char *sql, int nparams, const char *c
 	if (db_job_add(job, sql, nparams, params))
 		return true;
 	db_job_free(job);
-	log_error("bug", "what=job_add route=%s", call->route);
+	log_error("bug", "what=job_add conn_slot=%" PRIu32 " id=%" PRIu64 " route=%s",
+		  call->conn.slot, call->request_id, call->route);
 	call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (job_add)");
 	return false;
 }

@@ -17,6 +17,7 @@
 
 #include "listener.h"
 #include "mailer.h"
+#include "metrics.h"
 #include "pool.h"
 
 #define HTTP_MAX_HEADERS_BYTES 8192
@@ -140,6 +141,7 @@ serve_metrics(Server *srv, struct evhttp_request *req)
 	metric(b, "triad_outbox_failed_last_day", "gauge",
 	       "Notifications that failed in the last day, as of the last sweep.",
 	       ms->failed_last_day);
+	metrics_print(b);
 	reply(req, HTTP_OK, "OK", CT_METRICS, b);
 	evbuffer_free(b);
 }

@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "metrics.h"
 
 #define SWEEP_MS 50
 
@@ -527,7 +528,9 @@ on_sweep(evutil_socket_t fd, short what, void *arg)
 	for (int i = 0; i < pool->size; i++) {
 		DbConn *dc = &pool->conns[i];
 		if (dc->state == DB_ST_BUSY && dc->job != NULL && dc->job->deadline_us <= now) {
-			log_warn("db_job_timeout", "index=%d ms=%d", dc->index, pool->cfg->db_timeout_ms);
+			log_warn("db_job_timeout", "index=%d conn_slot=%" PRIu32 " id=%" PRIu64 " ms=%d",
+				 dc->index, dc->job->conn_slot, dc->job->request_id,
+				 pool->cfg->db_timeout_ms);
 			db_conn_abandon(dc, msg);
 		}
 	}
@@ -626,6 +629,7 @@ conn_start(Pool *pool, DbConn *dc, PoolFlow *f, DbJob *job, bool backlog)
 	dc->backlog = backlog;
 	if (backlog)
 		pool->backlog_busy++;
+	metrics_pool_wait(now_us() - job->submitted_us);
 	db_conn_run(dc, job);
 }
 
@@ -713,7 +717,8 @@ pool_submit(Pool *pool, DbJob *job)
 			    "the database is unavailable; try again shortly");
 		return;
 	}
-	job->deadline_us = now_us() + (uint64_t)pool->cfg->db_timeout_ms * 1000u;
+	job->submitted_us = now_us();
+	job->deadline_us = job->submitted_us + (uint64_t)pool->cfg->db_timeout_ms * 1000u;
 	PoolFlow *f = flow_find(pool, job->owner);
 	/* Nothing waits: start at once, unless the owner already has a job
 	 * running and the backlog's connections are taken. */

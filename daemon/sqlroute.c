@@ -4,6 +4,7 @@
 #include "sqlroute.h"
 
 #include <stdarg.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -507,7 +508,8 @@ route_done(void *arg, const DbOutcome *out)
 		ok = fields != NULL && fill_row(reply, fields, r, 0, &a);
 	}
 	if (!ok) {
-		log_error("bug", "what=sqlroute_reply route=%s", call->route);
+		log_error("bug", "what=sqlroute_reply conn_slot=%" PRIu32 " id=%" PRIu64 " route=%s",
+			  call->conn.slot, call->request_id, call->route);
 		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (reply)");
 		arena_free(&a);
 		return;

@@ -506,7 +506,8 @@ redeem_done(void *arg, const DbOutcome *out)
 	reply.grant = &g;
 	resp.body_case = TRIAD__V1__RESPONSE__BODY_REDEEM_INVITE;
 	resp.redeem_invite = &reply;
-	log_info("invite_redeemed", "institution=%s invite=%s principal=%s", ctx->institution_id,
+	log_info("invite_redeemed", "conn_slot=%" PRIu32 " id=%" PRIu64 " institution=%s "
+		 "invite=%s principal=%s", call->conn.slot, call->request_id, ctx->institution_id,
 		 ctx->invite_id, pr.id);
 	call_answer(call, &resp);
 	redeem_free(ctx);
@@ -786,7 +787,8 @@ code_redeem_done(void *arg, const DbOutcome *out)
 	reply.principal = &pr;
 	resp.body_case = TRIAD__V1__RESPONSE__BODY_SIGN_IN_WITH_CODE;
 	resp.sign_in_with_code = &reply;
-	log_info("signin_code_used", "principal=%s token=%s", pr.id, tok.id);
+	log_info("signin_code_used", "conn_slot=%" PRIu32 " id=%" PRIu64 " principal=%s token=%s",
+		 call->conn.slot, call->request_id, pr.id, tok.id);
 	call_answer(call, &resp);
 	code_sign_in_free(ctx);
 }

@@ -60,7 +60,7 @@ static int
 http_raw(const char *request, char *body, size_t size)
 {
 	int fd = tc_connect_plain(http_addr);
-	char buf[16384];
+	static char buf[262144];
 	size_t used = 0;
 
 	tc_send_raw(fd, request, strlen(request));
@@ -154,6 +154,71 @@ test_metrics_count_requests(void **state)
 	close(fd);
 }
 
+/* The number after "NAME " (labels included in name) in body, or 0 when absent. */
+static unsigned long long
+sample_or_zero(const char *body, const char *name)
+{
+	char prefix[256];
+	snprintf(prefix, sizeof prefix, "\n%s ", name);
+	const char *p = strstr(body, prefix);
+	return p != NULL ? strtoull(p + strlen(prefix), NULL, 10) : 0;
+}
+
+static void
+test_metrics_histograms_and_errors(void **state)
+{
+	static char body[200000];
+	assert_int_equal(http_get("/metrics", body, sizeof body), 200);
+	assert_non_null(strstr(body, "# TYPE triad_request_duration_seconds histogram\n"));
+	assert_non_null(strstr(body, "# TYPE triad_db_pool_wait_seconds histogram\n"));
+	assert_non_null(strstr(body, "# TYPE triad_db_errors_total counter\n"));
+	unsigned long long pings = sample_or_zero(
+		body, "triad_request_duration_seconds_count{kind=\"ping\"}");
+	unsigned long long waits = sample_or_zero(body, "triad_db_pool_wait_seconds_count");
+	unsigned long long dups = sample_or_zero(body, "triad_db_errors_total{sqlstate=\"23505\"}");
+
+	/* Three pings that ask the database, and a slug taken twice. */
+	Sess s = sess_open(d.addr, test_token());
+	int fd = tc_session(d.addr);
+	for (uint64_t id = 2; id < 5; id++) {
+		tc_send_ping(fd, id, true);
+		rpc_free(tc_expect(fd, id, TRIAD__V1__CODE__CODE_OK));
+	}
+	close(fd);
+	char slug[64];
+	snprintf(slug, sizeof slug, "metrics-%d", (int)getpid());
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__CreateInstitutionRequest m = TRIAD__V1__CREATE_INSTITUTION_REQUEST__INIT;
+	m.slug = slug;
+	m.name = "Metrics College";
+	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_INSTITUTION;
+	req.create_institution = &m;
+	rpc_free(rpc_ok(&s, NULL, &req));
+	Triad__V1__Response *r = rpc(&s, NULL, &req);
+	assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_ALREADY_EXISTS);
+	rpc_free(r);
+	sess_close(&s);
+
+	assert_int_equal(http_get("/metrics", body, sizeof body), 200);
+	assert_int_equal(sample_or_zero(body,
+					"triad_request_duration_seconds_count{kind=\"ping\"}"),
+			 pings + 3);
+	/* Every ping is in the +Inf bucket, and the buckets only grow. */
+	assert_int_equal(
+		sample_or_zero(body,
+			       "triad_request_duration_seconds_bucket{kind=\"ping\",le=\"+Inf\"}"),
+		pings + 3);
+	assert_true(sample_or_zero(body, "triad_request_duration_seconds_bucket{kind=\"ping\","
+					 "le=\"0.00025\"}") <=
+		    sample_or_zero(body, "triad_request_duration_seconds_bucket{kind=\"ping\","
+					 "le=\"10\"}"));
+	assert_true(sample_or_zero(body, "triad_request_duration_seconds_count"
+					 "{kind=\"create_institution\"}") >= 2);
+	assert_true(sample_or_zero(body, "triad_db_pool_wait_seconds_count") >= waits + 5);
+	assert_int_equal(sample_or_zero(body, "triad_db_errors_total{sqlstate=\"23505\"}"),
+			 dups + 1);
+}
+
 static void
 test_unknown_path_and_wrong_method(void **state)
 {
@@ -188,6 +253,7 @@ main(void)
 		cmocka_unit_test(test_healthz_says_ok),
 		cmocka_unit_test(test_readyz_once_the_database_is_up),
 		cmocka_unit_test(test_metrics_count_requests),
+		cmocka_unit_test(test_metrics_histograms_and_errors),
 		cmocka_unit_test(test_unknown_path_and_wrong_method),
 		cmocka_unit_test(test_busy_port_fails_the_start),
 	};
