@@ -31,11 +31,24 @@
 -- them; anyone else themselves, their coaches and coachees (any relation,
 -- current or not), and for an organisation's contact or system its
 -- employees (triad_is_employee).
+-- True when the caller is a partner system of the whole institution (a
+-- partner_integration grant with no organisation): the institution's own
+-- systems, which enroll its people and so must be able to find them.
+CREATE OR REPLACE FUNCTION triad_institution_partner() RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT EXISTS (SELECT 1 FROM role_grant g
+                    WHERE g.institution_id = triad_tenant()
+                      AND g.principal_id = triad_principal()
+                      AND g.role = 'partner_integration' AND g.organisation_id IS NULL)
+$$;
+
 CREATE OR REPLACE VIEW person_v WITH (security_barrier, security_invoker = true) AS
 SELECT p.id, p.name, p.email, triad_ts(p.created_at) AS created_at
   FROM person p
  WHERE EXISTS (SELECT 1 FROM member m WHERE m.person_id = p.id)
    AND (triad_staff() OR p.id = triad_person() OR p.id = triad_written()
+        OR triad_institution_partner()
         OR EXISTS (SELECT 1 FROM coaching_relation r
                      JOIN enrollment e ON e.institution_id = r.institution_id
                                       AND e.id = r.enrollment_id
