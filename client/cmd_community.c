@@ -91,6 +91,11 @@ read_text(Client *c, const CliArgs *args, ProtobufCMessage *target, const TextSo
 
 /* ---- communities ----------------------------------------------------------- */
 
+static const CliOption paging_options[] = {
+	LIST_PAGING_OPTIONS,
+	END_OPTIONS,
+};
+
 static const CliOption community_create_options[] = {
 	{"name", 0, "NAME", "what the community is called"},
 	{"kind", 0, "KIND", "cohort (a cohort's learning community) or professional"},
@@ -277,7 +282,8 @@ static const Call org_list_call = {
 static const Command org_list = {
 	.name = "list",
 	.summary = "List the organisations taking part in a community",
-	.usage = "COMMUNITY_ID",
+	.options = paging_options,
+	.usage = "COMMUNITY_ID" " " LIST_PAGING_USAGE,
 	.min_args = 1,
 	.max_args = 1,
 	.handler = call_run,
@@ -421,12 +427,14 @@ question_show_print(Client *c, const ProtobufCMessage *answer)
 	if (rc != TRIAD_EXIT_OK || c->format != PRINT_TEXT)
 		return rc;
 	people.question_id = q->id;
+	people.page_size = LIST_MAX_PAGE_SIZE;
 	req.body_case = RQ(LIST_QUESTION_PEOPLE);
 	req.list_question_people = &people;
 	rc = show_section(c, "People", &req, RS(QUESTION_PEOPLE), PEOPLE_COLUMNS);
 	if (rc != TRIAD_EXIT_OK)
 		return rc;
 	products.question_id = q->id;
+	products.page_size = LIST_MAX_PAGE_SIZE;
 	req.body_case = RQ(LIST_PRODUCTS);
 	req.list_products = &products;
 	req.institution = NULL;
@@ -547,7 +555,8 @@ static const Call question_people_call = {
 static const Command question_people = {
 	.name = "people",
 	.summary = "List the people linked to a practice question",
-	.usage = "ID",
+	.options = paging_options,
+	.usage = "ID" " " LIST_PAGING_USAGE,
 	.min_args = 1,
 	.max_args = 1,
 	.handler = call_run,
@@ -595,7 +604,8 @@ static const Call product_list_call = {
 static const Command product_list = {
 	.name = "list",
 	.summary = "List the products of a practice question",
-	.usage = "QUESTION_ID",
+	.options = paging_options,
+	.usage = "QUESTION_ID" " " LIST_PAGING_USAGE,
 	.description = "--json and --csv include the organisation's feedback in full.\n",
 	.min_args = 1,
 	.max_args = 1,
@@ -767,6 +777,7 @@ static const Command board_member_add = {
 
 static const CliOption board_member_list_options[] = {
 	{"past", 0, NULL, "also members whose term has ended or not yet begun"},
+	LIST_PAGING_OPTIONS,
 	END_OPTIONS,
 };
 
@@ -783,7 +794,7 @@ static const Call board_member_list_call = {
 static const Command board_member_list = {
 	.name = "list",
 	.summary = "List the members of a board",
-	.usage = "BOARD_ID [--past]",
+	.usage = "BOARD_ID [--past]" " " LIST_PAGING_USAGE,
 	.description = "Without --past, only the members whose term holds today.\n",
 	.options = board_member_list_options,
 	.min_args = 1,
@@ -839,7 +850,8 @@ static const Call meeting_list_call = {
 static const Command meeting_list = {
 	.name = "list",
 	.summary = "List the meetings of a board",
-	.usage = "BOARD_ID",
+	.options = paging_options,
+	.usage = "BOARD_ID" " " LIST_PAGING_USAGE,
 	.description = "--json and --csv include the minutes.\n",
 	.min_args = 1,
 	.max_args = 1,
@@ -893,7 +905,8 @@ static const Call agenda_list_call = {
 static const Command agenda_list = {
 	.name = "list",
 	.summary = "List the agenda of a meeting",
-	.usage = "MEETING_ID",
+	.options = paging_options,
+	.usage = "MEETING_ID" " " LIST_PAGING_USAGE,
 	.description = "--json and --csv include the notes.\n",
 	.min_args = 1,
 	.max_args = 1,

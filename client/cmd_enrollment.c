@@ -488,6 +488,7 @@ const Command cmd_enrollment = {
 static const CliOption waitlist_options[] = {
 	{"cohort", 0, "NAME", "the waitlist of a cohort (programme enrollments)"},
 	{"run", 0, "RUN", "the waitlist of a run (standalone enrollments)"},
+	LIST_PAGING_OPTIONS,
 	END_OPTIONS,
 };
 
@@ -502,7 +503,7 @@ static const Call waitlist_call = {
 const Command cmd_waitlist = {
 	.name = "waitlist",
 	.summary = "Show who waits for a place, in order",
-	.usage = "(--cohort NAME | --run RUN)",
+	.usage = "(--cohort NAME | --run RUN)" " " LIST_PAGING_USAGE,
 	.options = waitlist_options,
 	.handler = call_run,
 	.ctx = &waitlist_call,

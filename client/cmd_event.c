@@ -254,8 +254,14 @@ static const Command event_cancel = {
 	.ctx = &event_cancel_call,
 };
 
+static const CliOption paging_options[] = {
+	LIST_PAGING_OPTIONS,
+	END_OPTIONS,
+};
+
 static const CliOption registrations_options[] = {
 	{"cancelled", 0, NULL, "also cancelled registrations"},
+	LIST_PAGING_OPTIONS,
 	END_OPTIONS,
 };
 
@@ -271,7 +277,7 @@ static const Call event_registrations_call = {
 static const Command event_registrations = {
 	.name = "registrations",
 	.summary = "List the registrations for an event",
-	.usage = "EVENT_ID [--cancelled]",
+	.usage = "EVENT_ID [--cancelled]" " " LIST_PAGING_USAGE,
 	.description = "Staff see every registration; anyone else their own.\n",
 	.options = registrations_options,
 	.min_args = 1,
@@ -302,7 +308,8 @@ static const Call event_waitlist_call = {
 static const Command event_waitlist = {
 	.name = "waitlist",
 	.summary = "Show who waits for a place at an event, in order",
-	.usage = "EVENT_ID",
+	.options = paging_options,
+	.usage = "EVENT_ID" " " LIST_PAGING_USAGE,
 	.description = "The first in line gets the next place that frees up.\n",
 	.min_args = 1,
 	.max_args = 1,
@@ -393,7 +400,8 @@ static const Call event_topics_call = {
 static const Command event_topics = {
 	.name = "topics",
 	.summary = "List the topics suggested for an event",
-	.usage = "EVENT_ID",
+	.options = paging_options,
+	.usage = "EVENT_ID" " " LIST_PAGING_USAGE,
 	.min_args = 1,
 	.max_args = 1,
 	.handler = call_run,
@@ -576,7 +584,8 @@ static const Call activity_list_call = {
 static const Command activity_list = {
 	.name = "list",
 	.summary = "List what ambassadors did, newest first",
-	.usage = "[AMBASSADOR_ID]",
+	.options = paging_options,
+	.usage = "[AMBASSADOR_ID]" " " LIST_PAGING_USAGE,
 	.description = "Without AMBASSADOR_ID, the activities of every ambassador.\n",
 	.min_args = 0,
 	.max_args = 1,

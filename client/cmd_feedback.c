@@ -145,6 +145,9 @@ coachees_fetch(Client *c, Triad__V1__Response **resp)
 	RpcError err;
 	TriadExit rc;
 
+	/* One page of the most the server gives: more coachees than that is
+	 * beyond any one coach. */
+	m.page_size = LIST_MAX_PAGE_SIZE;
 	req.body_case = RQ(LIST_COACHEES);
 	req.list_coachees = &m;
 	rc = call_quietly_in(c, "", &req, RS(COACHEES), resp, &err);
@@ -340,6 +343,7 @@ requests_fetch(Client *c, Triad__V1__Response **resp)
 	RpcError err;
 	TriadExit rc;
 
+	m.page_size = LIST_MAX_PAGE_SIZE;
 	req.body_case = RQ(LIST_FEEDBACK_REQUESTS);
 	req.list_feedback_requests = &m;
 	rc = call_quietly_in(c, "", &req, RS(FEEDBACK_REQUESTS), resp, &err);

@@ -36,6 +36,7 @@ struct Call {
 	char idempotency_key[IDEMPOTENCY_KEY_MAX + 1];  /* Request.idempotency_key */
 	const char *tenant;           /* set by call_authorize(): see auth_decide() */
 	int page_limit;               /* for lists: the page size asked for */
+	int page_offset;              /* for lists paged by position: where this page starts */
 	char tenant_buf[INSTITUTION_ARG_MAX + 1];
 	/* Idempotency (rows flagged ROUTE_IDEMPOTENT, with a key): the hash of
 	 * what was asked, as a bytea literal; the held job while its done

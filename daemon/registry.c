@@ -117,7 +117,7 @@ problem(char *err, size_t size, const char *fmt, ...)
 }
 
 static const char *const magic_names[] = {
-	"$request_id", "$person", "$limit",
+	"$request_id", "$person", "$limit", "$offset",
 };
 
 static bool
@@ -263,7 +263,10 @@ check_row(const Route *r, char *err, size_t size)
 					       st->into, reply->name);
 		}
 	}
-	if (r->paged) {
+	if (r->paged && r->paged_by_position)
+		return problem(err, size, "row %s: a list is paged by id or by position, not both",
+			       name);
+	if (r->paged || r->paged_by_position) {
 		const ProtobufCFieldDescriptor *next =
 			protobuf_c_message_descriptor_get_field_by_name(reply, "next_page_token");
 		const ProtobufCFieldDescriptor *size_f =
@@ -498,7 +501,7 @@ check_row_db(PGconn *pg, const Route *r, char *err, size_t size)
 		}
 		PQclear(res);
 	}
-	if (r->paged)
+	if (r->paged || r->paged_by_position)
 		mark_filled(target_for(targets, &ntargets, reply), "next_page_token");
 	for (int t = 0; t < ntargets; t++) {
 		for (unsigned i = 0; i < targets[t].d->n_fields && i < sizeof targets[t].filled; i++) {

@@ -108,8 +108,12 @@ typedef struct Route {
 	/* NOT_FOUND message when a single-row statement finds nothing. */
 	const char *not_found;
 	/* For lists: the reply has next_page_token, and the list statement
-	 * asked for $limit rows ordered by id. */
+	 * asked for $limit rows ordered by id, after the id in page_token. */
 	bool paged;
+	/* For lists in an order of their own (arrival, position): the list
+	 * statement asks for $limit rows at $offset in that order, and
+	 * page_token is the position where the page starts. */
+	bool paged_by_position;
 	/* The C handler; NULL for rows answered by sqlroute_handle(). */
 	Handler handler;
 	const VerbHook *hook;

@@ -3,8 +3,10 @@
  */
 #include "sqlroute.h"
 
-#include <stdarg.h>
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -441,11 +443,18 @@ typedef struct RouteCtx {
 	const Route *route;
 } RouteCtx;
 
-/* Puts the rows of r into the repeated message field named into. */
+/*
+ * Puts the rows of r into the repeated message field named into. A paged
+ * list asked for one row more than the page: when it came, the page has a
+ * next_page_token (the last row's id, or for a list paged by position, the
+ * position after this page).
+ */
 static bool
-fill_list(ProtobufCMessage *reply, const char *into, const PGresult *r, int limit,
-	  bool paged, Arena *a)
+fill_list(ProtobufCMessage *reply, const char *into, const PGresult *r, const Call *call,
+	  const Route *route, Arena *a)
 {
+	int limit = call->page_limit;
+	bool paged = route->paged || route->paged_by_position;
 	const ProtobufCFieldDescriptor *f =
 		protobuf_c_message_descriptor_get_field_by_name(reply->descriptor, into);
 	if (f == NULL || f->label != PROTOBUF_C_LABEL_REPEATED || f->type != PROTOBUF_C_TYPE_MESSAGE)
@@ -457,8 +466,16 @@ fill_list(ProtobufCMessage *reply, const char *into, const PGresult *r, int limi
 			protobuf_c_message_descriptor_get_field_by_name(reply->descriptor,
 									"next_page_token");
 		int idcol = PQfnumber(r, "id");
-		if (next != NULL && idcol >= 0)
+		if (route->paged_by_position) {
+			char *pos = arena_calloc(a, 16, 1);
+			if (pos == NULL)
+				return false;
+			snprintf(pos, 16, "%d", call->page_offset + n);
+			if (next != NULL)
+				*(char **)((char *)reply + next->offset) = pos;
+		} else if (next != NULL && idcol >= 0) {
 			*(char **)((char *)reply + next->offset) = PQgetvalue(r, n - 1, idcol);
+		}
 	}
 	ProtobufCMessage **items = arena_calloc(a, (size_t)n + 1, sizeof *items);
 	const ProtobufCFieldDescriptor **fields = column_fields(f->descriptor, r, a);
@@ -495,7 +512,7 @@ route_done(void *arg, const DbOutcome *out)
 		const PGresult *r = out->results[i];
 		const char *into = route->stmts[i].into;
 		if (into != NULL) {
-			ok = fill_list(reply, into, r, call->page_limit, route->paged, &a);
+			ok = fill_list(reply, into, r, call, route, &a);
 			continue;
 		}
 		if (PQntuples(r) != 1) {
@@ -716,7 +733,7 @@ bound_run(Call *call, char *const *ids, void *arg)
 static bool
 bind_route(BindError *e, const Route *route, const char *body_name,
 	   const ProtobufCMessage *body, const char *person, const char *limit,
-	   const char *request_id, Bound *b)
+	   const char *offset, const char *request_id, Bound *b)
 {
 	Arena a = {0};
 	bool ok = true;
@@ -732,6 +749,8 @@ bind_route(BindError *e, const Route *route, const char *body_name,
 				value = person;
 			else if (strcmp(src, "$limit") == 0)
 				value = limit;
+			else if (strcmp(src, "$offset") == 0)
+				value = offset;
 			else if (!route_param_split(src, path, sizeof path, &kind))
 				ok = bind_error(e, TRIAD__V1__CODE__CODE_INTERNAL, NULL,
 						"internal error (route)");
@@ -769,6 +788,37 @@ bind_route(BindError *e, const Route *route, const char *body_name,
 	return ok;
 }
 
+/*
+ * The page_token of a list paged by position into call->page_offset: empty
+ * for the first page, else a position an earlier page of the list gave.
+ * False, with the call answered, for anything else.
+ */
+static bool
+position_token(Call *call, const ProtobufCMessage *body)
+{
+	const ProtobufCFieldDescriptor *pt =
+		protobuf_c_message_descriptor_get_field_by_name(body->descriptor, "page_token");
+	const char *token = pt != NULL ? *(char *const *)((const char *)body + pt->offset) : "";
+	char *end;
+	long v;
+
+	call->page_offset = 0;
+	if (token == NULL || token[0] == '\0')
+		return true;
+	errno = 0;
+	v = strtol(token, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0 || v > 1000000000 || !isdigit((unsigned char)token[0])) {
+		char field[160];
+		snprintf(field, sizeof field, "%s.page_token", call->route);
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
+			  "page_token is not one this list gave: pass back next_page_token "
+			  "unchanged, or leave it empty for the first page");
+		return false;
+	}
+	call->page_offset = (int)v;
+	return true;
+}
+
 void
 sqlroute_handle(Call *call, const Triad__V1__Request *req)
 {
@@ -779,13 +829,16 @@ sqlroute_handle(Call *call, const Triad__V1__Request *req)
 		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (no body)");
 		return;
 	}
-	if (route->paged) {
+	if (route->paged || route->paged_by_position) {
 		const ProtobufCFieldDescriptor *ps =
 			protobuf_c_message_descriptor_get_field_by_name(body->descriptor, "page_size");
 		call->page_limit = page_size(ps ? *(const int32_t *)((const char *)body + ps->offset) : 0);
 	}
-	char limit[16];
+	if (route->paged_by_position && !position_token(call, body))
+		return;
+	char limit[16], offset[16];
 	snprintf(limit, sizeof limit, "%d", call->page_limit + 1);
+	snprintf(offset, sizeof offset, "%d", call->page_offset);
 
 	Bound *b = calloc(1, sizeof *b);
 	BindError e;
@@ -794,7 +847,7 @@ sqlroute_handle(Call *call, const Triad__V1__Request *req)
 		return;
 	}
 	b->route = route;
-	if (!bind_route(&e, route, call->route, body, call->principal->person_id, limit,
+	if (!bind_route(&e, route, call->route, body, call->principal->person_id, limit, offset,
 			call->request_id_text, b)) {
 		call_fail(call, e.code, e.field[0] ? e.field : NULL, "%s", e.message);
 		bound_free(b);
@@ -809,7 +862,7 @@ sqlroute_bind_check(const Route *route, const Triad__V1__Request *req, char *err
 	const ProtobufCMessage *body = request_body(req);
 	BindError e = {0};
 	bool ok = body != NULL &&
-		  bind_route(&e, route, route_name(route), body, "", "1", "1", NULL);
+		  bind_route(&e, route, route_name(route), body, "", "1", "0", "1", NULL);
 
 	if (!ok)
 		snprintf(err, size, "%s%s%s", e.field, e.field[0] ? ": " : "", e.message);

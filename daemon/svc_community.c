@@ -57,9 +57,9 @@ const Route community_routes[] = {
 	{K(LIST_COMMUNITY_ORGANISATIONS), VERB_COMMUNITY_READ, R(COMMUNITY_ORGANISATIONS), ROUTE_READ,
 	 {{"SELECT 1 AS seen FROM community_v WHERE id = " ID(1), {"community_id"}},
 	  {"SELECT * FROM community_organisation_v WHERE community_id = " ID(1)
-	   " ORDER BY organisation_name, id",
-	   {"community_id"}, "organisations"}},
-	 "community not found"},
+	   " ORDER BY organisation_name, id LIMIT $2::int OFFSET $3::int",
+	   {"community_id", "$limit", "$offset"}, "organisations"}},
+	 "community not found", .paged_by_position = true},
 
 	/* ---- practice questions ---- */
 	{K(CREATE_QUESTION), VERB_QUESTION_CREATE, R(QUESTION), ROUTE_WRITE,
@@ -86,17 +86,19 @@ const Route community_routes[] = {
 	    "$request_id"}}}},
 	{K(LIST_QUESTION_PEOPLE), VERB_QUESTION_READ, R(QUESTION_PEOPLE), ROUTE_READ,
 	 {{"SELECT 1 AS seen FROM question_v WHERE id = " ID(1), {"question_id"}},
-	  {"SELECT * FROM question_person_v WHERE question_id = " ID(1) " ORDER BY at, id",
-	   {"question_id"}, "people"}},
-	 "practice question not found"},
+	  {"SELECT * FROM question_person_v WHERE question_id = " ID(1)
+	   " ORDER BY at, id LIMIT $2::int OFFSET $3::int",
+	   {"question_id", "$limit", "$offset"}, "people"}},
+	 "practice question not found", .paged_by_position = true},
 	{K(ADD_PRODUCT), VERB_QUESTION_WRITE, R(PRODUCT), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_product_add(" ID(1) ", $2, $3, $4, $5, $6::numeric)",
 	   {"question_id", "kind", "title", "description", "delivered_on", "$request_id"}}}},
 	{K(LIST_PRODUCTS), VERB_QUESTION_READ, R(PRODUCTS), ROUTE_READ,
 	 {{"SELECT 1 AS seen FROM question_v WHERE id = " ID(1), {"question_id"}},
-	  {"SELECT * FROM product_v WHERE question_id = " ID(1) " ORDER BY at, id",
-	   {"question_id"}, "products"}},
-	 "practice question not found"},
+	  {"SELECT * FROM product_v WHERE question_id = " ID(1)
+	   " ORDER BY at, id LIMIT $2::int OFFSET $3::int",
+	   {"question_id", "$limit", "$offset"}, "products"}},
+	 "practice question not found", .paged_by_position = true},
 	{K(GIVE_PRODUCT_FEEDBACK), VERB_PRODUCT_FEEDBACK, R(PRODUCT), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_product_feedback(" ID(1) ", $2, $3::numeric)",
 	   {"product_id", "feedback", "$request_id"}}}},
@@ -122,17 +124,18 @@ const Route community_routes[] = {
 	{K(LIST_BOARD_MEMBERS), VERB_BOARD_READ, R(BOARD_MEMBERS), ROUTE_READ,
 	 {{"SELECT 1 AS seen FROM board_v WHERE id = " ID(1), {"board_id"}},
 	  {"SELECT * FROM board_member_v WHERE board_id = " ID(1) " AND (current OR $2::boolean)"
-	   " ORDER BY starts, person_name, id",
-	   {"board_id", "include_past"}, "members"}},
-	 "board not found"},
+	   " ORDER BY starts, person_name, id LIMIT $3::int OFFSET $4::int",
+	   {"board_id", "include_past", "$limit", "$offset"}, "members"}},
+	 "board not found", .paged_by_position = true},
 	{K(CREATE_BOARD_MEETING), VERB_BOARD_WRITE, R(BOARD_MEETING), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_board_meeting_create(" ID(1) ", $2, $3, $4, $5::numeric)",
 	   {"board_id", "held_on", "place", "minutes", "$request_id"}}}},
 	{K(LIST_BOARD_MEETINGS), VERB_BOARD_READ, R(BOARD_MEETINGS), ROUTE_READ,
 	 {{"SELECT 1 AS seen FROM board_v WHERE id = " ID(1), {"board_id"}},
-	  {"SELECT * FROM board_meeting_v WHERE board_id = " ID(1) " ORDER BY held, id",
-	   {"board_id"}, "meetings"}},
-	 "board not found"},
+	  {"SELECT * FROM board_meeting_v WHERE board_id = " ID(1)
+	   " ORDER BY held, id LIMIT $2::int OFFSET $3::int",
+	   {"board_id", "$limit", "$offset"}, "meetings"}},
+	 "board not found", .paged_by_position = true},
 	{K(ADD_AGENDA_ITEM), VERB_BOARD_WRITE, R(AGENDA_ITEM), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_agenda_item_add(" ID(1) ", $2, $3, " ID(4) ", " ID(5) ","
 	   " $6::numeric)",
@@ -140,9 +143,10 @@ const Route community_routes[] = {
 	    "$request_id"}}}},
 	{K(LIST_AGENDA_ITEMS), VERB_BOARD_READ, R(AGENDA_ITEMS), ROUTE_READ,
 	 {{"SELECT 1 AS seen FROM board_meeting_v WHERE id = " ID(1), {"meeting_id"}},
-	  {"SELECT * FROM agenda_item_v WHERE meeting_id = " ID(1) " ORDER BY position",
-	   {"meeting_id"}, "items"}},
-	 "meeting not found"},
+	  {"SELECT * FROM agenda_item_v WHERE meeting_id = " ID(1)
+	   " ORDER BY position, id LIMIT $2::int OFFSET $3::int",
+	   {"meeting_id", "$limit", "$offset"}, "items"}},
+	 "meeting not found", .paged_by_position = true},
 
 	{0},
 };

@@ -87,8 +87,10 @@ const Route enrollment_routes[] = {
 	   {"id@enrollment", "status", "$request_id"}}}},
 	{K(LIST_WAITLIST), VERB_ENROLLMENT_READ, R(WAITLIST), ROUTE_READ,
 	 {{"SELECT * FROM enrollment_v WHERE placement = 'waitlisted' AND status <> 'withdrawn'"
-	   "   AND (cohort_id = " ID(1) " OR run_id = " ID(2) ") ORDER BY arrival",
-	   {"cohort_id@cohort", "run_id@run"}, "enrollments"}}},
+	   "   AND (cohort_id = " ID(1) " OR run_id = " ID(2) ") ORDER BY arrival, id"
+	   " LIMIT $3::int OFFSET $4::int",
+	   {"cohort_id@cohort", "run_id@run", "$limit", "$offset"}, "enrollments"}},
+	 .paged_by_position = true},
 	{K(RECORD_EXEMPTION), VERB_ENROLLMENT_WRITE, R(EXEMPTION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_exemption_record(" ID(1) ", " ID(2) ", $3, $4::numeric)",
 	   {"person_id@person", "module_id@module", "reason", "$request_id"}}}},

@@ -60,9 +60,10 @@ const Route event_routes[] = {
 	  {"SELECT * FROM event_registration_v WHERE event_id = " ID(1)
 	   "   AND (NOT $2::boolean OR (placement = 'waitlisted' AND status = 'registered'))"
 	   "   AND ($3::boolean OR status = 'registered')"
-	   " ORDER BY arrival",
-	   {"event_id", "waitlisted", "include_cancelled"}, "registrations"}},
-	 "event not found"},
+	   " ORDER BY arrival, id LIMIT $4::int OFFSET $5::int",
+	   {"event_id", "waitlisted", "include_cancelled", "$limit", "$offset"},
+	   "registrations"}},
+	 "event not found", .paged_by_position = true},
 	{K(RECORD_EVENT_ATTENDANCE), VERB_EVENT_WRITE, R(REGISTRATION), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_event_attendance(" ID(1) ", nullif($2, ''), $3::numeric)",
 	   {"registration_id", "status", "$request_id"}}}},
@@ -73,9 +74,10 @@ const Route event_routes[] = {
 	   {"event_id", "text", "$person", "$request_id"}}}},
 	{K(LIST_TOPICS), VERB_EVENT_READ, R(TOPICS), ROUTE_READ,
 	 {{VISIBLE_EVENT(1), {"event_id"}},
-	  {"SELECT * FROM topic_v WHERE event_id = " ID(1) " ORDER BY at, id",
-	   {"event_id"}, "topics"}},
-	 "event not found"},
+	  {"SELECT * FROM topic_v WHERE event_id = " ID(1)
+	   " ORDER BY at, id LIMIT $2::int OFFSET $3::int",
+	   {"event_id", "$limit", "$offset"}, "topics"}},
+	 "event not found", .paged_by_position = true},
 
 	/* ---- alumni: staff see all, anyone else themselves ---- */
 	{K(LIST_ALUMNI), VERB_ALUMNI_READ, R(ALUMNI), ROUTE_READ,
@@ -106,16 +108,16 @@ const Route event_routes[] = {
 	 {{"SELECT * FROM triad_ambassador_activity_record(" ID(1) ", nullif($2, ''), $3, $4,"
 	   " $5::int, $6::numeric)",
 	   {"ambassador_id", "kind", "held_on", "description", "reach", "$request_id"}}}},
-	/* Newest first; one ambassador's, or the latest 500 of all. */
+	/* Newest first; one ambassador's, or every ambassador's. */
 	{K(LIST_AMBASSADOR_ACTIVITIES), VERB_AMBASSADOR_READ, R(AMBASSADOR_ACTIVITIES), ROUTE_READ,
 	 {{"SELECT 1 AS found WHERE nullif($1, '') IS NULL"
 	   "    OR EXISTS (SELECT 1 FROM ambassador WHERE id = " ID(1) ")",
 	   {"ambassador_id"}},
 	  {"SELECT * FROM ambassador_activity_v"
 	   " WHERE (nullif($1, '') IS NULL OR ambassador_id = " ID(1) ")"
-	   " ORDER BY held DESC, created_at DESC, id LIMIT 500",
-	   {"ambassador_id"}, "activities"}},
-	 "ambassador not found"},
+	   " ORDER BY held DESC, created_at DESC, id LIMIT $2::int OFFSET $3::int",
+	   {"ambassador_id", "$limit", "$offset"}, "activities"}},
+	 "ambassador not found", .paged_by_position = true},
 
 	{0},
 };

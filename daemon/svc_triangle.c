@@ -74,9 +74,15 @@ const Route triangle_routes[] = {
 	 NULL, true},
 	/* A coach's own view, across institutions: no tenant, the caller's person. */
 	{K(LIST_COACHEES), VERB_COACHEES, R(COACHEES), ROUTE_READ,
-	 {{"SELECT * FROM triad_coachees($1)", {"$person"}, "coachees"}}},
+	 {{"SELECT * FROM triad_coachees($1)"
+	   " ORDER BY institution_slug, participant_name, relation_id LIMIT $2::int OFFSET $3::int",
+	   {"$person", "$limit", "$offset"}, "coachees"}},
+	 .paged_by_position = true},
 	{K(LIST_FEEDBACK_REQUESTS), VERB_COACHEES, R(FEEDBACK_REQUESTS), ROUTE_READ,
-	 {{"SELECT * FROM triad_coach_requests($1)", {"$person"}, "requests"}}},
+	 {{"SELECT * FROM triad_coach_requests($1)"
+	   " ORDER BY overdue DESC, due_on NULLS LAST, created_at, id LIMIT $2::int OFFSET $3::int",
+	   {"$person", "$limit", "$offset"}, "requests"}},
+	 .paged_by_position = true},
 	/* Inside one institution: the participant's own, the coach's, staff all. */
 	{K(LIST_SENT_FEEDBACK_REQUESTS), VERB_FEEDBACK_READ, R(SENT_FEEDBACK_REQUESTS), ROUTE_READ,
 	 {{"SELECT * FROM feedback_request_v"

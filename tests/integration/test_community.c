@@ -1201,6 +1201,19 @@ add_item(const char *meeting, const char *title, const char *question, const cha
 }
 
 static Triad__V1__Response *
+list_items_page(Sess *s, const char *meeting, int size, const char *token)
+{
+	REQ(req);
+	Triad__V1__ListAgendaItemsRequest m = TRIAD__V1__LIST_AGENDA_ITEMS_REQUEST__INIT;
+	m.meeting_id = (char *)meeting;
+	m.page_size = size;
+	m.page_token = (char *)token;
+	req.body_case = TRIAD__V1__REQUEST__BODY_LIST_AGENDA_ITEMS;
+	req.list_agenda_items = &m;
+	return rpc(s, A.slug, &req);
+}
+
+static Triad__V1__Response *
 list_items(Sess *s, const char *meeting)
 {
 	REQ(req);
@@ -1343,6 +1356,26 @@ test_boards(void **state)
 	assert_string_equal(r->agenda_items->items[1]->question_id, q);
 	assert_string_equal(r->agenda_items->items[2]->programme_id, A.programme);
 	rpc_free(r);
+
+	/* The agenda pages in its own order, by position. */
+	r = list_items_page(&op, meeting, 2, "");
+	expect_status(r, CODE(OK), NULL, NULL);
+	assert_int_equal(r->agenda_items->n_items, 2);
+	assert_int_equal(r->agenda_items->items[1]->position, 2);
+	char *next = test_strdup(r->agenda_items->next_page_token);
+	rpc_free(r);
+	assert_string_not_equal(next, "");
+	r = list_items_page(&op, meeting, 2, next);
+	expect_status(r, CODE(OK), NULL, NULL);
+	assert_int_equal(r->agenda_items->n_items, 1);
+	assert_int_equal(r->agenda_items->items[0]->position, 3);
+	assert_string_equal(r->agenda_items->next_page_token, "");
+	rpc_free(r);
+	free(next);
+	expect_status_free(list_items_page(&op, meeting, 2, "not-a-position"),
+			   CODE(INVALID_ARGUMENT), NULL, "list_agenda_items.page_token");
+	expect_status_free(list_items_page(&op, meeting, 2, "-1"), CODE(INVALID_ARGUMENT), NULL,
+			   "list_agenda_items.page_token");
 	r = get_board(&op, board);
 	assert_int_equal(r->board->meetings, 1);
 	rpc_free(r);
