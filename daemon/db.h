@@ -178,6 +178,8 @@ typedef struct DbConn {
 	DbJob *job;                  /* the running job, owned while running */
 	uint64_t job_started_us;
 	bool backlog;                /* the job counts against db_backlog_connections */
+	bool stale;                  /* its server refused a write as read-only:
+					dropped instead of going idle */
 	struct PoolFlow *flow;       /* its owner's, in the pool (pool.c) */
 } DbConn;
 
@@ -190,6 +192,16 @@ void db_conn_fini(DbConn *dc);
 
 /* Starts job on an idle connection. The connection owns it until done. */
 void db_conn_run(DbConn *dc, DbJob *job);
+
+/*
+ * For a connection whose server has turned read-only (pool_read_only()):
+ * an idle one is dropped now, a busy one when its job is over. Others are
+ * left alone.
+ */
+void db_conn_stale(DbConn *dc, const char *why);
+
+/* A connection waiting for its reconnect timer tries again now. */
+void db_conn_hurry(DbConn *dc);
 
 /*
  * Gives up on the running job (it ran past its deadline, or the server is
