@@ -16,6 +16,7 @@
 #   TRIAD_TEST_PG_STOP     shell command that stops the cluster; returns when it is down
 #   TRIAD_TEST_PG_START    shell command that starts it again; returns when it is ready
 #   TRIAD_TEST_PG_CRASH    shell command that stops it as a crash would (immediate)
+#   TRIAD_TEST_PG_PSQL     shell command prefix: psql as the cluster's superuser
 #   TRIADD, TRIAD          absolute paths of the daemon and the client under test
 #   TRIAD_TEST_RUN         a marker of this run; daemons left behind are found by it
 #   TRIAD_TEST_TMP         a private directory of this run (0711; its files 0600)
@@ -197,7 +198,8 @@ export TRIAD_TEST_OWNER_DB=$OWNER_DB
 TRIAD_TEST_PG_STOP=$(printf 'bash %q stop %q' "$ROOT/deploy/pg.sh" "$TMP/pg")
 TRIAD_TEST_PG_START=$(printf 'bash %q start %q' "$ROOT/deploy/pg.sh" "$TMP/pg")
 TRIAD_TEST_PG_CRASH=$(printf 'bash %q crash %q' "$ROOT/deploy/pg.sh" "$TMP/pg")
-export TRIAD_TEST_PG_STOP TRIAD_TEST_PG_START TRIAD_TEST_PG_CRASH
+TRIAD_TEST_PG_PSQL=$(printf 'bash %q psql %q' "$ROOT/deploy/pg.sh" "$TMP/pg")
+export TRIAD_TEST_PG_STOP TRIAD_TEST_PG_START TRIAD_TEST_PG_CRASH TRIAD_TEST_PG_PSQL
 # The tests choose their own server and credentials.
 unset TRIAD_ADDR TRIAD_TOKEN
 
