@@ -39,6 +39,16 @@ static const char going_down_msg[] =
 	"the database server is shutting down or restarting (a failover may be under "
 	"way): the request was not carried out; try again shortly";
 
+/* ... and of a repeat whose first answer could not be confirmed durable. */
+static const char unconfirmed_msg[] =
+	"the first answer to this idempotency key could not be confirmed as saved on the "
+	"database's standby: the request was not answered; send it again with the same key";
+
+/* Takes a transaction id and commits: the commit waits, as every commit
+ * does under synchronous replication, until the standbys have the WAL up
+ * to it, and with it every commit before. */
+static const char settle_sql[] = "SELECT txid_current()";
+
 static const char claim_sql[] =
 	"SELECT triad_idempotency_claim($1, $2::bytea, $3, $4::int)";
 
@@ -175,7 +185,7 @@ db_job_fail(DbJob *job, Triad__V1__Code code, const char *message)
 	DbOutcome out = {.code = code, .message = message, .failed_stmt = -1};
 	/* The request was answered in phase one; a commit under way tells its
 	 * own callback, and a rollback tells nobody. */
-	if (job->phase == JOB_RUN)
+	if (job->phase == JOB_RUN || job->phase == JOB_SETTLE)
 		job->done(job->arg, &out);
 	else if (job->phase == JOB_COMMIT)
 		job->committed(job->committed_arg, &out);
@@ -429,6 +439,16 @@ job_take_result(DbJob *job, PGresult *r)
 	int i = job->nresults;   /* -1 is triad_begin() */
 
 	job->stmt_seen = true;
+	if (job->phase == JOB_SETTLE) {
+		ExecStatusType st = PQresultStatus(r);
+		if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && job->settle_state[0] == '\0') {
+			const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+			snprintf(job->settle_state, sizeof job->settle_state, "%s",
+				 state != NULL ? state : "XX000");
+		}
+		PQclear(r);
+		return;
+	}
 	switch (PQresultStatus(r)) {
 	case PGRES_TUPLES_OK:
 	case PGRES_COMMAND_OK:
@@ -550,6 +570,28 @@ job_end_transaction(DbConn *dc, DbJob *job, bool commit)
 		db_drop(dc, pq_error(dc->pg));
 }
 
+/*
+ * A held job found its key's first answer (TRIDP). That answer's commit
+ * may be durable here only: written before a crash of this server and not
+ * yet on the synchronous standby that a failover would promote. Answering
+ * from it now could acknowledge a write that the failover then loses. So
+ * the transaction is rolled back and a write of no consequence is
+ * committed (settle_sql) before the done callback hears of the repeat; its
+ * commit waits for the standby like any other.
+ */
+static void
+job_settle(DbConn *dc, DbJob *job)
+{
+	job->phase = JOB_SETTLE;
+	bool ok = PQsendQueryParams(dc->pg, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0) == 1 &&
+		  PQpipelineSync(dc->pg) == 1 &&
+		  PQsendQueryParams(dc->pg, settle_sql, 0, NULL, NULL, NULL, NULL, 0) == 1 &&
+		  PQpipelineSync(dc->pg) == 1;
+	job->settle_syncs = 2;
+	if (!ok || !db_flush(dc))
+		db_drop(dc, pq_error(dc->pg));
+}
+
 /* The sync of a held job's commit or rollback arrived. */
 static void
 job_finish_transaction(DbConn *dc)
@@ -558,7 +600,20 @@ job_finish_transaction(DbConn *dc)
 	DbOutcome out = {.failed_stmt = -1};
 
 	dc->job = NULL;
-	if (job->phase == JOB_COMMIT) {
+	if (job->phase == JOB_SETTLE) {
+		if (job->settle_state[0] == '\0') {
+			outcome_error(job, &out);
+		} else {
+			out.code = TRIAD__V1__CODE__CODE_UNAVAILABLE;
+			out.message = unconfirmed_msg;
+			if (strcmp(job->settle_state, "25006") == 0) {
+				dc->stale = true;
+				pool_read_only(dc->pool, dc);
+			}
+		}
+		pool_conn_job_over(dc->pool, dc);
+		job->done(job->arg, &out);
+	} else if (job->phase == JOB_COMMIT) {
 		if (job->error != NULL && sqlstate_going_down(job->sqlstate)) {
 			/* The server went away around the COMMIT: it may have been
 			 * done (a commit waiting for a synchronous standby is
@@ -592,6 +647,10 @@ job_finish(DbConn *dc)
 	}
 	PGTransactionStatusType ts = PQtransactionStatus(dc->pg);
 	bool open = ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR;
+	if (job->error != NULL && job->hold && open && strcmp(job->sqlstate, "TRIDP") == 0) {
+		job_settle(dc, job);
+		return;
+	}
 	if (job->error != NULL) {
 		outcome_error(job, &out);
 		job_error_refine(dc, job, &out);
@@ -662,6 +721,9 @@ busy_read(DbConn *dc)
 		nulls = 0;
 		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
 			PQclear(r);
+			/* A settling job's ROLLBACK: its commit comes next. */
+			if (job->phase == JOB_SETTLE && --job->settle_syncs > 0)
+				continue;
 			job_finish(dc);
 			return;
 		}

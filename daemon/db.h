@@ -83,7 +83,8 @@ struct DbJob {
 	 * default, to roll back. */
 	bool hold;
 	char *claim[4];                   /* key, request hash, request name, ttl */
-	int phase;                        /* JOB_RUN, then JOB_COMMIT or JOB_ROLLBACK */
+	int phase;                        /* JOB_RUN, then JOB_COMMIT, JOB_ROLLBACK or
+					     JOB_SETTLE (a repeat: see db.c) */
 	DbStmt finish;                    /* run before COMMIT */
 	DbDoneFn committed;
 	void *committed_arg;
@@ -103,6 +104,8 @@ struct DbJob {
 	char *error_table;                /* its TABLE_NAME, owned */
 	char *error_field;                /* its COLUMN (the schema's functions put the
 					     request field there), owned */
+	char settle_state[6];             /* JOB_SETTLE: SQLSTATE of its failure, or "" */
+	int settle_syncs;                 /* JOB_SETTLE: syncs still to come */
 	DbJob *next;                      /* queue link */
 };
 
@@ -126,7 +129,7 @@ bool db_job_scope(DbJob *job, const char *institution, const char *token_id,
 __attribute__((warn_unused_result))
 bool db_job_add(DbJob *job, const char *sql, int nparams, const char *const *params);
 
-enum { JOB_RUN, JOB_COMMIT, JOB_ROLLBACK };
+enum { JOB_RUN, JOB_COMMIT, JOB_ROLLBACK, JOB_SETTLE };
 
 /*
  * Makes job idempotent: it runs in an explicit transaction that first
