@@ -240,7 +240,10 @@ STEM="ha$(date +%s)"
 "$HA_LOAD" --addr "127.0.0.1:$LISTEN" --token-file "$TMP/token" --stem "$STEM" \
 	--log "$TMP/load.log" --writers 4 >"$TMP/load.out" 2>&1 &
 LOAD_PID=$!
-acks_since() { awk -v t="$1" '$1 == "ack" && $2 >= t { n++ } END { print n + 0 }' "$TMP/load.log"; }
+acks_since() {
+	[[ -f $TMP/load.log ]] || { echo 0; return; }
+	awk -v t="$1" '$1 == "ack" && $2 >= t { n++ } END { print n + 0 }' "$TMP/load.log"
+}
 # True when at least $2 writes were acknowledged at or after time $1 (ms).
 acked_since() { (($(acks_since "$1") >= $2)); }
 poll 60 "writes are acknowledged" acked_since 0 50
