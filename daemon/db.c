@@ -14,8 +14,13 @@
 #include "metrics.h"
 #include "pool.h"
 
+/* Reconnects back off from BACKOFF_MIN_MS, doubling, to BACKOFF_MAX_MS,
+ * each with +-50% jitter. The cap bounds how long service stays down after
+ * the database (or a promoted standby) is back: about 1-3 s. The first
+ * connection up wakes the others (pool_conn_up()), so a pool of N costs
+ * the servers N attempts per backoff period at most, while it is down. */
 #define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 5000
+#define BACKOFF_MAX_MS 2000
 
 /* What a client is told of a request that was running when its outcome
  * was lost (envelope.proto, CODE_OUTCOME_UNKNOWN). */
@@ -25,6 +30,27 @@ static const char outcome_unknown[] =
 
 static const char begin_sql[] =
 	"SELECT triad_begin($1, $2::uuid, $3::uuid, $4::int, $5::uuid, $6::boolean, $7::uuid)";
+/* What a client is told of a request that the server refused because it
+ * is read-only now: a demoted primary, or a standby. */
+static const char read_only_msg[] =
+	"the database server no longer accepts writes (a failover is under way): the "
+	"request was not carried out; try again shortly";
+
+/* ... and of one cut short by a server going down: not carried out. */
+static const char going_down_msg[] =
+	"the database server is shutting down or restarting (a failover may be under "
+	"way): the request was not carried out; try again shortly";
+
+/* ... and of a repeat whose first answer could not be confirmed durable. */
+static const char unconfirmed_msg[] =
+	"the first answer to this idempotency key could not be confirmed as saved on the "
+	"database's standby: the request was not answered; send it again with the same key";
+
+/* Takes a transaction id and commits: the commit waits, as every commit
+ * does under synchronous replication, until the standbys have the WAL up
+ * to it, and with it every commit before. */
+static const char settle_sql[] = "SELECT txid_current()";
+
 static const char claim_sql[] =
 	"SELECT triad_idempotency_claim($1, $2::bytea, $3, $4::int)";
 
@@ -161,7 +187,7 @@ db_job_fail(DbJob *job, Triad__V1__Code code, const char *message)
 	DbOutcome out = {.code = code, .message = message, .failed_stmt = -1};
 	/* The request was answered in phase one; a commit under way tells its
 	 * own callback, and a rollback tells nobody. */
-	if (job->phase == JOB_RUN)
+	if (job->phase == JOB_RUN || job->phase == JOB_SETTLE)
 		job->done(job->arg, &out);
 	else if (job->phase == JOB_COMMIT)
 		job->committed(job->committed_arg, &out);
@@ -190,6 +216,9 @@ code_for_sqlstate(const char *s)
 		return TRIAD__V1__CODE__CODE_ALREADY_EXISTS;
 	if (strncmp(s, "08", 2) == 0 || strncmp(s, "57P", 3) == 0 || strncmp(s, "53", 2) == 0)
 		return TRIAD__V1__CODE__CODE_UNAVAILABLE;
+	/* read_only_sql_transaction: a demoted primary or a standby. */
+	if (strcmp(s, "25006") == 0)
+		return TRIAD__V1__CODE__CODE_UNAVAILABLE;
 	if (strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0)
 		return TRIAD__V1__CODE__CODE_ABORTED;
 	if (strcmp(s, "23505") == 0)
@@ -203,6 +232,15 @@ code_for_sqlstate(const char *s)
 	if (strcmp(s, "57014") == 0)
 		return TRIAD__V1__CODE__CODE_DEADLINE_EXCEEDED;
 	return TRIAD__V1__CODE__CODE_INTERNAL;
+}
+
+/* True for the SQLSTATEs of a server that goes away: connection
+ * exceptions (08), and the shutdowns, crash and restarts of class 57P. */
+static bool
+sqlstate_going_down(const char *s)
+{
+	return strncmp(s, "08", 2) == 0 || strcmp(s, "57P01") == 0 || strcmp(s, "57P02") == 0 ||
+	       strcmp(s, "57P03") == 0;
 }
 
 static void on_io(evutil_socket_t fd, short what, void *arg);
@@ -263,6 +301,7 @@ db_drop(DbConn *dc, const char *why)
 		dc->pg = NULL;
 	}
 	dc->state = DB_ST_DOWN;
+	dc->stale = false;
 	int jitter = dc->backoff_ms / 2 + (int)(random() % (dc->backoff_ms + 1));
 	retry_in(dc, jitter);
 	dc->backoff_ms = dc->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : dc->backoff_ms * 2;
@@ -302,7 +341,7 @@ on_retry(evutil_socket_t fd, short what, void *arg)
 static void
 db_connect(DbConn *dc)
 {
-	dc->pg = PQconnectStartParams(dc->pool->keys, dc->pool->values, 0);
+	dc->pg = pool_connect_start(dc->pool);
 	if (dc->pg == NULL || PQstatus(dc->pg) == CONNECTION_BAD) {
 		db_drop(dc, pq_error(dc->pg));
 		return;
@@ -341,7 +380,8 @@ connect_poll(DbConn *dc)
 		dc->state = DB_ST_IDLE;
 		dc->backoff_ms = BACKOFF_MIN_MS;
 		db_watch(dc, EV_READ);
-		log_debug("db_conn_up", "index=%d", dc->index);
+		log_debug("db_conn_up", "index=%d host=%s port=%s", dc->index, PQhost(dc->pg),
+			  PQport(dc->pg));
 		pool_conn_up(dc->pool, dc);
 		return;
 	default:
@@ -401,6 +441,16 @@ job_take_result(DbJob *job, PGresult *r)
 	int i = job->nresults;   /* -1 is triad_begin() */
 
 	job->stmt_seen = true;
+	if (job->phase == JOB_SETTLE) {
+		ExecStatusType st = PQresultStatus(r);
+		if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && job->settle_state[0] == '\0') {
+			const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+			snprintf(job->settle_state, sizeof job->settle_state, "%s",
+				 state != NULL ? state : "XX000");
+		}
+		PQclear(r);
+		return;
+	}
 	switch (PQresultStatus(r)) {
 	case PGRES_TUPLES_OK:
 	case PGRES_COMMAND_OK:
@@ -438,6 +488,14 @@ job_take_result(DbJob *job, PGresult *r)
 static void
 conn_release(DbConn *dc)
 {
+	if (dc->stale) {
+		db_drop(dc, "the server refuses writes");
+		return;
+	}
+	if (PQstatus(dc->pg) == CONNECTION_BAD) {
+		db_drop(dc, pq_error(dc->pg));
+		return;
+	}
 	/* A statement must never leave a transaction open on a shared connection. */
 	PGTransactionStatusType ts = PQtransactionStatus(dc->pg);
 	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR || ts == PQTRANS_UNKNOWN) {
@@ -467,6 +525,35 @@ outcome_error(const DbJob *job, DbOutcome *out)
 }
 
 /*
+ * The failures of a job that a failover causes, as a client should read
+ * them. A write refused as read-only (25006) was not done, and the server
+ * is no longer the primary: this connection and the others on it go. A
+ * server going down while a statement ran aborted the transaction (not
+ * done); after the last statement of an unheld job, at its implicit
+ * commit, the outcome is unknown. SQLSTATEs stay for the log; an unknown
+ * outcome has none, as one from a lost connection.
+ */
+static void
+job_error_refine(DbConn *dc, const DbJob *job, DbOutcome *out)
+{
+	if (strcmp(job->sqlstate, "25006") == 0) {
+		out->code = TRIAD__V1__CODE__CODE_UNAVAILABLE;
+		out->message = read_only_msg;
+		out->field = NULL;
+		dc->stale = true;
+		pool_read_only(dc->pool, dc);
+	} else if (sqlstate_going_down(job->sqlstate)) {
+		bool at_commit = !job->hold && job->failed_stmt >= job->nstmts;
+		out->code = at_commit ? TRIAD__V1__CODE__CODE_OUTCOME_UNKNOWN
+				      : TRIAD__V1__CODE__CODE_UNAVAILABLE;
+		out->message = at_commit ? outcome_unknown : going_down_msg;
+		out->field = NULL;
+		if (at_commit)
+			out->sqlstate[0] = '\0';
+	}
+}
+
+/*
  * Phase two of a held job: the commit (with its last statement) or the
  * rollback. The job stays on the connection until its sync arrives.
  */
@@ -487,6 +574,28 @@ job_end_transaction(DbConn *dc, DbJob *job, bool commit)
 		db_drop(dc, pq_error(dc->pg));
 }
 
+/*
+ * A held job found its key's first answer (TRIDP). That answer's commit
+ * may be durable here only: written before a crash of this server and not
+ * yet on the synchronous standby that a failover would promote. Answering
+ * from it now could acknowledge a write that the failover then loses. So
+ * the transaction is rolled back and a write of no consequence is
+ * committed (settle_sql) before the done callback hears of the repeat; its
+ * commit waits for the standby like any other.
+ */
+static void
+job_settle(DbConn *dc, DbJob *job)
+{
+	job->phase = JOB_SETTLE;
+	bool ok = PQsendQueryParams(dc->pg, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0) == 1 &&
+		  PQpipelineSync(dc->pg) == 1 &&
+		  PQsendQueryParams(dc->pg, settle_sql, 0, NULL, NULL, NULL, NULL, 0) == 1 &&
+		  PQpipelineSync(dc->pg) == 1;
+	job->settle_syncs = 2;
+	if (!ok || !db_flush(dc))
+		db_drop(dc, pq_error(dc->pg));
+}
+
 /* The sync of a held job's commit or rollback arrived. */
 static void
 job_finish_transaction(DbConn *dc)
@@ -495,8 +604,27 @@ job_finish_transaction(DbConn *dc)
 	DbOutcome out = {.failed_stmt = -1};
 
 	dc->job = NULL;
-	if (job->phase == JOB_COMMIT) {
-		if (job->error != NULL)
+	if (job->phase == JOB_SETTLE) {
+		if (job->settle_state[0] == '\0') {
+			outcome_error(job, &out);
+		} else {
+			out.code = TRIAD__V1__CODE__CODE_UNAVAILABLE;
+			out.message = unconfirmed_msg;
+			if (strcmp(job->settle_state, "25006") == 0) {
+				dc->stale = true;
+				pool_read_only(dc->pool, dc);
+			}
+		}
+		pool_conn_job_over(dc->pool, dc);
+		job->done(job->arg, &out);
+	} else if (job->phase == JOB_COMMIT) {
+		if (job->error != NULL && sqlstate_going_down(job->sqlstate)) {
+			/* The server went away around the COMMIT: it may have been
+			 * done (a commit waiting for a synchronous standby is
+			 * already durable here when a shutdown cuts the wait). */
+			out.code = TRIAD__V1__CODE__CODE_OUTCOME_UNKNOWN;
+			out.message = outcome_unknown;
+		} else if (job->error != NULL)
 			outcome_error(job, &out);
 		else if (PQtransactionStatus(dc->pg) != PQTRANS_IDLE) {
 			out.code = TRIAD__V1__CODE__CODE_INTERNAL;
@@ -523,8 +651,13 @@ job_finish(DbConn *dc)
 	}
 	PGTransactionStatusType ts = PQtransactionStatus(dc->pg);
 	bool open = ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR;
+	if (job->error != NULL && job->hold && open && strcmp(job->sqlstate, "TRIDP") == 0) {
+		job_settle(dc, job);
+		return;
+	}
 	if (job->error != NULL) {
 		outcome_error(job, &out);
+		job_error_refine(dc, job, &out);
 	} else if (open != job->hold) {
 		/* A statement opened or ended a transaction of its own: it is
 		 * rolled back when the connection is dropped below. */
@@ -592,6 +725,9 @@ busy_read(DbConn *dc)
 		nulls = 0;
 		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
 			PQclear(r);
+			/* A settling job's ROLLBACK: its commit comes next. */
+			if (job->phase == JOB_SETTLE && --job->settle_syncs > 0)
+				continue;
 			job_finish(dc);
 			return;
 		}
@@ -664,6 +800,25 @@ db_conn_fini(DbConn *dc)
 		event_free(dc->retry);
 	PQfinish(dc->pg);
 	memset(dc, 0, sizeof *dc);
+}
+
+void
+db_conn_stale(DbConn *dc, const char *why)
+{
+	if (dc->state == DB_ST_IDLE)
+		db_drop(dc, why);
+	else if (dc->state == DB_ST_BUSY)
+		dc->stale = true;
+}
+
+void
+db_conn_hurry(DbConn *dc)
+{
+	if (dc->state != DB_ST_DOWN)
+		return;
+	dc->backoff_ms = BACKOFF_MIN_MS;
+	evtimer_del(dc->retry);
+	retry_in(dc, 0);
 }
 
 void

@@ -83,7 +83,8 @@ struct DbJob {
 	 * default, to roll back. */
 	bool hold;
 	char *claim[4];                   /* key, request hash, request name, ttl */
-	int phase;                        /* JOB_RUN, then JOB_COMMIT or JOB_ROLLBACK */
+	int phase;                        /* JOB_RUN, then JOB_COMMIT, JOB_ROLLBACK or
+					     JOB_SETTLE (a repeat: see db.c) */
 	DbStmt finish;                    /* run before COMMIT */
 	DbDoneFn committed;
 	void *committed_arg;
@@ -106,6 +107,8 @@ struct DbJob {
 	char *error_table;                /* its TABLE_NAME, owned */
 	char *error_field;                /* its COLUMN (the schema's functions put the
 					     request field there), owned */
+	char settle_state[6];             /* JOB_SETTLE: SQLSTATE of its failure, or "" */
+	int settle_syncs;                 /* JOB_SETTLE: syncs still to come */
 	DbJob *next;                      /* queue link */
 };
 
@@ -129,7 +132,7 @@ bool db_job_scope(DbJob *job, const char *institution, const char *token_id,
 __attribute__((warn_unused_result))
 bool db_job_add(DbJob *job, const char *sql, int nparams, const char *const *params);
 
-enum { JOB_RUN, JOB_COMMIT, JOB_ROLLBACK };
+enum { JOB_RUN, JOB_COMMIT, JOB_ROLLBACK, JOB_SETTLE };
 
 /*
  * Makes job idempotent: it runs in an explicit transaction that first
@@ -181,6 +184,8 @@ typedef struct DbConn {
 	DbJob *job;                  /* the running job, owned while running */
 	uint64_t job_started_us;
 	bool backlog;                /* the job counts against db_backlog_connections */
+	bool stale;                  /* its server refused a write as read-only:
+					dropped instead of going idle */
 	struct PoolFlow *flow;       /* its owner's, in the pool (pool.c) */
 } DbConn;
 
@@ -193,6 +198,16 @@ void db_conn_fini(DbConn *dc);
 
 /* Starts job on an idle connection. The connection owns it until done. */
 void db_conn_run(DbConn *dc, DbJob *job);
+
+/*
+ * For a connection whose server has turned read-only (pool_read_only()):
+ * an idle one is dropped now, a busy one when its job is over. Others are
+ * left alone.
+ */
+void db_conn_stale(DbConn *dc, const char *why);
+
+/* A connection waiting for its reconnect timer tries again now. */
+void db_conn_hurry(DbConn *dc);
 
 /*
  * Gives up on the running job (it ran past its deadline, or the server is

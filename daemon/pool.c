@@ -19,6 +19,11 @@
 
 #define SWEEP_MS 50
 
+/* The answer while no connection is up (an outage, a failover). */
+static const char unavailable_msg[] =
+	"the database is unavailable (it may be failing over to a standby): the request was "
+	"not carried out; try again shortly";
+
 /* Resolves one host name to a numeric address, or copies it if numeric. */
 static bool
 resolve_one(const char *host, char *out, size_t size)
@@ -40,39 +45,109 @@ resolve_one(const char *host, char *out, size_t size)
 }
 
 /*
- * Builds hostaddr for a comma-separated host list unless the conninfo has
- * one, so libpq never resolves names on the loop. Unix socket paths (and
- * an empty host, meaning the default socket) need no address.
+ * Splits a libpq list (host, hostaddr, port: comma-separated, entries may
+ * be empty) into at most POOL_HOSTS_MAX entries, written over buf. A NULL
+ * list has no entries. Returns the count, or -1 when there are too many.
+ */
+static int
+split_list(char *buf, char *items[POOL_HOSTS_MAX])
+{
+	int n = 0;
+	if (buf == NULL)
+		return 0;
+	for (char *p = buf;; p++) {
+		if (n == POOL_HOSTS_MAX)
+			return -1;
+		items[n++] = p;
+		p = strchr(p, ',');
+		if (p == NULL)
+			return n;
+		*p = '\0';
+	}
+}
+
+static void
+hosts_free(Pool *pool)
+{
+	for (int i = 0; i < pool->nhosts; i++) {
+		free(pool->hosts[i].host);
+		free(pool->hosts[i].addr);
+		free(pool->hosts[i].port);
+	}
+	pool->nhosts = 0;
+}
+
+/* strdup of a list entry; an empty entry is NULL (libpq's default). */
+static bool
+dup_entry(char **dst, const char *src)
+{
+	*dst = NULL;
+	return src == NULL || src[0] == '\0' || (*dst = strdup(src)) != NULL;
+}
+
+/*
+ * Fills pool->hosts from the conninfo's host, hostaddr and port lists, as
+ * libpq pairs them: one port for all hosts or one per host, and a hostaddr
+ * per host when given. A host given by name gets its numeric address now,
+ * so libpq never resolves names on the loop (sockets need none).
  */
 static bool
-resolve_hosts(const char *hosts, char **hostaddr, char err[256])
+hosts_build(Pool *pool, const char *host, const char *hostaddr, const char *port,
+	    char err[256])
 {
-	char buf[CONFIG_STR_MAX], out[CONFIG_STR_MAX] = "";
-	size_t used = 0;
+	char hbuf[CONFIG_STR_MAX], abuf[CONFIG_STR_MAX], pbuf[CONFIG_STR_MAX];
+	char *h[POOL_HOSTS_MAX], *a[POOL_HOSTS_MAX], *p[POOL_HOSTS_MAX];
 
-	*hostaddr = NULL;
-	snprintf(buf, sizeof buf, "%s", hosts);
-	for (char *save = NULL, *h = strtok_r(buf, ",", &save); h; h = strtok_r(NULL, ",", &save)) {
-		if (h[0] == '/' || h[0] == '@')
-			return true;  /* sockets: leave libpq alone */
-		char addr[NI_MAXHOST];
-		if (!resolve_one(h, addr, sizeof addr)) {
-			snprintf(err, 256, "cannot resolve database host '%s'", h);
-			return false;
+	snprintf(hbuf, sizeof hbuf, "%s", host != NULL ? host : "");
+	snprintf(abuf, sizeof abuf, "%s", hostaddr != NULL ? hostaddr : "");
+	snprintf(pbuf, sizeof pbuf, "%s", port != NULL ? port : "");
+	int nh = split_list(host != NULL ? hbuf : NULL, h);
+	int na = split_list(hostaddr != NULL ? abuf : NULL, a);
+	int np = split_list(port != NULL ? pbuf : NULL, p);
+	if (nh < 0 || na < 0 || np < 0) {
+		snprintf(err, 256, "db: more than %d hosts", POOL_HOSTS_MAX);
+		return false;
+	}
+	if (nh > 0 && na > 0 && nh != na) {
+		snprintf(err, 256, "db: %d host names but %d hostaddr values", nh, na);
+		return false;
+	}
+	int n = nh > na ? nh : na;
+	if (n == 0)
+		n = 1;                 /* libpq's default host */
+	if (np > 1 && np != n) {
+		snprintf(err, 256, "db: %d port numbers for %d hosts", np, n);
+		return false;
+	}
+	for (int i = 0; i < n; i++) {
+		PoolHost *ph = &pool->hosts[i];
+		const char *name = i < nh ? h[i] : NULL;
+		const char *addr = i < na ? a[i] : NULL;
+		char resolved[NI_MAXHOST];
+		pool->nhosts = i + 1;
+		if ((addr == NULL || addr[0] == '\0') && name != NULL && name[0] != '\0' &&
+		    name[0] != '/' && name[0] != '@') {
+			if (!resolve_one(name, resolved, sizeof resolved)) {
+				snprintf(err, 256, "cannot resolve database host '%s'", name);
+				return false;
+			}
+			addr = resolved;
 		}
-		used += (size_t)snprintf(out + used, sizeof out - used, "%s%s", used ? "," : "", addr);
-		if (used >= sizeof out) {
-			snprintf(err, 256, "database host list is too long");
+		if (!dup_entry(&ph->host, name) || !dup_entry(&ph->addr, addr) ||
+		    !dup_entry(&ph->port, np == 0 ? NULL : np == 1 ? p[0] : p[i])) {
+			snprintf(err, 256, "out of memory");
 			return false;
 		}
 	}
-	*hostaddr = strdup(out);
-	return *hostaddr != NULL;
+	return true;
 }
 
 static void
 params_free(Pool *pool)
 {
+	hosts_free(pool);
+	for (int i = 0; i < 3; i++)
+		free(pool->lists[i]);
 	if (pool->keys == NULL)
 		return;
 	for (int i = 0; pool->keys[i] != NULL; i++) {
@@ -83,7 +158,18 @@ params_free(Pool *pool)
 	free(pool->values);
 }
 
-/* Turns the conninfo into keyword/value arrays with names resolved. */
+/* True for the keywords that name the servers: pool->hosts holds them. */
+static bool
+is_host_keyword(const char *k)
+{
+	return strcmp(k, "host") == 0 || strcmp(k, "hostaddr") == 0 || strcmp(k, "port") == 0;
+}
+
+/*
+ * Turns the conninfo into keyword/value arrays and the server list. The
+ * arrays end with host, hostaddr and port, whose values each connection
+ * attempt fills (pool_connect_start()).
+ */
 static bool
 params_build(Pool *pool, const char *conninfo, char err[256])
 {
@@ -98,7 +184,8 @@ params_build(Pool *pool, const char *conninfo, char err[256])
 		return false;
 	}
 	int n = 0;
-	const char *host = NULL, *hostaddr = NULL, *appname = NULL, *options = NULL;
+	const char *host = NULL, *hostaddr = NULL, *port = NULL, *appname = NULL,
+		   *options = NULL;
 	for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
 		if (o->val == NULL)
 			continue;
@@ -107,31 +194,37 @@ params_build(Pool *pool, const char *conninfo, char err[256])
 			host = o->val;
 		else if (strcmp(o->keyword, "hostaddr") == 0)
 			hostaddr = o->val;
+		else if (strcmp(o->keyword, "port") == 0)
+			port = o->val;
 		else if (strcmp(o->keyword, "application_name") == 0)
 			appname = o->val;
 		else if (strcmp(o->keyword, "options") == 0)
 			options = o->val;
 	}
-	char *resolved = NULL;
-	if (host != NULL && hostaddr == NULL && !resolve_hosts(host, &resolved, err)) {
+	if (!hosts_build(pool, host, hostaddr, port, err)) {
 		PQconninfoFree(opts);
 		return false;
 	}
-	pool->keys = calloc((size_t)n + 4, sizeof *pool->keys);
-	pool->values = calloc((size_t)n + 4, sizeof *pool->values);
-	bool ok = pool->keys != NULL && pool->values != NULL;
+	/* Room for the longest join of each list (pool_connect_start()). */
+	size_t need[3] = {1, 1, 1};
+	for (int i = 0; i < pool->nhosts; i++) {
+		const PoolHost *ph = &pool->hosts[i];
+		need[0] += (ph->host != NULL ? strlen(ph->host) : 0) + 1;
+		need[1] += (ph->addr != NULL ? strlen(ph->addr) : 0) + 1;
+		need[2] += (ph->port != NULL ? strlen(ph->port) : 0) + 1;
+	}
+	bool ok = true;
+	for (int i = 0; i < 3; i++)
+		ok = ok && (pool->lists[i] = malloc(need[i])) != NULL;
+	pool->keys = calloc((size_t)n + 6, sizeof *pool->keys);
+	pool->values = calloc((size_t)n + 6, sizeof *pool->values);
+	ok = ok && pool->keys != NULL && pool->values != NULL;
 	int k = 0;
 	for (PQconninfoOption *o = opts; ok && o->keyword != NULL; o++) {
-		if (o->val == NULL)
+		if (o->val == NULL || is_host_keyword(o->keyword))
 			continue;
 		pool->keys[k] = strdup(o->keyword);
 		pool->values[k] = strdup(o->val);
-		ok = pool->keys[k] != NULL && pool->values[k] != NULL;
-		k++;
-	}
-	if (ok && resolved != NULL) {
-		pool->keys[k] = strdup("hostaddr");
-		pool->values[k] = strdup(resolved);
 		ok = pool->keys[k] != NULL && pool->values[k] != NULL;
 		k++;
 	}
@@ -153,12 +246,66 @@ params_build(Pool *pool, const char *conninfo, char err[256])
 		pool->keys[k] = strdup("options");
 		pool->values[k] = strdup(opt);
 		ok = pool->keys[k] != NULL && pool->values[k] != NULL;
+		k++;
 	}
-	free(resolved);
+	/* Last: the servers, filled in per attempt (values stay NULL here). */
+	static const char *const hk[3] = {"host", "hostaddr", "port"};
+	pool->khost = k;
+	for (int i = 0; ok && i < 3; i++) {
+		pool->keys[k] = strdup(hk[i]);
+		ok = pool->keys[k] != NULL;
+		k++;
+	}
 	PQconninfoFree(opts);
 	if (!ok)
 		snprintf(err, 256, "out of memory");
 	return ok;
+}
+
+/*
+ * Starts connecting (PQconnectStartParams) with the servers in an order of
+ * their own: a random permutation on every attempt. libpq tries a list in
+ * the order given and has no load_balance_hosts before version 16; and an
+ * asynchronous connect has no per-host connect_timeout, so a server that
+ * swallows packets would hold every attempt until the pool's own timer
+ * fires if it were always first. With target_session_attrs=read-write,
+ * libpq moves on from a server that is read-only, whatever the order.
+ */
+PGconn *
+pool_connect_start(Pool *pool)
+{
+	int order[POOL_HOSTS_MAX];
+	size_t used[3] = {0, 0, 0};
+	bool given[3] = {false, false, false};
+
+	for (int i = 0; i < pool->nhosts; i++)
+		order[i] = i;
+	for (int i = pool->nhosts - 1; i > 0; i--) {
+		int j = (int)(random() % (i + 1));
+		int t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (int i = 0; i < pool->nhosts; i++) {
+		const PoolHost *ph = &pool->hosts[order[i]];
+		const char *v[3] = {ph->host, ph->addr, ph->port};
+		for (int l = 0; l < 3; l++) {
+			char *dst = pool->lists[l] + used[l];
+			size_t len = v[l] != NULL ? strlen(v[l]) : 0;
+			if (i > 0)
+				*dst++ = ',';
+			memcpy(dst, v[l] != NULL ? v[l] : "", len);
+			dst[len] = '\0';
+			used[l] += len + (i > 0);
+			given[l] = given[l] || len > 0;
+		}
+	}
+	for (int l = 0; l < 3; l++)
+		pool->values[pool->khost + l] = given[l] ? pool->lists[l] : NULL;
+	PGconn *pg = PQconnectStartParams(pool->keys, pool->values, 0);
+	for (int l = 0; l < 3; l++)
+		pool->values[pool->khost + l] = NULL;
+	return pg;
 }
 
 /* ---- the fair queue ---- */
@@ -713,8 +860,7 @@ pool_submit(Pool *pool, DbJob *job)
 		return;
 	}
 	if (pool->outage) {
-		db_job_fail(job, TRIAD__V1__CODE__CODE_UNAVAILABLE,
-			    "the database is unavailable; try again shortly");
+		db_job_fail(job, TRIAD__V1__CODE__CODE_UNAVAILABLE, unavailable_msg);
 		return;
 	}
 	job->submitted_us = now_us();
@@ -784,12 +930,33 @@ pool_ready(const Pool *pool)
 void
 pool_conn_up(Pool *pool, DbConn *dc)
 {
+	char server[CONFIG_STR_MAX];
+	uint64_t n, ms;
+
+	snprintf(server, sizeof server, "%s:%s", PQhost(dc->pg), PQport(dc->pg));
 	pool->n_up++;
 	if (pool->outage) {
 		pool->outage = false;
-		log_info("db_available", "connections=%d", pool->n_up);
+		log_info("db_available", "connections=%d server=%s", pool->n_up, server);
+		/* The server is back (or another took over): the others need
+		 * not sit out their backoff. */
+		for (int i = 0; i < pool->size; i++)
+			db_conn_hurry(&pool->conns[i]);
 	}
+	if (log_episode_end(&pool->read_only, now_us(), &n, &ms))
+		log_info("db_writable", "server=%s refused=%" PRIu64 " ms=%" PRIu64, server, n, ms);
 	pool_conn_idle(pool, dc);
+}
+
+void
+pool_read_only(Pool *pool, DbConn *dc)
+{
+	if (log_episode_hit(&pool->read_only, now_us()))
+		log_warn("db_read_only", "server=%s:%s", PQhost(dc->pg), PQport(dc->pg));
+	for (int i = 0; i < pool->size; i++) {
+		if (&pool->conns[i] != dc)
+			db_conn_stale(&pool->conns[i], "the server refuses writes");
+	}
 }
 
 void
@@ -801,8 +968,7 @@ pool_conn_down(Pool *pool, DbConn *dc, bool was_up, const char *why)
 	if (pool->n_up == 0 && !pool->outage) {
 		pool->outage = true;
 		log_warn("db_unavailable", "reason=\"%s\"", why);
-		queue_fail_all(pool, TRIAD__V1__CODE__CODE_UNAVAILABLE,
-			       "the database is unavailable; try again shortly");
+		queue_fail_all(pool, TRIAD__V1__CODE__CODE_UNAVAILABLE, unavailable_msg);
 	}
 }
 

@@ -71,6 +71,16 @@ uint64_t pool_owner_principal(const char *id);
 
 typedef struct PoolFlow PoolFlow;
 
+/* Servers one db conninfo may list (libpq's host, hostaddr, port lists). */
+#define POOL_HOSTS_MAX 16
+
+/* One server of the conninfo, as libpq pairs the lists. */
+typedef struct PoolHost {
+	char *host;                   /* name, address or socket directory; NULL: default */
+	char *addr;                   /* numeric address (hostaddr); NULL for sockets */
+	char *port;                   /* NULL: the default */
+} PoolHost;
+
 typedef struct PoolFlowList {
 	PoolFlow *head, *tail;
 } PoolFlowList;
@@ -84,8 +94,14 @@ typedef struct PoolStats {
 struct Pool {
 	struct event_base *base;
 	const Config *cfg;            /* the server's live settings */
-	const char **keys;            /* libpq connection keywords, owned */
+	const char **keys;            /* libpq connection keywords, owned; the last
+					 three (from khost) are host, hostaddr and
+					 port, whose values each attempt fills */
 	const char **values;          /* and their values, owned */
+	int khost;
+	PoolHost hosts[POOL_HOSTS_MAX]; /* the servers, in the conninfo's order */
+	int nhosts;
+	char *lists[3];               /* owned: room for host, hostaddr, port lists */
 	int size;
 	DbConn *conns;                /* owned array of size entries */
 	PoolFlow **buckets;           /* owner -> flow, owned (and the flows) */
@@ -105,6 +121,7 @@ struct Pool {
 	LogEpisode full;              /* the queue is full (db_queue_full) */
 	LogEpisode capped;            /* some owner is held to its cap */
 	LogEpisode principal_capped;  /* some principal is held to its cap */
+	LogEpisode read_only;         /* the server refuses writes (SQLSTATE 25006) */
 };
 
 Pool *pool_new(struct event_base *base, const Config *cfg, char err[256]);
@@ -131,6 +148,21 @@ void pool_conn_job_over(Pool *pool, DbConn *dc);
  * connections are dropped.
  */
 void pool_abort(Pool *pool);
+
+/*
+ * Starts a connection to one of the servers: libpq gets them in a new
+ * random order each time (see pool.c). NULL when memory ran out.
+ */
+PGconn *pool_connect_start(Pool *pool);
+
+/*
+ * dc's server refused a write as read-only (SQLSTATE 25006): it is no
+ * longer the primary. Every connection that is up now is taken to be on
+ * that server: idle ones are dropped at once, busy ones when their job is
+ * over, and all reconnect, to the new primary when libpq is asked for
+ * target_session_attrs=read-write.
+ */
+void pool_read_only(Pool *pool, DbConn *dc);
 
 /* True when at least one connection is up. */
 bool pool_ready(const Pool *pool);

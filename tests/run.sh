@@ -2,12 +2,14 @@
 # tests/run.sh: the test command. Run from anywhere, as root on a fresh Debian 12 clone
 # (it installs what is missing) or as a user who has the packages already.
 #
-#   bash tests/run.sh           build, unit + integration tests, 30 s of fuzzing
+#   bash tests/run.sh           build, unit + integration tests, failover test, 30 s of fuzzing
 #   bash tests/run.sh --quick   the same without fuzzing
+#   bash tests/run.sh --no-ha   without the failover test (tests/ha/run.sh, about 3 minutes)
 #
 # Steps: install missing packages; build build-test/ with clang, ASan+UBSan and the
 # libFuzzer targets (gcc and no fuzz targets when clang is unavailable); start a
-# throwaway PostgreSQL in a temporary directory; `triadd migrate`; ctest; fuzz.
+# throwaway PostgreSQL in a temporary directory; `triadd migrate`; ctest; the failover
+# test (a pg_auto_failover formation of its own: tests/ha/run.sh); fuzz.
 # Everything it started is torn down on exit, whether the tests pass or not.
 #
 # What the tests get in their environment (integration tests depend on it):
@@ -16,6 +18,7 @@
 #   TRIAD_TEST_PG_STOP     shell command that stops the cluster; returns when it is down
 #   TRIAD_TEST_PG_START    shell command that starts it again; returns when it is ready
 #   TRIAD_TEST_PG_CRASH    shell command that stops it as a crash would (immediate)
+#   TRIAD_TEST_PG_PSQL     shell command prefix: psql as the cluster's superuser
 #   TRIADD, TRIAD          absolute paths of the daemon and the client under test
 #   TRIAD_TEST_RUN         a marker of this run; daemons left behind are found by it
 #   TRIAD_TEST_TMP         a private directory of this run (0711; its files 0600)
@@ -29,10 +32,12 @@ cd "$ROOT"
 source "$ROOT/deploy/pg.sh"
 
 QUICK=0
+HA=1
 for arg in "$@"; do
 	case $arg in
 	--quick) QUICK=1 ;;
-	-h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--no-ha) HA=0 ;;
+	-h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) triad_die "unknown argument: $arg (try --help)" ;;
 	esac
 done
@@ -198,7 +203,8 @@ export TRIAD_TEST_OWNER_DB=$OWNER_DB
 TRIAD_TEST_PG_STOP=$(printf 'bash %q stop %q' "$ROOT/deploy/pg.sh" "$TMP/pg")
 TRIAD_TEST_PG_START=$(printf 'bash %q start %q' "$ROOT/deploy/pg.sh" "$TMP/pg")
 TRIAD_TEST_PG_CRASH=$(printf 'bash %q crash %q' "$ROOT/deploy/pg.sh" "$TMP/pg")
-export TRIAD_TEST_PG_STOP TRIAD_TEST_PG_START TRIAD_TEST_PG_CRASH
+TRIAD_TEST_PG_PSQL=$(printf 'bash %q psql %q' "$ROOT/deploy/pg.sh" "$TMP/pg")
+export TRIAD_TEST_PG_STOP TRIAD_TEST_PG_START TRIAD_TEST_PG_CRASH TRIAD_TEST_PG_PSQL
 # The tests choose their own server and credentials.
 unset TRIAD_ADDR TRIAD_TOKEN
 
@@ -237,6 +243,27 @@ if summary=$(grep -Eo '[0-9]+ tests? failed out of [0-9]+' "$CTEST_LOG" | tail -
 fi
 if ((CTEST_RC != 0 && T_FAILED == 0)); then
 	T_FAILED=1 # ctest itself failed (no tests found, a crash): count it
+fi
+
+# ---------------------------------------------------------------------------------------
+# The failover test builds its own formation; it needs root (to install
+# postgresql-15-auto-failover and run it as an unprivileged user) or pg_autoctl present.
+H_PASSED=0
+H_FAILED=0
+HA_NOTE="skipped (--no-ha)"
+if ((HA)) && [[ $(id -u) -ne 0 ]] && ! command -v pg_autoctl >/dev/null 2>&1; then
+	HA_NOTE="skipped (needs root or pg_autoctl from postgresql-15-auto-failover)"
+elif ((HA)); then
+	step "failover (tests/ha/run.sh)"
+	if TRIADD=$TRIADD HA_LOAD=$BUILD/tests/ha-load bash "$ROOT/tests/ha/run.sh" 2>&1 |
+		tee "$TMP/ha.log"; then
+		H_PASSED=1
+		HA_NOTE="passed; writes refused (s): $(awk '$1 == "switchover" || $1 == "postmaster" {
+			printf "%s%s %s", sep, $1, ($1 == "postmaster" ? $3 : $2); sep = ", " }' "$TMP/ha.log")"
+	else
+		H_FAILED=1
+		HA_NOTE="FAILED (see above)"
+	fi
 fi
 
 # ---------------------------------------------------------------------------------------
@@ -284,9 +311,10 @@ fi
 step "summary"
 echo "build:   $CC_NAME, ASan+UBSan, fuzz targets $FUZZ, leak checking $([[ $LEAKS == 1 ]] && echo on || echo off)"
 echo "ctest:   $T_PASSED passed, $T_FAILED failed"
+echo "ha:      $HA_NOTE"
 for n in "${FUZZ_NOTES[@]}"; do
 	echo "fuzz:    $n"
 done
 echo "time:    $((SECONDS - START_TIME)) s"
-echo "result: $((T_PASSED + F_PASSED)) passed, $((T_FAILED + F_FAILED)) failed"
-((CTEST_RC == 0 && F_FAILED == 0))
+echo "result: $((T_PASSED + H_PASSED + F_PASSED)) passed, $((T_FAILED + H_FAILED + F_FAILED)) failed"
+((CTEST_RC == 0 && H_FAILED == 0 && F_FAILED == 0))

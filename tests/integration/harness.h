@@ -9,6 +9,7 @@
  *   TRIAD_TEST_DB        conninfo of the daemon's role
  *   TRIAD_TEST_OWNER_DB  conninfo of the schema owner (migrations)
  *   TRIAD_TEST_PG_STOP / TRIAD_TEST_PG_START  shell commands for outages
+ *   TRIAD_TEST_PG_PSQL   shell command prefix: psql as the cluster's superuser
  *   TRIAD_TEST_TMP       where the private directory goes (optional)
  *
  * A test file runs its tests with harness_run_group_tests(), not
