@@ -112,6 +112,11 @@ BEGIN
     END IF;
     v_enrollment := CASE WHEN p_kind = 'enrollment' THEN p_id
                          ELSE (v_data->>'enrollment_id')::uuid END;
+    -- A feedback request is about the enrollment of its coaching relation.
+    IF v_enrollment IS NULL AND v_data ? 'relation_id' THEN
+        SELECT r.enrollment_id INTO v_enrollment FROM coaching_relation r
+         WHERE r.institution_id = p_institution AND r.id = (v_data->>'relation_id')::uuid;
+    END IF;
     INSERT INTO domain_event_version AS v (institution_id, aggregate_type, aggregate_id, version)
     VALUES (p_institution, p_kind, p_id, 1)
     ON CONFLICT (institution_id, aggregate_type, aggregate_id)

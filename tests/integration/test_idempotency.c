@@ -1048,6 +1048,18 @@ RECIPE(set_consent)
 	return &part;
 }
 
+RECIPE(ack_events)
+{
+	static Triad__V1__AckEventsRequest m;
+	static char cursor[32];
+	static int n;
+	m = (Triad__V1__AckEventsRequest)TRIAD__V1__ACK_EVENTS_REQUEST__INIT;
+	snprintf(cursor, sizeof cursor, "1-%d", ++n);
+	m.cursor = cursor;
+	BODY(req, ACK_EVENTS, ack_events, m);
+	return &op;
+}
+
 RECIPE(add_advisory_judgement)
 {
 	static Triad__V1__AddAdvisoryJudgementRequest m;
@@ -1454,6 +1466,7 @@ static const Recipe recipes[] = {
 	ROW(END_AMBASSADOR, end_ambassador),
 	ROW(RECORD_AMBASSADOR_ACTIVITY, record_ambassador_activity),
 	ROW(ERASE_PERSON, erase_person),
+	ROW(ACK_EVENTS, ack_events),
 };
 
 static const Recipe *
