@@ -153,10 +153,17 @@ follow_run(Client *c, const Command *cmd, const CliArgs *args)
 	RpcError err;
 	TriadExit rc;
 
+	const char *count;
+	unsigned long left = 0;
+
 	if ((rc = resource_option(c, args, "after", false, &after)) != TRIAD_EXIT_OK ||
+	    (rc = resource_option(c, args, "count", false, &count)) != TRIAD_EXIT_OK ||
 	    (rc = types_option(c, args, typebuf, sizeof typebuf, types, &m.n_types)) !=
 		    TRIAD_EXIT_OK)
 		return rc;
+	if (count != NULL && !cli_parse_ulong(count, 1, 1000000000UL, &left))
+		return client_usage_error(c, "invalid value for --count: '%s' (a number from 1)",
+					  count);
 	m.after = (char *)(after != NULL ? after : "");
 	m.from_ack = cli_args_has(args, "from-ack");
 	m.types = types;
@@ -187,6 +194,8 @@ follow_run(Client *c, const Command *cmd, const CliArgs *args)
 		}
 		fflush(c->out);
 		rpc_response_free(resp);
+		if (count != NULL && --left == 0)
+			return TRIAD_EXIT_OK;
 	}
 }
 
@@ -208,6 +217,7 @@ static const CliOption follow_options[] = {
 	{"after", 0, "CURSOR", "events after this cursor (default: the start of what is kept)"},
 	{"from-ack", 0, NULL, "events after the cursor stored with 'triad events ack'"},
 	{"type", 0, "TYPE[,TYPE...]", "only events of these types, such as enrollment.queued"},
+	{"count", 0, "N", "stop after N events"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -237,11 +247,12 @@ static const Command events_list = {
 static const Command events_follow = {
 	.name = "follow",
 	.summary = "Print the institution's events as they happen",
-	.usage = "[--after CURSOR | --from-ack] [--type TYPE[,TYPE...]]",
+	.usage = "[--after CURSOR | --from-ack] [--type TYPE[,TYPE...]] [--count N]",
 	.description = EVENTS_WORDS
 		"\n"
 		"Prints the events after the cursor, then each new one as it is committed,\n"
-		"one per line (with --json, one JSON object per line), until interrupted.\n"
+		"one per line (with --json, one JSON object per line), until interrupted\n"
+		"or, with --count, until N have been printed.\n"
 		"After a reconnect the same event may come again: its id tells.\n",
 	.options = follow_options,
 	.handler = follow_run,
