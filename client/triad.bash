@@ -209,7 +209,7 @@ _triad_global_options="--addr --token --institution --timeout --ca --insecure --
 _triad_flags=" --insecure --plain --json --csv --wide --version -h --help --all --mandatory-attendance --cannot-be-missed "
 _triad_flags+="--no-mandatory-attendance --no-cannot-be-missed --validate --reject "
 _triad_flags+="-e --edit --db --client --former --upcoming --cancelled --past --yes --answered "
-_triad_flags+="--utc --history "
+_triad_flags+="--utc --history --from-ack "
 
 # Words for the values of options and arguments.
 _triad_roles="institution-admin programme-staff participant workplace-coach employer-contact partner-integration"

@@ -83,6 +83,9 @@ static void
 sub_end(Subscription *s)
 {
 	Stream *st = s->st;
+	Conn *c = conn_lookup(st->srv, s->conn);
+	if (c != NULL)
+		c->streaming = false;
 	for (Subscription **p = &st->subs; *p != NULL; p = &(*p)->next) {
 		if (*p == s) {
 			*p = s->next;
@@ -122,6 +125,9 @@ sub_pause(Subscription *s)
 		log_info("stream_paused", "conn_slot=%" PRIu32 " cursor=%s", s->conn.slot, s->cursor);
 	s->paused = true;
 	s->again = false;
+	/* Looks again now and then, so that a reader that went away while
+	 * paused is let go. */
+	sub_later(s, STREAM_POLL_MS);
 }
 
 /* The connection of s when it can take events; ends s when it has gone. */
@@ -360,7 +366,7 @@ stream_writable(Stream *st, ConnRef ref)
 		return;
 	for (Subscription *s = st->subs; s != NULL; s = s->next) {
 		if (s->conn.slot == ref.slot && s->conn.gen == ref.gen) {
-			if (!s->reading && !evtimer_pending(s->timer, NULL))
+			if (!s->reading && s->paused)
 				sub_later(s, 0);
 			return;
 		}

@@ -40,8 +40,23 @@ $$;
 
 -- The event type of an audited action: what happened, in the past tense.
 -- A few actions say it in words of their own; the rest put the action's
--- verb in the past tense ('module.create' becomes 'module.created').
+-- verb in the past tense ('module.create' becomes 'module.created'). Always
+-- of the form domain_event.type allows, whatever an action is called.
 CREATE OR REPLACE FUNCTION triad_stream_type(p_action text, p_data jsonb) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+DECLARE
+    v text := regexp_replace(lower(triad_stream_type_words(p_action, p_data)), '[^a-z_.]', '_',
+                             'g');
+BEGIN
+    IF v ~ '^[a-z_]+\.[a-z_]+$' THEN
+        RETURN v;
+    END IF;
+    RETURN regexp_replace(lower(split_part(p_action, '.', 1)), '[^a-z_]', '_', 'g') || '.changed';
+END
+$$;
+
+CREATE OR REPLACE FUNCTION triad_stream_type_words(p_action text, p_data jsonb) RETURNS text
     LANGUAGE plpgsql IMMUTABLE
     AS $$
 DECLARE
@@ -69,6 +84,8 @@ BEGIN
         WHEN v_verb = 'activity' THEN RETURN v_what || '.activity_recorded';
         WHEN v_verb = 'attendance' THEN RETURN v_what || '.attendance_recorded';
         WHEN v_verb = 'cancel' THEN RETURN v_what || '.cancelled';
+        WHEN v_verb IN ('submit', 'admit', 'plan', 'log') THEN
+            RETURN v_what || '.' || v_verb || right(v_verb, 1) || 'ed';
         WHEN v_verb ~ '_(add|remove)$' THEN
             RETURN v_what || '.' || v_verb || CASE WHEN v_verb LIKE '%e' THEN 'd' ELSE 'ed' END;
         WHEN v_verb LIKE '%e' THEN RETURN v_what || '.' || v_verb || 'd';
