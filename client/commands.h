@@ -36,6 +36,9 @@ extern const Command cmd_event;
 extern const Command cmd_alumni;
 extern const Command cmd_ambassador;
 
+/* cmd_stream.c */
+extern const Command cmd_events;
+
 /* cmd_feedback.c */
 extern const Command cmd_coachees;
 extern const Command cmd_feedback;

@@ -64,6 +64,7 @@ static const Command *const commands[] = {
 	&cmd_alumni,
 	&cmd_ambassador,
 	&cmd_board,
+	&cmd_events,
 	&cmd_ping,
 	&cmd_version,
 	&cmd_help,

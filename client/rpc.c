@@ -721,6 +721,31 @@ rpc_call(RpcSession *s, Triad__V1__Request *req, Triad__V1__Response **resp, Rpc
 	return call_until(s, req, rpc_now_ms() + s->timeout_ms, resp, err);
 }
 
+bool
+rpc_next(RpcSession *s, uint64_t id, int64_t deadline_ms, Triad__V1__Response **resp,
+	 RpcError *err)
+{
+	Triad__V1__Response *r = NULL;
+
+	*resp = NULL;
+	if (s->broken) {
+		*err = s->broken_err;
+		return false;
+	}
+	if (!await_response(s, id, deadline_ms, &r, err)) {
+		err_add_context(s, err);
+		session_break(s, err);
+		return false;
+	}
+	if (r->status != NULL && r->status->code != TRIAD__V1__CODE__CODE_OK) {
+		err_from_status(err, RPC_ERR_STATUS, r->status);
+		rpc_response_free(r);
+		return false;
+	}
+	*resp = r;
+	return true;
+}
+
 void
 rpc_response_free(Triad__V1__Response *resp)
 {

@@ -149,6 +149,16 @@ bool rpc_call(RpcSession *s, Triad__V1__Request *req, Triad__V1__Response **resp
 	      RpcError *err);
 
 /*
+ * Waits until deadline_ms for the next Response with id on s: a
+ * subscription's events carry the id of its SubscribeRequest
+ * (stream.proto). An error status is RPC_ERR_STATUS with *resp NULL, as in
+ * rpc_call().
+ */
+__attribute__((warn_unused_result))
+bool rpc_next(RpcSession *s, uint64_t id, int64_t deadline_ms, Triad__V1__Response **resp,
+	      RpcError *err);
+
+/*
  * How later sessions connect. By default they speak TLS and check the
  * server's certificate against the system's CAs, or the PEM file TRIAD_CA
  * names, and its name against the host in the address. rpc_set_ca()

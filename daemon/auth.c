@@ -172,6 +172,10 @@ static const Policy policies[VERB_COUNT_] = {
 	[VERB_JUDGEMENT_READ] = {"judgement_read", SCOPE_TENANT,
 				 OP | ADMIN | ASSESSOR | PARTICIPANT | R(EMPLOYER_CONTACT) | PARTNER,
 				 "read advisory judgements"},
+	/* Which events each of them sees is the database's (triad_stream_visible()). */
+	[VERB_EVENT_STREAM] = {"event_stream", SCOPE_TENANT,
+			       OP | ADMIN | STAFF | R(EMPLOYER_CONTACT) | PARTNER,
+			       "read the event stream"},
 };
 
 const char *

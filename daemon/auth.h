@@ -131,6 +131,7 @@ typedef enum Verb {
 	VERB_PERSON_FIND,               /* persons by name or e-mail, as far as one may see them */
 	VERB_CONSENT_READ,
 	VERB_JUDGEMENT_READ,
+	VERB_EVENT_STREAM,              /* the partners' event stream: list, subscribe, ack */
 	VERB_COUNT_
 } Verb;
 

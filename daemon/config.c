@@ -55,6 +55,7 @@ static const Setting settings[] = {
 	{"db_backlog_connections", SET_INT, OFF(db_backlog_connections), "1", 1, 256, true},
 	{"db_timeout_ms", SET_INT, OFF(db_timeout_ms), "5000", 10, 3600000, true},
 	{"idempotency_ttl_s", SET_INT, OFF(idempotency_ttl_s), "86400", 60, 30 * 86400, true},
+	{"event_retention_days", SET_INT, OFF(event_retention_days), "30", 1, 3650, true},
 	{"drain_timeout_ms", SET_INT, OFF(drain_timeout_ms), "10000", 0, 3600000, true},
 	{"signin_failures_max", SET_INT, OFF(signin_failures_max), "10", 1, 1000000, true},
 	{"proxy_protocol", SET_BOOL, OFF(proxy_protocol), "off", 0, 0, false},

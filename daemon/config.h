@@ -45,6 +45,7 @@ typedef struct Config {
 	int drain_timeout_ms;            /* longest a shutdown waits for requests in flight */
 	int signin_failures_max;         /* failed sign-ins per address per minute */
 	int idempotency_ttl_s;           /* how long an idempotency key keeps its first answer */
+	int event_retention_days;        /* how long domain events are kept for partners */
 	bool proxy_protocol;             /* connections start with a PROXY header (v1 or v2) */
 	bool tls;                        /* TLS on the protocol port (off: loopback only) */
 	char tls_cert[CONFIG_STR_MAX];   /* server certificate chain, PEM */

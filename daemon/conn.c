@@ -31,6 +31,7 @@
 #include "frame.h"
 #include "log.h"
 #include "proxy.h"
+#include "stream.h"
 #include "tls.h"
 
 /* Over-limit connections kept just long enough to be told why. */
@@ -248,7 +249,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	case CONN_ST_READY:
 		/* Idle means between frames with nothing owed: within a frame
 		 * the frame's own deadline applies. */
-		if (c->in_flight > 0 || c->frame_started_us != 0) {
+		if (c->in_flight > 0 || c->frame_started_us != 0 || c->streaming) {
 			timer_arm(c, cfg->idle_timeout_ms);
 			return;
 		}
@@ -334,6 +335,9 @@ on_write(struct bufferevent *bev, void *arg)
 		timer_arm(c, LINGER_MS);
 		return;
 	}
+	/* A subscription paused for the output to drain reads on. */
+	if (c->streaming)
+		stream_writable(c->srv->stream, c->ref);
 	conn_process(c);
 }
 
@@ -901,6 +905,20 @@ conn_send_answer(Server *srv, ConnRef ref, const Triad__V1__Response *resp)
 		return;
 	}
 	conn_process(c);
+}
+
+bool
+conn_send_stream(Server *srv, ConnRef ref, const Triad__V1__Response *resp)
+{
+	Conn *c = conn_lookup(srv, ref);
+
+	if (c == NULL || c->state != CONN_ST_READY)
+		return false;
+	if (!frame_append_response(bufferevent_get_output(c->bev), resp)) {
+		conn_close_now(c, "out_of_memory");
+		return false;
+	}
+	return true;
 }
 
 bool

@@ -68,6 +68,8 @@ struct Conn {
 	bool tls_after_proxy;         /* TLS starts once the PROXY header is read */
 	char client_cert_sha256[65];  /* the certificate the client presented, hex;
 					 "" for none */
+	bool streaming;               /* holds a subscription (stream.h): not idle
+					 while it waits for events */
 	char peer[64];                /* address:port, for logs */
 	char peer_ip[48];             /* address, for the sign-in limiter */
 	char client_name[129];
@@ -105,6 +107,13 @@ Conn *conn_lookup(Server *srv, ConnRef ref);
  * when the in-flight and output limits allow it.
  */
 void conn_send_answer(Server *srv, ConnRef ref, const Triad__V1__Response *resp);
+
+/*
+ * Queues resp, unprompted by a request of its own (an event of a
+ * subscription, stream.h), on a connection with an open session. False
+ * when the connection has gone or is closing.
+ */
+bool conn_send_stream(Server *srv, ConnRef ref, const Triad__V1__Response *resp);
 
 /*
  * Marks a successful Hello: the session is open as principal (a reference

@@ -51,6 +51,7 @@ static const char unconfirmed_msg[] =
  * to it, and with it every commit before. */
 static const char settle_sql[] = "SELECT txid_current()";
 
+static const char event_route_sql[] = "SELECT set_config('triad.event_route', $1, true)";
 static const char claim_sql[] =
 	"SELECT triad_idempotency_claim($1, $2::bytea, $3, $4::int)";
 
@@ -209,6 +210,8 @@ code_for_sqlstate(const char *s)
 		return TRIAD__V1__CODE__CODE_NOT_FOUND;
 	if (strcmp(s, "TR409") == 0)
 		return TRIAD__V1__CODE__CODE_FAILED_PRECONDITION;
+	if (strcmp(s, "TR410") == 0)
+		return TRIAD__V1__CODE__CODE_CURSOR_EXPIRED;
 	if (strcmp(s, "TRDUP") == 0)
 		return TRIAD__V1__CODE__CODE_ALREADY_EXISTS;
 	/* A repeat of a request done already: the dispatcher sends its answer. */
@@ -408,8 +411,9 @@ db_conn_run(DbConn *dc, DbJob *job)
 	dc->job = job;
 	dc->job_started_us = now_us();
 	/* Statements before the job's own report no results: BEGIN and the
-	 * claim of a held job, and triad_begin(). */
-	job->nresults = -(job_scoped(job) ? 1 : 0) - (job->hold ? 2 : 0);
+	 * claim of a held job, triad_begin(), and the event route's setting. */
+	job->nresults = -(job_scoped(job) ? 1 : 0) - (job->hold ? 2 : 0) -
+			(job->event_route != NULL ? 1 : 0);
 	job->stmt_seen = false;
 
 	bool ok = true;
@@ -419,6 +423,10 @@ db_conn_run(DbConn *dc, DbJob *job)
 		const char *p[7] = {job->institution, job->token_id, job->principal_id, job->grants,
 				    job->person_id, job->staff, job->organisation_id};
 		ok = PQsendQueryParams(dc->pg, begin_sql, 7, NULL, p, NULL, NULL, 0) == 1;
+	}
+	if (ok && job->event_route != NULL) {
+		const char *p[1] = {job->event_route};
+		ok = PQsendQueryParams(dc->pg, event_route_sql, 1, NULL, p, NULL, NULL, 0) == 1;
 	}
 	if (ok && job->hold)
 		ok = PQsendQueryParams(dc->pg, claim_sql, 4, NULL, (const char *const *)job->claim,

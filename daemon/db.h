@@ -72,6 +72,10 @@ struct DbJob {
 	char *person_id;
 	char *staff;
 	char *organisation_id;
+	/* For a request flagged ROUTE_EVENT: its name, set as triad.event_route
+	 * after triad_begin(), so that the changes it audits write their domain
+	 * events (sql/functions/stream.sql). A static string, or NULL. */
+	const char *event_route;
 	int nstmts;
 	DbStmt stmts[DB_MAX_STMTS];
 	PGresult *results[DB_MAX_STMTS];

@@ -238,6 +238,9 @@ call_job_scoped(Call *call, DbDoneFn done, void *arg, bool hold)
 	char grants[16];
 
 	call_job_owner(call, job);
+	/* The request's own job writes its domain events (registry.h). */
+	if (job != NULL && hold && call->row != NULL && (call->row->flags & ROUTE_EVENT))
+		job->event_route = call->route;
 	if (job != NULL && hold && !call_job_hold(call, job, &job->done, &job->arg)) {
 		db_job_free(job);
 		job = NULL;

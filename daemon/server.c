@@ -14,6 +14,7 @@
 #include "log.h"
 #include "mailer.h"
 #include "pool.h"
+#include "stream.h"
 #include "tls.h"
 
 /* Initial size of the connection table; it grows on demand. */
@@ -85,7 +86,9 @@ server_new(const Config *cfg, char err[256])
 	if (!srv->cfg.tls)
 		log_warn("tls_off", "listen=%s plain TCP on loopback only", srv->cfg.listen);
 	srv->pool = pool_new(srv->base, &srv->cfg, err);
-	if (srv->pool == NULL || (srv->mailer = mailer_new(srv, err)) == NULL ||
+	if (srv->pool != NULL && (srv->stream = stream_new(srv)) == NULL)
+		snprintf(err, 256, "out of memory");
+	if (srv->pool == NULL || srv->stream == NULL || (srv->mailer = mailer_new(srv, err)) == NULL ||
 	    !listener_start(srv, err) || !http_start(srv, err)) {
 		server_free(srv);
 		return NULL;
@@ -177,8 +180,10 @@ server_free(Server *srv)
 	conn_reap(srv);
 	/* The mailer's jobs still in the pool call back while it is freed. */
 	mailer_stop(srv->mailer);
+	stream_stop(srv->stream);
 	pool_free(srv->pool);
 	mailer_free(srv->mailer);
+	stream_free(srv->stream);
 	if (srv->reaper != NULL)
 		event_free(srv->reaper);
 	if (srv->drain_timer != NULL)

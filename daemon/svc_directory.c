@@ -487,7 +487,8 @@ const Route directory_routes[] = {
 	 .handler = svc_person_get},
 	{.kind = K(LIST_PERSONS), .verb = VERB_LIST_PERSONS, .reply = R(PERSONS), .flags = ROUTE_READ,
 	 .handler = svc_person_list},
-	{.kind = K(CREATE_ORGANISATION), .verb = VERB_CREATE_ORGANISATION, .reply = R(ORGANISATION), .flags = ROUTE_WRITE,
+	/* Organisations are shared: no institution's event stream carries them. */
+	{.kind = K(CREATE_ORGANISATION), .verb = VERB_CREATE_ORGANISATION, .reply = R(ORGANISATION), .flags = ROUTE_ACCESS_WRITE,
 	 .handler = svc_org_create},
 	{.kind = K(GET_ORGANISATION), .verb = VERB_GET_ORGANISATION, .reply = R(ORGANISATION), .flags = ROUTE_READ,
 	 .handler = svc_org_get},

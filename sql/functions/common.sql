@@ -86,6 +86,8 @@ $$;
 -- Writes one row of the institution's audit trail, in the caller's
 -- transaction: p_action was done to resource p_id of kind p_kind by the
 -- transaction's principal in its institution, for request p_request_id.
+-- In a request flagged ROUTE_EVENT it writes the change's domain event too
+-- (triad_stream_note(), stream.sql).
 -- p_principal and p_institution name them instead when the transaction's
 -- are not the ones (a person redeeming an invite has no principal yet; a
 -- grant made across institutions is audited in its own).
@@ -98,7 +100,10 @@ CREATE OR REPLACE FUNCTION triad_audit(p_action text, p_kind text, p_id uuid,
     INSERT INTO audit_event (institution_id, principal_id, action, resource_kind, resource_id,
                              request_id)
     VALUES (coalesce(p_institution, triad_tenant()), coalesce(p_principal, triad_principal()),
-            p_action, p_kind, p_id::text, p_request_id)
+            p_action, p_kind, p_id::text, p_request_id);
+    -- The domain event of the change, for requests that emit one (stream.sql).
+    SELECT triad_stream_note(p_action, p_kind, p_id, coalesce(p_institution, triad_tenant()),
+                             p_request_id);
 $$;
 
 -- Writes one row of the service's audit trail (what belongs to no

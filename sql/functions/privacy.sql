@@ -422,6 +422,8 @@ CREATE OR REPLACE FUNCTION triad_erasure_plan()
                                   'known nowhere, the service''s too (sign-in codes)'),
     ('signin_code', 'person_id', 'deleted once she is known nowhere'),
     ('audit_event', 'resource_id', 'rows about her point at the anonymous person'),
+    ('domain_event', 'data', 'the data of events by, about or naming her erased'),
+    ('event_cursor', 'principal_id', 'deleted'),
     ('*', '*', 'her name and e-mail address, wherever they still appear in the '
                'institution''s text, become [erased]')
 $$;
@@ -633,6 +635,21 @@ BEGIN
     GET DIAGNOSTICS grants_count = ROW_COUNT;
     DELETE FROM module_staff s
      WHERE s.institution_id = p_institution AND lower(s.name) = lower(v_name);
+
+    -- The event stream's copies of rows by or about her lose their data;
+    -- her resume point goes.
+    UPDATE domain_event d SET data = NULL
+     WHERE d.institution_id = p_institution AND d.data IS NOT NULL
+       AND (d.enrollment_id IN (SELECT e.id FROM enrollment e
+                                 WHERE e.institution_id = p_institution
+                                   AND e.person_id IN (p_person, anonymous_id))
+            OR strpos(d.data::text, p_person::text) > 0
+            OR (p_principal IS NOT NULL AND strpos(d.data::text, p_principal::text) > 0)
+            OR (coalesce(v_name, '') <> '' AND strpos(lower(d.data::text), lower(v_name)) > 0)
+            OR (coalesce(v_email, '') <> ''
+                AND strpos(lower(d.data::text), lower(v_email)) > 0));
+    DELETE FROM event_cursor c
+     WHERE c.institution_id = p_institution AND c.principal_id = p_principal;
 
     -- The trail keeps what happened, about the anonymous person.
     UPDATE audit_event x SET resource_id = anonymous_id::text

@@ -99,7 +99,9 @@ def mutate(data):
 
 def main():
     seeds_dir = os.environ["TRIAD_SEEDS"]
-    seeds = [open(os.path.join(seeds_dir, f), "rb").read() for f in sorted(os.listdir(seeds_dir))]
+    # SignOut would revoke the token every later session signs in with.
+    seeds = [open(os.path.join(seeds_dir, f), "rb").read() for f in sorted(os.listdir(seeds_dir))
+             if f != "sign_out"]
     count = int(os.environ.get("TRIAD_MUTATIONS", "400"))
     decoded = closed = 0
     sock = session()

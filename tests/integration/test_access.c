@@ -391,6 +391,10 @@ static const struct {
 	{"list_consents",               "AAAADAAA", "ANNNNNNN"},
 	{"list_advisory_judgements",    "AADADAAA", "ANNNNNNN"},
 	{"list_sent_feedback_requests", "AAAAADDA", "ANNNNNNN"},
+	/* the partners' event stream */
+	{"list_domain_events",          "AAADDAAA", "ANNNNNNN"},
+	{"subscribe",                   "AAADDAAA", "ANNNNNNN"},
+	{"ack_events",                  "AAADDAAA", "ANNNNNNN"},
 };
 
 /* The request kind of a route-table RPC, by the name of its oneof field. */
@@ -530,6 +534,24 @@ attempt(Sess *s, const char *rpc_name, Tenant *t)
 		Sess other = sess_open(d.addr, made->create_token->token);
 		rpc_free(made);
 		BODY(SIGN_OUT, sign_out, so);
+		Triad__V1__Response *r = rpc(&other, inst, &req);
+		Triad__V1__Code code = r->status->code;
+		rpc_free(r);
+		sess_close(&other);
+		return code;
+	} else if (strcmp(rpc_name, "subscribe") == 0) {
+		/* On a session of its own, as sign_out: a subscription streams
+		 * events on the connection that asked for it. */
+		Triad__V1__Request mk = TRIAD__V1__REQUEST__INIT;
+		Triad__V1__CreateTokenRequest mkt = TRIAD__V1__CREATE_TOKEN_REQUEST__INIT;
+		Triad__V1__SubscribeRequest sub = TRIAD__V1__SUBSCRIBE_REQUEST__INIT;
+		mkt.label = "to-subscribe";
+		mk.body_case = TRIAD__V1__REQUEST__BODY_CREATE_TOKEN;
+		mk.create_token = &mkt;
+		Triad__V1__Response *made = rpc_ok(s, NULL, &mk);
+		Sess other = sess_open(d.addr, made->create_token->token);
+		rpc_free(made);
+		BODY(SUBSCRIBE, subscribe, sub);
 		Triad__V1__Response *r = rpc(&other, inst, &req);
 		Triad__V1__Code code = r->status->code;
 		rpc_free(r);

@@ -1048,6 +1048,18 @@ RECIPE(set_consent)
 	return &part;
 }
 
+RECIPE(ack_events)
+{
+	static Triad__V1__AckEventsRequest m;
+	static char cursor[32];
+	static int n;
+	m = (Triad__V1__AckEventsRequest)TRIAD__V1__ACK_EVENTS_REQUEST__INIT;
+	snprintf(cursor, sizeof cursor, "1-%d", ++n);
+	m.cursor = cursor;
+	BODY(req, ACK_EVENTS, ack_events, m);
+	return &op;
+}
+
 RECIPE(add_advisory_judgement)
 {
 	static Triad__V1__AddAdvisoryJudgementRequest m;
@@ -1454,6 +1466,7 @@ static const Recipe recipes[] = {
 	ROW(END_AMBASSADOR, end_ambassador),
 	ROW(RECORD_AMBASSADOR_ACTIVITY, record_ambassador_activity),
 	ROW(ERASE_PERSON, erase_person),
+	ROW(ACK_EVENTS, ack_events),
 };
 
 static const Recipe *
@@ -1615,6 +1628,19 @@ audit_rows(uint64_t request_id)
 	return v;
 }
 
+/* Domain events written by the request with this id (the stream's outbox). */
+static long
+event_rows(uint64_t request_id)
+{
+	char id[24];
+	snprintf(id, sizeof id, "%" PRIu64, request_id);
+	char *n = owner_sql("SELECT count(*) FROM domain_event WHERE request_id = $1::numeric", id,
+			    NULL, NULL);
+	long v = atol(n);
+	free(n);
+	return v;
+}
+
 /* The packed answer with its id set to id (the rest as it came). */
 static uint8_t *
 packed(Triad__V1__Response *r, uint64_t id, size_t *len)
@@ -1681,6 +1707,7 @@ check_kind(const Route *row, const Recipe *rc, char *fails, size_t size)
 		return;
 	}
 	long audit1 = audit_rows(id1);
+	long events1 = event_rows(id1);
 
 	/* The same again, with the same key. */
 	Triad__V1__Response *r2 = rpc(s, in, &req);
@@ -1715,6 +1742,16 @@ check_kind(const Route *row, const Recipe *rc, char *fails, size_t size)
 		     ")", id1);
 	if (audit2 != 0)
 		note(fails, size, name, "the repeat wrote %ld audit row(s): done twice", audit2);
+	/* A request flagged ROUTE_EVENT writes its domain events with the change,
+	 * and only then; others write none. */
+	if ((row->flags & ROUTE_EVENT) && events1 < 1)
+		note(fails, size, name, "is flagged ROUTE_EVENT but wrote no domain event "
+		     "(request id %" PRIu64 ")", id1);
+	if (!(row->flags & ROUTE_EVENT) && events1 != 0)
+		note(fails, size, name, "is not flagged ROUTE_EVENT but wrote %ld domain event(s)",
+		     events1);
+	if (event_rows(id2) != 0)
+		note(fails, size, name, "the repeat wrote domain events: done twice");
 	rpc_free(r1);
 	rpc_free(r2);
 
