@@ -59,6 +59,7 @@ send_state(SdNotify *n, const char *state)
 #endif
 }
 
+#ifdef TRIAD_HAVE_SYSTEMD
 static void
 on_watchdog(evutil_socket_t fd, short what, void *arg)
 {
@@ -66,6 +67,7 @@ on_watchdog(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	send_state(arg, "WATCHDOG=1");
 }
+#endif
 
 SdNotify *
 sdnotify_new(struct event_base *base)
