@@ -21,6 +21,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "registry.h"
+#include "sdnotify.h"
 #include "server.h"
 
 static const char usage_text[] =
@@ -161,6 +162,7 @@ config_build(const Options *opt, Config *cfg, char err[CONFIG_ERR_MAX])
 typedef struct SignalCtx {
 	Server *srv;
 	const Options *opt;
+	SdNotify *sd;
 } SignalCtx;
 
 static void
@@ -168,6 +170,7 @@ on_stop_signal(evutil_socket_t sig, short what, void *arg)
 {
 	SignalCtx *ctx = arg;
 	log_info("signal", "name=%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	sdnotify_stopping(ctx->sd);
 	server_drain(ctx->srv);
 }
 
@@ -178,13 +181,16 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	Config next;
 	char err[CONFIG_ERR_MAX];
 
+	sdnotify_reloading(ctx->sd);
 	if (!config_build(ctx->opt, &next, err)) {
 		char q[CONFIG_ERR_MAX + 16];
 		log_warn("config_reload_failed", "error=%s keeping=old",
 			 log_quote(q, sizeof q, err));
+		sdnotify_reloaded(ctx->sd, false);
 		return;
 	}
 	server_reload(ctx->srv, &next);
+	sdnotify_reloaded(ctx->sd, true);
 }
 
 static int
@@ -210,7 +216,12 @@ serve(const Options *opt, const Config *cfg)
 		fprintf(stderr, "triadd: %s\n", err);
 		return 1;
 	}
-	SignalCtx ctx = {srv, opt};
+	SignalCtx ctx = {srv, opt, sdnotify_new(srv->base)};
+	if (ctx.sd == NULL) {
+		fprintf(stderr, "triadd: out of memory\n");
+		server_free(srv);
+		return 1;
+	}
 	struct event *sigs[3] = {
 		evsignal_new(srv->base, SIGTERM, on_stop_signal, &ctx),
 		evsignal_new(srv->base, SIGINT, on_stop_signal, &ctx),
@@ -222,9 +233,12 @@ serve(const Options *opt, const Config *cfg)
 			return 1;
 		}
 	}
+	/* Listening, and the schema and the registry checked: ready. */
+	sdnotify_ready(ctx.sd, srv->bound);
 	int rc = server_run(srv);
 	for (int i = 0; i < 3; i++)
 		event_free(sigs[i]);
+	sdnotify_free(ctx.sd);
 	server_free(srv);
 	return rc;
 }

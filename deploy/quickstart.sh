@@ -25,7 +25,7 @@ cd "$ROOT"
 source "$ROOT/deploy/pg.sh"
 
 PACKAGES=(build-essential cmake pkg-config libevent-dev libprotobuf-c-dev protobuf-c-compiler
-	libpq-dev libinih-dev libssl-dev openssl postgresql procps)
+	libpq-dev libinih-dev libssl-dev libsystemd-dev openssl postgresql procps)
 BUILD=$ROOT/build
 CLIENT=$BUILD/client/triad
 FALLBACK_RUN=/var/tmp/triad-quickstart-$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)
@@ -149,7 +149,7 @@ cmd_start() {
 	fi
 	mkdir -p "$BUILD"
 	if ! { cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-		-DTRIAD_SANITIZE=OFF -DTRIAD_FUZZ=OFF -DTRIAD_TESTS=OFF &&
+		-DTRIAD_SANITIZE=OFF -DTRIAD_FUZZ=OFF -DTRIAD_TESTS=OFF -DTRIAD_SYSTEMD=ON &&
 		cmake --build "$BUILD" -j2; } >"$BUILD/quickstart-build.log" 2>&1; then
 		tail -n 40 "$BUILD/quickstart-build.log"
 		say ""

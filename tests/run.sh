@@ -52,8 +52,8 @@ step "packages"
 # which the tests that check mail start and stop themselves; tcpdump records what a
 # session puts on the wire (test_capture).
 BASE_PACKAGES=(build-essential cmake pkg-config libevent-dev libprotobuf-c-dev
-	protobuf-c-compiler libpq-dev libinih-dev libssl-dev openssl libcmocka-dev postgresql procps
-	protobuf-compiler python3 python3-protobuf tcpdump)
+	protobuf-c-compiler libpq-dev libinih-dev libssl-dev libsystemd-dev openssl libcmocka-dev
+	postgresql procps protobuf-compiler python3 python3-protobuf tcpdump)
 FUZZ_PACKAGES=(clang libclang-rt-dev)
 if [[ $(id -u) -eq 0 ]]; then
 	triad_install_packages "${BASE_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
@@ -88,7 +88,8 @@ if [[ -f $BUILD/CMakeCache.txt && "$(cat "$BUILD/.triad-signature" 2>/dev/null)"
 fi
 mkdir -p "$BUILD"
 if ! CC=$CC_NAME cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug \
-	-DCMAKE_C_FLAGS_DEBUG="-g -O1" -DTRIAD_SANITIZE=ON -DTRIAD_FUZZ=$FUZZ -DTRIAD_TESTS=ON; then
+	-DCMAKE_C_FLAGS_DEBUG="-g -O1" -DTRIAD_SANITIZE=ON -DTRIAD_FUZZ=$FUZZ -DTRIAD_TESTS=ON \
+	-DTRIAD_SYSTEMD=ON; then
 	echo
 	echo "FAILED: cmake could not configure the project (see the messages above)"
 	exit 1
