@@ -9,7 +9,10 @@
  *     middle of the request: it waits for the first one's outcome (the key
  *     is a row, and the retry's claim waits for the first's transaction);
  *   - a session ended on one instance (its token revoked) is refused on the
- *     other at its next request.
+ *     other at its next request;
+ *   - a partner's event stream resumes on the other instance from the
+ *     cursor it acknowledged on the first, and hears of changes made
+ *     through either.
  *
  * deploy/OPERATIONS.md, "Several triadd side by side", lists what state
  * there is and where it lives.
@@ -302,14 +305,110 @@ test_sign_out_on_one_ends_session_on_other(void **state)
 	sess_close(&sb);
 }
 
-/*
- * ---- the event stream resumes on the other instance ----
- *
- * Reserved for the partner event stream: a subscriber that loses its
- * connection to one instance reconnects to the other with its cursor and
- * gets the events after it, none twice and none missing. The test comes
- * with the stream.
- */
+/* ---- the event stream resumes on the other instance ---- */
+
+/* A change that writes one event: a learning line of programme, through s. */
+static void
+add_line(Sess *s, const char *inst, const char *programme, int n)
+{
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__CreateLearningLineRequest m = TRIAD__V1__CREATE_LEARNING_LINE_REQUEST__INIT;
+	Triad__V1__LearningLine l = TRIAD__V1__LEARNING_LINE__INIT;
+	char name[64], code[32];
+	snprintf(name, sizeof name, "Line %d", n);
+	snprintf(code, sizeof code, "L%d", n);
+	l.programme_id = (char *)programme;
+	l.name = name;
+	l.code = code;
+	m.line = &l;
+	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_LEARNING_LINE;
+	req.create_learning_line = &m;
+	rpc_free(rpc_ok(s, inst, &req));
+}
+
+/* Subscribes on s (after its acknowledged cursor when from_ack); returns
+ * the subscription's request id. */
+static uint64_t
+subscribe(Sess *s, const char *inst, bool from_ack)
+{
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__SubscribeRequest m = TRIAD__V1__SUBSCRIBE_REQUEST__INIT;
+	m.after = "";
+	m.from_ack = from_ack;
+	req.body_case = TRIAD__V1__REQUEST__BODY_SUBSCRIBE;
+	req.subscribe = &m;
+	rpc_free(rpc_ok(s, inst, &req));
+	return req.id;
+}
+
+/* The next event of subscription sub on s (within 15 s) into id and cursor. */
+static void
+next_event(Sess *s, uint64_t sub, char id[40], char cursor[64])
+{
+	Triad__V1__Response *r = tc_recv(s->fd, 15000, NULL);
+	assert_non_null(r);
+	assert_int_equal(r->id, sub);
+	assert_int_equal(r->body_case, TRIAD__V1__RESPONSE__BODY_DOMAIN_EVENT);
+	snprintf(id, 40, "%s", r->domain_event->id);
+	snprintf(cursor, 64, "%s", r->domain_event->cursor);
+	rpc_free(r);
+}
+
+static void
+test_event_stream_resumes_on_other_instance(void **state)
+{
+	(void)state;
+	Sess op = session(&a, 7);
+	char slug[64], machine[80], id[4][40], cursor[4][64], again[40], c2[64];
+	make_institution(&op, "stream-two", "Two Instances", slug);
+	char *programme = make_programme(&op, slug, "TWO", 0);
+	char *partner = make_machine(&op, slug, NULL, "stream-sync", machine);
+	Sess ob = session(&b, 8);
+
+	/* Subscribed on a: the programme, then two changes made through b. */
+	Sess pa = sess_open(a.addr, partner);
+	pa.next_id = 100;
+	uint64_t sub = subscribe(&pa, slug, false);
+	next_event(&pa, sub, id[0], cursor[0]);
+	add_line(&ob, slug, programme, 1);
+	add_line(&ob, slug, programme, 2);
+	next_event(&pa, sub, id[1], cursor[1]);
+	next_event(&pa, sub, id[2], cursor[2]);
+
+	/* The partner acknowledges the second, handles the third, and loses
+	 * its connection to a; meanwhile one more change, through a. */
+	Triad__V1__Request ack = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__AckEventsRequest am = TRIAD__V1__ACK_EVENTS_REQUEST__INIT;
+	am.cursor = cursor[1];
+	ack.body_case = TRIAD__V1__REQUEST__BODY_ACK_EVENTS;
+	ack.ack_events = &am;
+	Sess pa2 = sess_open(a.addr, partner);
+	rpc_free(rpc_ok(&pa2, slug, &ack));
+	sess_close(&pa2);
+	sess_close(&pa);
+	add_line(&op, slug, programme, 3);
+
+	/* On b, from the acknowledged cursor: the third again, then the fourth;
+	 * nothing before the ack. Deduplicated by id, every event once. */
+	Sess pb = sess_open(b.addr, partner);
+	pb.next_id = 200;
+	sub = subscribe(&pb, slug, true);
+	next_event(&pb, sub, again, c2);
+	assert_string_equal(again, id[2]);
+	next_event(&pb, sub, id[3], cursor[3]);
+	for (int i = 0; i < 3; i++)
+		assert_string_not_equal(id[3], id[i]);
+	bool timed_out = false;
+	Triad__V1__Response *r = tc_recv(pb.fd, 300, &timed_out);
+	assert_null(r);   /* no more: nothing twice */
+	assert_true(timed_out);
+
+	sess_close(&pb);
+	sess_close(&ob);
+	sess_close(&op);
+	free(programme);
+	free(partner);
+}
 
 int
 main(void)
@@ -318,7 +417,7 @@ main(void)
 		cmocka_unit_test(test_retry_on_other_instance_replays_first_answer),
 		cmocka_unit_test(test_retry_while_first_in_flight_waits_for_it),
 		cmocka_unit_test(test_sign_out_on_one_ends_session_on_other),
-		/* the event stream's resume on the other instance goes here */
+		cmocka_unit_test(test_event_stream_resumes_on_other_instance),
 	};
 	return harness_run_group_tests(tests, setup, teardown);
 }
