@@ -421,6 +421,14 @@ CREATE OR REPLACE FUNCTION triad_erasure_plan()
                                   'her feedback questions to coaches, deleted; once she is '
                                   'known nowhere, the service''s too (sign-in codes)'),
     ('signin_code', 'person_id', 'deleted once she is known nowhere'),
+    ('conversation', 'created_by', 'set to null; the notes and private note of conversations '
+                                   'about her erased'),
+    ('conversation_person', 'person_id', 'kept, moved'),
+    ('conversation_action', 'owner_person_id', 'kept, moved; the descriptions of actions in '
+                                               'conversations about her erased'),
+    ('logbook_chapter', 'shared_with_person_id', 'set to null; the text of her chapters erased'),
+    ('logbook_comment', 'author_person_id', 'kept, moved; comments she wrote and those on her '
+                                            'chapters erased'),
     ('audit_event', 'resource_id', 'rows about her point at the anonymous person'),
     ('*', '*', 'her name and e-mail address, wherever they still appear in the '
                'institution''s text, become [erased]')
@@ -577,6 +585,39 @@ BEGIN
     GET DIAGNOSTICS invites_count = ROW_COUNT;
     UPDATE invite v SET person_id = anonymous_id
      WHERE v.institution_id = p_institution AND v.person_id = p_person;
+
+    -- The journey: conversations and chapters stay (they count for the
+    -- programme), what was written in them about her or by her goes.
+    UPDATE conversation c SET notes = '[erased]', private_note = ''
+     WHERE c.institution_id = p_institution AND c.enrollment_id = ANY (v_mine)
+       AND (c.notes <> '' OR c.private_note <> '');
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    texts_count := texts_count + v_rows;
+    UPDATE conversation c SET created_by = NULL
+     WHERE c.institution_id = p_institution AND c.created_by = p_principal;
+    UPDATE conversation_person cp SET person_id = anonymous_id
+     WHERE cp.institution_id = p_institution AND cp.person_id = p_person;
+    UPDATE conversation_action a SET owner_person_id = anonymous_id
+     WHERE a.institution_id = p_institution AND a.owner_person_id = p_person;
+    UPDATE conversation_action a SET description = '[erased]'
+     WHERE a.institution_id = p_institution
+       AND a.conversation_id IN (SELECT c.id FROM conversation c
+                                  WHERE c.institution_id = p_institution
+                                    AND c.enrollment_id = ANY (v_mine));
+    UPDATE logbook_chapter ch SET shared_with_person_id = NULL
+     WHERE ch.institution_id = p_institution AND ch.shared_with_person_id = p_person;
+    UPDATE logbook_chapter ch SET text = '[erased]'
+     WHERE ch.institution_id = p_institution AND ch.enrollment_id = ANY (v_mine);
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    texts_count := texts_count + v_rows;
+    UPDATE logbook_comment k SET author_person_id = anonymous_id
+     WHERE k.institution_id = p_institution AND k.author_person_id = p_person;
+    UPDATE logbook_comment k SET text = '[erased]'
+     WHERE k.institution_id = p_institution
+       AND (k.author_person_id = anonymous_id
+            OR k.chapter_id IN (SELECT ch.id FROM logbook_chapter ch
+                                 WHERE ch.institution_id = p_institution
+                                   AND ch.enrollment_id = ANY (v_mine)));
 
     -- Coaching: the relations and feedback stay (they count per coach),
     -- what she wrote and what was written about her goes.
