@@ -834,8 +834,8 @@ CREATE OR REPLACE FUNCTION triad_timeline_kinds() RETURNS text[]
 -- never the notes of a conversation.
 CREATE OR REPLACE VIEW timeline_v WITH (security_barrier, security_invoker = true) AS
 SELECT t.id, t.enrollment_id, t.kind, triad_ts(t.at) AS at, t.title,
-       CASE WHEN t.notes AND NOT (triad_staff() OR t.person_id = triad_person()
-                                  OR t.with_person = triad_person())
+       CASE WHEN t.notes AND NOT coalesce(triad_staff() OR t.person_id = triad_person()
+                                           OR t.with_person = triad_person(), false)
             THEN '' ELSE t.detail END AS detail,
        t.at AS sort_at
   FROM timeline_entry_v t
