@@ -455,7 +455,7 @@ write_run(Client *c, const Command *cmd, const CliArgs *args)
 }
 
 static const CliOption write_options[] = {
-	{"from-file", 'F', "PATH", "read the text from PATH ('-': standard input)"},
+	{"from-file", 0, "PATH", "read the text from PATH ('-': standard input)"},
 	END_OPTIONS,
 };
 
