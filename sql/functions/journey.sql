@@ -305,7 +305,8 @@ END
 $$;
 
 -- Staff write the notes (NULL: unchanged), the private note (NULL:
--- unchanged), or record that it was held (at p_held_at, or now).
+-- unchanged), or record that it was held: at p_held_at, else as planned
+-- (or now, when that is earlier).
 CREATE OR REPLACE FUNCTION triad_conversation_record(p_key text, p_notes text, p_private text,
                                                      p_held boolean, p_held_at text,
                                                      p_request_id numeric)
@@ -327,7 +328,8 @@ BEGIN
     UPDATE conversation
        SET notes = coalesce(p_notes, notes),
            private_note = coalesce(p_private, private_note),
-           held_at = CASE WHEN p_held OR v_held IS NOT NULL THEN coalesce(v_held, held_at, now())
+           held_at = CASE WHEN p_held OR v_held IS NOT NULL
+                          THEN coalesce(v_held, held_at, least(planned_at, now()))
                           ELSE held_at END
      WHERE id = v_id;
     PERFORM triad_audit(CASE WHEN p_held OR v_held IS NOT NULL THEN 'conversation.held'
