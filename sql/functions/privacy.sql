@@ -70,6 +70,12 @@ CREATE OR REPLACE FUNCTION triad_my_data_in(p_institution uuid, p_person uuid, p
                      AND (t.person_id = p_person OR t.principal_id = p_principal)
         UNION ALL SELECT a.id::text FROM ambassador a
                    WHERE a.institution_id = p_institution AND a.person_id = p_person
+        UNION ALL SELECT cv.id::text FROM conversation cv
+                   WHERE cv.institution_id = p_institution
+                     AND cv.enrollment_id IN (SELECT id FROM mine_enrollment)
+        UNION ALL SELECT lc.id::text FROM logbook_chapter lc
+                   WHERE lc.institution_id = p_institution
+                     AND lc.enrollment_id IN (SELECT id FROM mine_enrollment)
     )
     SELECT json_build_object(
         'institution', i.slug,
@@ -157,7 +163,41 @@ CREATE OR REPLACE FUNCTION triad_my_data_in(p_institution uuid, p_person uuid, p
                         'created_at', triad_ts(j.created_at))
                                     ORDER BY j.created_at)
                       FROM advisory_judgement j JOIN organisation jo ON jo.id = j.organisation_id
-                     WHERE j.institution_id = e.institution_id AND j.enrollment_id = e.id), '[]'))
+                     WHERE j.institution_id = e.institution_id AND j.enrollment_id = e.id), '[]'),
+                -- Her conversations with their notes (the private note is
+                -- staff's, not hers) and her logbook.
+                'conversations', coalesce((
+                    SELECT json_agg(json_build_object(
+                        'id', cv.id, 'kind', cv.kind, 'planned_at', triad_ts(cv.planned_at),
+                        'held_at', triad_ts(cv.held_at), 'notes', cv.notes,
+                        'actions', coalesce((
+                            SELECT json_agg(json_build_object(
+                                'description', ca.description, 'due_on', ca.due_on,
+                                'done_at', triad_ts(ca.done_at)) ORDER BY ca.created_at)
+                              FROM conversation_action ca
+                             WHERE ca.institution_id = cv.institution_id
+                               AND ca.conversation_id = cv.id), '[]'))
+                                    ORDER BY cv.planned_at)
+                      FROM conversation cv
+                     WHERE cv.institution_id = e.institution_id AND cv.enrollment_id = e.id), '[]'),
+                'logbook', coalesce((
+                    SELECT json_agg(json_build_object(
+                        'id', lc.id, 'module', lm.code, 'text', lc.text,
+                        'saved_at', triad_ts(lc.saved_at),
+                        'submitted_at', triad_ts(lc.submitted_at),
+                        'comments', coalesce((
+                            SELECT json_agg(json_build_object(
+                                'text', lk.text, 'created_at', triad_ts(lk.created_at))
+                                            ORDER BY lk.created_at)
+                              FROM logbook_comment lk
+                             WHERE lk.institution_id = lc.institution_id
+                               AND lk.chapter_id = lc.id), '[]'))
+                                    ORDER BY lm.sequence)
+                      FROM logbook_chapter lc
+                      JOIN module lm ON lm.institution_id = lc.institution_id
+                                    AND lm.id = lc.module_id
+                     WHERE lc.institution_id = e.institution_id AND lc.enrollment_id = e.id),
+                    '[]'))
                             ORDER BY e.created_at)
               FROM mine_enrollment e
               LEFT JOIN cohort c ON c.institution_id = e.institution_id AND c.id = e.cohort_id

@@ -283,6 +283,12 @@ test_timeline(void **state)
 	int rc = triad_at(NULL, anna_token, "", "timeline --kind diary", out, sizeof out);
 	assert_int_equal(rc, 2);
 	expect_contains(out, "\"diary\" is not a kind of timeline entry");
+
+	/* Her export holds her conversations and logbook, not the private note. */
+	triad_ok(anna_token, "", "me export", out, sizeof out);
+	expect_contains(out, "Motivatie: de regio beter leren kennen");
+	expect_contains(out, "Eerste inzichten uit module 1");
+	expect_lacks(out, "Twijfel");
 }
 
 int
