@@ -55,6 +55,12 @@ extern const Command cmd_institution;
 /* cmd_invite.c */
 extern const Command cmd_invite;
 
+/* cmd_journey.c */
+extern const Command cmd_journey;
+extern const Command cmd_conversation;
+extern const Command cmd_logbook;
+extern const Command cmd_timeline;
+
 /* cmd_login.c */
 extern const Command cmd_login;
 extern const Command cmd_logout;

@@ -176,6 +176,22 @@ static const Policy policies[VERB_COUNT_] = {
 	[VERB_EVENT_STREAM] = {"event_stream", SCOPE_TENANT,
 			       OP | ADMIN | STAFF | R(EMPLOYER_CONTACT) | PARTNER,
 			       "read the event stream"},
+	/* The learning journey: which conversation, chapter or timeline entry
+	 * a caller sees is the database's to say (journey.sql). */
+	[VERB_CONVERSATION_READ] = {"conversation_read", SCOPE_TENANT,
+				    OP | ADMIN | STAFF | PARTICIPANT | COACH, "see conversations"},
+	[VERB_CONVERSATION_WRITE] = {"conversation_write", SCOPE_TENANT, OP | ADMIN | STAFF,
+				     "plan and record conversations"},
+	[VERB_ACTION_COMPLETE] = {"action_complete", SCOPE_TENANT,
+				  OP | ADMIN | STAFF | PARTICIPANT | COACH, "complete agreed actions"},
+	[VERB_LOGBOOK_READ] = {"logbook_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT | COACH,
+			       "read logbooks"},
+	[VERB_LOGBOOK_WRITE] = {"logbook_write", SCOPE_TENANT, PARTICIPANT, "write a logbook"},
+	[VERB_LOGBOOK_COMMENT] = {"logbook_comment", SCOPE_TENANT, ADMIN | STAFF | COACH,
+				  "comment on logbook chapters"},
+	[VERB_TIMELINE_READ] = {"timeline_read", SCOPE_TENANT,
+				OP | ADMIN | STAFF | PARTICIPANT | COACH | R(EMPLOYER_CONTACT),
+				"see a participant's timeline"},
 };
 
 const char *

@@ -132,6 +132,13 @@ typedef enum Verb {
 	VERB_CONSENT_READ,
 	VERB_JUDGEMENT_READ,
 	VERB_EVENT_STREAM,              /* the partners' event stream: list, subscribe, ack */
+	VERB_CONVERSATION_READ,         /* staff all, the participant and the coach their own */
+	VERB_CONVERSATION_WRITE,        /* staff plan and record conversations */
+	VERB_ACTION_COMPLETE,           /* staff, or the owner of an agreed action */
+	VERB_LOGBOOK_READ,
+	VERB_LOGBOOK_WRITE,             /* the participant writes her own chapters */
+	VERB_LOGBOOK_COMMENT,           /* staff and the programme coach */
+	VERB_TIMELINE_READ,             /* what of a journey the caller may see */
 	VERB_COUNT_
 } Verb;
 

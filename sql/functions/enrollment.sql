@@ -600,6 +600,10 @@ BEGIN
         PERFORM triad_raise('TR409', format('admission needs a place: this enrollment is number %s on the waitlist',
                                             v_position));
     END IF;
+    -- The programme may require a held intake conversation (journey.sql).
+    IF p_status = 'admitted' AND triad_intake_problem(p_id) IS NOT NULL THEN
+        PERFORM triad_raise('TR409', triad_intake_problem(p_id), 'transition_enrollment.status');
+    END IF;
     IF p_status IN ('active', 'completed') AND e.blocked_reason IS NOT NULL THEN
         PERFORM triad_raise('TR409', format('the enrollment is blocked: %s; staff must record how it was resolved first',
                                             e.blocked_reason));

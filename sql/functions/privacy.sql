@@ -70,6 +70,12 @@ CREATE OR REPLACE FUNCTION triad_my_data_in(p_institution uuid, p_person uuid, p
                      AND (t.person_id = p_person OR t.principal_id = p_principal)
         UNION ALL SELECT a.id::text FROM ambassador a
                    WHERE a.institution_id = p_institution AND a.person_id = p_person
+        UNION ALL SELECT cv.id::text FROM conversation cv
+                   WHERE cv.institution_id = p_institution
+                     AND cv.enrollment_id IN (SELECT id FROM mine_enrollment)
+        UNION ALL SELECT lc.id::text FROM logbook_chapter lc
+                   WHERE lc.institution_id = p_institution
+                     AND lc.enrollment_id IN (SELECT id FROM mine_enrollment)
     )
     SELECT json_build_object(
         'institution', i.slug,
@@ -157,7 +163,41 @@ CREATE OR REPLACE FUNCTION triad_my_data_in(p_institution uuid, p_person uuid, p
                         'created_at', triad_ts(j.created_at))
                                     ORDER BY j.created_at)
                       FROM advisory_judgement j JOIN organisation jo ON jo.id = j.organisation_id
-                     WHERE j.institution_id = e.institution_id AND j.enrollment_id = e.id), '[]'))
+                     WHERE j.institution_id = e.institution_id AND j.enrollment_id = e.id), '[]'),
+                -- Her conversations with their notes (the private note is
+                -- staff's, not hers) and her logbook.
+                'conversations', coalesce((
+                    SELECT json_agg(json_build_object(
+                        'id', cv.id, 'kind', cv.kind, 'planned_at', triad_ts(cv.planned_at),
+                        'held_at', triad_ts(cv.held_at), 'notes', cv.notes,
+                        'actions', coalesce((
+                            SELECT json_agg(json_build_object(
+                                'description', ca.description, 'due_on', ca.due_on,
+                                'done_at', triad_ts(ca.done_at)) ORDER BY ca.created_at)
+                              FROM conversation_action ca
+                             WHERE ca.institution_id = cv.institution_id
+                               AND ca.conversation_id = cv.id), '[]'))
+                                    ORDER BY cv.planned_at)
+                      FROM conversation cv
+                     WHERE cv.institution_id = e.institution_id AND cv.enrollment_id = e.id), '[]'),
+                'logbook', coalesce((
+                    SELECT json_agg(json_build_object(
+                        'id', lc.id, 'module', lm.code, 'text', lc.text,
+                        'saved_at', triad_ts(lc.saved_at),
+                        'submitted_at', triad_ts(lc.submitted_at),
+                        'comments', coalesce((
+                            SELECT json_agg(json_build_object(
+                                'text', lk.text, 'created_at', triad_ts(lk.created_at))
+                                            ORDER BY lk.created_at)
+                              FROM logbook_comment lk
+                             WHERE lk.institution_id = lc.institution_id
+                               AND lk.chapter_id = lc.id), '[]'))
+                                    ORDER BY lm.sequence)
+                      FROM logbook_chapter lc
+                      JOIN module lm ON lm.institution_id = lc.institution_id
+                                    AND lm.id = lc.module_id
+                     WHERE lc.institution_id = e.institution_id AND lc.enrollment_id = e.id),
+                    '[]'))
                             ORDER BY e.created_at)
               FROM mine_enrollment e
               LEFT JOIN cohort c ON c.institution_id = e.institution_id AND c.id = e.cohort_id
@@ -421,6 +461,14 @@ CREATE OR REPLACE FUNCTION triad_erasure_plan()
                                   'her feedback questions to coaches, deleted; once she is '
                                   'known nowhere, the service''s too (sign-in codes)'),
     ('signin_code', 'person_id', 'deleted once she is known nowhere'),
+    ('conversation', 'created_by', 'set to null; the notes and private note of conversations '
+                                   'about her erased'),
+    ('conversation_person', 'person_id', 'kept, moved'),
+    ('conversation_action', 'owner_person_id', 'kept, moved; the descriptions of actions in '
+                                               'conversations about her erased'),
+    ('logbook_chapter', 'shared_with_person_id', 'set to null; the text of her chapters erased'),
+    ('logbook_comment', 'author_person_id', 'kept, moved; comments she wrote and those on her '
+                                            'chapters erased'),
     ('audit_event', 'resource_id', 'rows about her point at the anonymous person'),
     ('domain_event', 'data', 'the data of events by, about or naming her erased'),
     ('event_cursor', 'principal_id', 'deleted'),
@@ -579,6 +627,39 @@ BEGIN
     GET DIAGNOSTICS invites_count = ROW_COUNT;
     UPDATE invite v SET person_id = anonymous_id
      WHERE v.institution_id = p_institution AND v.person_id = p_person;
+
+    -- The journey: conversations and chapters stay (they count for the
+    -- programme), what was written in them about her or by her goes.
+    UPDATE conversation c SET notes = '[erased]', private_note = ''
+     WHERE c.institution_id = p_institution AND c.enrollment_id = ANY (v_mine)
+       AND (c.notes <> '' OR c.private_note <> '');
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    texts_count := texts_count + v_rows;
+    UPDATE conversation c SET created_by = NULL
+     WHERE c.institution_id = p_institution AND c.created_by = p_principal;
+    UPDATE conversation_person cp SET person_id = anonymous_id
+     WHERE cp.institution_id = p_institution AND cp.person_id = p_person;
+    UPDATE conversation_action a SET owner_person_id = anonymous_id
+     WHERE a.institution_id = p_institution AND a.owner_person_id = p_person;
+    UPDATE conversation_action a SET description = '[erased]'
+     WHERE a.institution_id = p_institution
+       AND a.conversation_id IN (SELECT c.id FROM conversation c
+                                  WHERE c.institution_id = p_institution
+                                    AND c.enrollment_id = ANY (v_mine));
+    UPDATE logbook_chapter ch SET shared_with_person_id = NULL
+     WHERE ch.institution_id = p_institution AND ch.shared_with_person_id = p_person;
+    UPDATE logbook_chapter ch SET text = '[erased]'
+     WHERE ch.institution_id = p_institution AND ch.enrollment_id = ANY (v_mine);
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    texts_count := texts_count + v_rows;
+    UPDATE logbook_comment k SET author_person_id = anonymous_id
+     WHERE k.institution_id = p_institution AND k.author_person_id = p_person;
+    UPDATE logbook_comment k SET text = '[erased]'
+     WHERE k.institution_id = p_institution
+       AND (k.author_person_id = anonymous_id
+            OR k.chapter_id IN (SELECT ch.id FROM logbook_chapter ch
+                                 WHERE ch.institution_id = p_institution
+                                   AND ch.enrollment_id = ANY (v_mine)));
 
     -- Coaching: the relations and feedback stay (they count per coach),
     -- what she wrote and what was written about her goes.

@@ -395,6 +395,30 @@ static const struct {
 	{"list_domain_events",          "AAADDAAA", "ANNNNNNN"},
 	{"subscribe",                   "AAADDAAA", "ANNNNNNN"},
 	{"ack_events",                  "AAADDAAA", "ANNNNNNN"},
+	/* the learning journey: staff plan and record conversations and set
+	 * the programme's plan; the participant writes her logbook; staff and
+	 * coaches comment; an employer contact may ask for a timeline (what
+	 * it shows is the consent's to say: test_journey) */
+	{"set_journey_plan",             "AAADDDDA", "ANNNNNNN"},
+	{"get_journey",                  "AAAADDDA", "ANNNNNNN"},
+	{"plan_conversation",            "AAADDDDA", "ANNNNNNN"},
+	{"record_conversation",          "AAADDDDA", "ANNNNNNN"},
+	{"get_conversation",             "AAAAADDA", "ANNNNNNN"},
+	{"list_conversations",           "AAAAADDA", "ANNNNNNN"},
+	{"link_chapter",                 "AAADDDDA", "ANNNNNNN"},
+	{"add_conversation_action",      "AAADDDDA", "ANNNNNNN"},
+	{"complete_conversation_action", "AAAAADDA", "ANNNNNNN"},
+	{"list_conversation_actions",    "AAAAADDA", "ANNNNNNN"},
+	{"save_chapter",                 "DDDADDDD", "DNNNNNNN"},
+	{"submit_chapter",               "DDDADDDD", "DNNNNNNN"},
+	{"share_chapter",                "DDDADDDD", "DNNNNNNN"},
+	{"get_chapter",                  "AAAAADDA", "ANNNNNNN"},
+	{"list_chapters",                "AAAAADDA", "ANNNNNNN"},
+	/* a coach passes the role check, and the database refuses one who
+	 * is not the participant's programme coach (PERMISSION_DENIED) */
+	{"comment_chapter",              "DAADDDDA", "DNNNNNNN"},
+	{"list_chapter_comments",        "AAAAADDA", "ANNNNNNN"},
+	{"list_timeline",                "AAAAAADA", "ANNNNNNN"},
 };
 
 /* The request kind of a route-table RPC, by the name of its oneof field. */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "registry.h"
@@ -39,6 +40,9 @@ static Sess op, part, assessor, coach, hr;
 static char *employer, *programme, *upd_programme, *line, *outcome, *module, *cohort, *run;
 static char *p_person, *p_enrollment, *coach_person, *relation, *community, *question,
 	*delivered_product, *board, *meeting, *event, *ambassador;
+/* The journey: a programme for its plan, a module whose chapter is open,
+ * one whose chapter is submitted, and a conversation. */
+static char *j_programme, *j_open_module, *j_done_module, *j_conversation;
 
 /* Request ids unique in the whole database, so that audit rows can be
  * counted by request id: the process id in the high bits, the session's
@@ -1395,6 +1399,195 @@ RECIPE(erase_person)
 	return &op;
 }
 
+
+/* ---- the learning journey ---- */
+
+/* A module of the fixture programme whose one session (in the fixture
+ * cohort) was held yesterday, so that its logbook chapter is open. */
+static char *
+mk_open_module(void)
+{
+	char *mod = mk_module();
+	char *r = mk_run(mod);
+	REQ(req);
+	Triad__V1__CreateSessionRequest m = TRIAD__V1__CREATE_SESSION_REQUEST__INIT;
+	Triad__V1__Session s = TRIAD__V1__SESSION__INIT;
+	char at[32];
+	time_t t = time(NULL) - 86400;
+	strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	s.run_id = r;
+	s.starts_at = at;
+	s.title = "Laatste moduledag";
+	m.session = &s;
+	m.record_history = true;
+	BODY(&req, CREATE_SESSION, create_session, m);
+	rpc_free(rpc_ok(&op, inst, &req));
+	free(r);
+	return mod;
+}
+
+/* The participant saves (and with submit, submits) the chapter of mod. */
+static void
+write_chapter(const char *mod, bool submit)
+{
+	REQ(req);
+	Triad__V1__SaveChapterRequest m = TRIAD__V1__SAVE_CHAPTER_REQUEST__INIT;
+	m.module_id = (char *)mod;
+	m.text = "Wat ik leerde over de stad en haar bewoners.";
+	BODY(&req, SAVE_CHAPTER, save_chapter, m);
+	rpc_free(rpc_ok(&part, inst, &req));
+	if (submit) {
+		REQ(sub);
+		Triad__V1__SubmitChapterRequest sm = TRIAD__V1__SUBMIT_CHAPTER_REQUEST__INIT;
+		sm.module_id = (char *)mod;
+		BODY(&sub, SUBMIT_CHAPTER, submit_chapter, sm);
+		rpc_free(rpc_ok(&part, inst, &sub));
+	}
+}
+
+RECIPE(set_journey_plan)
+{
+	static Triad__V1__SetJourneyPlanRequest m;
+	static int n;
+	m = (Triad__V1__SetJourneyPlanRequest)TRIAD__V1__SET_JOURNEY_PLAN_REQUEST__INIT;
+	m.programme_id = j_programme;
+	m.development_conversations = ++n % 20;
+	field_give(&m.base, "development_conversations");
+	BODY(req, SET_JOURNEY_PLAN, set_journey_plan, m);
+	return &op;
+}
+
+RECIPE(plan_conversation)
+{
+	static Triad__V1__PlanConversationRequest m;
+	static char at[32];
+	static int n;
+	m = (Triad__V1__PlanConversationRequest)TRIAD__V1__PLAN_CONVERSATION_REQUEST__INIT;
+	snprintf(at, sizeof at, "2031-05-%02d 10:00", ++n % 28 + 1);
+	m.enrollment_id = p_enrollment;
+	m.kind = TRIAD__V1__CONVERSATION_KIND__CONVERSATION_KIND_DEVELOPMENT;
+	m.planned_at = at;
+	BODY(req, PLAN_CONVERSATION, plan_conversation, m);
+	return &assessor;
+}
+
+/* A fresh conversation, planned without a key. */
+static char *
+mk_conversation(void)
+{
+	REQ(p);
+	const char *in;
+	r_plan_conversation(&p, &in);
+	Triad__V1__Response *r = rpc_ok(&assessor, inst, &p);
+	char *id = test_strdup(r->conversation->id);
+	rpc_free(r);
+	return id;
+}
+
+RECIPE(record_conversation)
+{
+	static Triad__V1__RecordConversationRequest m;
+	static char *conv;
+	free(conv);
+	conv = mk_conversation();
+	m = (Triad__V1__RecordConversationRequest)TRIAD__V1__RECORD_CONVERSATION_REQUEST__INIT;
+	m.conversation = conv;
+	m.notes = unique("Besproken: de leervragen ");
+	field_give(&m.base, "notes");
+	m.private_note = "Let op werkdruk";
+	field_give(&m.base, "private_note");
+	BODY(req, RECORD_CONVERSATION, record_conversation, m);
+	return &assessor;
+}
+
+RECIPE(link_chapter)
+{
+	static Triad__V1__LinkChapterRequest m;
+	static char *conv;
+	free(conv);
+	conv = mk_conversation();
+	m = (Triad__V1__LinkChapterRequest)TRIAD__V1__LINK_CHAPTER_REQUEST__INIT;
+	m.conversation = conv;
+	m.module_id = j_done_module;
+	BODY(req, LINK_CHAPTER, link_chapter, m);
+	return &assessor;
+}
+
+RECIPE(add_conversation_action)
+{
+	static Triad__V1__AddConversationActionRequest m;
+	m = (Triad__V1__AddConversationActionRequest)TRIAD__V1__ADD_CONVERSATION_ACTION_REQUEST__INIT;
+	m.conversation = j_conversation;
+	m.description = unique("Lees Termeer over netwerksturing ");
+	m.owner = p_person;
+	m.due_on = "2031-06-01";
+	BODY(req, ADD_CONVERSATION_ACTION, add_conversation_action, m);
+	return &assessor;
+}
+
+RECIPE(complete_conversation_action)
+{
+	static Triad__V1__CompleteConversationActionRequest m;
+	static char *action;
+	REQ(a);
+	const char *ain;
+	r_add_conversation_action(&a, &ain);
+	Triad__V1__Response *r = rpc_ok(&assessor, inst, &a);
+	free(action);
+	action = test_strdup(r->conversation_action->id);
+	rpc_free(r);
+	m = (Triad__V1__CompleteConversationActionRequest)
+		TRIAD__V1__COMPLETE_CONVERSATION_ACTION_REQUEST__INIT;
+	m.action = action;
+	BODY(req, COMPLETE_CONVERSATION_ACTION, complete_conversation_action, m);
+	return &part;
+}
+
+RECIPE(save_chapter)
+{
+	static Triad__V1__SaveChapterRequest m;
+	m = (Triad__V1__SaveChapterRequest)TRIAD__V1__SAVE_CHAPTER_REQUEST__INIT;
+	m.module_id = j_open_module;
+	m.text = unique("Concept: wat ik leerde ");
+	BODY(req, SAVE_CHAPTER, save_chapter, m);
+	return &part;
+}
+
+RECIPE(submit_chapter)
+{
+	static Triad__V1__SubmitChapterRequest m;
+	static char *mod;
+	free(mod);
+	mod = mk_open_module();
+	write_chapter(mod, false);
+	m = (Triad__V1__SubmitChapterRequest)TRIAD__V1__SUBMIT_CHAPTER_REQUEST__INIT;
+	m.module_id = mod;
+	BODY(req, SUBMIT_CHAPTER, submit_chapter, m);
+	return &part;
+}
+
+RECIPE(share_chapter)
+{
+	static Triad__V1__ShareChapterRequest m;
+	static int n;
+	m = (Triad__V1__ShareChapterRequest)TRIAD__V1__SHARE_CHAPTER_REQUEST__INIT;
+	m.module_id = j_done_module;
+	m.coach = ++n % 2 ? coach_person : "";
+	BODY(req, SHARE_CHAPTER, share_chapter, m);
+	return &part;
+}
+
+RECIPE(comment_chapter)
+{
+	static Triad__V1__CommentChapterRequest m;
+	m = (Triad__V1__CommentChapterRequest)TRIAD__V1__COMMENT_CHAPTER_REQUEST__INIT;
+	m.enrollment_id = p_enrollment;
+	m.module_id = j_done_module;
+	m.text = unique("Mooi hoe je de drie perspectieven verbindt ");
+	BODY(req, COMMENT_CHAPTER, comment_chapter, m);
+	return &assessor;
+}
+
 static const Recipe recipes[] = {
 	ROW(CREATE_INSTITUTION, create_institution),
 	ROW(CREATE_PERSON, create_person),
@@ -1465,6 +1658,16 @@ static const Recipe recipes[] = {
 	ROW(CREATE_AMBASSADOR, create_ambassador),
 	ROW(END_AMBASSADOR, end_ambassador),
 	ROW(RECORD_AMBASSADOR_ACTIVITY, record_ambassador_activity),
+	ROW(SET_JOURNEY_PLAN, set_journey_plan),
+	ROW(PLAN_CONVERSATION, plan_conversation),
+	ROW(RECORD_CONVERSATION, record_conversation),
+	ROW(LINK_CHAPTER, link_chapter),
+	ROW(ADD_CONVERSATION_ACTION, add_conversation_action),
+	ROW(COMPLETE_CONVERSATION_ACTION, complete_conversation_action),
+	ROW(SAVE_CHAPTER, save_chapter),
+	ROW(SUBMIT_CHAPTER, submit_chapter),
+	ROW(SHARE_CHAPTER, share_chapter),
+	ROW(COMMENT_CHAPTER, comment_chapter),
 	ROW(ERASE_PERSON, erase_person),
 	ROW(ACK_EVENTS, ack_events),
 };
@@ -1587,6 +1790,12 @@ setup(void **state)
 	}
 	event = mk_event(500, "2031-03-12T15:00:00Z");
 	ambassador = mk_ambassador();
+	/* The journey. */
+	j_programme = mk_programme();
+	j_open_module = mk_open_module();
+	j_done_module = mk_open_module();
+	write_chapter(j_done_module, true);
+	j_conversation = mk_conversation();
 	return 0;
 }
 
@@ -1602,7 +1811,8 @@ teardown(void **state)
 	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
 	char **all[] = {&employer, &programme, &upd_programme, &line, &outcome, &module, &cohort,
 			&run, &p_person, &p_enrollment, &coach_person, &relation, &community,
-			&question, &delivered_product, &board, &meeting, &event, &ambassador};
+			&question, &delivered_product, &board, &meeting, &event, &ambassador,
+			&j_programme, &j_open_module, &j_done_module, &j_conversation};
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
 		free(*all[i]);
 		*all[i] = NULL;
