@@ -23,6 +23,8 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent_struct.h>
+#include <event2/event.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -778,6 +780,32 @@ conn_take_frame(Conn *c, uint32_t len)
 }
 
 /*
+ * Reading a TLS connection again, after it was paused (busy) or held at
+ * its input limit: what OpenSSL has already taken from the socket and not
+ * handed on (SSL_pending, or bytes in the filter's underlying buffer) does
+ * not make the socket readable, so libevent would not look at it before
+ * more bytes arrive, and a client that sent its last requests and waits
+ * for their answers would wait until the frame timeout. Run the read
+ * callback for it now (from the loop, not from here).
+ */
+static void
+tls_read_pending(Conn *c)
+{
+	struct bufferevent *under = bufferevent_get_underlying(c->bev);
+	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+	bool pending = (ssl != NULL && SSL_pending(ssl) > 0) ||
+		       (under != NULL && evbuffer_get_length(bufferevent_get_input(under)) > 0);
+
+	if (!pending)
+		return;
+	if (under != NULL)
+		bufferevent_trigger(under, EV_READ,
+				    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+	else
+		event_active(&c->bev->ev_read, EV_READ, 1);
+}
+
+/*
  * After the PROXY header: the rest of the connection is TLS, through a
  * filter over the plain bufferevent that read the header. The client's
  * first handshake bytes may already wait in that bufferevent's input, so
@@ -870,10 +898,13 @@ conn_process(Conn *c)
 	c->processing = false;
 
 	if (c->state == CONN_ST_HELLO || c->state == CONN_ST_READY) {
-		if (conn_busy(c))
+		if (conn_busy(c)) {
 			bufferevent_disable(c->bev, EV_READ);
-		else
+		} else {
 			bufferevent_enable(c->bev, EV_READ);
+			if (c->tls && !c->tls_handshaking)
+				tls_read_pending(c);
+		}
 		if (c->srv->draining && conn_quiescent(c))
 			conn_fail(c, TRIAD__V1__CODE__CODE_UNAVAILABLE,
 				  "the server is shutting down; reconnect to continue");
