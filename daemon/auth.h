@@ -131,6 +131,15 @@ typedef enum Verb {
 	VERB_PERSON_FIND,               /* persons by name or e-mail, as far as one may see them */
 	VERB_CONSENT_READ,
 	VERB_JUDGEMENT_READ,
+	VERB_INTERNSHIP_READ,           /* placements and hours: staff, participant, host supervisor */
+	VERB_INTERNSHIP_WRITE,          /* staff place participants, decide plans, set minimums */
+	VERB_INTERNSHIP_OWN,            /* a participant's own plan, hours and documents */
+	VERB_HOURS_DECIDE,              /* the host supervisor verifies or rejects hours */
+	VERB_HOURS_REOPEN,              /* staff reopen a verification, with a reason */
+	VERB_DOCUMENT_READ,
+	VERB_INTERVISION_READ,
+	VERB_INTERVISION_WRITE,         /* staff plan sessions and record attendance */
+	VERB_INTERVISION_CASE,          /* a member brings a case */
 	VERB_COUNT_
 } Verb;
 

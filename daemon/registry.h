@@ -130,6 +130,7 @@ extern const Route community_routes[];
 extern const Route event_routes[];
 extern const Route notify_routes[];
 extern const Route privacy_routes[];
+extern const Route internship_routes[];
 
 /*
  * A statement parameter as a row names it: the body field's path (up to
