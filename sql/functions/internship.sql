@@ -58,7 +58,8 @@ SELECT p.id, p.enrollment_id, pe.name AS participant_name, pe.email AS participa
   LEFT JOIN internship_setting s ON s.institution_id = p.institution_id
                                 AND s.programme_id = prog.id
   LEFT JOIN principal dp ON dp.id = p.plan_decided_by
-  CROSS JOIN LATERAL (SELECT triad_staff() OR e.person_id = triad_person() AS insider) x
+  CROSS JOIN LATERAL (SELECT coalesce(triad_staff() OR e.person_id = triad_person(), false)
+                             AS insider) x
   CROSS JOIN LATERAL (
       -- The minimum counts verified hours only.
       SELECT coalesce(sum(h.hours) FILTER (WHERE h.status = 'verified'), 0) AS verified,
@@ -848,8 +849,9 @@ SELECT k.id, k.session_id, s.key AS session_key, pe.name AS participant_name,
   JOIN intervision_session_v s ON s.id = k.session_id
   JOIN enrollment e ON e.institution_id = k.institution_id AND e.id = k.enrollment_id
   JOIN person pe ON pe.id = e.person_id
-  CROSS JOIN LATERAL (SELECT s.facilitator_person_id = triad_person()
-                             OR triad_intervision_member(s.group_id) AS insider) x;
+  CROSS JOIN LATERAL (SELECT coalesce(s.facilitator_person_id = triad_person()
+                                      OR triad_intervision_member(s.group_id), false)
+                             AS insider) x;
 
 -- A member of the session's group (the caller, p_person) brings a case, or
 -- rewrites the one she brought.
