@@ -896,6 +896,118 @@ test_case_text_hidden_from_non_members(void **state)
 	free(group);
 }
 
+/* ---- the client ---- */
+
+/* The walk through the client: staff place, the participant plans, logs and
+ * submits, the supervisor verifies and rejects, staff read the hours; a
+ * report half sent over the protocol is finished by `triad document put`,
+ * which goes on from where the server is, and read back whole. */
+static void
+test_client_walkthrough(void **state)
+{
+	(void)state;
+	static char out[65536];
+	char args[2048], d9[11], d8[11], starts[11], ends[11];
+	day_str(d9, -9);
+	day_str(d8, -8);
+	day_str(starts, -10);
+	day_str(ends, 17);
+	char *org = make_org(&op, "Gemeente Den Haag",
+			     TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_MUNICIPALITY);
+
+	snprintf(args, sizeof args,
+		 "--institution %s internship place %s --org %s --supervisor %s --starts %s --ends %s",
+		 A.slug, carla.email, org, sup_email, starts, ends);
+	triad_cli_ok(d.addr, A.staff_token, args, out, sizeof out);
+	expect_contains(out, carla.name);
+	expect_contains(out, sup_name);
+	free(org);
+
+	snprintf(args, sizeof args, "--institution %s internship plan --motivation 'Een andere "
+		 "stad' --question 'Wat werkt in de wijk?'", A.slug);
+	triad_cli_ok(d.addr, carla.token, args, out, sizeof out);
+	expect_contains(out, "submitted");
+	snprintf(args, sizeof args, "--institution %s internship hours log %s 8 'Interviews'",
+		 A.slug, d9);
+	triad_cli_ok(d.addr, carla.token, args, out, sizeof out);
+	snprintf(args, sizeof args, "--institution %s internship hours log %s 7.5 'Analyse'",
+		 A.slug, d8);
+	triad_cli_ok(d.addr, carla.token, args, out, sizeof out);
+	snprintf(args, sizeof args, "--institution %s internship hours submit", A.slug);
+	triad_cli_ok(d.addr, carla.token, args, out, sizeof out);
+	expect_contains(out, d9);
+	expect_contains(out, d8);
+
+	snprintf(args, sizeof args, "--institution %s internship hours verify %s %s", A.slug,
+		 carla.email, d9);
+	triad_cli_ok(d.addr, sup_token, args, out, sizeof out);
+	snprintf(args, sizeof args, "--institution %s internship hours reject %s %s --reason "
+		 "'Geen werkdag'", A.slug, carla.email, d8);
+	triad_cli_ok(d.addr, sup_token, args, out, sizeof out);
+	/* Reopening is not his: exit 4. */
+	snprintf(args, sizeof args, "--institution %s internship hours reopen %s %s --reason x",
+		 A.slug, carla.email, d9);
+	assert_int_equal(triad_cli(d.addr, sup_token, args, out, sizeof out), 4);
+
+	snprintf(args, sizeof args, "--institution %s --json internship hours list %s", A.slug,
+		 carla.email);
+	triad_cli_ok(d.addr, A.staff_token, args, out, sizeof out);
+	expect_contains(out, sup_name);
+	expect_contains(out, "\"verified\"");
+	expect_contains(out, "\"rejected\"");
+	expect_contains(out, "Geen werkdag");
+	snprintf(args, sizeof args, "--institution %s --csv internship hours list %s", A.slug,
+		 carla.email);
+	triad_cli_ok(d.addr, A.staff_token, args, out, sizeof out);
+	expect_contains(out, "participant_email,day,hours,description,status");
+
+	/* A report of 600 KiB: the first chunk over the protocol, the rest by
+	 * the client, which asks where the server is. */
+	const size_t size = 600 * 1024, chunk = 256 * 1024;
+	uint8_t *doc = malloc(size), digest[32];
+	char sha[65], path[256], back_path[256];
+	assert_non_null(doc);
+	for (size_t i = 0; i < size; i++)
+		doc[i] = (uint8_t)(i * 7 + i / 1000);
+	SHA256(doc, size, digest);
+	for (int i = 0; i < 32; i++)
+		snprintf(sha + 2 * i, 3, "%02x", digest[i]);
+	harness_tmp_path(path, sizeof path, "verslag.pdf");
+	harness_tmp_path(back_path, sizeof back_path, "verslag-terug.pdf");
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(doc, 1, size, f), size);
+	fclose(f);
+	Sess c = sess_open(d.addr, carla.token);
+	expect_status_free(put_chunk(&c, sha, (int64_t)size, 0, doc, chunk), CODE(OK), NULL, NULL);
+	sess_close(&c);
+
+	snprintf(args, sizeof args, "--institution %s document put '%s' --kind report", A.slug,
+		 path);
+	triad_cli_ok(d.addr, carla.token, args, out, sizeof out);
+	expect_contains(out, "the server has 262144 of 614400 bytes; going on from there");
+	expect_contains(out, sha);
+	expect_contains(out, "submitted");
+
+	snprintf(args, sizeof args, "--institution %s document get %s --kind report -o '%s'",
+		 A.slug, carla.email, back_path);
+	triad_cli_ok(d.addr, A.staff_token, args, out, sizeof out);
+	f = fopen(back_path, "rb");
+	assert_non_null(f);
+	uint8_t *back = malloc(size + 1);
+	assert_non_null(back);
+	assert_int_equal(fread(back, 1, size + 1, f), size);
+	fclose(f);
+	assert_memory_equal(back, doc, size);
+	free(back);
+	free(doc);
+
+	/* The supervisor may not read it. */
+	snprintf(args, sizeof args, "--institution %s document get %s --kind report -o '%s'",
+		 A.slug, carla.email, back_path);
+	assert_int_equal(triad_cli(d.addr, sup_token, args, out, sizeof out), 4);
+}
+
 int
 main(void)
 {
@@ -907,6 +1019,7 @@ main(void)
 		cmocka_unit_test(test_reopen_only_by_staff_and_audited),
 		cmocka_unit_test(test_document_upload_resumes_after_drop),
 		cmocka_unit_test(test_case_text_hidden_from_non_members),
+		cmocka_unit_test(test_client_walkthrough),
 	};
 	return harness_run_group_tests(tests, group_setup, group_teardown);
 }
