@@ -5,7 +5,8 @@
  * minimum counted in verified hours only, the supervisor named on every
  * decision, reopening by staff only and audited, a document uploaded in
  * chunks and resumed after a connection dropped mid-frame, and case text
- * hidden from everyone outside the group but its facilitator.
+ * hidden from everyone outside the group but its facilitator, the client's
+ * commands, and what erasing a participant does to her internship.
  */
 #include "harness.h"
 
@@ -1008,6 +1009,72 @@ test_client_walkthrough(void **state)
 	assert_int_equal(triad_cli(d.addr, sup_token, args, out, sizeof out), 4);
 }
 
+/* ---- erasure ---- */
+
+/* Erasing the participant from the institution keeps her hours and the
+ * supervisor's decisions (they count), and removes what she wrote and her
+ * documents. */
+static void
+test_erasure_keeps_hours_and_removes_her_words(void **state)
+{
+	(void)state;
+	char anon[64];
+	REQ(req);
+	Triad__V1__ErasePersonRequest m = TRIAD__V1__ERASE_PERSON_REQUEST__INIT;
+	m.person = carla.email;
+	req.body_case = TRIAD__V1__REQUEST__BODY_ERASE_PERSON;
+	req.erase_person = &m;
+	Triad__V1__Response *r = rpc_ok(&op, A.slug, &req);
+	snprintf(anon, sizeof anon, "%s", r->erasure->person_id);
+	rpc_free(r);
+
+	Sess st = sess_open(d.addr, A.staff_token);
+	r = list_hours(&st, "");
+	expect_status(r, CODE(OK), NULL, NULL);
+	int hers = 0;
+	for (size_t i = 0; i < r->hours->n_entries; i++) {
+		Triad__V1__HoursEntry *h = r->hours->entries[i];
+		assert_string_not_equal(h->participant_email, carla.email);
+		if (strcmp(h->participant_name, "Erased person") != 0)
+			continue;
+		hers++;
+		assert_string_equal(h->description, "[erased]");
+		assert_string_equal(h->decided_by_name, sup_name);
+	}
+	assert_int_equal(hers, 2);
+	rpc_free(r);
+
+	r = get_placement(&st, A.slug, anon);
+	expect_status_free(r, CODE(NOT_FOUND), NULL, "get_placement.participant");
+	REQ(lp);
+	Triad__V1__ListPlacementsRequest l = TRIAD__V1__LIST_PLACEMENTS_REQUEST__INIT;
+	l.page_size = 500;
+	lp.body_case = TRIAD__V1__REQUEST__BODY_LIST_PLACEMENTS;
+	lp.list_placements = &l;
+	r = rpc_ok(&st, A.slug, &lp);
+	int placements = 0;
+	for (size_t i = 0; i < r->placements->n_placements; i++) {
+		Triad__V1__InternshipPlacement *p = r->placements->placements[i];
+		if (strcmp(p->participant_name, "Erased person") != 0)
+			continue;
+		placements++;
+		assert_string_equal(p->motivation, "");
+		assert_string_equal(p->research_question, "");
+		assert_true(p->hours_verified == 8);
+		REQ(ld);
+		Triad__V1__ListDocumentsRequest dm = TRIAD__V1__LIST_DOCUMENTS_REQUEST__INIT;
+		dm.participant = p->enrollment_id;
+		ld.body_case = TRIAD__V1__REQUEST__BODY_LIST_DOCUMENTS;
+		ld.list_documents = &dm;
+		Triad__V1__Response *dr = rpc_ok(&st, A.slug, &ld);
+		assert_int_equal(dr->documents->n_documents, 0);
+		rpc_free(dr);
+	}
+	assert_int_equal(placements, 1);
+	rpc_free(r);
+	sess_close(&st);
+}
+
 int
 main(void)
 {
@@ -1020,6 +1087,7 @@ main(void)
 		cmocka_unit_test(test_document_upload_resumes_after_drop),
 		cmocka_unit_test(test_case_text_hidden_from_non_members),
 		cmocka_unit_test(test_client_walkthrough),
+		cmocka_unit_test(test_erasure_keeps_hours_and_removes_her_words),
 	};
 	return harness_run_group_tests(tests, group_setup, group_teardown);
 }
