@@ -22,7 +22,7 @@
 -- ---- placements ----
 
 -- The programme of an enrollment: its cohort's, or its run's module's.
-CREATE OR REPLACE FUNCTION triad_enrollment_programme(e enrollment) RETURNS uuid
+CREATE OR REPLACE FUNCTION triad_internship_programme(e enrollment) RETURNS uuid
     LANGUAGE sql STABLE
     AS $$
     SELECT coalesce((SELECT c.programme_id FROM cohort c
@@ -54,7 +54,7 @@ SELECT p.id, p.enrollment_id, pe.name AS participant_name, pe.email AS participa
   JOIN person sp ON sp.id = p.supervisor_person_id
   JOIN organisation o ON o.id = p.organisation_id
   LEFT JOIN programme prog ON prog.institution_id = e.institution_id
-                          AND prog.id = triad_enrollment_programme(e)
+                          AND prog.id = triad_internship_programme(e)
   LEFT JOIN internship_setting s ON s.institution_id = p.institution_id
                                 AND s.programme_id = prog.id
   LEFT JOIN principal dp ON dp.id = p.plan_decided_by
@@ -98,7 +98,7 @@ BEGIN
       JOIN enrollment e ON e.institution_id = p.institution_id AND e.id = p.enrollment_id
       JOIN person pe ON pe.id = e.person_id
       LEFT JOIN programme prog ON prog.institution_id = e.institution_id
-                              AND prog.id = triad_enrollment_programme(e)
+                              AND prog.id = triad_internship_programme(e)
      WHERE (triad_staff() OR e.person_id = triad_person()
             OR p.supervisor_person_id = triad_person())
        AND (NOT p_own OR e.person_id = triad_person())
