@@ -16,7 +16,8 @@
 #include <unistd.h>
 
 static char dir[256];
-static Triadd good;     /* the good certificate, hello_timeout_ms = 500 */
+static Triadd good;     /* the good certificate */
+static Triadd hasty;    /* the good certificate, hello_timeout_ms = 500 */
 static Triadd expired;  /* a certificate that expired yesterday */
 static Triadd wrong;    /* a certificate for wrong.example only */
 
@@ -73,8 +74,12 @@ setup(void **state)
 	make_cert("stranger", "DNS:hr-sync.example", 2);
 	sh("cp server.crt serving.crt && cp server.key serving.key");
 
-	tls_config(conf, sizeof conf, "serving", "hello_timeout_ms = 500\n");
+	tls_config(conf, sizeof conf, "serving", "");
 	triadd_start(&good, conf);
+	/* A short hello timeout only where the tests wait for it: a loaded
+	 * machine may take longer than that for a client's whole sign-in. */
+	tls_config(conf, sizeof conf, "server", "hello_timeout_ms = 500\n");
+	triadd_start(&hasty, conf);
 	tls_config(conf, sizeof conf, "expired", "");
 	triadd_start(&expired, conf);
 	tls_config(conf, sizeof conf, "wrong", "");
@@ -86,6 +91,7 @@ static int
 teardown(void **state)
 {
 	assert_int_equal(triadd_stop(&good, SIGTERM), 0);
+	assert_int_equal(triadd_stop(&hasty, SIGTERM), 0);
 	assert_int_equal(triadd_stop(&expired, SIGTERM), 0);
 	assert_int_equal(triadd_stop(&wrong, SIGTERM), 0);
 	return 0;
@@ -202,14 +208,14 @@ static void
 test_slow_handshake_is_closed(void **state)
 {
 	/* Connect and say nothing: the handshake counts against hello_timeout_ms. */
-	int fd = tc_connect_plain(good.addr);
+	int fd = tc_connect_plain(hasty.addr);
 	uint64_t t0 = ms_now();
 	assert_true(tc_closed(fd, 10000));
 	uint64_t took = ms_now() - t0;
 	close(fd);
 	assert_true(took >= 400);
 	assert_true(took < 5000);
-	assert_true(triadd_log_contains(&good, "event=tls_handshake_timeout"));
+	assert_true(triadd_log_contains(&hasty, "event=tls_handshake_timeout"));
 }
 
 /* GET /metrics from d's operations port, through bash's /dev/tcp. */
@@ -254,7 +260,7 @@ test_clean_close_sends_close_notify(void **state)
 	 * hello_timeout_ms and closes cleanly, with a TLS close_notify. */
 	snprintf(cmd, sizeof cmd,
 		 "timeout 10 openssl s_client -connect %s -CAfile %s/ca.crt -msg -ign_eof "
-		 "</dev/null 2>&1 | grep -a -e 'close_notify' -e 'Verify return code'", good.addr,
+		 "</dev/null 2>&1 | grep -a -e 'close_notify' -e 'Verify return code'", hasty.addr,
 		 dir);
 	assert_int_equal(run_capture(cmd, out, sizeof out), 0);
 	expect_contains(out, "Verify return code: 0 (ok)");
