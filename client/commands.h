@@ -52,6 +52,11 @@ extern const Command cmd_help;
 /* cmd_institution.c */
 extern const Command cmd_institution;
 
+/* cmd_internship.c */
+extern const Command cmd_internship;
+extern const Command cmd_document;
+extern const Command cmd_intervision;
+
 /* cmd_invite.c */
 extern const Command cmd_invite;
 

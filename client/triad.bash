@@ -7,7 +7,7 @@
 
 # Subcommands of each group, keyed by the command path.
 declare -gA _triad_subcommands=(
-	["triad"]="login logout whoami me institution person org grant token invite audit notification programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer judgement journey conversation logbook timeline community question event alumni ambassador board events ping version help"
+	["triad"]="login logout whoami me institution person org grant token invite audit notification programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer judgement journey conversation logbook timeline community question event alumni ambassador board events internship document intervision ping version help"
 	["triad institution"]="create list show"
 	["triad person"]="create list show find erase"
 	["triad me"]="export"
@@ -52,6 +52,10 @@ declare -gA _triad_subcommands=(
 	["triad board member"]="add list"
 	["triad board meeting"]="add list"
 	["triad board agenda"]="add list"
+	["triad internship"]="place show list plan approve return minimum hours"
+	["triad internship hours"]="log submit verify reject reopen list"
+	["triad document"]="put get list"
+	["triad intervision"]="plan sessions case cases attend attendance"
 )
 
 # Options of each leaf command, besides the global ones.
@@ -219,6 +223,28 @@ declare -gA _triad_options=(
 	["triad board meeting list"]="--page-size --page-token --all"
 	["triad board agenda add"]="--title --notes --question --programme"
 	["triad board agenda list"]="--page-size --page-token --all"
+	["triad internship place"]="--org --supervisor --starts --ends"
+	["triad internship show"]=""
+	["triad internship list"]="--page-size --page-token --all"
+	["triad internship plan"]="--motivation --question"
+	["triad internship approve"]="--note"
+	["triad internship return"]="--note"
+	["triad internship minimum"]=""
+	["triad internship hours log"]=""
+	["triad internship hours submit"]=""
+	["triad internship hours verify"]=""
+	["triad internship hours reject"]="--reason"
+	["triad internship hours reopen"]="--reason"
+	["triad internship hours list"]="--status"
+	["triad document put"]="--kind --type"
+	["triad document get"]="--kind -o --output"
+	["triad document list"]=""
+	["triad intervision plan"]="--starts --facilitator --history"
+	["triad intervision sessions"]=""
+	["triad intervision case"]="--title --text"
+	["triad intervision cases"]=""
+	["triad intervision attend"]=""
+	["triad intervision attendance"]=""
 	["triad ping"]="--db -c --count"
 	["triad version"]="--client"
 	["triad help"]=""
@@ -274,6 +300,7 @@ _triad_values()
 		"triad ambassador "*) echo "guest-lecture talk recruitment" ;;
 		"triad board "*) echo "work-field scientific advisory-council" ;;
 		"triad notification "*) echo "$_triad_notification_kinds" ;;
+		"triad document "*) echo "report reflection" ;;
 		esac ;;
 	--status)
 		case "$1" in
@@ -281,6 +308,7 @@ _triad_values()
 		"triad prior-learning "*) echo "$_triad_claim_statuses" ;;
 		"triad question "*) echo "$_triad_question_statuses" ;;
 		"triad notification "*) echo "pending sent failed expired" ;;
+		"triad internship "*) echo "draft submitted verified rejected" ;;
 		esac ;;
 	--purpose) echo "assignments intervision" ;;
 	--level) echo "$_triad_consent_levels" ;;
@@ -299,6 +327,7 @@ _triad_arg_values()
 	"triad consent set 1" | "triad consent set 2") echo "$_triad_consent_levels" ;;
 	"triad question move 1") echo "accepted in-progress delivered evaluated" ;;
 	"triad event attend 1") echo "$_triad_attendance_statuses" ;;
+	"triad intervision attend 2") echo "$_triad_attendance_statuses" ;;
 	esac
 }
 
@@ -392,6 +421,8 @@ _triad()
 
 	if [[ -n ${_triad_subcommands[$path]+set} ]]; then
 		COMPREPLY=($(compgen -W "${_triad_subcommands[$path]}" -- "$cur"))
+	elif [[ $path == "triad document put" ]]; then
+		_triad_files
 	elif [[ $path == "triad help" ]]; then
 		local p="triad${helppath[*]:+ ${helppath[*]}}"
 		COMPREPLY=($(compgen -W "${_triad_subcommands[$p]}" -- "$cur"))

@@ -192,6 +192,27 @@ static const Policy policies[VERB_COUNT_] = {
 	[VERB_TIMELINE_READ] = {"timeline_read", SCOPE_TENANT,
 				OP | ADMIN | STAFF | PARTICIPANT | COACH | R(EMPLOYER_CONTACT),
 				"see a participant's timeline"},
+	/* The internship: host supervisors hold the workplace-coach role (they
+	 * are onboarded as coaches are); which placement is whose is the
+	 * database's to say (placement_v, hours_v). */
+	[VERB_INTERNSHIP_READ] = {"internship_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT | COACH,
+				  "see internships"},
+	[VERB_INTERNSHIP_WRITE] = {"internship_write", SCOPE_TENANT, OP | ADMIN | STAFF,
+				   "manage internships"},
+	[VERB_INTERNSHIP_OWN] = {"internship_own", SCOPE_TENANT, PARTICIPANT,
+				 "write an internship's plan, hours or documents (participants only)"},
+	[VERB_HOURS_DECIDE] = {"hours_decide", SCOPE_TENANT, COACH,
+			       "verify or reject internship hours (host supervisors only)"},
+	[VERB_HOURS_REOPEN] = {"hours_reopen", SCOPE_TENANT, OP | ADMIN | STAFF,
+			       "reopen verified internship hours (staff only)"},
+	[VERB_DOCUMENT_READ] = {"document_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT,
+				"read internship documents"},
+	/* Who sees which session and case is the database's (intervision_*_v). */
+	[VERB_INTERVISION_READ] = {"intervision_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT,
+				   "see intervision"},
+	[VERB_INTERVISION_WRITE] = {"intervision_write", SCOPE_TENANT, OP | ADMIN | STAFF,
+				    "plan intervision sessions"},
+	[VERB_INTERVISION_CASE] = {"intervision_case", SCOPE_TENANT, PARTICIPANT, "bring a case"},
 };
 
 const char *

@@ -139,6 +139,15 @@ typedef enum Verb {
 	VERB_LOGBOOK_WRITE,             /* the participant writes her own chapters */
 	VERB_LOGBOOK_COMMENT,           /* staff and the programme coach */
 	VERB_TIMELINE_READ,             /* what of a journey the caller may see */
+	VERB_INTERNSHIP_READ,           /* placements and hours: staff, participant, host supervisor */
+	VERB_INTERNSHIP_WRITE,          /* staff place participants, decide plans, set minimums */
+	VERB_INTERNSHIP_OWN,            /* a participant's own plan, hours and documents */
+	VERB_HOURS_DECIDE,              /* the host supervisor verifies or rejects hours */
+	VERB_HOURS_REOPEN,              /* staff reopen a verification, with a reason */
+	VERB_DOCUMENT_READ,
+	VERB_INTERVISION_READ,
+	VERB_INTERVISION_WRITE,         /* staff plan sessions and record attendance */
+	VERB_INTERVISION_CASE,          /* a member brings a case */
 	VERB_COUNT_
 } Verb;
 

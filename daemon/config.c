@@ -72,6 +72,7 @@ static const Setting settings[] = {
 	{"smtp_attempts_max", SET_INT, OFF(smtp_attempts_max), "12", 1, 1000, true},
 	{"outbox_poll_ms", SET_INT, OFF(outbox_poll_ms), "5000", 10, 3600000, true},
 	{"outbox_sweep_s", SET_INT, OFF(outbox_sweep_s), "300", 1, 86400, true},
+	{"document_max_bytes", SET_INT, OFF(document_max_bytes), "20971520", 1024, 256 << 20, true},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

@@ -61,6 +61,7 @@ typedef struct Config {
 	int smtp_attempts_max;           /* tries before a mail counts as failed */
 	int outbox_poll_ms;              /* how often the sender looks for mail to send */
 	int outbox_sweep_s;              /* how often reminders are written and codes expired */
+	int document_max_bytes;          /* largest document (internship report, reflection) kept */
 } Config;
 
 /* Fills every field with its default. */

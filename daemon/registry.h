@@ -136,6 +136,7 @@ extern const Route notify_routes[];
 extern const Route privacy_routes[];
 extern const Route stream_routes[];
 extern const Route journey_routes[];
+extern const Route internship_routes[];
 
 /*
  * A statement parameter as a row names it: the body field's path (up to

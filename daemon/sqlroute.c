@@ -429,6 +429,22 @@ fill_row(ProtobufCMessage *msg, const ProtobufCFieldDescriptor **fields, const P
 	return true;
 }
 
+bool
+sqlroute_fill(ProtobufCMessage *msg, const PGresult *r, int row)
+{
+	for (int j = 0; j < PQnfields(r); j++) {
+		const ProtobufCFieldDescriptor *f =
+			protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, PQfname(r, j));
+		if (f == NULL || PQgetisnull(r, row, j))
+			continue;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED)
+			return false;
+		if (!set_field(msg, f, PQgetvalue(r, row, j), NULL))
+			return false;
+	}
+	return true;
+}
+
 static ProtobufCMessage *
 message_new(Arena *a, const ProtobufCMessageDescriptor *d)
 {

@@ -70,6 +70,16 @@ typedef void (*SqlKeysDone)(Call *call, char *const *ids, void *arg);
 void sqlroute_keys(Call *call, const SqlKey *keys, size_t n, SqlKeysDone done, void *arg);
 
 /*
+ * Sets every field of msg that has a column of the same name in row of r,
+ * as rows with statements do: strings point into r, so msg is good until r
+ * is cleared (when the database callback returns). Scalars, enums and
+ * strings only: false for a column whose field is repeated. For handlers
+ * written in C that answer with a view's row.
+ */
+__attribute__((warn_unused_result))
+bool sqlroute_fill(ProtobufCMessage *msg, const PGresult *r, int row);
+
+/*
  * Enum values and their SQL text (the value's name without its prefix, in
  * lower case), for hand-written handlers that share the convention.
  * sqlroute_enum_name() gives "" for 0 and false for an unknown value.

@@ -127,6 +127,45 @@ CREATE OR REPLACE FUNCTION triad_my_data_in(p_institution uuid, p_person uuid, p
                       JOIN subgroup sg ON sg.institution_id = sm.institution_id
                                       AND sg.id = sm.subgroup_id
                      WHERE sm.institution_id = e.institution_id AND sm.enrollment_id = e.id), '[]'),
+                'internship', (
+                    SELECT json_build_object(
+                        'organisation', po.name, 'supervisor', sp.name,
+                        'starts_on', pl.starts_on, 'ends_on', pl.ends_on,
+                        'motivation', pl.motivation, 'research_question', pl.research_question,
+                        'plan_status', pl.plan_status, 'plan_note', pl.plan_note,
+                        'hours', coalesce((
+                            SELECT json_agg(json_build_object('day', h.day, 'hours', h.hours,
+                                                              'description', h.description,
+                                                              'status', h.status,
+                                                              'reason', h.reason)
+                                            ORDER BY h.day)
+                              FROM hours_entry h
+                             WHERE h.institution_id = pl.institution_id
+                               AND h.placement_id = pl.id), '[]'),
+                        'documents', coalesce((
+                            SELECT json_agg(json_build_object('kind', x.kind,
+                                                              'media_type', x.media_type,
+                                                              'size', x.size,
+                                                              'sha256', encode(x.sha256, 'hex'),
+                                                              'status', x.status,
+                                                              'submitted_at',
+                                                              triad_ts(x.submitted_at))
+                                            ORDER BY x.created_at)
+                              FROM document x
+                             WHERE x.institution_id = pl.institution_id
+                               AND x.placement_id = pl.id), '[]'))
+                      FROM placement pl
+                      JOIN organisation po ON po.id = pl.organisation_id
+                      JOIN person sp ON sp.id = pl.supervisor_person_id
+                     WHERE pl.institution_id = e.institution_id AND pl.enrollment_id = e.id),
+                'intervision_cases', coalesce((
+                    SELECT json_agg(json_build_object('session', triad_ts(iv.starts_at),
+                                                      'title', k.title, 'text', k.text)
+                                    ORDER BY iv.starts_at)
+                      FROM intervision_case k
+                      JOIN intervision_session iv ON iv.institution_id = k.institution_id
+                                                 AND iv.id = k.session_id
+                     WHERE k.institution_id = e.institution_id AND k.enrollment_id = e.id), '[]'),
                 'consents', coalesce((
                     SELECT json_agg(json_build_object('organisation', co.name, 'level', k.level,
                                                       'updated_at', triad_ts(k.updated_at))
@@ -457,6 +496,17 @@ CREATE OR REPLACE FUNCTION triad_erasure_plan()
     ('topic_suggestion', 'principal_id', 'set to null'),
     ('ambassador', 'person_id', 'kept, moved; the descriptions of its activities erased'),
     ('module_staff', 'name', 'rows with her name deleted'),
+    ('placement', 'supervisor_person_id', 'kept, moved'),
+    ('placement', 'plan_decided_by', 'set to null'),
+    ('placement', NULL, 'her motivation, research question and the notes on them erased'),
+    ('hours_entry', 'decided_by_person_id', 'kept, moved: the decision still counts'),
+    ('hours_entry', NULL, 'the descriptions of her hours erased'),
+    ('hours_reopening', 'previous_person_id', 'kept, moved'),
+    ('hours_reopening', 'reopened_by', 'set to null'),
+    ('document', NULL, 'her documents deleted'),
+    ('intervision_session', 'facilitator_person_id', 'kept, moved'),
+    ('intervision_case', NULL, 'the title and text of the cases she brought erased'),
+    ('intervision_attendance', 'recorded_by', 'set to null'),
     ('notification', 'person_id', 'the institution''s messages to her, and those that carried '
                                   'her feedback questions to coaches, deleted; once she is '
                                   'known nowhere, the service''s too (sign-in codes)'),
@@ -694,6 +744,39 @@ BEGIN
     GET DIAGNOSTICS v_rows = ROW_COUNT;
     texts_count := texts_count + v_rows;
 
+    -- The internship and intervision: the hours and the decisions on them
+    -- stay (they count), what she wrote and her documents go.
+    UPDATE placement p SET supervisor_person_id = anonymous_id
+     WHERE p.institution_id = p_institution AND p.supervisor_person_id = p_person;
+    UPDATE placement p SET motivation = '', research_question = '', plan_note = ''
+     WHERE p.institution_id = p_institution AND p.enrollment_id = ANY (v_mine);
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    texts_count := texts_count + v_rows;
+    UPDATE hours_entry h SET decided_by_person_id = anonymous_id
+     WHERE h.institution_id = p_institution AND h.decided_by_person_id = p_person;
+    UPDATE hours_entry h SET description = '[erased]'
+     WHERE h.institution_id = p_institution
+       AND h.placement_id IN (SELECT p.id FROM placement p
+                               WHERE p.institution_id = p_institution
+                                 AND p.enrollment_id = ANY (v_mine));
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    texts_count := texts_count + v_rows;
+    UPDATE hours_reopening r SET previous_person_id = anonymous_id
+     WHERE r.institution_id = p_institution AND r.previous_person_id = p_person;
+    DELETE FROM document x
+     WHERE x.institution_id = p_institution
+       AND x.placement_id IN (SELECT p.id FROM placement p
+                               WHERE p.institution_id = p_institution
+                                 AND p.enrollment_id = ANY (v_mine));
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    texts_count := texts_count + v_rows;
+    UPDATE intervision_session x SET facilitator_person_id = anonymous_id
+     WHERE x.institution_id = p_institution AND x.facilitator_person_id = p_person;
+    UPDATE intervision_case k SET title = '[erased]', text = '[erased]'
+     WHERE k.institution_id = p_institution AND k.enrollment_id = ANY (v_mine);
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    texts_count := texts_count + v_rows;
+
     -- What she did as staff or as an organisation's contact stays, without her.
     UPDATE role_grant g SET created_by = NULL
      WHERE g.institution_id = p_institution AND g.created_by = p_principal;
@@ -711,6 +794,12 @@ BEGIN
      WHERE pr.institution_id = p_institution AND pr.feedback_by_id = p_principal;
     UPDATE event_registration r SET attendance_recorded_by = NULL
      WHERE r.institution_id = p_institution AND r.attendance_recorded_by = p_principal;
+    UPDATE placement p SET plan_decided_by = NULL
+     WHERE p.institution_id = p_institution AND p.plan_decided_by = p_principal;
+    UPDATE hours_reopening r SET reopened_by = NULL
+     WHERE r.institution_id = p_institution AND r.reopened_by = p_principal;
+    UPDATE intervision_attendance a SET recorded_by = NULL
+     WHERE a.institution_id = p_institution AND a.recorded_by = p_principal;
     DELETE FROM role_grant g
      WHERE g.institution_id = p_institution AND g.principal_id = p_principal;
     GET DIAGNOSTICS grants_count = ROW_COUNT;

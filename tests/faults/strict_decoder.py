@@ -99,7 +99,9 @@ def mutate(data):
 
 def main():
     seeds_dir = os.environ["TRIAD_SEEDS"]
-    # SignOut would revoke the token every later session signs in with.
+    # SignOut ends the session's token, and with it every later session of
+    # this run: a mutation that leaves it intact would stop the run early, or
+    # not, depending only on how many seeds there are.
     seeds = [open(os.path.join(seeds_dir, f), "rb").read() for f in sorted(os.listdir(seeds_dir))
              if f != "sign_out"]
     count = int(os.environ.get("TRIAD_MUTATIONS", "400"))

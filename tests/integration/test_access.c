@@ -419,6 +419,31 @@ static const struct {
 	{"comment_chapter",              "DAADDDDA", "DNNNNNNN"},
 	{"list_chapter_comments",        "AAAAADDA", "ANNNNNNN"},
 	{"list_timeline",                "AAAAAADA", "ANNNNNNN"},
+	/* the internship: staff place and decide, the participant writes her
+	 * own, the host supervisor (a workplace coach) verifies; documents
+	 * are the participant's and staff's */
+	{"create_placement",              "AAADDDDA", "ANNNNNNN"},
+	{"get_placement",                 "AAAAADDA", "ANNNNNNN"},
+	{"list_placements",               "AAAAADDA", "ANNNNNNN"},
+	{"write_placement_plan",          "DDDADDDD", "DNNNNNNN"},
+	{"decide_placement_plan",         "AAADDDDA", "ANNNNNNN"},
+	{"set_internship_minimum",        "AAADDDDA", "ANNNNNNN"},
+	{"log_hours",                     "DDDADDDD", "DNNNNNNN"},
+	{"submit_hours",                  "DDDADDDD", "DNNNNNNN"},
+	{"verify_hours",                  "DDDDADDD", "DNNNNNNN"},
+	{"reject_hours",                  "DDDDADDD", "DNNNNNNN"},
+	{"reopen_hours",                  "AAADDDDA", "ANNNNNNN"},
+	{"list_hours",                    "AAAAADDA", "ANNNNNNN"},
+	{"put_document",                  "DDDADDDD", "DNNNNNNN"},
+	{"get_document",                  "AAAADDDA", "ANNNNNNN"},
+	{"list_documents",                "AAAADDDA", "ANNNNNNN"},
+	/* intervision: staff plan and record, members bring cases */
+	{"create_intervision_session",    "AAADDDDA", "ANNNNNNN"},
+	{"list_intervision_sessions",     "AAAADDDA", "ANNNNNNN"},
+	{"bring_case",                    "DDDADDDD", "DNNNNNNN"},
+	{"list_cases",                    "AAAADDDA", "ANNNNNNN"},
+	{"record_intervision_attendance", "AAADDDDA", "ANNNNNNN"},
+	{"list_intervision_attendance",   "AAAADDDA", "ANNNNNNN"},
 };
 
 /* The request kind of a route-table RPC, by the name of its oneof field. */

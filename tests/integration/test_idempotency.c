@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/sha.h>
+
 #include "registry.h"
 
 #define REQ(var) Triad__V1__Request var = TRIAD__V1__REQUEST__INIT
@@ -34,7 +36,7 @@ static Triadd d;
 static char inst[64];
 
 /* The sessions of the fixture world, by role. */
-static Sess op, part, assessor, coach, hr;
+static Sess op, part, assessor, coach, hr, host;
 
 /* The fixture world. */
 static char *employer, *programme, *upd_programme, *line, *outcome, *module, *cohort, *run;
@@ -43,6 +45,9 @@ static char *p_person, *p_enrollment, *coach_person, *relation, *community, *que
 /* The journey: a programme for its plan, a module whose chapter is open,
  * one whose chapter is submitted, and a conversation. */
 static char *j_programme, *j_open_module, *j_done_module, *j_conversation;
+/* The internship: the participant's host supervisor, a supervisor for new
+ * placements, the intervision group she is in and its facilitator. */
+static char *host_person, *supervisor, *ivgroup, *facilitator;
 
 /* Request ids unique in the whole database, so that audit rows can be
  * counted by request id: the process id in the high bits, the session's
@@ -179,6 +184,18 @@ mk_enrollment(const char *person)
 	char *id = test_strdup(r->enrollment->id);
 	rpc_free(r);
 	return id;
+}
+
+/* An internship that began 60 days ago and ends in 30 (YYYY-MM-DD). */
+static void
+placement_dates(char starts[11], char ends[11])
+{
+	time_t now = time(NULL), a = now - 60 * 86400, b = now + 30 * 86400;
+	struct tm tm;
+	gmtime_r(&a, &tm);
+	strftime(starts, 11, "%Y-%m-%d", &tm);
+	gmtime_r(&b, &tm);
+	strftime(ends, 11, "%Y-%m-%d", &tm);
 }
 
 /* A relation of the fixture participant with a new coach person. */
@@ -1588,6 +1605,255 @@ RECIPE(comment_chapter)
 	return &assessor;
 }
 
+/* ---- the internship and intervision ---- */
+
+/* A day of the fixture participant's internship not used before, counted
+ * back from today (the placement began 60 days ago). */
+static const char *
+fresh_day(void)
+{
+	static char day[11];
+	static int back;
+	time_t t = time(NULL) - (time_t)(back++) * 86400;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(day, sizeof day, "%Y-%m-%d", &tm);
+	return day;
+}
+
+/* The fixture participant logs a fresh day (and submits it, and has the
+ * host verify it, as far as upto says), without keys; returns the day. */
+static const char *
+hours_upto(Triad__V1__HoursStatus upto)
+{
+	static char day[11];
+	snprintf(day, sizeof day, "%s", fresh_day());
+	REQ(l);
+	Triad__V1__LogHoursRequest lm = TRIAD__V1__LOG_HOURS_REQUEST__INIT;
+	lm.day = day;
+	lm.hours = 7.5;
+	lm.description = "Veldwerk in de wijk";
+	BODY(&l, LOG_HOURS, log_hours, lm);
+	rpc_free(rpc_ok(&part, inst, &l));
+	if (upto == TRIAD__V1__HOURS_STATUS__HOURS_STATUS_DRAFT)
+		return day;
+	REQ(sb);
+	Triad__V1__SubmitHoursRequest sm = TRIAD__V1__SUBMIT_HOURS_REQUEST__INIT;
+	char *days[1] = {day};
+	sm.days = days;
+	sm.n_days = 1;
+	BODY(&sb, SUBMIT_HOURS, submit_hours, sm);
+	rpc_free(rpc_ok(&part, inst, &sb));
+	if (upto == TRIAD__V1__HOURS_STATUS__HOURS_STATUS_SUBMITTED)
+		return day;
+	REQ(v);
+	Triad__V1__VerifyHoursRequest vm = TRIAD__V1__VERIFY_HOURS_REQUEST__INIT;
+	vm.participant = p_enrollment;
+	vm.day = day;
+	BODY(&v, VERIFY_HOURS, verify_hours, vm);
+	rpc_free(rpc_ok(&host, inst, &v));
+	return day;
+}
+
+/* A fresh participant placed under a fresh supervisor (who gets an invite). */
+RECIPE(create_placement)
+{
+	static Triad__V1__CreatePlacementRequest m;
+	static char *enrollment, starts[11], ends[11];
+	char *person = mk_person("Stagiair");
+	free(supervisor);
+	supervisor = mk_person("Stagebegeleider");
+	free(enrollment);
+	enrollment = mk_enrollment(person);
+	free(person);
+	placement_dates(starts, ends);
+	m = (Triad__V1__CreatePlacementRequest)TRIAD__V1__CREATE_PLACEMENT_REQUEST__INIT;
+	m.enrollment_id = enrollment;
+	m.organisation_id = employer;
+	m.supervisor = supervisor;
+	m.starts_on = starts;
+	m.ends_on = ends;
+	BODY(req, CREATE_PLACEMENT, create_placement, m);
+	return &op;
+}
+
+RECIPE(write_placement_plan)
+{
+	static Triad__V1__WritePlacementPlanRequest m;
+	m = (Triad__V1__WritePlacementPlanRequest)TRIAD__V1__WRITE_PLACEMENT_PLAN_REQUEST__INIT;
+	m.motivation = unique("Een onbekende organisatie ");
+	m.research_question = unique("Hoe werkt de wijkaanpak? ");
+	BODY(req, WRITE_PLACEMENT_PLAN, write_placement_plan, m);
+	return &part;
+}
+
+/* A plan the participant has just written, approved. */
+RECIPE(decide_placement_plan)
+{
+	static Triad__V1__DecidePlacementPlanRequest m;
+	REQ(w);
+	r_write_placement_plan(&w, in);
+	rpc_free(rpc_ok(&part, inst, &w));
+	m = (Triad__V1__DecidePlacementPlanRequest)TRIAD__V1__DECIDE_PLACEMENT_PLAN_REQUEST__INIT;
+	m.participant = p_enrollment;
+	m.approve = true;
+	m.note = unique("Een haalbare vraag ");
+	BODY(req, DECIDE_PLACEMENT_PLAN, decide_placement_plan, m);
+	return &op;
+}
+
+RECIPE(set_internship_minimum)
+{
+	static Triad__V1__SetInternshipMinimumRequest m;
+	m = (Triad__V1__SetInternshipMinimumRequest)TRIAD__V1__SET_INTERNSHIP_MINIMUM_REQUEST__INIT;
+	m.programme_id = programme;
+	m.hours = 100 + ++uniq;
+	BODY(req, SET_INTERNSHIP_MINIMUM, set_internship_minimum, m);
+	return &op;
+}
+
+RECIPE(log_hours)
+{
+	static Triad__V1__LogHoursRequest m;
+	static char day[11];
+	snprintf(day, sizeof day, "%s", fresh_day());
+	m = (Triad__V1__LogHoursRequest)TRIAD__V1__LOG_HOURS_REQUEST__INIT;
+	m.day = day;
+	m.hours = 8;
+	m.description = "Interviews met beleidsmakers";
+	BODY(req, LOG_HOURS, log_hours, m);
+	return &part;
+}
+
+RECIPE(submit_hours)
+{
+	static Triad__V1__SubmitHoursRequest m;
+	static char day[11], *days[1] = {day};
+	snprintf(day, sizeof day, "%s", hours_upto(TRIAD__V1__HOURS_STATUS__HOURS_STATUS_DRAFT));
+	m = (Triad__V1__SubmitHoursRequest)TRIAD__V1__SUBMIT_HOURS_REQUEST__INIT;
+	m.days = days;
+	m.n_days = 1;
+	BODY(req, SUBMIT_HOURS, submit_hours, m);
+	return &part;
+}
+
+RECIPE(verify_hours)
+{
+	static Triad__V1__VerifyHoursRequest m;
+	static char day[11];
+	snprintf(day, sizeof day, "%s", hours_upto(TRIAD__V1__HOURS_STATUS__HOURS_STATUS_SUBMITTED));
+	m = (Triad__V1__VerifyHoursRequest)TRIAD__V1__VERIFY_HOURS_REQUEST__INIT;
+	m.participant = p_enrollment;
+	m.day = day;
+	BODY(req, VERIFY_HOURS, verify_hours, m);
+	return &host;
+}
+
+RECIPE(reject_hours)
+{
+	static Triad__V1__RejectHoursRequest m;
+	static char day[11];
+	snprintf(day, sizeof day, "%s", hours_upto(TRIAD__V1__HOURS_STATUS__HOURS_STATUS_SUBMITTED));
+	m = (Triad__V1__RejectHoursRequest)TRIAD__V1__REJECT_HOURS_REQUEST__INIT;
+	m.participant = p_enrollment;
+	m.day = day;
+	m.reason = "Op deze dag was de afdeling gesloten";
+	BODY(req, REJECT_HOURS, reject_hours, m);
+	return &host;
+}
+
+RECIPE(reopen_hours)
+{
+	static Triad__V1__ReopenHoursRequest m;
+	static char day[11];
+	snprintf(day, sizeof day, "%s", hours_upto(TRIAD__V1__HOURS_STATUS__HOURS_STATUS_VERIFIED));
+	m = (Triad__V1__ReopenHoursRequest)TRIAD__V1__REOPEN_HOURS_REQUEST__INIT;
+	m.participant = p_enrollment;
+	m.day = day;
+	m.reason = "Getekend voor de verkeerde dag";
+	BODY(req, REOPEN_HOURS, reopen_hours, m);
+	return &op;
+}
+
+/* A fresh reflection in one chunk: submitted at once. */
+RECIPE(put_document)
+{
+	static Triad__V1__PutDocumentRequest m;
+	static char text[128], sha[65];
+	uint8_t digest[32];
+	snprintf(text, sizeof text, "%s", unique("Wat ik leerde buiten mijn comfortzone "));
+	SHA256((const uint8_t *)text, strlen(text), digest);
+	for (int i = 0; i < 32; i++)
+		snprintf(sha + 2 * i, 3, "%02x", digest[i]);
+	m = (Triad__V1__PutDocumentRequest)TRIAD__V1__PUT_DOCUMENT_REQUEST__INIT;
+	m.kind = TRIAD__V1__DOCUMENT_KIND__DOCUMENT_KIND_REFLECTION;
+	m.media_type = "text/plain";
+	m.size = (int64_t)strlen(text);
+	m.sha256 = sha;
+	m.data.data = (uint8_t *)text;
+	m.data.len = strlen(text);
+	BODY(req, PUT_DOCUMENT, put_document, m);
+	return &part;
+}
+
+/* A session of the fixture intervision group on a fresh day. */
+RECIPE(create_intervision_session)
+{
+	static Triad__V1__CreateIntervisionSessionRequest m;
+	static char when[32];
+	static int n;
+	snprintf(when, sizeof when, "2031-%02d-%02dT13:00:00Z", 1 + n / 28, 1 + n % 28);
+	n++;
+	m = (Triad__V1__CreateIntervisionSessionRequest)
+		TRIAD__V1__CREATE_INTERVISION_SESSION_REQUEST__INIT;
+	m.group = ivgroup;
+	m.starts_at = when;
+	m.facilitator = facilitator;
+	BODY(req, CREATE_INTERVISION_SESSION, create_intervision_session, m);
+	return &op;
+}
+
+static char *
+mk_iv_session(void)
+{
+	REQ(c);
+	const char *in;
+	r_create_intervision_session(&c, &in);
+	Triad__V1__Response *r = rpc_ok(&op, inst, &c);
+	char *id = test_strdup(r->intervision_session->id);
+	rpc_free(r);
+	return id;
+}
+
+RECIPE(bring_case)
+{
+	static Triad__V1__BringCaseRequest m;
+	static char *session;
+	free(session);
+	session = mk_iv_session();
+	m = (Triad__V1__BringCaseRequest)TRIAD__V1__BRING_CASE_REQUEST__INIT;
+	m.session = session;
+	m.title = "Een wethouder die afhaakt";
+	m.text = unique("Hoe houd ik het team bij elkaar? ");
+	BODY(req, BRING_CASE, bring_case, m);
+	return &part;
+}
+
+RECIPE(record_intervision_attendance)
+{
+	static Triad__V1__RecordIntervisionAttendanceRequest m;
+	static char *session;
+	free(session);
+	session = mk_iv_session();
+	m = (Triad__V1__RecordIntervisionAttendanceRequest)
+		TRIAD__V1__RECORD_INTERVISION_ATTENDANCE_REQUEST__INIT;
+	m.session = session;
+	m.participant = p_enrollment;
+	m.status = TRIAD__V1__ATTENDANCE_STATUS__ATTENDANCE_STATUS_PRESENT;
+	BODY(req, RECORD_INTERVISION_ATTENDANCE, record_intervision_attendance, m);
+	return &op;
+}
+
 static const Recipe recipes[] = {
 	ROW(CREATE_INSTITUTION, create_institution),
 	ROW(CREATE_PERSON, create_person),
@@ -1670,6 +1936,19 @@ static const Recipe recipes[] = {
 	ROW(COMMENT_CHAPTER, comment_chapter),
 	ROW(ERASE_PERSON, erase_person),
 	ROW(ACK_EVENTS, ack_events),
+	ROW(CREATE_PLACEMENT, create_placement),
+	ROW(WRITE_PLACEMENT_PLAN, write_placement_plan),
+	ROW(DECIDE_PLACEMENT_PLAN, decide_placement_plan),
+	ROW(SET_INTERNSHIP_MINIMUM, set_internship_minimum),
+	ROW(LOG_HOURS, log_hours),
+	ROW(SUBMIT_HOURS, submit_hours),
+	ROW(VERIFY_HOURS, verify_hours),
+	ROW(REJECT_HOURS, reject_hours),
+	ROW(REOPEN_HOURS, reopen_hours),
+	ROW(PUT_DOCUMENT, put_document),
+	ROW(CREATE_INTERVISION_SESSION, create_intervision_session),
+	ROW(BRING_CASE, bring_case),
+	ROW(RECORD_INTERVISION_ATTENDANCE, record_intervision_attendance),
 };
 
 static const Recipe *
@@ -1796,6 +2075,42 @@ setup(void **state)
 	j_done_module = mk_open_module();
 	write_chapter(j_done_module, true);
 	j_conversation = mk_conversation();
+
+	/* The participant's internship, with a host supervisor signed in by
+	 * the placement's invite; an intervision group she is in. */
+	{
+		REQ(c);
+		Triad__V1__CreatePlacementRequest m = TRIAD__V1__CREATE_PLACEMENT_REQUEST__INIT;
+		char starts[11], ends[11];
+		placement_dates(starts, ends);
+		host_person = mk_person("Stagebegeleider Gemeente");
+		m.enrollment_id = p_enrollment;
+		m.organisation_id = employer;
+		m.supervisor = host_person;
+		m.starts_on = starts;
+		m.ends_on = ends;
+		BODY(&c, CREATE_PLACEMENT, create_placement, m);
+		Triad__V1__Response *r = rpc_ok(&op, inst, &c);
+		char *stok = redeem(r->create_placement->invite_code);
+		rpc_free(r);
+		host = sess_open(d.addr, stok);
+		sess_ids(&host, 30);
+		free(stok);
+
+		REQ(g);
+		const char *in;
+		r_create_subgroup(&g, &in);
+		r = rpc_ok(&op, inst, &g);
+		ivgroup = test_strdup(r->subgroup->id);
+		rpc_free(r);
+		REQ(a);
+		Triad__V1__AddSubgroupMemberRequest am = TRIAD__V1__ADD_SUBGROUP_MEMBER_REQUEST__INIT;
+		am.subgroup_id = ivgroup;
+		am.enrollment_id = p_enrollment;
+		BODY(&a, ADD_SUBGROUP_MEMBER, add_subgroup_member, am);
+		rpc_free(rpc_ok(&op, inst, &a));
+		facilitator = mk_person("Trainer Intervisie");
+	}
 	return 0;
 }
 
@@ -1807,12 +2122,14 @@ teardown(void **state)
 	sess_close(&assessor);
 	sess_close(&coach);
 	sess_close(&hr);
+	sess_close(&host);
 	sess_close(&op);
 	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
 	char **all[] = {&employer, &programme, &upd_programme, &line, &outcome, &module, &cohort,
 			&run, &p_person, &p_enrollment, &coach_person, &relation, &community,
 			&question, &delivered_product, &board, &meeting, &event, &ambassador,
-			&j_programme, &j_open_module, &j_done_module, &j_conversation};
+			&j_programme, &j_open_module, &j_done_module, &j_conversation,
+			&host_person, &supervisor, &ivgroup, &facilitator};
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
 		free(*all[i]);
 		*all[i] = NULL;
