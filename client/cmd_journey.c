@@ -599,7 +599,8 @@ const Command cmd_timeline = {
 	.usage = "[PARTICIPANT] [--kind KIND]... " LIST_PAGING_USAGE,
 	.description =
 		"Without PARTICIPANT, your own. Kinds: enrollment, session, conversation,\n"
-		"logbook, feedback, feedback_request, prior_learning, event, community.\n"
+		"logbook, feedback, feedback_request, prior_learning, event, community,\n"
+		"internship.\n"
 		"Staff see their institution's participants; a workplace coach what the\n"
 		"participant shared with them; an employer contact only with the\n"
 		"participant's consent at the level 'full', and never a conversation's notes.\n"

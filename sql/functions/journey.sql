@@ -821,13 +821,24 @@ SELECT md5(cm.id::text || e.id::text)::uuid, e.person_id, e.id, 'community',
        cm.joined_on::timestamptz, format('joined %s', co.name), cm.role, NULL, false
   FROM community_member cm
   JOIN community co ON co.institution_id = cm.institution_id AND co.id = cm.community_id
-  JOIN enrollment e ON e.institution_id = cm.institution_id AND e.person_id = cm.person_id;
+  JOIN enrollment e ON e.institution_id = cm.institution_id AND e.person_id = cm.person_id
+UNION ALL
+-- internship hours, once submitted: the supervisor's decision when made
+SELECT h.id, e.person_id, e.id, 'internship', coalesce(h.decided_at, h.submitted_at),
+       format('internship %s h on %s %s', trim_scale(h.hours), h.day, h.status),
+       h.description || CASE WHEN h.status = 'rejected' THEN ' (' || h.reason || ')' ELSE '' END,
+       pl.supervisor_person_id, false
+  FROM hours_entry h
+  JOIN placement pl ON pl.institution_id = h.institution_id AND pl.id = h.placement_id
+  JOIN enrollment e ON e.institution_id = pl.institution_id AND e.id = pl.enrollment_id
+ WHERE h.status <> 'draft';
 
 -- The kinds of timeline entry, for filters.
 CREATE OR REPLACE FUNCTION triad_timeline_kinds() RETURNS text[]
     LANGUAGE sql IMMUTABLE
     AS $$ SELECT ARRAY['enrollment', 'session', 'conversation', 'logbook', 'feedback',
-                       'feedback_request', 'prior_learning', 'event', 'community'] $$;
+                       'feedback_request', 'prior_learning', 'event', 'community',
+                       'internship'] $$;
 
 -- Which entries the caller sees: staff all; the participant her own; a
 -- coach the entries shared with them or that they take part in (a chapter

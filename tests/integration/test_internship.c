@@ -564,6 +564,65 @@ test_decisions_name_the_supervisor(void **state)
 	sess_close(&s);
 }
 
+/* The internship entries of anna's timeline, as the caller of s sees them
+ * (enrollment: "" for the caller's own); returns how many, and whether one
+ * is the rejected day with its reason. */
+static int
+timeline_hours(Sess *s, const char *enrollment, bool *rejected_seen)
+{
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__ListTimelineRequest m = TRIAD__V1__LIST_TIMELINE_REQUEST__INIT;
+	char *kinds[] = {"internship"};
+	m.enrollment_id = (char *)enrollment;
+	m.kinds = kinds;
+	m.n_kinds = 1;
+	m.page_size = 500;
+	req.body_case = TRIAD__V1__REQUEST__BODY_LIST_TIMELINE;
+	req.list_timeline = &m;
+	Triad__V1__Response *r = rpc(s, A.slug, &req);
+	expect_status(r, CODE(OK), NULL, NULL);
+	int n = (int)r->timeline->n_entries;
+	*rejected_seen = false;
+	for (int i = 0; i < n; i++) {
+		Triad__V1__TimelineEntry *e = r->timeline->entries[i];
+		assert_string_equal(e->kind, "internship");
+		if (strstr(e->title, " rejected") != NULL &&
+		    strstr(e->detail, "Dit was een vrije dag volgens het rooster") != NULL)
+			*rejected_seen = true;
+	}
+	rpc_free(r);
+	return n;
+}
+
+/* Submitted and decided hours are on the participant's timeline, for her
+ * and for staff; drafts are not. */
+static void
+test_timeline_shows_decided_hours(void **state)
+{
+	(void)state;
+	bool rejected = false;
+	Sess p = sess_open(d.addr, anna.token);
+	int mine = timeline_hours(&p, "", &rejected);
+	assert_true(mine >= 3);
+	assert_true(rejected);
+	sess_close(&p);
+	Sess st = sess_open(d.addr, A.staff_token);
+	assert_int_equal(timeline_hours(&st, anna.email, &rejected), mine);
+	assert_true(rejected);
+	sess_close(&st);
+	char *drafts = owner_sql("SELECT count(*) FROM hours_entry WHERE status = 'draft'", NULL,
+				 NULL, NULL);
+	char *shown = owner_sql("SELECT count(*) FROM hours_entry h JOIN placement pl"
+				" ON pl.institution_id = h.institution_id AND pl.id = h.placement_id"
+				" JOIN enrollment e ON e.institution_id = pl.institution_id"
+				" AND e.id = pl.enrollment_id JOIN person pe ON pe.id = e.person_id"
+				" WHERE pe.email = $1 AND h.status <> 'draft'",
+				anna.email, NULL, NULL);
+	assert_int_equal(atoi(shown), mine);
+	free(drafts);
+	free(shown);
+}
+
 /* Only staff reopen, with a reason; it is kept and audited. */
 static void
 test_reopen_only_by_staff_and_audited(void **state)
@@ -1083,6 +1142,7 @@ main(void)
 		cmocka_unit_test(test_supervisor_sees_what_the_role_needs),
 		cmocka_unit_test(test_minimum_counts_verified_hours_only),
 		cmocka_unit_test(test_decisions_name_the_supervisor),
+		cmocka_unit_test(test_timeline_shows_decided_hours),
 		cmocka_unit_test(test_reopen_only_by_staff_and_audited),
 		cmocka_unit_test(test_document_upload_resumes_after_drop),
 		cmocka_unit_test(test_case_text_hidden_from_non_members),
