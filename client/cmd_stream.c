@@ -121,6 +121,12 @@ events_list_run(Client *c, const Command *cmd, const CliArgs *args)
 		rpc_response_free(resp);
 		return TRIAD_EXIT_OK;
 	}
+	if (p->n_events == 0 && c->format == PRINT_TEXT) {
+		/* Nothing to tabulate, and no cursor to go on from. */
+		fputs("No events; `triad events follow` waits for the next.\n", c->out);
+		rpc_response_free(resp);
+		return TRIAD_EXIT_OK;
+	}
 	Table *t = client_table(c, EVENT_COLS, event_headers);
 	bool ok = t != NULL;
 	for (size_t i = 0; ok && i < p->n_events; i++)

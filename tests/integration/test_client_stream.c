@@ -52,6 +52,12 @@ test_events_list_follow_ack(void **state)
 	expect_contains(out, "programme.created");
 	expect_contains(out, "next: --after ");
 
+	/* With nothing after the stored cursor: says so, and no cursor. */
+	snprintf(args, sizeof args, "--institution %s events list --from-ack --type no.such", slug);
+	triad_cli_ok(d.addr, token, args, out, sizeof out);
+	expect_contains(out, "No events;");
+	expect_lacks(out, "next: --after");
+
 	/* Mistakes are the user's. */
 	snprintf(args, sizeof args, "--institution %s events list --after yesterday", slug);
 	assert_int_equal(triad_cli(d.addr, token, args, out, sizeof out), 2);
