@@ -34,6 +34,7 @@ CREATE OR REPLACE FUNCTION triad_stream_table(p_kind text) RETURNS text
                WHEN 'topic' THEN 'topic_suggestion'
                WHEN 'judgement' THEN 'advisory_judgement'
                WHEN 'grant' THEN 'role_grant'
+               WHEN 'hours' THEN 'hours_entry'
                ELSE p_kind
            END
 $$;
@@ -129,10 +130,15 @@ BEGIN
     END IF;
     v_enrollment := CASE WHEN p_kind = 'enrollment' THEN p_id
                          ELSE (v_data->>'enrollment_id')::uuid END;
-    -- A feedback request is about the enrollment of its coaching relation.
+    -- A feedback request is about the enrollment of its coaching relation,
+    -- internship hours about that of their placement.
     IF v_enrollment IS NULL AND v_data ? 'relation_id' THEN
         SELECT r.enrollment_id INTO v_enrollment FROM coaching_relation r
          WHERE r.institution_id = p_institution AND r.id = (v_data->>'relation_id')::uuid;
+    END IF;
+    IF v_enrollment IS NULL AND v_data ? 'placement_id' THEN
+        SELECT pl.enrollment_id INTO v_enrollment FROM placement pl
+         WHERE pl.institution_id = p_institution AND pl.id = (v_data->>'placement_id')::uuid;
     END IF;
     INSERT INTO domain_event_version AS v (institution_id, aggregate_type, aggregate_id, version)
     VALUES (p_institution, p_kind, p_id, 1)
