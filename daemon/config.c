@@ -73,6 +73,10 @@ static const Setting settings[] = {
 	{"outbox_poll_ms", SET_INT, OFF(outbox_poll_ms), "5000", 10, 3600000, true},
 	{"outbox_sweep_s", SET_INT, OFF(outbox_sweep_s), "300", 1, 86400, true},
 	{"document_max_bytes", SET_INT, OFF(document_max_bytes), "20971520", 1024, 256 << 20, true},
+	{"ooapi_listen", SET_STRING, OFF(ooapi_listen), "", 0, 0, false},
+	{"ooapi_public_url", SET_STRING, OFF(ooapi_public_url), "", 0, 0, true},
+	{"ooapi_contact_email", SET_STRING, OFF(ooapi_contact_email), "", 0, 0, true},
+	{"ooapi_max_connections", SET_INT, OFF(ooapi_max_connections), "256", 1, 100000, true},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -242,6 +246,17 @@ config_validate(const Config *cfg, char err[CONFIG_ERR_MAX])
 	if (cfg->http_listen[0] != '\0' && !listen_valid(cfg->http_listen)) {
 		snprintf(err, CONFIG_ERR_MAX, "http_listen: '%s' is not HOST:PORT (or empty)",
 			 cfg->http_listen);
+		return false;
+	}
+	if (cfg->ooapi_listen[0] != '\0' && !listen_valid(cfg->ooapi_listen)) {
+		snprintf(err, CONFIG_ERR_MAX, "ooapi_listen: '%s' is not HOST:PORT (or empty)",
+			 cfg->ooapi_listen);
+		return false;
+	}
+	if (cfg->ooapi_public_url[0] != '\0' && strncmp(cfg->ooapi_public_url, "https://", 8) != 0 &&
+	    strncmp(cfg->ooapi_public_url, "http://", 7) != 0) {
+		snprintf(err, CONFIG_ERR_MAX, "ooapi_public_url: '%s' is not an http(s):// URL",
+			 cfg->ooapi_public_url);
 		return false;
 	}
 	if (cfg->partial_frames_max_bytes / 2 < cfg->max_frame_bytes) {

@@ -62,6 +62,11 @@ typedef struct Config {
 	int outbox_poll_ms;              /* how often the sender looks for mail to send */
 	int outbox_sweep_s;              /* how often reminders are written and codes expired */
 	int document_max_bytes;          /* largest document (internship report, reflection) kept */
+	/* The standards port: OOAPI v5 and xAPI over HTTP (ooapi.c). */
+	char ooapi_listen[CONFIG_STR_MAX]; /* HOST:PORT; "" (the default) for none */
+	char ooapi_public_url[CONFIG_STR_MAX]; /* how partners reach it; the base of xAPI IRIs */
+	char ooapi_contact_email[CONFIG_STR_MAX]; /* the service's contact (OOAPI's GET /) */
+	int ooapi_max_connections;       /* HTTP connections open at once on that port */
 } Config;
 
 /* Fills every field with its default. */

@@ -10,6 +10,7 @@
 
 #include "conn.h"
 #include "http.h"
+#include "ooapi.h"
 #include "listener.h"
 #include "log.h"
 #include "mailer.h"
@@ -89,7 +90,7 @@ server_new(const Config *cfg, char err[256])
 	if (srv->pool != NULL && (srv->stream = stream_new(srv)) == NULL)
 		snprintf(err, 256, "out of memory");
 	if (srv->pool == NULL || srv->stream == NULL || (srv->mailer = mailer_new(srv, err)) == NULL ||
-	    !listener_start(srv, err) || !http_start(srv, err)) {
+	    !listener_start(srv, err) || !http_start(srv, err) || !ooapi_start(srv, err)) {
 		server_free(srv);
 		return NULL;
 	}
@@ -171,6 +172,7 @@ server_free(Server *srv)
 		return;
 	listener_stop(srv);
 	http_stop(srv);
+	ooapi_stop(srv);
 	/* Close what is left (after a drain timeout), then free it. */
 	for (uint32_t i = 0; i < srv->conns.cap; i++) {
 		Conn *c = srv->conns.slots[i];
@@ -182,6 +184,7 @@ server_free(Server *srv)
 	mailer_stop(srv->mailer);
 	stream_stop(srv->stream);
 	pool_free(srv->pool);
+	ooapi_free(srv);
 	mailer_free(srv->mailer);
 	stream_free(srv->stream);
 	if (srv->reaper != NULL)

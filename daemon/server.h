@@ -71,6 +71,8 @@ typedef struct Server {
 	struct event *accept_resume;   /* re-enables accepting after EMFILE */
 	struct evhttp *http;           /* the operations port (http.c), or NULL; owned */
 	char http_bound[64];           /* its address really bound */
+	struct Ooapi *ooapi;           /* the standards port (ooapi.c), or NULL; owned */
+	char ooapi_bound[64];          /* its address really bound */
 	Pool *pool;
 	ConnTable conns;
 	Conn *graveyard;           /* closed connections freed at the end of the loop iteration */
