@@ -419,7 +419,9 @@ req_run(Req *r)
 		return;
 	}
 	case AUTH_NOT_FOUND:
-		req_problem(r, 404, "no such institution, or not one you may see");
+		/* A bad parameter (OOAPI's lists have no 404), and no word on
+		 * whether the institution exists. */
+		req_problem(r, 400, "no such institution, or not one you may see");
 		return;
 	case AUTH_NEED_INSTITUTION:
 		req_problem(r, 400, "say which institution this is about: "

@@ -85,6 +85,7 @@ BEGIN
         WHEN v_verb = 'activity' THEN RETURN v_what || '.activity_recorded';
         WHEN v_verb = 'attendance' THEN RETURN v_what || '.attendance_recorded';
         WHEN v_verb = 'cancel' THEN RETURN v_what || '.cancelled';
+        WHEN v_verb = 'verify' THEN RETURN v_what || '.verified';
         WHEN v_verb IN ('submit', 'admit', 'plan', 'log') THEN
             RETURN v_what || '.' || v_verb || right(v_verb, 1) || 'ed';
         WHEN v_verb ~ '_(add|remove)$' THEN

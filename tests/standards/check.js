@@ -75,18 +75,38 @@ function template(p) {
 
 // OOAPI v5's oneOf alternatives overlap: a ProgramOffering also satisfies CourseOffering
 // (they differ only in optional properties, and neither forbids the other's), and likewise
-// the association kinds. A response that matches several alternatives is valid OOAPI; one
-// that matches none is not. So "matches more than one" is the only error set aside, and only
-// when the same body, checked against each alternative alone, passes at least one.
+// the association kinds, so a valid program offering "matches more than one schema in
+// oneOf". A body that fails the document as written is therefore checked again against the
+// same document with every oneOf read as anyOf: it must then pass, which means every value
+// matches at least one of its alternatives, and nothing else is wrong. Any error left is
+// reported.
+const specAnyOf = JSON.parse(JSON.stringify(spec).replace(/"oneOf":/g, '"anyOf":'));
+function validateWith(doc, t, res) {
+  const op = doc.paths[t].get;
+  // The validator reads a response's content, not a reference to components.responses.
+  const responses = {};
+  for (const [code, r] of Object.entries(op.responses)) {
+    responses[code] = r.$ref ? doc.components.responses[r.$ref.split('/').pop()] : r;
+  }
+  const v = new OpenAPIResponseValidator({ responses, components: doc.components });
+  const r = v.validateResponse(res.status, res.body);
+  return r ? r.errors : [];
+}
 function validate(p, res) {
   const t = template(p);
-  if (t === null) return [`no path of OOAPI v5 matches ${p}`];
-  const op = spec.paths[t].get;
-  const v = new OpenAPIResponseValidator({ responses: op.responses, components: spec.components });
-  const r = v.validateResponse(res.status, res.body);
-  if (!r) return [];
-  return r.errors.filter((e) => !/must match exactly one schema in oneOf/.test(e.message) ||
-    e.params === undefined || e.params.passingSchemas === null);
+  if (t === null) {
+    // Not an OOAPI path: only the problem shape can be checked.
+    const b = res.body || {};
+    return typeof b.status === 'string' && typeof b.title === 'string' ? []
+      : [`no path of OOAPI v5 matches ${p}, and the body is no problem`];
+  }
+  const strict = validateWith(spec, t, res);
+  if (strict.length === 0) return [];
+  const relaxed = validateWith(specAnyOf, t, res);
+  if (relaxed.length === 0 && strict.every((e) => !/unknown status code/.test(e.message))) {
+    return [];
+  }
+  return relaxed.length ? relaxed : strict;
 }
 
 async function ooapi(name, p, token, status, more) {
@@ -169,7 +189,7 @@ async function checkOoapi() {
   });
   await ooapi('unknown association', `/associations/${crypto.randomUUID()}`, S, 404);
   await ooapi('not an id', '/associations/nope', S, 404);
-  await ooapi('unknown path', '/buildings', S, 404);
+  await ooapi('unknown path', '/triad-nothing-here', S, 404);
   await ooapi('page size outside the enum', '/programs?pageSize=7', S, 400);
 
   // Paging across pages.
@@ -204,7 +224,7 @@ async function checkOoapi() {
   await ooapi('organization', `/organizations/${fx.org}`, S, 200,
     (b) => check('organization: kind in x-triad', xtriad(b).kind === 'municipality', b));
   await ooapi('another institution by name', `/programs?institution=${fx.other_institution}`,
-    S, 404);
+    S, 400, (b) => check('another institution: not said to exist', /no such institution/.test(b.detail), b));
   const post = await request(fx.base + '/programs', {
     method: 'POST', headers: { Authorization: `Bearer ${S}` }, body: '',
   });
