@@ -204,12 +204,14 @@ req_db_failed(Req *r, const DbOutcome *out)
 		req_problem(r, 401, out->message);
 		return;
 	}
-	if (strcmp(out->sqlstate, "TR404") == 0) {
-		req_problem(r, 404, out->message);
-		return;
-	}
+	/* The schema's own errors are written for people: TR403 and TR404 as
+	 * themselves, the others (a bad or expired cursor: TR400, TR410) as a
+	 * bad request. */
 	if (out->sqlstate[0] == 'T' && out->sqlstate[1] == 'R') {
-		req_problem(r, strcmp(out->sqlstate, "TR410") == 0 ? 400 : 400, out->message);
+		int code = strcmp(out->sqlstate, "TR403") == 0   ? 403
+			   : strcmp(out->sqlstate, "TR404") == 0 ? 404
+								 : 400;
+		req_problem(r, code, out->message);
 		return;
 	}
 	if (out->code == TRIAD__V1__CODE__CODE_UNAVAILABLE ||

@@ -163,6 +163,9 @@ test_standards_port(void **state)
 					    TRIAD__V1__ROLE__ROLE_WORKPLACE_COACH, 0, NULL);
 	char *partner_token = make_machine(&op, A, NULL, "ooapi-partner", pname);
 	char *org_partner_token = make_machine(&op, A, org, "ooapi-org-partner", pname);
+	char *org2 = make_org(&op, "Gemeente Zeist",
+			      TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_MUNICIPALITY);
+	char *org2_partner_token = make_machine(&op, A, org2, "ooapi-org2-partner", pname);
 	/* Enough persons for two pages of ten. */
 	for (int i = 0; i < 4; i++) {
 		person_of("Extra Person", name, email, &extra);
@@ -203,6 +206,19 @@ test_standards_port(void **state)
 	snprintf(args, sizeof args, "internship hours verify %s %s", anna_email, d9);
 	cli(sup_token, args, NULL);
 
+	/* Anna lets her employer see everything; the other organisation
+	 * employs none of them. */
+	Sess as = sess_open(d.addr, anna_token);
+	REQ(cr);
+	Triad__V1__SetConsentRequest cm = TRIAD__V1__SET_CONSENT_REQUEST__INIT;
+	cm.enrollment_id = e_anna;
+	cm.organisation_id = org;
+	cm.level = TRIAD__V1__CONSENT_LEVEL__CONSENT_LEVEL_FULL;
+	cr.body_case = TRIAD__V1__REQUEST__BODY_SET_CONSENT;
+	cr.set_consent = &cm;
+	rpc_free(rpc_ok(&as, A, &cr));
+	sess_close(&as);
+
 	/* A certificate, as the release that issues them will announce it. */
 	free(owner_sql("INSERT INTO domain_event (institution_id, type, aggregate_type, aggregate_id,"
 		       " aggregate_version, enrollment_id, data)"
@@ -219,6 +235,7 @@ test_standards_port(void **state)
 	assert_non_null(f);
 	fprintf(f, "{\"base\":\"https://%s\",\"ca\":\"%s/ca.crt\",\"staff\":\"%s\","
 		"\"anna_token\":\"%s\",\"partner_token\":\"%s\",\"org_partner_token\":\"%s\","
+		"\"org2_partner_token\":\"%s\","
 		"\"programme\":\"%s\",\"programme_code\":\"OOA\",\"other_programme\":\"%s\","
 		"\"other_institution\":\"%s\",\"module\":\"%s\",\"cohort\":\"%s\","
 		"\"cohort_starts\":\"2026-01-05\",\"run\":\"%s\",\"capacity\":2,\"org\":\"%s\","
@@ -226,7 +243,7 @@ test_standards_port(void **state)
 		"\"coach_email\":\"%s\",\"enrollments\":{\"anna\":\"%s\",\"bram\":\"%s\","
 		"\"carla\":\"%s\",\"eve\":\"%s\"}}\n",
 		ooapi_addr, harness_tls_dir(), staff_token, anna_token, partner_token,
-		org_partner_token, programme, other_programme, B, module, cohort, run, org, anna,
+		org_partner_token, org2_partner_token, programme, other_programme, B, module, cohort, run, org, anna,
 		anna_name, anna_email, coach, coach_email, e_anna, e_bram, e_carla, e_eve);
 	fclose(f);
 	snprintf(cmd, sizeof cmd, "node '%s/tests/standards/check.js' '%s' 2>&1", TRIAD_SOURCE_DIR,
@@ -258,6 +275,8 @@ test_standards_port(void **state)
 	free(sup_token);
 	free(partner_token);
 	free(org_partner_token);
+	free(org2_partner_token);
+	free(org2);
 	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
 }
 

@@ -292,7 +292,6 @@ async function checkXapi() {
     cert.context.registration === fx.enrollments.anna, cert);
   const hours = statements.find((s) => s.verb.id.endsWith('/completed'));
   check('xapi: verified hours as a duration', hours && hours.result.duration === 'PT8H', hours);
-  const annaSha = crypto.createHash('sha1').update(`mailto:${fx.anna_email}`).digest('hex');
   const att = statements.find((s) => s.verb.id.endsWith('/attended'));
   check('xapi: the participant is the actor (mbox, seen by an institution partner)',
     att && att.actor.mbox === `mailto:${fx.anna_email}`, att && att.actor);
@@ -305,14 +304,23 @@ async function checkXapi() {
     check(`xapi: statement ${s.id} (${s.verb.display['en-US']}) is valid xAPI 1.0.3`,
       warnings.length === 0, warnings);
   }
-  // An organisation's partner sees its employees' statements only with their consent, and
-  // then without the e-mail address in clear when it may not see the person.
-  if (fx.org_partner_token) {
-    const seen = await pullAll(fx.org_partner_token);
-    check('xapi: an organisation without consent sees none', seen.length === 0,
-      seen.map((s) => s.verb.id));
-  }
-  void annaSha;
+  // An organisation's partner sees its employees' statements only with their consent
+  // (anna gave hers, 'full', to her employer), with her address in clear (the employer
+  // may see its employees) and the coach's as its SHA-1 (it may not see the coach).
+  const seen = await pullAll(fx.org_partner_token);
+  check('xapi: the employer sees the consenting employee\'s statements',
+    seen.length === statements.length, seen.map((s) => s.verb.id));
+  const seenFb = seen.find((s) => s.verb.id.endsWith('/commented'));
+  check('xapi: the employer gets the coach as mbox_sha1sum, not the address',
+    seenFb && seenFb.actor.mbox === undefined && seenFb.actor.mbox_sha1sum ===
+      crypto.createHash('sha1').update(`mailto:${fx.coach_email}`).digest('hex'),
+    seenFb && seenFb.actor);
+  const seenAtt = seen.find((s) => s.verb.id.endsWith('/attended'));
+  check('xapi: the employer gets its employee by address', seenAtt &&
+    seenAtt.actor.mbox === `mailto:${fx.anna_email}`, seenAtt && seenAtt.actor);
+  const other = await pullAll(fx.org2_partner_token);
+  check('xapi: an organisation that employs none of them sees none', other.length === 0,
+    other.map((s) => s.verb.id));
 
   const lrs = await startLrs();
   try {
