@@ -103,6 +103,7 @@ typedef struct Req {
 	uint8_t hash[SECRET_HASH_LEN];
 	char prefix[SECRET_PREFIX_LEN + 1];
 	char addr[48];
+	char conn_key[80];             /* "ooapi ADDR:PORT": its connection, for the pool */
 	char cert[65];                 /* the client certificate's fingerprint, or "" */
 	Principal *principal;          /* a reference, once signed in */
 } Req;
@@ -446,7 +447,9 @@ req_run(Req *r)
 		req_problem(r, 503, "server is out of memory");
 		return;
 	}
-	job->owner = pool_owner_principal(p->id);
+	/* Like a protocol connection, each HTTP connection is an owner of its
+	 * own in the fair queue; its account's cap holds over all of them. */
+	job->owner = pool_owner_addr(r->conn_key);
 	job->principal = pool_owner_principal(p->id);
 	bool ok = db_job_scope(job, scope, p->token_id, p->id, n >= 0 ? grants : NULL,
 			       p->person_id[0] != '\0' ? p->person_id : NULL,
@@ -815,6 +818,7 @@ on_request(struct evhttp_request *req, void *arg)
 	ev_uint16_t port = 0;
 	evhttp_connection_get_peer(evhttp_request_get_connection(req), &host, &port);
 	snprintf(r->addr, sizeof r->addr, "%s", host != NULL ? host : "");
+	snprintf(r->conn_key, sizeof r->conn_key, "ooapi %s:%u", r->addr, (unsigned)port);
 	peer_cert(req, r->cert);
 
 	for (int i = 0; i < OOAPI_CACHE_SLOTS; i++) {
@@ -845,9 +849,18 @@ static struct bufferevent *
 make_bev(struct event_base *base, void *arg)
 {
 	Ooapi *o = arg;
+	static const unsigned char sid_ctx[] = "triad-ooapi";
 	SSL *ssl = SSL_new(o->srv->tls_ctx);
 	if (ssl == NULL)
 		return NULL;
+	/* HTTP clients resume TLS sessions (a new connection per request is
+	 * common). The context asks for client certificates, and OpenSSL then
+	 * refuses to resume, with an internal-error alert, unless sessions
+	 * carry a context id. */
+	if (SSL_set_session_id_context(ssl, sid_ctx, sizeof sid_ctx - 1) != 1) {
+		SSL_free(ssl);
+		return NULL;
+	}
 	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
 					      BEV_OPT_CLOSE_ON_FREE);
 }

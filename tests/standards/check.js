@@ -225,6 +225,14 @@ async function checkOoapi() {
     (b) => check('organization: kind in x-triad', xtriad(b).kind === 'municipality', b));
   await ooapi('another institution by name', `/programs?institution=${fx.other_institution}`,
     S, 400, (b) => check('another institution: not said to exist', /no such institution/.test(b.detail), b));
+  // Many at once, each on a connection of its own, with one token: they queue in the
+  // database pool and every one is answered.
+  const many = await Promise.all(Array.from({ length: 40 }, (_, i) =>
+    request(fx.base + (i % 2 ? '/programs' : `/offerings/${fx.cohort}/associations`), {
+      headers: { Authorization: `Bearer ${S}`, Connection: 'close' },
+    })));
+  check('40 requests at once: all answered 200', many.every((r) => r.status === 200),
+    many.map((r) => r.status));
   const post = await request(fx.base + '/programs', {
     method: 'POST', headers: { Authorization: `Bearer ${S}` }, body: '',
   });
