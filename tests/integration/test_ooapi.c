@@ -246,6 +246,11 @@ test_standards_port(void **state)
 		org_partner_token, org2_partner_token, programme, other_programme, B, module, cohort, run, org, anna,
 		anna_name, anna_email, coach, coach_email, e_anna, e_bram, e_carla, e_eve);
 	fclose(f);
+	snprintf(cmd, sizeof cmd, "test -d '%s/tests/standards/node_modules/xapi-statements'",
+		 TRIAD_SOURCE_DIR);
+	if (run_capture(cmd, NULL, 0) != 0)
+		fail_msg("tests/standards has no node_modules: tests/run.sh installs them "
+			 "(or: cd tests/standards && npm ci)");
 	snprintf(cmd, sizeof cmd, "node '%s/tests/standards/check.js' '%s' 2>&1", TRIAD_SOURCE_DIR,
 		 fixture);
 	int rc = run_capture(cmd, out, sizeof out);
