@@ -64,34 +64,38 @@ typedef struct Path {
 	const char *last;              /* the segment after the id (or after first), or NULL */
 	Kind kind;
 	const char *resource;          /* triad_ooapi()'s name */
-	Verb verb;
-	bool paged;
+	Verb verb;                     /* asked of auth_decide(), as the protocol's
+					  requests of the same data do */
 } Path;
 
 static const Path paths[] = {
-	{"", false, NULL, K_SERVICE, NULL, VERB_CATALOGUE_READ, false},
-	{"programs", false, NULL, K_SQL, "programs", VERB_CATALOGUE_READ, true},
-	{"programs", true, NULL, K_SQL, "program", VERB_CATALOGUE_READ, false},
-	{"programs", true, "courses", K_SQL, "program_courses", VERB_CATALOGUE_READ, true},
-	{"programs", true, "offerings", K_SQL, "program_offerings", VERB_COHORT_READ, true},
-	{"courses", false, NULL, K_SQL, "courses", VERB_CATALOGUE_READ, true},
-	{"courses", true, NULL, K_SQL, "course", VERB_CATALOGUE_READ, false},
-	{"courses", true, "offerings", K_SQL, "course_offerings", VERB_COHORT_READ, true},
-	{"offerings", true, NULL, K_SQL, "offering", VERB_COHORT_READ, false},
-	{"offerings", true, "associations", K_SQL, "offering_associations", VERB_ENROLLMENT_READ,
-	 true},
-	{"associations", true, NULL, K_SQL, "association", VERB_ENROLLMENT_READ, false},
-	{"persons", false, NULL, K_SQL, "persons", VERB_LIST_PERSONS, true},
-	{"persons", false, "me", K_SQL, "person_me", VERB_CATALOGUE_READ, false},
-	{"persons", true, NULL, K_SQL, "person", VERB_GET_PERSON, false},
-	{"persons", true, "associations", K_SQL, "person_associations", VERB_ENROLLMENT_READ, true},
-	{"organizations", false, NULL, K_SQL, "organizations", VERB_LIST_ORGANISATIONS, true},
-	{"organizations", true, NULL, K_SQL, "organization", VERB_GET_ORGANISATION, false},
-	{"xapi", false, "statements", K_XAPI_STATEMENTS, NULL, VERB_EVENT_STREAM, false},
-	{"xapi", false, "about", K_XAPI_ABOUT, NULL, VERB_CATALOGUE_READ, false},
+	{"", false, NULL, K_SERVICE, NULL, VERB_CATALOGUE_READ},
+	{"programs", false, NULL, K_SQL, "programs", VERB_CATALOGUE_READ},
+	{"programs", true, NULL, K_SQL, "program", VERB_CATALOGUE_READ},
+	{"programs", true, "courses", K_SQL, "program_courses", VERB_CATALOGUE_READ},
+	{"programs", true, "offerings", K_SQL, "program_offerings", VERB_COHORT_READ},
+	{"courses", false, NULL, K_SQL, "courses", VERB_CATALOGUE_READ},
+	{"courses", true, NULL, K_SQL, "course", VERB_CATALOGUE_READ},
+	{"courses", true, "offerings", K_SQL, "course_offerings", VERB_COHORT_READ},
+	{"offerings", true, NULL, K_SQL, "offering", VERB_COHORT_READ},
+	{"offerings", true, "associations", K_SQL, "offering_associations", VERB_ENROLLMENT_READ},
+	{"associations", true, NULL, K_SQL, "association", VERB_ENROLLMENT_READ},
+	{"persons", false, NULL, K_SQL, "persons", VERB_LIST_PERSONS},
+	{"persons", false, "me", K_SQL, "person_me", VERB_CATALOGUE_READ},
+	{"persons", true, NULL, K_SQL, "person", VERB_GET_PERSON},
+	{"persons", true, "associations", K_SQL, "person_associations", VERB_ENROLLMENT_READ},
+	{"organizations", false, NULL, K_SQL, "organizations", VERB_LIST_ORGANISATIONS},
+	{"organizations", true, NULL, K_SQL, "organization", VERB_GET_ORGANISATION},
+	{"xapi", false, "statements", K_XAPI_STATEMENTS, NULL, VERB_EVENT_STREAM},
+	{"xapi", false, "about", K_XAPI_ABOUT, NULL, VERB_CATALOGUE_READ},
 };
 
-/* One request between its arrival and its answer. */
+/*
+ * One request between its arrival and its answer. Owned by whoever holds it
+ * now: on_request(), then the done callback of the job it waits for; freed
+ * once answered (req_problem(), send_body() and req_free()). evhttp keeps
+ * req alive until it is answered, even when the client has gone.
+ */
 typedef struct Req {
 	Ooapi *o;
 	struct evhttp_request *req;
@@ -215,7 +219,10 @@ req_db_failed(Req *r, const DbOutcome *out)
 		req_problem(r, code, out->message);
 		return;
 	}
-	if (out->code == TRIAD__V1__CODE__CODE_UNAVAILABLE ||
+	/* Reads only: whatever the database's trouble (down, busy, too slow),
+	 * asking again later is the answer. */
+	if (out->sqlstate[0] == '\0' || strcmp(out->sqlstate, "57014") == 0 ||
+	    out->code == TRIAD__V1__CODE__CODE_UNAVAILABLE ||
 	    out->code == TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED) {
 		req_problem(r, 503, "the database is not reachable now; try again shortly");
 		return;
