@@ -242,8 +242,12 @@ async function checkOoapi() {
 // ---- xAPI ----
 
 function startLrs() {
+  // The LRS writes access logs under its working directory: give it a private one.
+  const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'triad-lrs-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(__dirname, 'lrs.js')], {
+      cwd: dir,
       env: Object.assign({}, process.env, {
         AUTH_REPO: 'test', EVENTS_REPO: 'test', MODELS_REPO: 'memory',
         STORAGE_REPO: 'memory', EXPRESS_PORT: '0', WINSTON_CONSOLE_LEVEL: 'error',
