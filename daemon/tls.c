@@ -116,6 +116,15 @@ tls_server_ctx(const Config *cfg, char err[256])
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
 				 SSL_OP_NO_COMPRESSION);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	/* Clients may resume sessions. Because client certificates are asked
+	 * for, OpenSSL refuses a resumption (with an internal-error alert)
+	 * unless sessions carry a context id; a resumed session keeps the
+	 * certificate its first handshake presented. */
+	static const unsigned char sid_ctx[] = "triad";
+	if (SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1) != 1) {
+		ssl_error(err, "cannot set the TLS session context", "");
+		goto fail;
+	}
 	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_cert) != 1) {
 		ssl_error(err, "cannot load the certificate", cfg->tls_cert);
 		goto fail;

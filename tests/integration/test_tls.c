@@ -142,6 +142,41 @@ test_good_certificate(void **state)
 	expect_contains(out, "pong from");
 }
 
+/*
+ * A client that reconnects with its session (as HTTP clients and many TLS
+ * stacks do) is served, not sent an alert: openssl s_client reconnects five
+ * times offering the first session. Over TLS 1.2 each reconnection resumes
+ * it; over TLS 1.3 s_client may not have read a ticket before reconnecting,
+ * so there each connection must just succeed.
+ */
+static void
+test_session_resumption(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *flag;
+		int resumed;
+	} runs[] = {{"-tls1_2", 5}, {"-tls1_3", 0}};
+	for (size_t i = 0; i < 2; i++) {
+		char cmd[2048], out[8192];
+		snprintf(cmd, sizeof cmd,
+			 "openssl s_client %s -connect %s -CAfile %s/ca.crt -verify_return_error "
+			 "-reconnect </dev/null 2>&1 | grep -E '^(New|Reused),|alert|error'",
+			 runs[i].flag, good.addr, dir);
+		int rc = run_capture(cmd, out, sizeof out);
+		int connected = 0, reused = 0;
+		for (const char *p = out; (p = strstr(p, "New,")) != NULL; p++)
+			connected++;
+		for (const char *p = out; (p = strstr(p, "Reused,")) != NULL; p++)
+			reused++;
+		connected += reused;
+		if (rc != 0 || strstr(out, "alert") != NULL || strstr(out, "error") != NULL ||
+		    connected != 6 || reused < runs[i].resumed)
+			fail_msg("%s: exit %d, %d of 6 connections, %d resumed\n%s", runs[i].flag, rc,
+				 connected, reused, out);
+	}
+}
+
 static void
 test_untrusted_certificates_fail(void **state)
 {
@@ -421,6 +456,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_certificate),
+		cmocka_unit_test(test_session_resumption),
 		cmocka_unit_test(test_untrusted_certificates_fail),
 		cmocka_unit_test(test_insecure_warns_loudly),
 		cmocka_unit_test(test_plain_client_on_the_tls_port),
