@@ -185,9 +185,13 @@ CREATE OR REPLACE FUNCTION triad_stream_cursor_text(p_xid xid8, p_seq bigint) RE
 -- written: staff see all of their institution's, as does a partner system
 -- of the institution (a machine that speaks for no organisation); an
 -- organisation (its contact or partner system) sees the events about its
--- employees' enrollments while they consent: 'full' for all of them,
--- 'progress' for all but feedback, coaching and judgements. A consent
--- revoked hides the events from the next read on.
+-- employees' enrollments while they consent, at the level consented to
+-- (ConsentLevel in triangle.proto, as the employer view shows it):
+-- 'progress' for the enrollment itself, attendance, prior learning,
+-- exemptions, certificates and its own judgements; 'full' adds feedback and
+-- coaching. Never the participant's own journey (logbook, conversations,
+-- documents, internship hours, intervision): no consent level covers it. A
+-- consent revoked hides the events from the next read on.
 CREATE OR REPLACE FUNCTION triad_stream_visible(p_aggregate_type text, p_enrollment uuid)
     RETURNS boolean
     LANGUAGE plpgsql STABLE
@@ -203,10 +207,13 @@ BEGIN
                                         AND c.organisation_id = e.employer_id
                          WHERE e.id = p_enrollment
                            AND e.employer_id = triad_organisation()
-                           AND (c.level = 'full'
-                                OR (c.level = 'progress'
-                                    AND p_aggregate_type NOT IN ('feedback', 'feedback_request',
-                                                                 'relation', 'judgement')))));
+                           AND ((c.level IN ('progress', 'full')
+                                 AND p_aggregate_type IN ('enrollment', 'attendance', 'claim',
+                                                          'exemption', 'certificate',
+                                                          'judgement'))
+                                OR (c.level = 'full'
+                                    AND p_aggregate_type IN ('feedback', 'feedback_request',
+                                                             'relation')))));
 END
 $$;
 
