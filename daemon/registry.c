@@ -267,6 +267,15 @@ check_row(const Route *r, char *err, size_t size)
 	if (r->paged && r->paged_by_position)
 		return problem(err, size, "row %s: a list is paged by id or by position, not both",
 			       name);
+	/* Every list pages (envelope.proto, PAGING): a list request answered
+	 * by rows is paged one way or the other. */
+	if (strncmp(name, "list_", 5) == 0 && !r->paged && !r->paged_by_position) {
+		for (int s = 0; s < ROUTE_MAX_STMTS && r->stmts[s].sql != NULL; s++) {
+			if (r->stmts[s].into != NULL)
+				return problem(err, size, "row %s: a list must page (paged or "
+					       "paged_by_position)", name);
+		}
+	}
 	if (r->paged || r->paged_by_position) {
 		const ProtobufCFieldDescriptor *next =
 			protobuf_c_message_descriptor_get_field_by_name(reply, "next_page_token");
