@@ -61,8 +61,24 @@ def sql_functions():
         text = open(os.path.join(SQLDIR, fn), encoding="utf-8").read()
         for m in re.finditer(r"CREATE OR REPLACE FUNCTION (\w+)\s*\((.*?)\$\$(.*?)\$\$", text, re.S):
             out.setdefault(m.group(1), "")
-            out[m.group(1)] += m.group(2) + "\n" + m.group(3)
+            out[m.group(1)] += m.group(2) + "\n" + fold_constants(m.group(3))
     return out
+
+
+def fold_constants(body):
+    """Writes the text constants a function declares (v_path constant text
+    := 'create_programme.programme') where it uses them, and joins the
+    literals concatenated with ||, so that fields read as literals."""
+    for m in re.finditer(r"\b(v_\w+)\s+(?:constant\s+)?text\s*:=\s*'((?:[^']|'')*)'\s*;", body):
+        var, lit = m.group(1), m.group(2)
+        head, tail = body[:m.end()], body[m.end():]
+        body = head + re.sub(r"\b%s\b" % var, "'" + lit.replace("\\", "\\\\") + "'", tail)
+    pair = re.compile(r"'((?:[^']|'')*)'\s*\|\|\s*'((?:[^']|'')*)'")
+    while True:
+        new = pair.sub(lambda m: "'" + m.group(1) + m.group(2) + "'", body)
+        if new == body:
+            return body
+        body = new
 
 
 def sql_literal(expr):
@@ -127,9 +143,9 @@ def raises_of(funcs, name, request, seen=None, field_args=()):
     field_args: literal field names the caller passed (for helpers that
     raise with a field they were given)."""
     seen = seen if seen is not None else set()
-    if name in seen or name not in funcs or name in QUIET:
+    if (name, field_args) in seen or name not in funcs or name in QUIET:
         return []
-    seen.add(name)
+    seen.add((name, field_args))
     body = funcs[name]
     out = []
     for m in re.finditer(r"triad_raise\(", body):
@@ -145,7 +161,10 @@ def raises_of(funcs, name, request, seen=None, field_args=()):
         if field is None:
             # v_req || '.day' and the like: the field the caller named.
             tail = re.search(r"'\.(\w+)'\s*$", args[2].strip())
-            if tail:
+            if tail and field_args and args[2].strip().startswith("p_"):
+                # p_path || '.award': below the path the caller gave.
+                field = f"{field_args[0]}.{tail.group(1)}"
+            elif tail:
                 field = f"{request}.{tail.group(1)}"
             elif field_args:
                 field = field_args[0]
@@ -157,9 +176,21 @@ def raises_of(funcs, name, request, seen=None, field_args=()):
         if callee == name or callee not in funcs:
             continue
         args = split_args(body[m.end():])
-        lits = [sql_literal(a) for a in args]
+        lits = []
+        for a in args:
+            below = re.fullmatch(r"\s*p_\w+\s*\|\|\s*'\.(\w+)'\s*", a)
+            if below and field_args:      # p_path || '.name'
+                lits.append(f"{field_args[0]}.{below.group(1)}")
+            elif re.fullmatch(r"\s*p_(?:path|field|column)\s*", a) and field_args:
+                lits.append(field_args[0])
+            else:
+                lits.append(sql_literal(a))
         passed = tuple(l for l in lits if l and l.startswith(request + "."))
-        out += raises_of(funcs, callee, request, seen, passed)
+        got = raises_of(funcs, callee, request, seen, passed)
+        if passed and any(a.strip() == "false" for a in args):
+            # triad_date(text, field, false) and the like: optional here.
+            got = [g for g in got if "is required" not in g[2]]
+        out += got
     return out
 
 
@@ -321,7 +352,10 @@ def block(route, funcs, srcs):
             lits += re.findall(r"'(%s\.\w+)'" % name, st["sql"])
         errors += raises_of(funcs, f, name, None, tuple(lits))
     for code, field, msg in errors:
-        if code == "INVALID_ARGUMENT" and re.search(r"\bis required\b|required[:,]", msg) and field:
+        # "... is required", and numbers whose zero is refused ("must be 1
+        # to 120", "must be more than 0"): left out, they are refused.
+        if code == "INVALID_ARGUMENT" and field and \
+                re.search(r"\bis required\b|required[:,]|must be (?:1 |more than 0)", msg):
             required.append(field.split(".", 1)[1] if field.startswith(name + ".") else field)
     if route["paged"]:
         errors.append(("INVALID_ARGUMENT", f"{name}.page_size", "negative"))

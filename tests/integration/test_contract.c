@@ -334,6 +334,65 @@ test_seen_but_not_yours_is_denied(void **state)
 	free(mine);
 }
 
+/* Samples of what the Contract comments say, asked for real. */
+static void
+test_contract_samples(void **state)
+{
+	(void)state;
+	/* CreateCohortRequest: "Required: cohort.ends_on, cohort.name,
+	 * cohort.starts_on". */
+	REQ(rc);
+	Triad__V1__CreateCohortRequest cc = TRIAD__V1__CREATE_COHORT_REQUEST__INIT;
+	Triad__V1__Cohort c = TRIAD__V1__COHORT__INIT;
+	c.programme_id = programme;
+	c.name = "Without an end";
+	c.starts_on = "2027-02-01";
+	cc.cohort = &c;
+	rc.body_case = TRIAD__V1__REQUEST__BODY_CREATE_COHORT;
+	rc.create_cohort = &cc;
+	expect_status_free(rpc(&op, inst, &rc), CODE(INVALID_ARGUMENT), "ends_on is required (YYYY-MM-DD)",
+			   "create_cohort.cohort.ends_on");
+
+	/* CreateProgrammeRequest: "Required: ... programme.award ...". */
+	REQ(rp);
+	Triad__V1__CreateProgrammeRequest cp = TRIAD__V1__CREATE_PROGRAMME_REQUEST__INIT;
+	Triad__V1__Programme p = TRIAD__V1__PROGRAMME__INIT;
+	p.code = "NOAWARD";
+	p.name = "Without an award";
+	p.duration_months = 12;
+	p.language = "nl";
+	p.mode = TRIAD__V1__STUDY_MODE__STUDY_MODE_PART_TIME;
+	cp.programme = &p;
+	rp.body_case = TRIAD__V1__REQUEST__BODY_CREATE_PROGRAMME;
+	rp.create_programme = &cp;
+	Triad__V1__Response *r = rpc(&op, inst, &rp);
+	expect_status(r, CODE(INVALID_ARGUMENT), NULL, "create_programme.programme.award");
+	rpc_free(r);
+
+	/* ListCasesRequest: "INVALID_ARGUMENT list_cases.session" when it is
+	 * empty. */
+	REQ(lc);
+	Triad__V1__ListCasesRequest lm = TRIAD__V1__LIST_CASES_REQUEST__INIT;
+	lc.body_case = TRIAD__V1__REQUEST__BODY_LIST_CASES;
+	lc.list_cases = &lm;
+	r = rpc(&op, inst, &lc);
+	expect_status(r, CODE(INVALID_ARGUMENT), NULL, "list_cases.session");
+	rpc_free(r);
+
+	/* LogHoursRequest: "Who: participant": staff are refused before
+	 * anything is read. */
+	REQ(lh);
+	Triad__V1__LogHoursRequest hm = TRIAD__V1__LOG_HOURS_REQUEST__INIT;
+	hm.day = "2027-03-01";
+	hm.hours = 8;
+	hm.description = "Interviews";
+	lh.body_case = TRIAD__V1__REQUEST__BODY_LOG_HOURS;
+	lh.log_hours = &hm;
+	r = rpc(&op, inst, &lh);
+	expect_status(r, CODE(PERMISSION_DENIED), NULL, "");
+	rpc_free(r);
+}
+
 static int
 setup(void **state)
 {
@@ -366,6 +425,7 @@ main(void)
 		cmocka_unit_test(test_permission_before_existence),
 		cmocka_unit_test(test_unseen_is_not_found),
 		cmocka_unit_test(test_seen_but_not_yours_is_denied),
+		cmocka_unit_test(test_contract_samples),
 	};
 	return harness_run_group_tests(tests, setup, teardown);
 }
