@@ -28,8 +28,8 @@ then remove STATE_DIR/cursor and follow from the start).
 """
 import json
 import os
+import select
 import signal
-import socket
 import sys
 import time
 
@@ -108,10 +108,11 @@ def follow(state, types):
     """One connection: subscribe after the stored cursor and handle events
     until the connection ends (an exception says how)."""
     with triad_client.from_environment(client_name="follow-events/1") as s:
-        # Reading waits for events; wake up well within the idle timeout to
-        # keep the connection with a Ping.
+        # Waiting for events, wake up well within the idle timeout to keep
+        # the connection with a Ping. A frame that stalls half-way ends the
+        # connection (the socket's timeout); the next one resumes.
         idle = s.hello.idle_timeout_seconds or 60
-        s.sock.settimeout(max(1.0, idle / 3))
+        s.sock.settimeout(max(30.0, idle))
         after = state.cursor()
         sub = stream_pb2.SubscribeRequest(after=after, types=types)
         sub_id = s.send(envelope_pb2.Request(subscribe=sub))
@@ -121,14 +122,13 @@ def follow(state, types):
 
         handled_since_ack, last_cursor, pending = 0, after, set()
         while True:
-            try:
-                resp = s.read()
-            except socket.timeout:
+            if not readable(s, max(1.0, idle / 3)):
                 pending.add(s.send(envelope_pb2.Request(ping=session_pb2.Ping())))
                 if handled_since_ack:
                     pending.add(ack(s, last_cursor))
                     handled_since_ack = 0
                 continue
+            resp = s.read()
             if resp.id in pending:          # a Ping's or an Ack's answer
                 pending.discard(resp.id)
                 if resp.status.code != envelope_pb2.CODE_OK:
@@ -149,6 +149,14 @@ def follow(state, types):
             if handled_since_ack >= ACK_EVERY:
                 pending.add(ack(s, last_cursor))
                 handled_since_ack = 0
+
+
+def readable(s, timeout):
+    """Whether a frame has begun to arrive within timeout seconds: kept
+    answers, bytes TLS has decrypted already, or bytes on the socket."""
+    if s.answers or (hasattr(s.sock, "pending") and s.sock.pending()):
+        return True
+    return bool(select.select([s.sock], [], [], timeout)[0])
 
 
 def ack(s, cursor):
