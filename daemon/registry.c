@@ -655,9 +655,11 @@ registry_print(FILE *out, bool json)
 			}
 			/* What the server does, for the contract's comments
 			 * (proto/contract.py): paging, and the statements. */
-			fprintf(out, ", \"paged\": \"%s\", \"handler\": %s, \"not_found\": ",
+			fprintf(out, ", \"paged\": \"%s\", \"handler\": %s, \"secret\": %s, "
+				"\"not_found\": ",
 				r->paged ? "id" : r->paged_by_position ? "position" : "",
-				r->handler != NULL ? "true" : "false");
+				r->handler != NULL ? "true" : "false",
+				r->flags & ROUTE_SECRET ? "true" : "false");
 			json_string(out, r->not_found != NULL ? r->not_found : "");
 			fputs(", \"statements\": [", out);
 			for (int s = 0; s < ROUTE_MAX_STMTS && r->stmts[s].sql != NULL; s++) {

@@ -305,17 +305,30 @@ def block(route, funcs, srcs):
     else:
         lines += wrap(f"Who: {who} (verb {route['verb']}; anyone else PERMISSION_DENIED, "
                       "before anything is read).", "//   ", "//     ")
+    if route.get("variant"):
+        v = route["variant"]
+        vroles = ", ".join(r for r in v["roles"] if r != "operator") or "operators only"
+        lines += wrap(f"Who, {v['when']}: {vroles}" +
+                      (", and operators" if "operator" in v["roles"] and vroles != "operators only"
+                       else "") + f" (verb {v['verb']}, scope {v['scope']}).",
+                      "//   ", "//     ")
     inst = {"institution": "names the institution acted in (id or slug; may be empty for a "
                            "caller whose grants are all in one)",
             "shared": "ignored: persons and organisations are shared by all institutions",
             "session": "ignored: about the caller's own session",
             "service": "ignored: the service as a whole",
             "public": "ignored"}.get(scope, scope)
+    if route.get("variant") and route["variant"]["scope"] == "institution" and \
+            scope != "institution":
+        inst += f"; {route['variant']['when']}, it names the institution acted in"
     lines += wrap(f"Request.institution: {inst}.", "//   ", "//     ")
     if route["writes"]:
         w = "Writes" + (", honours idempotency_key" if route["idempotent"] else "") + \
             (", emits a domain event" if route["event"] else "") + "."
-        lines.append("//   " + w)
+        if route.get("secret"):
+            w += (" Its answer holds a secret shown once: a repeat with the same key is"
+                  " ALREADY_EXISTS naming idempotency_key.")
+        lines += wrap(w, "//   ", "//     ")
 
     errors, required, names, called = [], [], [], []
     order = ""
@@ -361,7 +374,9 @@ def block(route, funcs, srcs):
         errors.append(("INVALID_ARGUMENT", f"{name}.page_size", "negative"))
         errors.append(("INVALID_ARGUMENT", f"{name}.page_token", "a token this list did not give"))
 
-    req = sorted(dict.fromkeys(r for r in required if r))
+    # Numbers alone in a presence oneof may be left out (PRESENCE).
+    req = sorted(dict.fromkeys(r for r in required
+                               if r and r.split(".")[-1] not in OPTIONAL_NUMBERS))
     if req:
         lines += wrap("Required: " + ", ".join(req) + ".", "//   ", "//     ")
     if names:
@@ -411,6 +426,19 @@ def request_types():
     body = text[text.index("message Request"):text.index("message Response")]
     return {m.group(2): m.group(1) for m in re.finditer(r"^\s+(\w+Request|Hello|Ping)\s+(\w+)\s*=\s*\d+;",
                                                          body, re.M)}
+
+
+def optional_numbers():
+    """Fields that sit alone in a oneof named after them (PRESENCE)."""
+    names = set()
+    for fn in os.listdir(PROTO):
+        if fn.endswith(".proto"):
+            text = open(os.path.join(PROTO, fn), encoding="utf-8").read()
+            names.update(re.findall(r"oneof _(\w+)\s*\{\s*\w+\s+\1\s*=", text))
+    return names
+
+
+OPTIONAL_NUMBERS = optional_numbers()
 
 
 def rewrite(routes, funcs, srcs, check):
