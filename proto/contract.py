@@ -241,6 +241,7 @@ def handler_facts(srcs, funcs, request):
         if not m:
             continue
         errors, required, called = [], [], []
+        paging = None
         todo, done = [m.group(1)], set()
         while todo:
             fn = todo.pop()
@@ -269,13 +270,17 @@ def handler_facts(srcs, funcs, request):
                 msg = c_string(",".join(args[3:])) if len(args) > 3 else ""
                 f = c.group(2).strip('"') if c.group(2) != "NULL" else ""
                 errors.append((c.group(1), f, re.sub(r"%[-.*\d]*[a-z]+", "...", msg or "")))
+            if re.search(r"check_page_token\(", body):
+                order = re.search(r"ORDER BY ([\w.]+(?: DESC)?) LIMIT", body) or \
+                    re.search(r"ORDER BY ([\w.]+(?: DESC)?) LIMIT", src[src.find(fn):])
+                paging = re.sub(r"^\w+\.", "", order.group(1)) if order else "id"
             for c in re.finditer(r"\"SELECT[^;]*?\b(triad_\w+)\(", body):
                 called.append(c.group(1))
             for c in re.finditer(r"\b(\w+)\(", body):
                 if c_function(src, c.group(1)) and c.group(1) not in done:
                     todo.append(c.group(1))
-        return errors, required, called
-    return [], [], []
+        return errors, required, called, paging
+    return [], [], [], None
 
 
 # ---- the block ----
@@ -354,8 +359,9 @@ def block(route, funcs, srcs):
                   if not p.startswith("$")]
         f = f"{name}.{single[0].partition('@')[0]}" if len(single) == 1 else ""
         errors.append(("NOT_FOUND", f, route["not_found"]))
+    handler_paging = None
     if route["handler"]:
-        e, r, c = handler_facts(srcs, funcs, name)
+        e, r, c, handler_paging = handler_facts(srcs, funcs, name)
         errors += e
         required += r
         called += c
@@ -386,6 +392,12 @@ def block(route, funcs, srcs):
         how = "by id: page_token is the last item's id" if route["paged"] == "id" else \
               "by position: page_token is where the next page starts"
         lines += wrap(f"Paging: {how}; order: {order or 'id'}.", "//   ", "//     ")
+    elif handler_paging:
+        lines += wrap(f"Paging: page_token is the next_page_token of the page before; "
+                      f"order: {handler_paging}.", "//   ", "//     ")
+    elif name == "list_domain_events":
+        lines += wrap("Paging: by cursor (after, next_cursor, more); order: commit order.",
+                      "//   ", "//     ")
     elif route["streams"]:
         lines.append("//   Streams: events follow the answer (stream.proto).")
     # One line per (code, field); the messages of one field are merged.
