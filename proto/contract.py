@@ -271,9 +271,12 @@ def handler_facts(srcs, funcs, request):
                 f = c.group(2).strip('"') if c.group(2) != "NULL" else ""
                 errors.append((c.group(1), f, re.sub(r"%[-.*\d]*[a-z]+", "...", msg or "")))
             if re.search(r"check_page_token\(", body):
-                order = re.search(r"ORDER BY ([\w.]+(?: DESC)?) LIMIT", body) or \
-                    re.search(r"ORDER BY ([\w.]+(?: DESC)?) LIMIT", src[src.find(fn):])
-                paging = re.sub(r"^\w+\.", "", order.group(1)) if order else "id"
+                found = re.findall(r"ORDER BY ([\w.]+(?: DESC)?) LIMIT", body)
+                if not found:     # a statement kept beside the function
+                    every = set(re.findall(r"ORDER BY ([\w.]+(?: DESC)?) LIMIT", src))
+                    found = list(every) if len(every) == 1 else []
+                paging = re.sub(r"^\w+\.", "", found[0]) if found else "id"
+                paging = paging.replace(" DESC", ", newest first")
             for c in re.finditer(r"\"SELECT[^;]*?\b(triad_\w+)\(", body):
                 called.append(c.group(1))
             for c in re.finditer(r"\b(\w+)\(", body):
