@@ -108,9 +108,12 @@ def follow(state, types):
     """One connection: subscribe after the stored cursor and handle events
     until the connection ends (an exception says how)."""
     with triad_client.from_environment(client_name="follow-events/1") as s:
-        # Waiting for events, wake up well within the idle timeout to keep
-        # the connection with a Ping. A frame that stalls half-way ends the
-        # connection (the socket's timeout); the next one resumes.
+        # A subscribed connection is not closed for being idle, but a
+        # network can drop it without a word: in a quiet spell (a third of
+        # the idle timeout) send a Ping, and when the next spell passes
+        # without its answer, take the connection for dead and reconnect.
+        # A frame that stalls half-way ends the connection too (the socket's
+        # timeout); the next one resumes from the cursor.
         idle = s.hello.idle_timeout_seconds or 60
         s.sock.settimeout(max(30.0, idle))
         after = state.cursor()
@@ -120,10 +123,13 @@ def follow(state, types):
         state.connected = True
         print(f"following after {started.after or 'the start'}", flush=True)
 
-        handled_since_ack, last_cursor, pending = 0, after, set()
+        handled_since_ack, last_cursor, pending, ping = 0, after, set(), None
         while True:
             if not readable(s, max(1.0, idle / 3)):
-                pending.add(s.send(envelope_pb2.Request(ping=session_pb2.Ping())))
+                if ping in pending:
+                    raise ConnectionError("no answer to a ping: the connection is gone")
+                ping = s.send(envelope_pb2.Request(ping=session_pb2.Ping()))
+                pending.add(ping)
                 if handled_since_ack:
                     pending.add(ack(s, last_cursor))
                     handled_since_ack = 0

@@ -7,7 +7,8 @@
  * again with its cursor it has handled every event of the institution
  * exactly once. And an organisation-scoped partner's subscription carries
  * only the events of participants who consent to it, and none about a
- * participant after she withdraws her consent.
+ * participant after she withdraws her consent. Through a quiet spell the
+ * follower pings and keeps its connection.
  */
 #include "harness.h"
 
@@ -78,14 +79,15 @@ make_changes(Sess *s, const char *inst, const char *programme, int n)
 /* Starts follow_events.py on state as the partner with ptoken in inst; its
  * output goes to log. Returns its pid (the python process itself). */
 static pid_t
-follower_start(const char *ptoken, const char *inst, const char *state, const char *log)
+follower_start_at(const char *addr, const char *ptoken, const char *inst, const char *state,
+		  const char *log)
 {
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd,
 		 "exec env -u TRIAD_PLAIN PYTHONPATH='%s:%s/examples/python' TRIAD_ADDR=%s "
 		 "TRIAD_TOKEN=%s TRIAD_CA='%s/ca.crt' TRIAD_INSTITUTION=%s "
 		 "/usr/bin/python3 '%s/examples/python/follow_events.py' '%s' >>'%s' 2>&1",
-		 py, TRIAD_SOURCE_DIR, d.addr, ptoken, harness_tls_dir(), inst, TRIAD_SOURCE_DIR,
+		 py, TRIAD_SOURCE_DIR, addr, ptoken, harness_tls_dir(), inst, TRIAD_SOURCE_DIR,
 		 state, log);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -94,6 +96,12 @@ follower_start(const char *ptoken, const char *inst, const char *state, const ch
 		_exit(127);
 	}
 	return pid;
+}
+
+static pid_t
+follower_start(const char *ptoken, const char *inst, const char *state, const char *log)
+{
+	return follower_start_at(d.addr, ptoken, inst, state, log);
 }
 
 /* The contents of path (malloc'd; "" when it does not exist). */
@@ -264,6 +272,56 @@ test_follower_handles_every_event_once(void **state)
 	free(out);
 	free(events);
 	free(cursor_at_kill);
+	free(ptoken);
+	free(prog);
+}
+
+/* ---- a quiet stream outlives the idle timeout ---- */
+
+/* A quiet spell: the follower pings (every second, a third of this
+ * daemon's 3 s idle timeout), takes each answer for what it is, keeps its
+ * one connection, and gets the next event on it. */
+static void
+test_follower_pings_through_quiet_spells(void **state)
+{
+	(void)state;
+	char slug[64], name[80], dir[256], events_path[320], log[256];
+	Triadd quick;
+
+	make_institution(&op, "quiet", "Quiet College", slug);
+	char *prog = make_programme(&op, slug, "QUI1", 0);
+	char *ptoken = make_machine(&op, slug, NULL, "quiet-follower", name);
+	harness_tmp_path(dir, sizeof dir, "quiet-state");
+	harness_tmp_path(log, sizeof log, "quiet.log");
+	snprintf(events_path, sizeof events_path, "%s/events.jsonl", dir);
+
+	triadd_start(&quick, "idle_timeout_ms = 3000\n");
+	pid_t pid = follower_start_at(quick.addr, ptoken, slug, dir, log);
+	char *events = wait_all_handled(slug, events_path, 30000);   /* programme.created */
+	assert_int_equal(count_lines(events), 1);
+	free(events);
+	/* The quiet spell is the scenario itself: nine seconds, nine pings. */
+	uint64_t until = ms_now() + 9000;
+	while (ms_now() < until)
+		usleep(100000);
+	make_changes(&op, slug, prog, 1);
+	events = wait_all_handled(slug, events_path, 30000);
+	assert_int_equal(count_lines(events), 2);
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	char *out = slurp(log);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("the follower ended with status %d; its output:\n%s", status, out);
+	/* One connection all along: it never had to reconnect. */
+	expect_lacks(out, "will reconnect");
+	const char *first = strstr(out, "following after");
+	assert_non_null(first);
+	assert_null(strstr(first + 1, "following after"));
+	assert_int_equal(triadd_stop(&quick, SIGTERM), 0);
+
+	free(out);
+	free(events);
 	free(ptoken);
 	free(prog);
 }
@@ -475,6 +533,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_follower_handles_every_event_once),
+		cmocka_unit_test(test_follower_pings_through_quiet_spells),
 		cmocka_unit_test(test_organisation_stream_follows_consent),
 	};
 	return harness_run_group_tests(tests, setup, teardown);
