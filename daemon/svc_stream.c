@@ -103,7 +103,6 @@ svc_events_list(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__ListDomainEventsRequest *m = req->list_domain_events;
 	char types[TYPES_MAX * (TYPE_LEN_MAX + 1) + 4], limit[16], retention[16];
-
 	int size;
 
 	if (!check_page_size(call, "list_domain_events.page_size", m->page_size, &size))
