@@ -315,23 +315,50 @@ test_unseen_is_not_found(void **state)
 	free(mine);
 }
 
-/* Seen, but not the caller's to change: PERMISSION_DENIED, saying who may. */
+/* Seen, but not the caller's to do: PERMISSION_DENIED naming the field,
+ * saying who may. */
 static void
 test_seen_but_not_yours_is_denied(void **state)
 {
 	(void)state;
-	char *mine;
-	Sess p = participant(&mine);
+	char name[80], email[128];
+	char *org = make_org(&op, "Eigen", TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_EMPLOYER);
+	char *elsewhere = make_org(&op, "Ander", TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_EMPLOYER);
+	char *machine = make_machine(&op, inst, org, "contract-eigen", name);
+	snprintf(email, sizeof email, "employee%d-%d@example.org", (int)getpid(), ++uniq);
+	char *person = make_person(&op, inst, "Werknemer Eigen", email);
+	char *hers;
+	Sess p = participant(&hers);
+	char *cohort = owner_sql("SELECT cohort_id::text FROM enrollment WHERE id = $1::uuid",
+				 hers, NULL, NULL);
 
-	/* A participant sees her enrollment and may not move it herself. */
-	Triad__V1__Response *r = move_enrollment(&p, inst, mine,
-						 TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_ACTIVE);
-	expect_status(r, CODE(PERMISSION_DENIED), NULL, "");
-	expect_contains(r->status->message, "you may not");
+	/* Staff enroll her with the organisation: she is its employee, and its
+	 * system sees her. */
+	REQ(req);
+	Triad__V1__EnrollRequest m = TRIAD__V1__ENROLL_REQUEST__INIT;
+	m.person_id = person;
+	m.cohort_id = cohort;
+	m.employer_id = org;
+	req.body_case = TRIAD__V1__REQUEST__BODY_ENROLL;
+	req.enroll = &m;
+	rpc_free(rpc_ok(&op, inst, &req));
+
+	/* Its system may not enroll her with another employer. */
+	Sess hr = sess_open(d.addr, machine);
+	m.employer_id = elsewhere;
+	Triad__V1__Response *r = rpc(&hr, inst, &req);
+	expect_status(r, CODE(PERMISSION_DENIED), NULL, "enroll.employer_id");
+	expect_contains(r->status->message, "own organisation as the employer");
 	rpc_free(r);
 
+	sess_close(&hr);
 	sess_close(&p);
-	free(mine);
+	free(cohort);
+	free(hers);
+	free(person);
+	free(machine);
+	free(elsewhere);
+	free(org);
 }
 
 /* Samples of what the Contract comments say, asked for real. */
