@@ -361,6 +361,7 @@ static const Command hours_reopen = {
 
 static const CliOption hours_list_options[] = {
 	{"status", 0, "STATUS", "only draft, submitted, verified or rejected hours"},
+	LIST_PAGING_OPTIONS,
 	END_OPTIONS,
 };
 
@@ -375,7 +376,7 @@ static const Call hours_list_call = {
 static const Command hours_list = {
 	.name = "list",
 	.summary = "List internship hours by day",
-	.usage = "[PARTICIPANT] [--status STATUS]",
+	.usage = "[PARTICIPANT] [--status STATUS] " LIST_PAGING_USAGE,
 	.description = PARTICIPANT_HELP
 		       "A host supervisor, without PARTICIPANT, sees the hours submitted to him.\n",
 	.options = hours_list_options,
@@ -725,10 +726,16 @@ static const Call document_list_call = {
 	.columns = "kind media_type size status submitted_at sha256",
 };
 
+static const CliOption list_paging_options[] = {
+	LIST_PAGING_OPTIONS,
+	END_OPTIONS,
+};
+
 static const Command document_list = {
 	.name = "list",
 	.summary = "List the documents of an internship, with every version",
-	.usage = "[PARTICIPANT]",
+	.usage = "[PARTICIPANT] " LIST_PAGING_USAGE,
+	.options = list_paging_options,
 	.description = PARTICIPANT_HELP,
 	.max_args = 1,
 	.handler = call_run,
@@ -788,7 +795,8 @@ static const Call iv_sessions_call = {
 static const Command iv_sessions = {
 	.name = "sessions",
 	.summary = "List intervision sessions, of one group or all you may see",
-	.usage = "[GROUP]",
+	.usage = "[GROUP] " LIST_PAGING_USAGE,
+	.options = list_paging_options,
 	.max_args = 1,
 	.handler = call_run,
 	.ctx = &iv_sessions_call,
@@ -832,7 +840,8 @@ static const Call iv_cases_call = {
 static const Command iv_cases = {
 	.name = "cases",
 	.summary = "The cases brought to a session",
-	.usage = "SESSION",
+	.usage = "SESSION " LIST_PAGING_USAGE,
+	.options = list_paging_options,
 	.description = "Outside the group and its facilitator, a case shows who brought it\n"
 		       "and nothing more (hidden).\n",
 	.min_args = 1,
@@ -869,7 +878,8 @@ static const Call iv_attendance_call = {
 static const Command iv_attendance = {
 	.name = "attendance",
 	.summary = "Who came to a session",
-	.usage = "SESSION",
+	.usage = "SESSION " LIST_PAGING_USAGE,
+	.options = list_paging_options,
 	.min_args = 1,
 	.max_args = 1,
 	.handler = call_run,

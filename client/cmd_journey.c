@@ -294,10 +294,16 @@ static const Call logbook_list_call = {
 	.columns = "module_code status opens_on saves submitted_at shared_with comments",
 };
 
+static const CliOption logbook_list_options[] = {
+	LIST_PAGING_OPTIONS,
+	END_OPTIONS,
+};
+
 static const Command logbook_list = {
 	.name = "list",
 	.summary = "List the chapters of a logbook, one per module",
-	.usage = "[PARTICIPANT]",
+	.usage = "[PARTICIPANT] " LIST_PAGING_USAGE,
+	.options = logbook_list_options,
 	.description = "Without PARTICIPANT, your own logbook.\n" PARTICIPANT_HELP,
 	.max_args = 1,
 	.handler = call_run,
@@ -306,6 +312,12 @@ static const Command logbook_list = {
 
 static const CliOption participant_option[] = {
 	{"participant", 0, "EMAIL", "another participant's (staff, coaches)"},
+	END_OPTIONS,
+};
+
+static const CliOption comments_options[] = {
+	{"participant", 0, "EMAIL", "another participant's (staff, coaches)"},
+	LIST_PAGING_OPTIONS,
 	END_OPTIONS,
 };
 
@@ -558,8 +570,8 @@ static const Call logbook_comments_call = {
 static const Command logbook_comments = {
 	.name = "comments",
 	.summary = "List the comments on a chapter",
-	.usage = "MODULE [--participant EMAIL]",
-	.options = participant_option,
+	.usage = "MODULE [--participant EMAIL] " LIST_PAGING_USAGE,
+	.options = comments_options,
 	.min_args = 1,
 	.max_args = 1,
 	.handler = call_run,

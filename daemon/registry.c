@@ -267,6 +267,15 @@ check_row(const Route *r, char *err, size_t size)
 	if (r->paged && r->paged_by_position)
 		return problem(err, size, "row %s: a list is paged by id or by position, not both",
 			       name);
+	/* Every list pages (envelope.proto, PAGING): a list request answered
+	 * by rows is paged one way or the other. */
+	if (strncmp(name, "list_", 5) == 0 && !r->paged && !r->paged_by_position) {
+		for (int s = 0; s < ROUTE_MAX_STMTS && r->stmts[s].sql != NULL; s++) {
+			if (r->stmts[s].into != NULL)
+				return problem(err, size, "row %s: a list must page (paged or "
+					       "paged_by_position)", name);
+		}
+	}
 	if (r->paged || r->paged_by_position) {
 		const ProtobufCFieldDescriptor *next =
 			protobuf_c_message_descriptor_get_field_by_name(reply, "next_page_token");
@@ -560,7 +569,10 @@ json_string(FILE *out, const char *s)
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')
 			fputc('\\', out);
-		fputc(*s, out);
+		if ((unsigned char)*s < 0x20)
+			fprintf(out, "\\u%04x", (unsigned char)*s);
+		else
+			fputc(*s, out);
 	}
 	fputc('"', out);
 }
@@ -641,7 +653,29 @@ registry_print(FILE *out, bool json)
 				print_roles(out, r->hook->alt, true);
 				fputc('}', out);
 			}
-			fprintf(out, ", \"writes\": %s, \"idempotent\": %s, \"event\": %s, "
+			/* What the server does, for the contract's comments
+			 * (proto/contract.py): paging, and the statements. */
+			fprintf(out, ", \"paged\": \"%s\", \"handler\": %s, \"secret\": %s, "
+				"\"not_found\": ",
+				r->paged ? "id" : r->paged_by_position ? "position" : "",
+				r->handler != NULL ? "true" : "false",
+				r->flags & ROUTE_SECRET ? "true" : "false");
+			json_string(out, r->not_found != NULL ? r->not_found : "");
+			fputs(", \"statements\": [", out);
+			for (int s = 0; s < ROUTE_MAX_STMTS && r->stmts[s].sql != NULL; s++) {
+				fputs(s ? ", {\"sql\": " : "{\"sql\": ", out);
+				json_string(out, r->stmts[s].sql);
+				fputs(", \"into\": ", out);
+				json_string(out, r->stmts[s].into != NULL ? r->stmts[s].into : "");
+				fputs(", \"params\": [", out);
+				for (int p = 0; p < ROUTE_MAX_PARAMS && r->stmts[s].params[p] != NULL; p++) {
+					if (p)
+						fputs(", ", out);
+					json_string(out, r->stmts[s].params[p]);
+				}
+				fputs("]}", out);
+			}
+			fprintf(out, "], \"writes\": %s, \"idempotent\": %s, \"event\": %s, "
 				"\"streams\": %s}%s\n",
 				r->flags & ROUTE_WRITES ? "true" : "false",
 				r->flags & ROUTE_IDEMPOTENT ? "true" : "false",

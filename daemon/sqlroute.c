@@ -507,6 +507,30 @@ fill_list(ProtobufCMessage *reply, const char *into, const PGresult *r, const Ca
 	return true;
 }
 
+/*
+ * The field a single-row statement that found nothing names: its only
+ * parameter taken from the request body ("get_enrollment.id"), or NULL when
+ * it takes none or several (then no one field named the missing thing).
+ */
+static const char *
+not_found_field(const Call *call, const SqlStmt *st, char *out, size_t size)
+{
+	char path[96];
+	const char *kind, *only = NULL;
+
+	for (int p = 0; p < ROUTE_MAX_PARAMS && st->params[p] != NULL; p++) {
+		if (st->params[p][0] == '$')
+			continue;
+		if (only != NULL || !route_param_split(st->params[p], path, sizeof path, &kind))
+			return NULL;
+		only = st->params[p];
+	}
+	if (only == NULL || !route_param_split(only, path, sizeof path, &kind))
+		return NULL;
+	snprintf(out, size, "%s.%s", call->route, path);
+	return out;
+}
+
 static void
 route_done(void *arg, const DbOutcome *out)
 {
@@ -532,7 +556,9 @@ route_done(void *arg, const DbOutcome *out)
 			continue;
 		}
 		if (PQntuples(r) != 1) {
-			call_fail(call, TRIAD__V1__CODE__CODE_NOT_FOUND, NULL, "%s",
+			char field[160];
+			call_fail(call, TRIAD__V1__CODE__CODE_NOT_FOUND,
+				  not_found_field(call, &route->stmts[i], field, sizeof field), "%s",
 				  route->not_found != NULL ? route->not_found : "not found");
 			arena_free(&a);
 			return;
@@ -848,7 +874,12 @@ sqlroute_handle(Call *call, const Triad__V1__Request *req)
 	if (route->paged || route->paged_by_position) {
 		const ProtobufCFieldDescriptor *ps =
 			protobuf_c_message_descriptor_get_field_by_name(body->descriptor, "page_size");
-		call->page_limit = page_size(ps ? *(const int32_t *)((const char *)body + ps->offset) : 0);
+		char field[160];
+		snprintf(field, sizeof field, "%s.page_size", call->route);
+		if (!check_page_size(call, field,
+				     ps ? *(const int32_t *)((const char *)body + ps->offset) : 0,
+				     &call->page_limit))
+			return;
 	}
 	if (route->paged_by_position && !position_token(call, body))
 		return;

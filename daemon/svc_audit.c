@@ -85,7 +85,8 @@ svc_audit_list(Call *call, const Triad__V1__Request *req)
 	    !check_text(call, "list_audit.resource_id", m->resource_id, 0, 64) ||
 	    !check_page_token(call, "list_audit.page_token", m->page_token, true))
 		return;
-	call->page_limit = page_size(m->page_size);
+	if (!check_page_size(call, "list_audit.page_size", m->page_size, &call->page_limit))
+		return;
 	char limit[16];
 	snprintf(limit, sizeof limit, "%d", call->page_limit + 1);
 	const char *params[5] = {m->since, m->resource_kind, m->resource_id, m->page_token, limit};

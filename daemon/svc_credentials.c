@@ -250,7 +250,8 @@ svc_grant_list(Call *call, const Triad__V1__Request *req)
 	if (!check_id(call, "list_grants.principal_id", m->principal_id, false) ||
 	    !check_page_token(call, "list_grants.page_token", m->page_token, false))
 		return;
-	call->page_limit = page_size(m->page_size);
+	if (!check_page_size(call, "list_grants.page_size", m->page_size, &call->page_limit))
+		return;
 	char limit[16];
 	snprintf(limit, sizeof limit, "%d", call->page_limit + 1);
 	const char *params[3] = {m->principal_id, m->page_token, limit};
@@ -513,7 +514,8 @@ svc_token_list(Call *call, const Triad__V1__Request *req)
 
 	if (!check_page_token(call, "list_tokens.page_token", m->page_token, false))
 		return;
-	call->page_limit = page_size(m->page_size);
+	if (!check_page_size(call, "list_tokens.page_size", m->page_size, &call->page_limit))
+		return;
 	char limit[16];
 	snprintf(limit, sizeof limit, "%d", call->page_limit + 1);
 	const char *params[2] = {m->page_token, limit};
@@ -737,7 +739,8 @@ svc_invite_list(Call *call, const Triad__V1__Request *req)
 
 	if (!check_page_token(call, "list_invites.page_token", m->page_token, false))
 		return;
-	call->page_limit = page_size(m->page_size);
+	if (!check_page_size(call, "list_invites.page_size", m->page_size, &call->page_limit))
+		return;
 	char limit[16];
 	snprintf(limit, sizeof limit, "%d", call->page_limit + 1);
 	const char *params[2] = {m->page_token, limit};

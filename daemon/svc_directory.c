@@ -145,7 +145,8 @@ svc_institution_list(Call *call, const Triad__V1__Request *req)
 
 	if (!check_page_token(call, "list_institutions.page_token", m->page_token, false))
 		return;
-	call->page_limit = page_size(m->page_size);
+	if (!check_page_size(call, "list_institutions.page_size", m->page_size, &call->page_limit))
+		return;
 
 	/* The caller's institutions as a uuid[] literal, or NULL for all. */
 	char *mine = NULL;
@@ -307,7 +308,8 @@ svc_person_list(Call *call, const Triad__V1__Request *req)
 
 	if (!check_page_token(call, "list_persons.page_token", m->page_token, false))
 		return;
-	call->page_limit = page_size(m->page_size);
+	if (!check_page_size(call, "list_persons.page_size", m->page_size, &call->page_limit))
+		return;
 	char limit[16];
 	snprintf(limit, sizeof limit, "%d", call->page_limit + 1);
 	const char *params[2] = {m->page_token, limit};
@@ -458,7 +460,8 @@ svc_org_list(Call *call, const Triad__V1__Request *req)
 
 	if (!check_page_token(call, "list_organisations.page_token", m->page_token, false))
 		return;
-	call->page_limit = page_size(m->page_size);
+	if (!check_page_size(call, "list_organisations.page_size", m->page_size, &call->page_limit))
+		return;
 	char limit[16];
 	snprintf(limit, sizeof limit, "%d", call->page_limit + 1);
 	const char *params[2] = {m->page_token, limit};

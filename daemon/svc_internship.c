@@ -62,9 +62,12 @@ const Route internship_routes[] = {
 	{K(LOG_HOURS), VERB_INTERNSHIP_OWN, R(HOURS_ENTRY), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_hours_log($1, $2::float8, $3, $4, $5::numeric)",
 	   {"day", "hours", "description", "$person", "$request_id"}}}},
+	/* Answers with every entry it submitted (at most a year's days), in
+	 * one reply: ListHoursReply without a next page. */
 	{K(SUBMIT_HOURS), VERB_INTERNSHIP_OWN, R(HOURS), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_hours_submit($1::text[], $2, $3::numeric)",
-	   {"days", "$person", "$request_id"}, "entries"}}},
+	   {"days", "$person", "$request_id"}, "entries"},
+	  {"SELECT ''::text AS next_page_token", {NULL}}}},
 	/* The decision names the supervisor: the caller's person, never a field. */
 	{K(VERIFY_HOURS), VERB_HOURS_DECIDE, R(HOURS_ENTRY), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_hours_decide($1, $2, true, '', $3, $4::numeric)",
@@ -77,7 +80,10 @@ const Route internship_routes[] = {
 	   ", $2, $3, $4::numeric)",
 	   {"participant", "day", "reason", "$request_id"}}}},
 	{K(LIST_HOURS), VERB_INTERNSHIP_READ, R(HOURS), ROUTE_READ,
-	 {{"SELECT * FROM triad_hours_list($1, $2)", {"participant", "status"}, "entries"}}},
+	 {{"SELECT * FROM triad_hours_list($1, $2) ORDER BY participant_email, day, id"
+	   " LIMIT $3::int OFFSET $4::int",
+	   {"participant", "status", "$limit", "$offset"}, "entries"}},
+	 .paged_by_position = true},
 
 	/* ---- documents ---- */
 	{.kind = K(PUT_DOCUMENT), .verb = VERB_INTERNSHIP_OWN, .reply = R(DOCUMENT),
@@ -86,8 +92,10 @@ const Route internship_routes[] = {
 	 .flags = ROUTE_READ, .handler = svc_document_get},
 	{K(LIST_DOCUMENTS), VERB_DOCUMENT_READ, R(DOCUMENTS), ROUTE_READ,
 	 {{"SELECT * FROM document_v WHERE placement_id = "
-	   PLACEMENT(1, "list_documents.participant") " ORDER BY kind, created_at",
-	   {"participant"}, "documents"}}},
+	   PLACEMENT(1, "list_documents.participant") " ORDER BY kind, created_at, id"
+	   " LIMIT $2::int OFFSET $3::int",
+	   {"participant", "$limit", "$offset"}, "documents"}},
+	 .paged_by_position = true},
 
 	/* ---- intervision ---- */
 	{K(CREATE_INTERVISION_SESSION), VERB_INTERVISION_WRITE, R(INTERVISION_SESSION), ROUTE_WRITE,
@@ -95,19 +103,28 @@ const Route internship_routes[] = {
 	   " $5::numeric)",
 	   {"group", "starts_at", "facilitator@person", "record_history", "$request_id"}}}},
 	{K(LIST_INTERVISION_SESSIONS), VERB_INTERVISION_READ, R(INTERVISION_SESSIONS), ROUTE_READ,
-	 {{"SELECT * FROM triad_intervision_sessions($1)", {"group"}, "sessions"}}},
+	 {{"SELECT * FROM triad_intervision_sessions($1) ORDER BY starts_at, group_name, id"
+	   " LIMIT $2::int OFFSET $3::int",
+	   {"group", "$limit", "$offset"}, "sessions"}},
+	 .paged_by_position = true},
 	{K(BRING_CASE), VERB_INTERVISION_CASE, R(INTERVISION_CASE), ROUTE_WRITE,
 	 {{"SELECT * FROM triad_intervision_case_bring($1, $2, $3, $4, $5::numeric)",
 	   {"session", "title", "text", "$person", "$request_id"}}}},
 	{K(LIST_CASES), VERB_INTERVISION_READ, R(INTERVISION_CASES), ROUTE_READ,
-	 {{"SELECT * FROM triad_intervision_cases($1)", {"session"}, "cases"}}},
+	 {{"SELECT * FROM triad_intervision_cases($1) ORDER BY created_at, id"
+	   " LIMIT $2::int OFFSET $3::int",
+	   {"session", "$limit", "$offset"}, "cases"}},
+	 .paged_by_position = true},
 	{K(RECORD_INTERVISION_ATTENDANCE), VERB_INTERVISION_WRITE, R(INTERVISION_ATTENDANCE),
 	 ROUTE_WRITE,
 	 {{"SELECT * FROM triad_intervision_attendance_record($1, $2, $3, $4::numeric)",
 	   {"session", "participant", "status", "$request_id"}}}},
 	{K(LIST_INTERVISION_ATTENDANCE), VERB_INTERVISION_READ, R(INTERVISION_ATTENDANCE_LIST),
 	 ROUTE_READ,
-	 {{"SELECT * FROM triad_intervision_attendance($1)", {"session"}, "attendance"}}},
+	 {{"SELECT * FROM triad_intervision_attendance($1)"
+	   " ORDER BY participant_name, participant_email LIMIT $2::int OFFSET $3::int",
+	   {"session", "$limit", "$offset"}, "attendance"}},
+	 .paged_by_position = true},
 
 	{0},
 };

@@ -112,16 +112,18 @@ const Route journey_routes[] = {
 	 "no chapter of that participant and module that you may read"},
 	{K(LIST_CHAPTERS), VERB_LOGBOOK_READ, R(CHAPTERS), ROUTE_READ,
 	 {{"SELECT " CHAPTER_COLUMNS " FROM logbook_v WHERE enrollment_id = " ID(1)
-	   " ORDER BY sequence, module_code",
-	   {"enrollment_id@my_enrollment"}, "chapters"}}},
+	   " ORDER BY sequence, module_code, module_id LIMIT $2::int OFFSET $3::int",
+	   {"enrollment_id@my_enrollment", "$limit", "$offset"}, "chapters"}},
+	 .paged_by_position = true},
 	{K(COMMENT_CHAPTER), VERB_LOGBOOK_COMMENT, R(CHAPTER_COMMENT), ROUTE_WRITE,
 	 {{"SELECT " COMMENT_COLUMNS " FROM triad_chapter_comment(" ID(1) ", " ID(2) ", $3, $4,"
 	   " $5::numeric)",
 	   {"enrollment_id@enrollment", "module_id@module", "text", "$person", "$request_id"}}}},
 	{K(LIST_CHAPTER_COMMENTS), VERB_LOGBOOK_READ, R(CHAPTER_COMMENTS), ROUTE_READ,
 	 {{"SELECT " COMMENT_COLUMNS " FROM logbook_comment_v WHERE enrollment_id = " ID(1)
-	   " AND module_id = " ID(2) " ORDER BY at, id",
-	   {CHAPTER_KEYS}, "comments"}}},
+	   " AND module_id = " ID(2) " ORDER BY at, id LIMIT $3::int OFFSET $4::int",
+	   {CHAPTER_KEYS, "$limit", "$offset"}, "comments"}},
+	 .paged_by_position = true},
 
 	/* ---- the timeline ---- */
 	/* Paged in time order: the next page goes on after the token's entry

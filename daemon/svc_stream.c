@@ -103,17 +103,14 @@ svc_events_list(Call *call, const Triad__V1__Request *req)
 {
 	const Triad__V1__ListDomainEventsRequest *m = req->list_domain_events;
 	char types[TYPES_MAX * (TYPE_LEN_MAX + 1) + 4], limit[16], retention[16];
+	int size;
 
-	if (m->page_size < 0 || m->page_size > PAGE_SIZE_MAX) {
-		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "list_domain_events.page_size",
-			  "page_size must be between 1 and %d (0: %d)", PAGE_SIZE_MAX,
-			  PAGE_SIZE_DEFAULT);
+	if (!check_page_size(call, "list_domain_events.page_size", m->page_size, &size))
 		return;
-	}
 	if (!check_text(call, "list_domain_events.after", m->after, 0, 40) ||
 	    !types_literal(call, "list_domain_events.types", m->types, m->n_types, types, sizeof types))
 		return;
-	snprintf(limit, sizeof limit, "%d", page_size(m->page_size));
+	snprintf(limit, sizeof limit, "%d", size);
 	snprintf(retention, sizeof retention, "%d", stream_retention_s(&call->srv->cfg));
 	DbJob *job = call_job(call, list_done, call);
 	if (job == NULL)

@@ -42,6 +42,19 @@ check_id(Call *call, const char *field, const char *value, bool required)
 }
 
 bool
+check_page_size(Call *call, const char *field, int32_t requested, int *limit)
+{
+	if (requested < 0) {
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, field,
+			  "page_size must not be negative: 0 asks for the default of %d, and more "
+			  "than %d is taken as %d", PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, PAGE_SIZE_MAX);
+		return false;
+	}
+	*limit = page_size(requested);
+	return true;
+}
+
+bool
 check_page_token(Call *call, const char *field, const char *token, bool numeric)
 {
 	bool ok = token[0] == '\0';

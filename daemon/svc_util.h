@@ -30,7 +30,11 @@ cell_bool(const PGresult *r, int row, int col)
 	return PQgetvalue(r, row, col)[0] == 't';
 }
 
-/* The page size to use for a requested one (0 means the default). */
+/*
+ * The page size to use for a requested one, by the rule every list follows
+ * (envelope.proto, PAGING): 0 is the default, more than PAGE_SIZE_MAX is
+ * PAGE_SIZE_MAX. A negative size is refused by check_page_size().
+ */
 static inline int
 page_size(int32_t requested)
 {
@@ -45,6 +49,10 @@ __attribute__((warn_unused_result))
 bool check_text(Call *call, const char *field, const char *value, size_t min, size_t max);
 __attribute__((warn_unused_result))
 bool check_id(Call *call, const char *field, const char *value, bool required);
+/* A list's page_size: negative is INVALID_ARGUMENT naming field; otherwise
+ * *limit is page_size(requested). */
+__attribute__((warn_unused_result))
+bool check_page_size(Call *call, const char *field, int32_t requested, int *limit);
 __attribute__((warn_unused_result))
 bool check_page_token(Call *call, const char *field, const char *token, bool numeric);
 

@@ -119,6 +119,20 @@ class Session:
             raise TriadError(resp.status)
         return resp
 
+    def read(self):
+        """The next frame, whichever request it answers: a subscription's
+        events come unprompted, each with the SubscribeRequest's id, between
+        the answers to other requests (see follow_events.py). Answers that
+        answer() kept are handed out first. Raises TriadError when the server
+        closes the connection with a reason (id 0)."""
+        if self.answers:
+            first = min(self.answers)
+            return self.answers.pop(first)
+        resp = self._recv()
+        if resp.id == 0:
+            raise TriadError(resp.status)
+        return resp
+
     def call(self, req, institution=None, idempotency_key=""):
         return self.answer(self.send(req, institution, idempotency_key))
 

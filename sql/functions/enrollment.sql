@@ -483,8 +483,10 @@ BEGIN
             PERFORM triad_raise('TR403', 'a partner system enrolls with its own organisation '
                                 'as the employer; leave employer_id empty', 'enroll.employer_id');
         END IF;
+        -- Anyone else is out of its sight (person_v): NOT_FOUND, the same
+        -- for a person who exists and one who does not, by id as by e-mail.
         IF p_person IS NULL OR NOT triad_is_employee(p_person, v_organisation) THEN
-            PERFORM triad_raise('TR403', 'you may enroll only your organisation''s own '
+            PERFORM triad_raise('TR404', 'no such person among your organisation''s own '
                                 'employees; programme staff enroll anyone else',
                                 'enroll.person_id');
         END IF;

@@ -326,7 +326,7 @@ BEGIN
     RETURN QUERY SELECT h.* FROM hours_v h
                   WHERE (v_placement IS NULL OR h.placement_id = v_placement)
                     AND (coalesce(p_status, '') = '' OR h.status = p_status)
-                  ORDER BY h.participant_email, h.day LIMIT 2000;
+                  ORDER BY h.participant_email, h.day, h.id;
 END
 $$;
 
@@ -832,7 +832,7 @@ BEGIN
     END IF;
     RETURN QUERY SELECT s.* FROM intervision_session_v s
                   WHERE v_group IS NULL OR s.group_id = v_group
-                  ORDER BY s.starts_at, s.group_name LIMIT 1000;
+                  ORDER BY s.starts_at, s.group_name, s.id;
 END
 $$;
 

@@ -286,10 +286,11 @@ static const struct {
 	{"create_subgroup",         "AAADDDDA", "ANNNNNNN"},
 	{"add_subgroup_member",     "AAADDDDA", "ANNNNNNN"},
 	{"list_subgroups",          "AAAAADAA", "ANNNNNNN"},
-	/* The partner here is an organisation's system: it enrolls that
-	 * organisation's employees only (test_enrollment), and the empty
-	 * person of this attempt is no one's employee. */
-	{"enroll",                  "AAADDDDA", "ANNNNNNN"},
+	/* The partner here is an organisation's system: its role may enroll,
+	 * but only that organisation's employees (test_enrollment); the
+	 * empty person of this attempt is no one's employee, out of its sight:
+	 * NOT_FOUND naming enroll.person_id, past the access check. */
+	{"enroll",                  "AAADDDAA", "ANNNNNNN"},
 	{"get_enrollment",          "AAAADDDA", "ANNNNNNN"},
 	{"list_enrollments",        "AAAADDDA", "ANNNNNNN"},
 	{"transition_enrollment",   "AAADDDDA", "ANNNNNNN"},

@@ -891,7 +891,8 @@ test_partner_machine_enrolls_only_its_employees(void **state)
 	char first[512] = "";
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
 		r = enroll_with(&m, refused[i], c2, "");
-		assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_PERMISSION_DENIED);
+		/* Not its employee: out of its sight, like an id of no one. */
+		assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_NOT_FOUND);
 		assert_string_equal(r->status->field, "enroll.person_id");
 		if (i == 0)
 			snprintf(first, sizeof first, "%s", r->status->message);
@@ -904,7 +905,7 @@ test_partner_machine_enrolls_only_its_employees(void **state)
 	char random_cohort[37];
 	random_uuid(random_cohort);
 	r = enroll_with(&m, random_id, random_cohort, "");
-	expect_status_free(r, TRIAD__V1__CODE__CODE_PERMISSION_DENIED, first, "enroll.person_id");
+	expect_status_free(r, TRIAD__V1__CODE__CODE_NOT_FOUND, first, "enroll.person_id");
 
 	/* Its employee, with the organisation as employer, whatever it says. */
 	r = enroll_with(&m, employee, c2, other_org);

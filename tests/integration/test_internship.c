@@ -510,6 +510,50 @@ test_minimum_counts_verified_hours_only(void **state)
 	sess_close(&st);
 }
 
+/* Hours page by position, in the order of participant and day. */
+static void
+test_hours_page_in_order(void **state)
+{
+	(void)state;
+	Sess st = sess_open(d.addr, A.staff_token);
+	char all[64][16], paged[64][16], token[32] = "";
+	size_t nall = 0, npaged = 0;
+
+	REQ(req);
+	Triad__V1__ListHoursRequest m = TRIAD__V1__LIST_HOURS_REQUEST__INIT;
+	m.participant = anna.email;
+	m.page_size = 500;
+	req.body_case = TRIAD__V1__REQUEST__BODY_LIST_HOURS;
+	req.list_hours = &m;
+	Triad__V1__Response *r = rpc_ok(&st, A.slug, &req);
+	assert_string_equal(r->hours->next_page_token, "");
+	for (size_t i = 0; i < r->hours->n_entries && nall < 64; i++)
+		snprintf(all[nall++], 16, "%s", r->hours->entries[i]->day);
+	rpc_free(r);
+	assert_true(nall >= 4);
+	for (size_t i = 1; i < nall; i++)
+		assert_true(strcmp(all[i - 1], all[i]) < 0);
+
+	m.page_size = 3;
+	do {
+		m.page_token = token;
+		r = rpc_ok(&st, A.slug, &req);
+		assert_true(r->hours->n_entries <= 3);
+		for (size_t i = 0; i < r->hours->n_entries && npaged < 64; i++)
+			snprintf(paged[npaged++], 16, "%s", r->hours->entries[i]->day);
+		snprintf(token, sizeof token, "%s", r->hours->next_page_token);
+		rpc_free(r);
+	} while (token[0] != '\0');
+	assert_int_equal(npaged, nall);
+	for (size_t i = 0; i < nall; i++)
+		assert_string_equal(paged[i], all[i]);
+
+	m.page_token = "not-a-position";
+	expect_status_free(rpc(&st, A.slug, &req), CODE(INVALID_ARGUMENT), NULL,
+			   "list_hours.page_token");
+	sess_close(&st);
+}
+
 /* Every decision names the supervisor; no one else decides. */
 static void
 test_decisions_name_the_supervisor(void **state)
@@ -1141,6 +1185,7 @@ main(void)
 		cmocka_unit_test(test_supervisor_onboarded_by_invite),
 		cmocka_unit_test(test_supervisor_sees_what_the_role_needs),
 		cmocka_unit_test(test_minimum_counts_verified_hours_only),
+		cmocka_unit_test(test_hours_page_in_order),
 		cmocka_unit_test(test_decisions_name_the_supervisor),
 		cmocka_unit_test(test_timeline_shows_decided_hours),
 		cmocka_unit_test(test_reopen_only_by_staff_and_audited),
