@@ -790,11 +790,20 @@ test_feedback_requests(void **state)
 	assert_false(r->feedback_request->overdue);
 	char *later = test_strdup(r->feedback_request->id);
 	rpc_free(r);
-	r = ask(&ps, A.slug, rel, "How did my presentation land?", yesterday);
+	/* A day that has passed everywhere on earth is refused; one asked for
+	 * today and left unanswered past its day is overdue (backdated here). */
+	char *long_ago = owner_sql("SELECT (current_date - 2)::text", NULL, NULL, NULL);
+	r = ask(&ps, A.slug, rel, "How did my presentation land?", long_ago);
+	expect_status(r, CODE(INVALID_ARGUMENT), NULL, "request_feedback.due_on");
+	expect_contains(r->status->message, "has passed");
+	rpc_free(r);
+	free(long_ago);
+	r = ask(&ps, A.slug, rel, "How did my presentation land?", next_week);
 	expect_status(r, CODE(OK), NULL, NULL);
-	assert_true(r->feedback_request->overdue);
 	char *overdue = test_strdup(r->feedback_request->id);
 	rpc_free(r);
+	free(owner_sql("UPDATE feedback_request SET due_on = current_date - 1 WHERE id = $1::uuid",
+		       overdue, NULL, NULL));
 	sess_close(&ps);
 
 	/* Someone else's relation does not exist for q. */
