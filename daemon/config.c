@@ -73,6 +73,7 @@ static const Setting settings[] = {
 	{"outbox_poll_ms", SET_INT, OFF(outbox_poll_ms), "5000", 10, 3600000, true},
 	{"outbox_sweep_s", SET_INT, OFF(outbox_sweep_s), "300", 1, 86400, true},
 	{"document_max_bytes", SET_INT, OFF(document_max_bytes), "20971520", 1024, 256 << 20, true},
+	{"report_min_group", SET_INT, OFF(report_min_group), "5", 2, 1000, true},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

@@ -62,6 +62,7 @@ typedef struct Config {
 	int outbox_poll_ms;              /* how often the sender looks for mail to send */
 	int outbox_sweep_s;              /* how often reminders are written and codes expired */
 	int document_max_bytes;          /* largest document (internship report, reflection) kept */
+	int report_min_group;            /* smallest group of persons a report shows a figure of */
 } Config;
 
 /* Fills every field with its default. */
