@@ -71,6 +71,26 @@ esc(FILE *out, const char *s)
 	}
 }
 
+/* s escaped, cut to at most max bytes at a character's start, with an
+ * ellipsis when cut. */
+static void
+esc_cut(FILE *out, const char *s, size_t max)
+{
+	char buf[256];
+	size_t n = strlen(s);
+	if (n <= max || max + 1 > sizeof buf) {
+		esc(out, s);
+		return;
+	}
+	n = max - 3;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	esc(out, buf);
+	fputs("\xe2\x80\xa6", out);
+}
+
 /* The figure of key figure for group kind and name (NULL: any name). */
 static Fig *
 find(const Triad__V1__ReturnReport *r, const char *figure, const char *kind, const char *group)
@@ -167,7 +187,7 @@ chart_bars(FILE *out, const char *id, const char *title, const char *desc, const
 	   size_t n, const char *name_a, const char *name_b, double marker,
 	   const char *marker_name)
 {
-	const int label_w = 200, plot_w = 380, row_h = name_b != NULL ? 34 : 24, top = 10;
+	const int label_w = 300, plot_w = 360, row_h = name_b != NULL ? 34 : 24, top = 10;
 	const int height = top + (int)n * row_h + 30;
 	double max = marker;
 	for (size_t i = 0; i < n; i++) {
@@ -192,7 +212,8 @@ chart_bars(FILE *out, const char *id, const char *title, const char *desc, const
 		int y = top + (int)i * row_h;
 		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", label_w - 8,
 			y + (name_b != NULL ? 18 : 14));
-		esc(out, bars[i].label);
+		/* Long names are cut here; the data table has them whole. */
+		esc_cut(out, bars[i].label, 44);
 		fputs("</text>\n", out);
 		Fig *series[2] = {bars[i].a, bars[i].b};
 		const char *fill[2] = {"#1f5f8b", "#d9822b"};
@@ -204,7 +225,7 @@ chart_bars(FILE *out, const char *id, const char *title, const char *desc, const
 			if (f == NULL || f->suppressed) {
 				fprintf(out, "<text class=\"suppressed-mark\" x=\"%d\" y=\"%d\" "
 					"font-style=\"italic\" fill=\"#a0521b\">%s%s</text>\n",
-					label_w + 6, by + bh - 3, f == NULL ? "no figure" : "suppressed",
+					label_w + 6, by + bh - 3, f == NULL ? "none yet" : "suppressed",
 					f == NULL ? "" : " (fewer persons than the minimum)");
 				continue;
 			}
@@ -222,7 +243,8 @@ chart_bars(FILE *out, const char *id, const char *title, const char *desc, const
 		fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#6a8f3a\" "
 			"stroke-width=\"2\" stroke-dasharray=\"6 3\"/>\n", x, top - 4, x,
 			top + (int)n * row_h);
-		fprintf(out, "<text x=\"%d\" y=\"%d\" fill=\"#3d5a1e\">", x + 4, top + (int)n * row_h + 14);
+		fprintf(out, "<text x=\"%d\" y=\"%d\" fill=\"#3d5a1e\" text-anchor=\"end\">", x - 4,
+			top + (int)n * row_h + 14);
 		esc(out, marker_name);
 		fputs("</text>\n", out);
 	}
@@ -298,9 +320,10 @@ chart_completion(FILE *out, const Triad__V1__ReturnReport *r)
 		Fig *f = r->figures[i];
 		if (strcmp(f->figure, "median_months_to_completion") == 0 &&
 		    strcmp(f->group_kind, "employer") != 0)
+			/* No one completed: nothing to draw (the table says why). */
 			bars[n++] = (Bar){strcmp(f->group_kind, "programme") == 0 ? "Whole programme"
 										: f->group,
-					  f, NULL};
+					  f->group_size == 0 && !f->suppressed ? NULL : f, NULL};
 	}
 	char desc[512];
 	snprintf(desc, sizeof desc,
@@ -357,7 +380,10 @@ chart_feedback(FILE *out, const Triad__V1__ReturnReport *r)
 	}
 	(void)first;
 	const int left = 50, plot_h = 160, top = 12, col_w = n > 24 ? 18 : 32;
-	const int width = left + (int)(n > 0 ? n : 1) * col_w + 20, height = top + plot_h + 50;
+	int width = left + (int)(n > 0 ? n : 1) * col_w + 20;
+	const int height = top + plot_h + 62;
+	if (width < 420)
+		width = 420;
 	double max = 1;
 	for (size_t i = 0; i < n; i++)
 		if (!months[i]->suppressed && months[i]->value > max)
@@ -400,6 +426,9 @@ chart_feedback(FILE *out, const Triad__V1__ReturnReport *r)
 			fputs("</text>\n", out);
 		}
 	}
+	fprintf(out, "<text x=\"%d\" y=\"%d\" fill=\"#a0521b\" font-style=\"italic\">"
+		"s: suppressed, feedback for fewer persons than the minimum</text>\n", left,
+		height - 4);
 	fputs("</svg>\n", out);
 	fputs("<details class=\"data\" open><summary>The figures of this chart</summary>\n<table>"
 	      "<caption>Feedback per month</caption>\n<thead><tr><th scope=\"col\">Month</th>"
@@ -465,7 +494,7 @@ glance(FILE *out, const Triad__V1__ReturnReport *r)
 		    find(r, "credits_by_validation", "programme", NULL),
 		    find(r, "credits_by_modules", "programme", NULL), "by modules");
 	glance_item(out, "Practice questions delivered",
-		    find(r, "practice_questions", "status", "delivered"), NULL, NULL);
+		    find(r, "practice_questions_delivered", "programme", NULL), NULL, NULL);
 	glance_item(out, "Practice questions evaluated",
 		    find(r, "practice_questions", "status", "evaluated"), NULL, NULL);
 	glance_item(out, "Products with the organisation's feedback",

@@ -60,15 +60,17 @@ CREATE OR REPLACE FUNCTION triad_report_figure_defs()
         ('workplace', 'consent_level', 8, 'Consent level granted to the employer', 'persons',
          true),
         ('communities', 'practice_questions', 1, 'Practice questions', 'count', false),
-        ('communities', 'products_delivered', 2, 'Products delivered', 'count', false),
-        ('communities', 'products_evaluated', 3, 'Products with the organisation''s feedback',
+        ('communities', 'practice_questions_delivered', 2,
+         'Practice questions delivered (delivered or evaluated)', 'count', false),
+        ('communities', 'products_delivered', 3, 'Products delivered', 'count', false),
+        ('communities', 'products_evaluated', 4, 'Products with the organisation''s feedback',
          'count', false),
-        ('communities', 'event_attendance', 4, 'Event attendance (present of registered)',
+        ('communities', 'event_attendance', 5, 'Event attendance (present of registered)',
          'persons', true),
-        ('communities', 'alumni', 5, 'Alumni', 'persons', true),
-        ('communities', 'alumni_coaching', 6, 'Alumni who coach', 'persons', true),
-        ('communities', 'alumni_presenting', 7, 'Alumni who present', 'persons', true),
-        ('communities', 'alumni_ambassadors', 8, 'Alumni who are ambassadors', 'persons', true)
+        ('communities', 'alumni', 6, 'Alumni', 'persons', true),
+        ('communities', 'alumni_coaching', 7, 'Alumni who coach', 'persons', true),
+        ('communities', 'alumni_presenting', 8, 'Alumni who present', 'persons', true),
+        ('communities', 'alumni_ambassadors', 9, 'Alumni who are ambassadors', 'persons', true)
       ) AS v (section, figure, ord, label, unit, persons)
 $$;
 
@@ -362,7 +364,10 @@ SELECT 'practice_questions', 'status', s.status, s.ord::text,
                ('evaluated', 5)) AS s (status, ord)
 UNION ALL
 SELECT x.figure, 'programme', (SELECT code FROM prog), '', x.v, x.c, 0, '', NULL
-  FROM (VALUES ('products_delivered', (SELECT coalesce(sum(products), 0) FROM pq),
+  FROM (VALUES ('practice_questions_delivered',
+                (SELECT count(*) FROM pq WHERE pq.status IN ('delivered', 'evaluated'))::numeric,
+                (SELECT count(*) FROM pq)::numeric),
+               ('products_delivered', (SELECT coalesce(sum(products), 0) FROM pq),
                 (SELECT count(*) FROM pq)::numeric),
                ('products_evaluated', (SELECT coalesce(sum(evaluated), 0) FROM pq),
                 (SELECT coalesce(sum(products), 0) FROM pq))) AS x (figure, v, c)
