@@ -9,12 +9,12 @@
 --     withdrew; one is still finishing. The five alumni stay involved:
 --     Carmen coaches a student, presents her work and is an ambassador
 --     for the zorggroep, Anouk coaches a student;
---   * cohort "MiZ 2025": six participants of the three employers, in
+--   * cohort "MiZ 2025": seven participants of the three employers, in
 --     their second year, with their practice coaches' feedback every month
 --     (a request answered late, one not at all) and one validated claim;
 --   * the employers' side: an agreement with the hospital next to the
---     zorggroep's and the network's (0004), and consents: most of the
---     zorggroep's participants let it see their progress, only three of
+--     zorggroep's and the network's (0004), and consents: eight of the
+--     zorggroep's nine participants let it see their progress, only three of
 --     the hospital's, which is too few to show (suppressed);
 --   * the practice-coach meeting with its low turnout the seed mentions,
 --     and Carmen's alumni presentation;
@@ -68,6 +68,8 @@ INSERT INTO demo_miz (cohort, seq, name, domain, employer, hours, status, ended,
     ('MiZ 2025', 5, 'Lies Leiderschap', 'nergenshuizen.example', 'Ziekenhuis Nergenshuizen', 6,
      'active', NULL, '{LEI}', '{}', 'none'),
     ('MiZ 2025', 6, 'Mo Mantelzorger', 'verzonnenzorg.example', 'Thuiszorg Verzonnen Zorg', 4,
+     'active', NULL, '{LEI}', '{}', 'none'),
+    ('MiZ 2025', 7, 'Noor Nachtdienst', 'zorggroep-denkbeeldig.example', 'Zorggroep Denkbeeldig', 4,
      'active', NULL, '{LEI}', '{}', 'none');
 
 -- MiZ 2026's participants (0002) and their consents.
