@@ -87,6 +87,10 @@ CREATE OR REPLACE FUNCTION triad_report_return_figures(p_programme uuid, p_cohor
     RETURNS TABLE (figure text, group_kind text, grp text, grp_sort text, value numeric,
                    compare numeric, group_size integer, note text, org_id uuid)
     LANGUAGE sql STABLE
+    -- One query over the whole programme: compiling it (JIT) costs more than
+    -- running it, and its aggregates need memory rather than temporary files.
+    SET jit = off
+    SET work_mem = '64MB'
     AS $$
 WITH
 prog AS (
@@ -141,26 +145,41 @@ fbm AS MATERIALIZED (
      WHERE f.institution_id = triad_tenant()
      GROUP BY 1, 2),
 fb AS (SELECT fbm.enrollment_id, sum(fbm.n) AS n FROM fbm GROUP BY 1),
--- What each enrollment brought.
+-- What each enrollment brought: credits by modules and by validation,
+-- relations, verified internship hours; each read in one pass and joined
+-- (a look-up per enrollment costs more at 10,000 of them).
+mc AS (
+    SELECT mc.enrollment_id, sum(m.credits) AS credits
+      FROM module_completion mc
+      JOIN module m ON m.institution_id = mc.institution_id AND m.id = mc.module_id
+     WHERE mc.institution_id = triad_tenant() AND m.programme_id = p_programme
+     GROUP BY 1),
+val AS (
+    SELECT c.person_id, sum(o.credits) AS credits
+      FROM prior_learning_claim c
+      JOIN learning_outcome o ON o.institution_id = c.institution_id AND o.id = c.outcome_id
+     WHERE c.institution_id = triad_tenant() AND c.status = 'validated'
+       AND o.programme_id = p_programme
+     GROUP BY 1),
+rel AS (
+    SELECT r.enrollment_id, count(*) AS n
+      FROM coaching_relation r JOIN enr e ON e.id = r.enrollment_id
+     WHERE r.institution_id = triad_tenant() AND r.status IN ('active', 'ended')
+     GROUP BY 1),
+hrs AS (
+    SELECT pl.enrollment_id, sum(h.hours) FILTER (WHERE h.status = 'verified') AS hours
+      FROM placement pl JOIN enr e ON e.id = pl.enrollment_id
+      LEFT JOIN hours_entry h ON h.institution_id = pl.institution_id AND h.placement_id = pl.id
+     WHERE pl.institution_id = triad_tenant()
+     GROUP BY 1),
 pe AS MATERIALIZED (
     SELECT e.id, e.status,
            e.status IN ('admitted', 'active', 'completed') AS started,
            CASE WHEN e.status = 'completed' THEN triad_report_months(e.starts_on, e.changed_on)
                 END AS months_to_completion,
-           coalesce((SELECT sum(m.credits) FROM module_completion mc
-                       JOIN module m ON m.institution_id = mc.institution_id
-                                    AND m.id = mc.module_id
-                      WHERE mc.institution_id = triad_tenant() AND mc.enrollment_id = e.id), 0)
-               AS credits_modules,
-           coalesce((SELECT sum(o.credits) FROM prior_learning_claim c
-                       JOIN learning_outcome o ON o.institution_id = c.institution_id
-                                              AND o.id = c.outcome_id
-                      WHERE c.institution_id = triad_tenant() AND c.person_id = e.person_id
-                        AND c.status = 'validated' AND o.programme_id = p_programme), 0)
-               AS credits_validated,
-           (SELECT count(*) FROM coaching_relation r
-             WHERE r.institution_id = triad_tenant() AND r.enrollment_id = e.id
-               AND r.status IN ('active', 'ended')) AS relations,
+           coalesce(mc.credits, 0) AS credits_modules,
+           coalesce(val.credits, 0) AS credits_validated,
+           coalesce(rel.n, 0) AS relations,
            coalesce(fb.n, 0) AS feedback,
            CASE WHEN e.status IN ('admitted', 'active', 'completed', 'withdrawn')
                 THEN triad_report_months(e.starts_on,
@@ -168,18 +187,17 @@ pe AS MATERIALIZED (
                                                CASE WHEN e.status IN ('completed', 'withdrawn')
                                                     THEN e.changed_on END))
                 ELSE 0 END AS participant_months,
-           (SELECT sum(h.hours) FROM placement pl
-              JOIN hours_entry h ON h.institution_id = pl.institution_id
-                                AND h.placement_id = pl.id AND h.status = 'verified'
-             WHERE pl.institution_id = triad_tenant() AND pl.enrollment_id = e.id)
-               AS hours_verified,
-           EXISTS (SELECT 1 FROM placement pl
-                    WHERE pl.institution_id = triad_tenant() AND pl.enrollment_id = e.id)
-               AS placed,
+           hrs.hours AS hours_verified,
+           hrs.enrollment_id IS NOT NULL AS placed,
            e.hours_per_week, e.blocked_reason IS NOT NULL AS blocked,
            e.blocked_reason IS NULL AND e.block_resolution IS NOT NULL AS block_resolved,
            e.employer_id IS NOT NULL AS employed, e.consent_level
-      FROM enr e LEFT JOIN fb ON fb.enrollment_id = e.id),
+      FROM enr e
+      LEFT JOIN fb ON fb.enrollment_id = e.id
+      LEFT JOIN mc ON mc.enrollment_id = e.id
+      LEFT JOIN val ON val.person_id = e.person_id
+      LEFT JOIN rel ON rel.enrollment_id = e.id
+      LEFT JOIN hrs ON hrs.enrollment_id = e.id),
 -- Requests with a due date that are answered or overdue, per enrollment.
 req AS (
     SELECT r.enrollment_id, count(*) AS due,
