@@ -66,6 +66,9 @@ extern const Command cmd_conversation;
 extern const Command cmd_logbook;
 extern const Command cmd_timeline;
 
+/* cmd_report.c */
+extern const Command cmd_report;
+
 /* cmd_login.c */
 extern const Command cmd_login;
 extern const Command cmd_logout;

@@ -7,7 +7,7 @@
 
 # Subcommands of each group, keyed by the command path.
 declare -gA _triad_subcommands=(
-	["triad"]="login logout whoami me institution person org grant token invite audit notification programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer judgement journey conversation logbook timeline community question event alumni ambassador board events internship document intervision ping version help"
+	["triad"]="login logout whoami me institution person org grant token invite audit notification programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer judgement journey conversation logbook timeline community question event alumni ambassador board events internship document intervision report ping version help"
 	["triad institution"]="create list show"
 	["triad person"]="create list show find erase"
 	["triad me"]="export"
@@ -56,6 +56,7 @@ declare -gA _triad_subcommands=(
 	["triad internship hours"]="log submit verify reject reopen list"
 	["triad document"]="put get list"
 	["triad intervision"]="plan sessions case cases attend attendance"
+	["triad report"]="return"
 )
 
 # Options of each leaf command, besides the global ones.
@@ -245,6 +246,7 @@ declare -gA _triad_options=(
 	["triad intervision cases"]="--page-size --page-token --all"
 	["triad intervision attend"]=""
 	["triad intervision attendance"]="--page-size --page-token --all"
+	["triad report return"]="-p --programme --cohort --min-group --html"
 	["triad ping"]="--db -c --count"
 	["triad version"]="--client"
 	["triad help"]=""
@@ -405,7 +407,7 @@ _triad()
 	fi
 	if [[ -n $opt ]]; then
 		case "$opt" in
-		--from-file | --evidence-file | --description-file | --text-file | --output | -o | --ca | --cert | --key | --client-cert)
+		--from-file | --evidence-file | --description-file | --text-file | --output | -o | --ca | --cert | --key | --client-cert | --html)
 			_triad_files ;;
 		*) COMPREPLY=($(compgen -W "$(_triad_values "$path" "$opt")" -- "$cur")) ;;
 		esac

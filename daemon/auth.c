@@ -213,6 +213,11 @@ static const Policy policies[VERB_COUNT_] = {
 	[VERB_INTERVISION_WRITE] = {"intervision_write", SCOPE_TENANT, OP | ADMIN | STAFF,
 				    "plan intervision sessions"},
 	[VERB_INTERVISION_CASE] = {"intervision_case", SCOPE_TENANT, PARTICIPANT, "bring a case"},
+	/* Staff get the whole report; an employer contact or an organisation's
+	 * partner system only its organisation's figures (report.sql). */
+	[VERB_REPORT_RETURN] = {"report_return", SCOPE_TENANT,
+				OP | ADMIN | STAFF | R(EMPLOYER_CONTACT) | PARTNER,
+				"see a programme's return"},
 };
 
 const char *

@@ -77,6 +77,7 @@ static const Setting settings[] = {
 	{"ooapi_public_url", SET_STRING, OFF(ooapi_public_url), "", 0, 0, true},
 	{"ooapi_contact_email", SET_STRING, OFF(ooapi_contact_email), "", 0, 0, true},
 	{"ooapi_max_connections", SET_INT, OFF(ooapi_max_connections), "256", 1, 100000, true},
+	{"report_min_group", SET_INT, OFF(report_min_group), "5", 2, 1000, true},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

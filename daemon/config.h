@@ -67,6 +67,7 @@ typedef struct Config {
 	char ooapi_public_url[CONFIG_STR_MAX]; /* how partners reach it; the base of xAPI IRIs */
 	char ooapi_contact_email[CONFIG_STR_MAX]; /* the service's contact (OOAPI's GET /) */
 	int ooapi_max_connections;       /* HTTP connections open at once on that port */
+	int report_min_group;            /* smallest group of persons a report shows a figure of */
 } Config;
 
 /* Fills every field with its default. */

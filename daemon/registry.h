@@ -55,6 +55,9 @@ typedef void (*Handler)(Call *call, const Triad__V1__Request *req);
  *                    feedback, the person registering, the coach whose
  *                    coachees are listed
  *   "$limit"         the page size asked for, plus one
+ *   "$min_group"     the server's minimum group size for reports
+ *                    (report_min_group), below which a figure about
+ *                    persons is suppressed
  * No statement passes who the caller is for the sake of visibility: the
  * transaction knows it (triad_begin() sets the person, whether it is staff
  * there and the organisation it speaks for; dispatch.c call_job()), and
@@ -137,6 +140,7 @@ extern const Route privacy_routes[];
 extern const Route stream_routes[];
 extern const Route journey_routes[];
 extern const Route internship_routes[];
+extern const Route report_routes[];
 
 /*
  * A statement parameter as a row names it: the body field's path (up to

@@ -775,7 +775,7 @@ bound_run(Call *call, char *const *ids, void *arg)
 static bool
 bind_route(BindError *e, const Route *route, const char *body_name,
 	   const ProtobufCMessage *body, const char *person, const char *limit,
-	   const char *offset, const char *request_id, Bound *b)
+	   const char *offset, const char *request_id, const char *min_group, Bound *b)
 {
 	Arena a = {0};
 	bool ok = true;
@@ -793,6 +793,8 @@ bind_route(BindError *e, const Route *route, const char *body_name,
 				value = limit;
 			else if (strcmp(src, "$offset") == 0)
 				value = offset;
+			else if (strcmp(src, "$min_group") == 0)
+				value = min_group;
 			else if (!route_param_split(src, path, sizeof path, &kind))
 				ok = bind_error(e, TRIAD__V1__CODE__CODE_INTERNAL, NULL,
 						"internal error (route)");
@@ -894,8 +896,10 @@ sqlroute_handle(Call *call, const Triad__V1__Request *req)
 		return;
 	}
 	b->route = route;
+	char min_group[16];
+	snprintf(min_group, sizeof min_group, "%d", call->srv->cfg.report_min_group);
 	if (!bind_route(&e, route, call->route, body, call->principal->person_id, limit, offset,
-			call->request_id_text, b)) {
+			call->request_id_text, min_group, b)) {
 		call_fail(call, e.code, e.field[0] ? e.field : NULL, "%s", e.message);
 		bound_free(b);
 		return;
@@ -909,7 +913,7 @@ sqlroute_bind_check(const Route *route, const Triad__V1__Request *req, char *err
 	const ProtobufCMessage *body = request_body(req);
 	BindError e = {0};
 	bool ok = body != NULL &&
-		  bind_route(&e, route, route_name(route), body, "", "1", "0", "1", NULL);
+		  bind_route(&e, route, route_name(route), body, "", "1", "0", "1", "5", NULL);
 
 	if (!ok)
 		snprintf(err, size, "%s%s%s", e.field, e.field[0] ? ": " : "", e.message);

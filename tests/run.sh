@@ -50,10 +50,11 @@ step() { printf '\n== %s\n' "$*"; }
 step "packages"
 # python3 runs the tests' SMTP sink (tests/smtp_sink.py, the standard library only),
 # which the tests that check mail start and stop themselves; tcpdump records what a
-# session puts on the wire (test_capture).
+# session puts on the wire (test_capture); chromium renders the HTML return report
+# headless (tests/report/run.sh).
 BASE_PACKAGES=(build-essential cmake pkg-config libevent-dev libprotobuf-c-dev
 	protobuf-c-compiler libpq-dev libinih-dev libssl-dev libsystemd-dev openssl libcmocka-dev
-	postgresql procps protobuf-compiler python3 python3-protobuf tcpdump)
+	postgresql procps protobuf-compiler python3 python3-protobuf tcpdump chromium)
 FUZZ_PACKAGES=(clang libclang-rt-dev)
 if [[ $(id -u) -eq 0 ]]; then
 	triad_install_packages "${BASE_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"

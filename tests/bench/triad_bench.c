@@ -178,9 +178,11 @@ typedef enum BenchKind {
 	KIND_IDLE,
 	KIND_FEEDBACK,
 	KIND_EVENT,
+	KIND_REPORT,
 } BenchKind;
 
-static const char *const kind_names[] = { "ping", "ping-db", "idle", "feedback", "event" };
+static const char *const kind_names[] = { "ping", "ping-db", "idle", "feedback", "event",
+					  "report" };
 
 /* What one request is; pings are OP_PING, the feedback mix the other three. */
 typedef enum BenchOp {
@@ -189,23 +191,26 @@ typedef enum BenchOp {
 	OP_COACHEES,
 	OP_LIST,
 	OP_REGISTER,
+	OP_REPORT,
 	OP_COUNT
 } BenchOp;
 
 static const char *const op_names[OP_COUNT] = { "ping", "give", "coachees", "list",
-						 "register" };
+						 "register", "report" };
 
 /* The kinds of request a run of kind k sends, op_first(k) .. op_last(k). */
 static BenchOp
 op_first(BenchKind k)
 {
-	return k == KIND_FEEDBACK ? OP_GIVE : k == KIND_EVENT ? OP_REGISTER : OP_PING;
+	return k == KIND_FEEDBACK ? OP_GIVE : k == KIND_EVENT ? OP_REGISTER
+	     : k == KIND_REPORT ? OP_REPORT : OP_PING;
 }
 
 static BenchOp
 op_last(BenchKind k)
 {
-	return k == KIND_FEEDBACK ? OP_LIST : k == KIND_EVENT ? OP_REGISTER : OP_PING;
+	return k == KIND_FEEDBACK ? OP_LIST : k == KIND_EVENT ? OP_REGISTER
+	     : k == KIND_REPORT ? OP_REPORT : OP_PING;
 }
 
 /*
@@ -252,6 +257,8 @@ typedef struct BenchOptions {
 	int nevents;
 	char **persons;
 	int npersons;
+	/* --kind report */
+	const char *programme;
 } BenchOptions;
 
 /*
@@ -555,6 +562,32 @@ conn_send_register(BenchConn *c, unsigned slot, uint64_t now)
 	return conn_send(c, &req);
 }
 
+/*
+ * Queue a ReportReturn for --programme on `slot`, which must be free: the
+ * whole return report of the programme, every cohort, as the token's
+ * caller sees it (an operator or staff: all of it).
+ */
+static bool __attribute__((warn_unused_result))
+conn_send_report(BenchConn *c, unsigned slot, uint64_t now)
+{
+	const BenchOptions *opt = c->worker->opt;
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__ReportReturnRequest rep = TRIAD__V1__REPORT_RETURN_REQUEST__INIT;
+	BenchSlot *s = &c->slots[slot];
+
+	assert(!s->busy);
+	req.id = (++c->seq << SLOT_BITS) | slot;
+	req.institution = (char *) opt->institution;
+	rep.programme_id = (char *) opt->programme;
+	req.body_case = TRIAD__V1__REQUEST__BODY_REPORT_RETURN;
+	req.report_return = &rep;
+	s->id = req.id;
+	s->sent_ns = now;
+	s->busy = true;
+	s->op = OP_REPORT;
+	return conn_send(c, &req);
+}
+
 /* Queue the next request of the run's kind on `slot`. */
 static bool __attribute__((warn_unused_result))
 conn_send_next(BenchConn *c, unsigned slot, uint64_t now)
@@ -565,6 +598,8 @@ conn_send_next(BenchConn *c, unsigned slot, uint64_t now)
 		return conn_send_feedback(c, slot, now);
 	if (kind == KIND_EVENT)
 		return conn_send_register(c, slot, now);
+	if (kind == KIND_REPORT)
+		return conn_send_report(c, slot, now);
 	return conn_send_ping(c, slot, kind == KIND_PING_DB, now);
 }
 
@@ -693,6 +728,11 @@ answer_items(BenchOp op, const Triad__V1__Response *resp)
 		return resp->body_case == TRIAD__V1__RESPONSE__BODY_REGISTRATION &&
 		       resp->registration != NULL &&
 		       resp->registration->placement == TRIAD__V1__PLACEMENT__PLACEMENT_PLACED;
+	case OP_REPORT:
+		/* Counts the figures of the report. */
+		return resp->body_case == TRIAD__V1__RESPONSE__BODY_RETURN_REPORT &&
+				       resp->return_report != NULL
+			       ? resp->return_report->n_figures : 0;
 	default:
 		return 0;
 	}
@@ -1071,7 +1111,7 @@ worker_new(const BenchOptions *opt, int first, int nconns,
 		if (opt->ncoaches > 0)
 			w->conns[i].coach = &opt->coaches[(first + i) % opt->ncoaches];
 	}
-	if (opt->kind == KIND_FEEDBACK || opt->kind == KIND_EVENT) {
+	if (opt->kind == KIND_FEEDBACK || opt->kind == KIND_EVENT || opt->kind == KIND_REPORT) {
 		for (int op = op_first(opt->kind); op <= (int) op_last(opt->kind); op++) {
 			w->op_latency[op] = calloc(1, sizeof(Histogram));
 			if (w->op_latency[op] == NULL)
@@ -1096,7 +1136,8 @@ usage(FILE *f)
 		"  --addr HOST:PORT     daemon address (default $TRIAD_ADDR or %s)\n"
 		"  --connections C      connections to open (default 64)\n"
 		"  --pipeline D         requests outstanding per connection (default 16)\n"
-		"  --kind K             ping | ping-db | idle | feedback (default ping)\n"
+		"  --kind K             ping | ping-db | idle | feedback | event | report\n"
+		"                       (default ping)\n"
 		"  --duration S         seconds measured, or held for idle (default 10)\n"
 		"  --warmup S           seconds of load before measuring (default 2)\n"
 		"  --token T            token sent in the Hello (default $TRIAD_TOKEN or \"bench\")\n"
@@ -1114,6 +1155,11 @@ usage(FILE *f)
 		"  --events FILE        the ids scale_events.sql wrote: lines \"event UUID\" and\n"
 		"                       \"person UUID\"; with --institution bench-events and\n"
 		"                       --token of an operator or of that institution's staff\n"
+		"for --kind report:\n"
+		"  --programme CODE     the programme whose return report is asked for\n"
+		"                       (default BENCH, of scale_feedback.sql and\n"
+		"                       scale_return.sql); with --institution bench and --token\n"
+		"                       of an operator or of that institution's staff\n"
 		"  --help\n",
 		DEFAULT_ADDR);
 }
@@ -1164,6 +1210,7 @@ parse_options(int argc, char **argv, BenchOptions *opt, bool *help)
 		{ "mix", required_argument, NULL, 'M' },
 		{ "page-size", required_argument, NULL, 'P' },
 		{ "events", required_argument, NULL, 'E' },
+		{ "programme", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1191,6 +1238,7 @@ parse_options(int argc, char **argv, BenchOptions *opt, bool *help)
 	opt->events_file = NULL;
 	opt->events = opt->persons = NULL;
 	opt->nevents = opt->npersons = 0;
+	opt->programme = "BENCH";
 	*help = false;
 
 	int ch;
@@ -1209,7 +1257,7 @@ parse_options(int argc, char **argv, BenchOptions *opt, bool *help)
 			break;
 		case 'k':
 			ok = false;
-			for (int k = 0; k <= KIND_EVENT; k++) {
+			for (int k = 0; k <= KIND_REPORT; k++) {
 				if (strcmp(optarg, kind_names[k]) == 0) {
 					opt->kind = (BenchKind) k;
 					ok = true;
@@ -1254,6 +1302,9 @@ parse_options(int argc, char **argv, BenchOptions *opt, bool *help)
 			break;
 		case 'E':
 			opt->events_file = optarg;
+			break;
+		case 'R':
+			opt->programme = optarg;
 			break;
 		case 'h':
 			*help = true;
@@ -1668,7 +1719,7 @@ print_json(FILE *f, const BenchOptions *opt, const BenchTotals *t, double rps,
 		sep = ",";
 	}
 	fputs("}", f);
-	if (opt->kind == KIND_FEEDBACK || opt->kind == KIND_EVENT) {
+	if (opt->kind == KIND_FEEDBACK || opt->kind == KIND_EVENT || opt->kind == KIND_REPORT) {
 		fputs(",\"ops\":{", f);
 		for (int op = op_first(opt->kind); op <= (int) op_last(opt->kind); op++) {
 			uint64_t n = t->op_requests[op];
@@ -1814,7 +1865,7 @@ main(int argc, char **argv)
 	}
 
 	print_human(opt.json ? stderr : stdout, &opt, &sum, rps, hist);
-	if (opt.kind == KIND_FEEDBACK || opt.kind == KIND_EVENT)
+	if (opt.kind == KIND_FEEDBACK || opt.kind == KIND_EVENT || opt.kind == KIND_REPORT)
 		print_human_ops(opt.json ? stderr : stdout, opt.kind, &sum, op_hist);
 	if (opt.json)
 		print_json(stdout, &opt, &sum, rps, hist, op_hist);

@@ -445,6 +445,9 @@ static const struct {
 	{"list_cases",                    "AAAADDDA", "ANNNNNNN"},
 	{"record_intervision_attendance", "AAADDDDA", "ANNNNNNN"},
 	{"list_intervision_attendance",   "AAAADDDA", "ANNNNNNN"},
+	/* reports: staff the whole, an employer and its system their own
+	 * organisation's figures; participants and coaches not at all */
+	{"report_return",                 "AAADDAAA", "ANNNNNNN"},
 };
 
 /* The request kind of a route-table RPC, by the name of its oneof field. */
