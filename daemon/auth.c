@@ -213,6 +213,9 @@ static const Policy policies[VERB_COUNT_] = {
 	[VERB_INTERVISION_WRITE] = {"intervision_write", SCOPE_TENANT, OP | ADMIN | STAFF,
 				    "plan intervision sessions"},
 	[VERB_INTERVISION_CASE] = {"intervision_case", SCOPE_TENANT, PARTICIPANT, "bring a case"},
+	/* Webhooks: a partner system manages its own, an institution admin all of
+	 * the institution's (webhook_v); what each is sent is its owner's view. */
+	[VERB_WEBHOOK] = {"webhook", SCOPE_TENANT, ADMIN | PARTNER, "manage webhooks"},
 };
 
 const char *

@@ -148,6 +148,7 @@ typedef enum Verb {
 	VERB_INTERVISION_READ,
 	VERB_INTERVISION_WRITE,         /* staff plan sessions and record attendance */
 	VERB_INTERVISION_CASE,          /* a member brings a case */
+	VERB_WEBHOOK,                   /* a partner system its own webhooks, an admin all */
 	VERB_COUNT_
 } Verb;
 

@@ -73,6 +73,16 @@ static const Setting settings[] = {
 	{"outbox_poll_ms", SET_INT, OFF(outbox_poll_ms), "5000", 10, 3600000, true},
 	{"outbox_sweep_s", SET_INT, OFF(outbox_sweep_s), "300", 1, 86400, true},
 	{"document_max_bytes", SET_INT, OFF(document_max_bytes), "20971520", 1024, 256 << 20, true},
+	{"webhook_concurrency", SET_INT, OFF(webhook_concurrency), "16", 0, 1024, true},
+	{"webhook_inflight", SET_INT, OFF(webhook_inflight), "1", 1, 6, true},
+	{"webhook_poll_ms", SET_INT, OFF(webhook_poll_ms), "1000", 10, 3600000, true},
+	{"webhook_timeout_ms", SET_INT, OFF(webhook_timeout_ms), "10000", 100, 600000, true},
+	{"webhook_response_max_bytes", SET_INT, OFF(webhook_response_max_bytes), "65536", 1024,
+	 16 << 20, true},
+	{"webhook_retry_ms", SET_INT, OFF(webhook_retry_ms), "60000", 10, 86400000, true},
+	{"webhook_retry_max_ms", SET_INT, OFF(webhook_retry_max_ms), "3600000", 10, 86400000, true},
+	{"webhook_give_up_s", SET_INT, OFF(webhook_give_up_s), "259200", 1, 30 * 86400, true},
+	{"webhook_ca_file", SET_STRING, OFF(webhook_ca_file), "", 0, 0, false},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -270,6 +280,12 @@ config_validate(const Config *cfg, char err[CONFIG_ERR_MAX])
 		snprintf(err, CONFIG_ERR_MAX,
 			 "smtp_retry_max_ms (%d) must be at least smtp_retry_ms (%d)",
 			 cfg->smtp_retry_max_ms, cfg->smtp_retry_ms);
+		return false;
+	}
+	if (cfg->webhook_retry_max_ms < cfg->webhook_retry_ms) {
+		snprintf(err, CONFIG_ERR_MAX,
+			 "webhook_retry_max_ms (%d) must be at least webhook_retry_ms (%d)",
+			 cfg->webhook_retry_max_ms, cfg->webhook_retry_ms);
 		return false;
 	}
 	if (cfg->max_output_bytes < cfg->max_frame_bytes) {

@@ -62,6 +62,16 @@ typedef struct Config {
 	int outbox_poll_ms;              /* how often the sender looks for mail to send */
 	int outbox_sweep_s;              /* how often reminders are written and codes expired */
 	int document_max_bytes;          /* largest document (internship report, reflection) kept */
+	/* Webhooks and their sender (webhook.c). */
+	int webhook_concurrency;         /* webhooks one daemon sends to at once; 0: sends none */
+	int webhook_inflight;            /* requests at once per webhook (1 keeps commit order) */
+	int webhook_poll_ms;             /* how often the sender looks for work */
+	int webhook_timeout_ms;          /* longest one request may take, connect to answer */
+	int webhook_response_max_bytes;  /* largest answer read; a longer one fails the attempt */
+	int webhook_retry_ms;            /* first wait before a failed delivery is tried again */
+	int webhook_retry_max_ms;        /* longest wait between tries (the wait doubles) */
+	int webhook_give_up_s;           /* how long a delivery is tried before it fails */
+	char webhook_ca_file[CONFIG_STR_MAX]; /* CAs for https endpoints; "": the system's */
 } Config;
 
 /* Fills every field with its default. */
