@@ -446,6 +446,11 @@ on_request_error(enum evhttp_request_error e, void *arg)
 
 	if (s->done || s->error[0] != '\0')
 		return;
+	long verify = s->ssl != NULL ? SSL_get_verify_result(s->ssl) : X509_V_OK;
+	if (verify != X509_V_OK) {
+		send_connection_error(s, s->w->url);
+		return;
+	}
 	switch (e) {
 	case EVREQ_HTTP_TIMEOUT:
 		snprintf(s->error, sizeof s->error, "timed out after %d ms", cfg->webhook_timeout_ms);

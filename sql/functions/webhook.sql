@@ -256,6 +256,9 @@ BEGIN
         GET DIAGNOSTICS v_n = ROW_COUNT;
     ELSE
         BEGIN
+            IF p_since !~ '^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$' THEN
+                RAISE invalid_datetime_format;
+            END IF;
             v_since := p_since::timestamptz;
         EXCEPTION WHEN others THEN
             PERFORM triad_raise('TR400', format('failed_since: "%s" is not a time (such as '
