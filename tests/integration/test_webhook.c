@@ -340,7 +340,7 @@ events_after(const char *inst, const char *after, char ids[][40], char **datas, 
 
 /* An institution with a programme and an institution-wide partner system
  * (its session in *partner). */
-static void
+static char *
 partner_setup(const char *stem, char slug[64], char **programme, Sess *partner)
 {
 	char name[80];
@@ -348,7 +348,7 @@ partner_setup(const char *stem, char slug[64], char **programme, Sess *partner)
 	*programme = make_programme(&op, slug, "WH1", 0);
 	char *machine = make_machine(&op, slug, NULL, "partner", name);
 	*partner = sess_open(d.addr, machine);
-	free(machine);
+	return machine;
 }
 
 /* ---- tests ---- */
@@ -371,7 +371,7 @@ test_signed_delivery(void **state)
 	Receiver r;
 	Triadd d2;
 
-	partner_setup("wh-signed", slug, &programme, &partner);
+	free(partner_setup("wh-signed", slug, &programme, &partner));
 	recv_init(&r, false);
 	recv_start(&r);
 	url_of(&r, "127.0.0.1", url, sizeof url);
@@ -492,7 +492,7 @@ test_receiver_down_then_up(void **state)
 	Sess partner;
 	Receiver r;
 
-	partner_setup("wh-down", slug, &programme, &partner);
+	free(partner_setup("wh-down", slug, &programme, &partner));
 	recv_init(&r, false);     /* a port, nothing listening on it yet */
 	url_of(&r, "127.0.0.1", url, sizeof url);
 	(void)events_after(slug, "", ids, NULL, MAX_IDS, end);
@@ -558,7 +558,7 @@ test_server_error_is_retried_with_backoff(void **state)
 	Sess partner;
 	Receiver r;
 
-	partner_setup("wh-500", slug, &programme, &partner);
+	free(partner_setup("wh-500", slug, &programme, &partner));
 	recv_init(&r, false);
 	recv_file(&r, "status", "500");
 	recv_start(&r);
@@ -629,7 +629,7 @@ test_redelivery(void **state)
 	sess_close(&op);
 	op = sess_open(d.addr, token);
 
-	partner_setup("wh-again", slug, &programme, &partner);
+	free(partner_setup("wh-again", slug, &programme, &partner));
 	recv_init(&r, false);
 	recv_file(&r, "status", "503");
 	recv_start(&r);
@@ -880,7 +880,7 @@ test_https_with_configured_ca(void **state)
 	Sess partner;
 	Receiver r, bad;
 
-	partner_setup("wh-tls", slug, &programme, &partner);
+	free(partner_setup("wh-tls", slug, &programme, &partner));
 	recv_init(&r, true);
 	recv_start(&r);
 	url_of(&r, "localhost", url, sizeof url);
@@ -921,6 +921,71 @@ test_https_with_configured_ca(void **state)
 	free(ids);
 }
 
+/*
+ * The client: create (the secret printed once), list, the attempts,
+ * redelivery, delete; and clear words for a wrong URL or a missing choice.
+ */
+static void
+test_client_commands(void **state)
+{
+	(void)state;
+	char slug[64], url[256], args[1024], out[65536], id[40], secret[64], end[64];
+	char (*ids)[40] = calloc(MAX_IDS, 40);
+	char *programme;
+	Sess partner;
+	Receiver r;
+
+	char *machine = partner_setup("wh-cli", slug, &programme, &partner);
+	recv_init(&r, false);
+	recv_start(&r);
+	url_of(&r, "127.0.0.1", url, sizeof url);
+	(void)events_after(slug, "", ids, NULL, MAX_IDS, end);
+
+	snprintf(args, sizeof args, "--institution %s --json webhook create '%s' "
+		 "--type learning_line.created --description 'HR system'", slug, url);
+	triad_cli_ok(d.addr, machine, args, out, sizeof out);
+	expect_contains(out, "shown only this once");
+	json_string(out, "secret", secret, sizeof secret);
+	json_string(out, "id", id, sizeof id);
+	assert_int_equal(strncmp(secret, "whk_", 4), 0);
+	recv_file(&r, "secret", secret);
+	make_change(&op, slug, programme);
+	int n = events_after(slug, end, ids, NULL, MAX_IDS, end);
+	wait_delivered(&r, ids, n);
+
+	snprintf(args, sizeof args, "--institution %s webhook list", slug);
+	triad_cli_ok(d.addr, machine, args, out, sizeof out);
+	expect_contains(out, url);
+	expect_contains(out, "learning_line.created");
+	snprintf(args, sizeof args, "--institution %s --json webhook deliveries %s", slug, id);
+	triad_cli_ok(d.addr, machine, args, out, sizeof out);
+	expect_contains(out, "\"outcome\":\"delivered\"");
+	expect_contains(out, ids[0]);
+	snprintf(args, sizeof args, "--institution %s webhook redeliver %s --event %s", slug, id,
+		 ids[0]);
+	triad_cli_ok(d.addr, machine, args, out, sizeof out);
+	expect_contains(out, "queued");
+
+	/* Mistakes, in words. */
+	snprintf(args, sizeof args, "--institution %s webhook create ftp://example.org/x", slug);
+	assert_int_not_equal(triad_cli(d.addr, machine, args, out, sizeof out), 0);
+	expect_contains(out, "https://");
+	snprintf(args, sizeof args, "--institution %s webhook redeliver %s", slug, id);
+	assert_int_equal(triad_cli(d.addr, machine, args, out, sizeof out), 2);
+	expect_contains(out, "--failed-since");
+	snprintf(args, sizeof args, "--institution %s webhook delet %s", slug, id);
+	assert_int_equal(triad_cli(d.addr, machine, args, out, sizeof out), 2);
+	expect_contains(out, "Did you mean 'delete'");
+
+	snprintf(args, sizeof args, "--institution %s webhook delete %s", slug, id);
+	triad_cli_ok(d.addr, machine, args, out, sizeof out);
+	recv_stop(&r);
+	sess_close(&partner);
+	free(machine);
+	free(programme);
+	free(ids);
+}
+
 static int
 setup(void **state)
 {
@@ -956,6 +1021,7 @@ main(void)
 		cmocka_unit_test(test_server_error_is_retried_with_backoff),
 		cmocka_unit_test(test_organisation_webhook_follows_consent),
 		cmocka_unit_test(test_https_with_configured_ca),
+		cmocka_unit_test(test_client_commands),
 		cmocka_unit_test(test_redelivery),
 	};
 	return harness_run_group_tests(tests, setup, teardown);
