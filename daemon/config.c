@@ -83,6 +83,7 @@ static const Setting settings[] = {
 	{"webhook_retry_max_ms", SET_INT, OFF(webhook_retry_max_ms), "3600000", 10, 86400000, true},
 	{"webhook_give_up_s", SET_INT, OFF(webhook_give_up_s), "259200", 1, 30 * 86400, true},
 	{"webhook_ca_file", SET_STRING, OFF(webhook_ca_file), "", 0, 0, false},
+	{"webhook_allow_private", SET_BOOL, OFF(webhook_allow_private), "off", 0, 0, true},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

@@ -72,6 +72,7 @@ typedef struct Config {
 	int webhook_retry_max_ms;        /* longest wait between tries (the wait doubles) */
 	int webhook_give_up_s;           /* how long a delivery is tried before it fails */
 	char webhook_ca_file[CONFIG_STR_MAX]; /* CAs for https endpoints; "": the system's */
+	bool webhook_allow_private;      /* send to loopback, private and link-local addresses */
 } Config;
 
 /* Fills every field with its default. */

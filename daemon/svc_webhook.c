@@ -193,6 +193,12 @@ svc_webhook_create(Call *call, const Triad__V1__Request *req)
 			  "url: %s", why);
 		return;
 	}
+	if (!call->srv->cfg.webhook_allow_private && webhook_host_private(url.host)) {
+		call_fail(call, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "create_webhook.url",
+			  "url: %s is a loopback or private address, which this service does not "
+			  "send to; give the endpoint's public name", url.host);
+		return;
+	}
 	SecretCtx *ctx = secret_ctx_new(call);
 	if (ctx == NULL)
 		return;

@@ -10,6 +10,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -45,6 +48,9 @@ typedef struct Send {
 	char signature[WEBHOOK_SIGNATURE_MAX];
 	struct evhttp_connection *evcon; /* owned; freed by on_reap, never in its own callback */
 	SSL *ssl;                        /* the connection's, for its verify result; not owned */
+	WebhookUrl url;                  /* the endpoint, taken apart */
+	struct evdns_getaddrinfo_request *dnsreq; /* a name being resolved, or NULL */
+	bool resolving;                  /* evdns_getaddrinfo() has not called back yet */
 	struct event *deadline;          /* owned */
 	uint64_t started_us;
 	int64_t started_ms;              /* wall clock, for the record */
@@ -141,6 +147,39 @@ webhook_url_parse(const char *url, WebhookUrl *out, char *why, size_t size)
 	}
 	evhttp_uri_free(u);
 	return ok;
+}
+
+bool
+webhook_address_private(int family, const void *addr)
+{
+	const unsigned char *a = addr;
+	if (family == AF_INET6) {
+		static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		static const unsigned char zero[15] = {0};
+		if (memcmp(a, mapped, 12) == 0)
+			return webhook_address_private(AF_INET, a + 12);
+		return memcmp(a, zero, 15) == 0 ||               /* :: and ::1 */
+		       (a[0] & 0xfe) == 0xfc ||                  /* fc00::/7, unique local */
+		       (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || /* fe80::/10, link local */
+		       a[0] == 0xff;                             /* multicast */
+	}
+	return a[0] == 0 || a[0] == 10 || a[0] == 127 ||        /* this, private, loopback */
+	       (a[0] == 100 && (a[1] & 0xc0) == 64) ||           /* 100.64/10, shared */
+	       (a[0] == 169 && a[1] == 254) ||                   /* link local, metadata */
+	       (a[0] == 172 && (a[1] & 0xf0) == 16) ||           /* 172.16/12 */
+	       (a[0] == 192 && a[1] == 168) ||                   /* 192.168/16 */
+	       a[0] >= 224;                                      /* multicast, reserved */
+}
+
+bool
+webhook_host_private(const char *host)
+{
+	unsigned char addr[16];
+	if (evutil_inet_pton(AF_INET, host, addr) == 1)
+		return webhook_address_private(AF_INET, addr);
+	if (evutil_inet_pton(AF_INET6, host, addr) == 1)
+		return webhook_address_private(AF_INET6, addr);
+	return strcasecmp(host, "localhost") == 0;
 }
 
 /* Appends ",v1=<hex>" of HMAC-SHA256(key, "<t>.<body>") at out + *len. */
@@ -247,6 +286,8 @@ retry_ms(const Config *cfg, int attempt)
 static void
 send_clear(Send *s)
 {
+	if (s->dnsreq != NULL)
+		evdns_getaddrinfo_cancel(s->dnsreq);   /* calls back at once, with CANCEL */
 	if (s->evcon != NULL)
 		evhttp_connection_free(s->evcon);   /* a request still queued goes with it */
 	if (s->deadline != NULL)
@@ -384,6 +425,8 @@ on_reap(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	for (int i = 0; i < w->nsends; i++) {
 		Send *s = &w->sends[i];
+		if (s->done && s->dnsreq != NULL)
+			evdns_getaddrinfo_cancel(s->dnsreq);
 		if (s->done && s->evcon != NULL) {
 			evhttp_connection_free(s->evcon);
 			s->evcon = NULL;
@@ -541,37 +584,20 @@ tls_for(Webhooks *wh, const char *host)
 }
 
 /*
- * Starts the request of s to url. Whatever goes wrong ends s with the
- * reason, later in this loop iteration (send_finish()).
+ * Connects to address (numeric, checked) and sends the request of s: the
+ * name in the URL is still what TLS checks the certificate against and
+ * what the Host header says.
  */
 static void
-send_start(Send *s, const char *url)
+send_connect(Send *s, const char *address)
 {
 	Webhooks *wh = s->w->wh;
 	const Config *cfg = &wh->srv->cfg;
-	WebhookUrl u;
-	char why[160];
-
-	s->started = true;
-	s->started_us = now_us();
-	struct timeval now;
-	gettimeofday(&now, NULL);
-	s->started_ms = (int64_t)now.tv_sec * 1000 + now.tv_usec / 1000;
-	s->deadline = evtimer_new(wh->srv->base, on_deadline, s);
-	if (s->deadline == NULL) {
-		snprintf(s->error, sizeof s->error, "out of memory");
-		send_finish(s);
-		return;
-	}
-	if (!webhook_url_parse(url, &u, why, sizeof why)) {
-		snprintf(s->error, sizeof s->error, "url: %s", why);
-		send_finish(s);
-		return;
-	}
-	struct evdns_base *dns = dns_base(wh);
+	const WebhookUrl *u = &s->url;
 	struct bufferevent *bev = NULL;
-	if (u.https) {
-		SSL *ssl = tls_for(wh, u.host);
+
+	if (u->https) {
+		SSL *ssl = tls_for(wh, u->host);
 		if (ssl != NULL)
 			bev = bufferevent_openssl_socket_new(wh->srv->base, -1, ssl,
 							     BUFFEREVENT_SSL_CONNECTING,
@@ -585,9 +611,9 @@ send_start(Send *s, const char *url)
 		bev = bufferevent_socket_new(wh->srv->base, -1,
 					     BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	}
-	if (dns == NULL || bev == NULL ||
-	    (s->evcon = evhttp_connection_base_bufferevent_new(wh->srv->base, dns, bev, u.host,
-							       (ev_uint16_t)u.port)) == NULL) {
+	if (bev == NULL ||
+	    (s->evcon = evhttp_connection_base_bufferevent_new(wh->srv->base, dns_base(wh), bev,
+							       address, (ev_uint16_t)u->port)) == NULL) {
 		if (bev != NULL)
 			bufferevent_free(bev);
 		s->ssl = NULL;
@@ -610,12 +636,12 @@ send_start(Send *s, const char *url)
 	evhttp_request_set_error_cb(req, on_request_error);
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	char host[300];
-	if (strchr(u.host, ':') != NULL)
-		snprintf(host, sizeof host, "[%s]:%d", u.host, u.port);
-	else if (u.port == (u.https ? 443 : 80))
-		snprintf(host, sizeof host, "%s", u.host);
+	if (strchr(u->host, ':') != NULL)
+		snprintf(host, sizeof host, "[%s]:%d", u->host, u->port);
+	else if (u->port == (u->https ? 443 : 80))
+		snprintf(host, sizeof host, "%s", u->host);
 	else
-		snprintf(host, sizeof host, "%s:%d", u.host, u.port);
+		snprintf(host, sizeof host, "%s:%d", u->host, u->port);
 	bool ok = evhttp_add_header(h, "Host", host) == 0 &&
 		  evhttp_add_header(h, "User-Agent", "triadd-webhooks/1") == 0 &&
 		  evhttp_add_header(h, "Content-Type", "application/json") == 0 &&
@@ -632,12 +658,111 @@ send_start(Send *s, const char *url)
 		return;
 	}
 	/* From here on, the request belongs to the connection. */
-	if (evhttp_make_request(s->evcon, req, EVHTTP_REQ_POST, u.target) != 0) {
+	if (evhttp_make_request(s->evcon, req, EVHTTP_REQ_POST, u->target) != 0) {
 		snprintf(s->error, sizeof s->error, "could not start the request");
+		send_finish(s);
+	}
+}
+
+/* Connects to address unless the service does not send there. */
+static void
+send_to(Send *s, int family, const void *addr)
+{
+	char text[INET6_ADDRSTRLEN];
+	if (evutil_inet_ntop(family, addr, text, sizeof text) == NULL) {
+		snprintf(s->error, sizeof s->error, "could not resolve %s", s->url.host);
+		send_finish(s);
+		return;
+	}
+	if (!s->w->wh->srv->cfg.webhook_allow_private && webhook_address_private(family, addr)) {
+		snprintf(s->error, sizeof s->error,
+			 "%s is %s, a private address this service does not send to "
+			 "(webhook_allow_private)", s->url.host, text);
+		send_finish(s);
+		return;
+	}
+	send_connect(s, text);
+}
+
+/* The name of the endpoint resolved (evdns): connect to its first address. */
+static void
+on_resolved(int result, struct evutil_addrinfo *ai, void *arg)
+{
+	Send *s = arg;
+	s->resolving = false;
+	s->dnsreq = NULL;
+	if (result == EVUTIL_EAI_CANCEL || s->done) {
+		if (ai != NULL)
+			evutil_freeaddrinfo(ai);
+		return;
+	}
+	const struct evutil_addrinfo *a = ai;
+	while (a != NULL && a->ai_family != AF_INET && a->ai_family != AF_INET6)
+		a = a->ai_next;
+	if (result != 0 || a == NULL) {
+		snprintf(s->error, sizeof s->error, "could not resolve %s: %s", s->url.host,
+			 result != 0 ? evutil_gai_strerror(result) : "no address");
+		send_finish(s);
+	} else if (a->ai_family == AF_INET) {
+		send_to(s, AF_INET, &((const struct sockaddr_in *)a->ai_addr)->sin_addr);
+	} else {
+		send_to(s, AF_INET6, &((const struct sockaddr_in6 *)a->ai_addr)->sin6_addr);
+	}
+	if (ai != NULL)
+		evutil_freeaddrinfo(ai);
+}
+
+/*
+ * Starts the request of s to url: resolves its name through evdns, checks
+ * the address, connects without blocking. Whatever goes wrong ends s with
+ * the reason (send_finish()); the whole of it ends by webhook_timeout_ms.
+ */
+static void
+send_start(Send *s, const char *url)
+{
+	Webhooks *wh = s->w->wh;
+	const Config *cfg = &wh->srv->cfg;
+	char why[160];
+
+	s->started = true;
+	s->started_us = now_us();
+	struct timeval now;
+	gettimeofday(&now, NULL);
+	s->started_ms = (int64_t)now.tv_sec * 1000 + now.tv_usec / 1000;
+	s->deadline = evtimer_new(wh->srv->base, on_deadline, s);
+	if (s->deadline == NULL) {
+		snprintf(s->error, sizeof s->error, "out of memory");
 		send_finish(s);
 		return;
 	}
 	schedule(s->deadline, cfg->webhook_timeout_ms);
+	if (!webhook_url_parse(url, &s->url, why, sizeof why)) {
+		snprintf(s->error, sizeof s->error, "url: %s", why);
+		send_finish(s);
+		return;
+	}
+	unsigned char addr[16];
+	if (evutil_inet_pton(AF_INET, s->url.host, addr) == 1) {
+		send_to(s, AF_INET, addr);
+		return;
+	}
+	if (evutil_inet_pton(AF_INET6, s->url.host, addr) == 1) {
+		send_to(s, AF_INET6, addr);
+		return;
+	}
+	struct evdns_base *dns = dns_base(wh);
+	if (dns == NULL) {
+		snprintf(s->error, sizeof s->error, "out of memory");
+		send_finish(s);
+		return;
+	}
+	struct evutil_addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+					.ai_protocol = IPPROTO_TCP};
+	s->resolving = true;
+	struct evdns_getaddrinfo_request *req =
+		evdns_getaddrinfo(dns, s->url.host, NULL, &hints, on_resolved, s);
+	if (s->resolving)
+		s->dnsreq = req;   /* otherwise it has called back already */
 }
 
 /* ---- reading the work ---- */

@@ -60,6 +60,18 @@ __attribute__((warn_unused_result))
 bool webhook_url_parse(const char *url, WebhookUrl *out, char *why, size_t size);
 
 /*
+ * True for an address the service does not send to unless
+ * webhook_allow_private is on: loopback, private (RFC 1918, unique local),
+ * shared (100.64/10), link-local (cloud metadata among them), unspecified,
+ * multicast and reserved. addr is a struct in_addr or in6_addr.
+ */
+bool webhook_address_private(int family, const void *addr);
+
+/* True when host (from a URL) is such an address written out, or
+ * "localhost". A name that resolves to one is refused when sent to. */
+bool webhook_host_private(const char *host);
+
+/*
  * The Triad-Signature value for body (len bytes) at Unix time t:
  * "t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>", and a second v1 with
  * previous when that is not NULL or empty. False when it does not fit.

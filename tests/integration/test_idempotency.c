@@ -1087,7 +1087,7 @@ mk_webhook(void)
 {
 	REQ(req);
 	Triad__V1__CreateWebhookRequest m = TRIAD__V1__CREATE_WEBHOOK_REQUEST__INIT;
-	m.url = "http://127.0.0.1:9/idempotency";
+	m.url = "https://webhook.invalid/idempotency";
 	BODY(&req, CREATE_WEBHOOK, create_webhook, m);
 	Triad__V1__Response *r = rpc_ok(&partner, inst, &req);
 	char *id = test_strdup(r->webhook_secret->webhook->id);
@@ -1101,7 +1101,7 @@ RECIPE(create_webhook)
 	static char url[128];
 	static int n;
 	m = (Triad__V1__CreateWebhookRequest)TRIAD__V1__CREATE_WEBHOOK_REQUEST__INIT;
-	snprintf(url, sizeof url, "http://127.0.0.1:9/idempotency/%d", ++n);
+	snprintf(url, sizeof url, "https://webhook.invalid/idempotency/%d", ++n);
 	m.url = url;
 	BODY(req, CREATE_WEBHOOK, create_webhook, m);
 	return &partner;

@@ -353,6 +353,19 @@ partner_setup(const char *stem, char slug[64], char **programme, Sess *partner)
 
 /* ---- tests ---- */
 
+/* Restarts the daemon with config plus extra (NULL: none). */
+static void
+restart(const char *extra)
+{
+	char conf[1400];
+	triadd_stop(&d, SIGTERM);
+	snprintf(conf, sizeof conf, "%s%s", config, extra != NULL ? extra : "");
+	triadd_start(&d, conf);
+	sess_close(&op);
+	op = sess_open(d.addr, token);
+}
+
+
 /*
  * Events reach a receiver, signed (checked by Python's hmac), once each,
  * in commit order, with two daemons on the database; a receiver that
@@ -622,12 +635,7 @@ test_redelivery(void **state)
 	Receiver r;
 
 	/* A daemon that gives up after a second. */
-	triadd_stop(&d, SIGTERM);
-	char quick[1200];
-	snprintf(quick, sizeof quick, "%swebhook_give_up_s = 1\n", config);
-	triadd_start(&d, quick);
-	sess_close(&op);
-	op = sess_open(d.addr, token);
+	restart("webhook_give_up_s = 1\n");
 
 	free(partner_setup("wh-again", slug, &programme, &partner));
 	recv_init(&r, false);
@@ -730,10 +738,7 @@ test_redelivery(void **state)
 	sess_close(&partner);
 	free(programme);
 	free(ids);
-	triadd_stop(&d, SIGTERM);
-	triadd_start(&d, config);
-	sess_close(&op);
-	op = sess_open(d.addr, token);
+	restart(NULL);
 }
 
 /*
@@ -922,6 +927,64 @@ test_https_with_configured_ca(void **state)
 }
 
 /*
+ * By default the service sends to no loopback, private or link-local
+ * address (a partner must not reach the service's own network): such a
+ * URL is refused when registered, and an endpoint that is one by the time
+ * it is sent to gets nothing.
+ */
+static void
+test_private_addresses_refused(void **state)
+{
+	(void)state;
+	char slug[64], url[256], id[40], secret[64], end[64];
+	char (*ids)[40] = calloc(MAX_IDS, 40);
+	static Hit hits[16];
+	char *programme, *machine;
+	Sess partner;
+	Receiver r;
+
+	machine = partner_setup("wh-private", slug, &programme, &partner);
+	recv_init(&r, false);
+	recv_start(&r);
+	url_of(&r, "127.0.0.1", url, sizeof url);
+	(void)events_after(slug, "", ids, NULL, MAX_IDS, end);
+	create_webhook(&partner, slug, url, id, secret);   /* allowed in this daemon */
+	recv_file(&r, "secret", secret);
+	sess_close(&partner);
+
+	restart("webhook_allow_private = off\n");
+	partner = sess_open(d.addr, machine);
+	const char *refused[] = {"http://127.0.0.1:8080/x", "https://localhost/x",
+				 "http://169.254.169.254/latest/meta-data", "http://[::1]/x",
+				 "http://10.1.2.3/x", "http://192.168.0.1/x"};
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		REQ(req);
+		Triad__V1__CreateWebhookRequest m = TRIAD__V1__CREATE_WEBHOOK_REQUEST__INIT;
+		m.url = (char *)refused[i];
+		req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_WEBHOOK;
+		req.create_webhook = &m;
+		Triad__V1__Response *x = rpc(&partner, slug, &req);
+		expect_status(x, CODE(INVALID_ARGUMENT), NULL, "create_webhook.url");
+		expect_contains(x->status->message, "private address");
+		rpc_free(x);
+	}
+	make_change(&op, slug, programme);
+	wait_failed_attempts(&partner, slug, id, 1);
+	Triad__V1__Response *a = attempts(&partner, slug, id, true);
+	expect_contains(a->webhook_deliveries->attempts[0]->error, "private address");
+	rpc_free(a);
+	assert_int_equal(recv_hits(&r, hits, 16), 0);
+	delete_webhook(&partner, slug, id);
+
+	restart(NULL);
+	recv_stop(&r);
+	sess_close(&partner);
+	free(machine);
+	free(programme);
+	free(ids);
+}
+
+/*
  * The client: create (the secret printed once), list, the attempts,
  * redelivery, delete; and clear words for a wrong URL or a missing choice.
  */
@@ -997,6 +1060,7 @@ setup(void **state)
 		 "webhook_retry_max_ms = 1600\n"
 		 "webhook_timeout_ms = 3000\n"
 		 "webhook_give_up_s = 3600\n"
+		 "webhook_allow_private = on\n"
 		 "webhook_ca_file = %s/ca.crt\n",
 		 harness_tls_dir());
 	triadd_start(&d, config);
@@ -1022,6 +1086,7 @@ main(void)
 		cmocka_unit_test(test_organisation_webhook_follows_consent),
 		cmocka_unit_test(test_https_with_configured_ca),
 		cmocka_unit_test(test_client_commands),
+		cmocka_unit_test(test_private_addresses_refused),
 		cmocka_unit_test(test_redelivery),
 	};
 	return harness_run_group_tests(tests, setup, teardown);

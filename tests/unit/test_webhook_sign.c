@@ -73,12 +73,31 @@ test_urls(void **state)
 	assert_false(webhook_url_parse("example.org/hook", &u, why, sizeof why));
 }
 
+static void
+test_private_addresses(void **state)
+{
+	(void)state;
+	const char *private_[] = {"127.0.0.1", "10.0.0.1", "172.16.5.4", "172.31.255.255",
+				  "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
+				  "224.0.0.1", "::1", "::", "fd00::1", "fe80::1", "::ffff:10.0.0.1",
+				  "localhost", "LOCALHOST"};
+	const char *public_[] = {"93.184.216.34", "172.32.0.1", "100.128.0.1", "8.8.8.8",
+				 "2001:db8::1", "::ffff:8.8.8.8", "example.org"};
+	for (size_t i = 0; i < sizeof private_ / sizeof private_[0]; i++)
+		if (!webhook_host_private(private_[i]))
+			fail_msg("%s should count as private", private_[i]);
+	for (size_t i = 0; i < sizeof public_ / sizeof public_[0]; i++)
+		if (webhook_host_private(public_[i]))
+			fail_msg("%s should not count as private", public_[i]);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_signature_matches_an_independent_hmac),
 		cmocka_unit_test(test_urls),
+		cmocka_unit_test(test_private_addresses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
