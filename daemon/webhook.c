@@ -50,7 +50,7 @@ typedef struct Send {
 	SSL *ssl;                        /* the connection's, for its verify result; not owned */
 	WebhookUrl url;                  /* the endpoint, taken apart */
 	struct evdns_getaddrinfo_request *dnsreq; /* a name being resolved, or NULL */
-	bool resolving;                  /* evdns_getaddrinfo() has not called back yet */
+	struct DnsWait *dns_wait;        /* what its callback finds s by, while it waits */
 	struct event *deadline;          /* owned */
 	uint64_t started_us;
 	int64_t started_ms;              /* wall clock, for the record */
@@ -60,6 +60,15 @@ typedef struct Send {
 	bool started;
 	bool done;
 } Send;
+
+/*
+ * What a resolution's callback holds instead of the Send: a Send that goes
+ * away first sets s to NULL, and the callback, whenever evdns makes it
+ * (at once or later, even after a cancel), frees this and does nothing.
+ */
+typedef struct DnsWait {
+	struct Send *s;
+} DnsWait;
 
 typedef enum WorkState {
 	WORK_READING,                    /* its work job is in the pool */
@@ -283,11 +292,24 @@ retry_ms(const Config *cfg, int attempt)
 	return (int)wait;
 }
 
+/* Lets go of a resolution still under way: its callback will find no Send. */
+static void
+send_forget_dns(Send *s)
+{
+	if (s->dns_wait == NULL)
+		return;
+	s->dns_wait->s = NULL;
+	s->dns_wait = NULL;
+	struct evdns_getaddrinfo_request *req = s->dnsreq;
+	s->dnsreq = NULL;
+	if (req != NULL)
+		evdns_getaddrinfo_cancel(req);
+}
+
 static void
 send_clear(Send *s)
 {
-	if (s->dnsreq != NULL)
-		evdns_getaddrinfo_cancel(s->dnsreq);   /* calls back at once, with CANCEL */
+	send_forget_dns(s);
 	if (s->evcon != NULL)
 		evhttp_connection_free(s->evcon);   /* a request still queued goes with it */
 	if (s->deadline != NULL)
@@ -425,8 +447,8 @@ on_reap(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	for (int i = 0; i < w->nsends; i++) {
 		Send *s = &w->sends[i];
-		if (s->done && s->dnsreq != NULL)
-			evdns_getaddrinfo_cancel(s->dnsreq);
+		if (s->done)
+			send_forget_dns(s);
 		if (s->done && s->evcon != NULL) {
 			evhttp_connection_free(s->evcon);
 			s->evcon = NULL;
@@ -688,14 +710,20 @@ send_to(Send *s, int family, const void *addr)
 static void
 on_resolved(int result, struct evutil_addrinfo *ai, void *arg)
 {
-	Send *s = arg;
-	s->resolving = false;
-	s->dnsreq = NULL;
-	if (result == EVUTIL_EAI_CANCEL || s->done) {
+	DnsWait *wait = arg;
+	Send *s = wait->s;
+	free(wait);
+	if (s == NULL || s->done || result == EVUTIL_EAI_CANCEL) {
+		if (s != NULL) {
+			s->dns_wait = NULL;
+			s->dnsreq = NULL;
+		}
 		if (ai != NULL)
 			evutil_freeaddrinfo(ai);
 		return;
 	}
+	s->dns_wait = NULL;
+	s->dnsreq = NULL;
 	const struct evutil_addrinfo *a = ai;
 	while (a != NULL && a->ai_family != AF_INET && a->ai_family != AF_INET6)
 		a = a->ai_next;
@@ -758,10 +786,17 @@ send_start(Send *s, const char *url)
 	}
 	struct evutil_addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 					.ai_protocol = IPPROTO_TCP};
-	s->resolving = true;
+	DnsWait *wait = malloc(sizeof *wait);
+	if (wait == NULL) {
+		snprintf(s->error, sizeof s->error, "out of memory");
+		send_finish(s);
+		return;
+	}
+	wait->s = s;
+	s->dns_wait = wait;
 	struct evdns_getaddrinfo_request *req =
-		evdns_getaddrinfo(dns, s->url.host, NULL, &hints, on_resolved, s);
-	if (s->resolving)
+		evdns_getaddrinfo(dns, s->url.host, NULL, &hints, on_resolved, wait);
+	if (s->dns_wait != NULL)
 		s->dnsreq = req;   /* otherwise it has called back already */
 }
 
@@ -999,7 +1034,9 @@ webhooks_stop(Webhooks *wh)
 		w = next;
 	}
 	if (wh->dns != NULL) {
-		evdns_base_free(wh->dns, 0);
+		/* Resolutions still under way call back (with an error) and free
+		 * what they hold; no Send waits for them any more. */
+		evdns_base_free(wh->dns, 1);
 		wh->dns = NULL;
 	}
 }
