@@ -89,8 +89,12 @@ server_new(const Config *cfg, char err[256])
 	srv->pool = pool_new(srv->base, &srv->cfg, err);
 	if (srv->pool != NULL && (srv->stream = stream_new(srv)) == NULL)
 		snprintf(err, 256, "out of memory");
+	/* The webhooks' sender, once the pool is there. */
+	if (srv->stream != NULL && (srv->webhooks = webhooks_new(srv, err)) == NULL) {
+		server_free(srv);
+		return NULL;
+	}
 	if (srv->pool == NULL || srv->stream == NULL || (srv->mailer = mailer_new(srv, err)) == NULL ||
-	    (srv->webhooks = webhooks_new(srv, err)) == NULL ||
 	    !listener_start(srv, err) || !http_start(srv, err)) {
 		server_free(srv);
 		return NULL;
