@@ -493,11 +493,13 @@ send_connection_error(Send *s, const char *what)
 		char buf[160];
 		ERR_error_string_n(tls, buf, sizeof buf);
 		snprintf(s->error, sizeof s->error, "TLS: %s", buf);
-	} else if (err != 0) {
+	} else if (err != 0 && err != ENOTCONN) {
 		snprintf(s->error, sizeof s->error, "could not connect to %s: %s", what,
 			 evutil_socket_error_to_string(err));
 	} else {
-		snprintf(s->error, sizeof s->error, "could not connect to %s", what);
+		/* By now the socket's own error is gone (ENOTCONN is what is left). */
+		snprintf(s->error, sizeof s->error, "could not connect to %s (refused or unreachable)",
+			 what);
 	}
 	while (bev != NULL && s->ssl != NULL && bufferevent_get_openssl_error(bev) != 0)
 		;
