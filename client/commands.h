@@ -38,6 +38,7 @@ extern const Command cmd_ambassador;
 
 /* cmd_stream.c */
 extern const Command cmd_events;
+extern const Command cmd_webhook;
 
 /* cmd_feedback.c */
 extern const Command cmd_coachees;

@@ -69,6 +69,7 @@ static const Command *const commands[] = {
 	&cmd_ambassador,
 	&cmd_board,
 	&cmd_events,
+	&cmd_webhook,
 	&cmd_internship,
 	&cmd_document,
 	&cmd_intervision,

@@ -7,7 +7,7 @@
 
 # Subcommands of each group, keyed by the command path.
 declare -gA _triad_subcommands=(
-	["triad"]="login logout whoami me institution person org grant token invite audit notification programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer judgement journey conversation logbook timeline community question event alumni ambassador board events internship document intervision report ping version help"
+	["triad"]="login logout whoami me institution person org grant token invite audit notification programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer judgement journey conversation logbook timeline community question event alumni ambassador board events webhook internship document intervision report ping version help"
 	["triad institution"]="create list show"
 	["triad person"]="create list show find erase"
 	["triad me"]="export"
@@ -49,6 +49,7 @@ declare -gA _triad_subcommands=(
 	["triad ambassador activity"]="add list"
 	["triad board"]="create list show member meeting agenda"
 	["triad events"]="list follow ack"
+	["triad webhook"]="create list delete rotate-secret deliveries redeliver"
 	["triad board member"]="add list"
 	["triad board meeting"]="add list"
 	["triad board agenda"]="add list"
@@ -217,6 +218,12 @@ declare -gA _triad_options=(
 	["triad events list"]="--after --from-ack --type --limit"
 	["triad events follow"]="--after --from-ack --type --count"
 	["triad events ack"]=""
+	["triad webhook create"]="--type --description"
+	["triad webhook list"]="--page-size --page-token --all"
+	["triad webhook delete"]=""
+	["triad webhook rotate-secret"]="--expire-now"
+	["triad webhook deliveries"]="--failed --event --page-size --page-token --all"
+	["triad webhook redeliver"]="--event --failed-since"
 	["triad board show"]=""
 	["triad board member add"]="--org --role --from --until"
 	["triad board member list"]="--past --page-size --page-token --all"
@@ -259,7 +266,7 @@ _triad_global_options="--addr --token --institution --timeout --ca --cert --key 
 _triad_flags=" --insecure --plain --json --csv --wide --version -h --help --all --mandatory-attendance --cannot-be-missed "
 _triad_flags+="--no-mandatory-attendance --no-cannot-be-missed --validate --reject "
 _triad_flags+="-e --edit --db --client --former --upcoming --cancelled --past --yes --answered "
-_triad_flags+="--utc --history --from-ack --intake-required --no-intake-required --held --include-done "
+_triad_flags+="--utc --history --from-ack --expire-now --failed --intake-required --no-intake-required --held --include-done "
 
 # Words for the values of options and arguments.
 _triad_roles="institution-admin programme-staff participant workplace-coach employer-contact partner-integration"

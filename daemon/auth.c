@@ -218,6 +218,9 @@ static const Policy policies[VERB_COUNT_] = {
 	[VERB_REPORT_RETURN] = {"report_return", SCOPE_TENANT,
 				OP | ADMIN | STAFF | R(EMPLOYER_CONTACT) | PARTNER,
 				"see a programme's return"},
+	/* Webhooks: a partner system manages its own, an institution admin all of
+	 * the institution's (webhook_v); what each is sent is its owner's view. */
+	[VERB_WEBHOOK] = {"webhook", SCOPE_TENANT, ADMIN | PARTNER, "manage webhooks"},
 };
 
 const char *

@@ -149,6 +149,7 @@ typedef enum Verb {
 	VERB_INTERVISION_WRITE,         /* staff plan sessions and record attendance */
 	VERB_INTERVISION_CASE,          /* a member brings a case */
 	VERB_REPORT_RETURN,             /* a programme's return; employers their own figures */
+	VERB_WEBHOOK,                   /* a partner system its own webhooks, an admin all */
 	VERB_COUNT_
 } Verb;
 

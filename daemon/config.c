@@ -56,6 +56,17 @@ static const Setting settings[] = {
 	{"db_timeout_ms", SET_INT, OFF(db_timeout_ms), "5000", 10, 3600000, true},
 	{"idempotency_ttl_s", SET_INT, OFF(idempotency_ttl_s), "86400", 60, 30 * 86400, true},
 	{"event_retention_days", SET_INT, OFF(event_retention_days), "30", 1, 3650, true},
+	{"webhook_concurrency", SET_INT, OFF(webhook_concurrency), "16", 0, 1024, true},
+	{"webhook_inflight", SET_INT, OFF(webhook_inflight), "1", 1, 6, true},
+	{"webhook_poll_ms", SET_INT, OFF(webhook_poll_ms), "1000", 10, 3600000, true},
+	{"webhook_timeout_ms", SET_INT, OFF(webhook_timeout_ms), "10000", 100, 600000, true},
+	{"webhook_response_max_bytes", SET_INT, OFF(webhook_response_max_bytes), "65536", 1024,
+	 16 << 20, true},
+	{"webhook_retry_ms", SET_INT, OFF(webhook_retry_ms), "60000", 10, 86400000, true},
+	{"webhook_retry_max_ms", SET_INT, OFF(webhook_retry_max_ms), "3600000", 10, 86400000, true},
+	{"webhook_give_up_s", SET_INT, OFF(webhook_give_up_s), "259200", 1, 30 * 86400, true},
+	{"webhook_ca_file", SET_STRING, OFF(webhook_ca_file), "", 0, 0, false},
+	{"webhook_allow_private", SET_BOOL, OFF(webhook_allow_private), "off", 0, 0, true},
 	{"drain_timeout_ms", SET_INT, OFF(drain_timeout_ms), "10000", 0, 3600000, true},
 	{"signin_failures_max", SET_INT, OFF(signin_failures_max), "10", 1, 1000000, true},
 	{"proxy_protocol", SET_BOOL, OFF(proxy_protocol), "off", 0, 0, false},
@@ -264,6 +275,12 @@ config_validate(const Config *cfg, char err[CONFIG_ERR_MAX])
 		snprintf(err, CONFIG_ERR_MAX,
 			 "partial_frames_max_bytes (%d) must be at least twice max_frame_bytes (%d)",
 			 cfg->partial_frames_max_bytes, cfg->max_frame_bytes);
+		return false;
+	}
+	if (cfg->webhook_retry_max_ms < cfg->webhook_retry_ms) {
+		snprintf(err, CONFIG_ERR_MAX,
+			 "webhook_retry_max_ms (%d) must be at least webhook_retry_ms (%d)",
+			 cfg->webhook_retry_max_ms, cfg->webhook_retry_ms);
 		return false;
 	}
 	if (cfg->smtp_relay[0] != '\0' && !listen_valid(cfg->smtp_relay)) {

@@ -46,6 +46,17 @@ typedef struct Config {
 	int signin_failures_max;         /* failed sign-ins per address per minute */
 	int idempotency_ttl_s;           /* how long an idempotency key keeps its first answer */
 	int event_retention_days;        /* how long domain events are kept for partners */
+	/* Webhooks and their sender (webhook.c). */
+	int webhook_concurrency;         /* webhooks one daemon sends to at once; 0: sends none */
+	int webhook_inflight;            /* requests at once per webhook (1 keeps commit order) */
+	int webhook_poll_ms;             /* how often the sender looks for work */
+	int webhook_timeout_ms;          /* longest one request may take, connect to answer */
+	int webhook_response_max_bytes;  /* largest answer read; a longer one fails the attempt */
+	int webhook_retry_ms;            /* first wait before a failed delivery is tried again */
+	int webhook_retry_max_ms;        /* longest wait between tries (the wait doubles) */
+	int webhook_give_up_s;           /* how long a delivery is tried before it fails */
+	char webhook_ca_file[CONFIG_STR_MAX]; /* CAs for https endpoints; "": the system's */
+	bool webhook_allow_private;      /* send to loopback, private and link-local addresses */
 	bool proxy_protocol;             /* connections start with a PROXY header (v1 or v2) */
 	bool tls;                        /* TLS on the protocol port (off: loopback only) */
 	char tls_cert[CONFIG_STR_MAX];   /* server certificate chain, PEM */

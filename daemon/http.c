@@ -17,6 +17,7 @@
 
 #include "listener.h"
 #include "mailer.h"
+#include "webhook.h"
 #include "metrics.h"
 #include "pool.h"
 
@@ -141,6 +142,13 @@ serve_metrics(Server *srv, struct evhttp_request *req)
 	metric(b, "triad_outbox_failed_last_day", "gauge",
 	       "Notifications that failed in the last day, as of the last sweep.",
 	       ms->failed_last_day);
+	const WebhookStats *ws = webhooks_stats(srv->webhooks);
+	metric(b, "triad_webhook_delivered_total", "counter",
+	       "Webhook deliveries an endpoint answered with a 2xx.", ws->delivered);
+	metric(b, "triad_webhook_retried_total", "counter",
+	       "Webhook attempts that failed and will be tried again.", ws->retried);
+	metric(b, "triad_webhook_failed_total", "counter",
+	       "Webhook deliveries given up on after webhook_give_up_s.", ws->failed);
 	metrics_print(b);
 	reply(req, HTTP_OK, "OK", CT_METRICS, b);
 	evbuffer_free(b);

@@ -141,6 +141,7 @@ extern const Route stream_routes[];
 extern const Route journey_routes[];
 extern const Route internship_routes[];
 extern const Route report_routes[];
+extern const Route webhook_routes[];
 
 /*
  * A statement parameter as a row names it: the body field's path (up to

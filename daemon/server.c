@@ -16,6 +16,7 @@
 #include "mailer.h"
 #include "pool.h"
 #include "stream.h"
+#include "webhook.h"
 #include "tls.h"
 
 /* Initial size of the connection table; it grows on demand. */
@@ -89,6 +90,11 @@ server_new(const Config *cfg, char err[256])
 	srv->pool = pool_new(srv->base, &srv->cfg, err);
 	if (srv->pool != NULL && (srv->stream = stream_new(srv)) == NULL)
 		snprintf(err, 256, "out of memory");
+	/* The webhooks' sender, once the pool is there. */
+	if (srv->stream != NULL && (srv->webhooks = webhooks_new(srv, err)) == NULL) {
+		server_free(srv);
+		return NULL;
+	}
 	if (srv->pool == NULL || srv->stream == NULL || (srv->mailer = mailer_new(srv, err)) == NULL ||
 	    !listener_start(srv, err) || !http_start(srv, err) || !ooapi_start(srv, err)) {
 		server_free(srv);
@@ -125,6 +131,8 @@ server_drain(Server *srv)
 	listener_stop(srv);
 	/* No more mail is sent; what is claimed is sent by whoever runs next. */
 	mailer_stop(srv->mailer);
+	/* Likewise webhooks: requests in flight end, and are sent again. */
+	webhooks_stop(srv->webhooks);
 	log_info("draining", "connections=%" PRIu32 " timeout_ms=%d", srv->conns.live,
 		 srv->cfg.drain_timeout_ms);
 	conn_drain_all(srv);
@@ -182,10 +190,12 @@ server_free(Server *srv)
 	conn_reap(srv);
 	/* The mailer's jobs still in the pool call back while it is freed. */
 	mailer_stop(srv->mailer);
+	webhooks_stop(srv->webhooks);
 	stream_stop(srv->stream);
 	pool_free(srv->pool);
 	ooapi_free(srv);
 	mailer_free(srv->mailer);
+	webhooks_free(srv->webhooks);
 	stream_free(srv->stream);
 	if (srv->reaper != NULL)
 		event_free(srv->reaper);

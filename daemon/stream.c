@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "pool.h"
+#include "webhook.h"
 
 #define LISTEN_BACKOFF_MIN_MS 100
 #define LISTEN_BACKOFF_MAX_MS 5000
@@ -510,8 +511,10 @@ listen_read(Stream *st)
 		listen_drop(st, listen_error(st));
 		return;
 	}
-	if (woken)
+	if (woken) {
 		stream_wake_all(st);
+		webhooks_wake(st->srv->webhooks);
+	}
 }
 
 static void

@@ -396,6 +396,14 @@ static const struct {
 	{"list_domain_events",          "AAADDAAA", "ANNNNNNN"},
 	{"subscribe",                   "AAADDAAA", "ANNNNNNN"},
 	{"ack_events",                  "AAADDAAA", "ANNNNNNN"},
+	/* webhooks: a partner system its own, an institution admin all of
+	 * the institution's; an operator has no view of the events to send */
+	{"create_webhook",              "DADDDDAD", "DNNNNNNN"},
+	{"list_webhooks",               "DADDDDAD", "DNNNNNNN"},
+	{"delete_webhook",              "DADDDDAD", "DNNNNNNN"},
+	{"rotate_webhook_secret",       "DADDDDAD", "DNNNNNNN"},
+	{"list_webhook_deliveries",     "DADDDDAD", "DNNNNNNN"},
+	{"redeliver_webhook",           "DADDDDAD", "DNNNNNNN"},
 	/* the learning journey: staff plan and record conversations and set
 	 * the programme's plan; the participant writes her logbook; staff and
 	 * coaches comment; an employer contact may ask for a timeline (what

@@ -36,7 +36,7 @@ static Triadd d;
 static char inst[64];
 
 /* The sessions of the fixture world, by role. */
-static Sess op, part, assessor, coach, hr, host;
+static Sess op, part, assessor, coach, hr, host, partner;
 
 /* The fixture world. */
 static char *employer, *programme, *upd_programme, *line, *outcome, *module, *cohort, *run;
@@ -1081,6 +1081,69 @@ RECIPE(ack_events)
 	return &op;
 }
 
+/* A webhook of the partner system, made for the request at hand. */
+static char *
+mk_webhook(void)
+{
+	REQ(req);
+	Triad__V1__CreateWebhookRequest m = TRIAD__V1__CREATE_WEBHOOK_REQUEST__INIT;
+	m.url = "https://webhook.invalid/idempotency";
+	BODY(&req, CREATE_WEBHOOK, create_webhook, m);
+	Triad__V1__Response *r = rpc_ok(&partner, inst, &req);
+	char *id = test_strdup(r->webhook_secret->webhook->id);
+	rpc_free(r);
+	return id;
+}
+
+RECIPE(create_webhook)
+{
+	static Triad__V1__CreateWebhookRequest m;
+	static char url[128];
+	static int n;
+	m = (Triad__V1__CreateWebhookRequest)TRIAD__V1__CREATE_WEBHOOK_REQUEST__INIT;
+	snprintf(url, sizeof url, "https://webhook.invalid/idempotency/%d", ++n);
+	m.url = url;
+	BODY(req, CREATE_WEBHOOK, create_webhook, m);
+	return &partner;
+}
+
+RECIPE(delete_webhook)
+{
+	static Triad__V1__DeleteWebhookRequest m;
+	static char *id;
+	free(id);
+	id = mk_webhook();
+	m = (Triad__V1__DeleteWebhookRequest)TRIAD__V1__DELETE_WEBHOOK_REQUEST__INIT;
+	m.id = id;
+	BODY(req, DELETE_WEBHOOK, delete_webhook, m);
+	return &partner;
+}
+
+RECIPE(rotate_webhook_secret)
+{
+	static Triad__V1__RotateWebhookSecretRequest m;
+	static char *id;
+	free(id);
+	id = mk_webhook();
+	m = (Triad__V1__RotateWebhookSecretRequest)TRIAD__V1__ROTATE_WEBHOOK_SECRET_REQUEST__INIT;
+	m.id = id;
+	BODY(req, ROTATE_WEBHOOK_SECRET, rotate_webhook_secret, m);
+	return &partner;
+}
+
+RECIPE(redeliver_webhook)
+{
+	static Triad__V1__RedeliverWebhookRequest m;
+	static char *id;
+	free(id);
+	id = mk_webhook();
+	m = (Triad__V1__RedeliverWebhookRequest)TRIAD__V1__REDELIVER_WEBHOOK_REQUEST__INIT;
+	m.webhook_id = id;
+	m.failed_since = "2026-01-01T00:00:00Z";
+	BODY(req, REDELIVER_WEBHOOK, redeliver_webhook, m);
+	return &partner;
+}
+
 RECIPE(add_advisory_judgement)
 {
 	static Triad__V1__AddAdvisoryJudgementRequest m;
@@ -1936,6 +1999,10 @@ static const Recipe recipes[] = {
 	ROW(COMMENT_CHAPTER, comment_chapter),
 	ROW(ERASE_PERSON, erase_person),
 	ROW(ACK_EVENTS, ack_events),
+	ROW(CREATE_WEBHOOK, create_webhook),
+	ROW(DELETE_WEBHOOK, delete_webhook),
+	ROW(ROTATE_WEBHOOK_SECRET, rotate_webhook_secret),
+	ROW(REDELIVER_WEBHOOK, redeliver_webhook),
 	ROW(CREATE_PLACEMENT, create_placement),
 	ROW(WRITE_PLACEMENT_PLAN, write_placement_plan),
 	ROW(DECIDE_PLACEMENT_PLAN, decide_placement_plan),
@@ -2039,6 +2106,13 @@ setup(void **state)
 	free(h_person);
 	free(htok);
 
+	/* A partner system of the institution, for its webhooks. */
+	char wname[80];
+	char *wtok = make_machine(&op, inst, NULL, "idem-partner", wname);
+	partner = sess_open(d.addr, wtok);
+	sess_ids(&partner, 31);
+	free(wtok);
+
 	/* Communities, a practice question of the employer, a board, an event. */
 	{
 		REQ(c);
@@ -2123,6 +2197,7 @@ teardown(void **state)
 	sess_close(&coach);
 	sess_close(&hr);
 	sess_close(&host);
+	sess_close(&partner);
 	sess_close(&op);
 	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
 	char **all[] = {&employer, &programme, &upd_programme, &line, &outcome, &module, &cohort,
