@@ -213,6 +213,18 @@ static const Policy policies[VERB_COUNT_] = {
 	[VERB_INTERVISION_WRITE] = {"intervision_write", SCOPE_TENANT, OP | ADMIN | STAFF,
 				    "plan intervision sessions"},
 	[VERB_INTERVISION_CASE] = {"intervision_case", SCOPE_TENANT, PARTICIPANT, "bring a case"},
+	/* Certificates (svc_certificate.c): which certificate a participant
+	 * sees is the database's to say (certificate_v: her own). */
+	[VERB_CERTIFICATE_ISSUE] = {"certificate_issue", SCOPE_TENANT, OP | ADMIN | MANAGER,
+				    "issue certificates"},
+	[VERB_CERTIFICATE_READ] = {"certificate_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT,
+				   "see certificates"},
+	[VERB_CERTIFICATE_REVOKE] = {"certificate_revoke", SCOPE_TENANT, OP | ADMIN | MANAGER,
+				     "revoke certificates"},
+	[VERB_CREDENTIAL_KEY_ROTATE] = {"credential_key_rotate", SCOPE_TENANT, OP | ADMIN,
+					"rotate the institution's signing key"},
+	[VERB_CREDENTIAL_KEY_READ] = {"credential_key_read", SCOPE_TENANT, OP | ADMIN | STAFF,
+				      "list the institution's signing keys"},
 };
 
 const char *
@@ -228,6 +240,9 @@ static const char *const who_may[VERB_COUNT_] = {
 	[VERB_CREATE_PERSON] = "institution admins, deans and programme managers",
 	[VERB_CREATE_INVITE] = "institution admins, deans and programme managers",
 	[VERB_INVITE_STAFF] = "only institution admins",
+	[VERB_CERTIFICATE_ISSUE] = "institution admins, deans and programme managers",
+	[VERB_CERTIFICATE_REVOKE] = "institution admins, deans and programme managers",
+	[VERB_CREDENTIAL_KEY_ROTATE] = "only institution admins",
 };
 
 const char *

@@ -62,6 +62,13 @@ typedef struct Config {
 	int outbox_poll_ms;              /* how often the sender looks for mail to send */
 	int outbox_sweep_s;              /* how often reminders are written and codes expired */
 	int document_max_bytes;          /* largest document (internship report, reflection) kept */
+	/* Certificates (badges.c): where the HTTP port is reached from outside
+	 * (issuer ids, kids and status URLs are made from it; "" for
+	 * http://<http_listen>), the master key that seals signing keys, and
+	 * the algorithm of new keys. */
+	char public_url[CONFIG_STR_MAX];
+	char credential_key_file[CONFIG_STR_MAX];
+	char credential_key_alg[CONFIG_STR_MAX]; /* EdDSA or ES256 */
 } Config;
 
 /* Fills every field with its default. */

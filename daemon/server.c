@@ -12,6 +12,7 @@
 #include "http.h"
 #include "listener.h"
 #include "log.h"
+#include "badges.h"
 #include "mailer.h"
 #include "pool.h"
 #include "stream.h"
@@ -89,7 +90,8 @@ server_new(const Config *cfg, char err[256])
 	if (srv->pool != NULL && (srv->stream = stream_new(srv)) == NULL)
 		snprintf(err, 256, "out of memory");
 	if (srv->pool == NULL || srv->stream == NULL || (srv->mailer = mailer_new(srv, err)) == NULL ||
-	    !listener_start(srv, err) || !http_start(srv, err)) {
+	    !listener_start(srv, err) || !http_start(srv, err) ||
+	    (srv->badges = badges_new(srv, err)) == NULL) {
 		server_free(srv);
 		return NULL;
 	}
@@ -161,6 +163,7 @@ server_reload(Server *srv, const Config *next)
 			log_info("tls_reloaded", "cert=%s", srv->cfg.tls_cert);
 		}
 	}
+	badges_reload(srv->badges);
 	log_info("config_reloaded", "changed=%d", changed);
 }
 
@@ -181,9 +184,11 @@ server_free(Server *srv)
 	/* The mailer's jobs still in the pool call back while it is freed. */
 	mailer_stop(srv->mailer);
 	stream_stop(srv->stream);
+	badges_stop(srv->badges);
 	pool_free(srv->pool);
 	mailer_free(srv->mailer);
 	stream_free(srv->stream);
+	badges_free(srv->badges);
 	if (srv->reaper != NULL)
 		event_free(srv->reaper);
 	if (srv->drain_timer != NULL)
