@@ -72,6 +72,7 @@ static const Command *const commands[] = {
 	&cmd_internship,
 	&cmd_document,
 	&cmd_intervision,
+	&cmd_certificate,
 	&cmd_ping,
 	&cmd_version,
 	&cmd_help,

@@ -140,6 +140,7 @@ read_done(void *arg, const DbOutcome *out)
 			b->items = items;
 			b->nitems = (size_t)n;
 			b->loaded = true;
+			log_debug("credentials_read", "institutions=%d", n);
 		} else {
 			published_free(items, items != NULL ? (size_t)n : 0);
 			log_error("credentials_out_of_memory", "keeping=old");

@@ -543,8 +543,9 @@ on_listen_io(evutil_socket_t fd, short what, void *arg)
 static void
 listen_connect(Stream *st)
 {
-	Pool *pool = st->srv->pool;
-	st->pg = PQconnectStartParams(pool->keys, pool->values, 0);
+	/* As the pool connects: to one of the conninfo's servers, whose host,
+	 * hostaddr and port pool_connect_start() fills in for each attempt. */
+	st->pg = pool_connect_start(st->srv->pool);
 	if (st->pg == NULL || PQstatus(st->pg) == CONNECTION_BAD) {
 		listen_drop(st, listen_error(st));
 		return;

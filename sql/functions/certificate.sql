@@ -88,7 +88,7 @@ BEGIN
         PERFORM triad_raise('TR400', 'a published key holds its kid and never a private part');
     END IF;
     -- Rotations of one institution queue here rather than fail.
-    PERFORM 1 FROM institution WHERE id = triad_tenant() FOR UPDATE;
+    PERFORM pg_advisory_xact_lock(hashtextextended('triad.credential_key.' || triad_tenant()::text, 0));
     IF p_rotate THEN
         UPDATE credential_key SET retired_at = now()
          WHERE institution_id = triad_tenant() AND retired_at IS NULL;
@@ -287,10 +287,14 @@ BEGIN
     SELECT * INTO k FROM triad_credential_key_current();
     IF k.id IS NULL THEN
         SELECT * INTO n FROM triad_credential_key_next(p_base);
+        RETURN QUERY SELECT v_enrollment, v_id,
+                            triad_certificate_credential(v_enrollment, v_id, p_base)::text,
+                            NULL::uuid, NULL::text, NULL::text, NULL::text, n.id, n.kid;
+    ELSE
+        RETURN QUERY SELECT v_enrollment, v_id,
+                            triad_certificate_credential(v_enrollment, v_id, p_base)::text,
+                            k.id, k.kid, k.alg, k.sealed, NULL::uuid, NULL::text;
     END IF;
-    RETURN QUERY SELECT v_enrollment, v_id,
-                        triad_certificate_credential(v_enrollment, v_id, p_base)::text,
-                        k.id, k.kid, k.alg, k.sealed, n.id, n.kid;
 END
 $$;
 
