@@ -7,7 +7,7 @@
 
 # Subcommands of each group, keyed by the command path.
 declare -gA _triad_subcommands=(
-	["triad"]="login logout whoami me institution person org grant token invite audit notification programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer judgement journey conversation logbook timeline community question event alumni ambassador board events internship document intervision ping version help"
+	["triad"]="login logout whoami me institution person org grant token invite audit notification programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer judgement journey conversation logbook timeline community question event alumni ambassador board events internship document intervision certificate ping version help"
 	["triad institution"]="create list show"
 	["triad person"]="create list show find erase"
 	["triad me"]="export"
@@ -56,6 +56,7 @@ declare -gA _triad_subcommands=(
 	["triad internship hours"]="log submit verify reject reopen list"
 	["triad document"]="put get list"
 	["triad intervision"]="plan sessions case cases attend attendance"
+	["triad certificate"]="issue show export list revoke keys rotate-key"
 )
 
 # Options of each leaf command, besides the global ones.
@@ -245,6 +246,13 @@ declare -gA _triad_options=(
 	["triad intervision cases"]=""
 	["triad intervision attend"]=""
 	["triad intervision attendance"]=""
+	["triad certificate issue"]="--programme"
+	["triad certificate show"]="--programme"
+	["triad certificate export"]="--programme"
+	["triad certificate list"]="--page-size --page-token --all"
+	["triad certificate revoke"]="--programme --reason"
+	["triad certificate keys"]=""
+	["triad certificate rotate-key"]=""
 	["triad ping"]="--db -c --count"
 	["triad version"]="--client"
 	["triad help"]=""

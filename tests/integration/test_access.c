@@ -444,6 +444,15 @@ static const struct {
 	{"list_cases",                    "AAAADDDA", "ANNNNNNN"},
 	{"record_intervision_attendance", "AAADDDDA", "ANNNNNNN"},
 	{"list_intervision_attendance",   "AAAADDDA", "ANNNNNNN"},
+	/* certificates: admins, deans and programme managers issue and revoke
+	 * (not a lecturer, not an assessor); staff and the participant see
+	 * them; only admins rotate the signing key */
+	{"issue_certificate",             "AADDDDDD", "ANNNNNNN"},
+	{"get_certificate",               "AAAADDDA", "ANNNNNNN"},
+	{"list_certificates",             "AAAADDDA", "ANNNNNNN"},
+	{"revoke_certificate",            "AADDDDDD", "ANNNNNNN"},
+	{"rotate_credential_key",         "AADDDDDD", "ANNNNNNN"},
+	{"list_credential_keys",          "AAADDDDA", "ANNNNNNN"},
 };
 
 /* The request kind of a route-table RPC, by the name of its oneof field. */
