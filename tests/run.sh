@@ -63,6 +63,18 @@ fi
 echo "ok"
 
 # ---------------------------------------------------------------------------------------
+step "npm packages (tests/badges)"
+# The independent verifier of certificates (test_certificate) runs on node with
+# packages of its own directory, installed from its lock file when missing.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	triad_install_packages nodejs npm
+fi
+if [[ ! -d $ROOT/tests/badges/node_modules/jose || ! -d $ROOT/tests/badges/node_modules/ajv ]]; then
+	(cd "$ROOT/tests/badges" && npm ci --no-audit --no-fund)
+fi
+echo "ok"
+
+# ---------------------------------------------------------------------------------------
 step "build ($BUILD)"
 PROBE=$(mktemp -d -t triad-probe.XXXXXX)
 trap 'rm -rf "$PROBE"' EXIT
