@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -735,6 +736,37 @@ test_client(void **state)
 	free(gijs.enrollment);
 }
 
+/* A reload with a master key file that does not load keeps the old key. */
+static void
+test_reload_keeps_key(void **state)
+{
+	Part hans;
+	char bad[256], extra[512];
+
+	harness_tmp_path(bad, sizeof bad, "open.key");
+	write_text(bad, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n");
+	assert_int_equal(chmod(bad, 0644), 0);
+	snprintf(extra, sizeof extra, "credential_key_file = %s\n", bad);
+	triadd_write_config(&d, extra);
+	assert_int_equal(kill(d.pid, SIGHUP), 0);
+	uint64_t deadline = ms_now() + 10000;
+	while (!triadd_log_contains(&d, "event=credential_key_file_reload_failed") &&
+	       ms_now() < deadline)
+		usleep(20 * 1000);
+	assert_true(triadd_log_contains(&d, "make it 0600"));
+
+	mk_part(&hans, "Hans Herladen");
+	advance(&hans, TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_COMPLETED);
+	Triad__V1__Response *r = issue(&op, hans.email);
+	expect_status(r, CODE(OK), NULL, NULL);
+	rpc_free(r);
+
+	snprintf(extra, sizeof extra, "credential_key_file = %s\n", master_path);
+	triadd_write_config(&d, extra);
+	free(hans.person);
+	free(hans.enrollment);
+}
+
 int
 main(void)
 {
@@ -746,6 +778,7 @@ main(void)
 		cmocka_unit_test(test_es256),
 		cmocka_unit_test(test_no_key_file),
 		cmocka_unit_test(test_client),
+		cmocka_unit_test(test_reload_keeps_key),
 	};
 	return harness_run_group("certificate", tests, sizeof tests / sizeof tests[0], setup,
 				 teardown);
