@@ -7,8 +7,8 @@
  * the signature as r || s, 64 bytes, as RFC 7518 wants). Signing takes
  * microseconds, so the loop may call it inline.
  *
- * A private key at rest is its PKCS#8 PEM sealed with AES-256-GCM under the
- * master key: nonce (12 random bytes) || ciphertext || tag (16), with the
+ * A private key at rest is its raw form (vcjwt.c, key_private) sealed with
+ * AES-256-GCM under the master key: nonce (12 random bytes) || ciphertext || tag (16), with the
  * key's kid as additional authenticated data, so a sealed key copied onto
  * another key's row does not open. Hex-encoded for the database.
  */
