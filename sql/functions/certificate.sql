@@ -375,7 +375,7 @@ BEGIN
                      ORDER BY x.programme_code, x.id),
            array_agg(false)
       INTO ids, labels, preferred
-      FROM x WHERE x.n = 1 OR v_uuid;
+      FROM x WHERE x.n = 1;
     RETURN triad_key_pick(v, p_field, 'certificate',
                           CASE WHEN v = '' THEN 'you have no certificate'
                                ELSE format('no certificate of "%s"%s that you may see', v,

@@ -430,7 +430,25 @@ test_issue_verify_tamper_revoke(void **state)
 	r = issue(&op, anna.email);
 	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_not_equal(r->certificate->id, id);
+	char *second = test_strdup(r->certificate->id);
 	rpc_free(r);
+
+	/* Named by her address or her enrollment: the valid one; by its id, the
+	 * revoked one. */
+	const char *names[3] = {anna.email, anna.enrollment, credential_id};
+	const char *want[3] = {second, second, id};
+	for (int i = 0; i < 3; i++) {
+		REQ(get);
+		Triad__V1__GetCertificateRequest g = TRIAD__V1__GET_CERTIFICATE_REQUEST__INIT;
+		g.certificate = (char *)names[i];
+		get.body_case = TRIAD__V1__REQUEST__BODY_GET_CERTIFICATE;
+		get.get_certificate = &g;
+		r = rpc(&op, slug, &get);
+		expect_status(r, CODE(OK), NULL, NULL);
+		assert_string_equal(r->certificate->id, want[i]);
+		rpc_free(r);
+	}
+	free(second);
 
 	free(jwt);
 	free(id);
