@@ -519,6 +519,19 @@ test_who(void **state)
 	rpc_free(r);
 	expect_status_free(revoke_cert(&ls, carla.email, "no"), CODE(PERMISSION_DENIED), NULL, NULL);
 
+	/* Her export holds it, as signed. */
+	REQ(ex);
+	Triad__V1__ExportMyDataRequest em = TRIAD__V1__EXPORT_MY_DATA_REQUEST__INIT;
+	ex.body_case = TRIAD__V1__REQUEST__BODY_EXPORT_MY_DATA;
+	ex.export_my_data = &em;
+	r = rpc(&ps, NULL, &ex);
+	expect_status(r, CODE(OK), NULL, NULL);
+	expect_contains(r->my_data->document, "\"certificates\"");
+	char urn[64];
+	snprintf(urn, sizeof urn, "urn:uuid:%s", id);
+	expect_contains(r->my_data->document, urn);
+	rpc_free(r);
+
 	sess_close(&ls);
 	sess_close(&ps);
 	free(id);
