@@ -16,6 +16,9 @@ extern const Command cmd_line;
 extern const Command cmd_outcome;
 extern const Command cmd_module;
 
+/* cmd_certificate.c */
+extern const Command cmd_certificate;
+
 /* cmd_community.c */
 extern const Command cmd_community;
 extern const Command cmd_question;

@@ -74,6 +74,7 @@ static const Command *const commands[] = {
 	&cmd_document,
 	&cmd_intervision,
 	&cmd_report,
+	&cmd_certificate,
 	&cmd_ping,
 	&cmd_version,
 	&cmd_help,

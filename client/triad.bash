@@ -7,7 +7,7 @@
 
 # Subcommands of each group, keyed by the command path.
 declare -gA _triad_subcommands=(
-	["triad"]="login logout whoami me institution person org grant token invite audit notification programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer judgement journey conversation logbook timeline community question event alumni ambassador board events webhook internship document intervision report ping version help"
+	["triad"]="login logout whoami me institution person org grant token invite audit notification programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer judgement journey conversation logbook timeline community question event alumni ambassador board events webhook internship document intervision certificate report ping version help"
 	["triad institution"]="create list show"
 	["triad person"]="create list show find erase"
 	["triad me"]="export"
@@ -58,6 +58,7 @@ declare -gA _triad_subcommands=(
 	["triad document"]="put get list"
 	["triad intervision"]="plan sessions case cases attend attendance"
 	["triad report"]="return"
+	["triad certificate"]="issue show export list revoke keys rotate-key"
 )
 
 # Options of each leaf command, besides the global ones.
@@ -254,6 +255,13 @@ declare -gA _triad_options=(
 	["triad intervision attend"]=""
 	["triad intervision attendance"]="--page-size --page-token --all"
 	["triad report return"]="-p --programme --cohort --min-group --html"
+	["triad certificate issue"]="--programme"
+	["triad certificate show"]="--programme"
+	["triad certificate export"]="--programme"
+	["triad certificate list"]="--page-size --page-token --all"
+	["triad certificate revoke"]="--programme --reason"
+	["triad certificate keys"]="--page-size --page-token --all"
+	["triad certificate rotate-key"]=""
 	["triad ping"]="--db -c --count"
 	["triad version"]="--client"
 	["triad help"]=""

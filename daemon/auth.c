@@ -221,6 +221,18 @@ static const Policy policies[VERB_COUNT_] = {
 	/* Webhooks: a partner system manages its own, an institution admin all of
 	 * the institution's (webhook_v); what each is sent is its owner's view. */
 	[VERB_WEBHOOK] = {"webhook", SCOPE_TENANT, ADMIN | PARTNER, "manage webhooks"},
+	/* Certificates (svc_certificate.c): which certificate a participant
+	 * sees is the database's to say (certificate_v: her own). */
+	[VERB_CERTIFICATE_ISSUE] = {"certificate_issue", SCOPE_TENANT, OP | ADMIN | MANAGER,
+				    "issue certificates"},
+	[VERB_CERTIFICATE_READ] = {"certificate_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT,
+				   "see certificates"},
+	[VERB_CERTIFICATE_REVOKE] = {"certificate_revoke", SCOPE_TENANT, OP | ADMIN | MANAGER,
+				     "revoke certificates"},
+	[VERB_CREDENTIAL_KEY_ROTATE] = {"credential_key_rotate", SCOPE_TENANT, OP | ADMIN,
+					"rotate the institution's signing key"},
+	[VERB_CREDENTIAL_KEY_READ] = {"credential_key_read", SCOPE_TENANT, OP | ADMIN | STAFF,
+				      "list the institution's signing keys"},
 };
 
 const char *
@@ -236,6 +248,9 @@ static const char *const who_may[VERB_COUNT_] = {
 	[VERB_CREATE_PERSON] = "institution admins, deans and programme managers",
 	[VERB_CREATE_INVITE] = "institution admins, deans and programme managers",
 	[VERB_INVITE_STAFF] = "only institution admins",
+	[VERB_CERTIFICATE_ISSUE] = "institution admins, deans and programme managers",
+	[VERB_CERTIFICATE_REVOKE] = "institution admins, deans and programme managers",
+	[VERB_CREDENTIAL_KEY_ROTATE] = "only institution admins",
 };
 
 const char *

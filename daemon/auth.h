@@ -150,6 +150,11 @@ typedef enum Verb {
 	VERB_INTERVISION_CASE,          /* a member brings a case */
 	VERB_REPORT_RETURN,             /* a programme's return; employers their own figures */
 	VERB_WEBHOOK,                   /* a partner system its own webhooks, an admin all */
+	VERB_CERTIFICATE_ISSUE,         /* admins, deans and programme managers */
+	VERB_CERTIFICATE_READ,          /* staff all; a participant her own */
+	VERB_CERTIFICATE_REVOKE,        /* admins, deans and programme managers, with a reason */
+	VERB_CREDENTIAL_KEY_ROTATE,     /* institution admins */
+	VERB_CREDENTIAL_KEY_READ,       /* staff */
 	VERB_COUNT_
 } Verb;
 

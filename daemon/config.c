@@ -89,6 +89,9 @@ static const Setting settings[] = {
 	{"ooapi_contact_email", SET_STRING, OFF(ooapi_contact_email), "", 0, 0, true},
 	{"ooapi_max_connections", SET_INT, OFF(ooapi_max_connections), "256", 1, 100000, true},
 	{"report_min_group", SET_INT, OFF(report_min_group), "5", 2, 1000, true},
+	{"public_url", SET_STRING, OFF(public_url), "", 0, 0, true},
+	{"credential_key_file", SET_STRING, OFF(credential_key_file), "", 0, 0, true},
+	{"credential_key_alg", SET_STRING, OFF(credential_key_alg), "EdDSA", 0, 0, true},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -248,6 +251,23 @@ listen_valid(const char *s)
 	return *end == '\0' && port >= 0 && port <= 65535;
 }
 
+/* The base of the URLs certificates carry: empty, or http(s)://HOST[...]
+ * with nothing that would need escaping in JSON or a URL. */
+static bool
+public_url_valid(const char *u)
+{
+	if (*u == '\0')
+		return true;
+	size_t skip = strncmp(u, "https://", 8) == 0 ? 8 : strncmp(u, "http://", 7) == 0 ? 7 : 0;
+	if (skip == 0 || u[skip] == '\0' || u[skip] == '/')
+		return false;
+	for (const char *c = u; *c; c++) {
+		if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f || strchr("\"\\<>?#`{}|^", *c))
+			return false;
+	}
+	return true;
+}
+
 bool
 config_validate(const Config *cfg, char err[CONFIG_ERR_MAX])
 {
@@ -303,6 +323,18 @@ config_validate(const Config *cfg, char err[CONFIG_ERR_MAX])
 		snprintf(err, CONFIG_ERR_MAX,
 			 "smtp_retry_max_ms (%d) must be at least smtp_retry_ms (%d)",
 			 cfg->smtp_retry_max_ms, cfg->smtp_retry_ms);
+		return false;
+	}
+	if (!public_url_valid(cfg->public_url)) {
+		snprintf(err, CONFIG_ERR_MAX,
+			 "public_url: '%s' is not an http:// or https:// URL without spaces, "
+			 "quotes, query or fragment (or empty)", cfg->public_url);
+		return false;
+	}
+	if (strcmp(cfg->credential_key_alg, "EdDSA") != 0 &&
+	    strcmp(cfg->credential_key_alg, "ES256") != 0) {
+		snprintf(err, CONFIG_ERR_MAX, "credential_key_alg: '%s' is not EdDSA or ES256",
+			 cfg->credential_key_alg);
 		return false;
 	}
 	if (cfg->max_output_bytes < cfg->max_frame_bytes) {

@@ -79,6 +79,13 @@ typedef struct Config {
 	char ooapi_contact_email[CONFIG_STR_MAX]; /* the service's contact (OOAPI's GET /) */
 	int ooapi_max_connections;       /* HTTP connections open at once on that port */
 	int report_min_group;            /* smallest group of persons a report shows a figure of */
+	/* Certificates (badges.c): where the HTTP port is reached from outside
+	 * (issuer ids, kids and status URLs are made from it; "" for
+	 * http://<http_listen>), the master key that seals signing keys, and
+	 * the algorithm of new keys. */
+	char public_url[CONFIG_STR_MAX];
+	char credential_key_file[CONFIG_STR_MAX];
+	char credential_key_alg[CONFIG_STR_MAX]; /* EdDSA or ES256 */
 } Config;
 
 /* Fills every field with its default. */

@@ -15,6 +15,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "badges.h"
 #include "listener.h"
 #include "mailer.h"
 #include "webhook.h"
@@ -167,6 +168,9 @@ on_request(struct evhttp_request *req, void *arg)
 
 	if (path == NULL)
 		path = "";
+	/* Certificates' published keys and revocation lists (badges.h). */
+	if (srv->badges != NULL && badges_http(srv->badges, req, path))
+		return;
 	bool known = strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0 ||
 		     strcmp(path, "/metrics") == 0;
 	if (!known) {

@@ -5,6 +5,7 @@
  *   triadd migrate [OPTIONS]    bring the database schema up to date
  *   triadd check [OPTIONS]      check the request registry against the database
  *   triadd routes [--json]      print who may call which request
+ *   triadd keys rotate --institution SLUG   a new signing key for certificates
  */
 #include <getopt.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 
 #include "bootstrap.h"
 #include "config.h"
+#include "keys.h"
 #include "log.h"
 #include "migrate.h"
 #include "registry.h"
@@ -31,6 +33,10 @@ static const char usage_text[] =
 	"       triadd check [OPTIONS]        check every request's row against the\n"
 	"                                     descriptors and the database, then exit\n"
 	"       triadd routes [--json]        print the permission table (Markdown or JSON)\n"
+	"       triadd keys rotate --institution SLUG\n"
+	"                                     make the institution's new certificate signing\n"
+	"                                     key (credential_key_file); the old one stays\n"
+	"                                     published\n"
 	"\n"
 	"migrate and bootstrap connect as the schema owner: give them its conninfo.\n"
 	"bootstrap refuses when an operator exists, unless --force (audited).\n"
@@ -54,7 +60,8 @@ typedef struct Override {
 } Override;
 
 typedef struct Options {
-	const char *command;       /* NULL to serve, or migrate, bootstrap, check, routes */
+	const char *command;       /* NULL to serve, or migrate, bootstrap, check, routes, keys */
+	const char *institution;   /* keys rotate --institution */
 	bool force;                /* bootstrap --force */
 	bool json;                 /* routes --json */
 	const char *config_path;
@@ -76,6 +83,7 @@ options_parse(int argc, char **argv, Options *opt)
 		{"version", no_argument, NULL, 'V'},
 		{"force", no_argument, NULL, 'F'},
 		{"json", no_argument, NULL, 'J'},
+		{"institution", required_argument, NULL, 'I'},
 		{NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -91,6 +99,7 @@ options_parse(int argc, char **argv, Options *opt)
 		case 'L': name = "log_level"; break;
 		case 'F': opt->force = true; break;
 		case 'J': opt->json = true; break;
+		case 'I': opt->institution = optarg; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case 'V': printf("triadd %s (protocol %d, schema %d)\n", TRIAD_VERSION,
 				 TRIAD_PROTOCOL_VERSION, migrations_count); exit(0);
@@ -112,7 +121,17 @@ options_parse(int argc, char **argv, Options *opt)
 		bool known = strcmp(opt->command, "migrate") == 0 ||
 			     strcmp(opt->command, "bootstrap") == 0 ||
 			     strcmp(opt->command, "check") == 0 ||
-			     strcmp(opt->command, "routes") == 0;
+			     strcmp(opt->command, "routes") == 0 ||
+			     strcmp(opt->command, "keys") == 0;
+		/* keys takes one more word: what to do with them. */
+		if (known && strcmp(opt->command, "keys") == 0) {
+			if (optind >= argc || strcmp(argv[optind], "rotate") != 0) {
+				fputs("triadd: keys: say what to do: triadd keys rotate "
+				      "--institution SLUG\n", stderr);
+				exit(2);
+			}
+			optind++;
+		}
 		if (!known || optind < argc) {
 			fprintf(stderr, "triadd: unexpected argument '%s'\nTry 'triadd --help'.\n",
 				!known ? opt->command : argv[optind]);
@@ -121,6 +140,12 @@ options_parse(int argc, char **argv, Options *opt)
 	}
 	if (opt->force && (opt->command == NULL || strcmp(opt->command, "bootstrap") != 0)) {
 		fputs("triadd: --force is only for bootstrap\n", stderr);
+		exit(2);
+	}
+	bool keys = opt->command != NULL && strcmp(opt->command, "keys") == 0;
+	if (keys != (opt->institution != NULL)) {
+		fputs(keys ? "triadd: keys rotate: --institution SLUG is required\n"
+			   : "triadd: --institution is only for keys rotate\n", stderr);
 		exit(2);
 	}
 	if (opt->json && (opt->command == NULL || strcmp(opt->command, "routes") != 0)) {
@@ -280,6 +305,16 @@ main(int argc, char **argv)
 			if (!routes_check(cfg.db))
 				return 1;
 			puts("triadd: every request has a row, and every row resolves and prepares");
+			return 0;
+		}
+		if (strcmp(opt.command, "keys") == 0) {
+			if (!migrate_check(cfg.db, merr) ||
+			    !keys_rotate(&cfg, opt.institution, stdout, merr)) {
+				fprintf(stderr, "triadd: %s\n", merr);
+				return 1;
+			}
+			fputs("The institution's new signing key; the previous one is retired and "
+			      "stays published.\n", stderr);
 			return 0;
 		}
 		if (strcmp(opt.command, "bootstrap") == 0) {

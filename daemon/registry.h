@@ -142,6 +142,7 @@ extern const Route journey_routes[];
 extern const Route internship_routes[];
 extern const Route report_routes[];
 extern const Route webhook_routes[];
+extern const Route certificate_routes[];
 
 /*
  * A statement parameter as a row names it: the body field's path (up to

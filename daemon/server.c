@@ -13,6 +13,7 @@
 #include "ooapi.h"
 #include "listener.h"
 #include "log.h"
+#include "badges.h"
 #include "mailer.h"
 #include "pool.h"
 #include "stream.h"
@@ -96,7 +97,8 @@ server_new(const Config *cfg, char err[256])
 		return NULL;
 	}
 	if (srv->pool == NULL || srv->stream == NULL || (srv->mailer = mailer_new(srv, err)) == NULL ||
-	    !listener_start(srv, err) || !http_start(srv, err) || !ooapi_start(srv, err)) {
+	    !listener_start(srv, err) || !http_start(srv, err) || !ooapi_start(srv, err) ||
+	    (srv->badges = badges_new(srv, err)) == NULL) {
 		server_free(srv);
 		return NULL;
 	}
@@ -170,6 +172,7 @@ server_reload(Server *srv, const Config *next)
 			log_info("tls_reloaded", "cert=%s", srv->cfg.tls_cert);
 		}
 	}
+	badges_reload(srv->badges);
 	log_info("config_reloaded", "changed=%d", changed);
 }
 
@@ -192,11 +195,13 @@ server_free(Server *srv)
 	mailer_stop(srv->mailer);
 	webhooks_stop(srv->webhooks);
 	stream_stop(srv->stream);
+	badges_stop(srv->badges);
 	pool_free(srv->pool);
 	ooapi_free(srv);
 	mailer_free(srv->mailer);
 	webhooks_free(srv->webhooks);
 	stream_free(srv->stream);
+	badges_free(srv->badges);
 	if (srv->reaper != NULL)
 		event_free(srv->reaper);
 	if (srv->drain_timer != NULL)

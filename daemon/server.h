@@ -87,6 +87,8 @@ typedef struct Server {
 	Mailer *mailer;            /* the notification outbox's sender (mailer.h); owned */
 	struct Stream *stream;     /* event stream subscriptions (stream.h); owned */
 	struct Webhooks *webhooks; /* the webhooks' sender (webhook.h); owned */
+	struct Badges *badges;     /* certificates' master key and published keys (badges.h);
+				      owned */
 	struct ssl_ctx_st *tls_ctx; /* new connections' TLS context (tls.h), NULL with tls =
 				      off; owned, each connection holds a reference */
 } Server;

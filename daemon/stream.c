@@ -11,6 +11,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
+#include "badges.h"
 #include "log.h"
 #include "pool.h"
 #include "webhook.h"
@@ -447,7 +448,7 @@ static void
 listen_up(Stream *st)
 {
 	if (PQsetnonblocking(st->pg, 1) != 0 ||
-	    PQsendQuery(st->pg, "LISTEN triad_events") != 1) {
+	    PQsendQuery(st->pg, "LISTEN triad_events; LISTEN triad_credentials") != 1) {
 		listen_drop(st, listen_error(st));
 		return;
 	}
@@ -458,6 +459,7 @@ listen_up(Stream *st)
 	listen_flush(st);
 	/* Whatever was committed while no one listened. */
 	stream_wake_all(st);
+	badges_refresh(st->srv->badges);
 }
 
 static void
@@ -504,7 +506,11 @@ listen_read(Stream *st)
 	bool woken = false;
 	PGnotify *n;
 	while ((n = PQnotifies(st->pg)) != NULL) {
-		woken = true;
+		/* Certificates and keys changed (badges.h): not the stream's. */
+		if (strcmp(n->relname, "triad_credentials") == 0)
+			badges_refresh(st->srv->badges);
+		else
+			woken = true;
 		PQfreemem(n);
 	}
 	if (PQstatus(st->pg) == CONNECTION_BAD) {
@@ -540,8 +546,9 @@ on_listen_io(evutil_socket_t fd, short what, void *arg)
 static void
 listen_connect(Stream *st)
 {
-	Pool *pool = st->srv->pool;
-	st->pg = PQconnectStartParams(pool->keys, pool->values, 0);
+	/* As the pool connects: to one of the conninfo's servers, whose host,
+	 * hostaddr and port pool_connect_start() fills in for each attempt. */
+	st->pg = pool_connect_start(st->srv->pool);
 	if (st->pg == NULL || PQstatus(st->pg) == CONNECTION_BAD) {
 		listen_drop(st, listen_error(st));
 		return;

@@ -13,6 +13,7 @@
 #   pg/             the PostgreSQL cluster (pg/env has its connection strings)
 #   triadd.conf     the daemon's configuration (mode 0600)
 #   tls/            a local CA (ca.crt) and the server's certificate and key (mode 0600)
+#   credential.key  the master key that seals certificate signing keys (mode 0600)
 #   triadd.log      the daemon's log; triadd.pid its process id
 # Running start again reuses the cluster and restarts triadd with a fresh build.
 # PostgreSQL and triadd run as the system user $TRIAD_USER (default `triad`) when
@@ -248,6 +249,14 @@ cmd_start() {
 	make_tls "$run/tls"
 	export TRIAD_CA=$run/tls/ca.crt
 
+	# The master key that seals the institutions' certificate signing keys: made
+	# once and kept (a new one would leave the keys already made unopenable).
+	if [[ ! -s $run/credential.key ]]; then
+		(umask 077 && openssl rand -hex 32 >"$run/credential.key")
+		say "made $run/credential.key (the master key of certificate signing keys)"
+	fi
+	[[ $(id -u) -eq 0 ]] && chown "$(triad_user):" "$run/credential.key"
+
 	say "== triadd"
 	listen_port=$(triad_free_port 7411)
 	http_port=$(triad_free_port $((listen_port + 1)))
@@ -265,6 +274,8 @@ cmd_start() {
 			db = $APP_DB
 			pool_size = 16
 			log_level = info
+			credential_key_file = $run/credential.key
+			public_url = http://127.0.0.1:$http_port
 		EOF
 	)
 	[[ $(id -u) -eq 0 ]] && chown "$(triad_user):" "$run/triadd.conf"

@@ -6,7 +6,7 @@
 #   bash tests/run.sh --quick   the same without fuzzing
 #   bash tests/run.sh --no-ha   without the failover test (tests/ha/run.sh, about 3 minutes)
 #
-# Steps: install missing packages and the npm tooling of tests/standards; build build-test/ with clang, ASan+UBSan and the
+# Steps: install missing packages and the npm tooling of tests/standards and tests/badges; build build-test/ with clang, ASan+UBSan and the
 # libFuzzer targets (gcc and no fuzz targets when clang is unavailable); start a
 # throwaway PostgreSQL in a temporary directory; `triadd migrate`; ctest; the failover
 # test (a pg_auto_failover formation of its own: tests/ha/run.sh); fuzz.
@@ -64,23 +64,25 @@ fi
 echo "ok"
 
 # ---------------------------------------------------------------------------------------
-step "npm tooling (tests/standards)"
-# The independent validators of the standards port (test_ooapi): the OOAPI v5 document
-# checker, xAPI's statement validator and an in-memory LRS, pinned by package-lock.json.
-# Installed when missing or older than the lock file; nodejs and npm come from Debian.
-if ! command -v npm >/dev/null 2>&1; then
+step "npm tooling (tests/standards, tests/badges)"
+# The independent checkers, each directory pinned by its package-lock.json: the OOAPI v5
+# document validator, xAPI's statement validator and an in-memory LRS (test_ooapi), and
+# the certificates' verifier, jose and ajv (test_certificate). Installed when missing or
+# older than the lock file; nodejs and npm come from Debian.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	if [[ $(id -u) -eq 0 ]]; then
 		triad_install_packages nodejs npm
 	else
 		triad_die "npm is missing: install nodejs and npm (Debian packages), or run as root"
 	fi
 fi
-if [[ ! -d $ROOT/tests/standards/node_modules ||
-	$ROOT/tests/standards/package-lock.json -nt $ROOT/tests/standards/node_modules ]]; then
-	(cd "$ROOT/tests/standards" && npm ci --no-audit --no-fund --loglevel=error) ||
-		triad_die "npm ci in tests/standards failed (see above)"
-	touch "$ROOT/tests/standards/node_modules"
-fi
+for dir in "$ROOT/tests/standards" "$ROOT/tests/badges"; do
+	if [[ ! -d $dir/node_modules || $dir/package-lock.json -nt $dir/node_modules ]]; then
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) ||
+			triad_die "npm ci in ${dir#"$ROOT/"} failed (see above)"
+		touch "$dir/node_modules"
+	fi
+done
 echo "ok"
 
 # ---------------------------------------------------------------------------------------

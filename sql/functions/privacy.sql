@@ -158,6 +158,18 @@ CREATE OR REPLACE FUNCTION triad_my_data_in(p_institution uuid, p_person uuid, p
                       JOIN organisation po ON po.id = pl.organisation_id
                       JOIN person sp ON sp.id = pl.supervisor_person_id
                      WHERE pl.institution_id = e.institution_id AND pl.enrollment_id = e.id),
+                -- Her certificates, as signed (certificate.sql).
+                'certificates', coalesce((
+                    SELECT json_agg(json_build_object('id', 'urn:uuid:' || ct.id::text,
+                                                      'issued_at', triad_ts(ct.issued_at),
+                                                      'revoked_at', triad_ts(ct.revoked_at),
+                                                      'revocation_reason', ct.revocation_reason,
+                                                      'credential', ct.credential,
+                                                      'jwt', ct.jwt)
+                                    ORDER BY ct.issued_at)
+                      FROM certificate ct
+                     WHERE ct.institution_id = e.institution_id
+                       AND ct.enrollment_id = e.id), '[]'),
                 'intervision_cases', coalesce((
                     SELECT json_agg(json_build_object('session', triad_ts(iv.starts_at),
                                                       'title', k.title, 'text', k.text)

@@ -456,6 +456,15 @@ static const struct {
 	/* reports: staff the whole, an employer and its system their own
 	 * organisation's figures; participants and coaches not at all */
 	{"report_return",                 "AAADDAAA", "ANNNNNNN"},
+	/* certificates: admins, deans and programme managers issue and revoke
+	 * (not a lecturer, not an assessor); staff and the participant see
+	 * them; only admins rotate the signing key */
+	{"issue_certificate",             "AADDDDDD", "ANNNNNNN"},
+	{"get_certificate",               "AAAADDDA", "ANNNNNNN"},
+	{"list_certificates",             "AAAADDDA", "ANNNNNNN"},
+	{"revoke_certificate",            "AADDDDDD", "ANNNNNNN"},
+	{"rotate_credential_key",         "AADDDDDD", "ANNNNNNN"},
+	{"list_credential_keys",          "AAADDDDA", "ANNNNNNN"},
 };
 
 /* The request kind of a route-table RPC, by the name of its oneof field. */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1917,6 +1918,73 @@ RECIPE(record_intervision_attendance)
 	return &op;
 }
 
+/* ---- certificates ---- */
+
+/* A new participant's enrollment, taken to completed. */
+static char *
+mk_completed_enrollment(void)
+{
+	static const Triad__V1__EnrollmentStatus steps[] = {
+		TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_INTAKE_PLANNED,
+		TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_ADMITTED,
+		TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_ACTIVE,
+		TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_COMPLETED,
+	};
+	char *person = mk_person("Geslaagd");
+	char *enrollment = mk_enrollment(person);
+	free(person);
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+		rpc_free(move_enrollment(&op, inst, enrollment, steps[i]));
+	return enrollment;
+}
+
+RECIPE(issue_certificate)
+{
+	static Triad__V1__IssueCertificateRequest m;
+	static char *enrollment;
+	free(enrollment);
+	enrollment = mk_completed_enrollment();
+	m = (Triad__V1__IssueCertificateRequest)TRIAD__V1__ISSUE_CERTIFICATE_REQUEST__INIT;
+	m.participant = enrollment;
+	BODY(req, ISSUE_CERTIFICATE, issue_certificate, m);
+	return &op;
+}
+
+RECIPE(revoke_certificate)
+{
+	static Triad__V1__RevokeCertificateRequest m;
+	static char *certificate;
+	char *enrollment = mk_completed_enrollment();
+	REQ(ir);
+	Triad__V1__IssueCertificateRequest im = TRIAD__V1__ISSUE_CERTIFICATE_REQUEST__INIT;
+	im.participant = enrollment;
+	BODY(&ir, ISSUE_CERTIFICATE, issue_certificate, im);
+	Triad__V1__Response *r = rpc_ok(&op, inst, &ir);
+	free(certificate);
+	certificate = test_strdup(r->certificate->id);
+	rpc_free(r);
+	free(enrollment);
+	m = (Triad__V1__RevokeCertificateRequest)TRIAD__V1__REVOKE_CERTIFICATE_REQUEST__INIT;
+	m.certificate = certificate;
+	m.reason = "issued to the wrong enrollment";
+	BODY(req, REVOKE_CERTIFICATE, revoke_certificate, m);
+	return &op;
+}
+
+/* The body is empty: another request is the same in another institution. */
+RECIPE(rotate_credential_key)
+{
+	static Triad__V1__RotateCredentialKeyRequest m;
+	static char other[64];
+	static int calls;
+	if (other[0] == '\0')
+		make_institution(&op, "idem-keys-", "Keys", other);
+	m = (Triad__V1__RotateCredentialKeyRequest)TRIAD__V1__ROTATE_CREDENTIAL_KEY_REQUEST__INIT;
+	BODY(req, ROTATE_CREDENTIAL_KEY, rotate_credential_key, m);
+	*in = calls++ % 2 == 0 ? inst : other;
+	return &op;
+}
+
 static const Recipe recipes[] = {
 	ROW(CREATE_INSTITUTION, create_institution),
 	ROW(CREATE_PERSON, create_person),
@@ -2016,6 +2084,9 @@ static const Recipe recipes[] = {
 	ROW(CREATE_INTERVISION_SESSION, create_intervision_session),
 	ROW(BRING_CASE, bring_case),
 	ROW(RECORD_INTERVISION_ATTENDANCE, record_intervision_attendance),
+	ROW(ISSUE_CERTIFICATE, issue_certificate),
+	ROW(REVOKE_CERTIFICATE, revoke_certificate),
+	ROW(ROTATE_CREDENTIAL_KEY, rotate_credential_key),
 };
 
 static const Recipe *
@@ -2036,7 +2107,16 @@ setup(void **state)
 	(void)state;
 	char token[128];
 	triadd_bootstrap(token, sizeof token);
-	triadd_start(&d, NULL);
+	/* Certificates are signed with keys sealed under a master key. */
+	char key[256], extra[320];
+	harness_tmp_path(key, sizeof key, "credential.key");
+	FILE *f = fopen(key, "w");
+	assert_non_null(f);
+	fputs("ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(key, 0600), 0);
+	snprintf(extra, sizeof extra, "credential_key_file = %s\n", key);
+	triadd_start(&d, extra);
 	op = sess_open(d.addr, token);
 	sess_ids(&op, 1);
 
