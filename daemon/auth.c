@@ -213,6 +213,26 @@ static const Policy policies[VERB_COUNT_] = {
 	[VERB_INTERVISION_WRITE] = {"intervision_write", SCOPE_TENANT, OP | ADMIN | STAFF,
 				    "plan intervision sessions"},
 	[VERB_INTERVISION_CASE] = {"intervision_case", SCOPE_TENANT, PARTICIPANT, "bring a case"},
+	/* Assessment (seed 002): assessors alone grade. Coaches, host
+	 * supervisors, employer contacts, partner systems, participants and
+	 * even operators never record a result. Which instance, submission or
+	 * assessment a caller sees is the database's (assessment.sql). */
+	[VERB_ASSIGNMENT_READ] = {"assignment_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT | COACH,
+				  "see assignments"},
+	[VERB_ASSIGNMENT_WRITE] = {"assignment_write", SCOPE_TENANT, OP | ADMIN | STAFF,
+				   "set up assignments, assessment policies and completion rules"},
+	[VERB_ASSIGNMENT_OWN] = {"assignment_own", SCOPE_TENANT, PARTICIPANT,
+				 "tailor or submit work (participants only)"},
+	[VERB_SUBMISSION_READ] = {"submission_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT,
+				  "see submitted work"},
+	[VERB_ASSESSMENT_RECORD] = {"assessment_record", SCOPE_TENANT, ASSESSOR,
+				    "record, release or correct assessments (assessors only)"},
+	[VERB_ASSESSMENT_READ] = {"assessment_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT,
+				  "see assessments"},
+	[VERB_COMPLETION_READ] = {"completion_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT,
+				  "check completion or read transcripts"},
+	[VERB_COMPLETION_EXEMPT] = {"completion_exempt", SCOPE_TENANT, MANAGER,
+				    "exempt an enrollment from its completion rules"},
 };
 
 const char *
@@ -228,6 +248,8 @@ static const char *const who_may[VERB_COUNT_] = {
 	[VERB_CREATE_PERSON] = "institution admins, deans and programme managers",
 	[VERB_CREATE_INVITE] = "institution admins, deans and programme managers",
 	[VERB_INVITE_STAFF] = "only institution admins",
+	[VERB_ASSESSMENT_RECORD] = "only programme staff with the title assessor",
+	[VERB_COMPLETION_EXEMPT] = "only the programme's dean or programme manager",
 };
 
 const char *

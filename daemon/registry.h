@@ -137,6 +137,7 @@ extern const Route privacy_routes[];
 extern const Route stream_routes[];
 extern const Route journey_routes[];
 extern const Route internship_routes[];
+extern const Route assessment_routes[];
 
 /*
  * A statement parameter as a row names it: the body field's path (up to
