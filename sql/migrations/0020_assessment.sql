@@ -223,6 +223,9 @@ END
 $$;
 
 GRANT SELECT, INSERT, UPDATE ON assessment_setting, completion_rule, assignment,
-    assignment_instance, assessment, assessment_result, completion_exemption TO triad_app;
+    assignment_instance, assessment, completion_exemption TO triad_app;
+-- An assessment recorded again before release replaces its results and
+-- evidence.
+GRANT SELECT, INSERT, UPDATE, DELETE ON assessment_result TO triad_app;
 GRANT SELECT, INSERT, DELETE ON assignment_outcome, assessment_evidence TO triad_app;
 GRANT SELECT, INSERT ON submission, assessment_correction TO triad_app;
