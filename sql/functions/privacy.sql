@@ -519,6 +519,14 @@ CREATE OR REPLACE FUNCTION triad_erasure_plan()
     ('logbook_chapter', 'shared_with_person_id', 'set to null; the text of her chapters erased'),
     ('logbook_comment', 'author_person_id', 'kept, moved; comments she wrote and those on her '
                                             'chapters erased'),
+    ('assignment_instance', 'decided_by', 'set to null'),
+    ('assignment_instance', NULL, 'her own questions for her assignments erased'),
+    ('submission', NULL, 'the text of her submissions erased; versions and hashes stay'),
+    ('assessment', 'assessor_person_id', 'kept, moved: the result still counts'),
+    ('assessment', 'released_by', 'set to null'),
+    ('assessment', NULL, 'the feedback on her work erased; results stay'),
+    ('assessment_correction', 'corrected_by', 'set to null'),
+    ('completion_exemption', 'exempted_by', 'set to null'),
     ('audit_event', 'resource_id', 'rows about her point at the anonymous person'),
     ('domain_event', 'data', 'the data of events by, about or naming her erased'),
     ('event_cursor', 'principal_id', 'deleted'),
@@ -776,6 +784,38 @@ BEGIN
      WHERE k.institution_id = p_institution AND k.enrollment_id = ANY (v_mine);
     GET DIAGNOSTICS v_rows = ROW_COUNT;
     texts_count := texts_count + v_rows;
+
+    -- Assignments and assessments: results and who gave them stay (they
+    -- count), her questions, her work and the feedback on it go.
+    UPDATE assignment_instance i SET question = '[erased]'
+     WHERE i.institution_id = p_institution AND i.enrollment_id = ANY (v_mine)
+       AND i.question <> '';
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    texts_count := texts_count + v_rows;
+    UPDATE submission x SET title = '', body = '[erased]'
+     WHERE x.institution_id = p_institution
+       AND x.instance_id IN (SELECT i.id FROM assignment_instance i
+                              WHERE i.institution_id = p_institution
+                                AND i.enrollment_id = ANY (v_mine));
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    texts_count := texts_count + v_rows;
+    UPDATE assessment x SET feedback = '[erased]'
+     WHERE x.institution_id = p_institution
+       AND x.instance_id IN (SELECT i.id FROM assignment_instance i
+                              WHERE i.institution_id = p_institution
+                                AND i.enrollment_id = ANY (v_mine));
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    texts_count := texts_count + v_rows;
+    UPDATE assessment x SET assessor_person_id = anonymous_id
+     WHERE x.institution_id = p_institution AND x.assessor_person_id = p_person;
+    UPDATE assignment_instance i SET decided_by = NULL
+     WHERE i.institution_id = p_institution AND i.decided_by = p_principal;
+    UPDATE assessment x SET released_by = NULL
+     WHERE x.institution_id = p_institution AND x.released_by = p_principal;
+    UPDATE assessment_correction x SET corrected_by = NULL
+     WHERE x.institution_id = p_institution AND x.corrected_by = p_principal;
+    UPDATE completion_exemption x SET exempted_by = NULL
+     WHERE x.institution_id = p_institution AND x.exempted_by = p_principal;
 
     -- What she did as staff or as an organisation's contact stays, without her.
     UPDATE role_grant g SET created_by = NULL
