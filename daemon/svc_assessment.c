@@ -105,8 +105,10 @@ const Route assessment_routes[] = {
 	   " ORDER BY due_on, assignment_code",
 	   {"participant@my_enrollment", "assignment"}, "instances"}}},
 
-	/* ---- submissions ---- */
-	{K(SUBMIT_WORK), VERB_ASSIGNMENT_OWN, R(SUBMISSION), ROUTE_WRITE,
+	/* ---- submissions ----
+	 * No domain event: the event would carry the work itself (up to 200000
+	 * characters) to every reader of the stream. */
+	{K(SUBMIT_WORK), VERB_ASSIGNMENT_OWN, R(SUBMISSION), ROUTE_WRITES | ROUTE_IDEMPOTENT,
 	 {{"SELECT * FROM triad_submission_add($1, " ID(2) ", $3, $4, $5, $6::numeric)",
 	   {"assignment", "enrollment_id@my_enrollment", "title", "body", "$person",
 	    "$request_id"}}}},

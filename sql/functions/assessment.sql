@@ -312,7 +312,8 @@ BEGIN
     RETURNING id INTO v_id;
     FOREACH v_code IN ARRAY coalesce(p_outcomes, '{}') LOOP
         SELECT id INTO v_outcome FROM learning_outcome
-         WHERE programme_id = p_programme AND lower(code) = lower(btrim(v_code));
+         WHERE programme_id = p_programme
+           AND (lower(code) = lower(btrim(v_code)) OR id::text = lower(btrim(v_code)));
         IF v_outcome IS NULL THEN
             PERFORM triad_raise('TR404', format('no learning outcome "%s" in this programme', v_code),
                                 'create_assignment.outcomes');
