@@ -166,6 +166,45 @@ CREATE OR REPLACE FUNCTION triad_my_data_in(p_institution uuid, p_person uuid, p
                       JOIN intervision_session iv ON iv.institution_id = k.institution_id
                                                  AND iv.id = k.session_id
                      WHERE k.institution_id = e.institution_id AND k.enrollment_id = e.id), '[]'),
+                'assignments', coalesce((
+                    SELECT json_agg(json_build_object(
+                        'assignment', asg.code, 'title', asg.title, 'kind', asg.kind,
+                        'context', asg.context, 'organisation', ao.name,
+                        'question', ai.question, 'tailoring', ai.status, 'note', ai.note,
+                        'submissions', coalesce((
+                            SELECT json_agg(json_build_object('version', sb.version,
+                                                              'title', sb.title, 'body', sb.body,
+                                                              'sha256', encode(sb.sha256, 'hex'),
+                                                              'created_at',
+                                                              triad_ts(sb.created_at))
+                                            ORDER BY sb.version)
+                              FROM submission sb
+                             WHERE sb.institution_id = ai.institution_id
+                               AND sb.instance_id = ai.id), '[]'),
+                        -- Released assessments only, as she sees them.
+                        'assessments', coalesce((
+                            SELECT json_agg(json_build_object(
+                                'assessor', ap.name, 'passed', ax.passed,
+                                'feedback', ax.feedback,
+                                'released_at', triad_ts(ax.released_at),
+                                'results', coalesce((
+                                    SELECT json_object_agg(ro.code, rr.result)
+                                      FROM assessment_result rr
+                                      JOIN learning_outcome ro
+                                        ON ro.institution_id = rr.institution_id
+                                       AND ro.id = rr.outcome_id
+                                     WHERE rr.institution_id = ax.institution_id
+                                       AND rr.assessment_id = ax.id), '{}'))
+                                            ORDER BY ax.released_at)
+                              FROM assessment ax JOIN person ap ON ap.id = ax.assessor_person_id
+                             WHERE ax.institution_id = ai.institution_id
+                               AND ax.instance_id = ai.id AND ax.status = 'released'), '[]'))
+                                    ORDER BY asg.code)
+                      FROM assignment_instance ai
+                      JOIN assignment asg ON asg.institution_id = ai.institution_id
+                                         AND asg.id = ai.assignment_id
+                      LEFT JOIN organisation ao ON ao.id = ai.organisation_id
+                     WHERE ai.institution_id = e.institution_id AND ai.enrollment_id = e.id), '[]'),
                 'consents', coalesce((
                     SELECT json_agg(json_build_object('organisation', co.name, 'level', k.level,
                                                       'updated_at', triad_ts(k.updated_at))

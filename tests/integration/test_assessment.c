@@ -311,6 +311,10 @@ test_assessors_alone_grade(void **state)
 	cli_ok(anna_tok, NULL, "transcript", out, sizeof out);
 	expect_contains(out, "5 of 60 credits earned");
 	expect_contains(out, "assessment");
+	/* Her export holds her work and her released results. */
+	cli_ok(anna_tok, NULL, "me export", out, sizeof out);
+	expect_contains(out, "Versie twee, na feedback.");
+	expect_contains(out, "Sterke analyse van de eigen klas");
 }
 
 /* An assessor never assesses her own coachee's work. */
