@@ -311,6 +311,10 @@ test_assessors_alone_grade(void **state)
 	cli_ok(anna_tok, NULL, "transcript", out, sizeof out);
 	expect_contains(out, "5 of 60 credits earned");
 	expect_contains(out, "assessment");
+	/* Her timeline shows the versions and the released result. */
+	cli_ok(anna_tok, NULL, "--json timeline", out, sizeof out);
+	expect_contains(out, "P1 version 2 handed in");
+	expect_contains(out, "P1 passed, assessed by Eva Toets");
 	/* Her export holds her work and her released results. */
 	cli_ok(anna_tok, NULL, "me export", out, sizeof out);
 	expect_contains(out, "Versie twee, na feedback.");
