@@ -776,6 +776,8 @@ const Command cmd_completion = {
 
 /* ---- the transcript -------------------------------------------------------- */
 
+/* The transcript: a sentence with the credits, then a line per module and
+ * outcome; in JSON and CSV the lines alone. */
 static TriadExit
 transcript_print(Client *c, const ProtobufCMessage *answer)
 {
