@@ -11,6 +11,7 @@
 #include "call.h"
 #include "commands.h"
 #include "editor.h"
+#include "resource.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +119,11 @@ static const Command assignment_create = {
 	.ctx = &assignment_create_call,
 };
 
+static const CliOption assignment_list_options[] = {
+	LIST_PAGING_OPTIONS,
+	END_OPTIONS,
+};
+
 static const Call assignment_list_call = {
 	.request = RQ(LIST_ASSIGNMENTS),
 	.reply = RS(ASSIGNMENTS),
@@ -129,8 +135,9 @@ static const Call assignment_list_call = {
 static const Command assignment_list = {
 	.name = "list",
 	.summary = "List a programme's assignments",
-	.usage = "[PROGRAMME]",
+	.usage = "[PROGRAMME] " LIST_PAGING_USAGE,
 	.description = "Without PROGRAMME, every programme's.\n",
+	.options = assignment_list_options,
 	.max_args = 1,
 	.handler = call_run,
 	.ctx = &assignment_list_call,
@@ -235,6 +242,7 @@ static const Command assignment_return = {
 
 static const CliOption status_options[] = {
 	{"assignment", 0, "CODE", "only this assignment"},
+	LIST_PAGING_OPTIONS,
 	END_OPTIONS,
 };
 
@@ -250,7 +258,7 @@ static const Call status_call = {
 static const Command assignment_status = {
 	.name = "status",
 	.summary = "A participant's assignments: tailoring, versions handed in, assessment",
-	.usage = "[PARTICIPANT] [--assignment CODE]",
+	.usage = "[PARTICIPANT] [--assignment CODE] " LIST_PAGING_USAGE,
 	.description = "Without PARTICIPANT, your own.\n" PARTICIPANT_HELP,
 	.options = status_options,
 	.max_args = 1,
@@ -329,6 +337,7 @@ static const Command submission_add = {
 
 static const CliOption submission_list_options[] = {
 	{"with-body", 0, NULL, "include the text of every version"},
+	LIST_PAGING_OPTIONS,
 	END_OPTIONS,
 };
 
@@ -343,7 +352,7 @@ static const Call submission_list_call = {
 static const Command submission_list = {
 	.name = "list",
 	.summary = "Every version of a participant's work on an assignment",
-	.usage = "ASSIGNMENT [PARTICIPANT] [--with-body]",
+	.usage = "ASSIGNMENT [PARTICIPANT] [--with-body] " LIST_PAGING_USAGE,
 	.description = ASSIGNMENT_HELP "Without PARTICIPANT, your own.\n" PARTICIPANT_HELP,
 	.options = submission_list_options,
 	.min_args = 1,
@@ -366,7 +375,7 @@ const Command cmd_submission = {
 static TriadExit
 assessments_print(Client *c, const ProtobufCMessage *answer)
 {
-	const Triad__V1__ListAssessmentsReply *r = (const Triad__V1__ListAssessmentsReply *)answer;
+	const Triad__V1__AssessmentRecord *r = (const Triad__V1__AssessmentRecord *)answer;
 
 	if (c->format != PRINT_TEXT) {
 		bool ok = print_items(c, &triad__v1__assessment__descriptor,
@@ -475,7 +484,7 @@ static const Command assessment_record = {
 
 static const Call release_call = {
 	.request = RQ(RELEASE_ASSESSMENT),
-	.reply = RS(ASSESSMENTS),
+	.reply = RS(ASSESSMENT_RECORD),
 	.args = "assignment participant",
 	.print = assessments_print,
 };
@@ -501,7 +510,7 @@ static const CliOption correct_options[] = {
 
 static const Call correct_call = {
 	.request = RQ(CORRECT_ASSESSMENT),
-	.reply = RS(ASSESSMENTS),
+	.reply = RS(ASSESSMENT_RECORD),
 	.args = "assignment participant outcome result",
 	.required = "reason",
 	.print = assessments_print,
@@ -526,8 +535,8 @@ static const CliOption assessment_list_options[] = {
 };
 
 static const Call assessment_list_call = {
-	.request = RQ(LIST_ASSESSMENTS),
-	.reply = RS(ASSESSMENTS),
+	.request = RQ(GET_ASSESSMENT_RECORD),
+	.reply = RS(ASSESSMENT_RECORD),
 	.args = "participant",
 	.print = assessments_print,
 };

@@ -40,7 +40,7 @@
 	" assessment_id IN (SELECT v.id FROM assessment_v v JOIN assignment_instance i"       \
 	" ON i.id = v.instance_id WHERE v.enrollment_id = " ID(n1)                             \
 	" AND (nullif($" #n2 ", '') IS NULL OR i.assignment_id ="                              \
-	" triad_assignment_find($" #n2 ", 'list_assessments.assignment')))"
+	" triad_assignment_find($" #n2 ", 'get_assessment_record.assignment')))"
 #define ASSESSMENT_DETAILS(...)                                                          \
 	{"SELECT " RESULT_COLUMNS " FROM assessment_result_v WHERE" OF_ASSESSMENTS(1, 2)      \
 	 " ORDER BY assessment_id, outcome_code", {__VA_ARGS__}, "results"},                         \
@@ -85,8 +85,9 @@ const Route assessment_routes[] = {
 	{K(LIST_ASSIGNMENTS), VERB_ASSIGNMENT_READ, R(ASSIGNMENTS), ROUTE_READ,
 	 {{"SELECT " ASSIGNMENT_COLUMNS " FROM assignment_v"
 	   " WHERE (" ID(1) " IS NULL OR programme_id = " ID(1) ")"
-	   " ORDER BY programme_code, semester, sequence, code LIMIT 1000",
-	   {"programme_id@programme"}, "assignments"}}},
+	   " ORDER BY programme_code, semester, sequence, code, id LIMIT $2::int OFFSET $3::int",
+	   {"programme_id@programme", "$limit", "$offset"}, "assignments"}},
+	 .paged_by_position = true},
 
 	/* ---- a participant's instance ---- */
 	{K(TAILOR_ASSIGNMENT), VERB_ASSIGNMENT_OWN, R(ASSIGNMENT_INSTANCE), ROUTE_WRITE,
@@ -102,8 +103,9 @@ const Route assessment_routes[] = {
 	 {{"SELECT " INSTANCE_COLUMNS " FROM assignment_instance_v WHERE enrollment_id = " ID(1)
 	   " AND (nullif($2, '') IS NULL OR assignment_id ="
 	   " triad_assignment_find($2, 'list_assignment_instances.assignment'))"
-	   " ORDER BY due_on, assignment_code",
-	   {"participant@my_enrollment", "assignment"}, "instances"}}},
+	   " ORDER BY due_on, assignment_code, id LIMIT $3::int OFFSET $4::int",
+	   {"participant@my_enrollment", "assignment", "$limit", "$offset"}, "instances"}},
+	 .paged_by_position = true},
 
 	/* ---- submissions ----
 	 * No domain event: the event would carry the work itself (up to 200000
@@ -118,8 +120,10 @@ const Route assessment_routes[] = {
 	   " s.created_at FROM submission_v s JOIN assignment_instance i ON i.id = s.instance_id"
 	   " WHERE i.enrollment_id = " ID(2)
 	   " AND i.assignment_id = triad_assignment_find($1, 'list_submissions.assignment')"
-	   " ORDER BY s.version",
-	   {"assignment", "participant@my_enrollment", "with_body"}, "submissions"}}},
+	   " ORDER BY s.version LIMIT $4::int OFFSET $5::int",
+	   {"assignment", "participant@my_enrollment", "with_body", "$limit", "$offset"},
+	   "submissions"}},
+	 .paged_by_position = true},
 
 	/* ---- assessments: the assessor is the caller ---- */
 	{K(RECORD_ASSESSMENT), VERB_ASSESSMENT_RECORD, R(ASSESSMENT), ROUTE_WRITE,
@@ -127,21 +131,21 @@ const Route assessment_routes[] = {
 	   ", $3::text[], $4, $5::text[], $6, $7::numeric)",
 	   {"assignment", "participant@enrollment", "results", "feedback", "evidence", "$person",
 	    "$request_id"}}}},
-	{K(RELEASE_ASSESSMENT), VERB_ASSESSMENT_RECORD, R(ASSESSMENTS), ROUTE_WRITE,
+	{K(RELEASE_ASSESSMENT), VERB_ASSESSMENT_RECORD, R(ASSESSMENT_RECORD), ROUTE_WRITE,
 	 {{"SELECT " ASSESSMENT_COLUMNS " FROM triad_assessment_release($1, " ID(2)
 	   ", $3::numeric)",
 	   {"assignment", "participant@enrollment", "$request_id"}, "assessments"},
 	  ASSESSMENT_DETAILS("participant@enrollment", "assignment")}},
-	{K(CORRECT_ASSESSMENT), VERB_ASSESSMENT_RECORD, R(ASSESSMENTS), ROUTE_WRITE,
+	{K(CORRECT_ASSESSMENT), VERB_ASSESSMENT_RECORD, R(ASSESSMENT_RECORD), ROUTE_WRITE,
 	 {{"SELECT " ASSESSMENT_COLUMNS " FROM triad_assessment_correct($1, " ID(2)
 	   ", $3, $4, $5, $6::numeric)",
 	   {"assignment", "participant@enrollment", "outcome", "result", "reason", "$request_id"},
 	   "assessments"},
 	  ASSESSMENT_DETAILS("participant@enrollment", "assignment")}},
-	{K(LIST_ASSESSMENTS), VERB_ASSESSMENT_READ, R(ASSESSMENTS), ROUTE_READ,
+	{K(GET_ASSESSMENT_RECORD), VERB_ASSESSMENT_READ, R(ASSESSMENT_RECORD), ROUTE_READ,
 	 {{"SELECT " ASSESSMENT_COLUMNS " FROM assessment_v WHERE enrollment_id = " ID(1)
 	   " AND (nullif($2, '') IS NULL OR instance_id IN (SELECT i.id FROM assignment_instance i"
-	   " WHERE i.assignment_id = triad_assignment_find($2, 'list_assessments.assignment')))"
+	   " WHERE i.assignment_id = triad_assignment_find($2, 'get_assessment_record.assignment')))"
 	   " ORDER BY at LIMIT 1000",
 	   {"participant@my_enrollment", "assignment"}, "assessments"},
 	  ASSESSMENT_DETAILS("participant@my_enrollment", "assignment")}},

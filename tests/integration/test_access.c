@@ -465,7 +465,7 @@ static const struct {
 	{"record_assessment",             "DDDDDDDA", "DNNNNNNN"},
 	{"release_assessment",            "DDDDDDDA", "DNNNNNNN"},
 	{"correct_assessment",            "DDDDDDDA", "DNNNNNNN"},
-	{"list_assessments",              "AAAADDDA", "ANNNNNNN"},
+	{"get_assessment_record",         "AAAADDDA", "ANNNNNNN"},
 	{"check_completion",              "AAAADDDA", "ANNNNNNN"},
 	{"exempt_completion",             "DDDDDDDD", "DNNNNNNN"},
 	{"get_transcript",                "AAAADDDA", "ANNNNNNN"},

@@ -260,6 +260,12 @@ test_tailor_and_submit(void **state)
 	expect_contains(out, "Versie een van mijn paper.");
 	expect_contains(out, "Versie twee, na feedback.");
 	expect_contains(out, "\"version\":2");
+	/* The history pages: one version a page, every page with --all. */
+	cli_ok(anna_tok, NULL, "--json submission list P1 --page-size 1", out, sizeof out);
+	expect_lacks(out, "\"version\":2");
+	cli_ok(anna_tok, NULL, "--json submission list P1 --page-size 1 --all", out, sizeof out);
+	expect_contains(out, "\"version\":1");
+	expect_contains(out, "\"version\":2");
 	/* Staff see her history too; bram does not. */
 	snprintf(args, sizeof args, "--json submission list P1 %s", anna);
 	cli_ok(lies_tok, NULL, args, out, sizeof out);
