@@ -249,12 +249,12 @@ static const Command certificate_rotate = {
 };
 
 static const Command *const certificate_commands[] = {
-	&certificate_issue, &certificate_show, &certificate_export, &certificate_list,
+	&cmd_certificate_check, &certificate_issue, &certificate_show, &certificate_export, &certificate_list,
 	&certificate_revoke, &certificate_keys, &certificate_rotate, NULL,
 };
 
 const Command cmd_certificate = {
 	.name = "certificate",
-	.summary = "Certificates as verifiable Open Badges 3.0 credentials",
+	.summary = "Completion rules, and certificates as verifiable Open Badges 3.0 credentials",
 	.subcommands = certificate_commands,
 };

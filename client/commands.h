@@ -7,6 +7,14 @@
 
 #include "cli.h"
 
+/* cmd_assessment.c */
+extern const Command cmd_assignment;
+extern const Command cmd_submission;
+extern const Command cmd_assessment;
+extern const Command cmd_completion;
+extern const Command cmd_certificate_check; /* a subcommand of cmd_certificate */
+extern const Command cmd_transcript;
+
 /* cmd_audit.c */
 extern const Command cmd_audit;
 

@@ -421,6 +421,9 @@ void
 fields_set_bool(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, bool value)
 {
 	*(protobuf_c_boolean *)MEMBER(m, f->offset) = value;
+	/* A bool alone in its oneof (PRESENCE) is sent, even as false. */
+	if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+		*(uint32_t *)MEMBER(m, f->quantifier_offset) = f->id;
 }
 
 bool

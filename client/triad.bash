@@ -7,7 +7,7 @@
 
 # Subcommands of each group, keyed by the command path.
 declare -gA _triad_subcommands=(
-	["triad"]="login logout whoami me institution person org grant token invite audit notification programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer judgement journey conversation logbook timeline community question event alumni ambassador board events webhook internship document intervision certificate report ping version help"
+	["triad"]="login logout whoami me institution person org grant token invite audit notification programme line outcome module cohort run enroll enrollment waitlist attendance prior-learning progress coachees feedback relation partner agreement consent employer judgement journey conversation logbook timeline community question event alumni ambassador board events webhook internship document intervision certificate report assignment submission assessment completion transcript ping version help"
 	["triad institution"]="create list show"
 	["triad person"]="create list show find erase"
 	["triad me"]="export"
@@ -58,7 +58,11 @@ declare -gA _triad_subcommands=(
 	["triad document"]="put get list"
 	["triad intervision"]="plan sessions case cases attend attendance"
 	["triad report"]="return"
-	["triad certificate"]="issue show export list revoke keys rotate-key"
+	["triad certificate"]="check issue show export list revoke keys rotate-key"
+	["triad assignment"]="create list show tailor approve return status"
+	["triad submission"]="add list"
+	["triad assessment"]="record release correct list policy set-policy"
+	["triad completion"]="check rules set-rules exempt"
 )
 
 # Options of each leaf command, besides the global ones.
@@ -262,6 +266,27 @@ declare -gA _triad_options=(
 	["triad certificate revoke"]="--programme --reason"
 	["triad certificate keys"]="--page-size --page-token --all"
 	["triad certificate rotate-key"]=""
+	["triad assignment create"]="--title --kind --context --module --semester --due --outcome --description"
+	["triad assignment list"]="--page-size --page-token --all"
+	["triad assignment show"]=""
+	["triad assignment tailor"]="--org --question"
+	["triad assignment approve"]="--note"
+	["triad assignment return"]="--note"
+	["triad assignment status"]="--assignment --page-size --page-token --all"
+	["triad submission add"]="--title --enrollment"
+	["triad submission list"]="--with-body --page-size --page-token --all"
+	["triad assessment record"]="--result --feedback --evidence"
+	["triad assessment release"]=""
+	["triad assessment correct"]="--reason"
+	["triad assessment list"]="--assignment"
+	["triad assessment policy"]=""
+	["triad assessment set-policy"]="--scale --level --pass-level --pass-mark --four-eyes-final --no-four-eyes-final --no-own-coachee --no-no-own-coachee"
+	["triad completion check"]=""
+	["triad completion rules"]=""
+	["triad completion set-rules"]="--min-attendance --cannot-be-missed --no-cannot-be-missed --internship-hours --no-internship-hours --logbook-chapters --no-logbook-chapters --outcomes-achieved --no-outcomes-achieved --final-passed --no-final-passed --min-conversations"
+	["triad completion exempt"]="--reason"
+	["triad certificate check"]=""
+	["triad transcript"]=""
 	["triad ping"]="--db -c --count"
 	["triad version"]="--client"
 	["triad help"]=""
@@ -275,6 +300,9 @@ _triad_flags=" --insecure --plain --json --csv --wide --version -h --help --all 
 _triad_flags+="--no-mandatory-attendance --no-cannot-be-missed --validate --reject "
 _triad_flags+="-e --edit --db --client --former --upcoming --cancelled --past --yes --answered "
 _triad_flags+="--utc --history --from-ack --expire-now --failed --intake-required --no-intake-required --held --include-done "
+_triad_flags+="--with-body --four-eyes-final --no-four-eyes-final --no-own-coachee --no-no-own-coachee "
+_triad_flags+="--internship-hours --no-internship-hours --logbook-chapters --no-logbook-chapters "
+_triad_flags+="--outcomes-achieved --no-outcomes-achieved --final-passed --no-final-passed "
 
 # Words for the values of options and arguments.
 _triad_roles="institution-admin programme-staff participant workplace-coach employer-contact partner-integration"
@@ -318,7 +346,11 @@ _triad_values()
 		"triad board "*) echo "work-field scientific advisory-council" ;;
 		"triad notification "*) echo "$_triad_notification_kinds" ;;
 		"triad document "*) echo "report reflection" ;;
+		"triad assignment "*) echo "assignment paper intervention internship-report final" ;;
 		esac ;;
+	--context) echo "micro meso macro" ;;
+	--scale) echo "levels mark" ;;
+	--evidence) echo "submission chapter: feedback hours" ;;
 	--status)
 		case "$1" in
 		"triad enrollment "*) echo "$_triad_enrollment_statuses" ;;

@@ -233,6 +233,26 @@ static const Policy policies[VERB_COUNT_] = {
 					"rotate the institution's signing key"},
 	[VERB_CREDENTIAL_KEY_READ] = {"credential_key_read", SCOPE_TENANT, OP | ADMIN | STAFF,
 				      "list the institution's signing keys"},
+	/* Assessment (seed 002): assessors alone grade. Coaches, host
+	 * supervisors, employer contacts, partner systems, participants and
+	 * even operators never record a result. Which instance, submission or
+	 * assessment a caller sees is the database's (assessment.sql). */
+	[VERB_ASSIGNMENT_READ] = {"assignment_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT | COACH,
+				  "see assignments"},
+	[VERB_ASSIGNMENT_WRITE] = {"assignment_write", SCOPE_TENANT, OP | ADMIN | STAFF,
+				   "set up assignments, assessment policies and completion rules"},
+	[VERB_ASSIGNMENT_OWN] = {"assignment_own", SCOPE_TENANT, PARTICIPANT,
+				 "tailor or submit work (participants only)"},
+	[VERB_SUBMISSION_READ] = {"submission_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT,
+				  "see submitted work"},
+	[VERB_ASSESSMENT_RECORD] = {"assessment_record", SCOPE_TENANT, ASSESSOR,
+				    "record, release or correct assessments (assessors only)"},
+	[VERB_ASSESSMENT_READ] = {"assessment_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT,
+				  "see assessments"},
+	[VERB_COMPLETION_READ] = {"completion_read", SCOPE_TENANT, OP | ADMIN | STAFF | PARTICIPANT,
+				  "check completion or read transcripts"},
+	[VERB_COMPLETION_EXEMPT] = {"completion_exempt", SCOPE_TENANT, MANAGER,
+				    "exempt an enrollment from its completion rules"},
 };
 
 const char *
@@ -251,6 +271,8 @@ static const char *const who_may[VERB_COUNT_] = {
 	[VERB_CERTIFICATE_ISSUE] = "institution admins, deans and programme managers",
 	[VERB_CERTIFICATE_REVOKE] = "institution admins, deans and programme managers",
 	[VERB_CREDENTIAL_KEY_ROTATE] = "only institution admins",
+	[VERB_ASSESSMENT_RECORD] = "only programme staff with the title assessor",
+	[VERB_COMPLETION_EXEMPT] = "only the programme's dean or programme manager",
 };
 
 const char *

@@ -155,6 +155,14 @@ typedef enum Verb {
 	VERB_CERTIFICATE_REVOKE,        /* admins, deans and programme managers, with a reason */
 	VERB_CREDENTIAL_KEY_ROTATE,     /* institution admins */
 	VERB_CREDENTIAL_KEY_READ,       /* staff */
+	VERB_ASSIGNMENT_READ,           /* assignments, the programme's policy and rules */
+	VERB_ASSIGNMENT_WRITE,          /* staff set up assignments, policy, rules; approve tailoring */
+	VERB_ASSIGNMENT_OWN,            /* a participant tailors and submits her own work */
+	VERB_SUBMISSION_READ,           /* instances and submissions: staff, the participant */
+	VERB_ASSESSMENT_RECORD,         /* record, release, correct: assessors only */
+	VERB_ASSESSMENT_READ,
+	VERB_COMPLETION_READ,           /* the completion check and the transcript */
+	VERB_COMPLETION_EXEMPT,         /* a dean or programme manager exempts, with a reason */
 	VERB_COUNT_
 } Verb;
 

@@ -14,7 +14,8 @@ static const Route *const areas[] = {
 	session_routes, directory_routes, credential_routes, audit_routes, catalogue_routes,
 	enrollment_routes, triangle_routes, community_routes, event_routes, notify_routes,
 	privacy_routes, stream_routes,
-	journey_routes, internship_routes, report_routes, webhook_routes, certificate_routes,
+	journey_routes, internship_routes, assessment_routes, report_routes, webhook_routes,
+	certificate_routes,
 };
 #define NAREAS (sizeof areas / sizeof areas[0])
 

@@ -143,6 +143,7 @@ extern const Route internship_routes[];
 extern const Route report_routes[];
 extern const Route webhook_routes[];
 extern const Route certificate_routes[];
+extern const Route assessment_routes[];
 
 /*
  * A statement parameter as a row names it: the body field's path (up to

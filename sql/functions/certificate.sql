@@ -1,5 +1,5 @@
 -- certificate.sql: certificates as Open Badges 3.0 credentials (tables:
--- migration 0021_certificates), and the signing keys' public side.
+-- migration 0019_certificates), and the signing keys' public side.
 --
 -- Issuing takes two transactions, because only the daemon signs (it alone
 -- holds the master key that unseals a private key):

@@ -188,6 +188,30 @@ CREATE OR REPLACE FUNCTION triad_module_done(p_person uuid, p_module uuid) RETUR
                                                   AND c.status = 'validated')))
 $$;
 
+-- True when the person achieved the outcome by a released, passed result
+-- of an assessment (tables of 0018_assessment, rules in assessment.sql).
+CREATE OR REPLACE FUNCTION triad_outcome_assessed(p_person uuid, p_outcome uuid) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT EXISTS (SELECT 1 FROM assessment_result r
+                     JOIN assessment x ON x.institution_id = r.institution_id
+                                      AND x.id = r.assessment_id
+                     JOIN assignment_instance i ON i.institution_id = x.institution_id
+                                               AND i.id = x.instance_id
+                     JOIN enrollment e ON e.institution_id = i.institution_id
+                                      AND e.id = i.enrollment_id
+                    WHERE e.person_id = p_person AND r.outcome_id = p_outcome
+                      AND x.status = 'released' AND r.passed)
+$$;
+
+CREATE OR REPLACE FUNCTION triad_outcome_validated(p_person uuid, p_outcome uuid) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT EXISTS (SELECT 1 FROM prior_learning_claim c
+                    WHERE c.person_id = p_person AND c.outcome_id = p_outcome
+                      AND c.status = 'validated')
+$$;
+
 -- ---- cohorts, runs, sessions, sub-groups ----
 
 CREATE OR REPLACE VIEW cohort_v WITH (security_invoker = true) AS
@@ -610,6 +634,11 @@ BEGIN
         PERFORM triad_raise('TR409', format('the enrollment is blocked: %s; staff must record how it was resolved first',
                                             e.blocked_reason));
     END IF;
+    -- The programme's completion rules, or the programme manager's
+    -- exemption (assessment.sql).
+    IF p_status = 'completed' AND triad_completion_problem(p_id) IS NOT NULL THEN
+        PERFORM triad_raise('TR409', triad_completion_problem(p_id), 'transition_enrollment.status');
+    END IF;
 
     UPDATE enrollment SET status = p_status, updated_at = now() WHERE id = p_id;
     PERFORM triad_audit('enrollment.' || p_status, 'enrollment', p_id, p_request_id);
@@ -934,6 +963,8 @@ CREATE OR REPLACE FUNCTION triad_progress_outcomes(p_id uuid)
                               WHERE pc.outcome_id = o.id AND pc.person_id = e.person_id
                                 AND pc.status = 'validated')
                 THEN 'validation'
+                WHEN triad_outcome_assessed((SELECT person_id FROM e), o.id)
+                THEN 'assessment'
                 ELSE '' END
       FROM learning_outcome o JOIN prog ON o.programme_id = prog.id
      ORDER BY o.code
@@ -942,7 +973,7 @@ $$;
 CREATE OR REPLACE FUNCTION triad_progress(p_id uuid)
     RETURNS TABLE (enrollment_id uuid, person_name text, programme_code text, status text,
                    credits_earned numeric, credits_validated numeric, credits_required numeric,
-                   blocked_reason text, projected_end text)
+                   blocked_reason text, projected_end text, credits_assessed numeric)
     LANGUAGE sql STABLE
     AS $$
     WITH e AS (SELECT * FROM triad_progress_enrollment(p_id)),
@@ -961,14 +992,26 @@ CREATE OR REPLACE FUNCTION triad_progress(p_id uuid)
                           AND o.programme_id = ctx.programme),
          completed AS (SELECT coalesce(sum(m.credits), 0) AS credits
                          FROM module_completion mc JOIN module m ON m.id = mc.module_id, ctx
-                        WHERE mc.enrollment_id = ctx.id)
+                        WHERE mc.enrollment_id = ctx.id),
+         -- Outcomes achieved by a released assessment, next to prior
+         -- learning (assessment.sql), unless validated or covered by a
+         -- completed module already.
+         assessed AS (SELECT coalesce(sum(o.credits), 0) AS credits
+                        FROM learning_outcome o, ctx
+                       WHERE o.programme_id = ctx.programme
+                         AND triad_outcome_assessed(ctx.person_id, o.id)
+                         AND NOT triad_outcome_validated(ctx.person_id, o.id)
+                         AND NOT EXISTS (SELECT 1 FROM module_outcome mo
+                                           JOIN module_completion mc ON mc.module_id = mo.module_id
+                                          WHERE mo.outcome_id = o.id AND mc.enrollment_id = ctx.id))
     SELECT ctx.id, pe.name, ctx.programme_code, ctx.status,
-           completed.credits + validated.credits, validated.credits, ctx.ects,
+           completed.credits + validated.credits + assessed.credits, validated.credits, ctx.ects,
            coalesce(ctx.blocked_reason, ''),
            CASE WHEN ctx.track = 'standalone' AND ctx.run_ends_on IS NOT NULL
                 THEN ctx.run_ends_on::text
                 ELSE (ctx.starts_on + make_interval(days => round(ctx.duration_months * 30.44 *
                       greatest(0, coalesce(1 - validated.credits / nullif(ctx.ects, 0), 1)))::int))::date::text
            END
-      FROM ctx JOIN person pe ON pe.id = ctx.person_id, validated, completed
+           , assessed.credits
+      FROM ctx JOIN person pe ON pe.id = ctx.person_id, validated, completed, assessed
 $$;

@@ -831,14 +831,39 @@ SELECT h.id, e.person_id, e.id, 'internship', coalesce(h.decided_at, h.submitted
   FROM hours_entry h
   JOIN placement pl ON pl.institution_id = h.institution_id AND pl.id = h.placement_id
   JOIN enrollment e ON e.institution_id = pl.institution_id AND e.id = pl.enrollment_id
- WHERE h.status <> 'draft';
+ WHERE h.status <> 'draft'
+UNION ALL
+-- work handed in on assignments, every version (assessment.sql)
+SELECT sb.id, e.person_id, e.id, 'assignment', sb.created_at,
+       format('%s version %s handed in', asg.code, sb.version), sb.title, NULL, false
+  FROM submission sb
+  JOIN assignment_instance ai ON ai.institution_id = sb.institution_id AND ai.id = sb.instance_id
+  JOIN assignment asg ON asg.institution_id = ai.institution_id AND asg.id = ai.assignment_id
+  JOIN enrollment e ON e.institution_id = ai.institution_id AND e.id = ai.enrollment_id
+UNION ALL
+-- results, once released: the results per outcome, not the feedback
+SELECT ax.id, e.person_id, e.id, 'assessment', ax.released_at,
+       format('%s %s, assessed by %s', asg.code,
+              CASE WHEN ax.passed THEN 'passed' ELSE 'not passed' END, ap.name),
+       coalesce((SELECT string_agg(o.code || ' ' || r.result, ', ' ORDER BY o.code)
+                   FROM assessment_result r
+                   JOIN learning_outcome o ON o.institution_id = r.institution_id
+                                          AND o.id = r.outcome_id
+                  WHERE r.institution_id = ax.institution_id AND r.assessment_id = ax.id), ''),
+       NULL, false
+  FROM assessment ax
+  JOIN assignment_instance ai ON ai.institution_id = ax.institution_id AND ai.id = ax.instance_id
+  JOIN assignment asg ON asg.institution_id = ai.institution_id AND asg.id = ai.assignment_id
+  JOIN enrollment e ON e.institution_id = ai.institution_id AND e.id = ai.enrollment_id
+  JOIN person ap ON ap.id = ax.assessor_person_id
+ WHERE ax.status = 'released';
 
 -- The kinds of timeline entry, for filters.
 CREATE OR REPLACE FUNCTION triad_timeline_kinds() RETURNS text[]
     LANGUAGE sql IMMUTABLE
     AS $$ SELECT ARRAY['enrollment', 'session', 'conversation', 'logbook', 'feedback',
                        'feedback_request', 'prior_learning', 'event', 'community',
-                       'internship'] $$;
+                       'internship', 'assignment', 'assessment'] $$;
 
 -- Which entries the caller sees: staff all; the participant her own; a
 -- coach the entries shared with them or that they take part in (a chapter

@@ -178,6 +178,45 @@ CREATE OR REPLACE FUNCTION triad_my_data_in(p_institution uuid, p_person uuid, p
                       JOIN intervision_session iv ON iv.institution_id = k.institution_id
                                                  AND iv.id = k.session_id
                      WHERE k.institution_id = e.institution_id AND k.enrollment_id = e.id), '[]'),
+                'assignments', coalesce((
+                    SELECT json_agg(json_build_object(
+                        'assignment', asg.code, 'title', asg.title, 'kind', asg.kind,
+                        'context', asg.context, 'organisation', ao.name,
+                        'question', ai.question, 'tailoring', ai.status, 'note', ai.note,
+                        'submissions', coalesce((
+                            SELECT json_agg(json_build_object('version', sb.version,
+                                                              'title', sb.title, 'body', sb.body,
+                                                              'sha256', encode(sb.sha256, 'hex'),
+                                                              'created_at',
+                                                              triad_ts(sb.created_at))
+                                            ORDER BY sb.version)
+                              FROM submission sb
+                             WHERE sb.institution_id = ai.institution_id
+                               AND sb.instance_id = ai.id), '[]'),
+                        -- Released assessments only, as she sees them.
+                        'assessments', coalesce((
+                            SELECT json_agg(json_build_object(
+                                'assessor', ap.name, 'passed', ax.passed,
+                                'feedback', ax.feedback,
+                                'released_at', triad_ts(ax.released_at),
+                                'results', coalesce((
+                                    SELECT json_object_agg(ro.code, rr.result)
+                                      FROM assessment_result rr
+                                      JOIN learning_outcome ro
+                                        ON ro.institution_id = rr.institution_id
+                                       AND ro.id = rr.outcome_id
+                                     WHERE rr.institution_id = ax.institution_id
+                                       AND rr.assessment_id = ax.id), '{}'))
+                                            ORDER BY ax.released_at)
+                              FROM assessment ax JOIN person ap ON ap.id = ax.assessor_person_id
+                             WHERE ax.institution_id = ai.institution_id
+                               AND ax.instance_id = ai.id AND ax.status = 'released'), '[]'))
+                                    ORDER BY asg.code)
+                      FROM assignment_instance ai
+                      JOIN assignment asg ON asg.institution_id = ai.institution_id
+                                         AND asg.id = ai.assignment_id
+                      LEFT JOIN organisation ao ON ao.id = ai.organisation_id
+                     WHERE ai.institution_id = e.institution_id AND ai.enrollment_id = e.id), '[]'),
                 'consents', coalesce((
                     SELECT json_agg(json_build_object('organisation', co.name, 'level', k.level,
                                                       'updated_at', triad_ts(k.updated_at))
@@ -531,6 +570,14 @@ CREATE OR REPLACE FUNCTION triad_erasure_plan()
     ('logbook_chapter', 'shared_with_person_id', 'set to null; the text of her chapters erased'),
     ('logbook_comment', 'author_person_id', 'kept, moved; comments she wrote and those on her '
                                             'chapters erased'),
+    ('assignment_instance', 'decided_by', 'set to null'),
+    ('assignment_instance', NULL, 'her own questions for her assignments erased'),
+    ('submission', NULL, 'the text of her submissions erased; versions and hashes stay'),
+    ('assessment', 'assessor_person_id', 'kept, moved: the result still counts'),
+    ('assessment', 'released_by', 'set to null'),
+    ('assessment', NULL, 'the feedback on her work erased; results stay'),
+    ('assessment_correction', 'corrected_by', 'set to null'),
+    ('completion_exemption', 'exempted_by', 'set to null'),
     ('audit_event', 'resource_id', 'rows about her point at the anonymous person'),
     ('domain_event', 'data', 'the data of events by, about or naming her erased'),
     ('event_cursor', 'principal_id', 'deleted'),
@@ -788,6 +835,38 @@ BEGIN
      WHERE k.institution_id = p_institution AND k.enrollment_id = ANY (v_mine);
     GET DIAGNOSTICS v_rows = ROW_COUNT;
     texts_count := texts_count + v_rows;
+
+    -- Assignments and assessments: results and who gave them stay (they
+    -- count), her questions, her work and the feedback on it go.
+    UPDATE assignment_instance i SET question = '[erased]'
+     WHERE i.institution_id = p_institution AND i.enrollment_id = ANY (v_mine)
+       AND i.question <> '';
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    texts_count := texts_count + v_rows;
+    UPDATE submission x SET title = '', body = '[erased]'
+     WHERE x.institution_id = p_institution
+       AND x.instance_id IN (SELECT i.id FROM assignment_instance i
+                              WHERE i.institution_id = p_institution
+                                AND i.enrollment_id = ANY (v_mine));
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    texts_count := texts_count + v_rows;
+    UPDATE assessment x SET feedback = '[erased]'
+     WHERE x.institution_id = p_institution
+       AND x.instance_id IN (SELECT i.id FROM assignment_instance i
+                              WHERE i.institution_id = p_institution
+                                AND i.enrollment_id = ANY (v_mine));
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    texts_count := texts_count + v_rows;
+    UPDATE assessment x SET assessor_person_id = anonymous_id
+     WHERE x.institution_id = p_institution AND x.assessor_person_id = p_person;
+    UPDATE assignment_instance i SET decided_by = NULL
+     WHERE i.institution_id = p_institution AND i.decided_by = p_principal;
+    UPDATE assessment x SET released_by = NULL
+     WHERE x.institution_id = p_institution AND x.released_by = p_principal;
+    UPDATE assessment_correction x SET corrected_by = NULL
+     WHERE x.institution_id = p_institution AND x.corrected_by = p_principal;
+    UPDATE completion_exemption x SET exempted_by = NULL
+     WHERE x.institution_id = p_institution AND x.exempted_by = p_principal;
 
     -- What she did as staff or as an organisation's contact stays, without her.
     UPDATE role_grant g SET created_by = NULL

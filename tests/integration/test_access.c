@@ -465,6 +465,31 @@ static const struct {
 	{"revoke_certificate",            "AADDDDDD", "ANNNNNNN"},
 	{"rotate_credential_key",         "AADDDDDD", "ANNNNNNN"},
 	{"list_credential_keys",          "AAADDDDA", "ANNNNNNN"},
+	/* assessment (seed 002): staff set up assignments, policies and
+	 * rules; participants tailor and submit their own work; only the
+	 * assessor records, releases or corrects a result: operators, admins,
+	 * lecturers, coaches (host supervisors among them), employer contacts,
+	 * partner systems and participants are refused; exemptions from the
+	 * completion rules are the programme manager's (test_assessment) */
+	{"set_assessment_policy",         "AAADDDDA", "ANNNNNNN"},
+	{"get_assessment_policy",         "AAAAADDA", "ANNNNNNN"},
+	{"set_completion_rules",          "AAADDDDA", "ANNNNNNN"},
+	{"get_completion_rules",          "AAAAADDA", "ANNNNNNN"},
+	{"create_assignment",             "AAADDDDA", "ANNNNNNN"},
+	{"get_assignment",                "AAAAADDA", "ANNNNNNN"},
+	{"list_assignments",              "AAAAADDA", "ANNNNNNN"},
+	{"tailor_assignment",             "DDDADDDD", "DNNNNNNN"},
+	{"decide_tailoring",              "AAADDDDA", "ANNNNNNN"},
+	{"list_assignment_instances",     "AAAADDDA", "ANNNNNNN"},
+	{"submit_work",                   "DDDADDDD", "DNNNNNNN"},
+	{"list_submissions",              "AAAADDDA", "ANNNNNNN"},
+	{"record_assessment",             "DDDDDDDA", "DNNNNNNN"},
+	{"release_assessment",            "DDDDDDDA", "DNNNNNNN"},
+	{"correct_assessment",            "DDDDDDDA", "DNNNNNNN"},
+	{"get_assessment_record",         "AAAADDDA", "ANNNNNNN"},
+	{"check_completion",              "AAAADDDA", "ANNNNNNN"},
+	{"exempt_completion",             "DDDDDDDD", "DNNNNNNN"},
+	{"get_transcript",                "AAAADDDA", "ANNNNNNN"},
 };
 
 /* The request kind of a route-table RPC, by the name of its oneof field. */

@@ -37,7 +37,7 @@ static Triadd d;
 static char inst[64];
 
 /* The sessions of the fixture world, by role. */
-static Sess op, part, assessor, coach, hr, host, partner;
+static Sess op, part, assessor, coach, hr, host, partner, manager;
 
 /* The fixture world. */
 static char *employer, *programme, *upd_programme, *line, *outcome, *module, *cohort, *run;
@@ -1985,6 +1985,206 @@ RECIPE(rotate_credential_key)
 	return &op;
 }
 
+/* ---- assignments, assessments, completion ---- */
+
+/* A new assignment of the participant's programme that assesses a new
+ * outcome, with a version of her work handed in (without keys): its code
+ * and the outcome's code into the buffers. */
+static void
+mk_assessable(char code[32], char outcome_code[32])
+{
+	REQ(o);
+	Triad__V1__CreateLearningOutcomeRequest om = TRIAD__V1__CREATE_LEARNING_OUTCOME_REQUEST__INIT;
+	Triad__V1__LearningOutcome lo = TRIAD__V1__LEARNING_OUTCOME__INIT;
+	snprintf(outcome_code, 32, "AO%d", ++uniq);
+	lo.programme_id = programme;
+	lo.code = outcome_code;
+	lo.description = "Onderzoekt de eigen praktijk";
+	lo.credits = 1;
+	om.outcome = &lo;
+	BODY(&o, CREATE_LEARNING_OUTCOME, create_learning_outcome, om);
+	rpc_free(rpc_ok(&op, inst, &o));
+
+	REQ(a);
+	Triad__V1__CreateAssignmentRequest am = TRIAD__V1__CREATE_ASSIGNMENT_REQUEST__INIT;
+	char *outcomes[1] = {outcome_code};
+	snprintf(code, 32, "AS%d", ++uniq);
+	am.programme_id = programme;
+	am.code = code;
+	am.title = "Paper in de eigen praktijk";
+	am.kind = TRIAD__V1__ASSIGNMENT_KIND__ASSIGNMENT_KIND_PAPER;
+	am.outcomes = outcomes;
+	am.n_outcomes = 1;
+	BODY(&a, CREATE_ASSIGNMENT, create_assignment, am);
+	rpc_free(rpc_ok(&op, inst, &a));
+
+	REQ(w);
+	Triad__V1__SubmitWorkRequest wm = TRIAD__V1__SUBMIT_WORK_REQUEST__INIT;
+	wm.assignment = code;
+	wm.body = "Mijn paper, versie 1";
+	BODY(&w, SUBMIT_WORK, submit_work, wm);
+	rpc_free(rpc_ok(&part, inst, &w));
+}
+
+RECIPE(set_assessment_policy)
+{
+	static Triad__V1__SetAssessmentPolicyRequest m;
+	m = (Triad__V1__SetAssessmentPolicyRequest)TRIAD__V1__SET_ASSESSMENT_POLICY_REQUEST__INIT;
+	m.programme_id = programme;
+	m.pass_mark = 5 + ++uniq % 5;
+	field_give(&m.base, "pass_mark");
+	BODY(req, SET_ASSESSMENT_POLICY, set_assessment_policy, m);
+	return &op;
+}
+
+RECIPE(set_completion_rules)
+{
+	static Triad__V1__SetCompletionRulesRequest m;
+	m = (Triad__V1__SetCompletionRulesRequest)TRIAD__V1__SET_COMPLETION_RULES_REQUEST__INIT;
+	m.programme_id = programme;
+	m.min_conversations = 1 + ++uniq % 9;
+	field_give(&m.base, "min_conversations");
+	BODY(req, SET_COMPLETION_RULES, set_completion_rules, m);
+	return &op;
+}
+
+RECIPE(create_assignment)
+{
+	static Triad__V1__CreateAssignmentRequest m;
+	static char code[32];
+	static char *outcomes[1];
+	snprintf(code, sizeof code, "CA%d", ++uniq);
+	outcomes[0] = outcome;
+	m = (Triad__V1__CreateAssignmentRequest)TRIAD__V1__CREATE_ASSIGNMENT_REQUEST__INIT;
+	m.programme_id = programme;
+	m.code = code;
+	m.title = "Paper 1: het leren van leerlingen";
+	m.kind = TRIAD__V1__ASSIGNMENT_KIND__ASSIGNMENT_KIND_PAPER;
+	m.context = TRIAD__V1__CONTEXT_LEVEL__CONTEXT_LEVEL_MICRO;
+	m.semester = 1;
+	m.outcomes = outcomes;
+	m.n_outcomes = 1;
+	BODY(req, CREATE_ASSIGNMENT, create_assignment, m);
+	return &op;
+}
+
+RECIPE(tailor_assignment)
+{
+	static Triad__V1__TailorAssignmentRequest m;
+	static char code[32], oc[32];
+	mk_assessable(code, oc);
+	m = (Triad__V1__TailorAssignmentRequest)TRIAD__V1__TAILOR_ASSIGNMENT_REQUEST__INIT;
+	m.assignment = code;
+	m.organisation = employer;
+	m.question = unique("Hoe leren mijn collega's van elkaar? ");
+	BODY(req, TAILOR_ASSIGNMENT, tailor_assignment, m);
+	return &part;
+}
+
+RECIPE(decide_tailoring)
+{
+	static Triad__V1__DecideTailoringRequest m;
+	REQ(t);
+	r_tailor_assignment(&t, in);
+	rpc_free(rpc_ok(&part, inst, &t));
+	m = (Triad__V1__DecideTailoringRequest)TRIAD__V1__DECIDE_TAILORING_REQUEST__INIT;
+	m.assignment = t.tailor_assignment->assignment;
+	m.participant = p_enrollment;
+	m.approve = true;
+	BODY(req, DECIDE_TAILORING, decide_tailoring, m);
+	return &op;
+}
+
+RECIPE(submit_work)
+{
+	static Triad__V1__SubmitWorkRequest m;
+	static char code[32], oc[32];
+	mk_assessable(code, oc);
+	m = (Triad__V1__SubmitWorkRequest)TRIAD__V1__SUBMIT_WORK_REQUEST__INIT;
+	m.assignment = code;
+	m.title = "Tweede versie";
+	m.body = unique("Mijn paper, na feedback ");
+	BODY(req, SUBMIT_WORK, submit_work, m);
+	return &part;
+}
+
+/* The outcome the last recorded assessment's result names. */
+static char last_outcome[32];
+
+RECIPE(record_assessment)
+{
+	static Triad__V1__RecordAssessmentRequest m;
+	static char code[32], oc[32], result[48];
+	static char *results[1] = {result}, *evidence[1] = {"submission"};
+	mk_assessable(code, oc);
+	snprintf(result, sizeof result, "%s=good", oc);
+	snprintf(last_outcome, sizeof last_outcome, "%s", oc);
+	m = (Triad__V1__RecordAssessmentRequest)TRIAD__V1__RECORD_ASSESSMENT_REQUEST__INIT;
+	m.assignment = code;
+	m.participant = p_enrollment;
+	m.results = results;
+	m.n_results = 1;
+	m.feedback = "Een zorgvuldig onderzoek in de eigen praktijk";
+	m.evidence = evidence;
+	m.n_evidence = 1;
+	BODY(req, RECORD_ASSESSMENT, record_assessment, m);
+	return &assessor;
+}
+
+RECIPE(release_assessment)
+{
+	static Triad__V1__ReleaseAssessmentRequest m;
+	REQ(a);
+	r_record_assessment(&a, in);
+	rpc_free(rpc_ok(&assessor, inst, &a));
+	m = (Triad__V1__ReleaseAssessmentRequest)TRIAD__V1__RELEASE_ASSESSMENT_REQUEST__INIT;
+	m.assignment = a.record_assessment->assignment;
+	m.participant = p_enrollment;
+	BODY(req, RELEASE_ASSESSMENT, release_assessment, m);
+	return &assessor;
+}
+
+RECIPE(correct_assessment)
+{
+	static Triad__V1__CorrectAssessmentRequest m;
+	static char oc[32];
+	REQ(r);
+	r_release_assessment(&r, in);
+	rpc_free(rpc_ok(&assessor, inst, &r));
+	snprintf(oc, sizeof oc, "%s", last_outcome);
+	m = (Triad__V1__CorrectAssessmentRequest)TRIAD__V1__CORRECT_ASSESSMENT_REQUEST__INIT;
+	m.assignment = r.release_assessment->assignment;
+	m.participant = p_enrollment;
+	m.outcome = oc;
+	m.result = "sufficient";
+	m.reason = "Rekenfout in de beoordeling";
+	BODY(req, CORRECT_ASSESSMENT, correct_assessment, m);
+	return &assessor;
+}
+
+/* A fresh enrollment of a programme whose rules it does not meet. */
+RECIPE(exempt_completion)
+{
+	static Triad__V1__ExemptCompletionRequest m;
+	static char *enrollment;
+	REQ(s);
+	Triad__V1__SetCompletionRulesRequest sm = TRIAD__V1__SET_COMPLETION_RULES_REQUEST__INIT;
+	sm.programme_id = programme;
+	sm.min_conversations = 9;
+	field_give(&sm.base, "min_conversations");
+	BODY(&s, SET_COMPLETION_RULES, set_completion_rules, sm);
+	rpc_free(rpc_ok(&op, inst, &s));
+	char *person = mk_person("Vrijgestelde");
+	free(enrollment);
+	enrollment = mk_enrollment(person);
+	free(person);
+	m = (Triad__V1__ExemptCompletionRequest)TRIAD__V1__EXEMPT_COMPLETION_REQUEST__INIT;
+	m.participant = enrollment;
+	m.reason = "Vervangende opdracht met goed resultaat";
+	BODY(req, EXEMPT_COMPLETION, exempt_completion, m);
+	return &manager;
+}
+
 static const Recipe recipes[] = {
 	ROW(CREATE_INSTITUTION, create_institution),
 	ROW(CREATE_PERSON, create_person),
@@ -2087,6 +2287,16 @@ static const Recipe recipes[] = {
 	ROW(ISSUE_CERTIFICATE, issue_certificate),
 	ROW(REVOKE_CERTIFICATE, revoke_certificate),
 	ROW(ROTATE_CREDENTIAL_KEY, rotate_credential_key),
+	ROW(SET_ASSESSMENT_POLICY, set_assessment_policy),
+	ROW(SET_COMPLETION_RULES, set_completion_rules),
+	ROW(CREATE_ASSIGNMENT, create_assignment),
+	ROW(TAILOR_ASSIGNMENT, tailor_assignment),
+	ROW(DECIDE_TAILORING, decide_tailoring),
+	ROW(SUBMIT_WORK, submit_work),
+	ROW(RECORD_ASSESSMENT, record_assessment),
+	ROW(RELEASE_ASSESSMENT, release_assessment),
+	ROW(CORRECT_ASSESSMENT, correct_assessment),
+	ROW(EXEMPT_COMPLETION, exempt_completion),
 };
 
 static const Recipe *
@@ -2165,6 +2375,16 @@ setup(void **state)
 	sess_ids(&assessor, 3);
 	free(a_person);
 	free(atok);
+
+	/* A programme manager, who exempts from completion rules. */
+	char *m_person = mk_person("Manager");
+	char *mtok = invite_and_redeem(&op, d.addr, inst, m_person,
+				       TRIAD__V1__ROLE__ROLE_PROGRAMME_STAFF,
+				       TRIAD__V1__STAFF_TITLE__STAFF_TITLE_PROGRAMME_MANAGER, NULL);
+	manager = sess_open(d.addr, mtok);
+	sess_ids(&manager, 7);
+	free(m_person);
+	free(mtok);
 
 	/* The participant's workplace coach, signed in with the relation's invite. */
 	coach_person = mk_person("Coach Jan");
@@ -2278,6 +2498,7 @@ teardown(void **state)
 	sess_close(&hr);
 	sess_close(&host);
 	sess_close(&partner);
+	sess_close(&manager);
 	sess_close(&op);
 	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
 	char **all[] = {&employer, &programme, &upd_programme, &line, &outcome, &module, &cohort,

@@ -1,4 +1,4 @@
--- 0021_certificates: certificates as Open Badges 3.0 credentials (seed 004:
+-- 0019_certificates: certificates as Open Badges 3.0 credentials (seed 004:
 -- "a certificate for those who meet its rules"), and the keys that sign them.
 --
 -- A signing key belongs to one institution. Its private half is stored
