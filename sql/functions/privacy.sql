@@ -581,6 +581,7 @@ CREATE OR REPLACE FUNCTION triad_erasure_plan()
     ('audit_event', 'resource_id', 'rows about her point at the anonymous person'),
     ('domain_event', 'data', 'the data of events by, about or naming her erased'),
     ('event_cursor', 'principal_id', 'deleted'),
+    ('webhook', 'principal_id', 'deleted, with the deliveries owed to it and their attempts'),
     ('*', '*', 'her name and e-mail address, wherever they still appear in the '
                'institution''s text, become [erased]')
 $$;
@@ -911,6 +912,14 @@ BEGIN
                 AND strpos(lower(d.data::text), lower(v_email)) > 0));
     DELETE FROM event_cursor c
      WHERE c.institution_id = p_institution AND c.principal_id = p_principal;
+    -- The webhooks she registered, with what was owed to them and tried.
+    DELETE FROM webhook_attempt a USING webhook w
+     WHERE a.institution_id = p_institution AND w.institution_id = p_institution
+       AND a.webhook_id = w.id AND w.principal_id = p_principal;
+    DELETE FROM webhook_delivery d USING webhook w
+     WHERE d.institution_id = p_institution AND w.institution_id = p_institution
+       AND d.webhook_id = w.id AND w.principal_id = p_principal;
+    DELETE FROM webhook w WHERE w.institution_id = p_institution AND w.principal_id = p_principal;
 
     -- The trail keeps what happened, about the anonymous person.
     UPDATE audit_event x SET resource_id = anonymous_id::text

@@ -464,10 +464,10 @@ test_cells(void **state)
 					FIELDS_MAX_COLUMNS),
 			 2);
 	assert_string_equal(cols[1]->name, "fee_cents");
-	/* Messages are no columns: 11 fields, 2 of them lists of messages. */
+	/* Messages are no columns: 12 fields, 2 of them lists of messages. */
 	assert_int_equal(fields_columns(&triad__v1__progress__descriptor, NULL, cols,
 					FIELDS_MAX_COLUMNS),
-			 9);
+			 10);
 
 	out = open_memstream(&json, &len);
 	fields_print_json(out, &m.base);
@@ -746,7 +746,7 @@ test_enroll_and_progress(void **state)
 	assert_non_null(strstr(r.out, "\"modules\":[{\"code\":\"M1\",\"name\":\"Leadership\","
 				      "\"kind\":\"core\",\"credits\":7.5,\"state\":"
 				      "\"completed\",\"sessions_attended\":4,"
-				      "\"sessions_missed\":1}]}\n"));
+				      "\"sessions_missed\":1}],\"credits_assessed\":0}\n"));
 	script_run_free(&r);
 }
 
