@@ -470,6 +470,59 @@ test_issue_verify_tamper_revoke(void **state)
 	free(anna.enrollment);
 }
 
+/*
+ * A completion sent again with the same idempotency key gets its first
+ * answer, certificate included, and issues no second one; the completion
+ * and its certificate are audited once, under the completing request.
+ */
+static void
+test_completion_done_once(void **state)
+{
+	Part kees;
+	char rid[32];
+
+	mk_part(&kees, "Kees Eenmaal");
+	advance(&kees, TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_ACTIVE);
+	REQ(req);
+	Triad__V1__TransitionEnrollmentRequest m = TRIAD__V1__TRANSITION_ENROLLMENT_REQUEST__INIT;
+	m.id = kees.email;
+	m.status = TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_COMPLETED;
+	req.body_case = TRIAD__V1__REQUEST__BODY_TRANSITION_ENROLLMENT;
+	req.transition_enrollment = &m;
+	req.idempotency_key = "complete-kees-once";
+	Triad__V1__Response *r1 = rpc(&op, slug, &req);
+	expect_status(r1, CODE(OK), NULL, NULL);
+	expect_contains(r1->status->message, "completed; certificate urn:uuid:");
+	assert_int_equal(r1->enrollment->status,
+			 TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_COMPLETED);
+	snprintf(rid, sizeof rid, "%llu", (unsigned long long)req.id);
+	Triad__V1__Response *r2 = rpc(&op, slug, &req);
+	expect_status(r2, CODE(OK), NULL, NULL);
+	assert_string_equal(r2->status->message, r1->status->message);
+	assert_string_equal(r2->enrollment->id, r1->enrollment->id);
+	rpc_free(r1);
+	rpc_free(r2);
+	char *n = owner_sql("SELECT count(*) FROM certificate WHERE enrollment_id = $1",
+			    kees.enrollment, NULL, NULL);
+	assert_string_equal(n, "1");
+	free(n);
+	n = owner_sql("SELECT string_agg(action, ',' ORDER BY id) FROM audit_event"
+		      " WHERE request_id = $1::numeric AND resource_id IN ($2,"
+		      " (SELECT id::text FROM certificate WHERE enrollment_id::text = $2))",
+		      rid, kees.enrollment, NULL);
+	expect_contains(n, "enrollment.completed");
+	expect_contains(n, "certificate.issue");
+	free(n);
+	/* Partners hear of the certificate as of any issue. */
+	n = owner_sql("SELECT count(*) FROM domain_event d JOIN certificate c ON c.id = d.aggregate_id"
+		      " WHERE c.enrollment_id = $1 AND d.type = 'certificate.issued'",
+		      kees.enrollment, NULL, NULL);
+	assert_string_equal(n, "1");
+	free(n);
+	free(kees.person);
+	free(kees.enrollment);
+}
+
 /* An enrollment that is not completed gets no certificate, and says why. */
 static void
 test_not_completed(void **state)
@@ -854,6 +907,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_issue_verify_tamper_revoke),
+		cmocka_unit_test(test_completion_done_once),
 		cmocka_unit_test(test_not_completed),
 		cmocka_unit_test(test_who),
 		cmocka_unit_test(test_rotation),
