@@ -322,12 +322,12 @@ transition_done(void *arg, const DbOutcome *out)
 	if (strcmp(t->status, "completed") == 0) {
 		/* The certificate's row comes last when one was stored. */
 		const PGresult *c = out->results[out->nresults - 1];
-		int col = PQfnumber(c, "credential_id");
-		if (out->nresults > 1 && col >= 0 && PQntuples(c) == 1) {
+		int col = PQfnumber(c, "credential_id"), kid = PQfnumber(c, "kid");
+		if (out->nresults > 1 && col >= 0 && kid >= 0 && PQntuples(c) == 1) {
 			badges_refresh(call->srv->badges);
 			snprintf(message, sizeof message,
 				 "completed; certificate %s issued, signed with key %s",
-				 cell(c, 0, col), cell(c, 0, PQfnumber(c, "kid")));
+				 cell(c, 0, col), cell(c, 0, kid));
 		} else {
 			snprintf(message, sizeof message,
 				 "completed; no certificate was issued: %s",
