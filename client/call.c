@@ -528,6 +528,11 @@ send_call(Client *c, const Call *call, Triad__V1__Request *req)
 	else
 		rc = call->cells != NULL ? print_cells(c, call, answer)
 					 : call_print_record(c, answer);
+	/* What the server adds to a done request, such as the certificate a
+	 * completion issued or why it issued none. */
+	if (rc == TRIAD_EXIT_OK && resp->status != NULL && resp->status->message != NULL &&
+	    resp->status->message[0] != '\0')
+		fprintf(stderr, "triad: %s\n", resp->status->message);
 	rpc_response_free(resp);
 	return rc;
 }

@@ -113,7 +113,10 @@ static const Command certificate_issue = {
 		"completed. The certificate is an Open Badges 3.0 credential naming the\n"
 		"institution, the programme with its criteria and credits, and the\n"
 		"participant by a salted hash of her e-mail address, signed with the\n"
-		"institution's key. Institution admins, deans and programme managers.\n",
+		"institution's key. Institution admins, deans and programme managers.\n"
+		"Completing an enrollment (triad enrollment move ID completed) issues it\n"
+		"already when the server can sign; issue by hand after a revocation, or\n"
+		"for a completion done without a key.\n",
 	.options = issue_options,
 	.min_args = 1,
 	.max_args = 1,

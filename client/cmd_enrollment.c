@@ -405,7 +405,11 @@ static const Command enrollment_move = {
 		"STATUS is " STATUS_WORDS ".\n"
 		"An enrollment goes applied, intake-planned, admitted, active, completed, and\n"
 		"may be withdrawn before it is completed. Admission needs a place; a\n"
-		"withdrawal frees the place for the first on the waitlist.\n",
+		"withdrawal frees the place for the first on the waitlist.\n"
+		"Completing needs every completion rule of the programme met, or an\n"
+		"exemption (triad certificate check names the unmet ones), and issues the\n"
+		"participant's certificate in the same request when the server can sign;\n"
+		"the line after the enrollment says which certificate, or why none.\n",
 	.min_args = 2,
 	.max_args = 2,
 	.handler = call_run,

@@ -16,6 +16,7 @@
  * the assessor).
  */
 #include "sqlroute.h"
+#include "svc_util.h"
 
 #define K(x) TRIAD__V1__REQUEST__BODY_##x
 #define R(x) TRIAD__V1__RESPONSE__BODY_##x
@@ -82,9 +83,10 @@ const Route enrollment_routes[] = {
 	   "   AND ($4 = '' OR status = $4)" PAGE(5) " ORDER BY id LIMIT $6::int",
 	   {"cohort_id@cohort", "run_id@run", "person_id@person", "status", "page_token", "$limit"},
 	   "enrollments"}}, NULL, true},
-	{K(TRANSITION_ENROLLMENT), VERB_ENROLLMENT_WRITE, R(ENROLLMENT), ROUTE_WRITE,
-	 {{"SELECT * FROM triad_enrollment_transition(" ID(1) ", nullif($2, ''), $3::numeric)",
-	   {"id@enrollment", "status", "$request_id"}}}},
+	/* Completing issues the certificate in the same transaction
+	 * (svc_certificate.c), so it is written in C. */
+	{.kind = K(TRANSITION_ENROLLMENT), .verb = VERB_ENROLLMENT_WRITE, .reply = R(ENROLLMENT),
+	 .flags = ROUTE_WRITE, .handler = svc_enrollment_transition},
 	{K(LIST_WAITLIST), VERB_ENROLLMENT_READ, R(WAITLIST), ROUTE_READ,
 	 {{"SELECT * FROM enrollment_v WHERE placement = 'waitlisted' AND status <> 'withdrawn'"
 	   "   AND (cohort_id = " ID(1) " OR run_id = " ID(2) ") ORDER BY arrival, id"

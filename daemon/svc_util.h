@@ -91,4 +91,8 @@ void list_free(List *l);
 /* Answers UNAVAILABLE for a failed allocation; returns false. */
 bool list_answer_oom(Call *call);
 
+/* TransitionEnrollment (svc_certificate.c): a completion issues the
+ * participant's certificate when this server can sign. */
+void svc_enrollment_transition(Call *call, const Triad__V1__Request *req);
+
 #endif

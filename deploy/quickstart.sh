@@ -104,6 +104,23 @@ client() {
 	fi
 }
 
+# The demo's certificates (Metropool 23, sql/demo/0008_assessment.sql): Gijs
+# misses verified hours, so his check names that rule; Fleur met every rule
+# and completed, and holds her certificate, which the daemon signs (the demo
+# SQL cannot): issued here once, kept on later runs.
+demo_certificates() {
+	local addr=$1 fleur=fleur.afgerond@denkbeeldig.example gijs=gijs.urentekort@denkbeeldig.example
+	say "\$ triad --institution nsob certificate check $gijs"
+	client --addr "$addr" --institution nsob certificate check "$gijs" || :
+	if ! client --addr "$addr" --institution nsob certificate show "$fleur" >/dev/null 2>&1; then
+		say "\$ triad --institution nsob certificate issue $fleur"
+		client --addr "$addr" --institution nsob certificate issue "$fleur" >/dev/null ||
+			return
+	fi
+	say "\$ triad --institution nsob certificate show $fleur"
+	client --addr "$addr" --institution nsob certificate show "$fleur"
+}
+
 # Makes (or keeps, while valid for another day) a CA and a server certificate
 # for 127.0.0.1 and localhost in directory $1.
 make_tls() {
@@ -323,6 +340,9 @@ cmd_start() {
 			client --addr "$addr" whoami || rc=$?
 			say "\$ triad --addr $addr institution list"
 			client --addr "$addr" institution list || rc=$?
+		fi
+		if ((rc == 0)) && [[ -s $ROOT/sql/demo/0008_assessment.sql ]]; then
+			demo_certificates "$addr" || rc=$?
 		fi
 		if ((rc == 4)); then
 			say "(triadd answered and asks for a credential: set TRIAD_TOKEN to an API token)"

@@ -298,6 +298,55 @@ BEGIN
 END
 $$;
 
+-- Step 1 of issuing on completion (TransitionEnrollment to completed,
+-- svc_certificate.c): the draft of the certificate of enrollment p_enrollment
+-- as it will be once completed now, when it may be completed (active, not
+-- blocked, every completion rule met or exempted); no row otherwise, and the
+-- transition itself then says why (or, for a repeat of a request done
+-- already, its first answer is given). Columns as triad_certificate_draft's,
+-- and problem: why no certificate comes with this completion (payload NULL).
+CREATE OR REPLACE FUNCTION triad_completion_draft(p_enrollment uuid, p_base text)
+    RETURNS TABLE (enrollment_id uuid, credential_id uuid, payload text, key_id uuid, kid text,
+                   alg text, sealed text, new_key_id uuid, new_kid text, problem text)
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_id uuid := gen_random_uuid();
+    v_credential jsonb;
+    k record;
+    n record;
+BEGIN
+    IF p_enrollment IS NULL OR NOT EXISTS (
+            SELECT 1 FROM enrollment e
+             WHERE e.id = p_enrollment AND e.status = 'active' AND e.blocked_reason IS NULL)
+       OR triad_completion_problem(p_enrollment) IS NOT NULL THEN
+        RETURN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM enrollment e JOIN programme p
+                     ON p.institution_id = e.institution_id
+                    AND p.id = triad_internship_programme(e)
+                    WHERE e.id = p_enrollment) THEN
+        RETURN QUERY SELECT p_enrollment, NULL::uuid, NULL::text, NULL::uuid, NULL::text,
+                            NULL::text, NULL::text, NULL::uuid, NULL::text,
+                            'a certificate is for a programme, and this enrollment is in none'::text;
+        RETURN;
+    END IF;
+    -- Completed now: the activity ends with this request.
+    v_credential := jsonb_set(triad_certificate_credential(p_enrollment, v_id, p_base),
+                              '{credentialSubject,activityEndDate}', to_jsonb(triad_ts(now())));
+    SELECT * INTO k FROM triad_credential_key_current();
+    IF k.id IS NULL THEN
+        SELECT * INTO n FROM triad_credential_key_next(p_base);
+        RETURN QUERY SELECT p_enrollment, v_id, v_credential::text,
+                            NULL::uuid, NULL::text, NULL::text, NULL::text, n.id, n.kid,
+                            NULL::text;
+    ELSE
+        RETURN QUERY SELECT p_enrollment, v_id, v_credential::text,
+                            k.id, k.kid, k.alg, k.sealed, NULL::uuid, NULL::text, NULL::text;
+    END IF;
+END
+$$;
+
 -- Step 2 of issuing: keeps certificate p_id of enrollment p_enrollment,
 -- signed with key p_key: p_payload the credential as signed, p_jwt the
 -- VC-JWT. The enrollment is checked again (it may have changed since the

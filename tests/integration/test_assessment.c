@@ -12,7 +12,9 @@
  * programme coach is refused; final work needs two assessors who agree
  * (four eyes); a released result changes only by a correction with a
  * reason, which is kept and audited. Assessed outcomes count as credits in
- * progress and on the transcript.
+ * progress and on the transcript. Completing issues the certificate: anna's
+ * (and bram's, after his exemption) is accepted by the independent verifier
+ * (tests/badges/verify.mjs); a tampered one is not.
  *
  * The internship hours, the logbook chapter and the conversation that the
  * rules look at are put in the database directly: their own requests are
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static Triadd d;
 static Sess op;
@@ -139,7 +142,16 @@ setup(void **state)
 	(void)state;
 	char out[8192], args[1024], sess[64];
 
-	triadd_start(&d, NULL);
+	/* The daemon signs certificates (credential_key_file, 0600). */
+	char key[256], extra[512];
+	harness_tmp_path(key, sizeof key, "credential.key");
+	FILE *f = fopen(key, "w");
+	assert_non_null(f);
+	fputs("8f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(key, 0600), 0);
+	snprintf(extra, sizeof extra, "credential_key_file = %s\n", key);
+	triadd_start(&d, extra);
 	op = sess_open(d.addr, test_token());
 	harness_tmp_path(dir, sizeof dir, "cli");
 	make_institution(&op, "assess", "Assessment tests", slug);
@@ -411,6 +423,50 @@ test_four_eyes_and_correction(void **state)
 	free(n);
 }
 
+/* The independent verifier's verdict on the VC-JWT jwt for email (exit
+ * code; its JSON line in out). */
+static int
+verify(const char *jwt, const char *email, char *out, size_t size)
+{
+	char file[256], cmd[1024], lower[128] = "";
+	for (size_t i = 0; email[i] != '\0' && i + 1 < sizeof lower; i++) {
+		lower[i] = (char)(email[i] >= 'A' && email[i] <= 'Z' ? email[i] + 32 : email[i]);
+		lower[i + 1] = '\0';
+	}
+	harness_tmp_path(file, sizeof file, "completion.jwt");
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	fputs(jwt, f);
+	assert_int_equal(fclose(f), 0);
+	snprintf(cmd, sizeof cmd, "node '%s/tests/badges/verify.mjs' '%s' --email '%s' 2>&1",
+		 TRIAD_SOURCE_DIR, file, lower);
+	return run_capture(cmd, out, size);
+}
+
+/* Completion issued who's certificate: its VC-JWT (by the client's export)
+ * verifies, for her address; one byte changed, it does not. */
+static void
+certificate_verifies(const char *who)
+{
+	char jwt[16384], out[8192], args[512];
+
+	snprintf(args, sizeof args, "certificate export %s", who);
+	cli_ok(lies_tok, NULL, args, jwt, sizeof jwt);
+	jwt[strcspn(jwt, "\n")] = '\0';
+	assert_true(strncmp(jwt, "eyJ", 3) == 0);
+	if (verify(jwt, who, out, sizeof out) != 0)
+		fail_msg("the verifier refused %s's certificate: %s", who, out);
+	expect_contains(out, "\"verified\":true");
+	expect_contains(out, "\"status\":\"valid\"");
+	expect_contains(out, "\"recipient\":true");
+	char *p = strchr(jwt, '.');
+	assert_non_null(p);
+	p += 20;
+	*p = *p == 'A' ? 'B' : 'A';
+	assert_int_not_equal(verify(jwt, who, out, sizeof out), 0);
+	expect_contains(out, "\"verified\":false");
+}
+
 /* The rules as data: anna meets them all and completes; bram misses
  * verified hours, sees why, is refused, and completes by an exemption of
  * the programme manager. */
@@ -418,7 +474,7 @@ static void
 test_completion_rules(void **state)
 {
 	(void)state;
-	char out[16384], args[1024];
+	char out[16384], args[1024], *n0;
 
 	snprintf(args, sizeof args, "completion set-rules %s --min-attendance 100 "
 		 "--cannot-be-missed --internship-hours --logbook-chapters --outcomes-achieved "
@@ -460,10 +516,21 @@ test_completion_rules(void **state)
 	expect_contains(out, "at least 160 verified internship hours (120 of 160 hours verified");
 	expect_contains(out, "the final assessment passed");
 
-	/* anna completes. */
+	/* Refused, so no certificate either. */
+	snprintf(args, sizeof args, "certificate show %s", bram);
+	assert_int_equal(cli(lies_tok, NULL, args, out, sizeof out), 1);
+	expect_contains(out, "no certificate");
+
+	/* anna completes, and the completion issues her certificate. */
 	snprintf(args, sizeof args, "enrollment move %s completed", anna_enr);
 	cli_ok(lies_tok, NULL, args, out, sizeof out);
 	expect_contains(out, "completed");
+	expect_contains(out, "completed; certificate urn:uuid:");
+	certificate_verifies(anna);
+	n0 = owner_sql("SELECT count(*) FROM certificate WHERE enrollment_id = $1"
+		       " AND revoked_at IS NULL", anna_enr, NULL, NULL);
+	assert_string_equal(n0, "1");
+	free(n0);
 
 	/* Exemption: only the programme manager, with a reason; audited. */
 	snprintf(args, sizeof args, "completion exempt %s --reason 'Stage verkort wegens ziekte; "
@@ -490,6 +557,8 @@ test_completion_rules(void **state)
 	free(n);
 	snprintf(args, sizeof args, "enrollment move %s completed", bram_enr);
 	cli_ok(lies_tok, NULL, args, out, sizeof out);
+	expect_contains(out, "completed; certificate urn:uuid:");
+	certificate_verifies(bram);
 
 	/* The SQL function the certificate is issued on says the same. */
 	n = owner_sql("SELECT triad_completion_ready($1)::text || triad_completion_ready($2)::text",

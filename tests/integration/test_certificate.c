@@ -214,6 +214,18 @@ issue(Sess *s, const char *who)
 	return rpc(s, slug, &req);
 }
 
+/* The certificate a completion issued, by the participant's key. */
+static Triad__V1__Response *
+issued(Sess *s, const char *who)
+{
+	REQ(req);
+	Triad__V1__GetCertificateRequest m = TRIAD__V1__GET_CERTIFICATE_REQUEST__INIT;
+	m.certificate = (char *)who;
+	req.body_case = TRIAD__V1__REQUEST__BODY_GET_CERTIFICATE;
+	req.get_certificate = &m;
+	return rpc(s, slug, &req);
+}
+
 static Triad__V1__Response *
 revoke_cert(Sess *s, const char *who, const char *reason)
 {
@@ -326,7 +338,8 @@ test_issue_verify_tamper_revoke(void **state)
 	mk_part(&anna, "Anna Certificaat");
 	advance(&anna, TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_COMPLETED);
 
-	Triad__V1__Response *r = issue(&op, anna.email);
+	/* Issued by the completion itself. */
+	Triad__V1__Response *r = issued(&op, anna.email);
 	expect_status(r, CODE(OK), NULL, NULL);
 	const Triad__V1__Certificate *c = r->certificate;
 	assert_int_equal(c->status, TRIAD__V1__CERTIFICATE_STATUS__CERTIFICATE_STATUS_VALID);
@@ -457,6 +470,62 @@ test_issue_verify_tamper_revoke(void **state)
 	free(anna.enrollment);
 }
 
+/*
+ * A completion sent again with the same idempotency key gets its first
+ * answer, certificate included, and issues no second one; the completion
+ * and its certificate are audited once, under the completing request.
+ */
+static void
+test_completion_done_once(void **state)
+{
+	Part kees;
+	char rid[32];
+
+	mk_part(&kees, "Kees Eenmaal");
+	advance(&kees, TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_ACTIVE);
+	REQ(req);
+	Triad__V1__TransitionEnrollmentRequest m = TRIAD__V1__TRANSITION_ENROLLMENT_REQUEST__INIT;
+	m.id = kees.email;
+	m.status = TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_COMPLETED;
+	req.body_case = TRIAD__V1__REQUEST__BODY_TRANSITION_ENROLLMENT;
+	req.transition_enrollment = &m;
+	char key[128];
+	/* Keys are kept a while: one of this run's. */
+	snprintf(key, sizeof key, "complete-%s", kees.enrollment);
+	req.idempotency_key = key;
+	Triad__V1__Response *r1 = rpc(&op, slug, &req);
+	expect_status(r1, CODE(OK), NULL, NULL);
+	expect_contains(r1->status->message, "completed; certificate urn:uuid:");
+	assert_int_equal(r1->enrollment->status,
+			 TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_COMPLETED);
+	snprintf(rid, sizeof rid, "%llu", (unsigned long long)req.id);
+	Triad__V1__Response *r2 = rpc(&op, slug, &req);
+	expect_status(r2, CODE(OK), NULL, NULL);
+	assert_string_equal(r2->status->message, r1->status->message);
+	assert_string_equal(r2->enrollment->id, r1->enrollment->id);
+	rpc_free(r1);
+	rpc_free(r2);
+	char *n = owner_sql("SELECT count(*) FROM certificate WHERE enrollment_id = $1",
+			    kees.enrollment, NULL, NULL);
+	assert_string_equal(n, "1");
+	free(n);
+	n = owner_sql("SELECT string_agg(action, ',' ORDER BY id) FROM audit_event"
+		      " WHERE request_id = $1::numeric AND resource_id IN ($2,"
+		      " (SELECT id::text FROM certificate WHERE enrollment_id::text = $2))",
+		      rid, kees.enrollment, NULL);
+	expect_contains(n, "enrollment.completed");
+	expect_contains(n, "certificate.issue");
+	free(n);
+	/* Partners hear of the certificate as of any issue. */
+	n = owner_sql("SELECT count(*) FROM domain_event d JOIN certificate c ON c.id = d.aggregate_id"
+		      " WHERE c.enrollment_id = $1 AND d.type = 'certificate.issued'",
+		      kees.enrollment, NULL, NULL);
+	assert_string_equal(n, "1");
+	free(n);
+	free(kees.person);
+	free(kees.enrollment);
+}
+
 /* An enrollment that is not completed gets no certificate, and says why. */
 static void
 test_not_completed(void **state)
@@ -503,7 +572,7 @@ test_who(void **state)
 	expect_status_free(rotate(&ps), CODE(PERMISSION_DENIED), NULL, NULL);
 	expect_status_free(rotate(&ls), CODE(PERMISSION_DENIED), NULL, NULL);
 
-	Triad__V1__Response *r = issue(&op, carla.email);
+	Triad__V1__Response *r = issued(&op, carla.email);
 	expect_status(r, CODE(OK), NULL, NULL);
 	char *id = test_strdup(r->certificate->id);
 	rpc_free(r);
@@ -555,7 +624,7 @@ test_rotation(void **state)
 
 	mk_part(&dirk, "Dirk Voor");
 	advance(&dirk, TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_COMPLETED);
-	Triad__V1__Response *r = issue(&op, dirk.email);
+	Triad__V1__Response *r = issued(&op, dirk.email);
 	expect_status(r, CODE(OK), NULL, NULL);
 	char *old_jwt = test_strdup(r->certificate->jwt);
 	char *old_kid = test_strdup(r->certificate->kid);
@@ -570,7 +639,7 @@ test_rotation(void **state)
 
 	mk_part(&eva, "Eva Na");
 	advance(&eva, TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_COMPLETED);
-	r = issue(&op, eva.email);
+	r = issued(&op, eva.email);
 	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->certificate->kid, new_kid);
 	char *new_jwt = test_strdup(r->certificate->jwt);
@@ -671,14 +740,20 @@ test_es256(void **state)
 	char *enrollment = test_strdup(r->enrollment->id);
 	rpc_free(r);
 	for (int st = TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_INTAKE_PLANNED;
-	     st <= TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_COMPLETED; st++)
+	     st < TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_COMPLETED; st++)
 		expect_status_free(move_enrollment(&s, other, enrollment, st), CODE(OK), NULL, NULL);
+	/* The completion issues it, and says so. */
+	r = move_enrollment(&s, other, enrollment,
+			    TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_COMPLETED);
+	expect_status(r, CODE(OK), NULL, NULL);
+	expect_contains(r->status->message, "issued, signed with key");
+	rpc_free(r);
 
 	REQ(req);
-	Triad__V1__IssueCertificateRequest m = TRIAD__V1__ISSUE_CERTIFICATE_REQUEST__INIT;
-	m.participant = femail;
-	req.body_case = TRIAD__V1__REQUEST__BODY_ISSUE_CERTIFICATE;
-	req.issue_certificate = &m;
+	Triad__V1__GetCertificateRequest m = TRIAD__V1__GET_CERTIFICATE_REQUEST__INIT;
+	m.certificate = femail;
+	req.body_case = TRIAD__V1__REQUEST__BODY_GET_CERTIFICATE;
+	req.get_certificate = &m;
 	r = rpc(&s, other, &req);
 	expect_status(r, CODE(OK), NULL, NULL);
 	assert_string_equal(r->certificate->alg, "ES256");
@@ -713,7 +788,29 @@ test_no_key_file(void **state)
 	Sess s = sess_open(e.addr, test_token());
 	Triad__V1__Response *r = issue(&s, "x@example.org");
 	expect_fail(r, CODE(FAILED_PRECONDITION), "no credential_key_file", NULL);
+	/* A completion on it is done, without a certificate, and says why. */
+	Part ida;
+	mk_part(&ida, "Ida Zondersleutel");
+	for (int st = TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_INTAKE_PLANNED;
+	     st <= TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_COMPLETED; st++) {
+		r = move_enrollment(&s, slug, ida.enrollment, st);
+		expect_status(r, CODE(OK), NULL, NULL);
+		assert_int_equal(r->enrollment->status, st);
+		if (st == TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_COMPLETED)
+			expect_contains(r->status->message,
+					"no certificate was issued: this server cannot sign");
+		rpc_free(r);
+	}
+	r = issued(&op, ida.email);
+	expect_fail(r, CODE(NOT_FOUND), NULL, NULL);
 	sess_close(&s);
+	/* A server that can sign issues it afterwards. */
+	r = issue(&op, ida.email);
+	expect_status(r, CODE(OK), NULL, NULL);
+	assert_string_equal(r->certificate->participant_email, ida.email);
+	rpc_free(r);
+	free(ida.person);
+	free(ida.enrollment);
 	/* 503 until the published set is read, then 404 for an unknown name. */
 	uint64_t deadline = ms_now() + 10000;
 	int status;
@@ -732,8 +829,18 @@ test_client(void **state)
 	char out[65536], args[512];
 
 	mk_part(&gijs, "Gijs Client");
-	advance(&gijs, TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_COMPLETED);
+	advance(&gijs, TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_ACTIVE);
+	/* Completing through the client issues it, and says so. */
+	snprintf(args, sizeof args, "--institution %s enrollment move %s completed", slug,
+		 gijs.enrollment);
+	triad_cli_ok(d.addr, test_token(), args, out, sizeof out);
+	expect_contains(out, "completed; certificate urn:uuid:");
+	expect_contains(out, "issued, signed with key");
+	/* A second issue is refused while it is valid. */
 	snprintf(args, sizeof args, "--institution %s certificate issue %s", slug, gijs.email);
+	assert_int_equal(triad_cli(d.addr, test_token(), args, out, sizeof out), 1);
+	expect_contains(out, "valid certificate already");
+	snprintf(args, sizeof args, "--institution %s certificate show %s", slug, gijs.email);
 	triad_cli_ok(d.addr, test_token(), args, out, sizeof out);
 	expect_contains(out, "Certificate of ");
 	expect_contains(out, "status       valid");
@@ -788,7 +895,7 @@ test_reload_keeps_key(void **state)
 
 	mk_part(&hans, "Hans Herladen");
 	advance(&hans, TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_COMPLETED);
-	Triad__V1__Response *r = issue(&op, hans.email);
+	Triad__V1__Response *r = issued(&op, hans.email);
 	expect_status(r, CODE(OK), NULL, NULL);
 	rpc_free(r);
 
@@ -803,6 +910,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_issue_verify_tamper_revoke),
+		cmocka_unit_test(test_completion_done_once),
 		cmocka_unit_test(test_not_completed),
 		cmocka_unit_test(test_who),
 		cmocka_unit_test(test_rotation),
