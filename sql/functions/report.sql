@@ -234,32 +234,33 @@ outc AS (
 -- is with each corrected result taken as it was before its first
 -- correction.
 first AS MATERIALIZED (
-    SELECT i.enrollment_id, i.assignment_id,
-           bool_and(CASE WHEN NOT EXISTS (SELECT 1 FROM assessment_correction k
-                                           WHERE k.institution_id = x.institution_id
-                                             AND k.assessment_id = x.id)
-                         THEN x.passed
-                         ELSE NOT EXISTS (
-                             SELECT 1 FROM assessment_result r
-                              WHERE r.institution_id = x.institution_id
-                                AND r.assessment_id = x.id
-                                AND NOT coalesce(
-                                    (SELECT triad_result_passes(st.s, k.previous)
-                                       FROM assessment_correction k
-                                      WHERE k.institution_id = r.institution_id
-                                        AND k.assessment_id = r.assessment_id
-                                        AND k.outcome_id = r.outcome_id
-                                      ORDER BY k.corrected_at, k.id LIMIT 1),
-                                    r.passed)) END) AS passed
-      FROM assignment_instance i
-      JOIN enr e ON e.id = i.enrollment_id
-      JOIN assessment x ON x.institution_id = i.institution_id AND x.instance_id = i.id
-                       AND x.status = 'released'
-     CROSS JOIN (SELECT triad_assessment_setting(p_programme) AS s) st
-     WHERE i.institution_id = triad_tenant()
-       AND x.released_at = (SELECT min(x1.released_at) FROM assessment x1
-                             WHERE x1.institution_id = i.institution_id
-                               AND x1.instance_id = i.id AND x1.status = 'released')
+    SELECT y.enrollment_id, y.assignment_id, bool_and(y.passed) AS passed
+      FROM (SELECT i.enrollment_id, i.assignment_id, x.released_at,
+                   min(x.released_at) OVER (PARTITION BY x.instance_id) AS first_at,
+                   CASE WHEN k.assessment_id IS NULL THEN x.passed
+                        ELSE NOT EXISTS (
+                            SELECT 1 FROM assessment_result r
+                             WHERE r.institution_id = x.institution_id
+                               AND r.assessment_id = x.id
+                               AND NOT coalesce(
+                                   (SELECT triad_result_passes(st.s, k1.previous)
+                                      FROM assessment_correction k1
+                                     WHERE k1.institution_id = r.institution_id
+                                       AND k1.assessment_id = r.assessment_id
+                                       AND k1.outcome_id = r.outcome_id
+                                     ORDER BY k1.corrected_at, k1.id LIMIT 1),
+                                   r.passed)) END AS passed
+              FROM assignment_instance i
+              JOIN enr e ON e.id = i.enrollment_id
+              JOIN assessment x ON x.institution_id = i.institution_id AND x.instance_id = i.id
+                               AND x.status = 'released'
+              -- Only a corrected assessment is looked at more closely.
+              LEFT JOIN (SELECT DISTINCT k.assessment_id FROM assessment_correction k
+                          WHERE k.institution_id = triad_tenant()) k
+                     ON k.assessment_id = x.id
+             CROSS JOIN (SELECT triad_assessment_setting(p_programme) AS s) st
+             WHERE i.institution_id = triad_tenant()) y
+     WHERE y.released_at = y.first_at
      GROUP BY 1, 2),
 ftp AS (
     SELECT f.enrollment_id, count(*) AS assessed, count(*) FILTER (WHERE f.passed) AS passed
