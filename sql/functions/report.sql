@@ -199,26 +199,29 @@ hrs AS (
       LEFT JOIN hours_entry h ON h.institution_id = pl.institution_id AND h.placement_id = pl.id
      WHERE pl.institution_id = triad_tenant()
      GROUP BY 1),
+-- The released assessments of the programme's enrollments: one pass over
+-- assessment and assignment_instance for the figures below.
+asr AS MATERIALIZED (
+    SELECT e.person_id, i.enrollment_id, i.assignment_id, x.id AS assessment_id,
+           x.instance_id, x.passed, x.released_at
+      FROM assessment x
+      JOIN assignment_instance i ON i.institution_id = x.institution_id AND i.id = x.instance_id
+      JOIN enr e ON e.id = i.enrollment_id
+     WHERE x.institution_id = triad_tenant() AND x.status = 'released'),
 -- The programme's learning outcomes each participant achieved, by a
--- released passing result of an assessment (of any of her enrollments, as
--- the transcript counts it) or else by validated prior learning.
+-- released passing result of an assessment (as her transcript counts
+-- them) or else by validated prior learning.
 outc AS (
     SELECT y.person_id, count(*) FILTER (WHERE y.assessed) AS by_assessment,
            count(*) FILTER (WHERE NOT y.assessed) AS by_validation
       FROM (SELECT x.person_id, x.outcome_id, bool_or(x.assessed) AS assessed
-              FROM (SELECT en.person_id, r.outcome_id, true AS assessed
+              FROM (SELECT a.person_id, r.outcome_id, true AS assessed
                       FROM assessment_result r
+                      JOIN asr a ON a.assessment_id = r.assessment_id
                       JOIN learning_outcome o ON o.institution_id = r.institution_id
                                              AND o.id = r.outcome_id
-                      JOIN assessment x ON x.institution_id = r.institution_id
-                                       AND x.id = r.assessment_id
-                      JOIN assignment_instance i ON i.institution_id = x.institution_id
-                                                AND i.id = x.instance_id
-                      JOIN enrollment en ON en.institution_id = i.institution_id
-                                        AND en.id = i.enrollment_id
                      WHERE r.institution_id = triad_tenant() AND o.programme_id = p_programme
-                       AND x.status = 'released' AND r.passed
-                       AND en.person_id IN (SELECT person_id FROM enr)
+                       AND r.passed
                     UNION ALL
                     SELECT c.person_id, c.outcome_id, false
                       FROM prior_learning_claim c
@@ -228,6 +231,22 @@ outc AS (
                        AND o.programme_id = p_programme) x
              GROUP BY 1, 2) y
      GROUP BY 1),
+-- Each result's first correction, with whether the result it replaced
+-- passed; and each corrected assessment as it was released.
+corr AS (
+    SELECT DISTINCT ON (k.assessment_id, k.outcome_id) k.assessment_id, k.outcome_id,
+           triad_result_passes(st.s, k.previous) AS passed
+      FROM assessment_correction k
+     CROSS JOIN (SELECT triad_assessment_setting(p_programme) AS s) st
+     WHERE k.institution_id = triad_tenant()
+     ORDER BY k.assessment_id, k.outcome_id, k.corrected_at, k.id),
+orig AS (
+    SELECT r.assessment_id, bool_and(coalesce(c.passed, r.passed)) AS passed
+      FROM assessment_result r
+      JOIN (SELECT DISTINCT assessment_id FROM corr) ca ON ca.assessment_id = r.assessment_id
+      LEFT JOIN corr c ON c.assessment_id = r.assessment_id AND c.outcome_id = r.outcome_id
+     WHERE r.institution_id = triad_tenant()
+     GROUP BY 1),
 -- Each assignment of an enrollment with a released result, and whether
 -- its first released result passed: every assessment released first (the
 -- two of four eyes are released together) passed as it was released, that
@@ -235,31 +254,10 @@ outc AS (
 -- correction.
 first AS MATERIALIZED (
     SELECT y.enrollment_id, y.assignment_id, bool_and(y.passed) AS passed
-      FROM (SELECT i.enrollment_id, i.assignment_id, x.released_at,
-                   min(x.released_at) OVER (PARTITION BY x.instance_id) AS first_at,
-                   CASE WHEN k.assessment_id IS NULL THEN x.passed
-                        ELSE NOT EXISTS (
-                            SELECT 1 FROM assessment_result r
-                             WHERE r.institution_id = x.institution_id
-                               AND r.assessment_id = x.id
-                               AND NOT coalesce(
-                                   (SELECT triad_result_passes(st.s, k1.previous)
-                                      FROM assessment_correction k1
-                                     WHERE k1.institution_id = r.institution_id
-                                       AND k1.assessment_id = r.assessment_id
-                                       AND k1.outcome_id = r.outcome_id
-                                     ORDER BY k1.corrected_at, k1.id LIMIT 1),
-                                   r.passed)) END AS passed
-              FROM assignment_instance i
-              JOIN enr e ON e.id = i.enrollment_id
-              JOIN assessment x ON x.institution_id = i.institution_id AND x.instance_id = i.id
-                               AND x.status = 'released'
-              -- Only a corrected assessment is looked at more closely.
-              LEFT JOIN (SELECT DISTINCT k.assessment_id FROM assessment_correction k
-                          WHERE k.institution_id = triad_tenant()) k
-                     ON k.assessment_id = x.id
-             CROSS JOIN (SELECT triad_assessment_setting(p_programme) AS s) st
-             WHERE i.institution_id = triad_tenant()) y
+      FROM (SELECT a.enrollment_id, a.assignment_id, a.released_at,
+                   min(a.released_at) OVER (PARTITION BY a.instance_id) AS first_at,
+                   coalesce(o.passed, a.passed) AS passed
+              FROM asr a LEFT JOIN orig o ON o.assessment_id = a.assessment_id) y
      WHERE y.released_at = y.first_at
      GROUP BY 1, 2),
 ftp AS (
