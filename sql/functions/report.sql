@@ -458,13 +458,16 @@ SELECT f.figure, a.kind, a.name, a.name, f.v, f.c, f.n::int, f.note, a.org_id
                     'certificates_issued')
 UNION ALL
 -- ---- first-time pass rate per assignment ----
+-- In the programme's order: by semester, else by its module's place.
 SELECT 'first_time_pass_rate', 'assignment', asg.code,
-       lpad(coalesce(asg.semester, 99)::text, 2, '0') || asg.code,
+       lpad(coalesce(asg.semester, 0)::text, 2, '0')
+           || lpad(coalesce(mo.sequence, 999)::text, 3, '0') || asg.code,
        round(count(*) FILTER (WHERE f.passed)::numeric / count(*), 3), count(*),
        count(DISTINCT f.enrollment_id)::int, '', NULL
   FROM first f
   JOIN assignment asg ON asg.institution_id = triad_tenant() AND asg.id = f.assignment_id
- GROUP BY asg.code, asg.semester
+  LEFT JOIN module mo ON mo.institution_id = asg.institution_id AND mo.id = asg.module_id
+ GROUP BY asg.code, asg.semester, mo.sequence
 UNION ALL
 -- Hours committed: an organisation's, not a person's.
 SELECT 'hours_committed', a.kind, a.name, a.name,
