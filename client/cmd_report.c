@@ -289,7 +289,7 @@ static const CliOption report_return_options[] = {
 static const Command report_return = {
 	.name = "return",
 	.summary = "The return ('rendement') of a programme: participants, attendance, "
-		   "workplace, communities",
+		   "workplace, communities, assessment",
 	.usage = "--programme CODE [--cohort NAME] [--min-group N] [--html FILE]",
 	.description =
 		"Figures per programme, per cohort and per employer organisation; each\n"

@@ -445,6 +445,53 @@ chart_feedback(FILE *out, const Triad__V1__ReturnReport *r)
 	fputs("</tbody></table></details>\n</figure>\n", out);
 }
 
+/* Learning outcomes achieved by assessment against by prior learning, per
+ * cohort and for the programme; and the first-time pass rate per
+ * assignment. */
+static void
+chart_assessment(FILE *out, const Triad__V1__ReturnReport *r)
+{
+	Bar bars[MAX_BARS];
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_figures && n < MAX_BARS; i++) {
+		Fig *f = r->figures[i];
+		if (strcmp(f->figure, "outcomes_by_assessment") == 0 &&
+		    strcmp(f->group_kind, "employer") != 0)
+			bars[n++] = (Bar){strcmp(f->group_kind, "programme") == 0 ? "Whole programme"
+										: f->group,
+					  f, find(r, "outcomes_by_validation", f->group_kind, f->group)};
+	}
+	fputs("<figure>\n<figcaption>Learning outcomes achieved by assessment against by prior "
+	      "learning</figcaption>\n", out);
+	chart_bars(out, "outcomes",
+		   "Learning outcomes achieved by assessment against by prior learning",
+		   "For the whole programme and each cohort: the learning outcomes its participants "
+		   "achieved by a released, passing assessment, and those achieved by validated "
+		   "prior learning only. The table below gives the numbers.",
+		   bars, n, "by assessment", "by prior learning only", 0, NULL);
+	data_table(out, "Learning outcomes achieved", bars, n, "By assessment",
+		   "By prior learning only");
+	fputs("</figure>\n", out);
+
+	n = 0;
+	for (size_t i = 0; i < r->n_figures && n < MAX_BARS; i++) {
+		Fig *f = r->figures[i];
+		if (strcmp(f->figure, "first_time_pass_rate") == 0 &&
+		    strcmp(f->group_kind, "assignment") == 0)
+			bars[n++] = (Bar){f->group, f, NULL};
+	}
+	if (n == 0)
+		return;
+	fputs("<figure>\n<figcaption>First-time pass rate per assignment</figcaption>\n", out);
+	chart_bars(out, "firstpass", "First-time pass rate per assignment",
+		   "For each assignment: the share of participants with a released result whose "
+		   "first released result passed. An assignment with results for fewer persons "
+		   "than the minimum is suppressed. The table below gives the numbers.",
+		   bars, n, NULL, NULL, 0, NULL);
+	data_table(out, "First-time pass rate per assignment", bars, n, "Passed first time", NULL);
+	fputs("</figure>\n", out);
+}
+
 /* ---- the report ---- */
 
 static void
@@ -611,6 +658,7 @@ report_html_write(FILE *out, const Triad__V1__ReturnReport *r)
 		chart_completion(out, r);
 		chart_hours(out, r);
 		chart_feedback(out, r);
+		chart_assessment(out, r);
 	} else {
 		glance(out, r);
 		fputs("<h2 id=\"charts\">Charts</h2>\n", out);

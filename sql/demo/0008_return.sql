@@ -150,6 +150,15 @@ BEGIN
     END IF;
     SELECT id::text INTO v_assessor FROM person WHERE email = 'bea.beoordeel@fontys-toets.example';
 
+    -- ---- the assignments: one per module, assessing its learning outcome ----
+    PERFORM triad_assignment_create(v_prog, m.code, 'Praktijkopdracht ' || m.name,
+                                    'Een opdracht in de eigen zorgpraktijk die de leeruitkomst '
+                                    || 'van de module aantoont.', m.id, NULL, '', 'assignment',
+                                    NULL, ARRAY[x.outcome], 0)
+       FROM (VALUES ('LEI', 'LU1'), ('ONZ', 'LU2'), ('INN', 'LU3'), ('SAM', 'LU4'),
+                    ('AFS', 'LU5')) AS x (code, outcome)
+       JOIN module m ON m.programme_id = v_prog AND m.code = x.code;
+
     -- ---- the cohorts, their runs, the participants ----
     FOR co IN SELECT * FROM (VALUES
         ('MiZ 2024', '2024-09-01', '2026-08-31'), ('MiZ 2025', '2025-09-01', '2027-08-31')
@@ -178,6 +187,32 @@ BEGIN
             FOREACH m IN ARRAY r.modules LOOP
                 PERFORM triad_module_complete(v_id, (SELECT id FROM module
                                                       WHERE programme_id = v_prog AND code = m), 0);
+                -- The module's assignment, assessed by Bea and released. Three
+                -- did not pass at first (a mark below 5.5) and passed the
+                -- resit, recorded as a correction.
+                PERFORM triad_submission_add('MiZ/' || m, v_id, 'Praktijkopdracht ' || m,
+                           'Verslag van de opdracht in de eigen zorgpraktijk.', r.person::text, 0);
+                PERFORM triad_assessment_record('MiZ/' || m, v_id,
+                           ARRAY[(SELECT o.code FROM learning_outcome o
+                                    JOIN assignment_outcome ao ON ao.outcome_id = o.id
+                                    JOIN assignment a ON a.id = ao.assignment_id
+                                   WHERE a.programme_id = v_prog AND a.code = m)
+                                 || '=' || CASE WHEN (r.seq, r.cohort, m) IN
+                                                     ((2, 'MiZ 2024', 'ONZ'), (7, 'MiZ 2024', 'INN'),
+                                                      (5, 'MiZ 2025', 'LEI'))
+                                                THEN '5' ELSE '7' END],
+                           'De opdracht is beoordeeld op de leeruitkomst van de module.',
+                           ARRAY['submission'], v_assessor, 0);
+                PERFORM triad_assessment_release('MiZ/' || m, v_id, 0);
+                IF (r.seq, r.cohort, m) IN ((2, 'MiZ 2024', 'ONZ'), (7, 'MiZ 2024', 'INN'),
+                                            (5, 'MiZ 2025', 'LEI')) THEN
+                    PERFORM triad_assessment_correct('MiZ/' || m, v_id,
+                               (SELECT o.code FROM learning_outcome o
+                                  JOIN assignment_outcome ao ON ao.outcome_id = o.id
+                                  JOIN assignment a ON a.id = ao.assignment_id
+                                 WHERE a.programme_id = v_prog AND a.code = m),
+                               '6.5', 'Herkansing voldoende.', 0);
+                END IF;
             END LOOP;
             -- Validation of prior learning, decided by the assessor.
             FOREACH m IN ARRAY r.validated LOOP

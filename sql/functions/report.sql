@@ -70,7 +70,15 @@ CREATE OR REPLACE FUNCTION triad_report_figure_defs()
         ('communities', 'alumni', 6, 'Alumni', 'persons', true),
         ('communities', 'alumni_coaching', 7, 'Alumni who coach', 'persons', true),
         ('communities', 'alumni_presenting', 8, 'Alumni who present', 'persons', true),
-        ('communities', 'alumni_ambassadors', 9, 'Alumni who are ambassadors', 'persons', true)
+        ('communities', 'alumni_ambassadors', 9, 'Alumni who are ambassadors', 'persons', true),
+        ('assessment', 'outcomes_by_assessment', 1,
+         'Learning outcomes achieved by assessment', 'count', true),
+        ('assessment', 'outcomes_by_validation', 2,
+         'Learning outcomes achieved by validated prior learning only', 'count', true),
+        ('assessment', 'first_time_pass_rate', 3, 'Passed at the first released result', 'rate',
+         true),
+        ('assessment', 'certificates_issued', 4, 'Certificates issued (not revoked)', 'persons',
+         true)
       ) AS v (section, figure, ord, label, unit, persons)
 $$;
 
@@ -191,6 +199,74 @@ hrs AS (
       LEFT JOIN hours_entry h ON h.institution_id = pl.institution_id AND h.placement_id = pl.id
      WHERE pl.institution_id = triad_tenant()
      GROUP BY 1),
+-- The released assessments of the programme's enrollments: one pass over
+-- assessment and assignment_instance for the figures below.
+asr AS MATERIALIZED (
+    SELECT e.person_id, i.enrollment_id, i.assignment_id, x.id AS assessment_id,
+           x.instance_id, x.passed, x.released_at
+      FROM assessment x
+      JOIN assignment_instance i ON i.institution_id = x.institution_id AND i.id = x.instance_id
+      JOIN enr e ON e.id = i.enrollment_id
+     WHERE x.institution_id = triad_tenant() AND x.status = 'released'),
+-- The programme's learning outcomes each participant achieved, by a
+-- released passing result of an assessment (as her transcript counts
+-- them) or else by validated prior learning.
+outc AS (
+    SELECT y.person_id, count(*) FILTER (WHERE y.assessed) AS by_assessment,
+           count(*) FILTER (WHERE NOT y.assessed) AS by_validation
+      FROM (SELECT x.person_id, x.outcome_id, bool_or(x.assessed) AS assessed
+              FROM (SELECT a.person_id, r.outcome_id, true AS assessed
+                      FROM assessment_result r
+                      JOIN asr a ON a.assessment_id = r.assessment_id
+                      JOIN learning_outcome o ON o.institution_id = r.institution_id
+                                             AND o.id = r.outcome_id
+                     WHERE r.institution_id = triad_tenant() AND o.programme_id = p_programme
+                       AND r.passed
+                    UNION ALL
+                    SELECT c.person_id, c.outcome_id, false
+                      FROM prior_learning_claim c
+                      JOIN learning_outcome o ON o.institution_id = c.institution_id
+                                             AND o.id = c.outcome_id
+                     WHERE c.institution_id = triad_tenant() AND c.status = 'validated'
+                       AND o.programme_id = p_programme) x
+             GROUP BY 1, 2) y
+     GROUP BY 1),
+-- Each result's first correction, with whether the result it replaced
+-- passed; and each corrected assessment as it was released.
+corr AS (
+    SELECT DISTINCT ON (k.assessment_id, k.outcome_id) k.assessment_id, k.outcome_id,
+           triad_result_passes(st.s, k.previous) AS passed
+      FROM assessment_correction k
+     CROSS JOIN (SELECT triad_assessment_setting(p_programme) AS s) st
+     WHERE k.institution_id = triad_tenant()
+     ORDER BY k.assessment_id, k.outcome_id, k.corrected_at, k.id),
+orig AS (
+    SELECT r.assessment_id, bool_and(coalesce(c.passed, r.passed)) AS passed
+      FROM assessment_result r
+      JOIN (SELECT DISTINCT assessment_id FROM corr) ca ON ca.assessment_id = r.assessment_id
+      LEFT JOIN corr c ON c.assessment_id = r.assessment_id AND c.outcome_id = r.outcome_id
+     WHERE r.institution_id = triad_tenant()
+     GROUP BY 1),
+-- Each assignment of an enrollment with a released result, and whether
+-- its first released result passed: every assessment released first (the
+-- two of four eyes are released together) passed as it was released, that
+-- is with each corrected result taken as it was before its first
+-- correction.
+first AS MATERIALIZED (
+    SELECT y.enrollment_id, y.assignment_id, bool_and(y.passed) AS passed
+      FROM (SELECT a.enrollment_id, a.assignment_id, a.released_at,
+                   min(a.released_at) OVER (PARTITION BY a.instance_id) AS first_at,
+                   coalesce(o.passed, a.passed) AS passed
+              FROM asr a LEFT JOIN orig o ON o.assessment_id = a.assessment_id) y
+     WHERE y.released_at = y.first_at
+     GROUP BY 1, 2),
+ftp AS (
+    SELECT f.enrollment_id, count(*) AS assessed, count(*) FILTER (WHERE f.passed) AS passed
+      FROM first f GROUP BY 1),
+-- Enrollments with a certificate that is not revoked.
+cert AS (
+    SELECT DISTINCT ct.enrollment_id FROM certificate ct JOIN enr e ON e.id = ct.enrollment_id
+     WHERE ct.institution_id = triad_tenant() AND ct.revoked_at IS NULL),
 pe AS MATERIALIZED (
     SELECT e.id, e.status,
            e.status IN ('admitted', 'active', 'completed') AS started,
@@ -210,13 +286,20 @@ pe AS MATERIALIZED (
            hrs.enrollment_id IS NOT NULL AS placed,
            e.hours_per_week, e.blocked_reason IS NOT NULL AS blocked,
            e.blocked_reason IS NULL AND e.block_resolution IS NOT NULL AS block_resolved,
-           e.employer_id IS NOT NULL AS employed, e.consent_level
+           e.employer_id IS NOT NULL AS employed, e.consent_level,
+           coalesce(outc.by_assessment, 0) AS outcomes_assessed,
+           coalesce(outc.by_validation, 0) AS outcomes_validated,
+           coalesce(ftp.assessed, 0) AS first_assessed, coalesce(ftp.passed, 0) AS first_passed,
+           cert.enrollment_id IS NOT NULL AS certified
       FROM enr e
       LEFT JOIN fb ON fb.enrollment_id = e.id
       LEFT JOIN mc ON mc.enrollment_id = e.id
       LEFT JOIN val ON val.person_id = e.person_id
       LEFT JOIN rel ON rel.enrollment_id = e.id
-      LEFT JOIN hrs ON hrs.enrollment_id = e.id),
+      LEFT JOIN hrs ON hrs.enrollment_id = e.id
+      LEFT JOIN outc ON outc.person_id = e.person_id
+      LEFT JOIN ftp ON ftp.enrollment_id = e.id
+      LEFT JOIN cert ON cert.enrollment_id = e.id),
 -- Requests with a due date that are answered or overdue, per enrollment.
 req AS (
     SELECT r.enrollment_id, count(*) AS due,
@@ -253,7 +336,12 @@ agg AS (
            count(pe.id) FILTER (WHERE pe.blocked) AS blocked,
            count(pe.id) FILTER (WHERE pe.block_resolved) AS block_resolved,
            sum(req.due) AS req_due, sum(req.on_time) AS req_on_time,
-           count(req.enrollment_id) AS req_persons
+           count(req.enrollment_id) AS req_persons,
+           sum(pe.outcomes_assessed) AS outcomes_assessed,
+           sum(pe.outcomes_validated) AS outcomes_validated,
+           sum(pe.first_assessed) AS first_assessed, sum(pe.first_passed) AS first_passed,
+           count(pe.id) FILTER (WHERE pe.first_assessed > 0) AS first_persons,
+           count(pe.id) FILTER (WHERE pe.certified) AS certified
       FROM groups gs
       LEFT JOIN grp g ON g.kind = gs.kind AND g.name = gs.name
                      AND g.org_id IS NOT DISTINCT FROM gs.org_id
@@ -352,12 +440,34 @@ SELECT f.figure, a.kind, a.name, a.name, f.v, f.c, f.n::int, f.note, a.org_id
            ELSE '' END),
      ('requests_on_time', coalesce(round(a.req_on_time / nullif(a.req_due, 0), 3), 0),
       coalesce(a.req_due, 0), a.req_persons,
-      CASE WHEN coalesce(a.req_due, 0) = 0 THEN 'no requests due yet' ELSE '' END)
+      CASE WHEN coalesce(a.req_due, 0) = 0 THEN 'no requests due yet' ELSE '' END),
+     ('outcomes_by_assessment', coalesce(a.outcomes_assessed, 0),
+      coalesce(a.outcomes_validated, 0), a.enrolled, ''),
+     ('outcomes_by_validation', coalesce(a.outcomes_validated, 0),
+      coalesce(a.outcomes_assessed, 0), a.enrolled, ''),
+     ('first_time_pass_rate',
+      coalesce(round(a.first_passed::numeric / nullif(a.first_assessed, 0), 3), 0),
+      coalesce(a.first_assessed, 0), a.first_persons,
+      CASE WHEN coalesce(a.first_assessed, 0) = 0 THEN 'no results released yet' ELSE '' END),
+     ('certificates_issued', a.certified, a.completed, a.enrolled, '')
      ) AS f (figure, v, c, n, note)
  WHERE a.kind <> 'employer'
     OR f.figure IN ('enrolled', 'active', 'completed', 'withdrawn',
                     'months_saved_by_prior_learning', 'hours_recorded',
-                    'internship_hours_verified', 'feedback_per_participant_month')
+                    'internship_hours_verified', 'feedback_per_participant_month',
+                    'certificates_issued')
+UNION ALL
+-- ---- first-time pass rate per assignment ----
+-- In the programme's order: by semester, else by its module's place.
+SELECT 'first_time_pass_rate', 'assignment', asg.code,
+       lpad(coalesce(asg.semester, 0)::text, 2, '0')
+           || lpad(coalesce(mo.sequence, 999)::text, 3, '0') || asg.code,
+       round(count(*) FILTER (WHERE f.passed)::numeric / count(*), 3), count(*),
+       count(DISTINCT f.enrollment_id)::int, '', NULL
+  FROM first f
+  JOIN assignment asg ON asg.institution_id = triad_tenant() AND asg.id = f.assignment_id
+  LEFT JOIN module mo ON mo.institution_id = asg.institution_id AND mo.id = asg.module_id
+ GROUP BY asg.code, asg.semester, mo.sequence
 UNION ALL
 -- Hours committed: an organisation's, not a person's.
 SELECT 'hours_committed', a.kind, a.name, a.name,

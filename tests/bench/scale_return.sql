@@ -23,7 +23,9 @@
 --   * a community of the cohort with 50 practice questions of the employers,
 --     30 products, 20 of them with the owner's feedback; 5 events of the
 --     programme with 200 registrations each;
---   * 100 alumni coaching (alumni-coach relations).
+--   * 100 alumni coaching (alumni-coach relations);
+--   * 2 assignments, every participant's work on both assessed and released
+--     (20,000 assessments), 10 % passed only at the resit (a correction).
 --
 -- Plain INSERT ... SELECT in one transaction, then VACUUM ANALYZE. Run again, it
 -- adds nothing (it looks for the first employer). Needs scale_feedback.sql first.
@@ -194,6 +196,61 @@ VACUUM ANALYZE practice_question;
 VACUUM ANALYZE product;
 VACUUM ANALYZE event_registration;
 VACUUM ANALYZE feedback;
+\endif
+
+-- Assessment: 2 assignments (of modules BM1 and BM2, assessing BO1 and BO2);
+-- every participant's work on both assessed by an assessor and released
+-- (20,000 assessments and results); 10 % did not pass at first and passed at
+-- the resit, recorded as a correction. A block of its own, so a database made
+-- before it gets it too.
+SELECT EXISTS (SELECT 1 FROM assignment WHERE institution_id = :'inst' AND code = 'BA1')
+    AS assessment_exists \gset
+\if :assessment_exists
+\echo 'scale_return: the assessment data exists; not generating again'
+\else
+\echo 'scale_return: generating assessments'
+BEGIN;
+SELECT set_config('triad.institution_id', :'inst', true);
+SELECT p.id AS prog FROM programme p WHERE p.institution_id = :'inst' AND p.code = 'BENCH' \gset
+SELECT coach_person_id AS assessor FROM coaching_relation WHERE institution_id = :'inst'
+ ORDER BY coach_person_id LIMIT 1 \gset
+INSERT INTO assignment (institution_id, programme_id, code, title, module_id, kind)
+SELECT :'inst', :'prog', 'BA' || g, 'Bench assignment ' || g, m.id, 'assignment'
+  FROM generate_series(1, 2) g
+  JOIN module m ON m.institution_id = :'inst' AND m.programme_id = :'prog' AND m.code = 'BM' || g;
+INSERT INTO assignment_outcome (institution_id, assignment_id, outcome_id)
+SELECT :'inst', a.id, o.id
+  FROM assignment a JOIN learning_outcome o ON o.institution_id = a.institution_id
+                                          AND o.programme_id = a.programme_id
+                                          AND o.code = 'BO' || substr(a.code, 3)
+ WHERE a.institution_id = :'inst' AND a.programme_id = :'prog';
+CREATE TEMP TABLE bench_i ON COMMIT DROP AS
+SELECT gen_random_uuid() AS id, gen_random_uuid() AS assessment_id, a.id AS assignment_id,
+       e.id AS enrollment_id, ao.outcome_id,
+       row_number() OVER (ORDER BY e.arrival, a.code) % 10 = 4 AS resit
+  FROM enrollment e
+  JOIN assignment a ON a.institution_id = e.institution_id AND a.programme_id = :'prog'
+  JOIN assignment_outcome ao ON ao.institution_id = a.institution_id AND ao.assignment_id = a.id
+ WHERE e.institution_id = :'inst';
+INSERT INTO assignment_instance (institution_id, id, assignment_id, enrollment_id, status)
+SELECT :'inst', id, assignment_id, enrollment_id, 'approved' FROM bench_i;
+INSERT INTO assessment (institution_id, id, instance_id, assessor_person_id, feedback, passed,
+                        status, recorded_at, released_at)
+SELECT :'inst', assessment_id, id, :'assessor', 'Bench feedback', true, 'released',
+       now() - interval '60 days', now() - interval '59 days'
+  FROM bench_i;
+INSERT INTO assessment_result (institution_id, assessment_id, outcome_id, result, passed)
+SELECT :'inst', assessment_id, outcome_id, 'sufficient', true FROM bench_i;
+INSERT INTO assessment_correction (institution_id, assessment_id, outcome_id, previous, result,
+                                   reason, corrected_at)
+SELECT :'inst', assessment_id, outcome_id, 'insufficient', 'sufficient', 'Bench resit',
+       now() - interval '30 days'
+  FROM bench_i WHERE resit;
+COMMIT;
+VACUUM ANALYZE assignment_instance;
+VACUUM ANALYZE assessment;
+VACUUM ANALYZE assessment_result;
+VACUUM ANALYZE assessment_correction;
 \endif
 
 SELECT (SELECT count(*) FROM enrollment WHERE institution_id = :'inst') AS participants,

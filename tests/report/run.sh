@@ -115,6 +115,21 @@ r = json.load(open(sys.argv[1]))
 #   presentation 6 of 7.
 # Alumni: the 5 who completed; coaching Carmen and Anouk = 2; presenting Carmen 1;
 #   ambassador Carmen 1.
+# Assessment (sql/demo/0008_return.sql: every completed module's assignment, LEI to AFS
+#   assessing LU1 to LU5, assessed with a 7 and released; Bart's ONZ, Gijs's INN and
+#   Lies's LEI first got a 5 (below the pass mark 5.5) and were corrected to 6.5):
+#   outcomes by assessment = modules completed: MiZ 2024 Anouk 4, Bart 5, Carmen 3,
+#   Daan 5, Eva 5, Floor 1, Gijs 3 = 26; MiZ 2025 7 x LEI = 7; MiZ 2026 0; total 33.
+#   outcomes by validation only = the validated above: Anouk 1, Carmen 2 (MiZ 2024: 3),
+#   Koen 1 (MiZ 2025), Ilse 1, Rachid 1 (MiZ 2026: 2) = 6.
+#   first-time pass: 33 pairs (participant, assignment), 3 failed first: 30 / 33 =
+#   0.909 over 14 persons; MiZ 2024 24 / 26 = 0.923; MiZ 2025 6 / 7 = 0.857; MiZ 2026
+#   no results. Per assignment: LEI 13 (Anouk, Bart, Daan, Eva, Floor, Gijs and the 7
+#   of MiZ 2025), Lies failed: 12 / 13 = 0.923; ONZ 5 (Bart, Carmen, Daan, Eva, Gijs),
+#   Bart failed: 0.8; INN 6 (Anouk, Bart, Carmen, Daan, Eva, Gijs), Gijs failed:
+#   5 / 6 = 0.833; AFS 5 (the five who completed): 1; SAM 4 (Anouk, Bart, Daan, Eva)
+#   < 5: suppressed.
+#   Certificates issued: none in the demo: 0 of 5 completed; the zorggroep 0 of 3.
 
 def fig(name, kind="programme", group=None):
     for f in r["figures"]:
@@ -179,6 +194,22 @@ want(fig("alumni"), 5)
 want(fig("alumni_coaching"), 2, 5)
 want(fig("alumni_presenting"), 1, 5)
 want(fig("alumni_ambassadors"), 1, 5)
+want(fig("outcomes_by_assessment"), 33, 6)
+want(fig("outcomes_by_validation"), 6, 33)
+want(fig("outcomes_by_assessment", "cohort", "MiZ 2024"), 26, 3)
+want(fig("outcomes_by_validation", "cohort", "MiZ 2026"), 2, 0)
+ft = fig("first_time_pass_rate")
+want(ft, 0.909, 33)
+if ft["group_size"] != 14:
+    bad.append(f"first_time_pass_rate over {ft['group_size']} persons, want 14")
+want(fig("first_time_pass_rate", "cohort", "MiZ 2024"), 0.923, 26)
+want(fig("first_time_pass_rate", "cohort", "MiZ 2025"), 0.857, 7)
+want(fig("first_time_pass_rate", "cohort", "MiZ 2026"), 0, 0)
+for code, v, n in [("LEI", 0.923, 13), ("ONZ", 0.8, 5), ("INN", 0.833, 6), ("AFS", 1, 5)]:
+    want(fig("first_time_pass_rate", "assignment", code), v, n)
+want(fig("first_time_pass_rate", "assignment", "SAM"), 0, 0, suppressed=True)
+want(fig("certificates_issued"), 0, 5)
+want(fig("certificates_issued", "employer", zg), 0, 3)
 # Suppressed means no number: the value and the group's size are not given away.
 for f in r["figures"]:
     if f["suppressed"] and (f["value"] != 0 or f["compare"] != 0 or f["group_size"] != 0
@@ -205,6 +236,10 @@ f = {x["figure"]: x for x in r["figures"]}
 assert f["enrolled"]["value"] == 8 and not f["enrolled"]["suppressed"], f["enrolled"]
 assert f["hours_recorded"]["value"] == 24 and f["hours_committed"]["value"] == 8, f
 assert f["products_evaluated"]["value"] == 1, f
+# Of the assessment section only the certificates, of its consenting participants.
+assert f["certificates_issued"]["value"] == 0 and f["certificates_issued"]["compare"] == 3, f
+assert not any(x["section"] == "assessment" and x["figure"] != "certificates_issued"
+               for x in r["figures"]), "results shown to the employer"
 print(f"ok: {len(r['figures'])} figures, all of Zorggroep Denkbeeldig")
 PY
 # A smaller minimum than the server's is not honoured; a larger one is.
@@ -285,7 +320,8 @@ prog = where.split()[1]
 assert f"Return of {prog}" in text, f"{where}: no heading"
 titles = [s["title"] for s in p.svgs]
 for chart in ["Progress funnel", "Time to completion against nominal",
-              "Hours a week committed against recorded, per employer", "Feedback over time"]:
+              "Hours a week committed against recorded, per employer", "Feedback over time",
+              "Learning outcomes achieved by assessment against by prior learning"]:
     assert chart in titles, f"{where}: no chart {chart!r} (charts: {titles})"
 for s in p.svgs:
     assert s["role"] == "img" and s["title"] and s["desc"], f"{where}: a chart without title or desc: {s}"
@@ -296,7 +332,9 @@ if where == "fontys MiZ":
     assert text.count("suppressed") >= 5, f"{where}: suppressed figures are not marked"
     for want in ["Months saved by validated prior learning", "Practice questions delivered",
                  "Practice questions evaluated", "Employers' hours a week committed",
-                 "Zorggroep Denkbeeldig", "suppressed: fewer than 5 persons"]:
+                 "Zorggroep Denkbeeldig", "suppressed: fewer than 5 persons",
+                 "Assessment", "Learning outcomes achieved by assessment",
+                 "Passed at the first released result", "Certificates issued (not revoked)"]:
         assert want in text, f"{where}: no {want!r}"
 print(f"ok: {where}: {len(p.svgs)} charts with title, desc and data table")
 PY
