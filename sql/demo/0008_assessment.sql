@@ -1,4 +1,4 @@
--- Demo data, part 9: assignments, assessments and completion rules
+-- Demo data, part 8: assignments, assessments and completion rules
 -- (seeds 002, 003 and 004), through the functions of assessment.sql, so it
 -- is checked and audited as a request would be.
 --
