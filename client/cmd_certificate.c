@@ -72,8 +72,11 @@ certificate_print(Client *c, const ProtobufCMessage *answer)
 		line(c, "revoked", m->revoked_at);
 		line(c, "reason", m->revocation_reason);
 	}
-	snprintf(buf, sizeof buf, "%g of %g ECTS", m->credits_earned, m->credits_available);
-	line(c, "credits", buf);
+	/* A certificate programme without ECTS (a masterclass series) has none to show. */
+	if (m->credits_available > 0 || m->credits_earned > 0) {
+		snprintf(buf, sizeof buf, "%g of %g ECTS", m->credits_earned, m->credits_available);
+		line(c, "credits", buf);
+	}
 	line(c, "credential", m->credential_id);
 	snprintf(buf, sizeof buf, "%s (%s)", m->kid, m->alg);
 	line(c, "signed with", buf);
