@@ -1243,3 +1243,68 @@ invite_and_redeem(Sess *s, const char *addr, const char *inst, const char *perso
 	rpc_free(r);
 	return token;
 }
+
+void
+make_employer(Sess *s, const char *addr, const char *stem, int n, Employer *e)
+{
+	char name[80], cname[64], code[16];
+	static int made;
+
+	assert_true(n >= 1 && n <= EMPLOYER_MAX);
+	memset(e, 0, sizeof *e);
+	make_institution(s, stem, "Employer", e->slug);
+	snprintf(code, sizeof code, "EMP%d", ++made);
+	e->programme = make_programme(s, e->slug, code, 0);
+	e->org = make_org(s, "Werkgever", TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_EMPLOYER);
+	e->machine = make_machine(s, e->slug, e->org, "hr-system", name);
+
+	Triad__V1__Request rc = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__CreateCohortRequest cc = TRIAD__V1__CREATE_COHORT_REQUEST__INIT;
+	Triad__V1__Cohort c = TRIAD__V1__COHORT__INIT;
+	test_unique(cname, sizeof cname, "Cohort");
+	c.programme_id = e->programme;
+	c.name = cname;
+	c.starts_on = "2026-10-26";
+	c.ends_on = "2028-04-30";
+	cc.cohort = &c;
+	rc.body_case = TRIAD__V1__REQUEST__BODY_CREATE_COHORT;
+	rc.create_cohort = &cc;
+	Triad__V1__Response *r = rpc_ok(s, e->slug, &rc);
+	e->cohort = test_strdup(r->cohort->id);
+	rpc_free(r);
+
+	for (e->n = 0; e->n < n; e->n++) {
+		char pname[80], email[128];
+		test_unique(pname, sizeof pname, "Employee");
+		snprintf(email, sizeof email, "%s@example.org", pname);
+		char *person = make_person(s, e->slug, pname, email);
+		Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+		Triad__V1__EnrollRequest m = TRIAD__V1__ENROLL_REQUEST__INIT;
+		m.person_id = person;
+		m.cohort_id = e->cohort;
+		m.employer_id = e->org;
+		m.hours_per_week = 4;
+		req.body_case = TRIAD__V1__REQUEST__BODY_ENROLL;
+		req.enroll = &m;
+		r = rpc_ok(s, e->slug, &req);
+		e->enr[e->n] = test_strdup(r->enrollment->id);
+		rpc_free(r);
+		e->tok[e->n] = invite_and_redeem(s, addr, e->slug, person,
+						 TRIAD__V1__ROLE__ROLE_PARTICIPANT, 0, NULL);
+		free(person);
+	}
+}
+
+void
+employer_free(Employer *e)
+{
+	for (int i = 0; i < e->n; i++) {
+		free(e->enr[i]);
+		free(e->tok[i]);
+	}
+	free(e->programme);
+	free(e->org);
+	free(e->cohort);
+	free(e->machine);
+	memset(e, 0, sizeof *e);
+}

@@ -273,6 +273,24 @@ char *make_org(Sess *s, const char *stem, Triad__V1__OrganisationKind kind);
  * returns its token (caller frees). */
 char *make_machine(Sess *s, const char *inst, const char *org, const char *stem, char name[80]);
 
+/*
+ * An employer and its people in a new institution (made by s, an operator,
+ * from stem): a programme, an employer organisation with a partner system
+ * of its own (its token in machine), a cohort, and n (at most EMPLOYER_MAX)
+ * employees enrolled in it by that employer, each with her enrollment id
+ * and a participant's token. No one has consented yet. Free with
+ * employer_free().
+ */
+#define EMPLOYER_MAX 4
+typedef struct Employer {
+	char slug[64];
+	char *programme, *org, *cohort, *machine;
+	char *enr[EMPLOYER_MAX], *tok[EMPLOYER_MAX];
+	int n;
+} Employer;
+void make_employer(Sess *s, const char *addr, const char *stem, int n, Employer *e);
+void employer_free(Employer *e);
+
 /* Asks, as the caller of s, to move enrollment id of inst to status to. */
 Triad__V1__Response *move_enrollment(Sess *s, const char *inst, const char *id,
 				     Triad__V1__EnrollmentStatus to);

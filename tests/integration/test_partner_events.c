@@ -385,49 +385,10 @@ static void
 test_organisation_stream_follows_consent(void **state)
 {
 	(void)state;
-	char slug[64], name[80], cname[64];
-	make_institution(&op, "orgstream", "Consent stream", slug);
-	char *prog = make_programme(&op, slug, "ORS1", 0);
-	char *org = make_org(&op, "Werkgever", TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_EMPLOYER);
-	char *machine = make_machine(&op, slug, org, "hr-stream", name);
-
-	REQ(rc);
-	Triad__V1__CreateCohortRequest cc = TRIAD__V1__CREATE_COHORT_REQUEST__INIT;
-	Triad__V1__Cohort c = TRIAD__V1__COHORT__INIT;
-	test_unique(cname, sizeof cname, "Stroom");
-	c.programme_id = prog;
-	c.name = cname;
-	c.starts_on = "2026-10-26";
-	c.ends_on = "2028-04-30";
-	cc.cohort = &c;
-	rc.body_case = TRIAD__V1__REQUEST__BODY_CREATE_COHORT;
-	rc.create_cohort = &cc;
-	Triad__V1__Response *r = rpc_ok(&op, slug, &rc);
-	char *cohort = test_strdup(r->cohort->id);
-	rpc_free(r);
-
-	/* Three employees: two consent, one does not. */
-	char *enr[3], *tok[3];
-	for (int i = 0; i < 3; i++) {
-		char pname[80], email[128];
-		test_unique(pname, sizeof pname, "Werknemer");
-		snprintf(email, sizeof email, "wn%d-%d-%d@example.org", i, (int)getpid(), ++uniq);
-		char *person = make_person(&op, slug, pname, email);
-		REQ(req);
-		Triad__V1__EnrollRequest m = TRIAD__V1__ENROLL_REQUEST__INIT;
-		m.person_id = person;
-		m.cohort_id = cohort;
-		m.employer_id = org;
-		m.hours_per_week = 4;
-		req.body_case = TRIAD__V1__REQUEST__BODY_ENROLL;
-		req.enroll = &m;
-		r = rpc_ok(&op, slug, &req);
-		enr[i] = test_strdup(r->enrollment->id);
-		rpc_free(r);
-		tok[i] = invite_and_redeem(&op, d.addr, slug, person,
-					   TRIAD__V1__ROLE__ROLE_PARTICIPANT, 0, NULL);
-		free(person);
-	}
+	Employer e;
+	make_employer(&op, d.addr, "orgstream", 3, &e);
+	const char *slug = e.slug;
+	char *org = e.org, *machine = e.machine, **enr = e.enr, **tok = e.tok;
 	Sess p0 = sess_open(d.addr, tok[0]), p1 = sess_open(d.addr, tok[1]);
 	set_consent(&p0, slug, enr[0], org, TRIAD__V1__CONSENT_LEVEL__CONSENT_LEVEL_PROGRESS);
 	set_consent(&p1, slug, enr[1], org, TRIAD__V1__CONSENT_LEVEL__CONSENT_LEVEL_FULL);
@@ -438,6 +399,7 @@ test_organisation_stream_follows_consent(void **state)
 	hr.next_id = 1000;
 	uint64_t sub = subscribe(&hr, slug);
 	int about[3] = {0, 0, 0};
+	Triad__V1__Response *r;
 	while (about[1] < 2) {   /* enrolled, consent given */
 		r = next_event(&hr, sub);
 		for (int i = 0; i < 3; i++)
@@ -492,14 +454,7 @@ test_organisation_stream_follows_consent(void **state)
 	sess_close(&hr);
 	sess_close(&p0);
 	sess_close(&p1);
-	for (int i = 0; i < 3; i++) {
-		free(enr[i]);
-		free(tok[i]);
-	}
-	free(cohort);
-	free(machine);
-	free(org);
-	free(prog);
+	employer_free(&e);
 }
 
 static int

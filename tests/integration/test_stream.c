@@ -465,50 +465,10 @@ static void
 test_organisation_sees_consenting_participants(void **state)
 {
 	(void)state;
-	char slug[64], name[80];
-	make_institution(&op, "org", "Consent", slug);
-	char *prog = make_programme(&op, slug, "ORG1", 0);
-	char *org = make_org(&op, "Gemeente", TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_EMPLOYER);
-	char *machine = make_machine(&op, slug, org, "hr-system", name);
-
-	REQ(rc);
-	Triad__V1__CreateCohortRequest cc = TRIAD__V1__CREATE_COHORT_REQUEST__INIT;
-	Triad__V1__Cohort c = TRIAD__V1__COHORT__INIT;
-	char cname[64];
-	test_unique(cname, sizeof cname, "Metropool");
-	c.programme_id = prog;
-	c.name = cname;
-	c.starts_on = "2026-10-26";
-	c.ends_on = "2028-04-30";
-	cc.cohort = &c;
-	rc.body_case = TRIAD__V1__REQUEST__BODY_CREATE_COHORT;
-	rc.create_cohort = &cc;
-	Triad__V1__Response *r = rpc_ok(&op, slug, &rc);
-	char *cohort = test_strdup(r->cohort->id);
-	rpc_free(r);
-
-	/* Two employees: one consents, one does not. */
-	char *enr[2], *tok[2];
-	for (int i = 0; i < 2; i++) {
-		char pname[80], email[128];
-		test_unique(pname, sizeof pname, "Employee");
-		snprintf(email, sizeof email, "emp%d-%d-%d@example.org", i, (int)getpid(), ++uniq);
-		char *person = make_person(&op, slug, pname, email);
-		REQ(req);
-		Triad__V1__EnrollRequest m = TRIAD__V1__ENROLL_REQUEST__INIT;
-		m.person_id = person;
-		m.cohort_id = cohort;
-		m.employer_id = org;
-		m.hours_per_week = 4;
-		req.body_case = TRIAD__V1__REQUEST__BODY_ENROLL;
-		req.enroll = &m;
-		r = rpc_ok(&op, slug, &req);
-		enr[i] = test_strdup(r->enrollment->id);
-		rpc_free(r);
-		tok[i] = invite_and_redeem(&op, d.addr, slug, person,
-					   TRIAD__V1__ROLE__ROLE_PARTICIPANT, 0, NULL);
-		free(person);
-	}
+	Employer e;
+	make_employer(&op, d.addr, "org", 2, &e);
+	const char *slug = e.slug;
+	char *org = e.org, *machine = e.machine, **enr = e.enr, **tok = e.tok;
 	Sess p0 = sess_open(d.addr, tok[0]);
 	REQ(sc);
 	Triad__V1__SetConsentRequest scm = TRIAD__V1__SET_CONSENT_REQUEST__INIT;
@@ -521,7 +481,7 @@ test_organisation_sees_consenting_participants(void **state)
 
 	Sess hr = sess_open(d.addr, machine);
 	char (*ids)[40] = calloc(64, 40);
-	r = list_events(&hr, slug, "", false, 500);
+	Triad__V1__Response *r = list_events(&hr, slug, "", false, 500);
 	assert_int_equal(r->status->code, CODE(OK));
 	Triad__V1__ListDomainEventsReply *p = r->domain_events;
 	int mine = 0;
@@ -547,15 +507,8 @@ test_organisation_sees_consenting_participants(void **state)
 
 	sess_close(&p0);
 	sess_close(&hr);
-	for (int i = 0; i < 2; i++) {
-		free(enr[i]);
-		free(tok[i]);
-	}
+	employer_free(&e);
 	free(ids);
-	free(cohort);
-	free(machine);
-	free(org);
-	free(prog);
 }
 
 static int

@@ -813,55 +813,16 @@ static void
 test_organisation_webhook_follows_consent(void **state)
 {
 	(void)state;
-	char slug[64], name[80], url[256], id[40], secret[64], end[64];
+	char url[256], id[40], secret[64], end[64];
 	char (*ids)[40] = calloc(MAX_IDS, 40);
 	char *datas[MAX_IDS];
 	static Hit hits[512];
 	Receiver r;
 
-	make_institution(&op, "wh-org", "Consent", slug);
-	char *prog = make_programme(&op, slug, "ORG1", 0);
-	char *org = make_org(&op, "Gemeente", TRIAD__V1__ORGANISATION_KIND__ORGANISATION_KIND_EMPLOYER);
-	char *machine = make_machine(&op, slug, org, "hr-system", name);
-
-	REQ(rc);
-	Triad__V1__CreateCohortRequest cc = TRIAD__V1__CREATE_COHORT_REQUEST__INIT;
-	Triad__V1__Cohort c = TRIAD__V1__COHORT__INIT;
-	char cname[64];
-	test_unique(cname, sizeof cname, "Metropool");
-	c.programme_id = prog;
-	c.name = cname;
-	c.starts_on = "2026-10-26";
-	c.ends_on = "2028-04-30";
-	cc.cohort = &c;
-	rc.body_case = TRIAD__V1__REQUEST__BODY_CREATE_COHORT;
-	rc.create_cohort = &cc;
-	Triad__V1__Response *x = rpc_ok(&op, slug, &rc);
-	char *cohort = test_strdup(x->cohort->id);
-	rpc_free(x);
-
-	/* Two employees: the first consents, the second does not. */
-	char *enr[2], *tok[2];
-	for (int i = 0; i < 2; i++) {
-		char pname[80], email[128];
-		test_unique(pname, sizeof pname, "Employee");
-		snprintf(email, sizeof email, "whemp%d-%d-%d@example.org", i, (int)getpid(), ++uniq);
-		char *person = make_person(&op, slug, pname, email);
-		REQ(req);
-		Triad__V1__EnrollRequest m = TRIAD__V1__ENROLL_REQUEST__INIT;
-		m.person_id = person;
-		m.cohort_id = cohort;
-		m.employer_id = org;
-		m.hours_per_week = 4;
-		req.body_case = TRIAD__V1__REQUEST__BODY_ENROLL;
-		req.enroll = &m;
-		x = rpc_ok(&op, slug, &req);
-		enr[i] = test_strdup(x->enrollment->id);
-		rpc_free(x);
-		tok[i] = invite_and_redeem(&op, d.addr, slug, person,
-					   TRIAD__V1__ROLE__ROLE_PARTICIPANT, 0, NULL);
-		free(person);
-	}
+	Employer e;
+	make_employer(&op, d.addr, "wh-org", 2, &e);
+	const char *slug = e.slug;
+	char *org = e.org, *machine = e.machine, **enr = e.enr, **tok = e.tok;
 	Sess p0 = sess_open(d.addr, tok[0]);
 	REQ(sc);
 	Triad__V1__SetConsentRequest scm = TRIAD__V1__SET_CONSENT_REQUEST__INIT;
@@ -886,7 +847,7 @@ test_organisation_webhook_follows_consent(void **state)
 				 TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_INTAKE_PLANNED));
 	rpc_free(move_enrollment(&op, slug, enr[0],
 				 TRIAD__V1__ENROLLMENT_STATUS__ENROLLMENT_STATUS_INTAKE_PLANNED));
-	make_change(&op, slug, prog);   /* the catalogue: the institution's, not the org's */
+	make_change(&op, slug, e.programme);   /* the catalogue: the institution's, not the org's */
 	int n = events_expect(slug, end, ids, datas, 3);
 	assert_int_equal(n, 3);
 	expect_contains(datas[0], enr[1]);
@@ -923,14 +884,7 @@ test_organisation_webhook_follows_consent(void **state)
 	sess_close(&hr);
 	for (int i = 0; i < n; i++)
 		free(datas[i]);
-	for (int i = 0; i < 2; i++) {
-		free(enr[i]);
-		free(tok[i]);
-	}
-	free(cohort);
-	free(machine);
-	free(org);
-	free(prog);
+	employer_free(&e);
 	free(ids);
 }
 
