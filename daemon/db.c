@@ -46,10 +46,14 @@ static const char unconfirmed_msg[] =
 	"the first answer to this idempotency key could not be confirmed as saved on the "
 	"database's standby: the request was not answered; send it again with the same key";
 
-/* Takes a transaction id and commits: the commit waits, as every commit
- * does under synchronous replication, until the standbys have the WAL up
- * to it, and with it every commit before. */
-static const char settle_sql[] = "SELECT txid_current()";
+/* Writes a WAL record under a transaction id and commits: the commit waits,
+ * as every commit that wrote WAL does under synchronous replication, until
+ * the standbys have the WAL up to it, and with it every commit before. A
+ * transaction id alone is not enough: PostgreSQL commits a transaction that
+ * wrote no WAL before its commit record asynchronously, without waiting for
+ * a standby (RecordTransactionCommit). A transactional logical message is
+ * the smallest write there is; nothing decodes it. */
+static const char settle_sql[] = "SELECT pg_logical_emit_message(true, 'triad', 'settle')";
 
 static const char event_route_sql[] = "SELECT set_config('triad.event_route', $1, true)";
 static const char claim_sql[] =
