@@ -6,7 +6,8 @@
  *     never lower it;
  *   - an employer contact gets its own organisation's figures only, and
  *     they count only the participants who consented to it;
- *   - mistakes are named by field.
+ *   - mistakes are named by field;
+ *   - feedback is counted per participant and month as it is written.
  * The participants are made by the schema owner (owner_sql): the report
  * reads them, how they came to be is other tests' concern.
  */
@@ -184,6 +185,107 @@ test_mistakes_named_by_field(void **state)
 	free(coh_b);
 }
 
+/* Where feedback_month and the feedback it counts disagree: rows of
+ * "enrollment month count count" for the cohort, or "" when they agree. */
+static char *
+feedback_count_mismatches(void)
+{
+	return owner_sql(
+		"SELECT coalesce(string_agg(concat_ws(' ', coalesce(t.e, m.e), coalesce(t.mo, m.mo),"
+		"                 coalesce(t.n, 0), coalesce(m.n, 0)), '; '), '')"
+		"  FROM (SELECT f.enrollment_id e,"
+		"               date_trunc('month', f.created_at AT TIME ZONE 'UTC')::date mo,"
+		"               count(*)::int n"
+		"          FROM feedback f JOIN enrollment x ON x.institution_id = f.institution_id"
+		"           AND x.id = f.enrollment_id WHERE x.cohort_id = $1::uuid GROUP BY 1, 2) t"
+		"  FULL JOIN (SELECT fm.enrollment_id e, fm.month mo, fm.n FROM feedback_month fm"
+		"               JOIN enrollment x ON x.institution_id = fm.institution_id"
+		"                AND x.id = fm.enrollment_id"
+		"              WHERE x.cohort_id = $1::uuid AND fm.n > 0) m"
+		"    ON m.e = t.e AND m.mo = t.mo"
+		" WHERE t.n IS DISTINCT FROM m.n",
+		cohort, NULL, NULL);
+}
+
+/* The report counts feedback per participant and month from counts kept as
+ * feedback is written (feedback_month): they follow inserts of one row and
+ * of many, deletions, and a row moved to another month, and the report's
+ * figures are the rows'. */
+static void
+test_feedback_counts_follow_the_rows(void **state)
+{
+	(void)state;
+	/* A coach and a relation with each of the cohort's participants (six). */
+	char *coach = owner_sql("INSERT INTO person (name, email) VALUES ('Report Coach', $1 || '@example.org')"
+				" RETURNING id", stem, NULL, NULL);
+	free(owner_sql("INSERT INTO coaching_relation (institution_id, enrollment_id,"
+		       " coach_person_id, kind, status)"
+		       " SELECT institution_id, id, $2::uuid, 'workplace_coach', 'active'"
+		       "   FROM enrollment WHERE cohort_id = $1::uuid",
+		       cohort, coach, NULL));
+	static const char give[] =
+		"INSERT INTO feedback (institution_id, relation_id, enrollment_id, coach_person_id,"
+		" situation, behaviour, created_at)"
+		" SELECT r.institution_id, r.id, r.enrollment_id, r.coach_person_id, 's', 'b',"
+		"        now() - make_interval(days => 40 * (g %% 3))"
+		"   FROM coaching_relation r JOIN enrollment e ON e.institution_id = r.institution_id"
+		"    AND e.id = r.enrollment_id, generate_series(1, %d) g"
+		"  WHERE e.cohort_id = $1::uuid AND r.coach_person_id = $2::uuid";
+	char sql[1024];
+	/* Many rows in one statement, then one at a time. */
+	snprintf(sql, sizeof sql, give, 7);
+	free(owner_sql(sql, cohort, coach, NULL));
+	snprintf(sql, sizeof sql, give, 1);
+	free(owner_sql(sql, cohort, coach, NULL));
+	char *bad = feedback_count_mismatches();
+	assert_string_equal(bad, "");
+	free(bad);
+	char *n = owner_sql("SELECT sum(n) FROM feedback_month fm JOIN enrollment x"
+			    " ON x.institution_id = fm.institution_id AND x.id = fm.enrollment_id"
+			    " WHERE x.cohort_id = $1::uuid", cohort, NULL, NULL);
+	assert_string_equal(n, "48");   /* 8 for each of 6 */
+	free(n);
+
+	/* A row moved to another month, and rows deleted. */
+	free(owner_sql("UPDATE feedback SET created_at = created_at - interval '200 days'"
+		       " WHERE id = (SELECT id FROM feedback WHERE coach_person_id = $1::uuid"
+		       "              ORDER BY created_at DESC LIMIT 1)", coach, NULL, NULL));
+	free(owner_sql("DELETE FROM feedback WHERE id IN (SELECT id FROM feedback"
+		       " WHERE coach_person_id = $1::uuid ORDER BY created_at LIMIT 3)",
+		       coach, NULL, NULL));
+	bad = feedback_count_mismatches();
+	assert_string_equal(bad, "");
+	free(bad);
+
+	/* The report: feedback over time, month by month, as the rows have it;
+	 * a month of fewer than 5 participants with feedback is suppressed. */
+	char *want = owner_sql("SELECT sum(n) FROM (SELECT count(*) n, count(DISTINCT f.enrollment_id) p"
+			       "  FROM feedback f JOIN enrollment x ON x.institution_id = f.institution_id"
+			       "   AND x.id = f.enrollment_id WHERE x.cohort_id = $1::uuid"
+			       " GROUP BY date_trunc('month', f.created_at AT TIME ZONE 'UTC')) t"
+			       " WHERE p >= 5", cohort, NULL, NULL);
+	Triad__V1__Response *r = report(&op, code, NULL, 0);
+	expect_status(r, TRIAD__V1__CODE__CODE_OK, NULL, NULL);
+	const Triad__V1__ReturnReport *rep = r->return_report;
+	double total = 0;
+	int months = 0;
+	for (size_t i = 0; i < rep->n_figures; i++) {
+		if (strcmp(rep->figures[i]->figure, "feedback_by_month") == 0 &&
+		    !rep->figures[i]->suppressed) {
+			total += rep->figures[i]->value;
+			months++;
+		}
+	}
+	assert_true(months >= 2);
+	assert_true(total == atof(want));
+	free(want);
+	rpc_free(r);
+	free(owner_sql("DELETE FROM feedback WHERE coach_person_id = $1::uuid", coach, NULL, NULL));
+	free(owner_sql("DELETE FROM coaching_relation WHERE coach_person_id = $1::uuid", coach,
+		       NULL, NULL));
+	free(coach);
+}
+
 static int
 group_setup(void **state)
 {
@@ -224,6 +326,7 @@ main(void)
 		cmocka_unit_test(test_small_group_suppressed),
 		cmocka_unit_test(test_employer_sees_its_consenting_participants_only),
 		cmocka_unit_test(test_mistakes_named_by_field),
+		cmocka_unit_test(test_feedback_counts_follow_the_rows),
 	};
 	return harness_run_group_tests(tests, group_setup, group_teardown);
 }
