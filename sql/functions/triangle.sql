@@ -13,7 +13,9 @@
 -- which row, from the caller as triad_begin() set it (triad_person(),
 -- triad_staff(), triad_organisation()); so does the employer's view. A
 -- statement that reads them sees only the caller's rows whatever it
--- forgets to ask. Rules that check across rows read the tables.
+-- forgets to ask. Rules that check across rows read the tables. A view
+-- reads the caller once per statement, not once per row: each
+-- (SELECT triad_person()) is an init plan, a value compared uuid to uuid.
 
 -- ---- agreements and partners ----
 
@@ -124,8 +126,8 @@ SELECT r.id, r.enrollment_id, pp.name AS participant_name, r.coach_person_id,
   JOIN enrollment e ON e.institution_id = r.institution_id AND e.id = r.enrollment_id
   JOIN person pp ON pp.id = e.person_id
   JOIN person cp ON cp.id = r.coach_person_id
- WHERE triad_staff() OR e.person_id = triad_person() OR r.coach_person_id = triad_person()
-    OR r.id = triad_written();
+ WHERE (SELECT triad_staff()) OR e.person_id = (SELECT triad_person()) OR r.coach_person_id = (SELECT triad_person())
+    OR r.id = (SELECT triad_written());
 
 -- Why the participant p_person may not have another relation of kind
 -- p_kind with coach p_coach, or NULL: one that is proposed or active (and
@@ -407,8 +409,8 @@ SELECT q.id, q.institution_id, i.slug AS institution_slug, q.relation_id,
   JOIN enrollment e ON e.institution_id = r.institution_id AND e.id = r.enrollment_id
   JOIN person pp ON pp.id = e.person_id
   JOIN person cp ON cp.id = r.coach_person_id
- WHERE triad_staff() OR e.person_id = triad_person() OR r.coach_person_id = triad_person()
-    OR q.id = triad_written();
+ WHERE (SELECT triad_staff()) OR e.person_id = (SELECT triad_person()) OR r.coach_person_id = (SELECT triad_person())
+    OR q.id = (SELECT triad_written());
 
 -- A due date is a day in the participant's own time zone; one that has
 -- passed everywhere on earth (before today at UTC-12) is refused.
@@ -618,8 +620,8 @@ SELECT k.id, k.enrollment_id, k.organisation_id, k.level, triad_ts(k.updated_at)
   LEFT JOIN module rm ON rm.institution_id = r.institution_id AND rm.id = r.module_id
   LEFT JOIN programme p ON p.institution_id = e.institution_id
                        AND p.id = coalesce(c.programme_id, rm.programme_id)
- WHERE triad_staff() OR e.person_id = triad_person()
-    OR (k.organisation_id = triad_organisation() AND k.level <> 'none');
+ WHERE (SELECT triad_staff()) OR e.person_id = (SELECT triad_person())
+    OR (k.organisation_id = (SELECT triad_organisation()) AND k.level <> 'none');
 
 CREATE OR REPLACE FUNCTION triad_consent_set(p_enrollment uuid, p_org uuid, p_level text, p_person text,
                                              p_request_id numeric)
@@ -683,8 +685,8 @@ SELECT j.id, j.enrollment_id, j.organisation_id, coalesce(pr.name, '') AS author
   JOIN person pe ON pe.id = e.person_id
   JOIN organisation o ON o.id = j.organisation_id
   LEFT JOIN principal pr ON pr.id = j.author_id
- WHERE triad_staff() OR j.organisation_id = triad_organisation() OR e.person_id = triad_person()
-    OR j.id = triad_written();
+ WHERE (SELECT triad_staff()) OR j.organisation_id = (SELECT triad_organisation()) OR e.person_id = (SELECT triad_person())
+    OR j.id = (SELECT triad_written());
 
 -- The caller's organisation (triad_organisation()) judges the workplace
 -- intervention of one of its participants.
