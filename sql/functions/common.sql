@@ -91,19 +91,26 @@ $$;
 -- p_principal and p_institution name them instead when the transaction's
 -- are not the ones (a person redeeming an invite has no principal yet; a
 -- grant made across institutions is audited in its own).
+--
+-- PL/pgSQL rather than SQL: every write calls it, and a PL/pgSQL
+-- function keeps the plan of its INSERT for the session, where a SQL
+-- function plans it again on every call.
 CREATE OR REPLACE FUNCTION triad_audit(p_action text, p_kind text, p_id uuid,
                                        p_request_id numeric, p_principal uuid DEFAULT NULL,
                                        p_institution uuid DEFAULT NULL)
     RETURNS void
-    LANGUAGE sql
+    LANGUAGE plpgsql
     AS $$
+DECLARE
+    v_institution uuid := coalesce(p_institution, triad_tenant());
+BEGIN
     INSERT INTO audit_event (institution_id, principal_id, action, resource_kind, resource_id,
                              request_id)
-    VALUES (coalesce(p_institution, triad_tenant()), coalesce(p_principal, triad_principal()),
-            p_action, p_kind, p_id::text, p_request_id);
+    VALUES (v_institution, coalesce(p_principal, triad_principal()), p_action, p_kind,
+            p_id::text, p_request_id);
     -- The domain event of the change, for requests that emit one (stream.sql).
-    SELECT triad_stream_note(p_action, p_kind, p_id, coalesce(p_institution, triad_tenant()),
-                             p_request_id);
+    PERFORM triad_stream_note(p_action, p_kind, p_id, v_institution, p_request_id);
+END
 $$;
 
 -- Writes one row of the service's audit trail (what belongs to no
@@ -113,11 +120,14 @@ CREATE OR REPLACE FUNCTION triad_service_audit(p_action text, p_kind text, p_id 
                                                p_request_id numeric,
                                                p_principal uuid DEFAULT NULL)
     RETURNS void
-    LANGUAGE sql
+    LANGUAGE plpgsql
     AS $$
+BEGIN
     INSERT INTO service_audit_event (principal_id, action, resource_kind, resource_id,
                                      request_id)
-    VALUES (coalesce(p_principal, triad_principal()), p_action, p_kind, p_id::text, p_request_id)
+    VALUES (coalesce(p_principal, triad_principal()), p_action, p_kind, p_id::text,
+            p_request_id);
+END
 $$;
 
 -- Parses a date given on the wire, naming the field when it is not one.

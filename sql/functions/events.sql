@@ -19,7 +19,8 @@
 -- like an id that names nothing. Registrations and alumni rows: staff all,
 -- anyone else their own. The views apply this themselves, as security
 -- barriers, to the caller triad_begin() describes (triad_person(),
--- triad_staff()); the rules that count places or check who someone is read
+-- triad_staff()), read once per statement ((SELECT triad_staff()) is an
+-- init plan); the rules that count places or check who someone is read
 -- the tables (and completed_enrollment_v, which is theirs, not a route's).
 
 -- ---- who someone is to the institution ----
@@ -130,7 +131,7 @@ SELECT r.id, r.event_id, r.person_id, p.name AS person_name, r.status, r.placeme
        coalesce(r.attendance, '') AS attendance, triad_ts(r.registered_at) AS registered_at,
        r.arrival
   FROM event_registration r JOIN person p ON p.id = r.person_id
- WHERE triad_staff() OR r.person_id = triad_person() OR r.id = triad_written();
+ WHERE (SELECT triad_staff()) OR r.person_id = (SELECT triad_person()) OR r.id = (SELECT triad_written());
 
 CREATE OR REPLACE VIEW topic_v WITH (security_barrier, security_invoker = true) AS
 SELECT t.id, t.event_id, t.person_id, coalesce(p.name, pr.name, '') AS person_name,

@@ -13,7 +13,9 @@
 -- which row, from the caller as triad_begin() set it (triad_person(),
 -- triad_staff(), triad_organisation()); so does the employer's view. A
 -- statement that reads them sees only the caller's rows whatever it
--- forgets to ask. Rules that check across rows read the tables.
+-- forgets to ask. Rules that check across rows read the tables. A view
+-- reads the caller once per statement, not once per row: each
+-- (SELECT triad_person()) is an init plan, a value compared uuid to uuid.
 
 -- ---- agreements and partners ----
 
@@ -124,8 +126,8 @@ SELECT r.id, r.enrollment_id, pp.name AS participant_name, r.coach_person_id,
   JOIN enrollment e ON e.institution_id = r.institution_id AND e.id = r.enrollment_id
   JOIN person pp ON pp.id = e.person_id
   JOIN person cp ON cp.id = r.coach_person_id
- WHERE triad_staff() OR e.person_id = triad_person() OR r.coach_person_id = triad_person()
-    OR r.id = triad_written();
+ WHERE (SELECT triad_staff()) OR e.person_id = (SELECT triad_person()) OR r.coach_person_id = (SELECT triad_person())
+    OR r.id = (SELECT triad_written());
 
 -- Why the participant p_person may not have another relation of kind
 -- p_kind with coach p_coach, or NULL: one that is proposed or active (and
@@ -306,21 +308,19 @@ $$;
 
 -- ---- a coach's view across institutions (the narrow path) ----
 
--- Both are plpgsql rather than sql so that their plans are cached: a coach
--- lists coachees often, and planning the join costs more than running it.
-CREATE OR REPLACE FUNCTION triad_coachees(p_coach text)
+-- The coachees of coach p_coach as far as the caller may read them: a
+-- plain SQL function, inlined into the statement that calls it, so that
+-- row-level security decides what it returns. Called by a tenant
+-- transaction it returns that institution's rows alone, and without an
+-- institution nothing; only triad_coachees() below, which runs as the
+-- schema's owner, sees across institutions.
+CREATE OR REPLACE FUNCTION triad_coachees_of(p_coach uuid)
     RETURNS TABLE (relation_id uuid, institution_id uuid, institution_slug text,
                    enrollment_id uuid, participant_person_id uuid, participant_name text,
                    participant_email text, programme_code text, kind text,
                    last_feedback_at text, open_requests integer)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path = public, pg_temp
+    LANGUAGE sql STABLE
     AS $$
-BEGIN
-    IF coalesce(p_coach, '') = '' THEN
-        RETURN;
-    END IF;
-    RETURN QUERY
     SELECT r.id, r.institution_id, i.slug, e.id, p.id, p.name, p.email,
            coalesce(pc.code, pm.code), r.kind,
            coalesce((SELECT triad_ts(max(f.created_at)) FROM feedback f
@@ -337,8 +337,31 @@ BEGIN
       LEFT JOIN module_run mr ON mr.institution_id = e.institution_id AND mr.id = e.run_id
       LEFT JOIN module m ON m.institution_id = mr.institution_id AND m.id = mr.module_id
       LEFT JOIN programme pm ON pm.institution_id = m.institution_id AND pm.id = m.programme_id
-     WHERE r.coach_person_id = p_coach::uuid AND triad_relation_active(r)
-     ORDER BY i.slug, p.name;
+     WHERE r.coach_person_id = p_coach AND triad_relation_active(r)
+$$;
+
+-- The caller's coachees in every institution. Both functions of the narrow
+-- path are plpgsql rather than sql so that their plans are cached: a coach
+-- lists coachees often, and planning the join costs more than running it.
+-- The wrapper (SECURITY DEFINER with its search_path) stays: without it
+-- the cross-institution read would need policies on coaching_relation,
+-- enrollment, feedback and feedback_request that every tenant statement
+-- would have to evaluate. Its order is the route's.
+CREATE OR REPLACE FUNCTION triad_coachees(p_coach text)
+    RETURNS TABLE (relation_id uuid, institution_id uuid, institution_slug text,
+                   enrollment_id uuid, participant_person_id uuid, participant_name text,
+                   participant_email text, programme_code text, kind text,
+                   last_feedback_at text, open_requests integer)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path = public, pg_temp
+    AS $$
+BEGIN
+    IF coalesce(p_coach, '') = '' THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+    SELECT * FROM triad_coachees_of(p_coach::uuid) c
+     ORDER BY c.institution_slug, c.participant_name;
 END
 $$;
 
@@ -386,8 +409,8 @@ SELECT q.id, q.institution_id, i.slug AS institution_slug, q.relation_id,
   JOIN enrollment e ON e.institution_id = r.institution_id AND e.id = r.enrollment_id
   JOIN person pp ON pp.id = e.person_id
   JOIN person cp ON cp.id = r.coach_person_id
- WHERE triad_staff() OR e.person_id = triad_person() OR r.coach_person_id = triad_person()
-    OR q.id = triad_written();
+ WHERE (SELECT triad_staff()) OR e.person_id = (SELECT triad_person()) OR r.coach_person_id = (SELECT triad_person())
+    OR q.id = (SELECT triad_written());
 
 -- A due date is a day in the participant's own time zone; one that has
 -- passed everywhere on earth (before today at UTC-12) is refused.
@@ -440,6 +463,15 @@ $$;
 -- a coach what they wrote while the relation is active, and the employer
 -- (its contact or partner system) that of its employees who gave it full
 -- consent (the employer's view).
+--
+-- Decided once per statement, not once per row: each (SELECT triad_...())
+-- is an init plan, computed once and compared uuid to uuid; the coach's
+-- active relations and the employer's fully consented enrollments are each
+-- one set, read once through an index and probed by hash (a hashed
+-- subplan), and read only for a caller who is a person or speaks for an
+-- organisation. The coach's set holds the active relations whose coach is
+-- the caller: a feedback row's coach is always its relation's coach
+-- (triad_feedback_give copies it; erasure moves both together).
 CREATE OR REPLACE VIEW feedback_v WITH (security_barrier, security_invoker = true) AS
 SELECT f.id, f.relation_id, f.enrollment_id, pp.name AS participant_name, f.coach_person_id,
        cp.name AS coach_name, f.situation, f.behaviour, f.effect, f.suggestion,
@@ -453,16 +485,19 @@ SELECT f.id, f.relation_id, f.enrollment_id, pp.name AS participant_name, f.coac
   JOIN person cp ON cp.id = f.coach_person_id
   LEFT JOIN learning_outcome o ON o.institution_id = f.institution_id AND o.id = f.outcome_id
   LEFT JOIN module m ON m.institution_id = f.institution_id AND m.id = f.module_id
- WHERE triad_staff() OR e.person_id = triad_person()
-    OR (f.coach_person_id = triad_person()
-        AND EXISTS (SELECT 1 FROM coaching_relation r
-                     WHERE r.institution_id = f.institution_id AND r.id = f.relation_id
-                       AND triad_relation_active(r)))
-    OR (e.employer_id = triad_organisation()
-        AND EXISTS (SELECT 1 FROM consent c
-                     WHERE c.institution_id = e.institution_id AND c.enrollment_id = e.id
-                       AND c.organisation_id = e.employer_id AND c.level = 'full'))
-    OR f.id = triad_written();
+ WHERE (SELECT triad_staff())
+    OR e.person_id = (SELECT triad_person())
+    OR f.id = (SELECT triad_written())
+    OR ((SELECT triad_person()) IS NOT NULL
+        AND f.coach_person_id = (SELECT triad_person())
+        AND f.relation_id IN (SELECT r.id FROM coaching_relation r
+                               WHERE r.coach_person_id = (SELECT triad_person())
+                                 AND triad_relation_active(r)))
+    OR ((SELECT triad_organisation()) IS NOT NULL
+        AND e.employer_id = (SELECT triad_organisation())
+        AND f.enrollment_id IN (SELECT c.enrollment_id FROM consent c
+                                 WHERE c.organisation_id = (SELECT triad_organisation())
+                                   AND c.level = 'full'));
 
 CREATE OR REPLACE FUNCTION triad_feedback_check(p_field text, p_situation text, p_behaviour text,
                                                 p_effect text, p_suggestion text)
@@ -499,7 +534,11 @@ DECLARE
     r coaching_relation%ROWTYPE;
     v_id uuid;
 BEGIN
-    SELECT * INTO r FROM coaching_relation WHERE id = p_relation;
+    -- Locked as a foreign key check would lock it: the row written below
+    -- refers to this relation, its enrollment, its coach and its
+    -- institution, and the lock keeps the relation (and through its own
+    -- keys the rest) in place until the transaction ends (migration 0021).
+    SELECT * INTO r FROM coaching_relation WHERE id = p_relation FOR KEY SHARE;
     -- The same answer whether the participant exists or not.
     IF NOT FOUND OR r.coach_person_id::text <> coalesce(p_coach, '') OR NOT triad_relation_active(r) THEN
         PERFORM triad_raise('TR404', 'you are not a coach of this participant',
@@ -581,8 +620,8 @@ SELECT k.id, k.enrollment_id, k.organisation_id, k.level, triad_ts(k.updated_at)
   LEFT JOIN module rm ON rm.institution_id = r.institution_id AND rm.id = r.module_id
   LEFT JOIN programme p ON p.institution_id = e.institution_id
                        AND p.id = coalesce(c.programme_id, rm.programme_id)
- WHERE triad_staff() OR e.person_id = triad_person()
-    OR (k.organisation_id = triad_organisation() AND k.level <> 'none');
+ WHERE (SELECT triad_staff()) OR e.person_id = (SELECT triad_person())
+    OR (k.organisation_id = (SELECT triad_organisation()) AND k.level <> 'none');
 
 CREATE OR REPLACE FUNCTION triad_consent_set(p_enrollment uuid, p_org uuid, p_level text, p_person text,
                                              p_request_id numeric)
@@ -646,8 +685,8 @@ SELECT j.id, j.enrollment_id, j.organisation_id, coalesce(pr.name, '') AS author
   JOIN person pe ON pe.id = e.person_id
   JOIN organisation o ON o.id = j.organisation_id
   LEFT JOIN principal pr ON pr.id = j.author_id
- WHERE triad_staff() OR j.organisation_id = triad_organisation() OR e.person_id = triad_person()
-    OR j.id = triad_written();
+ WHERE (SELECT triad_staff()) OR j.organisation_id = (SELECT triad_organisation()) OR e.person_id = (SELECT triad_person())
+    OR j.id = (SELECT triad_written());
 
 -- The caller's organisation (triad_organisation()) judges the workplace
 -- intervention of one of its participants.
