@@ -68,6 +68,9 @@ idempotent_committed(void *arg, const DbOutcome *out)
 			  out->message);
 }
 
+const char call_store_sql[] =
+	"SELECT triad_idempotency_store($1, nullif($2, '')::bytea, $3::boolean)";
+
 /*
  * An OK answer of a held job: packed, stored with the key (without the
  * secret of a ROUTE_SECRET answer) and committed; it is sent once that has
@@ -76,8 +79,6 @@ idempotent_committed(void *arg, const DbOutcome *out)
 static bool
 call_answer_commit(Call *call, const Triad__V1__Response *resp)
 {
-	static const char store_sql[] =
-		"SELECT triad_idempotency_store($1, nullif($2, '')::bytea, $3::boolean)";
 	DbJob *job = call->held;
 	bool secret = (call->row->flags & ROUTE_SECRET) != 0;
 	size_t len = triad__v1__response__get_packed_size(resp);
@@ -93,7 +94,7 @@ call_answer_commit(Call *call, const Triad__V1__Response *resp)
 	if (!secret)
 		bytea_literal(call->answer, len, hex);
 	const char *params[3] = {call->idempotency_key, secret ? "" : hex, secret ? "true" : "false"};
-	bool ok = db_job_commit(job, store_sql, 3, params, idempotent_committed, call);
+	bool ok = db_job_commit(job, call_store_sql, 3, params, idempotent_committed, call);
 	free(hex);
 	return ok;
 }

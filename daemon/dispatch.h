@@ -128,4 +128,7 @@ Triad__V1__Code constraint_status(const DbOutcome *out, Triad__V1__Request__Body
  */
 bool call_db_failed(Call *call, const DbOutcome *out, const char *what_failed);
 
+/* The statement that stores a held job's answer with its idempotency key. */
+extern const char call_store_sql[];
+
 #endif

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "log.h"
 #include "metrics.h"
+#include "registry.h"
 
 #define SWEEP_MS 50
 
@@ -694,6 +695,11 @@ pool_new(struct event_base *base, const Config *cfg, char err[256])
 	pool->base = base;
 	pool->cfg = cfg;
 	pool->size = cfg->pool_size;
+	if (!db_register_statements() || !registry_register_statements()) {
+		snprintf(err, 256, "out of memory");
+		pool_free(pool);
+		return NULL;
+	}
 	if (!params_build(pool, cfg->db, err)) {
 		pool_free(pool);
 		return NULL;
