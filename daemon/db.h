@@ -76,6 +76,10 @@ struct DbJob {
 	char *person_id;
 	char *staff;
 	char *organisation_id;
+	/* Scope the transaction without checking the token and the grants
+	 * again (the cheap begin: dispatch.c call_job_scoped()); institution
+	 * is then an id. */
+	bool begin_fast;
 	/* For a request flagged ROUTE_EVENT: its name, set as triad.event_route
 	 * after triad_begin(), so that the changes it audits write their domain
 	 * events (sql/functions/stream.sql). A static string, or NULL. */

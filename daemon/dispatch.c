@@ -19,6 +19,7 @@
 #include "pool.h"
 #include "registry.h"
 #include "sqlroute.h"
+#include "stream.h"
 #include "text.h"
 
 static void
@@ -53,11 +54,35 @@ call_answer_packed(Call *call, const uint8_t *bytes, size_t len)
 	triad__v1__response__free_unpacked(resp, NULL);
 }
 
+/*
+ * A committed write that changes tokens or grants: every session checks
+ * its credentials in full at its next request, before the answer goes out
+ * (the NOTIFY of the change may come later; other daemons rely on it).
+ */
+static void
+credentials_committed(const Call *call)
+{
+	if (call->row == NULL || !(call->row->flags & ROUTE_WRITES))
+		return;
+	switch (call->row->verb) {
+	case VERB_CREATE_GRANT:
+	case VERB_REVOKE_GRANT:
+	case VERB_REVOKE_TOKEN:
+	case VERB_PERSON_ERASE:
+	case VERB_PERSON_ERASE_SERVICE:
+		stream_credentials_changed(call->srv->stream);
+		break;
+	default:
+		break;
+	}
+}
+
 static void
 idempotent_committed(void *arg, const DbOutcome *out)
 {
 	Call *call = arg;
 	if (out->code == TRIAD__V1__CODE__CODE_OK) {
+		credentials_committed(call);
 		call_answer_packed(call, call->answer, call->answer_len);
 		return;
 	}
@@ -114,6 +139,8 @@ call_answer(Call *call, Triad__V1__Response *resp)
 		return;
 	}
 	call->held = NULL;
+	if (resp->status->code == TRIAD__V1__CODE__CODE_OK)
+		credentials_committed(call);
 	if (resp->status->code == TRIAD__V1__CODE__CODE_OK && call->row != NULL &&
 	    (int)resp->body_case != (int)call->row->reply)
 		log_error("bug", "what=reply_case conn_slot=%" PRIu32 " id=%" PRIu64 " route=%s "
@@ -231,6 +258,54 @@ call_job_owner(const Call *call, DbJob *job)
 		job->principal = pool_owner_principal(call->principal->id);
 }
 
+/* The done callback of a job that checked the credentials in full: when
+ * the check passed (the job succeeded, or failed at one of its own
+ * statements, after the begin), the session may skip it until the epoch
+ * moves on. */
+static void
+checked_done(void *arg, const DbOutcome *out)
+{
+	Call *call = arg;
+	if (call->principal != NULL && (out->code == TRIAD__V1__CODE__CODE_OK || out->failed_stmt >= 0))
+		call->principal->checked_epoch = call->check_epoch;
+	call->check_epoch = 0;
+	call->check_done(call->check_arg, out);
+}
+
+/*
+ * The cheap begin (auth.h, Principal.checked_epoch): the job sets who the
+ * caller is without the database checking the token and the grants again
+ * when the session's last full check is as recent as every change heard of
+ * (the LISTEN connection is up), the token has not expired, and the
+ * institution is one of the caller's grants (an id). Otherwise the job
+ * checks in full and, when that passes, says so for the next requests.
+ */
+static void
+call_job_begin(Call *call, DbJob *job, int grants)
+{
+	Principal *p = call->principal;
+	uint64_t epoch;
+
+	if (p == NULL || p->token_id[0] == '\0' || !p->token_expiry_known)
+		return;
+	bool live = stream_credentials_epoch(call->srv->stream, &epoch);
+	if (!live)
+		return;
+	bool expired = p->token_expires_us != 0 && now_us() >= p->token_expires_us;
+	bool tenant_ok = call->tenant == NULL || (grants > 0 && is_uuid(call->tenant));
+	if (p->checked_epoch == epoch && !expired && tenant_ok) {
+		job->begin_fast = true;
+		return;
+	}
+	if (expired || !tenant_ok)
+		return;
+	call->check_epoch = epoch;
+	call->check_done = job->done;
+	call->check_arg = job->arg;
+	job->done = checked_done;
+	job->arg = call;
+}
+
 static DbJob *
 call_job_scoped(Call *call, DbDoneFn done, void *arg, bool hold)
 {
@@ -258,6 +333,8 @@ call_job_scoped(Call *call, DbDoneFn done, void *arg, bool hold)
 		db_job_free(job);
 		job = NULL;
 	}
+	if (job != NULL)
+		call_job_begin(call, job, n);
 	if (job == NULL)
 		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
 	return job;

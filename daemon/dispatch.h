@@ -46,6 +46,11 @@ struct Call {
 	DbDoneFn held_done;           /* the handler's callback of the held job */
 	void *held_arg;
 	bool replaying;               /* reading the stored answer of a repeat */
+	/* A job that checks the credentials in full (call_job_scoped()): the
+	 * epoch it was sent at, and the done callback it wraps. */
+	uint64_t check_epoch;
+	DbDoneFn check_done;
+	void *check_arg;
 	uint8_t *answer;
 	size_t answer_len;
 };
