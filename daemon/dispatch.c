@@ -266,10 +266,15 @@ static void
 checked_done(void *arg, const DbOutcome *out)
 {
 	Call *call = arg;
+	DbDoneFn done = call->check_done;
+	void *done_arg = call->check_arg;
+
 	if (call->principal != NULL && (out->code == TRIAD__V1__CODE__CODE_OK || out->failed_stmt >= 0))
 		call->principal->checked_epoch = call->check_epoch;
 	call->check_epoch = 0;
-	call->check_done(call->check_arg, out);
+	call->check_done = NULL;
+	call->check_arg = NULL;
+	done(done_arg, out);
 }
 
 /*
@@ -297,7 +302,9 @@ call_job_begin(Call *call, DbJob *job, int grants)
 		job->begin_fast = true;
 		return;
 	}
-	if (expired || !tenant_ok)
+	/* One check in flight per call: a job the call sends meanwhile
+	 * checks in full too, without saying so. */
+	if (expired || !tenant_ok || call->check_done != NULL)
 		return;
 	call->check_epoch = epoch;
 	call->check_done = job->done;
