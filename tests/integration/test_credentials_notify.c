@@ -30,7 +30,8 @@ static const char roles_msg[] = "your roles at this institution have changed; si
 static int
 setup(void **state)
 {
-	triadd_start(&d, NULL);
+	/* One database connection, so that the requests below share it. */
+	triadd_start(&d, "pool_size = 1\n");
 	op = sess_open(d.addr, test_token());
 	make_institution(&op, "creds", "Credentials", slug);
 	return 0;
@@ -175,8 +176,16 @@ test_a_revocation_while_not_listening_is_seen(void **state)
 	 * committed; either way the next request must see it. */
 	free(owner_sql("UPDATE api_token SET revoked_at = now() WHERE id = $1::uuid", token_id,
 		       NULL, NULL));
-	Triad__V1__Response *r = list_persons(&s);
+	/* A request of a kind the connection has not prepared yet: its
+	 * preparation is cut short by the refused begin. */
+	REQ(lc);
+	Triad__V1__ListCohortsRequest c = TRIAD__V1__LIST_COHORTS_REQUEST__INIT;
+	lc.body_case = TRIAD__V1__REQUEST__BODY_LIST_COHORTS;
+	lc.list_cohorts = &c;
+	Triad__V1__Response *r = rpc(&s, slug, &lc);
 	expect_status_free(r, TRIAD__V1__CODE__CODE_UNAUTHENTICATED, revoked_msg, NULL);
+	/* ... and is prepared afresh when someone else asks the same. */
+	rpc_free(rpc_ok(&op, slug, &lc));
 	sess_close(&s);
 	free(token);
 }
