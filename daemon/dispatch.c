@@ -20,6 +20,7 @@
 #include "registry.h"
 #include "sqlroute.h"
 #include "stream.h"
+#include "tenants.h"
 #include "text.h"
 
 static void
@@ -298,6 +299,16 @@ call_job_begin(Call *call, DbJob *job, int grants)
 		return;
 	bool expired = p->token_expires_us != 0 && now_us() >= p->token_expires_us;
 	bool tenant_ok = call->tenant == NULL || (grants > 0 && is_uuid(call->tenant));
+	char id[37];
+	/* An operator's institution, by slug or id: its id from the map. */
+	if (!tenant_ok && p->operator && tenants_lookup(call->srv->pool, call->tenant, epoch, id)) {
+		char *dup = strdup(id);
+		if (dup != NULL) {
+			free(job->institution);
+			job->institution = dup;
+			tenant_ok = true;
+		}
+	}
 	if (p->checked_epoch == epoch && !expired && tenant_ok) {
 		job->begin_fast = true;
 		return;

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "registry.h"
+#include "tenants.h"
 
 #define SWEEP_MS 50
 
@@ -744,6 +745,7 @@ pool_free(Pool *pool)
 		event_free(pool->sweep);
 	params_free(pool);
 	free(pool);
+	tenants_free();
 }
 
 /* Owners held to db_queue_per_client_max: client connections. */

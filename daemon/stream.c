@@ -545,7 +545,8 @@ listen_read(Stream *st)
 		 * every session's next request checks its credentials in
 		 * full. Otherwise certificates and keys changed (badges.h). */
 		if (strcmp(n->relname, "triad_credentials") == 0 &&
-		    (strncmp(n->extra, "token:", 6) == 0 || strncmp(n->extra, "grant:", 6) == 0))
+		    (strncmp(n->extra, "token:", 6) == 0 || strncmp(n->extra, "grant:", 6) == 0 ||
+		     strncmp(n->extra, "institution:", 12) == 0))
 			st->creds_epoch++;
 		else if (strcmp(n->relname, "triad_credentials") == 0)
 			badges_refresh(st->srv->badges);

@@ -1,5 +1,5 @@
--- 0022_credentials_notify: a change of a token or a grant is announced as it
--- is committed, so that the daemons stop trusting what they read of it.
+-- 0022_credentials_notify: a change of a token, a grant or an institution is
+-- announced as it is committed, so that the daemons stop trusting what they read of it.
 --
 -- A daemon checks a session's token and grants in the database once, and
 -- then scopes its requests with a plain statement (daemon/dispatch.c, the
@@ -37,3 +37,19 @@ CREATE TRIGGER role_grant_notify
     AFTER INSERT OR UPDATE OF institution_id, principal_id, role, title, organisation_id
           OR DELETE ON role_grant
     FOR EACH ROW EXECUTE FUNCTION triad_credentials_notify();
+
+-- An institution made, renamed or removed: operators name institutions by
+-- slug, and the daemon maps slugs to ids (daemon/tenants.h).
+CREATE FUNCTION triad_institution_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM pg_notify('triad_credentials',
+                      'institution:' || (CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END));
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER institution_notify
+    AFTER INSERT OR UPDATE OF slug, id OR DELETE ON institution
+    FOR EACH ROW EXECUTE FUNCTION triad_institution_notify();

@@ -9,7 +9,9 @@
  * the changes are made in SQL as the schema owner, as an operator or
  * another daemon would: the session is refused once the NOTIFY has
  * arrived (polled for, with a deadline), and while the LISTEN connection
- * is down it is refused at its very next request.
+ * is down it is refused at its very next request. An institution renamed
+ * in SQL is found by its new slug (the daemon maps operators' slugs to
+ * ids, tenants.h).
  */
 #include "harness.h"
 
@@ -190,6 +192,33 @@ test_a_revocation_while_not_listening_is_seen(void **state)
 	free(token);
 }
 
+/*
+ * An operator names the institution by its slug, which the daemon maps to
+ * the id: renamed in SQL, the old slug stops naming it and the new one
+ * does, once the NOTIFY has arrived.
+ */
+static void
+test_an_institution_renamed_in_sql_is_found_by_its_new_slug(void **state)
+{
+	for (int i = 0; i < 3; i++) {
+		Triad__V1__Response *r = list_persons(&op);
+		assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_OK);
+		rpc_free(r);
+	}
+	char old[64], renamed[64];
+	snprintf(old, sizeof old, "%s", slug);
+	test_unique(renamed, sizeof renamed, "renamed");
+	free(owner_sql("UPDATE institution SET slug = $2 WHERE slug = $1", old, renamed, NULL));
+
+	char want[128];
+	snprintf(want, sizeof want, "institution %s not found", old);
+	Triad__V1__Response *r = until_refused(&op);
+	expect_status_free(r, TRIAD__V1__CODE__CODE_NOT_FOUND, want, NULL);
+	snprintf(slug, sizeof slug, "%s", renamed);
+	r = list_persons(&op);
+	expect_status_free(r, TRIAD__V1__CODE__CODE_OK, NULL, NULL);
+}
+
 int
 main(void)
 {
@@ -197,6 +226,7 @@ main(void)
 		cmocka_unit_test(test_a_token_revoked_in_sql_stops_an_open_session),
 		cmocka_unit_test(test_a_grant_removed_in_sql_stops_an_open_session),
 		cmocka_unit_test(test_a_revocation_while_not_listening_is_seen),
+		cmocka_unit_test(test_an_institution_renamed_in_sql_is_found_by_its_new_slug),
 	};
 	return harness_run_group_tests(tests, setup, teardown);
 }
