@@ -49,6 +49,13 @@ typedef struct Principal {
 	bool operator;
 	int ngrants;
 	SessionGrant *grants;            /* owned */
+	/* The cheap begin (dispatch.c call_job_scoped()): a request may skip
+	 * the database's check of the token and the grants when the last
+	 * full check succeeded at the credentials epoch that is still current
+	 * (stream.h) and the token has not expired. */
+	uint64_t checked_epoch;          /* 0: never checked */
+	bool token_expiry_known;         /* the session opened with a token, read */
+	uint64_t token_expires_us;       /* by now_us(); 0: it does not expire */
 } Principal;
 
 Principal *principal_new(void);

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "pool.h"
+#include "prepared.h"
 
 /* Reconnects back off from BACKOFF_MIN_MS, doubling, to BACKOFF_MAX_MS,
  * each with +-50% jitter. The cap bounds how long service stays down after
@@ -30,6 +31,13 @@ static const char outcome_unknown[] =
 
 static const char begin_sql[] =
 	"SELECT triad_begin($1, $2::uuid, $3::uuid, $4::int, $5::uuid, $6::boolean, $7::uuid)";
+/* The cheap begin: the settings triad_begin() makes, and nothing else. */
+static const char begin_fast_sql[] =
+	"SELECT set_config('triad.institution_id', coalesce($1::uuid::text, ''), true),"
+	"       set_config('triad.principal_id', coalesce($2::uuid::text, ''), true),"
+	"       set_config('triad.person_id', coalesce($3::uuid::text, ''), true),"
+	"       set_config('triad.staff', coalesce($4::boolean, false)::text, true),"
+	"       set_config('triad.organisation_id', coalesce($5::uuid::text, ''), true)";
 /* What a client is told of a request that the server refused because it
  * is read-only now: a demoted primary, or a standby. */
 static const char read_only_msg[] =
@@ -58,6 +66,99 @@ static const char settle_sql[] = "SELECT pg_logical_emit_message(true, 'triad', 
 static const char event_route_sql[] = "SELECT set_config('triad.event_route', $1, true)";
 static const char claim_sql[] =
 	"SELECT triad_idempotency_claim($1, $2::bytea, $3, $4::int)";
+
+/* What a client is told of a request whose prepared statement no longer
+ * fits the schema (a migration changed a view's columns while the daemon
+ * ran): the connection is replaced and nothing was carried out. */
+static const char replanned_msg[] =
+	"the database's schema changed under a prepared statement: the request was not "
+	"carried out; try again";
+
+bool
+db_register_statements(void)
+{
+	return prep_register(begin_sql, 0, NULL) >= 0 && prep_register(begin_fast_sql, 0, NULL) >= 0 &&
+	       prep_register(event_route_sql, 0, NULL) >= 0 &&
+	       prep_register(claim_sql, 0, NULL) >= 0 && prep_register(settle_sql, 0, NULL) >= 0;
+}
+
+/* ---- statements prepared per connection ---- */
+
+static bool
+prepared_has(const DbConn *dc, int id)
+{
+	return id / 8 < dc->prepared_cap && (dc->prepared[id / 8] >> (id % 8)) & 1;
+}
+
+static bool
+prepared_mark(DbConn *dc, int id, bool on)
+{
+	if (id / 8 >= dc->prepared_cap) {
+		if (!on)
+			return true;
+		int cap = (prep_count() + 7) / 8 + 16;
+		unsigned char *p = realloc(dc->prepared, (size_t)cap);
+		if (p == NULL)
+			return false;
+		memset(p + dc->prepared_cap, 0, (size_t)(cap - dc->prepared_cap));
+		dc->prepared = p;
+		dc->prepared_cap = cap;
+	}
+	if (on)
+		dc->prepared[id / 8] |= (unsigned char)(1u << (id % 8));
+	else
+		dc->prepared[id / 8] &= (unsigned char)~(1u << (id % 8));
+	return true;
+}
+
+/* A new connection has prepared nothing. */
+static void
+prepared_forget(DbConn *dc)
+{
+	free(dc->prepared);
+	dc->prepared = NULL;
+	dc->prepared_cap = 0;
+}
+
+/*
+ * Sends one statement of job: a registered one by name, prepared first
+ * (in the same pipeline) when this connection has not prepared it yet;
+ * any other unnamed. The command log tells busy_read() which results are
+ * a preparation's.
+ */
+static bool
+send_stmt(DbConn *dc, DbJob *job, const char *sql, int nparams, const char *const *params)
+{
+	int id = prep_find(sql);
+
+	assert(job->ncmds + 2 <= DB_MAX_CMDS);
+	if (id >= 0) {
+		char name[16];
+		prep_name(id, name);
+		if (!prepared_has(dc, id)) {
+			const PrepStmt *ps = prep_get(id);
+			if (!prepared_mark(dc, id, true))
+				goto unnamed;
+			if (PQsendPrepare(dc->pg, name, sql, ps->ntypes, ps->ntypes ? ps->types : NULL) != 1)
+				return false;
+			job->cmd_prep[job->ncmds++] = id;
+		}
+		job->cmd_prep[job->ncmds++] = -1;
+		return PQsendQueryPrepared(dc->pg, name, nparams, params, NULL, NULL, 0) == 1;
+	}
+unnamed:
+	job->cmd_prep[job->ncmds++] = -1;
+	return PQsendQueryParams(dc->pg, sql, nparams, NULL, params, NULL, NULL, 0) == 1;
+}
+
+/* Starts a phase's command log. */
+static void
+cmds_reset(DbJob *job)
+{
+	job->ncmds = 0;
+	job->cmd = 0;
+	job->stmt_seen = false;
+}
 
 DbJob *
 db_job_new(DbDoneFn done, void *arg)
@@ -309,6 +410,7 @@ db_drop(DbConn *dc, const char *why)
 	}
 	dc->state = DB_ST_DOWN;
 	dc->stale = false;
+	prepared_forget(dc);
 	int jitter = dc->backoff_ms / 2 + (int)(random() % (dc->backoff_ms + 1));
 	retry_in(dc, jitter);
 	dc->backoff_ms = dc->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : dc->backoff_ms * 2;
@@ -420,25 +522,28 @@ db_conn_run(DbConn *dc, DbJob *job)
 			(job->event_route != NULL ? 1 : 0);
 	job->stmt_seen = false;
 
+	cmds_reset(job);
 	bool ok = true;
 	if (job->hold)
-		ok = PQsendQueryParams(dc->pg, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) == 1;
-	if (ok && job_scoped(job)) {
+		ok = send_stmt(dc, job, "BEGIN", 0, NULL);
+	if (ok && job_scoped(job) && job->begin_fast) {
+		const char *p[5] = {job->institution, job->principal_id, job->person_id, job->staff,
+				    job->organisation_id};
+		ok = send_stmt(dc, job, begin_fast_sql, 5, p);
+	} else if (ok && job_scoped(job)) {
 		const char *p[7] = {job->institution, job->token_id, job->principal_id, job->grants,
 				    job->person_id, job->staff, job->organisation_id};
-		ok = PQsendQueryParams(dc->pg, begin_sql, 7, NULL, p, NULL, NULL, 0) == 1;
+		ok = send_stmt(dc, job, begin_sql, 7, p);
 	}
 	if (ok && job->event_route != NULL) {
 		const char *p[1] = {job->event_route};
-		ok = PQsendQueryParams(dc->pg, event_route_sql, 1, NULL, p, NULL, NULL, 0) == 1;
+		ok = send_stmt(dc, job, event_route_sql, 1, p);
 	}
 	if (ok && job->hold)
-		ok = PQsendQueryParams(dc->pg, claim_sql, 4, NULL, (const char *const *)job->claim,
-				       NULL, NULL, 0) == 1;
+		ok = send_stmt(dc, job, claim_sql, 4, (const char *const *)job->claim);
 	for (int i = 0; ok && i < job->nstmts; i++) {
 		const DbStmt *st = &job->stmts[i];
-		ok = PQsendQueryParams(dc->pg, st->sql, st->nparams, NULL,
-				       (const char *const *)st->params, NULL, NULL, 0) == 1;
+		ok = send_stmt(dc, job, st->sql, st->nparams, (const char *const *)st->params);
 	}
 	if (ok)
 		ok = PQpipelineSync(dc->pg) == 1;
@@ -562,6 +667,15 @@ job_error_refine(DbConn *dc, const DbJob *job, DbOutcome *out)
 		out->field = NULL;
 		if (at_commit)
 			out->sqlstate[0] = '\0';
+	} else if (strcmp(job->sqlstate, "0A000") == 0 && job->error != NULL &&
+		   strstr(job->error, "cached plan") != NULL) {
+		/* A prepared statement no longer fits the schema: PostgreSQL
+		 * refused it before it ran, and the transaction is void. A
+		 * new connection prepares every statement afresh. */
+		out->code = TRIAD__V1__CODE__CODE_UNAVAILABLE;
+		out->message = replanned_msg;
+		out->field = NULL;
+		dc->stale = true;
 	}
 }
 
@@ -574,12 +688,12 @@ job_end_transaction(DbConn *dc, DbJob *job, bool commit)
 {
 	bool ok = true;
 	job->phase = commit ? JOB_COMMIT : JOB_ROLLBACK;
+	cmds_reset(job);
 	if (commit)
-		ok = PQsendQueryParams(dc->pg, job->finish.sql, job->finish.nparams, NULL,
-				       (const char *const *)job->finish.params, NULL, NULL, 0) == 1;
+		ok = send_stmt(dc, job, job->finish.sql, job->finish.nparams,
+			       (const char *const *)job->finish.params);
 	if (ok)
-		ok = PQsendQueryParams(dc->pg, commit ? "COMMIT" : "ROLLBACK", 0, NULL, NULL, NULL,
-				       NULL, 0) == 1;
+		ok = send_stmt(dc, job, commit ? "COMMIT" : "ROLLBACK", 0, NULL);
 	if (ok)
 		ok = PQpipelineSync(dc->pg) == 1;
 	if (!ok || !db_flush(dc))
@@ -599,10 +713,9 @@ static void
 job_settle(DbConn *dc, DbJob *job)
 {
 	job->phase = JOB_SETTLE;
-	bool ok = PQsendQueryParams(dc->pg, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0) == 1 &&
-		  PQpipelineSync(dc->pg) == 1 &&
-		  PQsendQueryParams(dc->pg, settle_sql, 0, NULL, NULL, NULL, NULL, 0) == 1 &&
-		  PQpipelineSync(dc->pg) == 1;
+	cmds_reset(job);
+	bool ok = send_stmt(dc, job, "ROLLBACK", 0, NULL) && PQpipelineSync(dc->pg) == 1 &&
+		  send_stmt(dc, job, settle_sql, 0, NULL) && PQpipelineSync(dc->pg) == 1;
 	job->settle_syncs = 2;
 	if (!ok || !db_flush(dc))
 		db_drop(dc, pq_error(dc->pg));
@@ -713,6 +826,30 @@ job_finish(DbConn *dc)
 }
 
 /*
+ * The result of preparing a statement. One that did not prepare (its
+ * pipeline was aborted by an earlier error, or it failed itself) is
+ * prepared again next time; its own failure fails the job.
+ */
+static void
+prepare_result(DbConn *dc, DbJob *job, PGresult *r)
+{
+	ExecStatusType st = PQresultStatus(r);
+
+	if (st == PGRES_COMMAND_OK) {
+		job->stmt_seen = true;
+		PQclear(r);
+		return;
+	}
+	prepared_mark(dc, job->cmd_prep[job->cmd], false);
+	if (st == PGRES_PIPELINE_ABORTED) {
+		job->stmt_seen = true;
+		PQclear(r);
+		return;
+	}
+	job_take_result(job, r);
+}
+
+/*
  * Reads what has arrived and hands out results until libpq needs more
  * input or the job's sync point is reached.
  */
@@ -725,9 +862,11 @@ busy_read(DbConn *dc)
 	while (!PQisBusy(dc->pg)) {
 		PGresult *r = PQgetResult(dc->pg);
 		if (r == NULL) {
-			/* End of one statement's results. */
+			/* End of one command's results. */
 			if (job->stmt_seen) {
-				job->nresults++;
+				if (job->cmd >= job->ncmds || job->cmd_prep[job->cmd] < 0)
+					job->nresults++;
+				job->cmd++;
 				job->stmt_seen = false;
 			}
 			if (++nulls > 1)
@@ -742,6 +881,10 @@ busy_read(DbConn *dc)
 				continue;
 			job_finish(dc);
 			return;
+		}
+		if (job->cmd < job->ncmds && job->cmd_prep[job->cmd] >= 0) {
+			prepare_result(dc, job, r);
+			continue;
 		}
 		job_take_result(job, r);
 	}
@@ -811,6 +954,7 @@ db_conn_fini(DbConn *dc)
 	if (dc->retry != NULL)
 		event_free(dc->retry);
 	PQfinish(dc->pg);
+	prepared_forget(dc);
 	memset(dc, 0, sizeof *dc);
 }
 

@@ -25,6 +25,10 @@
 
 #define DB_MAX_STMTS 8
 #define DB_MAX_PARAMS 16
+/* Commands one phase of a job sends: BEGIN, triad_begin(), the event
+ * route, the claim and its statements, each preceded by its preparation on
+ * a connection that has not prepared it yet. */
+#define DB_MAX_CMDS 32
 
 typedef struct Pool Pool;
 typedef struct DbJob DbJob;
@@ -72,6 +76,10 @@ struct DbJob {
 	char *person_id;
 	char *staff;
 	char *organisation_id;
+	/* Scope the transaction without checking the token and the grants
+	 * again (the cheap begin: dispatch.c call_job_scoped()); institution
+	 * is then an id. */
+	bool begin_fast;
 	/* For a request flagged ROUTE_EVENT: its name, set as triad.event_route
 	 * after triad_begin(), so that the changes it audits write their domain
 	 * events (sql/functions/stream.sql). A static string, or NULL. */
@@ -113,6 +121,12 @@ struct DbJob {
 					     request field there), owned */
 	char settle_state[6];             /* JOB_SETTLE: SQLSTATE of its failure, or "" */
 	int settle_syncs;                 /* JOB_SETTLE: syncs still to come */
+	/* The commands of the current phase as sent, for telling the results
+	 * of a preparation (the prepared statement's id) from those of an
+	 * execution (-1); cmd is the one whose results arrive now. */
+	int ncmds;
+	int cmd;
+	int cmd_prep[DB_MAX_CMDS];
 	DbJob *next;                      /* queue link */
 };
 
@@ -191,7 +205,19 @@ typedef struct DbConn {
 	bool stale;                  /* its server refused a write as read-only:
 					dropped instead of going idle */
 	struct PoolFlow *flow;       /* its owner's, in the pool (pool.c) */
+	/* Which registered statements (prepared.h) this connection has
+	 * prepared, by id: a bit each, owned; forgotten when it drops. */
+	unsigned char *prepared;
+	int prepared_cap;            /* bytes */
 } DbConn;
+
+/*
+ * Registers the statements db.c sends for every job (triad_begin(), the
+ * event route, the idempotency claim, the settling write) to be prepared
+ * on each connection (prepared.h). False when memory ran out.
+ */
+__attribute__((warn_unused_result))
+bool db_register_statements(void);
 
 /* Sets up a connection slot and starts connecting. */
 __attribute__((warn_unused_result))

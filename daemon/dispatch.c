@@ -19,6 +19,8 @@
 #include "pool.h"
 #include "registry.h"
 #include "sqlroute.h"
+#include "stream.h"
+#include "tenants.h"
 #include "text.h"
 
 static void
@@ -53,11 +55,35 @@ call_answer_packed(Call *call, const uint8_t *bytes, size_t len)
 	triad__v1__response__free_unpacked(resp, NULL);
 }
 
+/*
+ * A committed write that changes tokens or grants: every session checks
+ * its credentials in full at its next request, before the answer goes out
+ * (the NOTIFY of the change may come later; other daemons rely on it).
+ */
+static void
+credentials_committed(const Call *call)
+{
+	if (call->row == NULL || !(call->row->flags & ROUTE_WRITES))
+		return;
+	switch (call->row->verb) {
+	case VERB_CREATE_GRANT:
+	case VERB_REVOKE_GRANT:
+	case VERB_REVOKE_TOKEN:
+	case VERB_PERSON_ERASE:
+	case VERB_PERSON_ERASE_SERVICE:
+		stream_credentials_changed(call->srv->stream);
+		break;
+	default:
+		break;
+	}
+}
+
 static void
 idempotent_committed(void *arg, const DbOutcome *out)
 {
 	Call *call = arg;
 	if (out->code == TRIAD__V1__CODE__CODE_OK) {
+		credentials_committed(call);
 		call_answer_packed(call, call->answer, call->answer_len);
 		return;
 	}
@@ -68,6 +94,9 @@ idempotent_committed(void *arg, const DbOutcome *out)
 			  out->message);
 }
 
+const char call_store_sql[] =
+	"SELECT triad_idempotency_store($1, nullif($2, '')::bytea, $3::boolean)";
+
 /*
  * An OK answer of a held job: packed, stored with the key (without the
  * secret of a ROUTE_SECRET answer) and committed; it is sent once that has
@@ -76,8 +105,6 @@ idempotent_committed(void *arg, const DbOutcome *out)
 static bool
 call_answer_commit(Call *call, const Triad__V1__Response *resp)
 {
-	static const char store_sql[] =
-		"SELECT triad_idempotency_store($1, nullif($2, '')::bytea, $3::boolean)";
 	DbJob *job = call->held;
 	bool secret = (call->row->flags & ROUTE_SECRET) != 0;
 	size_t len = triad__v1__response__get_packed_size(resp);
@@ -93,7 +120,7 @@ call_answer_commit(Call *call, const Triad__V1__Response *resp)
 	if (!secret)
 		bytea_literal(call->answer, len, hex);
 	const char *params[3] = {call->idempotency_key, secret ? "" : hex, secret ? "true" : "false"};
-	bool ok = db_job_commit(job, store_sql, 3, params, idempotent_committed, call);
+	bool ok = db_job_commit(job, call_store_sql, 3, params, idempotent_committed, call);
 	free(hex);
 	return ok;
 }
@@ -113,6 +140,8 @@ call_answer(Call *call, Triad__V1__Response *resp)
 		return;
 	}
 	call->held = NULL;
+	if (resp->status->code == TRIAD__V1__CODE__CODE_OK)
+		credentials_committed(call);
 	if (resp->status->code == TRIAD__V1__CODE__CODE_OK && call->row != NULL &&
 	    (int)resp->body_case != (int)call->row->reply)
 		log_error("bug", "what=reply_case conn_slot=%" PRIu32 " id=%" PRIu64 " route=%s "
@@ -230,6 +259,71 @@ call_job_owner(const Call *call, DbJob *job)
 		job->principal = pool_owner_principal(call->principal->id);
 }
 
+/* The done callback of a job that checked the credentials in full: when
+ * the check passed (the job succeeded, or failed at one of its own
+ * statements, after the begin), the session may skip it until the epoch
+ * moves on. */
+static void
+checked_done(void *arg, const DbOutcome *out)
+{
+	Call *call = arg;
+	DbDoneFn done = call->check_done;
+	void *done_arg = call->check_arg;
+
+	if (call->principal != NULL && (out->code == TRIAD__V1__CODE__CODE_OK || out->failed_stmt >= 0))
+		call->principal->checked_epoch = call->check_epoch;
+	call->check_epoch = 0;
+	call->check_done = NULL;
+	call->check_arg = NULL;
+	done(done_arg, out);
+}
+
+/*
+ * The cheap begin (auth.h, Principal.checked_epoch): the job sets who the
+ * caller is without the database checking the token and the grants again
+ * when the session's last full check is as recent as every change heard of
+ * (the LISTEN connection is up), the token has not expired, and the
+ * institution is one of the caller's grants (an id). Otherwise the job
+ * checks in full and, when that passes, says so for the next requests.
+ */
+static void
+call_job_begin(Call *call, DbJob *job, int grants)
+{
+	Principal *p = call->principal;
+	uint64_t epoch;
+
+	if (p == NULL || p->token_id[0] == '\0' || !p->token_expiry_known)
+		return;
+	bool live = stream_credentials_epoch(call->srv->stream, &epoch);
+	if (!live)
+		return;
+	bool expired = p->token_expires_us != 0 && now_us() >= p->token_expires_us;
+	bool tenant_ok = call->tenant == NULL || (grants > 0 && is_uuid(call->tenant));
+	char id[37];
+	/* An operator's institution, by slug or id: its id from the map. */
+	if (!tenant_ok && p->operator && tenants_lookup(call->srv->pool, call->tenant, epoch, id)) {
+		char *dup = strdup(id);
+		if (dup != NULL) {
+			free(job->institution);
+			job->institution = dup;
+			tenant_ok = true;
+		}
+	}
+	if (p->checked_epoch == epoch && !expired && tenant_ok) {
+		job->begin_fast = true;
+		return;
+	}
+	/* One check in flight per call: a job the call sends meanwhile
+	 * checks in full too, without saying so. */
+	if (expired || !tenant_ok || call->check_done != NULL)
+		return;
+	call->check_epoch = epoch;
+	call->check_done = job->done;
+	call->check_arg = job->arg;
+	job->done = checked_done;
+	job->arg = call;
+}
+
 static DbJob *
 call_job_scoped(Call *call, DbDoneFn done, void *arg, bool hold)
 {
@@ -257,6 +351,8 @@ call_job_scoped(Call *call, DbDoneFn done, void *arg, bool hold)
 		db_job_free(job);
 		job = NULL;
 	}
+	if (job != NULL)
+		call_job_begin(call, job, n);
 	if (job == NULL)
 		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
 	return job;

@@ -46,6 +46,11 @@ struct Call {
 	DbDoneFn held_done;           /* the handler's callback of the held job */
 	void *held_arg;
 	bool replaying;               /* reading the stored answer of a repeat */
+	/* A job that checks the credentials in full (call_job_scoped()): the
+	 * epoch it was sent at, and the done callback it wraps. */
+	uint64_t check_epoch;
+	DbDoneFn check_done;
+	void *check_arg;
 	uint8_t *answer;
 	size_t answer_len;
 };
@@ -127,5 +132,8 @@ Triad__V1__Code constraint_status(const DbOutcome *out, Triad__V1__Request__Body
  * returns true.
  */
 bool call_db_failed(Call *call, const DbOutcome *out, const char *what_failed);
+
+/* The statement that stores a held job's answer with its idempotency key. */
+extern const char call_store_sql[];
 
 #endif

@@ -16,6 +16,8 @@
 #include "clock.h"
 #include "log.h"
 #include "metrics.h"
+#include "registry.h"
+#include "tenants.h"
 
 #define SWEEP_MS 50
 
@@ -694,6 +696,11 @@ pool_new(struct event_base *base, const Config *cfg, char err[256])
 	pool->base = base;
 	pool->cfg = cfg;
 	pool->size = cfg->pool_size;
+	if (!db_register_statements() || !registry_register_statements()) {
+		snprintf(err, 256, "out of memory");
+		pool_free(pool);
+		return NULL;
+	}
 	if (!params_build(pool, cfg->db, err)) {
 		pool_free(pool);
 		return NULL;
@@ -738,6 +745,7 @@ pool_free(Pool *pool)
 		event_free(pool->sweep);
 	params_free(pool);
 	free(pool);
+	tenants_free();
 }
 
 /* Owners held to db_queue_per_client_max: client connections. */

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "dispatch.h"
+#include "prepared.h"
+#include "sqlroute.h"
 
 static const Route *const areas[] = {
 	session_routes, directory_routes, credential_routes, audit_routes, catalogue_routes,
@@ -445,25 +447,49 @@ mark_filled(Target *t, const char *field)
 		t->filled[f - t->d->fields] = 1;
 }
 
-static bool
-check_row_db(PGconn *pg, const Route *r, char *err, size_t size)
+static int
+stmt_nparams(const SqlStmt *st)
 {
+	int nparams = 0;
+	while (nparams < ROUTE_MAX_PARAMS && st->params[nparams] != NULL)
+		nparams++;
+	return nparams;
+}
+
+bool
+registry_register_statements(void)
+{
+	if (prep_register(sqlroute_key_sql, 0, NULL) < 0 || prep_register(call_store_sql, 0, NULL) < 0)
+		return false;
+	for (size_t t = 0; t < NAREAS; t++) {
+		for (const Route *r = areas[t]; r->kind != 0; r++) {
+			for (int s = 0; r->handler == NULL && s < ROUTE_MAX_STMTS && r->stmts[s].sql != NULL;
+			     s++) {
+				if (!prep_register_shapes(&r->stmts[s], r->stmts[s].sql,
+							  stmt_nparams(&r->stmts[s])))
+					return false;
+			}
+		}
+	}
+	return true;
+}
+
+/* Checks one statement of a row, as one of its shapes: it prepares with the
+ * parameters the row gives, and its columns fill reply fields. */
+static bool
+check_stmt_db(PGconn *pg, const Route *r, int s, const char *sql, int ntypes, const Oid *types,
+	      const char *shape, Target *targets, int *ntargets, char *err, size_t size)
+{
+	int nparams = stmt_nparams(&r->stmts[s]);
 	const char *name = route_name(r);
 	const ProtobufCMessageDescriptor *reply =
 		(const ProtobufCMessageDescriptor *)reply_field(r->reply)->descriptor;
-	Target targets[ROUTE_MAX_STMTS + 1];
-	int ntargets = 0;
-
-	for (int s = 0; s < ROUTE_MAX_STMTS && r->stmts[s].sql != NULL; s++) {
-		const SqlStmt *st = &r->stmts[s];
-		int nparams = 0;
-		while (nparams < ROUTE_MAX_PARAMS && st->params[nparams] != NULL)
-			nparams++;
-
-		PGresult *res = PQprepare(pg, "", st->sql, 0, NULL);
+	const SqlStmt *st = &r->stmts[s];
+	{
+		PGresult *res = PQprepare(pg, "", sql, ntypes, ntypes ? types : NULL);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			problem(err, size, "row %s, statement %d does not prepare: %s", name, s + 1,
-				PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?: "no message");
+			problem(err, size, "row %s, statement %d%s does not prepare: %s", name, s + 1,
+				shape, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) ?: "no message");
 			PQclear(res);
 			return false;
 		}
@@ -482,13 +508,13 @@ check_row_db(PGconn *pg, const Route *r, char *err, size_t size)
 			return false;
 		}
 		const ProtobufCMessageDescriptor *d = reply;
-		Target *into = target_for(targets, &ntargets, reply);
+		Target *into = target_for(targets, ntargets, reply);
 		if (st->into != NULL) {
 			const ProtobufCFieldDescriptor *lf =
 				protobuf_c_message_descriptor_get_field_by_name(reply, st->into);
 			mark_filled(into, st->into);
 			d = lf->descriptor;
-			into = target_for(targets, &ntargets, d);
+			into = target_for(targets, ntargets, d);
 		}
 		for (int c = 0; c < PQnfields(res); c++) {
 			const char *col = PQfname(res, c);
@@ -512,6 +538,44 @@ check_row_db(PGconn *pg, const Route *r, char *err, size_t size)
 			mark_filled(into, col);
 		}
 		PQclear(res);
+	}
+	return true;
+}
+
+static bool
+check_row_db(PGconn *pg, const Route *r, char *err, size_t size)
+{
+	const char *name = route_name(r);
+	const ProtobufCMessageDescriptor *reply =
+		(const ProtobufCMessageDescriptor *)reply_field(r->reply)->descriptor;
+	Target targets[ROUTE_MAX_STMTS + 1];
+	int ntargets = 0;
+
+	for (int s = 0; s < ROUTE_MAX_STMTS && r->stmts[s].sql != NULL; s++) {
+		const SqlStmt *st = &r->stmts[s];
+		int nparams = stmt_nparams(st);
+		Shapes sh;
+		if (!shapes_build(st->sql, nparams, &sh))
+			return problem(err, size, "row %s: out of memory", name);
+		/* Every shape the daemon may run (prepared.h), each as it is
+		 * prepared on the pool's connections. */
+		for (int k = 0; k < sh.nshapes; k++) {
+			char shape[96] = "";
+			if (sh.nopt > 0) {
+				size_t n = (size_t)snprintf(shape, sizeof shape, " (shape with");
+				for (int o = 0; o < sh.nopt && n < sizeof shape; o++)
+					n += (size_t)snprintf(shape + n, sizeof shape - n, " $%d %s",
+							      sh.opt[o], k & (1 << o) ? "set" : "unset");
+				if (n < sizeof shape)
+					snprintf(shape + n, sizeof shape - n, ")");
+			}
+			if (!check_stmt_db(pg, r, s, sh.sql[k], sh.ntypes[k], sh.types[k], shape, targets,
+					   &ntargets, err, size)) {
+				shapes_free(&sh);
+				return false;
+			}
+		}
+		shapes_free(&sh);
 	}
 	if (r->paged || r->paged_by_position)
 		mark_filled(target_for(targets, &ntargets, reply), "next_page_token");

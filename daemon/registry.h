@@ -187,6 +187,15 @@ bool registry_check_db_tables(PGconn *pg, const Route *const *tables, size_t nta
 __attribute__((warn_unused_result))
 bool registry_check_db(const char *conninfo, char *err, size_t size);
 
+/*
+ * Registers every route statement, one text per shape of its optional
+ * filters (prepared.h), and the statements every request may send (the
+ * look-up of natural keys, the idempotency store), to be prepared on each
+ * pool connection. Idempotent. False when memory ran out.
+ */
+__attribute__((warn_unused_result))
+bool registry_register_statements(void);
+
 /* Prints the permission table: Markdown, or JSON when json. */
 void registry_print(FILE *out, bool json);
 

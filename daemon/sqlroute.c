@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "pool.h"
+#include "prepared.h"
 #include "svc_util.h"
 
 /* ---- allocations that live until the answer is sent ---- */
@@ -646,10 +647,12 @@ keys_done(void *arg, const DbOutcome *out)
 	keys_ctx_free(k);
 }
 
+/* Which id a natural key names (sql/functions/names.sql). */
+const char sqlroute_key_sql[] = "SELECT triad_key($1, $2, $3)";
+
 void
 sqlroute_keys(Call *call, const SqlKey *keys, size_t n, SqlKeysDone done, void *arg)
 {
-	static const char lookup_sql[] = "SELECT triad_key($1, $2, $3)";
 	KeysCtx *k = calloc(1, sizeof *k);
 	bool lookup = false;
 
@@ -684,7 +687,7 @@ sqlroute_keys(Call *call, const SqlKey *keys, size_t n, SqlKeysDone done, void *
 		if (!k->asked[i])
 			continue;
 		const char *params[3] = {keys[i].kind, keys[i].value, keys[i].field};
-		if (!call_job_add(call, job, lookup_sql, 3, params))
+		if (!call_job_add(call, job, sqlroute_key_sql, 3, params))
 			job = NULL;
 	}
 	if (job == NULL) {
@@ -757,7 +760,11 @@ bound_run(Call *call, char *const *ids, void *arg)
 					params[n] = ids[k];
 			}
 		}
-		if (!call_job_add(call, job, route->stmts[s].sql, b->nparams[s], params)) {
+		/* The shape of its optional filters that the request set
+		 * (prepared.h); the statement itself when it has none. */
+		const char *sql = prep_shape_sql(&route->stmts[s], route->stmts[s].sql,
+						 b->nparams[s], params);
+		if (!call_job_add(call, job, sql, b->nparams[s], params)) {
 			free(ctx);
 			bound_free(b);
 			return;

@@ -69,6 +69,9 @@ typedef void (*SqlKeysDone)(Call *call, char *const *ids, void *arg);
  */
 void sqlroute_keys(Call *call, const SqlKey *keys, size_t n, SqlKeysDone done, void *arg);
 
+/* The look-up of a natural key, prepared on every connection. */
+extern const char sqlroute_key_sql[];
+
 /*
  * Sets every field of msg that has a column of the same name in row of r,
  * as rows with statements do: strings point into r, so msg is good until r

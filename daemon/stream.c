@@ -55,10 +55,31 @@ struct Stream {
 	bool listening;              /* LISTEN sent on an open connection */
 	bool up_logged;              /* state changes are logged once */
 	bool stopped;
+	/* Credentials (auth.h, Principal.checked_epoch): the epoch moves on
+	 * at every change of a token or a grant that is heard of, and when
+	 * the listening starts again (what changed meanwhile was not heard).
+	 * live: LISTEN is confirmed on a connection that is up. */
+	uint64_t creds_epoch;
+	bool creds_live;
+	bool listen_confirmed;       /* LISTEN's results have arrived */
 };
 
 static void sub_read(Subscription *s);
 static void listen_connect(Stream *st);
+
+bool
+stream_credentials_epoch(const Stream *st, uint64_t *epoch)
+{
+	*epoch = st != NULL ? st->creds_epoch : 0;
+	return st != NULL && st->creds_live && st->pg != NULL;
+}
+
+void
+stream_credentials_changed(Stream *st)
+{
+	if (st != NULL)
+		st->creds_epoch++;
+}
 
 int
 stream_retention_s(const Config *cfg)
@@ -418,6 +439,10 @@ listen_drop(Stream *st, const char *why)
 	PQfinish(st->pg);
 	st->pg = NULL;
 	st->listening = false;
+	/* Until LISTEN is confirmed again, every request checks its
+	 * credentials in the database. */
+	st->creds_live = false;
+	st->listen_confirmed = false;
 	if (st->stopped)
 		return;
 	struct timeval tv = {st->backoff_ms / 1000, (st->backoff_ms % 1000) * 1000};
@@ -492,22 +517,38 @@ listen_read(Stream *st)
 		listen_drop(st, listen_error(st));
 		return;
 	}
+	bool results = false;
 	while (!PQisBusy(st->pg)) {
 		PGresult *r = PQgetResult(st->pg);
-		if (r == NULL)
+		if (r == NULL) {
+			/* Both LISTENs are in effect: changes are heard from
+			 * now on; what changed before is checked afresh. */
+			if (results && !st->listen_confirmed) {
+				st->listen_confirmed = true;
+				st->creds_live = true;
+				st->creds_epoch++;
+			}
 			break;
+		}
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 			PQclear(r);
 			listen_drop(st, "LISTEN failed");
 			return;
 		}
+		results = true;
 		PQclear(r);
 	}
 	bool woken = false;
 	PGnotify *n;
 	while ((n = PQnotifies(st->pg)) != NULL) {
-		/* Certificates and keys changed (badges.h): not the stream's. */
-		if (strcmp(n->relname, "triad_credentials") == 0)
+		/* A token or a grant changed (the triggers of migration 0022):
+		 * every session's next request checks its credentials in
+		 * full. Otherwise certificates and keys changed (badges.h). */
+		if (strcmp(n->relname, "triad_credentials") == 0 &&
+		    (strncmp(n->extra, "token:", 6) == 0 || strncmp(n->extra, "grant:", 6) == 0 ||
+		     strncmp(n->extra, "institution:", 12) == 0))
+			st->creds_epoch++;
+		else if (strcmp(n->relname, "triad_credentials") == 0)
 			badges_refresh(st->srv->badges);
 		else
 			woken = true;

@@ -79,4 +79,17 @@ bool stream_event_row(const PGresult *r, int i, Triad__V1__DomainEvent *ev, cons
 /* The statement of a read: after, types, limit, retention, field. */
 extern const char stream_read_sql[];
 
+/*
+ * The credentials epoch (auth.h, Principal.checked_epoch) into *epoch.
+ * True when the LISTEN connection is up, its LISTEN confirmed, so that a
+ * change of a token or a grant moves the epoch on as it is committed;
+ * false while it is down or not yet listening again: then every request
+ * checks its credentials in the database.
+ */
+bool stream_credentials_epoch(const struct Stream *st, uint64_t *epoch);
+
+/* This daemon changed a token or a grant: the epoch moves on now, without
+ * waiting for the NOTIFY. */
+void stream_credentials_changed(struct Stream *st);
+
 #endif

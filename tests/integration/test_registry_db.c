@@ -117,6 +117,24 @@ test_a_parameter_the_row_does_not_give(void **state)
 						    "gives 1", NULL});
 }
 
+/* Every shape of a statement with optional filters is checked, as the
+ * daemon prepares it, and the problem names the shape. */
+static void
+test_a_shape_that_does_not_prepare(void **state)
+{
+	static const Route rows[] = {
+		{K(LIST_COHORTS), VERB_COHORT_READ, R(COHORTS), ROUTE_READ,
+		 {{"SELECT * FROM cohort_v WHERE (nullif($1, '') IS NULL OR no_such_column = $1)"
+		   " AND (nullif($2, '') IS NULL OR id > nullif($2, '')::uuid)"
+		   " ORDER BY id LIMIT $3::int",
+		   {"programme_id", "page_token", "$limit"}, "cohorts"}}, NULL, true},
+		{0},
+	};
+	expect_refused(rows, (const char *const[]){"row list_cohorts", "statement 1",
+						    "shape with $1 set", "does not prepare",
+						    "no_such_column", NULL});
+}
+
 /* Partners read who may do what in proto/PERMISSIONS.md; it is generated
  * by `triadd routes` and must not go stale. */
 static void
@@ -151,6 +169,7 @@ main(void)
 		cmocka_unit_test(test_a_column_without_a_field),
 		cmocka_unit_test(test_a_field_without_a_column),
 		cmocka_unit_test(test_a_parameter_the_row_does_not_give),
+		cmocka_unit_test(test_a_shape_that_does_not_prepare),
 		cmocka_unit_test(test_permissions_md_is_current),
 	};
 	return harness_run_group_tests(tests, setup, teardown);
