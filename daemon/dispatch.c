@@ -520,7 +520,6 @@ dispatch_request(Conn *c, Triad__V1__Request *req)
 
 	if (call == NULL) {
 		conn_fail(c, TRIAD__V1__CODE__CODE_UNAVAILABLE, "server is out of memory");
-		triad__v1__request__free_unpacked(req, NULL);
 		return;
 	}
 	*call = (Call){
@@ -582,5 +581,4 @@ dispatch_request(Conn *c, Triad__V1__Request *req)
 		conn_hello_failed(c);
 		conn_close_after_flush(c);
 	}
-	triad__v1__request__free_unpacked(req, NULL);
 }
