@@ -889,6 +889,7 @@ conn_process(Conn *c)
 		return;
 	}
 	c->processing = true;
+	bool took = false;
 	while (c->state == CONN_ST_HELLO || c->state == CONN_ST_READY) {
 		if (conn_busy(c))
 			break;
@@ -918,12 +919,14 @@ conn_process(Conn *c)
 		}
 		/* A whole frame: its deadline no longer applies. */
 		partial_clear(c);
+		took = true;
 		if (!conn_take_frame(c, len))
 			break;
-		if (c->state == CONN_ST_READY)
-			timer_arm(c, cfg->idle_timeout_ms);
 	}
 	c->processing = false;
+	/* The idle period restarts after the frames read, once for all of them. */
+	if (took && c->state == CONN_ST_READY)
+		timer_arm(c, cfg->idle_timeout_ms);
 
 	if (c->state == CONN_ST_HELLO || c->state == CONN_ST_READY) {
 		if (conn_busy(c)) {
