@@ -28,6 +28,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "arena.h"
 #include "clock.h"
 #include "dispatch.h"
 #include "frame.h"
@@ -42,6 +43,20 @@
 #define LINGER_MS 2000
 /* Hash chains of the per-address count of connections without a session. */
 #define ADDR_BUCKETS 1024
+/* The block the decoding arena keeps between frames: a few hundred requests
+ * of the usual size. */
+#define DECODE_BLOCK_BYTES (64 * 1024)
+
+/*
+ * Requests are unpacked into one arena for all connections. A Request lives
+ * only while dispatch_request() runs (a handler copies what it keeps), so
+ * a frame's memory is released as soon as it has been dispatched: no
+ * connection holds any between frames, and decoding a frame costs no
+ * malloc or free per field. Its limit follows the frame's (frame.h,
+ * frame_unpack_max_bytes()).
+ */
+static Arena decode_arena;
+static bool decode_arena_ready;
 
 /* Connections without a session from one address (ConnTable.by_addr). */
 struct AddrCount {
@@ -756,26 +771,39 @@ conn_take_frame(Conn *c, uint32_t len)
 		return false;
 	}
 
+	if (!decode_arena_ready) {
+		arena_init(&decode_arena, DECODE_BLOCK_BYTES, DECODE_BLOCK_BYTES);
+		decode_arena_ready = true;
+	}
+	/* Marks nest: a frame may be decoded while another is being dispatched. */
+	ArenaMark mark = arena_mark(&decode_arena);
+	arena_set_max(&decode_arena, decode_arena.held + frame_unpack_max_bytes(len));
 	Triad__V1__Request *req = NULL;
-	DecodeStatus ds = ss == SCAN_MALFORMED ? DECODE_GARBAGE : frame_take_request(in, len, &req);
+	DecodeStatus ds = ss == SCAN_MALFORMED ? DECODE_GARBAGE
+		: frame_take_request_with(in, len, arena_allocator(&decode_arena), &req);
 	if (ss == SCAN_MALFORMED)
 		evbuffer_drain(in, FRAME_HEADER_BYTES + (size_t)len);
 	if (ds != DECODE_OK) {
+		bool no_memory = decode_arena.failed;
+		arena_release(&decode_arena, mark);
+		if (no_memory) {
+			conn_close_now(c, "out_of_memory");
+			return false;
+		}
 		c->srv->stats.frames_refused++;
 		log_info("frame_refused", "conn=%" PRIu64 " peer=%s reason=%s",
 			 c->serial, c->peer, ds == DECODE_GARBAGE ? "undecodable" : "zero_id");
-		if (req != NULL)
-			triad__v1__request__free_unpacked(req, NULL);
 		conn_fail(c, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT, "%s",
 			  frame_decode_message(ds));
 		return false;
 	}
 	if (c->state == CONN_ST_HELLO && req->body_case == TRIAD__V1__REQUEST__BODY_HELLO &&
 	    !conn_take_hello_seat(c, req->id)) {
-		triad__v1__request__free_unpacked(req, NULL);
+		arena_release(&decode_arena, mark);
 		return false;
 	}
 	dispatch_request(c, req);
+	arena_release(&decode_arena, mark);
 	return true;
 }
 
@@ -861,6 +889,7 @@ conn_process(Conn *c)
 		return;
 	}
 	c->processing = true;
+	bool took = false;
 	while (c->state == CONN_ST_HELLO || c->state == CONN_ST_READY) {
 		if (conn_busy(c))
 			break;
@@ -890,12 +919,14 @@ conn_process(Conn *c)
 		}
 		/* A whole frame: its deadline no longer applies. */
 		partial_clear(c);
+		took = true;
 		if (!conn_take_frame(c, len))
 			break;
-		if (c->state == CONN_ST_READY)
-			timer_arm(c, cfg->idle_timeout_ms);
 	}
 	c->processing = false;
+	/* The idle period restarts after the frames read, once for all of them. */
+	if (took && c->state == CONN_ST_READY)
+		timer_arm(c, cfg->idle_timeout_ms);
 
 	if (c->state == CONN_ST_HELLO || c->state == CONN_ST_READY) {
 		if (conn_busy(c)) {

@@ -616,7 +616,6 @@ dispatch_request(Conn *c, Triad__V1__Request *req)
 
 	if (call == NULL) {
 		conn_fail(c, TRIAD__V1__CODE__CODE_UNAVAILABLE, "server is out of memory");
-		triad__v1__request__free_unpacked(req, NULL);
 		return;
 	}
 	*call = (Call){
@@ -628,7 +627,7 @@ dispatch_request(Conn *c, Triad__V1__Request *req)
 		.started_us = now_us(),
 		.principal = principal_ref(c->principal),
 	};
-	snprintf(call->request_id_text, sizeof call->request_id_text, "%" PRIu64, req->id);
+	text_u64(call->request_id_text, sizeof call->request_id_text, req->id);
 	c->in_flight++;
 	c->srv->stats.requests++;
 
@@ -658,9 +657,8 @@ dispatch_request(Conn *c, Triad__V1__Request *req)
 			  "say which institution: its id or its slug, of at most %d characters",
 			  INSTITUTION_ARG_MAX);
 	} else {
-		snprintf(call->institution, sizeof call->institution, "%s", req->institution);
-		snprintf(call->idempotency_key, sizeof call->idempotency_key, "%s",
-			 req->idempotency_key);
+		text_copy(call->institution, sizeof call->institution, req->institution);
+		text_copy(call->idempotency_key, sizeof call->idempotency_key, req->idempotency_key);
 		/* The one place where access is decided: before any handler runs. */
 		if (call_authorize(call, route_verb(row, call, req), tenant)) {
 			if ((row->flags & ROUTE_IDEMPOTENT) && req->idempotency_key[0] != '\0')
@@ -678,5 +676,4 @@ dispatch_request(Conn *c, Triad__V1__Request *req)
 		conn_hello_failed(c);
 		conn_close_after_flush(c);
 	}
-	triad__v1__request__free_unpacked(req, NULL);
 }

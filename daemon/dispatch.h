@@ -56,8 +56,10 @@ struct Call {
 };
 
 /*
- * Runs one request from connection c. Takes ownership of req. The request
- * counts as in flight on c until its Call is answered.
+ * Runs one request from connection c. req stays the caller's (conn.c
+ * unpacks it into an arena and releases it when this returns), so nothing
+ * may keep a pointer into it. The request counts as in flight on c until
+ * its Call is answered.
  */
 void dispatch_request(Conn *c, Triad__V1__Request *req);
 

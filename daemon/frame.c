@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "text.h"
@@ -15,7 +16,9 @@
 
 typedef struct ScanState {
 	FrameScan *out;
-	size_t path_len;        /* of out->field, the path of the current message */
+	/* The fields that lead to the message being scanned: names[i] holds the
+	 * one at depth i. The path is written out only on a refusal. */
+	const char *names[FRAME_DEPTH_MAX + 1];
 } ScanState;
 
 /*
@@ -119,6 +122,260 @@ packed_count(ProtobufCType type, const uint8_t *p, size_t n)
 	}
 }
 
+/*
+ * Narrowed descriptors. Request and Response are each one large oneof (a
+ * member per request kind) beside a few plain fields, and protobuf-c walks
+ * every field of a descriptor to size, pack, unpack (allocating repeated
+ * fields, checking required ones) and free a message: some 200 fields for
+ * a Ping. A narrowed descriptor is the same message's descriptor with only
+ * the plain fields and one member of the oneof, in the same order, so the
+ * bytes it packs and the message it unpacks are exactly the full one's
+ * whenever no other member is set (or present on the wire). The message
+ * struct, its init function and thus the descriptor an unpacked message
+ * points to stay the full ones. Built on first use, one per member, and
+ * kept for the life of the process.
+ */
+typedef struct NarrowSet {
+	const ProtobufCMessageDescriptor *full;
+	bool ready, usable;
+	uint32_t max_id;
+	uint8_t *kind;            /* by field number: 0 none, 1 plain, 2 oneof member */
+	const ProtobufCMessageDescriptor **by_case;   /* by member number (0: none set) */
+} NarrowSet;
+
+enum { NARROW_NONE, NARROW_PLAIN, NARROW_MEMBER };
+
+static NarrowSet narrow_request = {.full = &triad__v1__request__descriptor};
+static NarrowSet narrow_response = {.full = &triad__v1__response__descriptor};
+
+static bool
+narrow_prepare(NarrowSet *ns)
+{
+	const ProtobufCMessageDescriptor *d = ns->full;
+	size_t oneof_offset = 0;
+	bool have_oneof = false;
+
+	if (ns->ready)
+		return ns->usable;
+	ns->ready = true;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->id > ns->max_id)
+			ns->max_id = f->id;
+		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+			/* One oneof only: two would need a member of each. */
+			if (have_oneof && f->quantifier_offset != oneof_offset)
+				return false;
+			have_oneof = true;
+			oneof_offset = f->quantifier_offset;
+		}
+	}
+	if (!have_oneof || ns->max_id > 65535)
+		return false;
+	ns->kind = calloc((size_t)ns->max_id + 1, 1);
+	ns->by_case = calloc((size_t)ns->max_id + 1, sizeof *ns->by_case);
+	if (ns->kind == NULL || ns->by_case == NULL) {
+		free(ns->kind);
+		free(ns->by_case);
+		ns->kind = NULL;
+		ns->by_case = NULL;
+		return false;
+	}
+	for (unsigned i = 0; i < d->n_fields; i++)
+		ns->kind[d->fields[i].id] = (d->fields[i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+						    ? NARROW_MEMBER : NARROW_PLAIN;
+	ns->usable = true;
+	return true;
+}
+
+/* The full descriptor narrowed to its plain fields and member id (0: none). */
+static const ProtobufCMessageDescriptor *
+narrow_build(const ProtobufCMessageDescriptor *full, uint32_t id)
+{
+	unsigned n = 0, nr = 0;
+
+	for (unsigned i = 0; i < full->n_fields; i++)
+		if (!(full->fields[i].flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || full->fields[i].id == id)
+			n++;
+	size_t bytes = sizeof(ProtobufCMessageDescriptor) + n * sizeof(ProtobufCFieldDescriptor) +
+		       (n + 1) * sizeof(ProtobufCIntRange) + n * sizeof(unsigned) +
+		       full->n_fields * sizeof(unsigned);
+	ProtobufCMessageDescriptor *d = calloc(1, bytes);
+	if (d == NULL)
+		return NULL;
+	ProtobufCFieldDescriptor *fields = (ProtobufCFieldDescriptor *)(d + 1);
+	ProtobufCIntRange *ranges = (ProtobufCIntRange *)(fields + n);
+	unsigned *by_name = (unsigned *)(ranges + n + 1);
+	unsigned *map = by_name + n;   /* full index -> narrow index, or UINT_MAX */
+
+	n = 0;
+	for (unsigned i = 0; i < full->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &full->fields[i];
+		map[i] = (unsigned)-1;
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && f->id != id)
+			continue;
+		if (n == 0 || f->id != fields[n - 1].id + 1)
+			ranges[nr++] = (ProtobufCIntRange){(int)f->id, n};
+		map[i] = n;
+		fields[n++] = *f;
+	}
+	ranges[nr] = (ProtobufCIntRange){0, n};
+	unsigned k = 0;
+	for (unsigned i = 0; i < full->n_fields; i++) {
+		unsigned m = map[full->fields_sorted_by_name[i]];
+		if (m != (unsigned)-1)
+			by_name[k++] = m;
+	}
+	*d = *full;
+	d->n_fields = n;
+	d->fields = fields;
+	d->fields_sorted_by_name = by_name;
+	d->n_field_ranges = nr;
+	d->field_ranges = ranges;
+	return d;
+}
+
+/* The narrowed descriptor for member id, or NULL (use the full one). */
+static const ProtobufCMessageDescriptor *
+narrow_for(NarrowSet *ns, uint32_t id)
+{
+	if (!narrow_prepare(ns) || id > ns->max_id || (id != 0 && ns->kind[id] != NARROW_MEMBER))
+		return NULL;
+	if (ns->by_case[id] == NULL)
+		ns->by_case[id] = narrow_build(ns->full, id);
+	return ns->by_case[id];
+}
+
+/*
+ * The one member of ns's oneof present at the top level of a message's
+ * bytes (0 when none), or UINT32_MAX when several are, or the bytes are
+ * not well formed there: then only the full descriptor unpacks them alike.
+ */
+static uint32_t
+narrow_wire_case(NarrowSet *ns, const uint8_t *p, size_t len)
+{
+	const uint8_t *end = p + len;
+	uint32_t found = 0;
+
+	if (!narrow_prepare(ns))
+		return UINT32_MAX;
+	while (p < end) {
+		uint32_t tag;
+		unsigned wire;
+		size_t used = scan_tag(p, (size_t)(end - p), &tag, &wire), vlen = 0, prefix = 0;
+		if (used == 0)
+			return UINT32_MAX;
+		p += used;
+		size_t rem = (size_t)(end - p);
+		switch (wire) {
+		case 0:
+			vlen = scan_varint(p, rem);
+			break;
+		case 1:
+			vlen = rem >= 8 ? 8 : 0;
+			break;
+		case 2:
+			vlen = scan_delimited(p, rem, &prefix);
+			break;
+		case 5:
+			vlen = rem >= 4 ? 4 : 0;
+			break;
+		default:
+			return UINT32_MAX;
+		}
+		if (vlen == 0)
+			return UINT32_MAX;
+		p += vlen;
+		if (tag <= ns->max_id && ns->kind[tag] == NARROW_MEMBER) {
+			if (found != 0 && found != tag)
+				return UINT32_MAX;
+			found = tag;
+		}
+	}
+	return found;
+}
+
+/* The largest message struct reachable from d, walking at most depth levels. */
+static size_t
+largest_message(const ProtobufCMessageDescriptor *d, const ProtobufCMessageDescriptor **seen,
+		size_t *nseen, size_t cap)
+{
+	size_t max = d->sizeof_message;
+
+	for (size_t i = 0; i < *nseen; i++)
+		if (seen[i] == d)
+			return 0;
+	if (*nseen == cap)
+		return SIZE_MAX / 4;   /* too many to walk: no useful bound */
+	seen[(*nseen)++] = d;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		size_t m = largest_message(f->descriptor, seen, nseen, cap);
+		if (m > max)
+			max = m;
+	}
+	return max;
+}
+
+size_t
+frame_unpack_max_bytes(uint32_t body_len)
+{
+	static size_t largest;
+
+	if (largest == 0) {
+		static const ProtobufCMessageDescriptor *seen[1024];
+		size_t nseen = 0;
+		largest = largest_message(&triad__v1__request__descriptor, seen, &nseen, 1024);
+	}
+	/*
+	 * What protobuf-c allocates for a frame frame_scan() passed: the bytes
+	 * of strings, bytes and unknown fields (at most the body) with a NUL
+	 * each; and per value (FRAME_VALUES_MAX, the Request itself one more)
+	 * at most a message struct, its required-field bitmap (up to 64 bytes),
+	 * its scanned-member slabs (below 2 x 48 bytes per member), a repeated
+	 * element (16) or unknown-field record (24), each allocation rounded up
+	 * to ARENA_ALIGN (at most 4 per value). Twice that for the ends of
+	 * blocks an allocation did not fit in, and a block header per block.
+	 */
+	size_t per_value = largest + 64 + 96 + 24 + 16 + 4 * 16 + 1;
+	return 2 * ((size_t)body_len + (size_t)(FRAME_VALUES_MAX + 1) * per_value) + 64 * 1024;
+}
+
+Triad__V1__Request *
+frame_unpack_request(const uint8_t *body, size_t len, ProtobufCAllocator *alloc)
+{
+	uint32_t id = narrow_wire_case(&narrow_request, body, len);
+	const ProtobufCMessageDescriptor *d =
+		id != UINT32_MAX ? narrow_for(&narrow_request, id) : NULL;
+
+	return (Triad__V1__Request *)protobuf_c_message_unpack(
+		d != NULL ? d : &triad__v1__request__descriptor, alloc, len, body);
+}
+
+size_t
+frame_response_size(const Triad__V1__Response *resp)
+{
+	Triad__V1__Response r = *resp;
+	const ProtobufCMessageDescriptor *d = narrow_for(&narrow_response, resp->body_case);
+
+	if (d != NULL)
+		r.base.descriptor = d;
+	return protobuf_c_message_get_packed_size(&r.base);
+}
+
+size_t
+frame_response_pack(const Triad__V1__Response *resp, uint8_t *out)
+{
+	Triad__V1__Response r = *resp;
+	const ProtobufCMessageDescriptor *d = narrow_for(&narrow_response, resp->body_case);
+
+	if (d != NULL)
+		r.base.descriptor = d;
+	return protobuf_c_message_pack(&r.base, out);
+}
+
 static bool
 packable(ProtobufCType type)
 {
@@ -126,24 +383,31 @@ packable(ProtobufCType type)
 	       type != PROTOBUF_C_TYPE_MESSAGE;
 }
 
-/* Appends ".name" (or "name" at the top) to the path; returns the old length. */
-static size_t
-path_push(ScanState *st, const char *name)
-{
-	size_t old = st->path_len;
-	char *f = st->out->field;
-	int n = snprintf(f + old, FRAME_FIELD_PATH_MAX - old, "%s%s", old > 0 ? "." : "", name);
-	if (n > 0)
-		st->path_len = old + (size_t)n < FRAME_FIELD_PATH_MAX ? old + (size_t)n
-								      : FRAME_FIELD_PATH_MAX - 1;
-	return old;
-}
-
+/*
+ * Writes the dotted path of the field at fault into out->field: the fields
+ * leading to the message at depth, then name (NULL: the message itself).
+ */
 static void
-path_pop(ScanState *st, size_t old)
+path_set(ScanState *st, unsigned depth, const char *name)
 {
-	st->path_len = old;
-	st->out->field[old] = '\0';
+	char *f = st->out->field;
+	size_t len = 0;
+
+	f[0] = '\0';
+	for (unsigned i = 0; i <= depth; i++) {
+		const char *part = i < depth ? st->names[i] : name;
+		if (part == NULL)
+			break;
+		int n = snprintf(f + len, FRAME_FIELD_PATH_MAX - len, "%s%s", len > 0 ? "." : "", part);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+		if (len >= FRAME_FIELD_PATH_MAX - 1) {
+			len = FRAME_FIELD_PATH_MAX - 1;
+			break;
+		}
+	}
+	f[len] = '\0';
 }
 
 /*
@@ -193,10 +457,14 @@ scan_message(ScanState *st, const ProtobufCMessageDescriptor *desc, const uint8_
 			out->values++;
 			out->unknown++;
 			out->unknown_number = tag;
-			if (out->unknown > FRAME_UNKNOWN_MAX)
+			if (out->unknown > FRAME_UNKNOWN_MAX) {
+				path_set(st, depth, NULL);
 				return SCAN_TOO_MANY_UNKNOWN;
-			if (out->values > FRAME_VALUES_MAX)
+			}
+			if (out->values > FRAME_VALUES_MAX) {
+				path_set(st, depth, NULL);
 				return SCAN_TOO_MANY_VALUES;
+			}
 			continue;
 		}
 		if (depth == 0 && f->id == 1 && wire == 0)
@@ -208,7 +476,7 @@ scan_message(ScanState *st, const ProtobufCMessageDescriptor *desc, const uint8_
 			n = packed_count(f->type, val + prefix, vlen - prefix);
 		if (n > FRAME_VALUES_MAX || out->values + n > FRAME_VALUES_MAX) {
 			out->values = FRAME_VALUES_MAX + 1;
-			path_push(st, f->name);
+			path_set(st, depth, f->name);
 			return SCAN_TOO_MANY_VALUES;
 		}
 		out->values += (uint32_t)n;
@@ -219,7 +487,7 @@ scan_message(ScanState *st, const ProtobufCMessageDescriptor *desc, const uint8_
 			out->text_why = memchr(s, 0, slen) != NULL ? "contains a NUL byte"
 				: !text_utf8_valid(s, slen) ? "is not valid UTF-8" : NULL;
 			if (out->text_why != NULL) {
-				path_push(st, f->name);
+				path_set(st, depth, f->name);
 				return SCAN_BAD_TEXT;
 			}
 		}
@@ -231,18 +499,19 @@ scan_message(ScanState *st, const ProtobufCMessageDescriptor *desc, const uint8_
 		if (f->label != PROTOBUF_C_LABEL_REPEATED && idx < SCAN_FIELDS_TRACKED) {
 			uint64_t bit = (uint64_t)1 << (idx % 64);
 			if (seen[idx / 64] & bit) {
-				path_push(st, f->name);
+				path_set(st, depth, f->name);
 				return SCAN_SINGULAR_TWICE;
 			}
 			seen[idx / 64] |= bit;
 		}
-		size_t old = path_push(st, f->name);
-		if (depth + 1 >= FRAME_DEPTH_MAX)
+		if (depth + 1 >= FRAME_DEPTH_MAX) {
+			path_set(st, depth, f->name);
 			return SCAN_TOO_DEEP;
+		}
+		st->names[depth] = f->name;
 		ScanStatus rc = scan_message(st, f->descriptor, val + prefix, vlen - prefix, depth + 1);
 		if (rc != SCAN_OK)
 			return rc;
-		path_pop(st, old);
 	}
 	return SCAN_OK;
 }
@@ -314,13 +583,20 @@ frame_peek(struct evbuffer *in, uint32_t max_body, uint32_t *body_len)
 DecodeStatus
 frame_take_request(struct evbuffer *in, uint32_t body_len, Triad__V1__Request **out)
 {
+	return frame_take_request_with(in, body_len, NULL, out);
+}
+
+DecodeStatus
+frame_take_request_with(struct evbuffer *in, uint32_t body_len, ProtobufCAllocator *alloc,
+			Triad__V1__Request **out)
+{
 	size_t total = FRAME_HEADER_BYTES + (size_t)body_len;
 	/* Make the frame contiguous; usually it already is and this is free. */
 	const uint8_t *p = evbuffer_pullup(in, (ev_ssize_t)total);
 
 	*out = NULL;
 	if (p != NULL)
-		*out = triad__v1__request__unpack(NULL, body_len, p + FRAME_HEADER_BYTES);
+		*out = frame_unpack_request(p + FRAME_HEADER_BYTES, body_len, alloc);
 	evbuffer_drain(in, total);
 
 	if (*out == NULL)
@@ -347,7 +623,7 @@ frame_decode_message(DecodeStatus st)
 bool
 frame_append_response(struct evbuffer *out, const Triad__V1__Response *resp)
 {
-	size_t len = triad__v1__response__get_packed_size(resp);
+	size_t len = frame_response_size(resp);
 	struct evbuffer_iovec vec;
 
 	if (len > UINT32_MAX - FRAME_HEADER_BYTES)
@@ -356,7 +632,7 @@ frame_append_response(struct evbuffer *out, const Triad__V1__Response *resp)
 		return false;
 	uint8_t *p = vec.iov_base;
 	frame_put_u32(p, (uint32_t)len);
-	size_t packed = triad__v1__response__pack(resp, p + FRAME_HEADER_BYTES);
+	size_t packed = frame_response_pack(resp, p + FRAME_HEADER_BYTES);
 	(void)packed;
 	vec.iov_len = len + FRAME_HEADER_BYTES;
 	return evbuffer_commit_space(out, &vec, 1) == 0;

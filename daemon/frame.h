@@ -71,6 +71,32 @@ typedef enum DecodeStatus {
 DecodeStatus frame_take_request(struct evbuffer *in, uint32_t body_len,
 				Triad__V1__Request **out);
 
+/*
+ * The same, unpacking with alloc (NULL: malloc, as above). With an arena's
+ * allocator (arena.h) the Request lives until the arena is released and is
+ * not freed by itself. DECODE_GARBAGE also when alloc runs out of room.
+ */
+DecodeStatus frame_take_request_with(struct evbuffer *in, uint32_t body_len,
+				     ProtobufCAllocator *alloc, Triad__V1__Request **out);
+
+/*
+ * triad__v1__request__unpack(), as fast for a Request of any kind as for
+ * one with few fields: the same result, byte for byte. alloc NULL: malloc.
+ */
+Triad__V1__Request *frame_unpack_request(const uint8_t *body, size_t len,
+					 ProtobufCAllocator *alloc);
+
+/*
+ * An upper bound of the bytes protobuf-c allocates to unpack a frame body
+ * of body_len bytes that frame_scan() passed: the limit of the arena it is
+ * unpacked into.
+ */
+size_t frame_unpack_max_bytes(uint32_t body_len);
+
+/* triad__v1__response__get_packed_size() and __pack(), likewise. */
+size_t frame_response_size(const Triad__V1__Response *resp);
+size_t frame_response_pack(const Triad__V1__Response *resp, uint8_t *out);
+
 typedef enum ScanStatus {
 	SCAN_OK,                /* within the limits: unpacking is cheap */
 	SCAN_MALFORMED,         /* not a Request: the decoder would refuse it too */

@@ -66,3 +66,31 @@ text_make_utf8(char *s)
 	}
 	return s;
 }
+
+char *
+text_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return dst;
+}
+
+char *
+text_u64(char *buf, size_t size, uint64_t v)
+{
+	char digits[20];
+	size_t n = 0;
+
+	do {
+		digits[sizeof digits - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	const char *first = digits + sizeof digits - n;
+	if (n > size - 1)
+		n = size - 1;   /* the leading digits, as snprintf() cuts */
+	memcpy(buf, first, n);
+	buf[n] = '\0';
+	return buf;
+}

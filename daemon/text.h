@@ -26,4 +26,14 @@ bool text_utf8_valid(const uint8_t *bytes, size_t len);
  */
 char *text_make_utf8(char *s);
 
+/*
+ * Copies the string src into dst of size bytes (size > 0), cut to size - 1
+ * bytes and always terminated, as snprintf(dst, size, "%s", src) does but
+ * without formatting. Returns dst.
+ */
+char *text_copy(char *dst, size_t size, const char *src);
+
+/* Writes v in decimal into buf (size > 0), cut like text_copy(). Returns buf. */
+char *text_u64(char *buf, size_t size, uint64_t v);
+
 #endif

@@ -2,6 +2,7 @@
  * test_text.c: UTF-8 and NUL checks of request strings on the wire (by
  * frame_scan(), before decoding), and clean text in answers.
  */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -94,6 +95,29 @@ test_top_level_strings_and_unknown_fields(void **state)
 	assert_int_equal(frame_scan(unknown, sizeof unknown, &p), SCAN_OK);
 }
 
+/* text_copy() and text_u64() write what snprintf() would, cut alike. */
+static void
+test_copy_and_u64_match_snprintf(void **state)
+{
+	static const uint64_t nums[] = {0, 7, 10, 99, 12345678901234ULL, UINT64_MAX};
+	static const char *strs[] = {"", "a", "institution", "exactly-8"};
+	char got[24], want[24];
+
+	(void)state;
+	for (size_t size = 1; size <= sizeof got; size++) {
+		for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+			text_u64(got, size, nums[i]);
+			snprintf(want, size, "%" PRIu64, nums[i]);
+			assert_string_equal(got, want);
+		}
+		for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+			text_copy(got, size, strs[i]);
+			snprintf(want, size, "%s", strs[i]);
+			assert_string_equal(got, want);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -102,6 +126,7 @@ main(void)
 		cmocka_unit_test(test_make_utf8_replaces_only_what_is_broken),
 		cmocka_unit_test(test_a_nul_in_a_nested_string_is_named),
 		cmocka_unit_test(test_top_level_strings_and_unknown_fields),
+		cmocka_unit_test(test_copy_and_u64_match_snprintf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
