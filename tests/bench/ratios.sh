@@ -271,7 +271,7 @@ bash "$PGSH" init "$PG" "$(triad_free_port)" >"$work/pg-init.log" 2>&1 ||
 	{ cat "$work/pg-init.log" >&2; die "pg.sh init failed"; }
 pg_load "$PG"
 # pg_stat_statements shows which statements each side ran (see "statements").
-settings=("shared_preload_libraries=pg_stat_statements" "pg_stat_statements.track=all"
+settings=("shared_preload_libraries=pg_stat_statements"
 	"max_connections=400" "${pg_set[@]}")
 for s in "${settings[@]}"; do
 	[[ $s == *=* ]] || die "--pg-set wants NAME=VALUE: $s"
@@ -349,6 +349,27 @@ start_triadd() {
 	done
 	ADDR=$(log_value "$log" listening addr)
 	HTTP=$(log_value "$log" http_listening addr)
+	# Ready when its whole pool is connected (slow under valgrind: SCRAM).
+	local pool
+	pool=$(log_value "$log" listening pool)
+	wait_for "triadd $name's database pool" 600 pool_up "$HTTP" "${pool:-1}"
+}
+
+# metric HOST:PORT NAME: a figure of a triadd's /metrics (its http_listen).
+metric() {
+	local host=${1%:*} port=${1##*:} body
+	exec 5<>"/dev/tcp/$host/$port" || return 1
+	printf 'GET /metrics HTTP/1.0\r\nHost: %s\r\n\r\n' "$1" >&5
+	body=$(cat <&5)
+	exec 5<&-
+	awk -v m="$2" '$1 == m { printf "%d\n", $2 }' <<<"$body"
+}
+
+# pool_up HOST:PORT POOL: true when every database connection of the pool is up.
+pool_up() {
+	local up
+	up=$(metric "$1" triad_db_connections_up) || return 1
+	[[ -n $up ]] && ((up >= $2))
 }
 
 stop_pid() {	# stop_pid PID: SIGTERM and wait
@@ -366,7 +387,7 @@ TPID=$PID
 say "triadd $("$triadd" --version 2>/dev/null | head -n1) on $TADDR (pid $TPID)," \
 	"config: ${triadd_conf[*]:-defaults}"
 say "triad-bench $bench"
-say "pgbench $(pgbench --version | awk '{ print $NF }'), client counts ${clients_list[*]}, -M prepared"
+say "$(pgbench --version), client counts ${clients_list[*]}, -M prepared"
 
 # ---------------------------------------------------------------------------------------
 # One run of each kind
@@ -378,7 +399,8 @@ reset_feedback() {
 		DELETE FROM feedback
 		 WHERE institution_id = (SELECT id FROM institution WHERE slug = 'bench')
 		   AND situation = 'In the Monday team meeting about the new intake procedure';
-		DELETE FROM triad_bench.bare_feedback WHERE n IS NULL;
+		DELETE FROM triad_bench.bare_feedback
+		 WHERE situation = 'In the Monday team meeting about the new intake procedure';
 		DELETE FROM idempotency_key
 		 WHERE principal_id IN (SELECT principal_id FROM triad_bench.coach);
 		VACUUM feedback;
@@ -613,33 +635,37 @@ reset_events
 # ---------------------------------------------------------------------------------------
 # Which statements each side ran: pg_stat_statements over one more run of each.
 
-statements() {	# statements NAME: the top statements since the last reset, per call of a request
-	psql -X -At -F $'\t' -d "$OWNER_DB" -v n="$2" >"$work/$1.stmts" <<-'EOF'
+# statements NAME REQUESTS CONNECTIONS: the frequent statements of triadd's role since
+# the last reset, leaving out those run once per connection (a Hello, pgbench's first
+# read).
+statements() {
+	bash "$PGSH" psql "$PG" -At -F $'\t' -d triad -v n="$2" -v c="$3" >"$work/$1.stmts" <<-'EOF'
 		SELECT calls, round((total_plan_time + total_exec_time)::numeric / greatest(calls, 1), 3),
 		       regexp_replace(regexp_replace(query, '\s+', ' ', 'g'), '\$[0-9]+', '$', 'g')
 		  FROM pg_stat_statements
-		 WHERE userid = 'triadd'::regrole AND calls >= :n::bigint / 50
+		 WHERE userid = 'triadd'::regrole AND calls >= :n::bigint / 50 AND calls > :c::bigint
 		 ORDER BY calls DESC LIMIT 12
 	EOF
 }
-stmts_reset() { psql -X -q -d "$OWNER_DB" -c "SELECT pg_stat_statements_reset()" >/dev/null; }
+stmts_reset() { bash "$PGSH" psql "$PG" -q -d triad -c "SELECT pg_stat_statements_reset()" >/dev/null; }
 
 say
-say "== statements (pg_stat_statements, one more run of each, $warm s)"
+stmt_secs=$((warm > 5 ? warm : 5))
+say "== statements (pg_stat_statements, one more run of each, $stmt_secs s)"
 reset_feedback
 stmts_reset
 # shellcheck disable=SC2046
-triad_run stmts-triad $(feedback_args) --duration "$warm" >/dev/null
-statements triad "$(json_field requests_total "$work/stmts-triad.out")"
+triad_run stmts-triad $(feedback_args) --duration "$stmt_secs" >/dev/null
+statements triad "$(json_field requests_total "$work/stmts-triad.out")" "$conns"
 reset_feedback
 stmts_reset
 # shellcheck disable=SC2046
 save_secs=$secs
-secs=$warm
+secs=$stmt_secs
 # shellcheck disable=SC2046
 pgbench_run stmts-pgbench 16 $(same_args) >/dev/null
 secs=$save_secs
-statements pgbench 1
+statements pgbench "$(cat "$work/stmts-pgbench.log"/agg.* | awk '{ n += $2 } END { print n + 0 }')" 16
 say "  triadd's role while triad-bench ran the mix (calls, ms per call, statement):"
 sed 's/^/    /' "$work/triad.stmts" | cut -c1-200
 say "  the same role while pgbench ran feedback_pgbench.sh's scripts:"
@@ -656,20 +682,12 @@ fi
 # ---------------------------------------------------------------------------------------
 # Instructions per request: a second triadd under callgrind.
 
-# metric NAME: a counter of the callgrind triadd's /metrics.
-metric() {
-	local host=${CG_HTTP%:*} port=${CG_HTTP##*:} body
-	exec 5<>"/dev/tcp/$host/$port" || return 1
-	printf 'GET /metrics HTTP/1.0\r\nHost: %s\r\n\r\n' "$CG_HTTP" >&5
-	body=$(cat <&5)
-	exec 5<&-
-	awk -v m="$1" '$1 == m { printf "%d\n", $2 }' <<<"$body"
-}
-
 ir_ping=- ir_mix=-
 if $do_callgrind; then
 	say
 	say "== instructions per request (triadd under callgrind, its user space only)"
+	# Under valgrind the daemon is some 50 times slower: its timeouts are raised.
+	triadd_conf+=("db_timeout_ms = 120000" "hello_timeout_ms = 120000")
 	start_triadd callgrind valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out.%p"
 	CG_ADDR=$ADDR CG_HTTP=$HTTP CG_PID=$PID
 	cg_dumped() { (($(find "$work" -name "callgrind.out.$CG_PID.*" | wc -l) > CG_BEFORE)); }
@@ -679,18 +697,18 @@ if $do_callgrind; then
 		shift
 		before=$(find "$work" -name "callgrind.out.$CG_PID.*" | wc -l)
 		callgrind_control -z "$CG_PID" >/dev/null 2>&1 || die "callgrind_control -z failed"
-		n0=$(metric triad_requests_total)
+		n0=$(metric "$CG_HTTP" triad_requests_total)
 		local cmd=("$bench" --addr "$CG_ADDR" --warmup 0 --json "$@")
 		show "${cmd[@]}"
 		"${cmd[@]}" >"$work/$name.out" 2>"$work/$name.err" || die "$name failed: $(cat "$work/$name.err")"
 		# The bench stops without waiting for its last answers: let the daemon finish
 		# them (the counter stops moving) before the dump.
 		local last=-1 deadline=$((SECONDS + 60))
-		n1=$(metric triad_requests_total)
+		n1=$(metric "$CG_HTTP" triad_requests_total)
 		while [[ $n1 != "$last" ]] && ((SECONDS < deadline)); do
 			last=$n1
 			sleep 1
-			n1=$(metric triad_requests_total)
+			n1=$(metric "$CG_HTTP" triad_requests_total)
 		done
 		callgrind_control -d "$CG_PID" >/dev/null 2>&1 || die "callgrind_control -d failed"
 		CG_BEFORE=$before
@@ -759,12 +777,12 @@ fi
 fig() { printf '%s [%s]' "$(median "$@")" "$(range "$@")"; }
 common() { printf '%s\n' "$@" | sort | uniq -c | sort -rn | awk 'NR == 1 { print $2 }'; }
 line() {	# line LABEL A-FIGURE B-FIGURE RATIO GOAL
-	printf '  %-34s %-24s %-24s %6s  (goal %s)\n' "$1" "$2" "$3" "$4" "$5"
+	printf '  %-34s %-30s %-30s %6s  (goal %s)\n' "$1" "$2" "$3" "$4" "$5"
 }
 
 say
 say "== summary: medians of $rounds rounds [min-max], $secs s each; ratio = median / median"
-printf '  %-34s %-24s %-24s %6s\n' "" "triad" "other side" "ratio"
+printf '  %-34s %-30s %-30s %6s\n' "" "triad" "other side" "ratio"
 line "feedback mix / bare statements" "$(fig "${f_t[@]}") r/s" \
 	"$(fig "${f_bare[@]}") @$(common "${f_bare_c[@]}")c" \
 	"$(ratio "$(median "${f_t[@]}")" "$(median "${f_bare[@]}")")" ">= 0.7"
@@ -781,12 +799,12 @@ if $do_redis; then
 		"$(ratio "$(median "${p1_t[@]}")" "$(median "${p1_r[@]}")")" ">= 1.0"
 fi
 if ((${#f_p99[@]} > 0)); then
-	printf '  %-34s %-24s %-24s %6s  (goal %s)\n' "p99, $conns conns at half peak" \
+	printf '  %-34s %-30s %-30s %6s  (goal %s)\n' "p99, $conns conns at half peak" \
 		"$(fig "${f_p99[@]}") ms" "offered $(median "${f_rate[@]}") r/s" "" "<= 5 ms"
 fi
 if $growth; then
 	for ((i = 0; i < ${#sizes[@]}; i++)); do
-		printf '  %-34s %-24s\n' "growth: mix at ${sizes[i]} rows" "${g_rps[i]} r/s"
+		printf '  %-34s %-30s\n' "growth: mix at ${sizes[i]} rows" "${g_rps[i]} r/s"
 	done
 	first=${g_rps[0]%% *} last=${g_rps[-1]%% *}
 	line "growth: ${sizes[-1]} / ${sizes[0]} rows" "$last r/s" "$first r/s" "$(ratio "$last" "$first")" ">= 0.9"
@@ -796,7 +814,7 @@ if $do_callgrind; then
 	printf '  %-34s %s\n' "triadd Ir per feedback request" "$ir_mix (issue: 144,000 before)"
 fi
 if $do_idle; then
-	printf '  %-34s %-24s %-24s %6s  (goal %s)\n' "$idle_conns idle connections" "$idle_mib MiB" \
+	printf '  %-34s %-30s %-30s %6s  (goal %s)\n' "$idle_conns idle connections" "$idle_mib MiB" \
 		"${idle_bytes} B each" "" "< 64 MiB"
 fi
 say "  (@Nc: pgbench's best client count, the most frequent over the rounds)"
