@@ -502,12 +502,12 @@ event_pg_args() {
 }
 
 # redis_run NAME PIPELINE: redis-benchmark PING (multi-bulk) with --ping-connections
-# clients, sized to last about `duration` seconds from the previous run's rate.
-redis_n=200000
+# clients, redis_n[PIPELINE] requests (sized to last about `duration` seconds).
+declare -A redis_n=([1]=20000 [16]=100000)
 redis_run() {
 	local name=$1 p=$2
-	local cmd=(redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -c "$ping_conns" -P "$p" -n "$redis_n"
-		-t ping_mbulk --csv)
+	local cmd=(redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -c "$ping_conns" -P "$p"
+		-n "${redis_n[$p]}" -t ping_mbulk --csv)
 	show "${cmd[@]}"
 	"${cmd[@]}" >"$work/$name.out" 2>"$work/$name.err" || die "$name failed: $(cat "$work/$name.err")"
 	local rps
@@ -530,11 +530,12 @@ if $do_redis; then
 	redis_pid=$!
 	wait_for "redis-server" 30 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping
 	say "$(redis-server --version | awk '{ print $1, $2, $3 }') on 127.0.0.1:$REDIS_PORT (pid $redis_pid)"
-	# Size the runs: one short run, not counted.
-	redis_n=100000
-	r=$(redis_run redis-size 16)
-	redis_n=$(awk -v r="$r" -v d="$secs" 'BEGIN { printf "%d", r * d }')
-	((redis_n >= 10000)) || redis_n=10000
+	# Size the runs from one short run of each depth, not counted. redis-benchmark
+	# has no duration: -n is the rate times --duration.
+	for p in 1 16; do
+		r=$(redis_run "redis-size$p" "$p")
+		redis_n[$p]=$(awk -v r="$r" -v d="$secs" 'BEGIN { n = r * d; printf "%d", n < 10000 ? 10000 : n }')
+	done
 fi
 
 # ---------------------------------------------------------------------------------------
