@@ -749,7 +749,7 @@ fi
 # ---------------------------------------------------------------------------------------
 # Growth: the same mix at each size.
 
-declare -a g_rps
+declare -a g_rps g_med
 if $growth; then
 	say
 	say "== growth: the feedback mix at ${sizes[*]} feedback rows ($rounds runs each)"
@@ -768,14 +768,23 @@ if $growth; then
 			runs+=("$rps")
 			printf '    %-26s %10s req/s  p99 %s ms\n' "triad feedback mix" "$rps" "$(ms "$p99")"
 		done
-		g_rps+=("$(median "${runs[@]}") [$(range "${runs[@]}")]")
+		g_rps+=("$(fig "${runs[@]}")")
+		g_med+=("$(median "${runs[@]}")")
 	done
 fi
 
 # ---------------------------------------------------------------------------------------
 # Summary
 
-fig() { printf '%s [%s]' "$(median "$@")" "$(range "$@")"; }
+# fig V...: "median [min-max]" of rates, in whole requests per second.
+fig() {
+	local m lo hi
+	m=$(median "$@")
+	IFS=- read -r lo hi <<<"$(range "$@")"
+	awk -v m="$m" -v lo="$lo" -v hi="$hi" 'BEGIN { printf "%.0f [%.0f-%.0f]", m, lo, hi }'
+}
+# fig_ms V...: the same of milliseconds.
+fig_ms() { printf '%s [%s]' "$(median "$@")" "$(range "$@")"; }
 common() { printf '%s\n' "$@" | sort | uniq -c | sort -rn | awk 'NR == 1 { print $2 }'; }
 line() {	# line LABEL A-FIGURE B-FIGURE RATIO GOAL
 	printf '  %-34s %-30s %-30s %6s  (goal %s)\n' "$1" "$2" "$3" "$4" "$5"
@@ -801,13 +810,13 @@ if $do_redis; then
 fi
 if ((${#f_p99[@]} > 0)); then
 	printf '  %-34s %-30s %-30s %6s  (goal %s)\n' "p99, $conns conns at half peak" \
-		"$(fig "${f_p99[@]}") ms" "offered $(median "${f_rate[@]}") r/s" "" "<= 5 ms"
+		"$(fig_ms "${f_p99[@]}") ms" "offered $(median "${f_rate[@]}") r/s" "" "<= 5 ms"
 fi
 if $growth; then
 	for ((i = 0; i < ${#sizes[@]}; i++)); do
 		printf '  %-34s %-30s\n' "growth: mix at ${sizes[i]} rows" "${g_rps[i]} r/s"
 	done
-	first=${g_rps[0]%% *} last=${g_rps[-1]%% *}
+	first=${g_med[0]} last=${g_med[-1]}
 	line "growth: ${sizes[-1]} / ${sizes[0]} rows" "$last r/s" "$first r/s" "$(ratio "$last" "$first")" ">= 0.9"
 fi
 if $do_callgrind; then
