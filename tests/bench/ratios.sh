@@ -449,16 +449,16 @@ event_args() {
 		--connections "$conns" --pipeline 1
 }
 
-# pgbench_run NAME CLIENTS ARGS...: one pgbench run of warm-up + duration seconds with
-# -M prepared; only the transactions of the last `duration` seconds count (from its
-# per-second aggregate log), so connections are warm and statements prepared. Prints
-# "TPS".
+# pgbench_run NAME CLIENTS ARGS...: one pgbench run with -M prepared of warm-up +
+# duration + 2 seconds; from its per-second aggregate log, only the `duration` seconds
+# that begin `warm-up` seconds after its first transaction count, so connections are
+# open (SCRAM takes a while), warm, and their statements prepared. Prints "TPS".
 pgbench_run() {
 	local name=$1 c=$2 rc=0
 	shift 2
 	local j=$((c < 2 ? c : 2))
 	mkdir -p "$work/$name.log"
-	local cmd=(pgbench -n -M prepared -c "$c" -j "$j" -T $((warm + secs)) -l --aggregate-interval=1
+	local cmd=(pgbench -n -M prepared -c "$c" -j "$j" -T $((warm + secs + 2)) -l --aggregate-interval=1
 		--log-prefix="$work/$name.log/agg" "$@" "$APP_DB")
 	show "${cmd[@]}"
 	"${cmd[@]}" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
@@ -466,11 +466,15 @@ pgbench_run() {
 	aborted=$(grep -c 'aborted' "$work/$name.err" || true)
 	((rc == 0 && aborted == 0)) || die "$name failed (exit $rc): $(tail -n 20 "$work/$name.err")"
 	cat "$work/$name.log"/agg.* | awk -v w="$warm" -v d="$secs" '
-		{ t[NR] = $1; n[NR] = $2; if (NR == 1 || $1 < t0) t0 = $1 }
+		{ t[NR] = $1; n[NR] = $2; if ($2 > 0 && (t0 == "" || $1 < t0)) t0 = $1; if ($1 > last) last = $1 }
 		END {
+			# The last second may be cut short by the end of the run: not counted.
 			for (i = 1; i <= NR; i++)
-				if (t[i] >= t0 + w && t[i] < t0 + w + d) s += n[i];
-			printf "%.1f\n", s / d
+				if (t[i] >= t0 + w && t[i] < t0 + w + d && t[i] < last) {
+					s += n[i]
+					if (!(t[i] in seen)) { seen[t[i]] = 1; k++ }
+				}
+			printf "%.1f\n", k ? s / k : 0
 		}'
 }
 
