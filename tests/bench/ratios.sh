@@ -426,7 +426,8 @@ reset_events() {
 	EOF
 }
 
-# triad_run NAME ARGS...: one triad-bench run; prints "RPS P99_US ERRORS".
+# triad_run NAME ARGS...: one triad-bench run; prints "RPS P99_US ERRORS UNSENT" (UNSENT:
+# with --rate, the requests that were due but never sent, the daemon being behind).
 triad_run() {
 	local name=$1 rc=0
 	shift
@@ -440,7 +441,7 @@ triad_run() {
 	errs=$(json_field errors "$work/$name.out")
 	[[ -n $rps ]] || die "$name printed no result: $(cat "$work/$name.err")"
 	((${errs%.*} == 0)) || say "    note: $name had $errs errors: $(grep -o '"error_counts":{[^}]*}' "$work/$name.out")"
-	echo "$rps $p99 $errs"
+	echo "$rps $p99 $errs $(json_field unsent "$work/$name.out")"
 }
 
 feedback_args() { echo --kind feedback --tokens "$work/tokens.csv" --connections "$conns" --pipeline 1; }
@@ -588,10 +589,10 @@ for ((r = 1; r <= rounds; r++)); do
 		# shellcheck disable=SC2046
 		res=$(triad_run "rate-$r" $(feedback_args) --pipeline 4 --rate "$rate" \
 			--duration "$secs")
-		read -r rps p99 errs <<<"$res"
+		read -r rps p99 errs unsent <<<"$res"
 		f_p99+=("$(ms "$p99")"); f_rate+=("$rate")
-		printf '    %-26s %10s req/s  p99 %s ms (offered %s)\n' "triad mix at half peak" "$rps" \
-			"$(ms "$p99")" "$rate"
+		printf '    %-26s %10s req/s  p99 %s ms (offered %s, due but not sent %s)\n' \
+			"triad mix at half peak" "$rps" "$(ms "$p99")" "$rate" "${unsent:-0}"
 	fi
 
 	# Event registrations.

@@ -313,6 +313,7 @@ typedef struct BenchTotals {
 	int lost;			/* of those, closed before the end */
 	uint32_t max_in_flight;		/* smallest HelloReply.max_in_flight seen */
 	uint32_t idle_timeout_s;	/* smallest non-zero idle timeout seen */
+	uint64_t unsent;		/* --rate: requests due by the end but never sent */
 } BenchTotals;
 
 /* ------------------------------------------------------------------------ */
@@ -804,8 +805,7 @@ worker_pacer_cb(evutil_socket_t fd, short what, void *arg)
 /*
  * Handle the answer to a request: time it, count it, and send the next
  * request on the same slot while the run lasts (with --rate: whatever is
- * due, on any free slot). Returns false when the
- * connection has been closed.
+ * due, on any free slot). Returns false when the connection has been closed.
  */
 static bool
 conn_on_answer(BenchConn *c, const Triad__V1__Response *resp)
@@ -1115,6 +1115,11 @@ worker_run(void *arg)
 	}
 	event_del(w->keepalive);
 	event_del(w->pacer);
+	if (opt->rate > 0 && opt->kind != KIND_IDLE) {
+		uint64_t end = w->window_end_ns > w->pace_t0_ns ? w->window_end_ns : w->pace_t0_ns;
+		uint64_t due = (uint64_t) ((double) (end - w->pace_t0_ns) * w->rate / 1e9) + 1;
+		w->totals.unsent = due > w->issued ? due - w->issued : 0;
+	}
 	w->totals.window_s = (double) (w->window_end_ns - w->window_start_ns) / 1e9;
 
 	for (int i = 0; i < w->nconns; i++) {
@@ -1782,7 +1787,8 @@ print_human(FILE *f, const BenchOptions *opt, const BenchTotals *t, double rps,
 		if (t->lost > 0)
 			fprintf(f, ", %d connections lost", t->lost);
 		if (opt->rate > 0)
-			fprintf(f, ", offered %.0f req/s", opt->rate);
+			fprintf(f, ", offered %.0f req/s, %" PRIu64 " due but not sent", opt->rate,
+				t->unsent);
 	}
 	if (errors > 0) {
 		const char *sep = " (";
@@ -1805,14 +1811,14 @@ print_json(FILE *f, const BenchOptions *opt, const BenchTotals *t, double rps,
 		"\"duration_s\":%.3f,\"requests\":%" PRIu64 ",\"requests_total\":%" PRIu64
 		",\"rps\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,"
 		"\"latency_of\":\"%s\",\"errors\":%" PRIu64 ",\"connected\":%d,\"lost\":%d,"
-		"\"rate\":%.1f,\"error_counts\":{",
+		"\"rate\":%.1f,\"unsent\":%" PRIu64 ",\"error_counts\":{",
 		kind_names[opt->kind], opt->connections, opt->pipeline, opt->threads,
 		t->window_s, t->requests, t->requests_all, rps,
 		(double) hist_percentile(h, 50000) / 1e3,
 		(double) hist_percentile(h, 99000) / 1e3,
 		(double) hist_percentile(h, 99900) / 1e3,
 		opt->kind == KIND_IDLE ? "hello" : "request", total_errors(t),
-		t->connected, t->lost, opt->rate);
+		t->connected, t->lost, opt->rate, t->unsent);
 	const char *sep = "";
 	for (int i = 1; i < ERR_COUNT; i++) {
 		if (t->errors[i] == 0)
@@ -1961,6 +1967,7 @@ main(int argc, char **argv)
 			sum.window_s = t->window_s;
 		sum.connected += t->connected;
 		sum.lost += t->lost;
+		sum.unsent += t->unsent;
 		if (t->window_s > 0)
 			rps += (double) t->requests / t->window_s;
 		hist_add(hist, opt.kind == KIND_IDLE ? &w->hello_latency : &w->latency);
