@@ -255,6 +255,15 @@ range() {
 	printf '%s\n' "$@" | awk '$1 != "-" && $1 != ""' | sort -g | awk '
 		NR == 1 { lo = $1 } { hi = $1 } END { if (NR) printf "%s-%s", lo, hi; else print "-" }'
 }
+# fig V...: "median [min-max]" of rates, in whole requests per second.
+fig() {
+	local m lo hi
+	m=$(median "$@")
+	IFS=- read -r lo hi <<<"$(range "$@")"
+	awk -v m="$m" -v lo="$lo" -v hi="$hi" 'BEGIN { printf "%.0f [%.0f-%.0f]", m, lo, hi }'
+}
+# fig_ms V...: the same of milliseconds.
+fig_ms() { printf '%s [%s]' "$(median "$@")" "$(range "$@")"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "-" && b > 0) printf "%.2f", a / b; else print "-" }'; }
 ms() { awk -v u="$1" 'BEGIN { if (u == "") print "-"; else printf "%.2f", u / 1000 }'; }
 
@@ -781,15 +790,6 @@ fi
 # ---------------------------------------------------------------------------------------
 # Summary
 
-# fig V...: "median [min-max]" of rates, in whole requests per second.
-fig() {
-	local m lo hi
-	m=$(median "$@")
-	IFS=- read -r lo hi <<<"$(range "$@")"
-	awk -v m="$m" -v lo="$lo" -v hi="$hi" 'BEGIN { printf "%.0f [%.0f-%.0f]", m, lo, hi }'
-}
-# fig_ms V...: the same of milliseconds.
-fig_ms() { printf '%s [%s]' "$(median "$@")" "$(range "$@")"; }
 common() { printf '%s\n' "$@" | sort | uniq -c | sort -rn | awk 'NR == 1 { print $2 }'; }
 line() {	# line LABEL A-FIGURE B-FIGURE RATIO GOAL
 	printf '  %-34s %-30s %-30s %6s  (goal %s)\n' "$1" "$2" "$3" "$4" "$5"
