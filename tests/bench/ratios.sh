@@ -822,7 +822,8 @@ if $growth; then
 		printf '  %-34s %-30s\n' "growth: mix at ${sizes[i]} rows" "${g_rps[i]} r/s"
 	done
 	first=${g_med[0]} last=${g_med[-1]}
-	line "growth: ${sizes[-1]} / ${sizes[0]} rows" "$last r/s" "$first r/s" "$(ratio "$last" "$first")" ">= 0.9"
+	line "growth: ${sizes[-1]} / ${sizes[0]} rows" "$(printf '%.0f' "$last") r/s" \
+		"$(printf '%.0f' "$first") r/s" "$(ratio "$last" "$first")" ">= 0.9"
 fi
 if $do_callgrind; then
 	printf '  %-34s %s\n' "triadd Ir per pipelined ping" "$ir_ping (issue: 14,400 before; goal: half)"

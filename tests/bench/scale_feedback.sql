@@ -119,9 +119,11 @@ BEGIN
     END LOOP;
 END
 $$;
-INSERT INTO feedback (institution_id, relation_id, enrollment_id, coach_person_id, situation,
+-- In the order of their (random) ids, so that the primary key is filled page
+-- after page instead of at random places all over it.
+INSERT INTO feedback (institution_id, id, relation_id, enrollment_id, coach_person_id, situation,
                       behaviour, effect, suggestion, created_at)
-SELECT :'inst', r.relation_id, r.enrollment_id, r.coach_person_id,
+SELECT :'inst', gen_random_uuid(), r.relation_id, r.enrollment_id, r.coach_person_id,
        'In the ' || (ARRAY['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'])[a % 5 + 1]
            || ' team meeting about case ' || a,
        'You summarised the options before anyone asked and named the risk of each.',
@@ -129,7 +131,8 @@ SELECT :'inst', r.relation_id, r.enrollment_id, r.coach_person_id,
        CASE WHEN a % 4 = 0 THEN 'Say which option you prefer, and why.' ELSE '' END,
        now() - interval '1 minute' - a * interval '30 seconds'
   FROM generate_series(:have::bigint, :rows::bigint - 1) a
-  JOIN bench_rel r ON r.k = a % :nrel;
+  JOIN bench_rel r ON r.k = a % :nrel
+ ORDER BY 2;
 DO $$
 DECLARE r record;
 BEGIN
