@@ -209,13 +209,13 @@ json_field() {
 	grep -o "\"$1\":[0-9.]*" <<<"$text" | head -n1 | cut -d: -f2
 }
 
-# reset: with --reset-db, remove what earlier runs gave. GiveFeedback's
-# idempotency lookup reads every keyed feedback row of the institution, so
-# without this each run's gives cost more than the previous run's.
+# reset: with --reset-db, remove what earlier runs gave (the rows with
+# triad-bench's and pgbench's text; the generated ones have others), so that
+# every run starts from the same data.
 reset() {
 	[[ -n $reset_db ]] || return 0
 	local table=feedback
-	local sql="DELETE FROM feedback WHERE idempotency_key IS NOT NULL AND institution_id = (SELECT id FROM institution WHERE slug = 'bench')"
+	local sql="DELETE FROM feedback WHERE situation = 'In the Monday team meeting about the new intake procedure' AND institution_id = (SELECT id FROM institution WHERE slug = 'bench')"
 	if [[ $kind == event ]]; then
 		table=event_registration
 		sql="DELETE FROM event_registration WHERE institution_id = (SELECT id FROM institution WHERE slug = 'bench-events')"

@@ -11,15 +11,16 @@
 #
 # Each transaction is what triadd sends for one RegisterForEvent of
 # triad-bench --kind event signed in as an operator: in one pipeline,
-# SELECT triad_begin(...), the route's statement (daemon/svc_event.c), and a
-# sync; that is one implicit transaction, with the same SQL as the daemon's
-# except that
+# SELECT triad_begin(...), the route's set_config, the route's statement
+# (daemon/svc_event.c), and a sync; that is one implicit transaction, with the
+# same SQL as the daemon's except that
 #   * the ids are computed in the statement, md5('bench-event-' || e)::uuid
 #     and md5('bench-person-' || p)::uuid (scale_events.sql made them so),
 #     where the daemon binds them as text: pgbench cannot index a list;
-#   * triad_begin's grant count is a literal NULL, which the daemon binds
-#     for an operator: pgbench cannot bind NULL; the caller's person ('', an
-#     operator has none) and staff flag (true) are literals too.
+#   * triad_begin's grant count, person and organisation are NULL literals
+#     with the daemon's casts where the daemon binds NULL for an operator
+#     (pgbench cannot bind NULL); the staff flag (true) and the caller's
+#     person in the statement ('', an operator has none) are literals too.
 # Client c numbers its requests n = c + C * k, k = 0, 1, 2 ..., and request
 # n registers person (n / E) mod P for event n mod E, exactly as triad-bench
 # does for its client c: the same pairs, the same fill of every event.
@@ -36,7 +37,8 @@ cat >"$dir/register.pgbench" <<'EOF'
 \set p (:n / :events) % :persons
 \set reqid random(1, 9223372036854775807)
 \startpipeline
-SELECT triad_begin(:inst, :token_id::uuid, :principal_id::uuid, NULL, NULL, true);
+SELECT triad_begin(:inst, :token_id::uuid, :principal_id::uuid, NULL::int, NULL::uuid, true::boolean, NULL::uuid);
+SELECT set_config('triad.event_route', 'register_for_event', true);
 SELECT * FROM triad_event_register(md5('bench-event-' || :e)::uuid, md5('bench-person-' || :p)::uuid, '', :reqid::numeric);
 \endpipeline
 EOF

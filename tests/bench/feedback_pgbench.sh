@@ -6,18 +6,32 @@
 # writes DIR/give.pgbench, DIR/coachees.pgbench and DIR/list.pgbench, to be
 # run as triadd's role with
 #
-#   pgbench -n -M extended -D loaded=0 \
+#   pgbench -n -M prepared -D loaded=0 \
 #       -f DIR/give.pgbench@20 -f DIR/coachees.pgbench@40 -f DIR/list.pgbench@40 ...
 #
 # Each transaction is what triadd sends for one request of triad-bench
-# --kind feedback: in one pipeline, SELECT triad_begin(...), the route's
-# statement, and a sync; that is one implicit transaction, with the same SQL
-# text and the same parameters as the daemon's (daemon/svc_triangle.c),
+# --kind feedback (daemon/db.c, daemon/dispatch.c, daemon/svc_triangle.c),
+# with the same SQL text and the same parameters as the daemon's:
+#   * ListCoachees and ListFeedback: in one pipeline, SELECT triad_begin(...),
+#     the route's statement, and a sync; one implicit transaction;
+#   * GiveFeedback (an idempotent write with a key): in one pipeline, BEGIN,
+#     triad_begin(...), the route's set_config, triad_idempotency_claim(...),
+#     the route's statement and a sync; then in a second pipeline
+#     triad_idempotency_store(...) of the answer (a constant of the answer's
+#     size) and COMMIT;
 # except that
 #   * pgbench numbers parameters in order of appearance, one per use: the
 #     daemon's "$1 ... $1" is pgbench's "$3 ... $4" with the same value twice;
-#   * ListCoachees opens with triad_begin(NULL, ...) where the daemon binds a
-#     NULL parameter: pgbench cannot bind NULL.
+#   * where the daemon binds a NULL parameter, pgbench (which cannot bind
+#     NULL) writes a NULL literal with the same cast; pg_stat_statements
+#     shows the same normalised statement for both.
+# ratios.sh compares the statements each side ran (pg_stat_statements) and
+# says so when the daemon's have changed and these scripts no longer match.
+#
+# It also writes DIR/bare_give.pgbench and DIR/bare_list.pgbench, the bare
+# statements on the plain table triad_bench.bare_feedback (scale_bare.sql):
+# INSERT one feedback row; SELECT the 20 latest for a participant, each an
+# implicit transaction of its own, run with the weights 20 and 80.
 #
 # Client c acts as coach c mod coaches of triad_bench.coach (written by
 # scale_feedback.sql), as triad-bench's connection c signs in as the c-th
@@ -50,7 +64,10 @@ init() {
 	SELECT token_id, principal_id, person_id, institution_id AS inst$cols,
 	       '$situation' AS situation, '$behaviour' AS behaviour,
 	       '$effect' AS effect, '$suggestion' AS suggestion,
-	       '' AS empty, 'false' AS staff, 21 AS lim
+	       '' AS empty, 'false' AS staff, 21 AS lim, 51 AS climit, 0 AS coffset, 1 AS grants,
+	       'give_feedback' AS route, 86400 AS ttl, 'false' AS secret,
+	       '\\x' || encode(sha256('triad-bench'), 'hex') AS hash,
+	       '\\x' || repeat('5a', 433) AS answer
 	  FROM triad_bench.coach
 	 WHERE n = :client_id % (SELECT count(*) FROM triad_bench.coach)
 	\\gset
@@ -78,8 +95,15 @@ branches() {
 	echo '\set key random(1, 9223372036854775807)'
 	echo '\set reqid random(1, 9223372036854775807)'
 	branches '\startpipeline
-SELECT triad_begin(:inst, :token_id::uuid, :principal_id::uuid, 1);
-SELECT * FROM triad_feedback_give(nullif(:@R@, '"''"')::uuid, :situation, :behaviour, :effect, :suggestion, nullif(:empty, '"''"')::uuid, nullif(:empty, '"''"')::uuid, nullif(:empty, '"''"')::uuid, :person_id, :key, :reqid::numeric);
+BEGIN;
+SELECT triad_begin(:inst, :token_id::uuid, :principal_id::uuid, :grants::int, :person_id::uuid, :staff::boolean, NULL::uuid);
+SELECT set_config('"'triad.event_route'"', :route, true);
+SELECT triad_idempotency_claim(:key, :hash::bytea, :route, :ttl::int);
+SELECT * FROM triad_feedback_give(nullif(:@R@, '"''"')::uuid, :situation, :behaviour, :effect, :suggestion, nullif(:empty, '"''"')::uuid, nullif(:empty, '"''"')::uuid, nullif(:empty, '"''"')::uuid, :person_id, :reqid::numeric);
+\endpipeline
+\startpipeline
+SELECT triad_idempotency_store(:key, nullif(:answer, '"''"')::bytea, :secret::boolean);
+COMMIT;
 \endpipeline'
 } >"$dir/give.pgbench"
 
@@ -87,8 +111,8 @@ SELECT * FROM triad_feedback_give(nullif(:@R@, '"''"')::uuid, :situation, :behav
 	echo "-- ListCoachees: triadd's LIST_COACHEES route (no institution: a coach's own view)."
 	init
 	echo '\startpipeline'
-	echo 'SELECT triad_begin(NULL, :token_id::uuid, :principal_id::uuid, NULL);'
-	echo 'SELECT * FROM triad_coachees(:person_id);'
+	echo 'SELECT triad_begin(NULL, :token_id::uuid, :principal_id::uuid, NULL::int, :person_id::uuid, :staff::boolean, NULL::uuid);'
+	echo 'SELECT * FROM triad_coachees(:person_id) ORDER BY institution_slug, participant_name, relation_id LIMIT :climit::int OFFSET :coffset::int;'
 	echo '\endpipeline'
 } >"$dir/coachees.pgbench"
 
@@ -96,7 +120,19 @@ SELECT * FROM triad_feedback_give(nullif(:@R@, '"''"')::uuid, :situation, :behav
 	echo "-- ListFeedback: triadd's LIST_FEEDBACK route, first page of 20 (LIMIT 21)."
 	init
 	branches '\startpipeline
-SELECT triad_begin(:inst, :token_id::uuid, :principal_id::uuid, 1, :person_id::uuid, :staff::boolean);
+SELECT triad_begin(:inst, :token_id::uuid, :principal_id::uuid, :grants::int, :person_id::uuid, :staff::boolean, NULL::uuid);
 SELECT * FROM feedback_v WHERE (nullif(:@E@, '"''"') IS NULL OR enrollment_id = nullif(:@E@, '"''"')::uuid) AND (nullif(:empty, '"''"') IS NULL OR id > nullif(:empty, '"''"')::uuid) ORDER BY id LIMIT :lim::int;
 \endpipeline'
 } >"$dir/list.pgbench"
+
+{
+	echo "-- The bare INSERT: one feedback row into the plain table, nothing else."
+	init
+	branches 'INSERT INTO triad_bench.bare_feedback (enrollment_id, coach_person_id, situation, behaviour, effect, suggestion) VALUES (:@E@, :person_id, :situation, :behaviour, :effect, :suggestion);'
+} >"$dir/bare_give.pgbench"
+
+{
+	echo "-- The bare SELECT: the 20 latest feedback rows of one participant."
+	init
+	branches 'SELECT * FROM triad_bench.bare_feedback WHERE enrollment_id = :@E@ ORDER BY created_at DESC LIMIT 20;'
+} >"$dir/bare_list.pgbench"

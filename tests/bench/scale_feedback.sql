@@ -28,19 +28,36 @@
 --
 -- Variables (-v NAME=VALUE), with their defaults: coaches=1000,
 -- per_coach=10, feedback=1000000, seed=triad-bench, out (no CSV).
+-- rows=N is the same as feedback=N, and also works on a database that has
+-- the bench institution already: it then adds or removes generated
+-- feedback rows until the institution has exactly N (see "growth" below).
 --
 -- The tokens are derived from the seed: 'trd_' followed by 43 lowercase hex
 -- digits of md5(seed:coach:N), which are valid base64url. Anyone who knows
 -- the seed can sign in as a bench coach: load this into a database meant for
 -- benchmarks only, or pass a seed of your own.
 --
--- Run again when the institution exists, it generates nothing and only
--- rebuilds triad_bench.coach and the CSV (with the same seed; a different
+-- Run again when the institution exists (without -v rows), it generates
+-- nothing and only rebuilds triad_bench.coach and the CSV (with the same seed; a different
 -- one fails the token check). To start over: drop the database, or
 -- DROP SCHEMA triad_bench CASCADE and remove the bench institution's rows.
 --
 -- It takes well under a minute for the defaults on a small machine: plain
 -- INSERT ... SELECT in one transaction, then VACUUM ANALYZE.
+--
+-- Growth (-v rows=N on an existing bench institution): the feedback rows go
+-- to exactly N. Rows are added as one INSERT ... SELECT FROM generate_series,
+-- older than the ones there (row a is a - 1 minutes ... a x 30 s old, on
+-- relation a mod relations), so the latest feedback of every relation stays
+-- what it was; rows are removed oldest first, followed by VACUUM FULL so the
+-- table and its indexes are as compact as a fresh load. When more rows are
+-- added than there are, the indexes that are not constraints are dropped
+-- first and built again after the load (from their own definitions in
+-- pg_indexes), which is faster than maintaining them row by row. Run by a
+-- superuser that has done SET session_replication_role = replica and SET
+-- ROLE to the owner (tests/bench/ratios.sh does), the foreign-key checks of
+-- the load are skipped as well: the rows reference what the script made.
+-- 10,000,000 rows take a few minutes on a small machine.
 
 \set ON_ERROR_STOP 1
 \if :{?coaches}
@@ -51,7 +68,9 @@
 \else
 \set per_coach 10
 \endif
-\if :{?feedback}
+\if :{?rows}
+\set feedback :rows
+\elif :{?feedback}
 \else
 \set feedback 1000000
 \endif
@@ -69,7 +88,72 @@ SET client_min_messages = warning;
 SELECT EXISTS (SELECT 1 FROM institution WHERE slug = 'bench') AS bench_exists \gset
 
 \if :bench_exists
+\if :{?rows}
+\echo 'scale_feedback: institution bench exists; bringing its feedback to' :rows 'rows'
+SELECT id AS inst FROM institution WHERE slug = 'bench' \gset
+SELECT count(*) AS have FROM feedback WHERE institution_id = :'inst' \gset
+SELECT count(*) AS nrel FROM coaching_relation WHERE institution_id = :'inst' \gset
+SELECT :rows::bigint > :have::bigint AS grow, :rows::bigint < :have::bigint AS shrink,
+       :rows::bigint - :have::bigint > :have::bigint AS rebuild \gset
+\if :grow
+BEGIN;
+CREATE TEMP TABLE bench_rel ON COMMIT DROP AS
+SELECT (row_number() OVER (ORDER BY id))::int - 1 AS k, id AS relation_id, enrollment_id,
+       coach_person_id
+  FROM coaching_relation WHERE institution_id = :'inst';
+CREATE UNIQUE INDEX ON bench_rel (k);
+ANALYZE bench_rel;
+-- The indexes that no constraint owns, to build again after the load.
+CREATE TEMP TABLE bench_idx ON COMMIT DROP AS
+SELECT i.indexname, i.indexdef
+  FROM pg_indexes i
+ WHERE i.schemaname = current_schema() AND i.tablename = 'feedback'
+   AND NOT EXISTS (SELECT 1 FROM pg_constraint c
+                    WHERE c.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass)
+   AND :'rebuild'::boolean;
+DO $$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT indexname FROM bench_idx LOOP
+        EXECUTE format('DROP INDEX %I', r.indexname);
+    END LOOP;
+END
+$$;
+-- In the order of their (random) ids, so that the primary key is filled page
+-- after page instead of at random places all over it.
+INSERT INTO feedback (institution_id, id, relation_id, enrollment_id, coach_person_id, situation,
+                      behaviour, effect, suggestion, created_at)
+SELECT :'inst', gen_random_uuid(), r.relation_id, r.enrollment_id, r.coach_person_id,
+       'In the ' || (ARRAY['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'])[a % 5 + 1]
+           || ' team meeting about case ' || a,
+       'You summarised the options before anyone asked and named the risk of each.',
+       CASE WHEN a % 3 = 0 THEN '' ELSE 'The team decided within ten minutes.' END,
+       CASE WHEN a % 4 = 0 THEN 'Say which option you prefer, and why.' ELSE '' END,
+       now() - interval '1 minute' - a * interval '30 seconds'
+  FROM generate_series(:have::bigint, :rows::bigint - 1) a
+  JOIN bench_rel r ON r.k = a % :nrel
+ ORDER BY 2;
+DO $$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT indexdef FROM bench_idx LOOP
+        EXECUTE r.indexdef;
+    END LOOP;
+END
+$$;
+COMMIT;
+VACUUM ANALYZE feedback;
+\elif :shrink
+DELETE FROM feedback
+ WHERE institution_id = :'inst'
+   AND id IN (SELECT id FROM feedback WHERE institution_id = :'inst'
+               ORDER BY created_at LIMIT :have::bigint - :rows::bigint);
+VACUUM FULL feedback;
+ANALYZE feedback;
+\endif
+\else
 \echo 'scale_feedback: institution bench exists; not generating again'
+\endif
 \else
 \echo 'scale_feedback: generating' :coaches 'coaches x' :per_coach 'participants,' :feedback 'feedback rows'
 BEGIN;

@@ -259,6 +259,8 @@ typedef struct BenchOptions {
 	int npersons;
 	/* --kind report */
 	const char *programme;
+	/* --rate: requests per second offered in all, 0 for a closed loop */
+	double rate;
 } BenchOptions;
 
 /*
@@ -311,6 +313,7 @@ typedef struct BenchTotals {
 	int lost;			/* of those, closed before the end */
 	uint32_t max_in_flight;		/* smallest HelloReply.max_in_flight seen */
 	uint32_t idle_timeout_s;	/* smallest non-zero idle timeout seen */
+	uint64_t unsent;		/* --rate: requests due by the end but never sent */
 } BenchTotals;
 
 /* ------------------------------------------------------------------------ */
@@ -373,6 +376,7 @@ typedef struct BenchWorker {
 	struct event_base *base;
 	struct event *timer;
 	struct event *keepalive;
+	struct event *pacer;		/* --rate: sends what is due */
 	BenchConn *conns;
 	int nconns;
 
@@ -391,6 +395,13 @@ typedef struct BenchWorker {
 	/* Owned; --kind feedback only: OK answers in the window, by kind. */
 	Histogram *op_latency[OP_COUNT];
 	uint64_t rng;			/* splitmix64 state */
+	/* --rate: this thread's share of the rate, when its schedule began,
+	 * how many requests it has sent, and where the search for a free slot
+	 * starts. Request k is due at pace_t0_ns + k / rate. */
+	double rate;
+	uint64_t pace_t0_ns;
+	uint64_t issued;
+	int pace_next;
 } BenchWorker;
 
 static uint64_t
@@ -411,6 +422,7 @@ seconds_tv(double s)
 }
 
 static void worker_connect_more(BenchWorker *w);
+static void worker_pace(BenchWorker *w, uint64_t now);
 
 /*
  * Frame and queue one request on the connection's output buffer. The caller
@@ -739,9 +751,61 @@ answer_items(BenchOp op, const Triad__V1__Response *resp)
 }
 
 /*
+ * --rate: send every request that is due by `now` and finds a free slot.
+ * Request k of this thread is due at pace_t0_ns + k / rate whatever becomes
+ * of the others (an open loop), and its latency is timed from then: a
+ * request that waited for a free slot counts its wait, so a slow answer
+ * cannot hide the requests it held back. Slots are taken round robin over
+ * the connections.
+ */
+static void
+worker_pace(BenchWorker *w, uint64_t now)
+{
+	const BenchOptions *opt = w->opt;
+
+	if (w->phase == PHASE_DONE || w->nconns == 0 || now < w->pace_t0_ns)
+		return;
+	uint64_t due = (uint64_t) ((double) (now - w->pace_t0_ns) * w->rate / 1e9) + 1;
+	while (w->issued < due) {
+		BenchConn *c = NULL;
+		int slot = -1;
+		for (int i = 0; i < w->nconns && slot < 0; i++) {
+			int k = (w->pace_next + i) % w->nconns;
+			if (w->conns[k].state != BC_ST_READY)
+				continue;
+			for (int s = 0; s < opt->pipeline; s++) {
+				if (!w->conns[k].slots[s].busy) {
+					c = &w->conns[k];
+					slot = s;
+					w->pace_next = (k + 1) % w->nconns;
+					break;
+				}
+			}
+		}
+		if (slot < 0)
+			return;		/* every slot busy: the rest waits for answers */
+		uint64_t at = w->pace_t0_ns + (uint64_t) ((double) w->issued * 1e9 / w->rate);
+		w->issued++;
+		if (!conn_send_next(c, (unsigned) slot, at)) {
+			fprintf(stderr, "triad-bench: out of memory\n");
+			exit(1);
+		}
+	}
+}
+
+static void
+worker_pacer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	BenchWorker *w = arg;
+	(void) fd;
+	(void) what;
+	worker_pace(w, now_ns());
+}
+
+/*
  * Handle the answer to a request: time it, count it, and send the next
- * request on the same slot while the run lasts. Returns false when the
- * connection has been closed.
+ * request on the same slot while the run lasts (with --rate: whatever is
+ * due, on any free slot). Returns false when the connection has been closed.
  */
 static bool
 conn_on_answer(BenchConn *c, const Triad__V1__Response *resp)
@@ -779,6 +843,10 @@ conn_on_answer(BenchConn *c, const Triad__V1__Response *resp)
 	}
 	if (opt->kind == KIND_IDLE || w->phase == PHASE_DONE)
 		return true;
+	if (opt->rate > 0) {
+		worker_pace(w, now);
+		return true;
+	}
 	if (!conn_send_next(c, (unsigned) slot, now)) {
 		fprintf(stderr, "triad-bench: out of memory\n");
 		exit(1);
@@ -1013,7 +1081,14 @@ worker_run(void *arg)
 	} else {
 		w->phase = PHASE_WARMUP;
 	}
-	if (opt->kind != KIND_IDLE) {
+	if (opt->kind != KIND_IDLE && opt->rate > 0) {
+		/* Every millisecond, send what has become due. */
+		struct timeval ptv = { 0, 1000 };
+		w->pace_t0_ns = now;
+		w->issued = 0;
+		event_add(w->pacer, &ptv);
+		worker_pace(w, now);
+	} else if (opt->kind != KIND_IDLE) {
 		for (int i = 0; i < w->nconns; i++) {
 			BenchConn *c = &w->conns[i];
 			if (c->state != BC_ST_READY)
@@ -1039,6 +1114,12 @@ worker_run(void *arg)
 		w->phase = PHASE_DONE;
 	}
 	event_del(w->keepalive);
+	event_del(w->pacer);
+	if (opt->rate > 0 && opt->kind != KIND_IDLE) {
+		uint64_t end = w->window_end_ns > w->pace_t0_ns ? w->window_end_ns : w->pace_t0_ns;
+		uint64_t due = (uint64_t) ((double) (end - w->pace_t0_ns) * w->rate / 1e9) + 1;
+		w->totals.unsent = due > w->issued ? due - w->issued : 0;
+	}
 	w->totals.window_s = (double) (w->window_end_ns - w->window_start_ns) / 1e9;
 
 	for (int i = 0; i < w->nconns; i++) {
@@ -1067,6 +1148,8 @@ worker_free(BenchWorker *w)
 		event_free(w->timer);
 	if (w->keepalive != NULL)
 		event_free(w->keepalive);
+	if (w->pacer != NULL)
+		event_free(w->pacer);
 	if (w->base != NULL)
 		event_base_free(w->base);
 	free(w);
@@ -1097,8 +1180,12 @@ worker_new(const BenchOptions *opt, int first, int nconns,
 		goto fail;
 	w->timer = evtimer_new(w->base, worker_timer_cb, w);
 	w->keepalive = event_new(w->base, -1, EV_PERSIST, worker_keepalive_cb, w);
-	if (w->timer == NULL || w->keepalive == NULL)
+	w->pacer = event_new(w->base, -1, EV_PERSIST, worker_pacer_cb, w);
+	if (w->timer == NULL || w->keepalive == NULL || w->pacer == NULL)
 		goto fail;
+	/* This thread's share of --rate, by its share of the connections. */
+	if (opt->connections > 0)
+		w->rate = opt->rate * (double) nconns / (double) opt->connections;
 	for (int i = 0; i < nconns; i++) {
 		w->conns[i].worker = w;
 		w->conns[i].slots = calloc((size_t) opt->pipeline, sizeof(BenchSlot));
@@ -1143,6 +1230,10 @@ usage(FILE *f)
 		"  --token T            token sent in the Hello (default $TRIAD_TOKEN or \"bench\")\n"
 		"  --threads N          event loops, connections shared out (default 1)\n"
 		"  --json               also print one JSON object (human line goes to stderr)\n"
+		"  --rate R             offer R requests/s in all, on a schedule (an open loop),\n"
+		"                       at most --pipeline outstanding per connection; latency\n"
+		"                       counts from when each request was due (default: closed\n"
+		"                       loop, every slot refilled at once)\n"
 		"for --kind feedback:\n"
 		"  --tokens FILE        the CSV of scale_feedback.sql (token,token_id,principal_id,\n"
 		"                       person_id,relation_id,enrollment_id,institution_id); each\n"
@@ -1211,6 +1302,7 @@ parse_options(int argc, char **argv, BenchOptions *opt, bool *help)
 		{ "page-size", required_argument, NULL, 'P' },
 		{ "events", required_argument, NULL, 'E' },
 		{ "programme", required_argument, NULL, 'R' },
+		{ "rate", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1239,6 +1331,7 @@ parse_options(int argc, char **argv, BenchOptions *opt, bool *help)
 	opt->events = opt->persons = NULL;
 	opt->nevents = opt->npersons = 0;
 	opt->programme = "BENCH";
+	opt->rate = 0;
 	*help = false;
 
 	int ch;
@@ -1306,6 +1399,14 @@ parse_options(int argc, char **argv, BenchOptions *opt, bool *help)
 		case 'R':
 			opt->programme = optarg;
 			break;
+		case 'r': {
+			char *end;
+			errno = 0;
+			opt->rate = strtod(optarg, &end);
+			ok = errno == 0 && end != optarg && *end == '\0' && opt->rate > 0 &&
+			     opt->rate <= 1e8;
+			break;
+		}
 		case 'h':
 			*help = true;
 			return true;
@@ -1325,6 +1426,10 @@ parse_options(int argc, char **argv, BenchOptions *opt, bool *help)
 	if (opt->kind == KIND_EVENT && opt->events_file == NULL) {
 		fprintf(stderr, "triad-bench: --kind event needs --events FILE "
 			"(written by tests/bench/scale_events.sql)\n");
+		return false;
+	}
+	if (opt->kind == KIND_IDLE && opt->rate > 0) {
+		fprintf(stderr, "triad-bench: --rate does not go with --kind idle\n");
 		return false;
 	}
 	if (opt->kind == KIND_FEEDBACK && opt->tokens_file == NULL) {
@@ -1681,6 +1786,9 @@ print_human(FILE *f, const BenchOptions *opt, const BenchTotals *t, double rps,
 			(double) hist_percentile(h, 99900) / 1e3, errors);
 		if (t->lost > 0)
 			fprintf(f, ", %d connections lost", t->lost);
+		if (opt->rate > 0)
+			fprintf(f, ", offered %.0f req/s, %" PRIu64 " due but not sent", opt->rate,
+				t->unsent);
 	}
 	if (errors > 0) {
 		const char *sep = " (";
@@ -1703,14 +1811,14 @@ print_json(FILE *f, const BenchOptions *opt, const BenchTotals *t, double rps,
 		"\"duration_s\":%.3f,\"requests\":%" PRIu64 ",\"requests_total\":%" PRIu64
 		",\"rps\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,"
 		"\"latency_of\":\"%s\",\"errors\":%" PRIu64 ",\"connected\":%d,\"lost\":%d,"
-		"\"error_counts\":{",
+		"\"rate\":%.1f,\"unsent\":%" PRIu64 ",\"error_counts\":{",
 		kind_names[opt->kind], opt->connections, opt->pipeline, opt->threads,
 		t->window_s, t->requests, t->requests_all, rps,
 		(double) hist_percentile(h, 50000) / 1e3,
 		(double) hist_percentile(h, 99000) / 1e3,
 		(double) hist_percentile(h, 99900) / 1e3,
 		opt->kind == KIND_IDLE ? "hello" : "request", total_errors(t),
-		t->connected, t->lost);
+		t->connected, t->lost, opt->rate, t->unsent);
 	const char *sep = "";
 	for (int i = 1; i < ERR_COUNT; i++) {
 		if (t->errors[i] == 0)
@@ -1859,6 +1967,7 @@ main(int argc, char **argv)
 			sum.window_s = t->window_s;
 		sum.connected += t->connected;
 		sum.lost += t->lost;
+		sum.unsent += t->unsent;
 		if (t->window_s > 0)
 			rps += (double) t->requests / t->window_s;
 		hist_add(hist, opt.kind == KIND_IDLE ? &w->hello_latency : &w->latency);
