@@ -260,7 +260,7 @@ pgbench_cmd() {	# pgbench_cmd SECONDS LOGPREFIX
 	pcmd=(pgbench -n -M extended -c "$conns" -j "$jobs" -T "$1" -l --log-prefix="$2")
 	if [[ $kind == event ]]; then
 		pcmd+=(-D clients="$conns" -D k=0 -D events="$nevents" -D persons="$npersons"
-		       -D inst=bench-events -D token_id="$token_id" -D principal_id="$principal_id"
+		       -D loaded=0 -D inst=bench-events -D token_id="$token_id" -D principal_id="$principal_id"
 		       -f "$work/register.pgbench")
 	else
 		pcmd+=(-D loaded=0 -f "$work/give.pgbench@$w_give"

@@ -12,10 +12,12 @@
 # Each transaction is what triadd sends for one request of triad-bench
 # --kind feedback (daemon/db.c, daemon/dispatch.c, daemon/svc_triangle.c),
 # with the same SQL text and the same parameters as the daemon's:
-#   * ListCoachees and ListFeedback: in one pipeline, SELECT triad_begin(...),
-#     the route's statement, and a sync; one implicit transaction;
+#   * ListCoachees and ListFeedback: in one pipeline, the cheap begin (one
+#     SELECT of set_config calls, daemon/db.c), the route's statement in the
+#     shape the daemon prepares for the fields set (ListFeedback for one
+#     enrollment, first page), and a sync; one implicit transaction;
 #   * GiveFeedback (an idempotent write with a key): in one pipeline, BEGIN,
-#     triad_begin(...), the route's set_config, triad_idempotency_claim(...),
+#     the cheap begin, the route's set_config, triad_idempotency_claim(...),
 #     the route's statement and a sync; then in a second pipeline
 #     triad_idempotency_store(...) of the answer (a constant of the answer's
 #     size) and COMMIT;
@@ -96,7 +98,7 @@ branches() {
 	echo '\set reqid random(1, 9223372036854775807)'
 	branches '\startpipeline
 BEGIN;
-SELECT triad_begin(:inst, :token_id::uuid, :principal_id::uuid, :grants::int, :person_id::uuid, :staff::boolean, NULL::uuid);
+SELECT set_config('"'triad.institution_id'"', coalesce(:inst::uuid::text, '"''"'), true), set_config('"'triad.principal_id'"', coalesce(:principal_id::uuid::text, '"''"'), true), set_config('"'triad.person_id'"', coalesce(:person_id::uuid::text, '"''"'), true), set_config('"'triad.staff'"', coalesce(:staff::boolean, false)::text, true), set_config('"'triad.organisation_id'"', coalesce(NULL::uuid::text, '"''"'), true);
 SELECT set_config('"'triad.event_route'"', :route, true);
 SELECT triad_idempotency_claim(:key, :hash::bytea, :route, :ttl::int);
 SELECT * FROM triad_feedback_give(nullif(:@R@, '"''"')::uuid, :situation, :behaviour, :effect, :suggestion, nullif(:empty, '"''"')::uuid, nullif(:empty, '"''"')::uuid, nullif(:empty, '"''"')::uuid, :person_id, :reqid::numeric);
@@ -111,7 +113,7 @@ COMMIT;
 	echo "-- ListCoachees: triadd's LIST_COACHEES route (no institution: a coach's own view)."
 	init
 	echo '\startpipeline'
-	echo 'SELECT triad_begin(NULL, :token_id::uuid, :principal_id::uuid, NULL::int, :person_id::uuid, :staff::boolean, NULL::uuid);'
+	echo "SELECT set_config('triad.institution_id', coalesce(NULL::uuid::text, ''), true), set_config('triad.principal_id', coalesce(:principal_id::uuid::text, ''), true), set_config('triad.person_id', coalesce(:person_id::uuid::text, ''), true), set_config('triad.staff', coalesce(:staff::boolean, false)::text, true), set_config('triad.organisation_id', coalesce(NULL::uuid::text, ''), true);"
 	echo 'SELECT * FROM triad_coachees(:person_id) ORDER BY institution_slug, participant_name, relation_id LIMIT :climit::int OFFSET :coffset::int;'
 	echo '\endpipeline'
 } >"$dir/coachees.pgbench"
@@ -120,8 +122,8 @@ COMMIT;
 	echo "-- ListFeedback: triadd's LIST_FEEDBACK route, first page of 20 (LIMIT 21)."
 	init
 	branches '\startpipeline
-SELECT triad_begin(:inst, :token_id::uuid, :principal_id::uuid, :grants::int, :person_id::uuid, :staff::boolean, NULL::uuid);
-SELECT * FROM feedback_v WHERE (nullif(:@E@, '"''"') IS NULL OR enrollment_id = nullif(:@E@, '"''"')::uuid) AND (nullif(:empty, '"''"') IS NULL OR id > nullif(:empty, '"''"')::uuid) ORDER BY id LIMIT :lim::int;
+SELECT set_config('"'triad.institution_id'"', coalesce(:inst::uuid::text, '"''"'), true), set_config('"'triad.principal_id'"', coalesce(:principal_id::uuid::text, '"''"'), true), set_config('"'triad.person_id'"', coalesce(:person_id::uuid::text, '"''"'), true), set_config('"'triad.staff'"', coalesce(:staff::boolean, false)::text, true), set_config('"'triad.organisation_id'"', coalesce(NULL::uuid::text, '"''"'), true);
+SELECT * FROM feedback_v WHERE (enrollment_id = nullif(:@E@, '"''"')::uuid) AND true ORDER BY id LIMIT :lim::int;
 \endpipeline'
 } >"$dir/list.pgbench"
 

@@ -511,7 +511,7 @@ bare_args() {
 	echo -D loaded=0 -f "$work/sql/bare_give.pgbench@20" -f "$work/sql/bare_list.pgbench@80"
 }
 event_pg_args() {
-	echo -D k=0 -D events="$nevents" -D persons="$npersons" -D inst=bench-events \
+	echo -D k=0 -D events="$nevents" -D persons="$npersons" -D loaded=0 -D inst=bench-events \
 		-D token_id="$token_id" -D principal_id="$principal_id" -f "$work/sql/register.pgbench"
 }
 
