@@ -147,12 +147,13 @@ groups AS (
 -- Feedback per enrollment and month: the one part of the report that grows
 -- with the feedback (a million pieces for a programme of 10,000). It is
 -- counted as it is given (feedback_month, migration 0023), so this reads
--- some ten rows per participant.
-fbm AS MATERIALIZED (
-    SELECT fm.enrollment_id, fm.month::timestamp AS month, fm.n
+-- some ten rows per participant, once per enrollment here and once per
+-- month below.
+fb AS (
+    SELECT fm.enrollment_id, sum(fm.n) AS n
       FROM feedback_month fm JOIN enr e ON e.id = fm.enrollment_id
-     WHERE fm.institution_id = triad_tenant() AND fm.n > 0),
-fb AS (SELECT fbm.enrollment_id, sum(fbm.n) AS n FROM fbm GROUP BY 1),
+     WHERE fm.institution_id = triad_tenant()
+     GROUP BY 1),
 -- What each enrollment brought: credits by modules and by validation,
 -- relations, verified internship hours; each read in one pass and joined
 -- (a look-up per enrollment costs more at 10,000 of them).
@@ -491,7 +492,10 @@ UNION ALL
 -- ---- feedback per month ----
 SELECT 'feedback_by_month', 'month', to_char(x.month, 'YYYY-MM'), to_char(x.month, 'YYYY-MM'),
        x.n, 0, x.persons, '', NULL
-  FROM (SELECT fbm.month, sum(fbm.n) AS n, count(*)::int AS persons FROM fbm GROUP BY 1) x
+  FROM (SELECT fm.month::timestamp AS month, sum(fm.n) AS n, count(*)::int AS persons
+          FROM feedback_month fm JOIN enr e ON e.id = fm.enrollment_id
+         WHERE fm.institution_id = triad_tenant() AND fm.n > 0
+         GROUP BY 1) x
 UNION ALL
 -- ---- consent levels, of participants with an employer ----
 SELECT 'consent_level', 'level', l.level, l.ord::text,
