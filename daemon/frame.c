@@ -98,6 +98,29 @@ scan_delimited(const uint8_t *p, size_t len, size_t *prefix)
 	return *prefix + v;
 }
 
+/*
+ * The length of the value of wire type wire at p (len bytes left), with
+ * its length prefix for a delimited one in *prefix: 0 when it runs past
+ * the end, and for groups and wire types 6 and 7, which no message here
+ * has.
+ */
+static size_t
+scan_value(unsigned wire, const uint8_t *p, size_t len, size_t *prefix)
+{
+	switch (wire) {
+	case 0:
+		return scan_varint(p, len);
+	case 1:
+		return len >= 8 ? 8 : 0;
+	case 2:
+		return scan_delimited(p, len, prefix);
+	case 5:
+		return len >= 4 ? 4 : 0;
+	default:
+		return 0;
+	}
+}
+
 /* Elements in a packed repeated value of n bytes, counted as protobuf-c does. */
 static size_t
 packed_count(ProtobufCType type, const uint8_t *p, size_t n)
@@ -262,27 +285,11 @@ narrow_wire_case(NarrowSet *ns, const uint8_t *p, size_t len)
 	while (p < end) {
 		uint32_t tag;
 		unsigned wire;
-		size_t used = scan_tag(p, (size_t)(end - p), &tag, &wire), vlen = 0, prefix = 0;
+		size_t used = scan_tag(p, (size_t)(end - p), &tag, &wire), prefix = 0;
 		if (used == 0)
 			return UINT32_MAX;
 		p += used;
-		size_t rem = (size_t)(end - p);
-		switch (wire) {
-		case 0:
-			vlen = scan_varint(p, rem);
-			break;
-		case 1:
-			vlen = rem >= 8 ? 8 : 0;
-			break;
-		case 2:
-			vlen = scan_delimited(p, rem, &prefix);
-			break;
-		case 5:
-			vlen = rem >= 4 ? 4 : 0;
-			break;
-		default:
-			return UINT32_MAX;
-		}
+		size_t vlen = scan_value(wire, p, (size_t)(end - p), &prefix);
 		if (vlen == 0)
 			return UINT32_MAX;
 		p += vlen;
@@ -430,23 +437,8 @@ scan_message(ScanState *st, const ProtobufCMessageDescriptor *desc, const uint8_
 			return SCAN_MALFORMED;
 		p += used;
 
-		size_t rem = (size_t)(end - p), vlen = 0, prefix = 0;
-		switch (wire) {
-		case 0:
-			vlen = scan_varint(p, rem);
-			break;
-		case 1:
-			vlen = rem >= 8 ? 8 : 0;
-			break;
-		case 2:
-			vlen = scan_delimited(p, rem, &prefix);
-			break;
-		case 5:
-			vlen = rem >= 4 ? 4 : 0;
-			break;
-		default:
-			return SCAN_MALFORMED;   /* groups and wire types 6 and 7 */
-		}
+		size_t rem = (size_t)(end - p), prefix = 0;
+		size_t vlen = scan_value(wire, p, rem, &prefix);
 		if (vlen == 0)
 			return SCAN_MALFORMED;
 		const uint8_t *val = p;
