@@ -100,6 +100,7 @@ struct Webhooks {
 	int nworks;
 	bool claiming;
 	bool stopped;
+	uint64_t claimed_us;             /* when the last claim was sent */
 	LogEpisode db_trouble;
 	WebhookStats stats;
 };
@@ -959,6 +960,7 @@ on_poll(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	wh->claiming = true;
+	wh->claimed_us = now_us();
 	pool_submit(wh->srv->pool, job);
 }
 
@@ -1011,12 +1013,22 @@ webhooks_new(Server *srv, char err[256])
 	return wh;
 }
 
+/*
+ * New events were committed. The claim runs at once, but not within
+ * WAKE_GAP_MS of the one before: under a stream of writes, one claim then
+ * serves the events of that while, rather than every event costing a claim
+ * that takes a pool connection from the requests (the notices come one per
+ * committed event).
+ */
+#define WAKE_GAP_MS 100
+
 void
 webhooks_wake(Webhooks *wh)
 {
 	if (wh == NULL || wh->stopped || wh->claiming)
 		return;
-	schedule(wh->poll, 0);
+	uint64_t now = now_us(), next = wh->claimed_us + (uint64_t)WAKE_GAP_MS * 1000u;
+	schedule(wh->poll, now >= next ? 0 : (int)((next - now + 999) / 1000));
 }
 
 void
