@@ -294,7 +294,6 @@ req AS (
      WHERE q.institution_id = triad_tenant() AND q.due_on IS NOT NULL
        AND (q.answered_at IS NOT NULL OR q.due_on < current_date)
      GROUP BY r.enrollment_id),
--- The figures of each group over its enrollments.
 -- The median time to completion per group, over the completed only: apart
 -- from agg, whose other figures then need no sort of every row.
 med AS (
@@ -304,6 +303,7 @@ med AS (
       FROM grp g JOIN pe ON pe.id = g.enrollment_id
      WHERE pe.months_to_completion IS NOT NULL
      GROUP BY g.kind, g.name, g.org_id),
+-- The figures of each group over its enrollments.
 agg AS (
     SELECT gs.kind, gs.name, gs.org_id,
            count(pe.id) AS enrolled,
