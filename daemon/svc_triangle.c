@@ -109,8 +109,10 @@ const Route triangle_routes[] = {
 	{K(GET_FEEDBACK), VERB_FEEDBACK_READ, R(FEEDBACK), ROUTE_READ,
 	 {{"SELECT * FROM feedback_v WHERE id = " ID(1), {"id"}}}, "feedback not found"},
 	{K(LIST_FEEDBACK), VERB_FEEDBACK_READ, R(FEEDBACK_LIST), ROUTE_READ,
-	 {{"SELECT * FROM feedback_v WHERE (nullif($1, '') IS NULL OR enrollment_id = " ID(1) ")"
-	   PAGE(2) " ORDER BY id LIMIT $3::int",
+	 /* The page's ids first, from an index that stops after them, then their rows. */
+	 {{"SELECT * FROM feedback_v WHERE id = ANY (ARRAY("
+	   "SELECT id FROM feedback_seen WHERE (nullif($1, '') IS NULL OR enrollment_id = " ID(1) ")"
+	   PAGE(2) " ORDER BY id LIMIT $3::int)) ORDER BY id",
 	   {"enrollment_id@enrollment", "page_token", "$limit"}, "feedback"}},
 	 NULL, true},
 

@@ -464,14 +464,43 @@ $$;
 -- (its contact or partner system) that of its employees who gave it full
 -- consent (the employer's view).
 --
--- Decided once per statement, not once per row: each (SELECT triad_...())
--- is an init plan, computed once and compared uuid to uuid; the coach's
--- active relations and the employer's fully consented enrollments are each
--- one set, read once through an index and probed by hash (a hashed
+-- Decided once per statement, not once per row, and from the feedback row
+-- alone: each (SELECT triad_...()) is an init plan, computed once and
+-- compared uuid to uuid; the participant's enrollments, the coach's active
+-- relations and the employer's fully consented employees' enrollments are
+-- each one set, read once through an index and probed by hash (a hashed
 -- subplan), and read only for a caller who is a person or speaks for an
 -- organisation. The coach's set holds the active relations whose coach is
 -- the caller: a feedback row's coach is always its relation's coach
 -- (triad_feedback_give copies it; erasure moves both together).
+--
+-- Because the filter needs no other table, a page of feedback_seen ordered
+-- by id is read from an index and stops after the page's rows, however much
+-- feedback an enrollment has (ListFeedback picks its ids here first). The
+-- view is not a security barrier: it only ever serves the daemon's own
+-- statements, whose conditions are built-in comparisons, and it must stay
+-- flat for the planner to stop early. feedback_v, built on it, is one.
+CREATE OR REPLACE VIEW feedback_seen WITH (security_invoker = true) AS
+SELECT f.*
+  FROM feedback f
+ WHERE (SELECT triad_staff())
+    OR f.id = (SELECT triad_written())
+    OR ((SELECT triad_person()) IS NOT NULL
+        AND f.enrollment_id IN (SELECT pe.id FROM enrollment pe
+                                 WHERE pe.person_id = (SELECT triad_person())))
+    OR ((SELECT triad_person()) IS NOT NULL
+        AND f.coach_person_id = (SELECT triad_person())
+        AND f.relation_id IN (SELECT r.id FROM coaching_relation r
+                               WHERE r.coach_person_id = (SELECT triad_person())
+                                 AND triad_relation_active(r)))
+    OR ((SELECT triad_organisation()) IS NOT NULL
+        AND f.enrollment_id IN (SELECT c.enrollment_id FROM consent c
+                                  JOIN enrollment ce ON ce.institution_id = c.institution_id
+                                                    AND ce.id = c.enrollment_id
+                                 WHERE c.organisation_id = (SELECT triad_organisation())
+                                   AND c.level = 'full'
+                                   AND ce.employer_id = (SELECT triad_organisation())));
+
 CREATE OR REPLACE VIEW feedback_v WITH (security_barrier, security_invoker = true) AS
 SELECT f.id, f.relation_id, f.enrollment_id, pp.name AS participant_name, f.coach_person_id,
        cp.name AS coach_name, f.situation, f.behaviour, f.effect, f.suggestion,
@@ -479,25 +508,12 @@ SELECT f.id, f.relation_id, f.enrollment_id, pp.name AS participant_name, f.coac
        coalesce(f.module_id::text, '') AS module_id, coalesce(m.code, '') AS module_code,
        coalesce(f.request_id::text, '') AS request_id, triad_ts(f.created_at) AS created_at,
        triad_ts(f.edited_at) AS edited_at, f.created_at AS at, e.person_id AS participant_person_id
-  FROM feedback f
+  FROM feedback_seen f
   JOIN enrollment e ON e.institution_id = f.institution_id AND e.id = f.enrollment_id
   JOIN person pp ON pp.id = e.person_id
   JOIN person cp ON cp.id = f.coach_person_id
   LEFT JOIN learning_outcome o ON o.institution_id = f.institution_id AND o.id = f.outcome_id
-  LEFT JOIN module m ON m.institution_id = f.institution_id AND m.id = f.module_id
- WHERE (SELECT triad_staff())
-    OR e.person_id = (SELECT triad_person())
-    OR f.id = (SELECT triad_written())
-    OR ((SELECT triad_person()) IS NOT NULL
-        AND f.coach_person_id = (SELECT triad_person())
-        AND f.relation_id IN (SELECT r.id FROM coaching_relation r
-                               WHERE r.coach_person_id = (SELECT triad_person())
-                                 AND triad_relation_active(r)))
-    OR ((SELECT triad_organisation()) IS NOT NULL
-        AND e.employer_id = (SELECT triad_organisation())
-        AND f.enrollment_id IN (SELECT c.enrollment_id FROM consent c
-                                 WHERE c.organisation_id = (SELECT triad_organisation())
-                                   AND c.level = 'full'));
+  LEFT JOIN module m ON m.institution_id = f.institution_id AND m.id = f.module_id;
 
 CREATE OR REPLACE FUNCTION triad_feedback_check(p_field text, p_situation text, p_behaviour text,
                                                 p_effect text, p_suggestion text)

@@ -192,7 +192,8 @@ scope(PGconn *pg, const char *institution, const char *person, bool staff)
  * scope() opened.
  */
 static char *
-plan_of(PGconn *pg, const char *sql, int n, const char *const *params, bool generic)
+explain_of(PGconn *pg, const char *explain, const char *sql, int n, const char *const *params,
+	   bool generic)
 {
 	char buf[8192];
 	PGresult *res;
@@ -209,10 +210,10 @@ plan_of(PGconn *pg, const char *sql, int n, const char *const *params, bool gene
 						lit);
 			PQfreemem(lit);
 		}
-		snprintf(buf, sizeof buf, "EXPLAIN EXECUTE hot_plan(%s)", args);
+		snprintf(buf, sizeof buf, "%s EXECUTE hot_plan(%s)", explain, args);
 		res = exec_params(pg, buf, 0, NULL);
 	} else {
-		snprintf(buf, sizeof buf, "EXPLAIN %s", sql);
+		snprintf(buf, sizeof buf, "%s %s", explain, sql);
 		res = exec_params(pg, buf, n, params);
 	}
 	size_t size = 1, len = 0;
@@ -227,6 +228,42 @@ plan_of(PGconn *pg, const char *sql, int n, const char *const *params, bool gene
 	if (generic)
 		exec_ok(pg, "DEALLOCATE hot_plan");
 	return out;
+}
+
+static char *
+plan_of(PGconn *pg, const char *sql, int n, const char *const *params, bool generic)
+{
+	return explain_of(pg, "EXPLAIN", sql, n, params, generic);
+}
+
+/*
+ * The most rows of feedback any one node of sql's plan read (actual rows
+ * times loops), running it: a page that stops early reads no more than its
+ * page, one that reads all of an enrollment's feedback and sorts it reads
+ * them all.
+ */
+static long
+feedback_rows_read(PGconn *pg, const char *sql, int n, const char *const *params, bool generic)
+{
+	char *plan = explain_of(pg, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)", sql, n,
+				params, generic);
+	long most = 0;
+	for (char *line = plan; line != NULL && *line != '\0';) {
+		char *end = strchr(line, '\n');
+		if (end != NULL)
+			*end = '\0';
+		const char *rows = strstr(line, "(actual rows=");
+		const char *loops = rows != NULL ? strstr(rows, " loops=") : NULL;
+		if (strstr(line, " on feedback ") != NULL && loops != NULL) {
+			long read = strtol(rows + strlen("(actual rows="), NULL, 10) *
+				    strtol(loops + strlen(" loops="), NULL, 10);
+			if (read > most)
+				most = read;
+		}
+		line = end != NULL ? end + 1 : NULL;
+	}
+	free(plan);
+	return most;
 }
 
 /* The plan reaches feedback (when it reads it) and coaching_relation by an
@@ -281,8 +318,16 @@ check(const char *what, const char *institution, const char *person, bool staff,
 /* ListFeedback's statement (daemon/svc_triangle.c), with its optional
  * enrollment and page token. */
 static const char list_route_sql[] =
-	"SELECT * FROM feedback_v WHERE (nullif($1, '') IS NULL OR enrollment_id = nullif($1, '')::uuid)"
-	" AND (nullif($2, '') IS NULL OR id > nullif($2, '')::uuid) ORDER BY id LIMIT $3::int";
+	"SELECT * FROM feedback_v WHERE id = ANY (ARRAY("
+	"SELECT id FROM feedback_seen WHERE (nullif($1, '') IS NULL OR enrollment_id = nullif($1, '')::uuid)"
+	" AND (nullif($2, '') IS NULL OR id > nullif($2, '')::uuid) ORDER BY id LIMIT $3::int))"
+	" ORDER BY id";
+
+/* The same for one enrollment, first page. */
+static const char list_shape_sql[] =
+	"SELECT * FROM feedback_v WHERE id = ANY (ARRAY("
+	"SELECT id FROM feedback_seen WHERE enrollment_id = $1::uuid"
+	" ORDER BY id LIMIT $2::int)) ORDER BY id";
 
 /* The same for one enrollment, first page. */
 static const char list_sql[] =
@@ -314,6 +359,53 @@ test_list_feedback_of_an_enrollment_uses_its_index(void **state)
 	assert_int_equal(check("ListFeedback as another coach", inst, other_coach, false, list_sql,
 			       2, shape, true),
 			 0);
+}
+
+/*
+ * A page of an enrollment's feedback costs the same however much feedback
+ * the enrollment has: the route reads the page's rows from an index and
+ * stops, rather than reading all PER_RELATION of them and sorting. With
+ * both plans, as the coach, the participant and staff; the next page
+ * follows on.
+ */
+static void
+test_list_feedback_stops_after_its_page(void **state)
+{
+	const char *shape[2] = {enrollment, "20"};
+	const struct {
+		const char *who, *person;
+		bool staff;
+	} callers[] = {{"the coach", coach, false}, {"the participant", participant, false},
+		       {"staff", NULL, true}};
+
+	for (size_t c = 0; c < sizeof callers / sizeof callers[0]; c++) {
+		assert_int_equal(check("ListFeedback's shape", inst, callers[c].person,
+				       callers[c].staff, list_shape_sql, 2, shape, true),
+				 20);
+		for (int generic = 0; generic <= 1; generic++) {
+			scope(app, inst, callers[c].person, callers[c].staff);
+			long read = feedback_rows_read(app, list_shape_sql, 2, shape, generic);
+			exec_ok(app, "ROLLBACK");
+			if (read > 20)
+				fail_msg("a page of 20 for %s (%s plan) read %ld rows of feedback",
+					 callers[c].who, generic ? "generic" : "custom", read);
+		}
+	}
+
+	/* The second page starts after the first's last id. */
+	const char *first[3] = {enrollment, "", "20"};
+	scope(app, inst, coach, false);
+	PGresult *res = exec_params(app, list_route_sql, 3, first);
+	assert_int_equal(PQntuples(res), 20);
+	char last[37];
+	snprintf(last, sizeof last, "%s", PQgetvalue(res, 19, 0));
+	PQclear(res);
+	const char *second[3] = {enrollment, last, "20"};
+	res = exec_params(app, list_route_sql, 3, second);
+	assert_int_equal(PQntuples(res), 20);
+	assert_true(strcmp(PQgetvalue(res, 0, 0), last) > 0);
+	PQclear(res);
+	exec_ok(app, "ROLLBACK");
 }
 
 static void
@@ -365,6 +457,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_list_feedback_of_an_enrollment_uses_its_index),
+		cmocka_unit_test(test_list_feedback_stops_after_its_page),
 		cmocka_unit_test(test_give_feedback_reads_by_key),
 		cmocka_unit_test(test_list_coachees_uses_the_coach_index),
 	};
