@@ -38,10 +38,15 @@ CREATE OR REPLACE FUNCTION triad_my_data_in(p_institution uuid, p_person uuid, p
         UNION ALL SELECT p_principal::text WHERE p_principal IS NOT NULL
         UNION ALL SELECT id::text FROM mine_enrollment
         UNION ALL SELECT id::text FROM mine_relation
+        -- Feedback about her, and feedback she gave: a feedback row's coach
+        -- is its relation's coach, so both are read through an index.
         UNION ALL SELECT f.id::text FROM feedback f
                    WHERE f.institution_id = p_institution
-                     AND (f.enrollment_id IN (SELECT id FROM mine_enrollment)
-                          OR f.coach_person_id = p_person)
+                     AND f.enrollment_id IN (SELECT id FROM mine_enrollment)
+        UNION ALL SELECT f.id::text FROM feedback f
+                   WHERE f.institution_id = p_institution
+                     AND f.relation_id IN (SELECT id FROM mine_relation
+                                            WHERE coach_person_id = p_person)
         UNION ALL SELECT q.id::text FROM feedback_request q
                    WHERE q.institution_id = p_institution
                      AND q.relation_id IN (SELECT id FROM mine_relation)
@@ -678,6 +683,7 @@ DECLARE
     v_email text;
     v_rows integer;
     v_mine uuid[];
+    v_coached uuid[];
     t regclass;
 BEGIN
     PERFORM triad_erase_guard();
@@ -773,14 +779,22 @@ BEGIN
 
     -- Coaching: the relations and feedback stay (they count per coach),
     -- what she wrote and what was written about her goes.
-    UPDATE coaching_relation r SET coach_person_id = anonymous_id
-     WHERE r.institution_id = p_institution AND r.coach_person_id = p_person;
-    UPDATE feedback f SET coach_person_id = anonymous_id
-     WHERE f.institution_id = p_institution AND f.coach_person_id = p_person;
+    -- A feedback row's coach is its relation's coach (only this moves
+    -- either), so her feedback is found through her relations, by index.
+    WITH moved AS (
+        UPDATE coaching_relation r SET coach_person_id = anonymous_id
+         WHERE r.institution_id = p_institution AND r.coach_person_id = p_person
+        RETURNING r.id)
+    SELECT coalesce(array_agg(id), '{}') INTO v_coached FROM moved;
+    UPDATE feedback f SET coach_person_id = anonymous_id, situation = '[erased]',
+           behaviour = '[erased]', effect = '', suggestion = ''
+     WHERE f.institution_id = p_institution AND f.relation_id = ANY (v_coached);
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    texts_count := texts_count + v_rows;
     UPDATE feedback f SET situation = '[erased]', behaviour = '[erased]', effect = '',
            suggestion = ''
-     WHERE f.institution_id = p_institution
-       AND (f.coach_person_id = anonymous_id OR f.enrollment_id = ANY (v_mine));
+     WHERE f.institution_id = p_institution AND f.enrollment_id = ANY (v_mine)
+       AND f.relation_id <> ALL (v_coached);
     GET DIAGNOSTICS v_rows = ROW_COUNT;
     texts_count := texts_count + v_rows;
     UPDATE feedback_request q SET question = '[erased]', assignment = ''

@@ -14,7 +14,8 @@
  * back, the relation it reads, and ListCoachees (the query the coach's
  * narrow path runs, as the schema owner it runs as). Each also answers
  * with the rows the caller may see, so that a plan cannot pass by
- * returning nothing.
+ * returning nothing. A page of feedback reads no more rows than the page,
+ * and a person's export no more feedback than hers.
  */
 #include "harness.h"
 
@@ -452,6 +453,52 @@ test_list_coachees_uses_the_coach_index(void **state)
 	exec_ok(app, "ROLLBACK");
 }
 
+/* Rows of feedback read so far in the open transaction, by scans of any kind. */
+static long
+feedback_read_in_transaction(PGconn *pg)
+{
+	PGresult *res = exec_params(pg,
+		"SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)"
+		"  FROM pg_stat_xact_user_tables WHERE relname = 'feedback'", 0, NULL);
+	long n = PQntuples(res) == 1 ? strtol(PQgetvalue(res, 0, 0), NULL, 10) : -1;
+	PQclear(res);
+	return n;
+}
+
+/*
+ * A person's export reads her feedback, not the institution's: the
+ * participant's (PER_RELATION rows about her) and the coach's (those she
+ * gave, PER_RELATION per coachee), each out of 40,000.
+ */
+static void
+test_export_reads_only_her_feedback(void **state)
+{
+	const struct {
+		const char *who, *person;
+		long hers;
+	} people[] = {{"the participant", participant, PER_RELATION},
+		      {"the coach", coach, (long)PARTICIPANTS / COACHES * PER_RELATION}};
+
+	for (size_t i = 0; i < sizeof people / sizeof people[0]; i++) {
+		scope(app, inst, people[i].person, false);
+		/* The institution's audit trail is not empty: the export then
+		 * looks up which entries are hers. */
+		const char *f[1] = {feedback};
+		PQclear(exec_params(app, "SELECT triad_audit('feedback.give', 'feedback', $1::uuid,"
+					 " NULL, gen_random_uuid())", 1, f));
+		long before = feedback_read_in_transaction(app);
+		const char *p[2] = {inst, people[i].person};
+		PGresult *res = exec_params(app, "SELECT triad_my_data_in($1, $2, NULL)::text", 2, p);
+		assert_int_equal(PQntuples(res), 1);
+		PQclear(res);
+		long read = feedback_read_in_transaction(app) - before;
+		exec_ok(app, "ROLLBACK");
+		if (before < 0 || read > 3 * people[i].hers)
+			fail_msg("the export of %s read %ld rows of feedback for her %ld", people[i].who,
+				 read, people[i].hers);
+	}
+}
+
 int
 main(void)
 {
@@ -460,6 +507,7 @@ main(void)
 		cmocka_unit_test(test_list_feedback_stops_after_its_page),
 		cmocka_unit_test(test_give_feedback_reads_by_key),
 		cmocka_unit_test(test_list_coachees_uses_the_coach_index),
+		cmocka_unit_test(test_export_reads_only_her_feedback),
 	};
 	return harness_run_group_tests(tests, setup, teardown);
 }
