@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "creds.h"
 #include "triad/v1/access.pb-c.h"
 
 #define UUID_LEN 36
@@ -51,9 +52,9 @@ typedef struct Principal {
 	SessionGrant *grants;            /* owned */
 	/* The cheap begin (dispatch.c call_job_scoped()): a request may skip
 	 * the database's check of the token and the grants when the last
-	 * full check succeeded at the credentials epoch that is still current
-	 * (stream.h) and the token has not expired. */
-	uint64_t checked_epoch;          /* 0: never checked */
+	 * full check succeeded, neither the token nor the principal's grants
+	 * changed since it was sent (creds.h), and the token has not expired. */
+	CredsStamp checked;              /* epoch 0: never checked */
 	bool token_expiry_known;         /* the session opened with a token, read */
 	uint64_t token_expires_us;       /* by now_us(); 0: it does not expire */
 } Principal;

@@ -261,8 +261,8 @@ call_job_owner(const Call *call, DbJob *job)
 
 /* The done callback of a job that checked the credentials in full: when
  * the check passed (the job succeeded, or failed at one of its own
- * statements, after the begin), the session may skip it until the epoch
- * moves on. */
+ * statements, after the begin), the session may skip it until its token
+ * or grants change (creds.h). */
 static void
 checked_done(void *arg, const DbOutcome *out)
 {
@@ -271,32 +271,32 @@ checked_done(void *arg, const DbOutcome *out)
 	void *done_arg = call->check_arg;
 
 	if (call->principal != NULL && (out->code == TRIAD__V1__CODE__CODE_OK || out->failed_stmt >= 0))
-		call->principal->checked_epoch = call->check_epoch;
-	call->check_epoch = 0;
+		call->principal->checked = call->check_stamp;
+	call->check_stamp = (CredsStamp){0, 0};
 	call->check_done = NULL;
 	call->check_arg = NULL;
 	done(done_arg, out);
 }
 
 /*
- * The cheap begin (auth.h, Principal.checked_epoch): the job sets who the
- * caller is without the database checking the token and the grants again
- * when the session's last full check is as recent as every change heard of
- * (the LISTEN connection is up), the token has not expired, and the
- * institution is one of the caller's grants (an id). Otherwise the job
+ * The cheap begin (auth.h, Principal.checked): the job sets who the caller
+ * is without the database checking the token and the grants again when no
+ * change of the session's token or principal was heard of since its last
+ * full check (the LISTEN connection is up), the token has not expired, and
+ * the institution is one of the caller's grants (an id). Otherwise the job
  * checks in full and, when that passes, says so for the next requests.
  */
 static void
 call_job_begin(Call *call, DbJob *job, int grants)
 {
 	Principal *p = call->principal;
-	uint64_t epoch;
 
 	if (p == NULL || p->token_id[0] == '\0' || !p->token_expiry_known)
 		return;
-	bool live = stream_credentials_epoch(call->srv->stream, &epoch);
-	if (!live)
+	const Creds *creds = stream_credentials(call->srv->stream);
+	if (creds == NULL)
 		return;
+	uint64_t epoch = creds->epoch;
 	bool expired = p->token_expires_us != 0 && now_us() >= p->token_expires_us;
 	bool tenant_ok = call->tenant == NULL || (grants > 0 && is_uuid(call->tenant));
 	char id[37];
@@ -309,7 +309,7 @@ call_job_begin(Call *call, DbJob *job, int grants)
 			tenant_ok = true;
 		}
 	}
-	if (p->checked_epoch == epoch && !expired && tenant_ok) {
+	if (creds_current(creds, p->checked, p->token_id, p->id) && !expired && tenant_ok) {
 		job->begin_fast = true;
 		return;
 	}
@@ -317,7 +317,7 @@ call_job_begin(Call *call, DbJob *job, int grants)
 	 * checks in full too, without saying so. */
 	if (expired || !tenant_ok || call->check_done != NULL)
 		return;
-	call->check_epoch = epoch;
+	call->check_stamp = creds_stamp(creds);
 	call->check_done = job->done;
 	call->check_arg = job->arg;
 	job->done = checked_done;
@@ -353,6 +353,8 @@ call_job_scoped(Call *call, DbDoneFn done, void *arg, bool hold)
 	}
 	if (job != NULL)
 		call_job_begin(call, job, n);
+	if (job != NULL && p != NULL && p->token_id[0] != '\0' && !job->begin_fast)
+		call->srv->stats.credential_checks++;
 	if (job == NULL)
 		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
 	return job;

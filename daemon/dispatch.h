@@ -47,8 +47,8 @@ struct Call {
 	void *held_arg;
 	bool replaying;               /* reading the stored answer of a repeat */
 	/* A job that checks the credentials in full (call_job_scoped()): the
-	 * epoch it was sent at, and the done callback it wraps. */
-	uint64_t check_epoch;
+	 * stamp of when it was sent, and the done callback it wraps. */
+	CredsStamp check_stamp;
 	DbDoneFn check_done;
 	void *check_arg;
 	uint8_t *answer;

@@ -96,6 +96,10 @@ serve_metrics(Server *srv, struct evhttp_request *req)
 	metric(b, "triad_tls_handshake_failures_total", "counter",
 	       "TLS handshakes that failed or did not finish within hello_timeout_ms.",
 	       st->tls_failures);
+	metric(b, "triad_credential_checks_total", "counter",
+	       "Database jobs that checked their session's token and grants in full rather than "
+	       "trusting the last check (no change of them heard of since).",
+	       st->credential_checks);
 	metric(b, "triad_partial_frame_evictions_total", "counter",
 	       "Connections closed to keep partial frames within partial_frames_max_bytes.",
 	       st->partial_evictions);

@@ -40,6 +40,8 @@ typedef struct Stats {
 	uint64_t tls_failures;       /* TLS handshakes that failed */
 	uint64_t partial_evictions;  /* connections closed to keep partial frames within
 					partial_frames_max_bytes */
+	uint64_t credential_checks;  /* jobs of token sessions that check the token and
+					grants in the database (not the cheap begin) */
 } Stats;
 
 typedef struct ConnTable {

@@ -55,11 +55,12 @@ struct Stream {
 	bool listening;              /* LISTEN sent on an open connection */
 	bool up_logged;              /* state changes are logged once */
 	bool stopped;
-	/* Credentials (auth.h, Principal.checked_epoch): the epoch moves on
-	 * at every change of a token or a grant that is heard of, and when
-	 * the listening starts again (what changed meanwhile was not heard).
-	 * live: LISTEN is confirmed on a connection that is up. */
-	uint64_t creds_epoch;
+	/* Credentials (creds.h, Principal.checked): each change of a token
+	 * or a grant that is heard of is recorded by its id, and everybody's
+	 * epoch moves on when the listening starts again (what changed
+	 * meanwhile was not heard). live: LISTEN is confirmed on a connection
+	 * that is up. */
+	Creds creds;
 	bool creds_live;
 	bool listen_confirmed;       /* LISTEN's results have arrived */
 };
@@ -67,18 +68,17 @@ struct Stream {
 static void sub_read(Subscription *s);
 static void listen_connect(Stream *st);
 
-bool
-stream_credentials_epoch(const Stream *st, uint64_t *epoch)
+const Creds *
+stream_credentials(const Stream *st)
 {
-	*epoch = st != NULL ? st->creds_epoch : 0;
-	return st != NULL && st->creds_live && st->pg != NULL;
+	return st != NULL && st->creds_live && st->pg != NULL ? &st->creds : NULL;
 }
 
 void
 stream_credentials_changed(Stream *st)
 {
 	if (st != NULL)
-		st->creds_epoch++;
+		creds_all(&st->creds);
 }
 
 int
@@ -526,7 +526,7 @@ listen_read(Stream *st)
 			if (results && !st->listen_confirmed) {
 				st->listen_confirmed = true;
 				st->creds_live = true;
-				st->creds_epoch++;
+				creds_all(&st->creds);
 			}
 			break;
 		}
@@ -542,13 +542,17 @@ listen_read(Stream *st)
 	PGnotify *n;
 	while ((n = PQnotifies(st->pg)) != NULL) {
 		/* A token or a grant changed (the triggers of migration 0022):
-		 * every session's next request checks its credentials in
-		 * full. Otherwise certificates and keys changed (badges.h). */
-		if (strcmp(n->relname, "triad_credentials") == 0 &&
-		    (strncmp(n->extra, "token:", 6) == 0 || strncmp(n->extra, "grant:", 6) == 0 ||
-		     strncmp(n->extra, "institution:", 12) == 0))
-			st->creds_epoch++;
-		else if (strcmp(n->relname, "triad_credentials") == 0)
+		 * the next request of each session of that token or principal
+		 * checks its credentials in full; an institution changed:
+		 * every session's does. Otherwise certificates and keys changed
+		 * (badges.h). */
+		bool creds = strcmp(n->relname, "triad_credentials") == 0;
+		if (creds && (strncmp(n->extra, "token:", 6) == 0 ||
+			      strncmp(n->extra, "grant:", 6) == 0))
+			creds_one(&st->creds, n->extra + 6);
+		else if (creds && strncmp(n->extra, "institution:", 12) == 0)
+			creds_all(&st->creds);
+		else if (creds)
 			badges_refresh(st->srv->badges);
 		else
 			woken = true;

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "conn.h"
+#include "creds.h"
 #include "db.h"
 #include "server.h"
 #include "triad/v1/stream.pb-c.h"
@@ -80,16 +81,15 @@ bool stream_event_row(const PGresult *r, int i, Triad__V1__DomainEvent *ev, cons
 extern const char stream_read_sql[];
 
 /*
- * The credentials epoch (auth.h, Principal.checked_epoch) into *epoch.
- * True when the LISTEN connection is up, its LISTEN confirmed, so that a
- * change of a token or a grant moves the epoch on as it is committed;
- * false while it is down or not yet listening again: then every request
- * checks its credentials in the database.
+ * Whose credentials changed (creds.h), or NULL while the LISTEN connection
+ * is down or not yet listening again: then every request checks its
+ * credentials in the database. While it is up and its LISTEN confirmed, a
+ * change of a token or a grant is recorded as it is committed.
  */
-bool stream_credentials_epoch(const struct Stream *st, uint64_t *epoch);
+const Creds *stream_credentials(const struct Stream *st);
 
-/* This daemon changed a token or a grant: the epoch moves on now, without
- * waiting for the NOTIFY. */
+/* This daemon changed a token or a grant: every session checks again now,
+ * without waiting for the NOTIFY. */
 void stream_credentials_changed(struct Stream *st);
 
 #endif

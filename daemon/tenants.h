@@ -3,8 +3,8 @@
  *
  * An operator names an institution by its slug (or id): the cheap begin
  * (dispatch.c) needs its id. The map is read through the pool when it is
- * first needed, and again after every change of a token, grant or
- * institution heard of (the credentials epoch, stream.h): triggers of
+ * first needed, and again when the credentials epoch moves on (creds.h:
+ * among others, every change of an institution heard of): triggers of
  * migration 0022 announce new, renamed and removed institutions. A map
  * read at an older epoch, or while the LISTEN connection is down, is not
  * used; the request then checks in full (triad_begin()), as before.

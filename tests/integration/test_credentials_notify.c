@@ -14,6 +14,7 @@
  * ids, tenants.h).
  */
 #include "harness.h"
+#include "faults.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +147,57 @@ test_a_grant_removed_in_sql_stops_an_open_session(void **state)
 }
 
 /*
+ * A change of one principal's credentials sends only its own sessions back
+ * to the database: another session, past its first check, stays on the
+ * cheap begin (triad_credential_checks_total counts the full checks).
+ */
+static void
+test_a_change_of_another_leaves_a_session_alone(void **state)
+{
+	const char *checks = "triad_credential_checks_total";
+	char grant_a[64], token_a[64], grant_b[64], token_b[64];
+	char *ta = make_admin(grant_a, token_a);
+	char *tb = make_admin(grant_b, token_b);
+	Sess a = sess_open(d.addr, ta), b = sess_open(d.addr, tb);
+	warm(&a);
+	warm(&b);
+
+	uint64_t before = fault_metric(&d, checks);
+	warm(&a);
+	assert_int_equal(fault_metric(&d, checks) - before, 0);
+
+	/* b's token revoked: b is refused once the NOTIFY is heard (that
+	 * refusal is one full check), a carries on without any. */
+	free(owner_sql("UPDATE api_token SET revoked_at = now() WHERE id = $1::uuid", token_b,
+		       NULL, NULL));
+	expect_status_free(until_refused(&b), TRIAD__V1__CODE__CODE_UNAUTHENTICATED, revoked_msg,
+			   NULL);
+	before = fault_metric(&d, checks);
+	warm(&a);
+	assert_int_equal(fault_metric(&d, checks) - before, 0);
+
+	/* A change of a's own grants (here one that changes nothing: the
+	 * trigger fires all the same) sends a back, once. */
+	free(owner_sql("UPDATE role_grant SET role = role WHERE id = $1::uuid",
+		       grant_a, NULL, NULL));
+	uint64_t deadline = ms_now() + 5000;
+	for (before = fault_metric(&d, checks);;) {
+		warm(&a);
+		if (fault_metric(&d, checks) - before == 1)
+			break;
+		if (ms_now() > deadline)
+			fail_msg("a's grant changed and a was not checked again within 5 s");
+	}
+	before = fault_metric(&d, checks);
+	warm(&a);
+	assert_int_equal(fault_metric(&d, checks) - before, 0);
+	sess_close(&a);
+	sess_close(&b);
+	free(ta);
+	free(tb);
+}
+
+/*
  * The LISTEN connection is cut (its backend terminated): while it is down
  * the daemon cannot hear of a change, so a request checks in full, and a
  * token revoked meanwhile is refused at once, at the very next request.
@@ -225,6 +277,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_token_revoked_in_sql_stops_an_open_session),
 		cmocka_unit_test(test_a_grant_removed_in_sql_stops_an_open_session),
+		cmocka_unit_test(test_a_change_of_another_leaves_a_session_alone),
 		cmocka_unit_test(test_a_revocation_while_not_listening_is_seen),
 		cmocka_unit_test(test_an_institution_renamed_in_sql_is_found_by_its_new_slug),
 	};
