@@ -247,6 +247,14 @@ call_job_hold(Call *call, DbJob *job, DbDoneFn *done, void **arg)
 	return true;
 }
 
+const char *
+call_request_id_text(Call *call)
+{
+	if (call->request_id_text[0] == '\0')
+		text_u64(call->request_id_text, sizeof call->request_id_text, call->request_id);
+	return call->request_id_text;
+}
+
 void
 call_job_owner(const Call *call, DbJob *job)
 {
@@ -629,7 +637,6 @@ dispatch_request(Conn *c, Triad__V1__Request *req)
 		.started_us = now_us(),
 		.principal = principal_ref(c->principal),
 	};
-	text_u64(call->request_id_text, sizeof call->request_id_text, req->id);
 	c->in_flight++;
 	c->srv->stats.requests++;
 

@@ -27,7 +27,7 @@ struct Call {
 	Server *srv;
 	ConnRef conn;
 	uint64_t request_id;
-	char request_id_text[24];     /* for audit rows */
+	char request_id_text[24];     /* for audit rows: call_request_id_text() */
 	const Route *row;             /* the request kind's row; NULL when unknown */
 	const char *route;            /* name of the request kind, for logs */
 	uint64_t started_us;
@@ -54,6 +54,10 @@ struct Call {
 	uint8_t *answer;
 	size_t answer_len;
 };
+
+/* The request's id in decimal, for the audit rows of the statements it
+ * runs: written when first asked for (most requests never ask). */
+const char *call_request_id_text(Call *call);
 
 /*
  * Runs one request from connection c. req stays the caller's (conn.c

@@ -906,7 +906,7 @@ sqlroute_handle(Call *call, const Triad__V1__Request *req)
 	char min_group[16];
 	snprintf(min_group, sizeof min_group, "%d", call->srv->cfg.report_min_group);
 	if (!bind_route(&e, route, call->route, body, call->principal->person_id, limit, offset,
-			call->request_id_text, min_group, b)) {
+			call_request_id_text(call), min_group, b)) {
 		call_fail(call, e.code, e.field[0] ? e.field : NULL, "%s", e.message);
 		bound_free(b);
 		return;

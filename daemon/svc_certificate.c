@@ -149,13 +149,13 @@ draft_sign(Call *call, const PGresult *r, DbJob *job)
 	}
 	bool ok = true;
 	if (new_key) {
-		const char *kp[6] = {key_id, kid, alg, jwk, sealed, call->request_id_text};
+		const char *kp[6] = {key_id, kid, alg, jwk, sealed, call_request_id_text(call)};
 		ok = call_job_add(call, job,
 				  "SELECT id FROM triad_credential_key_add($1::uuid, $2, $3, $4, $5,"
 				  " false, $6::numeric)", 6, kp);
 	}
 	if (ok) {
-		const char *cp[6] = {enrollment, id, key_id, payload, jwt, call->request_id_text};
+		const char *cp[6] = {enrollment, id, key_id, payload, jwt, call_request_id_text(call)};
 		ok = call_job_add(call, job,
 				  "SELECT * FROM triad_certificate_store($1::uuid, $2::uuid, $3::uuid,"
 				  " $4, $5, $6::numeric)", 6, cp);
@@ -260,7 +260,7 @@ rotate_named(void *arg, const DbOutcome *out)
 	}
 	EVP_PKEY_free(pkey);
 	const char *params[6] = {cell(r, 0, 0), cell(r, 0, 1), alg, jwk, sealed,
-				 call->request_id_text};
+				 call_request_id_text(call)};
 	DbJob *job = call_job(call, rotate_stored, call);
 	bool ok = job != NULL &&
 		  call_job_add(call, job,
@@ -350,7 +350,7 @@ static void
 transition_write(Transition *t, const PGresult *r)
 {
 	Call *call = t->call;
-	const char *params[3] = {t->id, t->status, call->request_id_text};
+	const char *params[3] = {t->id, t->status, call_request_id_text(call)};
 	DbJob *job = call_job(call, transition_done, t);
 
 	if (job == NULL ||

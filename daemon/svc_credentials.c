@@ -191,7 +191,7 @@ grant_create_found(Call *call, char *const *ids, void *arg)
 	if (ids != NULL) {
 		DbJob *job = call_job(call, create_grant_done, call);
 		const char *params[5] = {ids[0], ctx->role, ctx->title,
-					 ids[1][0] != '\0' ? ids[1] : NULL, call->request_id_text};
+					 ids[1][0] != '\0' ? ids[1] : NULL, call_request_id_text(call)};
 		if (job != NULL && call_job_add(call, job, create_grant_sql, 5, params))
 			pool_submit(call->srv->pool, job);
 	}
@@ -277,7 +277,7 @@ svc_grant_revoke(Call *call, const Triad__V1__Request *req)
 	if (!check_id(call, "revoke_grant.id", id, true))
 		return;
 	DbJob *job = call_job(call, revoke_grant_done, call);
-	const char *params[2] = {id, call->request_id_text};
+	const char *params[2] = {id, call_request_id_text(call)};
 	if (job != NULL && call_job_add(call, job, revoke_grant_sql, 2, params))
 		pool_submit(call->srv->pool, job);
 }
@@ -399,7 +399,7 @@ token_create_found(Call *call, char *const *ids, void *arg)
 		return;
 	}
 	secret_hash_to_bytea(hash, hash_text);
-	const char *params[8] = {prefix, hash_text, ctx->label, ctx->days, call->request_id_text,
+	const char *params[8] = {prefix, hash_text, ctx->label, ctx->days, call_request_id_text(call),
 				 ctx->machine_name, ids[0][0] != '\0' ? ids[0] : NULL,
 				 ctx->cert_sha256};
 	DbJob *job = call_job(call, create_token_done, ctx);
@@ -566,7 +566,7 @@ svc_token_revoke(Call *call, const Triad__V1__Request *req)
 	if (!check_id(call, "revoke_token.id", id, true))
 		return;
 	DbJob *job = call_job(call, revoke_token_done, call);
-	const char *params[2] = {id, call->request_id_text};
+	const char *params[2] = {id, call_request_id_text(call)};
 	if (job != NULL && call_job_add(call, job, revoke_token_sql, 2, params))
 		pool_submit(call->srv->pool, job);
 }
@@ -578,7 +578,7 @@ svc_sign_out(Call *call, const Triad__V1__Request *req)
 {
 	(void)req;
 	DbJob *job = call_job(call, revoke_token_done, call);
-	const char *params[2] = {call->principal->token_id, call->request_id_text};
+	const char *params[2] = {call->principal->token_id, call_request_id_text(call)};
 	if (job != NULL && call_job_add(call, job, revoke_token_sql, 2, params))
 		pool_submit(call->srv->pool, job);
 }
@@ -669,7 +669,7 @@ invite_create_found(Call *call, char *const *ids, void *arg)
 	}
 	secret_hash_to_bytea(hash, hash_text);
 	const char *params[9] = {ids[0], ctx->role, ctx->title, ids[1][0] != '\0' ? ids[1] : NULL,
-				 prefix, hash_text, ctx->days, call->request_id_text, ctx->code};
+				 prefix, hash_text, ctx->days, call_request_id_text(call), ctx->code};
 	DbJob *job = call_job(call, create_invite_done, ctx);
 	if (job == NULL || !call_job_add(call, job, create_invite_sql, 9, params)) {
 		grant_ctx_free(ctx);
@@ -785,7 +785,7 @@ svc_invite_revoke(Call *call, const Triad__V1__Request *req)
 	if (!check_id(call, "revoke_invite.id", id, true))
 		return;
 	DbJob *job = call_job(call, invite_done, call);
-	const char *params[2] = {id, call->request_id_text};
+	const char *params[2] = {id, call_request_id_text(call)};
 	if (job != NULL && call_job_add(call, job, revoke_invite_sql, 2, params))
 		pool_submit(call->srv->pool, job);
 }

@@ -96,7 +96,7 @@ svc_institution_create(Call *call, const Triad__V1__Request *req)
 	if (!check_text(call, "create_institution.name", m->name, 1, NAME_MAX_LEN))
 		return;
 	DbJob *job = call_job(call, institution_done, call);
-	const char *params[3] = {m->slug, m->name, call->request_id_text};
+	const char *params[3] = {m->slug, m->name, call_request_id_text(call)};
 	if (job != NULL && call_job_add(call, job, create_institution_sql, 3, params))
 		pool_submit(call->srv->pool, job);
 }
@@ -251,7 +251,7 @@ svc_person_create(Call *call, const Triad__V1__Request *req)
 		return;
 	}
 	DbJob *job = call_job(call, person_done, call);
-	const char *params[3] = {m->name, m->email, call->request_id_text};
+	const char *params[3] = {m->name, m->email, call_request_id_text(call)};
 	if (job != NULL && call_job_add(call, job, create_person_sql, 3, params))
 		pool_submit(call->srv->pool, job);
 }
@@ -404,7 +404,7 @@ svc_org_create(Call *call, const Triad__V1__Request *req)
 		return;
 	}
 	DbJob *job = call_job(call, org_done, call);
-	const char *params[4] = {m->name, kind, m->registry_number, call->request_id_text};
+	const char *params[4] = {m->name, kind, m->registry_number, call_request_id_text(call)};
 	if (job != NULL && call_job_add(call, job, create_org_sql, 4, params))
 		pool_submit(call->srv->pool, job);
 }

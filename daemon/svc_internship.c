@@ -202,8 +202,8 @@ placement_create_found(Call *call, char *const *ids, void *arg)
 	}
 	secret_hash_to_bytea(hash, hash_text);
 	const char *pl[6] = {ids[0], ids[1], ids[2], ctx->starts_on, ctx->ends_on,
-			     call->request_id_text};
-	const char *inv[5] = {ids[2], prefix, hash_text, call->request_id_text, ctx->code};
+			     call_request_id_text(call)};
+	const char *inv[5] = {ids[2], prefix, hash_text, call_request_id_text(call), ctx->code};
 	DbJob *job = call_job(call, placement_done, ctx);
 	if (job == NULL ||
 	    !call_job_add(call, job,
@@ -311,7 +311,7 @@ svc_document_put(Call *call, const Triad__V1__Request *req)
 	snprintf(size, sizeof size, "%lld", (long long)m->size);
 	snprintf(offset, sizeof offset, "%lld", (long long)m->offset);
 	const char *params[8] = {kind, m->media_type, size, m->sha256, offset, data,
-				 call->principal->person_id, call->request_id_text};
+				 call->principal->person_id, call_request_id_text(call)};
 	DbJob *job = call_job(call, document_put_done, call);
 	bool ok = job != NULL &&
 		  call_job_add(call, job,

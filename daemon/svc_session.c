@@ -569,7 +569,7 @@ redeem_candidates_done(void *arg, const DbOutcome *out)
 	DbJob *job = db_job_new(redeem_done, ctx);
 	pool_job_owner(job, pool_owner_conn(call->conn.slot, call->conn.gen));
 	const char *params[5] = {ctx->invite_id, ctx->token_prefix, ctx->token_hash, ctx->label,
-				 call->request_id_text};
+				 call_request_id_text(call)};
 	const char *invite[1] = {ctx->invite_id};
 	if (job == NULL ||
 	    !db_job_scope(job, ctx->institution_id, NULL, NULL, NULL, NULL, false, NULL) ||
@@ -721,7 +721,7 @@ svc_session_start_email_sign_in(Call *call, const Triad__V1__Request *req)
 	ctx->call = call;
 	signin_code_hash(m->email, ctx->code, hash);
 	secret_hash_to_bytea(hash, hash_text);
-	const char *params[4] = {m->email, hash_text, ctx->code, call->request_id_text};
+	const char *params[4] = {m->email, hash_text, ctx->code, call_request_id_text(call)};
 	DbJob *job = call_job(call, code_start_done, ctx);
 	if (job == NULL || !call_job_add(call, job, code_start_sql, 4, params)) {
 		explicit_bzero(ctx->code, sizeof ctx->code);
@@ -832,7 +832,7 @@ code_attempt_done(void *arg, const DbOutcome *out)
 	DbJob *job = db_job_new(code_redeem_done, ctx);
 	pool_job_owner(job, pool_owner_conn(call->conn.slot, call->conn.gen));
 	const char *params[5] = {cell(r, match, 0), ctx->token_prefix, ctx->token_hash, ctx->label,
-				 call->request_id_text};
+				 call_request_id_text(call)};
 	if (job == NULL || !db_job_add(job, code_redeem_sql, 5, params)) {
 		db_job_free(job);
 		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");

@@ -232,7 +232,7 @@ relation_submit(Call *call, RelationCtx *ctx, const char *sql, int n, const char
 		return;
 	}
 	secret_hash_to_bytea(hash, hash_text);
-	const char *inv[5] = {key, prefix, hash_text, call->request_id_text, ctx->code};
+	const char *inv[5] = {key, prefix, hash_text, call_request_id_text(call), ctx->code};
 	DbJob *job = call_job(call, relation_done, ctx);
 	if (job == NULL || !call_job_add(call, job, sql, n, params) ||
 	    !call_job_add(call, job, invite_sql, 5, inv)) {
@@ -258,7 +258,7 @@ relation_create_found(Call *call, char *const *ids, void *arg)
 		return;
 	}
 	const char *rel[6] = {ids[0], ids[1], ctx->kind, ctx->starts_on, ctx->ends_on,
-			      call->request_id_text};
+			      call_request_id_text(call)};
 	relation_submit(call, ctx,
 			"SELECT * FROM triad_relation_create($1::uuid, $2::uuid, nullif($3, ''), $4,"
 			" $5, 'active', NULL, $6::numeric)", 6, rel, create_invite_sql, ids[1]);
@@ -315,7 +315,7 @@ relation_approve_found(Call *call, char *const *ids, void *arg)
 		relation_ctx_free(ctx);
 		return;
 	}
-	const char *params[2] = {ids[0], call->request_id_text};
+	const char *params[2] = {ids[0], call_request_id_text(call)};
 	relation_submit(call, ctx, "SELECT * FROM triad_relation_set($1::uuid, 'active', $2::numeric)",
 			2, params, approve_invite_sql, ids[0]);
 }

@@ -203,7 +203,7 @@ svc_webhook_create(Call *call, const Triad__V1__Request *req)
 	if (ctx == NULL)
 		return;
 	DbJob *job = call_job(call, secret_done, ctx);
-	const char *params[5] = {m->url, types, m->description, ctx->secret, call->request_id_text};
+	const char *params[5] = {m->url, types, m->description, ctx->secret, call_request_id_text(call)};
 	if (job == NULL ||
 	    !call_job_add(call, job,
 			  "SELECT " WEBHOOK_COLS " FROM triad_webhook_create($1, $2::text[], $3, $4,"
@@ -229,7 +229,7 @@ svc_webhook_rotate(Call *call, const Triad__V1__Request *req)
 		return;
 	snprintf(overlap, sizeof overlap, "%d", m->expire_now ? 0 : ROTATE_OVERLAP_S);
 	DbJob *job = call_job(call, secret_done, ctx);
-	const char *params[4] = {m->id, ctx->secret, overlap, call->request_id_text};
+	const char *params[4] = {m->id, ctx->secret, overlap, call_request_id_text(call)};
 	if (job == NULL ||
 	    !call_job_add(call, job,
 			  "SELECT " WEBHOOK_COLS " FROM triad_webhook_rotate($1::uuid, $2, $3::int,"
