@@ -453,6 +453,9 @@ triad_run() {
 	echo "$rps $p99 $errs $(json_field unsent "$work/$name.out")"
 }
 
+# op_p99 OP FILE: the p99 (us) of one kind of request in triad-bench's --json answer.
+op_p99() { sed -n "s/.*\"$1\":{[^}]*\"p99_us\":\([0-9.]*\).*/\1/p" "$2"; }
+
 feedback_args() { echo --kind feedback --tokens "$work/tokens.csv" --connections "$conns" --pipeline 1; }
 event_args() {
 	echo --kind event --events "$work/events.txt" --institution bench-events --token "$operator" \
@@ -602,6 +605,11 @@ for ((r = 1; r <= rounds; r++)); do
 		f_p99+=("$(ms "$p99")"); f_rate+=("$rate")
 		printf '    %-26s %10s req/s  p99 %s ms (offered %s, due but not sent %s)\n' \
 			"triad mix at half peak" "$rps" "$(ms "$p99")" "$rate" "${unsent:-0}"
+		# Which requests make the p99: each kind's own.
+		printf '    %-26s give %s ms, coachees %s ms, list %s ms\n' "  p99 by kind" \
+			"$(ms "$(op_p99 give "$work/rate-$r.out")")" \
+			"$(ms "$(op_p99 coachees "$work/rate-$r.out")")" \
+			"$(ms "$(op_p99 list "$work/rate-$r.out")")"
 	fi
 
 	# Event registrations.
