@@ -123,7 +123,7 @@ COMMIT;
 	init
 	branches '\startpipeline
 SELECT set_config('"'triad.institution_id'"', coalesce(:inst::uuid::text, '"''"'), true), set_config('"'triad.principal_id'"', coalesce(:principal_id::uuid::text, '"''"'), true), set_config('"'triad.person_id'"', coalesce(:person_id::uuid::text, '"''"'), true), set_config('"'triad.staff'"', coalesce(:staff::boolean, false)::text, true), set_config('"'triad.organisation_id'"', coalesce(NULL::uuid::text, '"''"'), true);
-SELECT * FROM feedback_v WHERE (enrollment_id = nullif(:@E@, '"''"')::uuid) AND true ORDER BY id LIMIT :lim::int;
+SELECT * FROM feedback_v WHERE id = ANY (ARRAY(SELECT id FROM feedback_seen WHERE (enrollment_id = nullif(:@E@, '"''"')::uuid) AND true ORDER BY id LIMIT :lim::int)) ORDER BY id;
 \endpipeline'
 } >"$dir/list.pgbench"
 
