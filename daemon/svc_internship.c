@@ -155,7 +155,8 @@ placement_done(void *arg, const DbOutcome *out)
 		Triad__V1__CreatePlacementReply reply = TRIAD__V1__CREATE_PLACEMENT_REPLY__INIT;
 		Triad__V1__InternshipPlacement pl = TRIAD__V1__INTERNSHIP_PLACEMENT__INIT;
 		Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
-		if (PQntuples(out->results[0]) != 1 || !sqlroute_fill(&pl.base, out->results[0], 0)) {
+		SqlTimes pl_times = {0};
+		if (PQntuples(out->results[0]) != 1 || !sqlroute_fill(&pl.base, out->results[0], 0, &pl_times)) {
 			log_error("bug", "what=placement_reply");
 			call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (reply)");
 			placement_ctx_free(ctx);
@@ -260,7 +261,8 @@ document_put_done(void *arg, const DbOutcome *out)
 		return;
 	Triad__V1__Document doc = TRIAD__V1__DOCUMENT__INIT;
 	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
-	if (PQntuples(out->results[0]) != 1 || !sqlroute_fill(&doc.base, out->results[0], 0)) {
+	SqlTimes doc_times = {0};
+	if (PQntuples(out->results[0]) != 1 || !sqlroute_fill(&doc.base, out->results[0], 0, &doc_times)) {
 		log_error("bug", "what=document_reply");
 		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (reply)");
 		return;
@@ -381,7 +383,8 @@ document_get_done(void *arg, const DbOutcome *out)
 	int col = PQfnumber(r, "data");
 	uint8_t *bytes = NULL;
 	size_t len = 0;
-	if (PQntuples(r) != 1 || col < 0 || !sqlroute_fill(&doc.base, r, 0) ||
+	SqlTimes doc_times = {0};
+	if (PQntuples(r) != 1 || col < 0 || !sqlroute_fill(&doc.base, r, 0, &doc_times) ||
 	    !bytea_decode(PQgetvalue(r, 0, col), &bytes, &len)) {
 		log_error("bug", "what=document_read_reply");
 		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (reply)");

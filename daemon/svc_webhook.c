@@ -96,7 +96,8 @@ secret_done(void *arg, const DbOutcome *out)
 	Triad__V1__Webhook w = TRIAD__V1__WEBHOOK__INIT;
 	char *types[TYPES_MAX];
 	char csv[TYPES_MAX * (TYPE_LEN_MAX + 1) + 1];
-	if (PQntuples(r) != 1 || !sqlroute_fill(&w.base, r, 0)) {
+	SqlTimes w_times = {0};
+	if (PQntuples(r) != 1 || !sqlroute_fill(&w.base, r, 0, &w_times)) {
 		log_error("bug", "what=webhook_reply");
 		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (reply)");
 		secret_ctx_free(ctx);
