@@ -51,7 +51,7 @@ const Route certificate_routes[] = {
 	 .reply = R(CREDENTIAL_KEY), .flags = ROUTE_ACCESS_WRITE,
 	 .handler = svc_credential_key_rotate},
 	{K(LIST_CREDENTIAL_KEYS), VERB_CREDENTIAL_KEY_READ, R(CREDENTIAL_KEYS), ROUTE_READ,
-	 {{"SELECT * FROM credential_key_v ORDER BY created_at, id LIMIT $1::int OFFSET $2::int",
+	 {{"SELECT * FROM credential_key_v ORDER BY created_at_us, id LIMIT $1::int OFFSET $2::int",
 	   {"$limit", "$offset"}, "keys"}},
 	 .paged_by_position = true},
 	{0},

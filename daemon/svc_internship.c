@@ -92,7 +92,7 @@ const Route internship_routes[] = {
 	 .flags = ROUTE_READ, .handler = svc_document_get},
 	{K(LIST_DOCUMENTS), VERB_DOCUMENT_READ, R(DOCUMENTS), ROUTE_READ,
 	 {{"SELECT * FROM document_v WHERE placement_id = "
-	   PLACEMENT(1, "list_documents.participant") " ORDER BY kind, created_at, id"
+	   PLACEMENT(1, "list_documents.participant") " ORDER BY kind, created_at_us, id"
 	   " LIMIT $2::int OFFSET $3::int",
 	   {"participant", "$limit", "$offset"}, "documents"}},
 	 .paged_by_position = true},
@@ -103,7 +103,7 @@ const Route internship_routes[] = {
 	   " $5::numeric)",
 	   {"group", "starts_at", "facilitator@person", "record_history", "$request_id"}}}},
 	{K(LIST_INTERVISION_SESSIONS), VERB_INTERVISION_READ, R(INTERVISION_SESSIONS), ROUTE_READ,
-	 {{"SELECT * FROM triad_intervision_sessions($1) ORDER BY starts_at, group_name, id"
+	 {{"SELECT * FROM triad_intervision_sessions($1) ORDER BY starts_at_us, group_name, id"
 	   " LIMIT $2::int OFFSET $3::int",
 	   {"group", "$limit", "$offset"}, "sessions"}},
 	 .paged_by_position = true},
@@ -111,7 +111,7 @@ const Route internship_routes[] = {
 	 {{"SELECT * FROM triad_intervision_case_bring($1, $2, $3, $4, $5::numeric)",
 	   {"session", "title", "text", "$person", "$request_id"}}}},
 	{K(LIST_CASES), VERB_INTERVISION_READ, R(INTERVISION_CASES), ROUTE_READ,
-	 {{"SELECT * FROM triad_intervision_cases($1) ORDER BY created_at, id"
+	 {{"SELECT * FROM triad_intervision_cases($1) ORDER BY created_at_us, id"
 	   " LIMIT $2::int OFFSET $3::int",
 	   {"session", "$limit", "$offset"}, "cases"}},
 	 .paged_by_position = true},

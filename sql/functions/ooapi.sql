@@ -237,7 +237,7 @@ CREATE OR REPLACE FUNCTION triad_ooapi_association(e enrollment_v, p_relations b
                 (SELECT jsonb_agg(jsonb_build_object(
                             'organizationId', k.organisation_id,
                             'organizationName', k.organisation_name,
-                            'level', k.level, 'updatedAt', k.updated_at)
+                            'level', k.level, 'updatedAt', triad_us_ts(k.updated_at_us))
                           ORDER BY k.organisation_id)
                    FROM consent_v k WHERE k.enrollment_id = e.id), '[]'::jsonb) END)))))
 $$;
