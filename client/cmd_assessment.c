@@ -48,7 +48,8 @@ print_items(Client *c, const ProtobufCMessageDescriptor *d, ProtobufCMessage *co
 
 	if (columns == NULL) {
 		for (unsigned i = 0; i < d->n_fields && ncols < FIELDS_MAX_COLUMNS; i++) {
-			if (d->fields[i].type == PROTOBUF_C_TYPE_MESSAGE)
+			if (d->fields[i].type == PROTOBUF_C_TYPE_MESSAGE ||
+			    fields_is_time_us(d, &d->fields[i]))
 				continue;
 			cols[ncols++] = &d->fields[i];
 		}

@@ -114,6 +114,16 @@ void fields_put_message(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
 ProtobufCMessage *fields_message(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
 				 bool take);
 
+/*
+ * The int64 field X_us of d that holds the time of the string field X
+ * (microseconds since the epoch; X is its deprecated text twin), or NULL.
+ * fields_is_time_us() says whether f is such an X_us: lists and JSON
+ * show the time once, under X, taken from X_us when it is set.
+ */
+const ProtobufCFieldDescriptor *fields_time_us(const ProtobufCMessageDescriptor *d,
+					       const ProtobufCFieldDescriptor *f);
+bool fields_is_time_us(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *f);
+
 /* The first repeated message field of d, such as the programmes of a reply; or NULL. */
 const ProtobufCFieldDescriptor *fields_items(const ProtobufCMessageDescriptor *d);
 

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../daemon/text.h"
+
 /* Set once from --utc, before anything is read or printed. */
 static bool use_utc;
 
@@ -198,5 +200,16 @@ when_today(char buf[11])
 	if ((use_utc ? gmtime_r(&now, &tm) : localtime_r(&now, &tm)) == NULL ||
 	    strftime(buf, 11, "%Y-%m-%d", &tm) == 0)
 		buf[0] = '\0';
+	return buf;
+}
+
+const char *
+when_us_text(int64_t us, const char *text, char *buf, size_t len)
+{
+	char t[TEXT_TIME_MAX];
+
+	if (us == 0)
+		return text != NULL ? text : "";
+	snprintf(buf, len, "%s", text_time_us(t, sizeof t, us));
 	return buf;
 }

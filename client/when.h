@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "print.h"
 
@@ -44,6 +45,17 @@ bool when_parse(const char *s, char *out, size_t len);
  * itself when it is not such an instant (empty, a day).
  */
 const char *when_format(const char *s, PrintFormat format, char *buf, size_t len);
+
+/*
+ * The instant of a time field pair as RFC 3339 in UTC: from us, the *_us
+ * field (microseconds since the epoch), when it is set, else the
+ * deprecated text twin from a server that sends no *_us yet. Returns buf
+ * or text. when_format() then shows it.
+ */
+const char *when_us_text(int64_t us, const char *text, char *buf, size_t len);
+
+/* when_us_text() of the time field x of message m, into the array buf. */
+#define WHEN_US(m, x, buf) when_us_text((m)->x##_us, (m)->x, (buf), sizeof(buf))
 
 /* Room for one time as when_format() writes it. */
 #define WHEN_MAX 40

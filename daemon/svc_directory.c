@@ -325,7 +325,7 @@ svc_person_list(Call *call, const Triad__V1__Request *req)
 
 /* ---- Organisations ---- */
 
-#define ORG_COLS "o.id, o.name, o.kind, triad_us(o.created_at), o.registry_number"
+#define ORG_COLS "o.id, o.name, o.kind, o.created_at_us, o.registry_number"
 
 static void
 fill_org(void *msg, const PGresult *r, int row, TimeText *times)

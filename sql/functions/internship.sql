@@ -634,7 +634,7 @@ CREATE OR REPLACE FUNCTION triad_document_read(p_who text, p_kind text, p_offset
                                                p_max integer)
     RETURNS TABLE (id uuid, placement_id uuid, participant_name text, participant_email text,
                    kind text, media_type text, size bigint, received bigint, sha256 text,
-                   status text, created_at text, submitted_at text, data bytea)
+                   status text, created_at_us bigint, submitted_at_us bigint, data bytea)
     LANGUAGE plpgsql STABLE
     AS $$
 DECLARE
@@ -656,7 +656,7 @@ BEGIN
     END IF;
     RETURN QUERY
     SELECT d.id, d.placement_id, d.participant_name, d.participant_email, d.kind, d.media_type,
-           d.size, d.received, d.sha256, d.status, d.created_at, d.submitted_at,
+           d.size, d.received, d.sha256, d.status, d.created_at_us, d.submitted_at_us,
            coalesce((SELECT string_agg(substring(c.data FROM (greatest(p_offset - c."offset", 0) + 1)::int
                                                  FOR (least(c."offset" + length(c.data), p_offset + p_max)
                                                       - greatest(c."offset", p_offset))::int),
