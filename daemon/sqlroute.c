@@ -262,7 +262,7 @@ field_param(BindError *e, const char *body_name, const ProtobufCMessage *body, c
 			 * deprecated text X. */
 			int64_t us;
 			if (time_twin_value(msg, f, &us)) {
-				*out = text_time_us(buf, TEXT_TIME_MAX, us);
+				*out = text_time_us_exact(buf, TEXT_TIME_MAX, us);
 				return true;
 			}
 			/* Bounds what a queued job holds; no field of the domain is

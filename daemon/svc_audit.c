@@ -91,7 +91,7 @@ svc_audit_list(Call *call, const Triad__V1__Request *req)
 	snprintf(limit, sizeof limit, "%d", call->page_limit + 1);
 	/* since_us, when given, wins over the deprecated text since. */
 	TimeText since_text;
-	const char *since = m->since_us != 0 ? text_time_us(since_text, sizeof since_text, m->since_us)
+	const char *since = m->since_us != 0 ? text_time_us_exact(since_text, sizeof since_text, m->since_us)
 					     : m->since;
 	const char *params[5] = {since, m->resource_kind, m->resource_id, m->page_token, limit};
 	DbJob *job = call_job(call, audit_done, call);

@@ -150,3 +150,23 @@ text_time_us(char *buf, size_t size, int64_t us)
 	*o = '\0';
 	return buf;
 }
+
+char *
+text_time_us_exact(char *buf, size_t size, int64_t us)
+{
+	long long frac = us % 1000000;
+
+	text_time_us(buf, size, us);
+	if (frac < 0)
+		frac += 1000000;
+	size_t n = strlen(buf);
+	/* n + ".ffffff" fits: TEXT_TIME_MAX leaves room past the longest year. */
+	if (frac == 0 || n == 0 || n + 7 >= size)
+		return buf;
+	char *o = buf + n - 1;   /* over the 'Z' */
+	*o++ = '.';
+	o = put_digits(o, frac, 6);
+	*o++ = 'Z';
+	*o = '\0';
+	return buf;
+}

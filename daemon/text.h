@@ -46,6 +46,13 @@ char *text_u64(char *buf, size_t size, uint64_t v);
  */
 char *text_time_us(char *buf, size_t size, int64_t us);
 
+/*
+ * The same with the fraction of the second when there is one
+ * ("2026-11-22T08:00:00.250000Z"): the exact instant, for a parameter
+ * PostgreSQL reads as timestamptz. Same room needed.
+ */
+char *text_time_us_exact(char *buf, size_t size, int64_t us);
+
 /* Room for any instant text_time_us() writes, with its NUL. */
 #define TEXT_TIME_MAX 32
 

@@ -150,6 +150,13 @@ test_time_us(void **state)
 	/* The farthest past still has its '-' and fits. */
 	assert_true(text_time_us(buf, sizeof buf, INT64_MIN)[0] == '-');
 	assert_true(strlen(buf) < sizeof buf);
+	/* The exact form keeps the fraction, towards the past before 1970. */
+	assert_string_equal(text_time_us_exact(buf, sizeof buf, 1709251199250000LL),
+			    "2024-02-29T23:59:59.250000Z");
+	assert_string_equal(text_time_us_exact(buf, sizeof buf, 1709251199000000LL),
+			    "2024-02-29T23:59:59Z");
+	assert_string_equal(text_time_us_exact(buf, sizeof buf, -1), "1969-12-31T23:59:59.999999Z");
+	assert_true(strlen(text_time_us_exact(buf, sizeof buf, INT64_MIN)) < sizeof buf);
 	/* Too small a buffer gets nothing rather than a cut time. */
 	assert_string_equal(text_time_us(buf, TEXT_TIME_MAX - 1, 0), "");
 
