@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "editor.h"
 #include "resource.h"
+#include "when.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -437,7 +438,8 @@ assessments_print(Client *c, const ProtobufCMessage *answer)
 			fputs(" by ", c->out);
 			print_sanitized(c->out, x->corrected_by);
 			fputs(" on ", c->out);
-			print_sanitized(c->out, x->corrected_at);
+			char corrected[WHEN_MAX];
+			print_sanitized(c->out, WHEN_US(x, corrected_at, corrected));
 			fputs(": ", c->out);
 			print_sanitized(c->out, x->reason);
 			fputs("\n", c->out);

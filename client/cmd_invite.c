@@ -7,6 +7,7 @@
 #include "call.h"
 #include "commands.h"
 #include "resource.h"
+#include "when.h"
 
 #define RQ(x) TRIAD__V1__REQUEST__BODY_##x
 #define RS(x) TRIAD__V1__RESPONSE__BODY_##x
@@ -30,10 +31,10 @@ invite_cells(const ProtobufCMessage *m, const char **cells, CallNumbers *num)
 	cells[4] = names_show(&names_title, i->title, num->n[1], sizeof num->n[1]);
 	cells[5] = i->organisation_id;
 	cells[6] = i->institution_id;
-	cells[7] = i->created_at;
-	cells[8] = i->expires_at;
-	cells[9] = i->used_at;
-	cells[10] = i->revoked_at;
+	cells[7] = WHEN_US(i, created_at, num->n[2]);
+	cells[8] = WHEN_US(i, expires_at, num->n[3]);
+	cells[9] = WHEN_US(i, used_at, num->n[4]);
+	cells[10] = WHEN_US(i, revoked_at, num->n[5]);
 }
 
 static int
