@@ -554,7 +554,8 @@ BEGIN
             CONTINUE;
         END IF;
         s := triad_xapi_render(r.id, r.type, nullif(r.data, '')::jsonb,
-                               r.occurred_at::timestamptz, p_base);
+                               timestamptz 'epoch' + r.occurred_at_us * interval '1 microsecond',
+                               p_base);
         CONTINUE WHEN s.statement IS NULL;
         statement := s.statement::text;
         SELECT p.email INTO email FROM person p WHERE p.id = s.actor_person;
