@@ -82,6 +82,7 @@ list_cmd_run(Client *c, const Command *cmd, const CliArgs *args)
 						  "and time such as '2026-10-01 14:00', or RFC 3339)",
 						  since);
 		list.req.since = list.since;
+		list.req.since_us = when_us(list.since);
 	}
 	if (resource != NULL) {
 		colon = strchr(resource, ':');

@@ -385,6 +385,10 @@ fields_set(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, const char *c
 		memcpy(MEMBER(m, f->offset), &v, size);
 		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
 			*(uint32_t *)MEMBER(m, f->quantifier_offset) = f->id;
+		/* A time goes as its *_us twin too, which a server reads first. */
+		const ProtobufCFieldDescriptor *us = fields_time_us(m->descriptor, f);
+		if (us != NULL)
+			*(int64_t *)MEMBER(m, us->offset) = when_us(v.s);
 		return FIELDS_OK;
 	}
 

@@ -54,6 +54,13 @@ const char *when_format(const char *s, PrintFormat format, char *buf, size_t len
  */
 const char *when_us_text(int64_t us, const char *text, char *buf, size_t len);
 
+/*
+ * The instant of s, RFC 3339 in UTC as when_parse() writes it
+ * ("2026-10-01T12:00:00Z"), in microseconds since the epoch; 0 when s is
+ * not such a time.
+ */
+int64_t when_us(const char *s);
+
 /* when_us_text() of the time field x of message m, into the array buf. */
 #define WHEN_US(m, x, buf) when_us_text((m)->x##_us, (m)->x, (buf), sizeof(buf))
 
