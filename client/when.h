@@ -1,11 +1,13 @@
 /*
  * when.h: times as people read and type them.
  *
- * The service stores instants and sends them as RFC 3339 in UTC
- * ("2026-10-01T12:00:00Z"). People think in their own time zone: the
- * client reads the times they type in the zone of TZ (the system's when
- * TZ is unset), and shows the times it prints in that zone, with the
- * offset, so that a time is never ambiguous. --utc makes both UTC.
+ * The service stores instants and sends them as microseconds since the
+ * epoch in *_us fields, each with a deprecated text twin in RFC 3339 UTC
+ * ("2026-10-01T12:00:00Z"); the client shows the *_us value (the twin from
+ * a server without it) through that text form. People think in their own
+ * time zone: the client reads the times they type in the zone of TZ (the
+ * system's when TZ is unset), and shows the times it prints in that zone,
+ * with the offset, so that a time is never ambiguous. --utc makes both UTC.
  *
  * Days (due dates, cohorts' dates) are calendar days and are not
  * converted: a day is the same day in every zone.
