@@ -457,16 +457,18 @@ typedef struct ColField {
 
 /*
  * The field of d named like each column of r (NULL where none is), and
- * the text twin of each time column, looked up once per result rather
- * than once per row.
+ * the text twin of each time column (*ntwins of them), looked up once per
+ * result rather than once per row.
  */
 static const ColField *
-column_fields(const ProtobufCMessageDescriptor *d, const PGresult *r, Arena *a)
+column_fields(const ProtobufCMessageDescriptor *d, const PGresult *r, Arena *a, size_t *ntwins)
 {
 	ColField *cols = arena_calloc(a, (size_t)PQnfields(r) + 1, sizeof *cols);
+	*ntwins = 0;
 	for (int j = 0; cols != NULL && j < PQnfields(r); j++) {
 		cols[j].field = protobuf_c_message_descriptor_get_field_by_name(d, PQfname(r, j));
 		cols[j].twin = sqlroute_time_twin(d, cols[j].field);
+		*ntwins += cols[j].twin != NULL;
 	}
 	return cols;
 }
@@ -482,21 +484,26 @@ set_twin(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
 		*(uint32_t *)((char *)msg + twin->quantifier_offset) = twin->id;
 }
 
-/* Sets every field of msg that has a column in row (cols from column_fields()). */
+/*
+ * Sets every field of msg that has a column in row (cols from
+ * column_fields()); the text twins of its times go into times, room for
+ * as many as column_fields() counted.
+ */
 static bool
-fill_row(ProtobufCMessage *msg, const ColField *cols, const PGresult *r, int row, Arena *a)
+fill_row(ProtobufCMessage *msg, const ColField *cols, const PGresult *r, int row, Arena *a,
+	 char (*times)[TEXT_TIME_MAX])
 {
+	size_t k = 0;
+
 	for (int j = 0; j < PQnfields(r); j++) {
-		if (cols[j].field == NULL || PQgetisnull(r, row, j))
+		if (cols[j].field == NULL || PQgetisnull(r, row, j)) {
+			k += cols[j].twin != NULL;
 			continue;
+		}
 		if (!set_field(msg, cols[j].field, PQgetvalue(r, row, j), a))
 			return false;
-		if (cols[j].twin != NULL) {
-			char *buf = arena_calloc(a, TEXT_TIME_MAX, 1);
-			if (buf == NULL)
-				return false;
-			set_twin(msg, cols[j].field, cols[j].twin, buf);
-		}
+		if (cols[j].twin != NULL)
+			set_twin(msg, cols[j].field, cols[j].twin, times[k++]);
 	}
 	return true;
 }
@@ -572,12 +579,16 @@ fill_list(ProtobufCMessage *reply, const char *into, const PGresult *r, const Ca
 		}
 	}
 	ProtobufCMessage **items = arena_calloc(a, (size_t)n + 1, sizeof *items);
-	const ColField *fields = column_fields(f->descriptor, r, a);
-	if (items == NULL || fields == NULL)
+	size_t ntwins;
+	const ColField *fields = column_fields(f->descriptor, r, a, &ntwins);
+	/* The text of every time of the page in one allocation. */
+	char (*times)[TEXT_TIME_MAX] = arena_calloc(a, (size_t)n * ntwins + 1, TEXT_TIME_MAX);
+	if (items == NULL || fields == NULL || times == NULL)
 		return false;
 	for (int i = 0; i < n; i++) {
 		items[i] = message_new(a, f->descriptor);
-		if (items[i] == NULL || !fill_row(items[i], fields, r, i, a))
+		if (items[i] == NULL ||
+		    !fill_row(items[i], fields, r, i, a, times + (size_t)i * ntwins))
 			return false;
 	}
 	*(ProtobufCMessage ***)((char *)reply + f->offset) = items;
@@ -641,8 +652,10 @@ route_done(void *arg, const DbOutcome *out)
 			arena_free(&a);
 			return;
 		}
-		const ColField *fields = column_fields(reply->descriptor, r, &a);
-		ok = fields != NULL && fill_row(reply, fields, r, 0, &a);
+		size_t ntwins;
+		const ColField *fields = column_fields(reply->descriptor, r, &a, &ntwins);
+		char (*times)[TEXT_TIME_MAX] = arena_calloc(&a, ntwins + 1, TEXT_TIME_MAX);
+		ok = fields != NULL && times != NULL && fill_row(reply, fields, r, 0, &a, times);
 	}
 	if (!ok) {
 		log_error("bug", "what=sqlroute_reply conn_slot=%" PRIu32 " id=%" PRIu64 " route=%s",
