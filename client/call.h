@@ -28,9 +28,10 @@
 
 typedef struct Call Call;
 
-/* Room for the numbers that cells write, such as an enum this client does not know. */
+/* Room for the numbers and times that cells write, such as an enum this client
+ * does not know or a time from its *_us field (WHEN_US). */
 typedef struct CallNumbers {
-	char n[4][24];
+	char n[6][24];
 } CallNumbers;
 
 struct Call {

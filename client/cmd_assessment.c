@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "editor.h"
 #include "resource.h"
+#include "when.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +49,8 @@ print_items(Client *c, const ProtobufCMessageDescriptor *d, ProtobufCMessage *co
 
 	if (columns == NULL) {
 		for (unsigned i = 0; i < d->n_fields && ncols < FIELDS_MAX_COLUMNS; i++) {
-			if (d->fields[i].type == PROTOBUF_C_TYPE_MESSAGE)
+			if (d->fields[i].type == PROTOBUF_C_TYPE_MESSAGE ||
+			    fields_is_time_us(d, &d->fields[i]))
 				continue;
 			cols[ncols++] = &d->fields[i];
 		}
@@ -436,7 +438,8 @@ assessments_print(Client *c, const ProtobufCMessage *answer)
 			fputs(" by ", c->out);
 			print_sanitized(c->out, x->corrected_by);
 			fputs(" on ", c->out);
-			print_sanitized(c->out, x->corrected_at);
+			char corrected[WHEN_MAX];
+			print_sanitized(c->out, WHEN_US(x, corrected_at, corrected));
 			fputs(": ", c->out);
 			print_sanitized(c->out, x->reason);
 			fputs("\n", c->out);

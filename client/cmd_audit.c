@@ -43,9 +43,9 @@ list_rows(void *ctx, const Triad__V1__Response *resp, Table *t)
 
 	for (size_t i = 0; i < reply->n_events; i++) {
 		const Triad__V1__AuditEvent *e = reply->events[i];
-		char request_id[24], at[WHEN_MAX];
+		char request_id[24], at[WHEN_MAX], at_text[WHEN_MAX];
 		const char *cells[AUDIT_COLS] = {
-			when_format(e->at, list->format, at, sizeof at), e->action, e->outcome,
+			when_format(WHEN_US(e, at, at_text), list->format, at, sizeof at), e->action, e->outcome,
 			e->resource_kind, e->resource_id, e->principal_id, resource_u64(e->request_id, request_id, sizeof request_id),
 			e->institution_id, e->id,
 		};
@@ -82,6 +82,7 @@ list_cmd_run(Client *c, const Command *cmd, const CliArgs *args)
 						  "and time such as '2026-10-01 14:00', or RFC 3339)",
 						  since);
 		list.req.since = list.since;
+		list.req.since_us = when_us(list.since);
 	}
 	if (resource != NULL) {
 		colon = strchr(resource, ':');

@@ -10,6 +10,7 @@
 #include "call.h"
 #include "commands.h"
 #include "resource.h"
+#include "when.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -67,9 +68,10 @@ certificate_print(Client *c, const ProtobufCMessage *answer)
 	snprintf(buf, sizeof buf, "%s  %s", m->programme_code, m->programme_name);
 	line(c, "programme", buf);
 	line(c, "status", status_word(m->status));
-	line(c, "issued", m->issued_at);
+	char at[WHEN_MAX];
+	line(c, "issued", WHEN_US(m, issued_at, at));
 	if (m->status == TRIAD__V1__CERTIFICATE_STATUS__CERTIFICATE_STATUS_REVOKED) {
-		line(c, "revoked", m->revoked_at);
+		line(c, "revoked", WHEN_US(m, revoked_at, at));
 		line(c, "reason", m->revocation_reason);
 	}
 	/* A certificate programme without ECTS (a masterclass series) has none to show. */

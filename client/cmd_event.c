@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "feedback.h"
 #include "resource.h"
+#include "when.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -142,10 +143,11 @@ event_phrase(Client *c, const char *event_id, char *buf, size_t len)
 		snprintf(buf, len, "event %s", event_id);
 		return buf;
 	}
-	if (resp->event->starts_at[0] != '\0')
+	char starts_buf[WHEN_MAX];
+	const char *starts = WHEN_US(resp->event, starts_at, starts_buf);
+	if (starts[0] != '\0')
 		snprintf(buf, len, "%s on %s", resp->event->title,
-			 feedback_local_time(resp->event->starts_at, "%Y-%m-%d %H:%M", when,
-					     sizeof when));
+			 feedback_local_time(starts, "%Y-%m-%d %H:%M", when, sizeof when));
 	else
 		snprintf(buf, len, "%s", resp->event->title);
 	rpc_response_free(resp);

@@ -194,10 +194,11 @@ coachees_run(Client *c, const Command *cmd, const CliArgs *args)
 		cells[1] = k->participant_email;
 		cells[2] = k->institution_slug;
 		cells[3] = k->programme_code;
-		cells[4] = k->last_feedback_at[0] == '\0'
+		char last[WHEN_MAX];
+		const char *last_at = WHEN_US(k, last_feedback_at, last);
+		cells[4] = last_at[0] == '\0'
 				   ? "never"
-				   : feedback_local_time(k->last_feedback_at, DATE_FMT, when,
-							 sizeof when);
+				   : feedback_local_time(last_at, DATE_FMT, when, sizeof when);
 		snprintf(open, sizeof open, "%d", (int)k->open_requests);
 		cells[5] = open;
 		ok = table_add_row(t, cells);
@@ -321,6 +322,8 @@ request_order(const void *a, const void *b)
 		return rx - ry;
 	if ((d = strcmp(x->due_on, y->due_on)) != 0)
 		return d;
+	if (x->created_at_us != y->created_at_us)
+		return x->created_at_us < y->created_at_us ? -1 : 1;
 	return strcmp(x->created_at, y->created_at);
 }
 
@@ -401,7 +404,9 @@ requests_run(Client *c, const Command *cmd, const CliArgs *args)
 		cells[1] = q->participant_name;
 		cells[2] = shorten(q->question, 60, question, sizeof question);
 		cells[3] = q->institution_slug;
-		cells[4] = feedback_local_time(q->created_at, DATE_FMT, asked, sizeof asked);
+		char created[WHEN_MAX];
+		cells[4] = feedback_local_time(WHEN_US(q, created_at, created), DATE_FMT, asked,
+					       sizeof asked);
 		cells[5] = q->id;
 		ok = table_add_row(t, cells);
 	}
@@ -1085,14 +1090,16 @@ feedback_print_text(Client *c, const Triad__V1__Feedback *f)
 {
 	const char *parts[FEEDBACK_PARTS] = {f->situation, f->behaviour, f->effect,
 					     f->suggestion};
-	char given[32], edited[32], what[256];
+	char given[32], edited[32], what[256], created_at[WHEN_MAX], edited_at[WHEN_MAX];
+	const char *edited_text = WHEN_US(f, edited_at, edited_at);
 
 	say(c->out, "Feedback for ", f->participant_name);
 	say(c->out, "\nFrom:     ", f->coach_name);
 	say(c->out, "\nGiven:    ",
-	    feedback_local_time(f->created_at, MINUTE_FMT, given, sizeof given));
-	if (f->edited_at[0] != '\0') {
-		say(c->out, " (changed ", feedback_local_time(f->edited_at, MINUTE_FMT, edited,
+	    feedback_local_time(WHEN_US(f, created_at, created_at), MINUTE_FMT, given,
+				sizeof given));
+	if (edited_text[0] != '\0') {
+		say(c->out, " (changed ", feedback_local_time(edited_text, MINUTE_FMT, edited,
 						     sizeof edited));
 		fputs(")", c->out);
 	}
@@ -1169,16 +1176,18 @@ edit_run(Client *c, const Command *cmd, const CliArgs *args)
 	    (rc = feedback_get(c, args->pos[0], &got, &inst)) != TRIAD_EXIT_OK)
 		return rc;
 	f = got->feedback;
+	char created_buf[WHEN_MAX];
+	const char *created_at = WHEN_US(f, created_at, created_buf);
 	/* Say so before anything is written in vain. */
-	if (feedback_parse_time(f->created_at, &given) && time(NULL) > given + 24 * 60 * 60) {
+	if (feedback_parse_time(created_at, &given) && time(NULL) > given + 24 * 60 * 60) {
 		fprintf(c->err, "Feedback can be changed for 24 hours after it is given; this was "
 				"given on %s.\n",
-			feedback_local_time(f->created_at, MINUTE_FMT, until, sizeof until));
+			feedback_local_time(created_at, MINUTE_FMT, until, sizeof until));
 		free(inst);
 		rpc_response_free(got);
 		return TRIAD_EXIT_SERVER;
 	}
-	if (feedback_parse_time(f->created_at, &given)) {
+	if (feedback_parse_time(created_at, &given)) {
 		time_t end = given + 24 * 60 * 60;
 		struct tm tm;
 
@@ -1304,6 +1313,8 @@ newest_first(const void *a, const void *b)
 	const Triad__V1__Feedback *x = *(const Triad__V1__Feedback *const *)a;
 	const Triad__V1__Feedback *y = *(const Triad__V1__Feedback *const *)b;
 
+	if (x->created_at_us != y->created_at_us)
+		return y->created_at_us < x->created_at_us ? -1 : 1;
 	return strcmp(y->created_at, x->created_at);
 }
 
@@ -1353,7 +1364,9 @@ list_print(Client *c, Collected *all)
 			ok = call_add_row(t, cols, ncols, &f->base, c->format);
 			continue;
 		}
-		cells[0] = feedback_local_time(f->created_at, DATE_FMT, given, sizeof given);
+		char created[WHEN_MAX];
+		cells[0] = feedback_local_time(WHEN_US(f, created_at, created), DATE_FMT, given,
+					       sizeof given);
 		cells[1] = f->participant_name;
 		cells[2] = f->coach_name;
 		cells[3] = about(f, what, sizeof what);

@@ -6,6 +6,7 @@
 #include "call.h"
 #include "commands.h"
 #include "resource.h"
+#include "when.h"
 
 #define RQ(x) TRIAD__V1__REQUEST__BODY_##x
 #define RS(x) TRIAD__V1__RESPONSE__BODY_##x
@@ -27,7 +28,7 @@ grant_cells(const ProtobufCMessage *m, const char **cells, CallNumbers *num)
 	cells[4] = names_show(&names_title, g->title, num->n[1], sizeof num->n[1]);
 	cells[5] = g->organisation_id;
 	cells[6] = g->institution_id;
-	cells[7] = g->created_at;
+	cells[7] = WHEN_US(g, created_at, num->n[2]);
 }
 
 /* Send req, which the server answers with a Grant, and print it. */

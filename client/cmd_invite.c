@@ -7,6 +7,7 @@
 #include "call.h"
 #include "commands.h"
 #include "resource.h"
+#include "when.h"
 
 #define RQ(x) TRIAD__V1__REQUEST__BODY_##x
 #define RS(x) TRIAD__V1__RESPONSE__BODY_##x
@@ -30,10 +31,10 @@ invite_cells(const ProtobufCMessage *m, const char **cells, CallNumbers *num)
 	cells[4] = names_show(&names_title, i->title, num->n[1], sizeof num->n[1]);
 	cells[5] = i->organisation_id;
 	cells[6] = i->institution_id;
-	cells[7] = i->created_at;
-	cells[8] = i->expires_at;
-	cells[9] = i->used_at;
-	cells[10] = i->revoked_at;
+	cells[7] = WHEN_US(i, created_at, num->n[2]);
+	cells[8] = WHEN_US(i, expires_at, num->n[3]);
+	cells[9] = WHEN_US(i, used_at, num->n[4]);
+	cells[10] = WHEN_US(i, revoked_at, num->n[5]);
 }
 
 static int
@@ -44,8 +45,9 @@ create_print(Client *c, const Triad__V1__CreateInviteReply *reply)
 					      "organisation_id", "institution_id", "expires_at"};
 	static const Triad__V1__Invite no_invite = TRIAD__V1__INVITE__INIT;
 	const Triad__V1__Invite *inv = reply->invite != NULL ? reply->invite : &no_invite;
-	char command[1024], phrase[32];
+	char command[1024], phrase[32], expires_buf[WHEN_MAX];
 	CallNumbers num;
+	const char *expires = WHEN_US(inv, expires_at, expires_buf);
 
 	client_invite_command(c, reply->code, command, sizeof command);
 	if (c->format != PRINT_TEXT) {
@@ -53,7 +55,7 @@ create_print(Client *c, const Triad__V1__CreateInviteReply *reply)
 			reply->code, command, inv->id, inv->person_id, inv->person_email,
 			names_show(&names_role, inv->role, num.n[0], sizeof num.n[0]),
 			names_show(&names_title, inv->title, num.n[1], sizeof num.n[1]),
-			inv->organisation_id, inv->institution_id, inv->expires_at,
+			inv->organisation_id, inv->institution_id, expires,
 		};
 
 		return resource_print_record(c, sizeof headers / sizeof headers[0], headers, cells);
@@ -62,9 +64,9 @@ create_print(Client *c, const Triad__V1__CreateInviteReply *reply)
 	print_sanitized(c->out, inv->person_email[0] ? inv->person_email : inv->person_id);
 	fputs(" as ", c->out);
 	print_sanitized(c->out, names_role_phrase(inv->role, inv->title, phrase, sizeof phrase));
-	if (inv->expires_at[0] != '\0') {
+	if (expires[0] != '\0') {
 		fputs(", valid until ", c->out);
-		print_sanitized(c->out, inv->expires_at);
+		print_sanitized(c->out, expires);
 	}
 	fputs(".\nSend them this command; the code works once and is not shown again:\n\n  ",
 	      c->out);

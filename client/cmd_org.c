@@ -8,6 +8,7 @@
 #include "call.h"
 #include "commands.h"
 #include "resource.h"
+#include "when.h"
 
 #define RQ(x) TRIAD__V1__REQUEST__BODY_##x
 #define RS(x) TRIAD__V1__RESPONSE__BODY_##x
@@ -25,7 +26,7 @@ org_cells(const ProtobufCMessage *m, const char **cells, CallNumbers *num)
 	cells[1] = o->name;
 	cells[2] = names_show(&names_org_kind, o->kind, num->n[0], sizeof num->n[0]);
 	cells[3] = o->registry_number;
-	cells[4] = o->created_at;
+	cells[4] = WHEN_US(o, created_at, num->n[1]);
 }
 
 /*

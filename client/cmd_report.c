@@ -14,6 +14,7 @@
 #include "print.h"
 #include "report_html.h"
 #include "rpc.h"
+#include "when.h"
 
 #define RQ(x) TRIAD__V1__REQUEST__BODY_##x
 #define RS(x) TRIAD__V1__RESPONSE__BODY_##x
@@ -91,9 +92,11 @@ head_table(const Triad__V1__ReturnReport *r)
 	snprintf(months, sizeof months, "%d", r->nominal_months);
 	snprintf(ects, sizeof ects, "%.15g", r->ects);
 	snprintf(min, sizeof min, "%d", r->min_group_size);
+	char generated[WHEN_MAX];
 	const char *cells[HEAD_COLS] = {
 		r->programme_code, r->programme_name, r->institution_name, r->cohort_name, months,
-		ects, min, r->view, r->organisation_name, r->generated_at, r->programme_id,
+		ects, min, r->view, r->organisation_name, WHEN_US(r, generated_at, generated),
+		r->programme_id,
 	};
 	table_set_kind(t, 4, CELL_NUMBER);
 	table_set_kind(t, 5, CELL_NUMBER);
@@ -128,8 +131,9 @@ print_text(Client *c, const Triad__V1__ReturnReport *r)
 	if (strcmp(r->view, "employer") == 0)
 		fprintf(c->out, "Figures of %s only: its consenting participants.\n",
 			r->organisation_name);
+	char generated[WHEN_MAX];
 	fprintf(c->out, "Nominal duration %d months, %.15g ECTS. Generated %s.\n",
-		r->nominal_months, r->ects, r->generated_at);
+		r->nominal_months, r->ects, WHEN_US(r, generated_at, generated));
 	for (size_t i = 0; i < r->n_figures;) {
 		const char *section = r->figures[i]->section;
 		static const char *const h[] = {"figure", "group", "value", "against", "note"};

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "print.h"
 #include "resource.h"
+#include "when.h"
 
 #include <inttypes.h>
 #include <stdint.h>
@@ -60,8 +61,9 @@ event_json(FILE *out, const Triad__V1__DomainEvent *e)
 	print_json_string(out, e->aggregate_type);
 	fputs(",\"aggregate_id\":", out);
 	print_json_string(out, e->aggregate_id);
+	char occurred[WHEN_MAX];
 	fprintf(out, ",\"aggregate_version\":%s,\"occurred_at\":", version);
-	print_json_string(out, e->occurred_at);
+	print_json_string(out, WHEN_US(e, occurred_at, occurred));
 	fprintf(out, ",\"schema_version\":%u,\"data\":%s}", e->schema_version,
 		e->data[0] != '\0' ? e->data : "null");
 }
@@ -69,9 +71,9 @@ event_json(FILE *out, const Triad__V1__DomainEvent *e)
 static bool
 event_row(Table *t, const Triad__V1__DomainEvent *e)
 {
-	char version[24];
+	char version[24], occurred[WHEN_MAX];
 	snprintf(version, sizeof version, "%" PRIu64, e->aggregate_version);
-	const char *cells[EVENT_COLS] = {e->occurred_at, e->type, e->aggregate_type,
+	const char *cells[EVENT_COLS] = {WHEN_US(e, occurred_at, occurred), e->type, e->aggregate_type,
 					 e->aggregate_id, version, e->cursor, e->id};
 	return table_add_row(t, cells);
 }
@@ -195,7 +197,9 @@ follow_run(Client *c, const Command *cmd, const CliArgs *args)
 			event_json(c->out, e);
 			fputc('\n', c->out);
 		} else {
-			fprintf(c->out, "%s  %s  %s/%s v%" PRIu64 "  %s\n", e->occurred_at, e->type,
+			char occurred[WHEN_MAX];
+			fprintf(c->out, "%s  %s  %s/%s v%" PRIu64 "  %s\n",
+				WHEN_US(e, occurred_at, occurred), e->type,
 				e->aggregate_type, e->aggregate_id, e->aggregate_version, e->cursor);
 		}
 		fflush(c->out);

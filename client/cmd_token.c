@@ -14,6 +14,7 @@
 #include "call.h"
 #include "commands.h"
 #include "resource.h"
+#include "when.h"
 
 #define RQ(x) TRIAD__V1__REQUEST__BODY_##x
 #define RS(x) TRIAD__V1__RESPONSE__BODY_##x
@@ -108,8 +109,9 @@ create_run(Client *c, const Command *cmd, const CliArgs *args)
 	info = reply->token_info != NULL ? reply->token_info : &no_info;
 	who = reply->principal != NULL ? reply->principal : &no_principal;
 	{
+		char expires[WHEN_MAX];
 		const char *cells[] = {reply->token, info->id, info->prefix, info->label,
-				       who->id, who->name, info->expires_at};
+				       who->id, who->name, WHEN_US(info, expires_at, expires)};
 
 		rc = resource_print_record(c, sizeof headers / sizeof headers[0], headers, cells);
 	}

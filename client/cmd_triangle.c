@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "feedback.h"
 #include "resource.h"
+#include "when.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -520,10 +521,11 @@ consent_print(Client *c, const ProtobufCMessage *answer)
 	if (c->format != PRINT_TEXT) {
 		const char *name = consent_entry(k->level, false);
 		const char *headers[] = {"enrollment_id", "organisation_id", "level", "updated_at"};
+		char updated[WHEN_MAX];
 		const char *cells[] = {k->enrollment_id, k->organisation_id,
 				       name != NULL ? name : resource_u64((uint64_t)k->level, level,
 									  sizeof level),
-				       k->updated_at};
+				       WHEN_US(k, updated_at, updated)};
 
 		return resource_print_record(c, 4, headers, cells);
 	}
@@ -595,7 +597,7 @@ consent_cells(const ProtobufCMessage *m, const char **cells, CallNumbers *num)
 	cells[2] = k->organisation_name;
 	cells[3] = level != NULL ? level : resource_u64((uint64_t)k->level, num->n[0],
 							 sizeof num->n[0]);
-	cells[4] = k->updated_at;
+	cells[4] = WHEN_US(k, updated_at, num->n[1]);
 	cells[5] = k->enrollment_id;
 	cells[6] = k->organisation_id;
 }
@@ -752,8 +754,10 @@ view_print(Client *c, const Triad__V1__ListEmployerViewReply *v)
 				any = true;
 			}
 			fputs("\n  ", c->out);
-			print_sanitized(c->out, feedback_local_time(f->created_at, "%Y-%m-%d %H:%M",
-								    when, sizeof when));
+			char created[WHEN_MAX];
+			print_sanitized(c->out, feedback_local_time(WHEN_US(f, created_at, created),
+								    "%Y-%m-%d %H:%M", when,
+								    sizeof when));
 			fputs(", from ", c->out);
 			print_sanitized(c->out, f->coach_name);
 			putc('\n', c->out);

@@ -385,6 +385,10 @@ fields_set(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, const char *c
 		memcpy(MEMBER(m, f->offset), &v, size);
 		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
 			*(uint32_t *)MEMBER(m, f->quantifier_offset) = f->id;
+		/* A time goes as its *_us twin too, which a server reads first. */
+		const ProtobufCFieldDescriptor *us = fields_time_us(m->descriptor, f);
+		if (us != NULL)
+			*(int64_t *)MEMBER(m, us->offset) = when_us(v.s);
 		return FIELDS_OK;
 	}
 
@@ -492,6 +496,35 @@ fields_put_message(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, Proto
 }
 
 const ProtobufCFieldDescriptor *
+fields_time_us(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *f)
+{
+	char name[128];
+	const ProtobufCFieldDescriptor *us;
+
+	if (f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED ||
+	    !when_is_time_name(f->name) || strlen(f->name) + 4 > sizeof name)
+		return NULL;
+	snprintf(name, sizeof name, "%s_us", f->name);
+	us = protobuf_c_message_descriptor_get_field_by_name(d, name);
+	return us != NULL && us->type == PROTOBUF_C_TYPE_INT64 ? us : NULL;
+}
+
+bool
+fields_is_time_us(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *f)
+{
+	char name[128];
+	size_t n = strlen(f->name);
+	const ProtobufCFieldDescriptor *text;
+
+	if (f->type != PROTOBUF_C_TYPE_INT64 || n <= 3 || n >= sizeof name ||
+	    strcmp(f->name + n - 3, "_us") != 0)
+		return false;
+	snprintf(name, sizeof name, "%.*s", (int)(n - 3), f->name);
+	text = protobuf_c_message_descriptor_get_field_by_name(d, name);
+	return text != NULL && fields_time_us(d, text) == f;
+}
+
+const ProtobufCFieldDescriptor *
 fields_items(const ProtobufCMessageDescriptor *d)
 {
 	for (unsigned i = 0; i < d->n_fields; i++)
@@ -519,7 +552,8 @@ fields_columns(const ProtobufCMessageDescriptor *d, const char *only,
 
 	if (only == NULL) {
 		for (unsigned i = 0; i < d->n_fields && n < max; i++)
-			if (d->fields[i].type != PROTOBUF_C_TYPE_MESSAGE)
+			if (d->fields[i].type != PROTOBUF_C_TYPE_MESSAGE &&
+			    !fields_is_time_us(d, &d->fields[i]))
 				out[n++] = &d->fields[i];
 		return n;
 	}
@@ -631,6 +665,14 @@ fields_cell(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f, PrintF
 	const char *arr;
 	FILE *out;
 
+	const ProtobufCFieldDescriptor *us = fields_time_us(m->descriptor, f);
+	if (us != NULL) {
+		/* A time: from its *_us twin, shown as its text would be. */
+		char text[WHEN_MAX];
+		const char *t = when_us_text(*(const int64_t *)CMEMBER(m, us->offset),
+					     *(char *const *)CMEMBER(m, f->offset), text, sizeof text);
+		return strdup(when_format(t, format, buf, sizeof buf));
+	}
 	if (f->label != PROTOBUF_C_LABEL_REPEATED)
 		return strdup(value_text(f, CMEMBER(m, f->offset), format, buf, sizeof buf));
 	n = *(const size_t *)CMEMBER(m, f->quantifier_offset);
@@ -660,6 +702,9 @@ fields_print_json(FILE *out, const ProtobufCMessage *m)
 
 		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
 		    *(const uint32_t *)CMEMBER(m, f->quantifier_offset) != f->id)
+			continue;
+		/* A time is printed once, as its text twin is. */
+		if (fields_is_time_us(d, f))
 			continue;
 		if (!first)
 			putc(',', out);

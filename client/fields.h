@@ -15,7 +15,8 @@
  * decimal; enums by their words (names_of() in names.h); bools are flags;
  * a *_cents field is an amount in euros: "17950", "17,950.00", "17950.5"
  * or "EUR 17,950". A time (a *_at field, since) as people type it,
- * "2026-10-01 14:00" in their time zone or RFC 3339, sent in UTC (when.h).
+ * "2026-10-01 14:00" in their time zone or RFC 3339, sent in UTC (when.h),
+ * in the field and in its *_us twin.
  * A number alone in its oneof (PRESENCE in access.proto) is marked given,
  * so that 0 is sent. A repeated field gets every occurrence of its option
  * in order, and an empty value adds nothing, so that --staff '' empties
@@ -28,7 +29,8 @@
  * in JSON and CSV; bools yes/no on a terminal, true/false otherwise; a
  * *_cents field as "EUR 17,950.00" on a terminal and "17950.00" otherwise,
  * in a column named without the suffix ("fee"). Fields that hold messages
- * are not cells.
+ * are not cells. A time's *_us twin is no cell of its own: the time shows
+ * once, under the text field's name, from *_us when the server sent it.
  */
 #ifndef TRIAD_CLIENT_FIELDS_H
 #define TRIAD_CLIENT_FIELDS_H
@@ -113,6 +115,16 @@ void fields_put_message(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
  */
 ProtobufCMessage *fields_message(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
 				 bool take);
+
+/*
+ * The int64 field X_us of d that holds the time of the string field X
+ * (microseconds since the epoch; X is its deprecated text twin), or NULL.
+ * fields_is_time_us() says whether f is such an X_us: lists and JSON
+ * show the time once, under X, taken from X_us when it is set.
+ */
+const ProtobufCFieldDescriptor *fields_time_us(const ProtobufCMessageDescriptor *d,
+					       const ProtobufCFieldDescriptor *f);
+bool fields_is_time_us(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *f);
 
 /* The first repeated message field of d, such as the programmes of a reply; or NULL. */
 const ProtobufCFieldDescriptor *fields_items(const ProtobufCMessageDescriptor *d);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "report_html.h"
+#include "when.h"
 
 typedef const Triad__V1__ReturnFigure Fig;
 
@@ -636,7 +637,8 @@ report_html_write(FILE *out, const Triad__V1__ReturnReport *r)
 	}
 	fprintf(out, " · nominal duration %d months, %.15g ECTS · generated ", r->nominal_months,
 		r->ects);
-	esc(out, r->generated_at);
+	char generated[WHEN_MAX];
+	esc(out, WHEN_US(r, generated_at, generated));
 	fputs("</p>\n", out);
 	if (strcmp(r->view, "employer") == 0) {
 		fputs("<p class=\"meta\">The figures of ", out);

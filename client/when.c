@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../daemon/text.h"
+
 /* Set once from --utc, before anything is read or printed. */
 static bool use_utc;
 
@@ -199,4 +201,31 @@ when_today(char buf[11])
 	    strftime(buf, 11, "%Y-%m-%d", &tm) == 0)
 		buf[0] = '\0';
 	return buf;
+}
+
+const char *
+when_us_text(int64_t us, const char *text, char *buf, size_t len)
+{
+	char t[TEXT_TIME_MAX];
+
+	if (us == 0)
+		return text != NULL ? text : "";
+	snprintf(buf, len, "%s", text_time_us(t, sizeof t, us));
+	return buf;
+}
+
+int64_t
+when_us(const char *s)
+{
+	struct tm tm = {0};
+	int n = 0;
+
+	if (s == NULL ||
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
+	    n == 0 || s[n] != '\0')
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm) * 1000000;
 }

@@ -1,11 +1,13 @@
 /*
  * when.h: times as people read and type them.
  *
- * The service stores instants and sends them as RFC 3339 in UTC
- * ("2026-10-01T12:00:00Z"). People think in their own time zone: the
- * client reads the times they type in the zone of TZ (the system's when
- * TZ is unset), and shows the times it prints in that zone, with the
- * offset, so that a time is never ambiguous. --utc makes both UTC.
+ * The service stores instants and sends them as microseconds since the
+ * epoch in *_us fields, each with a deprecated text twin in RFC 3339 UTC
+ * ("2026-10-01T12:00:00Z"); the client shows the *_us value (the twin from
+ * a server without it) through that text form. People think in their own
+ * time zone: the client reads the times they type in the zone of TZ (the
+ * system's when TZ is unset), and shows the times it prints in that zone,
+ * with the offset, so that a time is never ambiguous. --utc makes both UTC.
  *
  * Days (due dates, cohorts' dates) are calendar days and are not
  * converted: a day is the same day in every zone.
@@ -15,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "print.h"
 
@@ -44,6 +47,24 @@ bool when_parse(const char *s, char *out, size_t len);
  * itself when it is not such an instant (empty, a day).
  */
 const char *when_format(const char *s, PrintFormat format, char *buf, size_t len);
+
+/*
+ * The instant of a time field pair as RFC 3339 in UTC: from us, the *_us
+ * field (microseconds since the epoch), when it is set, else the
+ * deprecated text twin from a server that sends no *_us yet. Returns buf
+ * or text. when_format() then shows it.
+ */
+const char *when_us_text(int64_t us, const char *text, char *buf, size_t len);
+
+/*
+ * The instant of s, RFC 3339 in UTC as when_parse() writes it
+ * ("2026-10-01T12:00:00Z"), in microseconds since the epoch; 0 when s is
+ * not such a time.
+ */
+int64_t when_us(const char *s);
+
+/* when_us_text() of the time field x of message m, into the array buf. */
+#define WHEN_US(m, x, buf) when_us_text((m)->x##_us, (m)->x, (buf), sizeof(buf))
 
 /* Room for one time as when_format() writes it. */
 #define WHEN_MAX 40

@@ -536,6 +536,10 @@ check_stmt_db(PGconn *pg, const Route *r, int s, const char *sql, int ntypes, co
 				return false;
 			}
 			mark_filled(into, col);
+			/* A time column X_us fills the text twin X too (sqlroute.c). */
+			const ProtobufCFieldDescriptor *twin = sqlroute_time_twin(d, f);
+			if (twin != NULL)
+				mark_filled(into, twin->name);
 		}
 		PQclear(res);
 	}

@@ -15,6 +15,7 @@
 #include "pool.h"
 #include "prepared.h"
 #include "svc_util.h"
+#include "text.h"
 
 /* ---- allocations that live until the answer is sent ---- */
 
@@ -184,6 +185,28 @@ bind_error(BindError *e, Triad__V1__Code code, const char *field, const char *fm
 }
 
 /*
+ * The value of the int64 field "X_us" of msg when f is its string twin "X"
+ * and it is set (not 0).
+ */
+static bool
+time_twin_value(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, int64_t *us)
+{
+	char name[128];
+	size_t n = strlen(f->name);
+
+	if (n + 4 > sizeof name)
+		return false;
+	memcpy(name, f->name, n);
+	memcpy(name + n, "_us", 4);
+	const ProtobufCFieldDescriptor *t =
+		protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, name);
+	if (t == NULL || t->type != PROTOBUF_C_TYPE_INT64 || t->label == PROTOBUF_C_LABEL_REPEATED)
+		return false;
+	*us = *(const int64_t *)((const char *)msg + t->offset);
+	return *us != 0;
+}
+
+/*
  * The text of the field at path (such as "programme.code") of body, as a
  * query parameter. Sets *out to NULL for an unset message on the way and
  * for a number left out of its oneof. With keyed, the field may hold a
@@ -222,7 +245,7 @@ field_param(BindError *e, const char *body_name, const ProtobufCMessage *body, c
 		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
 		    *(const uint32_t *)((const char *)msg + f->quantifier_offset) != f->id)
 			return true;
-		char *buf = arena_calloc(a, 32, 1);
+		char *buf = arena_calloc(a, TEXT_TIME_MAX, 1);
 		if (buf == NULL)
 			return bind_error(e, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL,
 					  "server is out of memory");
@@ -235,6 +258,13 @@ field_param(BindError *e, const char *body_name, const ProtobufCMessage *body, c
 		switch (f->type) {
 		case PROTOBUF_C_TYPE_STRING: {
 			const char *s = *(const char *const *)at;
+			/* A time given as its int64 twin X_us wins over the
+			 * deprecated text X. */
+			int64_t us;
+			if (time_twin_value(msg, f, &us)) {
+				*out = text_time_us_exact(buf, TEXT_TIME_MAX, us);
+				return true;
+			}
 			/* Bounds what a queued job holds; no field of the domain is
 			 * longer (the schema's checks are tighter still). */
 			if (strlen(s) > SQLROUTE_TEXT_MAX) {
@@ -403,35 +433,83 @@ set_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, char *v, Are
 	return true;
 }
 
-/*
- * The field of d named like each column of r (NULL where none is), looked
- * up once per result rather than once per row.
- */
-static const ProtobufCFieldDescriptor **
-column_fields(const ProtobufCMessageDescriptor *d, const PGresult *r, Arena *a)
+const ProtobufCFieldDescriptor *
+sqlroute_time_twin(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *f)
 {
-	const ProtobufCFieldDescriptor **fields = arena_calloc(a, (size_t)PQnfields(r) + 1,
-							       sizeof *fields);
-	for (int j = 0; fields != NULL && j < PQnfields(r); j++)
-		fields[j] = protobuf_c_message_descriptor_get_field_by_name(d, PQfname(r, j));
-	return fields;
+	char name[128];
+	size_t n = f != NULL ? strlen(f->name) : 0;
+
+	if (n <= 3 || n - 3 >= sizeof name || strcmp(f->name + n - 3, "_us") != 0 ||
+	    f->type != PROTOBUF_C_TYPE_INT64 || f->label == PROTOBUF_C_LABEL_REPEATED)
+		return NULL;
+	memcpy(name, f->name, n - 3);
+	name[n - 3] = '\0';
+	const ProtobufCFieldDescriptor *t = protobuf_c_message_descriptor_get_field_by_name(d, name);
+	return t != NULL && t->type == PROTOBUF_C_TYPE_STRING && t->label != PROTOBUF_C_LABEL_REPEATED
+		       ? t
+		       : NULL;
 }
 
-/* Sets every field of msg that has a column in row (fields from column_fields()). */
-static bool
-fill_row(ProtobufCMessage *msg, const ProtobufCFieldDescriptor **fields, const PGresult *r,
-	 int row, Arena *a)
+/* Where a column of a result goes: its field, and for a time its text twin. */
+typedef struct ColField {
+	const ProtobufCFieldDescriptor *field, *twin;
+} ColField;
+
+/*
+ * The field of d named like each column of r (NULL where none is), and
+ * the text twin of each time column (*ntwins of them), looked up once per
+ * result rather than once per row.
+ */
+static const ColField *
+column_fields(const ProtobufCMessageDescriptor *d, const PGresult *r, Arena *a, size_t *ntwins)
 {
+	ColField *cols = arena_calloc(a, (size_t)PQnfields(r) + 1, sizeof *cols);
+	*ntwins = 0;
+	for (int j = 0; cols != NULL && j < PQnfields(r); j++) {
+		cols[j].field = protobuf_c_message_descriptor_get_field_by_name(d, PQfname(r, j));
+		cols[j].twin = sqlroute_time_twin(d, cols[j].field);
+		*ntwins += cols[j].twin != NULL;
+	}
+	return cols;
+}
+
+/* Sets the text twin of the time field just set from a column. */
+static void
+set_twin(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
+	 const ProtobufCFieldDescriptor *twin, char *buf)
+{
+	int64_t us = *(const int64_t *)((const char *)msg + f->offset);
+	*(char **)((char *)msg + twin->offset) = text_time_us(buf, TEXT_TIME_MAX, us);
+	if (twin->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+		*(uint32_t *)((char *)msg + twin->quantifier_offset) = twin->id;
+}
+
+/*
+ * Sets every field of msg that has a column in row (cols from
+ * column_fields()); the text twins of its times go into times, room for
+ * as many as column_fields() counted.
+ */
+static bool
+fill_row(ProtobufCMessage *msg, const ColField *cols, const PGresult *r, int row, Arena *a,
+	 char (*times)[TEXT_TIME_MAX])
+{
+	size_t k = 0;
+
 	for (int j = 0; j < PQnfields(r); j++) {
-		if (fields[j] != NULL && !PQgetisnull(r, row, j) &&
-		    !set_field(msg, fields[j], PQgetvalue(r, row, j), a))
+		if (cols[j].field == NULL || PQgetisnull(r, row, j)) {
+			k += cols[j].twin != NULL;
+			continue;
+		}
+		if (!set_field(msg, cols[j].field, PQgetvalue(r, row, j), a))
 			return false;
+		if (cols[j].twin != NULL)
+			set_twin(msg, cols[j].field, cols[j].twin, times[k++]);
 	}
 	return true;
 }
 
 bool
-sqlroute_fill(ProtobufCMessage *msg, const PGresult *r, int row)
+sqlroute_fill(ProtobufCMessage *msg, const PGresult *r, int row, SqlTimes *times)
 {
 	for (int j = 0; j < PQnfields(r); j++) {
 		const ProtobufCFieldDescriptor *f =
@@ -442,6 +520,12 @@ sqlroute_fill(ProtobufCMessage *msg, const PGresult *r, int row)
 			return false;
 		if (!set_field(msg, f, PQgetvalue(r, row, j), NULL))
 			return false;
+		const ProtobufCFieldDescriptor *twin = sqlroute_time_twin(msg->descriptor, f);
+		if (twin == NULL)
+			continue;
+		if (times == NULL || times->n >= SQLROUTE_TIMES_MAX)
+			return false;
+		set_twin(msg, f, twin, times->text[times->n++]);
 	}
 	return true;
 }
@@ -495,12 +579,16 @@ fill_list(ProtobufCMessage *reply, const char *into, const PGresult *r, const Ca
 		}
 	}
 	ProtobufCMessage **items = arena_calloc(a, (size_t)n + 1, sizeof *items);
-	const ProtobufCFieldDescriptor **fields = column_fields(f->descriptor, r, a);
-	if (items == NULL || fields == NULL)
+	size_t ntwins;
+	const ColField *fields = column_fields(f->descriptor, r, a, &ntwins);
+	/* The text of every time of the page in one allocation. */
+	char (*times)[TEXT_TIME_MAX] = arena_calloc(a, (size_t)n * ntwins + 1, TEXT_TIME_MAX);
+	if (items == NULL || fields == NULL || times == NULL)
 		return false;
 	for (int i = 0; i < n; i++) {
 		items[i] = message_new(a, f->descriptor);
-		if (items[i] == NULL || !fill_row(items[i], fields, r, i, a))
+		if (items[i] == NULL ||
+		    !fill_row(items[i], fields, r, i, a, times + (size_t)i * ntwins))
 			return false;
 	}
 	*(ProtobufCMessage ***)((char *)reply + f->offset) = items;
@@ -564,8 +652,10 @@ route_done(void *arg, const DbOutcome *out)
 			arena_free(&a);
 			return;
 		}
-		const ProtobufCFieldDescriptor **fields = column_fields(reply->descriptor, r, &a);
-		ok = fields != NULL && fill_row(reply, fields, r, 0, &a);
+		size_t ntwins;
+		const ColField *fields = column_fields(reply->descriptor, r, &a, &ntwins);
+		char (*times)[TEXT_TIME_MAX] = arena_calloc(&a, ntwins + 1, TEXT_TIME_MAX);
+		ok = fields != NULL && times != NULL && fill_row(reply, fields, r, 0, &a, times);
 	}
 	if (!ok) {
 		log_error("bug", "what=sqlroute_reply conn_slot=%" PRIu32 " id=%" PRIu64 " route=%s",

@@ -21,6 +21,7 @@
 
 #include "dispatch.h"
 #include "registry.h"
+#include "text.h"
 
 #define SQLROUTE_TEXT_MAX 16384      /* longest text field accepted */
 #define SQLROUTE_KEY_MAX 400         /* longest natural key accepted */
@@ -73,14 +74,36 @@ void sqlroute_keys(Call *call, const SqlKey *keys, size_t n, SqlKeysDone done, v
 extern const char sqlroute_key_sql[];
 
 /*
+ * Room for the text twins of the time columns of one row (see
+ * sqlroute_fill()): the text of each, kept next to the message it fills.
+ */
+#define SQLROUTE_TIMES_MAX 8
+typedef struct SqlTimes {
+	int n;
+	char text[SQLROUTE_TIMES_MAX][TEXT_TIME_MAX];
+} SqlTimes;
+
+/*
  * Sets every field of msg that has a column of the same name in row of r,
  * as rows with statements do: strings point into r, so msg is good until r
  * is cleared (when the database callback returns). Scalars, enums and
  * strings only: false for a column whose field is repeated. For handlers
  * written in C that answer with a view's row.
+ *
+ * A time travels as an int64 column "X_us" (microseconds since the epoch,
+ * triad_us() in SQL). When msg also has the deprecated string field "X",
+ * it gets the same instant as text (text_time_us()), written into times,
+ * which must live as long as msg; false when times has no room left.
  */
 __attribute__((warn_unused_result))
-bool sqlroute_fill(ProtobufCMessage *msg, const PGresult *r, int row);
+bool sqlroute_fill(ProtobufCMessage *msg, const PGresult *r, int row, SqlTimes *times);
+
+/*
+ * The string field of d that is the text twin of the int64 field f ("X" for
+ * "X_us"), or NULL when f is no such field or d has no such twin.
+ */
+const ProtobufCFieldDescriptor *sqlroute_time_twin(const ProtobufCMessageDescriptor *d,
+						   const ProtobufCFieldDescriptor *f);
 
 /*
  * Enum values and their SQL text (the value's name without its prefix, in

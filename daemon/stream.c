@@ -174,7 +174,8 @@ sub_send(Subscription *s, Triad__V1__Response *resp)
 }
 
 bool
-stream_event_row(const PGresult *r, int i, Triad__V1__DomainEvent *ev, const char **next, bool *more)
+stream_event_row(const PGresult *r, int i, Triad__V1__DomainEvent *ev, char occurred[TEXT_TIME_MAX],
+		 const char **next, bool *more)
 {
 	if (PQgetisnull(r, i, 1)) {
 		*next = PQgetvalue(r, i, 0);
@@ -189,7 +190,8 @@ stream_event_row(const PGresult *r, int i, Triad__V1__DomainEvent *ev, const cha
 	ev->aggregate_type = PQgetvalue(r, i, 4);
 	ev->aggregate_id = PQgetvalue(r, i, 5);
 	ev->aggregate_version = strtoull(PQgetvalue(r, i, 6), NULL, 10);
-	ev->occurred_at = PQgetvalue(r, i, 7);
+	ev->occurred_at_us = strtoll(PQgetvalue(r, i, 7), NULL, 10);
+	ev->occurred_at = text_time_us(occurred, TEXT_TIME_MAX, ev->occurred_at_us);
 	ev->schema_version = (uint32_t)strtoul(PQgetvalue(r, i, 8), NULL, 10);
 	ev->data = PQgetvalue(r, i, 9);
 	return true;
@@ -259,7 +261,8 @@ read_done(void *arg, const DbOutcome *out)
 	int sent = 0;
 	for (int i = 0; i < PQntuples(r); i++) {
 		Triad__V1__DomainEvent ev;
-		if (!stream_event_row(r, i, &ev, &next, &more))
+		char occurred[TEXT_TIME_MAX];
+		if (!stream_event_row(r, i, &ev, occurred, &next, &more))
 			break;
 		/* The output is full: the rest of the page is read again later,
 		 * from the cursor of the last event sent. */

@@ -32,6 +32,7 @@
 #include "creds.h"
 #include "db.h"
 #include "server.h"
+#include "text.h"
 #include "triad/v1/stream.pb-c.h"
 
 #define STREAM_PAGE 50
@@ -71,11 +72,12 @@ int stream_retention_s(const Config *cfg);
 
 /*
  * Converts row i of a triad_stream_read() result into ev (its strings
- * point into r). False for the closing row, which holds the next cursor
- * (in *next) and whether more wait (*more).
+ * point into r, its occurred_at into occurred, which must live as long).
+ * False for the closing row, which holds the next cursor (in *next) and
+ * whether more wait (*more).
  */
-bool stream_event_row(const PGresult *r, int i, Triad__V1__DomainEvent *ev, const char **next,
-		      bool *more);
+bool stream_event_row(const PGresult *r, int i, Triad__V1__DomainEvent *ev,
+		      char occurred[TEXT_TIME_MAX], const char **next, bool *more);
 
 /* The statement of a read: after, types, limit, retention, field. */
 extern const char stream_read_sql[];

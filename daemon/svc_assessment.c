@@ -24,15 +24,15 @@
 #define INSTANCE_COLUMNS                                                                      \
 	"id, assignment_id, assignment_code, assignment_title, programme_code, kind, context," \
 	" due_on, enrollment_id, participant_name, participant_email, organisation_name,"     \
-	" question, status, note, decided_by, decided_at, versions, assessment_status"
+	" question, status, note, decided_by, decided_at_us, versions, assessment_status"
 #define ASSESSMENT_COLUMNS                                                                    \
 	"id, instance_id, assignment_code, assignment_title, kind, programme_code,"           \
 	" enrollment_id, participant_name, participant_email, assessor_name, assessor_email," \
-	" feedback, passed, status, recorded_at, released_at, results, corrections"
+	" feedback, passed, status, recorded_at_us, released_at_us, results, corrections"
 #define RESULT_COLUMNS "assessment_id, outcome_code, outcome_description, result, passed, corrected"
 #define EVIDENCE_COLUMNS "assessment_id, position, kind, label"
 #define CORRECTION_COLUMNS                                                                    \
-	"id, assessment_id, outcome_code, previous, result, reason, corrected_by, corrected_at"
+	"id, assessment_id, outcome_code, previous, result, reason, corrected_by, corrected_at_us"
 
 /* The assessments of one participant (enrollment id in $1), of one
  * assignment when $2 names one: the detail lists follow them. */
@@ -117,7 +117,7 @@ const Route assessment_routes[] = {
 	{K(LIST_SUBMISSIONS), VERB_SUBMISSION_READ, R(SUBMISSIONS), ROUTE_READ,
 	 {{"SELECT s.id, s.instance_id, s.assignment_code, s.participant_email, s.version,"
 	   " s.title, CASE WHEN $3::boolean THEN s.body ELSE '' END AS body, s.sha256, s.size,"
-	   " s.created_at FROM submission_v s JOIN assignment_instance i ON i.id = s.instance_id"
+	   " s.created_at_us FROM submission_v s JOIN assignment_instance i ON i.id = s.instance_id"
 	   " WHERE i.enrollment_id = " ID(2)
 	   " AND i.assignment_id = triad_assignment_find($1, 'list_submissions.assignment')"
 	   " ORDER BY s.version LIMIT $4::int OFFSET $5::int",

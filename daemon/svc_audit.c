@@ -13,10 +13,10 @@
 
 #define AUDIT_COLS(inst) \
 	"e.id::text, " inst ", coalesce(e.principal_id::text, ''), e.action, e.resource_kind, " \
-	"e.resource_id, coalesce(e.request_id, 0)::text, triad_ts(e.at), e.outcome"
+	"e.resource_id, coalesce(e.request_id, 0)::text, triad_us(e.at), e.outcome"
 
 static void
-fill_event(void *msg, const PGresult *r, int row)
+fill_event(void *msg, const PGresult *r, int row, TimeText *times)
 {
 	Triad__V1__AuditEvent *m = msg;
 	m->id = cell(r, row, 0);
@@ -26,7 +26,7 @@ fill_event(void *msg, const PGresult *r, int row)
 	m->resource_kind = cell(r, row, 4);
 	m->resource_id = cell(r, row, 5);
 	m->request_id = strtoull(cell(r, row, 6), NULL, 10);
-	m->at = cell(r, row, 7);
+	cell_time(r, row, 7, &m->at_us, &m->at, times[0]);
 	m->outcome = cell(r, row, 8);
 }
 
@@ -36,7 +36,7 @@ init_event(void *msg)
 	triad__v1__audit_event__init(msg);
 }
 
-static const ListSpec event_list = {sizeof(Triad__V1__AuditEvent), init_event, fill_event, 0};
+static const ListSpec event_list = {sizeof(Triad__V1__AuditEvent), init_event, fill_event, 0, 1};
 
 static void
 audit_done(void *arg, const DbOutcome *out)
@@ -89,7 +89,11 @@ svc_audit_list(Call *call, const Triad__V1__Request *req)
 		return;
 	char limit[16];
 	snprintf(limit, sizeof limit, "%d", call->page_limit + 1);
-	const char *params[5] = {m->since, m->resource_kind, m->resource_id, m->page_token, limit};
+	/* since_us, when given, wins over the deprecated text since. */
+	TimeText since_text;
+	const char *since = m->since_us != 0 ? text_time_us_exact(since_text, sizeof since_text, m->since_us)
+					     : m->since;
+	const char *params[5] = {since, m->resource_kind, m->resource_id, m->page_token, limit};
 	DbJob *job = call_job(call, audit_done, call);
 	if (job != NULL && call_job_add(call, job,
 			service ? "SELECT " AUDIT_COLS("''") " FROM service_audit_event e" AUDIT_FILTER

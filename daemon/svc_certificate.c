@@ -51,7 +51,7 @@ const Route certificate_routes[] = {
 	 .reply = R(CREDENTIAL_KEY), .flags = ROUTE_ACCESS_WRITE,
 	 .handler = svc_credential_key_rotate},
 	{K(LIST_CREDENTIAL_KEYS), VERB_CREDENTIAL_KEY_READ, R(CREDENTIAL_KEYS), ROUTE_READ,
-	 {{"SELECT * FROM credential_key_v ORDER BY created_at, id LIMIT $1::int OFFSET $2::int",
+	 {{"SELECT * FROM credential_key_v ORDER BY created_at_us, id LIMIT $1::int OFFSET $2::int",
 	   {"$limit", "$offset"}, "keys"}},
 	 .paged_by_position = true},
 	{0},
@@ -81,7 +81,8 @@ issue_stored(void *arg, const DbOutcome *out)
 	const PGresult *r = out->results[out->nresults - 1];
 	Triad__V1__Certificate cert = TRIAD__V1__CERTIFICATE__INIT;
 	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
-	if (PQntuples(r) != 1 || !sqlroute_fill(&cert.base, r, 0)) {
+	SqlTimes cert_times = {0};
+	if (PQntuples(r) != 1 || !sqlroute_fill(&cert.base, r, 0, &cert_times)) {
 		log_error("bug", "what=certificate_reply");
 		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (reply)");
 		return;
@@ -220,7 +221,8 @@ rotate_stored(void *arg, const DbOutcome *out)
 		return;
 	Triad__V1__CredentialKey key = TRIAD__V1__CREDENTIAL_KEY__INIT;
 	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
-	if (PQntuples(out->results[0]) != 1 || !sqlroute_fill(&key.base, out->results[0], 0)) {
+	SqlTimes key_times = {0};
+	if (PQntuples(out->results[0]) != 1 || !sqlroute_fill(&key.base, out->results[0], 0, &key_times)) {
 		log_error("bug", "what=credential_key_reply");
 		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (reply)");
 		return;
@@ -313,7 +315,8 @@ transition_done(void *arg, const DbOutcome *out)
 		return;
 	}
 	const PGresult *r = out->results[0];
-	if (PQntuples(r) != 1 || !sqlroute_fill(&enrollment.base, r, 0)) {
+	SqlTimes enrollment_times = {0};
+	if (PQntuples(r) != 1 || !sqlroute_fill(&enrollment.base, r, 0, &enrollment_times)) {
 		log_error("bug", "what=transition_reply rows=%d", PQntuples(r));
 		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (reply)");
 		free(t);

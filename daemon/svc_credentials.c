@@ -110,10 +110,10 @@ failed_with_org(Call *call, const DbOutcome *out, const char *duplicate)
 
 #define GRANT_COLS \
 	"g.id, g.institution_id, g.principal_id, pc.name, g.role, coalesce(g.title, ''), " \
-	"coalesce(g.organisation_id::text, ''), triad_ts(g.created_at)"
+	"coalesce(g.organisation_id::text, ''), triad_us(g.created_at)"
 
 static void
-fill_grant(void *msg, const PGresult *r, int row)
+fill_grant(void *msg, const PGresult *r, int row, TimeText *times)
 {
 	Triad__V1__Grant *m = msg;
 	m->id = cell(r, row, 0);
@@ -123,7 +123,7 @@ fill_grant(void *msg, const PGresult *r, int row)
 	m->role = role_from_sql(cell(r, row, 4));
 	m->title = title_from_sql(cell(r, row, 5));
 	m->organisation_id = cell(r, row, 6);
-	m->created_at = cell(r, row, 7);
+	cell_time(r, row, 7, &m->created_at_us, &m->created_at, times[0]);
 }
 
 static void
@@ -132,7 +132,7 @@ init_grant(void *msg)
 	triad__v1__grant__init(msg);
 }
 
-static const ListSpec grant_list = {sizeof(Triad__V1__Grant), init_grant, fill_grant, 0};
+static const ListSpec grant_list = {sizeof(Triad__V1__Grant), init_grant, fill_grant, 0, 1};
 
 /* Answers with the one grant in the result, or NOT_FOUND with not_found. */
 static void
@@ -147,7 +147,8 @@ grant_answer(Call *call, const DbOutcome *out, const char *not_found)
 	}
 	Triad__V1__Grant m = TRIAD__V1__GRANT__INIT;
 	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
-	fill_grant(&m, r, 0);
+	TimeText m_times[1];
+	fill_grant(&m, r, 0, m_times);
 	resp.body_case = TRIAD__V1__RESPONSE__BODY_GRANT;
 	resp.grant = &m;
 	call_answer(call, &resp);
@@ -285,21 +286,21 @@ svc_grant_revoke(Call *call, const Triad__V1__Request *req)
 /* ---- Tokens ---- */
 
 #define TOKEN_COLS \
-	"t.id, t.prefix, t.label, t.principal_id, triad_ts(t.created_at), " \
-	"triad_ts(t.expires_at), triad_ts(t.last_used_at), triad_ts(t.revoked_at)"
+	"t.id, t.prefix, t.label, t.principal_id, triad_us(t.created_at), " \
+	"triad_us(t.expires_at), triad_us(t.last_used_at), triad_us(t.revoked_at)"
 
 static void
-fill_token(void *msg, const PGresult *r, int row)
+fill_token(void *msg, const PGresult *r, int row, TimeText *times)
 {
 	Triad__V1__Token *m = msg;
 	m->id = cell(r, row, 0);
 	m->prefix = cell(r, row, 1);
 	m->label = cell(r, row, 2);
 	m->principal_id = cell(r, row, 3);
-	m->created_at = cell(r, row, 4);
-	m->expires_at = cell(r, row, 5);
-	m->last_used_at = cell(r, row, 6);
-	m->revoked_at = cell(r, row, 7);
+	cell_time(r, row, 4, &m->created_at_us, &m->created_at, times[0]);
+	cell_time(r, row, 5, &m->expires_at_us, &m->expires_at, times[1]);
+	cell_time(r, row, 6, &m->last_used_at_us, &m->last_used_at, times[2]);
+	cell_time(r, row, 7, &m->revoked_at_us, &m->revoked_at, times[3]);
 }
 
 static void
@@ -308,7 +309,7 @@ init_token(void *msg)
 	triad__v1__token__init(msg);
 }
 
-static const ListSpec token_list = {sizeof(Triad__V1__Token), init_token, fill_token, 0};
+static const ListSpec token_list = {sizeof(Triad__V1__Token), init_token, fill_token, 0, 4};
 
 typedef struct TokenCtx {
 	Call *call;
@@ -332,7 +333,8 @@ create_token_done(void *arg, const DbOutcome *out)
 		Triad__V1__Token tok = TRIAD__V1__TOKEN__INIT;
 		Triad__V1__Principal pr = TRIAD__V1__PRINCIPAL__INIT;
 		Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
-		fill_token(&tok, r, 0);
+		TimeText tok_times[4];
+		fill_token(&tok, r, 0, tok_times);
 		pr.id = cell(r, 0, 3);
 		pr.name = cell(r, 0, 8);
 		pr.kind = strcmp(cell(r, 0, 9), "machine") == 0
@@ -539,7 +541,8 @@ revoke_token_done(void *arg, const DbOutcome *out)
 	}
 	Triad__V1__Token m = TRIAD__V1__TOKEN__INIT;
 	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
-	fill_token(&m, r, 0);
+	TimeText m_times[4];
+	fill_token(&m, r, 0, m_times);
 	resp.body_case = TRIAD__V1__RESPONSE__BODY_TOKEN;
 	resp.token = &m;
 	/* Revoking the session's own token ends the session. */
@@ -587,11 +590,11 @@ svc_sign_out(Call *call, const Triad__V1__Request *req)
 
 #define INVITE_COLS \
 	"i.id, i.institution_id, i.person_id, pe.email, i.role, coalesce(i.title, ''), " \
-	"coalesce(i.organisation_id::text, ''), triad_ts(i.created_at), " \
-	"triad_ts(i.expires_at), triad_ts(i.used_at), triad_ts(i.revoked_at)"
+	"coalesce(i.organisation_id::text, ''), triad_us(i.created_at), " \
+	"triad_us(i.expires_at), triad_us(i.used_at), triad_us(i.revoked_at)"
 
 static void
-fill_invite(void *msg, const PGresult *r, int row)
+fill_invite(void *msg, const PGresult *r, int row, TimeText *times)
 {
 	Triad__V1__Invite *m = msg;
 	m->id = cell(r, row, 0);
@@ -601,10 +604,10 @@ fill_invite(void *msg, const PGresult *r, int row)
 	m->role = role_from_sql(cell(r, row, 4));
 	m->title = title_from_sql(cell(r, row, 5));
 	m->organisation_id = cell(r, row, 6);
-	m->created_at = cell(r, row, 7);
-	m->expires_at = cell(r, row, 8);
-	m->used_at = cell(r, row, 9);
-	m->revoked_at = cell(r, row, 10);
+	cell_time(r, row, 7, &m->created_at_us, &m->created_at, times[0]);
+	cell_time(r, row, 8, &m->expires_at_us, &m->expires_at, times[1]);
+	cell_time(r, row, 9, &m->used_at_us, &m->used_at, times[2]);
+	cell_time(r, row, 10, &m->revoked_at_us, &m->revoked_at, times[3]);
 }
 
 static void
@@ -613,7 +616,7 @@ init_invite(void *msg)
 	triad__v1__invite__init(msg);
 }
 
-static const ListSpec invite_list = {sizeof(Triad__V1__Invite), init_invite, fill_invite, 0};
+static const ListSpec invite_list = {sizeof(Triad__V1__Invite), init_invite, fill_invite, 0, 4};
 
 static void
 create_invite_done(void *arg, const DbOutcome *out)
@@ -630,7 +633,8 @@ create_invite_done(void *arg, const DbOutcome *out)
 			Triad__V1__CreateInviteReply reply = TRIAD__V1__CREATE_INVITE_REPLY__INIT;
 			Triad__V1__Invite inv = TRIAD__V1__INVITE__INIT;
 			Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
-			fill_invite(&inv, r, 0);
+			TimeText inv_times[4];
+			fill_invite(&inv, r, 0, inv_times);
 			reply.code = ctx->code;
 			reply.invite = &inv;
 			resp.body_case = TRIAD__V1__RESPONSE__BODY_CREATE_INVITE;
@@ -764,7 +768,8 @@ invite_done(void *arg, const DbOutcome *out)
 	}
 	Triad__V1__Invite m = TRIAD__V1__INVITE__INIT;
 	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
-	fill_invite(&m, r, 0);
+	TimeText m_times[4];
+	fill_invite(&m, r, 0, m_times);
 	resp.body_case = TRIAD__V1__RESPONSE__BODY_INVITE;
 	resp.invite = &m;
 	call_answer(call, &resp);

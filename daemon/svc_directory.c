@@ -21,16 +21,16 @@
 
 /* ---- Institutions ---- */
 
-#define INSTITUTION_COLS "i.id, i.slug, i.name, triad_ts(i.created_at)"
+#define INSTITUTION_COLS "i.id, i.slug, i.name, triad_us(i.created_at)"
 
 static void
-fill_institution(void *msg, const PGresult *r, int row)
+fill_institution(void *msg, const PGresult *r, int row, TimeText *times)
 {
 	Triad__V1__Institution *m = msg;
 	m->id = cell(r, row, 0);
 	m->slug = cell(r, row, 1);
 	m->name = cell(r, row, 2);
-	m->created_at = cell(r, row, 3);
+	cell_time(r, row, 3, &m->created_at_us, &m->created_at, times[0]);
 }
 
 static void
@@ -40,7 +40,7 @@ init_institution(void *msg)
 }
 
 static const ListSpec institution_list = {
-	sizeof(Triad__V1__Institution), init_institution, fill_institution, 0,
+	sizeof(Triad__V1__Institution), init_institution, fill_institution, 0, 1,
 };
 
 /* Answers with the one institution in r, or NOT_FOUND. */
@@ -57,7 +57,8 @@ institution_done(void *arg, const DbOutcome *out)
 	}
 	Triad__V1__Institution m = TRIAD__V1__INSTITUTION__INIT;
 	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
-	fill_institution(&m, r, 0);
+	TimeText m_times[1];
+	fill_institution(&m, r, 0, m_times);
 	resp.body_case = TRIAD__V1__RESPONSE__BODY_INSTITUTION;
 	resp.institution = &m;
 	call_answer(call, &resp);
@@ -178,16 +179,16 @@ svc_institution_list(Call *call, const Triad__V1__Request *req)
 
 /* ---- Persons ---- */
 
-#define PERSON_COLS "pe.id, pe.name, pe.email, triad_ts(pe.created_at)"
+#define PERSON_COLS "pe.id, pe.name, pe.email, triad_us(pe.created_at)"
 
 static void
-fill_person(void *msg, const PGresult *r, int row)
+fill_person(void *msg, const PGresult *r, int row, TimeText *times)
 {
 	Triad__V1__Person *m = msg;
 	m->id = cell(r, row, 0);
 	m->name = cell(r, row, 1);
 	m->email = cell(r, row, 2);
-	m->created_at = cell(r, row, 3);
+	cell_time(r, row, 3, &m->created_at_us, &m->created_at, times[0]);
 }
 
 static void
@@ -196,7 +197,7 @@ init_person(void *msg)
 	triad__v1__person__init(msg);
 }
 
-static const ListSpec person_list = {sizeof(Triad__V1__Person), init_person, fill_person, 0};
+static const ListSpec person_list = {sizeof(Triad__V1__Person), init_person, fill_person, 0, 1};
 
 static void
 person_done(void *arg, const DbOutcome *out)
@@ -212,7 +213,8 @@ person_done(void *arg, const DbOutcome *out)
 	}
 	Triad__V1__Person m = TRIAD__V1__PERSON__INIT;
 	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
-	fill_person(&m, r, 0);
+	TimeText m_times[1];
+	fill_person(&m, r, 0, m_times);
 	resp.body_case = TRIAD__V1__RESPONSE__BODY_PERSON;
 	resp.person = &m;
 	call_answer(call, &resp);
@@ -323,16 +325,16 @@ svc_person_list(Call *call, const Triad__V1__Request *req)
 
 /* ---- Organisations ---- */
 
-#define ORG_COLS "o.id, o.name, o.kind, o.created_at, o.registry_number"
+#define ORG_COLS "o.id, o.name, o.kind, o.created_at_us, o.registry_number"
 
 static void
-fill_org(void *msg, const PGresult *r, int row)
+fill_org(void *msg, const PGresult *r, int row, TimeText *times)
 {
 	Triad__V1__Organisation *m = msg;
 	m->id = cell(r, row, 0);
 	m->name = cell(r, row, 1);
 	m->kind = org_kind_from_sql(cell(r, row, 2));
-	m->created_at = cell(r, row, 3);
+	cell_time(r, row, 3, &m->created_at_us, &m->created_at, times[0]);
 	m->registry_number = cell(r, row, 4);
 }
 
@@ -342,7 +344,7 @@ init_org(void *msg)
 	triad__v1__organisation__init(msg);
 }
 
-static const ListSpec org_list = {sizeof(Triad__V1__Organisation), init_org, fill_org, 0};
+static const ListSpec org_list = {sizeof(Triad__V1__Organisation), init_org, fill_org, 0, 1};
 
 static void
 org_done(void *arg, const DbOutcome *out)
@@ -357,7 +359,8 @@ org_done(void *arg, const DbOutcome *out)
 	}
 	Triad__V1__Organisation m = TRIAD__V1__ORGANISATION__INIT;
 	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
-	fill_org(&m, r, 0);
+	TimeText m_times[1];
+	fill_org(&m, r, 0, m_times);
 	resp.body_case = TRIAD__V1__RESPONSE__BODY_ORGANISATION;
 	resp.organisation = &m;
 	call_answer(call, &resp);

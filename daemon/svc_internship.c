@@ -92,7 +92,7 @@ const Route internship_routes[] = {
 	 .flags = ROUTE_READ, .handler = svc_document_get},
 	{K(LIST_DOCUMENTS), VERB_DOCUMENT_READ, R(DOCUMENTS), ROUTE_READ,
 	 {{"SELECT * FROM document_v WHERE placement_id = "
-	   PLACEMENT(1, "list_documents.participant") " ORDER BY kind, created_at, id"
+	   PLACEMENT(1, "list_documents.participant") " ORDER BY kind, created_at_us, id"
 	   " LIMIT $2::int OFFSET $3::int",
 	   {"participant", "$limit", "$offset"}, "documents"}},
 	 .paged_by_position = true},
@@ -103,7 +103,7 @@ const Route internship_routes[] = {
 	   " $5::numeric)",
 	   {"group", "starts_at", "facilitator@person", "record_history", "$request_id"}}}},
 	{K(LIST_INTERVISION_SESSIONS), VERB_INTERVISION_READ, R(INTERVISION_SESSIONS), ROUTE_READ,
-	 {{"SELECT * FROM triad_intervision_sessions($1) ORDER BY starts_at, group_name, id"
+	 {{"SELECT * FROM triad_intervision_sessions($1) ORDER BY starts_at_us, group_name, id"
 	   " LIMIT $2::int OFFSET $3::int",
 	   {"group", "$limit", "$offset"}, "sessions"}},
 	 .paged_by_position = true},
@@ -111,7 +111,7 @@ const Route internship_routes[] = {
 	 {{"SELECT * FROM triad_intervision_case_bring($1, $2, $3, $4, $5::numeric)",
 	   {"session", "title", "text", "$person", "$request_id"}}}},
 	{K(LIST_CASES), VERB_INTERVISION_READ, R(INTERVISION_CASES), ROUTE_READ,
-	 {{"SELECT * FROM triad_intervision_cases($1) ORDER BY created_at, id"
+	 {{"SELECT * FROM triad_intervision_cases($1) ORDER BY created_at_us, id"
 	   " LIMIT $2::int OFFSET $3::int",
 	   {"session", "$limit", "$offset"}, "cases"}},
 	 .paged_by_position = true},
@@ -155,7 +155,8 @@ placement_done(void *arg, const DbOutcome *out)
 		Triad__V1__CreatePlacementReply reply = TRIAD__V1__CREATE_PLACEMENT_REPLY__INIT;
 		Triad__V1__InternshipPlacement pl = TRIAD__V1__INTERNSHIP_PLACEMENT__INIT;
 		Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
-		if (PQntuples(out->results[0]) != 1 || !sqlroute_fill(&pl.base, out->results[0], 0)) {
+		SqlTimes pl_times = {0};
+		if (PQntuples(out->results[0]) != 1 || !sqlroute_fill(&pl.base, out->results[0], 0, &pl_times)) {
 			log_error("bug", "what=placement_reply");
 			call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (reply)");
 			placement_ctx_free(ctx);
@@ -260,7 +261,8 @@ document_put_done(void *arg, const DbOutcome *out)
 		return;
 	Triad__V1__Document doc = TRIAD__V1__DOCUMENT__INIT;
 	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
-	if (PQntuples(out->results[0]) != 1 || !sqlroute_fill(&doc.base, out->results[0], 0)) {
+	SqlTimes doc_times = {0};
+	if (PQntuples(out->results[0]) != 1 || !sqlroute_fill(&doc.base, out->results[0], 0, &doc_times)) {
 		log_error("bug", "what=document_reply");
 		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (reply)");
 		return;
@@ -381,7 +383,8 @@ document_get_done(void *arg, const DbOutcome *out)
 	int col = PQfnumber(r, "data");
 	uint8_t *bytes = NULL;
 	size_t len = 0;
-	if (PQntuples(r) != 1 || col < 0 || !sqlroute_fill(&doc.base, r, 0) ||
+	SqlTimes doc_times = {0};
+	if (PQntuples(r) != 1 || col < 0 || !sqlroute_fill(&doc.base, r, 0, &doc_times) ||
 	    !bytea_decode(PQgetvalue(r, 0, col), &bytes, &len)) {
 		log_error("bug", "what=document_read_reply");
 		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (reply)");

@@ -20,12 +20,13 @@
 
 #define CONVERSATION_COLUMNS                                                                  \
 	"id, enrollment_id, participant_name, participant_email, programme_code, kind,"       \
-	" planned_at, held_at, staff, coach, notes, private_note, chapters, open_actions"
-#define ACTION_COLUMNS "id, conversation_id, description, owner, owner_name, due_on, done_at, overdue"
+	" planned_at_us, held_at_us, staff, coach, notes, private_note, chapters, open_actions"
+#define ACTION_COLUMNS \
+	"id, conversation_id, description, owner, owner_name, due_on, done_at_us, overdue"
 #define CHAPTER_COLUMNS                                                                       \
 	"id, enrollment_id, participant_name, module_id, module_code, module_name, status,"  \
-	" opens_on, text, saves, saved_at, submitted_at, shared_with, comments"
-#define COMMENT_COLUMNS "id, chapter_id, author_name, text, created_at"
+	" opens_on, text, saves, saved_at_us, submitted_at_us, shared_with, comments"
+#define COMMENT_COLUMNS "id, chapter_id, author_name, text, created_at_us"
 
 /* The chapter of one enrollment (or the caller's own) and one module. */
 #define CHAPTER_KEYS "enrollment_id@my_enrollment", "module_id@module"

@@ -457,9 +457,9 @@ static const char invite_candidates_sql[] =
 	"  FROM triad_invite_candidates($1)";
 
 static const char redeem_sql[] =
-	"SELECT principal_id, principal_name, person_id, token_id, triad_ts(token_created_at),"
+	"SELECT principal_id, principal_name, person_id, token_id, triad_us(token_created_at),"
 	"       grant_id, role, coalesce(title, ''), coalesce(organisation_id::text, ''),"
-	"       triad_ts(grant_created_at)"
+	"       triad_us(grant_created_at)"
 	"  FROM triad_redeem_invite($1::uuid, $2, $3::bytea, $4, $5::numeric)";
 
 /* A coach who already coaches elsewhere gets the role there too. */
@@ -490,6 +490,7 @@ redeem_done(void *arg, const DbOutcome *out)
 	Triad__V1__Principal pr = TRIAD__V1__PRINCIPAL__INIT;
 	Triad__V1__Grant g = TRIAD__V1__GRANT__INIT;
 	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+	TimeText tok_time, grant_time;
 
 	pr.id = cell(r, 0, 0);
 	pr.kind = TRIAD__V1__PRINCIPAL_KIND__PRINCIPAL_KIND_PERSON;
@@ -499,7 +500,7 @@ redeem_done(void *arg, const DbOutcome *out)
 	tok.prefix = ctx->token_prefix;
 	tok.label = ctx->label;
 	tok.principal_id = pr.id;
-	tok.created_at = cell(r, 0, 4);
+	cell_time(r, 0, 4, &tok.created_at_us, &tok.created_at, tok_time);
 	g.id = cell(r, 0, 5);
 	g.institution_id = ctx->institution_id;
 	g.principal_id = pr.id;
@@ -507,7 +508,7 @@ redeem_done(void *arg, const DbOutcome *out)
 	g.role = role_from_sql(cell(r, 0, 6));
 	g.title = title_from_sql(cell(r, 0, 7));
 	g.organisation_id = cell(r, 0, 8);
-	g.created_at = cell(r, 0, 9);
+	cell_time(r, 0, 9, &g.created_at_us, &g.created_at, grant_time);
 	reply.token = ctx->token;
 	reply.token_info = &tok;
 	reply.principal = &pr;
@@ -752,7 +753,7 @@ code_sign_in_free(CodeSignInCtx *ctx)
 static const char code_attempt_sql[] = "SELECT id, hash FROM triad_signin_code_attempt($1)";
 
 static const char code_redeem_sql[] =
-	"SELECT principal_id, principal_name, person_id, token_id, triad_ts(token_created_at)"
+	"SELECT principal_id, principal_name, person_id, token_id, triad_us(token_created_at)"
 	"  FROM triad_signin_code_redeem($1::uuid, $2, $3::bytea, $4, $5::numeric)";
 
 /* One answer for every code that does not work, so that none tells more. */
@@ -780,6 +781,7 @@ code_redeem_done(void *arg, const DbOutcome *out)
 	Triad__V1__Token tok = TRIAD__V1__TOKEN__INIT;
 	Triad__V1__Principal pr = TRIAD__V1__PRINCIPAL__INIT;
 	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+	TimeText tok_time;
 
 	pr.id = cell(r, 0, 0);
 	pr.kind = TRIAD__V1__PRINCIPAL_KIND__PRINCIPAL_KIND_PERSON;
@@ -789,7 +791,7 @@ code_redeem_done(void *arg, const DbOutcome *out)
 	tok.prefix = ctx->token_prefix;
 	tok.label = ctx->label;
 	tok.principal_id = pr.id;
-	tok.created_at = cell(r, 0, 4);
+	cell_time(r, 0, 4, &tok.created_at_us, &tok.created_at, tok_time);
 	reply.token = ctx->token;
 	reply.token_info = &tok;
 	reply.principal = &pr;
@@ -902,11 +904,11 @@ svc_session_sign_in_with_code(Call *call, const Triad__V1__Request *req)
 
 static const char whoami_grants_sql[] =
 	"SELECT institution_id, slug, institution_name, id, role, coalesce(title, ''),"
-	"       coalesce(organisation_id::text, ''), triad_ts(created_at)"
+	"       coalesce(organisation_id::text, ''), triad_us(created_at)"
 	"  FROM triad_principal_grants($1)";
 
 static const char whoami_person_sql[] =
-	"SELECT id, name, email, triad_ts(created_at) FROM person WHERE id::text = $1";
+	"SELECT id, name, email, triad_us(created_at) FROM person WHERE id::text = $1";
 
 static void
 whoami_done(void *arg, const DbOutcome *out)
@@ -927,8 +929,9 @@ whoami_done(void *arg, const DbOutcome *out)
 	Triad__V1__Grant **gp = calloc((size_t)n + 1, sizeof *gp);
 	Triad__V1__Institution *insts = calloc((size_t)n + 1, sizeof *insts);
 	Triad__V1__Institution **ip = calloc((size_t)n + 1, sizeof *ip);
+	TimeText person_time, *grant_times = calloc((size_t)n + 1, sizeof *grant_times);
 
-	if (grants == NULL || gp == NULL || insts == NULL || ip == NULL) {
+	if (grants == NULL || gp == NULL || insts == NULL || ip == NULL || grant_times == NULL) {
 		call_fail(call, TRIAD__V1__CODE__CODE_UNAVAILABLE, NULL, "server is out of memory");
 		goto out;
 	}
@@ -941,7 +944,7 @@ whoami_done(void *arg, const DbOutcome *out)
 		person.id = cell(pr, 0, 0);
 		person.name = cell(pr, 0, 1);
 		person.email = cell(pr, 0, 2);
-		person.created_at = cell(pr, 0, 3);
+		cell_time(pr, 0, 3, &person.created_at_us, &person.created_at, person_time);
 		reply.person = &person;
 	}
 	size_t ninst = 0;
@@ -954,7 +957,7 @@ whoami_done(void *arg, const DbOutcome *out)
 		grants[i].role = role_from_sql(cell(gr, i, 4));
 		grants[i].title = title_from_sql(cell(gr, i, 5));
 		grants[i].organisation_id = cell(gr, i, 6);
-		grants[i].created_at = cell(gr, i, 7);
+		cell_time(gr, i, 7, &grants[i].created_at_us, &grants[i].created_at, grant_times[i]);
 		gp[i] = &grants[i];
 		/* Grants come ordered by institution: one entry per run. */
 		if (i == 0 || strcmp(cell(gr, i, 0), cell(gr, i - 1, 0)) != 0) {
@@ -987,6 +990,7 @@ out:
 	free(gp);
 	free(insts);
 	free(ip);
+	free(grant_times);
 }
 
 static void

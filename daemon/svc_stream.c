@@ -69,9 +69,11 @@ list_done(void *arg, const DbOutcome *out)
 	int n = PQntuples(r);
 	Triad__V1__DomainEvent *evs = calloc((size_t)(n > 0 ? n : 1), sizeof *evs);
 	Triad__V1__DomainEvent **ptrs = calloc((size_t)(n > 0 ? n : 1), sizeof *ptrs);
-	if (evs == NULL || ptrs == NULL) {
+	char (*times)[TEXT_TIME_MAX] = calloc((size_t)(n > 0 ? n : 1), sizeof *times);
+	if (evs == NULL || ptrs == NULL || times == NULL) {
 		free(evs);
 		free(ptrs);
+		free(times);
 		(void)list_answer_oom(call);
 		return;
 	}
@@ -80,7 +82,7 @@ list_done(void *arg, const DbOutcome *out)
 	bool more = false;
 	size_t k = 0;
 	for (int i = 0; i < n; i++) {
-		if (stream_event_row(r, i, &evs[k], &next, &more)) {
+		if (stream_event_row(r, i, &evs[k], times[k], &next, &more)) {
 			ptrs[k] = &evs[k];
 			k++;
 		}
@@ -96,6 +98,7 @@ list_done(void *arg, const DbOutcome *out)
 	call_answer(call, &resp);
 	free(evs);
 	free(ptrs);
+	free(times);
 }
 
 static void

@@ -80,14 +80,14 @@ const Route triangle_routes[] = {
 	 .paged_by_position = true},
 	{K(LIST_FEEDBACK_REQUESTS), VERB_COACHEES, R(FEEDBACK_REQUESTS), ROUTE_READ,
 	 {{"SELECT * FROM triad_coach_requests($1)"
-	   " ORDER BY overdue DESC, due_on NULLS LAST, created_at, id LIMIT $2::int OFFSET $3::int",
+	   " ORDER BY overdue DESC, due_on NULLS LAST, created_at_us, id LIMIT $2::int OFFSET $3::int",
 	   {"$person", "$limit", "$offset"}, "requests"}},
 	 .paged_by_position = true},
 	/* Inside one institution: the participant's own, the coach's, staff all. */
 	{K(LIST_SENT_FEEDBACK_REQUESTS), VERB_FEEDBACK_READ, R(SENT_FEEDBACK_REQUESTS), ROUTE_READ,
 	 {{"SELECT * FROM feedback_request_v"
 	   " WHERE (nullif($1, '') IS NULL OR relation_id = " ID(1) ")"
-	   "   AND ($2::boolean OR answered_at IS NULL)" PAGE(3) " ORDER BY id LIMIT $4::int",
+	   "   AND ($2::boolean OR answered_at_us IS NULL)" PAGE(3) " ORDER BY id LIMIT $4::int",
 	   {"relation_id@relation", "include_answered", "page_token", "$limit"}, "requests"}},
 	 NULL, true},
 

@@ -95,14 +95,15 @@ list_build(const ListSpec *spec, const PGresult *r, int limit, List *out)
 	}
 	out->storage = calloc((size_t)n + 1, spec->msg_size);
 	out->items = calloc((size_t)n + 1, sizeof *out->items);
-	if (out->storage == NULL || out->items == NULL) {
+	out->times = calloc(((size_t)n + 1) * (size_t)spec->ntimes + 1, sizeof *out->times);
+	if (out->storage == NULL || out->items == NULL || out->times == NULL) {
 		list_free(out);
 		return false;
 	}
 	for (int i = 0; i < n; i++) {
 		void *msg = (char *)out->storage + (size_t)i * spec->msg_size;
 		spec->init(msg);
-		spec->fill(msg, r, i);
+		spec->fill(msg, r, i, out->times + (size_t)i * (size_t)spec->ntimes);
 		out->items[i] = msg;
 	}
 	out->n = (size_t)n;
@@ -114,8 +115,22 @@ list_free(List *l)
 {
 	free(l->storage);
 	free(l->items);
+	free(l->times);
 	l->storage = NULL;
 	l->items = NULL;
+	l->times = NULL;
+}
+
+void
+cell_time(const PGresult *r, int row, int col, int64_t *us, char **text, TimeText buf)
+{
+	if (PQgetisnull(r, row, col)) {
+		*us = 0;
+		*text = "";
+		return;
+	}
+	*us = strtoll(PQgetvalue(r, row, col), NULL, 10);
+	*text = text_time_us(buf, TEXT_TIME_MAX, *us);
 }
 
 bool

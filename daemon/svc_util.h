@@ -12,6 +12,7 @@
 #include <libpq-fe.h>
 
 #include "dispatch.h"
+#include "text.h"
 
 #define PAGE_SIZE_DEFAULT 50
 #define PAGE_SIZE_MAX 500
@@ -29,6 +30,16 @@ cell_bool(const PGresult *r, int row, int col)
 {
 	return PQgetvalue(r, row, col)[0] == 't';
 }
+
+/* Room for the text twin of one time field (text_time_us()). */
+typedef char TimeText[TEXT_TIME_MAX];
+
+/*
+ * The time at (row, col), a triad_us() column (microseconds since the
+ * epoch), into *us, and its deprecated text twin into *text, written into
+ * buf (which must live as long as the message); 0 and "" for SQL NULL.
+ */
+void cell_time(const PGresult *r, int row, int col, int64_t *us, char **text, TimeText buf);
 
 /*
  * The page size to use for a requested one, by the rule every list follows
@@ -67,14 +78,18 @@ bool field_given(const ProtobufCMessage *m, const char *name);
 typedef struct ListSpec {
 	size_t msg_size;
 	void (*init)(void *msg);
-	void (*fill)(void *msg, const PGresult *r, int row);
+	/* times: ntimes buffers for this message's time texts (cell_time()). */
+	void (*fill)(void *msg, const PGresult *r, int row, TimeText *times);
 	int key_col;                 /* column whose value is the page token */
+	int ntimes;                  /* time fields of one message */
 } ListSpec;
 
-/* A built list: items point into storage, strings into the PGresult. */
+/* A built list: items point into storage, strings into the PGresult or
+ * times. */
 typedef struct List {
 	void **items;
 	void *storage;
+	TimeText *times;
 	size_t n;
 	char *next_page_token;
 } List;

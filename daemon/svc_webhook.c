@@ -32,8 +32,8 @@
  * from: the types as one comma-separated text (they hold no commas). */
 #define WEBHOOK_COLS \
 	"id, url, description, array_to_string(types, ',') AS types_csv, status, owner_id," \
-	" owner_name, created_at, secret_rotated_at, disabled_at, pending, failed," \
-	" last_attempt_at, last_result"
+	" owner_name, created_at_us, secret_rotated_at_us, disabled_at_us, pending, failed," \
+	" last_attempt_at_us, last_result"
 
 static void svc_webhook_create(Call *call, const Triad__V1__Request *req);
 static void svc_webhook_rotate(Call *call, const Triad__V1__Request *req);
@@ -52,8 +52,8 @@ const Route webhook_routes[] = {
 	 .flags = ROUTE_ACCESS_WRITE | ROUTE_SECRET, .handler = svc_webhook_rotate},
 	{K(LIST_WEBHOOK_DELIVERIES), VERB_WEBHOOK, R(WEBHOOK_DELIVERIES), ROUTE_READ,
 	 {{"SELECT 1 AS seen FROM webhook_v WHERE id = " ID(1), {"webhook_id"}},
-	  {"SELECT id, webhook_id, delivery_id, event_id, event_type, attempt, attempted_at,"
-	   " duration_ms, http_status, error, outcome, next_attempt_at, redelivery"
+	  {"SELECT id, webhook_id, delivery_id, event_id, event_type, attempt, attempted_at_us,"
+	   " duration_ms, http_status, error, outcome, next_attempt_at_us, redelivery"
 	   " FROM webhook_attempt_v WHERE webhook_id = " ID(1)
 	   "   AND (NOT $2::boolean OR outcome <> 'delivered')"
 	   "   AND (nullif($3, '') IS NULL OR event_id = " ID(3) ")"
@@ -96,7 +96,8 @@ secret_done(void *arg, const DbOutcome *out)
 	Triad__V1__Webhook w = TRIAD__V1__WEBHOOK__INIT;
 	char *types[TYPES_MAX];
 	char csv[TYPES_MAX * (TYPE_LEN_MAX + 1) + 1];
-	if (PQntuples(r) != 1 || !sqlroute_fill(&w.base, r, 0)) {
+	SqlTimes w_times = {0};
+	if (PQntuples(r) != 1 || !sqlroute_fill(&w.base, r, 0, &w_times)) {
 		log_error("bug", "what=webhook_reply");
 		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (reply)");
 		secret_ctx_free(ctx);

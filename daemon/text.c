@@ -4,6 +4,7 @@
 #include "text.h"
 
 #include <string.h>
+#include <time.h>
 
 /* Length of the valid UTF-8 sequence at b (n bytes left), or 0. */
 static size_t
@@ -92,5 +93,80 @@ text_u64(char *buf, size_t size, uint64_t v)
 		n = size - 1;   /* the leading digits, as snprintf() cuts */
 	memcpy(buf, first, n);
 	buf[n] = '\0';
+	return buf;
+}
+
+/* Writes v (>= 0) in decimal with at least width digits at o; returns the end. */
+static char *
+put_digits(char *o, long long v, int width)
+{
+	char digits[24];
+	int n = 0;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (n < width)
+		digits[n++] = '0';
+	while (n > 0)
+		*o++ = digits[--n];
+	return o;
+}
+
+char *
+text_time_us(char *buf, size_t size, int64_t us)
+{
+	/* Whole seconds towards the past, so -1 µs is 23:59:59 the day before. */
+	long long secs = us / 1000000;
+	if (us % 1000000 < 0)
+		secs--;
+	time_t t = (time_t)secs;
+	struct tm tm;
+
+	if (size < TEXT_TIME_MAX || gmtime_r(&t, &tm) == NULL) {
+		if (size > 0)
+			buf[0] = '\0';
+		return buf;
+	}
+	long long year = (long long)tm.tm_year + 1900;
+	char *o = buf;
+	if (year < 0) {
+		*o++ = '-';
+		year = -year;
+	}
+	o = put_digits(o, year, 4);
+	*o++ = '-';
+	o = put_digits(o, tm.tm_mon + 1, 2);
+	*o++ = '-';
+	o = put_digits(o, tm.tm_mday, 2);
+	*o++ = 'T';
+	o = put_digits(o, tm.tm_hour, 2);
+	*o++ = ':';
+	o = put_digits(o, tm.tm_min, 2);
+	*o++ = ':';
+	o = put_digits(o, tm.tm_sec, 2);
+	*o++ = 'Z';
+	*o = '\0';
+	return buf;
+}
+
+char *
+text_time_us_exact(char *buf, size_t size, int64_t us)
+{
+	long long frac = us % 1000000;
+
+	text_time_us(buf, size, us);
+	if (frac < 0)
+		frac += 1000000;
+	size_t n = strlen(buf);
+	/* n + ".ffffff" fits: TEXT_TIME_MAX leaves room past the longest year. */
+	if (frac == 0 || n == 0 || n + 7 >= size)
+		return buf;
+	char *o = buf + n - 1;   /* over the 'Z' */
+	*o++ = '.';
+	o = put_digits(o, frac, 6);
+	*o++ = 'Z';
+	*o = '\0';
 	return buf;
 }

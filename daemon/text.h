@@ -36,4 +36,24 @@ char *text_copy(char *dst, size_t size, const char *src);
 /* Writes v in decimal into buf (size > 0), cut like text_copy(). Returns buf. */
 char *text_u64(char *buf, size_t size, uint64_t v);
 
+/*
+ * The instant us (microseconds since 1970-01-01T00:00:00Z, negative before)
+ * as the protocol's text twin of a *_us field: "YYYY-MM-DDTHH:MM:SSZ" in
+ * UTC, cut to the second (towards the past), exactly as triad_ts() in
+ * sql/functions/common.sql writes it. A year past 9999 takes more digits,
+ * one before year 0 a '-'. No locale, no time zone. Returns buf, which
+ * needs TEXT_TIME_MAX bytes; "" when size is smaller.
+ */
+char *text_time_us(char *buf, size_t size, int64_t us);
+
+/*
+ * The same with the fraction of the second when there is one
+ * ("2026-11-22T08:00:00.250000Z"): the exact instant, for a parameter
+ * PostgreSQL reads as timestamptz. Same room needed.
+ */
+char *text_time_us_exact(char *buf, size_t size, int64_t us);
+
+/* Room for any instant text_time_us() writes, with its NUL. */
+#define TEXT_TIME_MAX 32
+
 #endif

@@ -32,6 +32,7 @@ import select
 import signal
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 
 from triad.v1 import envelope_pb2, session_pb2, stream_pb2
 
@@ -42,6 +43,12 @@ BACKOFF_MAX = 30.0        # seconds between reconnection attempts, at most
 RETRYABLE = {"CODE_UNAVAILABLE", "CODE_DEADLINE_EXCEEDED", "CODE_CANCELLED",
              "CODE_OUTCOME_UNKNOWN", "CODE_ABORTED", "CODE_RESOURCE_EXHAUSTED"}
 
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def rfc3339(us):
+    """A time of the protocol (int64 microseconds since the epoch) as RFC 3339 in UTC."""
+    return (EPOCH + timedelta(microseconds=us)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 class Stop(Exception):
     pass
@@ -88,7 +95,7 @@ class State:
         self.out.write(json.dumps({
             "id": ev.id, "cursor": ev.cursor, "type": ev.type,
             "aggregate_type": ev.aggregate_type, "aggregate_id": ev.aggregate_id,
-            "aggregate_version": ev.aggregate_version, "occurred_at": ev.occurred_at,
+            "aggregate_version": ev.aggregate_version, "occurred_at": rfc3339(ev.occurred_at_us),
             "data": json.loads(ev.data) if ev.data else None}) + "\n")
         self.out.flush()
         os.fsync(self.out.fileno())

@@ -336,7 +336,7 @@ SELECT i.id, i.assignment_id, a.code AS assignment_code, a.title AS assignment_t
        p.code AS programme_code, a.kind, a.context, coalesce(a.due_on::text, '') AS due_on,
        i.enrollment_id, pe.name AS participant_name, pe.email AS participant_email,
        coalesce(o.name, '') AS organisation_name, i.question, i.status, i.note,
-       coalesce(dp.name, '') AS decided_by, coalesce(triad_ts(i.decided_at), '') AS decided_at,
+       coalesce(dp.name, '') AS decided_by, triad_us(i.decided_at) AS decided_at_us,
        (SELECT count(*)::int FROM submission s
          WHERE s.institution_id = i.institution_id AND s.instance_id = i.id) AS versions,
        coalesce((SELECT CASE WHEN bool_and(x.status = 'released') THEN 'released' ELSE 'recorded' END
@@ -475,7 +475,7 @@ $$;
 CREATE OR REPLACE VIEW submission_v WITH (security_barrier, security_invoker = true) AS
 SELECT s.id, s.instance_id, a.code AS assignment_code, pe.email AS participant_email,
        s.version, s.title, s.body, encode(s.sha256, 'hex') AS sha256,
-       octet_length(s.body)::bigint AS size, triad_ts(s.created_at) AS created_at
+       octet_length(s.body)::bigint AS size, triad_us(s.created_at) AS created_at_us
   FROM submission s
   JOIN assignment_instance i ON i.institution_id = s.institution_id AND i.id = s.instance_id
   JOIN assignment a ON a.institution_id = i.institution_id AND a.id = i.assignment_id
@@ -526,8 +526,8 @@ CREATE OR REPLACE VIEW assessment_v WITH (security_barrier, security_invoker = t
 SELECT x.id, x.instance_id, a.code AS assignment_code, a.title AS assignment_title, a.kind,
        p.code AS programme_code, i.enrollment_id, pe.name AS participant_name,
        pe.email AS participant_email, ap.name AS assessor_name, ap.email AS assessor_email,
-       x.feedback, x.passed, x.status, triad_ts(x.recorded_at) AS recorded_at,
-       coalesce(triad_ts(x.released_at), '') AS released_at,
+       x.feedback, x.passed, x.status, triad_us(x.recorded_at) AS recorded_at_us,
+       triad_us(x.released_at) AS released_at_us,
        coalesce((SELECT array_agg(o.code || '=' || r.result ORDER BY o.code)
                    FROM assessment_result r
                    JOIN learning_outcome o ON o.institution_id = r.institution_id
@@ -564,7 +564,7 @@ SELECT ev.assessment_id, ev.position, ev.kind, ev.label
 
 CREATE OR REPLACE VIEW assessment_correction_v WITH (security_barrier, security_invoker = true) AS
 SELECT c.id, c.assessment_id, o.code AS outcome_code, c.previous, c.result, c.reason,
-       coalesce(pr.name, '') AS corrected_by, triad_ts(c.corrected_at) AS corrected_at,
+       coalesce(pr.name, '') AS corrected_by, triad_us(c.corrected_at) AS corrected_at_us,
        c.corrected_at AS at
   FROM assessment_correction c
   JOIN learning_outcome o ON o.institution_id = c.institution_id AND o.id = c.outcome_id

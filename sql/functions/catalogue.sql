@@ -23,7 +23,7 @@
 CREATE OR REPLACE VIEW programme_v WITH (security_invoker = true) AS
 SELECT p.id, p.code, p.name, p.award, p.ects, p.duration_months, p.language, p.mode,
        p.start_moments, p.fee_cents, p.specialisations, p.standalone_share,
-       triad_ts(p.created_at) AS created_at
+       triad_us(p.created_at) AS created_at_us
   FROM programme p;
 
 CREATE OR REPLACE VIEW learning_line_v WITH (security_invoker = true) AS

@@ -61,8 +61,8 @@ CREATE OR REPLACE FUNCTION triad_credential_key_current()
 $$;
 
 CREATE OR REPLACE VIEW credential_key_v WITH (security_invoker = true) AS
-SELECT k.id, k.kid, k.alg, triad_ts(k.created_at) AS created_at,
-       coalesce(triad_ts(k.retired_at), '') AS retired_at,
+SELECT k.id, k.kid, k.alg, triad_us(k.created_at) AS created_at_us,
+       triad_us(k.retired_at) AS retired_at_us,
        k.retired_at IS NULL AS current
   FROM credential_key k;
 
@@ -119,8 +119,8 @@ SELECT c.id, 'urn:uuid:' || c.id::text AS credential_id, c.enrollment_id,
        pe.name AS participant_name, pe.email AS participant_email,
        p.code AS programme_code, p.name AS programme_name,
        CASE WHEN c.revoked_at IS NULL THEN 'valid' ELSE 'revoked' END AS status,
-       triad_ts(c.issued_at) AS issued_at,
-       coalesce(triad_ts(c.revoked_at), '') AS revoked_at,
+       triad_us(c.issued_at) AS issued_at_us,
+       triad_us(c.revoked_at) AS revoked_at_us,
        coalesce(c.revocation_reason, '') AS revocation_reason,
        k.kid, k.alg,
        (c.credential->'credentialSubject'->>'creditsEarned')::float8 AS credits_earned,
@@ -412,7 +412,7 @@ BEGIN
     END IF;
     WITH x AS (
         SELECT c.*, row_number() OVER (PARTITION BY c.enrollment_id
-                                       ORDER BY c.status = 'valid' DESC, c.issued_at DESC) AS n
+                                       ORDER BY c.status = 'valid' DESC, c.issued_at_us DESC) AS n
           FROM certificate_v c
          WHERE (v_prog = '' OR lower(c.programme_code) = lower(v_prog))
            AND CASE WHEN v = '' THEN c.participant_email = (SELECT email FROM person

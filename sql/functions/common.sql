@@ -57,10 +57,24 @@ CREATE OR REPLACE FUNCTION triad_written() RETURNS uuid
     LANGUAGE sql STABLE
     AS $$ SELECT nullif(current_setting('triad.wrote_id', true), '')::uuid $$;
 
--- Times on the wire are RFC 3339 in UTC.
+-- Times on the wire are int64 microseconds since 1970-01-01T00:00:00Z, in
+-- columns named X_us: the daemon writes the deprecated text twin X of a
+-- reply itself (text_time_us() in daemon/text.c). Exact for every
+-- timestamptz (numeric extract; the faster double date_part rounds wrong
+-- past 2038). NULL stays NULL. STABLE like extract(), so it is inlined.
+CREATE OR REPLACE FUNCTION triad_us(timestamptz) RETURNS bigint
+    LANGUAGE sql STABLE
+    AS $$ SELECT (extract(epoch FROM $1) * 1000000)::bigint $$;
+
+-- Times in text (messages, exports, documents) are RFC 3339 in UTC.
 CREATE OR REPLACE FUNCTION triad_ts(timestamptz) RETURNS text
     LANGUAGE sql STABLE
     AS $$ SELECT to_char($1 AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') $$;
+
+-- The same text of a time a view holds as microseconds (triad_us()).
+CREATE OR REPLACE FUNCTION triad_us_ts(bigint) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$ SELECT triad_ts(timestamptz 'epoch' + $1 * interval '1 microsecond') $$;
 
 -- Words for people.
 CREATE OR REPLACE FUNCTION triad_words(text) RETURNS text

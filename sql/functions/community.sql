@@ -70,7 +70,7 @@ SELECT c.id, c.name, c.theme, c.kind, coalesce(c.cohort_id::text, '') AS cohort_
          WHERE o.community_id = c.id) AS organisations,
        (SELECT count(*)::int FROM practice_question q
          WHERE q.community_id = c.id AND q.status <> 'evaluated') AS open_questions,
-       triad_ts(c.created_at) AS created_at
+       triad_us(c.created_at) AS created_at_us
   FROM community c
   LEFT JOIN cohort co ON co.institution_id = c.institution_id AND co.id = c.cohort_id
  WHERE triad_community_visible(c.id, triad_person()::text, triad_staff()) OR c.id = triad_written();
@@ -300,7 +300,7 @@ SELECT q.id, q.community_id, c.name AS community_name, q.organisation_id,
                              AND co.id = coalesce(e.cohort_id, r.cohort_id)
               WHERE qp.question_id = q.id AND qp.role = 'participant'
               ORDER BY co.name) AS cohorts,
-       triad_ts(q.created_at) AS created_at, triad_ts(q.updated_at) AS updated_at
+       triad_us(q.created_at) AS created_at_us, triad_us(q.updated_at) AS updated_at_us
   FROM practice_question q
   JOIN community c ON c.institution_id = q.institution_id AND c.id = q.community_id
   JOIN organisation o ON o.id = q.organisation_id
@@ -435,7 +435,7 @@ $$;
 CREATE OR REPLACE VIEW question_person_v WITH (security_barrier, security_invoker = true) AS
 SELECT qp.id, qp.question_id, qp.person_id, p.name AS person_name, qp.role,
        coalesce(qp.enrollment_id::text, '') AS enrollment_id, coalesce(co.name, '') AS cohort_name,
-       qp.work, triad_ts(qp.linked_at) AS linked_at, qp.linked_at AS at
+       qp.work, triad_us(qp.linked_at) AS linked_at_us, qp.linked_at AS at
   FROM question_person qp
   JOIN practice_question q ON q.institution_id = qp.institution_id AND q.id = qp.question_id
   JOIN person p ON p.id = qp.person_id
@@ -501,7 +501,7 @@ $$;
 CREATE OR REPLACE VIEW product_v WITH (security_barrier, security_invoker = true) AS
 SELECT x.id, x.question_id, x.kind, x.title, x.description,
        x.delivered_on::text AS delivered_on, coalesce(x.feedback, '') AS feedback,
-       coalesce(x.feedback_by, '') AS feedback_by, triad_ts(x.feedback_at) AS feedback_at,
+       coalesce(x.feedback_by, '') AS feedback_by, triad_us(x.feedback_at) AS feedback_at_us,
        q.community_id AS question_community_id, q.organisation_id AS question_organisation_id,
        x.created_at AS at
   FROM product x
@@ -609,7 +609,7 @@ SELECT b.id, b.name, b.kind, coalesce(b.programme_id::text, '') AS programme_id,
          WHERE m.board_id = b.id AND triad_term_current(m.term_starts_on, m.term_ends_on))
            AS members,
        (SELECT count(*)::int FROM board_meeting mt WHERE mt.board_id = b.id) AS meetings,
-       triad_ts(b.created_at) AS created_at, b.programme_id AS programme
+       triad_us(b.created_at) AS created_at_us, b.programme_id AS programme
   FROM board b
   LEFT JOIN programme p ON p.institution_id = b.institution_id AND p.id = b.programme_id
  WHERE triad_board_visible(b.id, triad_person()::text, triad_staff()) OR b.id = triad_written();

@@ -165,7 +165,7 @@ SELECT e.id, e.person_id, p.name AS person_name, e.track, e.cohort_id, e.run_id,
                AND w.run_id IS NOT DISTINCT FROM e.run_id AND w.arrival <= e.arrival))
            AS waitlist_position,
        e.employer_id, e.hours_per_week, e.change_assignment,
-       coalesce(e.blocked_reason, '') AS blocked_reason, triad_ts(e.created_at) AS created_at,
+       coalesce(e.blocked_reason, '') AS blocked_reason, triad_us(e.created_at) AS created_at_us,
        e.arrival
   FROM enrollment e JOIN person p ON p.id = e.person_id
  WHERE triad_staff() OR e.person_id = triad_person() OR e.id = triad_written();
@@ -287,8 +287,7 @@ END
 $$;
 
 CREATE OR REPLACE VIEW session_v WITH (security_invoker = true) AS
-SELECT s.id, s.run_id, to_char(s.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-       AS starts_at, s.title, s.starts_at AS at
+SELECT s.id, s.run_id, triad_us(s.starts_at) AS starts_at_us, s.title, s.starts_at AS at
   FROM session s;
 
 -- A session starts now or later, unless p_history (record_history): staff
@@ -651,7 +650,7 @@ END
 $$;
 
 CREATE OR REPLACE VIEW exemption_v WITH (security_barrier, security_invoker = true) AS
-SELECT x.id, x.person_id, x.module_id, x.reason, triad_ts(x.created_at) AS created_at
+SELECT x.id, x.person_id, x.module_id, x.reason, triad_us(x.created_at) AS created_at_us
   FROM exemption x
  WHERE triad_staff() OR x.person_id = triad_person() OR x.id = triad_written();
 
@@ -686,7 +685,7 @@ $$;
 
 CREATE OR REPLACE VIEW attendance_v WITH (security_barrier, security_invoker = true) AS
 SELECT a.id, a.session_id, a.enrollment_id, p.name AS person_name, a.status,
-       to_char(s.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS session_starts_at,
+       triad_us(s.starts_at) AS session_starts_at_us,
        m.code AS module_code
   FROM attendance a
   JOIN session s ON s.institution_id = a.institution_id AND s.id = a.session_id
@@ -833,7 +832,7 @@ $$;
 CREATE OR REPLACE VIEW claim_v WITH (security_barrier, security_invoker = true) AS
 SELECT c.id, c.person_id, p.name AS person_name, c.outcome_id, o.code AS outcome_code,
        o.credits, c.evidence, c.status, coalesce(c.reason, '') AS reason,
-       triad_ts(c.created_at) AS created_at, triad_ts(c.decided_at) AS decided_at
+       triad_us(c.created_at) AS created_at_us, triad_us(c.decided_at) AS decided_at_us
   FROM prior_learning_claim c
   JOIN person p ON p.id = c.person_id
   JOIN learning_outcome o ON o.institution_id = c.institution_id AND o.id = c.outcome_id

@@ -109,9 +109,9 @@ $$;
 
 CREATE OR REPLACE VIEW event_v WITH (security_barrier, security_invoker = true) AS
 SELECT e.id, e.kind, e.title, e.description, e.community_id, c.name AS community_name,
-       e.programme_id, p.code AS programme_code, triad_ts(e.starts_at) AS starts_at, e.place,
+       e.programme_id, p.code AS programme_code, triad_us(e.starts_at) AS starts_at_us, e.place,
        e.capacity, n.placed, n.waitlisted, n.attended, e.presenter_person_id,
-       pp.name AS presenter_name, e.topic, triad_ts(e.created_at) AS created_at,
+       pp.name AS presenter_name, e.topic, triad_us(e.created_at) AS created_at_us,
        e.starts_at AS at
   FROM event e
   LEFT JOIN community c ON c.institution_id = e.institution_id AND c.id = e.community_id
@@ -128,14 +128,14 @@ SELECT r.id, r.event_id, r.person_id, p.name AS person_name, r.status, r.placeme
                AND w.placement = 'waitlisted' AND w.status = 'registered'
                AND w.arrival <= r.arrival))
            AS waitlist_position,
-       coalesce(r.attendance, '') AS attendance, triad_ts(r.registered_at) AS registered_at,
+       coalesce(r.attendance, '') AS attendance, triad_us(r.registered_at) AS registered_at_us,
        r.arrival
   FROM event_registration r JOIN person p ON p.id = r.person_id
  WHERE (SELECT triad_staff()) OR r.person_id = (SELECT triad_person()) OR r.id = (SELECT triad_written());
 
 CREATE OR REPLACE VIEW topic_v WITH (security_barrier, security_invoker = true) AS
 SELECT t.id, t.event_id, t.person_id, coalesce(p.name, pr.name, '') AS person_name,
-       t.suggested_as, t.text, triad_ts(t.created_at) AS created_at, t.created_at AS at
+       t.suggested_as, t.text, triad_us(t.created_at) AS created_at_us, t.created_at AS at
   FROM topic_suggestion t
   JOIN event ev ON ev.institution_id = t.institution_id AND ev.id = t.event_id
   LEFT JOIN person p ON p.id = t.person_id

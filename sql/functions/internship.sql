@@ -41,13 +41,13 @@ SELECT p.id, p.enrollment_id, pe.name AS participant_name, pe.email AS participa
        CASE WHEN x.insider THEN p.motivation ELSE '' END AS motivation,
        p.research_question, p.plan_status,
        CASE WHEN x.insider THEN p.plan_note ELSE '' END AS plan_note,
-       coalesce(dp.name, '') AS plan_decided_by, coalesce(triad_ts(p.plan_decided_at), '') AS plan_decided_at,
+       coalesce(dp.name, '') AS plan_decided_by, triad_us(p.plan_decided_at) AS plan_decided_at_us,
        t.verified::float8 AS hours_verified, t.submitted::float8 AS hours_submitted,
        CASE WHEN x.insider THEN t.draft ELSE 0 END::float8 AS hours_draft,
        t.rejected::float8 AS hours_rejected,
        coalesce(s.min_hours, 0)::float8 AS hours_minimum,
        t.verified >= coalesce(s.min_hours, 0) AS minimum_met,
-       triad_ts(p.created_at) AS created_at
+       triad_us(p.created_at) AS created_at_us
   FROM placement p
   JOIN enrollment e ON e.institution_id = p.institution_id AND e.id = p.enrollment_id
   JOIN person pe ON pe.id = e.person_id
@@ -288,12 +288,12 @@ $$;
 CREATE OR REPLACE VIEW hours_v WITH (security_barrier, security_invoker = true) AS
 SELECT h.id, h.placement_id, pe.name AS participant_name, pe.email AS participant_email,
        h.day::text AS day, h.hours::float8 AS hours, h.description, h.status, h.reason,
-       coalesce(triad_ts(h.submitted_at), '') AS submitted_at,
-       coalesce(triad_ts(h.decided_at), '') AS decided_at,
+       triad_us(h.submitted_at) AS submitted_at_us,
+       triad_us(h.decided_at) AS decided_at_us,
        coalesce(h.decided_by_person_id::text, '') AS decided_by_person_id,
        coalesce(dp.name, '') AS decided_by_name, coalesce(dp.email, '') AS decided_by_email,
        coalesce(ro.reason, '') AS reopened_reason, coalesce(rp.name, '') AS reopened_by,
-       coalesce(triad_ts(ro.reopened_at), '') AS reopened_at
+       triad_us(ro.reopened_at) AS reopened_at_us
   FROM hours_entry h
   JOIN placement p ON p.institution_id = h.institution_id AND p.id = h.placement_id
   JOIN enrollment e ON e.institution_id = p.institution_id AND e.id = p.enrollment_id
@@ -532,7 +532,7 @@ $$;
 CREATE OR REPLACE VIEW document_v WITH (security_barrier, security_invoker = true) AS
 SELECT d.id, d.placement_id, pe.name AS participant_name, pe.email AS participant_email,
        d.kind, d.media_type, d.size, d.received, encode(d.sha256, 'hex') AS sha256, d.status,
-       triad_ts(d.created_at) AS created_at, coalesce(triad_ts(d.submitted_at), '') AS submitted_at
+       triad_us(d.created_at) AS created_at_us, triad_us(d.submitted_at) AS submitted_at_us
   FROM document d
   JOIN placement p ON p.institution_id = d.institution_id AND p.id = d.placement_id
   JOIN enrollment e ON e.institution_id = p.institution_id AND e.id = p.enrollment_id
@@ -634,7 +634,7 @@ CREATE OR REPLACE FUNCTION triad_document_read(p_who text, p_kind text, p_offset
                                                p_max integer)
     RETURNS TABLE (id uuid, placement_id uuid, participant_name text, participant_email text,
                    kind text, media_type text, size bigint, received bigint, sha256 text,
-                   status text, created_at text, submitted_at text, data bytea)
+                   status text, created_at_us bigint, submitted_at_us bigint, data bytea)
     LANGUAGE plpgsql STABLE
     AS $$
 DECLARE
@@ -646,7 +646,7 @@ BEGIN
     END IF;
     SELECT * INTO d FROM document_v v
      WHERE v.placement_id = v_placement AND v.kind = p_kind AND v.status = 'submitted'
-     ORDER BY v.submitted_at DESC LIMIT 1;
+     ORDER BY v.submitted_at_us DESC NULLS LAST LIMIT 1;
     IF NOT FOUND THEN
         PERFORM triad_raise('TR404', format('no %s has been submitted', p_kind), 'get_document.kind');
     END IF;
@@ -656,7 +656,7 @@ BEGIN
     END IF;
     RETURN QUERY
     SELECT d.id, d.placement_id, d.participant_name, d.participant_email, d.kind, d.media_type,
-           d.size, d.received, d.sha256, d.status, d.created_at, d.submitted_at,
+           d.size, d.received, d.sha256, d.status, d.created_at_us, d.submitted_at_us,
            coalesce((SELECT string_agg(substring(c.data FROM (greatest(p_offset - c."offset", 0) + 1)::int
                                                  FOR (least(c."offset" + length(c.data), p_offset + p_max)
                                                       - greatest(c."offset", p_offset))::int),
@@ -685,7 +685,7 @@ CREATE OR REPLACE VIEW intervision_session_v WITH (security_barrier, security_in
 SELECT s.id, s.subgroup_id AS group_id, g.name AS group_name, c.name AS cohort_name,
        m.code AS module_code,
        g.name || '/' || ((s.starts_at AT TIME ZONE 'UTC')::date)::text AS key,
-       triad_ts(s.starts_at) AS starts_at, s.facilitator_person_id,
+       triad_us(s.starts_at) AS starts_at_us, s.facilitator_person_id,
        fp.name AS facilitator_name, fp.email AS facilitator_email,
        (SELECT count(*) FROM intervision_case k
          WHERE k.institution_id = s.institution_id AND k.session_id = s.id)::int AS cases
@@ -832,7 +832,7 @@ BEGIN
     END IF;
     RETURN QUERY SELECT s.* FROM intervision_session_v s
                   WHERE v_group IS NULL OR s.group_id = v_group
-                  ORDER BY s.starts_at, s.group_name, s.id;
+                  ORDER BY s.starts_at_us, s.group_name, s.id;
 END
 $$;
 
@@ -844,7 +844,7 @@ SELECT k.id, k.session_id, s.key AS session_key, pe.name AS participant_name,
        CASE WHEN x.insider THEN k.title ELSE '' END AS title,
        CASE WHEN x.insider THEN k.text ELSE '' END AS text,
        NOT x.insider AS hidden,
-       triad_ts(k.created_at) AS created_at
+       triad_us(k.created_at) AS created_at_us
   FROM intervision_case k
   JOIN intervision_session_v s ON s.id = k.session_id
   JOIN enrollment e ON e.institution_id = k.institution_id AND e.id = k.enrollment_id
@@ -902,13 +902,13 @@ DECLARE
     v_session uuid := triad_intervision_session_find(p_session, 'list_cases.session');
 BEGIN
     RETURN QUERY SELECT k.* FROM intervision_case_v k WHERE k.session_id = v_session
-                  ORDER BY k.created_at, k.id;
+                  ORDER BY k.created_at_us, k.id;
 END
 $$;
 
 CREATE OR REPLACE VIEW intervision_attendance_v WITH (security_barrier, security_invoker = true) AS
 SELECT a.session_id, s.key AS session_key, pe.name AS participant_name,
-       pe.email AS participant_email, a.status, triad_ts(a.recorded_at) AS recorded_at
+       pe.email AS participant_email, a.status, triad_us(a.recorded_at) AS recorded_at_us
   FROM intervision_attendance a
   JOIN intervision_session_v s ON s.id = a.session_id
   JOIN enrollment e ON e.institution_id = a.institution_id AND e.id = a.enrollment_id

@@ -139,8 +139,8 @@ $$;
 -- and a coach those they take part in, both without the private note.
 CREATE OR REPLACE VIEW conversation_v WITH (security_barrier, security_invoker = true) AS
 SELECT c.id, c.enrollment_id, pe.name AS participant_name, pe.email AS participant_email,
-       p.code AS programme_code, c.kind, triad_ts(c.planned_at) AS planned_at,
-       coalesce(triad_ts(c.held_at), '') AS held_at,
+       p.code AS programme_code, c.kind, triad_us(c.planned_at) AS planned_at_us,
+       triad_us(c.held_at) AS held_at_us,
        ARRAY(SELECT sp.email FROM conversation_person cp JOIN person sp ON sp.id = cp.person_id
               WHERE cp.institution_id = c.institution_id AND cp.conversation_id = c.id
                 AND cp.role = 'staff' ORDER BY sp.email) AS staff,
@@ -374,7 +374,7 @@ $$;
 -- The actions of the conversations the caller may see, and those she owns.
 CREATE OR REPLACE VIEW conversation_action_v WITH (security_barrier, security_invoker = true) AS
 SELECT a.id, a.conversation_id, a.description, op.email AS owner, op.name AS owner_name,
-       coalesce(a.due_on::text, '') AS due_on, coalesce(triad_ts(a.done_at), '') AS done_at,
+       coalesce(a.due_on::text, '') AS due_on, triad_us(a.done_at) AS done_at_us,
        coalesce(a.due_on < current_date AND a.done_at IS NULL, false) AS overdue,
        c.enrollment_id, a.done_at IS NOT NULL AS done, a.owner_person_id
   FROM conversation_action a
@@ -480,8 +480,8 @@ SELECT coalesce(ch.id::text, '') AS id, e.id AS enrollment_id, pe.name AS partic
        coalesce((o.opens_at AT TIME ZONE 'UTC')::date::text, '') AS opens_on,
        CASE WHEN e.person_id = triad_person() OR ch.submitted_at IS NOT NULL
             THEN coalesce(ch.text, '') ELSE '' END AS text,
-       coalesce(ch.saves, 0) AS saves, coalesce(triad_ts(ch.saved_at), '') AS saved_at,
-       coalesce(triad_ts(ch.submitted_at), '') AS submitted_at,
+       coalesce(ch.saves, 0) AS saves, triad_us(ch.saved_at) AS saved_at_us,
+       triad_us(ch.submitted_at) AS submitted_at_us,
        coalesce(sp.email, '') AS shared_with,
        (SELECT count(*)::int FROM logbook_comment k
          WHERE k.institution_id = ch.institution_id AND k.chapter_id = ch.id) AS comments,
@@ -647,7 +647,7 @@ $$;
 -- Comments on the chapters the caller may read.
 CREATE OR REPLACE VIEW logbook_comment_v WITH (security_barrier, security_invoker = true) AS
 SELECT k.id, k.chapter_id, coalesce(ap.name, '') AS author_name, k.text,
-       triad_ts(k.created_at) AS created_at, ch.enrollment_id, ch.module_id, k.created_at AS at
+       triad_us(k.created_at) AS created_at_us, ch.enrollment_id, ch.module_id, k.created_at AS at
   FROM logbook_comment k
   JOIN logbook_chapter ch ON ch.institution_id = k.institution_id AND ch.id = k.chapter_id
   LEFT JOIN person ap ON ap.id = k.author_person_id
@@ -871,7 +871,7 @@ CREATE OR REPLACE FUNCTION triad_timeline_kinds() RETURNS text[]
 -- employer contact those of its employees who consented at "full", but
 -- never the notes of a conversation.
 CREATE OR REPLACE VIEW timeline_v WITH (security_barrier, security_invoker = true) AS
-SELECT t.id, t.enrollment_id, t.kind, triad_ts(t.at) AS at, t.title,
+SELECT t.id, t.enrollment_id, t.kind, triad_us(t.at) AS at_us, t.title,
        CASE WHEN t.notes AND NOT coalesce(triad_staff() OR t.person_id = triad_person()
                                            OR t.with_person = triad_person(), false)
             THEN '' ELSE t.detail END AS detail,
@@ -891,7 +891,7 @@ SELECT t.id, t.enrollment_id, t.kind, triad_ts(t.at) AS at, t.title,
 -- that journey.
 CREATE OR REPLACE FUNCTION triad_timeline(p_enrollment uuid, p_kinds text[], p_after uuid,
                                           p_limit integer)
-    RETURNS TABLE (id uuid, kind text, at text, title text, detail text)
+    RETURNS TABLE (id uuid, kind text, at_us bigint, title text, detail text)
     LANGUAGE plpgsql STABLE
     AS $$
 DECLARE
@@ -928,7 +928,7 @@ BEGIN
          WHERE t.enrollment_id = p_enrollment AND t.id = p_after;
     END IF;
     RETURN QUERY
-    SELECT t.id, t.kind, t.at, t.title, t.detail
+    SELECT t.id, t.kind, t.at_us, t.title, t.detail
       FROM timeline_v t
      WHERE t.enrollment_id = p_enrollment
        AND (cardinality(coalesce(p_kinds, '{}')) = 0 OR t.kind = ANY (p_kinds))

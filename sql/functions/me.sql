@@ -118,14 +118,14 @@ $$;
 CREATE OR REPLACE FUNCTION triad_me_consents()
     RETURNS TABLE (enrollment_id uuid, institution_slug text, programme_code text,
                    participant_person_id uuid, participant_name text, organisation_id uuid,
-                   organisation_name text, level text, updated_at text)
+                   organisation_name text, level text, updated_at_us bigint)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = public, pg_temp
     AS $$
 BEGIN
     RETURN QUERY
     SELECT k.enrollment_id, i.slug, coalesce(p.code, ''), pe.id, pe.name, o.id, o.name,
-           k.level, triad_ts(k.updated_at)
+           k.level, triad_us(k.updated_at)
       FROM consent k
       JOIN institution i ON i.id = k.institution_id
       JOIN enrollment e ON e.institution_id = k.institution_id AND e.id = k.enrollment_id
@@ -147,7 +147,7 @@ CREATE OR REPLACE FUNCTION triad_me_requests(p_sent boolean)
     RETURNS TABLE (id uuid, institution_id uuid, institution_slug text, relation_id uuid,
                    participant_name text, coach_name text, outcome_id uuid, module_id uuid,
                    assignment text, question text, due_on text, overdue boolean,
-                   answered_at text, created_at text)
+                   answered_at_us bigint, created_at_us bigint)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = public, pg_temp
     AS $$
@@ -155,7 +155,7 @@ BEGIN
     RETURN QUERY
     SELECT q.id, q.institution_id, i.slug, q.relation_id, pp.name, cp.name, q.outcome_id,
            q.module_id, q.assignment, q.question, coalesce(q.due_on::text, ''),
-           coalesce(q.due_on < current_date, false), '', triad_ts(q.created_at)
+           coalesce(q.due_on < current_date, false), NULL::bigint, triad_us(q.created_at)
       FROM feedback_request q
       JOIN coaching_relation r ON r.institution_id = q.institution_id AND r.id = q.relation_id
       JOIN institution i ON i.id = q.institution_id

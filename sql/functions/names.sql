@@ -44,7 +44,7 @@ CREATE OR REPLACE FUNCTION triad_institution_partner() RETURNS boolean
 $$;
 
 CREATE OR REPLACE VIEW person_v WITH (security_barrier, security_invoker = true) AS
-SELECT p.id, p.name, p.email, triad_ts(p.created_at) AS created_at
+SELECT p.id, p.name, p.email, triad_us(p.created_at) AS created_at_us
   FROM person p
  WHERE EXISTS (SELECT 1 FROM member m WHERE m.person_id = p.id)
    AND (triad_staff() OR p.id = triad_person() OR p.id = triad_written()
@@ -335,7 +335,7 @@ $$;
 
 CREATE OR REPLACE VIEW organisation_v WITH (security_invoker = true) AS
 SELECT o.id, o.name, o.kind, coalesce(o.registry_number, '') AS registry_number,
-       triad_ts(o.created_at) AS created_at
+       triad_us(o.created_at) AS created_at_us
   FROM organisation o;
 
 -- Organisations are shared, and every caller sees them all: those whose

@@ -271,10 +271,10 @@ SELECT n.id, coalesce(n.institution_id::text, '') AS institution_id,
                                             ELSE 'institution admins' END
                                     || ' see it]') END AS body,
        n.status, n.attempts, coalesce(n.last_error, '') AS last_error,
-       triad_ts(n.created_at) AS created_at,
-       CASE WHEN n.status = 'pending' THEN triad_ts(n.next_attempt_at) ELSE '' END
-           AS next_attempt_at,
-       triad_ts(n.sent_at) AS sent_at, triad_ts(n.expires_at) AS expires_at,
+       triad_us(n.created_at) AS created_at_us,
+       CASE WHEN n.status = 'pending' THEN triad_us(n.next_attempt_at) END
+           AS next_attempt_at_us,
+       triad_us(n.sent_at) AS sent_at_us, triad_us(n.expires_at) AS expires_at_us,
        n.resource_kind, n.resource_id::text AS resource_id
   FROM notification n
   LEFT JOIN institution i ON i.id = n.institution_id

@@ -237,7 +237,7 @@ CREATE OR REPLACE FUNCTION triad_ooapi_association(e enrollment_v, p_relations b
                 (SELECT jsonb_agg(jsonb_build_object(
                             'organizationId', k.organisation_id,
                             'organizationName', k.organisation_name,
-                            'level', k.level, 'updatedAt', k.updated_at)
+                            'level', k.level, 'updatedAt', triad_us_ts(k.updated_at_us))
                           ORDER BY k.organisation_id)
                    FROM consent_v k WHERE k.enrollment_id = e.id), '[]'::jsonb) END)))))
 $$;
@@ -554,7 +554,8 @@ BEGIN
             CONTINUE;
         END IF;
         s := triad_xapi_render(r.id, r.type, nullif(r.data, '')::jsonb,
-                               r.occurred_at::timestamptz, p_base);
+                               timestamptz 'epoch' + r.occurred_at_us * interval '1 microsecond',
+                               p_base);
         CONTINUE WHEN s.statement IS NULL;
         statement := s.statement::text;
         SELECT p.email INTO email FROM person p WHERE p.id = s.actor_person;

@@ -557,7 +557,7 @@ CREATE OR REPLACE FUNCTION triad_report_return_head(p_programme uuid, p_cohort u
     RETURNS TABLE (programme_id text, programme_code text, programme_name text,
                    institution_name text, cohort_name text, nominal_months integer,
                    ects float8, min_group_size integer, view text, organisation_name text,
-                   generated_at text)
+                   generated_at_us bigint)
     LANGUAGE plpgsql STABLE
     AS $$
 BEGIN
@@ -580,7 +580,7 @@ BEGIN
            p.duration_months, p.ects::float8, greatest(p_min, coalesce(p_asked, 0)),
            CASE WHEN triad_report_employer() IS NULL THEN 'programme' ELSE 'employer' END,
            coalesce((SELECT o.name FROM organisation o WHERE o.id = triad_report_employer()), ''),
-           triad_ts(now())
+           triad_us(now())
       FROM programme p JOIN institution i ON i.id = p.institution_id
      WHERE p.id = p_programme;
 END

@@ -268,7 +268,7 @@ CREATE OR REPLACE FUNCTION triad_stream_read(p_after text, p_types text[], p_lim
                                              p_retention_s integer, p_field text)
     RETURNS TABLE (cursor text, id uuid, type text, institution_id uuid, aggregate_type text,
                    aggregate_id uuid,
-                   aggregate_version bigint, occurred_at text, schema_version integer,
+                   aggregate_version bigint, occurred_at_us bigint, schema_version integer,
                    data text)
     LANGUAGE plpgsql
     AS $$
@@ -321,7 +321,7 @@ BEGIN
             aggregate_type := r.aggregate_type;
             aggregate_id := r.aggregate_id;
             aggregate_version := r.aggregate_version;
-            occurred_at := triad_ts(r.occurred_at);
+            occurred_at_us := triad_us(r.occurred_at);
             schema_version := r.schema_version;
             data := coalesce(r.data::text, '');
             RETURN NEXT;
@@ -337,7 +337,7 @@ BEGIN
     aggregate_type := NULL;
     aggregate_id := NULL;
     aggregate_version := NULL;
-    occurred_at := NULL;
+    occurred_at_us := NULL;
     schema_version := NULL;
     data := NULL;
     RETURN NEXT;

@@ -318,13 +318,13 @@ CREATE OR REPLACE FUNCTION triad_coachees_of(p_coach uuid)
     RETURNS TABLE (relation_id uuid, institution_id uuid, institution_slug text,
                    enrollment_id uuid, participant_person_id uuid, participant_name text,
                    participant_email text, programme_code text, kind text,
-                   last_feedback_at text, open_requests integer)
+                   last_feedback_at_us bigint, open_requests integer)
     LANGUAGE sql STABLE
     AS $$
     SELECT r.id, r.institution_id, i.slug, e.id, p.id, p.name, p.email,
            coalesce(pc.code, pm.code), r.kind,
-           coalesce((SELECT triad_ts(max(f.created_at)) FROM feedback f
-                      WHERE f.institution_id = r.institution_id AND f.relation_id = r.id), ''),
+           (SELECT triad_us(max(f.created_at)) FROM feedback f
+             WHERE f.institution_id = r.institution_id AND f.relation_id = r.id),
            (SELECT count(*)::int FROM feedback_request q
              WHERE q.institution_id = r.institution_id AND q.relation_id = r.id
                AND q.answered_at IS NULL)
@@ -351,7 +351,7 @@ CREATE OR REPLACE FUNCTION triad_coachees(p_coach text)
     RETURNS TABLE (relation_id uuid, institution_id uuid, institution_slug text,
                    enrollment_id uuid, participant_person_id uuid, participant_name text,
                    participant_email text, programme_code text, kind text,
-                   last_feedback_at text, open_requests integer)
+                   last_feedback_at_us bigint, open_requests integer)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = public, pg_temp
     AS $$
@@ -369,7 +369,7 @@ CREATE OR REPLACE FUNCTION triad_coach_requests(p_coach text)
     RETURNS TABLE (id uuid, institution_id uuid, institution_slug text, relation_id uuid,
                    participant_name text, coach_name text, outcome_id uuid, module_id uuid,
                    assignment text, question text, due_on text, overdue boolean,
-                   answered_at text, created_at text)
+                   answered_at_us bigint, created_at_us bigint)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path = public, pg_temp
     AS $$
@@ -380,7 +380,7 @@ BEGIN
     RETURN QUERY
     SELECT q.id, q.institution_id, i.slug, q.relation_id, p.name, cp.name, q.outcome_id,
            q.module_id, q.assignment, q.question, coalesce(q.due_on::text, ''),
-           q.due_on < current_date, '', triad_ts(q.created_at)
+           q.due_on < current_date, NULL::bigint, triad_us(q.created_at)
       FROM feedback_request q
       JOIN coaching_relation r ON r.institution_id = q.institution_id AND r.id = q.relation_id
       JOIN institution i ON i.id = q.institution_id
@@ -402,7 +402,7 @@ SELECT q.id, q.institution_id, i.slug AS institution_slug, q.relation_id,
        pp.name AS participant_name, cp.name AS coach_name, q.outcome_id, q.module_id,
        q.assignment, q.question, coalesce(q.due_on::text, '') AS due_on,
        coalesce(q.due_on < current_date AND q.answered_at IS NULL, false) AS overdue,
-       triad_ts(q.answered_at) AS answered_at, triad_ts(q.created_at) AS created_at
+       triad_us(q.answered_at) AS answered_at_us, triad_us(q.created_at) AS created_at_us
   FROM feedback_request q
   JOIN institution i ON i.id = q.institution_id
   JOIN coaching_relation r ON r.institution_id = q.institution_id AND r.id = q.relation_id
@@ -506,8 +506,9 @@ SELECT f.id, f.relation_id, f.enrollment_id, pp.name AS participant_name, f.coac
        cp.name AS coach_name, f.situation, f.behaviour, f.effect, f.suggestion,
        coalesce(f.outcome_id::text, '') AS outcome_id, coalesce(o.code, '') AS outcome_code,
        coalesce(f.module_id::text, '') AS module_id, coalesce(m.code, '') AS module_code,
-       coalesce(f.request_id::text, '') AS request_id, triad_ts(f.created_at) AS created_at,
-       triad_ts(f.edited_at) AS edited_at, f.created_at AS at, e.person_id AS participant_person_id
+       coalesce(f.request_id::text, '') AS request_id, triad_us(f.created_at) AS created_at_us,
+       triad_us(f.edited_at) AS edited_at_us, f.created_at AS at,
+       e.person_id AS participant_person_id
   FROM feedback_seen f
   JOIN enrollment e ON e.institution_id = f.institution_id AND e.id = f.enrollment_id
   JOIN person pp ON pp.id = e.person_id
@@ -624,7 +625,7 @@ $$;
 -- Consents: staff see all of them, the participant hers, and an
 -- organisation (its contact or system) those given to it above none.
 CREATE OR REPLACE VIEW consent_v WITH (security_barrier, security_invoker = true) AS
-SELECT k.id, k.enrollment_id, k.organisation_id, k.level, triad_ts(k.updated_at) AS updated_at,
+SELECT k.id, k.enrollment_id, k.organisation_id, k.level, triad_us(k.updated_at) AS updated_at_us,
        e.person_id AS participant_person_id, pe.name AS participant_name,
        coalesce(p.code, '') AS programme_code, o.name AS organisation_name
   FROM consent k
@@ -694,7 +695,7 @@ SELECT e.id, e.id AS enrollment_id, p.name AS participant_name, pr.code AS progr
 -- participant those about her.
 CREATE OR REPLACE VIEW judgement_v WITH (security_barrier, security_invoker = true) AS
 SELECT j.id, j.enrollment_id, j.organisation_id, coalesce(pr.name, '') AS author_name,
-       j.subject, j.text, triad_ts(j.created_at) AS created_at,
+       j.subject, j.text, triad_us(j.created_at) AS created_at_us,
        pe.name AS participant_name, o.name AS organisation_name
   FROM advisory_judgement j
   JOIN enrollment e ON e.institution_id = j.institution_id AND e.id = j.enrollment_id

@@ -63,18 +63,18 @@ $$;
 -- institution's, a partner its own. Never the secret.
 CREATE OR REPLACE VIEW webhook_v WITH (security_barrier, security_invoker = true) AS
 SELECT w.id, w.url, w.description, w.types, w.status, w.principal_id AS owner_id,
-       coalesce(p.name, '') AS owner_name, triad_ts(w.created_at) AS created_at,
-       coalesce(triad_ts(w.secret_rotated_at), '') AS secret_rotated_at,
-       coalesce(triad_ts(w.disabled_at), '') AS disabled_at,
+       coalesce(p.name, '') AS owner_name, triad_us(w.created_at) AS created_at_us,
+       triad_us(w.secret_rotated_at) AS secret_rotated_at_us,
+       triad_us(w.disabled_at) AS disabled_at_us,
        (SELECT count(*)::int FROM webhook_delivery d
          WHERE d.institution_id = w.institution_id AND d.webhook_id = w.id
            AND d.status = 'pending') AS pending,
        (SELECT count(*)::int FROM webhook_delivery d
          WHERE d.institution_id = w.institution_id AND d.webhook_id = w.id
            AND d.status = 'failed') AS failed,
-       coalesce((SELECT triad_ts(a.attempted_at) FROM webhook_attempt a
-                  WHERE a.institution_id = w.institution_id AND a.webhook_id = w.id
-                  ORDER BY a.attempted_at DESC LIMIT 1), '') AS last_attempt_at,
+       (SELECT triad_us(a.attempted_at) FROM webhook_attempt a
+         WHERE a.institution_id = w.institution_id AND a.webhook_id = w.id
+         ORDER BY a.attempted_at DESC LIMIT 1) AS last_attempt_at_us,
        coalesce((SELECT CASE WHEN a.http_status > 0 THEN a.http_status::text ELSE a.error END
                    FROM webhook_attempt a
                   WHERE a.institution_id = w.institution_id AND a.webhook_id = w.id
@@ -87,8 +87,8 @@ SELECT w.id, w.url, w.description, w.types, w.status, w.principal_id AS owner_id
 -- Every attempt at delivering to a webhook the caller may see.
 CREATE OR REPLACE VIEW webhook_attempt_v WITH (security_barrier, security_invoker = true) AS
 SELECT a.id, a.webhook_id, a.delivery_id, a.event_id, coalesce(e.type, '') AS event_type,
-       a.attempt, triad_ts(a.attempted_at) AS attempted_at, a.duration_ms, a.http_status,
-       a.error, a.outcome, coalesce(triad_ts(a.next_attempt_at), '') AS next_attempt_at,
+       a.attempt, triad_us(a.attempted_at) AS attempted_at_us, a.duration_ms, a.http_status,
+       a.error, a.outcome, triad_us(a.next_attempt_at) AS next_attempt_at_us,
        d.redelivery, a.attempted_at AS at
   FROM webhook_attempt a
   JOIN webhook w ON w.institution_id = a.institution_id AND w.id = a.webhook_id

@@ -124,6 +124,7 @@ typedef struct EventSpec {
 	const char *title;
 	const char *community;
 	const char *starts_at;
+	int64_t starts_at_us;   /* wins over starts_at when set */
 	int capacity;
 	const char *presenter;
 	const char *topic;
@@ -141,6 +142,7 @@ create_event(Sess *s, const EventSpec *e)
 	m.community_id = (char *)(e->community ? e->community : "");
 	m.programme_id = programme;
 	m.starts_at = (char *)(e->starts_at ? e->starts_at : FUTURE);
+	m.starts_at_us = e->starts_at_us;
 	m.place = "Wibauthuis, Amsterdam";
 	m.capacity = e->capacity;
 	if (e->capacity != 0)
@@ -1183,6 +1185,23 @@ test_events_soonest_first(void **state)
 	spec.kind = TRIAD__V1__EVENT_KIND__EVENT_KIND_COMMUNITY_MEETING;
 	spec.starts_at = NULL;
 	expect_status_free(create_event(&op, &spec), CODE(INVALID_ARGUMENT), NULL, "create_event.community_id");
+
+	/* A start given in microseconds wins over the deprecated text and
+	 * comes back to the microsecond, its text twin to the second. */
+	spec = (EventSpec){.kind = SYMPOSIUM, .community = community,
+			   .starts_at = "2031-01-01T00:00:00Z", .starts_at_us = 1970000000123456LL,
+			   .capacity = 5};
+	r = create_event(&op, &spec);
+	expect_status(r, CODE(OK), NULL, NULL);
+	assert_int_equal(r->event->starts_at_us, 1970000000123456LL);
+	assert_string_equal(r->event->starts_at, "2032-06-04T22:13:20Z");
+	char *us_id = test_strdup(r->event->id);
+	rpc_free(r);
+	r = get_event(&op, us_id);
+	assert_int_equal(r->event->starts_at_us, 1970000000123456LL);
+	assert_string_equal(r->event->starts_at, "2032-06-04T22:13:20Z");
+	rpc_free(r);
+	free(us_id);
 	for (int i = 0; i < 5; i++)
 		free(ids[i]);
 	free(members[0]);

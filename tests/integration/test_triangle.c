@@ -605,6 +605,80 @@ test_give_feedback(void **state)
 	part_free(&q);
 }
 
+/* ---- times travel as integers ---- */
+
+/* The wall clock in microseconds since the epoch. */
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* us as RFC 3339 in UTC to the second, by strftime(), not the daemon's code. */
+static void
+rfc3339(int64_t us, char *buf, size_t len)
+{
+	time_t t = (time_t)(us / 1000000 - (us % 1000000 < 0));
+	struct tm tm;
+	assert_non_null(gmtime_r(&t, &tm));
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+test_feedback_times_are_integers(void **state)
+{
+	(void)state;
+	Part p;
+	Coach c = {0};
+	mk_part(&p, &A, "Hanna", NULL, 0, true);
+	char *rel = relate(&p, &c);
+
+	Sess cs = sess_open(d.addr, c.token);
+	int64_t before = now_us();
+	char *fid = give_ok(&cs, A.slug, rel);
+	int64_t after = now_us();
+	sess_close(&cs);
+
+	Sess ps = sess_open(d.addr, p.token);
+	Triad__V1__Response *r = list_feedback(&ps, A.slug, NULL);
+	assert_int_equal(r->feedback_list->n_feedback, 1);
+	Triad__V1__Feedback *f = r->feedback_list->feedback[0];
+	assert_string_equal(f->id, fid);
+	/* Within a few seconds of the wall clock (the database's clock is
+	 * this machine's), with microseconds. */
+	assert_true(f->created_at_us >= before - 5000000);
+	assert_true(f->created_at_us <= after + 5000000);
+	/* The deprecated text is the same instant, as it always was written. */
+	char want[32];
+	rfc3339(f->created_at_us, want, sizeof want);
+	assert_string_equal(f->created_at, want);
+	/* And PostgreSQL agrees: its own text and microseconds of the row. */
+	char *pg = owner_sql("SELECT triad_ts(created_at) || ' ' || triad_us(created_at)"
+			     "  FROM feedback WHERE id = $1::uuid", fid, NULL, NULL);
+	char got[64];
+	snprintf(got, sizeof got, "%s %lld", f->created_at, (long long)f->created_at_us);
+	assert_string_equal(pg, got);
+	free(pg);
+	/* Never edited: both unset. */
+	assert_int_equal(f->edited_at_us, 0);
+	assert_string_equal(f->edited_at, "");
+	rpc_free(r);
+
+	/* GetFeedback says the same. */
+	r = get_feedback(&ps, A.slug, fid);
+	expect_status(r, CODE(OK), NULL, NULL);
+	assert_string_equal(r->feedback->created_at, want);
+	rpc_free(r);
+	sess_close(&ps);
+
+	free(fid);
+	free(rel);
+	coach_free(&c);
+	part_free(&p);
+}
+
 /* ---- 3. a retry with the same key adds nothing ---- */
 
 static void
@@ -1336,6 +1410,7 @@ main(void)
 		cmocka_unit_test(test_first_sign_in_reaches_every_institution),
 		cmocka_unit_test(test_coach_in_two_institutions),
 		cmocka_unit_test(test_give_feedback),
+		cmocka_unit_test(test_feedback_times_are_integers),
 		cmocka_unit_test(test_feedback_idempotency),
 		cmocka_unit_test(test_feedback_edit_window),
 		cmocka_unit_test(test_end_relation),

@@ -309,21 +309,21 @@ static Triad__V1__Principal ada = {
 	(char *)"pe-1"};
 static Triad__V1__Person ada_person = {
 	PROTOBUF_C_MESSAGE_INIT(&triad__v1__person__descriptor), (char *)"pe-1",
-	(char *)"Ada Lovelace", (char *)"ada@example.org", (char *)"2026-01-01T00:00:00Z"};
+	(char *)"Ada Lovelace", (char *)"ada@example.org", (char *)"2026-01-01T00:00:00Z", 1767225600000000};
 static Triad__V1__Grant coach_grant = {
 	PROTOBUF_C_MESSAGE_INIT(&triad__v1__grant__descriptor), (char *)"g-1", (char *)"i-1",
 	(char *)"pr-1", (char *)"Ada Lovelace", TRIAD__V1__ROLE__ROLE_WORKPLACE_COACH,
 	TRIAD__V1__STAFF_TITLE__STAFF_TITLE_UNSPECIFIED, (char *)"",
-	(char *)"2026-01-01T00:00:00Z"};
+	(char *)"2026-01-01T00:00:00Z", 1767225600000000};
 static Triad__V1__Grant lecturer_grant = {
 	PROTOBUF_C_MESSAGE_INIT(&triad__v1__grant__descriptor), (char *)"g-2", (char *)"i-2",
 	(char *)"pr-1", (char *)"Ada Lovelace", TRIAD__V1__ROLE__ROLE_PROGRAMME_STAFF,
 	TRIAD__V1__STAFF_TITLE__STAFF_TITLE_LECTURER, (char *)"",
-	(char *)"2026-01-01T00:00:00Z"};
+	(char *)"2026-01-01T00:00:00Z", 1767225600000000};
 static Triad__V1__Institution nsob = {
 	PROTOBUF_C_MESSAGE_INIT(&triad__v1__institution__descriptor), (char *)"i-1",
 	(char *)"nsob", (char *)"Nederlandse School voor Openbaar Bestuur",
-	(char *)"2026-01-01T00:00:00Z"};
+	(char *)"2026-01-01T00:00:00Z", 1767225600000000};
 
 static void
 answer_whoami(int fd, uint64_t id)

@@ -124,6 +124,31 @@ test_cells(void **state)
 	assert_string_equal(cells[3], "2026-10-01");
 }
 
+/* Times as microseconds: what a request's *_us twin gets, and what an
+ * answer's *_us shows as. */
+static void
+test_microseconds(void **state)
+{
+	char buf[WHEN_MAX], utc[32];
+
+	(void)state;
+	assert_int_equal(when_us("2024-02-29T23:59:59Z"), 1709251199000000LL);
+	assert_int_equal(when_us("1999-12-31T23:59:59Z"), 946684799000000LL);
+	assert_int_equal(when_us("1969-12-31T23:59:59Z"), -1000000LL);
+	assert_int_equal(when_us("2024-02-29 23:59"), 0);
+	assert_int_equal(when_us("2024-02-29T23:59:59Zx"), 0);
+	assert_int_equal(when_us(""), 0);
+	/* What people type goes as the same instant in both fields. */
+	assert_true(when_parse("2026-10-01T14:00+02:00", utc, sizeof utc));
+	assert_int_equal(when_us(utc), 1790856000000000LL);
+	/* From *_us when set, to the second; the text twin otherwise. */
+	assert_string_equal(when_us_text(1709251199999999LL, "ignored", buf, sizeof buf),
+			    "2024-02-29T23:59:59Z");
+	assert_string_equal(when_us_text(0, "2026-01-01T00:00:00Z", buf, sizeof buf),
+			    "2026-01-01T00:00:00Z");
+	assert_string_equal(when_us_text(0, NULL, buf, sizeof buf), "");
+}
+
 int
 main(void)
 {
@@ -132,6 +157,7 @@ main(void)
 		cmocka_unit_test_setup(test_parse_utc, setup),
 		cmocka_unit_test_setup(test_format, setup),
 		cmocka_unit_test_setup(test_cells, setup),
+		cmocka_unit_test_setup(test_microseconds, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

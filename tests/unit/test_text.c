@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -118,6 +119,59 @@ test_copy_and_u64_match_snprintf(void **state)
 	}
 }
 
+/* text_time_us(): triad_ts()'s text of an instant given in microseconds. */
+static void
+test_time_us(void **state)
+{
+	static const struct {
+		int64_t us;
+		const char *text;
+	} cases[] = {
+		{0, "1970-01-01T00:00:00Z"},
+		{999999, "1970-01-01T00:00:00Z"},
+		{1709251199000000LL, "2024-02-29T23:59:59Z"},
+		{1709251199999999LL, "2024-02-29T23:59:59Z"},
+		{1709251200000000LL, "2024-03-01T00:00:00Z"},
+		{946684799000000LL, "1999-12-31T23:59:59Z"},
+		{946684800000000LL, "2000-01-01T00:00:00Z"},
+		{-1, "1969-12-31T23:59:59Z"},
+		{-1000000, "1969-12-31T23:59:59Z"},
+		{-1000001, "1969-12-31T23:59:58Z"},
+		{-62135596800000000LL, "0001-01-01T00:00:00Z"},
+		{253402300799000000LL, "9999-12-31T23:59:59Z"},
+		{253402300800000000LL, "10000-01-01T00:00:00Z"},
+		{INT64_MAX, "294247-01-10T04:00:54Z"},
+	};
+	char buf[TEXT_TIME_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		assert_string_equal(text_time_us(buf, sizeof buf, cases[i].us), cases[i].text);
+	/* The farthest past still has its '-' and fits. */
+	assert_true(text_time_us(buf, sizeof buf, INT64_MIN)[0] == '-');
+	assert_true(strlen(buf) < sizeof buf);
+	/* The exact form keeps the fraction, towards the past before 1970. */
+	assert_string_equal(text_time_us_exact(buf, sizeof buf, 1709251199250000LL),
+			    "2024-02-29T23:59:59.250000Z");
+	assert_string_equal(text_time_us_exact(buf, sizeof buf, 1709251199000000LL),
+			    "2024-02-29T23:59:59Z");
+	assert_string_equal(text_time_us_exact(buf, sizeof buf, -1), "1969-12-31T23:59:59.999999Z");
+	assert_true(strlen(text_time_us_exact(buf, sizeof buf, INT64_MIN)) < sizeof buf);
+	/* Too small a buffer gets nothing rather than a cut time. */
+	assert_string_equal(text_time_us(buf, TEXT_TIME_MAX - 1, 0), "");
+
+	/* Against strftime() every 7 hours, 13 minutes and 17.3 seconds from
+	 * 1900 to 2100. */
+	for (int64_t us = -2208988800000000LL; us < 4102444800000000LL; us += 26017300000LL) {
+		time_t t = (time_t)(us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000));
+		struct tm tm;
+		char want[TEXT_TIME_MAX];
+		assert_non_null(gmtime_r(&t, &tm));
+		strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		assert_string_equal(text_time_us(buf, sizeof buf, us), want);
+	}
+}
+
 int
 main(void)
 {
@@ -127,6 +181,7 @@ main(void)
 		cmocka_unit_test(test_a_nul_in_a_nested_string_is_named),
 		cmocka_unit_test(test_top_level_strings_and_unknown_fields),
 		cmocka_unit_test(test_copy_and_u64_match_snprintf),
+		cmocka_unit_test(test_time_us),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
