@@ -185,22 +185,34 @@ bind_error(BindError *e, Triad__V1__Code code, const char *field, const char *fm
 }
 
 /*
+ * The single field of d of the given type named by the first len bytes of
+ * base followed by suffix (a time's two fields are "X" and "X_us"), or NULL.
+ */
+static const ProtobufCFieldDescriptor *
+field_named(const ProtobufCMessageDescriptor *d, const char *base, size_t len,
+	    const char *suffix, ProtobufCType type)
+{
+	char name[128];
+	size_t sl = strlen(suffix);
+
+	if (len + sl >= sizeof name)
+		return NULL;
+	memcpy(name, base, len);
+	memcpy(name + len, suffix, sl + 1);
+	const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, name);
+	return f != NULL && f->type == type && f->label != PROTOBUF_C_LABEL_REPEATED ? f : NULL;
+}
+
+/*
  * The value of the int64 field "X_us" of msg when f is its string twin "X"
  * and it is set (not 0).
  */
 static bool
 time_twin_value(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, int64_t *us)
 {
-	char name[128];
-	size_t n = strlen(f->name);
-
-	if (n + 4 > sizeof name)
-		return false;
-	memcpy(name, f->name, n);
-	memcpy(name + n, "_us", 4);
-	const ProtobufCFieldDescriptor *t =
-		protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, name);
-	if (t == NULL || t->type != PROTOBUF_C_TYPE_INT64 || t->label == PROTOBUF_C_LABEL_REPEATED)
+	const ProtobufCFieldDescriptor *t = field_named(msg->descriptor, f->name, strlen(f->name),
+							"_us", PROTOBUF_C_TYPE_INT64);
+	if (t == NULL)
 		return false;
 	*us = *(const int64_t *)((const char *)msg + t->offset);
 	return *us != 0;
@@ -436,18 +448,12 @@ set_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, char *v, Are
 const ProtobufCFieldDescriptor *
 sqlroute_time_twin(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *f)
 {
-	char name[128];
 	size_t n = f != NULL ? strlen(f->name) : 0;
 
-	if (n <= 3 || n - 3 >= sizeof name || strcmp(f->name + n - 3, "_us") != 0 ||
-	    f->type != PROTOBUF_C_TYPE_INT64 || f->label == PROTOBUF_C_LABEL_REPEATED)
+	if (n <= 3 || strcmp(f->name + n - 3, "_us") != 0 || f->type != PROTOBUF_C_TYPE_INT64 ||
+	    f->label == PROTOBUF_C_LABEL_REPEATED)
 		return NULL;
-	memcpy(name, f->name, n - 3);
-	name[n - 3] = '\0';
-	const ProtobufCFieldDescriptor *t = protobuf_c_message_descriptor_get_field_by_name(d, name);
-	return t != NULL && t->type == PROTOBUF_C_TYPE_STRING && t->label != PROTOBUF_C_LABEL_REPEATED
-		       ? t
-		       : NULL;
+	return field_named(d, f->name, n - 3, "", PROTOBUF_C_TYPE_STRING);
 }
 
 /* Where a column of a result goes: its field, and for a time its text twin. */
