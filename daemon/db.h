@@ -108,11 +108,6 @@ struct DbJob {
 					     (pool_owner_conn()); 0: nobody's */
 	uint64_t principal;               /* whose account (pool_owner_principal()),
 					     for its cap; 0: none */
-	/* It changes data (its route is ROUTE_WRITES). Jobs that only read
-	 * share db_read_connections of the pool; writes may take any, so that
-	 * while their commits wait for the WAL to reach the disk the reads
-	 * keep the CPU busy, and the reads do not crowd it (pool.h). */
-	bool writes;
 	/* progress while running */
 	int nresults;
 	bool stmt_seen;                   /* a result of the current statement arrived */
@@ -207,7 +202,6 @@ typedef struct DbConn {
 	DbJob *job;                  /* the running job, owned while running */
 	uint64_t job_started_us;
 	bool backlog;                /* the job counts against db_backlog_connections */
-	bool reading;                /* the job counts against db_read_connections */
 	bool stale;                  /* its server refused a write as read-only:
 					dropped instead of going idle */
 	struct PoolFlow *flow;       /* its owner's, in the pool (pool.c) */

@@ -128,9 +128,6 @@ serve_metrics(Server *srv, struct evhttp_request *req)
 	metric(b, "triad_db_backlog_connections", "gauge",
 	       "Database connections running a request of a client that has another running.",
 	       (uint64_t)srv->pool->backlog_busy);
-	metric(b, "triad_db_read_connections", "gauge",
-	       "Database connections running a request that only reads (db_read_connections).",
-	       (uint64_t)srv->pool->reads_busy);
 	metric(b, "triad_db_refused_queue_full_total", "counter",
 	       "Requests refused, or pushed out by a lighter client's, at db_queue_max.",
 	       srv->pool->stats.refused_queue_full);

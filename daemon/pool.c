@@ -484,8 +484,6 @@ job_unqueued(Pool *pool, PoolFlow *f, const DbJob *job)
 {
 	f->queued--;
 	pool->qlen--;
-	if (job->writes)
-		pool->writes_queued--;
 	if (job->principal != 0) {
 		PoolFlow *t = flow_find(pool, job->principal);
 		assert(t != NULL && t->queued > 0);
@@ -516,8 +514,6 @@ flow_append(Pool *pool, PoolFlow *f, DbJob *job)
 	f->tail = job;
 	f->queued++;
 	pool->qlen++;
-	if (job->writes)
-		pool->writes_queued++;
 }
 
 /*
@@ -532,43 +528,6 @@ backlog_limit(const Pool *pool)
 							      : pool->size;
 }
 
-/* Connections that jobs which only read may hold at once (pool.h). */
-static int
-read_limit(const Pool *pool)
-{
-	return pool->cfg->db_read_connections < pool->size ? pool->cfg->db_read_connections
-							   : pool->size;
-}
-
-/* Owners looked at for a write to pass the reads, when these have their
- * connections: a bound on the work of one turn. A write further back
- * waits until a read is over. */
-#define WRITER_SCAN 64
-
-/*
- * The first owner whose next job writes: among the fresh, then (when
- * open) among the rounds. NULL when none is within WRITER_SCAN owners.
- */
-static PoolFlow *
-first_writer(Pool *pool, bool rounds_open, bool *from_fresh)
-{
-	int seen = 0;
-	for (PoolFlow *f = pool->fresh.head; f != NULL && seen < WRITER_SCAN; f = f->next, seen++) {
-		if (f->head->writes) {
-			*from_fresh = true;
-			return f;
-		}
-	}
-	for (PoolFlow *f = rounds_open ? pool->rounds.head : NULL; f != NULL && seen < WRITER_SCAN;
-	     f = f->next, seen++) {
-		if (f->head->writes) {
-			*from_fresh = false;
-			return f;
-		}
-	}
-	return NULL;
-}
-
 /*
  * The next job in the fair order, or NULL: the oldest job of the first
  * fresh owner, else of the owner whose turn it is in rounds; an owner that
@@ -577,18 +536,14 @@ first_writer(Pool *pool, bool rounds_open, bool *from_fresh)
  * at the next free connection, and one with a backlog waits one round per
  * job. Fresh owners could take every turn if enough of them arrived
  * without pause; after pool_size fresh jobs in a row, rounds gets one.
- * While reads hold reads connections (read_limit()), the next owner in
- * that order whose next job writes goes instead, or nobody.
  */
 static DbJob *
-queue_pop(Pool *pool, int limit, int reads, PoolFlow **flow, bool *backlog)
+queue_pop(Pool *pool, int limit, PoolFlow **flow, bool *backlog)
 {
 	bool rounds_open = pool->rounds.head != NULL && pool->backlog_busy < limit;
 	bool from_fresh = pool->fresh.head != NULL &&
 			  (!rounds_open || pool->fresh_run < pool->size);
 	PoolFlow *f = from_fresh ? pool->fresh.head : rounds_open ? pool->rounds.head : NULL;
-	if (f != NULL && !f->head->writes && pool->reads_busy >= reads)
-		f = pool->writes_queued > 0 ? first_writer(pool, rounds_open, &from_fresh) : NULL;
 	if (f == NULL)
 		return NULL;
 	pool->fresh_run = from_fresh ? pool->fresh_run + 1 : 0;
@@ -625,7 +580,7 @@ queue_fail_all(Pool *pool, Triad__V1__Code code, const char *message)
 	DbJob *all = NULL, **tail = &all;
 	bool backlog;
 	PoolFlow *f;
-	for (DbJob *job; (job = queue_pop(pool, INT_MAX, INT_MAX, &f, &backlog)) != NULL;) {
+	for (DbJob *job; (job = queue_pop(pool, INT_MAX, &f, &backlog)) != NULL;) {
 		flow_done(pool, f);
 		*tail = job;
 		tail = &job->next;
@@ -829,9 +784,6 @@ conn_start(Pool *pool, DbConn *dc, PoolFlow *f, DbJob *job, bool backlog)
 	dc->backlog = backlog;
 	if (backlog)
 		pool->backlog_busy++;
-	dc->reading = !job->writes;
-	if (dc->reading)
-		pool->reads_busy++;
 	metrics_pool_wait(now_us() - job->submitted_us);
 	db_conn_run(dc, job);
 }
@@ -847,10 +799,6 @@ pool_conn_job_over(Pool *pool, DbConn *dc)
 	if (dc->backlog) {
 		dc->backlog = false;
 		pool->backlog_busy--;
-	}
-	if (dc->reading) {
-		dc->reading = false;
-		pool->reads_busy--;
 	}
 }
 
@@ -906,8 +854,7 @@ start_next(Pool *pool)
 	DbConn *dc = idle_conn(pool);
 	PoolFlow *f;
 	bool backlog;
-	DbJob *job = dc != NULL ? queue_pop(pool, backlog_limit(pool), read_limit(pool), &f, &backlog)
-				: NULL;
+	DbJob *job = dc != NULL ? queue_pop(pool, backlog_limit(pool), &f, &backlog) : NULL;
 	if (job != NULL)
 		conn_start(pool, dc, f, job, backlog);
 }
@@ -928,12 +875,10 @@ pool_submit(Pool *pool, DbJob *job)
 	job->deadline_us = job->submitted_us + (uint64_t)pool->cfg->db_timeout_ms * 1000u;
 	PoolFlow *f = flow_find(pool, job->owner);
 	/* Nothing waits: start at once, unless the owner already has a job
-	 * running and the backlog's connections are taken, or the job only
-	 * reads and the reads' connections are. */
+	 * running and the backlog's connections are taken. */
 	DbConn *dc = pool->qlen == 0 ? idle_conn(pool) : NULL;
 	bool backlog = f != NULL && f->running > 0;
-	if (dc != NULL && (!backlog || pool->backlog_busy < backlog_limit(pool)) &&
-	    (job->writes || pool->reads_busy < read_limit(pool))) {
+	if (dc != NULL && (!backlog || pool->backlog_busy < backlog_limit(pool))) {
 		if (f == NULL && (f = flow_new(pool, job->owner)) == NULL) {
 			db_job_fail(job, TRIAD__V1__CODE__CODE_UNAVAILABLE, "server is out of memory");
 			return;
@@ -974,7 +919,7 @@ pool_submit(Pool *pool, DbJob *job)
 	if (!enqueue(pool, f, job))
 		db_job_fail(job, TRIAD__V1__CODE__CODE_UNAVAILABLE, "server is out of memory");
 	else
-		start_next(pool);  /* connections kept from the backlog or the reads may be idle */
+		start_next(pool);  /* connections kept from the backlog may be idle */
 	if (pushed_out != NULL) {
 		char msg[128];
 		snprintf(msg, sizeof msg,
@@ -1041,7 +986,7 @@ pool_conn_idle(Pool *pool, DbConn *dc)
 	pool_conn_job_over(pool, dc);
 	PoolFlow *f;
 	bool backlog;
-	DbJob *job = queue_pop(pool, backlog_limit(pool), read_limit(pool), &f, &backlog);
+	DbJob *job = queue_pop(pool, backlog_limit(pool), &f, &backlog);
 	if (job != NULL)
 		conn_start(pool, dc, f, job, backlog);
 }

@@ -15,14 +15,6 @@
  * connections, shared by all such owners, so deep pipelines cannot take
  * the database's CPU from clients that wait for each answer.
  *
- * Writes and reads are sized apart: jobs that only read run on at most
- * db_read_connections connections at once, and a write (DbJob.writes) may
- * take any connection, passing reads that wait. A commit waits for the WAL
- * to reach the disk, without CPU; the pool keeps more writes in flight
- * than the CPU could run reads, so that their flushes overlap (and
- * PostgreSQL flushes them together), while the reads, bounded near what
- * the CPU runs at once, keep it busy meanwhile without crowding it.
- *
  * Bounds: one owner may have db_queue_per_client_max jobs waiting (beyond:
  * RESOURCE_EXHAUSTED for that owner only), one principal over all its
  * connections db_queue_per_principal_max (DbJob.principal); all owners together
@@ -121,8 +113,6 @@ struct Pool {
 	int nprincipals_capped;       /* the same, of principals */
 	int fresh_run;                /* jobs taken from fresh in a row */
 	int backlog_busy;             /* connections running a job taken from rounds */
-	int reads_busy;               /* connections running a job that only reads */
-	int writes_queued;            /* jobs waiting that write */
 	int n_up;                     /* connections IDLE or BUSY */
 	bool outage;                  /* no connection up since the last failure */
 	bool aborting;                /* pool_abort() ran: every new job is CANCELLED */

@@ -190,50 +190,6 @@ triadd_log_contains(const Triadd *d, const char *needle)
 	return found;
 }
 
-bool
-triadd_http_addr(const Triadd *d, char *addr, size_t size)
-{
-	static const char key[] = "event=http_listening addr=";
-	FILE *f = fopen(d->log, "r");
-	char line[4096];
-	bool found = false;
-	if (f == NULL)
-		return false;
-	while (!found && fgets(line, sizeof line, f) != NULL) {
-		char *p = strstr(line, key);
-		if (p != NULL) {
-			p += strlen(key);
-			snprintf(addr, size, "%.*s", (int)strcspn(p, " \n"), p);
-			found = true;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
-long
-triadd_metric(const Triadd *d, const char *name)
-{
-	char addr[64], buf[32768], want[128];
-	const char *get = "GET /metrics HTTP/1.0\r\n\r\n";
-	size_t len = 0;
-	ssize_t n;
-
-	if (!triadd_http_addr(d, addr, sizeof addr))
-		fail_msg("no event=http_listening in the log");
-	int fd = tc_connect(addr);
-	tc_send_raw(fd, get, strlen(get));
-	while (len + 1 < sizeof buf && (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
-		len += (size_t)n;
-	buf[len] = '\0';
-	close(fd);
-	snprintf(want, sizeof want, "\n%s ", name);
-	const char *p = strstr(buf, want);
-	if (p == NULL)
-		fail_msg("no %s in /metrics", name);
-	return strtol(p + strlen(want), NULL, 10);
-}
-
 /* Finds "event=listening addr=H:P" in the log. */
 static bool
 read_listen_addr(Triadd *d)

@@ -93,14 +93,6 @@ int triadd_wait(Triadd *d, int timeout_ms);
 /* True when the daemon's log contains needle. */
 bool triadd_log_contains(const Triadd *d, const char *needle);
 
-/* The address of the daemon's HTTP port (http_listen, which the harness
- * sets), from its log; false when it did not log one. */
-bool triadd_http_addr(const Triadd *d, char *addr, size_t size);
-
-/* The value of metric name in the daemon's /metrics; fails the test when
- * there is none. */
-long triadd_metric(const Triadd *d, const char *name);
-
 /* Rewrites the daemon's config file (for reload tests). */
 void triadd_write_config(Triadd *d, const char *extra_config);
 

@@ -268,67 +268,6 @@ test_a_pipeline_keeps_to_its_share(void **state)
 	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
 }
 
-/* Waits until metric name of d is want. */
-static void
-wait_for_metric(const Triadd *d, const char *name, long want)
-{
-	uint64_t until = ms_now() + POLL_LIMIT_MS;
-	while (triadd_metric(d, name) != want) {
-		if (ms_now() > until)
-			fail_msg("%s never became %ld", name, want);
-		usleep(POLL_MS * 1000);
-	}
-}
-
-/*
- * Reads hold at most db_read_connections of the pool; a write takes any
- * connection, before the reads that wait. Two reads stuck on a lock hold
- * the two connections reads may have, a third read waits although the
- * third connection is free, and a write sent after it is answered at once
- * on that connection.
- */
-static void
-test_a_write_passes_the_reads_that_wait(void **state)
-{
-	Triadd d;
-	char slug[64];
-	triadd_start(&d, "pool_size = 3\ndb_read_connections = 2\ndb_timeout_ms = 60000\n");
-	Sess s = sess_open(d.addr, test_token());
-	make_institution(&s, "rw", "Reads and writes", slug);
-	int r[3];
-	for (int i = 0; i < 3; i++)
-		r[i] = tc_session(d.addr);
-	PGconn *pg = owner_conn(), *watch = owner_conn();
-	exec_ok(pg, "BEGIN");
-	exec_ok(pg, "LOCK TABLE person IN ACCESS EXCLUSIVE MODE");
-
-	send_requests(r[0], 1, 1, true);
-	send_requests(r[1], 1, 1, true);
-	wait_for_lock_waiters(watch, 2);
-	assert_int_equal(triadd_metric(&d, "triad_db_read_connections"), 2);
-	send_requests(r[2], 1, 1, true);
-	wait_for_metric(&d, "triad_db_queue_length", 1);
-
-	char *programme = make_programme(&s, slug, "RW-1", 0.5);
-	assert_non_null(programme);
-	/* The third read still waits (and so may the daemon's own reads that
-	 * the new programme's event wakes). */
-	assert_int_equal(lock_waiters(watch), 2);
-	assert_true(triadd_metric(&d, "triad_db_queue_length") >= 1);
-
-	exec_ok(pg, "COMMIT");
-	for (int i = 0; i < 3; i++) {
-		Tally t = tally(r[i], 1);
-		assert_int_equal(t.ok, 1);
-		close(r[i]);
-	}
-	free(programme);
-	sess_close(&s);
-	PQfinish(pg);
-	PQfinish(watch);
-	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
-}
-
 static void
 expect_refused(int fd, const char *message)
 {
@@ -530,7 +469,6 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_greedy_clients_do_not_starve_a_light_one),
 		cmocka_unit_test(test_a_pipeline_keeps_to_its_share),
-		cmocka_unit_test(test_a_write_passes_the_reads_that_wait),
 		cmocka_unit_test(test_one_account_is_capped_over_its_connections),
 		cmocka_unit_test(test_valid_token_signs_in_after_others_failed),
 		cmocka_unit_test(test_proxy_protocol_names_the_client),
