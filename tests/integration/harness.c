@@ -190,6 +190,50 @@ triadd_log_contains(const Triadd *d, const char *needle)
 	return found;
 }
 
+bool
+triadd_http_addr(const Triadd *d, char *addr, size_t size)
+{
+	static const char key[] = "event=http_listening addr=";
+	FILE *f = fopen(d->log, "r");
+	char line[4096];
+	bool found = false;
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof line, f) != NULL) {
+		char *p = strstr(line, key);
+		if (p != NULL) {
+			p += strlen(key);
+			snprintf(addr, size, "%.*s", (int)strcspn(p, " \n"), p);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+long
+triadd_metric(const Triadd *d, const char *name)
+{
+	char addr[64], buf[32768], want[128];
+	const char *get = "GET /metrics HTTP/1.0\r\n\r\n";
+	size_t len = 0;
+	ssize_t n;
+
+	if (!triadd_http_addr(d, addr, sizeof addr))
+		fail_msg("no event=http_listening in the log");
+	int fd = tc_connect(addr);
+	tc_send_raw(fd, get, strlen(get));
+	while (len + 1 < sizeof buf && (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	close(fd);
+	snprintf(want, sizeof want, "\n%s ", name);
+	const char *p = strstr(buf, want);
+	if (p == NULL)
+		fail_msg("no %s in /metrics", name);
+	return strtol(p + strlen(want), NULL, 10);
+}
+
 /* Finds "event=listening addr=H:P" in the log. */
 static bool
 read_listen_addr(Triadd *d)
@@ -1091,8 +1135,8 @@ make_institution(Sess *s, const char *stem, const char *name, char slug[64])
 	rpc_free(rpc_ok(s, NULL, &req));
 }
 
-char *
-make_programme(Sess *s, const char *inst, const char *code, double standalone_share)
+uint64_t
+send_programme(Sess *s, const char *inst, const char *code, double standalone_share)
 {
 	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
 	Triad__V1__CreateProgrammeRequest m = TRIAD__V1__CREATE_PROGRAMME_REQUEST__INIT;
@@ -1112,7 +1156,17 @@ make_programme(Sess *s, const char *inst, const char *code, double standalone_sh
 	m.programme = &p;
 	req.body_case = TRIAD__V1__REQUEST__BODY_CREATE_PROGRAMME;
 	req.create_programme = &m;
-	Triad__V1__Response *r = rpc_ok(s, inst, &req);
+	req.id = s->next_id++;
+	req.institution = (char *)inst;
+	tc_send(s->fd, &req);
+	return req.id;
+}
+
+char *
+make_programme(Sess *s, const char *inst, const char *code, double standalone_share)
+{
+	uint64_t rid = send_programme(s, inst, code, standalone_share);
+	Triad__V1__Response *r = tc_expect(s->fd, rid, TRIAD__V1__CODE__CODE_OK);
 	char *id = test_strdup(r->programme->id);
 	rpc_free(r);
 	return id;

@@ -93,6 +93,14 @@ int triadd_wait(Triadd *d, int timeout_ms);
 /* True when the daemon's log contains needle. */
 bool triadd_log_contains(const Triadd *d, const char *needle);
 
+/* The address of the daemon's HTTP port (http_listen, which the harness
+ * sets), from its log; false when it did not log one. */
+bool triadd_http_addr(const Triadd *d, char *addr, size_t size);
+
+/* The value of metric name in the daemon's /metrics; fails the test when
+ * there is none. */
+long triadd_metric(const Triadd *d, const char *name);
+
 /* Rewrites the daemon's config file (for reload tests). */
 void triadd_write_config(Triadd *d, const char *extra_config);
 
@@ -261,6 +269,8 @@ void make_institution(Sess *s, const char *stem, const char *name, char slug[64]
  * of s; returns its id (malloc'd).
  */
 char *make_programme(Sess *s, const char *inst, const char *code, double standalone_share);
+/* Sends the request make_programme() makes, without waiting; returns its id. */
+uint64_t send_programme(Sess *s, const char *inst, const char *code, double standalone_share);
 
 /* A person of inst, made by the caller of s; returns the id (malloc'd). */
 char *make_person(Sess *s, const char *inst, const char *name, const char *email);

@@ -42,26 +42,6 @@ typedef struct Part {
 
 /* ---- helpers ---- */
 
-static bool
-read_http_addr(const Triadd *t, char *addr, size_t size)
-{
-	FILE *f = fopen(t->log, "r");
-	char line[4096];
-	bool found = false;
-	if (f == NULL)
-		return false;
-	while (!found && fgets(line, sizeof line, f) != NULL) {
-		char *p = strstr(line, "event=http_listening addr=");
-		if (p != NULL) {
-			p += strlen("event=http_listening addr=");
-			snprintf(addr, size, "%.*s", (int)strcspn(p, " \n"), p);
-			found = true;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 /* GET path from the HTTP port at addr (HTTP/1.0); the status code, the body in body. */
 static int
 http_get(const char *addr, const char *path, char *body, size_t size)
@@ -273,7 +253,7 @@ setup(void **state)
 	assert_int_equal(chmod(master_path, 0600), 0);
 	snprintf(extra, sizeof extra, "credential_key_file = %s\n", master_path);
 	triadd_start(&d, extra);
-	if (!read_http_addr(&d, http_addr, sizeof http_addr))
+	if (!triadd_http_addr(&d, http_addr, sizeof http_addr))
 		fail_msg("no event=http_listening in the log");
 	op = sess_open(d.addr, test_token());
 
@@ -703,7 +683,7 @@ test_es256(void **state)
 	snprintf(extra, sizeof extra, "credential_key_file = %s\ncredential_key_alg = ES256\n",
 		 master_path);
 	triadd_start(&e, extra);
-	if (!read_http_addr(&e, addr, sizeof addr))
+	if (!triadd_http_addr(&e, addr, sizeof addr))
 		fail_msg("no event=http_listening in the log");
 	Sess s = sess_open(e.addr, test_token());
 	/* A fresh institution, whose first key this daemon makes. */
@@ -783,7 +763,7 @@ test_no_key_file(void **state)
 	Triadd e;
 	char addr[64], body[1024];
 	triadd_start(&e, NULL);
-	if (!read_http_addr(&e, addr, sizeof addr))
+	if (!triadd_http_addr(&e, addr, sizeof addr))
 		fail_msg("no event=http_listening in the log");
 	Sess s = sess_open(e.addr, test_token());
 	Triad__V1__Response *r = issue(&s, "x@example.org");

@@ -14,33 +14,12 @@
 static Triadd d;
 static char http_addr[64];
 
-/* Finds "event=http_listening addr=H:P" in the daemon's log. */
-static bool
-read_http_addr(const Triadd *t, char *addr, size_t size)
-{
-	FILE *f = fopen(t->log, "r");
-	char line[4096];
-	bool found = false;
-	if (f == NULL)
-		return false;
-	while (!found && fgets(line, sizeof line, f) != NULL) {
-		char *p = strstr(line, "event=http_listening addr=");
-		if (p != NULL) {
-			p += strlen("event=http_listening addr=");
-			snprintf(addr, size, "%.*s", (int)strcspn(p, " \n"), p);
-			found = true;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 static int
 setup(void **state)
 {
 	triadd_start(&d, "http_listen = 127.0.0.1:0\n");
 	/* The harness waits for event=listening, which comes after this one. */
-	if (!read_http_addr(&d, http_addr, sizeof http_addr))
+	if (!triadd_http_addr(&d, http_addr, sizeof http_addr))
 		fail_msg("no event=http_listening in the log");
 	return 0;
 }

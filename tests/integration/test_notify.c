@@ -706,46 +706,11 @@ test_refused_recipient_fails_for_good(void **state)
 	free(who);
 }
 
-/* Finds "event=http_listening addr=H:P" in the daemon's log. */
-static void
-http_addr(char *addr, size_t size)
-{
-	FILE *f = fopen(d.log, "r");
-	char line[4096];
-	assert_non_null(f);
-	addr[0] = '\0';
-	while (addr[0] == '\0' && fgets(line, sizeof line, f) != NULL) {
-		char *p = strstr(line, "event=http_listening addr=");
-		if (p != NULL) {
-			p += strlen("event=http_listening addr=");
-			snprintf(addr, size, "%.*s", (int)strcspn(p, " \n"), p);
-		}
-	}
-	fclose(f);
-	assert_string_not_equal(addr, "");
-}
-
 /* The value of metric name in the daemon's /metrics. */
 static long
 metric(const char *name)
 {
-	char addr[64], buf[32768];
-	http_addr(addr, sizeof addr);
-	int fd = tc_connect(addr);
-	const char *get = "GET /metrics HTTP/1.0\r\n\r\n";
-	tc_send_raw(fd, get, strlen(get));
-	size_t len = 0;
-	ssize_t n;
-	while (len + 1 < sizeof buf && (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
-		len += (size_t)n;
-	buf[len] = '\0';
-	close(fd);
-	char want[128];
-	snprintf(want, sizeof want, "\n%s ", name);
-	const char *p = strstr(buf, want);
-	if (p == NULL)
-		fail_msg("no %s in /metrics", name);
-	return strtol(p + strlen(want), NULL, 10);
+	return triadd_metric(&d, name);
 }
 
 /* After the tests above: what an operator sees of the sender's work. */
