@@ -53,6 +53,7 @@ static const Setting settings[] = {
 	{"db_queue_per_principal_max", SET_INT, OFF(db_queue_per_principal_max), "4096", 1, 1000000,
 	 true},
 	{"db_backlog_connections", SET_INT, OFF(db_backlog_connections), "1", 1, 256, true},
+	{"db_group_commit_max", SET_INT, OFF(db_group_commit_max), "8", 1, 64, true},
 	{"db_timeout_ms", SET_INT, OFF(db_timeout_ms), "5000", 10, 3600000, true},
 	{"idempotency_ttl_s", SET_INT, OFF(idempotency_ttl_s), "86400", 60, 30 * 86400, true},
 	{"event_retention_days", SET_INT, OFF(event_retention_days), "30", 1, 3650, true},

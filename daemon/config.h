@@ -41,6 +41,7 @@ typedef struct Config {
 	int db_queue_per_client_max;     /* of which one client connection's */
 	int db_queue_per_principal_max;  /* of which one principal's, over its connections */
 	int db_backlog_connections;      /* pool connections clients with a backlog may hold */
+	int db_group_commit_max;         /* writes one transaction may commit together */
 	int db_timeout_ms;               /* longest a request waits for, and runs on, the database */
 	int drain_timeout_ms;            /* longest a shutdown waits for requests in flight */
 	int signin_failures_max;         /* failed sign-ins per address per minute */

@@ -64,6 +64,11 @@ static const char unconfirmed_msg[] =
 static const char settle_sql[] = "SELECT pg_logical_emit_message(true, 'triad', 'settle')";
 
 static const char event_route_sql[] = "SELECT set_config('triad.event_route', $1, true)";
+/* A job in a batch shares the transaction with the jobs before it: it sets
+ * (or clears) every setting a job may leave behind, its scope aside. */
+static const char batch_scope_sql[] =
+	"SELECT set_config('triad.event_route', coalesce($1, ''), true),"
+	"       set_config('triad.wrote_id', '', true)";
 static const char claim_sql[] =
 	"SELECT triad_idempotency_claim($1, $2::bytea, $3, $4::int)";
 
@@ -79,6 +84,7 @@ db_register_statements(void)
 {
 	return prep_register(begin_sql, 0, NULL) >= 0 && prep_register(begin_fast_sql, 0, NULL) >= 0 &&
 	       prep_register(event_route_sql, 0, NULL) >= 0 &&
+	       prep_register(batch_scope_sql, 0, NULL) >= 0 &&
 	       prep_register(claim_sql, 0, NULL) >= 0 && prep_register(settle_sql, 0, NULL) >= 0;
 }
 
@@ -353,6 +359,7 @@ sqlstate_going_down(const char *s)
 
 static void on_io(evutil_socket_t fd, short what, void *arg);
 static void db_connect(DbConn *dc);
+static void batch_fail(DbConn *dc);
 
 static void
 notice_ignore(void *arg, const char *message)
@@ -418,6 +425,7 @@ db_drop(DbConn *dc, const char *why)
 	pool_conn_job_over(dc->pool, dc);
 	if (job != NULL)
 		db_job_fail(job, TRIAD__V1__CODE__CODE_OUTCOME_UNKNOWN, outcome_unknown);
+	batch_fail(dc);
 	pool_conn_down(dc->pool, dc, was_up, why);
 }
 
@@ -510,16 +518,17 @@ db_flush(DbConn *dc)
 	return true;
 }
 
-void
-db_conn_run(DbConn *dc, DbJob *job)
+/*
+ * Sends job's commands, without the sync. In a batch (batched), its setting
+ * of the event route also clears what a job before it may have set.
+ */
+static bool
+job_send(DbConn *dc, DbJob *job, bool batched)
 {
-	dc->state = DB_ST_BUSY;
-	dc->job = job;
-	dc->job_started_us = now_us();
+	bool route = batched || job->event_route != NULL;
 	/* Statements before the job's own report no results: BEGIN and the
 	 * claim of a held job, triad_begin(), and the event route's setting. */
-	job->nresults = -(job_scoped(job) ? 1 : 0) - (job->hold ? 2 : 0) -
-			(job->event_route != NULL ? 1 : 0);
+	job->nresults = -(job_scoped(job) ? 1 : 0) - (job->hold ? 2 : 0) - (route ? 1 : 0);
 	job->stmt_seen = false;
 
 	cmds_reset(job);
@@ -535,9 +544,9 @@ db_conn_run(DbConn *dc, DbJob *job)
 				    job->person_id, job->staff, job->organisation_id};
 		ok = send_stmt(dc, job, begin_sql, 7, p);
 	}
-	if (ok && job->event_route != NULL) {
+	if (ok && route) {
 		const char *p[1] = {job->event_route};
-		ok = send_stmt(dc, job, event_route_sql, 1, p);
+		ok = send_stmt(dc, job, batched ? batch_scope_sql : event_route_sql, 1, p);
 	}
 	if (ok && job->hold)
 		ok = send_stmt(dc, job, claim_sql, 4, (const char *const *)job->claim);
@@ -545,10 +554,94 @@ db_conn_run(DbConn *dc, DbJob *job)
 		const DbStmt *st = &job->stmts[i];
 		ok = send_stmt(dc, job, st->sql, st->nparams, (const char *const *)st->params);
 	}
+	return ok;
+}
+
+void
+db_conn_run(DbConn *dc, DbJob *job)
+{
+	dc->state = DB_ST_BUSY;
+	dc->job = job;
+	dc->reading = job;
+	dc->job_started_us = now_us();
+	bool ok = job_send(dc, job, false) && PQpipelineSync(dc->pg) == 1;
+	if (!ok || !db_flush(dc))
+		db_drop(dc, pq_error(dc->pg));
+}
+
+bool
+db_job_batchable(const DbJob *job)
+{
+	return job->writes && !job->hold && job->phase == JOB_RUN && job->nstmts > 0;
+}
+
+void
+db_conn_run_batch(DbConn *dc, DbJob *job, DbJob *rest)
+{
+	if (rest == NULL) {
+		db_conn_run(dc, job);
+		return;
+	}
+	assert(db_job_batchable(job));
+	dc->state = DB_ST_BUSY;
+	dc->job = job;
+	dc->batch = rest;
+	dc->batch_sent = true;
+	dc->reading = job;
+	dc->job_started_us = now_us();
+	bool ok = job_send(dc, job, true);
+	for (DbJob *j = rest; ok && j != NULL; j = j->next) {
+		assert(db_job_batchable(j));
+		ok = job_send(dc, j, true);
+	}
 	if (ok)
 		ok = PQpipelineSync(dc->pg) == 1;
 	if (!ok || !db_flush(dc))
 		db_drop(dc, pq_error(dc->pg));
+}
+
+/* Forgets what a run of job left, for running it again. */
+static void
+job_reset(DbJob *job)
+{
+	for (int i = 0; i < job->nstmts; i++) {
+		PQclear(job->results[i]);
+		job->results[i] = NULL;
+	}
+	free(job->error);
+	free(job->error_field);
+	free(job->error_detail);
+	free(job->error_constraint);
+	free(job->error_table);
+	job->error = job->error_field = job->error_detail = NULL;
+	job->error_constraint = job->error_table = NULL;
+	job->sqlstate[0] = '\0';
+	job->failed_stmt = -1;
+	job->nresults = 0;
+	cmds_reset(job);
+}
+
+/* The jobs of dc's batch, when the connection goes: those in flight with
+ * its job may have been committed; those that were to run alone did not
+ * run (their batch's transaction was rolled back). */
+static void
+batch_fail(DbConn *dc)
+{
+	DbJob *j = dc->batch;
+	bool sent = dc->batch_sent;
+
+	dc->batch = NULL;
+	dc->batch_sent = false;
+	while (j != NULL) {
+		DbJob *next = j->next;
+		j->next = NULL;
+		pool_job_over(dc->pool, j);
+		if (sent)
+			db_job_fail(j, TRIAD__V1__CODE__CODE_OUTCOME_UNKNOWN, outcome_unknown);
+		else
+			db_job_fail(j, TRIAD__V1__CODE__CODE_UNAVAILABLE, going_down_msg);
+		j = next;
+	}
 }
 
 /* Records one result of the running job. Takes ownership of r. */
@@ -617,6 +710,15 @@ conn_release(DbConn *dc)
 	PGTransactionStatusType ts = PQtransactionStatus(dc->pg);
 	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR || ts == PQTRANS_UNKNOWN) {
 		db_drop(dc, "transaction left open");
+		return;
+	}
+	if (dc->batch != NULL) {
+		/* The rest of a batch that failed, one at a time. */
+		DbJob *next = dc->batch;
+		dc->batch = next->next;
+		next->next = NULL;
+		job_reset(next);
+		db_conn_run(dc, next);
 		return;
 	}
 	dc->state = DB_ST_IDLE;
@@ -762,6 +864,91 @@ job_finish_transaction(DbConn *dc)
 	conn_release(dc);
 }
 
+/* A failure of the database server rather than of one request: it ends a
+ * batch for all its jobs alike (job_error_refine()). */
+static bool
+failover_error(const DbJob *job)
+{
+	return strcmp(job->sqlstate, "25006") == 0 || sqlstate_going_down(job->sqlstate) ||
+	       (strcmp(job->sqlstate, "0A000") == 0 && job->error != NULL &&
+		strstr(job->error, "cached plan") != NULL);
+}
+
+/*
+ * The sync of a batch arrived. All committed: each job hears of its own
+ * results. One failed: the transaction is void; when the server failed,
+ * every job hears so, else they run again alone (conn_release()), so that
+ * each gets its own answer, unaffected by the others.
+ */
+static void
+batch_finish(DbConn *dc)
+{
+	DbJob *first = dc->job;
+	DbJob *failed = NULL;
+
+	dc->batch_sent = false;
+	dc->reading = first;
+	for (DbJob *j = first; j != NULL && failed == NULL; j = j == first ? dc->batch : j->next)
+		if (j->error != NULL)
+			failed = j;
+	PGTransactionStatusType ts = PQtransactionStatus(dc->pg);
+	if (failed != NULL && !failover_error(failed) && ts == PQTRANS_IDLE) {
+		dc->job = NULL;
+		DbJob *alone = first;
+		alone->next = dc->batch;
+		dc->batch = alone;
+		pool_batch_failed(dc->pool);
+		conn_release(dc);
+		return;
+	}
+	DbOutcome failure = {.failed_stmt = -1};
+	if (failed != NULL) {
+		outcome_error(failed, &failure);
+		job_error_refine(dc, failed, &failure);
+		/* At the commit only when after the last job's statements. */
+		bool last = failed->next == NULL && (failed != first || dc->batch == NULL);
+		if (sqlstate_going_down(failed->sqlstate) && !(last && failed->failed_stmt >= failed->nstmts)) {
+			failure.code = TRIAD__V1__CODE__CODE_UNAVAILABLE;
+			failure.message = going_down_msg;
+			failure.sqlstate[0] = '\0';
+		}
+		failure.field = NULL;
+		failure.failed_stmt = -1;
+		failure.detail = failure.constraint = failure.table = NULL;
+	} else if (ts != PQTRANS_IDLE) {
+		failure.code = TRIAD__V1__CODE__CODE_INTERNAL;
+		failure.message = "the request left a transaction open and was rolled back";
+		log_error("bug", "what=transaction_left_open batch=1");
+	}
+	DbJob *j = first;
+	first->next = dc->batch;
+	dc->batch = NULL;
+	dc->job = NULL;
+	pool_conn_job_over(dc->pool, dc);
+	while (j != NULL) {
+		DbJob *next = j->next;
+		j->next = NULL;
+		pool_job_over(dc->pool, j);
+		DbOutcome out = failure;
+		if (failed == NULL && ts == PQTRANS_IDLE) {
+			if (j->nresults != j->nstmts) {
+				out.code = TRIAD__V1__CODE__CODE_INTERNAL;
+				out.message = "the database returned an unexpected number of results";
+				log_error("bug", "what=result_count got=%d want=%d", j->nresults, j->nstmts);
+			} else {
+				out.code = TRIAD__V1__CODE__CODE_OK;
+				out.results = j->results;
+				out.nresults = j->nstmts;
+				out.job = j;
+			}
+		}
+		j->done(j->arg, &out);
+		db_job_free(j);
+		j = next;
+	}
+	conn_release(dc);
+}
+
 /* The sync arrived: the job's statements are done. Report, then go idle
  * (or, for a held job, end its transaction). */
 static void
@@ -772,6 +959,10 @@ job_finish(DbConn *dc)
 
 	if (job->phase != JOB_RUN) {
 		job_finish_transaction(dc);
+		return;
+	}
+	if (dc->batch_sent) {
+		batch_finish(dc);
 		return;
 	}
 	PGTransactionStatusType ts = PQtransactionStatus(dc->pg);
@@ -800,6 +991,7 @@ job_finish(DbConn *dc)
 		out.job = job;
 	}
 	pool_conn_job_over(dc->pool, dc);
+	pool_job_over(dc->pool, job);
 	if (!job->hold) {
 		/* Still BUSY while the callback runs, so the pool gives it nothing. */
 		dc->job = NULL;
@@ -856,7 +1048,7 @@ prepare_result(DbConn *dc, DbJob *job, PGresult *r)
 static void
 busy_read(DbConn *dc)
 {
-	DbJob *job = dc->job;
+	DbJob *job = dc->reading;
 	int nulls = 0;
 
 	while (!PQisBusy(dc->pg)) {
@@ -868,6 +1060,12 @@ busy_read(DbConn *dc)
 					job->nresults++;
 				job->cmd++;
 				job->stmt_seen = false;
+				/* In a batch, the next job's results follow. */
+				if (dc->batch_sent && job->cmd >= job->ncmds) {
+					DbJob *next = job == dc->job ? dc->batch : job->next;
+					if (next != NULL)
+						dc->reading = job = next;
+				}
 			}
 			if (++nulls > 1)
 				return;
@@ -949,6 +1147,7 @@ db_conn_fini(DbConn *dc)
 	dc->job = NULL;
 	if (job != NULL)
 		db_job_fail(job, TRIAD__V1__CODE__CODE_OUTCOME_UNKNOWN, outcome_unknown);
+	batch_fail(dc);
 	if (dc->io != NULL)
 		event_free(dc->io);
 	if (dc->retry != NULL)

@@ -3,7 +3,8 @@
  *
  * A DbConn connects with PQconnectStartParams/PQconnectPoll, runs one DbJob
  * at a time in pipeline mode (every statement of the job, then one sync: one
- * round trip, one implicit transaction) and reconnects with backoff and
+ * round trip, one implicit transaction), or a batch of writes the same way
+ * (group commit: db_conn_run_batch()), and reconnects with backoff and
  * jitter when the server goes away. Nothing here blocks.
  *
  * A DbJob is a unit of work for one request: an optional tenant, then up to
@@ -108,6 +109,11 @@ struct DbJob {
 					     (pool_owner_conn()); 0: nobody's */
 	uint64_t principal;               /* whose account (pool_owner_principal()),
 					     for its cap; 0: none */
+	/* It changes data (its route is ROUTE_WRITES): without a hold, it may
+	 * commit together with others (db_job_batchable()). */
+	bool writes;
+	struct PoolFlow *flow;            /* its owner's flow in the pool while it
+					     runs in another job's batch (pool.c) */
 	/* progress while running */
 	int nresults;
 	bool stmt_seen;                   /* a result of the current statement arrived */
@@ -200,6 +206,13 @@ typedef struct DbConn {
 	struct event *retry;         /* owned; reconnect timer */
 	int backoff_ms;
 	DbJob *job;                  /* the running job, owned while running */
+	/* Group commit: jobs that run in one transaction with job, linked by
+	 * next, owned. While batch_sent they are in flight with it; after a
+	 * batch failed they wait to run alone, one after another. reading is
+	 * the job whose results arrive now. */
+	DbJob *batch;
+	bool batch_sent;
+	DbJob *reading;
 	uint64_t job_started_us;
 	bool backlog;                /* the job counts against db_backlog_connections */
 	bool stale;                  /* its server refused a write as read-only:
@@ -228,6 +241,23 @@ void db_conn_fini(DbConn *dc);
 
 /* Starts job on an idle connection. The connection owns it until done. */
 void db_conn_run(DbConn *dc, DbJob *job);
+
+/*
+ * True when job may share a transaction with others: a write without an
+ * idempotency hold, whose answer can wait for the commit of all of them.
+ */
+bool db_job_batchable(const DbJob *job);
+
+/*
+ * Group commit: runs job and the batchable jobs of rest (linked by next)
+ * as one transaction, one round trip and one commit, on an idle
+ * connection that then owns them all. Each job scopes itself as it would
+ * alone. Their done callbacks run after the commit, in order. When one of
+ * them fails, the transaction is void and each runs again alone, so every
+ * one gets its own answer; when the connection is lost at the commit,
+ * each gets OUTCOME_UNKNOWN.
+ */
+void db_conn_run_batch(DbConn *dc, DbJob *job, DbJob *rest);
 
 /*
  * For a connection whose server has turned read-only (pool_read_only()):

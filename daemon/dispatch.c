@@ -340,7 +340,10 @@ call_job_scoped(Call *call, DbDoneFn done, void *arg, bool hold)
 	char grants[16];
 
 	call_job_owner(call, job);
-	/* The request's own job writes its domain events (registry.h). */
+	/* The request's own job changes data when its route does, and writes
+	 * its domain events (registry.h); its lookups only read. */
+	if (job != NULL && hold && call->row != NULL && (call->row->flags & ROUTE_WRITES))
+		job->writes = true;
 	if (job != NULL && hold && call->row != NULL && (call->row->flags & ROUTE_EVENT))
 		job->event_route = call->route;
 	if (job != NULL && hold && !call_job_hold(call, job, &job->done, &job->arg)) {

@@ -131,6 +131,14 @@ serve_metrics(Server *srv, struct evhttp_request *req)
 	metric(b, "triad_db_refused_queue_full_total", "counter",
 	       "Requests refused, or pushed out by a lighter client's, at db_queue_max.",
 	       srv->pool->stats.refused_queue_full);
+	metric(b, "triad_db_group_commits_total", "counter",
+	       "Transactions that committed several waiting writes together (db_group_commit_max).",
+	       srv->pool->stats.group_commits);
+	metric(b, "triad_db_group_commit_requests_total", "counter",
+	       "The writes in them.", srv->pool->stats.group_commit_jobs);
+	metric(b, "triad_db_group_commit_retries_total", "counter",
+	       "Group commits that one write's failure voided; each of their writes ran again alone.",
+	       srv->pool->stats.group_commit_retries);
 	const MailerStats *ms = mailer_stats(srv->mailer);
 	metric(b, "triad_mail_sent_total", "counter", "Notifications the mail relay accepted.",
 	       ms->sent);

@@ -537,13 +537,19 @@ backlog_limit(const Pool *pool)
  * job. Fresh owners could take every turn if enough of them arrived
  * without pause; after pool_size fresh jobs in a row, rounds gets one.
  */
+static PoolFlow *
+queue_next(const Pool *pool, int limit, bool *from_fresh)
+{
+	bool rounds_open = pool->rounds.head != NULL && pool->backlog_busy < limit;
+	*from_fresh = pool->fresh.head != NULL && (!rounds_open || pool->fresh_run < pool->size);
+	return *from_fresh ? pool->fresh.head : rounds_open ? pool->rounds.head : NULL;
+}
+
 static DbJob *
 queue_pop(Pool *pool, int limit, PoolFlow **flow, bool *backlog)
 {
-	bool rounds_open = pool->rounds.head != NULL && pool->backlog_busy < limit;
-	bool from_fresh = pool->fresh.head != NULL &&
-			  (!rounds_open || pool->fresh_run < pool->size);
-	PoolFlow *f = from_fresh ? pool->fresh.head : rounds_open ? pool->rounds.head : NULL;
+	bool from_fresh;
+	PoolFlow *f = queue_next(pool, limit, &from_fresh);
 	if (f == NULL)
 		return NULL;
 	pool->fresh_run = from_fresh ? pool->fresh_run + 1 : 0;
@@ -776,6 +782,39 @@ refuse_at_cap(Pool *pool, PoolFlow *f, DbJob *job)
 	db_job_fail(job, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED, msg);
 }
 
+/*
+ * The writes that commit with job, a batchable one: those next in the
+ * fair order while they are batchable too, up to db_group_commit_max in
+ * all, linked by next; each keeps its owner's flow (DbJob.flow).
+ */
+static DbJob *
+batch_take(Pool *pool, const DbJob *job)
+{
+	DbJob *head = NULL, **tail = &head;
+	int n = 1;
+	bool from_fresh, backlog;
+	PoolFlow *f;
+
+	if (!db_job_batchable(job))
+		return NULL;
+	for (; n < pool->cfg->db_group_commit_max; n++) {
+		f = queue_next(pool, backlog_limit(pool), &from_fresh);
+		if (f == NULL || !db_job_batchable(f->head))
+			break;
+		DbJob *next = queue_pop(pool, backlog_limit(pool), &f, &backlog);
+		assert(next != NULL);
+		next->flow = f;
+		metrics_pool_wait(now_us() - next->submitted_us);
+		*tail = next;
+		tail = &next->next;
+	}
+	if (head != NULL) {
+		pool->stats.group_commits++;
+		pool->stats.group_commit_jobs += (uint64_t)n;
+	}
+	return head;
+}
+
 /* Runs job, whose owner's flow f already counts it as running, on dc. */
 static void
 conn_start(Pool *pool, DbConn *dc, PoolFlow *f, DbJob *job, bool backlog)
@@ -785,7 +824,23 @@ conn_start(Pool *pool, DbConn *dc, PoolFlow *f, DbJob *job, bool backlog)
 	if (backlog)
 		pool->backlog_busy++;
 	metrics_pool_wait(now_us() - job->submitted_us);
-	db_conn_run(dc, job);
+	db_conn_run_batch(dc, job, batch_take(pool, job));
+}
+
+void
+pool_job_over(Pool *pool, DbJob *job)
+{
+	if (job->flow != NULL) {
+		PoolFlow *f = job->flow;
+		job->flow = NULL;
+		flow_done(pool, f);
+	}
+}
+
+void
+pool_batch_failed(Pool *pool)
+{
+	pool->stats.group_commit_retries++;
 }
 
 void

@@ -15,6 +15,13 @@
  * connections, shared by all such owners, so deep pipelines cannot take
  * the database's CPU from clients that wait for each answer.
  *
+ * Group commit: when the job a free connection takes is a write that can
+ * share its transaction (db_job_batchable()), the writes of the same kind
+ * that come next in the fair order join it, up to db_group_commit_max, and
+ * commit together (db_conn_run_batch()): while commits wait for the disk,
+ * one flush serves all of them. Nothing waits to form a batch: a batch is
+ * what queued while the connections were busy.
+ *
  * Bounds: one owner may have db_queue_per_client_max jobs waiting (beyond:
  * RESOURCE_EXHAUSTED for that owner only), one principal over all its
  * connections db_queue_per_principal_max (DbJob.principal); all owners together
@@ -89,6 +96,9 @@ typedef struct PoolStats {
 	uint64_t refused_client_cap;  /* jobs refused at db_queue_per_client_max */
 	uint64_t refused_principal_cap; /* jobs refused at db_queue_per_principal_max */
 	uint64_t refused_queue_full;  /* jobs refused (or pushed out) at db_queue_max */
+	uint64_t group_commits;       /* batches of writes sent as one transaction */
+	uint64_t group_commit_jobs;   /* the jobs in them */
+	uint64_t group_commit_retries; /* batches that failed, whose jobs ran alone */
 } PoolStats;
 
 struct Pool {
@@ -141,6 +151,14 @@ void pool_submit(Pool *pool, DbJob *job);
  * counts it as running. Idempotent; db.c calls it before the done callback,
  * so a request the callback sends is not taken for a backlog. */
 void pool_conn_job_over(Pool *pool, DbConn *dc);
+
+/* The same for a job that ran in dc's batch (DbJob.flow), other than dc's
+ * own job. Idempotent. */
+void pool_job_over(Pool *pool, DbJob *job);
+
+/* A batch failed at one of its jobs: they run again, alone (for the
+ * metrics). */
+void pool_batch_failed(Pool *pool);
 
 /*
  * For a server that stops: answers every job, now. Those still waiting are

@@ -268,6 +268,128 @@ test_a_pipeline_keeps_to_its_share(void **state)
 	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
 }
 
+/* Waits until metric name of d is want. */
+static void
+wait_for_metric(const Triadd *d, const char *name, long want)
+{
+	uint64_t until = ms_now() + POLL_LIMIT_MS;
+	while (triadd_metric(d, name) != want) {
+		if (ms_now() > until)
+			fail_msg("%s never became %ld (it is %ld)", name, want, triadd_metric(d, name));
+		usleep(POLL_MS * 1000);
+	}
+}
+
+/* Holds the pool's one connection: a request of blocker waits for a lock
+ * on person that pg takes. */
+static void
+hold_the_pool(PGconn *pg, PGconn *watch, int blocker, uint64_t id)
+{
+	Triad__V1__Request who = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__WhoAmIRequest w = TRIAD__V1__WHO_AM_IREQUEST__INIT;
+	exec_ok(pg, "BEGIN");
+	exec_ok(pg, "LOCK TABLE person IN ACCESS EXCLUSIVE MODE");
+	who.id = id;
+	who.body_case = TRIAD__V1__REQUEST__BODY_WHO_AM_I;
+	who.who_am_i = &w;
+	tc_send(blocker, &who);
+	wait_for_lock_waiter(watch);
+}
+
+static long
+programmes_coded(const char *slug, const char *code)
+{
+	char *n = owner_sql("SELECT count(*) FROM programme p JOIN institution i"
+			    "  ON i.id = p.institution_id WHERE i.slug = $1 AND p.code = $2",
+			    slug, code, NULL);
+	long v = atol(n);
+	free(n);
+	return v;
+}
+
+/*
+ * Writes that wait for the database commit together: with the pool's one
+ * connection held up, programmes created from four connections queue, and
+ * run in one transaction when it is free. Each gets its own answer, is
+ * there, and is audited. When one write of a batch fails (here a code that
+ * another of the same batch took), the batch is void and each runs again
+ * alone: the first has its programme, the other is told the code is taken.
+ */
+static void
+test_waiting_writes_commit_together(void **state)
+{
+	enum { N = 4 };
+	Triadd d;
+	char slug[64], code[N][16];
+	uint64_t id[N];
+	/* No timer of the daemon's own puts a read among the writes. */
+	triadd_start(&d, "pool_size = 1\ndb_group_commit_max = 8\ndb_timeout_ms = 60000\n"
+			 "webhook_poll_ms = 3600000\noutbox_poll_ms = 3600000\n");
+	Sess s = sess_open(d.addr, test_token()), w[N];
+	make_institution(&s, "gc", "Group commit", slug);
+	for (int i = 0; i < N; i++)
+		w[i] = sess_open(d.addr, test_token());
+	int blocker = tc_session(d.addr);
+	/* The new institution's slug sends the daemon to read its map of
+	 * institutions again: once, now, and not among the writes below. */
+	Triad__V1__Request list = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__ListProgrammesRequest lp = TRIAD__V1__LIST_PROGRAMMES_REQUEST__INIT;
+	list.body_case = TRIAD__V1__REQUEST__BODY_LIST_PROGRAMMES;
+	list.list_programmes = &lp;
+	rpc_free(rpc_ok(&s, slug, &list));
+	PGconn *pg = owner_conn(), *watch = owner_conn();
+
+	hold_the_pool(pg, watch, blocker, 1);
+	for (int i = 0; i < N; i++) {
+		snprintf(code[i], sizeof code[i], "GC-%d", i);
+		id[i] = send_programme(&w[i], slug, code[i], 0);
+	}
+	wait_for_metric(&d, "triad_db_queue_length", N);
+	exec_ok(pg, "COMMIT");
+	rpc_free(tc_expect(blocker, 1, TRIAD__V1__CODE__CODE_OK));
+	for (int i = 0; i < N; i++) {
+		Triad__V1__Response *r = tc_expect(w[i].fd, id[i], TRIAD__V1__CODE__CODE_OK);
+		assert_string_equal(r->programme->code, code[i]);
+		rpc_free(r);
+		assert_int_equal(programmes_coded(slug, code[i]), 1);
+	}
+	/* One transaction for all of them; nothing failed. */
+	assert_int_equal(triadd_metric(&d, "triad_db_group_commits_total"), 1);
+	assert_int_equal(triadd_metric(&d, "triad_db_group_commit_requests_total"), N);
+	assert_int_equal(triadd_metric(&d, "triad_db_group_commit_retries_total"), 0);
+	char *audited = owner_sql("SELECT count(*) FROM audit_event a JOIN institution i"
+				  "  ON i.id = a.institution_id"
+				  " WHERE i.slug = $1 AND a.action = 'programme.create'",
+				  slug, NULL, NULL);
+	assert_int_equal(atol(audited), N);
+	free(audited);
+
+	hold_the_pool(pg, watch, blocker, 2);
+	id[0] = send_programme(&w[0], slug, "GC-X", 0);
+	id[1] = send_programme(&w[1], slug, "GC-Y", 0);
+	id[2] = send_programme(&w[2], slug, "GC-X", 0);
+	wait_for_metric(&d, "triad_db_queue_length", 3);
+	exec_ok(pg, "COMMIT");
+	rpc_free(tc_expect(blocker, 2, TRIAD__V1__CODE__CODE_OK));
+	rpc_free(tc_expect(w[0].fd, id[0], TRIAD__V1__CODE__CODE_OK));
+	rpc_free(tc_expect(w[1].fd, id[1], TRIAD__V1__CODE__CODE_OK));
+	Triad__V1__Response *r = tc_expect(w[2].fd, id[2], TRIAD__V1__CODE__CODE_ALREADY_EXISTS);
+	expect_contains(r->status->message, "a programme with code GC-X already exists");
+	rpc_free(r);
+	assert_int_equal(programmes_coded(slug, "GC-X"), 1);
+	assert_int_equal(programmes_coded(slug, "GC-Y"), 1);
+	assert_int_equal(triadd_metric(&d, "triad_db_group_commits_total"), 2);
+	assert_int_equal(triadd_metric(&d, "triad_db_group_commit_retries_total"), 1);
+
+	PQfinish(pg);
+	PQfinish(watch);
+	close(blocker);
+	for (int i = 0; i < N; i++)
+		sess_close(&w[i]);
+	sess_close(&s);
+	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
+}
+
 static void
 expect_refused(int fd, const char *message)
 {
@@ -469,6 +591,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_greedy_clients_do_not_starve_a_light_one),
 		cmocka_unit_test(test_a_pipeline_keeps_to_its_share),
+		cmocka_unit_test(test_waiting_writes_commit_together),
 		cmocka_unit_test(test_one_account_is_capped_over_its_connections),
 		cmocka_unit_test(test_valid_token_signs_in_after_others_failed),
 		cmocka_unit_test(test_proxy_protocol_names_the_client),
