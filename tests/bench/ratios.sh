@@ -46,6 +46,8 @@ usage: $0 [options]
   --ping-connections C  connections of the ping runs (default 50)
   --growth              also the growth run: the mix at each of --growth-sizes
   --growth-sizes L      feedback rows of the growth run (default 1e5,1e6,1e7)
+  --growth-only         the growth run alone: no rounds, statements, ping,
+                        instructions or idle connections
   --no-redis            skip the ping runs against Redis
   --no-callgrind        skip the instructions per request
   --no-idle             skip the idle connections' memory
@@ -72,6 +74,7 @@ conns=64
 pg_clients=8,16,64
 ping_conns=50
 growth=false
+main=true
 growth_sizes=1e5,1e6,1e7
 do_redis=true
 do_callgrind=true
@@ -95,6 +98,8 @@ while [[ $# -gt 0 ]]; do
 	--ping-connections) ping_conns=$2; shift 2 ;;
 	--growth) growth=true; shift ;;
 	--growth-sizes) growth_sizes=$2; growth=true; shift 2 ;;
+	--growth-only) growth=true; main=false; do_redis=false; do_callgrind=false; do_idle=false
+		shift ;;
 	--no-redis) do_redis=false; shift ;;
 	--no-callgrind) do_callgrind=false; shift ;;
 	--no-idle) do_idle=false; shift ;;
@@ -560,9 +565,10 @@ fi
 
 declare -a f_t f_same f_same_c f_bare f_bare_c f_p99 f_rate e_t e_pg e_pg_c
 declare -a p1_t p1_r p16_t p16_r
-say
-say "== $rounds rounds of $secs s (+ $warm s warm-up), sides alternating"
-for ((r = 1; r <= rounds; r++)); do
+main_rounds=$rounds
+$main || main_rounds=0
+((main_rounds > 0)) && { say; say "== $rounds rounds of $secs s (+ $warm s warm-up), sides alternating"; }
+for ((r = 1; r <= main_rounds; r++)); do
 	say "round $r of $rounds"
 	flip=$((r % 2 == 0))
 
@@ -672,6 +678,7 @@ statements() {
 }
 stmts_reset() { bash "$PGSH" psql "$PG" -q -d triad -c "SELECT pg_stat_statements_reset()" >/dev/null; }
 
+if $main; then
 say
 stmt_secs=$((warm > 5 ? warm : 5))
 say "== statements (pg_stat_statements, one more run of each, $stmt_secs s)"
@@ -700,6 +707,7 @@ if [[ -n $missing ]]; then
 	while IFS= read -r l; do printf '    %s\n' "${l:0:200}"; done <<<"$missing"
 else
 	say "  every frequent statement of the daemon is in pgbench's scripts"
+fi
 fi
 
 # ---------------------------------------------------------------------------------------
@@ -806,6 +814,7 @@ line() {	# line LABEL A-FIGURE B-FIGURE RATIO GOAL
 say
 say "== summary: medians of $rounds rounds [min-max], $secs s each; ratio = median / median"
 printf '  %-34s %-30s %-30s %6s\n' "" "triad" "other side" "ratio"
+if $main; then
 line "feedback mix / bare statements" "$(fig "${f_t[@]}") r/s" \
 	"$(fig "${f_bare[@]}") @$(common "${f_bare_c[@]}")c" \
 	"$(ratio "$(median "${f_t[@]}")" "$(median "${f_bare[@]}")")" ">= 0.7"
@@ -815,6 +824,7 @@ line "feedback mix / pgbench same stmts" "$(fig "${f_t[@]}") r/s" \
 line "events / pgbench same stmts" "$(fig "${e_t[@]}") r/s" \
 	"$(fig "${e_pg[@]}") @$(common "${e_pg_c[@]}")c" \
 	"$(ratio "$(median "${e_t[@]}")" "$(median "${e_pg[@]}")")" ">= 1.0"
+fi
 if $do_redis; then
 	line "ping pipeline 16 / redis -P 16" "$(fig "${p16_t[@]}") r/s" "$(fig "${p16_r[@]}") r/s" \
 		"$(ratio "$(median "${p16_t[@]}")" "$(median "${p16_r[@]}")")" ">= 0.8"
