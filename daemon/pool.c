@@ -782,37 +782,79 @@ refuse_at_cap(Pool *pool, PoolFlow *f, DbJob *job)
 	db_job_fail(job, TRIAD__V1__CODE__CODE_RESOURCE_EXHAUSTED, msg);
 }
 
+/* The order of a batch: by statement, then by its first parameter. */
+static int
+batch_cmp(const DbJob *a, const DbJob *b)
+{
+	const DbStmt *x = &a->stmts[0], *y = &b->stmts[0];
+	if (x->sql != y->sql)
+		return (uintptr_t)x->sql < (uintptr_t)y->sql ? -1 : 1;
+	const char *p = x->nparams > 0 ? x->params[0] : NULL;
+	const char *q = y->nparams > 0 ? y->params[0] : NULL;
+	if (p == NULL || q == NULL)
+		return (p != NULL) - (q != NULL);
+	return strcmp(p, q);
+}
+
+/* True when a job of owner is among the n of v. */
+static bool
+batch_has_owner(DbJob *const *v, int n, uint64_t owner)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i]->owner == owner)
+			return true;
+	return false;
+}
+
 /*
- * The writes that commit with job, a batchable one: those next in the
- * fair order while they are batchable too, up to db_group_commit_max in
- * all, linked by next; each keeps its owner's flow (DbJob.flow).
+ * The batch that *job, a batchable write, heads: the writes next in the fair
+ * order while they are batchable too and of owners not in it yet, up to
+ * db_group_commit_max in all; each keeps its owner's flow (DbJob.flow).
+ * Sorted by statement and first parameter, which for most writes names the
+ * row they lock first: two batches then lock the rows they share in the same
+ * order and cannot deadlock each other. One job per owner, so the order
+ * never swaps a client's own requests. Sets *job to the first and returns
+ * the others, linked by next (NULL: no batch).
  */
 static DbJob *
-batch_take(Pool *pool, const DbJob *job)
+batch_take(Pool *pool, DbJob **job)
 {
-	DbJob *head = NULL, **tail = &head;
+	DbJob *v[POOL_GROUP_MAX];
 	int n = 1;
 	bool from_fresh, backlog;
 	PoolFlow *f;
 
-	if (!db_job_batchable(job))
+	if (!db_job_batchable(*job))
 		return NULL;
-	for (; n < pool->cfg->db_group_commit_max; n++) {
+	v[0] = *job;
+	int max = pool->cfg->db_group_commit_max < POOL_GROUP_MAX ? pool->cfg->db_group_commit_max
+								  : POOL_GROUP_MAX;
+	while (n < max) {
 		f = queue_next(pool, backlog_limit(pool), &from_fresh);
-		if (f == NULL || !db_job_batchable(f->head))
+		if (f == NULL || !db_job_batchable(f->head) || batch_has_owner(v, n, f->owner))
 			break;
 		DbJob *next = queue_pop(pool, backlog_limit(pool), &f, &backlog);
 		assert(next != NULL);
 		next->flow = f;
 		metrics_pool_wait(now_us() - next->submitted_us);
-		*tail = next;
-		tail = &next->next;
+		v[n++] = next;
 	}
-	if (head != NULL) {
-		pool->stats.group_commits++;
-		pool->stats.group_commit_jobs += (uint64_t)n;
+	if (n == 1)
+		return NULL;
+	for (int i = 1; i < n; i++) {
+		DbJob *x = v[i];
+		int k = i;
+		for (; k > 0 && batch_cmp(v[k - 1], x) > 0; k--)
+			v[k] = v[k - 1];
+		v[k] = x;
 	}
-	return head;
+	v[0]->next = NULL;            /* the batch is the rest (DbConn.batch) */
+	for (int i = 1; i < n; i++)
+		v[i]->next = i + 1 < n ? v[i + 1] : NULL;
+	pool->stats.group_commits++;
+	pool->stats.group_commit_jobs += (uint64_t)n;
+	*job = v[0];
+	return v[1];
 }
 
 /* Runs job, whose owner's flow f already counts it as running, on dc. */
@@ -824,7 +866,8 @@ conn_start(Pool *pool, DbConn *dc, PoolFlow *f, DbJob *job, bool backlog)
 	if (backlog)
 		pool->backlog_busy++;
 	metrics_pool_wait(now_us() - job->submitted_us);
-	db_conn_run_batch(dc, job, batch_take(pool, job));
+	DbJob *rest = batch_take(pool, &job);
+	db_conn_run_batch(dc, job, rest);
 }
 
 void

@@ -17,10 +17,12 @@
  *
  * Group commit: when the job a free connection takes is a write that can
  * share its transaction (db_job_batchable()), the writes of the same kind
- * that come next in the fair order join it, up to db_group_commit_max, and
- * commit together (db_conn_run_batch()): while commits wait for the disk,
- * one flush serves all of them. Nothing waits to form a batch: a batch is
- * what queued while the connections were busy.
+ * that come next in the fair order join it, one per owner, up to
+ * db_group_commit_max, and commit together (db_conn_run_batch()): while
+ * commits wait for the disk, one flush serves all of them. Nothing waits
+ * to form a batch: a batch is what queued while the connections were busy.
+ * A batch runs in the order of its statements and their first parameters,
+ * so that batches lock the rows they share in one order (pool.c).
  *
  * Bounds: one owner may have db_queue_per_client_max jobs waiting (beyond:
  * RESOURCE_EXHAUSTED for that owner only), one principal over all its
@@ -77,6 +79,9 @@ uint64_t pool_owner_addr(const char *addr);
 uint64_t pool_owner_principal(const char *id);
 
 typedef struct PoolFlow PoolFlow;
+
+/* The most writes one group commit takes (db_group_commit_max's bound). */
+#define POOL_GROUP_MAX 64
 
 /* Servers one db conninfo may list (libpq's host, hostaddr, port lists). */
 #define POOL_HOSTS_MAX 16
