@@ -218,7 +218,7 @@ reset() {
 	local sql="DELETE FROM feedback WHERE situation = 'In the Monday team meeting about the new intake procedure' AND institution_id = (SELECT id FROM institution WHERE slug = 'bench')"
 	if [[ $kind == event ]]; then
 		table=event_registration
-		sql="DELETE FROM event_registration WHERE institution_id = (SELECT id FROM institution WHERE slug = 'bench-events')"
+		sql="DELETE FROM event_registration WHERE event_id IN (SELECT e.id FROM event e JOIN institution i ON i.id = e.institution_id WHERE i.slug = 'bench-events' AND e.starts_at > now())"
 		# triad-bench stops without waiting for its answers, and triadd still
 		# runs what was queued: wait until the registrations stop growing, or
 		# they would collide with the next run's.

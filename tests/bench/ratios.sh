@@ -435,7 +435,8 @@ reset_events() {
 	done
 	bash "$PGSH" psql "$PG" -X -q -v ON_ERROR_STOP=1 -d triad >/dev/null <<-'EOF' || die "resetting the events failed"
 		DELETE FROM event_registration
-		 WHERE institution_id = (SELECT id FROM institution WHERE slug = 'bench-events');
+		 WHERE event_id IN (SELECT e.id FROM event e JOIN institution i ON i.id = e.institution_id
+		                     WHERE i.slug = 'bench-events' AND e.starts_at > now());
 		VACUUM event_registration;
 	EOF
 }
