@@ -246,28 +246,6 @@ pg_write_conf() {
 		log_timezone = 'UTC'
 		timezone = 'UTC'
 	EOF
-	if [[ $PG_THROWAWAY != 1 ]]; then
-		# A durable cluster is sized as a dedicated server would be: a quarter of
-		# the memory for its buffers (128 MB to 8 GB), checkpoints every 15
-		# minutes at most, and full-page images compressed. Writes into large
-		# indexes then cost about what they cost into small ones: at 10^7
-		# feedback rows the default 128 MB of buffers held no index, and every
-		# insert after a checkpoint wrote whole pages to the WAL
-		# (tests/bench/README.md, growth).
-		local mem_kb buffers_mb compression=on
-		# lz4 where the server has it (Debian's does): cheaper than pglz.
-		"$PG_BIN/pg_config" --configure 2>/dev/null | grep -q -- --with-lz4 && compression=lz4
-		mem_kb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo 2>/dev/null || echo 0)
-		buffers_mb=$((${mem_kb:-0} / 4 / 1024))
-		((buffers_mb < 128)) && buffers_mb=128
-		((buffers_mb > 8192)) && buffers_mb=8192
-		triad_as_user tee -a "$f" >/dev/null <<-EOF
-			shared_buffers = ${buffers_mb}MB
-			checkpoint_timeout = 15min
-			max_wal_size = 4GB
-			wal_compression = $compression
-		EOF
-	fi
 	if [[ $PG_THROWAWAY == 1 ]]; then
 		# Speed over durability: only for a cluster that a test run throws away.
 		triad_as_user tee -a "$f" >/dev/null <<-'EOF'
