@@ -864,6 +864,22 @@ job_finish_transaction(DbConn *dc)
 	conn_release(dc);
 }
 
+/* Fills out from a job whose statements all succeeded: its results. */
+static void
+outcome_results(DbJob *job, DbOutcome *out)
+{
+	if (job->nresults != job->nstmts) {
+		out->code = TRIAD__V1__CODE__CODE_INTERNAL;
+		out->message = "the database returned an unexpected number of results";
+		log_error("bug", "what=result_count got=%d want=%d", job->nresults, job->nstmts);
+		return;
+	}
+	out->code = TRIAD__V1__CODE__CODE_OK;
+	out->results = job->results;
+	out->nresults = job->nstmts;
+	out->job = job;
+}
+
 /* A failure of the database server rather than of one request: it ends a
  * batch for all its jobs alike (job_error_refine()). */
 static bool
@@ -930,18 +946,8 @@ batch_finish(DbConn *dc)
 		j->next = NULL;
 		pool_job_over(dc->pool, j);
 		DbOutcome out = failure;
-		if (failed == NULL && ts == PQTRANS_IDLE) {
-			if (j->nresults != j->nstmts) {
-				out.code = TRIAD__V1__CODE__CODE_INTERNAL;
-				out.message = "the database returned an unexpected number of results";
-				log_error("bug", "what=result_count got=%d want=%d", j->nresults, j->nstmts);
-			} else {
-				out.code = TRIAD__V1__CODE__CODE_OK;
-				out.results = j->results;
-				out.nresults = j->nstmts;
-				out.job = j;
-			}
-		}
+		if (failed == NULL && ts == PQTRANS_IDLE)
+			outcome_results(j, &out);
 		j->done(j->arg, &out);
 		db_job_free(j);
 		j = next;
@@ -980,15 +986,8 @@ job_finish(DbConn *dc)
 		out.code = TRIAD__V1__CODE__CODE_INTERNAL;
 		out.message = "the request left a transaction open and was rolled back";
 		log_error("bug", "what=transaction_left_open");
-	} else if (job->nresults != job->nstmts) {
-		out.code = TRIAD__V1__CODE__CODE_INTERNAL;
-		out.message = "the database returned an unexpected number of results";
-		log_error("bug", "what=result_count got=%d want=%d", job->nresults, job->nstmts);
 	} else {
-		out.code = TRIAD__V1__CODE__CODE_OK;
-		out.results = job->results;
-		out.nresults = job->nstmts;
-		out.job = job;
+		outcome_results(job, &out);
 	}
 	pool_conn_job_over(dc->pool, dc);
 	pool_job_over(dc->pool, job);

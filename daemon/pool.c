@@ -870,14 +870,21 @@ conn_start(Pool *pool, DbConn *dc, PoolFlow *f, DbJob *job, bool backlog)
 	db_conn_run_batch(dc, job, rest);
 }
 
+/* The running job that *slot counted for is over: once. */
+static void
+flow_release(Pool *pool, PoolFlow **slot)
+{
+	PoolFlow *f = *slot;
+	if (f != NULL) {
+		*slot = NULL;
+		flow_done(pool, f);
+	}
+}
+
 void
 pool_job_over(Pool *pool, DbJob *job)
 {
-	if (job->flow != NULL) {
-		PoolFlow *f = job->flow;
-		job->flow = NULL;
-		flow_done(pool, f);
-	}
+	flow_release(pool, &job->flow);
 }
 
 void
@@ -889,11 +896,7 @@ pool_batch_failed(Pool *pool)
 void
 pool_conn_job_over(Pool *pool, DbConn *dc)
 {
-	if (dc->flow != NULL) {
-		PoolFlow *f = dc->flow;
-		dc->flow = NULL;
-		flow_done(pool, f);
-	}
+	flow_release(pool, &dc->flow);
 	if (dc->backlog) {
 		dc->backlog = false;
 		pool->backlog_busy--;

@@ -190,10 +190,11 @@ triadd_log_contains(const Triadd *d, const char *needle)
 	return found;
 }
 
-bool
-triadd_http_addr(const Triadd *d, char *addr, size_t size)
+/* The word after key on the first line of d's log that has it, into out;
+ * *tls (when not NULL) says whether " tls=on" follows. False when none. */
+static bool
+log_addr(const Triadd *d, const char *key, char *out, size_t size, bool *tls)
 {
-	static const char key[] = "event=http_listening addr=";
 	FILE *f = fopen(d->log, "r");
 	char line[4096];
 	bool found = false;
@@ -203,12 +204,20 @@ triadd_http_addr(const Triadd *d, char *addr, size_t size)
 		char *p = strstr(line, key);
 		if (p != NULL) {
 			p += strlen(key);
-			snprintf(addr, size, "%.*s", (int)strcspn(p, " \n"), p);
+			snprintf(out, size, "%.*s", (int)strcspn(p, " \n"), p);
+			if (tls != NULL)
+				*tls = strstr(p, " tls=on") != NULL;
 			found = true;
 		}
 	}
 	fclose(f);
 	return found;
+}
+
+bool
+triadd_http_addr(const Triadd *d, char *addr, size_t size)
+{
+	return log_addr(d, "event=http_listening addr=", addr, size, NULL);
 }
 
 long
@@ -238,35 +247,21 @@ triadd_metric(const Triadd *d, const char *name)
 static bool
 read_listen_addr(Triadd *d)
 {
-	FILE *f = fopen(d->log, "r");
-	char line[4096];
-	bool found = false;
-	if (f == NULL)
+	bool tls;
+	if (!log_addr(d, "event=listening addr=", d->addr, sizeof d->addr, &tls))
 		return false;
-	while (!found && fgets(line, sizeof line, f) != NULL) {
-		char *p = strstr(line, "event=listening addr=");
-		if (p != NULL) {
-			p += strlen("event=listening addr=");
-			size_t n = strcspn(p, " \n");
-			snprintf(d->addr, sizeof d->addr, "%.*s", (int)n, p);
-			found = true;
-			/* The client and tc_connect() speak what the daemon serves. */
-			if (strstr(p, " tls=on") != NULL) {
-				if (!serves_tls(d->addr) &&
-				    n_tls_addrs < sizeof tls_addrs / sizeof tls_addrs[0])
-					snprintf(tls_addrs[n_tls_addrs++], sizeof tls_addrs[0],
-						 "%s", d->addr);
-				char ca[300];
-				snprintf(ca, sizeof ca, "%s/ca.crt", harness_tls_dir());
-				setenv("TRIAD_CA", ca, 1);
-				unsetenv("TRIAD_PLAIN");
-			} else {
-				setenv("TRIAD_PLAIN", "1", 1);
-			}
-		}
+	/* The client and tc_connect() speak what the daemon serves. */
+	if (tls) {
+		if (!serves_tls(d->addr) && n_tls_addrs < sizeof tls_addrs / sizeof tls_addrs[0])
+			snprintf(tls_addrs[n_tls_addrs++], sizeof tls_addrs[0], "%s", d->addr);
+		char ca[300];
+		snprintf(ca, sizeof ca, "%s/ca.crt", harness_tls_dir());
+		setenv("TRIAD_CA", ca, 1);
+		unsetenv("TRIAD_PLAIN");
+	} else {
+		setenv("TRIAD_PLAIN", "1", 1);
 	}
-	fclose(f);
-	return found;
+	return true;
 }
 
 static void
