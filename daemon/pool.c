@@ -528,6 +528,16 @@ backlog_limit(const Pool *pool)
 							      : pool->size;
 }
 
+/* The owner whose job queue_pop() takes next (it says how), or NULL;
+ * *from_fresh tells which list it is on. Takes nothing. */
+static PoolFlow *
+queue_next(const Pool *pool, int limit, bool *from_fresh)
+{
+	bool rounds_open = pool->rounds.head != NULL && pool->backlog_busy < limit;
+	*from_fresh = pool->fresh.head != NULL && (!rounds_open || pool->fresh_run < pool->size);
+	return *from_fresh ? pool->fresh.head : rounds_open ? pool->rounds.head : NULL;
+}
+
 /*
  * The next job in the fair order, or NULL: the oldest job of the first
  * fresh owner, else of the owner whose turn it is in rounds; an owner that
@@ -537,14 +547,6 @@ backlog_limit(const Pool *pool)
  * job. Fresh owners could take every turn if enough of them arrived
  * without pause; after pool_size fresh jobs in a row, rounds gets one.
  */
-static PoolFlow *
-queue_next(const Pool *pool, int limit, bool *from_fresh)
-{
-	bool rounds_open = pool->rounds.head != NULL && pool->backlog_busy < limit;
-	*from_fresh = pool->fresh.head != NULL && (!rounds_open || pool->fresh_run < pool->size);
-	return *from_fresh ? pool->fresh.head : rounds_open ? pool->rounds.head : NULL;
-}
-
 static DbJob *
 queue_pop(Pool *pool, int limit, PoolFlow **flow, bool *backlog)
 {
