@@ -564,8 +564,8 @@ fi
 # ---------------------------------------------------------------------------------------
 # Rounds
 
-declare -a f_t f_same f_same_c f_bare f_bare_c f_p99 f_rate e_t e_pg e_pg_c
-declare -a p1_t p1_r p16_t p16_r
+f_t=() f_same=() f_same_c=() f_bare=() f_bare_c=() f_p99=() f_rate=() e_t=() e_pg=() e_pg_c=()
+p1_t=() p1_r=() p16_t=() p16_r=()
 main_rounds=$rounds
 $main || main_rounds=0
 ((main_rounds > 0)) && { say; say "== $rounds rounds of $secs s (+ $warm s warm-up), sides alternating"; }
@@ -780,7 +780,7 @@ fi
 # ---------------------------------------------------------------------------------------
 # Growth: the same mix at each size.
 
-declare -a g_rps g_med
+g_rps=() g_med=()
 if $growth; then
 	say
 	say "== growth: the feedback mix at ${sizes[*]} feedback rows ($rounds runs each)"
