@@ -56,15 +56,19 @@ call_answer_packed(Call *call, const uint8_t *bytes, size_t len)
 }
 
 /*
- * A committed write that changes tokens or grants: every session checks
- * its credentials in full at its next request, before the answer goes out
- * (the NOTIFY of the change may come later; other daemons rely on it).
+ * A committed write. One that wrote domain events: the listeners are told
+ * (stream_events_committed()). One that changes tokens or grants: every
+ * session checks its credentials in full at its next request, before the
+ * answer goes out (the NOTIFY of the change may come later; other daemons
+ * rely on it).
  */
 static void
-credentials_committed(const Call *call)
+write_committed(const Call *call)
 {
 	if (call->row == NULL || !(call->row->flags & ROUTE_WRITES))
 		return;
+	if (call->row->flags & ROUTE_EVENT)
+		stream_events_committed(call->srv->stream);
 	switch (call->row->verb) {
 	case VERB_CREATE_GRANT:
 	case VERB_REVOKE_GRANT:
@@ -83,7 +87,7 @@ idempotent_committed(void *arg, const DbOutcome *out)
 {
 	Call *call = arg;
 	if (out->code == TRIAD__V1__CODE__CODE_OK) {
-		credentials_committed(call);
+		write_committed(call);
 		call_answer_packed(call, call->answer, call->answer_len);
 		return;
 	}
@@ -141,7 +145,7 @@ call_answer(Call *call, Triad__V1__Response *resp)
 	}
 	call->held = NULL;
 	if (resp->status->code == TRIAD__V1__CODE__CODE_OK)
-		credentials_committed(call);
+		write_committed(call);
 	if (resp->status->code == TRIAD__V1__CODE__CODE_OK && call->row != NULL &&
 	    (int)resp->body_case != (int)call->row->reply)
 		log_error("bug", "what=reply_case conn_slot=%" PRIu32 " id=%" PRIu64 " route=%s "

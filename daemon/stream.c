@@ -63,6 +63,9 @@ struct Stream {
 	Creds creds;
 	bool creds_live;
 	bool listen_confirmed;       /* LISTEN's results have arrived */
+	/* NOTIFY triad_events after this daemon's commits (stream.h). */
+	bool notify_owed;            /* events committed since the last one was sent */
+	bool notify_sent;            /* one is on the way: its result is awaited */
 };
 
 static void sub_read(Subscription *s);
@@ -413,6 +416,40 @@ stream_wake_all(Stream *st)
 /* ---- the listening connection ---- */
 
 static void on_listen_io(evutil_socket_t fd, short what, void *arg);
+static void listen_flush(Stream *st);
+static void listen_drop(Stream *st, const char *why);
+
+static const char *
+listen_error(Stream *st)
+{
+	const char *e = st->pg != NULL ? PQerrorMessage(st->pg) : "out of memory";
+	return e != NULL && *e ? e : "connection failed";
+}
+
+/* Sends the NOTIFY that is owed, once LISTEN is in effect and none is on
+ * the way. */
+static void
+listen_notify(Stream *st)
+{
+	if (!st->notify_owed || st->notify_sent || !st->listen_confirmed || st->pg == NULL)
+		return;
+	if (PQsendQuery(st->pg, "NOTIFY triad_events") != 1) {
+		listen_drop(st, listen_error(st));
+		return;
+	}
+	st->notify_owed = false;
+	st->notify_sent = true;
+	listen_flush(st);
+}
+
+void
+stream_events_committed(Stream *st)
+{
+	if (st == NULL || st->stopped)
+		return;
+	st->notify_owed = true;
+	listen_notify(st);
+}
 
 static void
 listen_watch(Stream *st, short what)
@@ -443,22 +480,19 @@ listen_drop(Stream *st, const char *why)
 	st->pg = NULL;
 	st->listening = false;
 	/* Until LISTEN is confirmed again, every request checks its
-	 * credentials in the database. */
+	 * credentials in the database. A NOTIFY that was on the way may not
+	 * have been sent: it is sent again then. */
 	st->creds_live = false;
 	st->listen_confirmed = false;
+	if (st->notify_sent)
+		st->notify_owed = true;
+	st->notify_sent = false;
 	if (st->stopped)
 		return;
 	struct timeval tv = {st->backoff_ms / 1000, (st->backoff_ms % 1000) * 1000};
 	evtimer_add(st->retry, &tv);
 	st->backoff_ms = st->backoff_ms * 2 > LISTEN_BACKOFF_MAX_MS ? LISTEN_BACKOFF_MAX_MS
 								    : st->backoff_ms * 2;
-}
-
-static const char *
-listen_error(Stream *st)
-{
-	const char *e = st->pg != NULL ? PQerrorMessage(st->pg) : "out of memory";
-	return e != NULL && *e ? e : "connection failed";
 }
 
 /* Sends what libpq holds; watches WRITE as well until it is out. */
@@ -475,8 +509,10 @@ listen_flush(Stream *st)
 static void
 listen_up(Stream *st)
 {
+	/* Its NOTIFYs are hints: their commits need not wait for a flush. */
 	if (PQsetnonblocking(st->pg, 1) != 0 ||
-	    PQsendQuery(st->pg, "LISTEN triad_events; LISTEN triad_credentials") != 1) {
+	    PQsendQuery(st->pg, "LISTEN triad_events; LISTEN triad_credentials; "
+				"SET synchronous_commit = off") != 1) {
 		listen_drop(st, listen_error(st));
 		return;
 	}
@@ -520,25 +556,27 @@ listen_read(Stream *st)
 		listen_drop(st, listen_error(st));
 		return;
 	}
-	bool results = false;
 	while (!PQisBusy(st->pg)) {
+		/* NULL: no command is running, so the last one has ended
+		 * (libpq says busy until it does). */
 		PGresult *r = PQgetResult(st->pg);
 		if (r == NULL) {
 			/* Both LISTENs are in effect: changes are heard from
-			 * now on; what changed before is checked afresh. */
-			if (results && !st->listen_confirmed) {
+			 * now on; what changed before is checked afresh. Or
+			 * the NOTIFY on the way has been sent. */
+			if (!st->listen_confirmed) {
 				st->listen_confirmed = true;
 				st->creds_live = true;
 				creds_all(&st->creds);
 			}
+			st->notify_sent = false;
 			break;
 		}
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 			PQclear(r);
-			listen_drop(st, "LISTEN failed");
+			listen_drop(st, st->listen_confirmed ? "NOTIFY failed" : "LISTEN failed");
 			return;
 		}
-		results = true;
 		PQclear(r);
 	}
 	bool woken = false;
@@ -569,6 +607,7 @@ listen_read(Stream *st)
 		stream_wake_all(st);
 		webhooks_wake(st->srv->webhooks);
 	}
+	listen_notify(st);
 }
 
 static void

@@ -94,4 +94,20 @@ const Creds *stream_credentials(const struct Stream *st);
  * without waiting for the NOTIFY. */
 void stream_credentials_changed(struct Stream *st);
 
+/*
+ * This daemon committed a request that wrote domain events. The listening
+ * connection sends NOTIFY triad_events after the commit, outside the
+ * writing transaction, and every daemon that listens (this one too) reads:
+ *   - a NOTIFY sent inside the writing transaction makes PostgreSQL take
+ *     one cluster-wide lock at its commit and hold it until the commit is
+ *     flushed (src/backend/commands/async.c, PreCommit_Notify), so every
+ *     such write waited for the flush of the one before it (seen as the
+ *     wait event Lock:object);
+ *   - the NOTIFY goes out in a transaction of its own, without waiting for
+ *     its flush (synchronous_commit = off: it is only a hint), and one at a
+ *     time: the commits while one is on the way are told by the next;
+ *   - while the connection is down, it is sent when it is up again.
+ */
+void stream_events_committed(struct Stream *st);
+
 #endif

@@ -10,8 +10,10 @@
 -- resource's row as it is after the change, as JSON. So a new table is
 -- covered the day its functions audit their changes and its requests are
 -- flagged, with nothing to add here; test_idempotency fails for a flagged
--- request that writes no event. Each such transaction also sends a NOTIFY
--- on channel triad_events, which the daemon takes as a hint to read.
+-- request that writes no event. Once such a transaction has committed, the
+-- daemon sends a NOTIFY on channel triad_events from a connection of its
+-- own, which every daemon takes as a hint to read (daemon/stream.h says why
+-- not from the writing transaction).
 --
 -- Reading. A cursor is "<xid>-<seq>": the writing transaction's id and the
 -- event's place in it. triad_stream_read() returns events after a cursor
@@ -160,8 +162,6 @@ BEGIN
                               aggregate_version, enrollment_id, data, request_id)
     VALUES (p_institution, triad_stream_type(p_action, v_data), p_kind, p_id, v_version,
             v_enrollment, v_data, p_request_id);
-    -- Folded into one per transaction, and delivered only if it commits.
-    PERFORM pg_notify('triad_events', '');
 END
 $$;
 

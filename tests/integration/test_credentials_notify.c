@@ -213,7 +213,8 @@ test_a_revocation_while_not_listening_is_seen(void **state)
 	char cmd[1024], out[4096];
 	snprintf(cmd, sizeof cmd,
 		 "%s -X -q -A -t -c \"SELECT count(pg_terminate_backend(pid)) FROM "
-		 "pg_stat_activity WHERE query LIKE 'LISTEN triad_events%%'\" 2>&1",
+		 "pg_stat_activity WHERE query LIKE 'LISTEN triad_events%%' "
+		 "OR query = 'NOTIFY triad_events'\" 2>&1",
 		 env_required("TRIAD_TEST_PG_PSQL"));
 	if (run_capture(cmd, out, sizeof out) != 0)
 		fail_msg("terminating the LISTEN connection failed: %s", out);

@@ -459,6 +459,53 @@ test_slow_subscriber_is_bounded(void **state)
 	free(inst);
 }
 
+/*
+ * A change committed through one daemon wakes the subscriptions of every
+ * daemon on the database, its own and another's, long before their next
+ * poll (STREAM_POLL_MS, 10 s): the writing daemon sends the NOTIFY after
+ * its commit, since the writing transaction no longer does.
+ */
+static void
+test_change_wakes_every_daemon(void **state)
+{
+	(void)state;
+	char slug[64];
+	make_institution(&op, "wake", "Wake-up", slug);
+	char *prog = make_programme(&op, slug, "WAKE1", 0);
+	Triadd other;
+	triadd_start(&other, "");
+
+	Sess here = sess_open(d.addr, token), there = sess_open(other.addr, token);
+	here.next_id = there.next_id = 3000;
+	uint64_t sub_here = subscribe(&here, slug, NULL, false);
+	uint64_t sub_there = subscribe(&there, slug, NULL, false);
+	/* Each reads what is there when it starts: the programme. */
+	Sess *subs[2] = {&here, &there};
+	uint64_t ids[2] = {sub_here, sub_there};
+	for (int i = 0; i < 2; i++) {
+		Triad__V1__Response *r = next_event(subs[i], ids[i], 10000);
+		assert_non_null(r);
+		assert_string_equal(r->domain_event->type, "programme.created");
+		rpc_free(r);
+	}
+
+	for (int round = 0; round < 3; round++) {
+		make_change(&op, slug, prog);
+		for (int i = 0; i < 2; i++) {
+			Triad__V1__Response *r = next_event(subs[i], ids[i], 3000);
+			if (r == NULL)
+				fail_msg("change %d did not reach the subscription on the %s daemon "
+					 "within 3 s", round + 1, i == 0 ? "writing" : "other");
+			assert_string_equal(r->domain_event->type, "learning_line.created");
+			rpc_free(r);
+		}
+	}
+	sess_close(&here);
+	sess_close(&there);
+	assert_int_equal(triadd_stop(&other, SIGTERM), 0);
+	free(prog);
+}
+
 /* ---- 5. what an organisation sees ---- */
 
 static void
@@ -538,6 +585,7 @@ main(void)
 		cmocka_unit_test(test_expired_cursor),
 		cmocka_unit_test(test_organisation_sees_consenting_participants),
 		cmocka_unit_test(test_slow_subscriber_is_bounded),
+		cmocka_unit_test(test_change_wakes_every_daemon),
 		cmocka_unit_test(test_subscribe_resume_across_restart),
 	};
 	return harness_run_group_tests(tests, setup, teardown);
