@@ -35,7 +35,8 @@
  * queued (it never ran) and OUTCOME_UNKNOWN when it was running (the
  * database may still finish it). PostgreSQL's statement_timeout is set to
  * three quarters of db_timeout_ms, so a slow statement is usually cancelled
- * there first, with a known outcome. While no connection is up after a
+ * there first, with a known outcome (and plan_cache_mode to
+ * force_generic_plan: see pool.c). While no connection is up after a
  * failure (an outage), jobs fail at once with UNAVAILABLE instead of
  * waiting; the connections keep retrying in the background.
  *

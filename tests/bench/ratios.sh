@@ -401,7 +401,7 @@ TPID=$PID
 say "triadd $("$triadd" --version 2>/dev/null | head -n1) on $TADDR (pid $TPID)," \
 	"config: ${triadd_conf[*]:-defaults}"
 say "triad-bench $bench"
-say "$(pgbench --version), client counts ${clients_list[*]}, -M prepared"
+say "$(pgbench --version), client counts ${clients_list[*]}, -M prepared, generic plans (as the daemon)"
 
 # ---------------------------------------------------------------------------------------
 # One run of each kind
@@ -472,6 +472,7 @@ event_args() {
 # duration + 2 seconds; from its per-second aggregate log, only the `duration` seconds
 # that begin `warm-up` seconds after its first transaction count, so connections are
 # open (SCRAM takes a while), warm, and their statements prepared. Prints "TPS".
+# Its sessions keep generic plans, as the daemon's do (daemon/pool.c).
 pgbench_run() {
 	local name=$1 c=$2 rc=0
 	shift 2
@@ -480,7 +481,7 @@ pgbench_run() {
 	local cmd=(pgbench -n -M prepared -c "$c" -j "$j" -T $((warm + secs + 2)) -l --aggregate-interval=1
 		--log-prefix="$work/$name.log/agg" "$@" "$APP_DB")
 	show "${cmd[@]}"
-	"${cmd[@]}" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
+	PGOPTIONS="-c plan_cache_mode=force_generic_plan" "${cmd[@]}" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
 	local aborted
 	aborted=$(grep -c 'aborted' "$work/$name.err" || true)
 	((rc == 0 && aborted == 0)) || die "$name failed (exit $rc): $(tail -n 20 "$work/$name.err")"
