@@ -672,6 +672,7 @@ reset_events
 statements() {
 	bash "$PGSH" psql "$PG" -At -F $'\t' -d triad -v n="$2" -v c="$3" >"$work/$1.stmts" <<-'EOF'
 		SELECT calls, round((total_plan_time + total_exec_time)::numeric / greatest(calls, 1), 3),
+		       round((shared_blks_hit + shared_blks_read)::numeric / greatest(calls, 1), 1),
 		       regexp_replace(regexp_replace(query, '\s+', ' ', 'g'), '\$[0-9]+', '$', 'g')
 		  FROM pg_stat_statements
 		 WHERE userid = 'triadd'::regrole AND calls >= :n::bigint / 50 AND calls > :c::bigint
@@ -698,11 +699,11 @@ secs=$stmt_secs
 pgbench_run stmts-pgbench 16 $(same_args) >/dev/null
 secs=$save_secs
 statements pgbench "$(cat "$work/stmts-pgbench.log"/agg.* | awk '{ n += $2 } END { print n + 0 }')" 16
-say "  triadd's role while triad-bench ran the mix (calls, ms per call, statement):"
+say "  triadd's role while triad-bench ran the mix (calls, ms and buffers per call, statement):"
 sed 's/^/    /' "$work/triad.stmts" | cut -c1-200
 say "  the same role while pgbench ran feedback_pgbench.sh's scripts:"
 sed 's/^/    /' "$work/pgbench.stmts" | cut -c1-200
-missing=$(cut -f3 "$work/triad.stmts" | grep -v -x -F -f <(cut -f3 "$work/pgbench.stmts") |
+missing=$(cut -f4 "$work/triad.stmts" | grep -v -x -F -f <(cut -f4 "$work/pgbench.stmts") |
 	grep -v -E '^(BEGIN|COMMIT|ROLLBACK)$' || true)
 if [[ -n $missing ]]; then
 	say "  WARNING: statements the daemon ran that pgbench's scripts do not (update feedback_pgbench.sh):"
