@@ -2,7 +2,8 @@
  * test_pool_hosts.c: the servers of a multi-host conninfo, as the pool
  * hands them to libpq. Each attempt lists every server, each with its own
  * address and port whatever the order, and the order changes between
- * attempts (libpq 15 has no load_balance_hosts).
+ * attempts (libpq 15 has no load_balance_hosts). And the options the
+ * daemon adds to every connection.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -124,6 +125,40 @@ test_mismatched_lists_are_refused(void **state)
 	event_base_free(base);
 }
 
+/*
+ * The server cancels a statement before the daemon gives up on it, and
+ * keeps one generic plan per prepared statement (pool.c); a conninfo that
+ * sets options of its own keeps them as they are.
+ */
+static void
+test_options_of_the_daemons_connections(void **state)
+{
+	(void)state;
+	struct event_base *base = event_base_new();
+	Config cfg;
+	char err[256] = "", opts[256];
+	Pool *pool = pool_for(base, &cfg, "host=127.0.0.1 port=1 dbname=triad", err);
+	assert_non_null(pool);
+	PGconn *pg = pool_connect_start(pool);
+	assert_non_null(pg);
+	char want[128];
+	snprintf(want, sizeof want, "-c statement_timeout=%d -c plan_cache_mode=force_generic_plan",
+		 cfg.db_timeout_ms * 3 / 4);
+	assert_string_equal(option(pg, "options", opts, sizeof opts), want);
+	PQfinish(pg);
+	pool_free(pool);
+
+	pool = pool_for(base, &cfg, "host=127.0.0.1 port=1 dbname=triad options='-c work_mem=8MB'",
+			err);
+	assert_non_null(pool);
+	pg = pool_connect_start(pool);
+	assert_non_null(pg);
+	assert_string_equal(option(pg, "options", opts, sizeof opts), "-c work_mem=8MB");
+	PQfinish(pg);
+	pool_free(pool);
+	event_base_free(base);
+}
+
 int
 main(void)
 {
@@ -131,6 +166,7 @@ main(void)
 		cmocka_unit_test(test_every_order_keeps_pairs),
 		cmocka_unit_test(test_one_port_for_all_and_names),
 		cmocka_unit_test(test_mismatched_lists_are_refused),
+		cmocka_unit_test(test_options_of_the_daemons_connections),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
