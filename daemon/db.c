@@ -1175,6 +1175,16 @@ db_conn_hurry(DbConn *dc)
 	retry_in(dc, 0);
 }
 
+uint64_t
+db_conn_deadline(const DbConn *dc)
+{
+	uint64_t d = dc->job->deadline_us;
+	for (const DbJob *j = dc->batch_sent ? dc->batch : NULL; j != NULL; j = j->next)
+		if (j->deadline_us < d)
+			d = j->deadline_us;
+	return d;
+}
+
 void
 db_conn_abandon(DbConn *dc, const char *why)
 {

@@ -277,4 +277,8 @@ void db_conn_hurry(DbConn *dc);
  */
 void db_conn_abandon(DbConn *dc, const char *why);
 
+/* The earliest deadline of the jobs in flight on busy dc: its job's, or of
+ * a batch sent with it the earliest of theirs (they share its fate). */
+uint64_t db_conn_deadline(const DbConn *dc);
+
 #endif

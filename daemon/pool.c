@@ -693,7 +693,7 @@ on_sweep(evutil_socket_t fd, short what, void *arg)
 	}
 	for (int i = 0; i < pool->size; i++) {
 		DbConn *dc = &pool->conns[i];
-		if (dc->state == DB_ST_BUSY && dc->job != NULL && dc->job->deadline_us <= now) {
+		if (dc->state == DB_ST_BUSY && dc->job != NULL && db_conn_deadline(dc) <= now) {
 			log_warn("db_job_timeout", "index=%d conn_slot=%" PRIu32 " id=%" PRIu64 " ms=%d",
 				 dc->index, dc->job->conn_slot, dc->job->request_id,
 				 pool->cfg->db_timeout_ms);
