@@ -581,12 +581,21 @@ queue_pop(Pool *pool, int limit, PoolFlow **flow, bool *backlog)
 	return job;
 }
 
-/* One of f's jobs that queue_pop() took is over. */
+/*
+ * One of f's jobs that queue_pop() took is over. When none of its jobs runs
+ * any more, what it has waiting is no longer a backlog: its next job takes
+ * any free connection, in turn with the owners that had nothing waiting.
+ * Otherwise a client that always has a request waiting would stay on the
+ * backlog's connections for good, and a crowd of them would share those
+ * while the rest of the pool sat idle.
+ */
 static void
 flow_done(Pool *pool, PoolFlow *f)
 {
 	assert(f->running > 0);
 	f->running--;
+	if (f->running == 0 && f->in == FLOW_ROUNDS)
+		flow_move(pool, f, FLOW_FRESH);
 	flow_settle(pool, f);
 }
 

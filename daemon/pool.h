@@ -5,15 +5,17 @@
  * sign-ins from an address over its failure limit, that address). Waiting
  * jobs queue per owner, and a free connection takes the oldest job of the
  * next owner in turn, so one client's pipeline cannot starve another's
- * single request. Owners that had nothing waiting go first, so a client
- * that sends one request at a time is served at the next free connection,
+ * single request. Owners with nothing running go first, so a client that
+ * sends one request at a time is served at the next free connection,
  * whatever others have queued (fq_codel's new and old flows, with a
  * quantum of one job); so that a crowd of such clients cannot starve the
  * others for ever, every pool_size-th job in a row comes from the round.
  * An owner's first running job takes any free connection; jobs it sends
  * while one runs (a pipeline) run on at most db_backlog_connections
  * connections, shared by all such owners, so deep pipelines cannot take
- * the database's CPU from clients that wait for each answer.
+ * the database's CPU from clients that wait for each answer. Once none of
+ * an owner's jobs runs, its next one is a first again: every client,
+ * pipelining or not, has one job at a time on the whole pool.
  *
  * Group commit: when the job a free connection takes is a write that can
  * share its transaction (db_job_batchable()), the writes of the same kind
@@ -121,8 +123,8 @@ struct Pool {
 	int size;
 	DbConn *conns;                /* owned array of size entries */
 	PoolFlow **buckets;           /* owner -> flow, owned (and the flows) */
-	PoolFlowList fresh;           /* owners that had nothing waiting: first */
-	PoolFlowList rounds;          /* the others, served in turn */
+	PoolFlowList fresh;           /* owners with jobs waiting, none running: first */
+	PoolFlowList rounds;          /* owners with jobs waiting and running: in turn */
 	int qlen;                     /* jobs waiting, all owners */
 	int nflows;                   /* owners with jobs waiting */
 	int ncapped;                  /* owners refused at their cap, still waiting */

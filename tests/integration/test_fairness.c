@@ -7,6 +7,7 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,6 +266,49 @@ test_a_pipeline_keeps_to_its_share(void **state)
 	PQfinish(watch);
 	close(greedy);
 	close(light);
+	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
+}
+
+/*
+ * Once none of a pipeline's requests runs, its next one takes any free
+ * connection again, as a first request would. Here another client's two
+ * requests are stuck on a lock, one of them on the backlog's one
+ * connection; a client that sends three pings at once has all three
+ * answered on the one connection left, while the lock is still held.
+ * (Kept on the backlog's connection, the second and third would wait for
+ * the lock to go.)
+ */
+static void
+test_a_pipeline_runs_on_when_its_request_is_answered(void **state)
+{
+	Triadd d;
+	triadd_start(&d, "pool_size = 3\ndb_backlog_connections = 1\ndb_timeout_ms = 60000\n");
+	int stuck = tc_session(d.addr), piped = tc_session(d.addr);
+	PGconn *pg = owner_conn(), *watch = owner_conn();
+	exec_ok(pg, "BEGIN");
+	exec_ok(pg, "LOCK TABLE person IN ACCESS EXCLUSIVE MODE");
+
+	send_requests(stuck, 1, 2, true);
+	wait_for_lock_waiters(watch, 2);
+	send_pings(piped, 10, 3);
+	for (uint64_t id = 10; id < 13; id++) {
+		Triad__V1__Response *r = tc_recv(piped, 10000, NULL);
+		if (r == NULL)
+			fail_msg("ping %" PRIu64 " waited for the backlog's connection", id);
+		assert_int_equal(r->id, id);
+		assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_OK);
+		assert_true(r->ping->database);
+		triad__v1__response__free_unpacked(r, NULL);
+	}
+	assert_int_equal(lock_waiters(watch), 2);
+
+	exec_ok(pg, "COMMIT");
+	Tally t = tally(stuck, 2);
+	assert_int_equal(t.ok, 2);
+	PQfinish(pg);
+	PQfinish(watch);
+	close(stuck);
+	close(piped);
 	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
 }
 
@@ -603,6 +647,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_greedy_clients_do_not_starve_a_light_one),
 		cmocka_unit_test(test_a_pipeline_keeps_to_its_share),
+		cmocka_unit_test(test_a_pipeline_runs_on_when_its_request_is_answered),
 		cmocka_unit_test(test_waiting_writes_commit_together),
 		cmocka_unit_test(test_one_account_is_capped_over_its_connections),
 		cmocka_unit_test(test_valid_token_signs_in_after_others_failed),
