@@ -498,6 +498,39 @@ pgbench_run() {
 		}'
 }
 
+# pgbench_rate_p99 NAME CLIENTS RATE ARGS...: pgbench offered RATE transactions a
+# second (-R) at CLIENTS clients; prints "P99_US TPS" of the transactions that ended in
+# the `duration` seconds that begin `warm-up` + 2 seconds after its first one. With -R,
+# pgbench counts each transaction's latency from the time it was due, as triad-bench
+# --rate does, so a schedule it falls behind shows in the figure. Its schedule starts
+# before its sessions have signed in, prepared and read their rows, and it takes a
+# couple of seconds to catch up with what fell due meanwhile: hence the 2 seconds.
+pgbench_rate_p99() {
+	local name=$1 c=$2 rate=$3 rc=0
+	shift 3
+	local j=$((c < 2 ? c : 2))
+	rm -rf "$work/$name.log"
+	mkdir -p "$work/$name.log"
+	local cmd=(pgbench -n -M prepared -c "$c" -j "$j" -R "$rate" -T $((warm + secs + 4)) -l
+		--log-prefix="$work/$name.log/tx" "$@" "$APP_DB")
+	show "${cmd[@]}"
+	PGOPTIONS="-c plan_cache_mode=force_generic_plan" "${cmd[@]}" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
+	((rc == 0)) || die "$name failed (exit $rc): $(tail -n 20 "$work/$name.err")"
+	# Each line: client, transaction, latency (us), script, end (s, us).
+	cat "$work/$name.log"/tx.* | awk -v w="$((warm + 2))" -v d="$secs" '
+		{ t = $5 + $6 / 1e6; lat[NR] = $3; end[NR] = t; if (t0 == "" || t < t0) t0 = t }
+		END {
+			for (i = 1; i <= NR; i++)
+				if (end[i] >= t0 + w && end[i] < t0 + w + d) print lat[i]
+		}' | sort -n | awk -v d="$secs" '
+		{ v[NR] = $1 }
+		END {
+			if (NR == 0) { print "0 0"; exit }
+			k = int(NR * 0.99); if (k < 1) k = 1
+			printf "%d %.1f\n", v[k], NR / d
+		}'
+}
+
 # pgbench_best NAME ARGS...: pgbench_run at each client count; prints "TPS CLIENTS"
 # of the best.
 pgbench_best() {
@@ -565,7 +598,7 @@ fi
 # ---------------------------------------------------------------------------------------
 # Rounds
 
-f_t=() f_same=() f_same_c=() f_bare=() f_bare_c=() f_p99=() f_rate=() e_t=() e_pg=() e_pg_c=()
+f_t=() f_same=() f_same_c=() f_bare=() f_bare_c=() f_p99=() f_p99_pg=() f_rate=() e_t=() e_pg=() e_pg_c=()
 p1_t=() p1_r=() p16_t=() p16_r=()
 main_rounds=$rounds
 $main || main_rounds=0
@@ -618,6 +651,15 @@ for ((r = 1; r <= main_rounds; r++)); do
 			"$(ms "$(op_p99 give "$work/rate-$r.out")")" \
 			"$(ms "$(op_p99 coachees "$work/rate-$r.out")")" \
 			"$(ms "$(op_p99 list "$work/rate-$r.out")")"
+		# The same statements offered at the same rate by pgbench, at its best
+		# client count of this round: what PostgreSQL alone gives on this machine.
+		reset_feedback
+		# shellcheck disable=SC2046
+		read -r p99 tps <<<"$(pgbench_rate_p99 "rate-pgbench-$r" "${f_same_c[-1]}" "$rate" \
+			-D clients="${f_same_c[-1]}" $(same_args))"
+		f_p99_pg+=("$(ms "$p99")")
+		printf '    %-26s %10s tps  p99 %s ms (%s clients)\n' "pgbench at the same rate" "$tps" \
+			"$(ms "$p99")" "${f_same_c[-1]}"
 	fi
 
 	# Event registrations.
@@ -837,6 +879,10 @@ fi
 if ((${#f_p99[@]} > 0)); then
 	printf '  %-34s %-30s %-30s %6s  (goal %s)\n' "p99, $conns conns at half peak" \
 		"$(fig_ms "${f_p99[@]}") ms" "offered $(median "${f_rate[@]}") r/s" "" "<= 5 ms"
+	# The same rate offered by pgbench: the ratio is triad's p99 over PostgreSQL's own.
+	printf '  %-34s %-30s %-30s %6s\n' "  p99 / pgbench at the same rate" "" \
+		"$(fig_ms "${f_p99_pg[@]}") ms @$(common "${f_same_c[@]}")c" \
+		"$(ratio "$(median "${f_p99[@]}")" "$(median "${f_p99_pg[@]}")")"
 fi
 if $growth; then
 	for ((i = 0; i < ${#sizes[@]}; i++)); do
