@@ -441,6 +441,32 @@ reset_events() {
 	EOF
 }
 
+# CPU time, from the kernel's accounting: perf's samples over a few seconds proved
+# too coarse to compare the sides. cpu_ticks prints "PG TRIADD": the clock ticks of the
+# cluster (the postmaster, its live children, and the children it has reaped: those
+# of pgbench's sessions that have ended) and of triadd. cpu_begin NAME before a run,
+# cpu_end NAME REQUESTS after it: $work/NAME.cpu holds "PG_US TRIADD_US", each side's
+# CPU per request over the whole run (warm-up, sign-ins and connections included).
+cpu_ticks() {
+	local pm
+	pm=$(head -n 1 "$PG/data/postmaster.pid")
+	{ cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$pm" -v td="${TPID:-0}" '
+		$1 == pm || $4 == pm { pg += $14 + $15 + $16 + $17 }
+		$1 == td { t += $14 + $15 }
+		END { printf "%d %d\n", pg, t }'
+}
+cpu_begin() { cpu_ticks >"$work/$1.cpu0"; }
+cpu_end() {
+	local pg0 t0 pg1 t1
+	read -r pg0 t0 <"$work/$1.cpu0"
+	read -r pg1 t1 <<<"$(cpu_ticks)"
+	awk -v n="$2" -v pg=$((pg1 - pg0)) -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { if (n > 0) printf "%.0f %.0f\n", pg / hz / n * 1e6, t / hz / n * 1e6; else print "- -" }' \
+		>"$work/$1.cpu"
+}
+# cpu_of NAME: "PG_US TRIADD_US" of a run, or "- -".
+cpu_of() { cat "$work/$1.cpu" 2>/dev/null || echo "- -"; }
+
 # triad_run NAME ARGS...: one triad-bench run; prints "RPS P99_US ERRORS UNSENT" (UNSENT:
 # with --rate, the requests that were due but never sent, the daemon being behind).
 triad_run() {
@@ -448,8 +474,10 @@ triad_run() {
 	shift
 	local cmd=("$bench" --addr "$TADDR" --warmup "$warm" --json "$@")
 	show "${cmd[@]}"
+	cpu_begin "$name"
 	"${cmd[@]}" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
 	((rc == 0)) || die "$name failed (exit $rc): $(cat "$work/$name.err")"
+	cpu_end "$name" "$(json_field requests_total "$work/$name.out")"
 	local rps p99 errs
 	rps=$(json_field rps "$work/$name.out")
 	p99=$(json_field p99_us "$work/$name.out")
@@ -481,10 +509,12 @@ pgbench_run() {
 	local cmd=(pgbench -n -M prepared -c "$c" -j "$j" -T $((warm + secs + 2)) -l --aggregate-interval=1
 		--log-prefix="$work/$name.log/agg" "$@" "$APP_DB")
 	show "${cmd[@]}"
+	cpu_begin "$name"
 	PGOPTIONS="-c plan_cache_mode=force_generic_plan" "${cmd[@]}" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
 	local aborted
 	aborted=$(grep -c 'aborted' "$work/$name.err" || true)
 	((rc == 0 && aborted == 0)) || die "$name failed (exit $rc): $(tail -n 20 "$work/$name.err")"
+	cpu_end "$name" "$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/$name.out")"
 	cat "$work/$name.log"/agg.* | awk -v w="$warm" -v d="$secs" '
 		{ t[NR] = $1; n[NR] = $2; if ($2 > 0 && (t0 == "" || $1 < t0)) t0 = $1; if ($1 > last) last = $1 }
 		END {
@@ -540,7 +570,8 @@ pgbench_best() {
 		[[ $name == events* ]] && reset_events
 		[[ $name == same* || $name == bare* ]] && reset_feedback
 		tps=$(pgbench_run "$name-c$c" "$c" -D clients="$c" "$@")
-		printf '    %-26s %10s tps\n' "$name, $c clients" "$tps" >&3
+		printf '    %-26s %10s tps  PostgreSQL %s us/tx\n' "$name, $c clients" "$tps" \
+			"$(cpu_of "$name-c$c" | cut -d' ' -f1)" >&3
 		if awk -v a="$tps" -v b="$best" 'BEGIN { exit !(a > b) }'; then best=$tps; bestc=$c; fi
 	done
 	echo "$best $bestc"
@@ -598,7 +629,8 @@ fi
 # ---------------------------------------------------------------------------------------
 # Rounds
 
-f_t=() f_same=() f_same_c=() f_bare=() f_bare_c=() f_p99=() f_p99_pg=() f_rate=() e_t=() e_pg=() e_pg_c=()
+f_t=() f_same=() f_same_c=() f_bare=() f_bare_c=() f_p99=() f_p99_pg=() f_rate=()
+f_t_pgus=() f_t_tdus=() f_same_pgus=() e_t=() e_pg=() e_pg_c=()
 p1_t=() p1_r=() p16_t=() p16_r=()
 main_rounds=$rounds
 $main || main_rounds=0
@@ -618,13 +650,18 @@ for ((r = 1; r <= main_rounds; r++)); do
 			res=$(triad_run "feedback-$r" $(feedback_args) --duration "$secs")
 			read -r rps p99 errs <<<"$res"
 			f_t+=("$rps")
-			printf '    %-26s %10s req/s  p99 %s ms\n' "triad feedback mix" "$rps" "$(ms "$p99")"
+			read -r pgus tdus <<<"$(cpu_of "feedback-$r")"
+			f_t_pgus+=("$pgus"); f_t_tdus+=("$tdus")
+			printf '    %-26s %10s req/s  p99 %s ms  PostgreSQL %s us/req, triadd %s us/req\n' \
+				"triad feedback mix" "$rps" "$(ms "$p99")" "$pgus" "$tdus"
 			;;
 		same)
 			# shellcheck disable=SC2046
 			res=$(pgbench_best "same-$r" $(same_args))
 			read -r tps c <<<"$res"
 			f_same+=("$tps"); f_same_c+=("$c")
+			read -r pgus tdus <<<"$(cpu_of "same-$r-c$c")"
+			f_same_pgus+=("$pgus")
 			;;
 		bare)
 			# shellcheck disable=SC2046
@@ -866,6 +903,9 @@ line "feedback mix / bare statements" "$(fig "${f_t[@]}") r/s" \
 line "feedback mix / pgbench same stmts" "$(fig "${f_t[@]}") r/s" \
 	"$(fig "${f_same[@]}") @$(common "${f_same_c[@]}")c" \
 	"$(ratio "$(median "${f_t[@]}")" "$(median "${f_same[@]}")")" ">= 1.0"
+printf '  %-34s %-30s %-30s %6s\n' "  PostgreSQL CPU per request" "$(fig "${f_t_pgus[@]}") us" \
+	"$(fig "${f_same_pgus[@]}") us" "$(ratio "$(median "${f_t_pgus[@]}")" "$(median "${f_same_pgus[@]}")")"
+printf '  %-34s %-30s\n' "  triadd CPU per request" "$(fig "${f_t_tdus[@]}") us"
 line "events / pgbench same stmts" "$(fig "${e_t[@]}") r/s" \
 	"$(fig "${e_pg[@]}") @$(common "${e_pg_c[@]}")c" \
 	"$(ratio "$(median "${e_t[@]}")" "$(median "${e_pg[@]}")")" ">= 1.0"
