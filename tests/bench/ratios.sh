@@ -320,6 +320,10 @@ psql -X -q -v ON_ERROR_STOP=1 -d "$OWNER_DB" -v out='|cat' -f "$here/scale_event
 grep -E '^(event|person) ' "$work/events.raw" >"$work/events.txt" || die "no events file written"
 psql -X -q -v ON_ERROR_STOP=1 -d "$OWNER_DB" -f "$here/scale_bare.sql" >>"$work/load.log" 2>&1 ||
 	die "scale_bare.sql failed"
+# What the loads left for autovacuum (and the statistics) is done now, not during
+# the first run of round 1, which is triad's.
+bash "$PGSH" psql "$PG" -X -q -v ON_ERROR_STOP=1 -d triad -c "VACUUM ANALYZE" >>"$work/load.log" 2>&1 ||
+	die "VACUUM ANALYZE after the load failed"
 say "loaded in $((SECONDS - t0)) s"
 operator=$("$triadd" bootstrap --force --db "$OWNER_DB" 2>/dev/null) || die "triadd bootstrap failed"
 [[ $operator == trd_* ]] || die "triadd bootstrap printed no token"
@@ -635,6 +639,17 @@ p1_t=() p1_r=() p16_t=() p16_r=()
 main_rounds=$rounds
 $main || main_rounds=0
 ((main_rounds > 0)) && { say; say "== $rounds rounds of $secs s (+ $warm s warm-up), sides alternating"; }
+if ((main_rounds > 0)); then
+	# One unmeasured run of the mix on each side first, so that round 1's first run,
+	# triad's, does not alone meet cold caches and the daemon's pool unplanned.
+	say "unmeasured: the mix once on each side"
+	reset_feedback
+	# shellcheck disable=SC2046
+	triad_run "warm-triad" $(feedback_args) --duration "$secs" >/dev/null
+	reset_feedback
+	# shellcheck disable=SC2046
+	pgbench_run "warm-same" 16 -D clients=16 $(same_args) >/dev/null
+fi
 for ((r = 1; r <= main_rounds; r++)); do
 	say "round $r of $rounds"
 	flip=$((r % 2 == 0))
@@ -709,7 +724,9 @@ for ((r = 1; r <= main_rounds; r++)); do
 			res=$(triad_run "events-$r" $(event_args) --duration "$secs")
 			read -r rps p99 errs <<<"$res"
 			e_t+=("$rps")
-			printf '    %-26s %10s req/s  p99 %s ms\n' "triad event registrations" "$rps" "$(ms "$p99")"
+			read -r pgus tdus <<<"$(cpu_of "events-$r")"
+			printf '    %-26s %10s req/s  p99 %s ms  PostgreSQL %s us/req, triadd %s us/req\n' \
+				"triad event registrations" "$rps" "$(ms "$p99")" "$pgus" "$tdus"
 		else
 			# shellcheck disable=SC2046
 			res=$(pgbench_best "events-$r" $(event_pg_args))
