@@ -337,6 +337,12 @@ on_write(struct bufferevent *bev, void *arg)
 {
 	Conn *c = arg;
 
+	/* A plain connection's bufferevent wrote what a full socket held
+	 * back: the connection writes for itself again. */
+	if (c->blocked && c->state != CONN_ST_CLOSING) {
+		c->blocked = false;
+		bufferevent_disable(bev, EV_WRITE);
+	}
 	if (c->state == CONN_ST_CLOSING) {
 		if (evbuffer_get_length(bufferevent_get_output(bev)) > 0 || c->in_flight > 0)
 			return;
@@ -356,6 +362,85 @@ on_write(struct bufferevent *bev, void *arg)
 	if (c->streaming)
 		stream_writable(c->srv->stream, c->ref);
 	conn_process(c);
+}
+
+/*
+ * Writing answers. libevent's socket bufferevent, given an answer, watches
+ * the socket for writability (an epoll_ctl), writes on the next pass of
+ * the loop, and stops watching (another epoll_ctl). A plain TCP connection
+ * instead writes its answers itself, once per pass, after the callbacks
+ * that queued them (the server's flusher event, activated by the first
+ * answer of the pass): one write for all of them and no system call
+ * besides. Only when the socket is full does its bufferevent watch it and
+ * write the rest; on_write() then hands back. While closing, the
+ * bufferevent writes the goodbye as for any connection. TLS connections
+ * always write through their bufferevent.
+ */
+static void
+flush_unlink(Conn *c)
+{
+	Server *srv = c->srv;
+	if (c->flush_prev != NULL)
+		c->flush_prev->flush_next = c->flush_next;
+	else
+		srv->flush_head = c->flush_next;
+	if (c->flush_next != NULL)
+		c->flush_next->flush_prev = c->flush_prev;
+	c->flush_prev = c->flush_next = NULL;
+	c->flush_queued = false;
+}
+
+static void
+on_output(struct evbuffer *out, const struct evbuffer_cb_info *info, void *arg)
+{
+	Conn *c = arg;
+	Server *srv = c->srv;
+	(void)out;
+	if (info->n_added == 0 || c->flush_queued || c->blocked || c->state >= CONN_ST_CLOSING)
+		return;
+	c->flush_queued = true;
+	c->flush_prev = NULL;
+	c->flush_next = srv->flush_head;
+	if (srv->flush_head != NULL)
+		srv->flush_head->flush_prev = c;
+	else
+		event_active(srv->flusher, EV_TIMEOUT, 0);
+	srv->flush_head = c;
+}
+
+/* Writes what c has queued, as far as the socket takes it. */
+static void
+flush_one(Conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	if (c->state >= CONN_ST_CLOSING || c->blocked || evbuffer_get_length(out) == 0)
+		return;
+	/* The bufferevent keeps its output's start frozen but for its own
+	 * writes (bufferevent_sock.c): so does this one. */
+	evbuffer_unfreeze(out, 1);
+	int n = evbuffer_write(out, bufferevent_getfd(c->bev));
+	evbuffer_freeze(out, 1);
+	if (n < 0 || evbuffer_get_length(out) > 0) {
+		/* Full (or failed): the bufferevent writes the rest once it
+		 * can, or reports the error to on_event(). */
+		c->blocked = true;
+		bufferevent_enable(c->bev, EV_WRITE);
+		return;
+	}
+	/* All out: what the bufferevent would say once it had written it. */
+	on_write(c->bev, c);
+}
+
+void
+conn_flush_all(Server *srv)
+{
+	/* Answers queued meanwhile (on_write() reads on) join the list and
+	 * are written in this pass too. */
+	Conn *c;
+	while ((c = srv->flush_head) != NULL) {
+		flush_unlink(c);
+		flush_one(c);
+	}
 }
 
 static void
@@ -499,6 +584,10 @@ conn_accept(Server *srv, evutil_socket_t fd, const struct sockaddr *addr, int ad
 
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	conn_apply_limits(c);
+	c->direct = !c->tls && !c->tls_after_proxy &&
+		    evbuffer_add_cb(bufferevent_get_output(c->bev), on_output, c) != NULL;
+	if (c->direct)
+		bufferevent_disable(c->bev, EV_WRITE);   /* enabled from the start */
 
 	if (over != NULL) {
 		c->seat = CONN_SEAT_NONE;
@@ -534,7 +623,7 @@ conn_accept(Server *srv, evutil_socket_t fd, const struct sockaddr *addr, int ad
 	t->live++;
 	srv->stats.conns_accepted++;
 	log_debug("conn_open", "conn=%" PRIu64 " peer=%s", c->serial, c->peer);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_enable(c->bev, c->direct ? EV_READ : EV_READ | EV_WRITE);
 	timer_arm(c, cfg->hello_timeout_ms);
 }
 
@@ -1117,6 +1206,8 @@ conn_close_now(Conn *c, const char *why)
 		break;
 	}
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	if (c->flush_queued)
+		flush_unlink(c);
 	event_del(c->timer);
 	log_debug("conn_close", "conn=%" PRIu64 " reason=%s in_flight=%" PRIu32,
 		  c->serial, why, c->in_flight);

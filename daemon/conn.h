@@ -66,6 +66,14 @@ struct Conn {
 	bool tls;                     /* the bufferevent is a TLS one */
 	bool tls_handshaking;         /* its handshake has not finished yet */
 	bool tls_after_proxy;         /* TLS starts once the PROXY header is read */
+	/* Plain TCP writes its answers itself (conn.c, "Writing answers"):
+	 * direct; flush_queued: on the server's list for this pass of the loop;
+	 * blocked: the socket was full, the bufferevent writes until it drains. */
+	bool direct;
+	bool flush_queued;
+	bool blocked;
+	Conn *flush_prev;
+	Conn *flush_next;
 	char client_cert_sha256[65];  /* the certificate the client presented, hex;
 					 "" for none */
 	bool streaming;               /* holds a subscription (stream.h): not idle
@@ -97,6 +105,10 @@ void conn_table_free(ConnTable *t);
  * Hello within hello_timeout_ms.
  */
 void conn_accept(Server *srv, evutil_socket_t fd, const struct sockaddr *addr, int addrlen);
+
+/* Writes the answers queued on plain TCP connections during this pass of
+ * the loop (the server's flusher event). */
+void conn_flush_all(Server *srv);
 
 /* The live connection ref points to, or NULL if it has gone. */
 Conn *conn_lookup(Server *srv, ConnRef ref);

@@ -33,6 +33,14 @@ on_reap(evutil_socket_t fd, short what, void *arg)
 		event_base_loopbreak(srv->base);
 }
 
+static void
+on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_flush_all(arg);
+}
+
 /* After the drain timeout, the requests still waiting or running are
  * answered (pool_abort), and their answers get this long to be sent. */
 #define DRAIN_FLUSH_MS 1000
@@ -75,8 +83,9 @@ server_new(const Config *cfg, char err[256])
 		return NULL;
 	}
 	srv->reaper = event_new(srv->base, -1, 0, on_reap, srv);
+	srv->flusher = event_new(srv->base, -1, 0, on_flush, srv);
 	srv->drain_timer = evtimer_new(srv->base, on_drain_timeout, srv);
-	if (srv->reaper == NULL || srv->drain_timer == NULL) {
+	if (srv->reaper == NULL || srv->flusher == NULL || srv->drain_timer == NULL) {
 		snprintf(err, 256, "out of memory");
 		server_free(srv);
 		return NULL;
@@ -204,6 +213,8 @@ server_free(Server *srv)
 	badges_free(srv->badges);
 	if (srv->reaper != NULL)
 		event_free(srv->reaper);
+	if (srv->flusher != NULL)
+		event_free(srv->flusher);
 	if (srv->drain_timer != NULL)
 		event_free(srv->drain_timer);
 	conn_table_free(&srv->conns);

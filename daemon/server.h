@@ -79,6 +79,8 @@ typedef struct Server {
 	ConnTable conns;
 	Conn *graveyard;           /* closed connections freed at the end of the loop iteration */
 	struct event *reaper;      /* fires once per iteration when the graveyard is not empty */
+	Conn *flush_head;          /* connections with answers to write in this pass */
+	struct event *flusher;     /* fires once per pass while flush_head is set */
 	bool draining;             /* SIGTERM seen: no new connections; each one goes once
 				      nothing is owed either way (see server_drain) */
 	bool drain_expired;        /* the drain timeout passed: answering what is left */
