@@ -420,9 +420,12 @@ flush_one(Conn *c)
 	evbuffer_unfreeze(out, 1);
 	int n = evbuffer_write(out, bufferevent_getfd(c->bev));
 	evbuffer_freeze(out, 1);
+	if (n > 0)
+		c->srv->stats.writes_direct++;
 	if (n < 0 || evbuffer_get_length(out) > 0) {
 		/* Full (or failed): the bufferevent writes the rest once it
 		 * can, or reports the error to on_event(). */
+		c->srv->stats.writes_blocked++;
 		c->blocked = true;
 		bufferevent_enable(c->bev, EV_WRITE);
 		return;

@@ -91,6 +91,12 @@ serve_metrics(Server *srv, struct evhttp_request *req)
 	metric(b, "triad_frame_timeouts_total", "counter",
 	       "Connections closed because a frame took longer than frame_timeout_ms.",
 	       st->frame_timeouts);
+	metric(b, "triad_conn_writes_direct_total", "counter",
+	       "Writes of answers a plain TCP connection made itself, once per pass of the loop.",
+	       st->writes_direct);
+	metric(b, "triad_conn_writes_blocked_total", "counter",
+	       "Such writes that found the socket full, so that the rest waited for it.",
+	       st->writes_blocked);
 	metric(b, "triad_tls_handshakes_total", "counter",
 	       "TLS handshakes finished on the protocol port.", st->tls_handshakes);
 	metric(b, "triad_tls_handshake_failures_total", "counter",

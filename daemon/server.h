@@ -38,6 +38,8 @@ typedef struct Stats {
 					frame_timeout_ms */
 	uint64_t tls_handshakes;     /* TLS handshakes finished */
 	uint64_t tls_failures;       /* TLS handshakes that failed */
+	uint64_t writes_direct;      /* writes of answers by the connection itself (conn.c) */
+	uint64_t writes_blocked;     /* tries that found the socket full: the bufferevent went on */
 	uint64_t partial_evictions;  /* connections closed to keep partial frames within
 					partial_frames_max_bytes */
 	uint64_t credential_checks;  /* jobs of token sessions that check the token and

@@ -168,12 +168,15 @@ test_hello_and_idle_timeouts(void **state)
 	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
 }
 
+/* With plain (TLS off) the connection writes its answers itself (conn.c). */
 static void
-test_in_flight_limit_slows_instead_of_failing(void **state)
+in_flight_limit(bool plain)
 {
 	enum { N = 300 };
 	Triadd d;
-	triadd_start(&d, "max_in_flight = 4\nmax_output_bytes = 4096\nmax_frame_bytes = 4096\n");
+	triadd_start(&d, plain ? "max_in_flight = 4\nmax_output_bytes = 4096\nmax_frame_bytes = 4096\n"
+				 "tls = off\n"
+			       : "max_in_flight = 4\nmax_output_bytes = 4096\nmax_frame_bytes = 4096\n");
 	int fd = tc_session(d.addr);
 	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
 	Triad__V1__Ping ping = TRIAD__V1__PING__INIT;
@@ -196,8 +199,27 @@ test_in_flight_limit_slows_instead_of_failing(void **state)
 		assert_int_equal(r->ping->payload.len, sizeof payload);
 		triad__v1__response__free_unpacked(r, NULL);
 	}
+	/* A plain connection wrote its answers itself; over TLS the
+	 * bufferevent writes them all. */
+	if (plain) {
+		assert_true(triadd_metric(&d, "triad_conn_writes_direct_total") > 0);
+	} else {
+		assert_int_equal(triadd_metric(&d, "triad_conn_writes_direct_total"), 0);
+	}
 	close(fd);
 	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
+}
+
+static void
+test_in_flight_limit_slows_instead_of_failing(void **state)
+{
+	in_flight_limit(false);
+}
+
+static void
+test_in_flight_limit_slows_plain_connections_too(void **state)
+{
+	in_flight_limit(true);
 }
 
 static void
@@ -240,6 +262,7 @@ main(void)
 		cmocka_unit_test(test_connection_limit),
 		cmocka_unit_test(test_hello_and_idle_timeouts),
 		cmocka_unit_test(test_in_flight_limit_slows_instead_of_failing),
+		cmocka_unit_test(test_in_flight_limit_slows_plain_connections_too),
 		cmocka_unit_test(test_full_queue_is_resource_exhausted),
 	};
 	return harness_run_group_tests(tests, NULL, NULL);
