@@ -54,7 +54,7 @@ http_addr(const Triadd *d, char addr[64])
 uint64_t
 fault_metric(const Triadd *d, const char *name)
 {
-	char addr[64], buf[16384], prefix[160];
+	char addr[64], buf[65536], prefix[160];
 	size_t used = 0;
 
 	http_addr(d, addr);

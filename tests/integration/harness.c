@@ -223,7 +223,7 @@ triadd_http_addr(const Triadd *d, char *addr, size_t size)
 long
 triadd_metric(const Triadd *d, const char *name)
 {
-	char addr[64], buf[32768], want[128];
+	char addr[64], buf[65536], want[128];
 	const char *get = "GET /metrics HTTP/1.0\r\n\r\n";
 	size_t len = 0;
 	ssize_t n;
