@@ -269,6 +269,24 @@ narrow_for(NarrowSet *ns, uint32_t id)
 	return ns->by_case[id];
 }
 
+/* Every narrowed descriptor of ns, built now; false when one could not be. */
+static bool
+narrow_build_all(NarrowSet *ns)
+{
+	if (!narrow_prepare(ns))
+		return true;   /* the full descriptor serves every kind */
+	for (uint32_t id = 0; id <= ns->max_id; id++)
+		if ((id == 0 || ns->kind[id] == NARROW_MEMBER) && narrow_for(ns, id) == NULL)
+			return false;
+	return true;
+}
+
+bool
+frame_narrow_prepare(void)
+{
+	return narrow_build_all(&narrow_request) && narrow_build_all(&narrow_response);
+}
+
 /*
  * The one member of ns's oneof present at the top level of a message's
  * bytes (0 when none), or UINT32_MAX when several are, or the bytes are
@@ -359,6 +377,39 @@ frame_unpack_request(const uint8_t *body, size_t len, ProtobufCAllocator *alloc)
 
 	return (Triad__V1__Request *)protobuf_c_message_unpack(
 		d != NULL ? d : &triad__v1__request__descriptor, alloc, len, body);
+}
+
+Triad__V1__Response *
+frame_unpack_response(const uint8_t *body, size_t len, ProtobufCAllocator *alloc)
+{
+	uint32_t id = narrow_wire_case(&narrow_response, body, len);
+	const ProtobufCMessageDescriptor *d =
+		id != UINT32_MAX ? narrow_for(&narrow_response, id) : NULL;
+
+	return (Triad__V1__Response *)protobuf_c_message_unpack(
+		d != NULL ? d : &triad__v1__response__descriptor, alloc, len, body);
+}
+
+size_t
+frame_request_size(const Triad__V1__Request *req)
+{
+	Triad__V1__Request r = *req;
+	const ProtobufCMessageDescriptor *d = narrow_for(&narrow_request, req->body_case);
+
+	if (d != NULL)
+		r.base.descriptor = d;
+	return protobuf_c_message_get_packed_size(&r.base);
+}
+
+size_t
+frame_request_pack(const Triad__V1__Request *req, uint8_t *out)
+{
+	Triad__V1__Request r = *req;
+	const ProtobufCMessageDescriptor *d = narrow_for(&narrow_request, req->body_case);
+
+	if (d != NULL)
+		r.base.descriptor = d;
+	return protobuf_c_message_pack(&r.base, out);
 }
 
 size_t

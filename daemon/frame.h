@@ -97,6 +97,22 @@ size_t frame_unpack_max_bytes(uint32_t body_len);
 size_t frame_response_size(const Triad__V1__Response *resp);
 size_t frame_response_pack(const Triad__V1__Response *resp, uint8_t *out);
 
+/*
+ * The other direction, for clients (triad-bench): triad__v1__response__unpack(),
+ * triad__v1__request__get_packed_size() and __pack(), likewise.
+ */
+/*
+ * The narrowed descriptors are built on first use, which is not safe when
+ * threads share them: a client with threads calls this before it starts
+ * them, and all are built then. False when memory ran out.
+ */
+bool frame_narrow_prepare(void);
+
+Triad__V1__Response *frame_unpack_response(const uint8_t *body, size_t len,
+					   ProtobufCAllocator *alloc);
+size_t frame_request_size(const Triad__V1__Request *req);
+size_t frame_request_pack(const Triad__V1__Request *req, uint8_t *out);
+
 typedef enum ScanStatus {
 	SCAN_OK,                /* within the limits: unpacking is cheap */
 	SCAN_MALFORMED,         /* not a Request: the decoder would refuse it too */

@@ -40,6 +40,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,7 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
+#include "frame.h"
 #include "triad/v1/envelope.pb-c.h"
 
 #ifndef TRIAD_VERSION
@@ -82,6 +84,9 @@
 #define HELLO_ID 1
 #define MAX_PIPELINE 65536
 #define MAX_THREADS 256
+
+/* Bytes of a thread's arena for decoding one answer (see arena_alloc()). */
+#define ARENA_BYTES 8192
 
 /* ------------------------------------------------------------------------ */
 /* Histogram */
@@ -402,6 +407,20 @@ typedef struct BenchWorker {
 	uint64_t pace_t0_ns;
 	uint64_t issued;
 	int pace_next;
+
+	/* While conn_read_cb() reads `batch_conn`'s answers, the requests it
+	 * sends in reply gather here and leave in one send() at the end. */
+	BenchConn *batch_conn;
+	uint8_t *batch;			/* owned */
+	size_t batch_len;
+	size_t batch_cap;
+
+	/* An answer is decoded into the arena, which is emptied once the
+	 * answer has been handled; what does not fit is malloc()ed. */
+	ProtobufCAllocator allocator;
+	size_t arena_used;
+	unsigned arena_spilled;		/* malloc()ed blocks of this answer */
+	_Alignas(max_align_t) uint8_t arena[ARENA_BYTES];
 } BenchWorker;
 
 static uint64_t
@@ -425,17 +444,31 @@ static void worker_connect_more(BenchWorker *w);
 static void worker_pace(BenchWorker *w, uint64_t now);
 
 /*
- * Frame and queue one request on the connection's output buffer. The caller
- * owns `req`. Returns false only when memory runs out.
+ * Frame and queue one request: on the thread's batch while the connection's
+ * answers are being read, on its output buffer otherwise. The caller owns
+ * `req`. Returns false only when memory runs out.
  */
 static bool __attribute__((warn_unused_result))
 conn_send(BenchConn *c, const Triad__V1__Request *req)
 {
+	BenchWorker *w = c->worker;
+	size_t len = frame_request_size(req);
 	uint8_t stackbuf[256];
-	size_t len = triad__v1__request__get_packed_size(req);
 	uint8_t *buf = stackbuf;
 
-	if (len + 4 > sizeof(stackbuf)) {
+	if (w->batch_conn == c) {
+		if (w->batch_cap - w->batch_len < len + 4) {
+			size_t cap = w->batch_cap > 0 ? w->batch_cap : 4096;
+			while (cap - w->batch_len < len + 4)
+				cap *= 2;
+			uint8_t *grown = realloc(w->batch, cap);
+			if (grown == NULL)
+				return false;
+			w->batch = grown;
+			w->batch_cap = cap;
+		}
+		buf = w->batch + w->batch_len;
+	} else if (len + 4 > sizeof(stackbuf)) {
 		buf = malloc(len + 4);
 		if (buf == NULL)
 			return false;
@@ -444,11 +477,80 @@ conn_send(BenchConn *c, const Triad__V1__Request *req)
 	buf[1] = (uint8_t) (len >> 16);
 	buf[2] = (uint8_t) (len >> 8);
 	buf[3] = (uint8_t) len;
-	triad__v1__request__pack(req, buf + 4);
+	frame_request_pack(req, buf + 4);
+	if (w->batch_conn == c) {
+		w->batch_len += len + 4;
+		return true;
+	}
 	int rc = evbuffer_add(bufferevent_get_output(c->bev), buf, len + 4);
 	if (buf != stackbuf)
 		free(buf);
 	return rc == 0;
+}
+
+/*
+ * Write the batch `c` gathered while its answers were read. When nothing is
+ * waiting in its output buffer it is sent at once, so the bufferevent never
+ * has to watch the socket; what the socket does not take (or an error, which
+ * the bufferevent then meets and reports) goes to the output buffer.
+ */
+static void
+conn_flush_batch(BenchConn *c)
+{
+	BenchWorker *w = c->worker;
+	size_t len = w->batch_len, off = 0;
+
+	w->batch_conn = NULL;
+	w->batch_len = 0;
+	if (c->bev == NULL || len == 0)
+		return;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	if (evbuffer_get_length(out) == 0) {
+		ssize_t n = send(bufferevent_getfd(c->bev), w->batch, len,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0)
+			off = (size_t) n;
+	}
+	if (off < len && evbuffer_add(out, w->batch + off, len - off) != 0) {
+		fprintf(stderr, "triad-bench: out of memory\n");
+		exit(1);
+	}
+}
+
+/* protobuf-c's allocator over the thread's arena. */
+static void *
+arena_alloc(void *data, size_t size)
+{
+	BenchWorker *w = data;
+	size_t at = (w->arena_used + _Alignof(max_align_t) - 1) & ~(_Alignof(max_align_t) - 1);
+
+	if (at <= sizeof(w->arena) && size <= sizeof(w->arena) - at) {
+		w->arena_used = at + size;
+		return w->arena + at;
+	}
+	w->arena_spilled++;
+	return malloc(size);
+}
+
+static void
+arena_free(void *data, void *p)
+{
+	BenchWorker *w = data;
+	uintptr_t a = (uintptr_t) p, lo = (uintptr_t) w->arena;
+
+	if (a >= lo && a < lo + sizeof(w->arena))
+		return;
+	free(p);
+}
+
+/* Empty the arena once the answer decoded into it has been handled. */
+static void
+arena_release(BenchWorker *w, Triad__V1__Response *resp)
+{
+	if (w->arena_spilled > 0)
+		triad__v1__response__free_unpacked(resp, &w->allocator);
+	w->arena_used = 0;
+	w->arena_spilled = 0;
 }
 
 /* Queue a Ping on `slot`, which must be free. */
@@ -860,9 +962,9 @@ conn_on_answer(BenchConn *c, const Triad__V1__Response *resp)
  * closes), ends the connection.
  */
 static void
-conn_read_cb(struct bufferevent *bev, void *arg)
+conn_read_frames(BenchConn *c, struct bufferevent *bev)
 {
-	BenchConn *c = arg;
+	BenchWorker *w = c->worker;
 	struct evbuffer *in = bufferevent_get_input(bev);
 
 	for (;;) {
@@ -882,9 +984,11 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 			return;
 		const uint8_t *p = evbuffer_pullup(in, (ev_ssize_t) len + 4);
 		Triad__V1__Response *resp =
-			triad__v1__response__unpack(NULL, len, p + 4);
+			frame_unpack_response(p + 4, len, &w->allocator);
 		evbuffer_drain(in, (size_t) len + 4);
 		if (resp == NULL) {
+			w->arena_used = 0;
+			w->arena_spilled = 0;
 			count_error(c->worker, ERR_PROTOCOL);
 			conn_close(c);
 			return;
@@ -901,10 +1005,21 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		} else {
 			open = conn_on_answer(c, resp);
 		}
-		triad__v1__response__free_unpacked(resp, NULL);
+		arena_release(w, resp);
 		if (!open)
 			return;
 	}
+}
+
+/* The requests sent in reply to these answers leave together. */
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	BenchConn *c = arg;
+
+	c->worker->batch_conn = c;
+	conn_read_frames(c, bev);
+	conn_flush_batch(c);
 }
 
 static void
@@ -1142,6 +1257,7 @@ worker_free(BenchWorker *w)
 		free(w->conns[i].slots);
 	}
 	free(w->conns);
+	free(w->batch);
 	for (int op = 0; op < OP_COUNT; op++)
 		free(w->op_latency[op]);
 	if (w->timer != NULL)
@@ -1174,6 +1290,9 @@ worker_new(const BenchOptions *opt, int first, int nconns,
 	w->barrier = barrier;
 	w->abandon = abandon;
 	w->nconns = nconns;
+	w->allocator.alloc = arena_alloc;
+	w->allocator.free = arena_free;
+	w->allocator.allocator_data = w;
 	w->base = event_base_new();
 	w->conns = calloc((size_t) (nconns > 0 ? nconns : 1), sizeof(BenchConn));
 	if (w->base == NULL || w->conns == NULL)
@@ -1879,6 +1998,10 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	pthread_barrier_t barrier;
+	if (!frame_narrow_prepare()) {	/* before the threads share them */
+		fprintf(stderr, "triad-bench: out of memory\n");
+		return 1;
+	}
 	if (pthread_barrier_init(&barrier, NULL, (unsigned) opt.threads + 1) != 0) {
 		fprintf(stderr, "triad-bench: pthread_barrier_init failed\n");
 		return 1;

@@ -459,7 +459,8 @@ pack_full(const ProtobufCMessage *msg, size_t *len)
 
 /*
  * The narrowed unpacking gives, for a Request of every kind, the message
- * protobuf-c's own unpacker gives: the same fields, packed the same.
+ * protobuf-c's own unpacker gives: the same fields, packed the same. The
+ * narrowed packer a client uses writes protobuf-c's bytes.
  */
 static void
 test_narrow_unpack_matches_protobuf_c(void **state)
@@ -481,6 +482,12 @@ test_narrow_unpack_matches_protobuf_c(void **state)
 		*(ProtobufCMessage **)((char *)&req + f->offset) = body;
 		size_t len, len_fast, len_slow;
 		uint8_t *wire = pack_full(&req.base, &len);
+		uint8_t *packed = malloc(len + 1);
+		assert_non_null(packed);
+		assert_int_equal(frame_request_size(&req), len);
+		assert_int_equal(frame_request_pack(&req, packed), len);
+		assert_memory_equal(packed, wire, len);
+		free(packed);
 
 		Triad__V1__Request *fast = frame_unpack_request(wire, len, NULL);
 		Triad__V1__Request *slow = triad__v1__request__unpack(NULL, len, wire);
@@ -542,7 +549,10 @@ test_narrow_unpack_two_kinds(void **state)
 	assert_null(triad__v1__request__unpack(NULL, n - 1, buf));
 }
 
-/* The narrowed packer writes, for a Response of every kind, protobuf-c's bytes. */
+/*
+ * The narrowed packer writes, for a Response of every kind, protobuf-c's
+ * bytes, and the narrowed unpacking reads them back as protobuf-c would.
+ */
 static void
 test_narrow_pack_matches_protobuf_c(void **state)
 {
@@ -573,6 +583,16 @@ test_narrow_pack_matches_protobuf_c(void **state)
 		assert_true(len <= sizeof out);
 		assert_int_equal(frame_response_pack(&resp, out), len);
 		assert_memory_equal(out, want, len);
+		/* What a client unpacks is protobuf-c's message too. */
+		Triad__V1__Response *fast = frame_unpack_response(want, len, NULL);
+		assert_non_null(fast);
+		assert_ptr_equal(fast->base.descriptor, d);
+		assert_int_equal(fast->body_case, resp.body_case);
+		assert_int_equal(fast->id, resp.id);
+		assert_int_equal(protobuf_c_message_get_packed_size(&fast->base), len);
+		assert_int_equal(protobuf_c_message_pack(&fast->base, out), len);
+		assert_memory_equal(out, want, len);
+		triad__v1__response__free_unpacked(fast, NULL);
 		free(want);
 		free(body);
 		kinds++;
