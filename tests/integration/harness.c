@@ -699,8 +699,22 @@ tc_over_tls(int fd, const char *addr)
 	return tls_pipe(fd, ca);
 }
 
+static int connect_plain(const char *addr, bool narrow);
+
 int
 tc_connect_plain(const char *addr)
+{
+	return connect_plain(addr, false);
+}
+
+int
+tc_connect_plain_narrow(const char *addr)
+{
+	return connect_plain(addr, true);
+}
+
+static int
+connect_plain(const char *addr, bool narrow)
 {
 	char host[64];
 	snprintf(host, sizeof host, "%s", addr);
@@ -711,6 +725,11 @@ tc_connect_plain(const char *addr)
 	assert_int_equal(inet_pton(AF_INET, host, &sa.sin_addr), 1);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
+	if (narrow) {
+		int rcvbuf = 2048, mss = 536;
+		assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf), 0);
+		assert_int_equal(setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss), 0);
+	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
 		fail_msg("connect %s: %s", addr, strerror(errno));
 	int one = 1;

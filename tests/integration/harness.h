@@ -117,6 +117,14 @@ uint64_t ms_now(void);
 int tc_connect(const char *addr);
 int tc_connect_plain(const char *addr);
 
+/*
+ * tc_connect_plain() for a slow reader: the socket offers a window of a few
+ * kilobytes and segments of 536 bytes, so the daemon's socket buffer, which
+ * Linux sizes by the segments, holds some tens of kilobytes, not megabytes.
+ * A test that does not read fills it soon.
+ */
+int tc_connect_plain_narrow(const char *addr);
+
 /* fd, a TCP connection to addr, carried over TLS if the daemon serves it. */
 int tc_over_tls(int fd, const char *addr);
 

@@ -222,6 +222,57 @@ test_in_flight_limit_slows_plain_connections_too(void **state)
 	in_flight_limit(true);
 }
 
+/*
+ * A client that does not read fills the socket of a plain connection. The
+ * answers the socket does not take wait in the bufferevent, which writes
+ * them as the client reads, whole and in order, and then hands the writing
+ * back to the connection (conn.c, "Writing answers").
+ */
+static void
+test_full_socket_hands_answers_to_the_bufferevent(void **state)
+{
+	enum { N = 300, PAYLOAD = 1000, AFTER = 10 };
+	Triadd d;
+	(void)state;
+	triadd_start(&d, "tls = off\nmax_in_flight = 4\nmax_output_bytes = 4096\n"
+			 "max_frame_bytes = 4096\n");
+	int fd = tc_connect_plain_narrow(d.addr);
+	tc_send_hello(fd, 1, TRIAD_PROTOCOL_VERSION);
+	triad__v1__response__free_unpacked(tc_expect(fd, 1, TRIAD__V1__CODE__CODE_OK), NULL);
+
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__Ping ping = TRIAD__V1__PING__INIT;
+	static uint8_t payload[PAYLOAD];
+	ping.payload.data = payload;
+	ping.payload.len = sizeof payload;
+	req.body_case = TRIAD__V1__REQUEST__BODY_PING;
+	req.ping = &ping;
+	for (uint64_t id = 2; id < 2 + N; id++) {
+		memset(payload, (int)(id % 251), sizeof payload);
+		req.id = id;
+		tc_send(fd, &req);
+	}
+	for (uint64_t id = 2; id < 2 + N; id++) {
+		Triad__V1__Response *r = tc_recv(fd, 20000, NULL);
+		assert_non_null(r);
+		assert_int_equal(r->id, id);
+		assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_OK);
+		assert_int_equal(r->ping->payload.len, sizeof payload);
+		memset(payload, (int)(id % 251), sizeof payload);
+		assert_memory_equal(r->ping->payload.data, payload, sizeof payload);
+		triad__v1__response__free_unpacked(r, NULL);
+	}
+	assert_true(triadd_metric(&d, "triad_conn_writes_blocked_total") > 0);
+
+	/* Drained, the connection writes its answers itself again. */
+	long direct = triadd_metric(&d, "triad_conn_writes_direct_total");
+	for (uint64_t id = 1000; id < 1000 + AFTER; id++)
+		ping_ok(fd, id, false);
+	assert_true(triadd_metric(&d, "triad_conn_writes_direct_total") >= direct + AFTER);
+	close(fd);
+	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
+}
+
 static void
 test_full_queue_is_resource_exhausted(void **state)
 {
@@ -263,6 +314,7 @@ main(void)
 		cmocka_unit_test(test_hello_and_idle_timeouts),
 		cmocka_unit_test(test_in_flight_limit_slows_instead_of_failing),
 		cmocka_unit_test(test_in_flight_limit_slows_plain_connections_too),
+		cmocka_unit_test(test_full_socket_hands_answers_to_the_bufferevent),
 		cmocka_unit_test(test_full_queue_is_resource_exhausted),
 	};
 	return harness_run_group_tests(tests, NULL, NULL);
