@@ -3,6 +3,7 @@
  */
 #include "frame.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -368,70 +369,72 @@ frame_unpack_max_bytes(uint32_t body_len)
 	return 2 * ((size_t)body_len + (size_t)(FRAME_VALUES_MAX + 1) * per_value) + 64 * 1024;
 }
 
+/* body unpacked with ns's narrowed descriptor for the member it holds. */
+static ProtobufCMessage *
+narrow_unpack(NarrowSet *ns, const uint8_t *body, size_t len, ProtobufCAllocator *alloc)
+{
+	uint32_t id = narrow_wire_case(ns, body, len);
+	const ProtobufCMessageDescriptor *d = id != UINT32_MAX ? narrow_for(ns, id) : NULL;
+
+	return protobuf_c_message_unpack(d != NULL ? d : ns->full, alloc, len, body);
+}
+
+/*
+ * msg (of ns's message, member set) packed into out with ns's narrowed
+ * descriptor, or its packed size when out is NULL. The narrowed descriptor
+ * goes on a copy of the message: msg itself is not touched.
+ */
+static size_t
+narrow_pack(NarrowSet *ns, const ProtobufCMessage *msg, uint32_t member, uint8_t *out)
+{
+	union {
+		Triad__V1__Request req;
+		Triad__V1__Response resp;
+	} copy;
+	const ProtobufCMessageDescriptor *d = narrow_for(ns, member);
+
+	assert(msg->descriptor == ns->full && ns->full->sizeof_message <= sizeof copy);
+	memcpy(&copy, msg, ns->full->sizeof_message);
+	ProtobufCMessage *m = (ProtobufCMessage *)&copy;
+	if (d != NULL)
+		m->descriptor = d;
+	return out != NULL ? protobuf_c_message_pack(m, out) : protobuf_c_message_get_packed_size(m);
+}
+
 Triad__V1__Request *
 frame_unpack_request(const uint8_t *body, size_t len, ProtobufCAllocator *alloc)
 {
-	uint32_t id = narrow_wire_case(&narrow_request, body, len);
-	const ProtobufCMessageDescriptor *d =
-		id != UINT32_MAX ? narrow_for(&narrow_request, id) : NULL;
-
-	return (Triad__V1__Request *)protobuf_c_message_unpack(
-		d != NULL ? d : &triad__v1__request__descriptor, alloc, len, body);
+	return (Triad__V1__Request *)narrow_unpack(&narrow_request, body, len, alloc);
 }
 
 Triad__V1__Response *
 frame_unpack_response(const uint8_t *body, size_t len, ProtobufCAllocator *alloc)
 {
-	uint32_t id = narrow_wire_case(&narrow_response, body, len);
-	const ProtobufCMessageDescriptor *d =
-		id != UINT32_MAX ? narrow_for(&narrow_response, id) : NULL;
-
-	return (Triad__V1__Response *)protobuf_c_message_unpack(
-		d != NULL ? d : &triad__v1__response__descriptor, alloc, len, body);
+	return (Triad__V1__Response *)narrow_unpack(&narrow_response, body, len, alloc);
 }
 
 size_t
 frame_request_size(const Triad__V1__Request *req)
 {
-	Triad__V1__Request r = *req;
-	const ProtobufCMessageDescriptor *d = narrow_for(&narrow_request, req->body_case);
-
-	if (d != NULL)
-		r.base.descriptor = d;
-	return protobuf_c_message_get_packed_size(&r.base);
+	return narrow_pack(&narrow_request, &req->base, req->body_case, NULL);
 }
 
 size_t
 frame_request_pack(const Triad__V1__Request *req, uint8_t *out)
 {
-	Triad__V1__Request r = *req;
-	const ProtobufCMessageDescriptor *d = narrow_for(&narrow_request, req->body_case);
-
-	if (d != NULL)
-		r.base.descriptor = d;
-	return protobuf_c_message_pack(&r.base, out);
+	return narrow_pack(&narrow_request, &req->base, req->body_case, out);
 }
 
 size_t
 frame_response_size(const Triad__V1__Response *resp)
 {
-	Triad__V1__Response r = *resp;
-	const ProtobufCMessageDescriptor *d = narrow_for(&narrow_response, resp->body_case);
-
-	if (d != NULL)
-		r.base.descriptor = d;
-	return protobuf_c_message_get_packed_size(&r.base);
+	return narrow_pack(&narrow_response, &resp->base, resp->body_case, NULL);
 }
 
 size_t
 frame_response_pack(const Triad__V1__Response *resp, uint8_t *out)
 {
-	Triad__V1__Response r = *resp;
-	const ProtobufCMessageDescriptor *d = narrow_for(&narrow_response, resp->body_case);
-
-	if (d != NULL)
-		r.base.descriptor = d;
-	return protobuf_c_message_pack(&r.base, out);
+	return narrow_pack(&narrow_response, &resp->base, resp->body_case, out);
 }
 
 static bool
