@@ -448,28 +448,31 @@ reset_events() {
 # CPU time, from the kernel's accounting: perf's samples over a few seconds proved
 # too coarse to compare the sides. cpu_ticks prints "PG TRIADD": the clock ticks of the
 # cluster (the postmaster, its live children, and the children it has reaped: those
-# of pgbench's sessions that have ended) and of triadd. cpu_begin NAME before a run,
-# cpu_end NAME REQUESTS after it: $work/NAME.cpu holds "PG_US TRIADD_US", each side's
-# CPU per request over the whole run (warm-up, sign-ins and connections included).
+# of pgbench's sessions that have ended), of triadd and of redis-server. cpu_begin NAME
+# before a run, cpu_end NAME REQUESTS after it: $work/NAME.cpu holds "PG_US TRIADD_US
+# REDIS_US", each one's CPU per request over the whole run (warm-up, sign-ins and
+# connections included).
 cpu_ticks() {
 	local pm
 	pm=$(head -n 1 "$PG/data/postmaster.pid")
-	{ cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pm="$pm" -v td="${TPID:-0}" '
+	{ cat /proc/[0-9]*/stat 2>/dev/null || true; } |
+		awk -v pm="$pm" -v td="${TPID:-0}" -v rd="${redis_pid:-0}" '
 		$1 == pm || $4 == pm { pg += $14 + $15 + $16 + $17 }
 		$1 == td { t += $14 + $15 }
-		END { printf "%d %d\n", pg, t }'
+		$1 == rd || $4 == rd { r += $14 + $15 }
+		END { printf "%d %d %d\n", pg, t, r }'
 }
 cpu_begin() { cpu_ticks >"$work/$1.cpu0"; }
 cpu_end() {
-	local pg0 t0 pg1 t1
-	read -r pg0 t0 <"$work/$1.cpu0"
-	read -r pg1 t1 <<<"$(cpu_ticks)"
-	awk -v n="$2" -v pg=$((pg1 - pg0)) -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
-		'BEGIN { if (n > 0) printf "%.0f %.0f\n", pg / hz / n * 1e6, t / hz / n * 1e6; else print "- -" }' \
-		>"$work/$1.cpu"
+	local pg0 t0 r0 pg1 t1 r1
+	read -r pg0 t0 r0 <"$work/$1.cpu0"
+	read -r pg1 t1 r1 <<<"$(cpu_ticks)"
+	awk -v n="$2" -v pg=$((pg1 - pg0)) -v t=$((t1 - t0)) -v r=$((r1 - r0)) -v hz="$(getconf CLK_TCK)" '
+		function us(ticks,  v) { v = ticks / hz / n * 1e6; return sprintf(v >= 10 ? "%.0f" : "%.2f", v) }
+		BEGIN { if (n > 0) print us(pg), us(t), us(r); else print "- - -" }' >"$work/$1.cpu"
 }
-# cpu_of NAME: "PG_US TRIADD_US" of a run, or "- -".
-cpu_of() { cat "$work/$1.cpu" 2>/dev/null || echo "- -"; }
+# cpu_of NAME: "PG_US TRIADD_US REDIS_US" of a run, or "- - -".
+cpu_of() { cat "$work/$1.cpu" 2>/dev/null || echo "- - -"; }
 
 # triad_run NAME ARGS...: one triad-bench run; prints "RPS P99_US ERRORS UNSENT" (UNSENT:
 # with --rate, the requests that were due but never sent, the daemon being behind).
@@ -601,7 +604,9 @@ redis_run() {
 	local cmd=(redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -c "$ping_conns" -P "$p"
 		-n "${redis_n[$p]}" -t ping_mbulk --csv)
 	show "${cmd[@]}"
+	cpu_begin "$name"
 	"${cmd[@]}" >"$work/$name.out" 2>"$work/$name.err" || die "$name failed: $(cat "$work/$name.err")"
+	cpu_end "$name" "${redis_n[$p]}"
 	local rps
 	rps=$(awk -F'"' '$2 == "PING_MBULK" { print $4 }' "$work/$name.out")
 	[[ -n $rps ]] || die "$name printed no result: $(cat "$work/$name.out" "$work/$name.err")"
@@ -635,7 +640,7 @@ fi
 
 f_t=() f_same=() f_same_c=() f_bare=() f_bare_c=() f_p99=() f_p99_pg=() f_rate=()
 f_t_pgus=() f_t_tdus=() f_same_pgus=() e_t=() e_pg=() e_pg_c=()
-p1_t=() p1_r=() p16_t=() p16_r=()
+p1_t=() p1_r=() p16_t=() p16_r=() p1_tus=() p1_rus=() p16_tus=() p16_rus=()
 main_rounds=$rounds
 $main || main_rounds=0
 ((main_rounds > 0)) && { say; say "== $rounds rounds of $secs s (+ $warm s warm-up), sides alternating"; }
@@ -665,7 +670,7 @@ for ((r = 1; r <= main_rounds; r++)); do
 			res=$(triad_run "feedback-$r" $(feedback_args) --duration "$secs")
 			read -r rps p99 errs <<<"$res"
 			f_t+=("$rps")
-			read -r pgus tdus <<<"$(cpu_of "feedback-$r")"
+			read -r pgus tdus _ <<<"$(cpu_of "feedback-$r")"
 			f_t_pgus+=("$pgus"); f_t_tdus+=("$tdus")
 			printf '    %-26s %10s req/s  p99 %s ms  PostgreSQL %s us/req, triadd %s us/req\n' \
 				"triad feedback mix" "$rps" "$(ms "$p99")" "$pgus" "$tdus"
@@ -675,7 +680,7 @@ for ((r = 1; r <= main_rounds; r++)); do
 			res=$(pgbench_best "same-$r" $(same_args))
 			read -r tps c <<<"$res"
 			f_same+=("$tps"); f_same_c+=("$c")
-			read -r pgus tdus <<<"$(cpu_of "same-$r-c$c")"
+			read -r pgus tdus _ <<<"$(cpu_of "same-$r-c$c")"
 			f_same_pgus+=("$pgus")
 			;;
 		bare)
@@ -724,7 +729,7 @@ for ((r = 1; r <= main_rounds; r++)); do
 			res=$(triad_run "events-$r" $(event_args) --duration "$secs")
 			read -r rps p99 errs <<<"$res"
 			e_t+=("$rps")
-			read -r pgus tdus <<<"$(cpu_of "events-$r")"
+			read -r pgus tdus _ <<<"$(cpu_of "events-$r")"
 			printf '    %-26s %10s req/s  p99 %s ms  PostgreSQL %s us/req, triadd %s us/req\n' \
 				"triad event registrations" "$rps" "$(ms "$p99")" "$pgus" "$tdus"
 		else
@@ -745,12 +750,22 @@ for ((r = 1; r <= main_rounds; r++)); do
 					res=$(triad_run "ping$p-$r" --kind ping --token "$operator" \
 						--connections "$ping_conns" --pipeline "$p" --duration "$secs")
 					read -r rps p99 errs <<<"$res"
-					if ((p == 1)); then p1_t+=("$rps"); else p16_t+=("$rps"); fi
-					printf '    %-26s %10s req/s\n' "triad ping, pipeline $p" "$rps"
+					read -r _ us _ <<<"$(cpu_of "ping$p-$r")"
+					if ((p == 1)); then
+						p1_t+=("$rps") p1_tus+=("$us")
+					else
+						p16_t+=("$rps") p16_tus+=("$us")
+					fi
+					printf '    %-26s %10s req/s  triadd %s us/req\n' "triad ping, pipeline $p" "$rps" "$us"
 				else
 					rps=$(redis_run "redis$p-$r" "$p")
-					if ((p == 1)); then p1_r+=("$rps"); else p16_r+=("$rps"); fi
-					printf '    %-26s %10s req/s\n' "redis PING, -P $p" "$rps"
+					read -r _ _ us <<<"$(cpu_of "redis$p-$r")"
+					if ((p == 1)); then
+						p1_r+=("$rps") p1_rus+=("$us")
+					else
+						p16_r+=("$rps") p16_rus+=("$us")
+					fi
+					printf '    %-26s %10s req/s  redis-server %s us/req\n' "redis PING, -P $p" "$rps" "$us"
 				fi
 			done
 		done
@@ -928,10 +943,17 @@ line "events / pgbench same stmts" "$(fig "${e_t[@]}") r/s" \
 	"$(ratio "$(median "${e_t[@]}")" "$(median "${e_pg[@]}")")" ">= 1.0"
 fi
 if $do_redis; then
+	# Each load generator runs on the same two cores as its server. The server's CPU
+	# per ping says what the server costs, whichever client is the bottleneck; the
+	# ratio is of pings per CPU-second, Redis's own being 1.
 	line "ping pipeline 16 / redis -P 16" "$(fig "${p16_t[@]}") r/s" "$(fig "${p16_r[@]}") r/s" \
 		"$(ratio "$(median "${p16_t[@]}")" "$(median "${p16_r[@]}")")" ">= 0.8"
+	printf '  %-34s %-30s %-30s %6s\n' "  server CPU per ping" "$(fig_ms "${p16_tus[@]}") us" \
+		"$(fig_ms "${p16_rus[@]}") us" "$(ratio "$(median "${p16_rus[@]}")" "$(median "${p16_tus[@]}")")"
 	line "ping unpipelined / redis -P 1" "$(fig "${p1_t[@]}") r/s" "$(fig "${p1_r[@]}") r/s" \
 		"$(ratio "$(median "${p1_t[@]}")" "$(median "${p1_r[@]}")")" ">= 1.0"
+	printf '  %-34s %-30s %-30s %6s\n' "  server CPU per ping" "$(fig_ms "${p1_tus[@]}") us" \
+		"$(fig_ms "${p1_rus[@]}") us" "$(ratio "$(median "${p1_rus[@]}")" "$(median "${p1_tus[@]}")")"
 fi
 if ((${#f_p99[@]} > 0)); then
 	printf '  %-34s %-30s %-30s %6s  (goal %s)\n' "p99, $conns conns at half peak" \
