@@ -14,6 +14,7 @@
 #include <openssl/sha.h>
 
 #include "clock.h"
+#include "frame.h"
 #include "log.h"
 #include "metrics.h"
 #include "pool.h"
@@ -35,7 +36,7 @@ call_free(Call *call)
 static void
 call_answer_packed(Call *call, const uint8_t *bytes, size_t len)
 {
-	Triad__V1__Response *resp = triad__v1__response__unpack(NULL, len, bytes);
+	Triad__V1__Response *resp = frame_unpack_response(bytes, len, NULL);
 	/* Every stored answer was packed with its status (call_answer() sets
 	 * one first); without it, call_answer() would lend a stack status to a
 	 * message that free_unpacked() then frees. */
@@ -111,7 +112,7 @@ call_answer_commit(Call *call, const Triad__V1__Response *resp)
 {
 	DbJob *job = call->held;
 	bool secret = (call->row->flags & ROUTE_SECRET) != 0;
-	size_t len = triad__v1__response__get_packed_size(resp);
+	size_t len = frame_response_size(resp);
 	char *hex = secret ? NULL : malloc(2 * len + 3);
 
 	call->held = NULL;
@@ -120,7 +121,7 @@ call_answer_commit(Call *call, const Triad__V1__Response *resp)
 		free(hex);
 		return false;
 	}
-	call->answer_len = triad__v1__response__pack(resp, call->answer);
+	call->answer_len = frame_response_pack(resp, call->answer);
 	if (!secret)
 		bytea_literal(call->answer, len, hex);
 	const char *params[3] = {call->idempotency_key, secret ? "" : hex, secret ? "true" : "false"};
