@@ -872,7 +872,7 @@ conn_take_frame(Conn *c, uint32_t len)
 	arena_set_max(&decode_arena, decode_arena.held + frame_unpack_max_bytes(len));
 	Triad__V1__Request *req = NULL;
 	DecodeStatus ds = ss == SCAN_MALFORMED ? DECODE_GARBAGE
-		: frame_take_request_with(in, len, arena_allocator(&decode_arena), &req);
+		: frame_take_scanned(in, len, &scan, arena_allocator(&decode_arena), &req);
 	if (ss == SCAN_MALFORMED)
 		evbuffer_drain(in, FRAME_HEADER_BYTES + (size_t)len);
 	if (ds != DECODE_OK) {

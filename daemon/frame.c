@@ -172,15 +172,13 @@ enum { NARROW_NONE, NARROW_PLAIN, NARROW_MEMBER };
 static NarrowSet narrow_request = {.full = &triad__v1__request__descriptor};
 static NarrowSet narrow_response = {.full = &triad__v1__response__descriptor};
 
-static bool
-narrow_prepare(NarrowSet *ns)
+static bool __attribute__((noinline))
+narrow_prepare_first(NarrowSet *ns)
 {
 	const ProtobufCMessageDescriptor *d = ns->full;
 	size_t oneof_offset = 0;
 	bool have_oneof = false;
 
-	if (ns->ready)
-		return ns->usable;
 	ns->ready = true;
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
@@ -210,6 +208,13 @@ narrow_prepare(NarrowSet *ns)
 						    ? NARROW_MEMBER : NARROW_PLAIN;
 	ns->usable = true;
 	return true;
+}
+
+/* Whether ns can be narrowed; prepared on first use. */
+static inline bool
+narrow_prepare(NarrowSet *ns)
+{
+	return ns->ready ? ns->usable : narrow_prepare_first(ns);
 }
 
 /* The full descriptor narrowed to its plain fields and member id (0: none). */
@@ -369,35 +374,57 @@ frame_unpack_max_bytes(uint32_t body_len)
 	return 2 * ((size_t)body_len + (size_t)(FRAME_VALUES_MAX + 1) * per_value) + 64 * 1024;
 }
 
-/* body unpacked with ns's narrowed descriptor for the member it holds. */
+/*
+ * body, which holds member id of ns's oneof (0: none; UINT32_MAX: several,
+ * or not known to be well formed), unpacked with the narrowed descriptor.
+ */
 static ProtobufCMessage *
-narrow_unpack(NarrowSet *ns, const uint8_t *body, size_t len, ProtobufCAllocator *alloc)
+narrow_unpack_member(NarrowSet *ns, uint32_t id, const uint8_t *body, size_t len,
+		     ProtobufCAllocator *alloc)
 {
-	uint32_t id = narrow_wire_case(ns, body, len);
 	const ProtobufCMessageDescriptor *d = id != UINT32_MAX ? narrow_for(ns, id) : NULL;
 
 	return protobuf_c_message_unpack(d != NULL ? d : ns->full, alloc, len, body);
 }
 
+/* body unpacked with ns's narrowed descriptor for the member it holds. */
+static ProtobufCMessage *
+narrow_unpack(NarrowSet *ns, const uint8_t *body, size_t len, ProtobufCAllocator *alloc)
+{
+	return narrow_unpack_member(ns, narrow_wire_case(ns, body, len), body, len, alloc);
+}
+
+/* Room for a copy of a Request or a Response. */
+typedef union NarrowCopy {
+	Triad__V1__Request req;
+	Triad__V1__Response resp;
+} NarrowCopy;
+
 /*
- * msg (of ns's message, member set) packed into out with ns's narrowed
- * descriptor, or its packed size when out is NULL. The narrowed descriptor
- * goes on a copy of the message: msg itself is not touched.
+ * msg (of ns's message, member set) as it packs with ns's narrowed
+ * descriptor: a copy in *copy that carries that descriptor. msg itself is
+ * not touched.
  */
+static const ProtobufCMessage *
+narrow_view(NarrowSet *ns, const ProtobufCMessage *msg, uint32_t member, NarrowCopy *copy)
+{
+	const ProtobufCMessageDescriptor *d = narrow_for(ns, member);
+
+	assert(msg->descriptor == ns->full && ns->full->sizeof_message <= sizeof *copy);
+	memcpy(copy, msg, ns->full->sizeof_message);
+	ProtobufCMessage *m = (ProtobufCMessage *)copy;
+	if (d != NULL)
+		m->descriptor = d;
+	return m;
+}
+
+/* msg packed into out as narrow_view() has it, or its size when out is NULL. */
 static size_t
 narrow_pack(NarrowSet *ns, const ProtobufCMessage *msg, uint32_t member, uint8_t *out)
 {
-	union {
-		Triad__V1__Request req;
-		Triad__V1__Response resp;
-	} copy;
-	const ProtobufCMessageDescriptor *d = narrow_for(ns, member);
+	NarrowCopy copy;
+	const ProtobufCMessage *m = narrow_view(ns, msg, member, &copy);
 
-	assert(msg->descriptor == ns->full && ns->full->sizeof_message <= sizeof copy);
-	memcpy(&copy, msg, ns->full->sizeof_message);
-	ProtobufCMessage *m = (ProtobufCMessage *)&copy;
-	if (d != NULL)
-		m->descriptor = d;
 	return out != NULL ? protobuf_c_message_pack(m, out) : protobuf_c_message_get_packed_size(m);
 }
 
@@ -515,6 +542,8 @@ scan_message(ScanState *st, const ProtobufCMessageDescriptor *desc, const uint8_
 		}
 		if (depth == 0 && f->id == 1 && wire == 0)
 			out->id = varint_value(val, vlen);   /* the last one wins, as in protobuf-c */
+		if (depth == 0 && (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+			out->member = out->member == 0 || out->member == f->id ? f->id : UINT32_MAX;
 
 		size_t n = 1;
 		if (f->label == PROTOBUF_C_LABEL_REPEATED && wire == 2 &&
@@ -632,17 +661,22 @@ frame_take_request(struct evbuffer *in, uint32_t body_len, Triad__V1__Request **
 	return frame_take_request_with(in, body_len, NULL, out);
 }
 
-DecodeStatus
-frame_take_request_with(struct evbuffer *in, uint32_t body_len, ProtobufCAllocator *alloc,
-			Triad__V1__Request **out)
+/* frame_take_request_with(), the body holding member (scanned) or not known yet. */
+static DecodeStatus
+take_request(struct evbuffer *in, uint32_t body_len, bool scanned, uint32_t member,
+	     ProtobufCAllocator *alloc, Triad__V1__Request **out)
 {
 	size_t total = FRAME_HEADER_BYTES + (size_t)body_len;
 	/* Make the frame contiguous; usually it already is and this is free. */
 	const uint8_t *p = evbuffer_pullup(in, (ev_ssize_t)total);
 
 	*out = NULL;
-	if (p != NULL)
-		*out = frame_unpack_request(p + FRAME_HEADER_BYTES, body_len, alloc);
+	if (p != NULL) {
+		p += FRAME_HEADER_BYTES;
+		*out = (Triad__V1__Request *)(scanned
+			? narrow_unpack_member(&narrow_request, member, p, body_len, alloc)
+			: narrow_unpack(&narrow_request, p, body_len, alloc));
+	}
 	evbuffer_drain(in, total);
 
 	if (*out == NULL)
@@ -650,6 +684,20 @@ frame_take_request_with(struct evbuffer *in, uint32_t body_len, ProtobufCAllocat
 	if ((*out)->id == 0)
 		return DECODE_ZERO_ID;
 	return DECODE_OK;
+}
+
+DecodeStatus
+frame_take_request_with(struct evbuffer *in, uint32_t body_len, ProtobufCAllocator *alloc,
+			Triad__V1__Request **out)
+{
+	return take_request(in, body_len, false, 0, alloc, out);
+}
+
+DecodeStatus
+frame_take_scanned(struct evbuffer *in, uint32_t body_len, const FrameScan *scan,
+		   ProtobufCAllocator *alloc, Triad__V1__Request **out)
+{
+	return take_request(in, body_len, true, scan->member, alloc, out);
 }
 
 const char *
@@ -669,7 +717,9 @@ frame_decode_message(DecodeStatus st)
 bool
 frame_append_response(struct evbuffer *out, const Triad__V1__Response *resp)
 {
-	size_t len = frame_response_size(resp);
+	NarrowCopy copy;
+	const ProtobufCMessage *m = narrow_view(&narrow_response, &resp->base, resp->body_case, &copy);
+	size_t len = protobuf_c_message_get_packed_size(m);
 	struct evbuffer_iovec vec;
 
 	if (len > UINT32_MAX - FRAME_HEADER_BYTES)
@@ -678,8 +728,7 @@ frame_append_response(struct evbuffer *out, const Triad__V1__Response *resp)
 		return false;
 	uint8_t *p = vec.iov_base;
 	frame_put_u32(p, (uint32_t)len);
-	size_t packed = frame_response_pack(resp, p + FRAME_HEADER_BYTES);
-	(void)packed;
+	protobuf_c_message_pack(m, p + FRAME_HEADER_BYTES);
 	vec.iov_len = len + FRAME_HEADER_BYTES;
 	return evbuffer_commit_space(out, &vec, 1) == 0;
 }

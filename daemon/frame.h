@@ -79,6 +79,16 @@ DecodeStatus frame_take_request(struct evbuffer *in, uint32_t body_len,
 DecodeStatus frame_take_request_with(struct evbuffer *in, uint32_t body_len,
 				     ProtobufCAllocator *alloc, Triad__V1__Request **out);
 
+struct FrameScan;
+
+/*
+ * The same for a body that frame_scan() passed (SCAN_OK) as scan: what the
+ * scan learnt is not read again.
+ */
+DecodeStatus frame_take_scanned(struct evbuffer *in, uint32_t body_len,
+				const struct FrameScan *scan, ProtobufCAllocator *alloc,
+				Triad__V1__Request **out);
+
 /*
  * triad__v1__request__unpack(), as fast for a Request of any kind as for
  * one with few fields: the same result, byte for byte. alloc NULL: malloc.
@@ -98,20 +108,21 @@ size_t frame_response_size(const Triad__V1__Response *resp);
 size_t frame_response_pack(const Triad__V1__Response *resp, uint8_t *out);
 
 /*
- * The other direction, for clients (triad-bench): triad__v1__response__unpack(),
+ * The other direction, for clients (triad-bench) and for answers stored
+ * with their idempotency key: triad__v1__response__unpack(),
  * triad__v1__request__get_packed_size() and __pack(), likewise.
  */
+Triad__V1__Response *frame_unpack_response(const uint8_t *body, size_t len,
+					   ProtobufCAllocator *alloc);
+size_t frame_request_size(const Triad__V1__Request *req);
+size_t frame_request_pack(const Triad__V1__Request *req, uint8_t *out);
+
 /*
  * The narrowed descriptors are built on first use, which is not safe when
  * threads share them: a client with threads calls this before it starts
  * them, and all are built then. False when memory ran out.
  */
 bool frame_narrow_prepare(void);
-
-Triad__V1__Response *frame_unpack_response(const uint8_t *body, size_t len,
-					   ProtobufCAllocator *alloc);
-size_t frame_request_size(const Triad__V1__Request *req);
-size_t frame_request_pack(const Triad__V1__Request *req, uint8_t *out);
 
 typedef enum ScanStatus {
 	SCAN_OK,                /* within the limits: unpacking is cheap */
@@ -131,6 +142,8 @@ typedef struct FrameScan {
 	uint32_t unknown_number; /* on SCAN_TOO_MANY_UNKNOWN: the number of the last one */
 	const char *text_why;   /* on SCAN_BAD_TEXT: "is not valid UTF-8" or
 				   "contains a NUL byte" */
+	uint32_t member;        /* on SCAN_OK: the number of the member of Request's
+				   oneof the body holds; 0 none, UINT32_MAX several */
 	/* On a refusal other than SCAN_MALFORMED: the field at fault as a dotted
 	 * path from the Request ("create_programme.start_moments"); for unknown
 	 * fields the message that holds them ("" for the Request itself). */

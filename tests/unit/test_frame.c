@@ -457,6 +457,27 @@ pack_full(const ProtobufCMessage *msg, size_t *len)
 	return b;
 }
 
+/* body in a frame, scanned and taken as the daemon takes it (conn.c). */
+static Triad__V1__Request *
+take_scanned(const uint8_t *body, size_t len, uint32_t member)
+{
+	struct evbuffer *in = evbuffer_new();
+	uint8_t hdr[FRAME_HEADER_BYTES];
+	FrameScan scan;
+	Triad__V1__Request *req = NULL;
+
+	assert_non_null(in);
+	assert_int_equal(frame_scan(body, len, &scan), SCAN_OK);
+	assert_int_equal(scan.member, member);
+	frame_put_u32(hdr, (uint32_t)len);
+	assert_int_equal(evbuffer_add(in, hdr, sizeof hdr), 0);
+	assert_int_equal(evbuffer_add(in, body, len), 0);
+	assert_int_equal(frame_take_scanned(in, (uint32_t)len, &scan, NULL, &req), DECODE_OK);
+	assert_int_equal(evbuffer_get_length(in), 0);
+	evbuffer_free(in);
+	return req;
+}
+
 /*
  * The narrowed unpacking gives, for a Request of every kind, the message
  * protobuf-c's own unpacker gives: the same fields, packed the same. The
@@ -491,8 +512,12 @@ test_narrow_unpack_matches_protobuf_c(void **state)
 
 		Triad__V1__Request *fast = frame_unpack_request(wire, len, NULL);
 		Triad__V1__Request *slow = triad__v1__request__unpack(NULL, len, wire);
+		Triad__V1__Request *scanned = take_scanned(wire, len, f->id);
 		assert_non_null(fast);
 		assert_non_null(slow);
+		assert_int_equal(scanned->body_case, f->id);
+		assert_int_equal(scanned->id, req.id);
+		triad__v1__request__free_unpacked(scanned, NULL);
 		assert_ptr_equal(fast->base.descriptor, d);
 		assert_int_equal(fast->body_case, f->id);
 		assert_int_equal(fast->id, req.id);
@@ -542,6 +567,10 @@ test_narrow_unpack_two_kinds(void **state)
 	assert_int_equal(fast->body_case, TRIAD__V1__REQUEST__BODY_WHO_AM_I);
 	assert_int_equal(slow->body_case, fast->body_case);
 	assert_int_equal(fast->base.n_unknown_fields, slow->base.n_unknown_fields);
+	/* The scan sees both: the full descriptor unpacks it, the last wins. */
+	Triad__V1__Request *scanned = take_scanned(buf, n, UINT32_MAX);
+	assert_int_equal(scanned->body_case, TRIAD__V1__REQUEST__BODY_WHO_AM_I);
+	triad__v1__request__free_unpacked(scanned, NULL);
 	triad__v1__request__free_unpacked(fast, NULL);
 	triad__v1__request__free_unpacked(slow, NULL);
 	/* Cut short, both refuse it. */
