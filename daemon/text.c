@@ -4,7 +4,6 @@
 #include "text.h"
 
 #include <string.h>
-#include <time.h>
 
 /* Length of the valid UTF-8 sequence at b (n bytes left), or 0. */
 static size_t
@@ -114,22 +113,49 @@ put_digits(char *o, long long v, int width)
 	return o;
 }
 
+/*
+ * The proleptic Gregorian date (year 0 is 1 BC, as in gmtime()) of day z,
+ * counted from 1970-01-01: Howard Hinnant's civil_from_days(), which needs
+ * no table, no time zone and no lock, unlike gmtime_r(), which took a lock
+ * and most of the time of an answer's timestamps.
+ */
+static void
+civil_from_days(long long z, long long *year, int *month, int *day)
+{
+	z += 719468;   /* from 0000-03-01, so that a leap day ends its year */
+	long long era = (z >= 0 ? z : z - 146096) / 146097;
+	long long doe = z - era * 146097;                                    /* [0, 146096] */
+	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);             /* [0, 365] */
+	long long mp = (5 * doy + 2) / 153;                                  /* [0, 11], from March */
+
+	*day = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*month = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*year = yoe + era * 400 + (*month <= 2);
+}
+
 char *
 text_time_us(char *buf, size_t size, int64_t us)
 {
-	/* Whole seconds towards the past, so -1 µs is 23:59:59 the day before. */
+	/* Whole seconds towards the past, so -1 µs is 23:59:59 the day before;
+	 * whole days likewise. */
 	long long secs = us / 1000000;
 	if (us % 1000000 < 0)
 		secs--;
-	time_t t = (time_t)secs;
-	struct tm tm;
+	long long days = secs / 86400, sod = secs % 86400;
+	if (sod < 0) {
+		days--;
+		sod += 86400;
+	}
 
-	if (size < TEXT_TIME_MAX || gmtime_r(&t, &tm) == NULL) {
+	if (size < TEXT_TIME_MAX) {
 		if (size > 0)
 			buf[0] = '\0';
 		return buf;
 	}
-	long long year = (long long)tm.tm_year + 1900;
+	long long year;
+	int month, day;
+	civil_from_days(days, &year, &month, &day);
 	char *o = buf;
 	if (year < 0) {
 		*o++ = '-';
@@ -137,15 +163,15 @@ text_time_us(char *buf, size_t size, int64_t us)
 	}
 	o = put_digits(o, year, 4);
 	*o++ = '-';
-	o = put_digits(o, tm.tm_mon + 1, 2);
+	o = put_digits(o, month, 2);
 	*o++ = '-';
-	o = put_digits(o, tm.tm_mday, 2);
+	o = put_digits(o, day, 2);
 	*o++ = 'T';
-	o = put_digits(o, tm.tm_hour, 2);
+	o = put_digits(o, sod / 3600, 2);
 	*o++ = ':';
-	o = put_digits(o, tm.tm_min, 2);
+	o = put_digits(o, sod / 60 % 60, 2);
 	*o++ = ':';
-	o = put_digits(o, tm.tm_sec, 2);
+	o = put_digits(o, sod % 60, 2);
 	*o++ = 'Z';
 	*o = '\0';
 	return buf;

@@ -170,6 +170,24 @@ test_time_us(void **state)
 		strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
 		assert_string_equal(text_time_us(buf, sizeof buf, us), want);
 	}
+	/* And against gmtime_r()'s fields every 97 days, 5 hours and 3 seconds
+	 * from the year -5000 to 12000, leap days, centuries and year 0 among
+	 * them. */
+	for (int64_t s = -219936000000LL; s < 316539000000LL; s += 8399103) {
+		time_t t = (time_t)s;
+		struct tm tm;
+		long long y;
+		int mo, d, h, mi, se;
+		assert_non_null(gmtime_r(&t, &tm));
+		text_time_us(buf, sizeof buf, s * 1000000);
+		assert_int_equal(sscanf(buf, "%lld-%d-%dT%d:%d:%dZ", &y, &mo, &d, &h, &mi, &se), 6);
+		assert_int_equal(y, (long long)tm.tm_year + 1900);
+		assert_int_equal(mo, tm.tm_mon + 1);
+		assert_int_equal(d, tm.tm_mday);
+		assert_int_equal(h, tm.tm_hour);
+		assert_int_equal(mi, tm.tm_min);
+		assert_int_equal(se, tm.tm_sec);
+	}
 }
 
 int
