@@ -199,7 +199,7 @@ call_authorize(Call *call, Verb verb, const char *institution)
 	switch (auth_decide(call->principal, verb, institution, &tenant)) {
 	case AUTH_ALLOW:
 		if (tenant != NULL) {
-			snprintf(call->tenant_buf, sizeof call->tenant_buf, "%s", tenant);
+			text_copy(call->tenant_buf, sizeof call->tenant_buf, tenant);
 			call->tenant = call->tenant_buf;
 		}
 		return true;
@@ -242,7 +242,7 @@ call_job_hold(Call *call, DbJob *job, DbDoneFn *done, void **arg)
 	    call->idempotency_key[0] == '\0' || call->principal == NULL || call->replaying)
 		return true;
 	char ttl[16];
-	snprintf(ttl, sizeof ttl, "%d", call->srv->cfg.idempotency_ttl_s);
+	text_i64(ttl, sizeof ttl, call->srv->cfg.idempotency_ttl_s);
 	if (!db_job_hold(job, call->idempotency_key, call->request_hash, call->route, ttl))
 		return false;
 	call->held_done = *done;
@@ -357,7 +357,7 @@ call_job_scoped(Call *call, DbDoneFn done, void *arg, bool hold)
 	}
 	int n = call->tenant != NULL ? auth_grant_count(p, call->tenant) : -1;
 
-	snprintf(grants, sizeof grants, "%d", n);
+	text_i64(grants, sizeof grants, n);
 	/* Who the caller is in the tenant, for the views' visibility rules. */
 	const char *person = p != NULL && p->person_id[0] != '\0' ? p->person_id : NULL;
 	const char *org = auth_organisation(p, call->tenant);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 #define TEXTOID 25
 
 /* ---- address -> index, open addressing ---- */
@@ -145,7 +147,8 @@ prep_count(void)
 void
 prep_name(int id, char out[16])
 {
-	snprintf(out, 16, "t%d", id);
+	out[0] = 't';
+	text_i64(out + 1, 15, id);
 }
 
 void

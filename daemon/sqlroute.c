@@ -236,7 +236,9 @@ field_param(BindError *e, const char *body_name, const ProtobufCMessage *body, c
 	*out = NULL;
 	for (;;) {
 		size_t n = strcspn(p, ".");
-		snprintf(seg, sizeof seg, "%.*s", (int)n, p);
+		size_t segn = n < sizeof seg - 1 ? n : sizeof seg - 1;
+		memcpy(seg, p, segn);
+		seg[segn] = '\0';
 		const ProtobufCFieldDescriptor *f =
 			protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, seg);
 		if (f == NULL) {
@@ -306,20 +308,20 @@ field_param(BindError *e, const char *body_name, const ProtobufCMessage *body, c
 		case PROTOBUF_C_TYPE_INT32:
 		case PROTOBUF_C_TYPE_SINT32:
 		case PROTOBUF_C_TYPE_SFIXED32:
-			snprintf(buf, 32, "%d", *(const int32_t *)at);
+			text_i64(buf, 32, *(const int32_t *)at);
 			break;
 		case PROTOBUF_C_TYPE_UINT32:
 		case PROTOBUF_C_TYPE_FIXED32:
-			snprintf(buf, 32, "%u", *(const uint32_t *)at);
+			text_u64(buf, 32, *(const uint32_t *)at);
 			break;
 		case PROTOBUF_C_TYPE_INT64:
 		case PROTOBUF_C_TYPE_SINT64:
 		case PROTOBUF_C_TYPE_SFIXED64:
-			snprintf(buf, 32, "%lld", (long long)*(const int64_t *)at);
+			text_i64(buf, 32, *(const int64_t *)at);
 			break;
 		case PROTOBUF_C_TYPE_UINT64:
 		case PROTOBUF_C_TYPE_FIXED64:
-			snprintf(buf, 32, "%llu", (unsigned long long)*(const uint64_t *)at);
+			text_u64(buf, 32, *(const uint64_t *)at);
 			break;
 		case PROTOBUF_C_TYPE_DOUBLE:
 			snprintf(buf, 32, "%.17g", *(const double *)at);
@@ -328,7 +330,7 @@ field_param(BindError *e, const char *body_name, const ProtobufCMessage *body, c
 			snprintf(buf, 32, "%.9g", (double)*(const float *)at);
 			break;
 		case PROTOBUF_C_TYPE_BOOL:
-			snprintf(buf, 32, "%s", *(const protobuf_c_boolean *)at ? "true" : "false");
+			text_copy(buf, 32, *(const protobuf_c_boolean *)at ? "true" : "false");
 			break;
 		case PROTOBUF_C_TYPE_ENUM: {
 			int v = *(const int *)at;
@@ -577,7 +579,7 @@ fill_list(ProtobufCMessage *reply, const char *into, const PGresult *r, const Ca
 			char *pos = arena_calloc(a, 16, 1);
 			if (pos == NULL)
 				return false;
-			snprintf(pos, 16, "%d", call->page_offset + n);
+			text_i64(pos, 16, call->page_offset + n);
 			if (next != NULL)
 				*(char **)((char *)reply + next->offset) = pos;
 		} else if (next != NULL && idcol >= 0) {
@@ -923,8 +925,8 @@ bind_route(BindError *e, const Route *route, const char *body_name,
 						"internal error (route)");
 				continue;
 			}
-			snprintf(b->paths[k], sizeof b->paths[k], "%s", path);
-			snprintf(b->fields[k], sizeof b->fields[k], "%s.%s", body_name, path);
+			text_copy(b->paths[k], sizeof b->paths[k], path);
+			text_join(b->fields[k], sizeof b->fields[k], body_name, ".", path);
 			b->keys[k].field = b->fields[k];
 			b->keys[k].kind = kind;
 			b->keys[k].value = b->params[s][n];
@@ -989,8 +991,8 @@ sqlroute_handle(Call *call, const Triad__V1__Request *req)
 	if (route->paged_by_position && !position_token(call, body))
 		return;
 	char limit[16], offset[16];
-	snprintf(limit, sizeof limit, "%d", call->page_limit + 1);
-	snprintf(offset, sizeof offset, "%d", call->page_offset);
+	text_i64(limit, sizeof limit, call->page_limit + 1);
+	text_i64(offset, sizeof offset, call->page_offset);
 
 	Bound *b = calloc(1, sizeof *b);
 	BindError e;
@@ -1000,7 +1002,7 @@ sqlroute_handle(Call *call, const Triad__V1__Request *req)
 	}
 	b->route = route;
 	char min_group[16];
-	snprintf(min_group, sizeof min_group, "%d", call->srv->cfg.report_min_group);
+	text_i64(min_group, sizeof min_group, call->srv->cfg.report_min_group);
 	if (!bind_route(&e, route, call->route, body, call->principal->person_id, limit, offset,
 			call_request_id_text(call), min_group, b)) {
 		call_fail(call, e.code, e.field[0] ? e.field : NULL, "%s", e.message);

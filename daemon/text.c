@@ -95,6 +95,34 @@ text_u64(char *buf, size_t size, uint64_t v)
 	return buf;
 }
 
+char *
+text_i64(char *buf, size_t size, int64_t v)
+{
+	if (v >= 0 || size < 2)
+		return text_u64(buf, size, v >= 0 ? (uint64_t)v : 0);
+	buf[0] = '-';
+	/* The magnitude without overflow, INT64_MIN too. */
+	text_u64(buf + 1, size - 1, (uint64_t)-(v + 1) + 1);
+	return buf;
+}
+
+char *
+text_join(char *dst, size_t size, const char *a, const char *sep, const char *b)
+{
+	const char *parts[3] = {a, sep, b};
+	size_t n = 0;
+
+	for (int i = 0; i < 3; i++) {
+		size_t len = strlen(parts[i]);
+		if (len > size - 1 - n)
+			len = size - 1 - n;
+		memcpy(dst + n, parts[i], len);
+		n += len;
+	}
+	dst[n] = '\0';
+	return dst;
+}
+
 /* Writes v (>= 0) in decimal with at least width digits at o; returns the end. */
 static char *
 put_digits(char *o, long long v, int width)

@@ -36,6 +36,15 @@ char *text_copy(char *dst, size_t size, const char *src);
 /* Writes v in decimal into buf (size > 0), cut like text_copy(). Returns buf. */
 char *text_u64(char *buf, size_t size, uint64_t v);
 
+/* The same of a signed v, as snprintf(buf, size, "%lld", v) writes it. */
+char *text_i64(char *buf, size_t size, int64_t v);
+
+/*
+ * Writes a, sep and b one after the other into dst of size bytes (size > 0),
+ * cut like text_copy(): snprintf(dst, size, "%s%s%s", a, sep, b). Returns dst.
+ */
+char *text_join(char *dst, size_t size, const char *a, const char *sep, const char *b);
+
 /*
  * The instant us (microseconds since 1970-01-01T00:00:00Z, negative before)
  * as the protocol's text twin of a *_us field: "YYYY-MM-DDTHH:MM:SSZ" in

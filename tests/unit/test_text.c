@@ -98,11 +98,12 @@ test_top_level_strings_and_unknown_fields(void **state)
 
 /* text_copy() and text_u64() write what snprintf() would, cut alike. */
 static void
-test_copy_and_u64_match_snprintf(void **state)
+test_copy_join_and_numbers_match_snprintf(void **state)
 {
 	static const uint64_t nums[] = {0, 7, 10, 99, 12345678901234ULL, UINT64_MAX};
+	static const int64_t snums[] = {0, 7, -1, -10, 99, -12345678901234LL, INT64_MAX, INT64_MIN};
 	static const char *strs[] = {"", "a", "institution", "exactly-8"};
-	char got[24], want[24];
+	char got[48], want[48];
 
 	(void)state;
 	for (size_t size = 1; size <= sizeof got; size++) {
@@ -111,10 +112,20 @@ test_copy_and_u64_match_snprintf(void **state)
 			snprintf(want, size, "%" PRIu64, nums[i]);
 			assert_string_equal(got, want);
 		}
+		for (size_t i = 0; i < sizeof snums / sizeof snums[0]; i++) {
+			text_i64(got, size, snums[i]);
+			snprintf(want, size, "%" PRId64, snums[i]);
+			assert_string_equal(got, want);
+		}
 		for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
 			text_copy(got, size, strs[i]);
 			snprintf(want, size, "%s", strs[i]);
 			assert_string_equal(got, want);
+			for (size_t j = 0; j < sizeof strs / sizeof strs[0]; j++) {
+				text_join(got, size, strs[i], ".", strs[j]);
+				snprintf(want, size, "%s.%s", strs[i], strs[j]);
+				assert_string_equal(got, want);
+			}
 		}
 	}
 }
@@ -198,7 +209,7 @@ main(void)
 		cmocka_unit_test(test_make_utf8_replaces_only_what_is_broken),
 		cmocka_unit_test(test_a_nul_in_a_nested_string_is_named),
 		cmocka_unit_test(test_top_level_strings_and_unknown_fields),
-		cmocka_unit_test(test_copy_and_u64_match_snprintf),
+		cmocka_unit_test(test_copy_join_and_numbers_match_snprintf),
 		cmocka_unit_test(test_time_us),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
