@@ -428,6 +428,101 @@ narrow_pack(NarrowSet *ns, const ProtobufCMessage *msg, uint32_t member, uint8_t
 	return out != NULL ? protobuf_c_message_pack(m, out) : protobuf_c_message_get_packed_size(m);
 }
 
+/*
+ * Answers. A Response is its id (1), its status (2) and one member of its
+ * body (10 and up), in that order, each left out when zero or unset. Packing
+ * those three by hand sizes the status and the body once, where protobuf-c
+ * sizes every message of the answer twice (once for the length of the
+ * whole, once more as it writes each length), and walks the Response's own
+ * fields in both passes. The bytes are protobuf-c's (test_frame checks).
+ */
+typedef struct EnvelopeSizes {
+	const ProtobufCMessage *status, *body;
+	uint32_t member;
+	size_t status_len, body_len, total;
+} EnvelopeSizes;
+
+static size_t
+varint_size(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static uint8_t *
+put_varint(uint8_t *o, uint64_t v)
+{
+	while (v >= 0x80) {
+		*o++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*o++ = (uint8_t)v;
+	return o;
+}
+
+/*
+ * Sizes resp as envelope_write() packs it. False when it holds what only
+ * protobuf-c's packer writes alike (unknown fields, a body that is not a
+ * message): then the caller packs it with the narrowed descriptor.
+ */
+static bool
+envelope_measure(const Triad__V1__Response *resp, EnvelopeSizes *es)
+{
+	const ProtobufCMessageDescriptor *d = narrow_for(&narrow_response, resp->body_case);
+
+	if (d == NULL || resp->base.n_unknown_fields != 0)
+		return false;
+	es->status = resp->status != NULL ? &resp->status->base : NULL;
+	es->body = NULL;
+	es->member = resp->body_case;
+	es->total = resp->id != 0 ? 1 + varint_size(resp->id) : 0;
+	if (es->status != NULL) {
+		es->status_len = protobuf_c_message_get_packed_size(es->status);
+		es->total += 1 + varint_size(es->status_len) + es->status_len;
+	}
+	if (es->member != 0) {
+		/* The narrowed descriptor's last field is the member. */
+		const ProtobufCFieldDescriptor *f = &d->fields[d->n_fields - 1];
+		if (f->id != es->member || f->type != PROTOBUF_C_TYPE_MESSAGE)
+			return false;
+		es->body = *(const ProtobufCMessage *const *)((const char *)resp + f->offset);
+	}
+	if (es->body != NULL) {
+		es->body_len = protobuf_c_message_get_packed_size(es->body);
+		es->total += varint_size((uint64_t)es->member << 3) + varint_size(es->body_len) +
+			     es->body_len;
+	}
+	return true;
+}
+
+/* Writes the Response es measured, with id, at out; returns the end. */
+static uint8_t *
+envelope_write(const EnvelopeSizes *es, uint64_t id, uint8_t *out)
+{
+	uint8_t *o = out;
+
+	if (id != 0) {
+		*o++ = 1 << 3;   /* field 1, varint */
+		o = put_varint(o, id);
+	}
+	if (es->status != NULL) {
+		*o++ = 2 << 3 | 2;   /* field 2, length-delimited */
+		o = put_varint(o, es->status_len);
+		o += protobuf_c_message_pack(es->status, o);
+	}
+	if (es->body != NULL) {
+		o = put_varint(o, (uint64_t)es->member << 3 | 2);
+		o = put_varint(o, es->body_len);
+		o += protobuf_c_message_pack(es->body, o);
+	}
+	return o;
+}
+
 Triad__V1__Request *
 frame_unpack_request(const uint8_t *body, size_t len, ProtobufCAllocator *alloc)
 {
@@ -455,12 +550,20 @@ frame_request_pack(const Triad__V1__Request *req, uint8_t *out)
 size_t
 frame_response_size(const Triad__V1__Response *resp)
 {
+	EnvelopeSizes es;
+
+	if (envelope_measure(resp, &es))
+		return es.total;
 	return narrow_pack(&narrow_response, &resp->base, resp->body_case, NULL);
 }
 
 size_t
 frame_response_pack(const Triad__V1__Response *resp, uint8_t *out)
 {
+	EnvelopeSizes es;
+
+	if (envelope_measure(resp, &es))
+		return (size_t)(envelope_write(&es, resp->id, out) - out);
 	return narrow_pack(&narrow_response, &resp->base, resp->body_case, out);
 }
 
@@ -717,9 +820,17 @@ frame_decode_message(DecodeStatus st)
 bool
 frame_append_response(struct evbuffer *out, const Triad__V1__Response *resp)
 {
+	EnvelopeSizes es;
 	NarrowCopy copy;
-	const ProtobufCMessage *m = narrow_view(&narrow_response, &resp->base, resp->body_case, &copy);
-	size_t len = protobuf_c_message_get_packed_size(m);
+	const ProtobufCMessage *m = NULL;
+	size_t len;
+
+	if (envelope_measure(resp, &es)) {
+		len = es.total;
+	} else {
+		m = narrow_view(&narrow_response, &resp->base, resp->body_case, &copy);
+		len = protobuf_c_message_get_packed_size(m);
+	}
 	struct evbuffer_iovec vec;
 
 	if (len > UINT32_MAX - FRAME_HEADER_BYTES)
@@ -728,7 +839,10 @@ frame_append_response(struct evbuffer *out, const Triad__V1__Response *resp)
 		return false;
 	uint8_t *p = vec.iov_base;
 	frame_put_u32(p, (uint32_t)len);
-	protobuf_c_message_pack(m, p + FRAME_HEADER_BYTES);
+	if (m == NULL)
+		envelope_write(&es, resp->id, p + FRAME_HEADER_BYTES);
+	else
+		protobuf_c_message_pack(m, p + FRAME_HEADER_BYTES);
 	vec.iov_len = len + FRAME_HEADER_BYTES;
 	return evbuffer_commit_space(out, &vec, 1) == 0;
 }

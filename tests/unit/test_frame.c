@@ -629,6 +629,96 @@ test_narrow_pack_matches_protobuf_c(void **state)
 	assert_true(kinds > 100);
 }
 
+/* resp through frame_response_size/pack and frame_append_response, against protobuf-c. */
+static void
+assert_packs_as_protobuf_c(const Triad__V1__Response *resp)
+{
+	size_t len;
+	uint8_t *want = pack_full(&resp->base, &len);
+	uint8_t *got = malloc(len + 1);
+	struct evbuffer *out = evbuffer_new();
+
+	assert_non_null(got);
+	assert_non_null(out);
+	assert_int_equal(frame_response_size(resp), len);
+	assert_int_equal(frame_response_pack(resp, got), len);
+	assert_memory_equal(got, want, len);
+	assert_true(frame_append_response(out, resp));
+	assert_int_equal(evbuffer_get_length(out), FRAME_HEADER_BYTES + len);
+	const uint8_t *framed = evbuffer_pullup(out, -1);
+	assert_int_equal(frame_get_u32(framed), len);
+	assert_memory_equal(framed + FRAME_HEADER_BYTES, want, len);
+	evbuffer_free(out);
+	free(got);
+	free(want);
+}
+
+/*
+ * Answers with what their envelope can hold: no id or the largest, no
+ * status or one with every field, bodies empty, long and nested, a kind
+ * set without its message, and unknown fields (which protobuf-c packs).
+ */
+static void
+test_envelope_packs_as_protobuf_c(void **state)
+{
+	Triad__V1__Status st = TRIAD__V1__STATUS__INIT;
+	Triad__V1__PingReply ping = TRIAD__V1__PING_REPLY__INIT;
+	Triad__V1__ListInstitutionsReply list = TRIAD__V1__LIST_INSTITUTIONS_REPLY__INIT;
+	Triad__V1__Institution inst[3] = {TRIAD__V1__INSTITUTION__INIT, TRIAD__V1__INSTITUTION__INIT,
+					  TRIAD__V1__INSTITUTION__INIT};
+	Triad__V1__Institution *items[3] = {&inst[0], &inst[1], &inst[2]};
+	static uint8_t payload[300];
+	static const uint64_t ids[] = {0, 1, 127, 128, UINT64_MAX};
+
+	(void)state;
+	st.code = TRIAD__V1__CODE__CODE_INVALID_ARGUMENT;
+	st.message = "situation is required";
+	st.field = "give_feedback.situation";
+	memset(payload, 'p', sizeof payload);
+	ping.server_time_us = 1764748800000000;
+	ping.database = true;
+	ping.payload.data = payload;
+	ping.payload.len = sizeof payload;
+	for (int i = 0; i < 3; i++) {
+		inst[i].id = "0b6f1c1e-5d1e-4c1a-9a0b-000000000001";
+		inst[i].slug = "nsob";
+		inst[i].name = "Nederlandse School voor Openbaar Bestuur";
+	}
+	list.n_institutions = 3;
+	list.institutions = items;
+	list.next_page_token = "3";
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		for (int shape = 0; shape < 5; shape++) {
+			Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+			resp.id = ids[i];
+			resp.status = shape == 0 ? NULL : &st;
+			if (shape == 2) {
+				resp.body_case = TRIAD__V1__RESPONSE__BODY_PING;
+				resp.ping = &ping;
+			} else if (shape == 3) {
+				resp.body_case = TRIAD__V1__RESPONSE__BODY_INSTITUTIONS;
+				resp.institutions = &list;
+			} else if (shape == 4) {
+				resp.body_case = TRIAD__V1__RESPONSE__BODY_PING;   /* no message */
+			}
+			assert_packs_as_protobuf_c(&resp);
+		}
+	}
+	/* Unknown fields, as a stored answer from a newer server has them. */
+	uint8_t wire[64];
+	size_t n = 0;
+	wire[n++] = 0x08;   /* id = 9 */
+	wire[n++] = 0x09;
+	wire[n++] = 0xf8;   /* field 1007 (unknown), varint 5 */
+	wire[n++] = 0x3e;
+	wire[n++] = 0x05;
+	Triad__V1__Response *odd = triad__v1__response__unpack(NULL, n, wire);
+	assert_non_null(odd);
+	assert_int_equal(odd->base.n_unknown_fields, 1);
+	assert_packs_as_protobuf_c(odd);
+	triad__v1__response__free_unpacked(odd, NULL);
+}
+
 int
 main(void)
 {
@@ -650,6 +740,7 @@ main(void)
 		cmocka_unit_test(test_narrow_unpack_matches_protobuf_c),
 		cmocka_unit_test(test_narrow_unpack_two_kinds),
 		cmocka_unit_test(test_narrow_pack_matches_protobuf_c),
+		cmocka_unit_test(test_envelope_packs_as_protobuf_c),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
