@@ -641,6 +641,7 @@ fi
 f_t=() f_same=() f_same_c=() f_bare=() f_bare_c=() f_p99=() f_p99_pg=() f_rate=()
 f_t_pgus=() f_t_tdus=() f_same_pgus=() e_t=() e_pg=() e_pg_c=()
 p1_t=() p1_r=() p16_t=() p16_r=() p1_tus=() p1_rus=() p16_tus=() p16_rus=()
+keep() { local -n into=$1; into+=("$2"); }	# keep ARRAY VALUE: appends to the named array
 main_rounds=$rounds
 $main || main_rounds=0
 ((main_rounds > 0)) && { say; say "== $rounds rounds of $secs s (+ $warm s warm-up), sides alternating"; }
@@ -751,20 +752,14 @@ for ((r = 1; r <= main_rounds; r++)); do
 						--connections "$ping_conns" --pipeline "$p" --duration "$secs")
 					read -r rps p99 errs <<<"$res"
 					read -r _ us _ <<<"$(cpu_of "ping$p-$r")"
-					if ((p == 1)); then
-						p1_t+=("$rps") p1_tus+=("$us")
-					else
-						p16_t+=("$rps") p16_tus+=("$us")
-					fi
+					keep "p${p}_t" "$rps"
+					keep "p${p}_tus" "$us"
 					printf '    %-26s %10s req/s  triadd %s us/req\n' "triad ping, pipeline $p" "$rps" "$us"
 				else
 					rps=$(redis_run "redis$p-$r" "$p")
 					read -r _ _ us <<<"$(cpu_of "redis$p-$r")"
-					if ((p == 1)); then
-						p1_r+=("$rps") p1_rus+=("$us")
-					else
-						p16_r+=("$rps") p16_rus+=("$us")
-					fi
+					keep "p${p}_r" "$rps"
+					keep "p${p}_rus" "$us"
 					printf '    %-26s %10s req/s  redis-server %s us/req\n' "redis PING, -P $p" "$rps" "$us"
 				fi
 			done
