@@ -587,9 +587,9 @@ conn_accept(Server *srv, evutil_socket_t fd, const struct sockaddr *addr, int ad
 
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	conn_apply_limits(c);
-	c->direct = !c->tls && !c->tls_after_proxy &&
-		    evbuffer_add_cb(bufferevent_get_output(c->bev), on_output, c) != NULL;
-	if (c->direct)
+	bool direct = !c->tls && !c->tls_after_proxy &&
+		      evbuffer_add_cb(bufferevent_get_output(c->bev), on_output, c) != NULL;
+	if (direct)
 		bufferevent_disable(c->bev, EV_WRITE);   /* enabled from the start */
 
 	if (over != NULL) {
@@ -626,7 +626,7 @@ conn_accept(Server *srv, evutil_socket_t fd, const struct sockaddr *addr, int ad
 	t->live++;
 	srv->stats.conns_accepted++;
 	log_debug("conn_open", "conn=%" PRIu64 " peer=%s", c->serial, c->peer);
-	bufferevent_enable(c->bev, c->direct ? EV_READ : EV_READ | EV_WRITE);
+	bufferevent_enable(c->bev, direct ? EV_READ : EV_READ | EV_WRITE);
 	timer_arm(c, cfg->hello_timeout_ms);
 }
 

@@ -67,9 +67,8 @@ struct Conn {
 	bool tls_handshaking;         /* its handshake has not finished yet */
 	bool tls_after_proxy;         /* TLS starts once the PROXY header is read */
 	/* Plain TCP writes its answers itself (conn.c, "Writing answers"):
-	 * direct; flush_queued: on the server's list for this pass of the loop;
+	 * flush_queued: on the server's list for this pass of the loop;
 	 * blocked: the socket was full, the bufferevent writes until it drains. */
-	bool direct;
 	bool flush_queued;
 	bool blocked;
 	Conn *flush_prev;

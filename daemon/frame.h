@@ -79,16 +79,6 @@ DecodeStatus frame_take_request(struct evbuffer *in, uint32_t body_len,
 DecodeStatus frame_take_request_with(struct evbuffer *in, uint32_t body_len,
 				     ProtobufCAllocator *alloc, Triad__V1__Request **out);
 
-struct FrameScan;
-
-/*
- * The same for a body that frame_scan() passed (SCAN_OK) as scan: what the
- * scan learnt is not read again.
- */
-DecodeStatus frame_take_scanned(struct evbuffer *in, uint32_t body_len,
-				const struct FrameScan *scan, ProtobufCAllocator *alloc,
-				Triad__V1__Request **out);
-
 /*
  * triad__v1__request__unpack(), as fast for a Request of any kind as for
  * one with few fields: the same result, byte for byte. alloc NULL: malloc.
@@ -162,9 +152,16 @@ typedef struct FrameScan {
  * refuses (SCAN_BAD_TEXT) a string field that is not UTF-8 or holds a NUL
  * byte, which protobuf-c checks neither of (a C string would end at the
  * NUL: "before\0after" would silently become "before"). A frame that
- * passes is unpacked with frame_take_request().
+ * passes is unpacked with frame_take_scanned().
  */
 ScanStatus frame_scan(const uint8_t *body, size_t len, FrameScan *out);
+
+/*
+ * frame_take_request_with() for a body that frame_scan() passed (SCAN_OK)
+ * as scan: what the scan learnt is not read again.
+ */
+DecodeStatus frame_take_scanned(struct evbuffer *in, uint32_t body_len, const FrameScan *scan,
+				ProtobufCAllocator *alloc, Triad__V1__Request **out);
 
 /*
  * The body of the whole frame (body_len bytes after the header) at the
