@@ -54,6 +54,7 @@
 #include <event2/event.h>
 #include <event2/util.h>
 
+#include "arena.h"
 #include "frame.h"
 #include "triad/v1/envelope.pb-c.h"
 
@@ -85,8 +86,10 @@
 #define MAX_PIPELINE 65536
 #define MAX_THREADS 256
 
-/* Bytes of a thread's arena for decoding one answer (see arena_alloc()). */
-#define ARENA_BYTES 8192
+/* A thread's arena for decoding answers (arena.h): its usual block, and
+ * its limit, room for the largest answer unpacked. */
+#define ARENA_BLOCK_BYTES 8192
+#define ARENA_MAX_BYTES (8 * MAX_RESPONSE_BYTES)
 
 /* ------------------------------------------------------------------------ */
 /* Histogram */
@@ -416,11 +419,8 @@ typedef struct BenchWorker {
 	size_t batch_cap;
 
 	/* An answer is decoded into the arena, which is emptied once the
-	 * answer has been handled; what does not fit is malloc()ed. */
-	ProtobufCAllocator allocator;
-	size_t arena_used;
-	unsigned arena_spilled;		/* malloc()ed blocks of this answer */
-	_Alignas(max_align_t) uint8_t arena[ARENA_BYTES];
+	 * answer has been handled. */
+	Arena arena;
 } BenchWorker;
 
 static uint64_t
@@ -515,42 +515,6 @@ conn_flush_batch(BenchConn *c)
 		fprintf(stderr, "triad-bench: out of memory\n");
 		exit(1);
 	}
-}
-
-/* protobuf-c's allocator over the thread's arena. */
-static void *
-arena_alloc(void *data, size_t size)
-{
-	BenchWorker *w = data;
-	size_t at = (w->arena_used + _Alignof(max_align_t) - 1) & ~(_Alignof(max_align_t) - 1);
-
-	if (at <= sizeof(w->arena) && size <= sizeof(w->arena) - at) {
-		w->arena_used = at + size;
-		return w->arena + at;
-	}
-	w->arena_spilled++;
-	return malloc(size);
-}
-
-static void
-arena_free(void *data, void *p)
-{
-	BenchWorker *w = data;
-	uintptr_t a = (uintptr_t) p, lo = (uintptr_t) w->arena;
-
-	if (a >= lo && a < lo + sizeof(w->arena))
-		return;
-	free(p);
-}
-
-/* Empty the arena once the answer decoded into it has been handled. */
-static void
-arena_release(BenchWorker *w, Triad__V1__Response *resp)
-{
-	if (w->arena_spilled > 0)
-		triad__v1__response__free_unpacked(resp, &w->allocator);
-	w->arena_used = 0;
-	w->arena_spilled = 0;
 }
 
 /* Queue a Ping on `slot`, which must be free. */
@@ -984,11 +948,10 @@ conn_read_frames(BenchConn *c, struct bufferevent *bev)
 			return;
 		const uint8_t *p = evbuffer_pullup(in, (ev_ssize_t) len + 4);
 		Triad__V1__Response *resp =
-			frame_unpack_response(p + 4, len, &w->allocator);
+			frame_unpack_response(p + 4, len, arena_allocator(&w->arena));
 		evbuffer_drain(in, (size_t) len + 4);
 		if (resp == NULL) {
-			w->arena_used = 0;
-			w->arena_spilled = 0;
+			arena_reset(&w->arena);
 			count_error(c->worker, ERR_PROTOCOL);
 			conn_close(c);
 			return;
@@ -1005,7 +968,7 @@ conn_read_frames(BenchConn *c, struct bufferevent *bev)
 		} else {
 			open = conn_on_answer(c, resp);
 		}
-		arena_release(w, resp);
+		arena_reset(&w->arena);	/* resp with it */
 		if (!open)
 			return;
 	}
@@ -1258,6 +1221,7 @@ worker_free(BenchWorker *w)
 	}
 	free(w->conns);
 	free(w->batch);
+	arena_trim(&w->arena);
 	for (int op = 0; op < OP_COUNT; op++)
 		free(w->op_latency[op]);
 	if (w->timer != NULL)
@@ -1290,9 +1254,7 @@ worker_new(const BenchOptions *opt, int first, int nconns,
 	w->barrier = barrier;
 	w->abandon = abandon;
 	w->nconns = nconns;
-	w->allocator.alloc = arena_alloc;
-	w->allocator.free = arena_free;
-	w->allocator.allocator_data = w;
+	arena_init(&w->arena, ARENA_BLOCK_BYTES, ARENA_MAX_BYTES);
 	w->base = event_base_new();
 	w->conns = calloc((size_t) (nconns > 0 ? nconns : 1), sizeof(BenchConn));
 	if (w->base == NULL || w->conns == NULL)
