@@ -263,16 +263,28 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 		conn_fail(c, TRIAD__V1__CODE__CODE_DEADLINE_EXCEEDED,
 			  "no Hello within %d ms; closing", cfg->hello_timeout_ms);
 		return;
-	case CONN_ST_READY:
+	case CONN_ST_READY: {
 		/* Idle means between frames with nothing owed: within a frame
 		 * the frame's own deadline applies. */
 		if (c->in_flight > 0 || c->frame_started_us != 0 || c->streaming) {
 			timer_arm(c, cfg->idle_timeout_ms);
 			return;
 		}
-		conn_fail(c, TRIAD__V1__CODE__CODE_DEADLINE_EXCEEDED,
-			  "idle for %d s; closing", cfg->idle_timeout_ms / 1000);
+		/* Frames taken since the timer was armed moved the deadline on
+		 * (conn_process() only notes the time): wait for the rest. */
+		uint64_t idle_ms = (now_us() - c->active_us) / 1000;
+		if (idle_ms < (uint64_t)cfg->idle_timeout_ms) {
+			timer_arm(c, cfg->idle_timeout_ms - (int)idle_ms);
+			return;
+		}
+		if (cfg->idle_timeout_ms % 1000 == 0)
+			conn_fail(c, TRIAD__V1__CODE__CODE_DEADLINE_EXCEEDED,
+				  "idle for %d s; closing", cfg->idle_timeout_ms / 1000);
+		else
+			conn_fail(c, TRIAD__V1__CODE__CODE_DEADLINE_EXCEEDED,
+				  "idle for %d ms; closing", cfg->idle_timeout_ms);
 		return;
+	}
 	case CONN_ST_CLOSING:
 		conn_close_now(c, "linger_timeout");
 		return;
@@ -827,16 +839,15 @@ conn_take_hello_seat(Conn *c, uint64_t id)
 }
 
 /*
- * Decodes the whole frame of len bytes at the front of c's input and
- * dispatches it, or refuses it. Decoding is bounded: frame_scan() reads the
- * wire format first and nothing is unpacked from a frame over its limits.
- * Returns false when c will read no further frame.
+ * Decodes the whole frame of len bytes that cur is at and dispatches it, or
+ * refuses it; either way cur passes it. Decoding is bounded: frame_scan()
+ * reads the wire format first and nothing is unpacked from a frame over its
+ * limits. Returns false when c will read no further frame.
  */
 static bool
-conn_take_frame(Conn *c, uint32_t len)
+conn_take_frame(Conn *c, FrameCursor *cur, uint32_t len, uint64_t now)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	const uint8_t *body = frame_body(in, len);
+	const uint8_t *body = frame_cursor_body(cur, len);
 	FrameScan scan;
 
 	if (body == NULL) {
@@ -846,7 +857,7 @@ conn_take_frame(Conn *c, uint32_t len)
 	ScanStatus ss = frame_scan(body, len, &scan);
 	if (ss != SCAN_OK && ss != SCAN_MALFORMED) {
 		char msg[FRAME_FIELD_PATH_MAX + 200];
-		evbuffer_drain(in, FRAME_HEADER_BYTES + (size_t)len);
+		frame_cursor_skip(cur, len);
 		c->srv->stats.frames_refused++;
 		log_info("frame_refused", "conn=%" PRIu64 " peer=%s reason=decoding_limits "
 			 "status=%d field=%s values=%" PRIu32 " unknown=%" PRIu32, c->serial, c->peer,
@@ -872,9 +883,8 @@ conn_take_frame(Conn *c, uint32_t len)
 	arena_set_max(&decode_arena, decode_arena.held + frame_unpack_max_bytes(len));
 	Triad__V1__Request *req = NULL;
 	DecodeStatus ds = ss == SCAN_MALFORMED ? DECODE_GARBAGE
-		: frame_take_scanned(in, len, &scan, arena_allocator(&decode_arena), &req);
-	if (ss == SCAN_MALFORMED)
-		evbuffer_drain(in, FRAME_HEADER_BYTES + (size_t)len);
+		: frame_unpack_scanned(body, len, &scan, arena_allocator(&decode_arena), &req);
+	frame_cursor_skip(cur, len);
 	if (ds != DECODE_OK) {
 		bool no_memory = decode_arena.failed;
 		arena_release(&decode_arena, mark);
@@ -894,7 +904,7 @@ conn_take_frame(Conn *c, uint32_t len)
 		arena_release(&decode_arena, mark);
 		return false;
 	}
-	dispatch_request(c, req);
+	dispatch_request(c, req, now);
 	arena_release(&decode_arena, mark);
 	return true;
 }
@@ -969,7 +979,6 @@ conn_start_tls(Conn *c)
 static void
 conn_process(Conn *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
 	const Config *cfg = &c->srv->cfg;
 
 	if (c->processing)
@@ -981,13 +990,14 @@ conn_process(Conn *c)
 		return;
 	}
 	c->processing = true;
-	bool took = false;
+	uint64_t now = 0;   /* read once, at the first whole frame */
+	FrameCursor cur = {bufferevent_get_input(c->bev), 0};
 	while (c->state == CONN_ST_HELLO || c->state == CONN_ST_READY) {
 		if (conn_busy(c))
 			break;
 		uint32_t limit = conn_frame_limit(c);
 		uint32_t len = 0;
-		FrameStatus fs = frame_peek(in, limit, &len);
+		FrameStatus fs = frame_cursor_peek(&cur, limit, &len);
 		if (fs == FRAME_INCOMPLETE)
 			break;
 		if (fs == FRAME_EMPTY || fs == FRAME_TOO_LARGE) {
@@ -1011,14 +1021,16 @@ conn_process(Conn *c)
 		}
 		/* A whole frame: its deadline no longer applies. */
 		partial_clear(c);
-		took = true;
-		if (!conn_take_frame(c, len))
+		if (now == 0)
+			now = now_us();
+		if (!conn_take_frame(c, &cur, len, now))
 			break;
 	}
+	frame_cursor_drain(&cur);
 	c->processing = false;
 	/* The idle period restarts after the frames read, once for all of them. */
-	if (took && c->state == CONN_ST_READY)
-		timer_arm(c, cfg->idle_timeout_ms);
+	if (now != 0)
+		c->active_us = now;
 
 	if (c->state == CONN_ST_HELLO || c->state == CONN_ST_READY) {
 		if (conn_busy(c)) {
@@ -1126,6 +1138,7 @@ conn_open_session(Conn *c, const char *client_name, Principal *principal)
 	c->hello_pending = false;
 	c->principal = principal_ref(principal);
 	snprintf(c->client_name, sizeof c->client_name, "%s", client_name);
+	c->active_us = now_us();
 	timer_arm(c, c->srv->cfg.idle_timeout_ms);
 	char q[160];
 	log_info("session_open", "conn=%" PRIu64 " peer=%s client=%s principal=%s", c->serial,

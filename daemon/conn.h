@@ -77,6 +77,8 @@ struct Conn {
 					 "" for none */
 	bool streaming;               /* holds a subscription (stream.h): not idle
 					 while it waits for events */
+	uint64_t active_us;           /* when its last frames were taken: the idle
+					 timer, armed once, checks this when it fires */
 	char peer[64];                /* address:port, for logs */
 	char peer_ip[48];             /* address, for the sign-in limiter */
 	char client_name[129];

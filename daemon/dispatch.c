@@ -627,7 +627,7 @@ request_hash(const Triad__V1__Request *req, const char *tenant,
 }
 
 void
-dispatch_request(Conn *c, Triad__V1__Request *req)
+dispatch_request(Conn *c, Triad__V1__Request *req, uint64_t arrived_us)
 {
 	const Route *row = registry_find(req->body_case);
 	Call *call = malloc(sizeof *call);
@@ -642,7 +642,7 @@ dispatch_request(Conn *c, Triad__V1__Request *req)
 		.request_id = req->id,
 		.row = row,
 		.route = route_name(row),
-		.started_us = now_us(),
+		.started_us = arrived_us,
 		.principal = principal_ref(c->principal),
 	};
 	c->in_flight++;

@@ -63,9 +63,10 @@ const char *call_request_id_text(Call *call);
  * Runs one request from connection c. req stays the caller's (conn.c
  * unpacks it into an arena and releases it when this returns), so nothing
  * may keep a pointer into it. The request counts as in flight on c until
- * its Call is answered.
+ * its Call is answered. arrived_us (now_us()) is when conn.c took the
+ * batch of frames it came in: its latency counts from there.
  */
-void dispatch_request(Conn *c, Triad__V1__Request *req);
+void dispatch_request(Conn *c, Triad__V1__Request *req, uint64_t arrived_us);
 
 /* Sends resp (status OK unless set) as the answer to call and frees call. */
 void call_answer(Call *call, Triad__V1__Response *resp);

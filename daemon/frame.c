@@ -734,11 +734,67 @@ frame_scan_message(ScanStatus st, const FrameScan *scan, char *buf, size_t size)
 	snprintf(buf, size, "%s", frame_decode_message(DECODE_GARBAGE));
 }
 
-const uint8_t *
-frame_body(struct evbuffer *in, uint32_t body_len)
+/*
+ * The cursor's frames are read where they lie, without draining each: a
+ * drain runs the input's callbacks (the bufferevent's watermark check,
+ * which re-adds its read event), a few hundred instructions a frame. What
+ * the cursor has passed is drained at once when the next frame does not
+ * fit in the first chain too, so nothing is pulled up twice.
+ */
+static bool
+cursor_fits(FrameCursor *cur, size_t need)
 {
-	const uint8_t *p = evbuffer_pullup(in, (ev_ssize_t)(FRAME_HEADER_BYTES + (size_t)body_len));
-	return p != NULL ? p + FRAME_HEADER_BYTES : NULL;
+	if (cur->taken + need <= evbuffer_get_contiguous_space(cur->in))
+		return true;
+	frame_cursor_drain(cur);
+	return false;
+}
+
+FrameStatus
+frame_cursor_peek(FrameCursor *cur, uint32_t max_body, uint32_t *body_len)
+{
+	uint8_t hdr[FRAME_HEADER_BYTES];
+	size_t have = evbuffer_get_length(cur->in) - cur->taken;
+
+	if (have < FRAME_HEADER_BYTES)
+		return FRAME_INCOMPLETE;
+	if (cursor_fits(cur, FRAME_HEADER_BYTES))
+		memcpy(hdr, evbuffer_pullup(cur->in, (ev_ssize_t)cur->taken + FRAME_HEADER_BYTES) +
+			    cur->taken, sizeof hdr);
+	else if (evbuffer_copyout(cur->in, hdr, sizeof hdr) != (ev_ssize_t)sizeof hdr)
+		return FRAME_INCOMPLETE;
+	*body_len = frame_get_u32(hdr);
+	if (*body_len == 0)
+		return FRAME_EMPTY;
+	if (*body_len > max_body)
+		return FRAME_TOO_LARGE;
+	if (have - FRAME_HEADER_BYTES < *body_len)
+		return FRAME_INCOMPLETE;
+	return FRAME_READY;
+}
+
+const uint8_t *
+frame_cursor_body(FrameCursor *cur, uint32_t body_len)
+{
+	size_t total = FRAME_HEADER_BYTES + (size_t)body_len;
+	cursor_fits(cur, total);
+	/* Free when the frame already lies in the first chain. */
+	const uint8_t *p = evbuffer_pullup(cur->in, (ev_ssize_t)(cur->taken + total));
+	return p != NULL ? p + cur->taken + FRAME_HEADER_BYTES : NULL;
+}
+
+void
+frame_cursor_skip(FrameCursor *cur, uint32_t body_len)
+{
+	cur->taken += FRAME_HEADER_BYTES + (size_t)body_len;
+}
+
+void
+frame_cursor_drain(FrameCursor *cur)
+{
+	if (cur->taken > 0)
+		evbuffer_drain(cur->in, cur->taken);
+	cur->taken = 0;
 }
 
 FrameStatus
@@ -764,22 +820,18 @@ frame_take_request(struct evbuffer *in, uint32_t body_len, Triad__V1__Request **
 	return frame_take_request_with(in, body_len, NULL, out);
 }
 
-/* frame_take_request_with(), the body holding member (scanned) or not known yet. */
-static DecodeStatus
-take_request(struct evbuffer *in, uint32_t body_len, bool scanned, uint32_t member,
-	     ProtobufCAllocator *alloc, Triad__V1__Request **out)
+DecodeStatus
+frame_take_request_with(struct evbuffer *in, uint32_t body_len, ProtobufCAllocator *alloc,
+			Triad__V1__Request **out)
 {
 	size_t total = FRAME_HEADER_BYTES + (size_t)body_len;
 	/* Make the frame contiguous; usually it already is and this is free. */
 	const uint8_t *p = evbuffer_pullup(in, (ev_ssize_t)total);
 
 	*out = NULL;
-	if (p != NULL) {
-		p += FRAME_HEADER_BYTES;
-		*out = (Triad__V1__Request *)(scanned
-			? narrow_unpack_member(&narrow_request, member, p, body_len, alloc)
-			: narrow_unpack(&narrow_request, p, body_len, alloc));
-	}
+	if (p != NULL)
+		*out = (Triad__V1__Request *)narrow_unpack(&narrow_request, p + FRAME_HEADER_BYTES,
+							    body_len, alloc);
 	evbuffer_drain(in, total);
 
 	if (*out == NULL)
@@ -790,17 +842,16 @@ take_request(struct evbuffer *in, uint32_t body_len, bool scanned, uint32_t memb
 }
 
 DecodeStatus
-frame_take_request_with(struct evbuffer *in, uint32_t body_len, ProtobufCAllocator *alloc,
-			Triad__V1__Request **out)
+frame_unpack_scanned(const uint8_t *body, uint32_t body_len, const FrameScan *scan,
+		     ProtobufCAllocator *alloc, Triad__V1__Request **out)
 {
-	return take_request(in, body_len, false, 0, alloc, out);
-}
-
-DecodeStatus
-frame_take_scanned(struct evbuffer *in, uint32_t body_len, const FrameScan *scan,
-		   ProtobufCAllocator *alloc, Triad__V1__Request **out)
-{
-	return take_request(in, body_len, true, scan->member, alloc, out);
+	*out = (Triad__V1__Request *)narrow_unpack_member(&narrow_request, scan->member, body,
+							   body_len, alloc);
+	if (*out == NULL)
+		return DECODE_GARBAGE;
+	if ((*out)->id == 0)
+		return DECODE_ZERO_ID;
+	return DECODE_OK;
 }
 
 const char *

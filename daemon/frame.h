@@ -152,23 +152,44 @@ typedef struct FrameScan {
  * refuses (SCAN_BAD_TEXT) a string field that is not UTF-8 or holds a NUL
  * byte, which protobuf-c checks neither of (a C string would end at the
  * NUL: "before\0after" would silently become "before"). A frame that
- * passes is unpacked with frame_take_scanned().
+ * passes is unpacked with frame_unpack_scanned().
  */
 ScanStatus frame_scan(const uint8_t *body, size_t len, FrameScan *out);
 
 /*
- * frame_take_request_with() for a body that frame_scan() passed (SCAN_OK)
- * as scan: what the scan learnt is not read again.
+ * frame_unpack_request() for a body that frame_scan() passed (SCAN_OK) as
+ * scan: what the scan learnt is not read again. Statuses and alloc as
+ * frame_take_request_with(); nothing is consumed.
  */
-DecodeStatus frame_take_scanned(struct evbuffer *in, uint32_t body_len, const FrameScan *scan,
-				ProtobufCAllocator *alloc, Triad__V1__Request **out);
+DecodeStatus frame_unpack_scanned(const uint8_t *body, uint32_t body_len, const FrameScan *scan,
+				  ProtobufCAllocator *alloc, Triad__V1__Request **out);
 
 /*
- * The body of the whole frame (body_len bytes after the header) at the
- * front of in, made contiguous, or NULL when memory runs out. Nothing is
- * consumed.
+ * A batch of frames read in place from the front of an input: the bytes of
+ * the frames passed (taken) stay in it until frame_cursor_drain(), which
+ * the reader calls once after the batch, and which the cursor may call
+ * itself. Start with {in, 0}.
  */
-const uint8_t *frame_body(struct evbuffer *in, uint32_t body_len);
+typedef struct FrameCursor {
+	struct evbuffer *in;
+	size_t taken;
+} FrameCursor;
+
+/* frame_peek() for the frame after those the cursor has passed. */
+FrameStatus frame_cursor_peek(FrameCursor *cur, uint32_t max_body, uint32_t *body_len);
+
+/*
+ * The body of that frame, once frame_cursor_peek() said FRAME_READY with
+ * body_len, made contiguous; NULL when memory runs out. The pointer lasts
+ * until the next call on the cursor.
+ */
+const uint8_t *frame_cursor_body(FrameCursor *cur, uint32_t body_len);
+
+/* Passes that frame (its header and body_len bytes). */
+void frame_cursor_skip(FrameCursor *cur, uint32_t body_len);
+
+/* Consumes the frames passed. */
+void frame_cursor_drain(FrameCursor *cur);
 
 /*
  * A sentence for the peer about a refusal by frame_scan() (not SCAN_OK or

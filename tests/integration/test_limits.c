@@ -165,6 +165,27 @@ test_hello_and_idle_timeouts(void **state)
 	triad__v1__response__free_unpacked(r, NULL);
 	assert_true(tc_closed(idle, 5000));
 	close(idle);
+
+	/* A request every 200 ms keeps a session open past two idle periods
+	 * (the timer, armed once, finds the newer frames when it fires); the
+	 * period counts from its last request. */
+	int active = tc_session(d.addr);
+	t0 = ms_now();
+	uint64_t last = t0;
+	for (uint64_t id = 10; ms_now() - t0 < 1500; id++) {
+		bool timed_out = false;
+		tc_send_ping(active, id, false);
+		last = ms_now();
+		triad__v1__response__free_unpacked(tc_expect(active, id, TRIAD__V1__CODE__CODE_OK), NULL);
+		assert_null(tc_recv(active, 200, &timed_out));
+		assert_true(timed_out);
+	}
+	r = tc_expect(active, 0, TRIAD__V1__CODE__CODE_DEADLINE_EXCEEDED);
+	assert_true(ms_now() - last >= 590);
+	assert_string_equal(r->status->message, "idle for 600 ms; closing");
+	triad__v1__response__free_unpacked(r, NULL);
+	assert_true(tc_closed(active, 5000));
+	close(active);
 	assert_int_equal(triadd_stop(&d, SIGTERM), 0);
 }
 

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,6 +106,88 @@ test_several_frames_in_one_read(void **state)
 	evbuffer_add(in, buf + n + half / 2, half - half / 2);
 	assert_int_equal(frame_peek(in, LIMIT, &len), FRAME_READY);
 	assert_ping(in, len, 4, "dddd");
+	evbuffer_free(in);
+}
+
+/*
+ * A batch read in place (FrameCursor, as conn.c reads): forty frames and
+ * half of another, in two chains cut at every position (chains that
+ * evbuffer_add_reference() keeps apart, so a frame across the cut must be
+ * pulled up). Every frame comes out whole and in order, and after the
+ * drain only the half frame is left.
+ */
+static void
+test_cursor_reads_a_batch_across_chains(void **state)
+{
+	enum { N = 40 };
+	uint8_t buf[N * 32 + 64];
+	char payload[N + 1][16];
+	size_t n = 0;
+
+	for (int i = 0; i <= N; i++) {
+		snprintf(payload[i], sizeof payload[i], "p%.*s", i % 11, "xxxxxxxxxxx");
+		n += encode_ping(buf + n, (uint64_t)i + 1, payload[i]);
+	}
+	size_t last = encode_ping(buf + n, 99, "the half one");
+	size_t whole = n, all = n + last / 2;
+	(void)state;
+
+	for (size_t cut = 0; cut <= all; cut++) {
+		struct evbuffer *in = evbuffer_new();
+		assert_non_null(in);
+		assert_int_equal(evbuffer_add_reference(in, buf, cut, NULL, NULL), 0);
+		assert_int_equal(evbuffer_add_reference(in, buf + cut, all - cut, NULL, NULL), 0);
+		FrameCursor cur = {in, 0};
+		uint32_t len = 0;
+		for (int i = 0; i <= N; i++) {
+			assert_int_equal(frame_cursor_peek(&cur, LIMIT, &len), FRAME_READY);
+			const uint8_t *body = frame_cursor_body(&cur, len);
+			assert_non_null(body);
+			Triad__V1__Request *req = triad__v1__request__unpack(NULL, len, body);
+			assert_non_null(req);
+			assert_int_equal(req->id, (uint64_t)i + 1);
+			assert_int_equal(req->ping->payload.len, strlen(payload[i]));
+			assert_memory_equal(req->ping->payload.data, payload[i], strlen(payload[i]));
+			triad__v1__request__free_unpacked(req, NULL);
+			frame_cursor_skip(&cur, len);
+			assert_true(cur.taken <= whole);
+		}
+		assert_int_equal(frame_cursor_peek(&cur, LIMIT, &len), FRAME_INCOMPLETE);
+		frame_cursor_drain(&cur);
+		assert_int_equal(cur.taken, 0);
+		assert_int_equal(evbuffer_get_length(in), all - whole);
+		assert_int_equal(frame_peek(in, LIMIT, &len), FRAME_INCOMPLETE);
+		evbuffer_free(in);
+	}
+}
+
+/* The cursor refuses as frame_peek() does, at the frame it has reached. */
+static void
+test_cursor_refuses_after_good_frames(void **state)
+{
+	uint8_t buf[256];
+	size_t n = encode_ping(buf, 5, "fine");
+	uint8_t big[4], empty[4] = {0, 0, 0, 0};
+	struct evbuffer *in = evbuffer_new();
+	FrameCursor cur = {in, 0};
+	uint32_t len = 0;
+	(void)state;
+
+	frame_put_u32(big, LIMIT + 1);
+	evbuffer_add(in, buf, n);
+	evbuffer_add(in, empty, sizeof empty);
+	evbuffer_add(in, buf, n);
+	evbuffer_add(in, big, sizeof big);
+	assert_int_equal(frame_cursor_peek(&cur, LIMIT, &len), FRAME_READY);
+	frame_cursor_skip(&cur, len);
+	assert_int_equal(frame_cursor_peek(&cur, LIMIT, &len), FRAME_EMPTY);
+	frame_cursor_skip(&cur, 0);
+	assert_int_equal(frame_cursor_peek(&cur, LIMIT, &len), FRAME_READY);
+	frame_cursor_skip(&cur, len);
+	assert_int_equal(frame_cursor_peek(&cur, LIMIT, &len), FRAME_TOO_LARGE);
+	assert_int_equal(len, LIMIT + 1);
+	frame_cursor_drain(&cur);
+	assert_int_equal(evbuffer_get_length(in), sizeof big);
 	evbuffer_free(in);
 }
 
@@ -472,7 +555,16 @@ take_scanned(const uint8_t *body, size_t len, uint32_t member)
 	frame_put_u32(hdr, (uint32_t)len);
 	assert_int_equal(evbuffer_add(in, hdr, sizeof hdr), 0);
 	assert_int_equal(evbuffer_add(in, body, len), 0);
-	assert_int_equal(frame_take_scanned(in, (uint32_t)len, &scan, NULL, &req), DECODE_OK);
+	FrameCursor cur = {in, 0};
+	uint32_t got = 0;
+	assert_int_equal(frame_cursor_peek(&cur, (uint32_t)len, &got), FRAME_READY);
+	assert_int_equal(got, len);
+	const uint8_t *at = frame_cursor_body(&cur, got);
+	assert_non_null(at);
+	assert_memory_equal(at, body, len);
+	assert_int_equal(frame_unpack_scanned(at, got, &scan, NULL, &req), DECODE_OK);
+	frame_cursor_skip(&cur, got);
+	frame_cursor_drain(&cur);
 	assert_int_equal(evbuffer_get_length(in), 0);
 	evbuffer_free(in);
 	return req;
@@ -726,6 +818,8 @@ main(void)
 		cmocka_unit_test(test_one_byte_at_a_time),
 		cmocka_unit_test(test_cut_at_every_position),
 		cmocka_unit_test(test_several_frames_in_one_read),
+		cmocka_unit_test(test_cursor_reads_a_batch_across_chains),
+		cmocka_unit_test(test_cursor_refuses_after_good_frames),
 		cmocka_unit_test(test_length_zero),
 		cmocka_unit_test(test_length_over_limit_known_from_header),
 		cmocka_unit_test(test_truncated_body_waits),
