@@ -439,6 +439,8 @@ narrow_pack(NarrowSet *ns, const ProtobufCMessage *msg, uint32_t member, uint8_t
 typedef struct EnvelopeSizes {
 	const ProtobufCMessage *status, *body;
 	uint32_t member;
+	bool status_by_hand;            /* no unknown fields: packed here */
+	size_t message_len, field_len;  /* its strings, when by hand */
 	size_t status_len, body_len, total;
 } EnvelopeSizes;
 
@@ -465,6 +467,49 @@ put_varint(uint8_t *o, uint64_t v)
 	return o;
 }
 
+/* A string field's key and length prefix and bytes, len > 0 (proto3 omits ""). */
+static size_t
+string_field_size(size_t len)
+{
+	return len == 0 ? 0 : 1 + varint_size(len) + len;
+}
+
+static uint8_t *
+put_string_field(uint8_t *o, uint32_t number, const char *s, size_t len)
+{
+	if (len == 0)
+		return o;
+	*o++ = (uint8_t)(number << 3 | 2);
+	o = put_varint(o, len);
+	memcpy(o, s, len);
+	return o + len;
+}
+
+/*
+ * Sizes a Status (every answer has one) as protobuf-c packs it: the code
+ * as an int32 varint (a negative one in ten bytes), then the message and
+ * the field, each left out when zero or empty.
+ */
+static size_t
+status_measure(const Triad__V1__Status *st, EnvelopeSizes *es)
+{
+	es->message_len = st->message != NULL ? strlen(st->message) : 0;
+	es->field_len = st->field != NULL ? strlen(st->field) : 0;
+	return (st->code != 0 ? 1 + varint_size((uint64_t)(int64_t)(int32_t)st->code) : 0) +
+	       string_field_size(es->message_len) + string_field_size(es->field_len);
+}
+
+static uint8_t *
+status_write(const Triad__V1__Status *st, const EnvelopeSizes *es, uint8_t *o)
+{
+	if (st->code != 0) {
+		*o++ = 1 << 3;
+		o = put_varint(o, (uint64_t)(int64_t)(int32_t)st->code);
+	}
+	o = put_string_field(o, 2, st->message, es->message_len);
+	return put_string_field(o, 3, st->field, es->field_len);
+}
+
 /*
  * Sizes resp as envelope_write() packs it. False when it holds what only
  * protobuf-c's packer writes alike (unknown fields, a body that is not a
@@ -482,7 +527,9 @@ envelope_measure(const Triad__V1__Response *resp, EnvelopeSizes *es)
 	es->member = resp->body_case;
 	es->total = resp->id != 0 ? 1 + varint_size(resp->id) : 0;
 	if (es->status != NULL) {
-		es->status_len = protobuf_c_message_get_packed_size(es->status);
+		es->status_by_hand = es->status->n_unknown_fields == 0;
+		es->status_len = es->status_by_hand ? status_measure(resp->status, es)
+						    : protobuf_c_message_get_packed_size(es->status);
 		es->total += 1 + varint_size(es->status_len) + es->status_len;
 	}
 	if (es->member != 0) {
@@ -513,7 +560,10 @@ envelope_write(const EnvelopeSizes *es, uint64_t id, uint8_t *out)
 	if (es->status != NULL) {
 		*o++ = 2 << 3 | 2;   /* field 2, length-delimited */
 		o = put_varint(o, es->status_len);
-		o += protobuf_c_message_pack(es->status, o);
+		if (es->status_by_hand)
+			o = status_write((const Triad__V1__Status *)es->status, es, o);
+		else
+			o += protobuf_c_message_pack(es->status, o);
 	}
 	if (es->body != NULL) {
 		o = put_varint(o, (uint64_t)es->member << 3 | 2);

@@ -796,6 +796,38 @@ test_envelope_packs_as_protobuf_c(void **state)
 			assert_packs_as_protobuf_c(&resp);
 		}
 	}
+	/* Statuses of every shape: each field alone, lengths that take a
+	 * second byte, a code from the future and a negative one. */
+	static char longtext[200];
+	memset(longtext, 'm', sizeof longtext - 1);
+	const struct { int code; const char *message, *field; } sts[] = {
+		{0, "", ""}, {0, NULL, NULL}, {5, "", ""}, {0, "no such group", ""},
+		{0, "", "enroll.group"}, {3, longtext, "x"}, {127, "", ""}, {128, "a", ""},
+		{-1, "", "f"}, {16, longtext, longtext},
+	};
+	for (size_t i = 0; i < sizeof sts / sizeof sts[0]; i++) {
+		Triad__V1__Status one = TRIAD__V1__STATUS__INIT;
+		Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
+		one.code = (Triad__V1__Code)sts[i].code;
+		one.message = (char *)sts[i].message;
+		one.field = (char *)sts[i].field;
+		resp.id = 77;
+		resp.status = &one;
+		resp.body_case = TRIAD__V1__RESPONSE__BODY_PING;
+		resp.ping = &ping;
+		assert_packs_as_protobuf_c(&resp);
+	}
+	/* A status with unknown fields, which protobuf-c packs. */
+	uint8_t swire[] = {0x08, 0x05, 0xa0, 0x06, 0x01};   /* code 5, field 100 = 1 */
+	Triad__V1__Status *ust = triad__v1__status__unpack(NULL, sizeof swire, swire);
+	assert_non_null(ust);
+	assert_int_equal(ust->base.n_unknown_fields, 1);
+	Triad__V1__Response uresp = TRIAD__V1__RESPONSE__INIT;
+	uresp.id = 78;
+	uresp.status = ust;
+	assert_packs_as_protobuf_c(&uresp);
+	triad__v1__status__free_unpacked(ust, NULL);
+
 	/* Unknown fields, as a stored answer from a newer server has them. */
 	uint8_t wire[64];
 	size_t n = 0;
