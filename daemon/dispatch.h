@@ -68,6 +68,9 @@ const char *call_request_id_text(Call *call);
  */
 void dispatch_request(Conn *c, Triad__V1__Request *req, uint64_t arrived_us);
 
+/* Frees the memory kept for calls, once no call is left (server_free()). */
+void dispatch_free(void);
+
 /* Sends resp (status OK unless set) as the answer to call and frees call. */
 void call_answer(Call *call, Triad__V1__Response *resp);
 

@@ -25,15 +25,21 @@ static const Route *const areas[] = {
 #define KIND_MAX 1024
 
 static const Route *by_kind[KIND_MAX];
+static const char *name_by_kind[KIND_MAX];
 static bool indexed;
+
+static const ProtobufCFieldDescriptor *body_field(Triad__V1__Request__BodyCase kind);
 
 static void
 registry_index(void)
 {
 	for (size_t t = 0; t < NAREAS; t++) {
 		for (const Route *r = areas[t]; r->kind != 0; r++) {
-			if ((unsigned)r->kind < KIND_MAX && by_kind[r->kind] == NULL)
+			if ((unsigned)r->kind < KIND_MAX && by_kind[r->kind] == NULL) {
+				const ProtobufCFieldDescriptor *f = body_field(r->kind);
 				by_kind[r->kind] = r;
+				name_by_kind[r->kind] = f != NULL ? f->name : "unknown";
+			}
 		}
 	}
 	indexed = true;
@@ -64,8 +70,11 @@ reply_field(Triad__V1__Response__BodyCase kind)
 const char *
 route_name(const Route *r)
 {
-	const ProtobufCFieldDescriptor *f = r != NULL ? body_field(r->kind) : NULL;
-	return f != NULL ? f->name : "unknown";
+	if (r == NULL || (unsigned)r->kind >= KIND_MAX)
+		return "unknown";
+	if (!indexed)
+		registry_index();
+	return name_by_kind[r->kind] != NULL ? name_by_kind[r->kind] : "unknown";
 }
 
 Verb

@@ -9,6 +9,7 @@
 
 
 #include "conn.h"
+#include "dispatch.h"
 #include "http.h"
 #include "ooapi.h"
 #include "listener.h"
@@ -222,4 +223,5 @@ server_free(Server *srv)
 	if (srv->base != NULL)
 		event_base_free(srv->base);
 	free(srv);
+	dispatch_free();
 }

@@ -70,6 +70,10 @@ text_make_utf8(char *s)
 char *
 text_copy(char *dst, size_t size, const char *src)
 {
+	if (src[0] == '\0') {   /* most often: an optional field not set */
+		dst[0] = '\0';
+		return dst;
+	}
 	size_t n = strnlen(src, size - 1);
 
 	memcpy(dst, src, n);
