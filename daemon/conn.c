@@ -883,7 +883,7 @@ conn_take_frame(Conn *c, FrameCursor *cur, uint32_t len, uint64_t now)
 	arena_set_max(&decode_arena, decode_arena.held + frame_unpack_max_bytes(len));
 	Triad__V1__Request *req = NULL;
 	DecodeStatus ds = ss == SCAN_MALFORMED ? DECODE_GARBAGE
-		: frame_unpack_scanned(body, len, &scan, arena_allocator(&decode_arena), &req);
+		: frame_unpack_scanned(body, len, &scan, &decode_arena, &req);
 	frame_cursor_skip(cur, len);
 	if (ds != DECODE_OK) {
 		bool no_memory = decode_arena.failed;

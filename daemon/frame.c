@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "text.h"
+#include "unpack.h"
 
 /* Field indexes tracked per message for SCAN_SINGULAR_TWICE; every message of
  * the protocol has fewer fields (test_frame.c checks that). */
@@ -383,8 +384,9 @@ narrow_unpack_member(NarrowSet *ns, uint32_t id, const uint8_t *body, size_t len
 		     ProtobufCAllocator *alloc)
 {
 	const ProtobufCMessageDescriptor *d = id != UINT32_MAX ? narrow_for(ns, id) : NULL;
+	ProtobufCMessage *m = d != NULL ? unpack_lean(d, alloc, body, len) : NULL;
 
-	return protobuf_c_message_unpack(d != NULL ? d : ns->full, alloc, len, body);
+	return m != NULL ? m : protobuf_c_message_unpack(d != NULL ? d : ns->full, alloc, len, body);
 }
 
 /* body unpacked with ns's narrowed descriptor for the member it holds. */
@@ -893,10 +895,27 @@ frame_take_request_with(struct evbuffer *in, uint32_t body_len, ProtobufCAllocat
 
 DecodeStatus
 frame_unpack_scanned(const uint8_t *body, uint32_t body_len, const FrameScan *scan,
-		     ProtobufCAllocator *alloc, Triad__V1__Request **out)
+		     Arena *arena, Triad__V1__Request **out)
 {
-	*out = (Triad__V1__Request *)narrow_unpack_member(&narrow_request, scan->member, body,
-							   body_len, alloc);
+	ProtobufCAllocator *alloc = arena != NULL ? arena_allocator(arena) : NULL;
+	const ProtobufCMessageDescriptor *d =
+		scan->member != UINT32_MAX ? narrow_for(&narrow_request, scan->member) : NULL;
+	ProtobufCMessage *m = NULL;
+
+	/* The lean unpacker leaves unknown fields to protobuf-c, and what it
+	 * allocated before giving up goes back to the arena. */
+	if (d != NULL && scan->unknown == 0) {
+		ArenaMark mark = {0};
+		if (arena != NULL)
+			mark = arena_mark(arena);
+		m = unpack_lean(d, alloc, body, body_len);
+		if (m == NULL && arena != NULL)
+			arena_release(arena, mark);
+	}
+	if (m == NULL)
+		m = protobuf_c_message_unpack(d != NULL ? d : narrow_request.full, alloc, body_len,
+					      body);
+	*out = (Triad__V1__Request *)m;
 	if (*out == NULL)
 		return DECODE_GARBAGE;
 	if ((*out)->id == 0)

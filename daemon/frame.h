@@ -17,6 +17,7 @@
 
 #include <event2/buffer.h>
 
+#include "arena.h"
 #include "triad/v1/envelope.pb-c.h"
 
 #define FRAME_HEADER_BYTES 4
@@ -158,11 +159,13 @@ ScanStatus frame_scan(const uint8_t *body, size_t len, FrameScan *out);
 
 /*
  * frame_unpack_request() for a body that frame_scan() passed (SCAN_OK) as
- * scan: what the scan learnt is not read again. Statuses and alloc as
- * frame_take_request_with(); nothing is consumed.
+ * scan: what the scan learnt is not read again. Statuses as
+ * frame_take_request_with(); the Request is allocated from arena (NULL:
+ * malloc, freed with triad__v1__request__free_unpacked()). Nothing is
+ * consumed.
  */
 DecodeStatus frame_unpack_scanned(const uint8_t *body, uint32_t body_len, const FrameScan *scan,
-				  ProtobufCAllocator *alloc, Triad__V1__Request **out);
+				  Arena *arena, Triad__V1__Request **out);
 
 /*
  * A batch of frames read in place from the front of an input: the bytes of

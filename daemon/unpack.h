@@ -1,0 +1,38 @@
+/*
+ * unpack.h: a lean unpacker for protobuf-c messages, driven by the same
+ * descriptors.
+ *
+ * protobuf_c_message_unpack() reads a message in two passes: it records
+ * every field it meets in a table (slabs of "scanned members"), keeps a
+ * bitmap of required fields, then walks the table to fill the message. For
+ * the small requests of the protocol that bookkeeping costs more than the
+ * fields themselves. unpack_lean() fills the message as it reads, in one
+ * pass (two for a message with repeated fields, whose arrays are counted
+ * first), and gives up on what it does not handle, leaving that to
+ * protobuf-c:
+ *   - unknown fields, and proto2's required fields;
+ *   - a message field given twice (protobuf-c merges the two), a oneof set
+ *     twice, packed repeated fields;
+ *   - anything protobuf-c would refuse (a wire type that does not fit the
+ *     field, a truncated value, a tag over 32 bits).
+ * Where it succeeds, the message is the one protobuf-c's unpacker gives:
+ * the same values, from the same allocator, freed by
+ * protobuf_c_message_free_unpacked().
+ */
+#ifndef TRIAD_UNPACK_H
+#define TRIAD_UNPACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+/*
+ * data (len bytes) unpacked as a message of type desc with allocator
+ * (NULL: malloc), or NULL where protobuf-c must decide (above) or memory
+ * ran out; whatever was allocated has been given back to allocator then.
+ */
+ProtobufCMessage *unpack_lean(const ProtobufCMessageDescriptor *desc,
+			      ProtobufCAllocator *allocator, const uint8_t *data, size_t len);
+
+#endif
