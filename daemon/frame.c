@@ -664,6 +664,7 @@ scan_message(ScanState *st, const ProtobufCMessageDescriptor *desc, const uint8_
 	FrameScan *out = st->out;
 	uint64_t seen[SCAN_FIELDS_TRACKED / 64] = {0};
 	const uint8_t *end = p + len;
+	unsigned hint = 0;
 
 	while (p < end) {
 		uint32_t tag;
@@ -680,7 +681,7 @@ scan_message(ScanState *st, const ProtobufCMessageDescriptor *desc, const uint8_
 		const uint8_t *val = p;
 		p += vlen;
 
-		const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(desc, tag);
+		const ProtobufCFieldDescriptor *f = unpack_find_field(desc, tag, &hint);
 		if (f == NULL) {
 			out->values++;
 			out->unknown++;

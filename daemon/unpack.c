@@ -118,28 +118,6 @@ next_value(const uint8_t **p, const uint8_t *end, Value *v)
 	return true;
 }
 
-/* Fields are sorted by number (protoc-c writes them so; a descriptor that
- * is not just fails to find some, and protobuf-c reads the message). */
-static inline const ProtobufCFieldDescriptor *
-find_field(const ProtobufCMessageDescriptor *d, uint32_t id, unsigned *hint)
-{
-	unsigned lo = 0, hi = d->n_fields;
-
-	if (*hint < d->n_fields && d->fields[*hint].id == id)
-		return &d->fields[(*hint)++];
-	while (lo < hi) {
-		unsigned mid = lo + (hi - lo) / 2;
-		if (d->fields[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < d->n_fields && d->fields[lo].id == id) {
-		*hint = lo + 1;
-		return &d->fields[lo];
-	}
-	return NULL;
-}
 
 static size_t
 element_size(ProtobufCType type)
@@ -292,7 +270,7 @@ size_arrays(const ProtobufCMessageDescriptor *d, ProtobufCAllocator *a, Protobuf
 	while (p < end) {
 		if (!next_value(&p, end, &v))
 			return false;
-		const ProtobufCFieldDescriptor *f = find_field(d, v.tag, &hint);
+		const ProtobufCFieldDescriptor *f = unpack_find_field(d, v.tag, &hint);
 		if (f == NULL)
 			return false;   /* unknown: protobuf-c keeps it */
 		if (f->label != PROTOBUF_C_LABEL_REPEATED)
@@ -336,7 +314,7 @@ fill(const ProtobufCMessageDescriptor *d, ProtobufCAllocator *a, ProtobufCMessag
 	while (p < end) {
 		if (!next_value(&p, end, &v))
 			return false;
-		const ProtobufCFieldDescriptor *f = find_field(d, v.tag, &hint);
+		const ProtobufCFieldDescriptor *f = unpack_find_field(d, v.tag, &hint);
 		if (f == NULL)
 			return false;
 		void *member = (char *)m + f->offset;

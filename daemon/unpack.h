@@ -35,4 +35,31 @@
 ProtobufCMessage *unpack_lean(const ProtobufCMessageDescriptor *desc,
 			      ProtobufCAllocator *allocator, const uint8_t *data, size_t len);
 
+/*
+ * The field of d numbered id, or NULL: a binary search of d's fields, which
+ * protoc-c sorts by number (test_unpack checks every descriptor of the
+ * protocol), tried first at *hint, the field after the one found last,
+ * since fields mostly come in order.
+ */
+static inline const ProtobufCFieldDescriptor *
+unpack_find_field(const ProtobufCMessageDescriptor *d, uint32_t id, unsigned *hint)
+{
+	unsigned lo = 0, hi = d->n_fields;
+
+	if (*hint < d->n_fields && d->fields[*hint].id == id)
+		return &d->fields[(*hint)++];
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		if (d->fields[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < d->n_fields && d->fields[lo].id == id) {
+		*hint = lo + 1;
+		return &d->fields[lo];
+	}
+	return NULL;
+}
+
 #endif

@@ -460,10 +460,49 @@ test_arena_runs_out(void **state)
 	free(wire);
 }
 
+/* Every message of the protocol lists its fields by number, as the
+ * lookups (unpack_find_field()) need, and each is found. */
+static void
+check_sorted(const ProtobufCMessageDescriptor *d, const ProtobufCMessageDescriptor **seen,
+	     size_t *nseen)
+{
+	for (size_t i = 0; i < *nseen; i++)
+		if (seen[i] == d)
+			return;
+	assert_true(*nseen < 1024);
+	seen[(*nseen)++] = d;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		unsigned hint = 0;
+		if (i > 0)
+			assert_true(d->fields[i - 1].id < d->fields[i].id);
+		assert_ptr_equal(unpack_find_field(d, d->fields[i].id, &hint), &d->fields[i]);
+		assert_ptr_equal(unpack_find_field(d, d->fields[i].id, &hint),
+				 &d->fields[i]);   /* from a hint that misses */
+		if (d->fields[i].type == PROTOBUF_C_TYPE_MESSAGE)
+			check_sorted(d->fields[i].descriptor, seen, nseen);
+	}
+	unsigned hint = 0;
+	assert_null(unpack_find_field(d, 0, &hint));
+	assert_null(unpack_find_field(d, 536870911, &hint));
+}
+
+static void
+test_fields_sorted_by_number(void **state)
+{
+	static const ProtobufCMessageDescriptor *seen[1024];
+	size_t nseen = 0;
+
+	(void)state;
+	check_sorted(&triad__v1__request__descriptor, seen, &nseen);
+	check_sorted(&triad__v1__response__descriptor, seen, &nseen);
+	assert_true(nseen > 100);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fields_sorted_by_number),
 		cmocka_unit_test(test_every_kind_every_field),
 		cmocka_unit_test(test_changed_bytes_read_as_protobuf_c),
 		cmocka_unit_test(test_odd_but_valid_and_left_alone),
