@@ -166,11 +166,22 @@ cmds_reset(DbJob *job)
 	job->stmt_seen = false;
 }
 
+/*
+ * Jobs freed, kept for the next requests: a job is over a kilobyte, past
+ * malloc's per-thread cache, and every request needs one. Bounded;
+ * db_jobs_free_cached() gives them back.
+ */
+#define JOB_CACHE_MAX 64
+static DbJob *job_cache[JOB_CACHE_MAX];
+static unsigned job_cached;
+
 DbJob *
 db_job_new(DbDoneFn done, void *arg)
 {
-	DbJob *job = calloc(1, sizeof *job);
-	if (job == NULL)
+	DbJob *job;
+	if (job_cached > 0)
+		memset(job = job_cache[--job_cached], 0, sizeof *job);
+	else if ((job = calloc(1, sizeof *job)) == NULL)
 		return NULL;
 	job->done = done;
 	job->arg = arg;
@@ -290,7 +301,17 @@ db_job_free(DbJob *job)
 	free(job->organisation_id);
 	free(job->error);
 	free(job->error_field);
-	free(job);
+	if (job_cached < JOB_CACHE_MAX)
+		job_cache[job_cached++] = job;
+	else
+		free(job);
+}
+
+void
+db_jobs_free_cached(void)
+{
+	while (job_cached > 0)
+		free(job_cache[--job_cached]);
 }
 
 void

@@ -185,6 +185,9 @@ bool db_job_commit(DbJob *job, const char *sql, int nparams, const char *const *
 /* Frees a job that was never submitted, or whose callback has run. */
 void db_job_free(DbJob *job);
 
+/* Frees the memory kept for jobs, once no job is left (server_free()). */
+void db_jobs_free_cached(void);
+
 /* Calls the job's done callback with a failure and frees the job. */
 void db_job_fail(DbJob *job, Triad__V1__Code code, const char *message);
 

@@ -9,6 +9,7 @@
 
 
 #include "conn.h"
+#include "db.h"
 #include "dispatch.h"
 #include "http.h"
 #include "ooapi.h"
@@ -17,6 +18,7 @@
 #include "badges.h"
 #include "mailer.h"
 #include "pool.h"
+#include "sqlroute.h"
 #include "stream.h"
 #include "webhook.h"
 #include "tls.h"
@@ -224,4 +226,6 @@ server_free(Server *srv)
 		event_base_free(srv->base);
 	free(srv);
 	dispatch_free();
+	db_jobs_free_cached();
+	sqlroute_free();
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "log.h"
 #include "pool.h"
 #include "prepared.h"
@@ -19,35 +20,37 @@
 
 /* ---- allocations that live until the answer is sent ---- */
 
-typedef struct Arena {
-	void **ptrs;
-	size_t n, cap;
-} Arena;
+/*
+ * One arena for all of them: each use (binding a request, building an
+ * answer) marks it first and releases to its mark when done, so uses may
+ * nest (sending an answer may take the next request) and nothing is freed
+ * piece by piece.
+ */
+static Arena route_arena;
+static bool route_arena_ready;
 
+static ArenaMark
+scratch_mark(void)
+{
+	if (!route_arena_ready) {
+		arena_init(&route_arena, 16384, (size_t)1 << 30);
+		route_arena_ready = true;
+	}
+	return arena_mark(&route_arena);
+}
+
+/* n zeroed elements of size bytes from a, or NULL. */
 static void *
 arena_calloc(Arena *a, size_t n, size_t size)
 {
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 16;
-		void **p = realloc(a->ptrs, cap * sizeof *p);
-		if (p == NULL)
-			return NULL;
-		a->ptrs = p;
-		a->cap = cap;
-	}
-	void *mem = calloc(n ? n : 1, size ? size : 1);
-	if (mem != NULL)
-		a->ptrs[a->n++] = mem;
-	return mem;
-}
+	size_t bytes = n * size;
 
-static void
-arena_free(Arena *a)
-{
-	for (size_t i = 0; i < a->n; i++)
-		free(a->ptrs[i]);
-	free(a->ptrs);
-	memset(a, 0, sizeof *a);
+	if (size != 0 && n > SIZE_MAX / size)
+		return NULL;
+	void *p = arena_alloc(a, bytes);
+	if (p != NULL)
+		memset(p, 0, bytes);
+	return p;
 }
 
 /* ---- enums: SQL text is the value name without its prefix, lower case ---- */
@@ -634,7 +637,8 @@ route_done(void *arg, const DbOutcome *out)
 	RouteCtx *ctx = arg;
 	Call *call = ctx->call;
 	const Route *route = ctx->route;
-	Arena a = {0};
+	ArenaMark mark = scratch_mark();
+	Arena *a = &route_arena;
 
 	free(ctx);
 	if (call_db_failed(call, out, NULL))
@@ -643,13 +647,13 @@ route_done(void *arg, const DbOutcome *out)
 	const ProtobufCFieldDescriptor *rf =
 		protobuf_c_message_descriptor_get_field(&triad__v1__response__descriptor,
 							route->reply);
-	ProtobufCMessage *reply = rf != NULL ? message_new(&a, rf->descriptor) : NULL;
+	ProtobufCMessage *reply = rf != NULL ? message_new(a, rf->descriptor) : NULL;
 	bool ok = reply != NULL;
 	for (int i = 0; ok && i < out->nresults; i++) {
 		const PGresult *r = out->results[i];
 		const char *into = route->stmts[i].into;
 		if (into != NULL) {
-			ok = fill_list(reply, into, r, call, route, &a);
+			ok = fill_list(reply, into, r, call, route, a);
 			continue;
 		}
 		if (PQntuples(r) != 1) {
@@ -657,26 +661,26 @@ route_done(void *arg, const DbOutcome *out)
 			call_fail(call, TRIAD__V1__CODE__CODE_NOT_FOUND,
 				  not_found_field(call, &route->stmts[i], field, sizeof field), "%s",
 				  route->not_found != NULL ? route->not_found : "not found");
-			arena_free(&a);
+			arena_release(a, mark);
 			return;
 		}
 		size_t ntwins;
-		const ColField *fields = column_fields(reply->descriptor, r, &a, &ntwins);
-		char (*times)[TEXT_TIME_MAX] = arena_calloc(&a, ntwins + 1, TEXT_TIME_MAX);
-		ok = fields != NULL && times != NULL && fill_row(reply, fields, r, 0, &a, times);
+		const ColField *fields = column_fields(reply->descriptor, r, a, &ntwins);
+		char (*times)[TEXT_TIME_MAX] = arena_calloc(a, ntwins + 1, TEXT_TIME_MAX);
+		ok = fields != NULL && times != NULL && fill_row(reply, fields, r, 0, a, times);
 	}
 	if (!ok) {
 		log_error("bug", "what=sqlroute_reply conn_slot=%" PRIu32 " id=%" PRIu64 " route=%s",
 			  call->conn.slot, call->request_id, call->route);
 		call_fail(call, TRIAD__V1__CODE__CODE_INTERNAL, NULL, "internal error (reply)");
-		arena_free(&a);
+		arena_release(a, mark);
 		return;
 	}
 	Triad__V1__Response resp = TRIAD__V1__RESPONSE__INIT;
 	resp.body_case = (Triad__V1__Response__BodyCase)route->reply;
 	*(ProtobufCMessage **)((char *)&resp + rf->offset) = reply;
 	call_answer(call, &resp);
-	arena_free(&a);
+	arena_release(a, mark);
 }
 
 /* ---- natural keys ---- */
@@ -813,13 +817,47 @@ typedef struct Bound {
 	char paths[ROUTE_MAX_KEYS][128];
 } Bound;
 
+/*
+ * Bound parameters freed, kept for the next requests (each is a few
+ * kilobytes, which malloc hands out slowly). Bounded; sqlroute_free()
+ * gives them back.
+ */
+#define BOUND_CACHE_MAX 32
+static Bound *bound_cache[BOUND_CACHE_MAX];
+static unsigned bound_cached;
+
+static Bound *
+bound_new(void)
+{
+	Bound *b;
+	if (bound_cached > 0)
+		memset(b = bound_cache[--bound_cached], 0, sizeof *b);
+	else
+		b = calloc(1, sizeof *b);
+	return b;
+}
+
 static void
 bound_free(Bound *b)
 {
-	for (int s = 0; b != NULL && s < ROUTE_MAX_STMTS; s++)
+	if (b == NULL)
+		return;
+	for (int s = 0; s < ROUTE_MAX_STMTS; s++)
 		for (int n = 0; n < b->nparams[s]; n++)
 			free(b->params[s][n]);
-	free(b);
+	if (bound_cached < BOUND_CACHE_MAX)
+		bound_cache[bound_cached++] = b;
+	else
+		free(b);
+}
+
+void
+sqlroute_free(void)
+{
+	while (bound_cached > 0)
+		free(bound_cache[--bound_cached]);
+	if (route_arena_ready)
+		arena_trim(&route_arena);
 }
 
 /* Runs the route's statements with the keys' ids in place. */
@@ -882,7 +920,8 @@ bind_route(BindError *e, const Route *route, const char *body_name,
 	   const ProtobufCMessage *body, const char *person, const char *limit,
 	   const char *offset, const char *request_id, const char *min_group, Bound *b)
 {
-	Arena a = {0};
+	ArenaMark mark = scratch_mark();
+	Arena *a = &route_arena;
 	bool ok = true;
 
 	for (int s = 0; ok && s < ROUTE_MAX_STMTS && route->stmts[s].sql != NULL; s++) {
@@ -904,7 +943,7 @@ bind_route(BindError *e, const Route *route, const char *body_name,
 				ok = bind_error(e, TRIAD__V1__CODE__CODE_INTERNAL, NULL,
 						"internal error (route)");
 			else
-				ok = field_param(e, body_name, body, path, kind != NULL, &a, &value);
+				ok = field_param(e, body_name, body, path, kind != NULL, a, &value);
 			if (!ok)
 				break;
 			if (b == NULL)
@@ -933,7 +972,7 @@ bind_route(BindError *e, const Route *route, const char *body_name,
 			b->nkeys++;
 		}
 	}
-	arena_free(&a);
+	arena_release(a, mark);
 	return ok;
 }
 
@@ -994,7 +1033,7 @@ sqlroute_handle(Call *call, const Triad__V1__Request *req)
 	text_i64(limit, sizeof limit, call->page_limit + 1);
 	text_i64(offset, sizeof offset, call->page_offset);
 
-	Bound *b = calloc(1, sizeof *b);
+	Bound *b = bound_new();
 	BindError e;
 	if (b == NULL) {
 		list_answer_oom(call);

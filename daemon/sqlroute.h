@@ -113,4 +113,7 @@ const ProtobufCFieldDescriptor *sqlroute_time_twin(const ProtobufCMessageDescrip
 int sqlroute_enum(const ProtobufCEnumDescriptor *e, const char *text);
 bool sqlroute_enum_name(const ProtobufCEnumDescriptor *e, int value, char *out, size_t size);
 
+/* Frees the memory kept between requests, once none is left (server_free()). */
+void sqlroute_free(void);
+
 #endif
