@@ -176,38 +176,24 @@ store_value(const ProtobufCFieldDescriptor *f, const Value *v, void *dst, Protob
 	case PROTOBUF_C_TYPE_ENUM:
 	case PROTOBUF_C_TYPE_INT32:
 	case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_SINT32:
 	case PROTOBUF_C_TYPE_INT64:
 	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_SINT64:
 		if (v->wire != WIRE_VARINT)
 			return false;
 		get_varint(v->at, v->len, 10, &n);
-		if (f->type == PROTOBUF_C_TYPE_SINT32) {
-			uint32_t u = (uint32_t)n;
-			*(int32_t *)dst = (int32_t)((u >> 1) ^ -(u & 1));
-		} else if (f->type == PROTOBUF_C_TYPE_SINT64) {
-			*(int64_t *)dst = (int64_t)((n >> 1) ^ -(n & 1));
-		} else if (f->type == PROTOBUF_C_TYPE_INT64 || f->type == PROTOBUF_C_TYPE_UINT64) {
+		if (f->type == PROTOBUF_C_TYPE_INT64 || f->type == PROTOBUF_C_TYPE_UINT64)
 			*(uint64_t *)dst = n;
-		} else {
+		else
 			*(uint32_t *)dst = (uint32_t)n;
-		}
 		return true;
-	case PROTOBUF_C_TYPE_SFIXED32:
-	case PROTOBUF_C_TYPE_FIXED32:
-	case PROTOBUF_C_TYPE_FLOAT:
-		if (v->wire != WIRE_32BIT)
-			return false;
-		memcpy(dst, v->at, 4);
-		return true;
-	case PROTOBUF_C_TYPE_SFIXED64:
-	case PROTOBUF_C_TYPE_FIXED64:
-	case PROTOBUF_C_TYPE_DOUBLE:
+	case PROTOBUF_C_TYPE_DOUBLE: {
 		if (v->wire != WIRE_64BIT)
 			return false;
-		memcpy(dst, v->at, 8);
+		for (int i = 0; i < 8; i++)
+			n |= (uint64_t)v->at[i] << (8 * i);   /* little-endian on the wire */
+		memcpy(dst, &n, 8);
 		return true;
+	}
 	case PROTOBUF_C_TYPE_STRING: {
 		if (v->wire != WIRE_LENGTH)
 			return false;
@@ -250,8 +236,10 @@ store_value(const ProtobufCFieldDescriptor *f, const Value *v, void *dst, Protob
 		*pm = sub;
 		return true;
 	}
+	default:
+		/* sint, fixed and float: the protocol has none; protobuf-c reads them */
+		return false;
 	}
-	return false;
 }
 
 /*

@@ -14,7 +14,8 @@
  *   - a message field given twice (protobuf-c merges the two), a oneof set
  *     twice, packed repeated fields;
  *   - anything protobuf-c would refuse (a wire type that does not fit the
- *     field, a truncated value, a tag over 32 bits).
+ *     field, a truncated value, a tag over 32 bits);
+ *   - the types the protocol does not use: sint, fixed and float.
  * Where it succeeds, the message is the one protobuf-c's unpacker gives:
  * the same values, from the same allocator, freed by
  * protobuf_c_message_free_unpacked().

@@ -1,7 +1,8 @@
 /*
  * test_unpack.c: the lean unpacker (unpack.h) against protobuf-c's own, for
  * a Request of every kind with every field set, for each of their bytes
- * changed, and for the cases it leaves to protobuf-c.
+ * changed, and for the cases it leaves to protobuf-c; and the daemon's
+ * packing of an answer of every kind, likewise filled.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -498,6 +499,54 @@ test_fields_sorted_by_number(void **state)
 	assert_true(nseen > 100);
 }
 
+/* frame_response_size() and frame_response_pack() against protobuf-c. */
+static void
+assert_answer_packs_as_protobuf_c(const Triad__V1__Response *resp)
+{
+	size_t len;
+	uint8_t *want = pack(&resp->base, &len);
+	uint8_t *b = malloc(len + 16);
+
+	assert_non_null(b);
+	assert_int_equal(frame_response_size(resp), len);
+	assert_int_equal(frame_response_pack(resp, b), len);
+	assert_memory_equal(b, want, len);
+	free(want);
+	free(b);
+}
+
+/*
+ * An answer of every kind with every field set, in both styles, packs to
+ * protobuf-c's bytes through the daemon's path (its narrowed descriptors
+ * and the envelope and status it writes itself: frame.c).
+ */
+static void
+test_every_answer_packs_as_protobuf_c(void **state)
+{
+	const ProtobufCMessageDescriptor *d = &triad__v1__response__descriptor;
+	unsigned kinds = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+			continue;
+		for (int style = TYPICAL; style <= EXTREME; style++) {
+			Triad__V1__Response *resp = calloc(1, sizeof *resp);
+			assert_non_null(resp);
+			triad__v1__response__init(resp);
+			resp->id = style == EXTREME ? UINT64_MAX : 9;
+			ProtobufCMessage *body = new_filled(f->descriptor, style, 0);
+			*(uint32_t *)((char *)resp + f->quantifier_offset) = f->id;
+			*(ProtobufCMessage **)((char *)resp + f->offset) = body;
+			assert_answer_packs_as_protobuf_c(resp);
+			triad__v1__response__free_unpacked(resp, NULL);
+		}
+		kinds++;
+	}
+	assert_true(kinds > 100);
+}
+
 int
 main(void)
 {
@@ -507,6 +556,7 @@ main(void)
 		cmocka_unit_test(test_changed_bytes_read_as_protobuf_c),
 		cmocka_unit_test(test_odd_but_valid_and_left_alone),
 		cmocka_unit_test(test_arena_runs_out),
+		cmocka_unit_test(test_every_answer_packs_as_protobuf_c),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
