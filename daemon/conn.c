@@ -300,9 +300,11 @@ conn_busy(const Conn *c)
 	const Config *cfg = &c->srv->cfg;
 	/* Past the drain timeout nothing new is started: what is in flight is
 	 * being answered, and the connection closes after. */
+	size_t staged = c->srv->stage_conn == c ? c->srv->stage.len : 0;
 	return c->hello_pending || c->srv->drain_expired ||
 	       c->in_flight >= (uint32_t)cfg->max_in_flight ||
-	       evbuffer_get_length(bufferevent_get_output(c->bev)) >= (size_t)cfg->max_output_bytes;
+	       evbuffer_get_length(bufferevent_get_output(c->bev)) + staged >=
+		       (size_t)cfg->max_output_bytes;
 }
 
 /*
@@ -659,6 +661,43 @@ conn_quiescent(Conn *c)
 }
 
 /*
+ * Answers to the frames of one batch (conn_process()) are packed into the
+ * server's stage and added to the output once, when the batch ends: each
+ * addition to an evbuffer runs its callbacks. At most STAGE_MAX_BYTES are
+ * staged; a larger answer goes after what was staged, straight to the
+ * output.
+ */
+#define STAGE_MAX_BYTES 65536
+
+/* Adds what is staged for c to its output. False when memory ran out. */
+static bool
+stage_flush(Conn *c)
+{
+	Server *srv = c->srv;
+
+	if (srv->stage_conn != c || srv->stage.len == 0)
+		return true;
+	int rc = evbuffer_add(bufferevent_get_output(c->bev), srv->stage.buf, srv->stage.len);
+	srv->stage.len = 0;
+	return rc == 0;
+}
+
+/* Queues resp on c's output (or its stage). False when memory ran out. */
+static bool
+conn_append(Conn *c, const Triad__V1__Response *resp)
+{
+	Server *srv = c->srv;
+
+	if (srv->stage_conn == c) {
+		if (frame_stage_response(&srv->stage, resp, STAGE_MAX_BYTES))
+			return true;
+		if (!stage_flush(c))
+			return false;
+	}
+	return frame_append_response(bufferevent_get_output(c->bev), resp);
+}
+
+/*
  * Queues an error Response with request id (0 when the id is unknown) on c.
  * Returns false, having closed c, when memory runs out.
  */
@@ -674,7 +713,7 @@ conn_answer_error(Conn *c, uint64_t id, Triad__V1__Code code, const char *field,
 	st.field = (char *)(field != NULL ? field : "");
 	resp.id = id;
 	resp.status = &st;
-	if (!frame_append_response(bufferevent_get_output(c->bev), &resp)) {
+	if (!conn_append(c, &resp)) {
 		conn_close_now(c, "out_of_memory");
 		return false;
 	}
@@ -992,6 +1031,11 @@ conn_process(Conn *c)
 	c->processing = true;
 	uint64_t now = 0;   /* read once, at the first whole frame */
 	FrameCursor cur = {bufferevent_get_input(c->bev), 0};
+	/* Not while another connection's batch is staged (its answers may
+	 * take this one's frames): then c's answers go straight out. */
+	bool staging = c->srv->stage_conn == NULL;
+	if (staging)
+		c->srv->stage_conn = c;
 	while (c->state == CONN_ST_HELLO || c->state == CONN_ST_READY) {
 		if (conn_busy(c))
 			break;
@@ -1027,6 +1071,12 @@ conn_process(Conn *c)
 			break;
 	}
 	frame_cursor_drain(&cur);
+	if (staging) {
+		bool flushed = stage_flush(c);
+		c->srv->stage_conn = NULL;
+		if (!flushed)
+			conn_close_now(c, "out_of_memory");
+	}
 	c->processing = false;
 	/* The idle period restarts after the frames read, once for all of them. */
 	if (now != 0)
@@ -1061,7 +1111,7 @@ conn_send_answer(Server *srv, ConnRef ref, const Triad__V1__Response *resp)
 	c->in_flight--;
 	if (c->state == CONN_ST_CLOSED)
 		return;
-	if (!frame_append_response(bufferevent_get_output(c->bev), resp)) {
+	if (!conn_append(c, resp)) {
 		conn_close_now(c, "out_of_memory");
 		return;
 	}
@@ -1080,7 +1130,7 @@ conn_send_stream(Server *srv, ConnRef ref, const Triad__V1__Response *resp)
 
 	if (c == NULL || c->state != CONN_ST_READY)
 		return false;
-	if (!frame_append_response(bufferevent_get_output(c->bev), resp)) {
+	if (!conn_append(c, resp)) {
 		conn_close_now(c, "out_of_memory");
 		return false;
 	}
@@ -1160,6 +1210,11 @@ conn_close_after_flush(Conn *c)
 {
 	if (c->state == CONN_ST_CLOSING || c->state == CONN_ST_CLOSED)
 		return;
+	/* What this batch answered goes before the goodbye. */
+	if (!stage_flush(c)) {
+		conn_close_now(c, "out_of_memory");
+		return;
+	}
 	c->state = CONN_ST_CLOSING;
 	c->hello_pending = false;
 	partial_clear(c);
@@ -1204,6 +1259,8 @@ conn_close_now(Conn *c, const char *why)
 	if (c->state == CONN_ST_CLOSED)
 		return;
 	c->state = CONN_ST_CLOSED;
+	if (srv->stage_conn == c)
+		srv->stage.len = 0;   /* nobody to send it to */
 	t->slots[c->ref.slot] = NULL;
 	t->gens[c->ref.slot]++;
 	t->free_slots[t->nfree++] = c->ref.slot;

@@ -939,6 +939,49 @@ frame_decode_message(DecodeStatus st)
 }
 
 bool
+frame_stage_response(FrameStage *st, const Triad__V1__Response *resp, size_t max)
+{
+	EnvelopeSizes es;
+	NarrowCopy copy;
+	const ProtobufCMessage *m = NULL;
+	size_t len;
+
+	if (envelope_measure(resp, &es)) {
+		len = es.total;
+	} else {
+		m = narrow_view(&narrow_response, &resp->base, resp->body_case, &copy);
+		len = protobuf_c_message_get_packed_size(m);
+	}
+	if (len > max || FRAME_HEADER_BYTES + len > max - st->len)
+		return false;
+	if (st->len + FRAME_HEADER_BYTES + len > st->cap) {
+		size_t cap = st->cap != 0 ? st->cap : 4096;
+		while (cap < st->len + FRAME_HEADER_BYTES + len)
+			cap *= 2;
+		uint8_t *buf = realloc(st->buf, cap);
+		if (buf == NULL)
+			return false;
+		st->buf = buf;
+		st->cap = cap;
+	}
+	uint8_t *p = st->buf + st->len;
+	frame_put_u32(p, (uint32_t)len);
+	if (m == NULL)
+		envelope_write(&es, resp->id, p + FRAME_HEADER_BYTES);
+	else
+		protobuf_c_message_pack(m, p + FRAME_HEADER_BYTES);
+	st->len += FRAME_HEADER_BYTES + len;
+	return true;
+}
+
+void
+frame_stage_free(FrameStage *st)
+{
+	free(st->buf);
+	*st = (FrameStage){0};
+}
+
+bool
 frame_append_response(struct evbuffer *out, const Triad__V1__Response *resp)
 {
 	EnvelopeSizes es;

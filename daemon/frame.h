@@ -210,6 +210,24 @@ const char *frame_decode_message(DecodeStatus st);
 __attribute__((warn_unused_result))
 bool frame_append_response(struct evbuffer *out, const Triad__V1__Response *resp);
 
+/*
+ * Answers framed back to back in memory, to be added to an output at once:
+ * each addition to an evbuffer runs its callbacks, and a batch of
+ * pipelined requests has as many answers.
+ */
+typedef struct FrameStage {
+	uint8_t *buf;
+	size_t len, cap;
+} FrameStage;
+
+/*
+ * Appends resp to st as one frame. False, and st unchanged, when st would
+ * hold more than max bytes, or memory runs out: the caller adds st's bytes
+ * to the output and resp after them.
+ */
+bool frame_stage_response(FrameStage *st, const Triad__V1__Response *resp, size_t max);
+void frame_stage_free(FrameStage *st);
+
 /* Big-endian helpers shared by the readers and writers of frames. */
 static inline void
 frame_put_u32(uint8_t b[4], uint32_t v)

@@ -221,6 +221,7 @@ server_free(Server *srv)
 	if (srv->drain_timer != NULL)
 		event_free(srv->drain_timer);
 	conn_table_free(&srv->conns);
+	frame_stage_free(&srv->stage);
 	SSL_CTX_free(srv->tls_ctx);
 	if (srv->base != NULL)
 		event_base_free(srv->base);

@@ -16,6 +16,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "frame.h"
 
 struct evhttp;
 
@@ -82,6 +83,10 @@ typedef struct Server {
 	Conn *graveyard;           /* closed connections freed at the end of the loop iteration */
 	struct event *reaper;      /* fires once per iteration when the graveyard is not empty */
 	Conn *flush_head;          /* connections with answers to write in this pass */
+	/* The answers to the batch of frames one connection is taking
+	 * (conn_process()), added to its output when the batch ends. */
+	Conn *stage_conn;
+	FrameStage stage;
 	struct event *flusher;     /* fires once per pass while flush_head is set */
 	bool draining;             /* SIGTERM seen: no new connections; each one goes once
 				      nothing is owed either way (see server_drain) */
