@@ -73,6 +73,62 @@ test_ping_over_tcp(void **state)
 	close(fd);
 }
 
+/* Appends a frame holding Ping{id} to buf at *n. */
+static void
+put_ping(uint8_t *buf, size_t *n, uint64_t id)
+{
+	Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+	Triad__V1__Ping ping = TRIAD__V1__PING__INIT;
+
+	req.id = id;
+	req.body_case = TRIAD__V1__REQUEST__BODY_PING;
+	req.ping = &ping;
+	size_t len = triad__v1__request__pack(&req, buf + *n + FRAME_HEADER_BYTES);
+	frame_put_u32(buf + *n, (uint32_t)len);
+	*n += FRAME_HEADER_BYTES + len;
+}
+
+/*
+ * Requests and a frame that ends the connection, in one write: the daemon
+ * takes them as one batch, and the answers to the requests before the bad
+ * frame come first, in order, then the refusal, then the close.
+ */
+static void
+test_answers_before_the_goodbye(void **state)
+{
+	enum { N = 40 };
+	static const uint8_t bad[][8] = {
+		{0, 0, 0, 0},                                 /* empty */
+		{0, 0, 0, 4, 0xff, 0xff, 0xff, 0xff},         /* not a Request */
+	};
+	static const size_t bad_len[] = {4, 8};
+	static const char *why[] = {"empty frame: a frame must hold one Request",
+				    "frame does not hold a valid Request message"};
+
+	for (int b = 0; b < 2; b++) {
+		uint8_t buf[N * 32 + 16];
+		size_t n = 0;
+		int fd = tc_session(d.addr);
+		for (uint64_t id = 1; id <= N; id++)
+			put_ping(buf, &n, id);
+		memcpy(buf + n, bad[b], bad_len[b]);
+		n += bad_len[b];
+		tc_send_raw(fd, buf, n);
+		for (uint64_t id = 1; id <= N; id++) {
+			Triad__V1__Response *r = tc_recv(fd, 10000, NULL);
+			assert_non_null(r);
+			assert_int_equal(r->id, id);
+			assert_int_equal(r->status->code, TRIAD__V1__CODE__CODE_OK);
+			triad__v1__response__free_unpacked(r, NULL);
+		}
+		Triad__V1__Response *r = tc_expect(fd, 0, TRIAD__V1__CODE__CODE_INVALID_ARGUMENT);
+		assert_string_equal(r->status->message, why[b]);
+		triad__v1__response__free_unpacked(r, NULL);
+		assert_true(tc_closed(fd, 5000));
+		close(fd);
+	}
+}
+
 static void
 test_thousand_pipelined_requests(void **state)
 {
@@ -208,6 +264,7 @@ main(void)
 		cmocka_unit_test(test_hello_reports_limits),
 		cmocka_unit_test(test_ping_over_tcp),
 		cmocka_unit_test(test_thousand_pipelined_requests),
+		cmocka_unit_test(test_answers_before_the_goodbye),
 		cmocka_unit_test(test_request_before_hello_is_unauthenticated),
 		cmocka_unit_test(test_unsupported_version),
 		cmocka_unit_test(test_second_hello_is_refused),
