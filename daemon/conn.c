@@ -1030,7 +1030,7 @@ conn_process(Conn *c)
 	}
 	c->processing = true;
 	uint64_t now = 0;   /* read once, at the first whole frame */
-	FrameCursor cur = {bufferevent_get_input(c->bev), 0};
+	FrameCursor cur = {.in = bufferevent_get_input(c->bev)};
 	/* Not while another connection's batch is staged (its answers may
 	 * take this one's frames): then c's answers go straight out. */
 	bool staging = c->srv->stage_conn == NULL;

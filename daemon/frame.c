@@ -5,6 +5,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -495,8 +496,8 @@ put_string_field(uint8_t *o, uint32_t number, const char *s, size_t len)
 static size_t
 status_measure(const Triad__V1__Status *st, EnvelopeSizes *es)
 {
-	es->message_len = st->message != NULL ? strlen(st->message) : 0;
-	es->field_len = st->field != NULL ? strlen(st->field) : 0;
+	es->message_len = st->message != NULL && st->message[0] != '\0' ? strlen(st->message) : 0;
+	es->field_len = st->field != NULL && st->field[0] != '\0' ? strlen(st->field) : 0;
 	return (st->code != 0 ? 1 + varint_size((uint64_t)(int64_t)(int32_t)st->code) : 0) +
 	       string_field_size(es->message_len) + string_field_size(es->field_len);
 }
@@ -752,7 +753,9 @@ frame_scan(const uint8_t *body, size_t len, FrameScan *out)
 {
 	ScanState st = {.out = out};
 
-	memset(out, 0, sizeof *out);
+	/* All but the path, which only a refusal writes (path_set()). */
+	memset(out, 0, offsetof(FrameScan, field));
+	out->field[0] = '\0';
 	return scan_message(&st, &triad__v1__request__descriptor, body, len, 0);
 }
 
@@ -790,17 +793,20 @@ frame_scan_message(ScanStatus st, const FrameScan *scan, char *buf, size_t size)
 /*
  * The cursor's frames are read where they lie, without draining each: a
  * drain runs the input's callbacks (the bufferevent's watermark check,
- * which re-adds its read event), a few hundred instructions a frame. What
- * the cursor has passed is drained at once when the next frame does not
- * fit in the first chain too, so nothing is pulled up twice.
+ * which re-adds its read event), a few hundred instructions a frame. The
+ * cursor keeps where the input's first chain starts and how long it is;
+ * what it has passed is drained at once when the next frame does not lie
+ * in that chain too, so nothing is pulled up twice.
  */
-static bool
-cursor_fits(FrameCursor *cur, size_t need)
+static void
+cursor_front(FrameCursor *cur)
 {
-	if (cur->taken + need <= evbuffer_get_contiguous_space(cur->in))
-		return true;
-	frame_cursor_drain(cur);
-	return false;
+	/* Pulling up exactly the first chain copies nothing. */
+	cur->front_len = evbuffer_get_contiguous_space(cur->in);
+	cur->front = cur->front_len > 0 ? evbuffer_pullup(cur->in, (ev_ssize_t)cur->front_len)
+					: NULL;
+	if (cur->front == NULL)
+		cur->front_len = 0;
 }
 
 FrameStatus
@@ -811,11 +817,14 @@ frame_cursor_peek(FrameCursor *cur, uint32_t max_body, uint32_t *body_len)
 
 	if (have < FRAME_HEADER_BYTES)
 		return FRAME_INCOMPLETE;
-	if (cursor_fits(cur, FRAME_HEADER_BYTES))
-		memcpy(hdr, evbuffer_pullup(cur->in, (ev_ssize_t)cur->taken + FRAME_HEADER_BYTES) +
-			    cur->taken, sizeof hdr);
+	if (cur->taken + FRAME_HEADER_BYTES > cur->front_len) {
+		frame_cursor_drain(cur);
+		cursor_front(cur);
+	}
+	if (cur->taken + FRAME_HEADER_BYTES <= cur->front_len)
+		memcpy(hdr, cur->front + cur->taken, sizeof hdr);
 	else if (evbuffer_copyout(cur->in, hdr, sizeof hdr) != (ev_ssize_t)sizeof hdr)
-		return FRAME_INCOMPLETE;
+		return FRAME_INCOMPLETE;   /* the header spans chains */
 	*body_len = frame_get_u32(hdr);
 	if (*body_len == 0)
 		return FRAME_EMPTY;
@@ -830,10 +839,14 @@ const uint8_t *
 frame_cursor_body(FrameCursor *cur, uint32_t body_len)
 {
 	size_t total = FRAME_HEADER_BYTES + (size_t)body_len;
-	cursor_fits(cur, total);
-	/* Free when the frame already lies in the first chain. */
-	const uint8_t *p = evbuffer_pullup(cur->in, (ev_ssize_t)(cur->taken + total));
-	return p != NULL ? p + cur->taken + FRAME_HEADER_BYTES : NULL;
+
+	if (cur->taken + total <= cur->front_len)
+		return cur->front + cur->taken + FRAME_HEADER_BYTES;
+	frame_cursor_drain(cur);
+	if (evbuffer_pullup(cur->in, (ev_ssize_t)total) == NULL)
+		return NULL;
+	cursor_front(cur);
+	return cur->front_len >= total ? cur->front + FRAME_HEADER_BYTES : NULL;
 }
 
 void
@@ -848,6 +861,8 @@ frame_cursor_drain(FrameCursor *cur)
 	if (cur->taken > 0)
 		evbuffer_drain(cur->in, cur->taken);
 	cur->taken = 0;
+	cur->front = NULL;
+	cur->front_len = 0;
 }
 
 FrameStatus

@@ -171,11 +171,15 @@ DecodeStatus frame_unpack_scanned(const uint8_t *body, uint32_t body_len, const 
  * A batch of frames read in place from the front of an input: the bytes of
  * the frames passed (taken) stay in it until frame_cursor_drain(), which
  * the reader calls once after the batch, and which the cursor may call
- * itself. Start with {in, 0}.
+ * itself. Start with {.in = in}. While the cursor reads, nothing else may
+ * change the input, but for draining all of it, after which the cursor is
+ * only drained.
  */
 typedef struct FrameCursor {
 	struct evbuffer *in;
 	size_t taken;
+	const uint8_t *front;   /* the input's first chain, front_len bytes */
+	size_t front_len;       /* (0: not looked at yet) */
 } FrameCursor;
 
 /* frame_peek() for the frame after those the cursor has passed. */

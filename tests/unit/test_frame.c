@@ -137,7 +137,7 @@ test_cursor_reads_a_batch_across_chains(void **state)
 		assert_non_null(in);
 		assert_int_equal(evbuffer_add_reference(in, buf, cut, NULL, NULL), 0);
 		assert_int_equal(evbuffer_add_reference(in, buf + cut, all - cut, NULL, NULL), 0);
-		FrameCursor cur = {in, 0};
+		FrameCursor cur = {.in = in};
 		uint32_t len = 0;
 		for (int i = 0; i <= N; i++) {
 			assert_int_equal(frame_cursor_peek(&cur, LIMIT, &len), FRAME_READY);
@@ -169,7 +169,7 @@ test_cursor_refuses_after_good_frames(void **state)
 	size_t n = encode_ping(buf, 5, "fine");
 	uint8_t big[4], empty[4] = {0, 0, 0, 0};
 	struct evbuffer *in = evbuffer_new();
-	FrameCursor cur = {in, 0};
+	FrameCursor cur = {.in = in};
 	uint32_t len = 0;
 	(void)state;
 
@@ -555,7 +555,7 @@ take_scanned(const uint8_t *body, size_t len, uint32_t member)
 	frame_put_u32(hdr, (uint32_t)len);
 	assert_int_equal(evbuffer_add(in, hdr, sizeof hdr), 0);
 	assert_int_equal(evbuffer_add(in, body, len), 0);
-	FrameCursor cur = {in, 0};
+	FrameCursor cur = {.in = in};
 	uint32_t got = 0;
 	assert_int_equal(frame_cursor_peek(&cur, (uint32_t)len, &got), FRAME_READY);
 	assert_int_equal(got, len);
