@@ -953,25 +953,49 @@ frame_decode_message(DecodeStatus st)
 	return "unknown decode status";
 }
 
+/* An answer measured for framing: by the envelope, or whole (narrowed). */
+typedef struct Framed {
+	EnvelopeSizes es;
+	NarrowCopy copy;
+	const ProtobufCMessage *whole;   /* NULL: by the envelope */
+	size_t len;                      /* the body of the frame */
+} Framed;
+
+static void
+framed_measure(Framed *f, const Triad__V1__Response *resp)
+{
+	f->whole = NULL;
+	if (envelope_measure(resp, &f->es)) {
+		f->len = f->es.total;
+		return;
+	}
+	f->whole = narrow_view(&narrow_response, &resp->base, resp->body_case, &f->copy);
+	f->len = protobuf_c_message_get_packed_size(f->whole);
+}
+
+/* Writes the frame (header and body, 4 + f->len bytes) at p. */
+static void
+framed_write(Framed *f, const Triad__V1__Response *resp, uint8_t *p)
+{
+	frame_put_u32(p, (uint32_t)f->len);
+	if (f->whole == NULL)
+		envelope_write(&f->es, resp->id, p + FRAME_HEADER_BYTES);
+	else
+		protobuf_c_message_pack(f->whole, p + FRAME_HEADER_BYTES);
+}
+
 bool
 frame_stage_response(FrameStage *st, const Triad__V1__Response *resp, size_t max)
 {
-	EnvelopeSizes es;
-	NarrowCopy copy;
-	const ProtobufCMessage *m = NULL;
-	size_t len;
+	Framed f;
 
-	if (envelope_measure(resp, &es)) {
-		len = es.total;
-	} else {
-		m = narrow_view(&narrow_response, &resp->base, resp->body_case, &copy);
-		len = protobuf_c_message_get_packed_size(m);
-	}
-	if (len > max || FRAME_HEADER_BYTES + len > max - st->len)
+	framed_measure(&f, resp);
+	if (f.len > max || FRAME_HEADER_BYTES + f.len > max - st->len)
 		return false;
-	if (st->len + FRAME_HEADER_BYTES + len > st->cap) {
+	size_t need = st->len + FRAME_HEADER_BYTES + f.len;
+	if (need > st->cap) {
 		size_t cap = st->cap != 0 ? st->cap : 4096;
-		while (cap < st->len + FRAME_HEADER_BYTES + len)
+		while (cap < need)
 			cap *= 2;
 		uint8_t *buf = realloc(st->buf, cap);
 		if (buf == NULL)
@@ -979,13 +1003,8 @@ frame_stage_response(FrameStage *st, const Triad__V1__Response *resp, size_t max
 		st->buf = buf;
 		st->cap = cap;
 	}
-	uint8_t *p = st->buf + st->len;
-	frame_put_u32(p, (uint32_t)len);
-	if (m == NULL)
-		envelope_write(&es, resp->id, p + FRAME_HEADER_BYTES);
-	else
-		protobuf_c_message_pack(m, p + FRAME_HEADER_BYTES);
-	st->len += FRAME_HEADER_BYTES + len;
+	framed_write(&f, resp, st->buf + st->len);
+	st->len = need;
 	return true;
 }
 
@@ -999,29 +1018,15 @@ frame_stage_free(FrameStage *st)
 bool
 frame_append_response(struct evbuffer *out, const Triad__V1__Response *resp)
 {
-	EnvelopeSizes es;
-	NarrowCopy copy;
-	const ProtobufCMessage *m = NULL;
-	size_t len;
-
-	if (envelope_measure(resp, &es)) {
-		len = es.total;
-	} else {
-		m = narrow_view(&narrow_response, &resp->base, resp->body_case, &copy);
-		len = protobuf_c_message_get_packed_size(m);
-	}
 	struct evbuffer_iovec vec;
+	Framed f;
 
-	if (len > UINT32_MAX - FRAME_HEADER_BYTES)
+	framed_measure(&f, resp);
+	if (f.len > UINT32_MAX - FRAME_HEADER_BYTES)
 		return false;
-	if (evbuffer_reserve_space(out, (ev_ssize_t)(len + FRAME_HEADER_BYTES), &vec, 1) != 1)
+	if (evbuffer_reserve_space(out, (ev_ssize_t)(f.len + FRAME_HEADER_BYTES), &vec, 1) != 1)
 		return false;
-	uint8_t *p = vec.iov_base;
-	frame_put_u32(p, (uint32_t)len);
-	if (m == NULL)
-		envelope_write(&es, resp->id, p + FRAME_HEADER_BYTES);
-	else
-		protobuf_c_message_pack(m, p + FRAME_HEADER_BYTES);
-	vec.iov_len = len + FRAME_HEADER_BYTES;
+	framed_write(&f, resp, vec.iov_base);
+	vec.iov_len = f.len + FRAME_HEADER_BYTES;
 	return evbuffer_commit_space(out, &vec, 1) == 0;
 }

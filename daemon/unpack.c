@@ -119,8 +119,8 @@ next_value(const uint8_t **p, const uint8_t *end, Value *v)
 }
 
 
-static size_t
-element_size(ProtobufCType type)
+size_t
+unpack_element_size(ProtobufCType type)
 {
 	switch (type) {
 	case PROTOBUF_C_TYPE_INT64:
@@ -271,7 +271,7 @@ size_arrays(const ProtobufCMessageDescriptor *d, ProtobufCAllocator *a, Protobuf
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		if (count[i] == 0)
 			continue;
-		void *arr = a->alloc(a->allocator_data, element_size(f->type) * count[i]);
+		void *arr = a->alloc(a->allocator_data, unpack_element_size(f->type) * count[i]);
 		if (arr == NULL)
 			return false;
 		*(void **)((char *)m + f->offset) = arr;
@@ -310,7 +310,7 @@ fill(const ProtobufCMessageDescriptor *d, ProtobufCAllocator *a, ProtobufCMessag
 			size_t *n = (size_t *)((char *)m + f->quantifier_offset);
 			if (*n >= count[f - d->fields])
 				return false;
-			char *slot = *(char **)member + element_size(f->type) * *n;
+			char *slot = *(char **)member + unpack_element_size(f->type) * *n;
 			if (!store_value(f, &v, slot, a, false, depth))
 				return false;
 			(*n)++;

@@ -36,6 +36,9 @@
 ProtobufCMessage *unpack_lean(const ProtobufCMessageDescriptor *desc,
 			      ProtobufCAllocator *allocator, const uint8_t *data, size_t len);
 
+/* The bytes of one element of a repeated field of type t (protobuf-c's layout). */
+size_t unpack_element_size(ProtobufCType type);
+
 /*
  * The field of d numbered id, or NULL: a binary search of d's fields, which
  * protoc-c sorts by number (test_unpack checks every descriptor of the

@@ -35,30 +35,6 @@ dup_text(const char *s)
 static void
 fill_value(const ProtobufCFieldDescriptor *f, void *dst, int style, unsigned k, unsigned depth);
 
-/* The bytes of one element of a repeated field of type t (protobuf-c's layout). */
-static size_t
-element_size(ProtobufCType t)
-{
-	switch (t) {
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64:
-	case PROTOBUF_C_TYPE_DOUBLE:
-		return 8;
-	case PROTOBUF_C_TYPE_BOOL:
-		return sizeof(protobuf_c_boolean);
-	case PROTOBUF_C_TYPE_STRING:
-	case PROTOBUF_C_TYPE_MESSAGE:
-		return sizeof(void *);
-	case PROTOBUF_C_TYPE_BYTES:
-		return sizeof(ProtobufCBinaryData);
-	default:
-		return 4;
-	}
-}
-
 static ProtobufCMessage *
 new_filled(const ProtobufCMessageDescriptor *d, int style, unsigned depth)
 {
@@ -77,7 +53,7 @@ new_filled(const ProtobufCMessageDescriptor *d, int style, unsigned depth)
 			fill_value(f, member, style, i, depth);
 			*which = f->id;
 		} else if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = 3, size = element_size(f->type);
+			size_t n = 3, size = unpack_element_size(f->type);
 			char *arr = calloc(n, size);
 			assert_non_null(arr);
 			for (unsigned e = 0; e < n; e++)
