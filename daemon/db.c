@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "freelist.h"
 #include "log.h"
 #include "metrics.h"
 #include "pool.h"
@@ -166,22 +167,14 @@ cmds_reset(DbJob *job)
 	job->stmt_seen = false;
 }
 
-/*
- * Jobs freed, kept for the next requests: a job is over a kilobyte, past
- * malloc's per-thread cache, and every request needs one. Bounded;
- * db_jobs_free_cached() gives them back.
- */
-#define JOB_CACHE_MAX 64
-static DbJob *job_cache[JOB_CACHE_MAX];
-static unsigned job_cached;
+/* Jobs freed, kept for the next requests (freelist.h). */
+static FreeList job_cache = {.cap = 64};
 
 DbJob *
 db_job_new(DbDoneFn done, void *arg)
 {
-	DbJob *job;
-	if (job_cached > 0)
-		memset(job = job_cache[--job_cached], 0, sizeof *job);
-	else if ((job = calloc(1, sizeof *job)) == NULL)
+	DbJob *job = freelist_take(&job_cache, sizeof *job);
+	if (job == NULL)
 		return NULL;
 	job->done = done;
 	job->arg = arg;
@@ -301,17 +294,13 @@ db_job_free(DbJob *job)
 	free(job->organisation_id);
 	free(job->error);
 	free(job->error_field);
-	if (job_cached < JOB_CACHE_MAX)
-		job_cache[job_cached++] = job;
-	else
-		free(job);
+	freelist_give(&job_cache, job);
 }
 
 void
 db_jobs_free_cached(void)
 {
-	while (job_cached > 0)
-		free(job_cache[--job_cached]);
+	freelist_clear(&job_cache);
 }
 
 void

@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "frame.h"
+#include "freelist.h"
 #include "log.h"
 #include "metrics.h"
 #include "pool.h"
@@ -24,36 +25,21 @@
 #include "tenants.h"
 #include "text.h"
 
-/*
- * Calls answered, kept for the next requests: a pipelining client sends
- * hundreds of thousands a second. Bounded; dispatch_free() frees them.
- */
-#define CALL_CACHE_MAX 256
-static Call *call_cache[CALL_CACHE_MAX];
-static unsigned call_cached;
-
-static Call *
-call_alloc(void)
-{
-	return call_cached > 0 ? call_cache[--call_cached] : malloc(sizeof(Call));
-}
+/* Calls answered, kept for the next requests (freelist.h). */
+static FreeList call_cache = {.cap = 256};
 
 static void
 call_free(Call *call)
 {
 	principal_unref(call->principal);
 	free(call->answer);
-	if (call_cached < CALL_CACHE_MAX)
-		call_cache[call_cached++] = call;
-	else
-		free(call);
+	freelist_give(&call_cache, call);
 }
 
 void
 dispatch_free(void)
 {
-	while (call_cached > 0)
-		free(call_cache[--call_cached]);
+	freelist_clear(&call_cache);
 }
 
 /* Sends a packed answer (stored, or being committed) with this call's id. */
@@ -654,7 +640,7 @@ void
 dispatch_request(Conn *c, Triad__V1__Request *req, uint64_t arrived_us)
 {
 	const Route *row = registry_find(req->body_case);
-	Call *call = call_alloc();
+	Call *call = freelist_take(&call_cache, sizeof *call);
 
 	if (call == NULL) {
 		conn_fail(c, TRIAD__V1__CODE__CODE_UNAVAILABLE, "server is out of memory");

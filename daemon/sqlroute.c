@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "freelist.h"
 #include "log.h"
 #include "pool.h"
 #include "prepared.h"
@@ -817,25 +818,8 @@ typedef struct Bound {
 	char paths[ROUTE_MAX_KEYS][128];
 } Bound;
 
-/*
- * Bound parameters freed, kept for the next requests (each is a few
- * kilobytes, which malloc hands out slowly). Bounded; sqlroute_free()
- * gives them back.
- */
-#define BOUND_CACHE_MAX 32
-static Bound *bound_cache[BOUND_CACHE_MAX];
-static unsigned bound_cached;
-
-static Bound *
-bound_new(void)
-{
-	Bound *b;
-	if (bound_cached > 0)
-		memset(b = bound_cache[--bound_cached], 0, sizeof *b);
-	else
-		b = calloc(1, sizeof *b);
-	return b;
-}
+/* Bound parameters freed, kept for the next requests (freelist.h). */
+static FreeList bound_cache = {.cap = 32};
 
 static void
 bound_free(Bound *b)
@@ -845,17 +829,13 @@ bound_free(Bound *b)
 	for (int s = 0; s < ROUTE_MAX_STMTS; s++)
 		for (int n = 0; n < b->nparams[s]; n++)
 			free(b->params[s][n]);
-	if (bound_cached < BOUND_CACHE_MAX)
-		bound_cache[bound_cached++] = b;
-	else
-		free(b);
+	freelist_give(&bound_cache, b);
 }
 
 void
 sqlroute_free(void)
 {
-	while (bound_cached > 0)
-		free(bound_cache[--bound_cached]);
+	freelist_clear(&bound_cache);
 	if (route_arena_ready)
 		arena_trim(&route_arena);
 }
@@ -1033,7 +1013,7 @@ sqlroute_handle(Call *call, const Triad__V1__Request *req)
 	text_i64(limit, sizeof limit, call->page_limit + 1);
 	text_i64(offset, sizeof offset, call->page_offset);
 
-	Bound *b = bound_new();
+	Bound *b = freelist_take(&bound_cache, sizeof *b);
 	BindError e;
 	if (b == NULL) {
 		list_answer_oom(call);
