@@ -48,10 +48,16 @@ CREATE OR REPLACE FUNCTION triad_organisation() RETURNS uuid
 -- the views show a marked row to the caller whatever their rules say: the
 -- writer sees what it has just written (a partner system the enrollment
 -- it made, a coach the feedback it edited after the relation ended). One
--- row, until the next mark or the end of the transaction.
+-- row, until the next mark or the end of the transaction. PL/pgSQL, not
+-- SQL: a SQL function that returns void is never inlined, and its body is
+-- planned again in every transaction that calls it.
 CREATE OR REPLACE FUNCTION triad_wrote(p_id uuid) RETURNS void
-    LANGUAGE sql
-    AS $$ SELECT set_config('triad.wrote_id', coalesce(p_id::text, ''), true) $$;
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM set_config('triad.wrote_id', coalesce(p_id::text, ''), true);
+END
+$$;
 
 CREATE OR REPLACE FUNCTION triad_written() RETURNS uuid
     LANGUAGE sql STABLE

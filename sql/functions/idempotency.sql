@@ -47,18 +47,26 @@ $$;
 
 -- Stores the first answer of the request that claimed p_key in this
 -- transaction: NULL and p_secret for an answer that held a secret.
+-- PL/pgSQL, like every function here: the session keeps its statements'
+-- plans, where a SQL function that is not inlined (one that writes, or
+-- reads a table) is planned again in every transaction.
 CREATE OR REPLACE FUNCTION triad_idempotency_store(p_key text, p_answer bytea, p_secret boolean)
     RETURNS void
-    LANGUAGE sql
+    LANGUAGE plpgsql
     AS $$
+BEGIN
     UPDATE idempotency_key SET answer = p_answer, secret = p_secret
-     WHERE principal_id = triad_principal() AND key = p_key
+     WHERE principal_id = triad_principal() AND key = p_key;
+END
 $$;
 
 -- The stored first answer of the transaction's principal's key p_key.
 CREATE OR REPLACE FUNCTION triad_idempotency_answer(p_key text)
     RETURNS bytea
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-    SELECT answer FROM idempotency_key WHERE principal_id = triad_principal() AND key = p_key
+BEGIN
+    RETURN (SELECT answer FROM idempotency_key
+             WHERE principal_id = triad_principal() AND key = p_key);
+END
 $$;

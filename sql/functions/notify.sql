@@ -43,8 +43,11 @@ CREATE OR REPLACE FUNCTION triad_notify(p_kind text, p_person uuid, p_subject te
                                         p_expires_at timestamptz DEFAULT NULL,
                                         p_institution uuid DEFAULT NULL)
     RETURNS uuid
-    LANGUAGE sql
+    LANGUAGE plpgsql
     AS $$
+DECLARE
+    v_id uuid;
+BEGIN
     INSERT INTO notification (institution_id, kind, person_id, recipient, subject, body, secret,
                               resource_kind, resource_id, expires_at)
     SELECT coalesce(p_institution, triad_tenant()), p_kind, p.id, p.email,
@@ -52,7 +55,9 @@ CREATE OR REPLACE FUNCTION triad_notify(p_kind text, p_person uuid, p_subject te
            p_resource_kind, p_resource_id, p_expires_at
       FROM person p
      WHERE p.id = p_person
-    RETURNING id
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END
 $$;
 
 -- Takes the code out of a message that leaves the pending state: the body

@@ -501,6 +501,48 @@ test_export_reads_only_her_feedback(void **state)
 	}
 }
 
+/*
+ * No function of the schema is a SQL function that PostgreSQL can never
+ * inline: one that writes, or returns void. Such a function's body is
+ * planned again in every transaction that calls it, where a PL/pgSQL
+ * function's statements keep their plans for the session. Left out: the
+ * SECURITY DEFINER calls of mail and webhook delivery and of a sign-in
+ * with a code, made once per batch, mail or attempt, off the path of the
+ * busiest requests.
+ */
+static void
+test_no_write_is_planned_per_call(void **state)
+{
+	(void)state;
+	PGresult *res = exec_params(own,
+		"SELECT p.proname FROM pg_proc p"
+		"  JOIN pg_namespace n ON n.oid = p.pronamespace"
+		"  JOIN pg_language l ON l.oid = p.prolang"
+		" WHERE n.nspname = 'public' AND l.lanname = 'sql'"
+		"   AND (p.prorettype = 'void'::regtype"
+		"        OR p.prosrc ~* '\\m(insert|update|delete)\\M')"
+		"   AND p.proname NOT IN ('triad_outbox_claim', 'triad_outbox_result',"
+		"                         'triad_signin_code_attempt', 'triad_webhook_claim')"
+		" ORDER BY 1", 0, NULL);
+	char names[512] = "";
+	for (int i = 0; i < PQntuples(res); i++) {
+		size_t len = strlen(names);
+		snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "", PQgetvalue(res, i, 0));
+	}
+	int n = PQntuples(res);
+	PQclear(res);
+	if (n != 0)
+		fail_msg("SQL functions planned on every call (make them PL/pgSQL): %s", names);
+	/* The rule sees the functions it is about. */
+	res = exec_params(own,
+		"SELECT count(*) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang"
+		" WHERE l.lanname = 'plpgsql' AND p.proname IN ('triad_idempotency_store',"
+		"       'triad_wrote', 'triad_notify', 'triad_audit', 'triad_feedback_give')",
+		0, NULL);
+	assert_string_equal(PQgetvalue(res, 0, 0), "5");
+	PQclear(res);
+}
+
 int
 main(void)
 {
@@ -510,6 +552,7 @@ main(void)
 		cmocka_unit_test(test_give_feedback_reads_by_key),
 		cmocka_unit_test(test_list_coachees_uses_the_coach_index),
 		cmocka_unit_test(test_export_reads_only_her_feedback),
+		cmocka_unit_test(test_no_write_is_planned_per_call),
 	};
 	return harness_run_group_tests(tests, setup, teardown);
 }
