@@ -516,6 +516,31 @@ SELECT f.id, f.relation_id, f.enrollment_id, pp.name AS participant_name, f.coac
   LEFT JOIN learning_outcome o ON o.institution_id = f.institution_id AND o.id = f.outcome_id
   LEFT JOIN module m ON m.institution_id = f.institution_id AND m.id = f.module_id;
 
+-- The feedback row this transaction has just written (triad_wrote), as
+-- feedback_v shows it: for the functions that give and edit feedback to
+-- answer with. feedback_v would show that row too, but it sets up its
+-- visibility rules (three subplans and their settings) for the one row
+-- its writer may see anyway; this reads the row and its names by key.
+-- Nothing else: without a marked row it returns nothing. Inlined, so the
+-- calling statement keeps its plan.
+CREATE OR REPLACE FUNCTION triad_feedback_written()
+    RETURNS SETOF feedback_v
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT f.id, f.relation_id, f.enrollment_id, pp.name, f.coach_person_id, cp.name,
+           f.situation, f.behaviour, f.effect, f.suggestion, coalesce(f.outcome_id::text, ''),
+           coalesce(o.code, ''), coalesce(f.module_id::text, ''), coalesce(m.code, ''),
+           coalesce(f.request_id::text, ''), triad_us(f.created_at), triad_us(f.edited_at),
+           f.created_at, e.person_id
+      FROM feedback f
+      JOIN enrollment e ON e.institution_id = f.institution_id AND e.id = f.enrollment_id
+      JOIN person pp ON pp.id = e.person_id
+      JOIN person cp ON cp.id = f.coach_person_id
+      LEFT JOIN learning_outcome o ON o.institution_id = f.institution_id AND o.id = f.outcome_id
+      LEFT JOIN module m ON m.institution_id = f.institution_id AND m.id = f.module_id
+     WHERE f.institution_id = triad_tenant() AND f.id = triad_written()
+$$;
+
 CREATE OR REPLACE FUNCTION triad_feedback_check(p_field text, p_situation text, p_behaviour text,
                                                 p_effect text, p_suggestion text)
     RETURNS void
@@ -586,7 +611,7 @@ BEGIN
     END IF;
     PERFORM triad_audit('feedback.create', 'feedback', v_id, p_request_id);
     PERFORM triad_wrote(v_id);
-    RETURN QUERY SELECT * FROM feedback_v WHERE id = v_id;
+    RETURN QUERY SELECT * FROM triad_feedback_written();
 END
 $$;
 
@@ -616,7 +641,7 @@ BEGIN
      WHERE id = p_id;
     PERFORM triad_audit('feedback.edit', 'feedback', p_id, p_request_id);
     PERFORM triad_wrote(p_id);
-    RETURN QUERY SELECT * FROM feedback_v WHERE id = p_id;
+    RETURN QUERY SELECT * FROM triad_feedback_written();
 END
 $$;
 
