@@ -4,6 +4,7 @@
  */
 #include "harness.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -127,6 +128,52 @@ test_answers_before_the_goodbye(void **state)
 		assert_true(tc_closed(fd, 5000));
 		close(fd);
 	}
+}
+
+/*
+ * More answers to one batch than the daemon stages (64 KB, conn.c). A read
+ * takes up to 16 KB of frames, so the answers must be larger than the
+ * requests: a Request without a body (6 bytes) is answered with an error
+ * of some 80 bytes. 6,000 of them, every other one a ping, in one write:
+ * the answers that do not fit go out after those staged, the stage fills
+ * again, and every answer arrives once, in order.
+ */
+static void
+test_answers_past_the_stage(void **state)
+{
+	enum { N = 6000 };
+	size_t cap = (size_t)N * 16, n = 0;
+	uint8_t *buf = malloc(cap);
+	assert_non_null(buf);
+	int fd = tc_session(d.addr);
+	for (uint64_t id = 1; id <= N; id++) {
+		if (id % 2 == 0) {
+			put_ping(buf, &n, id);
+			continue;
+		}
+		Triad__V1__Request req = TRIAD__V1__REQUEST__INIT;
+		req.id = id;
+		size_t len = triad__v1__request__pack(&req, buf + n + FRAME_HEADER_BYTES);
+		frame_put_u32(buf + n, (uint32_t)len);
+		n += FRAME_HEADER_BYTES + len;
+	}
+	assert_true(n <= cap);
+	tc_send_raw(fd, buf, n);
+	free(buf);
+	size_t answered = 0;
+	for (uint64_t id = 1; id <= N; id++) {
+		Triad__V1__Response *r = tc_recv(fd, 10000, NULL);
+		assert_non_null(r);
+		if (r->id != id)
+			fail_msg("answer %" PRIu64 " came where %" PRIu64 " was due", r->id, id);
+		assert_int_equal(r->status->code, id % 2 == 0 ? TRIAD__V1__CODE__CODE_OK
+							     : TRIAD__V1__CODE__CODE_INVALID_ARGUMENT);
+		answered += triad__v1__response__get_packed_size(r) + FRAME_HEADER_BYTES;
+		triad__v1__response__free_unpacked(r, NULL);
+	}
+	/* Four reads' worth of answers at least, each more than the stage. */
+	assert_true(answered > 4 * 64 * 1024);
+	close(fd);
 }
 
 static void
@@ -265,6 +312,7 @@ main(void)
 		cmocka_unit_test(test_ping_over_tcp),
 		cmocka_unit_test(test_thousand_pipelined_requests),
 		cmocka_unit_test(test_answers_before_the_goodbye),
+		cmocka_unit_test(test_answers_past_the_stage),
 		cmocka_unit_test(test_request_before_hello_is_unauthenticated),
 		cmocka_unit_test(test_unsupported_version),
 		cmocka_unit_test(test_second_hello_is_refused),
