@@ -20,7 +20,10 @@
 #     the cheap begin, the route's set_config, triad_idempotency_claim(...),
 #     the route's statement and a sync; then in a second pipeline
 #     triad_idempotency_store(...) of the answer (a constant of the answer's
-#     size) and COMMIT;
+#     size) and COMMIT; then NOTIFY triad_events, which the daemon sends from
+#     a connection of its own once writes that emit events have committed
+#     (daemon/stream.c; it sends one for several commits when they come
+#     faster than the NOTIFYs go, pgbench one per write);
 # except that
 #   * pgbench numbers parameters in order of appearance, one per use: the
 #     daemon's "$1 ... $1" is pgbench's "$3 ... $4" with the same value twice;
@@ -106,7 +109,8 @@ SELECT * FROM triad_feedback_give(nullif(:@R@, '"''"')::uuid, :situation, :behav
 \startpipeline
 SELECT triad_idempotency_store(:key, nullif(:answer, '"''"')::bytea, :secret::boolean);
 COMMIT;
-\endpipeline'
+\endpipeline
+NOTIFY triad_events;'
 } >"$dir/give.pgbench"
 
 {

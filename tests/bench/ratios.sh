@@ -423,6 +423,7 @@ reset_feedback() {
 		 WHERE principal_id IN (SELECT principal_id FROM triad_bench.coach);
 		VACUUM feedback;
 		VACUUM triad_bench.bare_feedback;
+		VACUUM idempotency_key;
 	EOF
 }
 
@@ -774,12 +775,18 @@ reset_events
 
 # statements NAME REQUESTS CONNECTIONS: the frequent statements of triadd's role since
 # the last reset, leaving out those run once per connection (a Hello, pgbench's first
-# read).
+# read). Constants read as $, as pg_stat_statements writes them: it keeps the text of
+# a statement prepared before its reset (the daemon's) as it was written.
 statements() {
 	bash "$PGSH" psql "$PG" -At -F $'\t' -d triad -v n="$2" -v c="$3" >"$work/$1.stmts" <<-'EOF'
 		SELECT calls, round((total_plan_time + total_exec_time)::numeric / greatest(calls, 1), 3),
 		       round((shared_blks_hit + shared_blks_read)::numeric / greatest(calls, 1), 1),
-		       regexp_replace(regexp_replace(query, '\s+', ' ', 'g'), '\$[0-9]+', '$', 'g')
+		       regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+		           regexp_replace(query, '\s+', ' ', 'g'),
+		           '\$[0-9]+', '$', 'g'),
+		           '''([^'']|'''')*''', '$', 'g'),
+		           '\m(true|false|null)\M', '$', 'gi'),
+		           '(^|[^$\w])[0-9]+\M', '\1$', 'g')
 		  FROM pg_stat_statements
 		 WHERE userid = 'triadd'::regrole AND calls >= :n::bigint / 50 AND calls > :c::bigint
 		 ORDER BY calls DESC LIMIT 12
@@ -809,8 +816,10 @@ say "  triadd's role while triad-bench ran the mix (calls, ms and buffers per ca
 sed 's/^/    /' "$work/triad.stmts" | cut -c1-200
 say "  the same role while pgbench ran feedback_pgbench.sh's scripts:"
 sed 's/^/    /' "$work/pgbench.stmts" | cut -c1-200
+# pg_stat_statements leaves out the utility statements pgbench prepares (-M prepared):
+# BEGIN, COMMIT and NOTIFY are in its scripts but not in its counts.
 missing=$(cut -f4 "$work/triad.stmts" | grep -v -x -F -f <(cut -f4 "$work/pgbench.stmts") |
-	grep -v -E '^(BEGIN|COMMIT|ROLLBACK)$' || true)
+	grep -v -E '^(BEGIN|COMMIT|ROLLBACK|NOTIFY triad_events)$' || true)
 if [[ -n $missing ]]; then
 	say "  WARNING: statements the daemon ran that pgbench's scripts do not (update feedback_pgbench.sh):"
 	while IFS= read -r l; do printf '    %s\n' "${l:0:200}"; done <<<"$missing"
