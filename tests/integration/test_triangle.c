@@ -564,6 +564,19 @@ test_give_feedback(void **state)
 	assert_string_equal(f->effect, "The team agreed on a next step");
 	assert_string_equal(f->edited_at, "");
 	assert_true(f->created_at[0] != '\0');
+	/* The answer is the row as GetFeedback shows it, field by field. */
+	Triad__V1__Response *g = get_feedback(&cs, A.slug, f->id);
+	expect_status(g, CODE(OK), NULL, NULL);
+	size_t given_len = triad__v1__feedback__get_packed_size(f);
+	assert_int_equal(triad__v1__feedback__get_packed_size(g->feedback), given_len);
+	uint8_t *given = malloc(given_len), *got = malloc(given_len);
+	assert_true(given != NULL && got != NULL);
+	triad__v1__feedback__pack(f, given);
+	triad__v1__feedback__pack(g->feedback, got);
+	assert_memory_equal(given, got, given_len);
+	free(given);
+	free(got);
+	rpc_free(g);
 	char *fid = test_strdup(f->id);
 	rpc_free(r);
 	sess_close(&cs);
